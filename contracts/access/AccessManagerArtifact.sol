@@ -1,0 +1,7 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+// OpenZeppelin's AccessManager is deployed unchanged as the suite's one permission authority. Importing it here makes
+// Hardhat compile it with the suite's pinned compiler and EVM version, so that the deploy modules and TypeChain have
+// its artifact.
+import {AccessManager} from "@openzeppelin/contracts/access/manager/AccessManager.sol";

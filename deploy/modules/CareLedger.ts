@@ -1,0 +1,47 @@
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+
+import { ROLE_LABELS, type RoleName, Roles } from "../../sdk/roles";
+import AccessManagerModule from "./AccessManager";
+import IdentityRegistryModule from "./IdentityRegistry";
+
+/**
+ * The whole CareLedger system: the AccessManager, every module wired to it, the roles labelled and granted.
+ *
+ * Parameters (per network, in `deploy/parameters/<network>.json`):
+ * - `admin`: the consortium admin (a multisig or timelock in production). Receives ADMIN_ROLE last, with
+ *   `adminExecutionDelay`; if it is not the deploying account, `careledger:deploy` then has the deployer renounce.
+ * - `adminExecutionDelay`: seconds every admin operation waits between being scheduled and executed; also the
+ *   delay of registrar-driven recovery of institutional keys.
+ * - `registrar`, `pauser`, `auditor`: the first holders of those roles.
+ */
+export default buildModule("CareLedger", (m) => {
+  const { accessManager } = m.useModule(AccessManagerModule);
+  const { identityRegistry } = m.useModule(IdentityRegistryModule);
+
+  const admin = m.getParameter<string>("admin");
+  const adminExecutionDelay = m.getParameter<number>("adminExecutionDelay");
+  const registrar = m.getParameter<string>("registrar");
+  const pauser = m.getParameter<string>("pauser");
+  const auditor = m.getParameter<string>("auditor");
+
+  const setup = [];
+  for (const role of Object.keys(ROLE_LABELS) as RoleName[]) {
+    if (role === "ADMIN") continue; // ADMIN_ROLE is built in; AccessManager refuses to relabel it.
+    setup.push(m.call(accessManager, "labelRole", [Roles[role], ROLE_LABELS[role]], { id: `label_${role}` }));
+  }
+  setup.push(
+    m.call(accessManager, "grantRole", [Roles.REGISTRAR, registrar, 0], { id: "grant_REGISTRAR" }),
+    m.call(accessManager, "grantRole", [Roles.INSTITUTION_RECOVERY, registrar, adminExecutionDelay], {
+      id: "grant_INSTITUTION_RECOVERY",
+    }),
+    m.call(accessManager, "grantRole", [Roles.PAUSER, pauser, 0], { id: "grant_PAUSER" }),
+    m.call(accessManager, "grantRole", [Roles.AUDITOR, auditor, 0], { id: "grant_AUDITOR" }),
+  );
+  // Last, after every other admin step: from here on the admin acts only through scheduled operations.
+  m.call(accessManager, "grantRole", [Roles.ADMIN, admin, adminExecutionDelay], {
+    id: "grant_ADMIN",
+    after: [...setup, IdentityRegistryModule],
+  });
+
+  return { accessManager, identityRegistry };
+});

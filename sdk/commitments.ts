@@ -1,0 +1,32 @@
+import { type BytesLike, concat, getBytes, hexlify, keccak256, randomBytes, toUtf8Bytes } from "ethers";
+
+/**
+ * Salted commitments: what CareLedger puts on chain instead of data. A commitment is keccak256(salt ‖ data) with a
+ * fresh 256-bit salt, so that even low-entropy data (a licence number, a medical record number) cannot be guessed
+ * from its commitment. Keep the salt off chain with the data; without it nobody can link the two.
+ */
+export interface SaltedCommitment {
+  commitment: string;
+  salt: string;
+}
+
+export function commit(data: BytesLike | string, salt: BytesLike = randomBytes(32)): SaltedCommitment {
+  const saltBytes = getBytes(salt);
+  if (saltBytes.length !== 32) throw new Error(`a commitment salt must be 32 bytes, got ${saltBytes.length}`);
+  const bytes = typeof data === "string" && !data.startsWith("0x") ? toUtf8Bytes(data) : getBytes(data);
+  return { commitment: keccak256(concat([saltBytes, bytes])), salt: hexlify(saltBytes) };
+}
+
+/** Checks that `data` and `salt` open `commitment`. */
+export function verifyCommitment(commitment: string, data: BytesLike | string, salt: BytesLike): boolean {
+  return commit(data, salt).commitment === commitment.toLowerCase();
+}
+
+/**
+ * A cross-provider identifier commitment: the identifier's FHIR system URI and value (e.g. a hospital's medical
+ * record number), committed with a salt the patient keeps and shares only with providers she links.
+ */
+export function identifierCommitment(system: string, value: string, salt?: BytesLike): SaltedCommitment {
+  if (system === "" || value === "") throw new Error("an identifier needs a system and a value");
+  return commit(`${system}|${value}`, salt);
+}

@@ -1,0 +1,89 @@
+import { type BytesLike, type ErrorFragment, Interface, isHexString, type Result } from "ethers";
+
+import {
+  AccessManager__factory,
+  IdentityRegistry__factory,
+} from "../typechain-types";
+
+/**
+ * Every custom error any CareLedger contract can revert with, taken from the compiled ABIs (the modules, the
+ * AccessManager and the OpenZeppelin code they inherit). Generated from the same artifacts as the contracts, so the
+ * decoder cannot drift from them.
+ */
+const ABIS = [IdentityRegistry__factory.abi, AccessManager__factory.abi] as const;
+
+function errorInterface(): Interface {
+  const seen = new Map<string, ErrorFragment>();
+  for (const abi of ABIS) {
+    for (const fragment of new Interface(abi).fragments) {
+      if (fragment.type === "error") seen.set((fragment as ErrorFragment).selector, fragment as ErrorFragment);
+    }
+  }
+  return new Interface([...seen.values()]);
+}
+
+const ERRORS = errorInterface();
+
+/** A revert decoded into the custom error's name and arguments. */
+export class CareLedgerError extends Error {
+  constructor(
+    readonly errorName: string,
+    readonly args: Result,
+    readonly selector: string,
+    readonly cause?: unknown,
+  ) {
+    super(`${errorName}(${formatArgs(args)})`);
+    this.name = "CareLedgerError";
+  }
+}
+
+function formatArgs(args: Result): string {
+  return args.map((value: unknown) => (typeof value === "bigint" ? value.toString() : String(value))).join(", ");
+}
+
+/** The names of every error the decoder knows, for the error-prefix check and the docs. */
+export function knownErrorNames(): string[] {
+  return ERRORS.fragments.map((fragment) => (fragment as ErrorFragment).name);
+}
+
+/** Decodes revert data into a `CareLedgerError`, or `undefined` if it is not a known custom error. */
+export function decodeRevertData(data: BytesLike): CareLedgerError | undefined {
+  if (typeof data === "string" && (!isHexString(data) || data.length < 10)) return undefined;
+  try {
+    const parsed = ERRORS.parseError(data);
+    if (parsed === null) return undefined;
+    return new CareLedgerError(parsed.name, parsed.args, parsed.selector);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Finds revert data in whatever an ethers call threw (nested provider errors included). */
+function revertData(error: unknown, depth = 0): string | undefined {
+  if (depth > 5 || typeof error !== "object" || error === null) return undefined;
+  const record = error as Record<string, unknown>;
+  if (typeof record.data === "string" && isHexString(record.data) && record.data.length >= 10) return record.data;
+  for (const key of ["error", "info", "cause"]) {
+    const found = revertData(record[key], depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/** Turns a thrown ethers error into a `CareLedgerError` when it carries a known custom error; else returns it as is. */
+export function decodeError(error: unknown): unknown {
+  if (error instanceof CareLedgerError) return error;
+  const data = revertData(error);
+  const decoded = data === undefined ? undefined : decodeRevertData(data);
+  if (decoded === undefined) return error;
+  return new CareLedgerError(decoded.errorName, decoded.args, decoded.selector, error);
+}
+
+/** Runs `action`, rethrowing any revert as a decoded `CareLedgerError`. */
+export async function withDecodedErrors<T>(action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    throw decodeError(error);
+  }
+}

@@ -1,0 +1,55 @@
+/** Mirrors of the Solidity enums in `contracts/types/Participant.sol` (same order, same numbers). */
+export enum ParticipantKind {
+  None = 0,
+  Patient = 1,
+  Practitioner = 2,
+  Organization = 3,
+  Payer = 4,
+  Pharmacy = 5,
+  Manufacturer = 6,
+  Distributor = 7,
+  ResearchSponsor = 8,
+  Regulator = 9,
+  Device = 10,
+}
+
+export enum ParticipantStatus {
+  None = 0,
+  Active = 1,
+  Suspended = 2,
+  Revoked = 3,
+}
+
+export enum ControllerChange {
+  Rotation = 0,
+  GuardianRecovery = 1,
+  RegistrarRecovery = 2,
+}
+
+/** Parses a kind from its name (case-insensitive, e.g. "organization", "research-sponsor") or number. */
+export function parseKind(value: string): ParticipantKind {
+  const normalized = value.replace(/[-_\s]/g, "").toLowerCase();
+  for (const [name, number] of Object.entries(ParticipantKind)) {
+    if (typeof number === "number" && (name.toLowerCase() === normalized || String(number) === normalized)) {
+      if (number === ParticipantKind.None) break;
+      return number;
+    }
+  }
+  const names = Object.keys(ParticipantKind).filter((key) => Number.isNaN(Number(key)) && key !== "None");
+  throw new Error(`unknown participant kind "${value}"; use one of ${names.join(", ")}`);
+}
+
+/** A participant as the SDK returns it: numbers as bigint, enums as enums, times as Unix seconds. */
+export interface ParticipantInfo {
+  id: bigint;
+  controller: string;
+  kind: ParticipantKind;
+  status: ParticipantStatus;
+  identityProofed: boolean;
+  credentialExpiry: bigint;
+  keyEpoch: bigint;
+  affiliation: bigint;
+  credentialCommitment: string;
+  /** Registered, active and (if it has a credential) unexpired, as the registry judges it now. */
+  active: boolean;
+}
