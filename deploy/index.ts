@@ -45,7 +45,9 @@ export function validateParameters(raw: Record<string, unknown>, source: string)
   };
   const delay = raw.adminExecutionDelay;
   if (typeof delay !== "number" || !Number.isInteger(delay) || delay < 0 || delay >= 2 ** 32) {
-    throw new Error(`${source}: CareLedger.adminExecutionDelay must be whole seconds in [0, 2^32), got ${JSON.stringify(delay)}`);
+    throw new Error(
+      `${source}: CareLedger.adminExecutionDelay must be whole seconds in [0, 2^32), got ${JSON.stringify(delay)}`,
+    );
   }
   return {
     admin: address("admin"),

@@ -1,9 +1,6 @@
 import { type BytesLike, type ErrorFragment, Interface, isHexString, type Result } from "ethers";
 
-import {
-  AccessManager__factory,
-  IdentityRegistry__factory,
-} from "../typechain-types";
+import { AccessManager__factory, IdentityRegistry__factory } from "../typechain-types";
 
 /**
  * Every custom error any CareLedger contract can revert with, taken from the compiled ABIs (the modules, the
@@ -63,7 +60,8 @@ function revertData(error: unknown, depth = 0): string | undefined {
   if (depth > 5 || typeof error !== "object" || error === null) return undefined;
   const record = error as Record<string, unknown>;
   if (typeof record.data === "string" && isHexString(record.data) && record.data.length >= 10) return record.data;
-  for (const key of ["error", "info", "cause"]) {
+  // ethers nests it under error/info/cause; Hardhat's ProviderError (from a node over HTTP) under data/parent.
+  for (const key of ["data", "error", "info", "cause", "parent"]) {
     const found = revertData(record[key], depth + 1);
     if (found !== undefined) return found;
   }

@@ -1,1 +1,4 @@
+import "./compile";
 import "./errors";
+import "./deploy";
+import "./identity";

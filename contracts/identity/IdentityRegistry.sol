@@ -67,12 +67,12 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
     /// registration reads the pause flag and bumps the counter in one slot.
     ParticipantId private _lastId;
 
-    mapping(ParticipantId id => Record) private _records;
-    mapping(address account => KeyBinding) private _bindings;
+    mapping(ParticipantId id => Record record) private _records;
+    mapping(address account => KeyBinding binding) private _bindings;
     mapping(ParticipantId id => bytes32 commitment) private _credentials;
     mapping(ParticipantId id => ParticipantId organization) private _affiliations;
-    mapping(ParticipantId patient => GuardianSet) private _guardians;
-    mapping(ParticipantId patient => Recovery) private _recoveries;
+    mapping(ParticipantId patient => GuardianSet guardians) private _guardians;
+    mapping(ParticipantId patient => Recovery recovery) private _recoveries;
     mapping(ParticipantId patient => mapping(ParticipantId representative => uint48 expiresAt))
         private _representatives;
     mapping(bytes32 commitment => ParticipantId patient) private _identifierOwners;
@@ -105,11 +105,11 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
     }
 
     /// @inheritdoc IIdentityRegistry
-    function proposeControllerRotation(ParticipantId id, address newController, uint48 deadline)
-        external
-        override
-        whenNotPaused
-    {
+    function proposeControllerRotation(
+        ParticipantId id,
+        address newController,
+        uint48 deadline
+    ) external override whenNotPaused {
         Record storage record = _controlledRecord(id);
         _requireNotRevoked(id, record.status);
         _requireUnbound(newController);
@@ -144,11 +144,12 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
     }
 
     /// @inheritdoc IIdentityRegistry
-    function setGuardians(ParticipantId patient, ParticipantId[] calldata guardians, uint8 threshold, uint32 delay)
-        external
-        override
-        whenNotPaused
-    {
+    function setGuardians(
+        ParticipantId patient,
+        ParticipantId[] calldata guardians,
+        uint8 threshold,
+        uint32 delay
+    ) external override whenNotPaused {
         _activePatientControlledBySender(patient);
         uint256 count = guardians.length;
         bool clearing = count == 0 && threshold == 0;
@@ -233,11 +234,11 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
     }
 
     /// @inheritdoc IIdentityRegistry
-    function appointRepresentative(ParticipantId patient, ParticipantId representative, uint48 expiresAt)
-        external
-        override
-        whenNotPaused
-    {
+    function appointRepresentative(
+        ParticipantId patient,
+        ParticipantId representative,
+        uint48 expiresAt
+    ) external override whenNotPaused {
         _activePatientControlledBySender(patient);
         ParticipantKind kind = _records[representative].kind;
         if (
@@ -255,21 +256,13 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
     }
 
     /// @inheritdoc IIdentityRegistry
-    function revokeRepresentative(ParticipantId patient, ParticipantId representative)
-        external
-        override
-        whenNotPaused
-    {
+    function revokeRepresentative(ParticipantId patient, ParticipantId representative) external override whenNotPaused {
         _controlledRecord(patient);
         _endRepresentation(patient, representative, false);
     }
 
     /// @inheritdoc IIdentityRegistry
-    function resignRepresentative(ParticipantId patient, ParticipantId representative)
-        external
-        override
-        whenNotPaused
-    {
+    function resignRepresentative(ParticipantId patient, ParticipantId representative) external override whenNotPaused {
         _controlledRecord(representative);
         _endRepresentation(patient, representative, true);
     }
@@ -319,12 +312,11 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
     }
 
     /// @inheritdoc IIdentityRegistry
-    function renewCredential(ParticipantId id, bytes32 credentialCommitment, uint48 credentialExpiry)
-        external
-        override
-        restricted
-        whenNotPaused
-    {
+    function renewCredential(
+        ParticipantId id,
+        bytes32 credentialCommitment,
+        uint48 credentialExpiry
+    ) external override restricted whenNotPaused {
         Record storage record = _existingRecord(id);
         if (record.kind == ParticipantKind.Patient) revert IdentityKindNotRegistrable(ParticipantKind.Patient);
         _requireNotRevoked(id, record.status);
@@ -427,12 +419,9 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
     }
 
     /// @inheritdoc IIdentityRegistry
-    function standingOf(ParticipantId id)
-        external
-        view
-        override
-        returns (ParticipantKind kind, ParticipantId affiliation, bool active)
-    {
+    function standingOf(
+        ParticipantId id
+    ) external view override returns (ParticipantKind kind, ParticipantId affiliation, bool active) {
         Record storage record = _records[id];
         return (record.kind, _affiliations[id], _isActive(record));
     }
@@ -447,45 +436,35 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
     }
 
     /// @inheritdoc IIdentityRegistry
-    function guardiansOf(ParticipantId patient)
-        external
-        view
-        override
-        returns (ParticipantId[] memory guardians, uint8 threshold, uint32 delay)
-    {
+    function guardiansOf(
+        ParticipantId patient
+    ) external view override returns (ParticipantId[] memory guardians, uint8 threshold, uint32 delay) {
         GuardianSet storage set = _guardians[patient];
         return (set.ids, set.threshold, set.delay);
     }
 
     /// @inheritdoc IIdentityRegistry
-    function pendingRecoveryOf(ParticipantId patient)
-        external
-        view
-        override
-        returns (address newController, uint8 approvals, uint48 readyAt)
-    {
+    function pendingRecoveryOf(
+        ParticipantId patient
+    ) external view override returns (address newController, uint8 approvals, uint48 readyAt) {
         Recovery memory recovery = _recoveries[patient];
         if (!_isLiveRecovery(recovery, _records[patient].keyEpoch)) return (address(0), 0, 0);
         return (recovery.newController, recovery.count, recovery.readyAt);
     }
 
     /// @inheritdoc IIdentityRegistry
-    function isRepresentative(ParticipantId patient, ParticipantId representative)
-        external
-        view
-        override
-        returns (bool)
-    {
+    function isRepresentative(
+        ParticipantId patient,
+        ParticipantId representative
+    ) external view override returns (bool) {
         return _representatives[patient][representative] > Time.timestamp() && isActive(representative);
     }
 
     /// @inheritdoc IIdentityRegistry
-    function representationExpiry(ParticipantId patient, ParticipantId representative)
-        external
-        view
-        override
-        returns (uint48)
-    {
+    function representationExpiry(
+        ParticipantId patient,
+        ParticipantId representative
+    ) external view override returns (uint48) {
         return _representatives[patient][representative];
     }
 
@@ -514,8 +493,9 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
     function _transition(ParticipantId id, ParticipantStatus to, uint16 reasonCode) private {
         Record storage record = _existingRecord(id);
         ParticipantStatus from = record.status;
-        bool allowed = (from == ParticipantStatus.Active && to != ParticipantStatus.Active) ||
-            (from == ParticipantStatus.Suspended && to != ParticipantStatus.Suspended);
+        bool allowed =
+            (from == ParticipantStatus.Active && to != ParticipantStatus.Active) ||
+                (from == ParticipantStatus.Suspended && to != ParticipantStatus.Suspended);
         if (!allowed) revert IdentityInvalidStatusTransition(id, from, to);
         record.status = to;
         emit StatusChanged(id, from, to, reasonCode);
@@ -546,11 +526,10 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
     }
 
     /// @dev The caller's guardian id and its position in the patient's guardian list.
-    function _guardianOfSender(ParticipantId patient, ParticipantId[] storage ids)
-        private
-        view
-        returns (ParticipantId guardian, uint256 position)
-    {
+    function _guardianOfSender(
+        ParticipantId patient,
+        ParticipantId[] storage ids
+    ) private view returns (ParticipantId guardian, uint256 position) {
         KeyBinding binding = _bindings[msg.sender];
         if (!binding.isEmpty() && !binding.isPending()) {
             guardian = binding.id();

@@ -120,13 +120,13 @@ interface IIdentityRegistry {
     /// @notice The patient's current key cancelled a pending recovery.
     event RecoveryCancelled(ParticipantId indexed patient);
     /// @notice The patient appointed (or re-appointed with a new expiry) a representative.
-    event RepresentativeAppointed(ParticipantId indexed patient, ParticipantId indexed representative, uint48 expiresAt);
-    /// @notice A representation ended before its expiry: revoked by the patient or resigned by the representative.
-    event RepresentativeRemoved(
+    event RepresentativeAppointed(
         ParticipantId indexed patient,
         ParticipantId indexed representative,
-        bool resigned
+        uint48 expiresAt
     );
+    /// @notice A representation ended before its expiry: revoked by the patient or resigned by the representative.
+    event RepresentativeRemoved(ParticipantId indexed patient, ParticipantId indexed representative, bool resigned);
     /// @notice The patient bound a salted identifier commitment (e.g. hash of salt and medical record number).
     event IdentifierCommitmentBound(ParticipantId indexed patient, bytes32 indexed commitment);
 
@@ -166,8 +166,12 @@ interface IIdentityRegistry {
     /// @param guardians The guardians' participant ids.
     /// @param threshold How many guardians must approve a recovery.
     /// @param delay Seconds between reaching the threshold and the recovery becoming executable.
-    function setGuardians(ParticipantId patient, ParticipantId[] calldata guardians, uint8 threshold, uint32 delay)
-        external;
+    function setGuardians(
+        ParticipantId patient,
+        ParticipantId[] calldata guardians,
+        uint8 threshold,
+        uint32 delay
+    ) external;
 
     /// @notice A guardian approves recovering the patient's id to `newController`; the first approval opens the
     /// recovery, and reaching the threshold starts the delay.
@@ -265,37 +269,31 @@ interface IIdentityRegistry {
     function activeIdOf(address account, ParticipantKind kind) external view returns (ParticipantId);
 
     /// @notice The kind, affiliation and activity of `id` in one call; `(None, NONE, false)` for an unknown id.
-    function standingOf(ParticipantId id)
-        external
-        view
-        returns (ParticipantKind kind, ParticipantId affiliation, bool active);
+    function standingOf(
+        ParticipantId id
+    ) external view returns (ParticipantKind kind, ParticipantId affiliation, bool active);
 
     /// @notice The live rotation proposal naming `account`, if any: the id and deadline, else `(NONE, 0)`.
     function pendingRotationOf(address account) external view returns (ParticipantId id, uint48 deadline);
 
     /// @notice The patient's guardians, threshold and recovery delay.
-    function guardiansOf(ParticipantId patient)
-        external
-        view
-        returns (ParticipantId[] memory guardians, uint8 threshold, uint32 delay);
+    function guardiansOf(
+        ParticipantId patient
+    ) external view returns (ParticipantId[] memory guardians, uint8 threshold, uint32 delay);
 
     /// @notice The live pending recovery of the patient, if any; zero values if none.
     /// @return newController The key the guardians approved.
     /// @return approvals How many guardians approved.
     /// @return readyAt Zero until the threshold is reached, then when the recovery becomes executable.
-    function pendingRecoveryOf(ParticipantId patient)
-        external
-        view
-        returns (address newController, uint8 approvals, uint48 readyAt);
+    function pendingRecoveryOf(
+        ParticipantId patient
+    ) external view returns (address newController, uint8 approvals, uint48 readyAt);
 
     /// @notice Whether `representative` currently represents `patient`: appointed, unexpired and active.
     function isRepresentative(ParticipantId patient, ParticipantId representative) external view returns (bool);
 
     /// @notice When the appointment of `representative` for `patient` expires; zero if none.
-    function representationExpiry(ParticipantId patient, ParticipantId representative)
-        external
-        view
-        returns (uint48);
+    function representationExpiry(ParticipantId patient, ParticipantId representative) external view returns (uint48);
 
     /// @notice The patient an identifier commitment is bound to, or NONE.
     function identifierOwner(bytes32 commitment) external view returns (ParticipantId);

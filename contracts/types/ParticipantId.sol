@@ -9,6 +9,8 @@ type ParticipantId is uint64;
 using {eq as ==, neq as !=} for ParticipantId global;
 using ParticipantIdLib for ParticipantId global;
 
+// Free functions bound as the == and != operators of ParticipantId; the underscore rule is for private members.
+// solhint-disable private-vars-leading-underscore
 function eq(ParticipantId a, ParticipantId b) pure returns (bool) {
     return ParticipantId.unwrap(a) == ParticipantId.unwrap(b);
 }
@@ -16,6 +18,8 @@ function eq(ParticipantId a, ParticipantId b) pure returns (bool) {
 function neq(ParticipantId a, ParticipantId b) pure returns (bool) {
     return ParticipantId.unwrap(a) != ParticipantId.unwrap(b);
 }
+
+// solhint-enable private-vars-leading-underscore
 
 library ParticipantIdLib {
     /// @notice The id that stands for "no participant".

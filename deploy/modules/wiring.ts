@@ -15,7 +15,10 @@ export function selectors(iface: Interface, names: readonly string[]): string[] 
 }
 
 /** The (role id, selectors) pairs that `setTargetFunctionRole` needs, one per role. */
-export function roleAssignments(iface: Interface, wiring: FunctionRoles): { role: RoleName; roleId: bigint; selectors: string[] }[] {
+export function roleAssignments(
+  iface: Interface,
+  wiring: FunctionRoles,
+): { role: RoleName; roleId: bigint; selectors: string[] }[] {
   return (Object.entries(wiring) as [RoleName, readonly string[]][]).map(([role, names]) => ({
     role,
     roleId: Roles[role],

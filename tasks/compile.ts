@@ -1,0 +1,23 @@
+import { TASK_COMPILE_SOLIDITY_CHECK_ERRORS } from "hardhat/builtin-tasks/task-names";
+import { subtask } from "hardhat/config";
+import { HardhatPluginError } from "hardhat/plugins";
+
+interface SolcMessage {
+  severity: "error" | "warning" | "info";
+  formattedMessage?: string;
+  message: string;
+}
+
+/** Compiler warnings are errors in CareLedger: a compilation that warns fails, after Hardhat has printed the warning. */
+subtask(TASK_COMPILE_SOLIDITY_CHECK_ERRORS).setAction(
+  async (args: { output: { errors?: SolcMessage[] } }, _hre, runSuper) => {
+    await runSuper(args);
+    const warnings = (args.output.errors ?? []).filter((message) => message.severity === "warning");
+    if (warnings.length > 0) {
+      throw new HardhatPluginError(
+        "careledger",
+        `${warnings.length} compiler warning(s); CareLedger treats compiler warnings as errors`,
+      );
+    }
+  },
+);

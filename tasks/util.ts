@@ -1,0 +1,73 @@
+import { HardhatPluginError } from "hardhat/plugins";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+
+import type { Signer } from "ethers";
+
+/** Resolves `--from`: an account index on the network ("0", "2") or one of its addresses. */
+export async function signerFor(hre: HardhatRuntimeEnvironment, from: string): Promise<Signer> {
+  const signers = await hre.ethers.getSigners();
+  if (/^\d+$/.test(from)) {
+    const signer = signers[Number(from)];
+    if (signer === undefined) fail(`--from ${from}: the network has ${signers.length} accounts`);
+    return signer;
+  }
+  const match = signers.find((signer) => signer.address.toLowerCase() === from.toLowerCase());
+  if (match === undefined) fail(`--from ${from}: not an account index or an address of this network's accounts`);
+  return match;
+}
+
+/** Parses a whole number option, naming the option on failure. */
+export function wholeNumber(option: string, value: string): bigint {
+  if (!/^\d+$/.test(value.trim())) fail(`--${option} must be a whole number, got "${value}"`);
+  return BigInt(value.trim());
+}
+
+/** Parses a time given as Unix seconds or an ISO-8601 date, naming the option on failure. */
+export function unixTime(option: string, value: string): bigint {
+  if (/^\d+$/.test(value.trim())) return BigInt(value.trim());
+  const millis = Date.parse(value);
+  if (Number.isNaN(millis)) fail(`--${option} must be Unix seconds or an ISO date, got "${value}"`);
+  return BigInt(Math.floor(millis / 1000));
+}
+
+/** The recorded deployment of the connected chain; the in-process network keeps none between commands. */
+export async function deploymentOf(hre: HardhatRuntimeEnvironment) {
+  if (hre.network.name === "hardhat") {
+    fail(
+      "the in-process hardhat network forgets everything between commands: start `npx hardhat node`, " +
+        "run `npx hardhat careledger:deploy --network localhost`, then add `--network localhost`",
+    );
+  }
+  const { loadDeployment } = await import("../sdk/deployment");
+  const { chainId } = await hre.ethers.provider.getNetwork();
+  try {
+    return loadDeployment(chainId);
+  } catch (error) {
+    fail((error as Error).message);
+  }
+}
+
+/** Runs a task body, turning decoded contract errors and other failures into one readable line. */
+export async function readable<T>(body: () => Promise<T>): Promise<T> {
+  const { CareLedgerError, decodeError } = await import("../sdk/errors");
+  try {
+    return await body();
+  } catch (error) {
+    const decoded = decodeError(error);
+    if (decoded instanceof CareLedgerError) fail(`the contract refused: ${decoded.message}`);
+    if (decoded instanceof HardhatPluginError) throw decoded;
+    throw decoded;
+  }
+}
+
+export function print(title: string, fields: Record<string, unknown>): void {
+  console.log(title);
+  const width = Math.max(...Object.keys(fields).map((key) => key.length));
+  for (const [key, value] of Object.entries(fields)) {
+    console.log(`  ${key.padEnd(width)}  ${typeof value === "bigint" ? value.toString() : String(value)}`);
+  }
+}
+
+export function fail(message: string): never {
+  throw new HardhatPluginError("careledger", message);
+}

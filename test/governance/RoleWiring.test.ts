@@ -1,0 +1,174 @@
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+import type { BaseContract, FunctionFragment } from "ethers";
+
+import { type RoleName, Roles } from "../../sdk/roles";
+import { systemFixture } from "../fixtures/system";
+import { writeFunctions, zeroArgs } from "../helpers/abi";
+import { deployedModules } from "../helpers/modules";
+
+/**
+ * The intended wiring, written out by hand and independently of `deploy/modules`, which it checks. Every
+ * state-changing function of every deployed module is listed: either the role that may call it, or "self-service"
+ * for functions anyone may call (the contract then checks who the caller is itself), or "authority-only" for
+ * AccessManaged's `setAuthority`, which only the AccessManager itself may call. A function added to a module
+ * without being listed here fails the first test.
+ */
+type Wiring = RoleName | "self-service" | "authority-only";
+
+const EXPECTED: Readonly<Record<string, Readonly<Record<string, Wiring>>>> = {
+  IdentityRegistry: {
+    registerPatient: "self-service",
+    proposeControllerRotation: "self-service",
+    acceptControllerRotation: "self-service",
+    cancelControllerRotation: "self-service",
+    setGuardians: "self-service",
+    approveRecovery: "self-service",
+    cancelRecovery: "self-service",
+    executeRecovery: "self-service",
+    appointRepresentative: "self-service",
+    revokeRepresentative: "self-service",
+    resignRepresentative: "self-service",
+    bindIdentifierCommitment: "self-service",
+    registerParticipant: "REGISTRAR",
+    renewCredential: "REGISTRAR",
+    setAffiliation: "REGISTRAR",
+    markIdentityProofed: "REGISTRAR",
+    suspend: "REGISTRAR",
+    reinstate: "REGISTRAR",
+    revoke: "REGISTRAR",
+    recoverController: "INSTITUTION_RECOVERY",
+    pause: "PAUSER",
+    unpause: "ADMIN",
+    // AccessManaged's own: only the AccessManager itself (its admin's `updateAuthority`) moves a module.
+    setAuthority: "authority-only",
+  },
+};
+
+async function modules() {
+  const system = await loadFixture(systemFixture);
+  return { ...system, deployed: deployedModules(system) as Record<string, BaseContract> };
+}
+
+function fragmentsOf(contract: BaseContract): FunctionFragment[] {
+  return writeFunctions(contract.interface.fragments.filter((f): f is FunctionFragment => f.type === "function"));
+}
+
+describe("Role wiring", () => {
+  it("lists every state-changing function of every deployed module", async () => {
+    const { deployed } = await modules();
+    expect(Object.keys(deployed).sort()).to.deep.equal(Object.keys(EXPECTED).sort());
+    for (const [name, contract] of Object.entries(deployed)) {
+      expect(
+        fragmentsOf(contract)
+          .map((f) => f.name)
+          .sort(),
+        name,
+      ).to.deep.equal(Object.keys(EXPECTED[name]!).sort());
+    }
+  });
+
+  it("assigns each restricted function to its role on the AccessManager", async () => {
+    const { deployed, accessManager } = await modules();
+    for (const [name, contract] of Object.entries(deployed)) {
+      const target = await contract.getAddress();
+      for (const fragment of fragmentsOf(contract)) {
+        const expected = EXPECTED[name]![fragment.name]!;
+        if (expected === "self-service" || expected === "authority-only") continue;
+        expect(
+          await accessManager.getTargetFunctionRole(target, fragment.selector),
+          `${name}.${fragment.name}`,
+        ).to.equal(Roles[expected]);
+      }
+    }
+  });
+
+  it("refuses a caller without roles exactly on the restricted functions", async () => {
+    const { deployed, others } = await modules();
+    const stranger = others[9]!;
+    for (const [name, contract] of Object.entries(deployed)) {
+      for (const fragment of fragmentsOf(contract)) {
+        const call = contract
+          .connect(stranger)
+          .getFunction(fragment.name)
+          .staticCall(...zeroArgs(fragment));
+        if (EXPECTED[name]![fragment.name] === "self-service") {
+          // Whatever the call does with zero arguments, the authority is not what stops it.
+          await call.then(
+            () => undefined,
+            (error: unknown) => {
+              const data = (error as { data?: string }).data ?? "";
+              expect(data.slice(0, 10), `${name}.${fragment.name}`).to.not.equal(
+                contract.interface.getError("AccessManagedUnauthorized")!.selector,
+              );
+            },
+          );
+        } else {
+          await expect(call, `${name}.${fragment.name}`)
+            .to.be.revertedWithCustomError(contract, "AccessManagedUnauthorized")
+            .withArgs(stranger.address);
+        }
+      }
+    }
+  });
+
+  it("lets each role's holder call its functions, the delayed roles only through a schedule", async () => {
+    const { deployed, accessManager, parameters, registrar, pauser, admin } = await modules();
+    const holders: Record<RoleName, { address: string; delay: number }> = {
+      ADMIN: { address: admin.address, delay: parameters.adminExecutionDelay },
+      REGISTRAR: { address: registrar.address, delay: 0 },
+      INSTITUTION_RECOVERY: { address: registrar.address, delay: parameters.adminExecutionDelay },
+      PAUSER: { address: pauser.address, delay: 0 },
+      AUDITOR: { address: parameters.auditor, delay: 0 },
+    };
+    for (const [name, contract] of Object.entries(deployed)) {
+      const target = await contract.getAddress();
+      for (const fragment of fragmentsOf(contract)) {
+        const role = EXPECTED[name]![fragment.name]!;
+        if (role === "self-service" || role === "authority-only") continue;
+        const holder = holders[role];
+        const [immediate, delay] = await accessManager.canCall(holder.address, target, fragment.selector);
+        expect([immediate, Number(delay)], `${name}.${fragment.name} by ${role}`).to.deep.equal([
+          holder.delay === 0,
+          holder.delay,
+        ]);
+      }
+    }
+  });
+
+  it("grants each role to the configured account only, and the deployer keeps nothing", async () => {
+    const { accessManager, parameters, deployer } = await modules();
+    const grants: [RoleName, string, number][] = [
+      ["ADMIN", parameters.admin, parameters.adminExecutionDelay],
+      ["REGISTRAR", parameters.registrar, 0],
+      ["INSTITUTION_RECOVERY", parameters.registrar, parameters.adminExecutionDelay],
+      ["PAUSER", parameters.pauser, 0],
+      ["AUDITOR", parameters.auditor, 0],
+    ];
+    for (const [role, account, delay] of grants) {
+      const [member, executionDelay] = await accessManager.hasRole(Roles[role], account);
+      expect([member, Number(executionDelay)], role).to.deep.equal([true, delay]);
+      const [deployerMember] = await accessManager.hasRole(Roles[role], deployer.address);
+      expect(deployerMember, `deployer holds ${role}`).to.equal(false);
+    }
+  });
+
+  it("points every module at the one AccessManager", async () => {
+    const { deployed, accessManager } = await modules();
+    for (const contract of Object.values(deployed)) {
+      const managed = contract as BaseContract & { authority(): Promise<string> };
+      expect(await managed.authority()).to.equal(await accessManager.getAddress());
+    }
+  });
+
+  it("keeps the AccessManager's own configuration to the admin, through its delay", async () => {
+    const { accessManager, admin, registrar, others } = await modules();
+    const grant = accessManager.interface.encodeFunctionData("grantRole", [Roles.REGISTRAR, others[0]!.address, 0]);
+    await expect(accessManager.connect(registrar).grantRole(Roles.REGISTRAR, others[0]!.address, 0))
+      .to.be.revertedWithCustomError(accessManager, "AccessManagerUnauthorizedAccount")
+      .withArgs(registrar.address, Roles.ADMIN);
+    await expect(accessManager.connect(admin).grantRole(Roles.REGISTRAR, others[0]!.address, 0))
+      .to.be.revertedWithCustomError(accessManager, "AccessManagerNotScheduled")
+      .withArgs(await accessManager.hashOperation(admin.address, await accessManager.getAddress(), grant));
+  });
+});
