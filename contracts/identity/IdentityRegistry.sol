@@ -117,11 +117,10 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
         if (deadline <= Time.timestamp() || deadline > latest) {
             revert IdentityRotationDeadlineOutOfRange(deadline, latest);
         }
-        // Invariant: keyEpoch only grows; 2^24 key events on one id would take longer than the chain's life, and an
-        // overflow reverts rather than wraps.
-        uint24 epoch = record.keyEpoch + 1;
-        record.keyEpoch = epoch;
-        _bindings[newController] = KeyBindingLib.pending(id, deadline, epoch);
+        // The proposal lives in the target key's own binding word, tagged with the current key epoch; the record is
+        // not written, which keeps a whole rotation within its gas budget. Every change of key and every
+        // cancellation moves the epoch on, and with it ends every proposal made before.
+        _bindings[newController] = KeyBindingLib.pending(id, deadline, record.keyEpoch);
         emit ControllerRotationProposed(id, newController, deadline);
     }
 
@@ -510,8 +509,9 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
         ControllerChange how
     ) private {
         address previous = record.controller;
-        record.controller = newController;
-        ++record.keyEpoch;
+        // Invariant: keyEpoch only grows; 2^24 key changes and cancellations on one id cannot happen in the chain's
+        // life, and checked arithmetic reverts rather than wraps if they did.
+        (record.controller, record.keyEpoch) = (newController, record.keyEpoch + 1);
         _bindings[previous] = KeyBindingLib.EMPTY;
         _bindings[newController] = KeyBindingLib.bound(id);
         emit ControllerChanged(id, previous, newController, how);

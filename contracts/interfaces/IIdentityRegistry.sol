@@ -141,8 +141,10 @@ interface IIdentityRegistry {
 
     /// @notice Step one of a key rotation: the current key names its successor and a deadline.
     /// @dev Requirements: not paused; caller is the id's controller; the id is not revoked (suspended and expired
-    /// participants may rotate a compromised key); `newController` is non-zero and bound to nothing; `deadline` is
-    /// after now and at most `MAX_ROTATION_WINDOW` ahead. Supersedes any earlier proposal and any pending recovery.
+    /// participants may rotate a compromised key); `newController` is non-zero and bound to nothing (nor the live
+    /// target of another proposal); `deadline` is after now and at most `MAX_ROTATION_WINDOW` ahead.
+    /// A new proposal does not withdraw an earlier one to another key: the first key to accept wins and ends every
+    /// other proposal. To redirect a rotation, call `cancelControllerRotation` first, which ends them all.
     /// @param id The id whose key rotates.
     /// @param newController The key that will control the id.
     /// @param deadline The last second at which `newController` may accept.
@@ -154,7 +156,8 @@ interface IIdentityRegistry {
     /// @param id The id the caller expects to take over (guards against a proposal for another id).
     function acceptControllerRotation(ParticipantId id) external;
 
-    /// @notice Withdraws a pending rotation proposal (and any pending recovery).
+    /// @notice Withdraws every pending rotation proposal of the id (and any pending recovery) by moving its key
+    /// epoch on.
     /// @dev Requirements: not paused; caller is the id's controller.
     function cancelControllerRotation(ParticipantId id) external;
 

@@ -47,7 +47,7 @@ struct Participant {
     bool identityProofed;
     /// Unix time after which the credential no longer counts; 0 for patients, whose ids do not expire.
     uint48 credentialExpiry;
-    /// Bumped by every key proposal, cancellation and change; a pending rotation or recovery is live only while
+    /// Bumped by every key change and cancellation; a pending rotation or recovery is live only while
     /// the epoch it was made in is current.
     uint24 keyEpoch;
     /// The organization a practitioner or device acts for; NONE for every other kind.
