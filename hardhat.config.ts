@@ -13,7 +13,7 @@ import "./tasks";
  */
 const SOLIDITY_VERSION = "0.8.30";
 
-subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD).setAction(async ({ solcVersion }: { solcVersion: string }) => {
+subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD).setAction(({ solcVersion }: { solcVersion: string }) => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const solc = require("solc") as { version(): string };
   const longVersion = solc.version();
@@ -22,7 +22,12 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD).setAction(async ({ solcVersion }: 
       `Solidity ${solcVersion} was requested but the solc package provides ${longVersion}; pin "solc" to ${SOLIDITY_VERSION}`,
     );
   }
-  return { compilerPath: require.resolve("solc/soljson.js"), isSolcJs: true, version: solcVersion, longVersion };
+  return Promise.resolve({
+    compilerPath: require.resolve("solc/soljson.js"),
+    isSolcJs: true,
+    version: solcVersion,
+    longVersion,
+  });
 });
 
 function settings() {

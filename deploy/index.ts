@@ -73,14 +73,11 @@ export async function deployCareLedger(
   const deployed = await hre.ignition.deploy(CareLedgerModule, {
     parameters: { CareLedger: { ...parameters } },
   });
-  const accessManager = (await hre.ethers.getContractAt(
-    "AccessManager",
-    await deployed.accessManager.getAddress(),
-  )) as unknown as AccessManager;
-  const identityRegistry = (await hre.ethers.getContractAt(
+  const accessManager = await hre.ethers.getContractAt("AccessManager", await deployed.accessManager.getAddress());
+  const identityRegistry = await hre.ethers.getContractAt(
     "IdentityRegistry",
     await deployed.identityRegistry.getAddress(),
-  )) as unknown as IdentityRegistry;
+  );
 
   const deployerAddress = await deployer.getAddress();
   if (getAddress(parameters.admin) !== deployerAddress) {

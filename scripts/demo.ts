@@ -150,12 +150,12 @@ async function main(): Promise<void> {
   ]);
   const target = deployment.identityRegistry;
   const [, delay] = await accessManager.canCall(registrar!.address, target, data.slice(0, 10));
-  await (await accessManager.connect(registrar!).schedule(target, data, 0)).wait();
+  await (await accessManager.connect(registrar).schedule(target, data, 0)).wait();
   detail(
     `scheduled; role INSTITUTION_RECOVERY (${Roles.INSTITUTION_RECOVERY}) waits ${delay} s, during which the admin can cancel`,
   );
   await time.increase(delay);
-  await (await accessManager.connect(registrar!).execute(target, data)).wait();
+  await (await accessManager.connect(registrar).execute(target, data)).wait();
   detail(`hospital ${hospital.id} is controlled by ${(await asRegistrar.participant(hospital.id)).controller}`);
 
   say("A year later Dr. Chen's licence has expired: nobody acted, and he counts as inactive.");

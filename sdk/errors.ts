@@ -12,9 +12,7 @@ const ABIS = [IdentityRegistry__factory.abi, AccessManager__factory.abi] as cons
 function errorInterface(): Interface {
   const seen = new Map<string, ErrorFragment>();
   for (const abi of ABIS) {
-    for (const fragment of new Interface(abi).fragments) {
-      if (fragment.type === "error") seen.set((fragment as ErrorFragment).selector, fragment as ErrorFragment);
-    }
+    new Interface(abi).forEachError((fragment) => seen.set(fragment.selector, fragment));
   }
   return new Interface([...seen.values()]);
 }
@@ -27,7 +25,7 @@ export class CareLedgerError extends Error {
     readonly errorName: string,
     readonly args: Result,
     readonly selector: string,
-    readonly cause?: unknown,
+    override readonly cause?: unknown,
   ) {
     super(`${errorName}(${formatArgs(args)})`);
     this.name = "CareLedgerError";
@@ -40,7 +38,9 @@ function formatArgs(args: Result): string {
 
 /** The names of every error the decoder knows, for the error-prefix check and the docs. */
 export function knownErrorNames(): string[] {
-  return ERRORS.fragments.map((fragment) => (fragment as ErrorFragment).name);
+  const names: string[] = [];
+  ERRORS.forEachError((fragment) => names.push(fragment.name));
+  return names;
 }
 
 /** Decodes revert data into a `CareLedgerError`, or `undefined` if it is not a known custom error. */

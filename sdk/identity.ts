@@ -3,7 +3,7 @@ import type { BigNumberish, ContractRunner, ContractTransactionReceipt, Contract
 import { type IdentityRegistry, IdentityRegistry__factory } from "../typechain-types";
 import type { Deployment } from "./deployment";
 import { withDecodedErrors } from "./errors";
-import { type ParticipantInfo, ParticipantKind, type ParticipantStatus } from "./types";
+import { type ParticipantInfo, ParticipantKind, toKind, toStatus } from "./types";
 
 /** Input of `registerParticipant`: a registrar registering a verified institution, practitioner or device. */
 export interface ParticipantRegistration {
@@ -133,8 +133,8 @@ export class IdentityClient {
       return {
         id: BigInt(id),
         controller: p.controller,
-        kind: Number(p.kind) as ParticipantKind,
-        status: Number(p.status) as ParticipantStatus,
+        kind: toKind(p.kind),
+        status: toStatus(p.status),
         identityProofed: p.identityProofed,
         credentialExpiry: p.credentialExpiry,
         keyEpoch: p.keyEpoch,

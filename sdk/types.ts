@@ -26,6 +26,22 @@ export enum ControllerChange {
   RegistrarRecovery = 2,
 }
 
+function enumMember<E extends Record<string, string | number>>(
+  enumeration: E,
+  name: string,
+  value: bigint | number,
+): E[keyof E] {
+  const number = Number(value);
+  if (typeof enumeration[number] !== "string") throw new Error(`${String(value)} is not a ${name}`);
+  return number as E[keyof E];
+}
+
+/** Converts the registry's uint8 enums into the TypeScript enums, refusing values the SDK does not know. */
+export const toKind = (value: bigint | number): ParticipantKind =>
+  enumMember(ParticipantKind, "ParticipantKind", value);
+export const toStatus = (value: bigint | number): ParticipantStatus =>
+  enumMember(ParticipantStatus, "ParticipantStatus", value);
+
 /** Parses a kind from its name (case-insensitive, e.g. "organization", "research-sponsor") or number. */
 export function parseKind(value: string): ParticipantKind {
   const normalized = value.replace(/[-_\s]/g, "").toLowerCase();

@@ -11,7 +11,11 @@ task("careledger:deploy", "Deploys (or resumes deploying) the whole CareLedger s
   .setAction(async ({ parameters }: { parameters?: string }, hre) => {
     const { deployCareLedger, loadParameters } = await import("../deploy");
     const params = loadParameters(parameters ?? hre.network.name);
-    const system = await readable(() => deployCareLedger(hre, params, (line) => console.log(line)));
+    const system = await readable(() =>
+      deployCareLedger(hre, params, (line) => {
+        console.log(line);
+      }),
+    );
     print(`CareLedger deployed on ${hre.network.name} (chain ${system.deployment.chainId})`, {
       AccessManager: system.deployment.accessManager,
       IdentityRegistry: system.deployment.identityRegistry,

@@ -51,9 +51,7 @@ task("careledger:check-errors", "Fails on unprefixed or duplicate custom errors 
     const byName = new Map<string, string>();
     for (const name of await hre.artifacts.getAllFullyQualifiedNames()) {
       const { abi } = await hre.artifacts.readArtifact(name);
-      for (const fragment of new Interface(abi).fragments) {
-        if (fragment.type !== "error") continue;
-        const error = fragment as import("ethers").ErrorFragment;
+      new Interface(abi).forEachError((error) => {
         const signature = error.format("sighash");
         const sameSelector = bySelector.get(error.selector);
         if (sameSelector !== undefined && sameSelector !== signature) {
@@ -65,7 +63,7 @@ task("careledger:check-errors", "Fails on unprefixed or duplicate custom errors 
         }
         bySelector.set(error.selector, signature);
         byName.set(error.name, signature);
-      }
+      });
     }
 
     if (problems.length > 0) {

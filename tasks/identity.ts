@@ -45,15 +45,16 @@ task("careledger:identity:register", "Registrar: registers a verified institutio
       hre,
     ) => {
       const { parseKind } = await import("../sdk/types");
+      type ParticipantKind = ReturnType<typeof parseKind>;
       const { commit } = await import("../sdk/commitments");
-      const kind = (() => {
-        try {
-          return parseKind(args.kind);
-        } catch (error) {
-          fail(`--kind: ${(error as Error).message}`);
-        }
-      })();
-      if (!hre.ethers.isAddress(args.controller)) fail(`--controller must be an address, got "${args.controller}"`);
+      let kind: ParticipantKind;
+      try {
+        kind = parseKind(args.kind);
+      } catch (error) {
+        fail(`--kind: ${(error as Error).message}`);
+      }
+      const controller = args.controller;
+      if (!hre.ethers.isAddress(controller)) fail(`--controller must be an address, got "${args.controller}"`);
       const { commitment, salt } = commit(args.credential);
       const identity = await client(hre, args.from);
       const { id, receipt } = await readable(() =>

@@ -1,0 +1,37 @@
+/**
+ * `npm run bench`: gas per operation for every external write of the suite, measured from receipts on a fresh
+ * in-process deployment. Prints a table and writes the same rows to `benchmarks/gas.json`; exits non-zero if an
+ * operation exceeds its target.
+ */
+import path from "node:path";
+
+import hre from "hardhat";
+
+import { deployCareLedger, loadParameters } from "../deploy";
+import { benchIdentity } from "./bench/identity";
+import { GasRecorder } from "./bench/recorder";
+
+const OUTPUT = path.join(__dirname, "..", "benchmarks", "gas.json");
+
+async function main(): Promise<void> {
+  const gas = new GasRecorder();
+  const system = await deployCareLedger(hre, loadParameters("hardhat"));
+  await benchIdentity(system, gas);
+
+  const { evmVersion } = hre.config.solidity.compilers[0]!.settings as { evmVersion: string };
+  console.log(`CareLedger gas per operation (EVM ${evmVersion}, optimizer on, from receipts)\n`);
+  console.log(gas.table());
+  gas.write(OUTPUT);
+  console.log(`\n${gas.rows.length} rows written to ${path.relative(process.cwd(), OUTPUT)}`);
+  const over = gas.overTarget();
+  if (over.length > 0) {
+    for (const row of over)
+      console.error(`OVER TARGET: ${row.contract}.${row.operation} (${row.case}) ${row.gas} > ${row.target}`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

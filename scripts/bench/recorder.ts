@@ -1,0 +1,73 @@
+import fs from "node:fs";
+import path from "node:path";
+
+import type { ContractTransactionReceipt, ContractTransactionResponse } from "ethers";
+
+/** One row of `benchmarks/gas.json`. */
+export interface GasRow {
+  contract: string;
+  operation: string;
+  case: string;
+  gas: number;
+}
+
+/** Gas targets from the issues, by `contract.operation`; a row over its target fails the benchmark. */
+export const TARGETS: Readonly<Record<string, number>> = {
+  "IdentityRegistry.registerPatient": 75_000,
+  "IdentityRegistry.proposeControllerRotation+acceptControllerRotation": 90_000,
+};
+
+/** Collects gas used per operation, measured from transaction receipts. */
+export class GasRecorder {
+  readonly rows: GasRow[] = [];
+
+  /** Sends a transaction, waits for its receipt and records its gas. */
+  async measure(
+    contract: string,
+    operation: string,
+    variant: string,
+    send: () => Promise<ContractTransactionResponse>,
+  ): Promise<ContractTransactionReceipt> {
+    const receipt = await (await send()).wait();
+    if (receipt === null) throw new Error(`${contract}.${operation} (${variant}): no receipt`);
+    this.add(contract, operation, variant, receipt.gasUsed);
+    return receipt;
+  }
+
+  add(contract: string, operation: string, variant: string, gas: bigint): void {
+    this.rows.push({ contract, operation, case: variant, gas: Number(gas) });
+  }
+
+  /** Rows whose gas exceeds their target. */
+  overTarget(): (GasRow & { target: number })[] {
+    return this.rows.flatMap((row) => {
+      const target = TARGETS[`${row.contract}.${row.operation}`];
+      return target !== undefined && row.gas > target ? [{ ...row, target }] : [];
+    });
+  }
+
+  table(): string {
+    const header = ["contract", "operation", "case", "gas", "target"];
+    const body = this.rows.map((row) => {
+      const target = TARGETS[`${row.contract}.${row.operation}`];
+      return [
+        row.contract,
+        row.operation,
+        row.case,
+        row.gas.toLocaleString("en-US"),
+        target === undefined ? "" : `≤ ${target.toLocaleString("en-US")} ${row.gas <= target ? "ok" : "OVER"}`,
+      ];
+    });
+    const widths = header.map((_, i) => Math.max(...[header, ...body].map((cells) => cells[i]!.length)));
+    const line = (cells: string[]) =>
+      cells.map((cell, i) => (i === 3 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join("  ");
+    return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)]
+      .map((l) => l.trimEnd())
+      .join("\n");
+  }
+
+  write(file: string): void {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, `${JSON.stringify(this.rows, null, 2)}\n`);
+  }
+}
