@@ -176,7 +176,7 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
 
     /// @inheritdoc IIdentityRegistry
     function approveRecovery(ParticipantId patient, address newController) external override whenNotPaused {
-        Record storage record = _records[patient];
+        Record storage record = _existingRecord(patient);
         if (record.kind != ParticipantKind.Patient) {
             revert IdentityWrongKind(patient, ParticipantKind.Patient, record.kind);
         }
@@ -428,9 +428,7 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
     /// @inheritdoc IIdentityRegistry
     function pendingRotationOf(address account) external view override returns (ParticipantId id, uint48 deadline) {
         KeyBinding binding = _bindings[account];
-        if (!binding.isPending() || !_isLivePending(binding, _records[binding.id()].keyEpoch)) {
-            return (ParticipantIdLib.NONE, 0);
-        }
+        if (!binding.isPending() || !_isLiveProposal(binding)) return (ParticipantIdLib.NONE, 0);
         return (binding.id(), binding.deadline());
     }
 
@@ -566,7 +564,7 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
         if (account == address(0)) revert IdentityZeroAddress();
         KeyBinding binding = _bindings[account];
         if (binding.isEmpty()) return;
-        if (binding.isPending() && !_isLivePending(binding, _records[binding.id()].keyEpoch)) return;
+        if (binding.isPending() && !_isLiveProposal(binding)) return;
         revert IdentityAccountAlreadyBound(account);
     }
 
@@ -608,6 +606,13 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
 
     function _isLivePending(KeyBinding binding, uint24 currentEpoch) private view returns (bool) {
         return binding.isPending() && binding.keyEpoch() == currentEpoch && Time.timestamp() <= binding.deadline();
+    }
+
+    /// @dev Whether a pending binding still stands as a proposal: live for its id's current epoch, and the id not
+    /// revoked (a revoked id can never accept, so its proposals must not keep blocking their target keys).
+    function _isLiveProposal(KeyBinding binding) private view returns (bool) {
+        Record storage record = _records[binding.id()];
+        return _isLivePending(binding, record.keyEpoch) && record.status != ParticipantStatus.Revoked;
     }
 
     function _isLiveRecovery(Recovery memory recovery, uint24 currentEpoch) private pure returns (bool) {
