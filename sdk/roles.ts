@@ -1,6 +1,6 @@
 /**
  * Role ids of CareLedger's AccessManager, mirrored from `contracts/access/Roles.sol`.
- * `test/governance/Roles.test.ts` fails if the two ever disagree.
+ * `test/access/Roles.test.ts` fails if the two ever disagree.
  */
 export const Roles = {
   /** Consortium admin; equal to AccessManager's ADMIN_ROLE. Held with the admin execution delay. */
