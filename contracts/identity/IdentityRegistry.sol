@@ -185,8 +185,7 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
         (ParticipantId guardian, uint256 position) = _guardianOfSender(patient, set.ids);
 
         Recovery memory recovery = _recoveries[patient];
-        bool live = recovery.newController != address(0) && recovery.keyEpoch == record.keyEpoch;
-        if (!live) {
+        if (!_isLiveRecovery(recovery, record.keyEpoch)) {
             _requireUnbound(newController);
             recovery = Recovery({
                 newController: newController,

@@ -1,4 +1,4 @@
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 
 import { Roles } from "../../sdk/roles";
@@ -44,7 +44,7 @@ describe("Emergency stop (every module)", () => {
 
   describe("unpause", () => {
     it("restarts the module when the admin runs it through the scheduled delay", async () => {
-      const { modules, pauser, admin, accessManager } = await pausable();
+      const { modules, pauser, admin, accessManager, parameters } = await pausable();
       for (const [name, module] of modules) {
         await module.connect(pauser).pause();
         const data = module.interface.encodeFunctionData("unpause");
@@ -53,7 +53,10 @@ describe("Emergency stop (every module)", () => {
         await expect(accessManager.connect(admin).execute(target, data), name)
           .to.be.revertedWithCustomError(accessManager, "AccessManagerNotReady")
           .withArgs(await accessManager.hashOperation(admin.address, target, data));
-        await scheduleAndExecuteAfterSchedule(accessManager, admin, target, data);
+        await time.increase(parameters.adminExecutionDelay);
+        await expect(accessManager.connect(admin).execute(target, data))
+          .to.emit(module, "Unpaused")
+          .withArgs(await accessManager.getAddress());
         expect(await module.paused(), name).to.equal(false);
       }
     });
@@ -108,12 +111,3 @@ describe("Emergency stop (every module)", () => {
     });
   });
 });
-
-async function scheduleAndExecuteAfterSchedule(
-  ...[manager, caller, target, data]: Parameters<typeof scheduleAndExecute>
-): Promise<void> {
-  const { time } = await import("@nomicfoundation/hardhat-network-helpers");
-  const [, delay] = await manager.canCall(await caller.getAddress(), target, (data as string).slice(0, 10));
-  await time.increase(delay);
-  await expect(manager.connect(caller).execute(target, data)).to.emit(manager, "OperationExecuted");
-}

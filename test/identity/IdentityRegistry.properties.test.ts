@@ -213,6 +213,11 @@ describe("IdentityRegistry", function () {
               f.hospitalKey,
               f.cardiologistKey,
             ];
+            // A step's caller: the id's current controller, or a key from the pool.
+            const callerFor = (caller: Caller, controller: string) =>
+              "controller" in caller
+                ? (pool.find((k) => k.address === controller) ?? at(pool, 0))
+                : at(pool, caller.key);
             const model = new BindingModel();
             for (const id of [f.hospitalId, f.cardiologistId, f.patientId, ...f.guardianIds]) {
               model.add(id, (await registry.participant(id)).controller);
@@ -240,10 +245,7 @@ describe("IdentityRegistry", function () {
                 case "propose": {
                   const id = at(ids, s.id);
                   const controller = model.controllerOf(id);
-                  const from =
-                    "controller" in s.caller
-                      ? (pool.find((k) => k.address === controller) ?? at(pool, 0))
-                      : at(pool, s.caller.key);
+                  const from = callerFor(s.caller, controller);
                   const target = at(pool, s.target);
                   const t = await pinNext(clock);
                   const deadline = t + BigInt(s.window);
@@ -305,10 +307,7 @@ describe("IdentityRegistry", function () {
                 case "cancel": {
                   const id = at(ids, s.id);
                   const controller = model.controllerOf(id);
-                  const from =
-                    "controller" in s.caller
-                      ? (pool.find((k) => k.address === controller) ?? at(pool, 0))
-                      : at(pool, s.caller.key);
+                  const from = callerFor(s.caller, controller);
                   await pinNext(clock);
                   let expected: Expected;
                   if (from.address === controller) {
