@@ -1,0 +1,150 @@
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+
+import {
+  CareLedgerError,
+  commit,
+  ControllerChange,
+  identifierCommitment,
+  IdentityClient,
+  ParticipantKind,
+  ParticipantStatus,
+  Roles,
+  withDecodedErrors,
+} from "../../sdk";
+import { systemFixture } from "../fixtures/system";
+
+const DAY = 86_400;
+
+/** Runs `action` and returns the custom error it was refused with, decoded by the SDK. */
+async function refusal(action: () => Promise<unknown>): Promise<CareLedgerError> {
+  const outcome = await action().then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  if (!(outcome instanceof CareLedgerError)) throw new Error(`expected a CareLedgerError, got ${String(outcome)}`);
+  return outcome;
+}
+
+/**
+ * A whole identity life cycle through the SDK on the production deployment, in the order a consortium lives it:
+ * institutions verified, a patient onboarded and proofed, her key rotated, lost and recovered by guardians, an
+ * institution recovered by the registrar through the admin delay, and credentials expiring on their own.
+ */
+describe("Identity flow (integration, through the SDK)", () => {
+  it("takes a patient and her providers from registration through rotation, recovery and expiry", async () => {
+    const { deployment, accessManager, identityRegistry, registrar, admin, parameters, others } =
+      await loadFixture(systemFixture);
+    const [hospitalKey, hospitalNewKey, doctorKey, alice, laptop, phone, mother, brother, friend] = others;
+    const asRegistrar = IdentityClient.connect(registrar, deployment);
+    const as = (signer: typeof alice) => IdentityClient.connect(signer!, deployment);
+    const expiry = BigInt((await time.latest()) + 365 * DAY);
+
+    // The registrar verifies a hospital and a cardiologist affiliated to it.
+    const hospital = await asRegistrar.registerParticipant({
+      kind: ParticipantKind.Organization,
+      controller: hospitalKey!.address,
+      credentialCommitment: commit("accreditation A-2291").commitment,
+      credentialExpiry: expiry,
+    });
+    const doctor = await asRegistrar.registerParticipant({
+      kind: ParticipantKind.Practitioner,
+      controller: doctorKey!.address,
+      credentialCommitment: commit("licence MD-88412").commitment,
+      credentialExpiry: expiry,
+      affiliation: hospital.id,
+    });
+    expect(await identityRegistry.standingOf(doctor.id)).to.deep.equal([
+      BigInt(ParticipantKind.Practitioner),
+      hospital.id,
+      true,
+    ]);
+    expect(await asRegistrar.activeIdOf(doctorKey!.address, ParticipantKind.Practitioner)).to.equal(doctor.id);
+
+    // Alice self-registers, is proofed at the front desk and links her medical record number by commitment.
+    const aliceId = (await as(alice).registerPatient()).id;
+    const guardianIds = [(await as(mother).registerPatient()).id, (await as(brother).registerPatient()).id];
+    guardianIds.push((await as(friend).registerPatient()).id);
+    await asRegistrar.markIdentityProofed(aliceId);
+    const mrn = identifierCommitment("urn:oid:2.16.840.1.113883.19.5", "MRN-004217");
+    await as(alice).bindIdentifierCommitment(aliceId, mrn.commitment);
+    expect(await identityRegistry.identifierOwner(mrn.commitment)).to.equal(aliceId);
+    expect(
+      (await refusal(() => as(mother).bindIdentifierCommitment(guardianIds[0]!, mrn.commitment))).errorName,
+    ).to.equal("IdentityCommitmentAlreadyBound");
+
+    // Guardians (2 of 3, 3-day delay) and a representative (her mother, for a year).
+    await as(alice).setGuardians(aliceId, guardianIds, 2, 3 * DAY);
+    expect(await asRegistrar.guardiansOf(aliceId)).to.deep.equal({
+      guardians: guardianIds,
+      threshold: 2,
+      delay: 3 * DAY,
+    });
+    await as(alice).appointRepresentative(aliceId, guardianIds[0]!, expiry);
+    expect(await identityRegistry.isRepresentative(aliceId, guardianIds[0]!)).to.equal(true);
+
+    // She rotates her key to her laptop; the old key is refused at once and her id, proofing and links survive.
+    const deadline = BigInt((await time.latest()) + DAY);
+    await as(alice).proposeRotation(aliceId, laptop!.address, deadline);
+    const rotated = await as(laptop).acceptRotation(aliceId);
+    await expect(rotated)
+      .to.emit(identityRegistry, "ControllerChanged")
+      .withArgs(aliceId, alice!.address, laptop!.address, ControllerChange.Rotation);
+    const refused = await refusal(() => as(alice).cancelRotation(aliceId));
+    expect([refused.errorName, ...refused.args]).to.deep.equal(["IdentityNotController", aliceId, alice!.address]);
+    const afterRotation = await asRegistrar.participant(aliceId);
+    expect([afterRotation.controller, afterRotation.identityProofed, afterRotation.active]).to.deep.equal([
+      laptop!.address,
+      true,
+      true,
+    ]);
+    expect(await identityRegistry.identifierOwner(mrn.commitment)).to.equal(aliceId);
+
+    // The laptop is stolen: two guardians approve her phone, the delay runs, anyone executes.
+    await as(mother).approveRecovery(aliceId, phone!.address);
+    await as(brother).approveRecovery(aliceId, phone!.address);
+    const pending = await asRegistrar.pendingRecoveryOf(aliceId);
+    expect(pending?.approvals).to.equal(2);
+    expect((await refusal(() => as(friend).executeRecovery(aliceId))).errorName).to.equal("IdentityRecoveryNotReady");
+    await time.increaseTo(pending!.readyAt);
+    await as(friend).executeRecovery(aliceId);
+    expect(await asRegistrar.idOf(phone!.address)).to.equal(aliceId);
+    expect(await asRegistrar.idOf(laptop!.address)).to.equal(0n);
+    expect(await asRegistrar.pendingRecoveryOf(aliceId)).to.equal(undefined);
+
+    // The hospital loses its key: the registrar's recovery waits out the admin delay on the AccessManager.
+    const target = deployment.identityRegistry;
+    const recover = identityRegistry.interface.encodeFunctionData("recoverController", [
+      hospital.id,
+      hospitalNewKey!.address,
+    ]);
+    expect(
+      (
+        await refusal(() =>
+          withDecodedErrors(() => asRegistrar.registry.recoverController(hospital.id, hospitalNewKey!.address)),
+        )
+      ).errorName,
+    ).to.equal("AccessManagerNotScheduled");
+    await accessManager.connect(registrar).schedule(target, recover, 0);
+    await time.increase(parameters.adminExecutionDelay);
+    await expect(accessManager.connect(registrar).execute(target, recover))
+      .to.emit(identityRegistry, "ControllerChanged")
+      .withArgs(hospital.id, hospitalKey!.address, hospitalNewKey!.address, ControllerChange.RegistrarRecovery);
+    expect(await asRegistrar.activeIdOf(hospitalNewKey!.address, ParticipantKind.Organization)).to.equal(hospital.id);
+
+    // The consortium admin holds its role with the same delay, so its own operations wait just as long.
+    const [, adminDelay] = await accessManager.hasRole(Roles.ADMIN, admin.address);
+    expect(Number(adminDelay)).to.equal(parameters.adminExecutionDelay);
+
+    // The registrar suspends the doctor, reinstates him; a year later his licence has lapsed with nobody acting.
+    await asRegistrar.suspend(doctor.id, 12);
+    expect((await asRegistrar.participant(doctor.id)).status).to.equal(ParticipantStatus.Suspended);
+    await asRegistrar.reinstate(doctor.id, 13);
+    await time.increaseTo(expiry);
+    expect(await identityRegistry.isActive(doctor.id)).to.equal(false);
+    expect(await asRegistrar.activeIdOf(doctorKey!.address, ParticipantKind.Practitioner)).to.equal(0n);
+    expect(await identityRegistry.isActive(aliceId)).to.equal(true);
+    // The mother's appointment has lapsed too.
+    expect(await identityRegistry.isRepresentative(aliceId, guardianIds[0]!)).to.equal(false);
+  });
+});
