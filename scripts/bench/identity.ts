@@ -3,10 +3,17 @@ import { ethers } from "hardhat";
 
 import type { CareLedgerSystem } from "../../deploy";
 import { commit, ParticipantKind } from "../../sdk";
+import { id as keccakText } from "ethers";
 import type { GasRecorder } from "./recorder";
 
 const C = "IdentityRegistry";
 const DAY = 86_400;
+
+/**
+ * A salted commitment with a salt derived from the label, so that calldata — and with it the gas of every row — is the
+ * same on every run. Production commitments use fresh random salts (`commit(data)`).
+ */
+const commitment = (label: string): string => commit(label, keccakText(`bench salt: ${label}`)).commitment;
 
 /** Measures every external write of the IdentityRegistry on a freshly deployed system. */
 export async function benchIdentity(system: CareLedgerSystem, gas: GasRecorder): Promise<void> {
@@ -39,7 +46,7 @@ export async function benchIdentity(system: CareLedgerSystem, gas: GasRecorder):
       asRegistrar.registerParticipant(
         ParticipantKind.Organization,
         hospitalKey.address,
-        commit("accreditation").commitment,
+        commitment("accreditation"),
         expiry,
         0,
       ),
@@ -51,7 +58,7 @@ export async function benchIdentity(system: CareLedgerSystem, gas: GasRecorder):
       asRegistrar.registerParticipant(
         ParticipantKind.Practitioner,
         doctorKey.address,
-        commit("licence").commitment,
+        commitment("licence"),
         expiry,
         hospital,
       ),
@@ -69,7 +76,7 @@ export async function benchIdentity(system: CareLedgerSystem, gas: GasRecorder):
   // Registrar maintenance.
   await gas.measure(C, "markIdentityProofed", "patient", () => asRegistrar.markIdentityProofed(patient));
   await gas.measure(C, "renewCredential", "new commitment and expiry", () =>
-    asRegistrar.renewCredential(doctor, commit("licence renewed").commitment, expiry + BigInt(DAY)),
+    asRegistrar.renewCredential(doctor, commitment("licence renewed"), expiry + BigInt(DAY)),
   );
   const clinicKey = key();
   const clinic = await id(
@@ -77,7 +84,7 @@ export async function benchIdentity(system: CareLedgerSystem, gas: GasRecorder):
       await asRegistrar.registerParticipant(
         ParticipantKind.Organization,
         clinicKey.address,
-        commit("clinic").commitment,
+        commitment("clinic"),
         expiry,
         0,
       )
@@ -138,7 +145,7 @@ export async function benchIdentity(system: CareLedgerSystem, gas: GasRecorder):
     registry.connect(guardianKeys[0]).resignRepresentative(patient, representative),
   );
   await gas.measure(C, "bindIdentifierCommitment", "new commitment", () =>
-    registry.connect(patientPhone).bindIdentifierCommitment(patient, commit("urn:mrn|0042").commitment),
+    registry.connect(patientPhone).bindIdentifierCommitment(patient, commitment("urn:mrn|0042")),
   );
 
   // Delayed operations through the AccessManager: measured as the execute transaction.
