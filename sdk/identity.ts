@@ -184,5 +184,3 @@ export class IdentityClient {
     throw new Error(`transaction ${receipt.hash} registered no participant`);
   }
 }
-
-export { ParticipantKind };

@@ -55,7 +55,6 @@ export async function readable<T>(body: () => Promise<T>): Promise<T> {
   } catch (error) {
     const decoded = decodeError(error);
     if (decoded instanceof CareLedgerError) fail(`the contract refused: ${decoded.message}`);
-    if (decoded instanceof HardhatPluginError) throw decoded;
     throw decoded;
   }
 }
