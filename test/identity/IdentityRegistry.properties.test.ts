@@ -6,7 +6,14 @@ import fc from "fast-check";
 
 import { commit, ControllerChange, ParticipantKind, ParticipantStatus } from "../../sdk";
 import type { IdentityRegistry } from "../../typechain-types";
-import { DAY, GUARDIAN_THRESHOLD, identityFixture, RECOVERY_DELAY } from "../fixtures/identity";
+import {
+  DAY,
+  GUARDIAN_THRESHOLD,
+  identityFixture,
+  RECOVERY_DELAY,
+  STATUS_AFTER as TARGET,
+  type StatusOperation as Operation,
+} from "../fixtures/identity";
 
 // Property-based tests of the registry's state machines against small TypeScript models. Each run starts from the
 // identity fixture's snapshot (loadFixture reverts to it), replays a random sequence of at most 12 operations, and
@@ -362,13 +369,6 @@ describe("IdentityRegistry", function () {
     // -----------------------------------------------------------------------------------------------------------------
 
     describe("suspend, reinstate, revoke, renewCredential", function () {
-      type Operation = "suspend" | "reinstate" | "revoke";
-      const TARGET: Record<Operation, ParticipantStatus> = {
-        suspend: ParticipantStatus.Suspended,
-        reinstate: ParticipantStatus.Active,
-        revoke: ParticipantStatus.Revoked,
-      };
-
       /** The transition table: Active ⇄ Suspended, Active or Suspended → Revoked; Revoked is final. */
       function allowed(from: ParticipantStatus, to: ParticipantStatus): boolean {
         if (from === ParticipantStatus.Active)

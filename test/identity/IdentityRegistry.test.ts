@@ -14,6 +14,8 @@ import {
   readParticipant,
   RECOVERY_DELAY,
   YEAR,
+  STATUS_AFTER as TARGET,
+  type StatusOperation as Operation,
 } from "../fixtures/identity";
 import { systemFixture } from "../fixtures/system";
 import { scheduleAndExecute } from "../helpers/governance";
@@ -1959,12 +1961,6 @@ describe("IdentityRegistry", function () {
   });
 
   describe("status transitions", function () {
-    type Operation = "suspend" | "reinstate" | "revoke";
-    const TARGET: Record<Operation, ParticipantStatus> = {
-      suspend: ParticipantStatus.Suspended,
-      reinstate: ParticipantStatus.Active,
-      revoke: ParticipantStatus.Revoked,
-    };
     const SETUP: Record<Exclude<ParticipantStatus, ParticipantStatus.None>, Operation[]> = {
       [ParticipantStatus.Active]: [],
       [ParticipantStatus.Suspended]: ["suspend"],
