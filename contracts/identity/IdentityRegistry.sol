@@ -100,7 +100,13 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
             credentialExpiry: 0,
             keyEpoch: 0
         });
-        _bindings[msg.sender] = KeyBindingLib.bound(id);
+        _bindings[msg.sender] = KeyBindingLib.bound(
+            id,
+            ParticipantKind.Patient,
+            ParticipantStatus.Active,
+            0,
+            ParticipantIdLib.NONE
+        );
         emit ParticipantRegistered(id, ParticipantKind.Patient, msg.sender);
     }
 
@@ -299,7 +305,13 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
             credentialExpiry: credentialExpiry,
             keyEpoch: 0
         });
-        _bindings[controller] = KeyBindingLib.bound(id);
+        _bindings[controller] = KeyBindingLib.bound(
+            id,
+            kind,
+            ParticipantStatus.Active,
+            credentialExpiry,
+            affiliation
+        );
         _credentials[id] = credentialCommitment;
         emit ParticipantRegistered(id, kind, controller);
         emit CredentialUpdated(id, credentialCommitment, credentialExpiry);
@@ -321,6 +333,7 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
         _requireValidCredential(credentialCommitment, credentialExpiry);
         record.credentialExpiry = credentialExpiry;
         _credentials[id] = credentialCommitment;
+        _refreshBinding(id, record);
         emit CredentialUpdated(id, credentialCommitment, credentialExpiry);
     }
 
@@ -332,6 +345,7 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
         _requireValidAffiliation(record.kind, affiliation);
         ParticipantId previous = _affiliations[id];
         _affiliations[id] = affiliation;
+        _refreshBinding(id, record);
         emit AffiliationChanged(id, previous, affiliation);
     }
 
@@ -410,10 +424,20 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
     /// @inheritdoc IIdentityRegistry
     function activeIdOf(address account, ParticipantKind kind) external view override returns (ParticipantId) {
         KeyBinding binding = _bindings[account];
-        if (binding.isEmpty() || binding.isPending()) return ParticipantIdLib.NONE;
-        ParticipantId id = binding.id();
-        Record storage record = _records[id];
-        return record.kind == kind && _isActive(record) ? id : ParticipantIdLib.NONE;
+        return
+            binding.isBound() && binding.kind() == kind && binding.isActiveAt(Time.timestamp())
+                ? binding.id()
+                : ParticipantIdLib.NONE;
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function accountStanding(
+        address account,
+        uint48 at
+    ) external view override returns (ParticipantId id, ParticipantKind kind, ParticipantId affiliation, bool active) {
+        KeyBinding binding = _bindings[account];
+        if (!binding.isBound()) return (ParticipantIdLib.NONE, ParticipantKind.None, ParticipantIdLib.NONE, false);
+        return (binding.id(), binding.kind(), binding.affiliation(), binding.isActiveAt(at));
     }
 
     /// @inheritdoc IIdentityRegistry
@@ -494,6 +518,7 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
                 (from == ParticipantStatus.Suspended && to != ParticipantStatus.Suspended);
         if (!allowed) revert IdentityInvalidStatusTransition(id, from, to);
         record.status = to;
+        _refreshBinding(id, record);
         emit StatusChanged(id, from, to, reasonCode);
     }
 
@@ -505,13 +530,49 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
         address newController,
         ControllerChange how
     ) private {
-        address previous = record.controller;
+        // All fields are read in one block before the slot is written, which lets the optimizer load the slot once.
+        (address previous, uint24 epoch, ParticipantKind kind, ParticipantStatus status, uint48 expiry) = (
+            record.controller,
+            record.keyEpoch,
+            record.kind,
+            record.status,
+            record.credentialExpiry
+        );
         // Invariant: keyEpoch only grows; 2^24 key changes and cancellations on one id cannot happen in the chain's
         // life, and checked arithmetic reverts rather than wraps if they did.
-        (record.controller, record.keyEpoch) = (newController, record.keyEpoch + 1);
+        (record.controller, record.keyEpoch) = (newController, epoch + 1);
         _bindings[previous] = KeyBindingLib.EMPTY;
-        _bindings[newController] = KeyBindingLib.bound(id);
+        _bindings[newController] = _boundWord(id, kind, status, expiry);
         emit ControllerChanged(id, previous, newController, how);
+    }
+
+    /// @dev Rewrites the controller's binding word after a change to a field it copies (status, credential expiry,
+    /// affiliation), so that `accountStanding` never disagrees with the record.
+    function _refreshBinding(ParticipantId id, Record storage record) private {
+        _bindings[record.controller] = _boundWord(id, record);
+    }
+
+    /// @dev The bound word of `id` for its current record. Only practitioners and devices have an affiliation, so
+    /// only they pay for reading it (which keeps a patient's key rotation within its gas budget).
+    function _boundWord(ParticipantId id, Record storage record) private view returns (KeyBinding) {
+        return _boundWord(id, record.kind, record.status, record.credentialExpiry);
+    }
+
+    function _boundWord(
+        ParticipantId id,
+        ParticipantKind kind,
+        ParticipantStatus status,
+        uint48 credentialExpiry
+    ) private view returns (KeyBinding) {
+        bool affiliated = kind == ParticipantKind.Practitioner || kind == ParticipantKind.Device;
+        return
+            KeyBindingLib.bound(
+                id,
+                kind,
+                status,
+                credentialExpiry,
+                affiliated ? _affiliations[id] : ParticipantIdLib.NONE
+            );
     }
 
     function _endRepresentation(ParticipantId patient, ParticipantId representative, bool resigned) private {
@@ -528,7 +589,7 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
         ParticipantId[] storage ids
     ) private view returns (ParticipantId guardian, uint256 position) {
         KeyBinding binding = _bindings[msg.sender];
-        if (!binding.isEmpty() && !binding.isPending()) {
+        if (binding.isBound()) {
             guardian = binding.id();
             uint256 count = ids.length;
             for (position = 0; position < count; ++position) {

@@ -271,6 +271,17 @@ interface IIdentityRegistry {
     /// the active controller of an id of this kind".
     function activeIdOf(address account, ParticipantKind kind) external view returns (ParticipantId);
 
+    /// @notice Everything an access decision needs to know about the key `account`, in one call and one storage
+    /// read: the id it controls, that id's kind and affiliation, and whether the id is active at time `at` (status
+    /// `Active` now and the credential, if any, unexpired at `at`). `(NONE, None, NONE, false)` for a key that
+    /// controls no id, including the target of a pending rotation.
+    /// @dev The status is the current one: the registry keeps no status history, so a past `at` only moves the
+    /// credential-expiry test.
+    function accountStanding(
+        address account,
+        uint48 at
+    ) external view returns (ParticipantId id, ParticipantKind kind, ParticipantId affiliation, bool active);
+
     /// @notice The kind, affiliation and activity of `id` in one call; `(None, NONE, false)` for an unknown id.
     function standingOf(
         ParticipantId id
