@@ -6,7 +6,8 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import type { Deployment } from "../sdk/deployment";
 import { Roles } from "../sdk/roles";
-import type { AccessManager, IdentityRegistry } from "../typechain-types";
+import { categorySet, DataCategory, Purpose, PURPOSE_COUNT, purposeSet } from "../sdk/scopes";
+import type { AccessManager, ConsentPolicy, ConsentRegistry, IdentityRegistry } from "../typechain-types";
 import CareLedgerModule from "./modules/CareLedger";
 
 /** The `CareLedger` module's parameters, as in `deploy/parameters/<network>.json`. */
@@ -16,11 +17,25 @@ export interface CareLedgerParameters {
   registrar: string;
   pauser: string;
   auditor: string;
+  /** The consent policy's rules, from the file's `ConsentPolicy` section. */
+  consentPolicy: ConsentPolicyParameters;
+}
+
+/** The consent policy as the parameter file states it: names, hours and days rather than bitmaps and seconds. */
+export interface ConsentPolicyParameters {
+  sensitiveCategories: DataCategory[];
+  namedPurposes: Purpose[];
+  breakGlassExcludedCategories: DataCategory[];
+  maxBreakGlassHours: number;
+  /** The longest grant per purpose, in days; every purpose must be listed. */
+  maxGrantDays: Record<keyof typeof Purpose, number>;
 }
 
 export interface CareLedgerSystem {
   accessManager: AccessManager;
   identityRegistry: IdentityRegistry;
+  consentPolicy: ConsentPolicy;
+  consentRegistry: ConsentRegistry;
   deployment: Deployment;
   parameters: CareLedgerParameters;
 }
@@ -31,11 +46,18 @@ export const PARAMETERS_DIR = path.join(__dirname, "parameters");
 export function loadParameters(network: string, dir = PARAMETERS_DIR): CareLedgerParameters {
   const file = path.join(dir, `${network}.json`);
   if (!fs.existsSync(file)) throw new Error(`${file}: no deployment parameters for network "${network}"`);
-  const parsed = JSON.parse(fs.readFileSync(file, "utf8")) as { CareLedger?: Record<string, unknown> };
-  return validateParameters(parsed.CareLedger ?? {}, file);
+  const parsed = JSON.parse(fs.readFileSync(file, "utf8")) as {
+    CareLedger?: Record<string, unknown>;
+    ConsentPolicy?: Record<string, unknown>;
+  };
+  return validateParameters(parsed.CareLedger ?? {}, file, parsed.ConsentPolicy ?? {});
 }
 
-export function validateParameters(raw: Record<string, unknown>, source: string): CareLedgerParameters {
+export function validateParameters(
+  raw: Record<string, unknown>,
+  source: string,
+  policy: Record<string, unknown>,
+): CareLedgerParameters {
   const address = (field: string): string => {
     const value = raw[field];
     if (typeof value !== "string" || !isAddress(value) || getAddress(value) === ZeroAddress) {
@@ -55,6 +77,68 @@ export function validateParameters(raw: Record<string, unknown>, source: string)
     registrar: address("registrar"),
     pauser: address("pauser"),
     auditor: address("auditor"),
+    consentPolicy: validatePolicyParameters(policy, source),
+  };
+}
+
+/** Checks the `ConsentPolicy` section: known names, whole positive hours and days. Errors name the field. */
+export function validatePolicyParameters(raw: Record<string, unknown>, source: string): ConsentPolicyParameters {
+  const names = <E extends Record<string, string | number>>(field: string, enumeration: E): E[keyof E][] => {
+    const value = raw[field];
+    if (!Array.isArray(value) || value.some((item) => typeof item !== "string" || !(item in enumeration))) {
+      throw new Error(
+        `${source}: ConsentPolicy.${field} must be a list of ${Object.keys(enumeration)
+          .filter((key) => Number.isNaN(Number(key)))
+          .join(", ")}; got ${JSON.stringify(value)}`,
+      );
+    }
+    return (value as string[]).map((item) => enumeration[item] as E[keyof E]);
+  };
+  const whole = (field: string, value: unknown, max: number): number => {
+    if (typeof value !== "number" || !Number.isInteger(value) || value <= 0 || value > max) {
+      throw new Error(
+        `${source}: ConsentPolicy.${field} must be a whole number in [1, ${max}], got ${JSON.stringify(value)}`,
+      );
+    }
+    return value;
+  };
+  const days = raw.maxGrantDays;
+  if (typeof days !== "object" || days === null) {
+    throw new Error(
+      `${source}: ConsentPolicy.maxGrantDays must map every purpose to days, got ${JSON.stringify(days)}`,
+    );
+  }
+  const maxGrantDays = {} as Record<keyof typeof Purpose, number>;
+  for (const purpose of Object.keys(Purpose).filter((key) => Number.isNaN(Number(key))) as (keyof typeof Purpose)[]) {
+    // 49,710 days is the most a uint32 of seconds holds.
+    maxGrantDays[purpose] = whole(`maxGrantDays.${purpose}`, (days as Record<string, unknown>)[purpose], 49_710);
+  }
+  const extra = Object.keys(days).filter((key) => !(key in Purpose));
+  if (extra.length > 0)
+    throw new Error(`${source}: ConsentPolicy.maxGrantDays names unknown purposes ${extra.join(", ")}`);
+  return {
+    sensitiveCategories: names("sensitiveCategories", DataCategory),
+    namedPurposes: names("namedPurposes", Purpose),
+    breakGlassExcludedCategories: names("breakGlassExcludedCategories", DataCategory),
+    maxBreakGlassHours: whole("maxBreakGlassHours", raw.maxBreakGlassHours, 1_193_046),
+    maxGrantDays,
+  };
+}
+
+/** The constructor arguments of `ConsentPolicy` for the readable parameters. */
+export function policyArguments(policy: ConsentPolicyParameters) {
+  const maxGrantDurations: number[] = [];
+  for (let purpose = 0; purpose < PURPOSE_COUNT; purpose++) {
+    maxGrantDurations.push(policy.maxGrantDays[Purpose[purpose] as keyof typeof Purpose] * 86_400);
+  }
+  return {
+    rules: {
+      sensitiveCategories: categorySet(...policy.sensitiveCategories),
+      namedPurposes: purposeSet(...policy.namedPurposes),
+      breakGlassExcludedCategories: categorySet(...policy.breakGlassExcludedCategories),
+      maxBreakGlassDuration: policy.maxBreakGlassHours * 3_600,
+    },
+    maxGrantDurations,
   };
 }
 
@@ -70,14 +154,16 @@ export async function deployCareLedger(
 ): Promise<CareLedgerSystem> {
   const [deployer] = await hre.ethers.getSigners();
   if (deployer === undefined) throw new Error(`network ${hre.network.name} has no accounts to deploy from`);
+  const { consentPolicy: policy, ...roles } = parameters;
   const deployed = await hre.ignition.deploy(CareLedgerModule, {
-    parameters: { CareLedger: { ...parameters } },
+    parameters: { CareLedger: { ...roles }, ConsentPolicy: policyArguments(policy) },
   });
-  const accessManager = await hre.ethers.getContractAt("AccessManager", await deployed.accessManager.getAddress());
-  const identityRegistry = await hre.ethers.getContractAt(
-    "IdentityRegistry",
-    await deployed.identityRegistry.getAddress(),
-  );
+  const at = async <T>(name: string, future: { getAddress(): Promise<string> }): Promise<T> =>
+    (await hre.ethers.getContractAt(name, await future.getAddress())) as T;
+  const accessManager = await at<AccessManager>("AccessManager", deployed.accessManager);
+  const identityRegistry = await at<IdentityRegistry>("IdentityRegistry", deployed.identityRegistry);
+  const consentPolicy = await at<ConsentPolicy>("ConsentPolicy", deployed.consentPolicy);
+  const consentRegistry = await at<ConsentRegistry>("ConsentRegistry", deployed.consentRegistry);
 
   const deployerAddress = await deployer.getAddress();
   if (getAddress(parameters.admin) !== deployerAddress) {
@@ -93,11 +179,15 @@ export async function deployCareLedger(
   return {
     accessManager,
     identityRegistry,
+    consentPolicy,
+    consentRegistry,
     parameters,
     deployment: {
       chainId,
       accessManager: await accessManager.getAddress(),
       identityRegistry: await identityRegistry.getAddress(),
+      consentPolicy: await consentPolicy.getAddress(),
+      consentRegistry: await consentRegistry.getAddress(),
     },
   };
 }

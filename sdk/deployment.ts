@@ -8,12 +8,16 @@ export interface Deployment {
   chainId: bigint;
   accessManager: string;
   identityRegistry: string;
+  consentPolicy: string;
+  consentRegistry: string;
 }
 
 /** Ignition's future ids of the deployed contracts, as written to `deployed_addresses.json`. */
 const FUTURES: Readonly<Record<Exclude<keyof Deployment, "chainId">, string>> = {
   accessManager: "AccessManager#AccessManager",
   identityRegistry: "IdentityRegistry#IdentityRegistry",
+  consentPolicy: "ConsentPolicy#ConsentPolicy",
+  consentRegistry: "ConsentRegistry#ConsentRegistry",
 };
 
 export const DEPLOYMENTS_DIR = path.join(__dirname, "..", "deploy", "deployments");
@@ -33,5 +37,11 @@ export function loadDeployment(chainId: bigint, dir = DEPLOYMENTS_DIR): Deployme
     if (address === undefined) throw new Error(`${file} has no ${FUTURES[key]}`);
     return getAddress(address);
   };
-  return { chainId, accessManager: pick("accessManager"), identityRegistry: pick("identityRegistry") };
+  return {
+    chainId,
+    accessManager: pick("accessManager"),
+    identityRegistry: pick("identityRegistry"),
+    consentPolicy: pick("consentPolicy"),
+    consentRegistry: pick("consentRegistry"),
+  };
 }

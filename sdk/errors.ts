@@ -1,13 +1,23 @@
 import { type BytesLike, type ErrorFragment, Interface, isHexString, type Result } from "ethers";
 
-import { AccessManager__factory, IdentityRegistry__factory } from "../typechain-types";
+import {
+  AccessManager__factory,
+  ConsentPolicy__factory,
+  ConsentRegistry__factory,
+  IdentityRegistry__factory,
+} from "../typechain-types";
 
 /**
  * Every custom error any CareLedger contract can revert with, taken from the compiled ABIs (the modules, the
  * AccessManager and the OpenZeppelin code they inherit). Generated from the same artifacts as the contracts, so the
  * decoder cannot drift from them.
  */
-const ABIS = [IdentityRegistry__factory.abi, AccessManager__factory.abi] as const;
+const ABIS = [
+  IdentityRegistry__factory.abi,
+  ConsentRegistry__factory.abi,
+  ConsentPolicy__factory.abi,
+  AccessManager__factory.abi,
+] as const;
 
 function errorInterface(): Interface {
   const seen = new Map<string, ErrorFragment>();

@@ -305,13 +305,7 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
             credentialExpiry: credentialExpiry,
             keyEpoch: 0
         });
-        _bindings[controller] = KeyBindingLib.bound(
-            id,
-            kind,
-            ParticipantStatus.Active,
-            credentialExpiry,
-            affiliation
-        );
+        _bindings[controller] = KeyBindingLib.bound(id, kind, ParticipantStatus.Active, credentialExpiry, affiliation);
         _credentials[id] = credentialCommitment;
         emit ParticipantRegistered(id, kind, controller);
         emit CredentialUpdated(id, credentialCommitment, credentialExpiry);

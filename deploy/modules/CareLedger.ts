@@ -2,6 +2,7 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
 import { ROLE_LABELS, type RoleName, Roles } from "../../sdk/roles";
 import AccessManagerModule from "./AccessManager";
+import ConsentRegistryModule from "./ConsentRegistry";
 import IdentityRegistryModule from "./IdentityRegistry";
 
 /**
@@ -13,10 +14,13 @@ import IdentityRegistryModule from "./IdentityRegistry";
  * - `adminExecutionDelay`: seconds every admin operation waits between being scheduled and executed; also the
  *   delay of registrar-driven recovery of institutional keys.
  * - `registrar`, `pauser`, `auditor`: the first holders of those roles.
+ *
+ * The consent policy's rules come from the `ConsentPolicy` section of the same file (see `deploy/index.ts`).
  */
 export default buildModule("CareLedger", (m) => {
   const { accessManager } = m.useModule(AccessManagerModule);
   const { identityRegistry } = m.useModule(IdentityRegistryModule);
+  const { consentPolicy, consentRegistry } = m.useModule(ConsentRegistryModule);
 
   const admin = m.getParameter<string>("admin");
   const adminExecutionDelay = m.getParameter<number>("adminExecutionDelay");
@@ -40,8 +44,8 @@ export default buildModule("CareLedger", (m) => {
   // Last, after every other admin step: from here on the admin acts only through scheduled operations.
   m.call(accessManager, "grantRole", [Roles.ADMIN, admin, adminExecutionDelay], {
     id: "grant_ADMIN",
-    after: [...setup, IdentityRegistryModule],
+    after: [...setup, IdentityRegistryModule, ConsentRegistryModule],
   });
 
-  return { accessManager, identityRegistry };
+  return { accessManager, identityRegistry, consentPolicy, consentRegistry };
 });

@@ -43,6 +43,28 @@ const EXPECTED: Readonly<Record<string, Readonly<Record<string, Wiring>>>> = {
     // AccessManaged's own: only the AccessManager itself (its admin's `updateAuthority`) moves a module.
     setAuthority: "authority-only",
   },
+  ConsentRegistry: {
+    grant: "self-service",
+    narrow: "self-service",
+    revoke: "self-service",
+    setDeny: "self-service",
+    grantBySig: "self-service",
+    revokeBySig: "self-service",
+    increaseNonce: "self-service",
+    requestAccess: "self-service",
+    approveRequest: "self-service",
+    rejectRequest: "self-service",
+    cancelRequest: "self-service",
+    openBreakGlass: "self-service",
+    closeBreakGlass: "self-service",
+    recordAccess: "self-service",
+    reviewBreakGlass: "AUDITOR",
+    setEmergencyAuthorization: "REGISTRAR",
+    setPolicy: "ADMIN",
+    pause: "PAUSER",
+    unpause: "ADMIN",
+    setAuthority: "authority-only",
+  },
 };
 
 async function modules() {

@@ -4,15 +4,46 @@ import path from "node:path";
 
 import { expect } from "chai";
 
-import { loadParameters, validateParameters } from "../../deploy";
+import { loadParameters, policyArguments, validateParameters, validatePolicyParameters } from "../../deploy";
 import { loadDeployment } from "../../sdk/deployment";
+import { DataCategory, Purpose } from "../../sdk/scopes";
 
-const VALID = {
+const ROLES = {
   admin: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
   adminExecutionDelay: 3600,
   registrar: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
   pauser: "0x90F79bf6EB2c4f870365E785982E1f101E93b906",
   auditor: "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65",
+};
+
+const POLICY_FILE = {
+  sensitiveCategories: ["MentalHealth", "SubstanceUse", "SexualAndReproductiveHealth", "Genomics"],
+  namedPurposes: ["Research"],
+  breakGlassExcludedCategories: ["Genomics"],
+  maxBreakGlassHours: 24,
+  maxGrantDays: {
+    Treatment: 365,
+    Payment: 365,
+    HealthcareOperations: 365,
+    Research: 1825,
+    PublicHealth: 365,
+    EmergencyTreatment: 30,
+  },
+};
+
+const VALID = {
+  ...ROLES,
+  consentPolicy: {
+    ...POLICY_FILE,
+    sensitiveCategories: [
+      DataCategory.MentalHealth,
+      DataCategory.SubstanceUse,
+      DataCategory.SexualAndReproductiveHealth,
+      DataCategory.Genomics,
+    ],
+    namedPurposes: [Purpose.Research],
+    breakGlassExcludedCategories: [DataCategory.Genomics],
+  },
 };
 
 describe("deploy parameters and recorded deployments", () => {
@@ -26,16 +57,50 @@ describe("deploy parameters and recorded deployments", () => {
   });
 
   it("names the field of every malformed parameter", () => {
-    expect(() => validateParameters({ ...VALID, registrar: "0x1234" }, "f.json")).to.throw(
+    expect(() => validateParameters({ ...ROLES, registrar: "0x1234" }, "f.json", POLICY_FILE)).to.throw(
       'f.json: CareLedger.registrar must be a non-zero address, got "0x1234"',
     );
-    expect(() => validateParameters({ ...VALID, adminExecutionDelay: -1 }, "f.json")).to.throw(
+    expect(() => validateParameters({ ...ROLES, adminExecutionDelay: -1 }, "f.json", POLICY_FILE)).to.throw(
       "CareLedger.adminExecutionDelay must be whole seconds",
     );
-    expect(() => validateParameters({ ...VALID, adminExecutionDelay: 1.5 }, "f.json")).to.throw(
+    expect(() => validateParameters({ ...ROLES, adminExecutionDelay: 1.5 }, "f.json", POLICY_FILE)).to.throw(
       "CareLedger.adminExecutionDelay must be whole seconds",
     );
     expect(() => loadParameters("nowhere")).to.throw('no deployment parameters for network "nowhere"');
+  });
+
+  it("names the field of every malformed consent policy parameter", () => {
+    expect(() => validatePolicyParameters({ ...POLICY_FILE, sensitiveCategories: ["Psychiatry"] }, "f.json")).to.throw(
+      "f.json: ConsentPolicy.sensitiveCategories must be a list of Demographics",
+    );
+    expect(() => validatePolicyParameters({ ...POLICY_FILE, namedPurposes: "Research" }, "f.json")).to.throw(
+      "ConsentPolicy.namedPurposes must be a list of Treatment",
+    );
+    expect(() => validatePolicyParameters({ ...POLICY_FILE, maxBreakGlassHours: 0 }, "f.json")).to.throw(
+      "ConsentPolicy.maxBreakGlassHours must be a whole number in [1, 1193046], got 0",
+    );
+    const { Research: _dropped, ...withoutResearch } = POLICY_FILE.maxGrantDays;
+    expect(() => validatePolicyParameters({ ...POLICY_FILE, maxGrantDays: withoutResearch }, "f.json")).to.throw(
+      "ConsentPolicy.maxGrantDays.Research must be a whole number in [1, 49710], got undefined",
+    );
+    expect(() =>
+      validatePolicyParameters(
+        { ...POLICY_FILE, maxGrantDays: { ...POLICY_FILE.maxGrantDays, Marketing: 1 } },
+        "f.json",
+      ),
+    ).to.throw("ConsentPolicy.maxGrantDays names unknown purposes Marketing");
+  });
+
+  it("turns the readable policy into the contract's bitmaps and seconds", () => {
+    expect(policyArguments(VALID.consentPolicy)).to.deep.equal({
+      rules: {
+        sensitiveCategories: 0xf000,
+        namedPurposes: 0b1000,
+        breakGlassExcludedCategories: 0x8000,
+        maxBreakGlassDuration: 86_400,
+      },
+      maxGrantDurations: [365, 365, 365, 1825, 365, 30].map((days) => days * 86_400),
+    });
   });
 
   it("reads the addresses Ignition recorded for a chain", () => {
@@ -46,12 +111,16 @@ describe("deploy parameters and recorded deployments", () => {
       JSON.stringify({
         "AccessManager#AccessManager": VALID.admin.toLowerCase(),
         "IdentityRegistry#IdentityRegistry": VALID.registrar,
+        "ConsentPolicy#ConsentPolicy": VALID.pauser,
+        "ConsentRegistry#ConsentRegistry": VALID.auditor,
       }),
     );
     expect(loadDeployment(1337n, dir)).to.deep.equal({
       chainId: 1337n,
       accessManager: VALID.admin,
       identityRegistry: VALID.registrar,
+      consentPolicy: VALID.pauser,
+      consentRegistry: VALID.auditor,
     });
     expect(() => loadDeployment(5n, dir)).to.throw("no CareLedger deployment recorded for chain 5");
     fs.writeFileSync(path.join(dir, "chain-1337", "deployed_addresses.json"), "{}");

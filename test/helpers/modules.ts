@@ -1,7 +1,12 @@
-import type { IdentityRegistry } from "../../typechain-types";
+import type { BaseContract } from "ethers";
+
+import type { ConsentRegistry, IdentityRegistry } from "../../typechain-types";
 import type { SystemFixture } from "../fixtures/system";
 
+/** A deployed module: every one is AccessManaged and pausable. */
+export type Module = IdentityRegistry | ConsentRegistry;
+
 /** Every deployed CareLedger module by contract name; later modules add themselves here. */
-export function deployedModules(system: SystemFixture): Record<string, IdentityRegistry> {
-  return { IdentityRegistry: system.identityRegistry };
+export function deployedModules(system: SystemFixture): Record<string, Module & BaseContract> {
+  return { IdentityRegistry: system.identityRegistry, ConsentRegistry: system.consentRegistry };
 }

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {ConsentRules, IConsentPolicy} from "../interfaces/IConsentPolicy.sol";
+import {DEFINED_CATEGORIES, DEFINED_PURPOSES, PURPOSE_COUNT} from "../types/Consent.sol";
+
+/// @title ConsentPolicy
+/// @notice CareLedger's consent rules, fixed at deployment. See {IConsentPolicy}.
+/// @dev Every rule lives in an immutable, so asking the policy costs a call and no storage read.
+contract ConsentPolicy is IConsentPolicy {
+    uint32 private immutable _sensitiveCategories;
+    uint16 private immutable _namedPurposes;
+    uint32 private immutable _breakGlassExcludedCategories;
+    uint32 private immutable _maxBreakGlassDuration;
+    /// @dev The maximum grant duration of purpose `p` is bits `32p .. 32p+31`: six purposes fit 192 bits.
+    uint256 private immutable _maxGrantDurations;
+
+    /// @param rules_ The decision rules; every category and purpose they name must be defined.
+    /// @param maxGrantDurations_ The longest grant per purpose, in seconds, indexed by `Purpose`; all non-zero.
+    constructor(ConsentRules memory rules_, uint32[] memory maxGrantDurations_) {
+        if (
+            rules_.sensitiveCategories & ~DEFINED_CATEGORIES != 0 ||
+            rules_.breakGlassExcludedCategories & ~DEFINED_CATEGORIES != 0 ||
+            rules_.namedPurposes & ~DEFINED_PURPOSES != 0 ||
+            rules_.maxBreakGlassDuration == 0
+        ) {
+            revert ConsentPolicyInvalidRules();
+        }
+        uint256 count = maxGrantDurations_.length;
+        if (count != PURPOSE_COUNT) revert ConsentPolicyInvalidDurations(count);
+        uint256 packed;
+        for (uint256 p = 0; p < count; ++p) {
+            if (maxGrantDurations_[p] == 0) revert ConsentPolicyInvalidDurations(count);
+            packed |= uint256(maxGrantDurations_[p]) << (32 * p);
+        }
+        _sensitiveCategories = rules_.sensitiveCategories;
+        _namedPurposes = rules_.namedPurposes;
+        _breakGlassExcludedCategories = rules_.breakGlassExcludedCategories;
+        _maxBreakGlassDuration = rules_.maxBreakGlassDuration;
+        _maxGrantDurations = packed;
+    }
+
+    /// @inheritdoc IConsentPolicy
+    function rules() external view override returns (ConsentRules memory) {
+        return
+            ConsentRules({
+                sensitiveCategories: _sensitiveCategories,
+                namedPurposes: _namedPurposes,
+                breakGlassExcludedCategories: _breakGlassExcludedCategories,
+                maxBreakGlassDuration: _maxBreakGlassDuration
+            });
+    }
+
+    /// @inheritdoc IConsentPolicy
+    function maxGrantDuration(uint16 purposes) external view override returns (uint32 longest) {
+        longest = type(uint32).max;
+        for (uint256 p = 0; p < PURPOSE_COUNT; ++p) {
+            if (purposes & (1 << p) == 0) continue;
+            uint32 limit = uint32(_maxGrantDurations >> (32 * p));
+            if (limit < longest) longest = limit;
+        }
+    }
+
+    /// @inheritdoc IConsentPolicy
+    function version() external pure override returns (string memory) {
+        return "1.0.0";
+    }
+}

@@ -1,0 +1,914 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
+import {Time} from "@openzeppelin/contracts/utils/types/Time.sol";
+
+import {CareLedgerModule} from "../access/CareLedgerModule.sol";
+import {ConsentRules, IConsentPolicy} from "../interfaces/IConsentPolicy.sol";
+import {IConsentRegistry} from "../interfaces/IConsentRegistry.sol";
+import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
+import {
+    ALL_CATEGORIES,
+    ALL_PURPOSES,
+    AccessRequest,
+    BreakGlassSession,
+    CATEGORY_COUNT,
+    ConsentState,
+    DEFINED_CATEGORIES,
+    DEFINED_PURPOSES,
+    Decision,
+    DecisionBasis,
+    PURPOSE_COUNT,
+    Purpose,
+    RequestStatus,
+    ReviewOutcome,
+    SignedGrant,
+    SignedRevocation
+} from "../types/Consent.sol";
+import {ConsentEntry} from "../types/ConsentEntry.sol";
+import {ParticipantKind} from "../types/Participant.sol";
+import {ParticipantId, ParticipantIdLib} from "../types/ParticipantId.sol";
+
+/// @title ConsentRegistry
+/// @notice Patient-directed grants, denies, signed consent, access requests, break-glass and the access decision
+/// every CareLedger module asks. See {IConsentRegistry}.
+/// @dev While the registry is paused, what can only take access away keeps working (revoke, narrow, a deny that
+/// adds categories, nonce burning, rejecting or cancelling a request, closing a break-glass session), and so does
+/// `recordAccess`, which changes no state: an audit trail must not have holes. Everything that can open access
+/// stops.
+contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
+    using EnumerableSet for EnumerableSet.UintSet;
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Types
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @dev Slot 1: 64 + 64 + 32 + 16 + 8 + 48 = 232 bits; slot 2: 32 + 16 = 48 bits.
+    struct StoredRequest {
+        ParticipantId patient;
+        ParticipantId requester;
+        uint32 categories;
+        uint16 purposes;
+        RequestStatus status;
+        uint48 respondBy;
+        uint32 duration;
+        uint16 reasonCode;
+    }
+
+    /// @dev Slot 1: 64 + 64 + 64 + 16 + 48 = 256 bits, written once; slot 2: 48 + 8 + 160 = 216 bits, the part
+    /// that changes (closing, review).
+    struct StoredSession {
+        ParticipantId patient;
+        ParticipantId practitioner;
+        ParticipantId organization;
+        uint16 reasonCode;
+        uint48 openedAt;
+        uint48 expiresAt;
+        ReviewOutcome outcome;
+        address reviewer;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Constants
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @notice How far ahead a grant may start: 365 days.
+    uint48 public constant MAX_START_DELAY = 365 days;
+    /// @notice How long a request may wait for an answer: 30 days.
+    uint48 public constant MAX_REQUEST_LIFETIME = 30 days;
+
+    /// @dev keccak256("Grant(uint64 patient,uint64 grantee,uint32 categories,uint16 purposes,uint48 validFrom,
+    /// uint48 validUntil,bytes32 evidence,uint256 nonce,uint48 deadline)"), without the line break.
+    bytes32 public constant GRANT_TYPEHASH = keccak256(
+        "Grant(uint64 patient,uint64 grantee,uint32 categories,uint16 purposes,uint48 validFrom,uint48 validUntil,bytes32 evidence,uint256 nonce,uint48 deadline)"
+    );
+    /// @dev keccak256("Revoke(uint64 patient,uint64 grantee,bytes32 evidence,uint256 nonce,uint48 deadline)").
+    bytes32 public constant REVOKE_TYPEHASH = keccak256(
+        "Revoke(uint64 patient,uint64 grantee,bytes32 evidence,uint256 nonce,uint48 deadline)"
+    );
+
+    uint16 private constant _EMERGENCY_BIT = uint16(1) << uint8(Purpose.EmergencyTreatment);
+
+    IIdentityRegistry private immutable _identity;
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Storage
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @dev Declared first so that both counters share a slot with the authority and the pause flag (EIP712 comes
+    /// before CareLedgerModule in the inheritance list for that reason): opening a request or a session checks the
+    /// flag and bumps its counter in one slot. 48 + 32 bits fill the 80 bits left there.
+    uint48 private _lastRequestId;
+    uint32 private _lastSessionId;
+
+    IConsentPolicy private _policy;
+    mapping(ParticipantId patient => mapping(ParticipantId grantee => ConsentEntry entry)) private _entries;
+    mapping(ParticipantId patient => uint256 nonce) private _nonces;
+    mapping(uint64 requestId => StoredRequest request) private _requests;
+    mapping(uint64 sessionId => StoredSession session) private _sessions;
+    EnumerableSet.UintSet private _unreviewed;
+    mapping(ParticipantId organization => bool authorized) private _emergencyAuthorized;
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Constructor
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @param authority The suite's AccessManager.
+    /// @param identity The identity registry that says who is who.
+    /// @param policy_ The initial policy.
+    constructor(
+        address authority,
+        IIdentityRegistry identity,
+        IConsentPolicy policy_
+    ) EIP712("CareLedger Consent", "1") CareLedgerModule(authority) {
+        _identity = identity;
+        _setPolicy(policy_);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Grants
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IConsentRegistry
+    function grant(
+        ParticipantId patient,
+        ParticipantId grantee,
+        uint32 categories,
+        uint16 purposes,
+        uint48 validFrom,
+        uint48 validUntil
+    ) external override whenNotPaused returns (uint32) {
+        ParticipantId actor = _actorFor(patient, msg.sender);
+        return _setPermit(patient, grantee, actor, categories, purposes, validFrom, validUntil);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function narrow(
+        ParticipantId patient,
+        ParticipantId grantee,
+        uint32 categories,
+        uint16 purposes,
+        uint48 validUntil
+    ) external override returns (uint32 version_) {
+        ParticipantId actor = _actorFor(patient, msg.sender);
+        ConsentEntry entry = _entries[patient][grantee];
+        uint48 now_ = Time.timestamp();
+        if (!_hasPermit(entry, now_)) revert ConsentNoLiveGrant(patient, grantee);
+        _requireValidSets(categories, purposes);
+        if (
+            validUntil <= now_ ||
+            validUntil <= entry.validFrom() ||
+            validUntil > entry.validUntil() ||
+            !_isNarrower(entry.categories(), entry.purposes(), categories, purposes)
+        ) {
+            revert ConsentNotNarrower(patient, grantee);
+        }
+        entry = entry.withPermit(categories, purposes, entry.validFrom(), validUntil);
+        _entries[patient][grantee] = entry;
+        version_ = entry.version();
+        emit ConsentNarrowed(patient, grantee, actor, categories, purposes, validUntil, version_);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function revoke(ParticipantId patient, ParticipantId grantee) external override returns (uint32) {
+        return _revoke(patient, grantee, _actorFor(patient, msg.sender));
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function setDeny(ParticipantId patient, ParticipantId grantee, uint32 categories) external override {
+        ParticipantId actor = _actorFor(patient, msg.sender);
+        (ParticipantKind kind, , ) = _identity.standingOf(grantee);
+        if (kind == ParticipantKind.None || kind == ParticipantKind.Patient) revert ConsentInvalidGrantee(grantee);
+        if (categories != ALL_CATEGORIES && categories & ~DEFINED_CATEGORIES != 0) {
+            revert ConsentInvalidCategories(categories);
+        }
+        ConsentEntry entry = _entries[patient][grantee];
+        // Lifting any part of a deny opens access, which a pause forbids; adding to it never does.
+        if (entry.deniedCategories() & ~categories != 0) _requireNotPaused();
+        _entries[patient][grantee] = entry.withDenied(categories);
+        emit ConsentDenySet(patient, grantee, actor, categories);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Signed consent
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IConsentRegistry
+    function grantBySig(
+        SignedGrant calldata grant_,
+        address signer,
+        bytes calldata signature
+    ) external override whenNotPaused returns (uint32) {
+        bytes32 structHash = keccak256(
+            abi.encode(
+                GRANT_TYPEHASH,
+                grant_.patient,
+                grant_.grantee,
+                grant_.categories,
+                grant_.purposes,
+                grant_.validFrom,
+                grant_.validUntil,
+                grant_.evidence,
+                grant_.nonce,
+                grant_.deadline
+            )
+        );
+        ParticipantId actor = _useSignature(
+            grant_.patient,
+            signer,
+            grant_.nonce,
+            grant_.deadline,
+            grant_.evidence,
+            structHash,
+            signature
+        );
+        return
+            _setPermit(
+                grant_.patient,
+                grant_.grantee,
+                actor,
+                grant_.categories,
+                grant_.purposes,
+                grant_.validFrom,
+                grant_.validUntil
+            );
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function revokeBySig(
+        SignedRevocation calldata revocation,
+        address signer,
+        bytes calldata signature
+    ) external override returns (uint32) {
+        bytes32 structHash = keccak256(
+            abi.encode(
+                REVOKE_TYPEHASH,
+                revocation.patient,
+                revocation.grantee,
+                revocation.evidence,
+                revocation.nonce,
+                revocation.deadline
+            )
+        );
+        ParticipantId actor = _useSignature(
+            revocation.patient,
+            signer,
+            revocation.nonce,
+            revocation.deadline,
+            revocation.evidence,
+            structHash,
+            signature
+        );
+        return _revoke(revocation.patient, revocation.grantee, actor);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function increaseNonce(ParticipantId patient, uint256 newNonce) external override {
+        _actorFor(patient, msg.sender);
+        uint256 current = _nonces[patient];
+        if (newNonce <= current) revert ConsentNonceNotIncreased(patient, current, newNonce);
+        _nonces[patient] = newNonce;
+        emit NonceIncreased(patient, current, newNonce);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Access requests
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IConsentRegistry
+    function requestAccess(
+        ParticipantId patient,
+        uint32 categories,
+        uint16 purposes,
+        uint32 duration,
+        uint16 reasonCode,
+        uint48 respondBy
+    ) external override whenNotPaused returns (uint64 requestId) {
+        (ParticipantId requester, ParticipantKind kind, , bool active) = _identity.accountStanding(
+            msg.sender,
+            Time.timestamp()
+        );
+        if (!active || kind == ParticipantKind.Patient) revert ConsentInvalidRequester(msg.sender);
+        _requirePatient(patient);
+        _requireValidSets(categories, purposes);
+        uint48 now_ = Time.timestamp();
+        if (duration == 0 || respondBy <= now_ || respondBy > now_ + MAX_REQUEST_LIFETIME) {
+            revert ConsentInvalidRequestTerms(respondBy, duration);
+        }
+        requestId = SafeCast.toUint48(uint256(_lastRequestId) + 1);
+        _lastRequestId = uint48(requestId);
+        _requests[requestId] = StoredRequest({
+            patient: patient,
+            requester: requester,
+            categories: categories,
+            purposes: purposes,
+            status: RequestStatus.Pending,
+            respondBy: respondBy,
+            duration: duration,
+            reasonCode: reasonCode
+        });
+        emit AccessRequested(requestId, patient, requester, categories, purposes, duration, reasonCode, respondBy);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function approveRequest(
+        uint64 requestId,
+        uint32 categories,
+        uint16 purposes,
+        uint48 validUntil
+    ) external override whenNotPaused returns (uint32 version_) {
+        StoredRequest storage stored = _transitionRequest(requestId, RequestStatus.Approved);
+        ParticipantId patient = stored.patient;
+        ParticipantId actor = _actorFor(patient, msg.sender);
+        _requireValidSets(categories, purposes);
+        uint48 now_ = Time.timestamp();
+        if (
+            validUntil > now_ + stored.duration ||
+            !_isNarrower(stored.categories, stored.purposes, categories, purposes)
+        ) {
+            revert ConsentApprovalExceedsRequest(requestId);
+        }
+        version_ = _setPermit(patient, stored.requester, actor, categories, purposes, now_, validUntil);
+        emit AccessRequestResolved(requestId, patient, actor, RequestStatus.Approved, 0);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function rejectRequest(uint64 requestId, uint16 reasonCode) external override {
+        StoredRequest storage stored = _transitionRequest(requestId, RequestStatus.Rejected);
+        ParticipantId patient = stored.patient;
+        ParticipantId actor = _actorFor(patient, msg.sender);
+        emit AccessRequestResolved(requestId, patient, actor, RequestStatus.Rejected, reasonCode);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function cancelRequest(uint64 requestId) external override {
+        StoredRequest storage stored = _transitionRequest(requestId, RequestStatus.Cancelled);
+        ParticipantId requester = stored.requester;
+        if (_identity.idOf(msg.sender) != requester) revert ConsentNotRequester(requestId, msg.sender);
+        emit AccessRequestResolved(requestId, stored.patient, requester, RequestStatus.Cancelled, 0);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Break-glass
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IConsentRegistry
+    function openBreakGlass(
+        ParticipantId patient,
+        uint16 reasonCode,
+        uint32 duration
+    ) external override whenNotPaused returns (uint64 sessionId) {
+        uint48 now_ = Time.timestamp();
+        (ParticipantId practitioner, ParticipantKind kind, ParticipantId organization, bool active) = _identity
+            .accountStanding(msg.sender, now_);
+        if (
+            !active ||
+            kind != ParticipantKind.Practitioner ||
+            !_emergencyAuthorized[organization] ||
+            !_identity.isActive(organization)
+        ) {
+            revert ConsentBreakGlassNotAuthorized(msg.sender);
+        }
+        _requirePatient(patient);
+        uint32 longest = _policy.rules().maxBreakGlassDuration;
+        if (duration == 0 || duration > longest) revert ConsentBreakGlassDurationOutOfRange(duration, longest);
+        ConsentEntry entry = _entries[patient][practitioner];
+        if (entry.breakGlassUntil() > now_) {
+            revert ConsentBreakGlassAlreadyOpen(patient, practitioner, entry.breakGlassId());
+        }
+        sessionId = SafeCast.toUint32(uint256(_lastSessionId) + 1);
+        _lastSessionId = uint32(sessionId);
+        uint48 expiresAt = now_ + duration;
+        _entries[patient][practitioner] = entry.withBreakGlass(sessionId, expiresAt);
+        _sessions[sessionId] = StoredSession({
+            patient: patient,
+            practitioner: practitioner,
+            organization: organization,
+            reasonCode: reasonCode,
+            openedAt: now_,
+            expiresAt: expiresAt,
+            outcome: ReviewOutcome.Pending,
+            reviewer: address(0)
+        });
+        _unreviewed.add(sessionId);
+        emit BreakGlassOpened(sessionId, patient, practitioner, organization, reasonCode, expiresAt);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function closeBreakGlass(uint64 sessionId) external override {
+        StoredSession storage session = _existingSession(sessionId);
+        if (_identity.idOf(msg.sender) != session.practitioner || session.expiresAt <= Time.timestamp()) {
+            revert ConsentCannotCloseBreakGlass(sessionId, msg.sender);
+        }
+        _endSession(sessionId, session);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function reviewBreakGlass(
+        uint64 sessionId,
+        ReviewOutcome outcome,
+        uint16 findingCode
+    ) external override restricted whenNotPaused {
+        StoredSession storage session = _existingSession(sessionId);
+        if (outcome == ReviewOutcome.Pending || session.outcome != ReviewOutcome.Pending) {
+            revert ConsentInvalidReview(sessionId, outcome);
+        }
+        session.outcome = outcome;
+        session.reviewer = msg.sender;
+        _unreviewed.remove(sessionId);
+        emit BreakGlassReviewed(sessionId, session.patient, msg.sender, outcome, findingCode);
+        if (outcome == ReviewOutcome.Unjustified && session.expiresAt > Time.timestamp()) {
+            _endSession(sessionId, session);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Governance
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IConsentRegistry
+    function setEmergencyAuthorization(
+        ParticipantId organization,
+        bool authorized
+    ) external override restricted whenNotPaused {
+        (ParticipantKind kind, , bool active) = _identity.standingOf(organization);
+        if (kind != ParticipantKind.Organization || (authorized && !active)) {
+            revert ConsentNotAnOrganization(organization);
+        }
+        _emergencyAuthorized[organization] = authorized;
+        emit EmergencyAuthorizationSet(organization, authorized);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function setPolicy(IConsentPolicy policy_) external override restricted {
+        _setPolicy(policy_);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Decision and audit
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IConsentRegistry
+    function recordAccess(
+        ParticipantId patient,
+        uint8 category,
+        uint8 purpose
+    ) external override returns (Decision memory decision) {
+        decision = _decide(patient, msg.sender, category, purpose, Time.timestamp());
+        if (decision.basis == DecisionBasis.UnknownAccessor || decision.basis == DecisionBasis.InactiveAccessor) {
+            revert ConsentAccessorInactive(msg.sender);
+        }
+        if (decision.allowed) {
+            emit AccessGranted(
+                patient,
+                decision.accessor,
+                decision.grantee,
+                category,
+                purpose,
+                decision.basis,
+                decision.ref
+            );
+        } else {
+            emit AccessDenied(patient, decision.accessor, category, purpose, decision.basis);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Views
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @notice The registry's semantic version.
+    function version() external pure override returns (string memory) {
+        return "1.0.0";
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function decide(
+        ParticipantId patient,
+        address accessor,
+        uint8 category,
+        uint8 purpose,
+        uint48 at
+    ) external view override returns (Decision memory) {
+        return _decide(patient, accessor, category, purpose, at);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function consentOf(
+        ParticipantId patient,
+        ParticipantId grantee
+    ) external view override returns (ConsentState memory) {
+        return _entries[patient][grantee].decode();
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function nonces(ParticipantId patient) external view override returns (uint256) {
+        return _nonces[patient];
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function request(uint64 requestId) external view override returns (AccessRequest memory) {
+        StoredRequest storage stored = _requests[requestId];
+        if (stored.status == RequestStatus.None) revert ConsentUnknownRequest(requestId);
+        return
+            AccessRequest({
+                patient: stored.patient,
+                requester: stored.requester,
+                categories: stored.categories,
+                purposes: stored.purposes,
+                status: _effectiveStatus(stored),
+                respondBy: stored.respondBy,
+                duration: stored.duration,
+                reasonCode: stored.reasonCode
+            });
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function breakGlass(uint64 sessionId) external view override returns (BreakGlassSession memory) {
+        StoredSession memory session = _existingSession(sessionId);
+        return
+            BreakGlassSession({
+                patient: session.patient,
+                practitioner: session.practitioner,
+                organization: session.organization,
+                reasonCode: session.reasonCode,
+                openedAt: session.openedAt,
+                expiresAt: session.expiresAt,
+                outcome: session.outcome,
+                reviewer: session.reviewer
+            });
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function unreviewedBreakGlassCount() external view override returns (uint256) {
+        return _unreviewed.length();
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function unreviewedBreakGlass(uint256 offset, uint256 limit) external view override returns (uint64[] memory ids) {
+        uint256 total = _unreviewed.length();
+        uint256 end = offset >= total ? offset : (total - offset > limit ? offset + limit : total);
+        ids = new uint64[](end - offset);
+        for (uint256 i = offset; i < end; ++i) {
+            // Invariant: the set holds only session ids, which fit 32 bits.
+            ids[i - offset] = uint64(_unreviewed.at(i));
+        }
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function isEmergencyAuthorized(ParticipantId organization) external view override returns (bool) {
+        return _emergencyAuthorized[organization];
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function policy() external view override returns (IConsentPolicy) {
+        return _policy;
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function identityRegistry() external view override returns (IIdentityRegistry) {
+        return _identity;
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function counts() external view override returns (uint64 requests, uint64 breakGlassSessions) {
+        return (_lastRequestId, _lastSessionId);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Internal: the decision
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @dev The order is fixed and documented in `IConsentRegistry.decide`: who the accessor is; the patient
+    /// themselves; denies (the accessor's, then its organization's); the accessor's own grant; break-glass; the
+    /// organization's grant; representation. When a grant covers the request but a rule refuses it, the first such
+    /// refusal is reported unless a later basis allows. The policy is asked only when a rule can matter (a wildcard
+    /// grant, break-glass, an organization's grant), so the common case, a grant to the accessor naming the
+    /// category and purpose, reads one identity slot and one or two consent slots and makes no policy call.
+    function _decide(
+        ParticipantId patient,
+        address accessor,
+        uint8 category,
+        uint8 purpose,
+        uint48 at
+    ) private view returns (Decision memory decision) {
+        if (category >= CATEGORY_COUNT) revert ConsentInvalidCategory(category);
+        if (purpose >= PURPOSE_COUNT) revert ConsentInvalidPurpose(purpose);
+        (ParticipantId id, ParticipantKind kind, ParticipantId organization, bool active) = _identity.accountStanding(
+            accessor,
+            at
+        );
+        decision.accessor = id;
+        if (id.isNone()) return _denied(decision, DecisionBasis.UnknownAccessor, ParticipantIdLib.NONE);
+        if (!active) return _denied(decision, DecisionBasis.InactiveAccessor, ParticipantIdLib.NONE);
+        if (id == patient && kind == ParticipantKind.Patient) {
+            return _allowed(decision, DecisionBasis.Self, patient, 0);
+        }
+        return _decideOnConsent(decision, patient, organization, uint32(1) << category, uint16(1) << purpose, at);
+    }
+
+    /// @dev The part of the decision that reads the patient's words about the accessor and its organization.
+    /// `decision.basis` starts as `NoGrant` and holds the first refusal by a rule, if any.
+    function _decideOnConsent(
+        Decision memory decision,
+        ParticipantId patient,
+        ParticipantId organization,
+        uint32 categoryBit,
+        uint16 purposeBit,
+        uint48 at
+    ) private view returns (Decision memory) {
+        ParticipantId id = decision.accessor;
+        ConsentEntry own = _entries[patient][id];
+        if (own.denies(categoryBit)) return _denied(decision, DecisionBasis.ExplicitDeny, id);
+        ConsentEntry org;
+        if (!organization.isNone()) {
+            org = _entries[patient][organization];
+            if (org.denies(categoryBit)) return _denied(decision, DecisionBasis.ExplicitDeny, organization);
+        }
+        decision.basis = DecisionBasis.NoGrant;
+
+        if (own.covers(categoryBit, purposeBit, at)) {
+            (bool refused, DecisionBasis reason) = _ruleRefusal(
+                own.categories() == ALL_CATEGORIES,
+                own.purposes() == ALL_PURPOSES,
+                categoryBit,
+                purposeBit
+            );
+            if (!refused) return _allowed(decision, DecisionBasis.Grant, id, own.version());
+            _refuse(decision, reason, id);
+        }
+
+        if (purposeBit == _EMERGENCY_BIT && at < own.breakGlassUntil()) {
+            if (_policy.rules().breakGlassExcludedCategories & categoryBit == 0) {
+                return _allowed(decision, DecisionBasis.BreakGlass, id, own.breakGlassId());
+            }
+            _refuse(decision, DecisionBasis.BreakGlassCategoryExcluded, id);
+        }
+
+        if (org.covers(categoryBit, purposeBit, at)) {
+            // An organization's grant is never a named grant: sensitive categories and named purposes stay closed.
+            (bool refused, DecisionBasis reason) = _ruleRefusal(true, true, categoryBit, purposeBit);
+            if (!refused && !_identity.isActive(organization))
+                (refused, reason) = (true, DecisionBasis.InactiveGrantee);
+            if (!refused) return _allowed(decision, DecisionBasis.OrganizationGrant, organization, org.version());
+            _refuse(decision, reason, organization);
+        }
+
+        if (_identity.isRepresentative(patient, id))
+            return _allowed(decision, DecisionBasis.Representative, patient, 0);
+        return decision;
+    }
+
+    /// @dev Whether a policy rule refuses a covering grant: a wildcard category set never opens a sensitive
+    /// category, a wildcard purpose set never opens a purpose that must be named. Asks the policy only if a set is a
+    /// wildcard.
+    function _ruleRefusal(
+        bool wildCategories,
+        bool wildPurposes,
+        uint32 categoryBit,
+        uint16 purposeBit
+    ) private view returns (bool refused, DecisionBasis reason) {
+        if (!wildCategories && !wildPurposes) return (false, DecisionBasis.NoGrant);
+        ConsentRules memory rules = _policy.rules();
+        if (wildCategories && rules.sensitiveCategories & categoryBit != 0) {
+            return (true, DecisionBasis.SensitiveCategoryNotNamed);
+        }
+        if (wildPurposes && rules.namedPurposes & purposeBit != 0) return (true, DecisionBasis.PurposeNotNamed);
+        return (false, DecisionBasis.NoGrant);
+    }
+
+    /// @dev Keeps the first refusal: later ones do not overwrite it.
+    function _refuse(Decision memory decision, DecisionBasis reason, ParticipantId grantee) private pure {
+        if (decision.basis == DecisionBasis.NoGrant) (decision.basis, decision.grantee) = (reason, grantee);
+    }
+
+    function _allowed(
+        Decision memory decision,
+        DecisionBasis basis,
+        ParticipantId grantee,
+        uint64 ref
+    ) private pure returns (Decision memory) {
+        (decision.allowed, decision.basis, decision.grantee, decision.ref) = (true, basis, grantee, ref);
+        return decision;
+    }
+
+    function _denied(
+        Decision memory decision,
+        DecisionBasis basis,
+        ParticipantId grantee
+    ) private pure returns (Decision memory) {
+        (decision.basis, decision.grantee) = (basis, grantee);
+        return decision;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Internal: writes
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @dev The one place a permit is set: checks the grantee, the sets and the window (against the policy), then
+    /// writes the word and emits.
+    function _setPermit(
+        ParticipantId patient,
+        ParticipantId grantee,
+        ParticipantId actor,
+        uint32 categories,
+        uint16 purposes,
+        uint48 validFrom,
+        uint48 validUntil
+    ) private returns (uint32 version_) {
+        _requireGrantee(grantee);
+        _requireValidSets(categories, purposes);
+        validFrom = _checkedStart(purposes, validFrom, validUntil); // from here on, the effective start
+        version_ = _storePermit(patient, grantee, categories, purposes, validFrom, validUntil);
+        emit ConsentGranted(patient, grantee, actor, categories, purposes, validFrom, validUntil, version_);
+    }
+
+    function _storePermit(
+        ParticipantId patient,
+        ParticipantId grantee,
+        uint32 categories,
+        uint16 purposes,
+        uint48 start,
+        uint48 validUntil
+    ) private returns (uint32) {
+        ConsentEntry entry = _entries[patient][grantee].withPermit(categories, purposes, start, validUntil);
+        _entries[patient][grantee] = entry;
+        return entry.version();
+    }
+
+    /// @dev The effective start of a window (`validFrom`, or now if that is earlier), after checking the window
+    /// against the bounds and the policy's maximum duration for the purposes. `start` is at most a year ahead and
+    /// `validUntil` at most a `uint32` of seconds after it, so both fit the entry's 40-bit times.
+    function _checkedStart(uint16 purposes, uint48 validFrom, uint48 validUntil) private view returns (uint48 start) {
+        uint48 now_ = Time.timestamp();
+        start = validFrom > now_ ? validFrom : now_;
+        if (validUntil <= start || validFrom > now_ + MAX_START_DELAY)
+            revert ConsentInvalidWindow(validFrom, validUntil);
+        uint32 longest = _policy.maxGrantDuration(purposes);
+        if (validUntil - start > longest) revert ConsentDurationTooLong(validUntil - start, longest);
+    }
+
+    function _requireGrantee(ParticipantId grantee) private view {
+        (ParticipantKind kind, , bool active) = _identity.standingOf(grantee);
+        if (kind == ParticipantKind.None || kind == ParticipantKind.Patient || !active) {
+            revert ConsentInvalidGrantee(grantee);
+        }
+    }
+
+    function _revoke(ParticipantId patient, ParticipantId grantee, ParticipantId actor) private returns (uint32) {
+        ConsentEntry entry = _entries[patient][grantee];
+        if (!_hasPermit(entry, Time.timestamp())) revert ConsentNoLiveGrant(patient, grantee);
+        entry = entry.withPermit(0, 0, 0, 0);
+        _entries[patient][grantee] = entry;
+        emit ConsentRevoked(patient, grantee, actor, entry.version());
+        return entry.version();
+    }
+
+    /// @dev Checks the deadline, nonce, signer and signature of a signed consent, and uses the nonce.
+    function _useSignature(
+        ParticipantId patient,
+        address signer,
+        uint256 nonce,
+        uint48 deadline,
+        bytes32 evidence,
+        bytes32 structHash,
+        bytes calldata signature
+    ) private returns (ParticipantId actor) {
+        if (deadline < Time.timestamp()) revert ConsentSignatureExpired(deadline, Time.timestamp());
+        uint256 expected = _nonces[patient];
+        if (nonce != expected) revert ConsentInvalidNonce(patient, expected, nonce);
+        if (!SignatureChecker.isValidSignatureNow(signer, _hashTypedDataV4(structHash), signature)) {
+            revert ConsentInvalidSignature(signer);
+        }
+        actor = _actorFor(patient, signer);
+        // Invariant: a nonce is a counter moved by one per signature or by `increaseNonce`; it cannot reach 2^256.
+        unchecked {
+            _nonces[patient] = expected + 1;
+        }
+        emit SignedConsentRelayed(patient, signer, msg.sender, nonce, evidence);
+    }
+
+    /// @dev The single transition function of access requests: Pending → Approved, Rejected or Cancelled, while
+    /// the request has not expired. Returns the request for the caller to finish with.
+    function _transitionRequest(uint64 requestId, RequestStatus to) private returns (StoredRequest storage stored) {
+        stored = _requests[requestId];
+        RequestStatus from = _effectiveStatus(stored);
+        if (from == RequestStatus.None) revert ConsentUnknownRequest(requestId);
+        if (from != RequestStatus.Pending) revert ConsentInvalidRequestTransition(requestId, from, to);
+        stored.status = to;
+    }
+
+    function _endSession(uint64 sessionId, StoredSession storage session) private {
+        uint48 now_ = Time.timestamp();
+        session.expiresAt = now_;
+        ParticipantId patient = session.patient;
+        ParticipantId practitioner = session.practitioner;
+        ConsentEntry entry = _entries[patient][practitioner];
+        if (entry.breakGlassId() == sessionId) _entries[patient][practitioner] = entry.withBreakGlass(sessionId, now_);
+        emit BreakGlassClosed(sessionId, patient, now_);
+    }
+
+    function _setPolicy(IConsentPolicy policy_) private {
+        if (address(policy_).code.length == 0) revert ConsentInvalidPolicy(address(policy_));
+        // A policy that does not answer, or answers with undefined categories or purposes, is refused here rather
+        // than breaking every decision later.
+        try policy_.rules() returns (ConsentRules memory rules) {
+            if (
+                rules.sensitiveCategories & ~DEFINED_CATEGORIES != 0 ||
+                rules.breakGlassExcludedCategories & ~DEFINED_CATEGORIES != 0 ||
+                rules.namedPurposes & ~DEFINED_PURPOSES != 0 ||
+                rules.maxBreakGlassDuration == 0
+            ) {
+                revert ConsentInvalidPolicy(address(policy_));
+            }
+        } catch {
+            revert ConsentInvalidPolicy(address(policy_));
+        }
+        IConsentPolicy previous = _policy;
+        _policy = policy_;
+        emit PolicyChanged(previous, policy_);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Internal: checks
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @dev The id `account` acts as for the patient: the patient's own (active) id or an active representative's.
+    function _actorFor(ParticipantId patient, address account) private view returns (ParticipantId id) {
+        ParticipantKind kind;
+        bool active;
+        (id, kind, , active) = _identity.accountStanding(account, Time.timestamp());
+        if (active) {
+            if (id == patient) {
+                if (kind != ParticipantKind.Patient) revert ConsentNotAPatient(patient);
+                return id;
+            }
+            if (_identity.isRepresentative(patient, id)) return id;
+        }
+        revert ConsentUnauthorizedActor(patient, account);
+    }
+
+    function _requirePatient(ParticipantId patient) private view {
+        (ParticipantKind kind, , ) = _identity.standingOf(patient);
+        if (kind != ParticipantKind.Patient) revert ConsentNotAPatient(patient);
+    }
+
+    function _requireValidSets(uint32 categories, uint16 purposes) private pure {
+        if (categories == 0 || (categories != ALL_CATEGORIES && categories & ~DEFINED_CATEGORIES != 0)) {
+            revert ConsentInvalidCategories(categories);
+        }
+        if (purposes == 0 || (purposes != ALL_PURPOSES && purposes & ~DEFINED_PURPOSES != 0)) {
+            revert ConsentInvalidPurposes(purposes);
+        }
+    }
+
+    /// @dev Whether (`categories`, `purposes`) keeps within (`fromCategories`, `fromPurposes`). A wildcard contains
+    /// everything except what the policy says it never covers; so narrowing a wildcard to named sets may not name
+    /// a sensitive category or a purpose that must be named.
+    function _isNarrower(
+        uint32 fromCategories,
+        uint16 fromPurposes,
+        uint32 categories,
+        uint16 purposes
+    ) private view returns (bool) {
+        bool categoriesWithin;
+        bool purposesWithin;
+        ConsentRules memory rules;
+        if (
+            (fromCategories == ALL_CATEGORIES && categories != ALL_CATEGORIES) ||
+            (fromPurposes == ALL_PURPOSES && purposes != ALL_PURPOSES)
+        ) {
+            rules = _policy.rules();
+        }
+        if (fromCategories == ALL_CATEGORIES) {
+            categoriesWithin = categories == ALL_CATEGORIES || categories & rules.sensitiveCategories == 0;
+        } else {
+            categoriesWithin = categories != ALL_CATEGORIES && categories & ~fromCategories == 0;
+        }
+        if (fromPurposes == ALL_PURPOSES) {
+            purposesWithin = purposes == ALL_PURPOSES || purposes & rules.namedPurposes == 0;
+        } else {
+            purposesWithin = purposes != ALL_PURPOSES && purposes & ~fromPurposes == 0;
+        }
+        return categoriesWithin && purposesWithin;
+    }
+
+    /// @dev Whether the permit still has a future: it names something and has not ended (it may not have started).
+    function _hasPermit(ConsentEntry entry, uint48 time) private pure returns (bool) {
+        return entry.categories() != 0 && time < entry.validUntil();
+    }
+
+    function _effectiveStatus(StoredRequest storage stored) private view returns (RequestStatus) {
+        RequestStatus status = stored.status;
+        return status == RequestStatus.Pending && stored.respondBy < Time.timestamp() ? RequestStatus.Expired : status;
+    }
+
+    function _existingSession(uint64 sessionId) private view returns (StoredSession storage session) {
+        session = _sessions[sessionId];
+        if (session.openedAt == 0) revert ConsentUnknownBreakGlass(sessionId);
+    }
+}

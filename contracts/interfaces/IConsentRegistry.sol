@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IConsentPolicy} from "./IConsentPolicy.sol";
+import {IIdentityRegistry} from "./IIdentityRegistry.sol";
+import {
+    AccessRequest,
+    BreakGlassSession,
+    ConsentState,
+    Decision,
+    DecisionBasis,
+    RequestStatus,
+    ReviewOutcome,
+    SignedGrant,
+    SignedRevocation
+} from "../types/Consent.sol";
+import {ParticipantId} from "../types/ParticipantId.sol";
+
+/// @title IConsentRegistry
+/// @notice Patient-directed consent, modelled on the HL7 FHIR Consent resource: the patient (grantor) permits or
+/// denies a grantee access to data categories for purposes of use during a period; deny wins. Every other CareLedger
+/// module asks `decide` before it acts, and `recordAccess` leaves every access, allowed or denied, on the record.
+///
+/// Who may act for a patient: the patient's controlling key, or the key of an appointed, active representative
+/// (identity registry), directly or by an EIP-712 signature that anyone may relay. Identity changes flow through
+/// without touching grants: a grantee that is suspended, revoked, whose credential expired or whose key was rotated
+/// away loses access at the moment the identity registry says so.
+///
+/// Scopes are bitmaps: categories are positions of `DataCategory` in a `uint32`, purposes positions of `Purpose` in
+/// a `uint16`; `type(uint32).max` and `type(uint16).max` are the wildcards of a broad grant. The policy decides what
+/// a broad grant or an organization's grant cannot open (see {IConsentPolicy}).
+/// @dev No personal health information: ids are pseudonymous, evidence is a salted commitment to the signed FHIR
+/// Consent document, reason codes are numbers from a published code list.
+interface IConsentRegistry {
+    // ------------------------------------------------------------------------------------------------------------
+    // Errors
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @notice The id is not a registered patient.
+    error ConsentNotAPatient(ParticipantId patient);
+    /// @notice `account` is neither the patient's active controlling key nor the key of an active representative.
+    error ConsentUnauthorizedActor(ParticipantId patient, address account);
+    /// @notice A grantee must be a registered, active participant other than a patient.
+    error ConsentInvalidGrantee(ParticipantId grantee);
+    /// @notice A category position must be below `CATEGORY_COUNT`.
+    error ConsentInvalidCategory(uint8 category);
+    /// @notice A purpose position must be below `PURPOSE_COUNT`.
+    error ConsentInvalidPurpose(uint8 purpose);
+    /// @notice A category set must be non-empty and either defined categories only or the wildcard.
+    error ConsentInvalidCategories(uint32 categories);
+    /// @notice A purpose set must be non-empty and either defined purposes only or the wildcard.
+    error ConsentInvalidPurposes(uint16 purposes);
+    /// @notice A window must end after now and after it starts, and start at most `MAX_START_DELAY` from now.
+    error ConsentInvalidWindow(uint48 validFrom, uint48 validUntil);
+    /// @notice The window is longer than the policy allows for the purposes.
+    error ConsentDurationTooLong(uint256 duration, uint32 maxDuration);
+    /// @notice The patient has no grant in force for the grantee.
+    error ConsentNoLiveGrant(ParticipantId patient, ParticipantId grantee);
+    /// @notice A narrowing must keep within the grant it narrows: no new category or purpose, no later end.
+    error ConsentNotNarrower(ParticipantId patient, ParticipantId grantee);
+    /// @notice The signature's deadline has passed.
+    error ConsentSignatureExpired(uint48 deadline, uint48 currentTime);
+    /// @notice The signed nonce is not the patient's next nonce (already used, burnt, or ahead).
+    error ConsentInvalidNonce(ParticipantId patient, uint256 expected, uint256 provided);
+    /// @notice The signature is not `signer`'s over this payload, this chain and this contract.
+    error ConsentInvalidSignature(address signer);
+    /// @notice A nonce can only move forward.
+    error ConsentNonceNotIncreased(ParticipantId patient, uint256 current, uint256 requested);
+    /// @notice The caller's key does not control an active participant that may request access or break glass.
+    error ConsentInvalidRequester(address account);
+    /// @notice A request's answer-by time must lie after now and within `MAX_REQUEST_LIFETIME`; its duration must
+    /// be non-zero.
+    error ConsentInvalidRequestTerms(uint48 respondBy, uint32 duration);
+    /// @notice No access request has this id.
+    error ConsentUnknownRequest(uint64 requestId);
+    /// @notice The request cannot move from its current status to the one asked for.
+    error ConsentInvalidRequestTransition(uint64 requestId, RequestStatus from, RequestStatus to);
+    /// @notice An approval may narrow a request but never widen it.
+    error ConsentApprovalExceedsRequest(uint64 requestId);
+    /// @notice Only the requester may cancel a request.
+    error ConsentNotRequester(uint64 requestId, address account);
+    /// @notice The caller is not an active practitioner of an active organization authorized for emergencies.
+    error ConsentBreakGlassNotAuthorized(address account);
+    /// @notice A break-glass session must last between one second and the policy's maximum.
+    error ConsentBreakGlassDurationOutOfRange(uint32 duration, uint32 maxDuration);
+    /// @notice The practitioner already holds an open break-glass session for the patient.
+    error ConsentBreakGlassAlreadyOpen(ParticipantId patient, ParticipantId practitioner, uint64 sessionId);
+    /// @notice No break-glass session has this id.
+    error ConsentUnknownBreakGlass(uint64 sessionId);
+    /// @notice Only the practitioner who opened an open session may close it.
+    error ConsentCannotCloseBreakGlass(uint64 sessionId, address account);
+    /// @notice The session has been reviewed already, or the outcome given is `Pending`.
+    error ConsentInvalidReview(uint64 sessionId, ReviewOutcome outcome);
+    /// @notice Emergency authorization is for active organizations only.
+    error ConsentNotAnOrganization(ParticipantId organization);
+    /// @notice The policy must be a contract that answers `rules()` with defined categories and purposes.
+    error ConsentInvalidPolicy(address policy);
+    /// @notice Only registered, active participants record accesses.
+    error ConsentAccessorInactive(address account);
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Events
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @notice The patient's permit for `grantee` was set (`version` counts the changes to that permit). `actor` is
+    /// the patient or the representative who acted.
+    event ConsentGranted(
+        ParticipantId indexed patient,
+        ParticipantId indexed grantee,
+        ParticipantId indexed actor,
+        uint32 categories,
+        uint16 purposes,
+        uint48 validFrom,
+        uint48 validUntil,
+        uint32 version
+    );
+    /// @notice The permit was narrowed to the given scope and end.
+    event ConsentNarrowed(
+        ParticipantId indexed patient,
+        ParticipantId indexed grantee,
+        ParticipantId indexed actor,
+        uint32 categories,
+        uint16 purposes,
+        uint48 validUntil,
+        uint32 version
+    );
+    /// @notice The permit was revoked; it stops working in this block.
+    event ConsentRevoked(
+        ParticipantId indexed patient,
+        ParticipantId indexed grantee,
+        ParticipantId indexed actor,
+        uint32 version
+    );
+    /// @notice The patient's explicit deny for `grantee` now covers `categories` (zero lifts it).
+    event ConsentDenySet(
+        ParticipantId indexed patient,
+        ParticipantId indexed grantee,
+        ParticipantId indexed actor,
+        uint32 categories
+    );
+    /// @notice A signed grant or revocation was relayed; `evidence` commits to the signed FHIR Consent document.
+    event SignedConsentRelayed(
+        ParticipantId indexed patient,
+        address indexed signer,
+        address indexed relayer,
+        uint256 nonce,
+        bytes32 evidence
+    );
+    /// @notice Every signature of the patient with a nonce below `nonce` is void.
+    event NonceIncreased(ParticipantId indexed patient, uint256 previous, uint256 nonce);
+    /// @notice `requester` asked the patient for access.
+    event AccessRequested(
+        uint64 indexed requestId,
+        ParticipantId indexed patient,
+        ParticipantId indexed requester,
+        uint32 categories,
+        uint16 purposes,
+        uint32 duration,
+        uint16 reasonCode,
+        uint48 respondBy
+    );
+    /// @notice The request was approved, rejected or cancelled. `actor` is whoever answered (the patient, a
+    /// representative, or the requester cancelling).
+    event AccessRequestResolved(
+        uint64 indexed requestId,
+        ParticipantId indexed patient,
+        ParticipantId indexed actor,
+        RequestStatus status,
+        uint16 reasonCode
+    );
+    /// @notice Emergency access was opened. Flagged for the patient (indexed) and for auditors, who must review it.
+    event BreakGlassOpened(
+        uint64 indexed sessionId,
+        ParticipantId indexed patient,
+        ParticipantId indexed practitioner,
+        ParticipantId organization,
+        uint16 reasonCode,
+        uint48 expiresAt
+    );
+    /// @notice The session ended before its expiry (closed by the practitioner or found unjustified).
+    event BreakGlassClosed(uint64 indexed sessionId, ParticipantId indexed patient, uint48 closedAt);
+    /// @notice An auditor reviewed the session.
+    event BreakGlassReviewed(
+        uint64 indexed sessionId,
+        ParticipantId indexed patient,
+        address indexed auditor,
+        ReviewOutcome outcome,
+        uint16 findingCode
+    );
+    /// @notice Governance authorized an organization's practitioners for break-glass, or withdrew it.
+    event EmergencyAuthorizationSet(ParticipantId indexed organization, bool authorized);
+    /// @notice Governance replaced the policy.
+    event PolicyChanged(IConsentPolicy indexed previous, IConsentPolicy indexed current);
+    /// @notice An access was recorded and allowed, on `basis` (`grantee` and `ref` as in `Decision`).
+    event AccessGranted(
+        ParticipantId indexed patient,
+        ParticipantId indexed accessor,
+        ParticipantId indexed grantee,
+        uint8 category,
+        uint8 purpose,
+        DecisionBasis basis,
+        uint64 ref
+    );
+    /// @notice An access was recorded and denied, for the reason `basis`.
+    event AccessDenied(
+        ParticipantId indexed patient,
+        ParticipantId indexed accessor,
+        uint8 category,
+        uint8 purpose,
+        DecisionBasis basis
+    );
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Grants: by the patient or an active representative
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @notice Sets the patient's permit for `grantee`, replacing any earlier one (the deny and any break-glass
+    /// session are kept).
+    /// @dev Requirements: the caller acts for the patient; `grantee` is an active non-patient participant; sets are
+    /// non-empty and defined (or wildcards); `validUntil > max(validFrom, now)`, `validFrom <= now +
+    /// MAX_START_DELAY`, and the window is no longer than the policy's maximum for the purposes.
+    /// @return version The permit's new version.
+    function grant(
+        ParticipantId patient,
+        ParticipantId grantee,
+        uint32 categories,
+        uint16 purposes,
+        uint48 validFrom,
+        uint48 validUntil
+    ) external returns (uint32 version);
+
+    /// @notice Narrows the permit in force for `grantee`: a subset of its categories and purposes, ending no later.
+    /// Narrowing a wildcard to named categories may not name a category the policy calls sensitive (that would
+    /// widen it).
+    function narrow(
+        ParticipantId patient,
+        ParticipantId grantee,
+        uint32 categories,
+        uint16 purposes,
+        uint48 validUntil
+    ) external returns (uint32 version);
+
+    /// @notice Revokes the permit in force for `grantee`, effective in this block.
+    function revoke(ParticipantId patient, ParticipantId grantee) external returns (uint32 version);
+
+    /// @notice Sets the explicit deny for `grantee` to `categories` (zero lifts it). A deny wins over every permit:
+    /// a deny for an organization also covers its practitioners and devices, whatever they were granted.
+    /// @dev `grantee` must be a registered non-patient participant (active or not: a deny may outlive a suspension).
+    function setDeny(ParticipantId patient, ParticipantId grantee, uint32 categories) external;
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Signed consent (EIP-712, domain "CareLedger Consent", version "1")
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @notice Applies a grant that `signer` (the patient's controlling key or an active representative's, an EOA
+    /// or an ERC-1271 wallet) signed off-chain; anyone may relay it.
+    /// @dev Requirements: the deadline has not passed; `nonce` is the patient's next nonce; the signature is
+    /// `signer`'s over `Grant(uint64 patient,uint64 grantee,uint32 categories,uint16 purposes,uint48 validFrom,
+    /// uint48 validUntil,bytes32 evidence,uint256 nonce,uint48 deadline)`; and the grant itself is valid.
+    function grantBySig(
+        SignedGrant calldata grant_,
+        address signer,
+        bytes calldata signature
+    ) external returns (uint32 version);
+
+    /// @notice Applies a revocation signed off-chain, over `Revoke(uint64 patient,uint64 grantee,bytes32 evidence,
+    /// uint256 nonce,uint48 deadline)`; same requirements as `grantBySig`.
+    function revokeBySig(
+        SignedRevocation calldata revocation,
+        address signer,
+        bytes calldata signature
+    ) external returns (uint32 version);
+
+    /// @notice Voids every unused signature of the patient below `newNonce` (burning one nonce is `nonce + 1`).
+    function increaseNonce(ParticipantId patient, uint256 newNonce) external;
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Access requests
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @notice The caller (an active non-patient participant) asks the patient for access to `categories` for
+    /// `purposes`, lasting `duration` seconds from approval, answerable until `respondBy`.
+    function requestAccess(
+        ParticipantId patient,
+        uint32 categories,
+        uint16 purposes,
+        uint32 duration,
+        uint16 reasonCode,
+        uint48 respondBy
+    ) external returns (uint64 requestId);
+
+    /// @notice Approves a pending request, possibly narrower: the categories and purposes a subset of those asked,
+    /// ending by `validUntil` at most `duration` from now. Sets the requester's permit to exactly that scope (like
+    /// `grant`) and emits `ConsentGranted` as well.
+    function approveRequest(
+        uint64 requestId,
+        uint32 categories,
+        uint16 purposes,
+        uint48 validUntil
+    ) external returns (uint32 version);
+
+    /// @notice Rejects a pending request.
+    function rejectRequest(uint64 requestId, uint16 reasonCode) external;
+
+    /// @notice The requester withdraws a pending request.
+    function cancelRequest(uint64 requestId) external;
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Break-glass
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @notice An active practitioner of an active organization authorized for emergencies opens emergency access
+    /// to the patient for `duration` seconds (at most the policy's maximum). It covers the emergency-treatment
+    /// purpose only, never the categories the policy excludes, and must be reviewed by an auditor.
+    function openBreakGlass(
+        ParticipantId patient,
+        uint16 reasonCode,
+        uint32 duration
+    ) external returns (uint64 sessionId);
+
+    /// @notice The practitioner ends an open session early.
+    function closeBreakGlass(uint64 sessionId) external;
+
+    /// @notice An auditor (AUDITOR role) records the review outcome of a session. An unjustified finding ends a
+    /// session that is still open.
+    function reviewBreakGlass(uint64 sessionId, ReviewOutcome outcome, uint16 findingCode) external;
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Governance
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @notice Authorizes (or stops authorizing) an active organization's practitioners to break glass. Registrars.
+    function setEmergencyAuthorization(ParticipantId organization, bool authorized) external;
+
+    /// @notice Replaces the policy. Admin, with the admin's execution delay.
+    function setPolicy(IConsentPolicy policy) external;
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Decision and audit
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @notice Records that the caller accessed (or tried to access) the patient's data of `category` for
+    /// `purpose`. Never reverts on a denial: emits `AccessGranted` or `AccessDenied` and returns the decision, so
+    /// that denied attempts are on the record too.
+    /// @dev Requirements: the caller's key controls an active participant; the category and purpose are defined.
+    function recordAccess(ParticipantId patient, uint8 category, uint8 purpose) external returns (Decision memory);
+
+    /// @notice Whether `accessor` may access the patient's data of `category` for `purpose` at time `at`, and on
+    /// what basis. Deny wins; then the accessor's own grant, a break-glass session (emergency treatment only), the
+    /// organization's grant, and representation, in that order.
+    /// @dev Grant windows, break-glass expiry and credential expiry are judged at `at`; the identity status and the
+    /// policy are the current ones. Reverts only on an undefined category or purpose.
+    function decide(
+        ParticipantId patient,
+        address accessor,
+        uint8 category,
+        uint8 purpose,
+        uint48 at
+    ) external view returns (Decision memory);
+
+    /// @notice What the patient has said about `grantee`: permit, deny and break-glass fields.
+    function consentOf(ParticipantId patient, ParticipantId grantee) external view returns (ConsentState memory);
+
+    /// @notice The nonce the patient's next signature must carry.
+    function nonces(ParticipantId patient) external view returns (uint256);
+
+    /// @notice The access request `requestId`; reverts with `ConsentUnknownRequest` if none.
+    function request(uint64 requestId) external view returns (AccessRequest memory);
+
+    /// @notice The break-glass session `sessionId`; reverts with `ConsentUnknownBreakGlass` if none.
+    function breakGlass(uint64 sessionId) external view returns (BreakGlassSession memory);
+
+    /// @notice How many break-glass sessions await review.
+    function unreviewedBreakGlassCount() external view returns (uint256);
+
+    /// @notice Up to `limit` ids of sessions awaiting review, from position `offset` (in no guaranteed order).
+    function unreviewedBreakGlass(uint256 offset, uint256 limit) external view returns (uint64[] memory);
+
+    /// @notice Whether the organization's practitioners may break glass.
+    function isEmergencyAuthorized(ParticipantId organization) external view returns (bool);
+
+    /// @notice The policy in force.
+    function policy() external view returns (IConsentPolicy);
+
+    /// @notice The identity registry the consent registry reads.
+    function identityRegistry() external view returns (IIdentityRegistry);
+
+    /// @notice The number of access requests and break-glass sessions ever made.
+    function counts() external view returns (uint64 requests, uint64 breakGlassSessions);
+}
