@@ -309,7 +309,7 @@ export class ConsentClient {
             allowed: false,
             basis: Number(args.basis) as DecisionBasis,
             accessor: args.accessor as bigint,
-            grantee: 0n,
+            grantee: args.grantee as bigint,
             ref: 0n,
           },
         };

@@ -37,9 +37,9 @@ import {ParticipantId, ParticipantIdLib} from "../types/ParticipantId.sol";
 /// @notice Patient-directed grants, denies, signed consent, access requests, break-glass and the access decision
 /// every CareLedger module asks. See {IConsentRegistry}.
 /// @dev While the registry is paused, what can only take access away keeps working (revoke, narrow, a deny that
-/// adds categories, nonce burning, rejecting or cancelling a request, closing a break-glass session), and so does
-/// `recordAccess`, which changes no state: an audit trail must not have holes. Everything that can open access
-/// stops.
+/// adds categories, nonce burning, rejecting or cancelling a request, closing or reviewing a break-glass session,
+/// withdrawing an emergency authorization), and so does `recordAccess`, which changes no state: an audit trail must
+/// not have holes. Everything that can open access stops.
 contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
     using EnumerableSet for EnumerableSet.UintSet;
 
@@ -412,7 +412,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
         uint64 sessionId,
         ReviewOutcome outcome,
         uint16 findingCode
-    ) external override restricted whenNotPaused {
+    ) external override restricted {
         StoredSession storage session = _existingSession(sessionId);
         if (outcome == ReviewOutcome.Pending || session.outcome != ReviewOutcome.Pending) {
             revert ConsentInvalidReview(sessionId, outcome);
@@ -431,10 +431,8 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
     // ------------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc IConsentRegistry
-    function setEmergencyAuthorization(
-        ParticipantId organization,
-        bool authorized
-    ) external override restricted whenNotPaused {
+    function setEmergencyAuthorization(ParticipantId organization, bool authorized) external override restricted {
+        if (authorized) _requireNotPaused();
         (ParticipantKind kind, , bool active) = _identity.standingOf(organization);
         if (kind != ParticipantKind.Organization || (authorized && !active)) {
             revert ConsentNotAnOrganization(organization);
@@ -458,7 +456,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
         uint8 category,
         uint8 purpose
     ) external override returns (Decision memory decision) {
-        decision = _decide(patient, msg.sender, category, purpose, Time.timestamp());
+        decision = decide(patient, msg.sender, category, purpose, Time.timestamp());
         if (decision.basis == DecisionBasis.UnknownAccessor || decision.basis == DecisionBasis.InactiveAccessor) {
             revert ConsentAccessorInactive(msg.sender);
         }
@@ -473,7 +471,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
                 decision.ref
             );
         } else {
-            emit AccessDenied(patient, decision.accessor, category, purpose, decision.basis);
+            emit AccessDenied(patient, decision.accessor, decision.grantee, category, purpose, decision.basis);
         }
     }
 
@@ -484,17 +482,6 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
     /// @notice The registry's semantic version.
     function version() external pure override returns (string memory) {
         return "1.0.0";
-    }
-
-    /// @inheritdoc IConsentRegistry
-    function decide(
-        ParticipantId patient,
-        address accessor,
-        uint8 category,
-        uint8 purpose,
-        uint48 at
-    ) external view override returns (Decision memory) {
-        return _decide(patient, accessor, category, purpose, at);
     }
 
     /// @inheritdoc IConsentRegistry
@@ -580,68 +567,74 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
     }
 
     // ------------------------------------------------------------------------------------------------------------
-    // Internal: the decision
+    // The decision (public so that `recordAccess` shares it without a second copy of the result in memory)
     // ------------------------------------------------------------------------------------------------------------
 
     /// @dev The order is fixed and documented in `IConsentRegistry.decide`: who the accessor is; the patient
-    /// themselves; denies (the accessor's, then its organization's); the accessor's own grant; break-glass; the
-    /// organization's grant; representation. When a grant covers the request but a rule refuses it, the first such
-    /// refusal is reported unless a later basis allows. The policy is asked only when a rule can matter (a wildcard
-    /// grant, break-glass, an organization's grant), so the common case, a grant to the accessor naming the
-    /// category and purpose, reads one identity slot and one or two consent slots and makes no policy call.
-    function _decide(
+    /// themselves; the accessor's own deny; the accessor's own grant; break-glass; the organization's deny and grant;
+    /// representation. When a grant covers the request but a rule refuses it, the first such refusal is reported
+    /// unless a later basis allows.
+    ///
+    /// Gas: the common case, a grant to the accessor naming the category and purpose, is decided from two storage
+    /// words (the accessor's binding in the identity registry and the patient's word about the accessor) without
+    /// asking the policy; the organization's word and the policy are read only when the accessor's own word does
+    /// not decide.
+    /// @inheritdoc IConsentRegistry
+    function decide(
         ParticipantId patient,
         address accessor,
         uint8 category,
         uint8 purpose,
         uint48 at
-    ) private view returns (Decision memory decision) {
+    ) public view override returns (Decision memory) {
         if (category >= CATEGORY_COUNT) revert ConsentInvalidCategory(category);
         if (purpose >= PURPOSE_COUNT) revert ConsentInvalidPurpose(purpose);
         (ParticipantId id, ParticipantKind kind, ParticipantId organization, bool active) = _identity.accountStanding(
             accessor,
             at
         );
-        decision.accessor = id;
-        if (id.isNone()) return _denied(decision, DecisionBasis.UnknownAccessor, ParticipantIdLib.NONE);
-        if (!active) return _denied(decision, DecisionBasis.InactiveAccessor, ParticipantIdLib.NONE);
-        if (id == patient && kind == ParticipantKind.Patient) {
-            return _allowed(decision, DecisionBasis.Self, patient, 0);
-        }
-        return _decideOnConsent(decision, patient, organization, uint32(1) << category, uint16(1) << purpose, at);
-    }
-
-    /// @dev The part of the decision that reads the patient's words about the accessor and its organization.
-    /// `decision.basis` starts as `NoGrant` and holds the first refusal by a rule, if any.
-    function _decideOnConsent(
-        Decision memory decision,
-        ParticipantId patient,
-        ParticipantId organization,
-        uint32 categoryBit,
-        uint16 purposeBit,
-        uint48 at
-    ) private view returns (Decision memory) {
-        ParticipantId id = decision.accessor;
+        if (id.isNone()) return Decision(false, DecisionBasis.UnknownAccessor, id, ParticipantIdLib.NONE, 0);
+        if (!active) return Decision(false, DecisionBasis.InactiveAccessor, id, ParticipantIdLib.NONE, 0);
+        if (id == patient && kind == ParticipantKind.Patient) return Decision(true, DecisionBasis.Self, id, id, 0);
+        uint32 categoryBit = uint32(1) << category;
         ConsentEntry own = _entries[patient][id];
-        if (own.denies(categoryBit)) return _denied(decision, DecisionBasis.ExplicitDeny, id);
-        ConsentEntry org;
-        if (!organization.isNone()) {
-            org = _entries[patient][organization];
-            if (org.denies(categoryBit)) return _denied(decision, DecisionBasis.ExplicitDeny, organization);
-        }
-        decision.basis = DecisionBasis.NoGrant;
-
+        if (own.denies(categoryBit)) return Decision(false, DecisionBasis.ExplicitDeny, id, id, 0);
+        uint16 purposeBit = uint16(1) << purpose;
+        DecisionBasis refusal = DecisionBasis.NoGrant;
         if (own.covers(categoryBit, purposeBit, at)) {
-            (bool refused, DecisionBasis reason) = _ruleRefusal(
+            bool refused;
+            (refused, refusal) = _ruleRefusal(
                 own.categories() == ALL_CATEGORIES,
                 own.purposes() == ALL_PURPOSES,
                 categoryBit,
                 purposeBit
             );
-            if (!refused) return _allowed(decision, DecisionBasis.Grant, id, own.version());
-            _refuse(decision, reason, id);
+            if (!refused) return Decision(true, DecisionBasis.Grant, id, id, own.version());
         }
+        return
+            _decideBeyondOwnGrant(
+                Decision(false, refusal, id, refusal == DecisionBasis.NoGrant ? ParticipantIdLib.NONE : id, 0),
+                patient,
+                organization,
+                own,
+                categoryBit,
+                purposeBit,
+                at
+            );
+    }
 
+    /// @dev The rest of the decision, when the accessor's own grant did not allow: break-glass, the organization's
+    /// word, representation. `decision.basis` holds `NoGrant` or the first refusal by a rule.
+    function _decideBeyondOwnGrant(
+        Decision memory decision,
+        ParticipantId patient,
+        ParticipantId organization,
+        ConsentEntry own,
+        uint32 categoryBit,
+        uint16 purposeBit,
+        uint48 at
+    ) private view returns (Decision memory) {
+        ParticipantId id = decision.accessor;
         if (purposeBit == _EMERGENCY_BIT && at < own.breakGlassUntil()) {
             if (_policy.rules().breakGlassExcludedCategories & categoryBit == 0) {
                 return _allowed(decision, DecisionBasis.BreakGlass, id, own.breakGlassId());
@@ -649,13 +642,21 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
             _refuse(decision, DecisionBasis.BreakGlassCategoryExcluded, id);
         }
 
-        if (org.covers(categoryBit, purposeBit, at)) {
-            // An organization's grant is never a named grant: sensitive categories and named purposes stay closed.
-            (bool refused, DecisionBasis reason) = _ruleRefusal(true, true, categoryBit, purposeBit);
-            if (!refused && !_identity.isActive(organization))
-                (refused, reason) = (true, DecisionBasis.InactiveGrantee);
-            if (!refused) return _allowed(decision, DecisionBasis.OrganizationGrant, organization, org.version());
-            _refuse(decision, reason, organization);
+        if (!organization.isNone()) {
+            ConsentEntry org = _entries[patient][organization];
+            if (org.denies(categoryBit)) {
+                // The organization's deny shuts everything its grant would open to its people.
+                _refuse(decision, DecisionBasis.ExplicitDeny, organization);
+            } else if (org.covers(categoryBit, purposeBit, at)) {
+                // An organization's grant is never a named grant: sensitive categories and named purposes stay
+                // closed.
+                (bool refused, DecisionBasis reason) = _ruleRefusal(true, true, categoryBit, purposeBit);
+                if (!refused && !_identity.isActiveAt(organization, at)) {
+                    (refused, reason) = (true, DecisionBasis.InactiveGrantee);
+                }
+                if (!refused) return _allowed(decision, DecisionBasis.OrganizationGrant, organization, org.version());
+                _refuse(decision, reason, organization);
+            }
         }
 
         if (_identity.isRepresentative(patient, id))

@@ -416,6 +416,11 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
     }
 
     /// @inheritdoc IIdentityRegistry
+    function isActiveAt(ParticipantId id, uint48 at) external view override returns (bool) {
+        return _isActiveAt(_records[id], at);
+    }
+
+    /// @inheritdoc IIdentityRegistry
     function activeIdOf(address account, ParticipantKind kind) external view override returns (ParticipantId) {
         KeyBinding binding = _bindings[account];
         return
@@ -430,7 +435,8 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
         uint48 at
     ) external view override returns (ParticipantId id, ParticipantKind kind, ParticipantId affiliation, bool active) {
         KeyBinding binding = _bindings[account];
-        if (!binding.isBound()) return (ParticipantIdLib.NONE, ParticipantKind.None, ParticipantIdLib.NONE, false);
+        // An empty word reads as all zeros (NONE, None, NONE, inactive) by itself; only a pending one needs hiding.
+        if (binding.isPending()) return (ParticipantIdLib.NONE, ParticipantKind.None, ParticipantIdLib.NONE, false);
         return (binding.id(), binding.kind(), binding.affiliation(), binding.isActiveAt(at));
     }
 
@@ -653,9 +659,13 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
     }
 
     function _isActive(Record storage record) private view returns (bool) {
+        return _isActiveAt(record, Time.timestamp());
+    }
+
+    function _isActiveAt(Record storage record, uint48 time) private view returns (bool) {
         if (record.status != ParticipantStatus.Active) return false;
         uint48 expiry = record.credentialExpiry;
-        return expiry == 0 || Time.timestamp() < expiry;
+        return expiry == 0 || time < expiry;
     }
 
     function _isLivePending(KeyBinding binding, uint24 currentEpoch) private view returns (bool) {

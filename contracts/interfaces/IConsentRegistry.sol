@@ -201,10 +201,12 @@ interface IConsentRegistry {
         DecisionBasis basis,
         uint64 ref
     );
-    /// @notice An access was recorded and denied, for the reason `basis`.
+    /// @notice An access was recorded and denied, for the reason `basis` (`grantee` as in `Decision`: whose deny or
+    /// refused grant decided, NONE if no grant covered the request).
     event AccessDenied(
         ParticipantId indexed patient,
         ParticipantId indexed accessor,
+        ParticipantId indexed grantee,
         uint8 category,
         uint8 purpose,
         DecisionBasis basis
@@ -243,9 +245,13 @@ interface IConsentRegistry {
     /// @notice Revokes the permit in force for `grantee`, effective in this block.
     function revoke(ParticipantId patient, ParticipantId grantee) external returns (uint32 version);
 
-    /// @notice Sets the explicit deny for `grantee` to `categories` (zero lifts it). A deny wins over every permit:
-    /// a deny for an organization also covers its practitioners and devices, whatever they were granted.
+    /// @notice Sets the explicit deny for `grantee` to `categories` (zero lifts it). A deny wins over every permit
+    /// about the same grantee: its own grant, its break-glass session, even the patient's representation of it. A
+    /// deny for an organization shuts everything the organization's grant would open, to the organization and to
+    /// each of its practitioners and devices; like FHIR Consent's nested provisions, the more specific statement
+    /// governs a practitioner who holds a grant of their own (deny or revoke that practitioner to shut it).
     /// @dev `grantee` must be a registered non-patient participant (active or not: a deny may outlive a suspension).
+    /// While the registry is paused, a deny can be widened but not lifted.
     function setDeny(ParticipantId patient, ParticipantId grantee, uint32 categories) external;
 
     // ------------------------------------------------------------------------------------------------------------
@@ -322,7 +328,7 @@ interface IConsentRegistry {
     function closeBreakGlass(uint64 sessionId) external;
 
     /// @notice An auditor (AUDITOR role) records the review outcome of a session. An unjustified finding ends a
-    /// session that is still open.
+    /// session that is still open. Works while the registry is paused.
     function reviewBreakGlass(uint64 sessionId, ReviewOutcome outcome, uint16 findingCode) external;
 
     // ------------------------------------------------------------------------------------------------------------
@@ -330,6 +336,8 @@ interface IConsentRegistry {
     // ------------------------------------------------------------------------------------------------------------
 
     /// @notice Authorizes (or stops authorizing) an active organization's practitioners to break glass. Registrars.
+    /// Withdrawing works while the registry is paused; sessions already open run on to their expiry unless an
+    /// auditor finds them unjustified.
     function setEmergencyAuthorization(ParticipantId organization, bool authorized) external;
 
     /// @notice Replaces the policy. Admin, with the admin's execution delay.
@@ -346,10 +354,16 @@ interface IConsentRegistry {
     function recordAccess(ParticipantId patient, uint8 category, uint8 purpose) external returns (Decision memory);
 
     /// @notice Whether `accessor` may access the patient's data of `category` for `purpose` at time `at`, and on
-    /// what basis. Deny wins; then the accessor's own grant, a break-glass session (emergency treatment only), the
-    /// organization's grant, and representation, in that order.
-    /// @dev Grant windows, break-glass expiry and credential expiry are judged at `at`; the identity status and the
-    /// policy are the current ones. Reverts only on an undefined category or purpose.
+    /// what basis. In order: an unknown or inactive accessor is refused; the patient is allowed (Self); a deny for
+    /// the accessor wins; then the accessor's own grant, its break-glass session (emergency treatment only), the
+    /// grant of its organization unless the patient denied that organization the category, and representation.
+    /// When a grant covers the request but a policy rule refuses it, the first such refusal is the answer unless a
+    /// later basis allows.
+    /// @dev Grant windows, break-glass expiry and credential expiry (the accessor's and its organization's) are
+    /// judged at `at`; identity statuses and the policy are the current ones, and a break-glass session counts
+    /// until its expiry whatever `at` (the registry keeps only the latest session per pair). Reverts only on an
+    /// undefined category or purpose. Called from another contract as the first call of a transaction, with
+    /// everything cold, a decision on a grant naming the category and purpose costs under 15,000 gas of execution.
     function decide(
         ParticipantId patient,
         address accessor,

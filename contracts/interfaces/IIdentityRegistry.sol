@@ -267,6 +267,9 @@ interface IIdentityRegistry {
     /// @notice Whether `id` is registered, `Active` and its credential (if any) unexpired.
     function isActive(ParticipantId id) external view returns (bool);
 
+    /// @notice Whether `id` is registered, `Active` now and its credential (if any) unexpired at time `at`.
+    function isActiveAt(ParticipantId id, uint48 at) external view returns (bool);
+
     /// @notice The id that `account` actively controls if it is of `kind`, else NONE. One call for "is this address
     /// the active controller of an id of this kind".
     function activeIdOf(address account, ParticipantKind kind) external view returns (ParticipantId);

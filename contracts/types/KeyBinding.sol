@@ -118,7 +118,8 @@ library KeyBindingLib {
     /// @dev Whether a bound word's id counts as active at `time`: status `Active` and the credential, if any,
     /// unexpired. The same rule as the record's.
     function isActiveAt(KeyBinding binding, uint48 time) internal pure returns (bool) {
-        if (binding.status() != ParticipantStatus.Active) return false;
+        // The status byte compared raw: no enum conversion (and its range check) on this hot path.
+        if ((KeyBinding.unwrap(binding) >> _STATUS_SHIFT) & _BYTE_MASK != uint8(ParticipantStatus.Active)) return false;
         uint48 expiry = binding.credentialExpiry();
         return expiry == 0 || time < expiry;
     }
