@@ -8,6 +8,7 @@ import path from "node:path";
 import hre from "hardhat";
 
 import { deployCareLedger, loadParameters } from "../deploy";
+import { benchConsent } from "./bench/consent";
 import { benchIdentity } from "./bench/identity";
 import { GasRecorder } from "./bench/recorder";
 
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
   const gas = new GasRecorder();
   const system = await deployCareLedger(hre, loadParameters("hardhat"));
   await benchIdentity(system, gas);
+  await benchConsent(system, gas);
 
   const { evmVersion } = hre.config.solidity.compilers[0]!.settings as { evmVersion: string };
   console.log(`CareLedger gas per operation (EVM ${evmVersion}, optimizer on, from receipts)\n`);
