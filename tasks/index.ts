@@ -2,3 +2,4 @@ import "./compile";
 import "./errors";
 import "./deploy";
 import "./identity";
+import "./consent";

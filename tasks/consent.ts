@@ -1,0 +1,387 @@
+import { task } from "hardhat/config";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+
+import type { ConsentClient } from "../sdk/consent";
+import { deploymentOf, fail, print, readable, signerFor, unixTime, wholeNumber } from "./util";
+
+/** Connects the consent client of the recorded deployment as `--from`. */
+async function client(hre: HardhatRuntimeEnvironment, from: string): Promise<ConsentClient> {
+  const { ConsentClient } = await import("../sdk/consent");
+  return ConsentClient.connect(await signerFor(hre, from), await deploymentOf(hre));
+}
+
+const FROM = "Account index or address that signs";
+const PATIENT_KEY = `${FROM} (the patient's key or an active representative's)`;
+const DAY = 86_400n;
+const HOUR = 3_600n;
+
+/** Runs a parser from the SDK, naming the option when it refuses the value. */
+function parsed<T>(option: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    fail(`--${option}: ${(error as Error).message}`);
+  }
+}
+
+/** A positive whole number option, at most `max`. */
+function positive(option: string, value: string, max: bigint): bigint {
+  const number = wholeNumber(option, value);
+  if (number === 0n || number > max) fail(`--${option} must be 1 to ${max}, got ${number}`);
+  return number;
+}
+
+/** A reason or finding code from the consortium's code list: a uint16. */
+function code(option: string, value: string): number {
+  const number = wholeNumber(option, value);
+  if (number > 65_535n) fail(`--${option} must be a code from 0 to 65535, got ${number}`);
+  return Number(number);
+}
+
+/** The latest block's time: the chain's clock, which is what the contracts judge windows by. */
+async function chainTime(hre: HardhatRuntimeEnvironment): Promise<bigint> {
+  const block = await hre.ethers.provider.getBlock("latest");
+  if (block === null) fail("the node returned no latest block");
+  return BigInt(block.timestamp);
+}
+
+/** Resolves an account given as an index of the network's accounts or as any address. */
+async function accountAddress(hre: HardhatRuntimeEnvironment, option: string, value: string): Promise<string> {
+  const given = value;
+  if (/^\d+$/.test(given)) return (await signerFor(hre, given)).getAddress();
+  if (!hre.ethers.isAddress(value)) fail(`--${option} must be an account index or an address, got "${given}"`);
+  return hre.ethers.getAddress(value);
+}
+
+function iso(seconds: bigint): string {
+  return new Date(Number(seconds) * 1000).toISOString();
+}
+
+function listed(names: string[]): string {
+  return names.length === 0 ? "none" : names.join(", ");
+}
+
+/** A duration in whole days, else whole hours, else seconds. */
+function span(seconds: bigint): string {
+  if (seconds % DAY === 0n) return `${seconds / DAY} days`;
+  if (seconds % HOUR === 0n) return `${seconds / HOUR} hours`;
+  return `${seconds} s`;
+}
+
+function window(validFrom: bigint, validUntil: bigint): string {
+  return validUntil === 0n ? "none" : `${iso(validFrom)} until ${iso(validUntil)}`;
+}
+
+task("careledger:consent:grant", "Patient: grants a provider access to data categories for purposes, for a window")
+  .addParam("patient", "Patient id")
+  .addParam("grantee", "Participant id of the practitioner, organization or other non-patient granted access")
+  .addParam("categories", "Comma-separated data categories (e.g. laboratory-results,conditions), or * for all")
+  .addParam("purposes", "Comma-separated purposes of use (e.g. treatment,payment), or * for all")
+  .addOptionalParam("days", "How many days the grant lasts from its start (or give --until)")
+  .addOptionalParam("until", "When the grant ends: Unix seconds or an ISO date (or give --days)")
+  .addOptionalParam("fromTime", "When the grant starts: Unix seconds or an ISO date (default: now)")
+  .addParam("from", PATIENT_KEY, "0")
+  .setAction(
+    async (
+      args: {
+        patient: string;
+        grantee: string;
+        categories: string;
+        purposes: string;
+        days?: string;
+        until?: string;
+        fromTime?: string;
+        from: string;
+      },
+      hre,
+    ) => {
+      const { categoryNames, parseCategories, parsePurposes, purposeNames } = await import("../sdk/scopes");
+      const patient = wholeNumber("patient", args.patient);
+      const grantee = wholeNumber("grantee", args.grantee);
+      const categories = parsed("categories", () => parseCategories(args.categories));
+      const purposes = parsed("purposes", () => parsePurposes(args.purposes));
+      const validFrom = args.fromTime === undefined ? 0n : unixTime("from-time", args.fromTime);
+      if ((args.days === undefined) === (args.until === undefined)) fail("give either --days or --until");
+      const consent = await client(hre, args.from);
+      let validUntil: bigint;
+      if (args.days !== undefined) {
+        const now = await chainTime(hre);
+        validUntil = (validFrom > now ? validFrom : now) + positive("days", args.days, 49_710n) * DAY;
+      } else {
+        validUntil = unixTime("until", args.until ?? "");
+      }
+      const { version, receipt } = await readable(() =>
+        consent.grant({ patient, grantee, categories, purposes, validFrom, validUntil }),
+      );
+      const stored = await consent.consentOf(patient, grantee);
+      print(`Grant to ${grantee} from patient ${patient}: version ${version}`, {
+        categories: listed(categoryNames(categories)),
+        purposes: listed(purposeNames(purposes)),
+        window: window(stored.validFrom, stored.validUntil),
+        gasUsed: receipt.gasUsed,
+        tx: receipt.hash,
+      });
+    },
+  );
+
+task("careledger:consent:revoke", "Patient: revokes a grant; it stops working in the same block")
+  .addParam("patient", "Patient id")
+  .addParam("grantee", "Participant id whose grant is revoked")
+  .addParam("from", PATIENT_KEY, "0")
+  .setAction(async (args: { patient: string; grantee: string; from: string }, hre) => {
+    const patient = wholeNumber("patient", args.patient);
+    const grantee = wholeNumber("grantee", args.grantee);
+    const consent = await client(hre, args.from);
+    const { version, receipt } = await readable(() => consent.revoke(patient, grantee));
+    print(`Grant to ${grantee} from patient ${patient} revoked: version ${version}`, {
+      gasUsed: receipt.gasUsed,
+      tx: receipt.hash,
+    });
+  });
+
+task("careledger:consent:request", "Provider: asks a patient for access; prints the request id")
+  .addParam("patient", "Patient id")
+  .addParam("categories", "Comma-separated data categories asked for, or * for all")
+  .addParam("purposes", "Comma-separated purposes of use, or *")
+  .addParam("days", "How many days the access would last from approval")
+  .addParam("reason", "Reason code from the consortium's code list")
+  .addParam("respondHours", "Hours the patient has to answer (at most 720)", "72")
+  .addParam("from", `${FROM} (an active practitioner, organization or other non-patient)`, "0")
+  .setAction(
+    async (
+      args: {
+        patient: string;
+        categories: string;
+        purposes: string;
+        days: string;
+        reason: string;
+        respondHours: string;
+        from: string;
+      },
+      hre,
+    ) => {
+      const { categoryNames, parseCategories, parsePurposes, purposeNames } = await import("../sdk/scopes");
+      const patient = wholeNumber("patient", args.patient);
+      const categories = parsed("categories", () => parseCategories(args.categories));
+      const purposes = parsed("purposes", () => parsePurposes(args.purposes));
+      const days = positive("days", args.days, 49_710n);
+      const reasonCode = code("reason", args.reason);
+      const respondHours = positive("respond-hours", args.respondHours, 720n);
+      const consent = await client(hre, args.from);
+      const respondBy = (await chainTime(hre)) + respondHours * HOUR;
+      const { requestId, receipt } = await readable(() =>
+        consent.requestAccess({ patient, categories, purposes, duration: days * DAY, reasonCode, respondBy }),
+      );
+      const request = await consent.request(requestId);
+      print(`Request ${requestId} to patient ${patient}`, {
+        requester: request.requester,
+        categories: listed(categoryNames(categories)),
+        purposes: listed(purposeNames(purposes)),
+        duration: `${span(days * DAY)} from approval`,
+        reason: reasonCode,
+        respondBy: iso(respondBy),
+        next: `npx hardhat careledger:consent:approve --request ${requestId} --network ${hre.network.name} --from <patient>`,
+        gasUsed: receipt.gasUsed,
+        tx: receipt.hash,
+      });
+    },
+  );
+
+task("careledger:consent:approve", "Patient: approves an access request, as asked or narrower")
+  .addParam("request", "Request id")
+  .addOptionalParam("categories", "Approve only these categories (default: those asked for)")
+  .addOptionalParam("purposes", "Approve only these purposes (default: those asked for)")
+  .addOptionalParam("days", "Approve for fewer days (default: the duration asked for)")
+  .addParam("from", PATIENT_KEY, "0")
+  .setAction(
+    async (args: { request: string; categories?: string; purposes?: string; days?: string; from: string }, hre) => {
+      const { categoryNames, parseCategories, parsePurposes, purposeNames } = await import("../sdk/scopes");
+      const requestId = wholeNumber("request", args.request);
+      const narrowerCategories =
+        args.categories === undefined ? undefined : parsed("categories", () => parseCategories(args.categories ?? ""));
+      const narrowerPurposes =
+        args.purposes === undefined ? undefined : parsed("purposes", () => parsePurposes(args.purposes ?? ""));
+      const days = args.days === undefined ? undefined : positive("days", args.days, 49_710n);
+      const consent = await client(hre, args.from);
+      const asked = await readable(() => consent.request(requestId));
+      const categories = narrowerCategories ?? asked.categories;
+      const purposes = narrowerPurposes ?? asked.purposes;
+      // From the latest block: the approval mines no earlier, so the window stays within what was asked.
+      const validUntil = (await chainTime(hre)) + (days === undefined ? asked.duration : days * DAY);
+      const { version, receipt } = await readable(() =>
+        consent.approveRequest(requestId, { categories, purposes, validUntil }),
+      );
+      const stored = await consent.consentOf(asked.patient, asked.requester);
+      print(
+        `Request ${requestId} approved. Grant to ${asked.requester} from patient ${asked.patient}: version ${version}`,
+        {
+          categories: listed(categoryNames(categories)),
+          purposes: listed(purposeNames(purposes)),
+          window: window(stored.validFrom, stored.validUntil),
+          asked: `${listed(categoryNames(asked.categories))} for ${listed(purposeNames(asked.purposes))}, ${span(asked.duration)}`,
+          gasUsed: receipt.gasUsed,
+          tx: receipt.hash,
+        },
+      );
+    },
+  );
+
+task("careledger:consent:reject", "Patient: rejects an access request")
+  .addParam("request", "Request id")
+  .addParam("reason", "Reason code from the consortium's code list")
+  .addParam("from", PATIENT_KEY, "0")
+  .setAction(async (args: { request: string; reason: string; from: string }, hre) => {
+    const requestId = wholeNumber("request", args.request);
+    const reasonCode = code("reason", args.reason);
+    const consent = await client(hre, args.from);
+    const { receipt } = await readable(() => consent.rejectRequest(requestId, reasonCode));
+    print(`Request ${requestId} rejected`, { reason: reasonCode, gasUsed: receipt.gasUsed, tx: receipt.hash });
+  });
+
+task("careledger:consent:break-glass", "Practitioner: opens emergency access to a patient; an auditor must review it")
+  .addParam("patient", "Patient id")
+  .addParam("reason", "Reason code from the consortium's code list")
+  .addParam("hours", "How many hours the session lasts (at most the policy's maximum)")
+  .addParam("from", `${FROM} (a practitioner of an organization authorized for emergencies)`, "0")
+  .setAction(async (args: { patient: string; reason: string; hours: string; from: string }, hre) => {
+    const patient = wholeNumber("patient", args.patient);
+    const reasonCode = code("reason", args.reason);
+    const hours = positive("hours", args.hours, 1_193_046n);
+    const consent = await client(hre, args.from);
+    const { sessionId, receipt } = await readable(() => consent.openBreakGlass(patient, reasonCode, hours * HOUR));
+    const session = await consent.breakGlass(sessionId);
+    print(`Break-glass session ${sessionId} opened on patient ${patient}`, {
+      practitioner: session.practitioner,
+      organization: session.organization,
+      reason: reasonCode,
+      expires: iso(session.expiresAt),
+      covers: "EmergencyTreatment only; flagged for the patient and for audit",
+      next: `npx hardhat careledger:consent:review --session ${sessionId} --outcome justified|unjustified --finding <code> --network ${hre.network.name} --from <auditor>`,
+      gasUsed: receipt.gasUsed,
+      tx: receipt.hash,
+    });
+  });
+
+task("careledger:consent:review", "Auditor: records the outcome of a break-glass session's review")
+  .addParam("session", "Break-glass session id")
+  .addParam("outcome", "justified or unjustified (an unjustified finding ends a session still open)")
+  .addParam("finding", "Finding code from the consortium's code list")
+  .addParam("from", `${FROM} (an auditor)`, "0")
+  .setAction(async (args: { session: string; outcome: string; finding: string; from: string }, hre) => {
+    const { ReviewOutcome } = await import("../sdk/scopes");
+    const word = args.outcome.trim().toLowerCase();
+    const outcome =
+      word === "justified"
+        ? ReviewOutcome.Justified
+        : word === "unjustified"
+          ? ReviewOutcome.Unjustified
+          : fail(`--outcome must be justified or unjustified, got "${args.outcome}"`);
+    const sessionId = wholeNumber("session", args.session);
+    const findingCode = code("finding", args.finding);
+    const consent = await client(hre, args.from);
+    const { receipt } = await readable(() => consent.reviewBreakGlass(sessionId, outcome, findingCode));
+    const session = await consent.breakGlass(sessionId);
+    print(`Break-glass session ${sessionId} reviewed: ${ReviewOutcome[outcome]}`, {
+      patient: session.patient,
+      practitioner: session.practitioner,
+      finding: findingCode,
+      reviewer: session.reviewer,
+      ends: iso(session.expiresAt),
+      gasUsed: receipt.gasUsed,
+      tx: receipt.hash,
+    });
+  });
+
+task("careledger:consent:unreviewed", "Lists the break-glass sessions awaiting an auditor's review").setAction(
+  async (_args: Record<string, never>, hre) => {
+    const consent = await client(hre, "0");
+    const ids = await readable(() => consent.unreviewedBreakGlass());
+    const now = await chainTime(hre);
+    console.log(`${ids.length} break-glass session(s) awaiting review`);
+    for (const id of ids) {
+      const session = await readable(() => consent.breakGlass(id));
+      print(`Session ${id}`, {
+        patient: session.patient,
+        practitioner: session.practitioner,
+        organization: session.organization,
+        reason: session.reasonCode,
+        opened: iso(session.openedAt),
+        [session.expiresAt > now ? "expires" : "ended"]: iso(session.expiresAt),
+      });
+    }
+  },
+);
+
+task("careledger:consent:authorize-emergency", "Registrar: lets an organization's practitioners break glass")
+  .addParam("organization", "Organization id")
+  .addFlag("withdraw", "Withdraw the authorization instead")
+  .addParam("from", `${FROM} (a registrar)`, "0")
+  .setAction(async (args: { organization: string; withdraw: boolean; from: string }, hre) => {
+    const organization = wholeNumber("organization", args.organization);
+    const consent = await client(hre, args.from);
+    const { receipt } = await readable(() => consent.setEmergencyAuthorization(organization, !args.withdraw));
+    print(
+      args.withdraw
+        ? `Organization ${organization}: emergency authorization withdrawn`
+        : `Organization ${organization} authorized for emergencies`,
+      { gasUsed: receipt.gasUsed, tx: receipt.hash },
+    );
+  });
+
+task("careledger:consent:check", "Whether an account may access a patient's data, and on what basis")
+  .addParam("patient", "Patient id")
+  .addParam("accessor", "The accessing key: an account index of the network or any address")
+  .addParam("category", "One data category (e.g. laboratory-results)")
+  .addParam("purpose", "One purpose of use (e.g. treatment)")
+  .addOptionalParam("at", "When: Unix seconds or an ISO date (default: the latest block's time)")
+  .setAction(
+    async (args: { patient: string; accessor: string; category: string; purpose: string; at?: string }, hre) => {
+      const { DataCategory, DecisionBasis, Purpose, parseCategory, parsePurpose } = await import("../sdk/scopes");
+      const patient = wholeNumber("patient", args.patient);
+      const accessor = await accountAddress(hre, "accessor", args.accessor);
+      const category = parsed("category", () => parseCategory(args.category));
+      const purpose = parsed("purpose", () => parsePurpose(args.purpose));
+      const at = args.at === undefined ? await chainTime(hre) : unixTime("at", args.at);
+      const consent = await client(hre, "0");
+      const decision = await readable(() => consent.decide(patient, accessor, category, purpose, at));
+      const refs: Partial<Record<number, string>> = {
+        [DecisionBasis.Grant]: "grant version",
+        [DecisionBasis.OrganizationGrant]: "grant version",
+        [DecisionBasis.BreakGlass]: "break-glass session",
+      };
+      const ref = refs[decision.basis];
+      print(`${decision.allowed ? "ALLOWED" : "DENIED"}: ${DecisionBasis[decision.basis]}`, {
+        patient,
+        accessor: decision.accessor === 0n ? `none (${accessor})` : `${decision.accessor} (${accessor})`,
+        category: DataCategory[category],
+        purpose: Purpose[purpose],
+        grantee: decision.grantee === 0n ? "none" : decision.grantee,
+        ref: ref === undefined ? "none" : `${ref} ${decision.ref}`,
+        at: iso(at),
+      });
+    },
+  );
+
+task("careledger:consent:list", "Lists what a patient has granted or denied, grantee by grantee")
+  .addParam("patient", "Patient id")
+  .setAction(async (args: { patient: string }, hre) => {
+    const { categoryNames, purposeNames } = await import("../sdk/scopes");
+    const patient = wholeNumber("patient", args.patient);
+    const consent = await client(hre, "0");
+    const grants = await readable(() => consent.grantsOf(patient));
+    const now = await chainTime(hre);
+    console.log(`Patient ${patient}: ${grants.length} grantee(s) as of ${iso(now)}`);
+    for (const g of grants) {
+      print(`Grantee ${g.grantee}: ${g.live ? "live" : "not live"}`, {
+        categories: listed(categoryNames(g.categories)),
+        purposes: listed(purposeNames(g.purposes)),
+        window: window(g.validFrom, g.validUntil),
+        denied: listed(categoryNames(g.deniedCategories)),
+        breakGlassUntil:
+          g.breakGlassUntil === 0n
+            ? "none"
+            : `${iso(g.breakGlassUntil)} (session ${g.breakGlassId}, ${g.breakGlassUntil > now ? "open" : "ended"})`,
+        version: g.version,
+      });
+    }
+  });
