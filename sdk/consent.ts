@@ -354,16 +354,24 @@ export class ConsentClient {
   }
 
   /**
-   * Every grantee the patient ever granted or denied, with what stands now. The registry keeps no per-patient list
+   * Every grantee the patient ever granted or denied, and every practitioner who broke glass on her, with what
+   * stands now. The registry keeps no per-patient list
    * (it would cost every first grant two more storage slots); the grantees come from the registry's own events and
    * their state from storage, so the list is as true as the chain.
    */
   async grantsOf(patient: BigNumberish, fromBlock = 0): Promise<GrantListing[]> {
     const granted = await this.registry.queryFilter(this.registry.filters.ConsentGranted(patient), fromBlock);
     const denied = await this.registry.queryFilter(this.registry.filters.ConsentDenySet(patient), fromBlock);
-    const grantees = [...new Set([...granted, ...denied].map((event) => event.args.grantee))].sort((a, b) =>
-      a < b ? -1 : a > b ? 1 : 0,
+    const brokeGlass = await this.registry.queryFilter(
+      this.registry.filters.BreakGlassOpened(undefined, patient),
+      fromBlock,
     );
+    const grantees = [
+      ...new Set([
+        ...[...granted, ...denied].map((event) => event.args.grantee),
+        ...brokeGlass.map((event) => event.args.practitioner),
+      ]),
+    ].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const now = await this.latestTime();
     return Promise.all(
       grantees.map(async (grantee) => {
@@ -372,6 +380,10 @@ export class ConsentClient {
         return { grantee, live, ...info };
       }),
     );
+  }
+
+  async isEmergencyAuthorized(organization: BigNumberish): Promise<boolean> {
+    return this.registry.isEmergencyAuthorized(organization);
   }
 
   async nonces(patient: BigNumberish): Promise<bigint> {
@@ -422,7 +434,8 @@ export class ConsentClient {
 
   // ---- plumbing --------------------------------------------------------------------------------------------
 
-  private async latestTime(): Promise<bigint> {
+  /** The latest block's timestamp: the chain's "now", which grant windows are measured against. */
+  async latestTime(): Promise<bigint> {
     const provider = this.registry.runner?.provider;
     if (provider == null) throw new Error("the consent client's runner has no provider");
     const block = await provider.getBlock("latest");

@@ -96,7 +96,7 @@ export async function benchConsent(system: CareLedgerSystem, gas: GasRecorder): 
     hospital,
   );
   const internist = await register(ParticipantKind.Practitioner, internistKey.address, "consent internist", hospital);
-  const erDoctor = await register(ParticipantKind.Practitioner, erDoctorKey.address, "consent er doctor", hospital);
+  await register(ParticipantKind.Practitioner, erDoctorKey.address, "consent er doctor", hospital);
   const payer = await register(ParticipantKind.Payer, payerKey.address, "consent payer");
   await (await identity.connect(patientKey).registerPatient()).wait();
   const patient = await identity.idOf(patientKey.address);
