@@ -12,7 +12,16 @@ import { type ConsentRegistry, ConsentRegistry__factory } from "../typechain-typ
 import { consentDomain, type GrantMessage, type RevokeMessage, signGrant, signRevocation } from "./consent-signatures";
 import type { Deployment } from "./deployment";
 import { withDecodedErrors } from "./errors";
-import { DataCategory, DecisionBasis, Purpose, RequestStatus, ReviewOutcome } from "./scopes";
+import {
+  DataCategory,
+  DecisionBasis,
+  Purpose,
+  RequestStatus,
+  ReviewOutcome,
+  toBasis,
+  toRequestStatus,
+  toReviewOutcome,
+} from "./scopes";
 
 /** A consent decision as the SDK returns it. */
 export interface DecisionInfo {
@@ -294,7 +303,7 @@ export class ConsentClient {
           receipt,
           decision: {
             allowed: true,
-            basis: Number(args.basis) as DecisionBasis,
+            basis: toBasis(args.basis as bigint),
             accessor: args.accessor as bigint,
             grantee: args.grantee as bigint,
             ref: args.ref as bigint,
@@ -307,7 +316,7 @@ export class ConsentClient {
           receipt,
           decision: {
             allowed: false,
-            basis: Number(args.basis) as DecisionBasis,
+            basis: toBasis(args.basis as bigint),
             accessor: args.accessor as bigint,
             grantee: args.grantee as bigint,
             ref: 0n,
@@ -331,7 +340,7 @@ export class ConsentClient {
       const d = await this.registry.decide(patient, accessor, category, purpose, when);
       return {
         allowed: d.allowed,
-        basis: Number(d.basis) as DecisionBasis,
+        basis: toBasis(d.basis),
         accessor: d.accessor,
         grantee: d.grantee,
         ref: d.ref,
@@ -398,7 +407,7 @@ export class ConsentClient {
         requester: r.requester,
         categories: Number(r.categories),
         purposes: Number(r.purposes),
-        status: Number(r.status) as RequestStatus,
+        status: toRequestStatus(r.status),
         respondBy: r.respondBy,
         duration: r.duration,
         reasonCode: Number(r.reasonCode),
@@ -416,7 +425,7 @@ export class ConsentClient {
         reasonCode: Number(s.reasonCode),
         openedAt: s.openedAt,
         expiresAt: s.expiresAt,
-        outcome: Number(s.outcome) as ReviewOutcome,
+        outcome: toReviewOutcome(s.outcome),
         reviewer: s.reviewer,
       };
     });

@@ -123,13 +123,24 @@ export function parsePurposes(list: string): number {
 
 /** Parses one category name or number. */
 export function parseCategory(value: string): DataCategory {
-  return parseMember(value, DataCategory, "category");
+  return toEnum(DataCategory, "DataCategory", parseMember(value, DataCategory, "category"));
 }
 
 /** Parses one purpose name or number. */
 export function parsePurpose(value: string): Purpose {
-  return parseMember(value, Purpose, "purpose");
+  return toEnum(Purpose, "Purpose", parseMember(value, Purpose, "purpose"));
 }
+
+function toEnum<E extends Record<string, string | number>>(enumeration: E, name: string, value: bigint | number) {
+  const number = Number(value);
+  if (typeof enumeration[number] !== "string") throw new Error(`${String(value)} is not a ${name}`);
+  return number as E[keyof E];
+}
+
+/** Converts the registry's uint8 enums into the TypeScript enums, refusing values the SDK does not know. */
+export const toBasis = (value: bigint | number): DecisionBasis => toEnum(DecisionBasis, "DecisionBasis", value);
+export const toRequestStatus = (value: bigint | number): RequestStatus => toEnum(RequestStatus, "RequestStatus", value);
+export const toReviewOutcome = (value: bigint | number): ReviewOutcome => toEnum(ReviewOutcome, "ReviewOutcome", value);
 
 function parseSet(list: string, enumeration: Record<string, string | number>, what: string, wildcard: number): number {
   if (list.trim() === "*") return wildcard;
