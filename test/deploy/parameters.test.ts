@@ -79,7 +79,9 @@ describe("deploy parameters and recorded deployments", () => {
     expect(() => validatePolicyParameters({ ...POLICY_FILE, maxBreakGlassHours: 0 }, "f.json")).to.throw(
       "ConsentPolicy.maxBreakGlassHours must be a whole number in [1, 1193046], got 0",
     );
-    const { Research: _dropped, ...withoutResearch } = POLICY_FILE.maxGrantDays;
+    const withoutResearch = Object.fromEntries(
+      Object.entries(POLICY_FILE.maxGrantDays).filter(([purpose]) => purpose !== "Research"),
+    );
     expect(() => validatePolicyParameters({ ...POLICY_FILE, maxGrantDays: withoutResearch }, "f.json")).to.throw(
       "ConsentPolicy.maxGrantDays.Research must be a whole number in [1, 49710], got undefined",
     );
