@@ -1,0 +1,355 @@
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { expect } from "chai";
+import type { ContractTransactionResponse } from "ethers";
+import fc from "fast-check";
+
+import { commit, ControllerChange, ParticipantKind, ParticipantStatus } from "../../sdk";
+import type { IdentityRegistry } from "../../typechain-types";
+import { DAY, identityFixture, STATUS_AFTER, type StatusOperation } from "../fixtures/identity";
+
+// A property test of the copy of each id's standing that the registry keeps in its controller's binding word
+// (`accountStanding`, `activeIdOf`) against the record it copies (`participant`, `isActive`, `isActiveAt`). Each run
+// starts from the identity fixture's snapshot plus a clinic and a device, replays a random sequence of at most
+// MAX_STEPS registrar status changes, credential renewals, affiliation changes, key rotations and time jumps, and
+// after every step compares the views for every subject and every key in the pool.
+//
+// Every transaction is mined at a pinned timestamp (one second after the latest block) so that the small model of
+// who controls what and which operations are valid knows the exact `block.timestamp`.
+
+const RUNS = { numRuns: 40 } as const;
+const MAX_STEPS = 15;
+const REASON = 17;
+
+type Expected = { event: string; args: readonly unknown[] } | { error: string; args: readonly unknown[] };
+
+type Step =
+  | { op: StatusOperation; subject: number }
+  | { op: "renew"; subject: number; days: number }
+  | { op: "affiliate"; subject: number; organization: number }
+  | { op: "rotate"; subject: number; key: number }
+  | { op: "advance"; seconds: number }
+  | { op: "toExpiry"; subject: number; offset: bigint };
+
+const index = fc.nat({ max: 1000 });
+const step: fc.Arbitrary<Step> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.oneof(
+        { weight: 3, arbitrary: fc.constantFrom<StatusOperation>("suspend", "reinstate") },
+        { weight: 1, arbitrary: fc.constant<StatusOperation>("revoke") },
+      ),
+      subject: index,
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant("renew" as const),
+      subject: index,
+      days: fc.noBias(fc.integer({ min: 1, max: 400 })),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant("affiliate" as const), subject: index, organization: index }),
+  },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant("rotate" as const), subject: index, key: index }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant("advance" as const),
+      seconds: fc.noBias(fc.integer({ min: 1, max: 200 * DAY })),
+    }),
+  },
+  // Time travel to one second before, at or after a credential's expiry, where activity flips.
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant("toExpiry" as const),
+      subject: index,
+      offset: fc.constantFrom(-1n, 0n, 1n),
+    }),
+  },
+);
+
+interface Clock {
+  now: bigint;
+}
+
+interface Subject {
+  name: string;
+  id: bigint;
+  kind: ParticipantKind;
+  controller: HardhatEthersSigner;
+  status: ParticipantStatus;
+  credentialExpiry: bigint;
+  affiliation: bigint;
+}
+
+function at<T>(list: readonly T[], position: number): T {
+  const item = list[position % list.length];
+  if (item === undefined) throw new Error("empty list");
+  return item;
+}
+
+async function pinNext(clock: Clock): Promise<bigint> {
+  const next = clock.now + 1n;
+  await time.setNextBlockTimestamp(next);
+  return next;
+}
+
+async function settle(
+  registry: IdentityRegistry,
+  clock: Clock,
+  tx: Promise<ContractTransactionResponse>,
+  expected: Expected,
+): Promise<void> {
+  if ("error" in expected) {
+    await expect(tx)
+      .to.be.revertedWithCustomError(registry, expected.error)
+      .withArgs(...expected.args);
+  } else {
+    await expect(tx)
+      .to.emit(registry, expected.event)
+      .withArgs(...expected.args);
+  }
+  clock.now = BigInt(await time.latest());
+}
+
+function activeAt(subject: Subject, when: bigint): boolean {
+  return (
+    subject.status === ParticipantStatus.Active && (subject.credentialExpiry === 0n || when < subject.credentialExpiry)
+  );
+}
+
+describe("IdentityRegistry", function () {
+  describe("properties", function () {
+    describe("accountStanding, activeIdOf", function () {
+      // Invariants, checked after every step for every subject (a patient, two organizations, a practitioner and a
+      // device) and every key in the pool:
+      // - accountStanding(controller, now) is (id, participant(id).kind, participant(id).affiliation, isActive(id)):
+      //   the copy in the binding word never disagrees with the record, whatever changed it (status, renewal,
+      //   affiliation, rotation);
+      // - activeIdOf(controller, kind) is the id exactly when isActive(id), and NONE for any other kind;
+      // - at any `at` (now, a day before, a second before and at the credential expiry), accountStanding's active
+      //   flag and isActiveAt(id, at) are both "status Active now and the credential, if any, unexpired at `at`";
+      // - a key that controls no id (rotated away, or never bound) reads (NONE, None, NONE, false);
+      // - the record itself is the model's: controller, status, credential expiry and affiliation.
+      // Per step: each operation succeeds with its event exactly when the model says it is valid, and otherwise
+      // reverts with the model's custom error.
+      it("keeps every key's standing equal to its id's record", async function () {
+        this.timeout(300_000);
+        await fc.assert(
+          fc.asyncProperty(fc.array(step, { minLength: 3, maxLength: MAX_STEPS, size: "max" }), async (steps) => {
+            const f = await loadFixture(identityFixture);
+            const { registry, registrar } = f;
+            const asRegistrar = registry.connect(registrar);
+            const [clinicKey, deviceKey, ...pool] = f.spareKeys;
+            if (clinicKey === undefined || deviceKey === undefined) throw new Error("not enough spare keys");
+            const { id: clinicId } = await f.identity.as(registrar).registerParticipant({
+              kind: ParticipantKind.Organization,
+              controller: clinicKey.address,
+              credentialCommitment: commit("accreditation:clinic").commitment,
+              credentialExpiry: f.credentialExpiry,
+            });
+            const { id: deviceId } = await f.identity.as(registrar).registerParticipant({
+              kind: ParticipantKind.Device,
+              controller: deviceKey.address,
+              credentialCommitment: commit("device:monitor").commitment,
+              credentialExpiry: f.credentialExpiry + 30n * BigInt(DAY),
+              affiliation: f.hospitalId,
+            });
+            const subject = (
+              name: string,
+              id: bigint,
+              kind: ParticipantKind,
+              controller: HardhatEthersSigner,
+              credentialExpiry: bigint,
+              affiliation = 0n,
+            ): Subject => ({
+              name,
+              id,
+              kind,
+              controller,
+              status: ParticipantStatus.Active,
+              credentialExpiry,
+              affiliation,
+            });
+            const subjects = [
+              subject("patient", f.patientId, ParticipantKind.Patient, f.patientKey, 0n),
+              subject("hospital", f.hospitalId, ParticipantKind.Organization, f.hospitalKey, f.credentialExpiry),
+              subject(
+                "cardiologist",
+                f.cardiologistId,
+                ParticipantKind.Practitioner,
+                f.cardiologistKey,
+                f.credentialExpiry,
+                f.hospitalId,
+              ),
+              subject("clinic", clinicId, ParticipantKind.Organization, clinicKey, f.credentialExpiry),
+              subject(
+                "device",
+                deviceId,
+                ParticipantKind.Device,
+                deviceKey,
+                f.credentialExpiry + 30n * BigInt(DAY),
+                f.hospitalId,
+              ),
+            ];
+            const organizations = subjects.filter((s) => s.kind === ParticipantKind.Organization);
+            // Every key that may control a subject at some point: the subjects' own keys and the unbound spares.
+            const keys = [...subjects.map((s) => s.controller), ...pool];
+            const controlling = (key: HardhatEthersSigner) => subjects.find((s) => s.controller === key);
+            const clock: Clock = { now: BigInt(await time.latest()) };
+
+            for (const s of steps) {
+              switch (s.op) {
+                case "suspend":
+                case "reinstate":
+                case "revoke": {
+                  const target = at(subjects, s.subject);
+                  const from = target.status;
+                  const to = STATUS_AFTER[s.op];
+                  const allowed =
+                    (from === ParticipantStatus.Active && to !== ParticipantStatus.Active) ||
+                    (from === ParticipantStatus.Suspended && to !== ParticipantStatus.Suspended);
+                  await pinNext(clock);
+                  let expected: Expected;
+                  if (allowed) {
+                    target.status = to;
+                    expected = { event: "StatusChanged", args: [target.id, from, to, REASON] };
+                  } else {
+                    expected = { error: "IdentityInvalidStatusTransition", args: [target.id, from, to] };
+                  }
+                  await settle(registry, clock, asRegistrar[s.op](target.id, REASON), expected);
+                  break;
+                }
+                case "renew": {
+                  const target = at(subjects, s.subject);
+                  const t = await pinNext(clock);
+                  const expiry = t + BigInt(s.days * DAY);
+                  const { commitment } = commit(`credential:${target.name}:${expiry}`);
+                  let expected: Expected;
+                  if (target.kind === ParticipantKind.Patient) {
+                    expected = { error: "IdentityKindNotRegistrable", args: [ParticipantKind.Patient] };
+                  } else if (target.status === ParticipantStatus.Revoked) {
+                    expected = { error: "IdentityParticipantRevoked", args: [target.id] };
+                  } else {
+                    target.credentialExpiry = expiry;
+                    expected = { event: "CredentialUpdated", args: [target.id, commitment, expiry] };
+                  }
+                  await settle(registry, clock, asRegistrar.renewCredential(target.id, commitment, expiry), expected);
+                  break;
+                }
+                case "affiliate": {
+                  const target = at(subjects, s.subject);
+                  const organization = at(organizations, s.organization);
+                  const t = await pinNext(clock);
+                  const affiliable =
+                    target.kind === ParticipantKind.Practitioner || target.kind === ParticipantKind.Device;
+                  let expected: Expected;
+                  if (target.status === ParticipantStatus.Revoked) {
+                    expected = { error: "IdentityParticipantRevoked", args: [target.id] };
+                  } else if (!affiliable || !activeAt(organization, t)) {
+                    expected = { error: "IdentityInvalidAffiliation", args: [target.kind, organization.id] };
+                  } else {
+                    expected = { event: "AffiliationChanged", args: [target.id, target.affiliation, organization.id] };
+                    target.affiliation = organization.id;
+                  }
+                  await settle(registry, clock, asRegistrar.setAffiliation(target.id, organization.id), expected);
+                  break;
+                }
+                case "rotate": {
+                  const target = at(subjects, s.subject);
+                  const free = keys.filter((k) => controlling(k) === undefined);
+                  const newKey = at(free, s.key);
+                  const t = await pinNext(clock);
+                  const deadline = t + BigInt(DAY);
+                  const propose = registry
+                    .connect(target.controller)
+                    .proposeControllerRotation(target.id, newKey.address, deadline);
+                  if (target.status === ParticipantStatus.Revoked) {
+                    await settle(registry, clock, propose, { error: "IdentityParticipantRevoked", args: [target.id] });
+                    break;
+                  }
+                  await settle(registry, clock, propose, {
+                    event: "ControllerRotationProposed",
+                    args: [target.id, newKey.address, deadline],
+                  });
+                  await pinNext(clock);
+                  await settle(registry, clock, registry.connect(newKey).acceptControllerRotation(target.id), {
+                    event: "ControllerChanged",
+                    args: [target.id, target.controller.address, newKey.address, ControllerChange.Rotation],
+                  });
+                  target.controller = newKey;
+                  break;
+                }
+                case "advance":
+                  await time.increaseTo(clock.now + BigInt(s.seconds));
+                  clock.now = BigInt(await time.latest());
+                  break;
+                case "toExpiry": {
+                  const expiry = at(subjects, s.subject).credentialExpiry;
+                  const when = expiry + s.offset;
+                  await time.increaseTo(expiry !== 0n && when > clock.now ? when : clock.now + 1n);
+                  clock.now = BigInt(await time.latest());
+                  break;
+                }
+              }
+
+              // Invariants.
+              for (const target of subjects) {
+                const label = `${target.name} after ${s.op}`;
+                const record = await registry.participant(target.id);
+                expect(
+                  [record.controller, record.status, record.credentialExpiry, record.affiliation],
+                  `${label}: record`,
+                ).to.deep.equal([
+                  target.controller.address,
+                  BigInt(target.status),
+                  target.credentialExpiry,
+                  target.affiliation,
+                ]);
+                const active = await registry.isActive(target.id);
+                expect(active, `${label}: isActive`).to.equal(activeAt(target, clock.now));
+                const key = target.controller.address;
+                expect(await registry.accountStanding(key, clock.now), `${label}: accountStanding now`).to.deep.equal([
+                  target.id,
+                  record.kind,
+                  record.affiliation,
+                  active,
+                ]);
+                expect(await registry.activeIdOf(key, target.kind), `${label}: activeIdOf`).to.equal(
+                  active ? target.id : 0n,
+                );
+                const otherKind =
+                  target.kind === ParticipantKind.Patient ? ParticipantKind.Practitioner : ParticipantKind.Patient;
+                expect(await registry.activeIdOf(key, otherKind), `${label}: activeIdOf another kind`).to.equal(0n);
+                const times = [clock.now - BigInt(DAY), clock.now];
+                if (target.credentialExpiry !== 0n) times.push(target.credentialExpiry - 1n, target.credentialExpiry);
+                for (const when of times) {
+                  const expectedActive = activeAt(target, when);
+                  const [, , , activeThen] = await registry.accountStanding(key, when);
+                  expect(activeThen, `${label}: accountStanding at ${when}`).to.equal(expectedActive);
+                  expect(await registry.isActiveAt(target.id, when), `${label}: isActiveAt ${when}`).to.equal(
+                    expectedActive,
+                  );
+                }
+              }
+              for (const key of keys) {
+                if (controlling(key) !== undefined) continue;
+                expect(
+                  await registry.accountStanding(key.address, clock.now),
+                  "a key that controls no id",
+                ).to.deep.equal([0n, 0n, 0n, false]);
+              }
+            }
+          }),
+          RUNS,
+        );
+      });
+    });
+  });
+});
