@@ -8,12 +8,12 @@ import {DEFINED_CATEGORIES, DEFINED_PURPOSES, PURPOSE_COUNT} from "../types/Cons
 /// @notice CareLedger's consent rules, fixed at deployment. See {IConsentPolicy}.
 /// @dev Every rule lives in an immutable, so asking the policy costs a call and no storage read.
 contract ConsentPolicy is IConsentPolicy {
-    uint32 private immutable _sensitiveCategories;
-    uint16 private immutable _namedPurposes;
-    uint32 private immutable _breakGlassExcludedCategories;
-    uint32 private immutable _maxBreakGlassDuration;
+    uint32 private immutable _SENSITIVE_CATEGORIES;
+    uint16 private immutable _NAMED_PURPOSES;
+    uint32 private immutable _BREAK_GLASS_EXCLUDED_CATEGORIES;
+    uint32 private immutable _MAX_BREAK_GLASS_DURATION;
     /// @dev The maximum grant duration of purpose `p` is bits `32p .. 32p+31`: six purposes fit 192 bits.
-    uint256 private immutable _maxGrantDurations;
+    uint256 private immutable _MAX_GRANT_DURATIONS;
 
     /// @param rules_ The decision rules; every category and purpose they name must be defined.
     /// @param maxGrantDurations_ The longest grant per purpose, in seconds, indexed by `Purpose`; all non-zero.
@@ -33,21 +33,21 @@ contract ConsentPolicy is IConsentPolicy {
             if (maxGrantDurations_[p] == 0) revert ConsentPolicyInvalidDurations(count);
             packed |= uint256(maxGrantDurations_[p]) << (32 * p);
         }
-        _sensitiveCategories = rules_.sensitiveCategories;
-        _namedPurposes = rules_.namedPurposes;
-        _breakGlassExcludedCategories = rules_.breakGlassExcludedCategories;
-        _maxBreakGlassDuration = rules_.maxBreakGlassDuration;
-        _maxGrantDurations = packed;
+        _SENSITIVE_CATEGORIES = rules_.sensitiveCategories;
+        _NAMED_PURPOSES = rules_.namedPurposes;
+        _BREAK_GLASS_EXCLUDED_CATEGORIES = rules_.breakGlassExcludedCategories;
+        _MAX_BREAK_GLASS_DURATION = rules_.maxBreakGlassDuration;
+        _MAX_GRANT_DURATIONS = packed;
     }
 
     /// @inheritdoc IConsentPolicy
     function rules() external view override returns (ConsentRules memory) {
         return
             ConsentRules({
-                sensitiveCategories: _sensitiveCategories,
-                namedPurposes: _namedPurposes,
-                breakGlassExcludedCategories: _breakGlassExcludedCategories,
-                maxBreakGlassDuration: _maxBreakGlassDuration
+                sensitiveCategories: _SENSITIVE_CATEGORIES,
+                namedPurposes: _NAMED_PURPOSES,
+                breakGlassExcludedCategories: _BREAK_GLASS_EXCLUDED_CATEGORIES,
+                maxBreakGlassDuration: _MAX_BREAK_GLASS_DURATION
             });
     }
 
@@ -56,7 +56,7 @@ contract ConsentPolicy is IConsentPolicy {
         longest = type(uint32).max;
         for (uint256 p = 0; p < PURPOSE_COUNT; ++p) {
             if (purposes & (1 << p) == 0) continue;
-            uint32 limit = uint32(_maxGrantDurations >> (32 * p));
+            uint32 limit = uint32(_MAX_GRANT_DURATIONS >> (32 * p));
             if (limit < longest) longest = limit;
         }
     }

@@ -81,19 +81,21 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
     /// @notice How long a request may wait for an answer: 30 days.
     uint48 public constant MAX_REQUEST_LIFETIME = 30 days;
 
-    /// @dev keccak256("Grant(uint64 patient,uint64 grantee,uint32 categories,uint16 purposes,uint48 validFrom,
-    /// uint48 validUntil,bytes32 evidence,uint256 nonce,uint48 deadline)"), without the line break.
+    /// @dev The EIP-712 type hashes. The type strings are hashed at compile time (they cost no gas at run time, so
+    /// solhint's small-strings rule does not apply), and split only to keep the lines short.
+    // solhint-disable gas-small-strings
     bytes32 public constant GRANT_TYPEHASH = keccak256(
-        "Grant(uint64 patient,uint64 grantee,uint32 categories,uint16 purposes,uint48 validFrom,uint48 validUntil,bytes32 evidence,uint256 nonce,uint48 deadline)"
+        "Grant(uint64 patient,uint64 grantee,uint32 categories,uint16 purposes,uint48 validFrom,"
+        "uint48 validUntil,bytes32 evidence,uint256 nonce,uint48 deadline)"
     );
-    /// @dev keccak256("Revoke(uint64 patient,uint64 grantee,bytes32 evidence,uint256 nonce,uint48 deadline)").
     bytes32 public constant REVOKE_TYPEHASH = keccak256(
         "Revoke(uint64 patient,uint64 grantee,bytes32 evidence,uint256 nonce,uint48 deadline)"
     );
+    // solhint-enable gas-small-strings
 
     uint16 private constant _EMERGENCY_BIT = uint16(1) << uint8(Purpose.EmergencyTreatment);
 
-    IIdentityRegistry private immutable _identity;
+    IIdentityRegistry private immutable _IDENTITY;
 
     // ------------------------------------------------------------------------------------------------------------
     // Storage
@@ -125,7 +127,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
         IIdentityRegistry identity,
         IConsentPolicy policy_
     ) EIP712("CareLedger Consent", "1") CareLedgerModule(authority) {
-        _identity = identity;
+        _IDENTITY = identity;
         _setPolicy(policy_);
     }
 
@@ -181,7 +183,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
     /// @inheritdoc IConsentRegistry
     function setDeny(ParticipantId patient, ParticipantId grantee, uint32 categories) external override {
         ParticipantId actor = _actorFor(patient, msg.sender);
-        (ParticipantKind kind, , ) = _identity.standingOf(grantee);
+        (ParticipantKind kind, , ) = _IDENTITY.standingOf(grantee);
         if (kind == ParticipantKind.None || kind == ParticipantKind.Patient) revert ConsentInvalidGrantee(grantee);
         if (categories != ALL_CATEGORIES && categories & ~DEFINED_CATEGORIES != 0) {
             revert ConsentInvalidCategories(categories);
@@ -288,7 +290,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
         uint16 reasonCode,
         uint48 respondBy
     ) external override whenNotPaused returns (uint64 requestId) {
-        (ParticipantId requester, ParticipantKind kind, , bool active) = _identity.accountStanding(
+        (ParticipantId requester, ParticipantKind kind, , bool active) = _IDENTITY.accountStanding(
             msg.sender,
             Time.timestamp()
         );
@@ -348,7 +350,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
     function cancelRequest(uint64 requestId) external override {
         StoredRequest storage stored = _transitionRequest(requestId, RequestStatus.Cancelled);
         ParticipantId requester = stored.requester;
-        if (_identity.idOf(msg.sender) != requester) revert ConsentNotRequester(requestId, msg.sender);
+        if (_IDENTITY.idOf(msg.sender) != requester) revert ConsentNotRequester(requestId, msg.sender);
         emit AccessRequestResolved(requestId, stored.patient, requester, RequestStatus.Cancelled, 0);
     }
 
@@ -363,13 +365,13 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
         uint32 duration
     ) external override whenNotPaused returns (uint64 sessionId) {
         uint48 now_ = Time.timestamp();
-        (ParticipantId practitioner, ParticipantKind kind, ParticipantId organization, bool active) = _identity
+        (ParticipantId practitioner, ParticipantKind kind, ParticipantId organization, bool active) = _IDENTITY
             .accountStanding(msg.sender, now_);
         if (
             !active ||
             kind != ParticipantKind.Practitioner ||
             !_emergencyAuthorized[organization] ||
-            !_identity.isActive(organization)
+            !_IDENTITY.isActive(organization)
         ) {
             revert ConsentBreakGlassNotAuthorized(msg.sender);
         }
@@ -401,7 +403,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
     /// @inheritdoc IConsentRegistry
     function closeBreakGlass(uint64 sessionId) external override {
         StoredSession storage session = _existingSession(sessionId);
-        if (_identity.idOf(msg.sender) != session.practitioner || session.expiresAt <= Time.timestamp()) {
+        if (_IDENTITY.idOf(msg.sender) != session.practitioner || session.expiresAt <= Time.timestamp()) {
             revert ConsentCannotCloseBreakGlass(sessionId, msg.sender);
         }
         _endSession(sessionId, session);
@@ -433,7 +435,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
     /// @inheritdoc IConsentRegistry
     function setEmergencyAuthorization(ParticipantId organization, bool authorized) external override restricted {
         if (authorized) _requireNotPaused();
-        (ParticipantKind kind, , bool active) = _identity.standingOf(organization);
+        (ParticipantKind kind, , bool active) = _IDENTITY.standingOf(organization);
         if (kind != ParticipantKind.Organization || (authorized && !active)) {
             revert ConsentNotAnOrganization(organization);
         }
@@ -558,7 +560,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
 
     /// @inheritdoc IConsentRegistry
     function identityRegistry() external view override returns (IIdentityRegistry) {
-        return _identity;
+        return _IDENTITY;
     }
 
     /// @inheritdoc IConsentRegistry
@@ -589,7 +591,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
     ) public view override returns (Decision memory) {
         if (category >= CATEGORY_COUNT) revert ConsentInvalidCategory(category);
         if (purpose >= PURPOSE_COUNT) revert ConsentInvalidPurpose(purpose);
-        (ParticipantId id, ParticipantKind kind, ParticipantId organization, bool active) = _identity.accountStanding(
+        (ParticipantId id, ParticipantKind kind, ParticipantId organization, bool active) = _IDENTITY.accountStanding(
             accessor,
             at
         );
@@ -651,7 +653,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
                 // An organization's grant is never a named grant: sensitive categories and named purposes stay
                 // closed.
                 (bool refused, DecisionBasis reason) = _ruleRefusal(true, true, categoryBit, purposeBit);
-                if (!refused && !_identity.isActiveAt(organization, at)) {
+                if (!refused && !_IDENTITY.isActiveAt(organization, at)) {
                     (refused, reason) = (true, DecisionBasis.InactiveGrantee);
                 }
                 if (!refused) return _allowed(decision, DecisionBasis.OrganizationGrant, organization, org.version());
@@ -659,7 +661,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
             }
         }
 
-        if (_identity.isRepresentative(patient, id))
+        if (_IDENTITY.isRepresentative(patient, id))
             return _allowed(decision, DecisionBasis.Representative, patient, 0);
         return decision;
     }
@@ -754,7 +756,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
     }
 
     function _requireGrantee(ParticipantId grantee) private view {
-        (ParticipantKind kind, , bool active) = _identity.standingOf(grantee);
+        (ParticipantKind kind, , bool active) = _IDENTITY.standingOf(grantee);
         if (kind == ParticipantKind.None || kind == ParticipantKind.Patient || !active) {
             revert ConsentInvalidGrantee(grantee);
         }
@@ -842,19 +844,19 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
     function _actorFor(ParticipantId patient, address account) private view returns (ParticipantId id) {
         ParticipantKind kind;
         bool active;
-        (id, kind, , active) = _identity.accountStanding(account, Time.timestamp());
+        (id, kind, , active) = _IDENTITY.accountStanding(account, Time.timestamp());
         if (active) {
             if (id == patient) {
                 if (kind != ParticipantKind.Patient) revert ConsentNotAPatient(patient);
                 return id;
             }
-            if (_identity.isRepresentative(patient, id)) return id;
+            if (_IDENTITY.isRepresentative(patient, id)) return id;
         }
         revert ConsentUnauthorizedActor(patient, account);
     }
 
     function _requirePatient(ParticipantId patient) private view {
-        (ParticipantKind kind, , ) = _identity.standingOf(patient);
+        (ParticipantKind kind, , ) = _IDENTITY.standingOf(patient);
         if (kind != ParticipantKind.Patient) revert ConsentNotAPatient(patient);
     }
 

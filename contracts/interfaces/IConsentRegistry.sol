@@ -360,10 +360,11 @@ interface IConsentRegistry {
     /// When a grant covers the request but a policy rule refuses it, the first such refusal is the answer unless a
     /// later basis allows.
     /// @dev Grant windows, break-glass expiry and credential expiry (the accessor's and its organization's) are
-    /// judged at `at`; identity statuses, representation and the policy are the current ones, and a break-glass session counts
-    /// until its expiry whatever `at` (the registry keeps only the latest session per pair). Reverts only on an
-    /// undefined category or purpose. Called from another contract as the first call of a transaction, with
-    /// everything cold, a decision on a grant naming the category and purpose costs under 15,000 gas of execution.
+    /// judged at `at`; identity statuses, representation and the policy are the current ones, and a break-glass
+    /// session counts until its expiry whatever `at` (the registry keeps only the latest session per pair). Reverts
+    /// only on an undefined category or purpose. Called from another contract as the first call of a transaction,
+    /// with everything cold, a decision on a grant naming the category and purpose costs under 15,000 gas of
+    /// execution.
     function decide(
         ParticipantId patient,
         address accessor,

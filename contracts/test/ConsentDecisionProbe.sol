@@ -11,13 +11,13 @@ import {ParticipantId} from "../types/ParticipantId.sol";
 /// fixed at construction, as the first thing in a transaction, so that the registry, the identity registry, the
 /// policy and every slot they read are cold.
 contract ConsentDecisionProbe {
-    IConsentRegistry private immutable _registry;
+    IConsentRegistry private immutable _REGISTRY;
 
     /// @notice The decision the last `checkAndKeep` received, for tests to read back.
     Decision public last;
 
     constructor(IConsentRegistry registry) {
-        _registry = registry;
+        _REGISTRY = registry;
     }
 
     /// @notice Asks for a decision now and returns whether it allows. Stores nothing, so that the transaction's
@@ -28,7 +28,7 @@ contract ConsentDecisionProbe {
         uint8 category,
         uint8 purpose
     ) external view returns (bool) {
-        return _registry.decide(patient, accessor, category, purpose, uint48(block.timestamp)).allowed;
+        return _REGISTRY.decide(patient, accessor, category, purpose, uint48(block.timestamp)).allowed;
     }
 
     /// @notice Asks for a decision and keeps it, so that a test can compare it with the registry's own answer.
@@ -38,7 +38,7 @@ contract ConsentDecisionProbe {
         uint8 category,
         uint8 purpose
     ) external returns (bool) {
-        last = _registry.decide(patient, accessor, category, purpose, uint48(block.timestamp));
+        last = _REGISTRY.decide(patient, accessor, category, purpose, uint48(block.timestamp));
         return last.allowed;
     }
 }
