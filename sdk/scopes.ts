@@ -4,6 +4,8 @@
  * consent registry takes.
  */
 
+import { enumMember, parseEnumMember } from "./types";
+
 export enum DataCategory {
   Demographics = 0,
   Allergies = 1,
@@ -123,44 +125,24 @@ export function parsePurposes(list: string): number {
 
 /** Parses one category name or number. */
 export function parseCategory(value: string): DataCategory {
-  return toEnum(DataCategory, "DataCategory", parseMember(value, DataCategory, "category"));
+  return enumMember(DataCategory, "DataCategory", parseEnumMember(DataCategory, "category", value));
 }
 
 /** Parses one purpose name or number. */
 export function parsePurpose(value: string): Purpose {
-  return toEnum(Purpose, "Purpose", parseMember(value, Purpose, "purpose"));
-}
-
-function toEnum<E extends Record<string, string | number>>(enumeration: E, name: string, value: bigint | number) {
-  const number = Number(value);
-  if (typeof enumeration[number] !== "string") throw new Error(`${String(value)} is not a ${name}`);
-  return number as E[keyof E];
+  return enumMember(Purpose, "Purpose", parseEnumMember(Purpose, "purpose", value));
 }
 
 /** Converts the registry's uint8 enums into the TypeScript enums, refusing values the SDK does not know. */
-export const toBasis = (value: bigint | number): DecisionBasis => toEnum(DecisionBasis, "DecisionBasis", value);
-export const toRequestStatus = (value: bigint | number): RequestStatus => toEnum(RequestStatus, "RequestStatus", value);
-export const toReviewOutcome = (value: bigint | number): ReviewOutcome => toEnum(ReviewOutcome, "ReviewOutcome", value);
+export const toBasis = (value: bigint | number): DecisionBasis => enumMember(DecisionBasis, "DecisionBasis", value);
+export const toRequestStatus = (value: bigint | number): RequestStatus =>
+  enumMember(RequestStatus, "RequestStatus", value);
+export const toReviewOutcome = (value: bigint | number): ReviewOutcome =>
+  enumMember(ReviewOutcome, "ReviewOutcome", value);
 
 function parseSet(list: string, enumeration: Record<string, string | number>, what: string, wildcard: number): number {
   if (list.trim() === "*") return wildcard;
   const items = list.split(",").map((item) => item.trim());
   if (items.length === 0 || items.some((item) => item === "")) throw new Error(`empty ${what} in "${list}"`);
-  return items.reduce((set, item) => (set | (1 << parseMember(item, enumeration, what))) >>> 0, 0);
-}
-
-function parseMember(value: string, enumeration: Record<string, string | number>, what: string): number {
-  const normalized = value.replace(/[-_\s]/g, "").toLowerCase();
-  for (const [name, number] of Object.entries(enumeration)) {
-    if (typeof number === "number" && (name.toLowerCase() === normalized || String(number) === normalized)) {
-      return number;
-    }
-  }
-  const names = Object.keys(enumeration).filter((key) => Number.isNaN(Number(key)));
-  throw new Error(`unknown ${what} "${value}"; use one of ${names.join(", ")}`);
-}
-
-/** Whether a decision basis allows access (the first five do). */
-export function allows(basis: DecisionBasis): boolean {
-  return basis <= DecisionBasis.BreakGlass;
+  return items.reduce((set, item) => (set | (1 << parseEnumMember(enumeration, what, item))) >>> 0, 0);
 }

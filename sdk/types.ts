@@ -26,7 +26,8 @@ export enum ControllerChange {
   RegistrarRecovery = 2,
 }
 
-function enumMember<E extends Record<string, string | number>>(
+/** `value` as a member of `enumeration`, refusing numbers the enum does not define. */
+export function enumMember<E extends Record<string, string | number>>(
   enumeration: E,
   name: string,
   value: bigint | number,
@@ -44,15 +45,28 @@ export const toStatus = (value: bigint | number): ParticipantStatus =>
 
 /** Parses a kind from its name (case-insensitive, e.g. "organization", "research-sponsor") or number. */
 export function parseKind(value: string): ParticipantKind {
+  const kind = parseEnumMember(ParticipantKind, "participant kind", value, [ParticipantKind.None]);
+  return enumMember(ParticipantKind, "ParticipantKind", kind);
+}
+
+/**
+ * Parses a member of `enumeration` from its name (case-insensitive; dashes, underscores and spaces ignored) or its
+ * number; the error lists the names. Members in `excluded` are refused as if unknown.
+ */
+export function parseEnumMember(
+  enumeration: Record<string, string | number>,
+  what: string,
+  value: string,
+  excluded: readonly number[] = [],
+): number {
   const normalized = value.replace(/[-_\s]/g, "").toLowerCase();
-  for (const [name, number] of Object.entries(ParticipantKind)) {
-    if (typeof number === "number" && (name.toLowerCase() === normalized || String(number) === normalized)) {
-      if (number === ParticipantKind.None) break;
-      return number;
-    }
+  const members = Object.entries(enumeration).filter(
+    (entry): entry is [string, number] => typeof entry[1] === "number" && !excluded.includes(entry[1]),
+  );
+  for (const [name, number] of members) {
+    if (name.toLowerCase() === normalized || String(number) === normalized) return number;
   }
-  const names = Object.keys(ParticipantKind).filter((key) => Number.isNaN(Number(key)) && key !== "None");
-  throw new Error(`unknown participant kind "${value}"; use one of ${names.join(", ")}`);
+  throw new Error(`unknown ${what} "${value}"; use one of ${members.map(([name]) => name).join(", ")}`);
 }
 
 /** A participant as the SDK returns it: numbers as bigint, enums as enums, times as Unix seconds. */

@@ -111,10 +111,6 @@ library KeyBindingLib {
         return ParticipantKind((KeyBinding.unwrap(binding) >> _KIND_SHIFT) & _BYTE_MASK);
     }
 
-    function status(KeyBinding binding) internal pure returns (ParticipantStatus) {
-        return ParticipantStatus((KeyBinding.unwrap(binding) >> _STATUS_SHIFT) & _BYTE_MASK);
-    }
-
     /// @dev Whether a bound word's id counts as active at `time`: status `Active` and the credential, if any,
     /// unexpired. The same rule as the record's.
     function isActiveAt(KeyBinding binding, uint48 time) internal pure returns (bool) {

@@ -1,7 +1,6 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { expect } from "chai";
-import type { BaseContract, ContractTransactionResponse } from "ethers";
 import fc from "fast-check";
 
 import { loadParameters } from "../../deploy";
@@ -19,7 +18,8 @@ import {
 } from "../../sdk";
 import { type ConsentFixture, consentFixture } from "../fixtures/consent";
 import { STATUS_AFTER, type StatusOperation } from "../fixtures/identity";
-import { CATEGORIES, ConsentModel, DAY, HOUR, maxGrantFor, modelPolicy, type Outcome, PURPOSES } from "./model";
+import { at, type Clock, pinNext, settle } from "../helpers/model";
+import { CATEGORIES, ConsentModel, DAY, HOUR, maxGrantFor, modelPolicy, PURPOSES } from "./model";
 
 // A model-based property test of the consent registry: each run starts from the consent fixture's snapshot
 // (loadFixture reverts to it), replays a random sequence of at most MAX_STEPS actions — grants, narrowings,
@@ -256,42 +256,6 @@ const step: fc.Arbitrary<Step> = fc.record({ action, focus: index, seed: fc.nat(
 // ---------------------------------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------------------------------
-
-interface Clock {
-  now: bigint;
-}
-
-function at<T>(list: readonly T[], position: number): T {
-  const item = list[position % list.length];
-  if (item === undefined) throw new Error("empty list");
-  return item;
-}
-
-/** Pins the next block to one second after the latest and returns that time: the `block.timestamp` of the next tx. */
-async function pinNext(clock: Clock): Promise<bigint> {
-  const next = clock.now + 1n;
-  await time.setNextBlockTimestamp(next);
-  return next;
-}
-
-/** Asserts that `tx` emitted the expected event or reverted with the expected custom error, then re-reads the clock. */
-async function settle(
-  contract: BaseContract,
-  clock: Clock,
-  tx: Promise<ContractTransactionResponse>,
-  expected: Outcome,
-): Promise<void> {
-  if ("error" in expected) {
-    await expect(tx)
-      .to.be.revertedWithCustomError(contract, expected.error)
-      .withArgs(...expected.args);
-  } else {
-    await expect(tx)
-      .to.emit(contract, expected.event)
-      .withArgs(...expected.args);
-  }
-  clock.now = BigInt(await time.latest());
-}
 
 /** A tiny seeded generator (mulberry32) for the decision samples, so that a step's printout stays one seed long. */
 function sampler(seed: number): (below: number) => number {

@@ -1,4 +1,5 @@
 import type { ConsentPolicyParameters } from "../../deploy";
+import type { Expected } from "../helpers/model";
 import {
   ALL_CATEGORIES,
   ALL_PURPOSES,
@@ -132,7 +133,8 @@ export interface ModelDecision {
 }
 
 /** What a transaction must do: emit `event` with `args`, or revert with the custom error `error` and `args`. */
-export type Outcome = { event: string; args: readonly unknown[] } | { error: string; args: readonly unknown[] };
+/** What the model says a write must do. */
+export type Outcome = Expected;
 
 const fail = (error: string, ...args: unknown[]): Outcome => ({ error, args });
 const emit = (event: string, ...args: unknown[]): Outcome => ({ event, args });

@@ -1,12 +1,11 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { expect } from "chai";
-import type { ContractTransactionResponse } from "ethers";
 import fc from "fast-check";
 
 import { commit, ControllerChange, ParticipantKind, ParticipantStatus } from "../../sdk";
-import type { IdentityRegistry } from "../../typechain-types";
 import { DAY, identityFixture, STATUS_AFTER, type StatusOperation } from "../fixtures/identity";
+import { at, type Clock, type Expected, pinNext, settle } from "../helpers/model";
 
 // A property test of the copy of each id's standing that the registry keeps in its controller's binding word
 // (`accountStanding`, `activeIdOf`) against the record it copies (`participant`, `isActive`, `isActiveAt`). Each run
@@ -20,8 +19,6 @@ import { DAY, identityFixture, STATUS_AFTER, type StatusOperation } from "../fix
 const RUNS = { numRuns: 40 } as const;
 const MAX_STEPS = 15;
 const REASON = 17;
-
-type Expected = { event: string; args: readonly unknown[] } | { error: string; args: readonly unknown[] };
 
 type Step =
   | { op: StatusOperation; subject: number }
@@ -74,10 +71,6 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   },
 );
 
-interface Clock {
-  now: bigint;
-}
-
 interface Subject {
   name: string;
   id: bigint;
@@ -86,36 +79,6 @@ interface Subject {
   status: ParticipantStatus;
   credentialExpiry: bigint;
   affiliation: bigint;
-}
-
-function at<T>(list: readonly T[], position: number): T {
-  const item = list[position % list.length];
-  if (item === undefined) throw new Error("empty list");
-  return item;
-}
-
-async function pinNext(clock: Clock): Promise<bigint> {
-  const next = clock.now + 1n;
-  await time.setNextBlockTimestamp(next);
-  return next;
-}
-
-async function settle(
-  registry: IdentityRegistry,
-  clock: Clock,
-  tx: Promise<ContractTransactionResponse>,
-  expected: Expected,
-): Promise<void> {
-  if ("error" in expected) {
-    await expect(tx)
-      .to.be.revertedWithCustomError(registry, expected.error)
-      .withArgs(...expected.args);
-  } else {
-    await expect(tx)
-      .to.emit(registry, expected.event)
-      .withArgs(...expected.args);
-  }
-  clock.now = BigInt(await time.latest());
 }
 
 function activeAt(subject: Subject, when: bigint): boolean {

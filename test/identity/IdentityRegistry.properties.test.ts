@@ -1,11 +1,10 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { expect } from "chai";
-import { type ContractTransactionResponse, ZeroAddress } from "ethers";
+import { ZeroAddress } from "ethers";
 import fc from "fast-check";
 
 import { commit, ControllerChange, ParticipantKind, ParticipantStatus } from "../../sdk";
-import type { IdentityRegistry } from "../../typechain-types";
 import {
   DAY,
   GUARDIAN_THRESHOLD,
@@ -14,6 +13,7 @@ import {
   STATUS_AFTER as TARGET,
   type StatusOperation as Operation,
 } from "../fixtures/identity";
+import { type Clock, type Expected, pinNext, settle } from "../helpers/model";
 
 // Property-based tests of the registry's state machines against small TypeScript models. Each run starts from the
 // identity fixture's snapshot (loadFixture reverts to it), replays a random sequence of at most 12 operations, and
@@ -36,38 +36,6 @@ const MAX_STEPS = 12;
 const MAX_ROTATION_WINDOW = 30 * DAY;
 
 /** What the model predicts for one transaction: an event with its arguments, or a custom error with its arguments. */
-type Expected = { event: string; args: readonly unknown[] } | { error: string; args: readonly unknown[] };
-
-/** The chain's clock as the model sees it: the latest block's timestamp. */
-interface Clock {
-  now: bigint;
-}
-
-/** Pins the next block to one second after the latest and returns that time: the `block.timestamp` of the next tx. */
-async function pinNext(clock: Clock): Promise<bigint> {
-  const next = clock.now + 1n;
-  await time.setNextBlockTimestamp(next);
-  return next;
-}
-
-/** Asserts that `tx` behaved as `expected`, then re-reads the clock. */
-async function settle(
-  registry: IdentityRegistry,
-  clock: Clock,
-  tx: Promise<ContractTransactionResponse>,
-  expected: Expected,
-): Promise<void> {
-  if ("error" in expected) {
-    await expect(tx)
-      .to.be.revertedWithCustomError(registry, expected.error)
-      .withArgs(...expected.args);
-  } else {
-    await expect(tx)
-      .to.emit(registry, expected.event)
-      .withArgs(...expected.args);
-  }
-  clock.now = BigInt(await time.latest());
-}
 
 async function advance(clock: Clock, seconds: number): Promise<void> {
   await time.increaseTo(clock.now + BigInt(seconds));
