@@ -77,7 +77,10 @@ const config: HardhatUserConfig = {
     // The consent registry goes through the IR pipeline: the legacy one puts it over the 24,576-byte code limit at
     // 10,000 runs, and at the 1,000 runs that fit it, a cold decision costs some 700 gas more. (The identity registry
     // stays on the legacy pipeline, which is cheaper for it.)
-    overrides: { "contracts/consent/ConsentRegistry.sol": compiler(10_000, true) },
+    overrides: {
+      "contracts/consent/ConsentRegistry.sol": compiler(10_000, true),
+      "contracts/records/RecordRegistry.sol": compiler(10_000, true),
+    },
   },
   networks,
   paths: { ignition: "deploy" },

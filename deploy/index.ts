@@ -7,7 +7,13 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Deployment } from "../sdk/deployment";
 import { Roles } from "../sdk/roles";
 import { categorySet, DataCategory, Purpose, PURPOSE_COUNT, purposeSet } from "../sdk/scopes";
-import type { AccessManager, ConsentPolicy, ConsentRegistry, IdentityRegistry } from "../typechain-types";
+import type {
+  AccessManager,
+  ConsentPolicy,
+  ConsentRegistry,
+  IdentityRegistry,
+  RecordRegistry,
+} from "../typechain-types";
 import CareLedgerModule from "./modules/CareLedger";
 
 /** The `CareLedger` module's parameters, as in `deploy/parameters/<network>.json`. */
@@ -36,6 +42,7 @@ export interface CareLedgerSystem {
   identityRegistry: IdentityRegistry;
   consentPolicy: ConsentPolicy;
   consentRegistry: ConsentRegistry;
+  recordRegistry: RecordRegistry;
   deployment: Deployment;
   parameters: CareLedgerParameters;
 }
@@ -164,6 +171,7 @@ export async function deployCareLedger(
   const identityRegistry = await at<IdentityRegistry>("IdentityRegistry", deployed.identityRegistry);
   const consentPolicy = await at<ConsentPolicy>("ConsentPolicy", deployed.consentPolicy);
   const consentRegistry = await at<ConsentRegistry>("ConsentRegistry", deployed.consentRegistry);
+  const recordRegistry = await at<RecordRegistry>("RecordRegistry", deployed.recordRegistry);
 
   const deployerAddress = await deployer.getAddress();
   if (getAddress(parameters.admin) !== deployerAddress) {
@@ -181,6 +189,7 @@ export async function deployCareLedger(
     identityRegistry,
     consentPolicy,
     consentRegistry,
+    recordRegistry,
     parameters,
     deployment: {
       chainId,
@@ -188,6 +197,7 @@ export async function deployCareLedger(
       identityRegistry: await identityRegistry.getAddress(),
       consentPolicy: await consentPolicy.getAddress(),
       consentRegistry: await consentRegistry.getAddress(),
+      recordRegistry: await recordRegistry.getAddress(),
     },
   };
 }

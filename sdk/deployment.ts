@@ -10,6 +10,7 @@ export interface Deployment {
   identityRegistry: string;
   consentPolicy: string;
   consentRegistry: string;
+  recordRegistry: string;
 }
 
 /** Ignition's future ids of the deployed contracts, as written to `deployed_addresses.json`. */
@@ -18,6 +19,7 @@ const FUTURES: Readonly<Record<Exclude<keyof Deployment, "chainId">, string>> = 
   identityRegistry: "IdentityRegistry#IdentityRegistry",
   consentPolicy: "ConsentPolicy#ConsentPolicy",
   consentRegistry: "ConsentRegistry#ConsentRegistry",
+  recordRegistry: "RecordRegistry#RecordRegistry",
 };
 
 export const DEPLOYMENTS_DIR = path.join(__dirname, "..", "deploy", "deployments");
@@ -43,5 +45,6 @@ export function loadDeployment(chainId: bigint, dir = DEPLOYMENTS_DIR): Deployme
     identityRegistry: pick("identityRegistry"),
     consentPolicy: pick("consentPolicy"),
     consentRegistry: pick("consentRegistry"),
+    recordRegistry: pick("recordRegistry"),
   };
 }

@@ -5,6 +5,7 @@ import {
   ConsentPolicy__factory,
   ConsentRegistry__factory,
   IdentityRegistry__factory,
+  RecordRegistry__factory,
 } from "../typechain-types";
 
 /**
@@ -16,6 +17,7 @@ const ABIS = [
   IdentityRegistry__factory.abi,
   ConsentRegistry__factory.abi,
   ConsentPolicy__factory.abi,
+  RecordRegistry__factory.abi,
   AccessManager__factory.abi,
 ] as const;
 

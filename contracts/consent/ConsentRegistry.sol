@@ -589,12 +589,41 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
         uint8 purpose,
         uint48 at
     ) public view override returns (Decision memory) {
-        if (category >= CATEGORY_COUNT) revert ConsentInvalidCategory(category);
-        if (purpose >= PURPOSE_COUNT) revert ConsentInvalidPurpose(purpose);
         (ParticipantId id, ParticipantKind kind, ParticipantId organization, bool active) = _IDENTITY.accountStanding(
             accessor,
             at
         );
+        return _decide(patient, id, kind, organization, active, category, purpose, at);
+    }
+
+    /// @inheritdoc IConsentRegistry
+    function decideWithStanding(
+        ParticipantId patient,
+        address accessor,
+        uint8 category,
+        uint8 purpose,
+        uint48 at
+    ) external view override returns (Decision memory decision, ParticipantKind kind, ParticipantId organization) {
+        ParticipantId id;
+        bool active;
+        (id, kind, organization, active) = _IDENTITY.accountStanding(accessor, at);
+        decision = _decide(patient, id, kind, organization, active, category, purpose, at);
+    }
+
+    /// @dev The decision for an accessor whose standing was read: `id`, `kind`, `organization` (its affiliation) and
+    /// whether it is active at `at`.
+    function _decide(
+        ParticipantId patient,
+        ParticipantId id,
+        ParticipantKind kind,
+        ParticipantId organization,
+        bool active,
+        uint8 category,
+        uint8 purpose,
+        uint48 at
+    ) private view returns (Decision memory) {
+        if (category >= CATEGORY_COUNT) revert ConsentInvalidCategory(category);
+        if (purpose >= PURPOSE_COUNT) revert ConsentInvalidPurpose(purpose);
         if (id.isNone()) return Decision(false, DecisionBasis.UnknownAccessor, id, ParticipantIdLib.NONE, 0);
         if (!active) return Decision(false, DecisionBasis.InactiveAccessor, id, ParticipantIdLib.NONE, 0);
         if (id == patient && kind == ParticipantKind.Patient) return Decision(true, DecisionBasis.Self, id, id, 0);

@@ -14,6 +14,7 @@ import {
     SignedGrant,
     SignedRevocation
 } from "../types/Consent.sol";
+import {ParticipantKind} from "../types/Participant.sol";
 import {ParticipantId} from "../types/ParticipantId.sol";
 
 /// @title IConsentRegistry
@@ -372,6 +373,19 @@ interface IConsentRegistry {
         uint8 purpose,
         uint48 at
     ) external view returns (Decision memory);
+
+    /// @notice {decide}, plus the accessor's kind and organization as the identity registry states them, for a
+    /// module that needs both (the record registry checks who may author a record). One identity read serves both.
+    /// @return decision As {decide}.
+    /// @return kind The accessor's participant kind; `None` for an unknown accessor.
+    /// @return organization The organization a practitioner or device acts for; NONE for every other kind.
+    function decideWithStanding(
+        ParticipantId patient,
+        address accessor,
+        uint8 category,
+        uint8 purpose,
+        uint48 at
+    ) external view returns (Decision memory decision, ParticipantKind kind, ParticipantId organization);
 
     /// @notice What the patient has said about `grantee`: permit, deny and break-glass fields.
     function consentOf(ParticipantId patient, ParticipantId grantee) external view returns (ConsentState memory);

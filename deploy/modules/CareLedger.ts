@@ -4,6 +4,7 @@ import { ROLE_LABELS, type RoleName, Roles } from "../../sdk/roles";
 import AccessManagerModule from "./AccessManager";
 import ConsentRegistryModule from "./ConsentRegistry";
 import IdentityRegistryModule from "./IdentityRegistry";
+import RecordRegistryModule from "./RecordRegistry";
 
 /**
  * The whole CareLedger system: the AccessManager, every module wired to it, the roles labelled and granted.
@@ -21,6 +22,7 @@ export default buildModule("CareLedger", (m) => {
   const { accessManager } = m.useModule(AccessManagerModule);
   const { identityRegistry } = m.useModule(IdentityRegistryModule);
   const { consentPolicy, consentRegistry } = m.useModule(ConsentRegistryModule);
+  const { recordRegistry } = m.useModule(RecordRegistryModule);
 
   const admin = m.getParameter<string>("admin");
   const adminExecutionDelay = m.getParameter<number>("adminExecutionDelay");
@@ -44,8 +46,8 @@ export default buildModule("CareLedger", (m) => {
   // Last, after every other admin step: from here on the admin acts only through scheduled operations.
   m.call(accessManager, "grantRole", [Roles.ADMIN, admin, adminExecutionDelay], {
     id: "grant_ADMIN",
-    after: [...setup, IdentityRegistryModule, ConsentRegistryModule],
+    after: [...setup, IdentityRegistryModule, ConsentRegistryModule, RecordRegistryModule],
   });
 
-  return { accessManager, identityRegistry, consentPolicy, consentRegistry };
+  return { accessManager, identityRegistry, consentPolicy, consentRegistry, recordRegistry };
 });

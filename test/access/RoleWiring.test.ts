@@ -65,6 +65,23 @@ const EXPECTED: Readonly<Record<string, Readonly<Record<string, Wiring>>>> = {
     unpause: "ADMIN",
     setAuthority: "authority-only",
   },
+  RecordRegistry: {
+    anchor: "self-service",
+    supersede: "self-service",
+    markEnteredInError: "self-service",
+    anchorBatch: "self-service",
+    adopt: "self-service",
+    recordAccess: "self-service",
+    requestAmendment: "self-service",
+    acceptAmendment: "self-service",
+    denyAmendment: "self-service",
+    withdrawAmendment: "self-service",
+    registrarSupersede: "REGISTRAR",
+    registrarMarkEnteredInError: "REGISTRAR",
+    pause: "PAUSER",
+    unpause: "ADMIN",
+    setAuthority: "authority-only",
+  },
 };
 
 async function modules() {

@@ -115,6 +115,7 @@ describe("deploy parameters and recorded deployments", () => {
         "IdentityRegistry#IdentityRegistry": VALID.registrar,
         "ConsentPolicy#ConsentPolicy": VALID.pauser,
         "ConsentRegistry#ConsentRegistry": VALID.auditor,
+        "RecordRegistry#RecordRegistry": VALID.admin,
       }),
     );
     expect(loadDeployment(1337n, dir)).to.deep.equal({
@@ -123,6 +124,7 @@ describe("deploy parameters and recorded deployments", () => {
       identityRegistry: VALID.registrar,
       consentPolicy: VALID.pauser,
       consentRegistry: VALID.auditor,
+      recordRegistry: VALID.admin,
     });
     expect(() => loadDeployment(5n, dir)).to.throw("no CareLedger deployment recorded for chain 5");
     fs.writeFileSync(path.join(dir, "chain-1337", "deployed_addresses.json"), "{}");

@@ -1,12 +1,16 @@
 import type { BaseContract } from "ethers";
 
-import type { ConsentRegistry, IdentityRegistry } from "../../typechain-types";
+import type { ConsentRegistry, IdentityRegistry, RecordRegistry } from "../../typechain-types";
 import type { SystemFixture } from "../fixtures/system";
 
 /** A deployed module: every one is AccessManaged and pausable. */
-export type Module = IdentityRegistry | ConsentRegistry;
+export type Module = IdentityRegistry | ConsentRegistry | RecordRegistry;
 
 /** Every deployed CareLedger module by contract name; later modules add themselves here. */
 export function deployedModules(system: SystemFixture): Record<string, Module & BaseContract> {
-  return { IdentityRegistry: system.identityRegistry, ConsentRegistry: system.consentRegistry };
+  return {
+    IdentityRegistry: system.identityRegistry,
+    ConsentRegistry: system.consentRegistry,
+    RecordRegistry: system.recordRegistry,
+  };
 }

@@ -1,0 +1,531 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {Time} from "@openzeppelin/contracts/utils/types/Time.sol";
+
+import {CareLedgerModule} from "../access/CareLedgerModule.sol";
+import {IConsentRegistry} from "../interfaces/IConsentRegistry.sol";
+import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
+import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
+import {
+    CATEGORY_COUNT,
+    DEFINED_CATEGORIES,
+    Decision,
+    DecisionBasis,
+    PURPOSE_COUNT,
+    Purpose
+} from "../types/Consent.sol";
+import {ParticipantKind} from "../types/Participant.sol";
+import {ParticipantId} from "../types/ParticipantId.sol";
+import {
+    AmendmentRequest,
+    AmendmentStatus,
+    BatchLeaf,
+    RecordAnchor,
+    RecordBatch,
+    RecordStatus
+} from "../types/Record.sol";
+import {RecordWord, RecordWordLib} from "../types/RecordWord.sol";
+
+/// @title RecordRegistry
+/// @notice Versioned, tamper-evident anchors of off-chain records, Merkle batches, amendment requests and the
+/// record-access trail. See {IRecordRegistry}.
+/// @dev While paused, every write stops except `recordAccess`, which changes no state: the trail has no holes.
+contract RecordRegistry is IRecordRegistry, CareLedgerModule {
+    // ------------------------------------------------------------------------------------------------------------
+    // Types
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @dev Slot 1: the record; slot 2: 64 + 8 + 48 + 48 + 16 = 184 bits; slot 3: the amended version.
+    struct StoredAmendment {
+        bytes32 record;
+        ParticipantId patient;
+        AmendmentStatus status;
+        uint48 requestedAt;
+        uint48 answeredAt;
+        uint16 denialReason;
+        bytes32 amendedVersion;
+    }
+
+    /// @dev One slot: 64 + 48 + 32 + 32 = 176 bits.
+    struct StoredBatch {
+        ParticipantId organization;
+        uint48 anchoredAt;
+        uint32 count;
+        uint32 categories;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Constants
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @notice The most records one batch may declare: 2^20 (1,048,576). OpenZeppelin's `StandardMerkleTree` over n
+    /// leaves gives proofs of at most ceil(log2 n) hashes, so every proof fits `MAX_PROOF_LENGTH`.
+    uint32 public constant MAX_BATCH_RECORDS = 1 << 20;
+    /// @notice The longest inclusion proof the registry checks: log2(MAX_BATCH_RECORDS) = 20 hashes (some 5,000 gas
+    /// of hashing and 10,240 bytes of calldata at most; far below the 2^24 gas a transaction may use).
+    uint256 public constant MAX_PROOF_LENGTH = 20;
+    /// @notice The reason code of a version anchored by accepting an amendment request.
+    uint16 public constant AMENDMENT_REASON = 2;
+
+    IIdentityRegistry private immutable _IDENTITY;
+    IConsentRegistry private immutable _CONSENT;
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Storage
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @dev Declared first so that it shares slot 0 with `AccessManaged` and `Pausable`.
+    uint64 private _amendmentCount;
+    mapping(bytes32 commitment => RecordWord word) private _records;
+    mapping(bytes32 commitment => bytes32 previousVersion) private _previous;
+    mapping(bytes32 commitment => bytes32 nextVersion) private _next;
+    mapping(bytes32 commitment => uint16 reasonCode) private _errorReasons;
+    mapping(bytes32 root => StoredBatch stored) private _batches;
+    mapping(uint64 requestId => StoredAmendment stored) private _amendments;
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Constructor
+    // ------------------------------------------------------------------------------------------------------------
+
+    constructor(address authority, IIdentityRegistry identity, IConsentRegistry consent) CareLedgerModule(authority) {
+        if (address(identity).code.length == 0) revert RecordInvalidDependency(address(identity));
+        if (address(consent).code.length == 0) revert RecordInvalidDependency(address(consent));
+        _IDENTITY = identity;
+        _CONSENT = consent;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Anchoring and versions
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IRecordRegistry
+    function anchor(
+        ParticipantId patient,
+        bytes32 commitment,
+        uint8 category,
+        bytes32 pointer
+    ) external override whenNotPaused returns (DecisionBasis basis) {
+        if (category >= CATEGORY_COUNT) revert RecordInvalidCategory(category);
+        uint48 now_ = Time.timestamp();
+        (ParticipantId author, ParticipantId organization, DecisionBasis allowedBasis) = _authorize(
+            patient,
+            category,
+            now_
+        );
+        _store(commitment, RecordWordLib.pack(patient, author, organization, now_, category, false));
+        emit RecordAnchored(commitment, patient, author, category, allowedBasis, pointer);
+        return allowedBasis;
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function supersede(
+        bytes32 previous,
+        bytes32 commitment,
+        bytes32 pointer,
+        uint16 reasonCode
+    ) external override whenNotPaused {
+        _supersede(previous, commitment, pointer, reasonCode, _curator(previous, _records[previous]));
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function registrarSupersede(
+        bytes32 previous,
+        bytes32 commitment,
+        bytes32 pointer,
+        uint16 reasonCode
+    ) external override restricted whenNotPaused {
+        _supersede(previous, commitment, pointer, reasonCode, _registrarId());
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function markEnteredInError(bytes32 commitment, uint16 reasonCode) external override whenNotPaused {
+        _markEnteredInError(commitment, reasonCode, _curator(commitment, _records[commitment]));
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function registrarMarkEnteredInError(
+        bytes32 commitment,
+        uint16 reasonCode
+    ) external override restricted whenNotPaused {
+        _markEnteredInError(commitment, reasonCode, _registrarId());
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Batches
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IRecordRegistry
+    function anchorBatch(
+        bytes32 root,
+        uint32 count,
+        uint32 categories,
+        bytes32 pointer
+    ) external override whenNotPaused {
+        if (root == bytes32(0)) revert RecordInvalidCommitment();
+        if (count == 0 || count > MAX_BATCH_RECORDS || categories == 0 || categories & ~DEFINED_CATEGORIES != 0) {
+            revert RecordInvalidBatch(count, categories);
+        }
+        (ParticipantId organization, ParticipantKind kind, , bool active) = _IDENTITY.accountStanding(
+            msg.sender,
+            Time.timestamp()
+        );
+        if (kind != ParticipantKind.Organization || !active) revert RecordNotAnOrganization(msg.sender);
+        StoredBatch storage stored = _batches[root];
+        if (!stored.organization.isNone()) revert RecordBatchExists(root);
+        (stored.organization, stored.anchoredAt, stored.count, stored.categories) = (
+            organization,
+            Time.timestamp(),
+            count,
+            categories
+        );
+        emit RecordBatchAnchored(root, organization, count, categories, pointer);
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function adopt(bytes32 root, BatchLeaf calldata leaf, bytes32[] calldata proof) external override whenNotPaused {
+        StoredBatch memory stored = _batches[root];
+        if (stored.organization.isNone()) revert RecordUnknownBatch(root);
+        if (leaf.category >= CATEGORY_COUNT || stored.categories & (uint32(1) << leaf.category) == 0) {
+            revert RecordCategoryNotInBatch(root, leaf.category);
+        }
+        if (proof.length > MAX_PROOF_LENGTH || !MerkleProof.verifyCalldata(proof, root, _leafHash(leaf))) {
+            revert RecordNotInBatch(root, leaf.commitment);
+        }
+        _store(
+            leaf.commitment,
+            RecordWordLib.pack(
+                leaf.patient,
+                stored.organization,
+                stored.organization,
+                stored.anchoredAt,
+                leaf.category,
+                true
+            )
+        );
+        emit RecordAdopted(leaf.commitment, root, leaf.patient, leaf.category);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Access trail
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IRecordRegistry
+    function recordAccess(bytes32 commitment, uint8 purpose) external override returns (Decision memory decision) {
+        RecordWord word = _records[commitment];
+        if (word.status() == RecordStatus.None) revert RecordUnknown(commitment);
+        if (purpose >= PURPOSE_COUNT) revert RecordInvalidPurpose(purpose);
+        ParticipantId patient = word.patient();
+        decision = _CONSENT.decide(patient, msg.sender, word.category(), purpose, Time.timestamp());
+        if (decision.basis == DecisionBasis.UnknownAccessor || decision.basis == DecisionBasis.InactiveAccessor) {
+            revert RecordAccessorInactive(msg.sender);
+        }
+        if (decision.allowed) {
+            emit RecordAccessGranted(
+                commitment,
+                patient,
+                decision.accessor,
+                decision.grantee,
+                purpose,
+                decision.basis,
+                decision.ref
+            );
+        } else {
+            emit RecordAccessDenied(commitment, patient, decision.accessor, decision.grantee, purpose, decision.basis);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Amendments
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IRecordRegistry
+    function requestAmendment(
+        bytes32 record,
+        bytes32 requestCommitment
+    ) external override whenNotPaused returns (uint64 requestId) {
+        RecordWord word = _records[record];
+        if (word.status() != RecordStatus.Current) {
+            revert RecordInvalidTransition(record, word.status(), RecordStatus.Superseded);
+        }
+        ParticipantId patient = word.patient();
+        ParticipantId actor = _patientActor(patient);
+        requestId = ++_amendmentCount;
+        StoredAmendment storage stored = _amendments[requestId];
+        (stored.record, stored.patient, stored.status, stored.requestedAt) = (
+            record,
+            patient,
+            AmendmentStatus.Pending,
+            Time.timestamp()
+        );
+        emit AmendmentRequested(requestId, record, patient, actor, requestCommitment);
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function acceptAmendment(
+        uint64 requestId,
+        bytes32 amendedVersion,
+        bytes32 pointer
+    ) external override whenNotPaused {
+        StoredAmendment storage stored = _moveAmendment(requestId, AmendmentStatus.Accepted);
+        bytes32 record = stored.record;
+        stored.amendedVersion = amendedVersion;
+        _supersede(record, amendedVersion, pointer, AMENDMENT_REASON, _curator(record, _records[record]));
+        emit AmendmentAccepted(requestId, record, amendedVersion);
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function denyAmendment(
+        uint64 requestId,
+        uint16 reasonCode,
+        bytes32 responseCommitment
+    ) external override whenNotPaused {
+        if (reasonCode == 0) revert RecordReasonRequired();
+        StoredAmendment storage stored = _moveAmendment(requestId, AmendmentStatus.Denied);
+        bytes32 record = stored.record;
+        _curator(record, _records[record]);
+        stored.denialReason = reasonCode;
+        emit AmendmentDenied(requestId, record, reasonCode, responseCommitment);
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function withdrawAmendment(uint64 requestId) external override whenNotPaused {
+        StoredAmendment storage stored = _moveAmendment(requestId, AmendmentStatus.Withdrawn);
+        _patientActor(stored.patient);
+        emit AmendmentWithdrawn(requestId, stored.record);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Views
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @notice The registry's semantic version.
+    function version() external pure override returns (string memory) {
+        return "1.0.0";
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function verify(bytes32 commitment) external view override returns (RecordAnchor memory) {
+        RecordWord word = _records[commitment];
+        return
+            RecordAnchor({
+                status: word.status(),
+                patient: word.patient(),
+                author: word.author(),
+                organization: word.organization(),
+                category: word.category(),
+                anchoredAt: word.anchoredAt(),
+                fromBatch: word.fromBatch(),
+                previous: _previous[commitment],
+                next: _next[commitment],
+                errorReason: _errorReasons[commitment]
+            });
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function history(bytes32 commitment) external view override returns (bytes32[] memory versions) {
+        if (_records[commitment].status() == RecordStatus.None) revert RecordUnknown(commitment);
+        bytes32 first = commitment;
+        uint256 count = 1;
+        for (bytes32 previous = _previous[first]; previous != bytes32(0); previous = _previous[first]) {
+            first = previous;
+            ++count;
+        }
+        for (bytes32 next = _next[commitment]; next != bytes32(0); next = _next[next]) ++count;
+        versions = new bytes32[](count);
+        bytes32 current = first;
+        for (uint256 i = 0; i < count; ++i) {
+            versions[i] = current;
+            current = _next[current];
+        }
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function latestVersion(bytes32 commitment) external view override returns (bytes32 latest) {
+        if (_records[commitment].status() == RecordStatus.None) revert RecordUnknown(commitment);
+        latest = commitment;
+        for (bytes32 next = _next[latest]; next != bytes32(0); next = _next[latest]) latest = next;
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function batch(bytes32 root) external view override returns (RecordBatch memory) {
+        StoredBatch memory stored = _batches[root];
+        return RecordBatch(stored.organization, stored.anchoredAt, stored.count, stored.categories);
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function verifyInclusion(
+        bytes32 root,
+        BatchLeaf calldata leaf,
+        bytes32[] calldata proof
+    ) external view override returns (bool) {
+        StoredBatch memory stored = _batches[root];
+        return
+            !stored.organization.isNone() &&
+            leaf.category < CATEGORY_COUNT &&
+            stored.categories & (uint32(1) << leaf.category) != 0 &&
+            proof.length <= MAX_PROOF_LENGTH &&
+            MerkleProof.verifyCalldata(proof, root, _leafHash(leaf));
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function amendment(uint64 requestId) external view override returns (AmendmentRequest memory) {
+        StoredAmendment storage stored = _amendments[requestId];
+        if (stored.status == AmendmentStatus.None) revert RecordUnknownAmendment(requestId);
+        return
+            AmendmentRequest({
+                record: stored.record,
+                patient: stored.patient,
+                status: stored.status,
+                requestedAt: stored.requestedAt,
+                answeredAt: stored.answeredAt,
+                denialReason: stored.denialReason,
+                amendedVersion: stored.amendedVersion
+            });
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function amendmentCount() external view override returns (uint64) {
+        return _amendmentCount;
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function identityRegistry() external view override returns (IIdentityRegistry) {
+        return _IDENTITY;
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function consentRegistry() external view override returns (IConsentRegistry) {
+        return _CONSENT;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Internal
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @dev Who may anchor a first version of `patient`'s record in `category`, and on what basis: one consent call,
+    /// which reads the author's standing too. An active practitioner, organization or device needs a decision that
+    /// allows the category for treatment or, failing that, for emergency treatment (a break-glass session, or a grant
+    /// for emergencies only); an active patient is allowed only as the patient (`Self`) or a representative.
+    function _authorize(
+        ParticipantId patient,
+        uint8 category,
+        uint48 now_
+    ) private view returns (ParticipantId author, ParticipantId organization, DecisionBasis basis) {
+        (Decision memory decision, ParticipantKind kind, ParticipantId affiliation) = _CONSENT.decideWithStanding(
+            patient,
+            msg.sender,
+            category,
+            uint8(Purpose.Treatment),
+            now_
+        );
+        author = decision.accessor;
+        if (
+            decision.basis == DecisionBasis.UnknownAccessor ||
+            decision.basis == DecisionBasis.InactiveAccessor ||
+            (kind != ParticipantKind.Practitioner &&
+                kind != ParticipantKind.Organization &&
+                kind != ParticipantKind.Device &&
+                kind != ParticipantKind.Patient)
+        ) revert RecordInvalidAuthor(msg.sender);
+        if (!decision.allowed) {
+            Decision memory emergency = _CONSENT.decide(
+                patient,
+                msg.sender,
+                category,
+                uint8(Purpose.EmergencyTreatment),
+                now_
+            );
+            if (!emergency.allowed) revert RecordAnchorNotPermitted(patient, author, category, decision.basis);
+            decision = emergency;
+        }
+        // A patient's decision is Self or Representative (grants never name patients; break-glass is for
+        // practitioners), so a patient author is the patient or a representative.
+        return (author, kind == ParticipantKind.Organization ? author : affiliation, decision.basis);
+    }
+
+    /// @dev Stores a new version's word under a fresh, non-zero commitment.
+    function _store(bytes32 commitment, RecordWord word) private {
+        if (commitment == bytes32(0)) revert RecordInvalidCommitment();
+        if (_records[commitment].status() != RecordStatus.None) revert RecordAlreadyAnchored(commitment);
+        _records[commitment] = word;
+    }
+
+    function _supersede(
+        bytes32 previous,
+        bytes32 commitment,
+        bytes32 pointer,
+        uint16 reasonCode,
+        ParticipantId author
+    ) private {
+        RecordWord old = _transition(previous, RecordStatus.Superseded);
+        ParticipantId patient = old.patient();
+        _store(
+            commitment,
+            RecordWordLib.pack(patient, author, old.organization(), Time.timestamp(), old.category(), false)
+        );
+        _previous[commitment] = previous;
+        _next[previous] = commitment;
+        emit RecordSuperseded(previous, commitment, patient, author, reasonCode, pointer);
+    }
+
+    function _markEnteredInError(bytes32 commitment, uint16 reasonCode, ParticipantId actor) private {
+        if (reasonCode == 0) revert RecordReasonRequired();
+        RecordWord word = _transition(commitment, RecordStatus.EnteredInError);
+        _errorReasons[commitment] = reasonCode;
+        emit RecordEnteredInError(commitment, word.patient(), actor, reasonCode);
+    }
+
+    /// @dev The one transition function of a version's status: only `Current` moves, to `Superseded` or
+    /// `EnteredInError`. Returns the word as it was.
+    function _transition(bytes32 commitment, RecordStatus to) private returns (RecordWord word) {
+        word = _records[commitment];
+        RecordStatus from = word.status();
+        if (from == RecordStatus.None) revert RecordUnknown(commitment);
+        if (from != RecordStatus.Current) revert RecordInvalidTransition(commitment, from, to);
+        _records[commitment] = word.withStatus(to);
+    }
+
+    /// @dev The one transition function of an amendment request: only `Pending` moves, to an answer or a withdrawal.
+    function _moveAmendment(uint64 requestId, AmendmentStatus to) private returns (StoredAmendment storage stored) {
+        stored = _amendments[requestId];
+        AmendmentStatus from = stored.status;
+        if (from == AmendmentStatus.None) revert RecordUnknownAmendment(requestId);
+        if (from != AmendmentStatus.Pending) revert RecordInvalidAmendmentTransition(requestId, from, to);
+        stored.status = to;
+        if (to != AmendmentStatus.Withdrawn) stored.answeredAt = Time.timestamp();
+    }
+
+    /// @dev The caller's id if it is an active curator of the version: its author or the organization it was
+    /// anchored under. Reverts otherwise (and for an unknown version).
+    function _curator(bytes32 commitment, RecordWord word) private view returns (ParticipantId id) {
+        if (word.status() == RecordStatus.None) revert RecordUnknown(commitment);
+        bool active;
+        (id, , , active) = _IDENTITY.accountStanding(msg.sender, Time.timestamp());
+        if (!active || id.isNone() || (id != word.author() && id != word.organization())) {
+            revert RecordNotCurator(commitment, msg.sender);
+        }
+    }
+
+    /// @dev A registrar acts through the AccessManager role; it is named by its participant id if it has one.
+    function _registrarId() private view returns (ParticipantId id) {
+        (id, , , ) = _IDENTITY.accountStanding(msg.sender, Time.timestamp());
+    }
+
+    /// @dev The caller's id if it is `patient`'s active key or an active representative's.
+    function _patientActor(ParticipantId patient) private view returns (ParticipantId id) {
+        ParticipantKind kind;
+        bool active;
+        (id, kind, , active) = _IDENTITY.accountStanding(msg.sender, Time.timestamp());
+        if (active && ((id == patient && kind == ParticipantKind.Patient) || _IDENTITY.isRepresentative(patient, id))) {
+            return id;
+        }
+        revert RecordUnauthorizedPatientActor(patient, msg.sender);
+    }
+
+    /// @dev The double-hashed leaf of OpenZeppelin's `StandardMerkleTree` for `(bytes32, uint64, uint8)`.
+    function _leafHash(BatchLeaf calldata leaf) private pure returns (bytes32) {
+        return keccak256(bytes.concat(keccak256(abi.encode(leaf.commitment, leaf.patient, leaf.category))));
+    }
+}
