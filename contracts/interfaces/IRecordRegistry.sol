@@ -49,8 +49,9 @@ interface IRecordRegistry {
     error RecordAlreadyAnchored(bytes32 commitment);
     /// @notice Nothing is anchored under the commitment.
     error RecordUnknown(bytes32 commitment);
-    /// @notice Only an active practitioner, organization or device, or an active patient (or representative) for
-    /// the patient's own data, anchors records.
+    /// @notice Only the key of an active practitioner, organization, device or patient anchors records; payers,
+    /// sponsors, regulators and the rest never do. (A patient who is neither the record's patient nor one of its
+    /// representatives is refused with `RecordAnchorNotPermitted`.)
     error RecordInvalidAuthor(address account);
     /// @notice The consent decision for the author does not allow the category for treatment (nor for emergency
     /// treatment); `basis` is the treatment decision's.
@@ -61,7 +62,9 @@ interface IRecordRegistry {
     /// @notice The version cannot move from its status to the one asked for: only a current version is superseded or
     /// marked entered-in-error.
     error RecordInvalidTransition(bytes32 commitment, RecordStatus from, RecordStatus to);
-    /// @notice Entering a record in error needs a reason code.
+    /// @notice Only a current version can be asked to be amended.
+    error RecordNotCurrent(bytes32 commitment, RecordStatus status);
+    /// @notice Entering a record in error, or denying an amendment, needs a reason code.
     error RecordReasonRequired();
     /// @notice Only registered, active participants record accesses.
     error RecordAccessorInactive(address account);
@@ -176,7 +179,10 @@ interface IRecordRegistry {
     // Anchoring and versions
     // ------------------------------------------------------------------------------------------------------------
 
-    /// @notice Anchors the first version of a record of `patient`.
+    /// @notice Anchors the first version of a record of `patient`. The record's organization (its curator besides
+    /// the author) is the author's organization for a practitioner or device, the author itself for an organization,
+    /// and none for patient-generated data: an anchor by the patient or by a representative (basis `Representative`,
+    /// even when the representative is a practitioner).
     /// @dev Requirements: not paused; `commitment` non-zero and never anchored; `category` defined; the caller is an
     /// active practitioner, organization or device whose consent decision allows `category` for treatment (or, if it
     /// does not, for emergency treatment, as under break-glass), or the patient or a representative (decision `Self`
@@ -246,8 +252,8 @@ interface IRecordRegistry {
     // ------------------------------------------------------------------------------------------------------------
 
     /// @notice The patient, or an active representative, asks the record's curator to amend a current version.
-    /// @dev Requirements: not paused; the version is current; the caller acts for its patient. Emits
-    /// {AmendmentRequested}.
+    /// @dev Requirements: not paused; the version is anchored (`RecordUnknown`) and current (`RecordNotCurrent`); the
+    /// caller acts for its patient. Emits {AmendmentRequested}.
     /// @param requestCommitment Salted commitment to the written request (what is wrong and why), kept off chain.
     function requestAmendment(bytes32 record, bytes32 requestCommitment) external returns (uint64 requestId);
 
@@ -262,6 +268,12 @@ interface IRecordRegistry {
     /// record set, 3 not available for inspection, 4 accurate and complete).
     /// @param responseCommitment Salted commitment to the written denial sent to the patient.
     function denyAmendment(uint64 requestId, uint16 reasonCode, bytes32 responseCommitment) external;
+
+    /// @notice As {acceptAmendment}, by a registrar for any record. Restricted (REGISTRAR).
+    function registrarAcceptAmendment(uint64 requestId, bytes32 amendedVersion, bytes32 pointer) external;
+
+    /// @notice As {denyAmendment}, by a registrar for any record. Restricted (REGISTRAR).
+    function registrarDenyAmendment(uint64 requestId, uint16 reasonCode, bytes32 responseCommitment) external;
 
     /// @notice The patient or a representative withdraws a pending request. Emits {AmendmentWithdrawn}.
     function withdrawAmendment(uint64 requestId) external;

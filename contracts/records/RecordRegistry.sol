@@ -17,7 +17,7 @@ import {
     Purpose
 } from "../types/Consent.sol";
 import {ParticipantKind} from "../types/Participant.sol";
-import {ParticipantId} from "../types/ParticipantId.sol";
+import {ParticipantId, ParticipantIdLib} from "../types/ParticipantId.sol";
 import {
     AmendmentRequest,
     AmendmentStatus,
@@ -246,9 +246,9 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
         bytes32 requestCommitment
     ) external override whenNotPaused returns (uint64 requestId) {
         RecordWord word = _records[record];
-        if (word.status() != RecordStatus.Current) {
-            revert RecordInvalidTransition(record, word.status(), RecordStatus.Superseded);
-        }
+        RecordStatus status = word.status();
+        if (status == RecordStatus.None) revert RecordUnknown(record);
+        if (status != RecordStatus.Current) revert RecordNotCurrent(record, status);
         ParticipantId patient = word.patient();
         ParticipantId actor = _patientActor(patient);
         requestId = ++_amendmentCount;
@@ -270,9 +270,22 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
     ) external override whenNotPaused {
         StoredAmendment storage stored = _moveAmendment(requestId, AmendmentStatus.Accepted);
         bytes32 record = stored.record;
-        stored.amendedVersion = amendedVersion;
-        _supersede(record, amendedVersion, pointer, AMENDMENT_REASON, _curator(record, _records[record]));
-        emit AmendmentAccepted(requestId, record, amendedVersion);
+        _acceptAmendment(stored, requestId, amendedVersion, pointer, _curator(record, _records[record]));
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function registrarAcceptAmendment(
+        uint64 requestId,
+        bytes32 amendedVersion,
+        bytes32 pointer
+    ) external override restricted whenNotPaused {
+        _acceptAmendment(
+            _moveAmendment(requestId, AmendmentStatus.Accepted),
+            requestId,
+            amendedVersion,
+            pointer,
+            _registrarId()
+        );
     }
 
     /// @inheritdoc IRecordRegistry
@@ -283,10 +296,18 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
     ) external override whenNotPaused {
         if (reasonCode == 0) revert RecordReasonRequired();
         StoredAmendment storage stored = _moveAmendment(requestId, AmendmentStatus.Denied);
-        bytes32 record = stored.record;
-        _curator(record, _records[record]);
-        stored.denialReason = reasonCode;
-        emit AmendmentDenied(requestId, record, reasonCode, responseCommitment);
+        _curator(stored.record, _records[stored.record]);
+        _denyAmendment(stored, requestId, reasonCode, responseCommitment);
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function registrarDenyAmendment(
+        uint64 requestId,
+        uint16 reasonCode,
+        bytes32 responseCommitment
+    ) external override restricted whenNotPaused {
+        if (reasonCode == 0) revert RecordReasonRequired();
+        _denyAmendment(_moveAmendment(requestId, AmendmentStatus.Denied), requestId, reasonCode, responseCommitment);
     }
 
     /// @inheritdoc IRecordRegistry
@@ -441,7 +462,9 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
             decision = emergency;
         }
         // A patient's decision is Self or Representative (grants never name patients; break-glass is for
-        // practitioners), so a patient author is the patient or a representative.
+        // practitioners). What a representative writes is the patient's own data: no organization curates it, even
+        // when the representative is a practitioner with one.
+        if (decision.basis == DecisionBasis.Representative) return (author, ParticipantIdLib.NONE, decision.basis);
         return (author, kind == ParticipantKind.Organization ? author : affiliation, decision.basis);
     }
 
@@ -468,6 +491,29 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
         _previous[commitment] = previous;
         _next[previous] = commitment;
         emit RecordSuperseded(previous, commitment, patient, author, reasonCode, pointer);
+    }
+
+    function _acceptAmendment(
+        StoredAmendment storage stored,
+        uint64 requestId,
+        bytes32 amendedVersion,
+        bytes32 pointer,
+        ParticipantId author
+    ) private {
+        bytes32 record = stored.record;
+        stored.amendedVersion = amendedVersion;
+        _supersede(record, amendedVersion, pointer, AMENDMENT_REASON, author);
+        emit AmendmentAccepted(requestId, record, amendedVersion);
+    }
+
+    function _denyAmendment(
+        StoredAmendment storage stored,
+        uint64 requestId,
+        uint16 reasonCode,
+        bytes32 responseCommitment
+    ) private {
+        stored.denialReason = reasonCode;
+        emit AmendmentDenied(requestId, stored.record, reasonCode, responseCommitment);
     }
 
     function _markEnteredInError(bytes32 commitment, uint16 reasonCode, ParticipantId actor) private {

@@ -8,7 +8,12 @@ import { type FunctionRoles, roleAssignments } from "./wiring";
 
 /** Restricted functions of the RecordRegistry and the role each is wired to. */
 export const RECORD_REGISTRY_ROLES: FunctionRoles = {
-  REGISTRAR: ["registrarSupersede", "registrarMarkEnteredInError"],
+  REGISTRAR: [
+    "registrarSupersede",
+    "registrarMarkEnteredInError",
+    "registrarAcceptAmendment",
+    "registrarDenyAmendment",
+  ],
   PAUSER: ["pause"],
   ADMIN: ["unpause"],
 };

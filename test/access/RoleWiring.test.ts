@@ -78,6 +78,8 @@ const EXPECTED: Readonly<Record<string, Readonly<Record<string, Wiring>>>> = {
     withdrawAmendment: "self-service",
     registrarSupersede: "REGISTRAR",
     registrarMarkEnteredInError: "REGISTRAR",
+    registrarAcceptAmendment: "REGISTRAR",
+    registrarDenyAmendment: "REGISTRAR",
     pause: "PAUSER",
     unpause: "ADMIN",
     setAuthority: "authority-only",
