@@ -299,9 +299,8 @@ class VersionModel {
   requestAmendment(actor: Actor, record: string, requestCommitment: string, t: bigint): Expected {
     const v = this.versions.get(record);
     const status = v?.status ?? RecordStatus.None;
-    if (v === undefined || status !== RecordStatus.Current) {
-      return { error: "RecordInvalidTransition", args: [record, status, RecordStatus.Superseded] };
-    }
+    if (v === undefined) return { error: "RecordUnknown", args: [record] };
+    if (status !== RecordStatus.Current) return { error: "RecordNotCurrent", args: [record, status] };
     const actorId = this.patientActor(actor, v.patient);
     if (typeof actorId !== "bigint") return actorId;
     const id = ++this.amendmentCount;
