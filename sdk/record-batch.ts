@@ -1,0 +1,100 @@
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+
+import type { BatchLeafValues } from "./records";
+import { DataCategory } from "./scopes";
+import { enumMember } from "./types";
+
+/**
+ * Merkle batches of records, built with OpenZeppelin's `StandardMerkleTree`: a leaf is
+ * `keccak256(bytes.concat(keccak256(abi.encode(commitment, patient, category))))`, double-hashed so that no inner
+ * node (64 bytes) can pass for a leaf, exactly as the RecordRegistry checks it with `MerkleProof`.
+ */
+export const BATCH_LEAF_ENCODING = ["bytes32", "uint64", "uint8"] as const;
+/** `RecordRegistry.MAX_BATCH_RECORDS`: the most records one root may declare. */
+export const MAX_BATCH_RECORDS = 1 << 20;
+/** `RecordRegistry.MAX_PROOF_LENGTH`. */
+export const MAX_PROOF_LENGTH = 20;
+
+/** A leaf as the tree stores it: commitment, patient id as a decimal string (JSON-safe), category position. */
+type LeafTuple = [string, string, number];
+
+/** What an organization keeps (off chain, in its blob store) to prove any record of a batch later. */
+export interface BatchManifest {
+  format: "careledger-batch/1";
+  root: string;
+  count: number;
+  categories: number;
+  /** The blob address of each record's envelope, by commitment. */
+  blobs: Record<string, string>;
+  /** OpenZeppelin's tree dump (`StandardMerkleTree.dump()`). */
+  tree: ReturnType<StandardMerkleTree<LeafTuple>["dump"]>;
+}
+
+export interface Batch {
+  tree: StandardMerkleTree<LeafTuple>;
+  root: string;
+  count: number;
+  /** The categories of the records, as the bitmap the registry takes. */
+  categories: number;
+}
+
+/** Builds the tree over `leaves`; refuses an empty batch, one over `MAX_BATCH_RECORDS`, and a repeated commitment. */
+export function buildBatch(leaves: readonly BatchLeafValues[]): Batch {
+  if (leaves.length === 0) throw new Error("a batch needs at least one record");
+  if (leaves.length > MAX_BATCH_RECORDS) {
+    throw new Error(`a batch holds at most ${MAX_BATCH_RECORDS} records, got ${leaves.length}`);
+  }
+  const seen = new Set<string>();
+  let categories = 0;
+  const tuples = leaves.map((leaf): LeafTuple => {
+    const commitment = leaf.commitment.toLowerCase();
+    if (seen.has(commitment)) throw new Error(`commitment ${commitment} appears twice in the batch`);
+    seen.add(commitment);
+    categories = (categories | (1 << leaf.category)) >>> 0;
+    return [commitment, leaf.patient.toString(), leaf.category];
+  });
+  const tree = StandardMerkleTree.of(tuples, [...BATCH_LEAF_ENCODING]);
+  return { tree, root: tree.root, count: leaves.length, categories };
+}
+
+/** The manifest of a built batch, with each record's blob address. */
+export function batchManifest(batch: Batch, blobs: Readonly<Record<string, string>>): BatchManifest {
+  return {
+    format: "careledger-batch/1",
+    root: batch.root,
+    count: batch.count,
+    categories: batch.categories,
+    blobs: { ...blobs },
+    tree: batch.tree.dump(),
+  };
+}
+
+/**
+ * Loads a manifest (as parsed from its stored JSON, so unchecked) and checks it: the format, and that the tree is
+ * well formed and has the root the manifest states.
+ */
+export function loadBatch(manifest: BatchManifest): Batch {
+  const format: unknown = (manifest as { format?: unknown }).format;
+  if (format !== "careledger-batch/1") throw new Error(`not a CareLedger batch manifest: ${String(format)}`);
+  const tree = StandardMerkleTree.load(manifest.tree);
+  tree.validate();
+  if (tree.root !== manifest.root) throw new Error(`manifest tree has root ${tree.root}, not ${manifest.root}`);
+  return { tree, root: tree.root, count: manifest.count, categories: manifest.categories };
+}
+
+/** The leaf values and proof of `commitment` in the batch; throws if it is not a member. */
+export function batchProof(batch: Batch, commitment: string): { leaf: BatchLeafValues; proof: string[] } {
+  const wanted = commitment.toLowerCase();
+  for (const [index, [member, patient, category]] of batch.tree.entries()) {
+    if (member.toLowerCase() !== wanted) continue;
+    return {
+      leaf: {
+        commitment: member,
+        patient: BigInt(patient),
+        category: enumMember(DataCategory, "DataCategory", category),
+      },
+      proof: batch.tree.getProof(index),
+    };
+  }
+  throw new Error(`commitment ${commitment} is not in the batch ${batch.root}`);
+}

@@ -1,0 +1,386 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+
+import {
+  type BigNumberish,
+  type BytesLike,
+  type ContractRunner,
+  getBytes,
+  hexlify,
+  toUtf8Bytes,
+  toUtf8String,
+} from "ethers";
+
+import { blobPointer, type BlobStore } from "./blob-store";
+import { ConsentClient, type DecisionInfo, type Sent } from "./consent";
+import type { Deployment } from "./deployment";
+import { decodeEnvelope, encodeEnvelope, type Envelope, addRecipients, openEnvelope, sealEnvelope } from "./envelope";
+import { canonicalBytes, type FhirResource, parseFhirJson, recordCommitment } from "./fhir";
+import { categoryOf, patientOf } from "./fhir-scopes";
+import {
+  type Batch,
+  type BatchManifest,
+  batchManifest,
+  batchProof,
+  buildBatch,
+  loadBatch,
+  MAX_BATCH_RECORDS,
+} from "./record-batch";
+import { type BatchLeafValues, RecordClient, type RecordInfo, RecordStatus, SupersedeReason } from "./records";
+import { DataCategory, DecisionBasis, Purpose } from "./scopes";
+
+/** A record as anchored by `anchorRecord`: what the author keeps (the salt stays inside the envelope too). */
+export interface AnchoredRecord extends Sent {
+  commitment: string;
+  salt: string;
+  /** The envelope's content address in the blob store. */
+  address: string;
+  /** The pointer commitment put on chain: keccak256 of the address. */
+  pointer: string;
+  basis?: DecisionBasis;
+  envelope: Envelope;
+}
+
+/** What can be wrong with a document presented for verification. */
+export type VerificationProblem =
+  /** No version of any record has this commitment: the document, its salt, or both differ from what was anchored. */
+  | "not-anchored"
+  /** A later version supersedes this one. */
+  | "superseded"
+  /** The version was marked entered-in-error. */
+  | "entered-in-error"
+  /** The anchor is for another patient than the one expected. */
+  | "wrong-patient"
+  /** The anchor is for another category than the one expected. */
+  | "wrong-category";
+
+export interface VerificationReport {
+  commitment: string;
+  /** Anchored, current, and as expected. */
+  valid: boolean;
+  problems: VerificationProblem[];
+  /** The registry's answer (status `None` when not anchored). */
+  record: RecordInfo;
+  /** Every version of the record, first to latest (empty when not anchored). */
+  history: string[];
+  /** The latest version (undefined when not anchored). */
+  latest?: string;
+}
+
+/** A document as its holder has it: the FHIR resource (or its canonical bytes) and the salt from its envelope. */
+export interface RecordDocument {
+  resource?: FhirResource;
+  canonical?: Uint8Array;
+  salt: BytesLike;
+}
+
+export interface ReadRecord {
+  resource: FhirResource;
+  canonical: Uint8Array;
+  salt: string;
+  commitment: string;
+  report: VerificationReport;
+  /** The access decision recorded on chain, when the read was recorded. */
+  decision?: DecisionInfo;
+}
+
+/** A reader to wrap record keys for: its secp256k1 public key, and the account whose consent decides. */
+export interface Reader {
+  account: string;
+  publicKey: string;
+}
+
+export interface BatchProgress {
+  done: number;
+  total: number;
+  file: string;
+}
+
+export interface AnchoredBatch extends Sent {
+  root: string;
+  count: number;
+  categories: number;
+  manifestAddress: string;
+  pointer: string;
+  /** The files of the batch, in leaf order, with each record's commitment. */
+  records: { file: string; commitment: string; patient: bigint; category: DataCategory }[];
+}
+
+export interface DirectoryBatchResult {
+  batches: AnchoredBatch[];
+  /** Files that could not be read as a FHIR bundle with a patient and a category, with the reason. */
+  skipped: { file: string; reason: string }[];
+  /** Records anchored in all batches. */
+  anchored: number;
+}
+
+/**
+ * The off-chain record toolkit: FHIR records canonicalized (RFC 8785), committed with a fresh salt, sealed in an
+ * envelope (AES-256-GCM, key wrapped per reader with ECIES on secp256k1), stored content-addressed, and anchored
+ * through the RecordRegistry; and the reverse: read, decrypt, verify. Sharing follows consent: `consentedReaders`
+ * keeps only the readers whose consent decision allows the category now, and `shareRecord` wraps the key for a new
+ * reader. Revocation cannot un-share what a reader has already decrypted; new versions are simply not wrapped for
+ * a reader whose consent was revoked.
+ */
+export class RecordToolkit {
+  constructor(
+    readonly records: RecordClient,
+    readonly consent: ConsentClient,
+    readonly store: BlobStore,
+  ) {}
+
+  static connect(
+    runner: ContractRunner,
+    deployment: Pick<Deployment, "recordRegistry" | "consentRegistry">,
+    store: BlobStore,
+  ): RecordToolkit {
+    return new RecordToolkit(
+      RecordClient.connect(runner, deployment),
+      ConsentClient.connect(runner, deployment),
+      store,
+    );
+  }
+
+  /** The same toolkit acting through another signer. */
+  as(runner: ContractRunner): RecordToolkit {
+    return new RecordToolkit(this.records.as(runner), this.consent.as(runner), this.store);
+  }
+
+  /** Canonicalize, commit, encrypt for `readers`, store, and anchor the first version of a record. */
+  async anchorRecord(
+    resource: FhirResource,
+    patient: BigNumberish,
+    category: DataCategory,
+    options: { readers: readonly string[] },
+  ): Promise<AnchoredRecord> {
+    const sealed = await this.seal(resource, options.readers);
+    const { receipt, basis } = await this.records.anchor({
+      patient,
+      commitment: sealed.commitment,
+      category,
+      pointer: sealed.pointer,
+    });
+    return { ...sealed, receipt, basis };
+  }
+
+  /**
+   * Anchors `resource` as the new version of the current version `previous` (the caller must be its curator). The
+   * new version is wrapped for `readers` only: leave out anyone whose consent was revoked (`consentedReaders`).
+   * With `amendmentRequest`, the version answers the patient's request (accepts it).
+   */
+  async amendRecord(
+    previous: string,
+    resource: FhirResource,
+    options: { readers: readonly string[]; reasonCode?: number; amendmentRequest?: BigNumberish },
+  ): Promise<AnchoredRecord> {
+    const sealed = await this.seal(resource, options.readers);
+    const { receipt } =
+      options.amendmentRequest === undefined
+        ? await this.records.supersede({
+            previous,
+            commitment: sealed.commitment,
+            pointer: sealed.pointer,
+            reasonCode: options.reasonCode ?? SupersedeReason.Correction,
+          })
+        : await this.records.acceptAmendment(options.amendmentRequest, sealed.commitment, sealed.pointer);
+    return { ...sealed, receipt };
+  }
+
+  /**
+   * Fetches an envelope, records the read on chain (unless `recordAccess` is false), decrypts it with `privateKey`
+   * and verifies the document against the registry. A read the consent registry denies is recorded as denied and
+   * throws before anything is decrypted.
+   */
+  async readRecord(
+    address: string,
+    privateKey: BytesLike,
+    options: { purpose?: Purpose; recordAccess?: boolean } = {},
+  ): Promise<ReadRecord> {
+    const envelope = decodeEnvelope(await this.store.get(address));
+    let decision: DecisionInfo | undefined;
+    if (options.recordAccess ?? true) {
+      decision = (await this.records.recordAccess(envelope.commitment, options.purpose ?? Purpose.Treatment)).decision;
+      if (!decision.allowed) {
+        throw new Error(
+          `access to ${envelope.commitment} denied (${DecisionBasis[decision.basis]}); recorded on chain`,
+        );
+      }
+    }
+    const opened = openEnvelope(envelope, privateKey);
+    const resource = parseFhirJson(toUtf8String(opened.canonical));
+    const report = await this.verifyRecord({ canonical: opened.canonical, salt: opened.salt });
+    return {
+      resource,
+      canonical: opened.canonical,
+      salt: opened.salt,
+      commitment: opened.commitment,
+      report,
+      decision,
+    };
+  }
+
+  /**
+   * Recomputes the commitment of a document and asks the registry: anchored or not, current or superseded or
+   * entered in error, and (if `expected` says) for the right patient and category. Any changed byte, a swapped salt,
+   * a wrong patient and a superseded version each show as a problem.
+   */
+  async verifyRecord(
+    document: RecordDocument,
+    expected: { patient?: BigNumberish; category?: DataCategory } = {},
+  ): Promise<VerificationReport> {
+    const canonical =
+      document.canonical ?? (document.resource === undefined ? undefined : canonicalBytes(document.resource));
+    if (canonical === undefined) throw new Error("verifyRecord needs the resource or its canonical bytes");
+    const { commitment } = recordCommitment(canonical, document.salt);
+    const record = await this.records.verify(commitment);
+    const problems: VerificationProblem[] = [];
+    if (record.status === RecordStatus.None) {
+      return { commitment, valid: false, problems: ["not-anchored"], record, history: [] };
+    }
+    if (record.status === RecordStatus.Superseded) problems.push("superseded");
+    if (record.status === RecordStatus.EnteredInError) problems.push("entered-in-error");
+    if (expected.patient !== undefined && record.patient !== BigInt(expected.patient)) problems.push("wrong-patient");
+    if (expected.category !== undefined && record.category !== expected.category) problems.push("wrong-category");
+    const history = await this.records.history(commitment);
+    return { commitment, valid: problems.length === 0, problems, record, history, latest: history[history.length - 1] };
+  }
+
+  /**
+   * Wraps the record key of the envelope at `address` for new readers, with the key of a reader who can open it,
+   * and stores the extended envelope (the ciphertext is unchanged; its address is new). Readers whose consent
+   * decision does not allow the record's category for `purpose` are refused.
+   */
+  async shareRecord(
+    address: string,
+    privateKey: BytesLike,
+    readers: readonly Reader[],
+    purpose: Purpose = Purpose.Treatment,
+  ): Promise<{ address: string; envelope: Envelope }> {
+    const envelope = decodeEnvelope(await this.store.get(address));
+    const record = await this.records.verify(envelope.commitment);
+    if (record.status === RecordStatus.None) throw new Error(`${envelope.commitment} is not anchored`);
+    const allowed = await this.consentedReaders(record.patient, record.category, readers, purpose);
+    const refused = readers.filter((reader) => !allowed.includes(reader));
+    if (refused.length > 0) {
+      throw new Error(`no consent to share with ${refused.map((reader) => reader.account).join(", ")}`);
+    }
+    const shared = addRecipients(
+      envelope,
+      privateKey,
+      readers.map((reader) => reader.publicKey),
+    );
+    return { address: await this.store.put(encodeEnvelope(shared)), envelope: shared };
+  }
+
+  /** The readers whose consent decision allows `category` of `patient` for `purpose` now. */
+  async consentedReaders(
+    patient: BigNumberish,
+    category: DataCategory,
+    readers: readonly Reader[],
+    purpose: Purpose = Purpose.Treatment,
+  ): Promise<Reader[]> {
+    const decisions = await Promise.all(
+      readers.map((reader) => this.consent.decide(patient, reader.account, category, purpose)),
+    );
+    return readers.filter((_, index) => decisions[index]?.allowed === true);
+  }
+
+  /**
+   * Anchors every `*.json` FHIR bundle of `directory` (sorted by name) as Merkle batches of at most `maxBatchSize`
+   * records: each bundle is canonicalized, committed, sealed for `readers` and stored; each batch's manifest (tree,
+   * blob addresses) is stored too and its pointer anchored with the root. The caller must be an active
+   * organization. Each bundle names its patient with a `PARTICIPANT_ID_SYSTEM` identifier and its category by tag
+   * or content (`categoryOf`); bundles that do not are skipped and reported.
+   */
+  async anchorDirectory(
+    directory: string,
+    options: {
+      readers: readonly string[];
+      maxBatchSize?: number;
+      onProgress?: (progress: BatchProgress) => void;
+    },
+  ): Promise<DirectoryBatchResult> {
+    const maxBatchSize = options.maxBatchSize ?? 4096;
+    if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1 || maxBatchSize > MAX_BATCH_RECORDS) {
+      throw new Error(`maxBatchSize must be a whole number in [1, ${MAX_BATCH_RECORDS}], got ${maxBatchSize}`);
+    }
+    const files = (await fs.readdir(directory)).filter((name) => name.endsWith(".json")).sort();
+    const skipped: DirectoryBatchResult["skipped"] = [];
+    const pending: { file: string; leaf: BatchLeafValues; address: string }[] = [];
+    const batches: AnchoredBatch[] = [];
+    for (const [index, file] of files.entries()) {
+      try {
+        const resource = parseFhirJson(await fs.readFile(path.join(directory, file), "utf8"));
+        const leaf = { patient: patientOf(resource), category: categoryOf(resource) };
+        const sealed = await this.seal(resource, options.readers);
+        pending.push({ file, leaf: { ...leaf, commitment: sealed.commitment }, address: sealed.address });
+      } catch (error) {
+        skipped.push({ file, reason: error instanceof Error ? error.message : String(error) });
+      }
+      options.onProgress?.({ done: index + 1, total: files.length, file });
+      if (pending.length === maxBatchSize) batches.push(await this.anchorBatch(pending.splice(0)));
+    }
+    if (pending.length > 0) batches.push(await this.anchorBatch(pending.splice(0)));
+    return { batches, skipped, anchored: batches.reduce((sum, batch) => sum + batch.count, 0) };
+  }
+
+  /** Reads a batch manifest from the store and checks it against its root. */
+  async loadManifest(address: string): Promise<{ manifest: BatchManifest; batch: Batch }> {
+    const manifest = JSON.parse(toUtf8String(await this.store.get(address))) as BatchManifest;
+    return { manifest, batch: loadBatch(manifest) };
+  }
+
+  /** The inclusion proof of `commitment` in the batch whose manifest is at `manifestAddress`, checked on chain. */
+  async proveInclusion(
+    manifestAddress: string,
+    commitment: string,
+  ): Promise<{ root: string; leaf: BatchLeafValues; proof: string[]; included: boolean; address?: string }> {
+    const { manifest, batch } = await this.loadManifest(manifestAddress);
+    const { leaf, proof } = batchProof(batch, commitment);
+    const included = await this.records.verifyInclusion(batch.root, leaf, proof);
+    return { root: batch.root, leaf, proof, included, address: manifest.blobs[leaf.commitment] };
+  }
+
+  // ---- internals -------------------------------------------------------------------------------------------
+
+  private async seal(
+    resource: FhirResource,
+    readers: readonly string[],
+  ): Promise<{ commitment: string; salt: string; address: string; pointer: string; envelope: Envelope }> {
+    const canonical = canonicalBytes(resource);
+    const { salt } = recordCommitment(canonical);
+    const envelope = sealEnvelope({ canonical, salt }, readers);
+    const address = await this.store.put(encodeEnvelope(envelope));
+    return {
+      commitment: envelope.commitment,
+      salt: hexlify(getBytes(salt)),
+      address,
+      pointer: blobPointer(address),
+      envelope,
+    };
+  }
+
+  private async anchorBatch(
+    pending: { file: string; leaf: BatchLeafValues; address: string }[],
+  ): Promise<AnchoredBatch> {
+    const batch = buildBatch(pending.map((item) => item.leaf));
+    const blobs = Object.fromEntries(pending.map((item) => [item.leaf.commitment.toLowerCase(), item.address]));
+    const manifestAddress = await this.store.put(toUtf8Bytes(JSON.stringify(batchManifest(batch, blobs))));
+    const pointer = blobPointer(manifestAddress);
+    const { receipt } = await this.records.anchorBatch({
+      root: batch.root,
+      count: batch.count,
+      categories: batch.categories,
+      pointer,
+    });
+    return {
+      receipt,
+      root: batch.root,
+      count: batch.count,
+      categories: batch.categories,
+      manifestAddress,
+      pointer,
+      records: pending.map((item) => ({ file: item.file, ...item.leaf })),
+    };
+  }
+}

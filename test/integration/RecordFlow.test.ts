@@ -1,0 +1,356 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { expect } from "chai";
+import { hexlify, keccak256, toUtf8Bytes, Wallet } from "ethers";
+import type { Bundle, Observation, Patient } from "fhir/r4";
+
+import {
+  CATEGORY_SYSTEM,
+  canonicalBytes,
+  DataCategory,
+  DecisionBasis,
+  DirectoryBlobStore,
+  decodeEnvelope,
+  encodeEnvelope,
+  EnvelopeError,
+  openEnvelope,
+  PARTICIPANT_ID_SYSTEM,
+  publicKeyOf,
+  Purpose,
+  type Reader,
+  RecordStatus,
+  RecordToolkit,
+  recipientsOf,
+  SupersedeReason,
+} from "../../sdk";
+import { type RecordsFixture, recordsFixture } from "../fixtures/records";
+
+/** A single potassium result: the low-entropy document the salted commitment exists for. */
+function potassium(value: number): Observation {
+  return {
+    resourceType: "Observation",
+    status: "final",
+    category: [
+      {
+        coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "laboratory" }],
+      },
+    ],
+    code: { coding: [{ system: "http://loinc.org", code: "2823-3", display: "Potassium [Moles/volume] in Serum" }] },
+    valueQuantity: { value, unit: "mmol/L", system: "http://unitsofmeasure.org", code: "mmol/L" },
+  };
+}
+
+/** A nightly-batch bundle: the patient's pseudonymous id as an identifier, one vital-signs observation. */
+function vitalsBundle(patient: bigint, index: number): Bundle {
+  const subject: Patient = {
+    resourceType: "Patient",
+    identifier: [{ system: PARTICIPANT_ID_SYSTEM, value: String(patient) }],
+  };
+  const heartRate: Observation = {
+    resourceType: "Observation",
+    status: "final",
+    category: [{ coding: [{ code: "vital-signs" }] }],
+    code: { coding: [{ system: "http://loinc.org", code: "8867-4", display: "Heart rate" }] },
+    valueQuantity: { value: 60 + index, unit: "/min" },
+  };
+  return { resourceType: "Bundle", type: "collection", entry: [{ resource: subject }, { resource: heartRate }] };
+}
+
+/** The message `action` was rejected with. */
+async function rejection(action: Promise<unknown>): Promise<string> {
+  const outcome = await action.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  if (!(outcome instanceof Error)) throw new Error("expected the action to be rejected");
+  return outcome.message;
+}
+
+/**
+ * The toolkit on the records fixture, with a blob store in a fresh directory and encryption keys apart from the
+ * participants' account keys (each participant publishes an encryption public key off chain).
+ */
+async function toolkitFixture() {
+  const fixture = await loadFixture(recordsFixture);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "careledger-records-"));
+  const store = new DirectoryBlobStore(path.join(dir, "blobs"));
+  const toolkit = RecordToolkit.connect(fixture.deployer, fixture.deployment, store);
+  const encryptionKey = (label: string) => new Wallet(keccak256(toUtf8Bytes(`record flow encryption key: ${label}`)));
+  const keys = {
+    cardiologist: encryptionKey("cardiologist"),
+    internist: encryptionKey("internist"),
+    clinicDoctor: encryptionKey("clinic doctor"),
+    hospital: encryptionKey("hospital"),
+  };
+  const reader = (account: { address: string }, key: Wallet): Reader => ({
+    account: account.address,
+    publicKey: publicKeyOf(key.privateKey),
+  });
+  return {
+    ...fixture,
+    dir,
+    store,
+    toolkit,
+    keys,
+    readers: {
+      cardiologist: reader(fixture.cardiologistKey, keys.cardiologist),
+      internist: reader(fixture.internistKey, keys.internist),
+      clinicDoctor: reader(fixture.clinicDoctorKey, keys.clinicDoctor),
+    },
+  };
+}
+
+type ToolkitFixture = RecordsFixture & Awaited<ReturnType<typeof toolkitFixture>>;
+
+async function anchoredLab(f: ToolkitFixture) {
+  return f.toolkit.as(f.cardiologistKey).anchorRecord(potassium(4.1), f.patientId, DataCategory.LaboratoryResults, {
+    readers: [f.readers.cardiologist.publicKey],
+  });
+}
+
+describe("Record flow (SDK toolkit against the deployed contracts)", () => {
+  it("anchors an encrypted lab report: only commitments and a pointer go on chain", async () => {
+    const f = await toolkitFixture();
+    const anchored = await anchoredLab(f);
+    expect(anchored.basis).to.equal(DecisionBasis.Grant);
+    expect(anchored.pointer).to.equal(keccak256(toUtf8Bytes(anchored.address)));
+    const record = await f.toolkit.records.verify(anchored.commitment);
+    expect(record).to.include({
+      status: RecordStatus.Current,
+      patient: f.patientId,
+      author: f.cardiologistId,
+      organization: f.hospitalId,
+      category: DataCategory.LaboratoryResults,
+    });
+    // The transaction carries no byte of the document: not its canonical form, not the salt.
+    const tx = await anchored.receipt.getTransaction();
+    const canonical = hexlify(canonicalBytes(potassium(4.1))).slice(2);
+    expect(tx.data).not.to.contain(canonical.slice(0, 64));
+    expect(tx.data).not.to.contain(anchored.salt.slice(2));
+    // The blob on disk is ciphertext: the value does not appear in it.
+    const blob = Buffer.from(await f.store.get(anchored.address)).toString("utf8");
+    expect(blob).not.to.contain("2823-3");
+    expect((await f.toolkit.records.versionEvent(anchored.commitment))?.pointer).to.equal(anchored.pointer);
+  });
+
+  it("gives unrelated commitments to two anchors of the same single lab value", async () => {
+    const f = await toolkitFixture();
+    const first = await anchoredLab(f);
+    const second = await anchoredLab(f);
+    expect(first.commitment).not.to.equal(second.commitment);
+    expect(first.salt).not.to.equal(second.salt);
+    expect((await f.toolkit.verifyRecord({ resource: potassium(4.1), salt: first.salt })).commitment).to.equal(
+      first.commitment,
+    );
+  });
+
+  it("lets a consented second doctor decrypt and verify once the key is shared, and records the read", async () => {
+    const f = await toolkitFixture();
+    const anchored = await anchoredLab(f);
+    // Not yet a recipient: the envelope does not open for the internist.
+    expect(() => openEnvelope(anchored.envelope, f.keys.internist.privateKey)).to.throw(EnvelopeError);
+    const shared = await f.toolkit
+      .as(f.cardiologistKey)
+      .shareRecord(anchored.address, f.keys.cardiologist.privateKey, [f.readers.internist]);
+    expect(recipientsOf(shared.envelope)).to.include(f.readers.internist.publicKey);
+    expect(shared.envelope.ciphertext).to.equal(anchored.envelope.ciphertext);
+
+    const read = await f.toolkit.as(f.internistKey).readRecord(shared.address, f.keys.internist.privateKey);
+    expect(read.resource).to.deep.equal(potassium(4.1));
+    expect(read.report.valid).to.equal(true);
+    expect(read.decision).to.include({ allowed: true, basis: DecisionBasis.OrganizationGrant, grantee: f.hospitalId });
+    const trail = await f.toolkit.records.accessTrail(anchored.commitment);
+    expect(trail.map((event) => [event.accessor, event.allowed, event.basis])).to.deep.equal([
+      [f.internistId, true, DecisionBasis.OrganizationGrant],
+    ]);
+  });
+
+  it("refuses to share with a reader the patient has not consented to, and records a denied read", async () => {
+    const f = await toolkitFixture();
+    const anchored = await anchoredLab(f);
+    expect(
+      await rejection(
+        f.toolkit.shareRecord(anchored.address, f.keys.cardiologist.privateKey, [f.readers.clinicDoctor]),
+      ),
+    ).to.equal(`no consent to share with ${f.clinicDoctorKey.address}`);
+    expect(
+      await rejection(f.toolkit.as(f.clinicDoctorKey).readRecord(anchored.address, f.keys.clinicDoctor.privateKey)),
+    ).to.contain(`access to ${anchored.commitment} denied`);
+    const trail = await f.toolkit.records.accessTrail(anchored.commitment);
+    expect(trail.map((event) => [event.accessor, event.allowed, event.basis])).to.deep.equal([
+      [f.clinicDoctorId, false, DecisionBasis.NoGrant],
+    ]);
+  });
+
+  it("supersedes with a corrected version wrapped only for readers still consented", async () => {
+    const f = await toolkitFixture();
+    const anchored = await anchoredLab(f);
+    const candidates = [f.readers.cardiologist, f.readers.internist];
+    await f.consent.as(f.patientKey).revoke(f.patientId, f.hospitalId);
+    const readers = await f.toolkit.consentedReaders(f.patientId, DataCategory.LaboratoryResults, candidates);
+    expect(readers).to.deep.equal([f.readers.cardiologist]);
+    const corrected = await f.toolkit.as(f.cardiologistKey).amendRecord(anchored.commitment, potassium(4.2), {
+      readers: readers.map((reader) => reader.publicKey),
+      reasonCode: SupersedeReason.Correction,
+    });
+    expect(recipientsOf(corrected.envelope)).to.deep.equal([f.readers.cardiologist.publicKey]);
+    expect(() => openEnvelope(corrected.envelope, f.keys.internist.privateKey)).to.throw(EnvelopeError);
+    expect(await f.toolkit.records.history(anchored.commitment)).to.deep.equal([
+      anchored.commitment,
+      corrected.commitment,
+    ]);
+  });
+
+  describe("verifyRecord reports each kind of tampering", () => {
+    it("is valid for the document as anchored", async () => {
+      const f = await toolkitFixture();
+      const anchored = await anchoredLab(f);
+      const report = await f.toolkit.verifyRecord(
+        { resource: potassium(4.1), salt: anchored.salt },
+        { patient: f.patientId, category: DataCategory.LaboratoryResults },
+      );
+      expect(report).to.deep.include({ valid: true, problems: [], history: [anchored.commitment] });
+    });
+
+    it("finds nothing anchored for a copy with one changed byte", async () => {
+      const f = await toolkitFixture();
+      const anchored = await anchoredLab(f);
+      const canonical = canonicalBytes(potassium(4.1));
+      const tampered = Uint8Array.from(canonical);
+      const at = Buffer.from(canonical).indexOf("4.1") + 2;
+      tampered[at] = "7".charCodeAt(0);
+      const report = await f.toolkit.verifyRecord({ canonical: tampered, salt: anchored.salt });
+      expect(report.valid).to.equal(false);
+      expect(report.problems).to.deep.equal(["not-anchored"]);
+      expect(report.record.status).to.equal(RecordStatus.None);
+    });
+
+    it("finds nothing anchored for the right document with another salt", async () => {
+      const f = await toolkitFixture();
+      const anchored = await anchoredLab(f);
+      const other = await anchoredLab(f);
+      const report = await f.toolkit.verifyRecord({ resource: potassium(4.2), salt: other.salt });
+      expect(report.problems).to.deep.equal(["not-anchored"]);
+      const swapped = await f.toolkit.verifyRecord({ resource: potassium(4.1), salt: keccak256(anchored.salt) });
+      expect(swapped.problems).to.deep.equal(["not-anchored"]);
+    });
+
+    it("reports a wrong patient and a wrong category", async () => {
+      const f = await toolkitFixture();
+      const anchored = await anchoredLab(f);
+      const report = await f.toolkit.verifyRecord(
+        { resource: potassium(4.1), salt: anchored.salt },
+        { patient: f.otherPatientId, category: DataCategory.Imaging },
+      );
+      expect(report.valid).to.equal(false);
+      expect(report.problems).to.deep.equal(["wrong-patient", "wrong-category"]);
+    });
+
+    it("reports a superseded version and names the latest", async () => {
+      const f = await toolkitFixture();
+      const anchored = await anchoredLab(f);
+      const corrected = await f.toolkit.as(f.cardiologistKey).amendRecord(anchored.commitment, potassium(4.2), {
+        readers: [f.readers.cardiologist.publicKey],
+      });
+      const report = await f.toolkit.verifyRecord({ resource: potassium(4.1), salt: anchored.salt });
+      expect(report.problems).to.deep.equal(["superseded"]);
+      expect(report.latest).to.equal(corrected.commitment);
+      const current = await f.toolkit.verifyRecord({ resource: potassium(4.2), salt: corrected.salt });
+      expect(current.valid).to.equal(true);
+    });
+
+    it("reports a version entered in error", async () => {
+      const f = await toolkitFixture();
+      const anchored = await anchoredLab(f);
+      await f.toolkit.records.as(f.cardiologistKey).markEnteredInError(anchored.commitment, 1);
+      const report = await f.toolkit.verifyRecord({ resource: potassium(4.1), salt: anchored.salt });
+      expect(report.problems).to.deep.equal(["entered-in-error"]);
+      expect(report.record.errorReason).to.equal(1);
+    });
+
+    it("refuses to open an envelope whose ciphertext was altered", async () => {
+      const f = await toolkitFixture();
+      const anchored = await anchoredLab(f);
+      const envelope = decodeEnvelope(encodeEnvelope(anchored.envelope));
+      const altered = { ...envelope, commitment: keccak256(envelope.commitment) };
+      expect(() => openEnvelope(altered, f.keys.cardiologist.privateKey)).to.throw(EnvelopeError);
+    });
+  });
+
+  describe("batch anchoring of a directory", () => {
+    it("anchors every bundle under one root, reports progress and skipped files, and proves inclusion", async () => {
+      const f = await toolkitFixture();
+      const inbox = path.join(f.dir, "nightly");
+      fs.mkdirSync(inbox);
+      for (let i = 0; i < 40; i++) {
+        const patient = i % 2 === 0 ? f.patientId : f.otherPatientId;
+        fs.writeFileSync(
+          path.join(inbox, `vitals-${String(i).padStart(3, "0")}.json`),
+          JSON.stringify(vitalsBundle(patient, i)),
+        );
+      }
+      fs.writeFileSync(path.join(inbox, "broken.json"), "{ not json");
+      fs.writeFileSync(
+        path.join(inbox, "no-patient.json"),
+        JSON.stringify({
+          resourceType: "Bundle",
+          type: "collection",
+          meta: { tag: [{ system: CATEGORY_SYSTEM, code: "VitalSigns" }] },
+        }),
+      );
+      const progress: number[] = [];
+      const result = await f.toolkit.as(f.hospitalKey).anchorDirectory(inbox, {
+        readers: [publicKeyOf(f.keys.hospital.privateKey)],
+        maxBatchSize: 32,
+        onProgress: ({ done }) => progress.push(done),
+      });
+      expect(progress).to.deep.equal(Array.from({ length: 42 }, (_, i) => i + 1));
+      expect(result.anchored).to.equal(40);
+      expect(result.batches.map((batch) => batch.count)).to.deep.equal([32, 8]);
+      expect(result.skipped.map((skip) => skip.file)).to.deep.equal(["broken.json", "no-patient.json"]);
+      const [first] = result.batches;
+      const onChain = await f.toolkit.records.batch(first!.root);
+      expect(onChain).to.deep.include({
+        organization: f.hospitalId,
+        count: 32,
+        categories: 1 << DataCategory.VitalSigns,
+      });
+
+      const member = first!.records[5]!;
+      const proof = await f.toolkit.proveInclusion(first!.manifestAddress, member.commitment);
+      expect(proof.included).to.equal(true);
+      expect(proof.leaf).to.deep.equal({
+        commitment: member.commitment,
+        patient: member.patient,
+        category: member.category,
+      });
+      // The member's envelope opens for the hospital and verifies as a batch member, not as a single anchor.
+      const envelope = decodeEnvelope(await f.store.get(proof.address!));
+      expect(openEnvelope(envelope, f.keys.hospital.privateKey).commitment).to.equal(member.commitment);
+      // A proof for another patient fails.
+      expect(
+        await f.toolkit.records.verifyInclusion(
+          proof.root,
+          { ...proof.leaf, patient: proof.leaf.patient + 1n },
+          proof.proof,
+        ),
+      ).to.equal(false);
+      // Adopted, it has an anchor of its own.
+      await f.toolkit.records.as(f.hospitalKey).adopt(proof.root, proof.leaf, proof.proof);
+      expect((await f.toolkit.records.verify(member.commitment)).fromBatch).to.equal(true);
+    });
+  });
+
+  it("records accesses through the toolkit with the purpose given", async () => {
+    const f = await toolkitFixture();
+    const anchored = await anchoredLab(f);
+    const read = await f.toolkit
+      .as(f.cardiologistKey)
+      .readRecord(anchored.address, f.keys.cardiologist.privateKey, { purpose: Purpose.Treatment });
+    expect(read.decision?.basis).to.equal(DecisionBasis.Grant);
+    expect(read.salt).to.equal(anchored.salt);
+  });
+});
