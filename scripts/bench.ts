@@ -10,6 +10,7 @@ import hre from "hardhat";
 import { deployCareLedger, loadParameters } from "../deploy";
 import { benchConsent } from "./bench/consent";
 import { benchIdentity } from "./bench/identity";
+import { benchRecords, offChainThroughput } from "./bench/records";
 import { GasRecorder } from "./bench/recorder";
 
 const OUTPUT = path.join(__dirname, "..", "benchmarks", "gas.json");
@@ -19,12 +20,26 @@ async function main(): Promise<void> {
   const system = await deployCareLedger(hre, loadParameters("hardhat"));
   await benchIdentity(system, gas);
   await benchConsent(system, gas);
+  await benchRecords(system, gas);
 
   const { evmVersion } = hre.config.solidity.compilers[0]!.settings as { evmVersion: string };
   console.log(`CareLedger gas per operation (EVM ${evmVersion}, optimizer on, from receipts)\n`);
   console.log(gas.table());
   gas.write(OUTPUT);
   console.log(`\n${gas.rows.length} rows written to ${path.relative(process.cwd(), OUTPUT)}`);
+  const throughput = offChainThroughput();
+  console.log(
+    `\nOff chain (wall clock, this machine): canonicalize + commit + encrypt for one reader: ` +
+      `${Math.round(throughput.perSecond).toLocaleString("en-US")} records/s ` +
+      `(${throughput.count} lab bundles of ${throughput.bytes.toLocaleString("en-US")} canonical bytes ` +
+      `in ${throughput.seconds.toFixed(2)} s)`,
+  );
+  for (const row of gas.acknowledgedMisses()) {
+    console.log(
+      `\nACKNOWLEDGED MISS: ${row.contract}.${row.operation} (${row.case}) ${row.gas.toLocaleString("en-US")} > ` +
+        `${row.target.toLocaleString("en-US")}: ${row.reason}`,
+    );
+  }
   const over = gas.overTarget();
   if (over.length > 0) {
     for (const row of over)

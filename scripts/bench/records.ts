@@ -1,0 +1,213 @@
+import { performance } from "node:perf_hooks";
+
+import { id as keccakText, parseEther, Wallet } from "ethers";
+import { ethers } from "hardhat";
+
+import type { CareLedgerSystem } from "../../deploy";
+import {
+  buildBatch,
+  batchProof,
+  canonicalBytes,
+  categorySet,
+  commit,
+  DataCategory,
+  ParticipantKind,
+  Purpose,
+  purposeSet,
+  recordCommitment,
+  sealEnvelope,
+  publicKeyOf,
+} from "../../sdk";
+import type { FhirResource } from "../../sdk";
+import type { GasRecorder } from "./recorder";
+
+const R = "RecordRegistry";
+const DAY = 86_400;
+
+/** A 32-byte value derived from a label: deterministic calldata, so every row is the same on every run. */
+const hash = (label: string): string => keccakText(`careledger bench record: ${label}`);
+
+/** A laboratory report bundle of about 2 KB: a potassium result with its patient and performer references. */
+export function sampleLabBundle(index: number): FhirResource {
+  return {
+    resourceType: "Bundle",
+    type: "collection",
+    entry: [
+      {
+        resource: {
+          resourceType: "Patient",
+          id: `p-${index}`,
+          identifier: [{ system: "urn:careledger:participant-id", value: String(1000 + index) }],
+        },
+      },
+      ...["2823-3", "2951-2", "2075-0", "2345-7", "3094-0", "2160-0"].map((code, i) => ({
+        resource: {
+          resourceType: "Observation" as const,
+          id: `obs-${index}-${i}`,
+          status: "final" as const,
+          category: [
+            {
+              coding: [
+                {
+                  system: "http://terminology.hl7.org/CodeSystem/observation-category",
+                  code: "laboratory",
+                  display: "Laboratory",
+                },
+              ],
+            },
+          ],
+          code: { coding: [{ system: "http://loinc.org", code, display: `LOINC ${code}` }] },
+          subject: { reference: `Patient/p-${index}` },
+          effectiveDateTime: "2026-11-20T08:30:00Z",
+          valueQuantity: {
+            value: 4.1 + i / 10 + (index % 7) / 100,
+            unit: "mmol/L",
+            system: "http://unitsofmeasure.org",
+            code: "mmol/L",
+          },
+          referenceRange: [{ low: { value: 3.5, unit: "mmol/L" }, high: { value: 5.1, unit: "mmol/L" } }],
+        },
+      })),
+    ],
+  } as FhirResource;
+}
+
+/**
+ * Measures the RecordRegistry: single anchors under each consent basis, versions, entered-in-error, amendments,
+ * batch roots, inclusion checks at depths 4, 8 and 12 (sent as transactions so that the receipts give the figure),
+ * adoption and the access trail; next to them, the floor of anchoring a hash at all (`AnchorFloor`). Keys are fixed
+ * wallets and every value in calldata is derived from a label, so rows do not drift.
+ */
+export async function benchRecords(system: CareLedgerSystem, gas: GasRecorder): Promise<void> {
+  const { identityRegistry: identity, consentRegistry: consent, recordRegistry: records } = system;
+  const [deployer, , registrar] = await ethers.getSigners();
+  if (deployer === undefined || registrar === undefined) throw new Error("the benchmark needs the first accounts");
+  const wallet = async (label: string) => {
+    const key = new Wallet(keccakText(`careledger bench key: records ${label}`), ethers.provider);
+    await (await deployer.sendTransaction({ to: key.address, value: parseEther("10") })).wait();
+    return key;
+  };
+  const hospitalKey = await wallet("hospital");
+  const doctorKey = await wallet("doctor");
+  const internistKey = await wallet("internist");
+  const patientKey = await wallet("patient");
+
+  const now = (await ethers.provider.getBlock("latest"))?.timestamp;
+  if (now === undefined) throw new Error("no latest block");
+  const expiry = BigInt(now) + BigInt(365 * DAY);
+  const register = async (kind: ParticipantKind, controller: string, label: string, affiliation = 0n) => {
+    await (
+      await identity
+        .connect(registrar)
+        .registerParticipant(kind, controller, commit(label, hash(`salt ${label}`)).commitment, expiry, affiliation)
+    ).wait();
+    return identity.idOf(controller);
+  };
+  const hospital = await register(ParticipantKind.Organization, hospitalKey.address, "records hospital");
+  const doctor = await register(ParticipantKind.Practitioner, doctorKey.address, "records doctor", hospital);
+  await register(ParticipantKind.Practitioner, internistKey.address, "records internist", hospital);
+  await (await identity.connect(patientKey).registerPatient()).wait();
+  const patient = await identity.idOf(patientKey.address);
+  const until = BigInt(now) + BigInt(300 * DAY);
+  const treatment = purposeSet(Purpose.Treatment);
+  await (
+    await consent
+      .connect(patientKey)
+      .grant(patient, doctor, categorySet(DataCategory.LaboratoryResults, DataCategory.Imaging), treatment, 0, until)
+  ).wait();
+  await (
+    await consent
+      .connect(patientKey)
+      .grant(patient, hospital, categorySet(DataCategory.Allergies, DataCategory.VitalSigns), treatment, 0, until)
+  ).wait();
+
+  // The floor: store one hash and emit it, nothing else.
+  const floor = await (await ethers.getContractFactory("AnchorFloor")).deploy();
+  await floor.waitForDeployment();
+  await gas.measure("AnchorFloor", "anchor", "reference: store a 32-byte hash and emit it", () =>
+    floor.anchor(hash("floor")),
+  );
+
+  // Single anchors.
+  const lab = hash("lab report v1");
+  await gas.measure(R, "anchor", "practitioner's grant naming the category (consent decision included)", () =>
+    records.connect(doctorKey).anchor(patient, lab, DataCategory.LaboratoryResults, hash("pointer lab v1")),
+  );
+  await gas.measure(R, "anchor", "practitioner through the organization's grant", () =>
+    records.connect(internistKey).anchor(patient, hash("allergies"), DataCategory.Allergies, hash("pointer allergies")),
+  );
+  await gas.measure(R, "anchor", "patient-generated data (Self)", () =>
+    records.connect(patientKey).anchor(patient, hash("home bp"), DataCategory.VitalSigns, hash("pointer home bp")),
+  );
+
+  // Versions.
+  const labV2 = hash("lab report v2");
+  await gas.measure(R, "supersede", "new version by the author", () =>
+    records.connect(doctorKey).supersede(lab, labV2, hash("pointer lab v2"), 1),
+  );
+  await gas.measure(R, "markEnteredInError", "by the author's organization", () =>
+    records.connect(hospitalKey).markEnteredInError(hash("allergies"), 3),
+  );
+  await gas.measure(R, "requestAmendment", "by the patient", () =>
+    records.connect(patientKey).requestAmendment(labV2, hash("amendment request")),
+  );
+  await gas.measure(R, "acceptAmendment", "by the author, anchoring the amended version", () =>
+    records.connect(doctorKey).acceptAmendment(1, hash("lab report v3"), hash("pointer lab v3")),
+  );
+  await (await records.connect(patientKey).requestAmendment(hash("lab report v3"), hash("second request"))).wait();
+  await gas.measure(R, "denyAmendment", "by the author", () =>
+    records.connect(doctorKey).denyAmendment(2, 4, hash("denial letter")),
+  );
+
+  // Access trail.
+  await gas.measure(R, "recordAccess", "allowed under a grant naming the category", () =>
+    records.connect(doctorKey).recordAccess(hash("lab report v3"), Purpose.Treatment),
+  );
+  await gas.measure(R, "recordAccess", "denied (no grant covers the purpose)", () =>
+    records.connect(doctorKey).recordAccess(hash("lab report v3"), Purpose.Research),
+  );
+
+  // Batches: one root per tree; inclusion checked at depths 4, 8 and 12 (16, 256 and 4,096 records).
+  for (const depth of [4, 8, 12]) {
+    const size = 2 ** depth;
+    const leaves = Array.from({ length: size }, (_, i) => ({
+      commitment: hash(`batch ${depth} record ${i}`),
+      patient: patient + BigInt(i % 3),
+      category: i % 2 === 0 ? DataCategory.LaboratoryResults : DataCategory.VitalSigns,
+    }));
+    const batch = buildBatch(leaves);
+    const anchored = await gas.measure(R, "anchorBatch", `${size.toLocaleString("en-US")} records`, () =>
+      records.connect(hospitalKey).anchorBatch(batch.root, batch.count, batch.categories, hash(`manifest ${depth}`)),
+    );
+    if (depth === 12)
+      gas.add(R, "anchorBatch per record", "4,096 records", BigInt(Math.ceil(Number(anchored.gasUsed) / size)));
+    const { leaf, proof } = batchProof(batch, leaves[size - 1]!.commitment);
+    if (proof.length !== depth) throw new Error(`expected a proof of ${depth} hashes, got ${proof.length}`);
+    await gas.measure(R, "verifyInclusion (as a transaction)", `depth ${depth}`, () =>
+      records.verifyInclusion.send(batch.root, leaf, proof),
+    );
+    if (depth === 12) {
+      await gas.measure(R, "adopt", "depth 12", () => records.connect(doctorKey).adopt(batch.root, leaf, proof));
+    }
+  }
+}
+
+/**
+ * Off-chain throughput of the record toolkit's hot path: canonicalize (RFC 8785) + commit (fresh salt) + encrypt
+ * (AES-256-GCM, key wrapped for one reader with ECIES), in records per second, on `count` lab bundles of about 2 KB.
+ * Wall-clock figures vary between runs and machines: printed, never written to the gas snapshot.
+ */
+export function offChainThroughput(count = 500): { count: number; seconds: number; perSecond: number; bytes: number } {
+  const reader = publicKeyOf(hash("reader key"));
+  const bundles = Array.from({ length: count }, (_, i) => sampleLabBundle(i));
+  let bytes = 0;
+  const start = performance.now();
+  for (const bundle of bundles) {
+    const canonical = canonicalBytes(bundle);
+    bytes += canonical.length;
+    const { salt } = recordCommitment(canonical);
+    sealEnvelope({ canonical, salt }, [reader]);
+  }
+  const seconds = (performance.now() - start) / 1000;
+  return { count, seconds, perSecond: count / seconds, bytes: Math.round(bytes / count) };
+}
