@@ -1,6 +1,3 @@
-import fs from "node:fs";
-import path from "node:path";
-
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { parseEther, recoverAddress, Wallet, ZeroHash } from "ethers";
@@ -37,51 +34,11 @@ import {
 } from "../../sdk";
 import { consentFixture } from "../fixtures/consent";
 import { DAY } from "../fixtures/identity";
+import { solidityConstant, solidityEnum, typescriptEnum } from "../helpers/solidity-source";
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------------------------------
-
-const CONSENT_SOURCE = path.join(__dirname, "..", "..", "contracts", "types", "Consent.sol");
-
-/** The source of `contracts/types/Consent.sol` with every `//` comment (NatSpec `///` included) removed. */
-function uncommentedSource(): string {
-  return fs
-    .readFileSync(CONSENT_SOURCE, "utf8")
-    .split("\n")
-    .map((line) => line.replace(/\/\/.*$/, ""))
-    .join("\n");
-}
-
-/** The members of `enum <name> { ... }` in Consent.sol, in declaration order. */
-function solidityEnum(name: string): string[] {
-  const match = new RegExp(`\\benum\\s+${name}\\s*\\{([^}]*)\\}`).exec(uncommentedSource());
-  const body = match?.[1];
-  if (body === undefined) throw new Error(`enum ${name} not found in ${CONSENT_SOURCE}`);
-  return body
-    .split(",")
-    .map((member) => member.trim())
-    .filter((member) => member !== "");
-}
-
-/** The value of `uint8 constant <name> = <n>;` in Consent.sol. */
-function solidityConstant(name: string): number {
-  const match = new RegExp(`\\bconstant\\s+${name}\\s*=\\s*(\\d+)\\s*;`).exec(uncommentedSource());
-  const value = match?.[1];
-  if (value === undefined) throw new Error(`constant ${name} not found in ${CONSENT_SOURCE}`);
-  return Number(value);
-}
-
-/** A TypeScript numeric enum's member names ordered by value, after checking the values are 0..n-1. */
-function typescriptEnum(enumeration: Record<string, string | number>): string[] {
-  const members = Object.entries(enumeration)
-    .filter((entry): entry is [string, number] => typeof entry[1] === "number")
-    .sort((a, b) => a[1] - b[1]);
-  members.forEach(([name, value], index) => {
-    expect(value, name).to.equal(index);
-  });
-  return members.map(([name]) => name);
-}
 
 const CATEGORY_NAMES = [
   "Demographics",
@@ -249,23 +206,23 @@ describe("sdk/consent-signatures", function () {
         ["ReviewOutcome", ReviewOutcome],
       ];
       for (const [name, enumeration] of pairs) {
-        const solidity = solidityEnum(name);
+        const solidity = solidityEnum("Consent.sol", name);
         expect(solidity.length, name).to.be.greaterThan(0);
         expect(typescriptEnum(enumeration), name).to.deep.equal(solidity);
       }
     });
 
     it("parse the Solidity enums from the source, NatSpec comments between members included", function () {
-      expect(solidityEnum("DataCategory")).to.deep.equal(CATEGORY_NAMES);
-      expect(solidityEnum("Purpose")).to.deep.equal(PURPOSE_NAMES);
-      expect(solidityEnum("ReviewOutcome")).to.deep.equal(["Pending", "Justified", "Unjustified"]);
+      expect(solidityEnum("Consent.sol", "DataCategory")).to.deep.equal(CATEGORY_NAMES);
+      expect(solidityEnum("Consent.sol", "Purpose")).to.deep.equal(PURPOSE_NAMES);
+      expect(solidityEnum("Consent.sol", "ReviewOutcome")).to.deep.equal(["Pending", "Justified", "Unjustified"]);
     });
 
     it("mirror CATEGORY_COUNT and PURPOSE_COUNT", function () {
-      expect(CATEGORY_COUNT).to.equal(solidityConstant("CATEGORY_COUNT"));
-      expect(PURPOSE_COUNT).to.equal(solidityConstant("PURPOSE_COUNT"));
-      expect(solidityEnum("DataCategory")).to.have.length(CATEGORY_COUNT);
-      expect(solidityEnum("Purpose")).to.have.length(PURPOSE_COUNT);
+      expect(CATEGORY_COUNT).to.equal(solidityConstant("Consent.sol", "CATEGORY_COUNT"));
+      expect(PURPOSE_COUNT).to.equal(solidityConstant("Consent.sol", "PURPOSE_COUNT"));
+      expect(solidityEnum("Consent.sol", "DataCategory")).to.have.length(CATEGORY_COUNT);
+      expect(solidityEnum("Consent.sol", "Purpose")).to.have.length(PURPOSE_COUNT);
     });
   });
 

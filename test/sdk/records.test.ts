@@ -1,0 +1,151 @@
+import { expect } from "chai";
+import { keccak256, toUtf8Bytes } from "ethers";
+import type { Bundle, Condition, Observation, Patient } from "fhir/r4";
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+
+import {
+  AmendmentStatus,
+  BATCH_LEAF_ENCODING,
+  batchManifest,
+  batchProof,
+  buildBatch,
+  CATEGORY_SYSTEM,
+  categoryOf,
+  DataCategory,
+  loadBatch,
+  MAX_BATCH_RECORDS,
+  PARTICIPANT_ID_SYSTEM,
+  patientOf,
+  RecordStatus,
+} from "../../sdk";
+import { solidityEnum, typescriptEnum } from "../helpers/solidity-source";
+
+const commitment = (label: string): string => keccak256(toUtf8Bytes(`sdk records test: ${label}`));
+
+const patient = (id: string): Patient => ({
+  resourceType: "Patient",
+  identifier: [
+    { system: "urn:oid:1.2.3", value: "MRN-77" },
+    { system: PARTICIPANT_ID_SYSTEM, value: id },
+  ],
+});
+
+const observation = (code: string): Observation => ({
+  resourceType: "Observation",
+  status: "final",
+  category: [{ coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code }] }],
+  code: { text: "a result" },
+});
+
+describe("SDK records", () => {
+  describe("enums", () => {
+    it("mirror RecordStatus and AmendmentStatus of contracts/types/Record.sol, in order", () => {
+      expect(typescriptEnum(RecordStatus)).to.deep.equal(solidityEnum("Record.sol", "RecordStatus"));
+      expect(typescriptEnum(AmendmentStatus)).to.deep.equal(solidityEnum("Record.sol", "AmendmentStatus"));
+    });
+  });
+
+  describe("buildBatch", () => {
+    const leaves = [0, 1, 2, 3, 4].map((i) => ({
+      commitment: commitment(`leaf ${i}`),
+      patient: 10n + BigInt(i % 2),
+      category: i < 3 ? DataCategory.LaboratoryResults : DataCategory.Imaging,
+    }));
+
+    it("builds OpenZeppelin's standard tree of (commitment, patient, category) with the category bitmap", () => {
+      const batch = buildBatch(leaves);
+      const reference = StandardMerkleTree.of(
+        leaves.map((leaf) => [leaf.commitment, leaf.patient, leaf.category]),
+        [...BATCH_LEAF_ENCODING],
+      );
+      expect(batch.root).to.equal(reference.root);
+      expect(batch.count).to.equal(5);
+      expect(batch.categories).to.equal((1 << DataCategory.LaboratoryResults) | (1 << DataCategory.Imaging));
+    });
+
+    it("refuses an empty batch, a repeated commitment and one over MAX_BATCH_RECORDS", () => {
+      expect(() => buildBatch([])).to.throw("a batch needs at least one record");
+      expect(() => buildBatch([leaves[0]!, { ...leaves[0]!, patient: 99n }])).to.throw("appears twice in the batch");
+      const tooMany = new Array<(typeof leaves)[number]>(MAX_BATCH_RECORDS + 1);
+      expect(() => buildBatch(tooMany)).to.throw(`a batch holds at most ${MAX_BATCH_RECORDS} records`);
+    });
+
+    it("proves each member and refuses a non-member", () => {
+      const batch = buildBatch(leaves);
+      for (const leaf of leaves) {
+        const { leaf: values, proof } = batchProof(batch, leaf.commitment.toUpperCase().replace("0X", "0x"));
+        expect(values).to.deep.equal({ ...leaf, commitment: leaf.commitment.toLowerCase() });
+        expect(
+          StandardMerkleTree.verify(
+            batch.root,
+            [...BATCH_LEAF_ENCODING],
+            [leaf.commitment, leaf.patient.toString(), leaf.category],
+            proof,
+          ),
+        ).to.equal(true);
+      }
+      expect(() => batchProof(batch, commitment("stranger"))).to.throw("is not in the batch");
+    });
+
+    it("round-trips through a manifest, and refuses a manifest that is not one or whose root was changed", () => {
+      const batch = buildBatch(leaves);
+      const manifest = JSON.parse(JSON.stringify(batchManifest(batch, { [leaves[0]!.commitment]: "sha256:00" })));
+      const loaded = loadBatch(manifest);
+      expect(loaded.root).to.equal(batch.root);
+      expect(batchProof(loaded, leaves[4]!.commitment).proof).to.deep.equal(
+        batchProof(batch, leaves[4]!.commitment).proof,
+      );
+      expect(() => loadBatch({ ...manifest, format: "something-else" })).to.throw("not a CareLedger batch manifest");
+      expect(() => loadBatch({ ...manifest, root: commitment("another root") })).to.throw("manifest tree has root");
+    });
+  });
+
+  describe("categoryOf and patientOf", () => {
+    it("reads the patient's participant id from the Patient entry's identifier", () => {
+      const bundle: Bundle = { resourceType: "Bundle", type: "collection", entry: [{ resource: patient("42") }] };
+      expect(patientOf(bundle)).to.equal(42n);
+      expect(patientOf(patient("7"))).to.equal(7n);
+    });
+
+    it("refuses a bundle without a participant id, or with one that is not a positive whole number", () => {
+      const withoutId: Bundle = {
+        resourceType: "Bundle",
+        type: "collection",
+        entry: [{ resource: observation("laboratory") }],
+      };
+      expect(() => patientOf(withoutId)).to.throw(PARTICIPANT_ID_SYSTEM);
+      expect(() => patientOf(patient("0"))).to.throw(PARTICIPANT_ID_SYSTEM);
+      expect(() => patientOf(patient("12a"))).to.throw(PARTICIPANT_ID_SYSTEM);
+    });
+
+    it("takes the category from a tag first, then from the first clinical entry", () => {
+      const labs: Bundle = {
+        resourceType: "Bundle",
+        type: "collection",
+        entry: [
+          { resource: patient("1") },
+          { resource: observation("laboratory") },
+          { resource: observation("vital-signs") },
+        ],
+      };
+      expect(categoryOf(labs)).to.equal(DataCategory.LaboratoryResults);
+      expect(categoryOf(observation("vital-signs"))).to.equal(DataCategory.VitalSigns);
+      const condition: Condition = { resourceType: "Condition", subject: { reference: "Patient/1" } };
+      expect(categoryOf(condition)).to.equal(DataCategory.Conditions);
+      const tagged: Bundle = { ...labs, meta: { tag: [{ system: CATEGORY_SYSTEM, code: "MentalHealth" }] } };
+      expect(categoryOf(tagged)).to.equal(DataCategory.MentalHealth);
+      expect(
+        categoryOf({ resourceType: "Bundle", type: "collection", entry: [{ resource: patient("1") }] } as Bundle),
+      ).to.equal(DataCategory.Demographics);
+    });
+
+    it("refuses a resource nothing names a category for, and a tag naming no category", () => {
+      expect(() => categoryOf(observation("social-history"))).to.throw(CATEGORY_SYSTEM);
+      const badTag: Observation = {
+        ...observation("laboratory"),
+        meta: { tag: [{ system: CATEGORY_SYSTEM, code: "Astrology" }] },
+      };
+      expect(() => categoryOf(badTag)).to.throw("Astrology");
+    });
+  });
+});
