@@ -6,6 +6,7 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import {
   AmendmentStatus,
   BATCH_LEAF_ENCODING,
+  type BatchManifest,
   batchManifest,
   batchProof,
   buildBatch,
@@ -89,13 +90,16 @@ describe("SDK records", () => {
 
     it("round-trips through a manifest, and refuses a manifest that is not one or whose root was changed", () => {
       const batch = buildBatch(leaves);
-      const manifest = JSON.parse(JSON.stringify(batchManifest(batch, { [leaves[0]!.commitment]: "sha256:00" })));
+      const manifest = JSON.parse(
+        JSON.stringify(batchManifest(batch, { [leaves[0]!.commitment]: "sha256:00" })),
+      ) as BatchManifest;
       const loaded = loadBatch(manifest);
       expect(loaded.root).to.equal(batch.root);
       expect(batchProof(loaded, leaves[4]!.commitment).proof).to.deep.equal(
         batchProof(batch, leaves[4]!.commitment).proof,
       );
-      expect(() => loadBatch({ ...manifest, format: "something-else" })).to.throw("not a CareLedger batch manifest");
+      const otherFormat = { ...manifest, format: "something-else" } as unknown as BatchManifest;
+      expect(() => loadBatch(otherFormat)).to.throw("not a CareLedger batch manifest");
       expect(() => loadBatch({ ...manifest, root: commitment("another root") })).to.throw("manifest tree has root");
     });
   });
