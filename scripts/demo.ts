@@ -4,28 +4,50 @@
  * names guardians, rotates her key, loses the new one and is recovered by her guardians; the hospital loses its key
  * and is recovered by the registrar after the admin delay. Then consent: the patient grants her cardiologist, a
  * second doctor's request is approved narrower, a signed consent is relayed by the hospital, an ER doctor breaks
- * glass and an auditor reviews it, a denied attempt is recorded, and a revocation takes effect at once.
+ * glass and an auditor reviews it, a denied attempt is recorded, and a revocation takes effect at once. Then records:
+ * the cardiologist anchors an encrypted lab report, shares its key with an internist who reads it under the hospital's
+ * grant, a corrected version supersedes it, a tampered copy fails verification, the hospital anchors a nightly batch
+ * of 1,000 records under one Merkle root, and one of them is proven included on chain.
  */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+
 import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { keccak256, toUtf8Bytes } from "ethers";
+import type { Observation } from "fhir/r4";
 import hre, { ethers } from "hardhat";
 
 import { deployCareLedger, loadParameters } from "../deploy";
 import {
+  canonicalBytes,
   CareLedgerError,
+  categoryNames,
   categorySet,
   commit,
   ConsentClient,
   DataCategory,
   DecisionBasis,
   type DecisionInfo,
+  DirectoryBlobStore,
   identifierCommitment,
   IdentityClient,
   ParticipantKind,
+  publicKeyOf,
   Purpose,
+  purposeNames,
   purposeSet,
+  type Reader,
+  recipientsOf,
+  RecordStatus,
+  RecordToolkit,
   RequestStatus,
   ReviewOutcome,
   Roles,
+  SupersedeReason,
+  potassiumObservation,
+  vitalsBundle,
 } from "../sdk";
 
 const DAY = 86_400;
@@ -52,6 +74,15 @@ function verdict(decision: DecisionInfo): string {
         ? ` (grantee ${decision.grantee}, ref ${decision.ref})`
         : ` (grantee ${decision.grantee})`;
   return `${decision.allowed ? "ALLOWED" : "DENIED"}: ${DecisionBasis[decision.basis]}${by}`;
+}
+
+/** A secp256k1 encryption key derived from a label: apart from the account keys, never sent on chain. */
+function encryptionKey(who: string): string {
+  return keccak256(toUtf8Bytes(`careledger demo encryption key: ${who}`));
+}
+
+function short(hash: string | undefined): string {
+  return hash === undefined ? "none" : `${hash.slice(0, 18)}…`;
 }
 
 async function refused(action: () => Promise<unknown>): Promise<string> {
@@ -85,8 +116,9 @@ async function main(): Promise<void> {
   const friend = account(13);
   const secondDoctorKey = account(14);
   const erDoctorKey = account(15);
+  const internistKey = account(16);
 
-  console.log("CareLedger demo — identity, governance and consent on the in-process chain");
+  console.log("CareLedger demo — identity, governance, consent and records on the in-process chain");
   const system = await deployCareLedger(hre, loadParameters(hre.network.name));
   const { accessManager, identityRegistry, consentRegistry, deployment, parameters } = system;
   say("The consortium deploys CareLedger through its Ignition modules.");
@@ -345,9 +377,164 @@ async function main(): Promise<void> {
     detail(`Alice's consent for ${listing.grantee}: ${listing.live ? "live" : "not live"}, version ${listing.version}`);
   }
 
+  // ---- records ---------------------------------------------------------------------------------------------
+
+  // The blob store (encrypted envelopes, batch manifests) and the nightly inbox live in a temporary directory.
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "careledger-demo-"));
+  let nightlyCount = 0;
+  try {
+    const store = new DirectoryBlobStore(path.join(workDir, "blobs"));
+    const asChenRecords = RecordToolkit.connect(doctorKey, deployment, store);
+    const keys = {
+      chen: encryptionKey("Dr. Chen"),
+      haddad: encryptionKey("Dr. Haddad"),
+      hospital: encryptionKey("St. Mary's records office"),
+    };
+    const chenReader: Reader = { account: doctorKey.address, publicKey: publicKeyOf(keys.chen) };
+    const haddadReader: Reader = { account: internistKey.address, publicKey: publicKeyOf(keys.haddad) };
+
+    say("Dr. Haddad, an internist, joins St. Mary's; Alice, admitted there, adds her lab results to its consent.");
+    const haddad = await asRegistrar.registerParticipant({
+      kind: ParticipantKind.Practitioner,
+      controller: internistKey.address,
+      credentialCommitment: commit("state medical licence MD-93120 / NPI 1326049875").commitment,
+      credentialExpiry: renewedExpiry,
+      affiliation: hospital.id,
+    });
+    const hospitalScope = {
+      categories: categorySet(
+        DataCategory.Demographics,
+        DataCategory.InsuranceAndClaims,
+        DataCategory.LaboratoryResults,
+      ),
+      purposes: purposeSet(Purpose.Payment, Purpose.Treatment),
+    };
+    const widened = await asAlice.grant({
+      patient: aliceId,
+      grantee: hospital.id,
+      ...hospitalScope,
+      validUntil: (await now()) + BigInt(365 * DAY),
+    });
+    detail(`Dr. Haddad is participant ${haddad.id} (gas ${haddad.receipt.gasUsed})`);
+    detail(
+      `hospital grant version ${widened.version}: ${categoryNames(hospitalScope.categories).join(", ")} for ${purposeNames(hospitalScope.purposes).join(", ")} (gas ${widened.receipt.gasUsed})`,
+    );
+    detail(
+      `Dr. Haddad, lab results: ${verdict(await asAlice.decide(aliceId, internistKey.address, DataCategory.LaboratoryResults, Purpose.Treatment))}`,
+    );
+
+    say("Dr. Chen anchors Alice's potassium result: encrypted off chain, a salted commitment and a pointer on chain.");
+    const lab = await asChenRecords.anchorRecord(potassiumObservation(4.1), aliceId, DataCategory.LaboratoryResults, {
+      readers: [chenReader.publicKey],
+    });
+    detail(`commitment ${lab.commitment}`);
+    detail(`envelope   ${lab.address}`);
+    detail(`pointer    ${lab.pointer} (keccak256 of the envelope's address)`);
+    detail(
+      `basis ${DecisionBasis[lab.basis ?? DecisionBasis.NoGrant]}: his own grant is revoked, the hospital's covers him (gas ${lab.receipt.gasUsed})`,
+    );
+
+    say("Dr. Chen shares the record key with Dr. Haddad, who decrypts the report, verifies it, and is on the record.");
+    const shared = await asChenRecords.shareRecord(lab.address, keys.chen, [haddadReader]);
+    detail(
+      `envelope ${shared.address}: same ciphertext, ${recipientsOf(shared.envelope).length} wrapped keys (consent checked first)`,
+    );
+    const read = await asChenRecords.as(internistKey).readRecord(shared.address, keys.haddad);
+    const value = (read.resource as Observation).valueQuantity;
+    detail(
+      `decrypted: potassium ${value?.value} ${value?.unit}; valid: ${read.report.valid}, ${RecordStatus[read.report.record.status]}, patient ${read.report.record.patient}`,
+    );
+    for (const access of await asChenRecords.records.accessTrail(lab.commitment)) {
+      const receipt = await ethers.provider.getTransactionReceipt(access.transactionHash);
+      detail(
+        `on chain: accessor ${access.accessor} read it for ${Purpose[access.purpose]}, ${verdict(access)}, block ${access.blockNumber} (gas ${receipt?.gasUsed})`,
+      );
+    }
+
+    say("The lab corrects the value. Dr. Chen anchors version 2 for the readers whose consent still holds.");
+    const readers = await asChenRecords.consentedReaders(aliceId, DataCategory.LaboratoryResults, [
+      chenReader,
+      haddadReader,
+    ]);
+    const corrected = await asChenRecords.amendRecord(lab.commitment, potassiumObservation(4.4), {
+      readers: readers.map((reader) => reader.publicKey),
+      reasonCode: SupersedeReason.Correction,
+    });
+    detail(`wrapped for ${readers.length} consented reader(s) (gas ${corrected.receipt.gasUsed})`);
+    const history = await asChenRecords.records.history(lab.commitment);
+    for (const [index, version] of history.entries()) {
+      const info = await asChenRecords.records.verify(version);
+      detail(
+        `version ${index + 1}: ${short(version)} ${RecordStatus[info.status]}, author ${info.author}, anchored ${iso(info.anchoredAt)}`,
+      );
+    }
+
+    say("A copy of the first report is edited (4.1 → 7.1) and presented with its salt: it verifies to nothing.");
+    const canonical = canonicalBytes(potassiumObservation(4.1));
+    const tampered = Uint8Array.from(canonical);
+    tampered[Buffer.from(canonical).indexOf("4.1")] = "7".charCodeAt(0);
+    const forged = await asChenRecords.verifyRecord({ canonical: tampered, salt: read.salt });
+    detail(`tampered copy: valid ${forged.valid}, problems [${forged.problems.join(", ")}]`);
+    const original = await asChenRecords.verifyRecord(
+      { resource: potassiumObservation(4.1), salt: read.salt },
+      { patient: aliceId, category: DataCategory.LaboratoryResults },
+    );
+    detail(
+      `the untouched first version: valid ${original.valid}, problems [${original.problems.join(", ")}], latest ${short(original.latest)}`,
+    );
+
+    say("Overnight St. Mary's anchors 1,000 synthetic vital-sign records of four patients under one Merkle root.");
+    const inbox = path.join(workDir, "nightly");
+    fs.mkdirSync(inbox);
+    const patients = [aliceId, ...guardianIds];
+    for (let index = 0; index < 1_000; index++) {
+      const patient = patients[index % patients.length] ?? aliceId;
+      const file = path.join(inbox, `vitals-${String(index).padStart(4, "0")}.json`);
+      fs.writeFileSync(file, JSON.stringify(vitalsBundle(patient, index)));
+    }
+    const started = performance.now();
+    let sealed = started;
+    const nightly = await asChenRecords.as(hospitalNewKey).anchorDirectory(inbox, {
+      readers: [publicKeyOf(keys.hospital)],
+      maxBatchSize: 1_000,
+      onProgress: ({ done, total }) => {
+        if (done === total) sealed = performance.now();
+      },
+    });
+    const [batch] = nightly.batches;
+    if (batch === undefined || nightly.batches.length !== 1) throw new Error("the demo expected exactly one batch");
+    nightlyCount = batch.count;
+    const seconds = (sealed - started) / 1000;
+    detail(
+      `root ${batch.root}: ${batch.count} records of ${categoryNames(batch.categories).join(", ")}, ${nightly.skipped.length} skipped`,
+    );
+    detail(`manifest ${batch.manifestAddress}`);
+    detail(
+      `gas ${batch.receipt.gasUsed} for the root transaction: ${batch.receipt.gasUsed / BigInt(batch.count)} per record`,
+    );
+    detail(
+      `off chain: canonicalized, committed, encrypted and stored in ${seconds.toFixed(2)} s (${Math.round(batch.count / seconds)} records/s)`,
+    );
+
+    say("An auditor proves one of those records was in the batch, from the manifest alone, checked on chain.");
+    const member = batch.records[417];
+    if (member === undefined) throw new Error("the demo expected a 418th record in the batch");
+    const proof = await asChenRecords.proveInclusion(batch.manifestAddress, member.commitment);
+    detail(
+      `${member.file}: ${short(member.commitment)} of patient ${proof.leaf.patient}, ${DataCategory[proof.leaf.category]}, proof of ${proof.proof.length} hashes`,
+    );
+    detail(`verifyInclusion on chain: ${proof.included}`);
+    const wrongPatient = { ...proof.leaf, patient: proof.leaf.patient + 1n };
+    detail(
+      `the same proof for patient ${wrongPatient.patient}: ${await asChenRecords.records.verifyInclusion(proof.root, wrongPatient, proof.proof)}`,
+    );
+  } finally {
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+
   const [requests, sessions] = await consentRegistry.counts();
   console.log(
-    `\nDone: ${await identityRegistry.lastId()} participants, ${requests} access request(s), ${sessions} break-glass session(s); every step above on the audit trail as events.`,
+    `\nDone: ${await identityRegistry.lastId()} participants, ${requests} access request(s), ${sessions} break-glass session(s), 2 record versions and a batch of ${nightlyCount}; every step above on the audit trail as events.`,
   );
 }
 

@@ -13,4 +13,5 @@ export * from "./record-toolkit";
 export * from "./records";
 export * from "./roles";
 export * from "./scopes";
+export * from "./synthetic-records";
 export * from "./types";

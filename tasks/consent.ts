@@ -2,7 +2,18 @@ import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import type { ConsentClient } from "../sdk/consent";
-import { deploymentOf, fail, print, readable, signerFor, unixTime, wholeNumber } from "./util";
+import {
+  accountAddress,
+  deploymentOf,
+  fail,
+  iso,
+  parsed,
+  print,
+  readable,
+  signerFor,
+  unixTime,
+  wholeNumber,
+} from "./util";
 
 /** Connects the consent client of the recorded deployment as `--from`. */
 async function client(hre: HardhatRuntimeEnvironment, from: string): Promise<ConsentClient> {
@@ -14,15 +25,6 @@ const FROM = "Account index or address that signs";
 const PATIENT_KEY = `${FROM} (the patient's key or an active representative's)`;
 const DAY = 86_400n;
 const HOUR = 3_600n;
-
-/** Runs a parser from the SDK, naming the option when it refuses the value. */
-function parsed<T>(option: string, parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    fail(`--${option}: ${(error as Error).message}`);
-  }
-}
 
 /** A positive whole number option, at most `max`. */
 function positive(option: string, value: string, max: bigint): bigint {
@@ -43,18 +45,6 @@ async function chainTime(hre: HardhatRuntimeEnvironment): Promise<bigint> {
   const block = await hre.ethers.provider.getBlock("latest");
   if (block === null) fail("the node returned no latest block");
   return BigInt(block.timestamp);
-}
-
-/** Resolves an account given as an index of the network's accounts or as any address. */
-async function accountAddress(hre: HardhatRuntimeEnvironment, option: string, value: string): Promise<string> {
-  const given = value;
-  if (/^\d+$/.test(given)) return (await signerFor(hre, given)).getAddress();
-  if (!hre.ethers.isAddress(value)) fail(`--${option} must be an account index or an address, got "${given}"`);
-  return hre.ethers.getAddress(value);
-}
-
-function iso(seconds: bigint): string {
-  return new Date(Number(seconds) * 1000).toISOString();
 }
 
 function listed(names: string[]): string {

@@ -3,3 +3,4 @@ import "./errors";
 import "./deploy";
 import "./identity";
 import "./consent";
+import "./records";

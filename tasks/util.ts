@@ -70,3 +70,25 @@ export function print(title: string, fields: Record<string, unknown>): void {
 export function fail(message: string): never {
   throw new HardhatPluginError("careledger", message);
 }
+
+/** Runs a parser from the SDK, naming the option when it refuses the value. */
+export function parsed<T>(option: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    fail(`--${option}: ${(error as Error).message}`);
+  }
+}
+
+/** Resolves an account given as an index of the network's accounts or as any address. */
+export async function accountAddress(hre: HardhatRuntimeEnvironment, option: string, value: string): Promise<string> {
+  const given = value; // isAddress narrows `value` to never on refusal; keep the text for the message
+  if (/^\d+$/.test(given)) return (await signerFor(hre, given)).getAddress();
+  if (!hre.ethers.isAddress(value)) fail(`--${option} must be an account index or an address, got "${given}"`);
+  return hre.ethers.getAddress(value);
+}
+
+/** Unix seconds as an ISO 8601 time. */
+export function iso(seconds: bigint): string {
+  return new Date(Number(seconds) * 1000).toISOString();
+}

@@ -8,6 +8,7 @@ import {
   buildBatch,
   batchProof,
   canonicalBytes,
+  metabolicPanelBundle,
   categorySet,
   commit,
   DataCategory,
@@ -18,7 +19,6 @@ import {
   sealEnvelope,
   publicKeyOf,
 } from "../../sdk";
-import type { FhirResource } from "../../sdk";
 import type { GasRecorder } from "./recorder";
 
 const R = "RecordRegistry";
@@ -26,51 +26,6 @@ const DAY = 86_400;
 
 /** A 32-byte value derived from a label: deterministic calldata, so every row is the same on every run. */
 const hash = (label: string): string => keccakText(`careledger bench record: ${label}`);
-
-/** A laboratory report bundle of about 2 KB: a potassium result with its patient and performer references. */
-export function sampleLabBundle(index: number): FhirResource {
-  return {
-    resourceType: "Bundle",
-    type: "collection",
-    entry: [
-      {
-        resource: {
-          resourceType: "Patient",
-          id: `p-${index}`,
-          identifier: [{ system: "urn:careledger:participant-id", value: String(1000 + index) }],
-        },
-      },
-      ...["2823-3", "2951-2", "2075-0", "2345-7", "3094-0", "2160-0"].map((code, i) => ({
-        resource: {
-          resourceType: "Observation" as const,
-          id: `obs-${index}-${i}`,
-          status: "final" as const,
-          category: [
-            {
-              coding: [
-                {
-                  system: "http://terminology.hl7.org/CodeSystem/observation-category",
-                  code: "laboratory",
-                  display: "Laboratory",
-                },
-              ],
-            },
-          ],
-          code: { coding: [{ system: "http://loinc.org", code, display: `LOINC ${code}` }] },
-          subject: { reference: `Patient/p-${index}` },
-          effectiveDateTime: "2026-11-20T08:30:00Z",
-          valueQuantity: {
-            value: 4.1 + i / 10 + (index % 7) / 100,
-            unit: "mmol/L",
-            system: "http://unitsofmeasure.org",
-            code: "mmol/L",
-          },
-          referenceRange: [{ low: { value: 3.5, unit: "mmol/L" }, high: { value: 5.1, unit: "mmol/L" } }],
-        },
-      })),
-    ],
-  } as FhirResource;
-}
 
 /**
  * Measures the RecordRegistry: single anchors under each consent basis, versions, entered-in-error, amendments,
@@ -199,7 +154,7 @@ export async function benchRecords(system: CareLedgerSystem, gas: GasRecorder): 
  */
 export function offChainThroughput(count = 500): { count: number; seconds: number; perSecond: number; bytes: number } {
   const reader = publicKeyOf(hash("reader key"));
-  const bundles = Array.from({ length: count }, (_, i) => sampleLabBundle(i));
+  const bundles = Array.from({ length: count }, (_, i) => metabolicPanelBundle(1000n + BigInt(i), i));
   let bytes = 0;
   const start = performance.now();
   for (const bundle of bundles) {

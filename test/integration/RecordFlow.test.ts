@@ -5,7 +5,6 @@ import path from "node:path";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { hexlify, keccak256, toUtf8Bytes, Wallet } from "ethers";
-import type { Bundle, Observation, Patient } from "fhir/r4";
 
 import {
   CATEGORY_SYSTEM,
@@ -17,7 +16,6 @@ import {
   encodeEnvelope,
   EnvelopeError,
   openEnvelope,
-  PARTICIPANT_ID_SYSTEM,
   publicKeyOf,
   Purpose,
   type Reader,
@@ -25,39 +23,10 @@ import {
   RecordToolkit,
   recipientsOf,
   SupersedeReason,
+  potassiumObservation,
+  vitalsBundle,
 } from "../../sdk";
 import { type RecordsFixture, recordsFixture } from "../fixtures/records";
-
-/** A single potassium result: the low-entropy document the salted commitment exists for. */
-function potassium(value: number): Observation {
-  return {
-    resourceType: "Observation",
-    status: "final",
-    category: [
-      {
-        coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "laboratory" }],
-      },
-    ],
-    code: { coding: [{ system: "http://loinc.org", code: "2823-3", display: "Potassium [Moles/volume] in Serum" }] },
-    valueQuantity: { value, unit: "mmol/L", system: "http://unitsofmeasure.org", code: "mmol/L" },
-  };
-}
-
-/** A nightly-batch bundle: the patient's pseudonymous id as an identifier, one vital-signs observation. */
-function vitalsBundle(patient: bigint, index: number): Bundle {
-  const subject: Patient = {
-    resourceType: "Patient",
-    identifier: [{ system: PARTICIPANT_ID_SYSTEM, value: String(patient) }],
-  };
-  const heartRate: Observation = {
-    resourceType: "Observation",
-    status: "final",
-    category: [{ coding: [{ code: "vital-signs" }] }],
-    code: { coding: [{ system: "http://loinc.org", code: "8867-4", display: "Heart rate" }] },
-    valueQuantity: { value: 60 + index, unit: "/min" },
-  };
-  return { resourceType: "Bundle", type: "collection", entry: [{ resource: subject }, { resource: heartRate }] };
-}
 
 /** The message `action` was rejected with. */
 async function rejection(action: Promise<unknown>): Promise<string> {
@@ -106,9 +75,11 @@ async function toolkitFixture() {
 type ToolkitFixture = RecordsFixture & Awaited<ReturnType<typeof toolkitFixture>>;
 
 async function anchoredLab(f: ToolkitFixture) {
-  return f.toolkit.as(f.cardiologistKey).anchorRecord(potassium(4.1), f.patientId, DataCategory.LaboratoryResults, {
-    readers: [f.readers.cardiologist.publicKey],
-  });
+  return f.toolkit
+    .as(f.cardiologistKey)
+    .anchorRecord(potassiumObservation(4.1), f.patientId, DataCategory.LaboratoryResults, {
+      readers: [f.readers.cardiologist.publicKey],
+    });
 }
 
 describe("Record flow (SDK toolkit against the deployed contracts)", () => {
@@ -127,7 +98,7 @@ describe("Record flow (SDK toolkit against the deployed contracts)", () => {
     });
     // The transaction carries no byte of the document: not its canonical form, not the salt.
     const tx = await anchored.receipt.getTransaction();
-    const canonical = hexlify(canonicalBytes(potassium(4.1))).slice(2);
+    const canonical = hexlify(canonicalBytes(potassiumObservation(4.1))).slice(2);
     expect(tx.data).not.to.contain(canonical.slice(0, 64));
     expect(tx.data).not.to.contain(anchored.salt.slice(2));
     // The blob on disk is ciphertext: the value does not appear in it.
@@ -142,9 +113,9 @@ describe("Record flow (SDK toolkit against the deployed contracts)", () => {
     const second = await anchoredLab(f);
     expect(first.commitment).not.to.equal(second.commitment);
     expect(first.salt).not.to.equal(second.salt);
-    expect((await f.toolkit.verifyRecord({ resource: potassium(4.1), salt: first.salt })).commitment).to.equal(
-      first.commitment,
-    );
+    expect(
+      (await f.toolkit.verifyRecord({ resource: potassiumObservation(4.1), salt: first.salt })).commitment,
+    ).to.equal(first.commitment);
   });
 
   it("lets a consented second doctor decrypt and verify once the key is shared, and records the read", async () => {
@@ -159,7 +130,7 @@ describe("Record flow (SDK toolkit against the deployed contracts)", () => {
     expect(shared.envelope.ciphertext).to.equal(anchored.envelope.ciphertext);
 
     const read = await f.toolkit.as(f.internistKey).readRecord(shared.address, f.keys.internist.privateKey);
-    expect(read.resource).to.deep.equal(potassium(4.1));
+    expect(read.resource).to.deep.equal(potassiumObservation(4.1));
     expect(read.report.valid).to.equal(true);
     expect(read.decision).to.include({ allowed: true, basis: DecisionBasis.OrganizationGrant, grantee: f.hospitalId });
     const trail = await f.toolkit.records.accessTrail(anchored.commitment);
@@ -192,10 +163,12 @@ describe("Record flow (SDK toolkit against the deployed contracts)", () => {
     await f.consent.as(f.patientKey).revoke(f.patientId, f.hospitalId);
     const readers = await f.toolkit.consentedReaders(f.patientId, DataCategory.LaboratoryResults, candidates);
     expect(readers).to.deep.equal([f.readers.cardiologist]);
-    const corrected = await f.toolkit.as(f.cardiologistKey).amendRecord(anchored.commitment, potassium(4.2), {
-      readers: readers.map((reader) => reader.publicKey),
-      reasonCode: SupersedeReason.Correction,
-    });
+    const corrected = await f.toolkit
+      .as(f.cardiologistKey)
+      .amendRecord(anchored.commitment, potassiumObservation(4.2), {
+        readers: readers.map((reader) => reader.publicKey),
+        reasonCode: SupersedeReason.Correction,
+      });
     expect(recipientsOf(corrected.envelope)).to.deep.equal([f.readers.cardiologist.publicKey]);
     expect(() => openEnvelope(corrected.envelope, f.keys.internist.privateKey)).to.throw(EnvelopeError);
     expect(await f.toolkit.records.history(anchored.commitment)).to.deep.equal([
@@ -209,7 +182,7 @@ describe("Record flow (SDK toolkit against the deployed contracts)", () => {
       const f = await toolkitFixture();
       const anchored = await anchoredLab(f);
       const report = await f.toolkit.verifyRecord(
-        { resource: potassium(4.1), salt: anchored.salt },
+        { resource: potassiumObservation(4.1), salt: anchored.salt },
         { patient: f.patientId, category: DataCategory.LaboratoryResults },
       );
       expect(report).to.deep.include({ valid: true, problems: [], history: [anchored.commitment] });
@@ -218,7 +191,7 @@ describe("Record flow (SDK toolkit against the deployed contracts)", () => {
     it("finds nothing anchored for a copy with one changed byte", async () => {
       const f = await toolkitFixture();
       const anchored = await anchoredLab(f);
-      const canonical = canonicalBytes(potassium(4.1));
+      const canonical = canonicalBytes(potassiumObservation(4.1));
       const tampered = Uint8Array.from(canonical);
       const at = Buffer.from(canonical).indexOf("4.1") + 2;
       tampered[at] = "7".charCodeAt(0);
@@ -232,9 +205,12 @@ describe("Record flow (SDK toolkit against the deployed contracts)", () => {
       const f = await toolkitFixture();
       const anchored = await anchoredLab(f);
       const other = await anchoredLab(f);
-      const report = await f.toolkit.verifyRecord({ resource: potassium(4.2), salt: other.salt });
+      const report = await f.toolkit.verifyRecord({ resource: potassiumObservation(4.2), salt: other.salt });
       expect(report.problems).to.deep.equal(["not-anchored"]);
-      const swapped = await f.toolkit.verifyRecord({ resource: potassium(4.1), salt: keccak256(anchored.salt) });
+      const swapped = await f.toolkit.verifyRecord({
+        resource: potassiumObservation(4.1),
+        salt: keccak256(anchored.salt),
+      });
       expect(swapped.problems).to.deep.equal(["not-anchored"]);
     });
 
@@ -242,7 +218,7 @@ describe("Record flow (SDK toolkit against the deployed contracts)", () => {
       const f = await toolkitFixture();
       const anchored = await anchoredLab(f);
       const report = await f.toolkit.verifyRecord(
-        { resource: potassium(4.1), salt: anchored.salt },
+        { resource: potassiumObservation(4.1), salt: anchored.salt },
         { patient: f.otherPatientId, category: DataCategory.Imaging },
       );
       expect(report.valid).to.equal(false);
@@ -252,13 +228,15 @@ describe("Record flow (SDK toolkit against the deployed contracts)", () => {
     it("reports a superseded version and names the latest", async () => {
       const f = await toolkitFixture();
       const anchored = await anchoredLab(f);
-      const corrected = await f.toolkit.as(f.cardiologistKey).amendRecord(anchored.commitment, potassium(4.2), {
-        readers: [f.readers.cardiologist.publicKey],
-      });
-      const report = await f.toolkit.verifyRecord({ resource: potassium(4.1), salt: anchored.salt });
+      const corrected = await f.toolkit
+        .as(f.cardiologistKey)
+        .amendRecord(anchored.commitment, potassiumObservation(4.2), {
+          readers: [f.readers.cardiologist.publicKey],
+        });
+      const report = await f.toolkit.verifyRecord({ resource: potassiumObservation(4.1), salt: anchored.salt });
       expect(report.problems).to.deep.equal(["superseded"]);
       expect(report.latest).to.equal(corrected.commitment);
-      const current = await f.toolkit.verifyRecord({ resource: potassium(4.2), salt: corrected.salt });
+      const current = await f.toolkit.verifyRecord({ resource: potassiumObservation(4.2), salt: corrected.salt });
       expect(current.valid).to.equal(true);
     });
 
@@ -266,7 +244,7 @@ describe("Record flow (SDK toolkit against the deployed contracts)", () => {
       const f = await toolkitFixture();
       const anchored = await anchoredLab(f);
       await f.toolkit.records.as(f.cardiologistKey).markEnteredInError(anchored.commitment, 1);
-      const report = await f.toolkit.verifyRecord({ resource: potassium(4.1), salt: anchored.salt });
+      const report = await f.toolkit.verifyRecord({ resource: potassiumObservation(4.1), salt: anchored.salt });
       expect(report.problems).to.deep.equal(["entered-in-error"]);
       expect(report.record.errorReason).to.equal(1);
     });

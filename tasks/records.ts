@@ -1,0 +1,485 @@
+import fs from "node:fs";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+
+import { hexlify, isHexString, SigningKey } from "ethers";
+import { task } from "hardhat/config";
+import { HardhatPluginError } from "hardhat/plugins";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+
+import type { FhirResource } from "../sdk/fhir";
+import type { RecordToolkit, VerificationReport } from "../sdk/record-toolkit";
+import type { DataCategory as Category } from "../sdk/scopes";
+import { accountAddress, deploymentOf, fail, iso, parsed, print, readable, signerFor, wholeNumber } from "./util";
+
+const FROM = "Account index or address that signs";
+const STORE = "Blob store directory for the encrypted envelopes (default: .careledger/blobs in the project)";
+const ENCRYPTION_KEY =
+  "secp256k1 private key, 32 bytes of hex: an encryption key, kept apart from account keys, never sent on chain";
+
+/** Connects the record toolkit of the recorded deployment as `--from`, with the blob store at `--store`. */
+async function toolkit(hre: HardhatRuntimeEnvironment, from: string, store?: string): Promise<RecordToolkit> {
+  const { RecordToolkit } = await import("../sdk/record-toolkit");
+  const { DirectoryBlobStore } = await import("../sdk/blob-store");
+  const root = store === undefined ? path.join(hre.config.paths.root, ".careledger", "blobs") : path.resolve(store);
+  return RecordToolkit.connect(await signerFor(hre, from), await deploymentOf(hre), new DirectoryBlobStore(root));
+}
+
+/**
+ * Runs a toolkit call like `readable`, and also turns the toolkit's own refusals into one readable line: no consent
+ * to share, a read denied, a blob missing or corrupt, an envelope the key does not open, a file that is not FHIR
+ * JSON, a commitment outside a batch. Anything else (a bug) keeps its stack trace.
+ */
+async function refusable<T>(body: () => Promise<T>): Promise<T> {
+  const { BlobIntegrityError, BlobNotFoundError, InvalidBlobAddressError } = await import("../sdk/blob-store");
+  const { EnvelopeError } = await import("../sdk/envelope");
+  const { CanonicalFormError } = await import("../sdk/fhir");
+  const known = [BlobIntegrityError, BlobNotFoundError, InvalidBlobAddressError, EnvelopeError, CanonicalFormError];
+  try {
+    return await readable(body);
+  } catch (error) {
+    if (error instanceof HardhatPluginError || !(error instanceof Error)) throw error;
+    // The toolkit refuses with plain `Error`s (no consent, access denied, not in the batch).
+    if (error.constructor === Error || known.some((type) => error instanceof type)) fail(error.message);
+    throw error;
+  }
+}
+
+/** A 32-byte hex option (commitment, salt), as lowercase `0x` hex. */
+function bytes32(option: string, value: string): string {
+  const hex = value.trim().startsWith("0x") ? value.trim() : `0x${value.trim()}`;
+  if (!isHexString(hex, 32)) fail(`--${option} must be 32 bytes of hex (0x + 64 digits), got "${value}"`);
+  return hexlify(hex);
+}
+
+/** An encryption private key option; the error never echoes the value. */
+async function encryptionKey(option: string, value: string): Promise<{ privateKey: string; publicKey: string }> {
+  const { publicKeyOf } = await import("../sdk/envelope");
+  const hex = value.trim().startsWith("0x") ? value.trim() : `0x${value.trim()}`;
+  if (!isHexString(hex, 32)) fail(`--${option} must be a secp256k1 private key: 32 bytes of hex`);
+  return { privateKey: hex, publicKey: parsed(option, () => publicKeyOf(hex)) };
+}
+
+/** A secp256k1 public key option (compressed or uncompressed hex), as compressed `0x` hex. */
+function publicKey(option: string, value: string): string {
+  const hex = (value.trim().startsWith("0x") ? value.trim().slice(2) : value.trim()).toLowerCase();
+  // Lengths first: computePublicKey would take 32 bytes as a private key and derive its public key.
+  if (!/^(?:0[23][0-9a-f]{64}|04[0-9a-f]{128})$/.test(hex)) {
+    fail(`--${option}: "${value}" is not a secp256k1 public key (33 bytes 02…/03… or 65 bytes 04…, in hex)`);
+  }
+  try {
+    return SigningKey.computePublicKey(`0x${hex}`, true);
+  } catch {
+    fail(`--${option}: 0x${hex.slice(0, 10)}… is not a point on secp256k1`);
+  }
+}
+
+function publicKeys(option: string, list: string): string[] {
+  const items = list.split(",").map((item) => item.trim());
+  if (items.some((item) => item === "")) fail(`--${option}: empty public key in "${list}"`);
+  return items.map((item) => publicKey(option, item));
+}
+
+/** A FHIR JSON file option, parsed (not validated against its FHIR profile). */
+async function fhirFile(option: string, file: string): Promise<FhirResource> {
+  const { parseFhirJson } = await import("../sdk/fhir");
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (error) {
+    fail(`--${option} ${file}: ${(error as Error).message}`);
+  }
+  return parsed(option, () => parseFhirJson(text));
+}
+
+/** A reason code: a whole number up to 65535, or one of `names` (case-insensitive, dashes ignored). */
+function code(option: string, value: string, names: Readonly<Record<string, number>>): number {
+  const named = Object.entries(names).find(
+    ([name]) => name.toLowerCase() === value.replace(/[-_\s]/g, "").toLowerCase(),
+  );
+  if (named !== undefined) return named[1];
+  const number = wholeNumber(option, value);
+  if (number > 65_535n) fail(`--${option} must be a code from 0 to 65535 or one of ${Object.keys(names).join(", ")}`);
+  return Number(number);
+}
+
+/** A code with its name from the code list, if it has one: "1 (Correction)". */
+function codeName(value: number, names: Readonly<Record<string, number>>): string {
+  const name = Object.entries(names).find(([, number]) => number === value)?.[0];
+  return name === undefined ? String(value) : `${value} (${name})`;
+}
+
+/** Prints a verification report; the caller fails afterwards if it is not valid. */
+async function printReport(report: VerificationReport, extra: Record<string, unknown> = {}): Promise<void> {
+  const { RecordStatus } = await import("../sdk/records");
+  const { DataCategory } = await import("../sdk/scopes");
+  const { record } = report;
+  const anchored =
+    record.status === RecordStatus.None
+      ? {}
+      : {
+          patient: record.patient,
+          category: DataCategory[record.category],
+          author: record.author === 0n ? "none (a registrar)" : record.author,
+          organization: record.organization === 0n ? "none (patient-generated)" : record.organization,
+          anchoredAt: `${iso(record.anchoredAt)}${record.fromBatch ? " (in a batch, adopted)" : ""}`,
+          history: `${report.history.length} version(s): ${report.history.join(" → ")}`,
+          latest: report.latest === report.commitment ? "this version" : report.latest,
+        };
+  print(`${report.valid ? "VALID" : "NOT VALID"}: ${report.commitment}`, {
+    problems: report.problems.length === 0 ? "none" : report.problems.join(", "),
+    status: RecordStatus[record.status],
+    ...anchored,
+    ...extra,
+  });
+}
+
+task("careledger:record:anchor", "Author: encrypts a FHIR record into the blob store and anchors its salted commitment")
+  .addParam("file", "FHIR JSON file: a resource or a bundle")
+  .addOptionalParam("patient", "Patient id (required unless --supersedes: a new version keeps its patient)")
+  .addOptionalParam(
+    "category",
+    "Data category, e.g. laboratory-results (default: from the resource: its category tag, else its type or code)",
+  )
+  .addOptionalParam(
+    "readers",
+    "Comma-separated secp256k1 public keys to encrypt for (default: the public key of --key)",
+  )
+  .addOptionalParam("key", `The author's encryption key (${ENCRYPTION_KEY}); its public key is the default reader`)
+  .addOptionalParam("supersedes", "Commitment of the current version this file replaces: anchors a new version")
+  .addOptionalParam(
+    "reason",
+    "With --supersedes: a reason code, or correction, amendment, addendum or update (default correction)",
+  )
+  .addOptionalParam("store", STORE)
+  .addParam("from", `${FROM} (an active practitioner, organization or device with consent, or the patient)`, "0")
+  .setAction(
+    async (
+      args: {
+        file: string;
+        patient?: string;
+        category?: string;
+        readers?: string;
+        key?: string;
+        supersedes?: string;
+        reason?: string;
+        store?: string;
+        from: string;
+      },
+      hre,
+    ) => {
+      const { DecisionBasis, DataCategory, parseCategory } = await import("../sdk/scopes");
+      const { SupersedeReason } = await import("../sdk/records");
+      const { categoryOf } = await import("../sdk/fhir-scopes");
+      const resource = await fhirFile("file", args.file);
+      const readers =
+        args.readers !== undefined
+          ? publicKeys("readers", args.readers)
+          : args.key !== undefined
+            ? [(await encryptionKey("key", args.key)).publicKey]
+            : fail("give --readers, or --key to encrypt for yourself");
+      /** The category named by --category, else the resource's own. */
+      const categoryOption = () =>
+        parsed("category", () => {
+          if (args.category !== undefined) return parseCategory(args.category);
+          try {
+            return categoryOf(resource);
+          } catch (error) {
+            throw new Error(`${(error as Error).message}, or give --category`);
+          }
+        });
+      let plan:
+        | { kind: "first"; patient: bigint; category: Category }
+        | { kind: "version"; previous: string; reasonCode: number };
+      if (args.supersedes === undefined) {
+        if (args.reason !== undefined) fail("--reason applies only with --supersedes");
+        if (args.patient === undefined) fail("--patient is required to anchor a first version");
+        plan = { kind: "first", patient: wholeNumber("patient", args.patient), category: categoryOption() };
+      } else {
+        if (args.patient !== undefined || args.category !== undefined) {
+          fail("--patient and --category come from the version superseded: leave them out with --supersedes");
+        }
+        const reasonCode =
+          args.reason === undefined ? SupersedeReason.Correction : code("reason", args.reason, SupersedeReason);
+        plan = { kind: "version", previous: bytes32("supersedes", args.supersedes), reasonCode };
+      }
+      const records = await toolkit(hre, args.from, args.store);
+      let anchored;
+      let basis: string;
+      if (plan.kind === "version") {
+        const { previous, reasonCode } = plan;
+        anchored = await refusable(() => records.amendRecord(previous, resource, { readers, reasonCode }));
+        basis = `none needed: a new version is its curator's (supersedes ${previous}, reason ${codeName(reasonCode, SupersedeReason)})`;
+      } else {
+        const { patient, category } = plan;
+        const first = await refusable(() => records.anchorRecord(resource, patient, category, { readers }));
+        anchored = first;
+        basis = first.basis === undefined ? "unknown" : DecisionBasis[first.basis];
+      }
+      const record = await records.records.verify(anchored.commitment);
+      print(`Record ${anchored.commitment} anchored for patient ${record.patient} (${DataCategory[record.category]})`, {
+        salt: `${anchored.salt}  (opens the commitment; it is also inside the envelope)`,
+        blob: anchored.address,
+        pointer: `${anchored.pointer}  (on chain: keccak256 of the blob address)`,
+        readers: anchored.envelope.recipients.length,
+        basis,
+        author: record.author,
+        organization: record.organization === 0n ? "none (patient-generated)" : record.organization,
+        gasUsed: anchored.receipt.gasUsed,
+        tx: anchored.receipt.hash,
+      });
+    },
+  );
+
+task("careledger:record:verify", "Checks a record against the registry: a FHIR file with its salt, or an envelope")
+  .addOptionalParam("file", "FHIR JSON file of the document to check (with --salt)")
+  .addOptionalParam("salt", "The document's commitment salt, 32 bytes of hex (as record:anchor printed it)")
+  .addOptionalParam("blob", "Envelope address in the blob store (sha256:…), to decrypt with --key and check")
+  .addOptionalParam("key", `With --blob: the reader's encryption key (${ENCRYPTION_KEY})`)
+  .addOptionalParam("patient", "Expected patient id")
+  .addOptionalParam("category", "Expected data category")
+  .addParam("purpose", "With --blob: the purpose of use recorded with the read", "treatment")
+  .addFlag("noRecord", "With --blob: do not record the read on chain")
+  .addOptionalParam("store", STORE)
+  .addParam("from", `${FROM} (with --blob: the reader, whose access is recorded)`, "0")
+  .setAction(
+    async (
+      args: {
+        file?: string;
+        salt?: string;
+        blob?: string;
+        key?: string;
+        patient?: string;
+        category?: string;
+        purpose: string;
+        noRecord: boolean;
+        store?: string;
+        from: string;
+      },
+      hre,
+    ) => {
+      const { DecisionBasis, Purpose, parseCategory, parsePurpose } = await import("../sdk/scopes");
+      if (args.file !== undefined && args.blob !== undefined) fail("give --file or --blob, not both");
+      const expected = {
+        patient: args.patient === undefined ? undefined : wholeNumber("patient", args.patient),
+        category:
+          args.category === undefined ? undefined : parsed("category", () => parseCategory(args.category ?? "")),
+      };
+      const expecting = expected.patient !== undefined || expected.category !== undefined;
+      let report: VerificationReport;
+      let extra: Record<string, unknown> = {};
+      if (args.file !== undefined) {
+        if (args.key !== undefined || args.noRecord) fail("--key and --no-record go with --blob, not --file");
+        if (args.salt === undefined) fail("--salt is required with --file");
+        const resource = await fhirFile("file", args.file);
+        const salt = bytes32("salt", args.salt);
+        const records = await toolkit(hre, args.from, args.store);
+        report = await refusable(() => records.verifyRecord({ resource, salt }, expected));
+      } else if (args.blob !== undefined) {
+        if (args.salt !== undefined) fail("--salt goes with --file; an envelope holds its own salt");
+        if (args.key === undefined) fail("--key is required with --blob");
+        const blob = args.blob;
+        const { privateKey } = await encryptionKey("key", args.key);
+        const purpose = parsed("purpose", () => parsePurpose(args.purpose));
+        const records = await toolkit(hre, args.from, args.store);
+        const read = await refusable(() =>
+          records.readRecord(blob, privateKey, { purpose, recordAccess: !args.noRecord }),
+        );
+        // readRecord checks status and history; the expectations need the same document checked once more.
+        report = expecting
+          ? await refusable(() => records.verifyRecord({ canonical: read.canonical, salt: read.salt }, expected))
+          : read.report;
+        const decision = read.decision;
+        extra = {
+          decrypted: `${read.resource.resourceType}, ${read.canonical.length} canonical bytes`,
+          access:
+            decision === undefined
+              ? "not recorded (--no-record)"
+              : `${decision.allowed ? "ALLOWED" : "DENIED"}: ${DecisionBasis[decision.basis]} for ${Purpose[purpose]}` +
+                ` (accessor ${decision.accessor}, grantee ${decision.grantee}, ref ${decision.ref}), recorded on chain`,
+        };
+      } else {
+        fail("give either --file with --salt, or --blob with --key");
+      }
+      await printReport(report, extra);
+      if (!report.valid) fail(`the record does not verify: ${report.problems.join(", ")}`);
+    },
+  );
+
+task("careledger:record:batch", "Organization: encrypts every FHIR bundle of a directory, anchors Merkle batches")
+  .addParam("dir", `Directory of FHIR bundles (*.json), each naming its patient by a Patient identifier`)
+  .addParam("readers", "Comma-separated secp256k1 public keys every record is encrypted for")
+  .addParam("maxBatch", "Most records under one root (1 to 1048576)", "4096")
+  .addFlag("list", "Print each anchored file with its commitment")
+  .addOptionalParam("store", STORE)
+  .addParam("from", `${FROM} (an active organization)`, "0")
+  .setAction(
+    async (
+      args: { dir: string; readers: string; maxBatch: string; list: boolean; store?: string; from: string },
+      hre,
+    ) => {
+      const { SingleBar, Presets } = await import("cli-progress");
+      const { MAX_BATCH_RECORDS } = await import("../sdk/record-batch");
+      const { categoryNames } = await import("../sdk/scopes");
+      const readers = publicKeys("readers", args.readers);
+      const maxBatchSize = wholeNumber("max-batch", args.maxBatch);
+      if (maxBatchSize === 0n || maxBatchSize > BigInt(MAX_BATCH_RECORDS)) {
+        fail(`--max-batch must be 1 to ${MAX_BATCH_RECORDS}, got ${maxBatchSize}`);
+      }
+      if (!fs.statSync(args.dir, { throwIfNoEntry: false })?.isDirectory()) {
+        fail(`--dir ${args.dir} is not a directory`);
+      }
+      const records = await toolkit(hre, args.from, args.store);
+      const bar = new SingleBar(
+        { format: "  {bar} {value}/{total} files  {file}", hideCursor: true },
+        Presets.shades_classic,
+      );
+      const start = performance.now();
+      let result;
+      try {
+        result = await refusable(() =>
+          records.anchorDirectory(args.dir, {
+            readers,
+            maxBatchSize: Number(maxBatchSize),
+            onProgress: ({ done, total, file }) => {
+              if (!bar.isActive) bar.start(total, 0, { file });
+              bar.update(done, { file });
+            },
+          }),
+        );
+      } finally {
+        if (bar.isActive) bar.stop();
+      }
+      const seconds = (performance.now() - start) / 1000;
+      console.log(
+        `${result.anchored} record(s) anchored in ${result.batches.length} batch(es), ${result.skipped.length} file(s) ` +
+          `skipped, in ${seconds.toFixed(1)} s (${Math.round(result.anchored / seconds)} records/s: sealing, ` +
+          `storing and anchoring)`,
+      );
+      result.batches.forEach((batch, index) => {
+        print(`Batch ${index + 1} of ${result.batches.length}: root ${batch.root}`, {
+          count: batch.count,
+          categories: categoryNames(batch.categories).join(", "),
+          manifest: batch.manifestAddress,
+          pointer: batch.pointer,
+          gasUsed: `${batch.receipt.gasUsed} (${batch.receipt.gasUsed / BigInt(batch.count)} per record)`,
+          tx: batch.receipt.hash,
+          next:
+            `npx hardhat careledger:record:prove --manifest ${batch.manifestAddress} --commitment <a record's> ` +
+            `--network ${hre.network.name}`,
+        });
+        if (args.list) for (const record of batch.records) console.log(`    ${record.file}  ${record.commitment}`);
+      });
+      if (result.skipped.length > 0) {
+        print("Skipped", Object.fromEntries(result.skipped.map((skipped) => [skipped.file, skipped.reason])));
+      }
+    },
+  );
+
+task("careledger:record:prove", "Proves a record is in an anchored batch, from the batch's manifest; checks on chain")
+  .addParam("manifest", "Blob address of the batch manifest (sha256:…, as record:batch printed it)")
+  .addParam("commitment", "The record's commitment")
+  .addOptionalParam("store", STORE)
+  .setAction(async (args: { manifest: string; commitment: string; store?: string }, hre) => {
+    const { DataCategory } = await import("../sdk/scopes");
+    const commitment = bytes32("commitment", args.commitment);
+    const records = await toolkit(hre, "0", args.store);
+    const proof = await refusable(() => records.proveInclusion(args.manifest, commitment));
+    const batch = await records.records.batch(proof.root);
+    print(`${proof.included ? "INCLUDED" : "NOT INCLUDED"}: ${commitment} in batch ${proof.root}`, {
+      patient: proof.leaf.patient,
+      category: DataCategory[proof.leaf.category],
+      batch:
+        batch.organization === 0n
+          ? "not anchored"
+          : `${batch.count} record(s) of organization ${batch.organization}, anchored ${iso(batch.anchoredAt)}`,
+      envelope: proof.address ?? "not in the manifest",
+      proof: `${proof.proof.length} sibling hash(es), from the leaf up`,
+      ...Object.fromEntries(proof.proof.map((hash, index) => [`  [${index}]`, hash])),
+    });
+    if (!proof.included) fail("the registry does not accept this proof");
+  });
+
+task("careledger:record:history", "Every version of a record, first to latest, and its access trail")
+  .addParam("commitment", "Commitment of any version of the record")
+  .setAction(async (args: { commitment: string }, hre) => {
+    const { EnteredInErrorReason, RecordStatus, SupersedeReason } = await import("../sdk/records");
+    const { DataCategory, DecisionBasis, Purpose } = await import("../sdk/scopes");
+    const commitment = bytes32("commitment", args.commitment);
+    const records = (await toolkit(hre, "0")).records;
+    const versions = await readable(() => records.history(commitment));
+    console.log(`Record with ${versions.length} version(s), first to latest`);
+    for (const [index, version] of versions.entries()) {
+      const record = await records.verify(version);
+      const event = await records.versionEvent(version);
+      print(`Version ${index + 1}: ${version}${version === commitment ? "  (asked)" : ""}`, {
+        status: RecordStatus[record.status],
+        patient: record.patient,
+        category: DataCategory[record.category],
+        author: record.author === 0n ? "none (a registrar)" : record.author,
+        organization: record.organization === 0n ? "none (patient-generated)" : record.organization,
+        anchoredAt: iso(record.anchoredAt),
+        ...(event === undefined
+          ? { pointer: "none of its own: adopted from a batch, whose pointer locates the manifest" }
+          : {
+              pointer: event.pointer,
+              [event.basis === undefined ? "reason" : "basis"]:
+                event.basis === undefined
+                  ? codeName(event.reasonCode ?? 0, SupersedeReason)
+                  : DecisionBasis[event.basis],
+              tx: event.transactionHash,
+            }),
+        ...(record.status === RecordStatus.EnteredInError
+          ? { errorReason: codeName(record.errorReason, EnteredInErrorReason) }
+          : {}),
+      });
+    }
+    const trail = (await Promise.all(versions.map((version) => records.accessTrail(version)))).flatMap(
+      (events, index) => events.map((event) => ({ ...event, version: index + 1 })),
+    );
+    trail.sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
+    console.log(`Access trail: ${trail.length} read(s)`);
+    for (const [index, event] of trail.entries()) {
+      print(`Access ${index + 1}: ${event.allowed ? "ALLOWED" : "DENIED"}, accessor ${event.accessor}`, {
+        version: `${event.version} (${versions[event.version - 1]})`,
+        basis: DecisionBasis[event.basis],
+        purpose: Purpose[event.purpose],
+        grantee: event.grantee === 0n ? "none" : event.grantee,
+        block: event.blockNumber,
+        tx: event.transactionHash,
+      });
+    }
+  });
+
+task("careledger:record:share", "Wraps a record's key for a reader the patient consented to; stores the new envelope")
+  .addParam("blob", "Envelope address in the blob store (sha256:…)")
+  .addParam("key", `The sharer's encryption key (${ENCRYPTION_KEY}): one the envelope is wrapped for`)
+  .addParam("reader", "The new reader's account: an address, or an account index of the network")
+  .addParam("readerKey", "The new reader's encryption public key (secp256k1, hex, compressed or uncompressed)")
+  .addParam("purpose", "The purpose of use the reader's consent must allow", "treatment")
+  .addOptionalParam("store", STORE)
+  .setAction(
+    async (
+      args: { blob: string; key: string; reader: string; readerKey: string; purpose: string; store?: string },
+      hre,
+    ) => {
+      const { Purpose, parsePurpose } = await import("../sdk/scopes");
+      const { recipientsOf } = await import("../sdk/envelope");
+      const { privateKey } = await encryptionKey("key", args.key);
+      const reader = {
+        account: await accountAddress(hre, "reader", args.reader),
+        publicKey: publicKey("reader-key", args.readerKey),
+      };
+      const purpose = parsed("purpose", () => parsePurpose(args.purpose));
+      const records = await toolkit(hre, "0", args.store);
+      const shared = await refusable(() => records.shareRecord(args.blob, privateKey, [reader], purpose));
+      print(`Record ${shared.envelope.commitment} shared with ${reader.account} for ${Purpose[purpose]}`, {
+        envelope: shared.address,
+        readers: recipientsOf(shared.envelope).length,
+        ciphertext: "unchanged: only the record key was wrapped once more",
+        next:
+          `npx hardhat careledger:record:verify --blob ${shared.address} --key <the reader's encryption key> ` +
+          `--from ${reader.account} --network ${hre.network.name}`,
+      });
+    },
+  );
