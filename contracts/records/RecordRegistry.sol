@@ -187,12 +187,8 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
     function adopt(bytes32 root, BatchLeaf calldata leaf, bytes32[] calldata proof) external override whenNotPaused {
         StoredBatch memory stored = _batches[root];
         if (stored.organization.isNone()) revert RecordUnknownBatch(root);
-        if (leaf.category >= CATEGORY_COUNT || stored.categories & (uint32(1) << leaf.category) == 0) {
-            revert RecordCategoryNotInBatch(root, leaf.category);
-        }
-        if (proof.length > MAX_PROOF_LENGTH || !MerkleProof.verifyCalldata(proof, root, _leafHash(leaf))) {
-            revert RecordNotInBatch(root, leaf.commitment);
-        }
+        if (!_inBatchCategories(stored, leaf.category)) revert RecordCategoryNotInBatch(root, leaf.category);
+        if (!_proves(root, leaf, proof)) revert RecordNotInBatch(root, leaf.commitment);
         _store(
             leaf.commitment,
             RecordWordLib.pack(
@@ -382,12 +378,7 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
         bytes32[] calldata proof
     ) external view override returns (bool) {
         StoredBatch memory stored = _batches[root];
-        return
-            !stored.organization.isNone() &&
-            leaf.category < CATEGORY_COUNT &&
-            stored.categories & (uint32(1) << leaf.category) != 0 &&
-            proof.length <= MAX_PROOF_LENGTH &&
-            MerkleProof.verifyCalldata(proof, root, _leafHash(leaf));
+        return !stored.organization.isNone() && _inBatchCategories(stored, leaf.category) && _proves(root, leaf, proof);
     }
 
     /// @inheritdoc IRecordRegistry
@@ -568,6 +559,16 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
             return id;
         }
         revert RecordUnauthorizedPatientActor(patient, msg.sender);
+    }
+
+    /// @dev Whether `category` is defined and one of the batch's declared categories.
+    function _inBatchCategories(StoredBatch memory stored, uint8 category) private pure returns (bool) {
+        return category < CATEGORY_COUNT && stored.categories & (uint32(1) << category) != 0;
+    }
+
+    /// @dev Whether `proof`, at most `MAX_PROOF_LENGTH` hashes, shows `leaf` under `root`.
+    function _proves(bytes32 root, BatchLeaf calldata leaf, bytes32[] calldata proof) private pure returns (bool) {
+        return proof.length <= MAX_PROOF_LENGTH && MerkleProof.verifyCalldata(proof, root, _leafHash(leaf));
     }
 
     /// @dev The double-hashed leaf of OpenZeppelin's `StandardMerkleTree` for `(bytes32, uint64, uint8)`.

@@ -38,6 +38,9 @@ async function rejection(action: Promise<unknown>): Promise<string> {
   return outcome.message;
 }
 
+/** The blob-store directories the tests made; removed after the suite. */
+const temporaryDirectories: string[] = [];
+
 /**
  * The toolkit on the records fixture, with a blob store in a fresh directory and encryption keys apart from the
  * participants' account keys (each participant publishes an encryption public key off chain).
@@ -45,6 +48,7 @@ async function rejection(action: Promise<unknown>): Promise<string> {
 async function toolkitFixture() {
   const fixture = await loadFixture(recordsFixture);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "careledger-records-"));
+  temporaryDirectories.push(dir);
   const store = new DirectoryBlobStore(path.join(dir, "blobs"));
   const toolkit = RecordToolkit.connect(fixture.deployer, fixture.deployment, store);
   const encryptionKey = (label: string) => new Wallet(keccak256(toUtf8Bytes(`record flow encryption key: ${label}`)));
@@ -83,6 +87,10 @@ async function anchoredLab(f: ToolkitFixture) {
 }
 
 describe("Record flow (SDK toolkit against the deployed contracts)", () => {
+  after(() => {
+    for (const dir of temporaryDirectories.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it("anchors an encrypted lab report: only commitments and a pointer go on chain", async () => {
     const f = await toolkitFixture();
     const anchored = await anchoredLab(f);

@@ -978,6 +978,9 @@ describe("RecordRegistry", function () {
         denyAmendment: () =>
           records.connect(cardiologistKey).denyAmendment(requestId, DENIAL.accurateAndComplete, ZeroHash),
         withdrawAmendment: () => records.connect(patientKey).withdrawAmendment(requestId),
+        registrarAcceptAmendment: () => records.connect(registrar).registrarAcceptAmendment(requestId, next, ZeroHash),
+        registrarDenyAmendment: () =>
+          records.connect(registrar).registrarDenyAmendment(requestId, DENIAL.accurateAndComplete, ZeroHash),
       };
       for (const [name, write] of Object.entries(writes)) {
         await expect(write(), name).to.be.revertedWithCustomError(records, "EnforcedPause");
