@@ -80,6 +80,7 @@ const config: HardhatUserConfig = {
     overrides: {
       "contracts/consent/ConsentRegistry.sol": compiler(10_000, true),
       "contracts/records/RecordRegistry.sol": compiler(10_000, true),
+      "contracts/claims/ClaimsAdjudicator.sol": compiler(500, true),
     },
   },
   networks,

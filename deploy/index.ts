@@ -9,12 +9,19 @@ import { Roles } from "../sdk/roles";
 import { categorySet, DataCategory, Purpose, PURPOSE_COUNT, purposeSet } from "../sdk/scopes";
 import type {
   AccessManager,
+  ClaimsAdjudicator,
   ConsentPolicy,
   ConsentRegistry,
   IdentityRegistry,
+  IERC20Metadata,
   RecordRegistry,
+  TestStablecoin,
 } from "../typechain-types";
 import CareLedgerModule from "./modules/CareLedger";
+import TestStablecoinModule from "./modules/TestStablecoin";
+
+/** The settlement-token parameter that asks for a freshly deployed 6-decimal test stablecoin (local chains only). */
+export const TEST_STABLECOIN = "TestStablecoin";
 
 /** The `CareLedger` module's parameters, as in `deploy/parameters/<network>.json`. */
 export interface CareLedgerParameters {
@@ -23,6 +30,8 @@ export interface CareLedgerParameters {
   registrar: string;
   pauser: string;
   auditor: string;
+  /** The ERC-20 claims are paid in, or `"TestStablecoin"` to deploy a test stablecoin owned by the deployer. */
+  settlementToken: string;
   /** The consent policy's rules, from the file's `ConsentPolicy` section. */
   consentPolicy: ConsentPolicyParameters;
 }
@@ -43,6 +52,10 @@ export interface CareLedgerSystem {
   consentPolicy: ConsentPolicy;
   consentRegistry: ConsentRegistry;
   recordRegistry: RecordRegistry;
+  claimsAdjudicator: ClaimsAdjudicator;
+  settlementToken: IERC20Metadata;
+  /** The test stablecoin when one was deployed (its owner, the deployer, mints); undefined with a real token. */
+  testStablecoin: TestStablecoin | undefined;
   deployment: Deployment;
   parameters: CareLedgerParameters;
 }
@@ -84,6 +97,7 @@ export function validateParameters(
     registrar: address("registrar"),
     pauser: address("pauser"),
     auditor: address("auditor"),
+    settlementToken: raw.settlementToken === TEST_STABLECOIN ? TEST_STABLECOIN : address("settlementToken"),
     consentPolicy: validatePolicyParameters(policy, source),
   };
 }
@@ -161,9 +175,21 @@ export async function deployCareLedger(
 ): Promise<CareLedgerSystem> {
   const [deployer] = await hre.ethers.getSigners();
   if (deployer === undefined) throw new Error(`network ${hre.network.name} has no accounts to deploy from`);
-  const { consentPolicy: policy, ...roles } = parameters;
+  const { consentPolicy: policy, settlementToken: tokenParameter, ...roles } = parameters;
+  let settlementTokenAddress = tokenParameter;
+  if (tokenParameter === TEST_STABLECOIN) {
+    const { testStablecoin } = await hre.ignition.deploy(TestStablecoinModule, {
+      parameters: { TestStablecoin: { owner: await deployer.getAddress() } },
+    });
+    settlementTokenAddress = await testStablecoin.getAddress();
+    log(`settlement token: test stablecoin at ${settlementTokenAddress}`);
+  }
   const deployed = await hre.ignition.deploy(CareLedgerModule, {
-    parameters: { CareLedger: { ...roles }, ConsentPolicy: policyArguments(policy) },
+    parameters: {
+      CareLedger: { ...roles },
+      ConsentPolicy: policyArguments(policy),
+      ClaimsAdjudicator: { settlementToken: settlementTokenAddress },
+    },
   });
   const at = async <T>(name: string, future: { getAddress(): Promise<string> }): Promise<T> =>
     (await hre.ethers.getContractAt(name, await future.getAddress())) as T;
@@ -172,6 +198,14 @@ export async function deployCareLedger(
   const consentPolicy = await at<ConsentPolicy>("ConsentPolicy", deployed.consentPolicy);
   const consentRegistry = await at<ConsentRegistry>("ConsentRegistry", deployed.consentRegistry);
   const recordRegistry = await at<RecordRegistry>("RecordRegistry", deployed.recordRegistry);
+  const claimsAdjudicator = await at<ClaimsAdjudicator>("ClaimsAdjudicator", deployed.claimsAdjudicator);
+  const settlementToken = await at<IERC20Metadata>("IERC20Metadata", {
+    getAddress: () => Promise.resolve(settlementTokenAddress),
+  });
+  const testStablecoin =
+    tokenParameter === TEST_STABLECOIN
+      ? await at<TestStablecoin>("TestStablecoin", { getAddress: () => Promise.resolve(settlementTokenAddress) })
+      : undefined;
 
   const deployerAddress = await deployer.getAddress();
   if (getAddress(parameters.admin) !== deployerAddress) {
@@ -190,6 +224,9 @@ export async function deployCareLedger(
     consentPolicy,
     consentRegistry,
     recordRegistry,
+    claimsAdjudicator,
+    settlementToken,
+    testStablecoin,
     parameters,
     deployment: {
       chainId,
@@ -198,6 +235,7 @@ export async function deployCareLedger(
       consentPolicy: await consentPolicy.getAddress(),
       consentRegistry: await consentRegistry.getAddress(),
       recordRegistry: await recordRegistry.getAddress(),
+      claimsAdjudicator: await claimsAdjudicator.getAddress(),
     },
   };
 }

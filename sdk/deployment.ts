@@ -11,6 +11,8 @@ export interface Deployment {
   consentPolicy: string;
   consentRegistry: string;
   recordRegistry: string;
+  /** The claims adjudicator; it names its settlement token itself (`settlementToken()`). */
+  claimsAdjudicator: string;
 }
 
 /** Ignition's future ids of the deployed contracts, as written to `deployed_addresses.json`. */
@@ -20,6 +22,7 @@ const FUTURES: Readonly<Record<Exclude<keyof Deployment, "chainId">, string>> = 
   consentPolicy: "ConsentPolicy#ConsentPolicy",
   consentRegistry: "ConsentRegistry#ConsentRegistry",
   recordRegistry: "RecordRegistry#RecordRegistry",
+  claimsAdjudicator: "ClaimsAdjudicator#ClaimsAdjudicator",
 };
 
 export const DEPLOYMENTS_DIR = path.join(__dirname, "..", "deploy", "deployments");
@@ -46,5 +49,6 @@ export function loadDeployment(chainId: bigint, dir = DEPLOYMENTS_DIR): Deployme
     consentPolicy: pick("consentPolicy"),
     consentRegistry: pick("consentRegistry"),
     recordRegistry: pick("recordRegistry"),
+    claimsAdjudicator: pick("claimsAdjudicator"),
   };
 }

@@ -2,6 +2,7 @@ import { type BytesLike, type ErrorFragment, Interface, isHexString, type Result
 
 import {
   AccessManager__factory,
+  ClaimsAdjudicator__factory,
   ConsentPolicy__factory,
   ConsentRegistry__factory,
   IdentityRegistry__factory,
@@ -18,6 +19,7 @@ const ABIS = [
   ConsentRegistry__factory.abi,
   ConsentPolicy__factory.abi,
   RecordRegistry__factory.abi,
+  ClaimsAdjudicator__factory.abi,
   AccessManager__factory.abi,
 ] as const;
 

@@ -1,4 +1,5 @@
 export * from "./blob-store";
+export * from "./claims";
 export * from "./commitments";
 export * from "./consent";
 export * from "./consent-signatures";

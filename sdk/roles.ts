@@ -13,6 +13,8 @@ export const Roles = {
   AUDITOR: 3n,
   /** Registrars recovering an institution's key; held with the admin execution delay. */
   INSTITUTION_RECOVERY: 4n,
+  /** A payer's appeal reviewers; the adjudicator also requires a practitioner affiliated with the plan's payer. */
+  CLAIMS_REVIEWER: 5n,
 } as const;
 
 export type RoleName = keyof typeof Roles;
@@ -27,6 +29,7 @@ export const ROLE_LABELS: Readonly<Record<RoleName, string>> = {
   PAUSER: "PAUSER",
   AUDITOR: "AUDITOR",
   INSTITUTION_RECOVERY: "INSTITUTION_RECOVERY",
+  CLAIMS_REVIEWER: "CLAIMS_REVIEWER",
 };
 
 export function roleName(roleId: bigint): RoleName | undefined {

@@ -25,4 +25,8 @@ library Roles {
     /// execution delay: a recovery is scheduled on the authority and executes only after that delay, during which
     /// the admin (the role's guardian) can cancel it.
     uint64 internal constant INSTITUTION_RECOVERY = 4;
+    /// @notice A payer's appeal reviewers (its medical directors): they uphold or overturn appeals of denied claim
+    /// lines. The claims adjudicator also requires a reviewer to be an active practitioner affiliated with the payer of
+    /// the claim's plan, so that holding the role never lets one payer decide another's appeals.
+    uint64 internal constant CLAIMS_REVIEWER = 5;
 }

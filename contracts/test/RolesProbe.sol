@@ -8,8 +8,22 @@ contract RolesProbe {
     function roles()
         external
         pure
-        returns (uint64 admin, uint64 registrar, uint64 pauser, uint64 auditor, uint64 institutionRecovery)
+        returns (
+            uint64 admin,
+            uint64 registrar,
+            uint64 pauser,
+            uint64 auditor,
+            uint64 institutionRecovery,
+            uint64 claimsReviewer
+        )
     {
-        return (Roles.ADMIN, Roles.REGISTRAR, Roles.PAUSER, Roles.AUDITOR, Roles.INSTITUTION_RECOVERY);
+        return (
+            Roles.ADMIN,
+            Roles.REGISTRAR,
+            Roles.PAUSER,
+            Roles.AUDITOR,
+            Roles.INSTITUTION_RECOVERY,
+            Roles.CLAIMS_REVIEWER
+        );
     }
 }

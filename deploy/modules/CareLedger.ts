@@ -2,6 +2,7 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
 import { ROLE_LABELS, type RoleName, Roles } from "../../sdk/roles";
 import AccessManagerModule from "./AccessManager";
+import ClaimsAdjudicatorModule from "./ClaimsAdjudicator";
 import ConsentRegistryModule from "./ConsentRegistry";
 import IdentityRegistryModule from "./IdentityRegistry";
 import RecordRegistryModule from "./RecordRegistry";
@@ -16,13 +17,16 @@ import RecordRegistryModule from "./RecordRegistry";
  *   delay of registrar-driven recovery of institutional keys.
  * - `registrar`, `pauser`, `auditor`: the first holders of those roles.
  *
- * The consent policy's rules come from the `ConsentPolicy` section of the same file (see `deploy/index.ts`).
+ * The consent policy's rules come from the `ConsentPolicy` section of the same file, and the claims adjudicator's
+ * settlement token from `CareLedger.settlementToken` (see `deploy/index.ts`). The `CLAIMS_REVIEWER` role is labelled
+ * here and granted later by the admin, one payer's reviewer at a time.
  */
 export default buildModule("CareLedger", (m) => {
   const { accessManager } = m.useModule(AccessManagerModule);
   const { identityRegistry } = m.useModule(IdentityRegistryModule);
   const { consentPolicy, consentRegistry } = m.useModule(ConsentRegistryModule);
   const { recordRegistry } = m.useModule(RecordRegistryModule);
+  const { claimsAdjudicator } = m.useModule(ClaimsAdjudicatorModule);
 
   const admin = m.getParameter<string>("admin");
   const adminExecutionDelay = m.getParameter<number>("adminExecutionDelay");
@@ -46,8 +50,8 @@ export default buildModule("CareLedger", (m) => {
   // Last, after every other admin step: from here on the admin acts only through scheduled operations.
   m.call(accessManager, "grantRole", [Roles.ADMIN, admin, adminExecutionDelay], {
     id: "grant_ADMIN",
-    after: [...setup, IdentityRegistryModule, ConsentRegistryModule, RecordRegistryModule],
+    after: [...setup, IdentityRegistryModule, ConsentRegistryModule, RecordRegistryModule, ClaimsAdjudicatorModule],
   });
 
-  return { accessManager, identityRegistry, consentPolicy, consentRegistry, recordRegistry };
+  return { accessManager, identityRegistry, consentPolicy, consentRegistry, recordRegistry, claimsAdjudicator };
 });

@@ -4,6 +4,7 @@ import type { BaseContract, FunctionFragment } from "ethers";
 
 import { type RoleName, Roles } from "../../sdk/roles";
 import { systemFixture } from "../fixtures/system";
+import { scheduleAndExecute } from "../helpers/governance";
 import { writeFunctions, zeroArgs } from "../helpers/abi";
 import { deployedModules } from "../helpers/modules";
 
@@ -84,6 +85,28 @@ const EXPECTED: Readonly<Record<string, Readonly<Record<string, Wiring>>>> = {
     unpause: "ADMIN",
     setAuthority: "authority-only",
   },
+  ClaimsAdjudicator: {
+    createPlan: "self-service",
+    updatePlanTerms: "self-service",
+    setFees: "self-service",
+    removeFees: "self-service",
+    setNetwork: "self-service",
+    activatePlan: "self-service",
+    enroll: "self-service",
+    requestPriorAuth: "self-service",
+    approvePriorAuth: "self-service",
+    denyPriorAuth: "self-service",
+    withdrawPriorAuth: "self-service",
+    submitClaim: "self-service",
+    fileAppeal: "self-service",
+    decideAppeal: "CLAIMS_REVIEWER",
+    fund: "self-service",
+    settleQueue: "self-service",
+    withdraw: "self-service",
+    pause: "PAUSER",
+    unpause: "ADMIN",
+    setAuthority: "authority-only",
+  },
 };
 
 async function modules() {
@@ -154,13 +177,22 @@ describe("Role wiring", () => {
   });
 
   it("lets each role's holder call its functions, the delayed roles only through a schedule", async () => {
-    const { deployed, accessManager, parameters, registrar, pauser, admin } = await modules();
+    const { deployed, accessManager, parameters, registrar, pauser, admin, others } = await modules();
+    // Appeal reviewers are granted one payer's reviewer at a time, after deployment: grant one here.
+    const reviewer = others[8]!;
+    await scheduleAndExecute(
+      accessManager,
+      admin,
+      await accessManager.getAddress(),
+      accessManager.interface.encodeFunctionData("grantRole", [Roles.CLAIMS_REVIEWER, reviewer.address, 0]),
+    );
     const holders: Record<RoleName, { address: string; delay: number }> = {
       ADMIN: { address: admin.address, delay: parameters.adminExecutionDelay },
       REGISTRAR: { address: registrar.address, delay: 0 },
       INSTITUTION_RECOVERY: { address: registrar.address, delay: parameters.adminExecutionDelay },
       PAUSER: { address: pauser.address, delay: 0 },
       AUDITOR: { address: parameters.auditor, delay: 0 },
+      CLAIMS_REVIEWER: { address: reviewer.address, delay: 0 },
     };
     for (const [name, contract] of Object.entries(deployed)) {
       const target = await contract.getAddress();
@@ -191,6 +223,11 @@ describe("Role wiring", () => {
       expect([member, Number(executionDelay)], role).to.deep.equal([true, delay]);
       const [deployerMember] = await accessManager.hasRole(Roles[role], deployer.address);
       expect(deployerMember, `deployer holds ${role}`).to.equal(false);
+    }
+    // Nobody reviews appeals until the admin grants a payer's reviewer the role.
+    for (const account of [deployer.address, parameters.admin, parameters.registrar]) {
+      const [member] = await accessManager.hasRole(Roles.CLAIMS_REVIEWER, account);
+      expect(member, `${account} holds CLAIMS_REVIEWER`).to.equal(false);
     }
   });
 

@@ -6,15 +6,16 @@ import { PUBLIC_ROLE, ROLE_LABELS, roleName, Roles } from "../../sdk/roles";
 describe("Roles", () => {
   it("mirrors contracts/access/Roles.sol in sdk/roles.ts", async () => {
     const probe = await ethers.deployContract("RolesProbe");
-    const [admin, registrar, pauser, auditor, institutionRecovery] = await probe.roles();
-    expect({ admin, registrar, pauser, auditor, institutionRecovery }).to.deep.equal({
+    const [admin, registrar, pauser, auditor, institutionRecovery, claimsReviewer] = await probe.roles();
+    expect({ admin, registrar, pauser, auditor, institutionRecovery, claimsReviewer }).to.deep.equal({
       admin: Roles.ADMIN,
       registrar: Roles.REGISTRAR,
       pauser: Roles.PAUSER,
       auditor: Roles.AUDITOR,
       institutionRecovery: Roles.INSTITUTION_RECOVERY,
+      claimsReviewer: Roles.CLAIMS_REVIEWER,
     });
-    expect(Object.keys(Roles)).to.have.length(5);
+    expect(Object.keys(Roles)).to.have.length(6);
   });
 
   it("uses AccessManager's own ADMIN_ROLE and PUBLIC_ROLE ids", async () => {

@@ -14,6 +14,7 @@ const ROLES = {
   registrar: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
   pauser: "0x90F79bf6EB2c4f870365E785982E1f101E93b906",
   auditor: "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65",
+  settlementToken: "TestStablecoin",
 };
 
 const POLICY_FILE = {
@@ -54,6 +55,16 @@ describe("deploy parameters and recorded deployments", () => {
 
   it("refuses the consortium template until its zero addresses are filled in", () => {
     expect(() => loadParameters("consortium")).to.throw("CareLedger.admin must be a non-zero address");
+  });
+
+  it("takes a settlement token address, or TestStablecoin for a freshly deployed test token", () => {
+    const token = "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0";
+    expect(validateParameters({ ...ROLES, settlementToken: token }, "f.json", POLICY_FILE).settlementToken).to.equal(
+      token,
+    );
+    expect(() => validateParameters({ ...ROLES, settlementToken: "USDC" }, "f.json", POLICY_FILE)).to.throw(
+      'f.json: CareLedger.settlementToken must be a non-zero address, got "USDC"',
+    );
   });
 
   it("names the field of every malformed parameter", () => {
@@ -116,6 +127,7 @@ describe("deploy parameters and recorded deployments", () => {
         "ConsentPolicy#ConsentPolicy": VALID.pauser,
         "ConsentRegistry#ConsentRegistry": VALID.auditor,
         "RecordRegistry#RecordRegistry": VALID.admin,
+        "ClaimsAdjudicator#ClaimsAdjudicator": VALID.registrar,
       }),
     );
     expect(loadDeployment(1337n, dir)).to.deep.equal({
@@ -125,6 +137,7 @@ describe("deploy parameters and recorded deployments", () => {
       consentPolicy: VALID.pauser,
       consentRegistry: VALID.auditor,
       recordRegistry: VALID.admin,
+      claimsAdjudicator: VALID.registrar,
     });
     expect(() => loadDeployment(5n, dir)).to.throw("no CareLedger deployment recorded for chain 5");
     fs.writeFileSync(path.join(dir, "chain-1337", "deployed_addresses.json"), "{}");
