@@ -133,6 +133,7 @@ export interface LinePricing {
 export type ModelErrorReason =
   | "UnknownPlan"
   | "PlanExists"
+  | "AppealWindowFixed"
   | "BadTerms"
   | "BadFee"
   | "UnknownFee"
@@ -302,6 +303,14 @@ export class ClaimsModel {
   updateTerms(plan: bigint, terms: PlanTerms): void {
     const state = this.planState(plan);
     checkTerms(terms);
+    // Claims already adjudicated keep the appeal rights they were adjudicated with (the contract's rule for an
+    // active plan; every plan of the model is active).
+    if (terms.appealWindowDays !== state.terms.appealWindowDays) {
+      throw new ClaimsModelError(
+        "AppealWindowFixed",
+        `plan ${plan} keeps its appeal window of ${state.terms.appealWindowDays} days`,
+      );
+    }
     state.terms = { ...terms };
   }
 

@@ -208,6 +208,24 @@ export interface PlanSpec {
   network: bigint[];
 }
 
+/** The largest plan amount (deductible, out-of-pocket maximum, allowed per unit, copay): 80 bits. */
+export const MAX_PLAN_AMOUNT = (1n << 80n) - 1n;
+/** The most lines a claim may have and the most supporting records it may cite (the contract's constants). */
+export const MAX_CLAIM_LINES = 16;
+export const MAX_SUPPORTING_RECORDS = 8;
+
+function checkAmount(what: string, amount: bigint): void {
+  if (amount < 0n || amount > MAX_PLAN_AMOUNT) throw new Error(`the ${what} must fit in 80 bits, got ${amount}`);
+}
+
+/** Checks a fee schedule entry as the contract would: a valid code, an allowed amount above zero, 80-bit amounts. */
+export function checkFee(fee: FeeScheduleEntry): void {
+  procedureCode(fee.code);
+  if (fee.allowedPerUnit <= 0n) throw new Error(`the allowed amount of ${fee.code} must be above zero`);
+  checkAmount(`allowed amount of ${fee.code}`, fee.allowedPerUnit);
+  checkAmount(`copay of ${fee.code}`, fee.copay);
+}
+
 /** Builds a `PlanSpec` one term at a time; `build()` checks it as the contract would. */
 export class PlanBuilder {
   private terms: Partial<PlanTerms> = {};
@@ -241,8 +259,7 @@ export class PlanBuilder {
   }
 
   fee(code: string, allowedPerUnit: bigint, options: { copay?: bigint; requiresPriorAuth?: boolean } = {}): this {
-    procedureCode(code);
-    if (allowedPerUnit <= 0n) throw new Error(`the allowed amount of ${code} must be above zero`);
+    checkFee({ code, allowedPerUnit, copay: options.copay ?? 0n, requiresPriorAuth: false });
     this.fees.set(code, {
       code,
       allowedPerUnit,
@@ -268,11 +285,20 @@ export class PlanBuilder {
     ) {
       throw new Error("a plan needs a deductible, an out-of-pocket maximum, coinsurance and both windows");
     }
-    if (coinsuranceBps < 0 || coinsuranceBps > 10_000)
-      throw new Error(`coinsurance ${coinsuranceBps} bps out of range`);
+    if (!Number.isInteger(coinsuranceBps) || coinsuranceBps < 0 || coinsuranceBps > 10_000) {
+      throw new Error(`coinsurance must be whole basis points in [0, 10000], got ${coinsuranceBps}`);
+    }
+    checkAmount("deductible", deductible);
+    checkAmount("out-of-pocket maximum", oopMax);
     if (oopMax < deductible) throw new Error("the out-of-pocket maximum must be at least the deductible");
-    if (timelyFilingDays < 1 || appealWindowDays < 1)
-      throw new Error("the filing and appeal windows are at least a day");
+    for (const [what, days] of [
+      ["timely-filing window", timelyFilingDays],
+      ["appeal window", appealWindowDays],
+    ] as const) {
+      if (!Number.isInteger(days) || days < 1 || days > 65_535) {
+        throw new Error(`the ${what} must be whole days in [1, 65535], got ${days}`);
+      }
+    }
     return {
       terms: { deductible, oopMax, coinsuranceBps, timelyFilingDays, appealWindowDays },
       fees: [...this.fees.values()],
@@ -310,12 +336,18 @@ export class ClaimBuilder {
 
   line(code: string, units: bigint, billed: bigint, serviceDate: bigint): this {
     packLine({ code, units, billed, serviceDate });
+    if (units < 1n) throw new Error(`a line bills at least one unit (${code})`);
+    if (billed < 1n) throw new Error(`a line bills more than zero (${code})`);
+    if (this.lines.length === MAX_CLAIM_LINES) throw new Error(`a claim has at most ${MAX_CLAIM_LINES} lines`);
     this.lines.push({ code, units, billed, serviceDate });
     return this;
   }
 
   /** A supporting record: the salted commitment it is anchored under in the record registry. */
   supportingRecord(commitment: string): this {
+    if (this.supporting.length === MAX_SUPPORTING_RECORDS) {
+      throw new Error(`a claim cites at most ${MAX_SUPPORTING_RECORDS} supporting records`);
+    }
     this.supporting.push(commitment);
     return this;
   }
@@ -480,8 +512,9 @@ export function decodeRemittances(adjudicator: ClaimsAdjudicator, logs: readonly
         submitter: parsed.args.getValue("submitter") as bigint,
         status: toClaimStatus(parsed.args.getValue("status") as bigint),
         payment: toPaymentStatus(parsed.args.getValue("payment") as bigint),
-        planPays: parsed.args.getValue("planPays") as bigint,
-        patientOwes: parsed.args.getValue("patientOwes") as bigint,
+        // The event leaves the totals out (gas): they are the sums of the lines, as `claim(claimId)` keeps them.
+        planPays: lines.reduce((sum, line) => sum + line.planPays, 0n),
+        patientOwes: lines.reduce((sum, line) => sum + line.patientOwes, 0n),
         billed: lines.reduce((sum, line) => sum + line.billed, 0n),
         lines,
         blockNumber: log.blockNumber,
@@ -499,7 +532,10 @@ function statusOf(lines: readonly EobLine[]): ClaimStatus {
   return ClaimStatus.PartiallyApproved;
 }
 
-/** Formats base units of a token with `decimals` as a decimal string ("1234.50"). */
+/**
+ * Formats base units of a token with `decimals` as a decimal string with thousands separators, truncated (not rounded)
+ * to `fractionDigits`: `formatAmount(1_234_500_000n, 6)` is "1,234.50".
+ */
 export function formatAmount(amount: bigint, decimals: number, fractionDigits = 2): string {
   const negative = amount < 0n;
   const abs = negative ? -amount : amount;
@@ -647,10 +683,16 @@ export class ClaimsClient {
     spec: PlanSpec,
     options: { activate?: boolean; batchSize?: number; onBatch?: (done: number, total: number) => void } = {},
   ): Promise<{ planId: bigint; receipts: ContractTransactionReceipt[] }> {
+    // Everything is checked before the first transaction, so that a bad spec never leaves a draft plan behind.
+    for (const fee of spec.fees) checkFee(fee);
+    const limit = Number(await this.adjudicator.MAX_BATCH());
+    const size = options.batchSize ?? limit;
+    if (!Number.isInteger(size) || size < 1 || size > limit) {
+      throw new Error(`batchSize must be a whole number in [1, ${limit}], got ${size}`);
+    }
     const receipt = await this.mine(() => this.adjudicator.createPlan(spec.terms));
     const planId = this.eventArg(receipt, "PlanCreated", "planId");
     const receipts = [receipt];
-    const size = Math.min(options.batchSize ?? Number(await this.adjudicator.MAX_BATCH()), 256);
     for (let start = 0; start < spec.fees.length; start += size) {
       const batch = spec.fees.slice(start, start + size);
       receipts.push((await this.setFees(planId, batch)).receipt);

@@ -210,6 +210,11 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
     function updatePlanTerms(uint64 planId, PlanTerms calldata terms) external override whenNotPaused {
         PlanWord word = _ownPlan(planId);
         _checkTerms(terms);
+        // Claims already adjudicated keep the appeal rights they were adjudicated with.
+        uint16 appealWindowDays = _plans[planId].appealWindowDays;
+        if (word.status() == PlanStatus.Active && terms.appealWindowDays != appealWindowDays) {
+            revert ClaimsAppealWindowFixed(planId, appealWindowDays);
+        }
         _plans[planId] = StoredPlan(_planWord(word.payer(), word.status(), terms), terms.appealWindowDays);
         emit PlanTermsUpdated(planId, terms);
     }
@@ -280,7 +285,8 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
         if (word.status() != PlanStatus.Active) revert ClaimsPlanNotActive(planId, word.status());
         (ParticipantKind kind, , ) = _IDENTITY.standingOf(patient);
         if (kind != ParticipantKind.Patient) revert ClaimsNotAPatient(patient);
-        if (coverageStart > coverageEnd || coverageEnd > type(uint40).max) {
+        // A start of 0 would let a [0, 0] period pack to the empty word, which reads as "no enrollment".
+        if (coverageStart == 0 || coverageStart > coverageEnd || coverageEnd > type(uint40).max) {
             revert ClaimsInvalidCoverage(coverageStart, coverageEnd);
         }
         mapping(uint256 index => EnrollmentWord word) storage periods = _enrollments[_memberKey(planId, patient)];
@@ -413,17 +419,7 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
             ClaimWordLib.pack(status, payment, denied, prDenials, now_, planPays, patientOwes),
             _contentHash(claimId, patient, planId, organization, submitter, lines, supportingRecords)
         );
-        emit ClaimAdjudicated(
-            claimId,
-            patient,
-            planId,
-            organization,
-            submitter,
-            status,
-            payment,
-            planPays,
-            patientOwes
-        );
+        emit ClaimAdjudicated(claimId, patient, planId, organization, submitter, status, payment);
     }
 
     /// @inheritdoc IClaimsAdjudicator
@@ -518,7 +514,7 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
             msg.sender,
             Time.timestamp()
         );
-        if (!active || kind != ParticipantKind.Organization) revert ClaimsNothingToWithdraw(msg.sender);
+        if (!active || kind != ParticipantKind.Organization) revert ClaimsNotAnActiveOrganization(msg.sender);
         ProviderAccount storage account = _providers[organization];
         amount = account.balance;
         if (amount == 0) revert ClaimsNothingToWithdraw(msg.sender);

@@ -75,6 +75,8 @@ interface IClaimsAdjudicator {
     error ClaimsCoinsuranceTooHigh(uint16 coinsuranceBps);
     /// @notice The out-of-pocket maximum must be at least the deductible.
     error ClaimsOopMaxBelowDeductible(uint80 oopMax, uint80 deductible);
+    /// @notice An active plan's appeal window never changes: claims adjudicated under it keep their appeal rights.
+    error ClaimsAppealWindowFixed(uint64 planId, uint16 appealWindowDays);
     /// @notice The timely-filing and appeal windows are at least one day each.
     error ClaimsInvalidWindows(uint16 timelyFilingDays, uint16 appealWindowDays);
     /// @notice A batch holds 1 to `MAX_BATCH` entries.
@@ -87,7 +89,7 @@ interface IClaimsAdjudicator {
     error ClaimsNotAnOrganization(ParticipantId id);
     /// @notice Only patients are enrolled.
     error ClaimsNotAPatient(ParticipantId id);
-    /// @notice A coverage period starts no later than it ends, and both fit in 40 bits.
+    /// @notice A coverage period starts after time 0 and no later than it ends, and both fit in 40 bits.
     error ClaimsInvalidCoverage(uint48 coverageStart, uint48 coverageEnd);
     /// @notice The new period overlaps the patient's enrollment `seq` in the plan.
     error ClaimsEnrollmentOverlap(uint64 planId, ParticipantId patient, uint16 seq);
@@ -150,7 +152,9 @@ interface IClaimsAdjudicator {
     error ClaimsBalanceOverflow(ParticipantId payer, uint256 amount);
     /// @notice A settlement call pays 1 to `MAX_SETTLE` queued payments.
     error ClaimsInvalidSettleBound(uint256 maxPayments, uint256 limit);
-    /// @notice Only the key of an active organization withdraws, and only what it is owed.
+    /// @notice Only the key of an active organization withdraws (a suspended one keeps its balance until reinstated).
+    error ClaimsNotAnActiveOrganization(address account);
+    /// @notice The organization is owed nothing.
     error ClaimsNothingToWithdraw(address account);
     /// @notice Withdrawals go to a non-zero address.
     error ClaimsInvalidRecipient();
@@ -203,8 +207,9 @@ interface IClaimsAdjudicator {
     event PriorAuthDenied(uint64 indexed authId);
     /// @notice The requester withdrew the request.
     event PriorAuthWithdrawn(uint64 indexed authId);
-    /// @notice A claim was adjudicated; its lines follow as `LineAdjudicated` events. `payment` says whether the
-    /// plan-pays total was credited to `organization` at once or queued.
+    /// @notice A claim was adjudicated; its lines come just before it as `LineAdjudicated` events, whose figures add up
+    /// to the claim's totals (kept in `claim(claimId)`). `payment` says whether the plan-pays total was credited to
+    /// `organization` at once, queued, or was zero.
     event ClaimAdjudicated(
         bytes32 indexed claimId,
         ParticipantId indexed patient,
@@ -212,9 +217,7 @@ interface IClaimsAdjudicator {
         ParticipantId organization,
         ParticipantId submitter,
         ClaimStatus status,
-        PaymentStatus payment,
-        uint256 planPays,
-        uint256 patientOwes
+        PaymentStatus payment
     );
     /// @notice The explanation of benefits of one line: what was billed (`content`) and how it was adjudicated, packed
     /// in two words (see `LineResult.sol`; the SDK decodes them). Emitted again, with the new outcome, when an appeal
@@ -257,8 +260,8 @@ interface IClaimsAdjudicator {
     function createPlan(PlanTerms calldata terms) external returns (uint64 planId);
 
     /// @notice Replaces the plan's terms for claims adjudicated from now on.
-    /// @dev Requirements: the caller is the plan's active payer; the terms as for `createPlan`. Emits
-    /// `PlanTermsUpdated`.
+    /// @dev Requirements: the caller is the plan's active payer; the terms as for `createPlan`; an active plan keeps
+    /// its appeal window. Emits `PlanTermsUpdated`.
     function updatePlanTerms(uint64 planId, PlanTerms calldata terms) external;
 
     /// @notice Lists (or re-prices) up to `MAX_BATCH` codes in the plan's fee schedule.
@@ -372,8 +375,8 @@ interface IClaimsAdjudicator {
     function settleQueue(ParticipantId payer, uint256 maxPayments) external returns (uint256 settled);
 
     /// @notice Sends the caller's organization its whole balance.
-    /// @dev Requirements: the caller is an active organization with a balance; `to` is not zero. Emits
-    /// `ProviderWithdrew`.
+    /// @dev Requirements: the caller is an active organization (`ClaimsNotAnActiveOrganization`) with a balance
+    /// (`ClaimsNothingToWithdraw`); `to` is not zero. Emits `ProviderWithdrew`.
     function withdraw(address to) external returns (uint256 amount);
 
     // ------------------------------------------------------------------------------------------------------------

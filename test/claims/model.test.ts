@@ -1041,7 +1041,7 @@ describe("ClaimsModel", function () {
   });
 
   describe("appeals", function () {
-    it("opens the window for exactly appealWindowDays after adjudication, per the current terms", function () {
+    it("opens the window for exactly appealWindowDays after adjudication, a window the plan's terms cannot change", function () {
       const model = setup();
       const claim = submit(
         model,
@@ -1055,13 +1055,15 @@ describe("ClaimsModel", function () {
         model.fileAppeal(claim.id, 0, at(191, 1n));
       }, "AppealWindowClosed");
       model.fileAppeal(claim.id, 0, at(191));
-      model.updateTerms(PLAN, { ...TERMS, appealWindowDays: 200n });
       expectReason(() => {
-        model.fileAppeal(claim.id, 1, at(211, 1n));
+        model.updateTerms(PLAN, { ...TERMS, appealWindowDays: 200n });
+      }, "AppealWindowFixed");
+      model.updateTerms(PLAN, { ...TERMS, timelyFilingDays: 10n });
+      expectReason(() => {
+        model.fileAppeal(claim.id, 1, at(191, 1n));
       }, "AppealWindowClosed");
       expect(model.appealStatus(claim.id, 1)).to.equal("None");
-      model.fileAppeal(claim.id, 1, at(211));
-      expect([0, 1, 2].map((l) => model.appealStatus(claim.id, l))).to.deep.equal(["Filed", "Filed", "None"]);
+      expect([0, 1, 2].map((l) => model.appealStatus(claim.id, l))).to.deep.equal(["Filed", "None", "None"]);
     });
 
     it("refuses appeals of approved, unknown or already appealed lines and decisions without an appeal", function () {
@@ -1464,7 +1466,8 @@ describe("ClaimsModel", function () {
                   }
                 }
               } else if (step.op === "terms") {
-                terms = step.terms;
+                // An active plan keeps its appeal window; every other term may change.
+                terms = { ...step.terms, appealWindowDays: terms.appealWindowDays };
                 model.updateTerms(PLAN, terms);
               } else {
                 model.setNetwork(PLAN, ORGS[step.org]!, step.inNetwork);

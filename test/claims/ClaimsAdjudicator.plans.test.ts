@@ -1,0 +1,1121 @@
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { expect } from "chai";
+import { type ContractTransactionResponse, hexlify, toUtf8Bytes, type Wallet } from "ethers";
+
+import { PlanStatus } from "../../sdk";
+import type { ClaimsAdjudicator } from "../../typechain-types";
+import {
+  type ClaimsFixture,
+  claimsFixture,
+  code,
+  namedSigner,
+  STANDARD_FEES,
+  STANDARD_TERMS,
+  USD,
+} from "../fixtures/claims";
+import { DAY, YEAR } from "../fixtures/identity";
+
+// Unit tests of the ClaimsAdjudicator's plan and enrollment writes (createPlan, updatePlanTerms, setFees, removeFees,
+// setNetwork, activatePlan, enroll) and of the views that read them back (plan, planCount, fee, inNetwork,
+// enrollmentCount, enrollment, enrollmentOn). Prior authorization is in ClaimsAdjudicator.priorAuth.test.ts.
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------------------------------
+
+/** A registrar's reason code for a suspension or a reinstatement (off-chain code list; the registry only stores it). */
+const REASON = 17;
+/** `MAX_BATCH`: the most entries one fee-schedule or network batch holds. */
+const MAX_BATCH = 256n;
+/** The first coverage end that does not fit in 40 bits. */
+const TWO_POW_40 = 1n << 40n;
+/** A participant id nobody registered. */
+const UNREGISTERED_ID = 424_242n;
+
+type Key = HardhatEthersSigner | Wallet;
+
+interface Terms {
+  deductible: bigint;
+  oopMax: bigint;
+  coinsuranceBps: number;
+  timelyFilingDays: number;
+  appealWindowDays: number;
+}
+
+const TERMS: Terms = { ...STANDARD_TERMS };
+
+/** Terms as the `PlanCreated` / `PlanTermsUpdated` events carry them (a tuple in declaration order). */
+function termsTuple(terms: Terms): bigint[] {
+  return [
+    terms.deductible,
+    terms.oopMax,
+    BigInt(terms.coinsuranceBps),
+    BigInt(terms.timelyFilingDays),
+    BigInt(terms.appealWindowDays),
+  ];
+}
+
+/** The bytes5 of any five-character text, valid procedure code or not (the fixture's `code` refuses invalid ones). */
+function rawCode(text: string): string {
+  const bytes = toUtf8Bytes(text);
+  if (bytes.length !== 5) throw new Error(`not five bytes: ${JSON.stringify(text)}`);
+  return hexlify(bytes);
+}
+
+/** A fee schedule entry as the contract takes it. */
+function entry(text: string, allowedPerUnit: bigint, copay = 0n, requiresPriorAuth = false) {
+  return { code: code(text), allowedPerUnit, copay, requiresPriorAuth };
+}
+
+/** `plan(planId)` as a plain object that chai compares deeply. */
+async function readPlan(claims: ClaimsAdjudicator, planId: bigint) {
+  const p = await claims.plan(planId);
+  return {
+    payer: p.payer,
+    status: Number(p.status),
+    terms: {
+      deductible: p.terms.deductible,
+      oopMax: p.terms.oopMax,
+      coinsuranceBps: Number(p.terms.coinsuranceBps),
+      timelyFilingDays: Number(p.terms.timelyFilingDays),
+      appealWindowDays: Number(p.terms.appealWindowDays),
+    },
+  };
+}
+
+/** `fee(planId, code)` as a plain object. */
+async function readFee(claims: ClaimsAdjudicator, planId: bigint, codeHex: string) {
+  const [listed, e] = await claims.fee(planId, codeHex);
+  return {
+    listed,
+    code: e.code,
+    allowedPerUnit: e.allowedPerUnit,
+    copay: e.copay,
+    requiresPriorAuth: e.requiresPriorAuth,
+  };
+}
+
+/** What `fee` reads for a code the schedule does not list. */
+function unlisted(codeHex: string) {
+  return { listed: false, code: codeHex, allowedPerUnit: 0n, copay: 0n, requiresPriorAuth: false };
+}
+
+/** `enrollment(planId, patient, seq)` as a plain object. */
+async function readEnrollment(claims: ClaimsAdjudicator, planId: bigint, patient: bigint, seq: number) {
+  const e = await claims.enrollment(planId, patient, seq);
+  return {
+    coverageStart: e.coverageStart,
+    coverageEnd: e.coverageEnd,
+    deductibleMet: e.deductibleMet,
+    oopMet: e.oopMet,
+  };
+}
+
+/** A fresh enrollment over `[coverageStart, coverageEnd]`: accumulators at zero. */
+function period(coverageStart: bigint, coverageEnd: bigint) {
+  return { coverageStart, coverageEnd, deductibleMet: 0n, oopMet: 0n };
+}
+
+/** `enrollmentOn(planId, patient, time)` as `[found, seq]`. */
+async function enrollmentOn(claims: ClaimsAdjudicator, planId: bigint, patient: bigint, time: bigint) {
+  const [found, seq] = await claims.enrollmentOn(planId, patient, time);
+  return [found, Number(seq)];
+}
+
+/** The payer creates a draft plan with `terms` (no fees, no network) and returns its id. */
+async function draftPlan(f: ClaimsFixture, terms: Terms = TERMS, payer: Key = f.payerKey): Promise<bigint> {
+  const claims = f.claims.connect(payer);
+  const planId = await claims.createPlan.staticCall(terms);
+  await (await claims.createPlan(terms)).wait();
+  return planId;
+}
+
+async function suspend(f: ClaimsFixture, id: bigint): Promise<void> {
+  await f.identity.as(f.registrar).suspend(id, REASON);
+}
+
+async function reinstate(f: ClaimsFixture, id: bigint): Promise<void> {
+  await f.identity.as(f.registrar).reinstate(id, REASON);
+}
+
+async function pause(f: ClaimsFixture): Promise<void> {
+  await (await f.claims.connect(f.pauser).pause()).wait();
+}
+
+/** Everyone registered or not who is not the plan's payer: none may manage its plans. */
+async function outsiders(f: ClaimsFixture): Promise<[string, Key][]> {
+  return [
+    ["a stranger", await namedSigner("plans test stranger")],
+    ["an organization", f.hospitalKey],
+    ["a practitioner", f.cardiologistKey],
+    ["a patient", f.patientKey],
+    ["the payer's own reviewer (a practitioner)", f.reviewerKey],
+    ["another payer", f.otherPayerKey],
+  ];
+}
+
+/** One write only the plan's payer makes, run by `claims`'s signer against `planId`. */
+interface PlanPayerWrite {
+  /** The plan the write succeeds on: a fresh draft, or the fixture's active plan. */
+  plan: "draft" | "active";
+  send(claims: ClaimsAdjudicator, planId: bigint, f: ClaimsFixture): Promise<ContractTransactionResponse>;
+}
+
+async function planFor(f: ClaimsFixture, write: PlanPayerWrite): Promise<bigint> {
+  return write.plan === "draft" ? draftPlan(f) : f.planId;
+}
+
+/**
+ * Shared behaviour of the writes of a plan's payer: everyone else is refused with `ClaimsNotPlanPayer`, the payer too
+ * while suspended, an unknown plan with `ClaimsUnknownPlan`, and everyone with `EnforcedPause` while paused. Each test
+ * ends with the payer's call succeeding, so a refusal for another reason would show.
+ */
+function itIsOnlyForThePlanPayer(write: PlanPayerWrite): void {
+  it("refuses anyone but the plan's payer with ClaimsNotPlanPayer", async function () {
+    const f = await loadFixture(claimsFixture);
+    const planId = await planFor(f, write);
+    for (const [who, key] of await outsiders(f)) {
+      await expect(write.send(f.claims.connect(key), planId, f), who)
+        .to.be.revertedWithCustomError(f.claims, "ClaimsNotPlanPayer")
+        .withArgs(planId, key.address);
+    }
+    await expect(write.send(f.claims.connect(f.payerKey), planId, f)).not.to.be.reverted;
+  });
+
+  it("refuses another payer's plan even to a payer that owns plans of its own", async function () {
+    const f = await loadFixture(claimsFixture);
+    const planId = await planFor(f, write);
+    await draftPlan(f, TERMS, f.otherPayerKey);
+    await expect(write.send(f.claims.connect(f.otherPayerKey), planId, f))
+      .to.be.revertedWithCustomError(f.claims, "ClaimsNotPlanPayer")
+      .withArgs(planId, f.otherPayerKey.address);
+  });
+
+  it("refuses the payer while it is suspended and accepts it again once reinstated", async function () {
+    const f = await loadFixture(claimsFixture);
+    const planId = await planFor(f, write);
+    await suspend(f, f.payerId);
+    await expect(write.send(f.claims.connect(f.payerKey), planId, f))
+      .to.be.revertedWithCustomError(f.claims, "ClaimsNotPlanPayer")
+      .withArgs(planId, f.payerKey.address);
+    await reinstate(f, f.payerId);
+    await expect(write.send(f.claims.connect(f.payerKey), planId, f)).not.to.be.reverted;
+  });
+
+  it("refuses an unknown plan with ClaimsUnknownPlan, whoever calls", async function () {
+    const f = await loadFixture(claimsFixture);
+    const next = (await f.claims.planCount()) + 1n;
+    for (const planId of [0n, next, 2n ** 64n - 1n]) {
+      for (const key of [f.payerKey, f.hospitalKey]) {
+        await expect(write.send(f.claims.connect(key), planId, f))
+          .to.be.revertedWithCustomError(f.claims, "ClaimsUnknownPlan")
+          .withArgs(planId);
+      }
+    }
+  });
+
+  it("reverts with EnforcedPause while the module is paused", async function () {
+    const f = await loadFixture(claimsFixture);
+    const planId = await planFor(f, write);
+    await pause(f);
+    await expect(write.send(f.claims.connect(f.payerKey), planId, f))
+      .to.be.revertedWithCustomError(f.claims, "EnforcedPause")
+      .withArgs();
+  });
+}
+
+/** Terms the contract refuses, each with the custom error and arguments it gives. */
+const BAD_TERMS: { why: string; terms: Terms; error: string; args: (bigint | number)[] }[] = [
+  {
+    why: "coinsurance above 10,000 bps",
+    terms: { ...TERMS, coinsuranceBps: 10_001 },
+    error: "ClaimsCoinsuranceTooHigh",
+    args: [10_001],
+  },
+  {
+    why: "the largest uint16 coinsurance",
+    terms: { ...TERMS, coinsuranceBps: 65_535 },
+    error: "ClaimsCoinsuranceTooHigh",
+    args: [65_535],
+  },
+  {
+    why: "an out-of-pocket maximum one unit below the deductible",
+    terms: { ...TERMS, deductible: 500n * USD, oopMax: 500n * USD - 1n },
+    error: "ClaimsOopMaxBelowDeductible",
+    args: [500n * USD - 1n, 500n * USD],
+  },
+  {
+    why: "a zero timely-filing window",
+    terms: { ...TERMS, timelyFilingDays: 0 },
+    error: "ClaimsInvalidWindows",
+    args: [0, TERMS.appealWindowDays],
+  },
+  {
+    why: "a zero appeal window",
+    terms: { ...TERMS, appealWindowDays: 0 },
+    error: "ClaimsInvalidWindows",
+    args: [TERMS.timelyFilingDays, 0],
+  },
+  {
+    why: "both windows zero",
+    terms: { ...TERMS, timelyFilingDays: 0, appealWindowDays: 0 },
+    error: "ClaimsInvalidWindows",
+    args: [0, 0],
+  },
+];
+
+/** The tightest terms the contract accepts: 100 % coinsurance, oopMax = deductible, one-day windows. */
+const EDGE_TERMS: Terms = {
+  deductible: 250n * USD,
+  oopMax: 250n * USD,
+  coinsuranceBps: 10_000,
+  timelyFilingDays: 1,
+  appealWindowDays: 1,
+};
+
+/** The tightest terms an active plan of the fixture takes: its appeal window (180 days) cannot change. */
+const ACTIVE_EDGE_TERMS: Terms = { ...EDGE_TERMS, appealWindowDays: STANDARD_TERMS.appealWindowDays };
+
+/** Five-byte codes that are not five digits or capital letters. */
+const BAD_CODES: [string, string][] = [
+  ["lowercase letters", rawCode("abcde")],
+  ["one lowercase letter in the middle", rawCode("99a13")],
+  ["a lowercase letter last", rawCode("9921a")],
+  ["a lowercase letter first", rawCode("j3490")],
+  ["a hyphen", rawCode("99-13")],
+  ["a dot", rawCode("99.13")],
+  ["a space", rawCode("9921 ")],
+  ["'/' just below '0'", rawCode("/9213")],
+  ["':' just above '9'", rawCode("9921:")],
+  ["'@' just below 'A'", rawCode("@3490")],
+  ["'[' just above 'Z'", rawCode("J349[")],
+  ["NUL bytes only", "0x0000000000"],
+  ["a trailing NUL byte", rawCode("9921\u0000")],
+  ["a byte above ASCII", "0x39393231ff"],
+];
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Tests
+// ---------------------------------------------------------------------------------------------------------------------
+
+describe("ClaimsAdjudicator", function () {
+  describe("createPlan", function () {
+    it("creates a draft plan owned by the caller's payer id, numbered after the last", async function () {
+      const f = await loadFixture(claimsFixture);
+      const { claims, payerKey, payerId } = f;
+      expect(await claims.planCount()).to.equal(1n);
+      const terms: Terms = {
+        deductible: 1_000n * USD,
+        oopMax: 4_000n * USD,
+        coinsuranceBps: 3_000,
+        timelyFilingDays: 365,
+        appealWindowDays: 60,
+      };
+      expect(await claims.connect(payerKey).createPlan.staticCall(terms)).to.equal(2n);
+      await expect(claims.connect(payerKey).createPlan(terms))
+        .to.emit(claims, "PlanCreated")
+        .withArgs(2n, payerId, termsTuple(terms));
+      expect(await readPlan(claims, 2n)).to.deep.equal({ payer: payerId, status: PlanStatus.Draft, terms });
+      expect(await claims.planCount()).to.equal(2n);
+      expect(await readFee(claims, 2n, code("99213"))).to.deep.equal(unlisted(code("99213")));
+      expect(await claims.inNetwork(2n, f.hospitalId)).to.equal(false);
+    });
+
+    it("numbers plans across payers and records each one's owner", async function () {
+      const f = await loadFixture(claimsFixture);
+      const { claims, otherPayerKey, otherPayerId, payerId } = f;
+      await expect(claims.connect(otherPayerKey).createPlan(TERMS))
+        .to.emit(claims, "PlanCreated")
+        .withArgs(2n, otherPayerId, termsTuple(TERMS));
+      await expect(claims.connect(f.payerKey).createPlan(EDGE_TERMS))
+        .to.emit(claims, "PlanCreated")
+        .withArgs(3n, payerId, termsTuple(EDGE_TERMS));
+      expect((await readPlan(claims, 2n)).payer).to.equal(otherPayerId);
+      expect((await readPlan(claims, 3n)).payer).to.equal(payerId);
+      expect(await claims.planCount()).to.equal(3n);
+    });
+
+    it("accepts the boundary terms: 100 % coinsurance, oopMax equal to the deductible, one-day windows", async function () {
+      const f = await loadFixture(claimsFixture);
+      const planId = await draftPlan(f, EDGE_TERMS);
+      expect(await readPlan(f.claims, planId)).to.deep.equal({
+        payer: f.payerId,
+        status: PlanStatus.Draft,
+        terms: EDGE_TERMS,
+      });
+    });
+
+    it("accepts a plan with no deductible and no out-of-pocket allowance, and the largest amounts", async function () {
+      const f = await loadFixture(claimsFixture);
+      const zero: Terms = { ...TERMS, deductible: 0n, oopMax: 0n, coinsuranceBps: 0 };
+      const max = 2n ** 80n - 1n;
+      const huge: Terms = {
+        deductible: max,
+        oopMax: max,
+        coinsuranceBps: 10_000,
+        timelyFilingDays: 65_535,
+        appealWindowDays: 65_535,
+      };
+      const zeroPlan = await draftPlan(f, zero);
+      const hugePlan = await draftPlan(f, huge);
+      expect((await readPlan(f.claims, zeroPlan)).terms).to.deep.equal(zero);
+      expect((await readPlan(f.claims, hugePlan)).terms).to.deep.equal(huge);
+    });
+
+    for (const bad of BAD_TERMS) {
+      it(`refuses ${bad.why} with ${bad.error}`, async function () {
+        const { claims, payerKey } = await loadFixture(claimsFixture);
+        await expect(claims.connect(payerKey).createPlan(bad.terms))
+          .to.be.revertedWithCustomError(claims, bad.error)
+          .withArgs(...bad.args);
+        expect(await claims.planCount()).to.equal(1n);
+      });
+    }
+
+    it("refuses anyone but an active payer with ClaimsNotAPayer", async function () {
+      const f = await loadFixture(claimsFixture);
+      const callers = (await outsiders(f)).filter(([, key]) => key !== f.otherPayerKey);
+      callers.push(["a laboratory device", f.deviceKey], ["a research sponsor", f.sponsorKey]);
+      for (const [who, key] of callers) {
+        await expect(f.claims.connect(key).createPlan(TERMS), who)
+          .to.be.revertedWithCustomError(f.claims, "ClaimsNotAPayer")
+          .withArgs(key.address);
+      }
+      expect(await f.claims.planCount()).to.equal(1n);
+    });
+
+    it("refuses a suspended payer with ClaimsNotAPayer and accepts it again once reinstated", async function () {
+      const f = await loadFixture(claimsFixture);
+      await suspend(f, f.payerId);
+      await expect(f.claims.connect(f.payerKey).createPlan(TERMS))
+        .to.be.revertedWithCustomError(f.claims, "ClaimsNotAPayer")
+        .withArgs(f.payerKey.address);
+      await reinstate(f, f.payerId);
+      await expect(f.claims.connect(f.payerKey).createPlan(TERMS))
+        .to.emit(f.claims, "PlanCreated")
+        .withArgs(2n, f.payerId, termsTuple(TERMS));
+    });
+
+    it("checks the caller before the terms", async function () {
+      const f = await loadFixture(claimsFixture);
+      await expect(f.claims.connect(f.hospitalKey).createPlan({ ...TERMS, coinsuranceBps: 10_001 }))
+        .to.be.revertedWithCustomError(f.claims, "ClaimsNotAPayer")
+        .withArgs(f.hospitalKey.address);
+    });
+
+    it("reverts with EnforcedPause while the module is paused", async function () {
+      const f = await loadFixture(claimsFixture);
+      await pause(f);
+      await expect(f.claims.connect(f.payerKey).createPlan(TERMS))
+        .to.be.revertedWithCustomError(f.claims, "EnforcedPause")
+        .withArgs();
+    });
+  });
+
+  describe("updatePlanTerms", function () {
+    const NEW_TERMS: Terms = {
+      deductible: 750n * USD,
+      oopMax: 5_000n * USD,
+      coinsuranceBps: 1_500,
+      timelyFilingDays: 120,
+      // An active plan keeps its appeal window (ClaimsAppealWindowFixed), so the new terms keep it too.
+      appealWindowDays: STANDARD_TERMS.appealWindowDays,
+    };
+
+    it("replaces an active plan's terms but its appeal window, and keeps it active", async function () {
+      const f = await loadFixture(claimsFixture);
+      const { claims, payerKey, payerId, planId } = f;
+      // Claims adjudicated under an active plan keep their appeal rights: its window never changes.
+      await expect(claims.connect(payerKey).updatePlanTerms(planId, { ...NEW_TERMS, appealWindowDays: 30 }))
+        .to.be.revertedWithCustomError(claims, "ClaimsAppealWindowFixed")
+        .withArgs(planId, STANDARD_TERMS.appealWindowDays);
+      await expect(claims.connect(payerKey).updatePlanTerms(planId, NEW_TERMS))
+        .to.emit(claims, "PlanTermsUpdated")
+        .withArgs(planId, termsTuple(NEW_TERMS));
+      expect(await readPlan(claims, planId)).to.deep.equal({
+        payer: payerId,
+        status: PlanStatus.Active,
+        terms: NEW_TERMS,
+      });
+      // The fee schedule, the network and the enrollments are not terms: they stay.
+      expect((await readFee(claims, planId, code("99213"))).listed).to.equal(true);
+      expect(await claims.inNetwork(planId, f.hospitalId)).to.equal(true);
+      expect(await claims.enrollmentCount(planId, f.patientId)).to.equal(1n);
+    });
+
+    it("keeps a draft plan a draft, appeal window and all changeable, which can still be activated", async function () {
+      const f = await loadFixture(claimsFixture);
+      const planId = await draftPlan(f);
+      const draftTerms = { ...NEW_TERMS, appealWindowDays: 30 };
+      await expect(f.claims.connect(f.payerKey).updatePlanTerms(planId, draftTerms))
+        .to.emit(f.claims, "PlanTermsUpdated")
+        .withArgs(planId, termsTuple(draftTerms));
+      expect(await readPlan(f.claims, planId)).to.deep.equal({
+        payer: f.payerId,
+        status: PlanStatus.Draft,
+        terms: draftTerms,
+      });
+      await expect(f.claims.connect(f.payerKey).activatePlan(planId))
+        .to.emit(f.claims, "PlanActivated")
+        .withArgs(planId);
+      expect((await readPlan(f.claims, planId)).terms).to.deep.equal(draftTerms);
+    });
+
+    it("accepts the boundary terms and, updated again, the last terms win", async function () {
+      const f = await loadFixture(claimsFixture);
+      const asPayer = f.claims.connect(f.payerKey);
+      const draft = await draftPlan(f);
+      await (await asPayer.updatePlanTerms(draft, EDGE_TERMS)).wait();
+      expect((await readPlan(f.claims, draft)).terms).to.deep.equal(EDGE_TERMS);
+      await (await asPayer.updatePlanTerms(f.planId, ACTIVE_EDGE_TERMS)).wait();
+      expect((await readPlan(f.claims, f.planId)).terms).to.deep.equal(ACTIVE_EDGE_TERMS);
+      await (await asPayer.updatePlanTerms(f.planId, NEW_TERMS)).wait();
+      expect((await readPlan(f.claims, f.planId)).terms).to.deep.equal(NEW_TERMS);
+    });
+
+    for (const bad of BAD_TERMS) {
+      it(`refuses ${bad.why} with ${bad.error} and keeps the terms`, async function () {
+        const { claims, payerKey, planId } = await loadFixture(claimsFixture);
+        await expect(claims.connect(payerKey).updatePlanTerms(planId, bad.terms))
+          .to.be.revertedWithCustomError(claims, bad.error)
+          .withArgs(...bad.args);
+        expect((await readPlan(claims, planId)).terms).to.deep.equal(TERMS);
+      });
+    }
+
+    itIsOnlyForThePlanPayer({
+      plan: "active",
+      send: (claims, planId) => claims.updatePlanTerms(planId, NEW_TERMS),
+    });
+  });
+
+  describe("setFees", function () {
+    it("lists each entry, emitting FeeScheduled with the entry, on a draft plan", async function () {
+      const f = await loadFixture(claimsFixture);
+      const { claims, payerKey } = f;
+      const planId = await draftPlan(f);
+      const office = entry("99213", 120n * USD, 30n * USD);
+      const mri = entry("J3490", 1_800n * USD, 0n, true);
+      await expect(claims.connect(payerKey).setFees(planId, [office, mri]))
+        .to.emit(claims, "FeeScheduled")
+        .withArgs(planId, [office.code, office.allowedPerUnit, office.copay, office.requiresPriorAuth])
+        .and.to.emit(claims, "FeeScheduled")
+        .withArgs(planId, [mri.code, mri.allowedPerUnit, mri.copay, mri.requiresPriorAuth]);
+      expect(await readFee(claims, planId, office.code)).to.deep.equal({ listed: true, ...office });
+      expect(await readFee(claims, planId, mri.code)).to.deep.equal({ listed: true, ...mri });
+      expect(await readFee(claims, planId, code("80053"))).to.deep.equal(unlisted(code("80053")));
+      // Another plan's schedule is its own.
+      expect(await readFee(claims, f.planId, mri.code)).to.deep.equal(unlisted(mri.code));
+      expect((await readPlan(claims, planId)).status).to.equal(PlanStatus.Draft);
+    });
+
+    it("reads back the fixture's standard fee schedule", async function () {
+      const { claims, planId } = await loadFixture(claimsFixture);
+      for (const fee of STANDARD_FEES) {
+        expect(await readFee(claims, planId, code(fee.code)), fee.code).to.deep.equal({
+          listed: true,
+          ...entry(fee.code, fee.allowedPerUnit, fee.copay, fee.requiresPriorAuth),
+        });
+      }
+    });
+
+    it("re-prices a listed code on an active plan: the new entry replaces the old one entirely", async function () {
+      const { claims, payerKey, planId } = await loadFixture(claimsFixture);
+      // 99213 was 120 with a 30 copay and no authorization.
+      const repriced = entry("99213", 130n * USD, 0n, true);
+      await expect(claims.connect(payerKey).setFees(planId, [repriced]))
+        .to.emit(claims, "FeeScheduled")
+        .withArgs(planId, [repriced.code, 130n * USD, 0n, true]);
+      expect(await readFee(claims, planId, repriced.code)).to.deep.equal({ listed: true, ...repriced });
+      // The other codes are untouched.
+      expect(await readFee(claims, planId, code("80053"))).to.deep.equal({
+        listed: true,
+        ...entry("80053", 45n * USD),
+      });
+    });
+
+    it("keeps the last entry when a batch lists a code twice", async function () {
+      const f = await loadFixture(claimsFixture);
+      const planId = await draftPlan(f);
+      const first = entry("97110", 40n * USD, 20n * USD);
+      const second = entry("97110", 35n * USD, 10n * USD, true);
+      const tx = f.claims.connect(f.payerKey).setFees(planId, [first, second]);
+      await expect(tx)
+        .to.emit(f.claims, "FeeScheduled")
+        .withArgs(planId, [first.code, first.allowedPerUnit, first.copay, first.requiresPriorAuth]);
+      await expect(tx)
+        .to.emit(f.claims, "FeeScheduled")
+        .withArgs(planId, [second.code, second.allowedPerUnit, second.copay, second.requiresPriorAuth]);
+      expect(await readFee(f.claims, planId, first.code)).to.deep.equal({ listed: true, ...second });
+    });
+
+    it("accepts a zero copay, a copay above the allowed amount and the largest amounts", async function () {
+      const f = await loadFixture(claimsFixture);
+      const planId = await draftPlan(f);
+      const max = 2n ** 80n - 1n;
+      const entries = [entry("00000", 1n), entry("ZZZZZ", 10n, 50n), entry("09AZ9", max, max, true)];
+      await (await f.claims.connect(f.payerKey).setFees(planId, entries)).wait();
+      for (const e of entries) expect(await readFee(f.claims, planId, e.code)).to.deep.equal({ listed: true, ...e });
+    });
+
+    it("lists a batch of exactly MAX_BATCH (256) entries", async function () {
+      const f = await loadFixture(claimsFixture);
+      const { claims } = f;
+      expect(await claims.MAX_BATCH()).to.equal(MAX_BATCH);
+      const planId = await draftPlan(f);
+      const entries = Array.from({ length: Number(MAX_BATCH) }, (_, i) =>
+        entry(`F${i.toString().padStart(4, "0")}`, BigInt(i + 1) * USD, BigInt(i % 7) * USD, i % 2 === 0),
+      );
+      const receipt = await (await claims.connect(f.payerKey).setFees(planId, entries)).wait();
+      const scheduled = (receipt?.logs ?? []).filter((log) => claims.interface.parseLog(log)?.name === "FeeScheduled");
+      expect(scheduled).to.have.length(256);
+      for (const e of entries)
+        expect(await readFee(claims, planId, e.code), e.code).to.deep.equal({ listed: true, ...e });
+    });
+
+    it("refuses an empty batch and one of MAX_BATCH + 1 with ClaimsInvalidBatchSize", async function () {
+      const f = await loadFixture(claimsFixture);
+      const planId = await draftPlan(f);
+      const asPayer = f.claims.connect(f.payerKey);
+      await expect(asPayer.setFees(planId, []))
+        .to.be.revertedWithCustomError(f.claims, "ClaimsInvalidBatchSize")
+        .withArgs(0n, MAX_BATCH);
+      const tooMany = Array.from({ length: 257 }, (_, i) => entry(`G${i.toString().padStart(4, "0")}`, USD));
+      await expect(asPayer.setFees(planId, tooMany))
+        .to.be.revertedWithCustomError(f.claims, "ClaimsInvalidBatchSize")
+        .withArgs(257n, MAX_BATCH);
+      expect(await readFee(f.claims, planId, code("G0000"))).to.deep.equal(unlisted(code("G0000")));
+    });
+
+    for (const [why, bad] of BAD_CODES) {
+      it(`refuses a code with ${why} with ClaimsInvalidProcedureCode`, async function () {
+        const f = await loadFixture(claimsFixture);
+        await expect(
+          f.claims
+            .connect(f.payerKey)
+            .setFees(f.planId, [{ code: bad, allowedPerUnit: USD, copay: 0n, requiresPriorAuth: false }]),
+        )
+          .to.be.revertedWithCustomError(f.claims, "ClaimsInvalidProcedureCode")
+          .withArgs(bad);
+        expect(await readFee(f.claims, f.planId, bad)).to.deep.equal(unlisted(bad));
+      });
+    }
+
+    it("refuses a whole batch when one entry is invalid: the valid entries before it are not listed", async function () {
+      const f = await loadFixture(claimsFixture);
+      const planId = await draftPlan(f);
+      const good = entry("99213", 120n * USD);
+      const bad = { code: rawCode("99.13"), allowedPerUnit: USD, copay: 0n, requiresPriorAuth: false };
+      await expect(f.claims.connect(f.payerKey).setFees(planId, [good, bad]))
+        .to.be.revertedWithCustomError(f.claims, "ClaimsInvalidProcedureCode")
+        .withArgs(bad.code);
+      expect(await readFee(f.claims, planId, good.code)).to.deep.equal(unlisted(good.code));
+    });
+
+    it("refuses a zero allowed amount with ClaimsZeroAllowedAmount, even to re-price a listed code", async function () {
+      const f = await loadFixture(claimsFixture);
+      const planId = await draftPlan(f);
+      const asPayer = f.claims.connect(f.payerKey);
+      await expect(asPayer.setFees(planId, [entry("80053", 45n * USD), entry("99213", 0n, 30n * USD)]))
+        .to.be.revertedWithCustomError(f.claims, "ClaimsZeroAllowedAmount")
+        .withArgs(code("99213"));
+      expect(await readFee(f.claims, planId, code("80053"))).to.deep.equal(unlisted(code("80053")));
+      await expect(asPayer.setFees(f.planId, [entry("99213", 0n)]))
+        .to.be.revertedWithCustomError(f.claims, "ClaimsZeroAllowedAmount")
+        .withArgs(code("99213"));
+      expect((await readFee(f.claims, f.planId, code("99213"))).allowedPerUnit).to.equal(120n * USD);
+    });
+
+    it("checks the procedure code before the allowed amount", async function () {
+      const f = await loadFixture(claimsFixture);
+      const bad = rawCode("abcde");
+      await expect(
+        f.claims
+          .connect(f.payerKey)
+          .setFees(f.planId, [{ code: bad, allowedPerUnit: 0n, copay: 0n, requiresPriorAuth: false }]),
+      )
+        .to.be.revertedWithCustomError(f.claims, "ClaimsInvalidProcedureCode")
+        .withArgs(bad);
+    });
+
+    itIsOnlyForThePlanPayer({
+      plan: "draft",
+      send: (claims, planId) => claims.setFees(planId, [entry("99213", 120n * USD)]),
+    });
+  });
+
+  describe("removeFees", function () {
+    it("unlists each code, emitting FeeRemoved, and leaves the others", async function () {
+      const { claims, payerKey, planId } = await loadFixture(claimsFixture);
+      const office = code("99213");
+      const mri = code("70553");
+      await expect(claims.connect(payerKey).removeFees(planId, [office, mri]))
+        .to.emit(claims, "FeeRemoved")
+        .withArgs(planId, office)
+        .and.to.emit(claims, "FeeRemoved")
+        .withArgs(planId, mri);
+      expect(await readFee(claims, planId, office)).to.deep.equal(unlisted(office));
+      expect(await readFee(claims, planId, mri)).to.deep.equal(unlisted(mri));
+      expect(await readFee(claims, planId, code("80053"))).to.deep.equal({
+        listed: true,
+        ...entry("80053", 45n * USD),
+      });
+    });
+
+    it("is harmless for a code the schedule does not list, or no longer lists", async function () {
+      const { claims, payerKey, planId } = await loadFixture(claimsFixture);
+      const never = code("12345");
+      await expect(claims.connect(payerKey).removeFees(planId, [never]))
+        .to.emit(claims, "FeeRemoved")
+        .withArgs(planId, never);
+      expect(await readFee(claims, planId, never)).to.deep.equal(unlisted(never));
+      const office = code("99213");
+      await (await claims.connect(payerKey).removeFees(planId, [office])).wait();
+      await expect(claims.connect(payerKey).removeFees(planId, [office, office]))
+        .to.emit(claims, "FeeRemoved")
+        .withArgs(planId, office);
+      expect(await readFee(claims, planId, office)).to.deep.equal(unlisted(office));
+      for (const fee of STANDARD_FEES.filter((e) => e.code !== "99213")) {
+        expect((await readFee(claims, planId, code(fee.code))).listed, fee.code).to.equal(true);
+      }
+    });
+
+    it("lets a removed code be listed again with new figures", async function () {
+      const { claims, payerKey, planId } = await loadFixture(claimsFixture);
+      const asPayer = claims.connect(payerKey);
+      await (await asPayer.removeFees(planId, [code("27447")])).wait();
+      const relisted = entry("27447", 20_000n * USD, 0n, false);
+      await (await asPayer.setFees(planId, [relisted])).wait();
+      expect(await readFee(claims, planId, relisted.code)).to.deep.equal({ listed: true, ...relisted });
+    });
+
+    it("removes a batch of exactly MAX_BATCH codes and refuses 0 or MAX_BATCH + 1 with ClaimsInvalidBatchSize", async function () {
+      const { claims, payerKey, planId } = await loadFixture(claimsFixture);
+      const asPayer = claims.connect(payerKey);
+      const codes = (n: number) => Array.from({ length: n }, (_, i) => code(`R${i.toString().padStart(4, "0")}`));
+      await expect(asPayer.removeFees(planId, []))
+        .to.be.revertedWithCustomError(claims, "ClaimsInvalidBatchSize")
+        .withArgs(0n, MAX_BATCH);
+      await expect(asPayer.removeFees(planId, [...codes(256), code("99213")]))
+        .to.be.revertedWithCustomError(claims, "ClaimsInvalidBatchSize")
+        .withArgs(257n, MAX_BATCH);
+      expect((await readFee(claims, planId, code("99213"))).listed).to.equal(true);
+      await expect(asPayer.removeFees(planId, [...codes(255), code("99213")])).not.to.be.reverted;
+      expect(await readFee(claims, planId, code("99213"))).to.deep.equal(unlisted(code("99213")));
+    });
+
+    itIsOnlyForThePlanPayer({
+      plan: "active",
+      send: (claims, planId) => claims.removeFees(planId, [code("99213")]),
+    });
+  });
+
+  describe("setNetwork", function () {
+    it("adds organizations to the network, emitting NetworkChanged for each", async function () {
+      const f = await loadFixture(claimsFixture);
+      const planId = await draftPlan(f);
+      await expect(f.claims.connect(f.payerKey).setNetwork(planId, [f.hospitalId, f.clinicId], true))
+        .to.emit(f.claims, "NetworkChanged")
+        .withArgs(planId, f.hospitalId, true)
+        .and.to.emit(f.claims, "NetworkChanged")
+        .withArgs(planId, f.clinicId, true);
+      expect(await f.claims.inNetwork(planId, f.hospitalId)).to.equal(true);
+      expect(await f.claims.inNetwork(planId, f.clinicId)).to.equal(true);
+      // The fixture's plan's network is its own: the clinic is still out of it.
+      expect(await f.claims.inNetwork(f.planId, f.clinicId)).to.equal(false);
+    });
+
+    it("reads the fixture's network: the hospital in, the clinic and a practitioner out", async function () {
+      const f = await loadFixture(claimsFixture);
+      expect(await f.claims.inNetwork(f.planId, f.hospitalId)).to.equal(true);
+      expect(await f.claims.inNetwork(f.planId, f.clinicId)).to.equal(false);
+      expect(await f.claims.inNetwork(f.planId, f.cardiologistId)).to.equal(false);
+    });
+
+    it("removes an organization, and adding one twice keeps it in", async function () {
+      const f = await loadFixture(claimsFixture);
+      const asPayer = f.claims.connect(f.payerKey);
+      await expect(asPayer.setNetwork(f.planId, [f.hospitalId, f.hospitalId], true))
+        .to.emit(f.claims, "NetworkChanged")
+        .withArgs(f.planId, f.hospitalId, true);
+      expect(await f.claims.inNetwork(f.planId, f.hospitalId)).to.equal(true);
+      await expect(asPayer.setNetwork(f.planId, [f.hospitalId], false))
+        .to.emit(f.claims, "NetworkChanged")
+        .withArgs(f.planId, f.hospitalId, false);
+      expect(await f.claims.inNetwork(f.planId, f.hospitalId)).to.equal(false);
+    });
+
+    it("removes without checking the kind: a practitioner, a payer or an unregistered id", async function () {
+      const f = await loadFixture(claimsFixture);
+      const ids = [f.cardiologistId, f.payerId, UNREGISTERED_ID, f.clinicId];
+      const tx = f.claims.connect(f.payerKey).setNetwork(f.planId, ids, false);
+      for (const id of ids) await expect(tx).to.emit(f.claims, "NetworkChanged").withArgs(f.planId, id, false);
+      for (const id of ids) expect(await f.claims.inNetwork(f.planId, id)).to.equal(false);
+      expect(await f.claims.inNetwork(f.planId, f.hospitalId)).to.equal(true);
+    });
+
+    it("refuses to add anything but an organization with ClaimsNotAnOrganization", async function () {
+      const f = await loadFixture(claimsFixture);
+      const planId = await draftPlan(f);
+      const asPayer = f.claims.connect(f.payerKey);
+      const notOrganizations: [string, bigint][] = [
+        ["a practitioner", f.cardiologistId],
+        ["a payer", f.payerId],
+        ["another payer", f.otherPayerId],
+        ["a patient", f.patientId],
+        ["a device", f.deviceId],
+        ["a research sponsor", f.sponsorId],
+        ["an unregistered id", UNREGISTERED_ID],
+      ];
+      for (const [who, id] of notOrganizations) {
+        await expect(asPayer.setNetwork(planId, [id], true), who)
+          .to.be.revertedWithCustomError(f.claims, "ClaimsNotAnOrganization")
+          .withArgs(id);
+        expect(await f.claims.inNetwork(planId, id), who).to.equal(false);
+      }
+    });
+
+    it("refuses a whole batch when one id is not an organization: the organizations before it stay out", async function () {
+      const f = await loadFixture(claimsFixture);
+      const planId = await draftPlan(f);
+      await expect(f.claims.connect(f.payerKey).setNetwork(planId, [f.hospitalId, f.clinicDoctorId], true))
+        .to.be.revertedWithCustomError(f.claims, "ClaimsNotAnOrganization")
+        .withArgs(f.clinicDoctorId);
+      expect(await f.claims.inNetwork(planId, f.hospitalId)).to.equal(false);
+    });
+
+    it("takes exactly MAX_BATCH organizations and refuses 0 or MAX_BATCH + 1 with ClaimsInvalidBatchSize", async function () {
+      const f = await loadFixture(claimsFixture);
+      const planId = await draftPlan(f);
+      const asPayer = f.claims.connect(f.payerKey);
+      for (const inNetwork of [true, false]) {
+        await expect(asPayer.setNetwork(planId, [], inNetwork))
+          .to.be.revertedWithCustomError(f.claims, "ClaimsInvalidBatchSize")
+          .withArgs(0n, MAX_BATCH);
+        await expect(asPayer.setNetwork(planId, new Array<bigint>(257).fill(f.clinicId), inNetwork))
+          .to.be.revertedWithCustomError(f.claims, "ClaimsInvalidBatchSize")
+          .withArgs(257n, MAX_BATCH);
+      }
+      expect(await f.claims.inNetwork(planId, f.clinicId)).to.equal(false);
+      await expect(asPayer.setNetwork(planId, new Array<bigint>(256).fill(f.clinicId), true)).not.to.be.reverted;
+      expect(await f.claims.inNetwork(planId, f.clinicId)).to.equal(true);
+    });
+
+    itIsOnlyForThePlanPayer({
+      plan: "draft",
+      send: (claims, planId, f) => claims.setNetwork(planId, [f.clinicId], true),
+    });
+  });
+
+  describe("activatePlan", function () {
+    it("moves a draft plan to Active, emitting PlanActivated, and keeps its terms, fees and network", async function () {
+      const f = await loadFixture(claimsFixture);
+      const planId = await draftPlan(f);
+      const asPayer = f.claims.connect(f.payerKey);
+      await (await asPayer.setFees(planId, [entry("99213", 100n * USD)])).wait();
+      await (await asPayer.setNetwork(planId, [f.clinicId], true)).wait();
+      await expect(asPayer.activatePlan(planId)).to.emit(f.claims, "PlanActivated").withArgs(planId);
+      expect(await readPlan(f.claims, planId)).to.deep.equal({
+        payer: f.payerId,
+        status: PlanStatus.Active,
+        terms: TERMS,
+      });
+      expect(await readFee(f.claims, planId, code("99213"))).to.deep.equal({
+        listed: true,
+        ...entry("99213", 100n * USD),
+      });
+      expect(await f.claims.inNetwork(planId, f.clinicId)).to.equal(true);
+    });
+
+    it("activates an empty draft (no fees, no network)", async function () {
+      const f = await loadFixture(claimsFixture);
+      const planId = await draftPlan(f);
+      await expect(f.claims.connect(f.payerKey).activatePlan(planId))
+        .to.emit(f.claims, "PlanActivated")
+        .withArgs(planId);
+      expect((await readPlan(f.claims, planId)).status).to.equal(PlanStatus.Active);
+    });
+
+    it("refuses an active plan with ClaimsInvalidPlanTransition(Active → Active)", async function () {
+      const f = await loadFixture(claimsFixture);
+      await expect(f.claims.connect(f.payerKey).activatePlan(f.planId))
+        .to.be.revertedWithCustomError(f.claims, "ClaimsInvalidPlanTransition")
+        .withArgs(f.planId, PlanStatus.Active, PlanStatus.Active);
+      const planId = await draftPlan(f);
+      await (await f.claims.connect(f.payerKey).activatePlan(planId)).wait();
+      await expect(f.claims.connect(f.payerKey).activatePlan(planId))
+        .to.be.revertedWithCustomError(f.claims, "ClaimsInvalidPlanTransition")
+        .withArgs(planId, PlanStatus.Active, PlanStatus.Active);
+      expect((await readPlan(f.claims, planId)).status).to.equal(PlanStatus.Active);
+    });
+
+    it("never moves a plan back: updating an active plan's terms or fees leaves it active", async function () {
+      const f = await loadFixture(claimsFixture);
+      const asPayer = f.claims.connect(f.payerKey);
+      await (await asPayer.updatePlanTerms(f.planId, ACTIVE_EDGE_TERMS)).wait();
+      await (await asPayer.setFees(f.planId, [entry("99213", USD)])).wait();
+      await (await asPayer.removeFees(f.planId, [code("99213")])).wait();
+      await (await asPayer.setNetwork(f.planId, [f.hospitalId], false)).wait();
+      expect((await readPlan(f.claims, f.planId)).status).to.equal(PlanStatus.Active);
+    });
+
+    itIsOnlyForThePlanPayer({
+      plan: "draft",
+      send: (claims, planId) => claims.activatePlan(planId),
+    });
+  });
+
+  describe("enroll", function () {
+    it("enrolls a patient as seq 0 with fresh accumulators, covering both ends of the period", async function () {
+      const f = await loadFixture(claimsFixture);
+      const { claims, payerKey, planId, otherPatientId } = f;
+      const start = f.coverageStart + 10n * BigInt(DAY);
+      const end = start + 90n * BigInt(DAY);
+      expect(await claims.connect(payerKey).enroll.staticCall(planId, otherPatientId, start, end)).to.equal(0n);
+      await expect(claims.connect(payerKey).enroll(planId, otherPatientId, start, end))
+        .to.emit(claims, "PatientEnrolled")
+        .withArgs(planId, otherPatientId, 0, start, end);
+      expect(await claims.enrollmentCount(planId, otherPatientId)).to.equal(1n);
+      expect(await readEnrollment(claims, planId, otherPatientId, 0)).to.deep.equal(period(start, end));
+      expect(await enrollmentOn(claims, planId, otherPatientId, start)).to.deep.equal([true, 0]);
+      expect(await enrollmentOn(claims, planId, otherPatientId, end)).to.deep.equal([true, 0]);
+      expect(await enrollmentOn(claims, planId, otherPatientId, start - 1n)).to.deep.equal([false, 0]);
+      expect(await enrollmentOn(claims, planId, otherPatientId, end + 1n)).to.deep.equal([false, 0]);
+      // The other enrollments are untouched.
+      expect(await claims.enrollmentCount(planId, f.patientId)).to.equal(1n);
+    });
+
+    it("reads the fixture's enrollment: seq 0 from coverageStart to coverageEnd", async function () {
+      const f = await loadFixture(claimsFixture);
+      expect(await f.claims.enrollmentCount(f.planId, f.patientId)).to.equal(1n);
+      expect(f.coverageEnd - f.coverageStart).to.equal(BigInt(YEAR) - 1n);
+      expect(await readEnrollment(f.claims, f.planId, f.patientId, 0)).to.deep.equal(
+        period(f.coverageStart, f.coverageEnd),
+      );
+    });
+
+    it("numbers three or more enrollments 0, 1, 2 and reads each, whatever order their periods are in", async function () {
+      const f = await loadFixture(claimsFixture);
+      const { claims, planId, patientId, coverageStart: start0, coverageEnd: end0 } = f;
+      const asPayer = claims.connect(f.payerKey);
+      // seq 0 (the fixture's): [start0, end0]. seq 1: the next year. seq 2: the year before seq 0, made last, with a
+      // one-day gap before seq 0. seq 3: after a gap following seq 1.
+      const start1 = end0 + 1n;
+      const end1 = start1 + BigInt(YEAR) - 1n;
+      const start2 = start0 - BigInt(YEAR);
+      const end2 = start0 - BigInt(DAY) - 1n;
+      const start3 = end1 + 30n * BigInt(DAY);
+      const end3 = start3;
+      await expect(asPayer.enroll(planId, patientId, start1, end1))
+        .to.emit(claims, "PatientEnrolled")
+        .withArgs(planId, patientId, 1, start1, end1);
+      await expect(asPayer.enroll(planId, patientId, start2, end2))
+        .to.emit(claims, "PatientEnrolled")
+        .withArgs(planId, patientId, 2, start2, end2);
+      expect(await claims.enrollmentCount(planId, patientId)).to.equal(3n);
+      expect(await readEnrollment(claims, planId, patientId, 0)).to.deep.equal(period(start0, end0));
+      expect(await readEnrollment(claims, planId, patientId, 1)).to.deep.equal(period(start1, end1));
+      expect(await readEnrollment(claims, planId, patientId, 2)).to.deep.equal(period(start2, end2));
+      // Out-of-range numbers read zeros.
+      for (const seq of [3, 4, 65_535]) {
+        expect(await readEnrollment(claims, planId, patientId, seq), `seq ${seq}`).to.deep.equal(period(0n, 0n));
+      }
+      // Every period's edges find their own enrollment, the older ones included.
+      const expectations: [bigint, boolean, number][] = [
+        [start2 - 1n, false, 0],
+        [start2, true, 2],
+        [end2, true, 2],
+        [end2 + 1n, false, 0],
+        [start0 - 1n, false, 0],
+        [start0, true, 0],
+        [start0 + 100n * BigInt(DAY), true, 0],
+        [end0, true, 0],
+        [start1, true, 1],
+        [end1, true, 1],
+        [end1 + 1n, false, 0],
+      ];
+      for (const [time, found, seq] of expectations) {
+        expect(await enrollmentOn(claims, planId, patientId, time), `time ${time}`).to.deep.equal([found, seq]);
+      }
+      // A fourth, one second long, after a gap.
+      await expect(asPayer.enroll(planId, patientId, start3, end3))
+        .to.emit(claims, "PatientEnrolled")
+        .withArgs(planId, patientId, 3, start3, end3);
+      expect(await claims.enrollmentCount(planId, patientId)).to.equal(4n);
+      expect(await readEnrollment(claims, planId, patientId, 3)).to.deep.equal(period(start3, end3));
+      expect(await readEnrollment(claims, planId, patientId, 2)).to.deep.equal(period(start2, end2));
+      expect(await enrollmentOn(claims, planId, patientId, start3)).to.deep.equal([true, 3]);
+      expect(await enrollmentOn(claims, planId, patientId, start3 - 1n)).to.deep.equal([false, 0]);
+      expect(await enrollmentOn(claims, planId, patientId, end2)).to.deep.equal([true, 2]);
+      expect(await enrollmentOn(claims, planId, patientId, end0)).to.deep.equal([true, 0]);
+    });
+
+    it("refuses a period overlapping the latest enrollment with ClaimsEnrollmentOverlap, touching ends included", async function () {
+      const f = await loadFixture(claimsFixture);
+      const { claims, planId, patientId, coverageStart: start, coverageEnd: end } = f;
+      const asPayer = claims.connect(f.payerKey);
+      const overlapping: [string, bigint, bigint][] = [
+        ["starting on the last covered second", end, end + BigInt(DAY)],
+        ["ending on the first covered second", start - BigInt(DAY), start],
+        ["inside it", start + 1n, end - 1n],
+        ["around it", start - 1n, end + 1n],
+        ["the same period", start, end],
+        ["one second inside it", start + BigInt(DAY), start + BigInt(DAY)],
+      ];
+      for (const [why, s, e] of overlapping) {
+        await expect(asPayer.enroll(planId, patientId, s, e), why)
+          .to.be.revertedWithCustomError(claims, "ClaimsEnrollmentOverlap")
+          .withArgs(planId, patientId, 0);
+      }
+      expect(await claims.enrollmentCount(planId, patientId)).to.equal(1n);
+      // One second apart on either side is no overlap.
+      await expect(asPayer.enroll(planId, patientId, end + 1n, end + BigInt(DAY)))
+        .to.emit(claims, "PatientEnrolled")
+        .withArgs(planId, patientId, 1, end + 1n, end + BigInt(DAY));
+      await expect(asPayer.enroll(planId, patientId, start - BigInt(DAY), start - 1n))
+        .to.emit(claims, "PatientEnrolled")
+        .withArgs(planId, patientId, 2, start - BigInt(DAY), start - 1n);
+    });
+
+    it("refuses a period overlapping an older enrollment with that enrollment's seq", async function () {
+      const f = await loadFixture(claimsFixture);
+      const { claims, planId, patientId, coverageStart: start0, coverageEnd: end0 } = f;
+      const asPayer = claims.connect(f.payerKey);
+      const start1 = end0 + 1n;
+      const end1 = start1 + BigInt(YEAR) - 1n;
+      const start2 = end1 + 1n;
+      const end2 = start2 + BigInt(YEAR) - 1n;
+      await (await asPayer.enroll(planId, patientId, start1, end1)).wait();
+      await (await asPayer.enroll(planId, patientId, start2, end2)).wait();
+      // The latest (seq 2) is clear of these; seq 0 and seq 1 are not. The contract checks the latest first, then the
+      // older ones from seq 0 up, and names the first overlap it finds.
+      const cases: [string, bigint, bigint, number][] = [
+        ["inside seq 0", start0 + 5n, start0 + 6n, 0],
+        ["ending on seq 0's first second", start0 - BigInt(DAY), start0, 0],
+        ["inside seq 1", start1 + 5n, start1 + 6n, 1],
+        ["touching seq 1's last second", end1, end1, 1],
+        ["across seq 0 and seq 1 (the older is checked first)", end0, start1, 0],
+        ["across seq 1 and seq 2 (the latest is checked first)", end1, start2, 2],
+        ["around all three", start0 - 1n, end2 + 1n, 2],
+      ];
+      for (const [why, s, e, seq] of cases) {
+        await expect(asPayer.enroll(planId, patientId, s, e), why)
+          .to.be.revertedWithCustomError(claims, "ClaimsEnrollmentOverlap")
+          .withArgs(planId, patientId, seq);
+      }
+      expect(await claims.enrollmentCount(planId, patientId)).to.equal(3n);
+    });
+
+    it("keeps one patient's periods in different plans, and different patients' periods, apart", async function () {
+      const f = await loadFixture(claimsFixture);
+      const planId = await draftPlan(f);
+      const asPayer = f.claims.connect(f.payerKey);
+      await (await asPayer.activatePlan(planId)).wait();
+      await expect(asPayer.enroll(planId, f.patientId, f.coverageStart, f.coverageEnd))
+        .to.emit(f.claims, "PatientEnrolled")
+        .withArgs(planId, f.patientId, 0, f.coverageStart, f.coverageEnd);
+      await expect(asPayer.enroll(f.planId, f.otherPatientId, f.coverageStart, f.coverageEnd))
+        .to.emit(f.claims, "PatientEnrolled")
+        .withArgs(f.planId, f.otherPatientId, 0, f.coverageStart, f.coverageEnd);
+      expect(await f.claims.enrollmentCount(f.planId, f.patientId)).to.equal(1n);
+      expect(await f.claims.enrollmentCount(planId, f.patientId)).to.equal(1n);
+    });
+
+    it("enrolls a one-second period and one ending on the last 40-bit second", async function () {
+      const f = await loadFixture(claimsFixture);
+      const asPayer = f.claims.connect(f.payerKey);
+      const instant = f.coverageStart - 1n;
+      await expect(asPayer.enroll(f.planId, f.otherPatientId, instant, instant))
+        .to.emit(f.claims, "PatientEnrolled")
+        .withArgs(f.planId, f.otherPatientId, 0, instant, instant);
+      const last = TWO_POW_40 - 1n;
+      await expect(asPayer.enroll(f.planId, f.otherPatientId, f.coverageEnd, last))
+        .to.emit(f.claims, "PatientEnrolled")
+        .withArgs(f.planId, f.otherPatientId, 1, f.coverageEnd, last);
+      expect(await readEnrollment(f.claims, f.planId, f.otherPatientId, 1)).to.deep.equal(period(f.coverageEnd, last));
+      expect(await enrollmentOn(f.claims, f.planId, f.otherPatientId, last)).to.deep.equal([true, 1]);
+    });
+
+    it("refuses a period that starts at 0, starts after it ends or ends at or beyond 2^40 with ClaimsInvalidCoverage", async function () {
+      const f = await loadFixture(claimsFixture);
+      const asPayer = f.claims.connect(f.payerKey);
+      const cases: [string, bigint, bigint][] = [
+        ["a start one second after the end", f.coverageEnd + 1n, f.coverageEnd],
+        ["a start a year after the end", f.coverageStart + BigInt(YEAR), f.coverageStart],
+        ["an end of 2^40", f.coverageStart, TWO_POW_40],
+        ["a start and an end of 2^40", TWO_POW_40, TWO_POW_40],
+        ["the largest uint48 end", f.coverageStart, 2n ** 48n - 1n],
+        // [0, 0] would pack to the empty word and read as no enrollment at all.
+        ["a period of [0, 0]", 0n, 0n],
+        ["a start of 0", 0n, f.coverageEnd],
+      ];
+      for (const [why, s, e] of cases) {
+        await expect(asPayer.enroll(f.planId, f.otherPatientId, s, e), why)
+          .to.be.revertedWithCustomError(f.claims, "ClaimsInvalidCoverage")
+          .withArgs(s, e);
+      }
+      expect(await f.claims.enrollmentCount(f.planId, f.otherPatientId)).to.equal(0n);
+    });
+
+    it("refuses anything but a patient with ClaimsNotAPatient", async function () {
+      const f = await loadFixture(claimsFixture);
+      const asPayer = f.claims.connect(f.payerKey);
+      const notPatients: [string, bigint][] = [
+        ["an organization", f.hospitalId],
+        ["a practitioner", f.cardiologistId],
+        ["a payer", f.payerId],
+        ["a device", f.deviceId],
+        ["an unregistered id", UNREGISTERED_ID],
+        ["id 0", 0n],
+      ];
+      for (const [who, id] of notPatients) {
+        await expect(asPayer.enroll(f.planId, id, f.coverageStart, f.coverageEnd), who)
+          .to.be.revertedWithCustomError(f.claims, "ClaimsNotAPatient")
+          .withArgs(id);
+        expect(await f.claims.enrollmentCount(f.planId, id), who).to.equal(0n);
+      }
+    });
+
+    it("refuses a draft plan with ClaimsPlanNotActive", async function () {
+      const f = await loadFixture(claimsFixture);
+      const planId = await draftPlan(f);
+      await expect(f.claims.connect(f.payerKey).enroll(planId, f.patientId, f.coverageStart, f.coverageEnd))
+        .to.be.revertedWithCustomError(f.claims, "ClaimsPlanNotActive")
+        .withArgs(planId, PlanStatus.Draft);
+      expect(await f.claims.enrollmentCount(planId, f.patientId)).to.equal(0n);
+    });
+
+    itIsOnlyForThePlanPayer({
+      plan: "active",
+      send: (claims, planId, f) => claims.enroll(planId, f.otherPatientId, f.coverageStart, f.coverageEnd),
+    });
+  });
+
+  describe("views", function () {
+    it("plan reverts with ClaimsUnknownPlan for id 0 and ids past planCount", async function () {
+      const f = await loadFixture(claimsFixture);
+      for (const planId of [0n, 2n, 2n ** 64n - 1n]) {
+        await expect(f.claims.plan(planId))
+          .to.be.revertedWithCustomError(f.claims, "ClaimsUnknownPlan")
+          .withArgs(planId);
+      }
+      const planId = await draftPlan(f);
+      expect(planId).to.equal(2n);
+      expect((await readPlan(f.claims, 2n)).status).to.equal(PlanStatus.Draft);
+    });
+
+    it("reads nothing for an unknown plan, patient or organization", async function () {
+      const f = await loadFixture(claimsFixture);
+      expect(await readFee(f.claims, 99n, code("99213"))).to.deep.equal(unlisted(code("99213")));
+      expect(await f.claims.inNetwork(99n, f.hospitalId)).to.equal(false);
+      expect(await f.claims.inNetwork(f.planId, UNREGISTERED_ID)).to.equal(false);
+      expect(await f.claims.enrollmentCount(99n, f.patientId)).to.equal(0n);
+      expect(await f.claims.enrollmentCount(f.planId, f.otherPatientId)).to.equal(0n);
+      expect(await readEnrollment(f.claims, f.planId, f.otherPatientId, 0)).to.deep.equal(period(0n, 0n));
+      expect(await readEnrollment(f.claims, 99n, f.patientId, 0)).to.deep.equal(period(0n, 0n));
+      expect(await enrollmentOn(f.claims, f.planId, f.otherPatientId, f.coverageStart)).to.deep.equal([false, 0]);
+      expect(await enrollmentOn(f.claims, 99n, f.patientId, f.coverageStart)).to.deep.equal([false, 0]);
+    });
+  });
+});
