@@ -8,6 +8,7 @@ import path from "node:path";
 import hre from "hardhat";
 
 import { deployCareLedger, loadParameters } from "../deploy";
+import { benchClaims } from "./bench/claims";
 import { benchConsent } from "./bench/consent";
 import { benchIdentity } from "./bench/identity";
 import { benchRecords, offChainThroughput } from "./bench/records";
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
   await benchIdentity(system, gas);
   await benchConsent(system, gas);
   await benchRecords(system, gas);
+  await benchClaims(system, gas);
 
   const { evmVersion } = hre.config.solidity.compilers[0]!.settings as { evmVersion: string };
   console.log(`CareLedger gas per operation (EVM ${evmVersion}, optimizer on, from receipts)\n`);

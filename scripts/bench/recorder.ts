@@ -24,6 +24,8 @@ export const TARGETS: Readonly<Record<string, number>> = {
   "RecordRegistry.anchor (practitioner's grant naming the category (consent decision included))": 60_000,
   "RecordRegistry.anchorBatch per record (4,096 records)": 15,
   "RecordRegistry.verifyInclusion (as a transaction) (depth 12)": 40_000,
+  "ClaimsAdjudicator.submitClaim (1 line, steady state)": 120_000,
+  "ClaimsAdjudicator.submitClaim (5 lines, steady state (one visit, codes billed before))": 250_000,
 };
 
 /**
