@@ -299,7 +299,11 @@ export class ClaimsModel {
     this.plans.set(plan, { payer, terms: { ...terms }, fees: new Map(), network: new Set() });
   }
 
-  /** New terms apply to every later adjudication, appeal filing and overturn; accumulators are kept. */
+  /**
+   * New terms apply to every later adjudication and overturn; accumulators are kept. The appeal window cannot change
+   * (the contract's rule for an active plan, and every plan of the model is active): claims already adjudicated keep
+   * the appeal rights they were adjudicated with.
+   */
   updateTerms(plan: bigint, terms: PlanTerms): void {
     const state = this.planState(plan);
     checkTerms(terms);

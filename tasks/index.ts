@@ -4,3 +4,4 @@ import "./deploy";
 import "./identity";
 import "./consent";
 import "./records";
+import "./simulate";
