@@ -7,7 +7,11 @@
  * glass and an auditor reviews it, a denied attempt is recorded, and a revocation takes effect at once. Then records:
  * the cardiologist anchors an encrypted lab report, shares its key with an internist who reads it under the hospital's
  * grant, a corrected version supersedes it, a tampered copy fails verification, the hospital anchors a nightly batch
- * of 1,000 records under one Merkle root, and one of them is proven included on chain.
+ * of 1,000 records under one Merkle root, and one of them is proven included on chain. Then claims: an insurer creates
+ * a plan with a fee schedule and the hospital in network and funds it in the test stablecoin; the patient is enrolled;
+ * an office visit goes entirely to her deductible; an MRI submitted without authorization is denied (CARC 197); the
+ * hospital appeals, a reviewer granted CLAIMS_REVIEWER through the admin delay overturns it, and it is re-adjudicated
+ * and paid; the hospital withdraws its balance, and the patient's explanation of benefits is printed.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -25,15 +29,22 @@ import {
   CareLedgerError,
   categoryNames,
   categorySet,
+  ClaimBuilder,
+  ClaimsClient,
+  ClaimStatus,
   commit,
   ConsentClient,
   DataCategory,
   DecisionBasis,
   type DecisionInfo,
   DirectoryBlobStore,
+  formatAmount,
+  formatRemittance,
   identifierCommitment,
   IdentityClient,
   ParticipantKind,
+  PaymentStatus,
+  PlanBuilder,
   publicKeyOf,
   Purpose,
   purposeNames,
@@ -42,6 +53,7 @@ import {
   recipientsOf,
   RecordStatus,
   RecordToolkit,
+  type Remittance,
   RequestStatus,
   ReviewOutcome,
   Roles,
@@ -117,8 +129,10 @@ async function main(): Promise<void> {
   const secondDoctorKey = account(14);
   const erDoctorKey = account(15);
   const internistKey = account(16);
+  const insurerKey = account(17);
+  const reviewerKey = account(18);
 
-  console.log("CareLedger demo — identity, governance, consent and records on the in-process chain");
+  console.log("CareLedger demo — identity, governance, consent, records and claims on the in-process chain");
   const system = await deployCareLedger(hre, loadParameters(hre.network.name));
   const { accessManager, identityRegistry, consentRegistry, deployment, parameters } = system;
   say("The consortium deploys CareLedger through its Ignition modules.");
@@ -532,9 +546,162 @@ async function main(): Promise<void> {
     fs.rmSync(workDir, { recursive: true, force: true });
   }
 
+  // ---- claims ----------------------------------------------------------------------------------------------
+
+  const { claimsAdjudicator, testStablecoin } = system;
+  if (testStablecoin === undefined) throw new Error("the demo settles claims in the test stablecoin");
+  const token = await ClaimsClient.connect(ethers.provider, deployment).settlementToken();
+  const usd = (dollars: number) => BigInt(Math.round(dollars * 100)) * 10n ** BigInt(token.decimals - 2);
+  const money = (amount: bigint) => `${token.symbol} ${formatAmount(amount, token.decimals)}`;
+  const remit = (remittance: Remittance) => {
+    for (const row of formatRemittance(remittance, token.decimals, `${token.symbol} `)) detail(row);
+  };
+  const asInsurer = ClaimsClient.connect(insurerKey, deployment);
+  const asHospitalClaims = asInsurer.as(hospitalNewKey);
+  const hospitalReferenceKey = keccak256(toUtf8Bytes("St. Mary's claim reference key"));
+
+  say("The registrar verifies Evergreen Health, an insurer, and Dr. Patel, its medical director who reviews appeals.");
+  const insurer = await asRegistrar.registerParticipant({
+    kind: ParticipantKind.Payer,
+    controller: insurerKey.address,
+    credentialCommitment: commit("state insurance licence INS-55120, NAIC 60054").commitment,
+    credentialExpiry: renewedExpiry,
+  });
+  const patel = await asRegistrar.registerParticipant({
+    kind: ParticipantKind.Practitioner,
+    controller: reviewerKey.address,
+    credentialCommitment: commit("state medical licence MD-61877 / NPI 1093817465").commitment,
+    credentialExpiry: renewedExpiry,
+    affiliation: insurer.id,
+  });
+  detail(`Evergreen is payer ${insurer.id}; Dr. Patel is participant ${patel.id}, affiliated with it`);
+
+  say("Evergreen creates its Standard plan: $500 deductible, 20 % coinsurance, $3,000 out-of-pocket maximum.");
+  const fees: [string, string, number, { copay?: number; requiresPriorAuth?: boolean }][] = [
+    ["99213", "office visit, established patient", 120, { copay: 30 }],
+    ["80053", "comprehensive metabolic panel", 45, {}],
+    ["70553", "MRI brain, with and without contrast", 1_800, { requiresPriorAuth: true }],
+    ["27447", "total knee replacement", 25_000, { copay: 250, requiresPriorAuth: true }],
+    ["97110", "physical therapy, per 15 minutes", 40, { copay: 20 }],
+  ];
+  const builder = new PlanBuilder()
+    .deductible(usd(500))
+    .outOfPocketMax(usd(3_000))
+    .coinsurance(2_000)
+    .timelyFilingDays(90)
+    .appealWindowDays(180)
+    .inNetwork(hospital.id);
+  for (const [code, , allowed, options] of fees) {
+    builder.fee(code, usd(allowed), {
+      copay: options.copay === undefined ? 0n : usd(options.copay),
+      requiresPriorAuth: options.requiresPriorAuth ?? false,
+    });
+  }
+  const created = await asInsurer.createPlan(builder.build());
+  const planId = created.planId;
+  detail(
+    `plan ${planId}: 90 days to file, 180 days to appeal; St. Mary's (${hospital.id}) in network; ${created.receipts.length} transactions (gas ${created.receipts.reduce((sum, receipt) => sum + receipt.gasUsed, 0n)})`,
+  );
+  for (const [code, name, allowed, options] of fees) {
+    detail(
+      `  ${code} ${name}: allowed ${money(usd(allowed))}${options.copay === undefined ? "" : `, copay ${money(usd(options.copay))}`}${options.requiresPriorAuth === true ? ", prior authorization" : ""}`,
+    );
+  }
+
+  say(`Claims settle in ${token.symbol}, the test stablecoin: the deployer mints Evergreen 100,000; it funds 50,000.`);
+  await (await testStablecoin.connect(account(0)).mint(insurerKey.address, usd(100_000))).wait();
+  const funded = await asInsurer.fund(usd(50_000));
+  const payerAccount = await asInsurer.payerAccount(insurer.id);
+  detail(
+    `Evergreen's claims balance ${money(payerAccount.balance)}; its wallet ${money(await testStablecoin.balanceOf(insurerKey.address))} (gas ${funded.receipt.gasUsed} for the funding)`,
+  );
+
+  say("Evergreen enrolls Alice for a year of coverage.");
+  const clock = await now();
+  const today = clock - (clock % BigInt(DAY));
+  const enrolled = await asInsurer.enroll(planId, aliceId, today - BigInt(7 * DAY), today + BigInt(358 * DAY) - 1n);
+  const [coverage] = await asInsurer.enrollments(planId, aliceId);
+  detail(
+    `enrollment ${enrolled.seq}: ${iso(coverage?.coverageStart ?? 0n)} until ${iso(coverage?.coverageEnd ?? 0n)} (gas ${enrolled.receipt.gasUsed})`,
+  );
+
+  say("Dr. Chen sees Alice for an office visit and a metabolic panel, billed for St. Mary's: all of it is deductible.");
+  const visitDay = today - BigInt(3 * DAY) + BigInt(10 * 3_600);
+  const visit = await asHospitalClaims
+    .as(doctorKey)
+    .submitClaim(
+      new ClaimBuilder(aliceId, planId)
+        .reference(hospitalReferenceKey, "SMH-2027-004217-01")
+        .line("99213", 1n, usd(150), visitDay)
+        .line("80053", 1n, usd(60), visitDay)
+        .build(),
+    );
+  remit(visit.remittance);
+  detail(
+    `payment: ${PaymentStatus[visit.remittance.payment]} — the plan pays nothing yet (gas ${visit.receipt.gasUsed})`,
+  );
+
+  say("St. Mary's bills Alice's brain MRI, done without a prior authorization: denied, CO-197.");
+  const mriDay = today - BigInt(2 * DAY) + BigInt(14 * 3_600);
+  const mriClaim = new ClaimBuilder(aliceId, planId)
+    .reference(hospitalReferenceKey, "SMH-2027-004217-02")
+    .line("70553", 1n, usd(2_400), mriDay)
+    .build();
+  const mri = await asHospitalClaims.submitClaim(mriClaim);
+  remit(mri.remittance);
+  detail(`gas ${mri.receipt.gasUsed}`);
+  detail(`submitting it again: ${await refused(() => asHospitalClaims.submitClaim(mriClaim))}`);
+
+  say("St. Mary's appeals the denial: the MRI was urgent. Dr. Patel cannot decide it yet: he lacks the reviewer role.");
+  const appealed = await asHospitalClaims.fileAppeal(mri.claimId, 0);
+  detail(`appeal of line 1 filed (gas ${appealed.receipt.gasUsed})`);
+  const asPatel = asInsurer.as(reviewerKey);
+  detail(`Dr. Patel decides: ${await refused(() => asPatel.decideAppeal(mri.claimId, 0, true))}`);
+
+  say("The admin grants Dr. Patel CLAIMS_REVIEWER: scheduled, it waits out the admin delay, then executes.");
+  const grantData = accessManager.interface.encodeFunctionData("grantRole", [
+    Roles.CLAIMS_REVIEWER,
+    reviewerKey.address,
+    0,
+  ]);
+  const [, adminDelay] = await accessManager.canCall(admin.address, deployment.accessManager, grantData.slice(0, 10));
+  await (await accessManager.connect(admin).schedule(deployment.accessManager, grantData, 0)).wait();
+  await time.increase(adminDelay);
+  await (await accessManager.connect(admin).execute(deployment.accessManager, grantData)).wait();
+  const [reviewer] = await accessManager.hasRole(Roles.CLAIMS_REVIEWER, reviewerKey.address);
+  detail(`after ${adminDelay} s: Dr. Patel holds CLAIMS_REVIEWER (${Roles.CLAIMS_REVIEWER}): ${reviewer}`);
+
+  say("Dr. Patel overturns the denial: the MRI is re-adjudicated against Alice's deductible, and paid.");
+  const decided = await asPatel.decideAppeal(mri.claimId, 0, true);
+  remit(await asPatel.remittance(mri.claimId));
+  const appeal = await asPatel.appeal(mri.claimId, 0);
+  detail(
+    `plan pays ${money(decided.line?.planPays ?? 0n)}: ${PaymentStatus[appeal.payment]} to St. Mary's (gas ${decided.receipt.gasUsed})`,
+  );
+
+  say("St. Mary's withdraws its balance in the stablecoin.");
+  const balances = async () =>
+    `St. Mary's wallet ${money(await testStablecoin.balanceOf(hospitalNewKey.address))}, owed ${money((await asInsurer.providerAccount(hospital.id)).balance)}; adjudicator holds ${money(await testStablecoin.balanceOf(await claimsAdjudicator.getAddress()))}`;
+  detail(`before: ${await balances()}`);
+  const withdrawn = await asHospitalClaims.withdraw(hospitalNewKey.address);
+  detail(`withdrew ${money(withdrawn.amount)} (gas ${withdrawn.receipt.gasUsed})`);
+  detail(`after:  ${await balances()}`);
+
+  say("Alice's explanation of benefits: every claim of hers, line by line, and what she owes.");
+  const eob = await asInsurer.explanationOfBenefits(aliceId);
+  for (const remittance of eob) remit(remittance);
+  const owed = eob.reduce((sum, remittance) => sum + remittance.patientOwes, 0n);
+  const planPaid = eob.reduce((sum, remittance) => sum + remittance.planPays, 0n);
+  const [first] = await asInsurer.enrollments(planId, aliceId);
+  detail(
+    `Alice owes ${money(owed)}; Evergreen paid ${money(planPaid)}; deductible met ${money(first?.deductibleMet ?? 0n)} of ${money(usd(500))}, out of pocket ${money(first?.oopMet ?? 0n)} of ${money(usd(3_000))}`,
+  );
+  const claimCount = eob.length;
+  const approvedClaims = eob.filter((remittance) => remittance.status === ClaimStatus.Approved).length;
+
   const [requests, sessions] = await consentRegistry.counts();
   console.log(
-    `\nDone: ${await identityRegistry.lastId()} participants, ${requests} access request(s), ${sessions} break-glass session(s), 2 record versions and a batch of ${nightlyCount}; every step above on the audit trail as events.`,
+    `\nDone: ${await identityRegistry.lastId()} participants, ${requests} access request(s), ${sessions} break-glass session(s), 2 record versions and a batch of ${nightlyCount}, ${claimCount} claims (${approvedClaims} approved, one after appeal) and ${money(planPaid)} paid; every step above on the audit trail as events.`,
   );
 }
 

@@ -881,6 +881,11 @@ export class ClaimsClient {
     };
   }
 
+  /** Whether the organization is in the plan's network. */
+  inNetwork(planId: BigNumberish, organization: BigNumberish): Promise<boolean> {
+    return this.adjudicator.inNetwork(planId, organization);
+  }
+
   /** Every enrollment of the patient in the plan, with its accumulators. */
   async enrollments(planId: BigNumberish, patient: BigNumberish): Promise<EnrollmentInfo[]> {
     const count = Number(await this.adjudicator.enrollmentCount(planId, patient));

@@ -6,12 +6,13 @@ import {
   ConsentPolicy__factory,
   ConsentRegistry__factory,
   IdentityRegistry__factory,
+  IERC20Errors__factory,
   RecordRegistry__factory,
 } from "../typechain-types";
 
 /**
  * Every custom error any CareLedger contract can revert with, taken from the compiled ABIs (the modules, the
- * AccessManager and the OpenZeppelin code they inherit). Generated from the same artifacts as the contracts, so the
+ * AccessManager and the OpenZeppelin code they inherit), and the ERC-6093 errors of an OpenZeppelin settlement token. Generated from the same artifacts as the contracts, so the
  * decoder cannot drift from them.
  */
 const ABIS = [
@@ -21,6 +22,8 @@ const ABIS = [
   RecordRegistry__factory.abi,
   ClaimsAdjudicator__factory.abi,
   AccessManager__factory.abi,
+  // The settlement token's own refusals (OpenZeppelin ERC-20, ERC-6093), e.g. a payer funding more than it holds.
+  IERC20Errors__factory.abi,
 ] as const;
 
 function errorInterface(): Interface {

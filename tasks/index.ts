@@ -4,4 +4,5 @@ import "./deploy";
 import "./identity";
 import "./consent";
 import "./records";
+import "./claims";
 import "./simulate";

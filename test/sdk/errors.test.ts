@@ -22,6 +22,18 @@ describe("sdk/errors", () => {
       expect(decoded!.message).to.equal("IdentityNotController(7, 0x000000000000000000000000000000000000bEEF)");
     });
 
+    it("decodes the settlement token's ERC-6093 errors, such as a payer funding more than it holds", () => {
+      const erc20 = new Interface(["error ERC20InsufficientBalance(address sender, uint256 balance, uint256 needed)"]);
+      const data = erc20.encodeErrorResult("ERC20InsufficientBalance", [
+        "0x000000000000000000000000000000000000bEEF",
+        5n,
+        7n,
+      ]);
+      const decoded = decodeRevertData(data);
+      expect(decoded?.errorName).to.equal("ERC20InsufficientBalance");
+      expect(decoded?.message).to.equal("ERC20InsufficientBalance(0x000000000000000000000000000000000000bEEF, 5, 7)");
+    });
+
     it("returns undefined for unknown selectors and malformed data", () => {
       expect(decodeRevertData("0xdeadbeef")).to.equal(undefined);
       expect(decodeRevertData("0x")).to.equal(undefined);

@@ -1,0 +1,779 @@
+import fs from "node:fs";
+import path from "node:path";
+
+import { getAddress, hexlify, isHexString } from "ethers";
+import { task } from "hardhat/config";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+
+import type * as ClaimsSdk from "../sdk/claims";
+import {
+  accountAddress,
+  deploymentOf,
+  fail,
+  iso,
+  parsed,
+  print,
+  readable,
+  signerFor,
+  unixTime,
+  wholeNumber,
+} from "./util";
+
+const FROM = "Account index or address that signs";
+const TOKEN_UNITS = "in token units, e.g. 150.00 (converted with the settlement token's decimals)";
+const DAY = 86_400n;
+const MAX_UINT32 = 2n ** 32n - 1n;
+const MAX_UINT80 = 2n ** 80n - 1n;
+
+/** The settlement token, as `ClaimsClient.settlementToken()` describes it. */
+interface Token {
+  address: string;
+  symbol: string;
+  decimals: number;
+}
+
+/** The claims client of the recorded deployment as `--from`, its settlement token and the SDK's formatters. */
+interface Session {
+  sdk: typeof ClaimsSdk;
+  claims: ClaimsSdk.ClaimsClient;
+  token: Token;
+  /** Base units as "tUSD 1,234.50". */
+  money(amount: bigint): string;
+  /** A remittance as `formatRemittance` writes it, with the token symbol. */
+  remittance(remittance: ClaimsSdk.Remittance): string[];
+}
+
+async function connect(hre: HardhatRuntimeEnvironment, from: string): Promise<Session> {
+  const sdk = await import("../sdk/claims");
+  const claims = sdk.ClaimsClient.connect(await signerFor(hre, from), await deploymentOf(hre));
+  const token = await readable(() => claims.settlementToken());
+  return {
+    sdk,
+    claims,
+    token,
+    money: (amount) => `${token.symbol} ${sdk.formatAmount(amount, token.decimals)}`,
+    remittance: (remittance) => sdk.formatRemittance(remittance, token.decimals, `${token.symbol} `),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Parsing options
+// ---------------------------------------------------------------------------------------------------------------------
+
+/**
+ * An amount in token units ("150", "150.5", "150.00") as base units of a token with `decimals`. `what` names the
+ * option or field in the error ("--amount", "plan.json: fees[2].copay").
+ */
+function tokenAmount(
+  what: string,
+  value: string,
+  decimals: number,
+  { positive = false, max = MAX_UINT80 }: { positive?: boolean; max?: bigint } = {},
+): bigint {
+  const match = /^(\d+)(?:\.(\d+))?$/.exec(value.trim());
+  if (match === null) fail(`${what} must be an amount in token units such as 150.00, got "${value}"`);
+  const whole = match[1] ?? "0";
+  const fraction = match[2] ?? "";
+  if (fraction.length > decimals) {
+    fail(`${what}: "${value}" has more decimal places than the settlement token's ${decimals}`);
+  }
+  const amount = BigInt(whole) * 10n ** BigInt(decimals) + BigInt(fraction.padEnd(decimals, "0") || "0");
+  if (positive && amount === 0n) fail(`${what} must be more than zero, got "${value}"`);
+  if (amount > max) fail(`${what}: "${value}" is more than the contract holds (${max} base units)`);
+  return amount;
+}
+
+/** A whole-number option from `min` to `max`. */
+function bounded(option: string, value: string, min: bigint, max: bigint): bigint {
+  const number = wholeNumber(option, value);
+  if (number < min || number > max) fail(`--${option} must be ${min} to ${max}, got ${number}`);
+  return number;
+}
+
+/** A 32-byte hex option (claim id, reference key, record commitment), as lowercase `0x` hex. */
+function bytes32(option: string, value: string): string {
+  const hex = value.trim().startsWith("0x") ? value.trim() : `0x${value.trim()}`;
+  if (!isHexString(hex, 32)) fail(`--${option} must be 32 bytes of hex (0x + 64 digits), got "${value}"`);
+  return hexlify(hex);
+}
+
+/**
+ * The end of a window (coverage, authorization), inclusive: Unix seconds as given, or an ISO time; a bare ISO date
+ * ("2026-12-31") means the last second of that UTC day, so that the whole day is covered.
+ */
+function endTime(option: string, value: string): bigint {
+  const time = unixTime(option, value);
+  return /^\d{4}-\d{2}-\d{2}$/.test(value.trim()) ? time + DAY - 1n : time;
+}
+
+/** A line number as the remittance prints it (1 for the first line), as the contract's 0-based index. */
+function lineIndex(value: string): number {
+  return Number(bounded("line", value, 1n, 256n)) - 1;
+}
+
+/** A CPT or HCPCS code option, as the SDK checks it. */
+function procedure(sdk: typeof ClaimsSdk, option: string, value: string): string {
+  const code = value.trim();
+  parsed(option, () => sdk.procedureCode(code));
+  return code;
+}
+
+/** `--line CODE:UNITS:BILLED:DATE[,…]`: the claim's service lines. */
+function claimLines(sdk: typeof ClaimsSdk, value: string, decimals: number): ClaimsSdk.ClaimLineInput[] {
+  const items = value.split(",").map((item) => item.trim());
+  if (items.some((item) => item === "")) fail(`--line: an empty line in "${value}"`);
+  return items.map((item) => {
+    // The date is last and may itself hold colons (an ISO time), so split off the first three fields only.
+    const [code, units, billed, ...rest] = item.split(":");
+    const date = rest.join(":");
+    if (code === undefined || units === undefined || billed === undefined || date === "") {
+      fail(`--line "${item}" must be CODE:UNITS:BILLED:DATE, e.g. 99213:1:150.00:2026-03-02`);
+    }
+    const what = `--line "${item}"`;
+    if (!/^\d+$/.test(units) || BigInt(units) === 0n || BigInt(units) > MAX_UINT32) {
+      fail(`${what}: UNITS must be a whole number from 1 to ${MAX_UINT32}, got "${units}"`);
+    }
+    try {
+      sdk.procedureCode(code);
+    } catch (error) {
+      fail(`${what}: ${(error as Error).message}`);
+    }
+    return {
+      code,
+      units: BigInt(units),
+      billed: tokenAmount(`${what}: BILLED`, billed, decimals, { positive: true }),
+      serviceDate: unixTime(`line "${item}": DATE`, date),
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// The plan file
+// ---------------------------------------------------------------------------------------------------------------------
+
+const PLAN_FILE = `JSON plan file: {"terms": {"deductible": "500.00", "oopMax": "3000.00", "coinsuranceBps": 2000, \
+"timelyFilingDays": 90, "appealWindowDays": 180}, "fees": [{"code": "99213", "allowedPerUnit": "120.00", \
+"copay": "30.00", "requiresPriorAuth": false}, …], "network": [1]}; amounts ${TOKEN_UNITS}; network: organization ids`;
+
+/** Reads and checks a plan file; every error names the file and the field. */
+function planFile(sdk: typeof ClaimsSdk, file: string, decimals: number): ClaimsSdk.PlanSpec {
+  const source = `--file ${file}`;
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (error) {
+    fail(`${source}: ${(error as Error).message}`);
+  }
+  const object = (where: string, value: unknown, keys: readonly string[]): Record<string, unknown> => {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      fail(`${source}: ${where} must be an object`);
+    }
+    const unknown = Object.keys(value).filter((key) => !keys.includes(key));
+    if (unknown.length > 0) fail(`${source}: ${where} has unknown field(s) ${unknown.join(", ")}`);
+    return value as Record<string, unknown>;
+  };
+  const list = (where: string, value: unknown): unknown[] => {
+    if (!Array.isArray(value)) fail(`${source}: ${where} must be a list`);
+    return value as unknown[];
+  };
+  const amount = (where: string, value: unknown, positive = false): bigint => {
+    if (typeof value !== "string" && typeof value !== "number") {
+      fail(`${source}: ${where} must be an amount in token units such as "150.00"`);
+    }
+    return tokenAmount(`${source}: ${where}`, String(value), decimals, { positive });
+  };
+  const integer = (where: string, value: unknown, max: number): number => {
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > max) {
+      fail(`${source}: ${where} must be a whole number from 0 to ${max}, got ${JSON.stringify(value)}`);
+    }
+    return value;
+  };
+
+  const root = object("the file", json, ["terms", "fees", "network"]);
+  const terms = object("terms", root.terms, [
+    "deductible",
+    "oopMax",
+    "coinsuranceBps",
+    "timelyFilingDays",
+    "appealWindowDays",
+  ]);
+  const builder = new sdk.PlanBuilder()
+    .deductible(amount("terms.deductible", terms.deductible))
+    .outOfPocketMax(amount("terms.oopMax", terms.oopMax))
+    .coinsurance(integer("terms.coinsuranceBps", terms.coinsuranceBps, 10_000))
+    .timelyFilingDays(integer("terms.timelyFilingDays", terms.timelyFilingDays, 65_535))
+    .appealWindowDays(integer("terms.appealWindowDays", terms.appealWindowDays, 65_535));
+  const seen = new Set<string>();
+  list("fees", root.fees ?? []).forEach((raw, index) => {
+    const where = `fees[${index}]`;
+    const fee = object(where, raw, ["code", "allowedPerUnit", "copay", "requiresPriorAuth"]);
+    const code = fee.code;
+    if (typeof code !== "string" || !/^[0-9A-Z]{5}$/.test(code)) {
+      fail(
+        `${source}: ${where}.code must be five digits or capital letters (CPT or HCPCS), got ${JSON.stringify(code)}`,
+      );
+    }
+    if (seen.has(code)) fail(`${source}: ${where}: ${code} is listed twice`);
+    seen.add(code);
+    const requiresPriorAuth = fee.requiresPriorAuth ?? false;
+    if (typeof requiresPriorAuth !== "boolean") fail(`${source}: ${where}.requiresPriorAuth must be true or false`);
+    builder.fee(code, amount(`${where}.allowedPerUnit`, fee.allowedPerUnit, true), {
+      copay: fee.copay === undefined ? 0n : amount(`${where}.copay`, fee.copay),
+      requiresPriorAuth,
+    });
+  });
+  list("network", root.network ?? []).forEach((raw, index) => {
+    const id = typeof raw === "number" || typeof raw === "string" ? String(raw) : "";
+    if (!/^[1-9]\d*$/.test(id) || BigInt(id) >= 2n ** 64n) {
+      fail(`${source}: network[${index}] must be an organization id, got ${JSON.stringify(raw)}`);
+    }
+    builder.inNetwork(BigInt(id));
+  });
+  try {
+    return builder.build();
+  } catch (error) {
+    fail(`${source}: ${(error as Error).message}`);
+  }
+}
+
+function termsFields(session: Session, terms: ClaimsSdk.PlanTerms): Record<string, string> {
+  return {
+    deductible: session.money(terms.deductible),
+    oopMax: `${session.money(terms.oopMax)} (out-of-pocket maximum)`,
+    coinsurance: `${(terms.coinsuranceBps / 100).toFixed(2)} % (${terms.coinsuranceBps} bps)`,
+    timelyFiling: `${terms.timelyFilingDays} days from the service date`,
+    appealWindow: `${terms.appealWindowDays} days from adjudication`,
+  };
+}
+
+/** The payer id of the signing key (the contract checks it is an active payer). */
+async function participantOf(hre: HardhatRuntimeEnvironment, account: string): Promise<bigint> {
+  const { IdentityClient } = await import("../sdk/identity");
+  const identity = IdentityClient.connect(hre.ethers.provider, await deploymentOf(hre));
+  return identity.idOf(account);
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Plans and enrollment
+// ---------------------------------------------------------------------------------------------------------------------
+
+task("careledger:plan:create", "Payer: creates a plan from a JSON file, loads its fee schedule and network, activates")
+  .addParam("file", PLAN_FILE)
+  .addOptionalParam("batchSize", "Fee schedule entries per transaction, 1 to 256 (default: the contract's MAX_BATCH)")
+  .addParam("from", `${FROM} (an active payer's key)`, "0")
+  .setAction(async (args: { file: string; batchSize?: string; from: string }, hre) => {
+    const { SingleBar, Presets } = await import("cli-progress");
+    const session = await connect(hre, args.from);
+    const spec = planFile(session.sdk, args.file, session.token.decimals);
+    const batchSize = Number(
+      args.batchSize === undefined
+        ? await session.claims.adjudicator.MAX_BATCH()
+        : bounded("batch-size", args.batchSize, 1n, 256n),
+    );
+    const batches = Math.ceil(spec.fees.length / batchSize);
+    // A bar only when the schedule takes several transactions; one batch is over before a bar could say anything.
+    const bar = new SingleBar(
+      { format: "  {bar} {value}/{total} fee entries", hideCursor: true },
+      Presets.shades_classic,
+    );
+    let created;
+    try {
+      created = await readable(() =>
+        session.claims.createPlan(spec, {
+          batchSize,
+          onBatch: (done, total) => {
+            if (batches < 2) return;
+            if (!bar.isActive) bar.start(total, 0);
+            bar.update(done);
+          },
+        }),
+      );
+    } finally {
+      if (bar.isActive) bar.stop();
+    }
+    const { planId, receipts } = created;
+    const plan = await session.claims.plan(planId);
+    print(`Plan ${planId} created and activated by payer ${plan.payer}`, {
+      ...termsFields(session, plan.terms),
+      fees: `${spec.fees.length} code(s) in ${batches} batch(es), ${spec.fees.filter((fee) => fee.requiresPriorAuth).length} needing prior authorization`,
+      network: spec.network.length === 0 ? "none" : spec.network.join(", "),
+      transactions: receipts.length,
+      gasUsed: receipts.reduce((sum, receipt) => sum + receipt.gasUsed, 0n),
+      next:
+        `npx hardhat careledger:enroll --plan ${planId} --patient <id> --start <date> --end <date> ` +
+        `--network ${hre.network.name} --from ${args.from}`,
+    });
+  });
+
+task("careledger:plan:show", "Shows a plan: terms, status, payer, a fee schedule entry and network membership")
+  .addParam("plan", "Plan id")
+  .addOptionalParam("code", "A CPT or HCPCS code whose fee schedule entry to show, e.g. 99213")
+  .addOptionalParam("organization", "An organization id whose network membership to show")
+  .setAction(async (args: { plan: string; code?: string; organization?: string }, hre) => {
+    const session = await connect(hre, "0");
+    const planId = wholeNumber("plan", args.plan);
+    const code = args.code === undefined ? undefined : procedure(session.sdk, "code", args.code);
+    const organization = args.organization === undefined ? undefined : wholeNumber("organization", args.organization);
+    const plan = await readable(() => session.claims.plan(planId));
+    const fields: Record<string, unknown> = { ...termsFields(session, plan.terms) };
+    if (code !== undefined) {
+      const fee = await session.claims.fee(planId, code);
+      fields.code =
+        fee === undefined
+          ? `${code}: not in the fee schedule (lines with it are denied, PR-96)`
+          : `${code}: allowed ${session.money(fee.allowedPerUnit)} per unit, copay ${session.money(fee.copay)}, ` +
+            (fee.requiresPriorAuth ? "prior authorization required" : "no prior authorization");
+    }
+    if (organization !== undefined) {
+      const member = await session.claims.inNetwork(planId, organization);
+      fields.network = `organization ${organization} is ${member ? "in network" : "out of network (lines denied, CO-242)"}`;
+    }
+    print(`Plan ${planId}: ${session.sdk.PlanStatus[plan.status]}, payer ${plan.payer}`, fields);
+  });
+
+task("careledger:enroll", "Payer: enrolls a patient in a plan for a coverage period")
+  .addParam("plan", "Plan id")
+  .addParam("patient", "Patient id")
+  .addParam("start", "Coverage start: Unix seconds or an ISO date (a bare date starts at 00:00 UTC)")
+  .addParam("end", "Coverage end, inclusive: Unix seconds or an ISO date (a bare date covers the whole UTC day)")
+  .addParam("from", `${FROM} (the plan's payer)`, "0")
+  .setAction(async (args: { plan: string; patient: string; start: string; end: string; from: string }, hre) => {
+    const planId = wholeNumber("plan", args.plan);
+    const patient = wholeNumber("patient", args.patient);
+    const start = unixTime("start", args.start);
+    const end = endTime("end", args.end);
+    if (end < start) fail(`--end (${iso(end)}) is before --start (${iso(start)})`);
+    const session = await connect(hre, args.from);
+    const { seq, receipt } = await readable(() => session.claims.enroll(planId, patient, start, end));
+    print(`Patient ${patient} enrolled in plan ${planId}: seq ${seq}`, {
+      coverage: `${iso(start)} until ${iso(end)}`,
+      gasUsed: receipt.gasUsed,
+      tx: receipt.hash,
+    });
+  });
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Prior authorization
+// ---------------------------------------------------------------------------------------------------------------------
+
+task("careledger:prior-auth:request", "Provider: asks a plan's payer to authorize units of a code; prints the id")
+  .addParam("patient", "Patient id")
+  .addParam("plan", "Plan id")
+  .addParam("code", "CPT or HCPCS code whose fee schedule entry requires authorization, e.g. 70553")
+  .addParam("units", "Units asked for (1 to 4294967295)")
+  .addParam("fromDate", "First day services may be given: Unix seconds or an ISO date")
+  .addParam("toDate", "Last day services may be given, inclusive: Unix seconds or an ISO date (the whole UTC day)")
+  .addParam("from", `${FROM} (an active practitioner or organization)`, "0")
+  .setAction(
+    async (
+      args: {
+        patient: string;
+        plan: string;
+        code: string;
+        units: string;
+        fromDate: string;
+        toDate: string;
+        from: string;
+      },
+      hre,
+    ) => {
+      const session = await connect(hre, args.from);
+      const request = {
+        patient: wholeNumber("patient", args.patient),
+        plan: wholeNumber("plan", args.plan),
+        code: procedure(session.sdk, "code", args.code),
+        units: bounded("units", args.units, 1n, MAX_UINT32),
+        validFrom: unixTime("from-date", args.fromDate),
+        validTo: endTime("to-date", args.toDate),
+      };
+      if (request.validTo < request.validFrom) fail("--to-date is before --from-date");
+      const { authId, receipt } = await readable(() => session.claims.requestPriorAuth(request));
+      print(`Prior authorization ${authId} requested`, {
+        patient: request.patient,
+        plan: request.plan,
+        code: request.code,
+        units: request.units,
+        window: `${iso(request.validFrom)} until ${iso(request.validTo)}`,
+        next:
+          `npx hardhat careledger:prior-auth:decide --id ${authId} --approve|--deny --network ${hre.network.name} ` +
+          `--from <the payer>`,
+        gasUsed: receipt.gasUsed,
+        tx: receipt.hash,
+      });
+    },
+  );
+
+task("careledger:prior-auth:decide", "Payer: approves a prior authorization (as asked or narrower) or denies it")
+  .addParam("id", "Prior authorization id")
+  .addFlag("approve", "Approve it (as asked, or narrower with --units, --valid-from, --valid-to)")
+  .addFlag("deny", "Deny it")
+  .addOptionalParam("units", "With --approve: fewer units than asked (default: the units asked for)")
+  .addOptionalParam("validFrom", "With --approve: a later first day, Unix seconds or an ISO date (default: as asked)")
+  .addOptionalParam("validTo", "With --approve: an earlier last day, inclusive (default: as asked)")
+  .addParam("from", `${FROM} (the plan's payer)`, "0")
+  .setAction(
+    async (
+      args: {
+        id: string;
+        approve: boolean;
+        deny: boolean;
+        units?: string;
+        validFrom?: string;
+        validTo?: string;
+        from: string;
+      },
+      hre,
+    ) => {
+      if (args.approve === args.deny) fail("give either --approve or --deny");
+      if (args.deny && (args.units !== undefined || args.validFrom !== undefined || args.validTo !== undefined)) {
+        fail("--units, --valid-from and --valid-to go with --approve");
+      }
+      const authId = wholeNumber("id", args.id);
+      const units = args.units === undefined ? undefined : bounded("units", args.units, 1n, MAX_UINT32);
+      const validFrom = args.validFrom === undefined ? undefined : unixTime("valid-from", args.validFrom);
+      const validTo = args.validTo === undefined ? undefined : endTime("valid-to", args.validTo);
+      const session = await connect(hre, args.from);
+      const asked = await readable(() => session.claims.priorAuth(authId));
+      const { receipt } = await readable(() =>
+        args.approve
+          ? session.claims.approvePriorAuth(
+              authId,
+              units ?? asked.unitsRequested,
+              validFrom ?? asked.validFrom,
+              validTo ?? asked.validTo,
+            )
+          : session.claims.denyPriorAuth(authId),
+      );
+      const auth = await session.claims.priorAuth(authId);
+      print(`Prior authorization ${authId}: ${session.sdk.PriorAuthStatus[auth.status]}`, {
+        patient: auth.patient,
+        plan: auth.plan,
+        code: auth.code,
+        units: args.approve ? `${auth.unitsApproved} of ${auth.unitsRequested} asked` : `0 of ${auth.unitsRequested}`,
+        ...(args.approve
+          ? { window: `${iso(auth.validFrom)} until ${iso(auth.validTo)}` }
+          : { asked: `${iso(asked.validFrom)} until ${iso(asked.validTo)}` }),
+        gasUsed: receipt.gasUsed,
+        tx: receipt.hash,
+      });
+    },
+  );
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Claims and appeals
+// ---------------------------------------------------------------------------------------------------------------------
+
+/** What became of a plan-pays amount, in words. */
+function paymentText(session: Session, payment: ClaimsSdk.PaymentStatus, amount: bigint, organization: bigint): string {
+  const { PaymentStatus } = session.sdk;
+  if (payment === PaymentStatus.Credited) return `${session.money(amount)} credited to organization ${organization}`;
+  if (payment === PaymentStatus.Queued) return `${session.money(amount)} queued: the payer's funds do not cover it yet`;
+  return "nothing to pay";
+}
+
+task("careledger:claim:submit", "Provider: submits a claim; it is adjudicated at once and its remittance printed")
+  .addParam("patient", "Patient id")
+  .addParam("plan", "Plan id")
+  .addParam(
+    "claimNumber",
+    "The provider's own claim number (e.g. an 837 CLM01); only its salted hash with --reference-key goes on chain",
+  )
+  .addParam(
+    "referenceKey",
+    "The provider's secret 32-byte hex key salting its claim numbers; the same key and number are a resubmission",
+  )
+  .addParam(
+    "line",
+    "Service lines, comma-separated: CODE:UNITS:BILLED:DATE, e.g. 99213:1:150.00:2026-03-02 (BILLED in token " +
+      "units, DATE an ISO date or time, or Unix seconds)",
+  )
+  .addOptionalParam("supporting", "Comma-separated commitments of anchored records of the patient supporting the claim")
+  .addParam("from", `${FROM} (an active practitioner or organization)`, "0")
+  .setAction(
+    async (
+      args: {
+        patient: string;
+        plan: string;
+        claimNumber: string;
+        referenceKey: string;
+        line: string;
+        supporting?: string;
+        from: string;
+      },
+      hre,
+    ) => {
+      const session = await connect(hre, args.from);
+      const patient = wholeNumber("patient", args.patient);
+      const plan = wholeNumber("plan", args.plan);
+      const key = bytes32("reference-key", args.referenceKey);
+      if (args.claimNumber.trim() === "") fail("--claim-number must not be empty");
+      const lines = claimLines(session.sdk, args.line, session.token.decimals);
+      const supporting = (args.supporting ?? "")
+        .split(",")
+        .map((item) => item.trim())
+        .filter((item) => item !== "")
+        .map((item) => bytes32("supporting", item));
+      const builder = new session.sdk.ClaimBuilder(patient, plan).reference(key, args.claimNumber.trim());
+      parsed("line", () => {
+        for (const line of lines) builder.line(line.code, line.units, line.billed, line.serviceDate);
+      });
+      parsed("supporting", () => {
+        for (const commitment of supporting) builder.supportingRecord(commitment);
+      });
+      const submission = builder.build();
+      const { claimId, remittance, receipt } = await readable(() => session.claims.submitClaim(submission));
+      print(`Claim ${claimId} adjudicated: ${session.sdk.ClaimStatus[remittance.status]}`, {
+        reference: `${submission.reference} (the claim number salted with the reference key)`,
+        organization: remittance.organization,
+        submitter: remittance.submitter,
+        payment: paymentText(session, remittance.payment, remittance.planPays, remittance.organization),
+        supporting: supporting.length === 0 ? "none" : `${supporting.length} record(s)`,
+        gasUsed: receipt.gasUsed,
+        tx: receipt.hash,
+      });
+      console.log("Remittance");
+      for (const row of session.remittance(remittance)) console.log(`  ${row}`);
+    },
+  );
+
+task("careledger:claim:show", "Shows a claim: its on-chain summary, appeals, and its remittance from events")
+  .addParam("claim", "Claim id (32 bytes of hex, as claim:submit printed it)")
+  .setAction(async (args: { claim: string }, hre) => {
+    const session = await connect(hre, "0");
+    const claimId = bytes32("claim", args.claim);
+    const summary = await readable(() => session.claims.claim(claimId));
+    const remittance = await readable(() => session.claims.remittance(claimId));
+    const { AppealStatus, ClaimStatus, PaymentStatus } = session.sdk;
+    print(`Claim ${claimId}: ${ClaimStatus[summary.status]}`, {
+      patient: remittance.patient,
+      plan: remittance.plan,
+      organization: remittance.organization,
+      submitter: remittance.submitter,
+      adjudicatedAt: iso(summary.adjudicatedAt),
+      deniedLines: summary.deniedLines.length === 0 ? "none" : summary.deniedLines.map((i) => i + 1).join(", "),
+      planPays: session.money(summary.planPays),
+      patientOwes: session.money(summary.patientOwes),
+      payment: `${PaymentStatus[summary.payment]} (of the adjudication total)`,
+      contentHash: summary.contentHash,
+    });
+    for (const line of remittance.lines) {
+      if (!line.denied && !line.reAdjudicated) continue;
+      const appeal = await session.claims.appeal(claimId, line.index);
+      if (appeal.status === AppealStatus.None) continue;
+      print(`Appeal of line ${line.index + 1}: ${AppealStatus[appeal.status]}`, {
+        filed: iso(appeal.filedAt),
+        decided: appeal.decidedAt === 0n ? "not yet" : iso(appeal.decidedAt),
+        payment: PaymentStatus[appeal.payment],
+      });
+    }
+    console.log("Remittance");
+    for (const row of session.remittance(remittance)) console.log(`  ${row}`);
+  });
+
+task("careledger:appeal:file", "Provider: appeals the denial of one line of a claim, within the plan's window")
+  .addParam("claim", "Claim id")
+  .addParam("line", "Line number as the remittance prints it (1 for the first line)")
+  .addParam("from", `${FROM} (the claim's submitter or its billing organization)`, "0")
+  .setAction(async (args: { claim: string; line: string; from: string }, hre) => {
+    const claimId = bytes32("claim", args.claim);
+    const line = lineIndex(args.line);
+    const session = await connect(hre, args.from);
+    const { receipt } = await readable(() => session.claims.fileAppeal(claimId, line));
+    const summary = await session.claims.claim(claimId);
+    const content = await session.claims.claimContent(claimId);
+    const plan = await session.claims.plan(content.plan);
+    const appeal = await session.claims.appeal(claimId, line);
+    print(`Appeal of line ${line + 1} of claim ${claimId} filed`, {
+      filed: iso(appeal.filedAt),
+      window: `open until ${iso(summary.adjudicatedAt + BigInt(plan.terms.appealWindowDays) * DAY)}`,
+      next:
+        `npx hardhat careledger:appeal:decide --claim ${claimId} --line ${line + 1} --overturn|--uphold ` +
+        `--network ${hre.network.name} --from <a reviewer of payer ${plan.payer}>`,
+      gasUsed: receipt.gasUsed,
+      tx: receipt.hash,
+    });
+  });
+
+task("careledger:appeal:decide", "Payer's reviewer: overturns (re-adjudicates and pays) or upholds an appeal")
+  .addParam("claim", "Claim id")
+  .addParam("line", "Line number as the remittance prints it (1 for the first line)")
+  .addFlag("overturn", "Overturn the denial: the line is re-adjudicated now, timely filing and authorization waived")
+  .addFlag("uphold", "Uphold the denial: nothing changes")
+  .addParam("from", `${FROM} (a CLAIMS_REVIEWER practitioner affiliated with the plan's payer)`, "0")
+  .setAction(async (args: { claim: string; line: string; overturn: boolean; uphold: boolean; from: string }, hre) => {
+    if (args.overturn === args.uphold) fail("give either --overturn or --uphold");
+    const claimId = bytes32("claim", args.claim);
+    const line = lineIndex(args.line);
+    const session = await connect(hre, args.from);
+    const decided = await readable(() => session.claims.decideAppeal(claimId, line, args.overturn));
+    const appeal = await session.claims.appeal(claimId, line);
+    const remittance = await session.claims.remittance(claimId);
+    const outcome = decided.line;
+    print(`Appeal of line ${line + 1} of claim ${claimId}: ${session.sdk.AppealStatus[appeal.status]}`, {
+      ...(outcome === undefined
+        ? { outcome: "the denial stands" }
+        : {
+            line: `${outcome.code} ×${outcome.units}, billed ${session.money(outcome.billed)}`,
+            outcome: outcome.denied
+              ? `denied again ${session.sdk.GROUP_CODES[outcome.group]}-${outcome.carc}`
+              : `allowed ${session.money(outcome.allowed)}, deductible ${session.money(outcome.deductible)}, ` +
+                `copay ${session.money(outcome.copay)}, coinsurance ${session.money(outcome.coinsurance)}`,
+            planPays: session.money(outcome.planPays),
+            patientOwes: session.money(outcome.patientOwes),
+            payment: paymentText(session, appeal.payment, outcome.planPays, remittance.organization),
+          }),
+      claim: `${session.sdk.ClaimStatus[remittance.status]}: plan pays ${session.money(remittance.planPays)}, patient owes ${session.money(remittance.patientOwes)}`,
+      gasUsed: decided.receipt.gasUsed,
+      tx: decided.receipt.hash,
+    });
+  });
+
+task("careledger:eob", "A patient's explanation of benefits: every claim's remittance and what the patient owes")
+  .addParam("patient", "Patient id")
+  .addOptionalParam("plan", "Only the claims under this plan")
+  .setAction(async (args: { patient: string; plan?: string }, hre) => {
+    const patient = wholeNumber("patient", args.patient);
+    const plan = args.plan === undefined ? undefined : wholeNumber("plan", args.plan);
+    const session = await connect(hre, "0");
+    const all = await readable(() => session.claims.explanationOfBenefits(patient));
+    const remittances = all.filter((remittance) => plan === undefined || remittance.plan === plan);
+    console.log(
+      `Explanation of benefits of patient ${patient}${plan === undefined ? "" : ` under plan ${plan}`}: ` +
+        `${remittances.length} claim(s)`,
+    );
+    const lines = remittances.flatMap((remittance) => remittance.lines);
+    const sum = (pick: (line: ClaimsSdk.EobLine) => bigint) => lines.reduce((total, line) => total + pick(line), 0n);
+    const { AdjustmentGroup } = session.sdk;
+    /** What the provider writes off: above the fee schedule on an approved line, or all of a line denied to it. */
+    const writtenOff = (line: ClaimsSdk.EobLine) =>
+      line.group === AdjustmentGroup.ContractualObligation || line.group === AdjustmentGroup.OtherAdjustment
+        ? line.billed
+        : line.contractual;
+    for (const remittance of remittances) {
+      for (const row of session.remittance(remittance)) console.log(`  ${row}`);
+    }
+    print("Totals", {
+      billed: session.money(sum((line) => line.billed)),
+      writtenOff: `${session.money(sum(writtenOff))} (by providers: above the fee schedule, or lines denied to them)`,
+      planPays: session.money(sum((line) => line.planPays)),
+      deductible: session.money(sum((line) => line.deductible)),
+      copay: session.money(sum((line) => line.copay)),
+      coinsurance: session.money(sum((line) => line.coinsurance)),
+      notCovered: session.money(
+        sum((line) => (line.group === AdjustmentGroup.PatientResponsibility ? line.billed : 0n)),
+      ),
+      patientOwes: session.money(sum((line) => line.patientOwes)),
+    });
+  });
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Payment
+// ---------------------------------------------------------------------------------------------------------------------
+
+task("careledger:fund", "Payer: funds its claims balance in the settlement token; pays queued claims in order")
+  .addParam("amount", `Amount ${TOKEN_UNITS}; the adjudicator is approved for it first if needed`)
+  .addParam("from", `${FROM} (an active payer's key holding the tokens)`, "0")
+  .setAction(async (args: { amount: string; from: string }, hre) => {
+    const session = await connect(hre, args.from);
+    const amount = tokenAmount("--amount", args.amount, session.token.decimals, {
+      positive: true,
+      max: 2n ** 128n - 1n,
+    });
+    const signer = await signerFor(hre, args.from);
+    const payer = await participantOf(hre, await signer.getAddress());
+    const { IERC20Metadata__factory } = await import("../typechain-types");
+    const held = await IERC20Metadata__factory.connect(session.token.address, signer).balanceOf(signer);
+    // The token's own refusal (ERC20InsufficientBalance) is not a CareLedger error: say it in words first.
+    if (held < amount) fail(`--amount ${session.money(amount)}: the signing key holds only ${session.money(held)}`);
+    const { settled, receipt } = await readable(() => session.claims.fund(amount));
+    const account = await session.claims.payerAccount(payer);
+    const unpaid = account.tail - account.head;
+    print(`Payer ${payer} funded ${session.money(amount)}`, {
+      balance: session.money(account.balance),
+      funded: `${session.money(account.funded)} in all`,
+      settled: `${settled} queued payment(s) paid`,
+      queued:
+        unpaid === 0n
+          ? "none unpaid"
+          : `${unpaid} payment(s) still unpaid: fund more, or npx hardhat careledger:settle --payer ${payer}`,
+      gasUsed: receipt.gasUsed,
+      tx: receipt.hash,
+    });
+  });
+
+task("careledger:settle", "Anyone: pays a payer's queued claims in order from its balance (funding pays 32 at most)")
+  .addParam("payer", "Payer id")
+  .addParam("max", "Most queued payments to pay, 1 to 256", "256")
+  .addParam("from", FROM, "0")
+  .setAction(async (args: { payer: string; max: string; from: string }, hre) => {
+    const payer = wholeNumber("payer", args.payer);
+    const max = Number(bounded("max", args.max, 1n, 256n));
+    const session = await connect(hre, args.from);
+    const { settled, receipt } = await readable(() => session.claims.settleQueue(payer, max));
+    const account = await session.claims.payerAccount(payer);
+    print(`Payer ${payer}: ${settled} queued payment(s) paid`, {
+      balance: session.money(account.balance),
+      queued: `${account.tail - account.head} payment(s) still unpaid`,
+      gasUsed: receipt.gasUsed,
+      tx: receipt.hash,
+    });
+  });
+
+task("careledger:withdraw", "Organization: withdraws its whole claims balance in the settlement token")
+  .addOptionalParam("to", "Recipient: an account index of the network or any address (default: the signing account)")
+  .addParam("from", `${FROM} (an active organization's key)`, "0")
+  .setAction(async (args: { to?: string; from: string }, hre) => {
+    const signer = await signerFor(hre, args.from);
+    const to = args.to === undefined ? await signer.getAddress() : await accountAddress(hre, "to", args.to);
+    const session = await connect(hre, args.from);
+    const organization = await participantOf(hre, await signer.getAddress());
+    const { amount, receipt } = await readable(() => session.claims.withdraw(to));
+    const { IERC20Metadata__factory } = await import("../typechain-types");
+    const token = IERC20Metadata__factory.connect(session.token.address, hre.ethers.provider);
+    const account = await session.claims.providerAccount(organization);
+    print(`Organization ${organization} withdrew ${session.money(amount)} to ${to}`, {
+      recipientBalance: session.money(await token.balanceOf(to)),
+      withdrawn: `${session.money(account.withdrawn)} in all`,
+      gasUsed: receipt.gasUsed,
+      tx: receipt.hash,
+    });
+  });
+
+task("careledger:test-token:mint", "Test chains: the test stablecoin's owner mints settlement tokens to an account")
+  .addParam("to", "Recipient: an account index of the network or any address")
+  .addParam("amount", `Amount ${TOKEN_UNITS}`)
+  .addParam("from", `${FROM} (the test stablecoin's owner: the deploying account)`, "0")
+  .setAction(async (args: { to: string; amount: string; from: string }, hre) => {
+    const { DEPLOYMENTS_DIR } = await import("../sdk/deployment");
+    const { TestStablecoin__factory } = await import("../typechain-types");
+    const session = await connect(hre, args.from);
+    const to = await accountAddress(hre, "to", args.to);
+    const amount = tokenAmount("--amount", args.amount, session.token.decimals, {
+      positive: true,
+      max: 2n ** 255n,
+    });
+    // Only the test stablecoin careledger:deploy deployed for this chain, as its deployment record names it.
+    const { chainId } = await hre.ethers.provider.getNetwork();
+    const record = path.join(DEPLOYMENTS_DIR, `chain-${chainId}`, "deployed_addresses.json");
+    const addresses = JSON.parse(fs.readFileSync(record, "utf8")) as Record<string, string | undefined>;
+    const recorded = addresses["TestStablecoin#TestStablecoin"];
+    if (recorded === undefined || getAddress(recorded) !== getAddress(session.token.address)) {
+      fail(
+        `the settlement token ${session.token.symbol} at ${session.token.address} is not the test stablecoin: ` +
+          "this network settles in a real token, which nobody mints here",
+      );
+    }
+    const signer = await signerFor(hre, args.from);
+    const coin = TestStablecoin__factory.connect(session.token.address, signer);
+    const owner = await coin.owner();
+    if (owner !== (await signer.getAddress())) {
+      fail(`--from ${args.from}: only the test stablecoin's owner ${owner} mints`);
+    }
+    const receipt = await readable(async () => (await coin.mint(to, amount)).wait());
+    print(`Minted ${session.money(amount)} to ${to}`, {
+      balance: session.money(await coin.balanceOf(to)),
+      token: `${session.token.symbol} at ${session.token.address} (test stablecoin, ${session.token.decimals} decimals)`,
+      gasUsed: receipt?.gasUsed,
+      tx: receipt?.hash,
+    });
+  });
