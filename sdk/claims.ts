@@ -19,6 +19,7 @@ import { type ClaimsAdjudicator, ClaimsAdjudicator__factory, IERC20Metadata__fac
 import type { Sent } from "./consent";
 import type { Deployment } from "./deployment";
 import { withDecodedErrors } from "./errors";
+import { eventValue, mined } from "./transactions";
 import { enumMember } from "./types";
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -1037,19 +1038,11 @@ export class ClaimsClient {
   }
 
   private mine(call: () => Promise<ContractTransactionResponse>): Promise<ContractTransactionReceipt> {
-    return withDecodedErrors(async () => {
-      const receipt = await (await call()).wait();
-      if (receipt === null) throw new Error("transaction was dropped");
-      return receipt;
-    });
+    return mined(call);
   }
 
   private eventArg(receipt: ContractTransactionReceipt, event: string, arg: string): bigint {
-    for (const log of receipt.logs) {
-      const parsed = this.adjudicator.interface.parseLog(log);
-      if (parsed?.name === event) return parsed.args.getValue(arg) as bigint;
-    }
-    throw new Error(`transaction ${receipt.hash} emitted no ${event}`);
+    return eventValue(this.adjudicator, receipt, event, arg);
   }
 
   private count(receipt: ContractTransactionReceipt, event: string): number {

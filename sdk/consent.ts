@@ -12,6 +12,7 @@ import { type ConsentRegistry, ConsentRegistry__factory } from "../typechain-typ
 import { consentDomain, type GrantMessage, type RevokeMessage, signGrant, signRevocation } from "./consent-signatures";
 import type { Deployment } from "./deployment";
 import { withDecodedErrors } from "./errors";
+import { eventValue, mined } from "./transactions";
 import {
   DataCategory,
   DecisionBasis,
@@ -457,11 +458,7 @@ export class ConsentClient {
   }
 
   private mine(call: () => Promise<ContractTransactionResponse>): Promise<ContractTransactionReceipt> {
-    return withDecodedErrors(async () => {
-      const receipt = await (await call()).wait();
-      if (receipt === null) throw new Error("transaction was dropped");
-      return receipt;
-    });
+    return mined(call);
   }
 
   private async versioned(
@@ -473,10 +470,6 @@ export class ConsentClient {
   }
 
   private eventArg(receipt: ContractTransactionReceipt, event: string, arg: string): bigint {
-    for (const log of receipt.logs) {
-      const parsed = this.registry.interface.parseLog(log);
-      if (parsed?.name === event) return parsed.args.getValue(arg) as bigint;
-    }
-    throw new Error(`transaction ${receipt.hash} emitted no ${event}`);
+    return eventValue(this.registry, receipt, event, arg);
   }
 }

@@ -15,4 +15,5 @@ export * from "./records";
 export * from "./roles";
 export * from "./scopes";
 export * from "./synthetic-records";
+export * from "./transactions";
 export * from "./types";

@@ -11,6 +11,7 @@ import { type RecordRegistry, RecordRegistry__factory } from "../typechain-types
 import type { DecisionInfo, Sent } from "./consent";
 import type { Deployment } from "./deployment";
 import { withDecodedErrors } from "./errors";
+import { eventValue, mined } from "./transactions";
 import { DataCategory, DecisionBasis, Purpose, toBasis } from "./scopes";
 import { enumMember } from "./types";
 
@@ -379,18 +380,10 @@ export class RecordClient {
   }
 
   private mine(call: () => Promise<ContractTransactionResponse>): Promise<ContractTransactionReceipt> {
-    return withDecodedErrors(async () => {
-      const receipt = await (await call()).wait();
-      if (receipt === null) throw new Error("transaction was dropped");
-      return receipt;
-    });
+    return mined(call);
   }
 
   private eventArg(receipt: ContractTransactionReceipt, event: string, arg: string): bigint {
-    for (const log of receipt.logs) {
-      const parsed = this.registry.interface.parseLog(log);
-      if (parsed?.name === event) return parsed.args.getValue(arg) as bigint;
-    }
-    throw new Error(`transaction ${receipt.hash} emitted no ${event}`);
+    return eventValue(this.registry, receipt, event, arg);
   }
 }
