@@ -15,6 +15,8 @@ import {
   PaymentStatus,
   procedureCode,
   Roles,
+  CLAIM_PAYMENT as CLAIM_PAYMENT_INDEX,
+  SECONDS_PER_DAY as DAY,
 } from "../../sdk";
 import { type ClaimsFixture, claimsFixture, namedSigner, STANDARD_TERMS, USD } from "../fixtures/claims";
 import { scheduleAndExecute } from "../helpers/governance";
@@ -29,12 +31,12 @@ import { scheduleAndExecute } from "../helpers/governance";
 // Helpers
 // ---------------------------------------------------------------------------------------------------------------------
 
-const DAY = 86_400n;
 const OFFICE = "99213";
 const MRI = "70553";
 /** A code the fixture's plan does not list. */
 const UNLISTED = "15780";
-const CLAIM_PAYMENT = 255n;
+/** The queue's line index of a claim's adjudication payment, as the contract's views return it. */
+const CLAIM_PAYMENT = BigInt(CLAIM_PAYMENT_INDEX);
 const PR = AdjustmentGroup.PatientResponsibility;
 const CO = AdjustmentGroup.ContractualObligation;
 const OA = AdjustmentGroup.OtherAdjustment;

@@ -23,6 +23,8 @@ import {
   PaymentStatus,
   procedureCode,
   RecordStatus,
+  CLAIM_PAYMENT as CLAIM_PAYMENT_INDEX,
+  SECONDS_PER_DAY as DAY,
 } from "../../sdk";
 import { type ClaimsFixture, claimsFixture, namedSigner, STANDARD_TERMS, USD } from "../fixtures/claims";
 
@@ -37,14 +39,14 @@ import { type ClaimsFixture, claimsFixture, namedSigner, STANDARD_TERMS, USD } f
 // Helpers
 // ---------------------------------------------------------------------------------------------------------------------
 
-const DAY = 86_400n;
 const OFFICE = "99213";
 const LAB = "80053";
 const MRI = "70553";
 const THERAPY = "97110";
 /** A code the fixture's plan does not list. */
 const UNLISTED = "15780";
-const CLAIM_PAYMENT = 255n;
+/** The queue's line index of a claim's adjudication payment, as the contract's views return it. */
+const CLAIM_PAYMENT = BigInt(CLAIM_PAYMENT_INDEX);
 const MAX_LINES = 16n;
 const LABS = DataCategory.LaboratoryResults;
 

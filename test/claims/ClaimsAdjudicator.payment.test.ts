@@ -3,7 +3,15 @@ import { expect } from "chai";
 import { type BaseContract, keccak256, type Signer, ZeroAddress, ZeroHash } from "ethers";
 import { ethers } from "hardhat";
 
-import { claimIdOf, claimReference, PaymentStatus, procedureCode, toPaymentStatus } from "../../sdk";
+import {
+  claimIdOf,
+  claimReference,
+  PaymentStatus,
+  procedureCode,
+  toPaymentStatus,
+  CLAIM_PAYMENT as CLAIM_PAYMENT_INDEX,
+  SECONDS_PER_DAY as DAY,
+} from "../../sdk";
 import type { ClaimsAdjudicator } from "../../typechain-types";
 import { type ClaimsFixture, claimsFixture, namedSigner, USD } from "../fixtures/claims";
 
@@ -17,10 +25,10 @@ import { type ClaimsFixture, claimsFixture, namedSigner, USD } from "../fixtures
 // Helpers
 // ---------------------------------------------------------------------------------------------------------------------
 
-const DAY = 86_400n;
 const OFFICE = "99213";
 const UNLISTED = "15780";
-const CLAIM_PAYMENT = 255n;
+/** The queue's line index of a claim's adjudication payment, as the contract's views return it. */
+const CLAIM_PAYMENT = BigInt(CLAIM_PAYMENT_INDEX);
 const MAX_SETTLE = 256n;
 
 const usd = (amount: bigint) => amount * USD;

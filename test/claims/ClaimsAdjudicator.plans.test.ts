@@ -13,6 +13,9 @@ import {
   STANDARD_FEES,
   STANDARD_TERMS,
   USD,
+  pauseClaims,
+  reinstate,
+  suspend,
 } from "../fixtures/claims";
 import { DAY, YEAR } from "../fixtures/identity";
 
@@ -25,7 +28,6 @@ import { DAY, YEAR } from "../fixtures/identity";
 // ---------------------------------------------------------------------------------------------------------------------
 
 /** A registrar's reason code for a suspension or a reinstatement (off-chain code list; the registry only stores it). */
-const REASON = 17;
 /** `MAX_BATCH`: the most entries one fee-schedule or network batch holds. */
 const MAX_BATCH = 256n;
 /** The first coverage end that does not fit in 40 bits. */
@@ -131,18 +133,6 @@ async function draftPlan(f: ClaimsFixture, terms: Terms = TERMS, payer: Key = f.
   return planId;
 }
 
-async function suspend(f: ClaimsFixture, id: bigint): Promise<void> {
-  await f.identity.as(f.registrar).suspend(id, REASON);
-}
-
-async function reinstate(f: ClaimsFixture, id: bigint): Promise<void> {
-  await f.identity.as(f.registrar).reinstate(id, REASON);
-}
-
-async function pause(f: ClaimsFixture): Promise<void> {
-  await (await f.claims.connect(f.pauser).pause()).wait();
-}
-
 /** Everyone registered or not who is not the plan's payer: none may manage its plans. */
 async function outsiders(f: ClaimsFixture): Promise<[string, Key][]> {
   return [
@@ -218,7 +208,7 @@ function itIsOnlyForThePlanPayer(write: PlanPayerWrite): void {
   it("reverts with EnforcedPause while the module is paused", async function () {
     const f = await loadFixture(claimsFixture);
     const planId = await planFor(f, write);
-    await pause(f);
+    await pauseClaims(f);
     await expect(write.send(f.claims.connect(f.payerKey), planId, f))
       .to.be.revertedWithCustomError(f.claims, "EnforcedPause")
       .withArgs();
@@ -406,7 +396,7 @@ describe("ClaimsAdjudicator", function () {
 
     it("reverts with EnforcedPause while the module is paused", async function () {
       const f = await loadFixture(claimsFixture);
-      await pause(f);
+      await pauseClaims(f);
       await expect(f.claims.connect(f.payerKey).createPlan(TERMS))
         .to.be.revertedWithCustomError(f.claims, "EnforcedPause")
         .withArgs();

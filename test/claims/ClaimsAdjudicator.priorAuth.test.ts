@@ -5,7 +5,17 @@ import type { Wallet } from "ethers";
 
 import { PlanStatus, PriorAuthStatus } from "../../sdk";
 import type { ClaimsAdjudicator } from "../../typechain-types";
-import { type ClaimsFixture, claimsFixture, code, namedSigner, STANDARD_TERMS, USD } from "../fixtures/claims";
+import {
+  type ClaimsFixture,
+  claimsFixture,
+  code,
+  namedSigner,
+  STANDARD_TERMS,
+  USD,
+  pauseClaims,
+  reinstate,
+  suspend,
+} from "../fixtures/claims";
 import { DAY } from "../fixtures/identity";
 
 // Unit tests of the ClaimsAdjudicator's prior authorization: requestPriorAuth, approvePriorAuth, denyPriorAuth,
@@ -17,7 +27,6 @@ import { DAY } from "../fixtures/identity";
 // ---------------------------------------------------------------------------------------------------------------------
 
 /** A registrar's reason code for a suspension or a reinstatement (off-chain code list). */
-const REASON = 17;
 /** In the fixture's fee schedule, 70553 (MRI) and 27447 (knee replacement) need authorization; 99213 does not. */
 const MRI = code("70553");
 const KNEE = code("27447");
@@ -124,18 +133,6 @@ async function withdraw(f: ClaimsFixture, r: Request, key: Key = f.hospitalKey):
 
 async function approved(f: ClaimsFixture, code_: string = MRI, patient: bigint = f.patientId, plan = f.planId) {
   return [...(await f.claims.approvedPriorAuths(patient, plan, code_))];
-}
-
-async function suspend(f: ClaimsFixture, id: bigint): Promise<void> {
-  await f.identity.as(f.registrar).suspend(id, REASON);
-}
-
-async function reinstate(f: ClaimsFixture, id: bigint): Promise<void> {
-  await f.identity.as(f.registrar).reinstate(id, REASON);
-}
-
-async function pause(f: ClaimsFixture): Promise<void> {
-  await (await f.claims.connect(f.pauser).pause()).wait();
 }
 
 /** Everyone but the plan's payer: none decides its authorizations. */
@@ -349,7 +346,7 @@ describe("ClaimsAdjudicator", function () {
 
     it("reverts with EnforcedPause while the module is paused", async function () {
       const f = await loadFixture(claimsFixture);
-      await pause(f);
+      await pauseClaims(f);
       const from = BigInt(await time.latest());
       await expect(
         f.claims.connect(f.hospitalKey).requestPriorAuth(f.patientId, f.planId, MRI, 1n, from, from + WINDOW),
@@ -502,7 +499,7 @@ describe("ClaimsAdjudicator", function () {
     it("reverts with EnforcedPause while the module is paused", async function () {
       const f = await loadFixture(claimsFixture);
       const r = await request(f);
-      await pause(f);
+      await pauseClaims(f);
       await expect(f.claims.connect(f.payerKey).approvePriorAuth(r.authId, r.units, r.validFrom, r.validTo))
         .to.be.revertedWithCustomError(f.claims, "EnforcedPause")
         .withArgs();
@@ -586,7 +583,7 @@ describe("ClaimsAdjudicator", function () {
     it("reverts with EnforcedPause while the module is paused", async function () {
       const f = await loadFixture(claimsFixture);
       const r = await request(f);
-      await pause(f);
+      await pauseClaims(f);
       await expect(f.claims.connect(f.payerKey).denyPriorAuth(r.authId))
         .to.be.revertedWithCustomError(f.claims, "EnforcedPause")
         .withArgs();
@@ -683,7 +680,7 @@ describe("ClaimsAdjudicator", function () {
     it("reverts with EnforcedPause while the module is paused", async function () {
       const f = await loadFixture(claimsFixture);
       const r = await request(f);
-      await pause(f);
+      await pauseClaims(f);
       await expect(f.claims.connect(f.hospitalKey).withdrawPriorAuth(r.authId))
         .to.be.revertedWithCustomError(f.claims, "EnforcedPause")
         .withArgs();
