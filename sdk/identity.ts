@@ -1,9 +1,28 @@
-import type { BigNumberish, ContractRunner, ContractTransactionReceipt, ContractTransactionResponse } from "ethers";
+import type {
+  BigNumberish,
+  ContractRunner,
+  ContractTransactionReceipt,
+  ContractTransactionResponse,
+  Signer,
+  TypedDataDomain,
+} from "ethers";
 
 import { type IdentityRegistry, IdentityRegistry__factory } from "../typechain-types";
 import type { Deployment } from "./deployment";
 import { withDecodedErrors } from "./errors";
+import {
+  identityDomain,
+  MAX_SIGNATURE_WINDOW,
+  signControlTransfer,
+  signRegistration,
+} from "./identity-signatures";
 import { type ParticipantInfo, ParticipantKind, toKind, toStatus } from "./types";
+
+/** A key's signed consent to control an id: the signature and its deadline (Unix seconds). */
+export interface KeyConsent {
+  deadline: bigint;
+  signature: string;
+}
 
 /** Input of `registerParticipant`: a registrar registering a verified institution, practitioner or device. */
 export interface ParticipantRegistration {
@@ -12,8 +31,10 @@ export interface ParticipantRegistration {
   credentialCommitment: string;
   /** Unix seconds. */
   credentialExpiry: BigNumberish;
-  /** The organization a practitioner or device acts for; omit for other kinds. */
+  /** The organization a practitioner or device is offered to (it must accept); omit for other kinds. */
   affiliation?: BigNumberish;
+  /** The controller's signed consent (`consentToRegistration`). */
+  consent: KeyConsent;
 }
 
 export interface Registered {
@@ -43,30 +64,46 @@ export class IdentityClient {
     return this.register(() => this.registry.registerPatient());
   }
 
-  proposeRotation(id: BigNumberish, newController: string, deadline: BigNumberish) {
-    return this.send(() => this.registry.proposeControllerRotation(id, newController, deadline));
+  /** The current key hands `id` to the key that signed `consent` (see `consentToTransfer`). */
+  rotateController(id: BigNumberish, newController: string, consent: KeyConsent) {
+    return this.send(() => this.registry.rotateController(id, newController, consent.deadline, consent.signature));
   }
 
-  acceptRotation(id: BigNumberish) {
-    return this.send(() => this.registry.acceptControllerRotation(id));
-  }
-
-  cancelRotation(id: BigNumberish) {
-    return this.send(() => this.registry.cancelControllerRotation(id));
+  /** Rotation in one call when both keys are at hand: `newKey` signs its consent, the current runner sends. */
+  async rotateTo(id: BigNumberish, newKey: Signer, validForSeconds?: bigint) {
+    const consent = await this.consentToTransfer(newKey, id, validForSeconds);
+    return this.rotateController(id, await newKey.getAddress(), consent);
   }
 
   setGuardians(patient: BigNumberish, guardians: BigNumberish[], threshold: number, delaySeconds: number) {
     return this.send(() => this.registry.setGuardians(patient, guardians, threshold, delaySeconds));
   }
 
+  confirmGuardianChange(patient: BigNumberish) {
+    return this.send(() => this.registry.confirmGuardianChange(patient));
+  }
+
+  cancelGuardianChange(patient: BigNumberish) {
+    return this.send(() => this.registry.cancelGuardianChange(patient));
+  }
+
+  vetoGuardianChange(patient: BigNumberish) {
+    return this.send(() => this.registry.vetoGuardianChange(patient));
+  }
+
   approveRecovery(patient: BigNumberish, newController: string) {
     return this.send(() => this.registry.approveRecovery(patient, newController));
   }
 
-  cancelRecovery(patient: BigNumberish) {
-    return this.send(() => this.registry.cancelRecovery(patient));
+  withdrawRecoveryApproval(patient: BigNumberish, newController: string) {
+    return this.send(() => this.registry.withdrawRecoveryApproval(patient, newController));
   }
 
+  cancelRecovery(patient: BigNumberish, newController: string) {
+    return this.send(() => this.registry.cancelRecovery(patient, newController));
+  }
+
+  /** Sent by the new key the guardians approved. */
   executeRecovery(patient: BigNumberish) {
     return this.send(() => this.registry.executeRecovery(patient));
   }
@@ -83,8 +120,62 @@ export class IdentityClient {
     return this.send(() => this.registry.resignRepresentative(patient, representative));
   }
 
-  bindIdentifierCommitment(patient: BigNumberish, commitment: string) {
-    return this.send(() => this.registry.bindIdentifierCommitment(patient, commitment));
+  /** An institution attests an identifier it issued to the patient (a salted commitment). */
+  attestIdentifier(patient: BigNumberish, commitment: string) {
+    return this.send(() => this.registry.attestIdentifier(patient, commitment));
+  }
+
+  /** The patient accepts the issuer's attestation, binding the identifier. */
+  acceptIdentifier(patient: BigNumberish, issuer: BigNumberish, commitment: string) {
+    return this.send(() => this.registry.acceptIdentifier(patient, issuer, commitment));
+  }
+
+  withdrawIdentifier(issuer: BigNumberish, commitment: string) {
+    return this.send(() => this.registry.withdrawIdentifier(issuer, commitment));
+  }
+
+  /** An organization accepts the practitioner or device a registrar offered it. */
+  acceptAffiliate(member: BigNumberish) {
+    return this.send(() => this.registry.acceptAffiliate(member));
+  }
+
+  releaseAffiliate(member: BigNumberish) {
+    return this.send(() => this.registry.releaseAffiliate(member));
+  }
+
+  // ---- a key's consent -------------------------------------------------------------------------------------
+
+  /** The registry's EIP-712 domain, read from the chain (EIP-5267). */
+  async domain(): Promise<TypedDataDomain> {
+    const [, , , chainId, verifyingContract] = await this.registry.eip712Domain();
+    return identityDomain(chainId, verifyingContract);
+  }
+
+  /**
+   * `key` consents to be registered as the controller of a new id of `kind` (offered to `affiliation`, for a
+   * practitioner or device), valid for `validForSeconds` (default and maximum: 30 days) from the latest block.
+   */
+  async consentToRegistration(
+    key: Signer,
+    kind: ParticipantKind,
+    affiliation: BigNumberish = 0n,
+    validForSeconds?: bigint,
+  ): Promise<KeyConsent> {
+    const deadline = await this.deadline(validForSeconds);
+    const message = {
+      kind: BigInt(kind),
+      controller: await key.getAddress(),
+      affiliation: BigInt(affiliation),
+      deadline,
+    };
+    return { deadline, signature: await signRegistration(key, await this.domain(), message) };
+  }
+
+  /** `key` consents to take over `id` at its current key epoch (one rotation or registrar recovery). */
+  async consentToTransfer(key: Signer, id: BigNumberish, validForSeconds?: bigint): Promise<KeyConsent> {
+    const [deadline, participant] = await Promise.all([this.deadline(validForSeconds), this.registry.participant(id)]);
+    const message = { id: BigInt(id), newController: await key.getAddress(), keyEpoch: participant.keyEpoch, deadline };
+    return { deadline, signature: await signControlTransfer(key, await this.domain(), message) };
   }
 
   // ---- registrar -------------------------------------------------------------------------------------------
@@ -97,8 +188,30 @@ export class IdentityClient {
         registration.credentialCommitment,
         registration.credentialExpiry,
         registration.affiliation ?? 0n,
+        registration.consent.deadline,
+        registration.consent.signature,
       ),
     );
+  }
+
+  /**
+   * Registration when the keys are at hand (tests, local chains, the demo): `controller` signs its consent, the
+   * current runner (a registrar) registers, and, for a practitioner or device, `organizationKey` (the offered
+   * organization's key) accepts it so that it is active.
+   */
+  async registerWithKey(
+    controller: Signer,
+    registration: Omit<ParticipantRegistration, "controller" | "consent">,
+    organizationKey?: Signer,
+  ): Promise<Registered> {
+    const consent = await this.consentToRegistration(controller, registration.kind, registration.affiliation);
+    const registered = await this.registerParticipant({
+      ...registration,
+      controller: await controller.getAddress(),
+      consent,
+    });
+    if (organizationKey !== undefined) await this.as(organizationKey).acceptAffiliate(registered.id);
+    return registered;
   }
 
   renewCredential(id: BigNumberish, credentialCommitment: string, credentialExpiry: BigNumberish) {
@@ -158,14 +271,37 @@ export class IdentityClient {
     return { guardians: [...guardians], threshold: Number(threshold), delay: Number(delay) };
   }
 
-  async pendingRecoveryOf(
+  /** The live recovery of the patient to `newController`, or undefined. */
+  async recoveryOf(
     patient: BigNumberish,
-  ): Promise<{ newController: string; approvals: number; readyAt: bigint } | undefined> {
-    const [newController, approvals, readyAt] = await this.registry.pendingRecoveryOf(patient);
-    return approvals === 0n ? undefined : { newController, approvals: Number(approvals), readyAt };
+    newController: string,
+  ): Promise<{ approvals: number; readyAt: bigint; expiresAt: bigint } | undefined> {
+    const [approvals, readyAt, expiresAt] = await this.registry.recoveryOf(patient, newController);
+    return approvals === 0n ? undefined : { approvals: Number(approvals), readyAt, expiresAt };
+  }
+
+  /** The patient's waiting guardian change, or undefined. */
+  async pendingGuardianChange(patient: BigNumberish): Promise<
+    { guardians: bigint[]; threshold: number; delay: number; effectiveAt: bigint; vetoes: number } | undefined
+  > {
+    const [guardians, threshold, delay, effectiveAt, vetoes] = await this.registry.pendingGuardianChange(patient);
+    return effectiveAt === 0n
+      ? undefined
+      : { guardians: [...guardians], threshold: Number(threshold), delay: Number(delay), effectiveAt, vetoes: Number(vetoes) };
   }
 
   // ---- plumbing --------------------------------------------------------------------------------------------
+
+  /** A consent deadline `validForSeconds` after the latest block (default and maximum: 30 days). */
+  private async deadline(validForSeconds: bigint = MAX_SIGNATURE_WINDOW): Promise<bigint> {
+    if (validForSeconds <= 0n || validForSeconds > MAX_SIGNATURE_WINDOW) {
+      throw new Error(`a key's consent is valid for 1 second to 30 days, not ${validForSeconds} seconds`);
+    }
+    const provider = this.registry.runner?.provider;
+    const block = provider === undefined || provider === null ? null : await provider.getBlock("latest");
+    if (block === null) throw new Error("the identity client needs a runner with a provider to date a consent");
+    return BigInt(block.timestamp) + validForSeconds;
+  }
 
   private send(call: () => Promise<ContractTransactionResponse>): Promise<ContractTransactionReceipt> {
     return withDecodedErrors(async () => {

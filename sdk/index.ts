@@ -9,6 +9,7 @@ export * from "./errors";
 export * from "./fhir";
 export * from "./fhir-scopes";
 export * from "./identity";
+export * from "./identity-signatures";
 export * from "./record-batch";
 export * from "./record-toolkit";
 export * from "./records";

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Time} from "@openzeppelin/contracts/utils/types/Time.sol";
 
 import {CareLedgerModule} from "../access/CareLedgerModule.sol";
@@ -11,7 +13,7 @@ import {ParticipantId, ParticipantIdLib} from "../types/ParticipantId.sol";
 
 /// @title IdentityRegistry
 /// @notice CareLedger's registry of pseudonymous participant identities. See {IIdentityRegistry}.
-contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
+contract IdentityRegistry is IIdentityRegistry, EIP712, CareLedgerModule {
     // ------------------------------------------------------------------------------------------------------------
     // Types
     // ------------------------------------------------------------------------------------------------------------
@@ -27,35 +29,69 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
         uint24 keyEpoch;
     }
 
-    /// @dev Guardians of one patient: threshold and delay share a slot; the ids (at most `MAX_GUARDIANS`) follow.
+    /// @dev Guardians of one patient: threshold, delay and the recovery epoch share a slot (8 + 32 + 32 bits); the
+    /// ids (at most `MAX_GUARDIANS`) follow. The epoch moves on whenever the set changes or a recovery executes, and
+    /// with it every recovery opened before ends.
     struct GuardianSet {
         uint8 threshold;
         uint32 delay;
+        uint32 epoch;
         ParticipantId[] ids;
     }
 
-    /// @dev One storage slot: 160 + 8 + 8 + 48 + 24 = 248 bits. `approvals` is a bitmap over guardian positions;
-    /// the recovery is live only while `keyEpoch` equals the patient's.
+    /// @dev A guardian change waiting for its time: 8 + 32 + 48 + 8 + 8 = 104 bits, then the new ids. `vetoes` is a
+    /// bitmap over the current guardians' positions.
+    struct GuardianChange {
+        uint8 threshold;
+        uint32 delay;
+        uint48 effectiveAt;
+        uint8 vetoes;
+        uint8 vetoCount;
+        ParticipantId[] ids;
+    }
+
+    /// @dev One recovery of a patient to one new key, in one slot: 8 + 8 + 48 + 48 + 32 = 144 bits. `approvals` is a
+    /// bitmap over guardian positions; the recovery is live while `epoch` is the guardian set's and it has not lapsed.
     struct Recovery {
-        address newController;
         uint8 approvals;
         uint8 count;
+        uint48 openedAt;
         uint48 readyAt;
-        uint24 keyEpoch;
+        uint32 epoch;
+    }
+
+    /// @dev An issuer's attestation of an identifier commitment: 64 + 8 bits.
+    struct Identifier {
+        ParticipantId patient;
+        bool bound;
     }
 
     // ------------------------------------------------------------------------------------------------------------
     // Constants
     // ------------------------------------------------------------------------------------------------------------
 
-    /// @notice How far ahead a rotation deadline may lie: 30 days.
-    uint48 public constant MAX_ROTATION_WINDOW = 30 days;
-    /// @notice At most 8 guardians, so that approvals fit one byte.
+    /// @notice How far ahead a key's consent signature may expire: 30 days (long enough to outlast the admin delay of
+    /// a registrar's recovery).
+    uint48 public constant MAX_SIGNATURE_WINDOW = 30 days;
+    /// @notice At most 8 guardians, so that approvals and vetoes fit one byte.
     uint256 public constant MAX_GUARDIANS = 8;
-    /// @notice Bounds of a patient's recovery delay: at least 1 day for the patient to notice and cancel, at most
-    /// 30 days.
+    /// @notice Bounds of a patient's recovery delay: at least 1 day for the guardians to reconsider, at most 30 days.
     uint32 public constant MIN_RECOVERY_DELAY = 1 days;
     uint32 public constant MAX_RECOVERY_DELAY = 30 days;
+    /// @notice How long a recovery lives: it lapses this long after it was opened unless it reaches its threshold,
+    /// and this long after it became executable unless it is executed.
+    uint48 public constant RECOVERY_WINDOW = 30 days;
+
+    /// @dev The EIP-712 type hashes of a key's consent. The type strings are hashed at compile time, and split only to
+    /// keep the lines short.
+    // solhint-disable gas-small-strings
+    bytes32 public constant REGISTRATION_TYPEHASH = keccak256(
+        "Registration(uint8 kind,address controller,uint64 affiliation,uint48 deadline)"
+    );
+    bytes32 public constant CONTROL_TRANSFER_TYPEHASH = keccak256(
+        "ControlTransfer(uint64 id,address newController,uint24 keyEpoch,uint48 deadline)"
+    );
+    // solhint-enable gas-small-strings
 
     uint8 private constant _FLAG_IDENTITY_PROOFED = 1;
 
@@ -63,26 +99,29 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
     // Storage
     // ------------------------------------------------------------------------------------------------------------
 
-    /// @dev Declared first so that it shares slot 0 with the authority and the pause flag (see CareLedgerModule):
-    /// registration reads the pause flag and bumps the counter in one slot.
+    /// @dev Declared first so that it shares a slot with the authority and the pause flag (see CareLedgerModule;
+    /// EIP712 comes before CareLedgerModule in the inheritance list for that reason): registration reads the pause
+    /// flag and bumps the counter in one slot.
     ParticipantId private _lastId;
 
     mapping(ParticipantId id => Record record) private _records;
     mapping(address account => KeyBinding binding) private _bindings;
     mapping(ParticipantId id => bytes32 commitment) private _credentials;
     mapping(ParticipantId id => ParticipantId organization) private _affiliations;
+    mapping(ParticipantId id => ParticipantId organization) private _affiliationOffers;
     mapping(ParticipantId patient => GuardianSet guardians) private _guardians;
-    mapping(ParticipantId patient => Recovery recovery) private _recoveries;
+    mapping(ParticipantId patient => GuardianChange change) private _guardianChanges;
+    mapping(ParticipantId patient => mapping(address newController => Recovery recovery)) private _recoveries;
     mapping(ParticipantId patient => mapping(ParticipantId representative => uint48 expiresAt))
         private _representatives;
-    mapping(bytes32 commitment => ParticipantId patient) private _identifierOwners;
+    mapping(ParticipantId issuer => mapping(bytes32 commitment => Identifier identifier)) private _identifiers;
 
     // ------------------------------------------------------------------------------------------------------------
     // Constructor
     // ------------------------------------------------------------------------------------------------------------
 
     /// @param authority The suite's AccessManager.
-    constructor(address authority) CareLedgerModule(authority) {}
+    constructor(address authority) EIP712("CareLedger Identity", "1") CareLedgerModule(authority) {}
 
     // ------------------------------------------------------------------------------------------------------------
     // Self-service writes
@@ -111,41 +150,16 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
     }
 
     /// @inheritdoc IIdentityRegistry
-    function proposeControllerRotation(
+    function rotateController(
         ParticipantId id,
         address newController,
-        uint48 deadline
+        uint48 deadline,
+        bytes calldata signature
     ) external override whenNotPaused {
         Record storage record = _controlledRecord(id);
         _requireNotRevoked(id, record.status);
-        _requireUnbound(newController);
-        uint48 latest = Time.timestamp() + MAX_ROTATION_WINDOW;
-        if (deadline <= Time.timestamp() || deadline > latest) {
-            revert IdentityRotationDeadlineOutOfRange(deadline, latest);
-        }
-        // The proposal lives in the target key's own binding word, tagged with the current key epoch; the record is
-        // not written, which keeps a whole rotation within its gas budget. Every change of key and every
-        // cancellation moves the epoch on, and with it ends every proposal made before.
-        _bindings[newController] = KeyBindingLib.pending(id, deadline, record.keyEpoch);
-        emit ControllerRotationProposed(id, newController, deadline);
-    }
-
-    /// @inheritdoc IIdentityRegistry
-    function acceptControllerRotation(ParticipantId id) external override whenNotPaused {
-        KeyBinding binding = _bindings[msg.sender];
-        Record storage record = _records[id];
-        if (!_isLivePending(binding, record.keyEpoch) || binding.id() != id) {
-            revert IdentityNoPendingRotation(id, msg.sender);
-        }
-        _requireNotRevoked(id, record.status);
-        _moveController(id, record, msg.sender, ControllerChange.Rotation);
-    }
-
-    /// @inheritdoc IIdentityRegistry
-    function cancelControllerRotation(ParticipantId id) external override whenNotPaused {
-        Record storage record = _controlledRecord(id);
-        ++record.keyEpoch;
-        emit ControllerRotationCancelled(id);
+        _requireTransferConsent(id, record.keyEpoch, newController, deadline, signature);
+        _moveController(id, record, newController, ControllerChange.Rotation);
     }
 
     /// @inheritdoc IIdentityRegistry
@@ -164,20 +178,72 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
         if (!clearing && (delay < MIN_RECOVERY_DELAY || delay > MAX_RECOVERY_DELAY)) {
             revert IdentityRecoveryDelayOutOfRange(delay);
         }
-        for (uint256 i = 0; i < count; ++i) {
-            ParticipantId guardian = guardians[i];
-            if (guardian == patient || !isActive(guardian)) revert IdentityInvalidGuardian(guardian);
-            // Quadratic but bounded: at most 8 * 7 / 2 comparisons.
-            for (uint256 j = 0; j < i; ++j) {
-                if (guardians[j] == guardian) revert IdentityInvalidGuardian(guardian);
-            }
+        _requireValidGuardians(patient, guardians);
+        if (clearing) delay = 0;
+        GuardianSet storage current = _guardians[patient];
+        if (current.ids.length == 0) {
+            // A first set protects the patient and removes nothing: it takes effect at once.
+            _installGuardians(patient, current, guardians, threshold, delay);
+            return;
         }
-        GuardianSet storage set = _guardians[patient];
-        set.threshold = threshold;
-        set.delay = clearing ? 0 : delay;
-        set.ids = guardians;
-        delete _recoveries[patient];
-        emit GuardiansSet(patient, guardians, threshold, set.delay);
+        // Invariant: `delay` ≤ MAX_RECOVERY_DELAY, so the sum stays far below 2^48.
+        uint48 effectiveAt = Time.timestamp() + current.delay;
+        GuardianChange storage change = _guardianChanges[patient];
+        (change.threshold, change.delay, change.effectiveAt, change.vetoes, change.vetoCount) = (
+            threshold,
+            delay,
+            effectiveAt,
+            0,
+            0
+        );
+        change.ids = guardians;
+        emit GuardianChangeScheduled(patient, guardians, threshold, delay, effectiveAt);
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function confirmGuardianChange(ParticipantId patient) external override whenNotPaused {
+        GuardianChange storage change = _guardianChanges[patient];
+        uint48 effectiveAt = change.effectiveAt;
+        if (effectiveAt == 0) revert IdentityNoGuardianChange(patient);
+        if (Time.timestamp() < effectiveAt) revert IdentityGuardianChangeNotReady(patient, effectiveAt);
+        // A suspended patient's change waits (a registrar may have suspended her after a suspected takeover).
+        if (_records[patient].status != ParticipantStatus.Active) revert IdentityParticipantInactive(patient);
+        ParticipantId[] memory ids = change.ids;
+        _requireValidGuardians(patient, ids);
+        (uint8 threshold, uint32 delay) = (change.threshold, change.delay);
+        delete _guardianChanges[patient];
+        _installGuardians(patient, _guardians[patient], ids, threshold, delay);
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function cancelGuardianChange(ParticipantId patient) external override {
+        _controlledRecord(patient);
+        if (_guardianChanges[patient].effectiveAt == 0) revert IdentityNoGuardianChange(patient);
+        delete _guardianChanges[patient];
+        emit GuardianChangeCancelled(patient, false);
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function vetoGuardianChange(ParticipantId patient) external override {
+        GuardianChange storage change = _guardianChanges[patient];
+        if (change.effectiveAt == 0) revert IdentityNoGuardianChange(patient);
+        ParticipantId[] storage ids = _guardians[patient].ids;
+        (ParticipantId guardian, uint256 position) = _guardianOfSender(patient, ids);
+        uint8 bit = uint8(1 << position);
+        if (change.vetoes & bit != 0) revert IdentityGuardianChangeAlreadyVetoed(patient, guardian);
+        change.vetoes |= bit;
+        // Invariant: vetoCount ≤ MAX_GUARDIANS = 8, so it cannot overflow a uint8.
+        uint8 vetoes;
+        unchecked {
+            vetoes = change.vetoCount + 1;
+        }
+        change.vetoCount = vetoes;
+        emit GuardianChangeVetoed(patient, guardian, vetoes);
+        // A majority: more than half of the current guardians.
+        if (vetoes > ids.length / 2) {
+            delete _guardianChanges[patient];
+            emit GuardianChangeCancelled(patient, true);
+        }
     }
 
     /// @inheritdoc IIdentityRegistry
@@ -189,52 +255,65 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
         _requireNotRevoked(patient, record.status);
         GuardianSet storage set = _guardians[patient];
         (ParticipantId guardian, uint256 position) = _guardianOfSender(patient, set.ids);
+        _requireUnbound(newController);
 
-        Recovery memory recovery = _recoveries[patient];
-        if (!_isLiveRecovery(recovery, record.keyEpoch)) {
-            _requireUnbound(newController);
-            recovery = Recovery({
-                newController: newController,
-                approvals: 0,
-                count: 0,
-                readyAt: 0,
-                keyEpoch: record.keyEpoch
-            });
-        } else if (recovery.newController != newController) {
-            revert IdentityRecoveryConflict(patient, recovery.newController);
+        Recovery memory recovery = _recoveries[patient][newController];
+        if (!_isLiveRecovery(recovery, set.epoch)) {
+            recovery = Recovery({approvals: 0, count: 0, openedAt: Time.timestamp(), readyAt: 0, epoch: set.epoch});
         }
         uint8 bit = uint8(1 << position);
-        if (recovery.approvals & bit != 0) revert IdentityRecoveryAlreadyApproved(patient, guardian);
+        if (recovery.approvals & bit != 0) revert IdentityRecoveryAlreadyApproved(patient, guardian, newController);
         recovery.approvals |= bit;
         // Invariant: count ≤ MAX_GUARDIANS = 8, so it cannot overflow a uint8.
         unchecked {
             ++recovery.count;
         }
         if (recovery.count == set.threshold) recovery.readyAt = Time.timestamp() + set.delay;
-        _recoveries[patient] = recovery;
+        _recoveries[patient][newController] = recovery;
         emit RecoveryApproved(patient, guardian, newController, recovery.count, recovery.readyAt);
     }
 
     /// @inheritdoc IIdentityRegistry
-    function cancelRecovery(ParticipantId patient) external override whenNotPaused {
-        Record storage record = _controlledRecord(patient);
-        if (!_isLiveRecovery(_recoveries[patient], record.keyEpoch)) revert IdentityNoPendingRecovery(patient);
-        delete _recoveries[patient];
-        emit RecoveryCancelled(patient);
+    function withdrawRecoveryApproval(ParticipantId patient, address newController) external override {
+        GuardianSet storage set = _guardians[patient];
+        (ParticipantId guardian, uint256 position) = _guardianOfSender(patient, set.ids);
+        Recovery memory recovery = _liveRecovery(patient, newController, set.epoch);
+        uint8 bit = uint8(1 << position);
+        if (recovery.approvals & bit == 0) revert IdentityRecoveryNotApproved(patient, guardian, newController);
+        recovery.approvals &= ~bit;
+        // Invariant: the guardian's bit was set, so count ≥ 1.
+        unchecked {
+            --recovery.count;
+        }
+        if (recovery.count < set.threshold) recovery.readyAt = 0;
+        if (recovery.count == 0) delete _recoveries[patient][newController];
+        else _recoveries[patient][newController] = recovery;
+        emit RecoveryApprovalWithdrawn(patient, guardian, newController, recovery.count);
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function cancelRecovery(ParticipantId patient, address newController) external override {
+        _controlledRecord(patient);
+        Recovery memory recovery = _liveRecovery(patient, newController, _guardians[patient].epoch);
+        if (recovery.readyAt != 0) revert IdentityRecoveryThresholdReached(patient, newController);
+        delete _recoveries[patient][newController];
+        emit RecoveryCancelled(patient, newController);
     }
 
     /// @inheritdoc IIdentityRegistry
     function executeRecovery(ParticipantId patient) external override whenNotPaused {
-        Record storage record = _records[patient];
-        Recovery memory recovery = _recoveries[patient];
-        if (!_isLiveRecovery(recovery, record.keyEpoch)) revert IdentityNoPendingRecovery(patient);
+        GuardianSet storage set = _guardians[patient];
+        Recovery memory recovery = _liveRecovery(patient, msg.sender, set.epoch);
         if (recovery.readyAt == 0 || Time.timestamp() < recovery.readyAt) {
             revert IdentityRecoveryNotReady(patient, recovery.readyAt);
         }
+        Record storage record = _records[patient];
         _requireNotRevoked(patient, record.status);
-        _requireUnbound(recovery.newController);
-        delete _recoveries[patient];
-        _moveController(patient, record, recovery.newController, ControllerChange.GuardianRecovery);
+        _requireUnbound(msg.sender);
+        delete _recoveries[patient][msg.sender];
+        // Every other recovery of the patient was for the key just replaced.
+        ++set.epoch;
+        _moveController(patient, record, msg.sender, ControllerChange.GuardianRecovery);
     }
 
     /// @inheritdoc IIdentityRegistry
@@ -260,24 +339,72 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
     }
 
     /// @inheritdoc IIdentityRegistry
-    function revokeRepresentative(ParticipantId patient, ParticipantId representative) external override whenNotPaused {
+    function revokeRepresentative(ParticipantId patient, ParticipantId representative) external override {
         _controlledRecord(patient);
         _endRepresentation(patient, representative, false);
     }
 
     /// @inheritdoc IIdentityRegistry
-    function resignRepresentative(ParticipantId patient, ParticipantId representative) external override whenNotPaused {
+    function resignRepresentative(ParticipantId patient, ParticipantId representative) external override {
         _controlledRecord(representative);
         _endRepresentation(patient, representative, true);
     }
 
     /// @inheritdoc IIdentityRegistry
-    function bindIdentifierCommitment(ParticipantId patient, bytes32 commitment) external override whenNotPaused {
-        _activePatientControlledBySender(patient);
+    function attestIdentifier(ParticipantId patient, bytes32 commitment) external override whenNotPaused {
+        ParticipantId issuer = _activeInstitutionOfSender();
+        if (_records[patient].kind != ParticipantKind.Patient) {
+            revert IdentityWrongKind(patient, ParticipantKind.Patient, _records[patient].kind);
+        }
         if (commitment == bytes32(0)) revert IdentityZeroCommitment();
-        if (!_identifierOwners[commitment].isNone()) revert IdentityCommitmentAlreadyBound(commitment);
-        _identifierOwners[commitment] = patient;
-        emit IdentifierCommitmentBound(patient, commitment);
+        Identifier storage identifier = _identifiers[issuer][commitment];
+        if (identifier.bound) revert IdentityIdentifierAlreadyBound(issuer, commitment);
+        identifier.patient = patient;
+        emit IdentifierAttested(issuer, patient, commitment);
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function acceptIdentifier(
+        ParticipantId patient,
+        ParticipantId issuer,
+        bytes32 commitment
+    ) external override whenNotPaused {
+        _activePatientControlledBySender(patient);
+        Identifier storage identifier = _identifiers[issuer][commitment];
+        if (identifier.bound || identifier.patient != patient) {
+            revert IdentityNoIdentifierAttestation(issuer, commitment, patient);
+        }
+        identifier.bound = true;
+        emit IdentifierCommitmentBound(patient, issuer, commitment);
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function withdrawIdentifier(ParticipantId issuer, bytes32 commitment) external override {
+        Identifier storage identifier = _identifiers[issuer][commitment];
+        ParticipantId patient = identifier.patient;
+        ParticipantId caller = _bindings[msg.sender].id();
+        if (patient.isNone() || caller.isNone() || (caller != issuer && caller != patient)) {
+            revert IdentityNotIdentifierParty(issuer, commitment, msg.sender);
+        }
+        delete _identifiers[issuer][commitment];
+        emit IdentifierWithdrawn(issuer, commitment, patient);
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function acceptAffiliate(ParticipantId member) external override whenNotPaused {
+        ParticipantId organization = _activeInstitutionOfSender();
+        if (_affiliationOffers[member] != organization) revert IdentityNoAffiliationOffer(member, organization);
+        Record storage record = _records[member];
+        _requireNotRevoked(member, record.status);
+        _affiliationOffers[member] = ParticipantIdLib.NONE;
+        _setAffiliation(member, record, organization);
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function releaseAffiliate(ParticipantId member) external override {
+        ParticipantId caller = _bindings[msg.sender].id();
+        if (caller.isNone() || _affiliations[member] != caller) revert IdentityNotAffiliated(member, caller);
+        _setAffiliation(member, _records[member], ParticipantIdLib.NONE);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -290,13 +417,22 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
         address controller,
         bytes32 credentialCommitment,
         uint48 credentialExpiry,
-        ParticipantId affiliation
+        ParticipantId affiliation,
+        uint48 deadline,
+        bytes calldata signature
     ) external override restricted whenNotPaused returns (ParticipantId id) {
         if (kind == ParticipantKind.None || kind == ParticipantKind.Patient) revert IdentityKindNotRegistrable(kind);
         _requireUnbound(controller);
         _requireValidCredential(credentialCommitment, credentialExpiry);
         _requireValidAffiliation(kind, affiliation);
+        _requireKeySignature(
+            controller,
+            deadline,
+            keccak256(abi.encode(REGISTRATION_TYPEHASH, kind, controller, affiliation, deadline)),
+            signature
+        );
         id = _nextId();
+        // A practitioner or device stands as inactive until its organization accepts it (see KeyBinding).
         _records[id] = Record({
             controller: controller,
             kind: kind,
@@ -305,13 +441,13 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
             credentialExpiry: credentialExpiry,
             keyEpoch: 0
         });
-        _bindings[controller] = KeyBindingLib.bound(id, kind, ParticipantStatus.Active, credentialExpiry, affiliation);
+        _bindings[controller] = _boundWord(id, kind, ParticipantStatus.Active, credentialExpiry);
         _credentials[id] = credentialCommitment;
         emit ParticipantRegistered(id, kind, controller);
         emit CredentialUpdated(id, credentialCommitment, credentialExpiry);
         if (!affiliation.isNone()) {
-            _affiliations[id] = affiliation;
-            emit AffiliationChanged(id, ParticipantIdLib.NONE, affiliation);
+            _affiliationOffers[id] = affiliation;
+            emit AffiliationOffered(id, affiliation);
         }
     }
 
@@ -335,12 +471,12 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
     function setAffiliation(ParticipantId id, ParticipantId affiliation) external override restricted whenNotPaused {
         Record storage record = _existingRecord(id);
         _requireNotRevoked(id, record.status);
-        if (affiliation.isNone()) revert IdentityInvalidAffiliation(record.kind, affiliation);
+        if (affiliation.isNone() || affiliation == _affiliations[id]) {
+            revert IdentityInvalidAffiliation(record.kind, affiliation);
+        }
         _requireValidAffiliation(record.kind, affiliation);
-        ParticipantId previous = _affiliations[id];
-        _affiliations[id] = affiliation;
-        _refreshBinding(id, record);
-        emit AffiliationChanged(id, previous, affiliation);
+        _affiliationOffers[id] = affiliation;
+        emit AffiliationOffered(id, affiliation);
     }
 
     /// @inheritdoc IIdentityRegistry
@@ -356,7 +492,7 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
     }
 
     /// @inheritdoc IIdentityRegistry
-    function suspend(ParticipantId id, uint16 reasonCode) external override restricted whenNotPaused {
+    function suspend(ParticipantId id, uint16 reasonCode) external override restricted {
         _transition(id, ParticipantStatus.Suspended, reasonCode);
     }
 
@@ -366,16 +502,21 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
     }
 
     /// @inheritdoc IIdentityRegistry
-    function revoke(ParticipantId id, uint16 reasonCode) external override restricted whenNotPaused {
+    function revoke(ParticipantId id, uint16 reasonCode) external override restricted {
         _transition(id, ParticipantStatus.Revoked, reasonCode);
     }
 
     /// @inheritdoc IIdentityRegistry
-    function recoverController(ParticipantId id, address newController) external override restricted whenNotPaused {
+    function recoverController(
+        ParticipantId id,
+        address newController,
+        uint48 deadline,
+        bytes calldata signature
+    ) external override restricted whenNotPaused {
         Record storage record = _existingRecord(id);
         if (record.kind == ParticipantKind.Patient) revert IdentityRecoveryNotForPatients(id);
         _requireNotRevoked(id, record.status);
-        _requireUnbound(newController);
+        _requireTransferConsent(id, record.keyEpoch, newController, deadline, signature);
         _moveController(id, record, newController, ControllerChange.RegistrarRecovery);
     }
 
@@ -385,7 +526,7 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
 
     /// @notice The registry's semantic version.
     function version() external pure override returns (string memory) {
-        return "1.0.0";
+        return "2.0.0";
     }
 
     /// @inheritdoc IIdentityRegistry
@@ -406,18 +547,17 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
 
     /// @inheritdoc IIdentityRegistry
     function idOf(address account) external view override returns (ParticipantId) {
-        KeyBinding binding = _bindings[account];
-        return binding.isPending() ? ParticipantIdLib.NONE : binding.id();
+        return _bindings[account].id();
     }
 
     /// @inheritdoc IIdentityRegistry
     function isActive(ParticipantId id) public view override returns (bool) {
-        return _isActive(_records[id]);
+        return _isActiveAt(id, _records[id], Time.timestamp());
     }
 
     /// @inheritdoc IIdentityRegistry
     function isActiveAt(ParticipantId id, uint48 at) external view override returns (bool) {
-        return _isActiveAt(_records[id], at);
+        return _isActiveAt(id, _records[id], at);
     }
 
     /// @inheritdoc IIdentityRegistry
@@ -434,9 +574,8 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
         address account,
         uint48 at
     ) external view override returns (ParticipantId id, ParticipantKind kind, ParticipantId affiliation, bool active) {
+        // An empty word reads as all zeros (NONE, None, NONE, inactive) by itself.
         KeyBinding binding = _bindings[account];
-        // An empty word reads as all zeros (NONE, None, NONE, inactive) by itself; only a pending one needs hiding.
-        if (binding.isPending()) return (ParticipantIdLib.NONE, ParticipantKind.None, ParticipantIdLib.NONE, false);
         return (binding.id(), binding.kind(), binding.affiliation(), binding.isActiveAt(at));
     }
 
@@ -446,14 +585,15 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
     ) external view override returns (ParticipantKind kind, ParticipantId affiliation, bool active) {
         Record storage record = _records[id];
         kind = record.kind;
-        return (kind, _affiliationOf(id, kind), _isActive(record));
+        affiliation = _affiliationOf(id, kind);
+        active =
+            _standing(kind, record.status, affiliation) == ParticipantStatus.Active &&
+            _unexpiredAt(record, Time.timestamp());
     }
 
     /// @inheritdoc IIdentityRegistry
-    function pendingRotationOf(address account) external view override returns (ParticipantId id, uint48 deadline) {
-        KeyBinding binding = _bindings[account];
-        if (!binding.isPending() || !_isLiveProposal(binding)) return (ParticipantIdLib.NONE, 0);
-        return (binding.id(), binding.deadline());
+    function affiliationOffer(ParticipantId id) external view override returns (ParticipantId) {
+        return _affiliationOffers[id];
     }
 
     /// @inheritdoc IIdentityRegistry
@@ -465,12 +605,26 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
     }
 
     /// @inheritdoc IIdentityRegistry
-    function pendingRecoveryOf(
+    function pendingGuardianChange(
         ParticipantId patient
-    ) external view override returns (address newController, uint8 approvals, uint48 readyAt) {
-        Recovery memory recovery = _recoveries[patient];
-        if (!_isLiveRecovery(recovery, _records[patient].keyEpoch)) return (address(0), 0, 0);
-        return (recovery.newController, recovery.count, recovery.readyAt);
+    )
+        external
+        view
+        override
+        returns (ParticipantId[] memory guardians, uint8 threshold, uint32 delay, uint48 effectiveAt, uint8 vetoes)
+    {
+        GuardianChange storage change = _guardianChanges[patient];
+        return (change.ids, change.threshold, change.delay, change.effectiveAt, change.vetoCount);
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function recoveryOf(
+        ParticipantId patient,
+        address newController
+    ) external view override returns (uint8 approvals, uint48 readyAt, uint48 expiresAt) {
+        Recovery memory recovery = _recoveries[patient][newController];
+        if (!_isLiveRecovery(recovery, _guardians[patient].epoch)) return (0, 0, 0);
+        return (recovery.count, recovery.readyAt, _recoveryExpiry(recovery));
     }
 
     /// @inheritdoc IIdentityRegistry
@@ -478,7 +632,10 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
         ParticipantId patient,
         ParticipantId representative
     ) external view override returns (bool) {
-        return _representatives[patient][representative] > Time.timestamp() && isActive(representative);
+        return
+            _representatives[patient][representative] > Time.timestamp() &&
+            isActive(representative) &&
+            isActive(patient);
     }
 
     /// @inheritdoc IIdentityRegistry
@@ -490,8 +647,18 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
     }
 
     /// @inheritdoc IIdentityRegistry
-    function identifierOwner(bytes32 commitment) external view override returns (ParticipantId) {
-        return _identifierOwners[commitment];
+    function identifierOwner(ParticipantId issuer, bytes32 commitment) external view override returns (ParticipantId) {
+        Identifier memory identifier = _identifiers[issuer][commitment];
+        return identifier.bound ? identifier.patient : ParticipantIdLib.NONE;
+    }
+
+    /// @inheritdoc IIdentityRegistry
+    function identifierAttestation(
+        ParticipantId issuer,
+        bytes32 commitment
+    ) external view override returns (ParticipantId patient, bool bound) {
+        Identifier memory identifier = _identifiers[issuer][commitment];
+        return (identifier.patient, identifier.bound);
     }
 
     /// @inheritdoc IIdentityRegistry
@@ -500,7 +667,7 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
     }
 
     // ------------------------------------------------------------------------------------------------------------
-    // Internal
+    // Internal: writes
     // ------------------------------------------------------------------------------------------------------------
 
     function _nextId() private returns (ParticipantId id) {
@@ -523,8 +690,8 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
         emit StatusChanged(id, from, to, reasonCode);
     }
 
-    /// @dev Hands `id` to `newController`: the old key's binding is deleted in the same step, and the key epoch
-    /// moves on so that every pending rotation and recovery of the id dies with the change.
+    /// @dev Hands `id` to `newController`: the old key's binding is deleted in the same step, and the key epoch moves
+    /// on so that no consent signature for the old epoch can be used again.
     function _moveController(
         ParticipantId id,
         Record storage record,
@@ -539,8 +706,8 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
             record.status,
             record.credentialExpiry
         );
-        // Invariant: keyEpoch only grows; 2^24 key changes and cancellations on one id cannot happen in the chain's
-        // life, and checked arithmetic reverts rather than wraps if they did.
+        // Invariant: keyEpoch only grows; 2^24 key changes of one id cannot happen in the chain's life, and checked
+        // arithmetic reverts rather than wraps if they did.
         (record.controller, record.keyEpoch) = (newController, epoch + 1);
         _bindings[previous] = KeyBindingLib.EMPTY;
         _bindings[newController] = _boundWord(id, kind, status, expiry);
@@ -550,40 +717,28 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
     /// @dev Rewrites the controller's binding word after a change to a field it copies (status, credential expiry,
     /// affiliation), so that `accountStanding` never disagrees with the record.
     function _refreshBinding(ParticipantId id, Record storage record) private {
-        _bindings[record.controller] = _boundWord(id, record);
+        _bindings[record.controller] = _boundWord(id, record.kind, record.status, record.credentialExpiry);
     }
 
-    /// @dev The organization `id` acts for. Only practitioners and devices can have one (registration and
-    /// `setAffiliation` enforce it), so only they pay for reading it: this keeps a patient's key rotation within its
-    /// gas budget and spares every other kind a storage read.
-    function _affiliationOf(ParticipantId id, ParticipantKind kind) private view returns (ParticipantId) {
-        return
-            kind == ParticipantKind.Practitioner || kind == ParticipantKind.Device
-                ? _affiliations[id]
-                : ParticipantIdLib.NONE;
+    function _setAffiliation(ParticipantId member, Record storage record, ParticipantId organization) private {
+        ParticipantId previous = _affiliations[member];
+        _affiliations[member] = organization;
+        _refreshBinding(member, record);
+        emit AffiliationChanged(member, previous, organization);
     }
 
-    /// @dev The bound word of `id` for its current record.
-    function _boundWord(ParticipantId id, Record storage record) private view returns (KeyBinding) {
-        return _boundWord(id, record.kind, record.status, record.credentialExpiry);
-    }
-
-    function _boundWord(
-        ParticipantId id,
-        ParticipantKind kind,
-        ParticipantStatus status,
-        uint48 credentialExpiry
-    ) private view returns (KeyBinding) {
-        // `_affiliationOf`, written out: the internal call costs a patient's key rotation some 50 gas it cannot spare.
-        bool affiliated = kind == ParticipantKind.Practitioner || kind == ParticipantKind.Device;
-        return
-            KeyBindingLib.bound(
-                id,
-                kind,
-                status,
-                credentialExpiry,
-                affiliated ? _affiliations[id] : ParticipantIdLib.NONE
-            );
+    function _installGuardians(
+        ParticipantId patient,
+        GuardianSet storage set,
+        ParticipantId[] memory ids,
+        uint8 threshold,
+        uint32 delay
+    ) private {
+        (set.threshold, set.delay) = (threshold, delay);
+        set.ids = ids;
+        // Every recovery opened under the old set ends with it.
+        ++set.epoch;
+        emit GuardiansSet(patient, ids, threshold, delay);
     }
 
     function _endRepresentation(ParticipantId patient, ParticipantId representative, bool resigned) private {
@@ -594,20 +749,78 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
         emit RepresentativeRemoved(patient, representative, resigned);
     }
 
+    // ------------------------------------------------------------------------------------------------------------
+    // Internal: reads and checks
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @dev The bound word of `id` for its current standing (see KeyBinding: a practitioner or device without an
+    /// accepted affiliation stands as `None`).
+    function _boundWord(
+        ParticipantId id,
+        ParticipantKind kind,
+        ParticipantStatus status,
+        uint48 credentialExpiry
+    ) private view returns (KeyBinding) {
+        ParticipantId affiliation = _affiliationOf(id, kind);
+        return KeyBindingLib.bound(id, kind, _standing(kind, status, affiliation), credentialExpiry, affiliation);
+    }
+
+    /// @dev The organization `id` acts for. Only practitioners and devices can have one, so only they pay for
+    /// reading it: this keeps a patient's key rotation cheap and spares every other kind a storage read.
+    function _affiliationOf(ParticipantId id, ParticipantKind kind) private view returns (ParticipantId) {
+        return _needsAffiliation(kind) ? _affiliations[id] : ParticipantIdLib.NONE;
+    }
+
+    /// @dev The status as far as activity goes: a practitioner or device without an organization stands as `None`.
+    function _standing(
+        ParticipantKind kind,
+        ParticipantStatus status,
+        ParticipantId affiliation
+    ) private pure returns (ParticipantStatus) {
+        return _needsAffiliation(kind) && affiliation.isNone() ? ParticipantStatus.None : status;
+    }
+
+    function _isActiveAt(ParticipantId id, Record storage record, uint48 time) private view returns (bool) {
+        ParticipantKind kind = record.kind;
+        if (_standing(kind, record.status, _affiliationOf(id, kind)) != ParticipantStatus.Active) return false;
+        return _unexpiredAt(record, time);
+    }
+
+    function _unexpiredAt(Record storage record, uint48 time) private view returns (bool) {
+        uint48 expiry = record.credentialExpiry;
+        return expiry == 0 || time < expiry;
+    }
+
     /// @dev The caller's guardian id and its position in the patient's guardian list.
     function _guardianOfSender(
         ParticipantId patient,
         ParticipantId[] storage ids
     ) private view returns (ParticipantId guardian, uint256 position) {
-        KeyBinding binding = _bindings[msg.sender];
-        if (binding.isBound()) {
-            guardian = binding.id();
+        guardian = _bindings[msg.sender].id();
+        if (!guardian.isNone()) {
             uint256 count = ids.length;
             for (position = 0; position < count; ++position) {
                 if (ids[position] == guardian && isActive(guardian)) return (guardian, position);
             }
         }
         revert IdentityNotGuardian(patient, msg.sender);
+    }
+
+    function _liveRecovery(
+        ParticipantId patient,
+        address newController,
+        uint32 epoch
+    ) private view returns (Recovery memory recovery) {
+        recovery = _recoveries[patient][newController];
+        if (!_isLiveRecovery(recovery, epoch)) revert IdentityNoPendingRecovery(patient, newController);
+    }
+
+    function _isLiveRecovery(Recovery memory recovery, uint32 epoch) private view returns (bool) {
+        return recovery.count != 0 && recovery.epoch == epoch && Time.timestamp() <= _recoveryExpiry(recovery);
+    }
+
+    function _recoveryExpiry(Recovery memory recovery) private pure returns (uint48) {
+        return (recovery.readyAt == 0 ? recovery.openedAt : recovery.readyAt) + RECOVERY_WINDOW;
     }
 
     function _existingRecord(ParticipantId id) private view returns (Record storage record) {
@@ -626,17 +839,69 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
         if (record.kind != ParticipantKind.Patient) {
             revert IdentityWrongKind(patient, ParticipantKind.Patient, record.kind);
         }
-        if (!_isActive(record)) revert IdentityParticipantInactive(patient);
+        if (!_isActiveAt(patient, record, Time.timestamp())) revert IdentityParticipantInactive(patient);
     }
 
-    /// @dev Reverts unless `account` is a usable new key: non-zero, controlling no id and not the live target of
-    /// another id's rotation. A dead (expired or superseded) rotation marker does not count.
+    /// @dev The caller's id if its key controls an active institution: any kind a registrar registers that is
+    /// neither a practitioner nor a device.
+    function _activeInstitutionOfSender() private view returns (ParticipantId id) {
+        KeyBinding binding = _bindings[msg.sender];
+        if (!_isInstitution(binding.kind()) || !binding.isActiveAt(Time.timestamp())) {
+            revert IdentityNotAnInstitution(msg.sender);
+        }
+        return binding.id();
+    }
+
+    function _requireValidGuardians(ParticipantId patient, ParticipantId[] memory guardians) private view {
+        uint256 count = guardians.length;
+        for (uint256 i = 0; i < count; ++i) {
+            ParticipantId guardian = guardians[i];
+            if (guardian == patient || !isActive(guardian)) revert IdentityInvalidGuardian(guardian);
+            // Quadratic but bounded: at most 8 * 7 / 2 comparisons.
+            for (uint256 j = 0; j < i; ++j) {
+                if (guardians[j] == guardian) revert IdentityInvalidGuardian(guardian);
+            }
+        }
+    }
+
+    /// @dev Reverts unless `account` is a usable new key: non-zero and controlling no id.
     function _requireUnbound(address account) private view {
         if (account == address(0)) revert IdentityZeroAddress();
-        KeyBinding binding = _bindings[account];
-        if (binding.isEmpty()) return;
-        if (binding.isPending() && !_isLiveProposal(binding)) return;
-        revert IdentityAccountAlreadyBound(account);
+        if (_bindings[account].isBound()) revert IdentityAccountAlreadyBound(account);
+    }
+
+    /// @dev Checks that `newController` may take `id` over: unbound, and consenting by signature over the id's
+    /// current key epoch (so a signature serves one change of key).
+    function _requireTransferConsent(
+        ParticipantId id,
+        uint24 keyEpoch,
+        address newController,
+        uint48 deadline,
+        bytes calldata signature
+    ) private view {
+        _requireUnbound(newController);
+        _requireKeySignature(
+            newController,
+            deadline,
+            keccak256(abi.encode(CONTROL_TRANSFER_TYPEHASH, id, newController, keyEpoch, deadline)),
+            signature
+        );
+    }
+
+    /// @dev Reverts unless `signature` is `account`'s EIP-712 (or ERC-1271) signature of `structHash` and `deadline`
+    /// lies between now and `MAX_SIGNATURE_WINDOW` ahead.
+    function _requireKeySignature(
+        address account,
+        uint48 deadline,
+        bytes32 structHash,
+        bytes calldata signature
+    ) private view {
+        uint48 now_ = Time.timestamp();
+        uint48 latest = now_ + MAX_SIGNATURE_WINDOW;
+        if (deadline < now_ || deadline > latest) revert IdentitySignatureDeadlineOutOfRange(deadline, now_, latest);
+        if (!SignatureChecker.isValidSignatureNow(account, _hashTypedDataV4(structHash), signature)) {
+            revert IdentityInvalidKeySignature(account);
+        }
     }
 
     function _requireNotRevoked(ParticipantId id, ParticipantStatus status) private pure {
@@ -648,49 +913,24 @@ contract IdentityRegistry is IIdentityRegistry, CareLedgerModule {
         if (expiry <= Time.timestamp()) revert IdentityCredentialExpiryInPast(expiry, Time.timestamp());
     }
 
-    /// @dev Practitioners and devices must name an active institution (any registrar-registered kind that is
-    /// neither a practitioner nor a device); no other kind may name an affiliation.
+    /// @dev Practitioners and devices must name an active institution; no other kind may name an affiliation.
     function _requireValidAffiliation(ParticipantKind kind, ParticipantId affiliation) private view {
-        bool needsAffiliation = kind == ParticipantKind.Practitioner || kind == ParticipantKind.Device;
-        if (!needsAffiliation) {
+        if (!_needsAffiliation(kind)) {
             if (!affiliation.isNone()) revert IdentityInvalidAffiliation(kind, affiliation);
             return;
         }
         Record storage institution = _records[affiliation];
-        ParticipantKind institutionKind = institution.kind;
-        if (
-            institutionKind == ParticipantKind.None ||
-            institutionKind == ParticipantKind.Patient ||
-            institutionKind == ParticipantKind.Practitioner ||
-            institutionKind == ParticipantKind.Device ||
-            !_isActive(institution)
-        ) {
+        if (!_isInstitution(institution.kind) || !_isActiveAt(affiliation, institution, Time.timestamp())) {
             revert IdentityInvalidAffiliation(kind, affiliation);
         }
     }
 
-    function _isActive(Record storage record) private view returns (bool) {
-        return _isActiveAt(record, Time.timestamp());
+    function _needsAffiliation(ParticipantKind kind) private pure returns (bool) {
+        return kind == ParticipantKind.Practitioner || kind == ParticipantKind.Device;
     }
 
-    function _isActiveAt(Record storage record, uint48 time) private view returns (bool) {
-        if (record.status != ParticipantStatus.Active) return false;
-        uint48 expiry = record.credentialExpiry;
-        return expiry == 0 || time < expiry;
-    }
-
-    function _isLivePending(KeyBinding binding, uint24 currentEpoch) private view returns (bool) {
-        return binding.isPending() && binding.keyEpoch() == currentEpoch && Time.timestamp() <= binding.deadline();
-    }
-
-    /// @dev Whether a pending binding still stands as a proposal: live for its id's current epoch, and the id not
-    /// revoked (a revoked id can never accept, so its proposals must not keep blocking their target keys).
-    function _isLiveProposal(KeyBinding binding) private view returns (bool) {
-        Record storage record = _records[binding.id()];
-        return _isLivePending(binding, record.keyEpoch) && record.status != ParticipantStatus.Revoked;
-    }
-
-    function _isLiveRecovery(Recovery memory recovery, uint24 currentEpoch) private pure returns (bool) {
-        return recovery.newController != address(0) && recovery.keyEpoch == currentEpoch;
+    /// @dev Institutions: every kind a registrar registers that does not act for another.
+    function _isInstitution(ParticipantKind kind) private pure returns (bool) {
+        return kind != ParticipantKind.None && kind != ParticipantKind.Patient && !_needsAffiliation(kind);
     }
 }

@@ -9,14 +9,31 @@ import {ControllerChange, Participant, ParticipantKind, ParticipantStatus} from 
 /// organizations, payers, pharmacies, manufacturers, distributors, research sponsors, regulators and devices.
 /// Every other module refers to a participant by its `ParticipantId`, never by address, so that ids survive key
 /// rotation and recovery.
+///
+/// Three rules protect who controls what:
+/// - **No one binds an address that has not agreed.** A key becomes an id's controller only by its own transaction
+///   (`registerPatient`, `executeRecovery`) or its own EIP-712 signature (`registerParticipant`, `rotateController`,
+///   `recoverController`); nothing pending ever reserves an address, so nobody can block another's key.
+/// - **No one joins an organization it has not accepted.** A registrar names a practitioner's or device's
+///   organization, but the affiliation takes effect only when the organization's key accepts it; until then the
+///   practitioner or device is not active. The organization can release it at any time.
+/// - **Guardians outrank a stolen key.** A patient's guardians can always complete or restart a recovery: one
+///   recovery per new key, each live for `RECOVERY_WINDOW`; once the threshold is reached, the patient's key can no
+///   longer cancel it (only the guardians, by withdrawing approvals). Changing the guardians takes effect only after
+///   the current recovery delay, during which a majority of the current guardians can veto it.
 /// @dev Nothing here is personal health information: ids are sequential numbers, keys are addresses, and the only
-/// hashes stored are salted commitments (credentials, cross-provider identifiers) computed off chain.
+/// hashes stored are salted commitments (credentials, identifiers issued by organizations) computed off chain.
+///
+/// While the registry is paused, what can only protect a participant keeps working: revoking or resigning a
+/// representation, cancelling a recovery or withdrawing an approval of one, cancelling or vetoing a guardian change,
+/// an organization releasing an affiliate, withdrawing an identifier, and a registrar suspending or revoking a
+/// participant. Everything that can give control or access stops.
 interface IIdentityRegistry {
     // ------------------------------------------------------------------------------------------------------------
     // Errors
     // ------------------------------------------------------------------------------------------------------------
 
-    /// @notice `account` already controls an id, or is the live target of another id's key rotation.
+    /// @notice `account` already controls an id.
     error IdentityAccountAlreadyBound(address account);
     /// @notice The zero address cannot control an id.
     error IdentityZeroAddress();
@@ -24,7 +41,8 @@ interface IIdentityRegistry {
     error IdentityUnknownParticipant(ParticipantId id);
     /// @notice `account` is not the current controlling key of `id`.
     error IdentityNotController(ParticipantId id, address account);
-    /// @notice The participant is suspended, revoked or has an expired credential.
+    /// @notice The participant is suspended, revoked, has an expired credential or (a practitioner or device) no
+    /// accepted affiliation.
     error IdentityParticipantInactive(ParticipantId id);
     /// @notice The participant is revoked; revocation is final.
     error IdentityParticipantRevoked(ParticipantId id);
@@ -36,18 +54,18 @@ interface IIdentityRegistry {
     error IdentityZeroCommitment();
     /// @notice A credential must expire after the current block.
     error IdentityCredentialExpiryInPast(uint48 expiry, uint48 currentTime);
-    /// @notice Practitioners and devices need an active institutional affiliation; no other kind may have one.
+    /// @notice Practitioners and devices name an active institution (neither a patient, practitioner nor device) as
+    /// their organization; no other kind may name one.
     error IdentityInvalidAffiliation(ParticipantKind kind, ParticipantId affiliation);
     /// @notice The status change is not allowed (revocation is final; only active ids can be suspended).
     error IdentityInvalidStatusTransition(ParticipantId id, ParticipantStatus from, ParticipantStatus to);
     /// @notice The patient's identity has already been proofed.
     error IdentityAlreadyProofed(ParticipantId id);
-    /// @notice The identifier commitment is bound already, to this patient or another.
-    error IdentityCommitmentAlreadyBound(bytes32 commitment);
-    /// @notice A rotation deadline must lie after now and at most `MAX_ROTATION_WINDOW` ahead.
-    error IdentityRotationDeadlineOutOfRange(uint48 deadline, uint48 latest);
-    /// @notice `account` has no live rotation proposal for `id` (none made, cancelled, superseded or expired).
-    error IdentityNoPendingRotation(ParticipantId id, address account);
+    /// @notice A key's consent signature must not have expired and may reach at most `MAX_SIGNATURE_WINDOW` ahead.
+    error IdentitySignatureDeadlineOutOfRange(uint48 deadline, uint48 currentTime, uint48 latest);
+    /// @notice The signature is not `account`'s consent to this registration or change of control (EIP-712 for a
+    /// key, ERC-1271 for a contract wallet).
+    error IdentityInvalidKeySignature(address account);
     /// @notice A guardian set needs 1 to `MAX_GUARDIANS` distinct active guardians other than the patient and
     /// 1 ≤ threshold ≤ their number; an empty set with threshold 0 clears the guardians.
     error IdentityInvalidGuardianSet(uint256 count, uint8 threshold);
@@ -55,35 +73,62 @@ interface IIdentityRegistry {
     error IdentityInvalidGuardian(ParticipantId guardian);
     /// @notice The recovery delay lies outside `[MIN_RECOVERY_DELAY, MAX_RECOVERY_DELAY]`.
     error IdentityRecoveryDelayOutOfRange(uint32 delay);
-    /// @notice The caller's id is not one of the patient's guardians.
+    /// @notice The caller's key does not control an active guardian of the patient.
     error IdentityNotGuardian(ParticipantId patient, address account);
-    /// @notice This guardian already approved the pending recovery.
-    error IdentityRecoveryAlreadyApproved(ParticipantId patient, ParticipantId guardian);
-    /// @notice A different recovery is pending; guardians must agree on one new key, or the patient cancels.
-    error IdentityRecoveryConflict(ParticipantId patient, address pendingController);
-    /// @notice No live recovery is pending for the patient.
-    error IdentityNoPendingRecovery(ParticipantId patient);
-    /// @notice The recovery has not reached its threshold, or its delay has not yet passed.
+    /// @notice This guardian already approved recovering the patient to `newController`.
+    error IdentityRecoveryAlreadyApproved(ParticipantId patient, ParticipantId guardian, address newController);
+    /// @notice This guardian has not approved recovering the patient to `newController`.
+    error IdentityRecoveryNotApproved(ParticipantId patient, ParticipantId guardian, address newController);
+    /// @notice No live recovery of the patient to `newController` (none opened, cancelled, expired, or ended by a
+    /// recovery or a guardian change).
+    error IdentityNoPendingRecovery(ParticipantId patient, address newController);
+    /// @notice The recovery has not reached its threshold (`readyAt` zero), or its delay has not yet passed.
     error IdentityRecoveryNotReady(ParticipantId patient, uint48 readyAt);
+    /// @notice The recovery reached its threshold: only the guardians can stop it now, by withdrawing approvals.
+    error IdentityRecoveryThresholdReached(ParticipantId patient, address newController);
     /// @notice A recovery through the registrar is for institutional ids; patients recover through guardians.
     error IdentityRecoveryNotForPatients(ParticipantId id);
+    /// @notice The patient has no guardian change waiting.
+    error IdentityNoGuardianChange(ParticipantId patient);
+    /// @notice The guardian change takes effect only at `effectiveAt`.
+    error IdentityGuardianChangeNotReady(ParticipantId patient, uint48 effectiveAt);
+    /// @notice This guardian already vetoed the waiting guardian change.
+    error IdentityGuardianChangeAlreadyVetoed(ParticipantId patient, ParticipantId guardian);
     /// @notice Representatives must be active patients or practitioners other than the patient.
     error IdentityInvalidRepresentative(ParticipantId representative);
     /// @notice A representative appointment must expire after the current block.
     error IdentityRepresentationExpiryInPast(uint48 expiresAt, uint48 currentTime);
     /// @notice `representative` does not currently represent `patient`.
     error IdentityNotRepresentative(ParticipantId patient, ParticipantId representative);
+    /// @notice Only the key of an active institution (an organization, payer, pharmacy or other registered body)
+    /// attests identifiers it issued or accepts affiliates.
+    error IdentityNotAnInstitution(address account);
+    /// @notice The issuer's identifier commitment is bound to a patient already; withdraw it first.
+    error IdentityIdentifierAlreadyBound(ParticipantId issuer, bytes32 commitment);
+    /// @notice The issuer attested no such identifier for this patient (or it is bound already).
+    error IdentityNoIdentifierAttestation(ParticipantId issuer, bytes32 commitment, ParticipantId patient);
+    /// @notice The caller is neither the identifier's issuer nor the patient it names.
+    error IdentityNotIdentifierParty(ParticipantId issuer, bytes32 commitment, address account);
+    /// @notice No registrar offered `organization` as this practitioner's or device's organization.
+    error IdentityNoAffiliationOffer(ParticipantId id, ParticipantId organization);
+    /// @notice The participant is not affiliated with `organization`.
+    error IdentityNotAffiliated(ParticipantId id, ParticipantId organization);
 
     // ------------------------------------------------------------------------------------------------------------
     // Events
     // ------------------------------------------------------------------------------------------------------------
 
-    /// @notice A participant was registered. Patients self-register; every other kind is registered by a registrar,
-    /// which also emits `CredentialUpdated` and, for practitioners and devices, `AffiliationChanged`.
+    /// @notice A participant was registered with `controller`, which signed its consent (a patient registers
+    /// herself). A registrar's registration also emits `CredentialUpdated` and, for practitioners and devices,
+    /// `AffiliationOffered`.
     event ParticipantRegistered(ParticipantId indexed id, ParticipantKind indexed kind, address indexed controller);
     /// @notice A participant's credential commitment or expiry was set (at registration or renewal).
     event CredentialUpdated(ParticipantId indexed id, bytes32 commitment, uint48 expiry);
-    /// @notice A practitioner's or device's affiliation was set at registration (`previous` is NONE) or changed.
+    /// @notice A registrar named `organization` as the practitioner's or device's organization; it takes effect when
+    /// the organization accepts (`AffiliationChanged`).
+    event AffiliationOffered(ParticipantId indexed id, ParticipantId indexed organization);
+    /// @notice The practitioner's or device's organization changed: accepted by `current`, or released (`current`
+    /// NONE) by `previous`.
     event AffiliationChanged(ParticipantId indexed id, ParticipantId indexed previous, ParticipantId indexed current);
     /// @notice A registrar marked a patient as identity-proofed.
     event IdentityProofed(ParticipantId indexed id);
@@ -95,10 +140,6 @@ interface IIdentityRegistry {
         ParticipantStatus current,
         uint16 reasonCode
     );
-    /// @notice The controlling key proposed `proposed` as its successor; it must accept by `deadline`.
-    event ControllerRotationProposed(ParticipantId indexed id, address indexed proposed, uint48 deadline);
-    /// @notice The controlling key withdrew its pending rotation proposal.
-    event ControllerRotationCancelled(ParticipantId indexed id);
     /// @notice The id's controlling key changed; the previous key stopped working in the same transaction.
     event ControllerChanged(
         ParticipantId indexed id,
@@ -106,10 +147,23 @@ interface IIdentityRegistry {
         address indexed current,
         ControllerChange how
     );
-    /// @notice The patient set (or, with an empty list, cleared) the guardians who can recover the id.
+    /// @notice The patient's guardians are now `guardians` (none, with an empty list), threshold and delay.
     event GuardiansSet(ParticipantId indexed patient, ParticipantId[] guardians, uint8 threshold, uint32 delay);
+    /// @notice The patient asked to change her guardians; the change waits until `effectiveAt`, during which a
+    /// majority of the current guardians can veto it.
+    event GuardianChangeScheduled(
+        ParticipantId indexed patient,
+        ParticipantId[] guardians,
+        uint8 threshold,
+        uint32 delay,
+        uint48 effectiveAt
+    );
+    /// @notice A current guardian vetoed the waiting guardian change; `vetoes` counts them.
+    event GuardianChangeVetoed(ParticipantId indexed patient, ParticipantId indexed guardian, uint8 vetoes);
+    /// @notice The waiting guardian change was dropped: by the patient, or by a majority of guardians (`vetoed`).
+    event GuardianChangeCancelled(ParticipantId indexed patient, bool vetoed);
     /// @notice A guardian approved recovering the patient's id to `newController`. `readyAt` is zero until the
-    /// threshold is reached, then the time from which anyone can execute the recovery.
+    /// threshold is reached, then the time from which `newController` can execute the recovery.
     event RecoveryApproved(
         ParticipantId indexed patient,
         ParticipantId indexed guardian,
@@ -117,8 +171,15 @@ interface IIdentityRegistry {
         uint8 approvals,
         uint48 readyAt
     );
-    /// @notice The patient's current key cancelled a pending recovery.
-    event RecoveryCancelled(ParticipantId indexed patient);
+    /// @notice A guardian withdrew its approval; below the threshold the recovery waits again (`readyAt` zero).
+    event RecoveryApprovalWithdrawn(
+        ParticipantId indexed patient,
+        ParticipantId indexed guardian,
+        address indexed newController,
+        uint8 approvals
+    );
+    /// @notice The patient's current key cancelled a recovery that had not reached its threshold.
+    event RecoveryCancelled(ParticipantId indexed patient, address indexed newController);
     /// @notice The patient appointed (or re-appointed with a new expiry) a representative.
     event RepresentativeAppointed(
         ParticipantId indexed patient,
@@ -127,8 +188,17 @@ interface IIdentityRegistry {
     );
     /// @notice A representation ended before its expiry: revoked by the patient or resigned by the representative.
     event RepresentativeRemoved(ParticipantId indexed patient, ParticipantId indexed representative, bool resigned);
-    /// @notice The patient bound a salted identifier commitment (e.g. hash of salt and medical record number).
-    event IdentifierCommitmentBound(ParticipantId indexed patient, bytes32 indexed commitment);
+    /// @notice `issuer` attested that it issued the identifier behind `commitment` (e.g. keccak256(salt, medical
+    /// record number)) to `patient`; it binds when the patient accepts.
+    event IdentifierAttested(ParticipantId indexed issuer, ParticipantId indexed patient, bytes32 indexed commitment);
+    /// @notice The patient accepted the issuer's attestation: `identifierOwner(issuer, commitment)` is the patient.
+    event IdentifierCommitmentBound(
+        ParticipantId indexed patient,
+        ParticipantId indexed issuer,
+        bytes32 indexed commitment
+    );
+    /// @notice The attestation (bound or not) was withdrawn by the issuer or by the patient it names.
+    event IdentifierWithdrawn(ParticipantId indexed issuer, bytes32 indexed commitment, ParticipantId indexed patient);
 
     // ------------------------------------------------------------------------------------------------------------
     // Self-service writes
@@ -139,36 +209,31 @@ interface IIdentityRegistry {
     /// @return id The new patient id.
     function registerPatient() external returns (ParticipantId id);
 
-    /// @notice Step one of a key rotation: the current key names its successor and a deadline.
-    /// @dev Requirements: not paused; caller is the id's controller; the id is not revoked (suspended and expired
-    /// participants may rotate a compromised key); `newController` is non-zero and bound to nothing (nor the live
-    /// target of another proposal); `deadline` is after now and at most `MAX_ROTATION_WINDOW` ahead.
-    /// A new proposal does not withdraw an earlier one to another key: the first key to accept wins and ends every
-    /// other proposal. To redirect a rotation, call `cancelControllerRotation` first, which ends them all.
-    /// @param id The id whose key rotates.
-    /// @param newController The key that will control the id.
-    /// @param deadline The last second at which `newController` may accept.
-    function proposeControllerRotation(ParticipantId id, address newController, uint48 deadline) external;
+    /// @notice Hands the id to `newController` in one step: the current key calls, the new key consents by signing
+    /// `ControlTransfer(uint64 id,address newController,uint24 keyEpoch,uint48 deadline)` (EIP-712, domain
+    /// "CareLedger Identity" version "1"; ERC-1271 for a contract wallet). The old key stops working at once.
+    /// @dev Requirements: not paused; the caller is the id's controller; the id is not revoked (suspended and expired
+    /// participants may rotate a compromised key); `newController` is non-zero and controls no id; the deadline has
+    /// not passed and lies at most `MAX_SIGNATURE_WINDOW` ahead; the signature is the new key's over the id's current
+    /// key epoch, so it can be used once. Emits `ControllerChanged` (Rotation).
+    function rotateController(
+        ParticipantId id,
+        address newController,
+        uint48 deadline,
+        bytes calldata signature
+    ) external;
 
-    /// @notice Step two of a key rotation: the proposed key accepts; the old key stops working at once.
-    /// @dev Requirements: not paused; the caller is the live proposal target for `id` (`IdentityNoPendingRotation`);
-    /// the id is not revoked.
-    /// @param id The id the caller expects to take over (guards against a proposal for another id).
-    function acceptControllerRotation(ParticipantId id) external;
-
-    /// @notice Withdraws every pending rotation proposal of the id (and any pending recovery) by moving its key
-    /// epoch on.
-    /// @dev Requirements: not paused; caller is the id's controller.
-    function cancelControllerRotation(ParticipantId id) external;
-
-    /// @notice Sets the guardians who can together recover a patient's id, or clears them.
+    /// @notice Sets or clears the guardians who can together recover a patient's id. A patient without guardians
+    /// names her first ones at once (`GuardiansSet`); any later change (clearing included) is scheduled and takes
+    /// effect through `confirmGuardianChange` after the current recovery delay, unless the patient cancels it or a
+    /// majority of the current guardians vetoes it (`GuardianChangeScheduled`). A new change replaces a waiting one.
     /// @dev Requirements: not paused; caller is the patient's controller; the patient is active; guardians are
     /// distinct active participants other than the patient, at most `MAX_GUARDIANS`; 1 ≤ `threshold` ≤ count, or an
-    /// empty list with threshold 0; `delay` within the recovery delay bounds. Drops any pending recovery.
-    /// @param patient The patient id.
+    /// empty list with threshold 0; `delay` within the recovery delay bounds.
     /// @param guardians The guardians' participant ids.
     /// @param threshold How many guardians must approve a recovery.
-    /// @param delay Seconds between reaching the threshold and the recovery becoming executable.
+    /// @param delay Seconds between reaching the threshold and the recovery becoming executable; also how long a
+    /// later guardian change waits.
     function setGuardians(
         ParticipantId patient,
         ParticipantId[] calldata guardians,
@@ -176,19 +241,41 @@ interface IIdentityRegistry {
         uint32 delay
     ) external;
 
-    /// @notice A guardian approves recovering the patient's id to `newController`; the first approval opens the
-    /// recovery, and reaching the threshold starts the delay.
-    /// @dev Requirements: not paused; the caller controls an active guardian of the patient; the patient is not
-    /// revoked; `newController` non-zero and bound to nothing; no other recovery pending; not yet approved by this
-    /// guardian.
+    /// @notice Applies the waiting guardian change once its time has come. Anyone may call: the patient asked for it.
+    /// Ends every pending recovery (approvals were given under the old set).
+    /// @dev Requirements: not paused; a change waits and `block.timestamp ≥ effectiveAt`; the patient is not revoked;
+    /// every new guardian is still active. Emits `GuardiansSet`.
+    function confirmGuardianChange(ParticipantId patient) external;
+
+    /// @notice The patient's key drops its waiting guardian change. Works while paused.
+    function cancelGuardianChange(ParticipantId patient) external;
+
+    /// @notice A current guardian vetoes the waiting guardian change; when a majority of the current guardians
+    /// (more than half of them) has vetoed, the change is dropped. Works while paused.
+    function vetoGuardianChange(ParticipantId patient) external;
+
+    /// @notice A guardian approves recovering the patient's id to `newController`. Each new key has its own recovery,
+    /// opened by its first approval: guardians can approve another key at any time, and no one can block them by
+    /// opening one first. Reaching the threshold starts the delay.
+    /// @dev Requirements: not paused; the caller controls an active guardian of the patient; the patient is a patient
+    /// and not revoked; `newController` non-zero and bound to no id; not yet approved by this guardian. A recovery
+    /// lapses `RECOVERY_WINDOW` after it was opened if it has not reached the threshold, or after `readyAt` if it has
+    /// not been executed.
     function approveRecovery(ParticipantId patient, address newController) external;
 
-    /// @notice Cancels a pending recovery. Only the patient's current key can.
-    function cancelRecovery(ParticipantId patient) external;
+    /// @notice A guardian takes back its approval of a recovery; below the threshold the delay stops (`readyAt` is
+    /// reset), and with no approval left the recovery ends. Works while paused.
+    function withdrawRecoveryApproval(ParticipantId patient, address newController) external;
 
-    /// @notice Executes a recovery whose threshold was reached and whose delay has passed. Anyone may call.
-    /// @dev Requirements: not paused; a live recovery with `block.timestamp ≥ readyAt`; the patient is not revoked;
-    /// the new key is still bound to nothing.
+    /// @notice The patient's current key cancels a recovery that has not reached its threshold. Once a threshold of
+    /// guardians has agreed, a key (perhaps stolen) can no longer stop them. Works while paused.
+    function cancelRecovery(ParticipantId patient, address newController) external;
+
+    /// @notice The new key executes the recovery the guardians approved for it, once the delay has passed; the old key
+    /// stops working and every other recovery of the patient ends.
+    /// @dev Requirements: not paused; the caller is the `newController` of a live recovery of the patient with
+    /// `block.timestamp ≥ readyAt`; the patient is not revoked; the caller controls no id. Emits `ControllerChanged`
+    /// (GuardianRecovery).
     function executeRecovery(ParticipantId patient) external;
 
     /// @notice Appoints a representative (parent of a minor, proxy) until `expiresAt`, or changes the expiry.
@@ -196,63 +283,102 @@ interface IIdentityRegistry {
     /// active patient or practitioner other than the patient; `expiresAt` after now.
     function appointRepresentative(ParticipantId patient, ParticipantId representative, uint48 expiresAt) external;
 
-    /// @notice The patient ends a representation before its expiry.
-    /// @dev Requirements: not paused; caller is the patient's controller; the representation is current.
+    /// @notice The patient ends a representation before its expiry. Works while paused.
+    /// @dev Requirements: caller is the patient's controller; the representation has not expired.
     function revokeRepresentative(ParticipantId patient, ParticipantId representative) external;
 
-    /// @notice The representative steps down.
-    /// @dev Requirements: not paused; caller is the representative's controller; the representation is current.
+    /// @notice The representative steps down. Works while paused.
+    /// @dev Requirements: caller is the representative's controller; the representation has not expired.
     function resignRepresentative(ParticipantId patient, ParticipantId representative) external;
 
-    /// @notice Binds a salted identifier commitment (such as keccak256(salt, medical record number)) to the
-    /// patient, for linkage across providers without PHI. A commitment can be bound once in the whole registry.
-    /// @dev Requirements: not paused; caller is the patient's controller; patient active; commitment non-zero and
-    /// never bound before.
-    function bindIdentifierCommitment(ParticipantId patient, bytes32 commitment) external;
+    /// @notice An institution attests that it issued the identifier behind `commitment` (a salted commitment such as
+    /// keccak256(salt, medical record number)) to `patient`. Identifiers live in their issuer's namespace, so no one
+    /// else can bind or squat them; the binding takes effect when the patient accepts. A new attestation of the same
+    /// commitment replaces one the patient has not accepted.
+    /// @dev Requirements: not paused; the caller is an active institution; `patient` is a patient; the commitment is
+    /// non-zero and not bound. Emits `IdentifierAttested`.
+    function attestIdentifier(ParticipantId patient, bytes32 commitment) external;
+
+    /// @notice The patient accepts the issuer's attestation, binding the identifier to her id for linkage across
+    /// providers without PHI.
+    /// @dev Requirements: not paused; caller is the patient's controller; patient active; the issuer attested this
+    /// commitment for this patient and it is not bound yet. Emits `IdentifierCommitmentBound`.
+    function acceptIdentifier(ParticipantId patient, ParticipantId issuer, bytes32 commitment) external;
+
+    /// @notice The issuer, or the patient an attestation names, withdraws it (bound or not), e.g. when it named the
+    /// wrong patient or the patient no longer wants the linkage. Works while paused.
+    function withdrawIdentifier(ParticipantId issuer, bytes32 commitment) external;
+
+    /// @notice An organization accepts the practitioner or device a registrar offered it; from now on the member acts
+    /// for the organization (and any earlier organization loses it).
+    /// @dev Requirements: not paused; the caller is the key of an active institution; a registrar's offer for `member`
+    /// names it; the member is not revoked. Emits `AffiliationChanged`.
+    function acceptAffiliate(ParticipantId member) external;
+
+    /// @notice An organization ends its practitioner's or device's affiliation, which is inactive until a registrar
+    /// offers it to an organization that accepts it. Works while paused.
+    /// @dev Requirements: the caller is the key of the member's current organization (active or not).
+    function releaseAffiliate(ParticipantId member) external;
 
     // ------------------------------------------------------------------------------------------------------------
     // Registrar writes (restricted through the AccessManager)
     // ------------------------------------------------------------------------------------------------------------
 
-    /// @notice Registers a verified institutional participant, practitioner or device.
+    /// @notice Registers a verified institutional participant, practitioner or device controlled by `controller`,
+    /// which consents by signing `Registration(uint8 kind,address controller,uint64 affiliation,uint48 deadline)`
+    /// (EIP-712 as for `rotateController`): the key agrees to be registered as this kind, for this organization. A
+    /// practitioner's or device's `affiliation` is an offer: it takes effect when that organization accepts
+    /// (`acceptAffiliate`).
     /// @dev Restricted: `Roles.REGISTRAR`. Requirements: not paused; `kind` is neither `None` nor `Patient`;
-    /// `controller` non-zero and bound to nothing; non-zero credential commitment; expiry after now; practitioners
-    /// and devices name an active institutional affiliation, other kinds name none.
+    /// `controller` non-zero and bound to nothing; the deadline and signature as for `rotateController`; non-zero
+    /// credential commitment; expiry after now; practitioners and devices name an active institution, other kinds
+    /// name none.
     /// @return id The new participant id.
     function registerParticipant(
         ParticipantKind kind,
         address controller,
         bytes32 credentialCommitment,
         uint48 credentialExpiry,
-        ParticipantId affiliation
+        ParticipantId affiliation,
+        uint48 deadline,
+        bytes calldata signature
     ) external returns (ParticipantId id);
 
     /// @notice Replaces a participant's credential commitment and expiry (renewal, re-verification).
     /// @dev Restricted: `Roles.REGISTRAR`. Not for patients, nor revoked participants.
     function renewCredential(ParticipantId id, bytes32 credentialCommitment, uint48 credentialExpiry) external;
 
-    /// @notice Moves a practitioner or device to another active institution.
-    /// @dev Restricted: `Roles.REGISTRAR`.
+    /// @notice Offers a practitioner or device to another active institution; its current affiliation stands until
+    /// that institution accepts. A registrar alone never puts anyone into an organization.
+    /// @dev Restricted: `Roles.REGISTRAR`. Emits `AffiliationOffered`.
     function setAffiliation(ParticipantId id, ParticipantId affiliation) external;
 
     /// @notice Marks a patient as identity-proofed after off-chain verification.
     /// @dev Restricted: `Roles.REGISTRAR`. The patient must be active and not yet proofed.
     function markIdentityProofed(ParticipantId patient) external;
 
-    /// @notice Suspends an active participant. Restricted: `Roles.REGISTRAR`.
+    /// @notice Suspends an active participant: it and those acting for it stop at once. Restricted:
+    /// `Roles.REGISTRAR`. Works while paused.
     function suspend(ParticipantId id, uint16 reasonCode) external;
 
     /// @notice Reinstates a suspended participant. Restricted: `Roles.REGISTRAR`.
     function reinstate(ParticipantId id, uint16 reasonCode) external;
 
     /// @notice Revokes a participant for good; its key stays bound so that it cannot register again.
-    /// Restricted: `Roles.REGISTRAR`.
+    /// Restricted: `Roles.REGISTRAR`. Works while paused.
     function revoke(ParticipantId id, uint16 reasonCode) external;
 
-    /// @notice Recovers an institutional id (any kind but patient) to a new key after the institution lost its own.
+    /// @notice Recovers an institutional id (any kind but patient) to a new key after the institution lost its own;
+    /// the new key consents by signature, as for `rotateController`.
     /// @dev Restricted: `Roles.INSTITUTION_RECOVERY`, which registrars hold with the admin execution delay: the call
-    /// is scheduled on the AccessManager and executes only after that delay. The id must not be revoked.
-    function recoverController(ParticipantId id, address newController) external;
+    /// is scheduled on the AccessManager and executes only after that delay (so the signature's deadline must outlast
+    /// it). The id must not be revoked. Emits `ControllerChanged` (RegistrarRecovery).
+    function recoverController(
+        ParticipantId id,
+        address newController,
+        uint48 deadline,
+        bytes calldata signature
+    ) external;
 
     // ------------------------------------------------------------------------------------------------------------
     // Views
@@ -264,10 +390,11 @@ interface IIdentityRegistry {
     /// @notice The id `account` controls, or NONE.
     function idOf(address account) external view returns (ParticipantId);
 
-    /// @notice Whether `id` is registered, `Active` and its credential (if any) unexpired.
+    /// @notice Whether `id` is registered, `Active`, its credential (if any) unexpired and, for a practitioner or
+    /// device, its affiliation accepted.
     function isActive(ParticipantId id) external view returns (bool);
 
-    /// @notice Whether `id` is registered, `Active` now and its credential (if any) unexpired at time `at`.
+    /// @notice As `isActive`, with the credential judged at time `at` (status and affiliation are the current ones).
     function isActiveAt(ParticipantId id, uint48 at) external view returns (bool);
 
     /// @notice The id that `account` actively controls if it is of `kind`, else NONE. One call for "is this address
@@ -275,9 +402,8 @@ interface IIdentityRegistry {
     function activeIdOf(address account, ParticipantKind kind) external view returns (ParticipantId);
 
     /// @notice Everything an access decision needs to know about the key `account`, in one call and one storage
-    /// read: the id it controls, that id's kind and affiliation, and whether the id is active at time `at` (status
-    /// `Active` now and the credential, if any, unexpired at `at`). `(NONE, None, NONE, false)` for a key that
-    /// controls no id, including the target of a pending rotation.
+    /// read: the id it controls, that id's kind and affiliation, and whether the id is active at time `at` (as
+    /// `isActiveAt`). `(NONE, None, NONE, false)` for a key that controls no id.
     /// @dev The status is the current one: the registry keeps no status history, so a past `at` only moves the
     /// credential-expiry test.
     function accountStanding(
@@ -290,30 +416,47 @@ interface IIdentityRegistry {
         ParticipantId id
     ) external view returns (ParticipantKind kind, ParticipantId affiliation, bool active);
 
-    /// @notice The live rotation proposal naming `account`, if any: the id and deadline, else `(NONE, 0)`.
-    function pendingRotationOf(address account) external view returns (ParticipantId id, uint48 deadline);
+    /// @notice The organization a registrar offered the practitioner or device, awaiting its acceptance; NONE if none.
+    function affiliationOffer(ParticipantId id) external view returns (ParticipantId organization);
 
     /// @notice The patient's guardians, threshold and recovery delay.
     function guardiansOf(
         ParticipantId patient
     ) external view returns (ParticipantId[] memory guardians, uint8 threshold, uint32 delay);
 
-    /// @notice The live pending recovery of the patient, if any; zero values if none.
-    /// @return newController The key the guardians approved.
+    /// @notice The patient's waiting guardian change, if any (`effectiveAt` zero if none), and how many current
+    /// guardians vetoed it.
+    function pendingGuardianChange(
+        ParticipantId patient
+    )
+        external
+        view
+        returns (ParticipantId[] memory guardians, uint8 threshold, uint32 delay, uint48 effectiveAt, uint8 vetoes);
+
+    /// @notice The live recovery of the patient to `newController`, if any; zero values if none.
     /// @return approvals How many guardians approved.
     /// @return readyAt Zero until the threshold is reached, then when the recovery becomes executable.
-    function pendingRecoveryOf(
-        ParticipantId patient
-    ) external view returns (address newController, uint8 approvals, uint48 readyAt);
+    /// @return expiresAt When the recovery lapses unless it reaches its threshold (or, when ready, is executed).
+    function recoveryOf(
+        ParticipantId patient,
+        address newController
+    ) external view returns (uint8 approvals, uint48 readyAt, uint48 expiresAt);
 
-    /// @notice Whether `representative` currently represents `patient`: appointed, unexpired and active.
+    /// @notice Whether `representative` currently represents `patient`: appointed, unexpired, the representative
+    /// active, and the patient active (a suspended or revoked patient has no one acting for her).
     function isRepresentative(ParticipantId patient, ParticipantId representative) external view returns (bool);
 
     /// @notice When the appointment of `representative` for `patient` expires; zero if none.
     function representationExpiry(ParticipantId patient, ParticipantId representative) external view returns (uint48);
 
-    /// @notice The patient an identifier commitment is bound to, or NONE.
-    function identifierOwner(bytes32 commitment) external view returns (ParticipantId);
+    /// @notice The patient an issuer's identifier commitment is bound to (attested and accepted), or NONE.
+    function identifierOwner(ParticipantId issuer, bytes32 commitment) external view returns (ParticipantId);
+
+    /// @notice The issuer's attestation of `commitment`: the patient it names and whether she accepted it.
+    function identifierAttestation(
+        ParticipantId issuer,
+        bytes32 commitment
+    ) external view returns (ParticipantId patient, bool bound);
 
     /// @notice The most recently assigned id (and so the number of participants ever registered).
     function lastId() external view returns (ParticipantId);

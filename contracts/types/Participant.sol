@@ -31,9 +31,9 @@ enum ParticipantStatus {
 
 /// @notice Why a participant's controlling key changed.
 enum ControllerChange {
-    /// The old key proposed and the new key accepted.
+    /// The old key handed the id to a new key that signed its consent.
     Rotation,
-    /// The patient's guardians recovered the id after the delay.
+    /// The patient's guardians recovered the id after the delay; the new key executed it.
     GuardianRecovery,
     /// A registrar recovered an institutional id through the delayed recovery role.
     RegistrarRecovery
@@ -47,10 +47,10 @@ struct Participant {
     bool identityProofed;
     /// Unix time after which the credential no longer counts; 0 for patients, whose ids do not expire.
     uint48 credentialExpiry;
-    /// Bumped by every key change and cancellation; a pending rotation or recovery is live only while
-    /// the epoch it was made in is current.
+    /// Bumped by every change of key; a new key's consent signature names the epoch, so it can be used once.
     uint24 keyEpoch;
-    /// The organization a practitioner or device acts for; NONE for every other kind.
+    /// The organization a practitioner or device acts for, once that organization accepted it; NONE for every
+    /// other kind, and while an offer awaits acceptance (see `affiliationOffer`).
     ParticipantId affiliation;
     /// Salted commitment to the off-chain credential (licence, NPI or accreditation document); zero for patients.
     bytes32 credentialCommitment;
