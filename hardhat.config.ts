@@ -81,6 +81,7 @@ const config: HardhatUserConfig = {
     overrides: {
       "contracts/identity/IdentityRegistry.sol": compiler(1000),
       "contracts/consent/ConsentRegistry.sol": compiler(10_000, true),
+      "contracts/consent/BreakGlass.sol": compiler(10_000, true),
       "contracts/records/RecordRegistry.sol": compiler(10_000, true),
       "contracts/claims/ClaimsAdjudicator.sol": compiler(500, true),
     },

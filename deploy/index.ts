@@ -9,6 +9,7 @@ import { Roles } from "../sdk/roles";
 import { categorySet, DataCategory, Purpose, PURPOSE_COUNT, purposeSet } from "../sdk/scopes";
 import type {
   AccessManager,
+  BreakGlass,
   ClaimsAdjudicator,
   ConsentPolicy,
   ConsentRegistry,
@@ -42,6 +43,8 @@ export interface ConsentPolicyParameters {
   namedPurposes: Purpose[];
   breakGlassExcludedCategories: DataCategory[];
   maxBreakGlassHours: number;
+  /** How many break-glass sessions one practitioner may hold open at once (1 to 8). */
+  maxOpenBreakGlassSessions: number;
   /** The longest grant per purpose, in days; every purpose must be listed. */
   maxGrantDays: Record<keyof typeof Purpose, number>;
 }
@@ -51,6 +54,7 @@ export interface CareLedgerSystem {
   identityRegistry: IdentityRegistry;
   consentPolicy: ConsentPolicy;
   consentRegistry: ConsentRegistry;
+  breakGlass: BreakGlass;
   recordRegistry: RecordRegistry;
   claimsAdjudicator: ClaimsAdjudicator;
   settlementToken: IERC20Metadata;
@@ -142,6 +146,7 @@ export function validatePolicyParameters(raw: Record<string, unknown>, source: s
     namedPurposes: names("namedPurposes", Purpose),
     breakGlassExcludedCategories: names("breakGlassExcludedCategories", DataCategory),
     maxBreakGlassHours: whole("maxBreakGlassHours", raw.maxBreakGlassHours, 1_193_046),
+    maxOpenBreakGlassSessions: whole("maxOpenBreakGlassSessions", raw.maxOpenBreakGlassSessions, 8),
     maxGrantDays,
   };
 }
@@ -158,6 +163,7 @@ export function policyArguments(policy: ConsentPolicyParameters) {
       namedPurposes: purposeSet(...policy.namedPurposes),
       breakGlassExcludedCategories: categorySet(...policy.breakGlassExcludedCategories),
       maxBreakGlassDuration: policy.maxBreakGlassHours * 3_600,
+      maxOpenBreakGlassSessions: policy.maxOpenBreakGlassSessions,
     },
     maxGrantDurations,
   };
@@ -197,6 +203,7 @@ export async function deployCareLedger(
   const identityRegistry = await at<IdentityRegistry>("IdentityRegistry", deployed.identityRegistry);
   const consentPolicy = await at<ConsentPolicy>("ConsentPolicy", deployed.consentPolicy);
   const consentRegistry = await at<ConsentRegistry>("ConsentRegistry", deployed.consentRegistry);
+  const breakGlass = await at<BreakGlass>("BreakGlass", deployed.breakGlass);
   const recordRegistry = await at<RecordRegistry>("RecordRegistry", deployed.recordRegistry);
   const claimsAdjudicator = await at<ClaimsAdjudicator>("ClaimsAdjudicator", deployed.claimsAdjudicator);
   const settlementToken = await at<IERC20Metadata>("IERC20Metadata", {
@@ -223,6 +230,7 @@ export async function deployCareLedger(
     identityRegistry,
     consentPolicy,
     consentRegistry,
+    breakGlass,
     recordRegistry,
     claimsAdjudicator,
     settlementToken,
@@ -234,6 +242,7 @@ export async function deployCareLedger(
       identityRegistry: await identityRegistry.getAddress(),
       consentPolicy: await consentPolicy.getAddress(),
       consentRegistry: await consentRegistry.getAddress(),
+      breakGlass: await breakGlass.getAddress(),
       recordRegistry: await recordRegistry.getAddress(),
       claimsAdjudicator: await claimsAdjudicator.getAddress(),
     },

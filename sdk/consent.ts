@@ -8,7 +8,12 @@ import {
   ZeroHash,
 } from "ethers";
 
-import { type ConsentRegistry, ConsentRegistry__factory } from "../typechain-types";
+import {
+  type BreakGlass,
+  BreakGlass__factory,
+  type ConsentRegistry,
+  ConsentRegistry__factory,
+} from "../typechain-types";
 import { consentDomain, type GrantMessage, type RevokeMessage, signGrant, signRevocation } from "./consent-signatures";
 import type { Deployment } from "./deployment";
 import { withDecodedErrors } from "./errors";
@@ -43,8 +48,6 @@ export interface ConsentInfo {
   validFrom: bigint;
   validUntil: bigint;
   deniedCategories: number;
-  breakGlassUntil: bigint;
-  breakGlassId: bigint;
   version: number;
 }
 
@@ -94,19 +97,29 @@ export interface Sent {
 }
 
 /**
- * Typed client of the ConsentRegistry. Every write waits for its receipt and rethrows reverts as `CareLedgerError`
- * (custom error name and arguments); writes that create something return its id or version with the receipt.
+ * Typed client of the consent module: the ConsentRegistry and its BreakGlass workflow. Every write waits for its
+ * receipt and rethrows reverts as `CareLedgerError` (custom error name and arguments); writes that create something
+ * return its id or version with the receipt.
  */
 export class ConsentClient {
-  constructor(readonly registry: ConsentRegistry) {}
+  constructor(
+    readonly registry: ConsentRegistry,
+    readonly breakGlassWorkflow: BreakGlass,
+  ) {}
 
-  static connect(runner: ContractRunner, deployment: Pick<Deployment, "consentRegistry">): ConsentClient {
-    return new ConsentClient(ConsentRegistry__factory.connect(deployment.consentRegistry, runner));
+  static connect(
+    runner: ContractRunner,
+    deployment: Pick<Deployment, "consentRegistry" | "breakGlass">,
+  ): ConsentClient {
+    return new ConsentClient(
+      ConsentRegistry__factory.connect(deployment.consentRegistry, runner),
+      BreakGlass__factory.connect(deployment.breakGlass, runner),
+    );
   }
 
-  /** The same registry, acting through another runner (signer). */
+  /** The same module, acting through another runner (signer). */
   as(runner: ContractRunner): ConsentClient {
-    return new ConsentClient(this.registry.connect(runner));
+    return new ConsentClient(this.registry.connect(runner), this.breakGlassWorkflow.connect(runner));
   }
 
   // ---- grants ----------------------------------------------------------------------------------------------
@@ -271,20 +284,24 @@ export class ConsentClient {
     reasonCode: number,
     durationSeconds: BigNumberish,
   ): Promise<Sent & { sessionId: bigint }> {
-    const receipt = await this.mine(() => this.registry.openBreakGlass(patient, reasonCode, durationSeconds));
-    return { receipt, sessionId: this.eventArg(receipt, "BreakGlassOpened", "sessionId") };
+    const receipt = await this.mine(() => this.breakGlassWorkflow.open(patient, reasonCode, durationSeconds));
+    return {
+      receipt,
+      sessionId: eventValue(this.breakGlassWorkflow, receipt, "BreakGlassOpened", "sessionId"),
+    };
   }
 
   closeBreakGlass(sessionId: BigNumberish): Promise<Sent> {
-    return this.send(() => this.registry.closeBreakGlass(sessionId));
+    return this.send(() => this.breakGlassWorkflow.close(sessionId));
   }
 
   reviewBreakGlass(sessionId: BigNumberish, outcome: ReviewOutcome, findingCode: number): Promise<Sent> {
-    return this.send(() => this.registry.reviewBreakGlass(sessionId, outcome, findingCode));
+    return this.send(() => this.breakGlassWorkflow.review(sessionId, outcome, findingCode));
   }
 
+  /** Registrars: authorizes an organization for break-glass, or withdraws it (which ends its open sessions). */
   setEmergencyAuthorization(organization: BigNumberish, authorized: boolean): Promise<Sent> {
-    return this.send(() => this.registry.setEmergencyAuthorization(organization, authorized));
+    return this.send(() => this.breakGlassWorkflow.setEmergencyAuthorization(organization, authorized));
   }
 
   // ---- decision and audit ----------------------------------------------------------------------------------
@@ -357,8 +374,6 @@ export class ConsentClient {
       validFrom: s.validFrom,
       validUntil: s.validUntil,
       deniedCategories: Number(s.deniedCategories),
-      breakGlassUntil: s.breakGlassUntil,
-      breakGlassId: s.breakGlassId,
       version: Number(s.version),
     };
   }
@@ -372,8 +387,8 @@ export class ConsentClient {
   async grantsOf(patient: BigNumberish, fromBlock = 0): Promise<GrantListing[]> {
     const granted = await this.registry.queryFilter(this.registry.filters.ConsentGranted(patient), fromBlock);
     const denied = await this.registry.queryFilter(this.registry.filters.ConsentDenySet(patient), fromBlock);
-    const brokeGlass = await this.registry.queryFilter(
-      this.registry.filters.BreakGlassOpened(undefined, patient),
+    const brokeGlass = await this.breakGlassWorkflow.queryFilter(
+      this.breakGlassWorkflow.filters.BreakGlassOpened(undefined, patient),
       fromBlock,
     );
     const grantees = [
@@ -393,7 +408,7 @@ export class ConsentClient {
   }
 
   async isEmergencyAuthorized(organization: BigNumberish): Promise<boolean> {
-    return this.registry.isEmergencyAuthorized(organization);
+    return this.breakGlassWorkflow.isEmergencyAuthorized(organization);
   }
 
   async nonces(patient: BigNumberish): Promise<bigint> {
@@ -418,7 +433,7 @@ export class ConsentClient {
 
   async breakGlass(sessionId: BigNumberish): Promise<BreakGlassInfo> {
     return withDecodedErrors(async () => {
-      const s = await this.registry.breakGlass(sessionId);
+      const s = await this.breakGlassWorkflow.session(sessionId);
       return {
         patient: s.patient,
         practitioner: s.practitioner,
@@ -434,10 +449,10 @@ export class ConsentClient {
 
   /** Every session awaiting review, read in pages of `pageSize`. */
   async unreviewedBreakGlass(pageSize = 100): Promise<bigint[]> {
-    const total = await this.registry.unreviewedBreakGlassCount();
+    const total = await this.breakGlassWorkflow.unreviewedCount();
     const ids: bigint[] = [];
     for (let offset = 0n; offset < total; offset += BigInt(pageSize)) {
-      ids.push(...(await this.registry.unreviewedBreakGlass(offset, pageSize)));
+      ids.push(...(await this.breakGlassWorkflow.unreviewed(offset, pageSize)));
     }
     return ids;
   }

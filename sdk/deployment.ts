@@ -10,6 +10,8 @@ export interface Deployment {
   identityRegistry: string;
   consentPolicy: string;
   consentRegistry: string;
+  /** The break-glass workflow the consent registry created. */
+  breakGlass: string;
   recordRegistry: string;
   /** The claims adjudicator; it names its settlement token itself (`settlementToken()`). */
   claimsAdjudicator: string;
@@ -21,6 +23,7 @@ const FUTURES: Readonly<Record<Exclude<keyof Deployment, "chainId">, string>> = 
   identityRegistry: "IdentityRegistry#IdentityRegistry",
   consentPolicy: "ConsentPolicy#ConsentPolicy",
   consentRegistry: "ConsentRegistry#ConsentRegistry",
+  breakGlass: "ConsentRegistry#BreakGlass",
   recordRegistry: "RecordRegistry#RecordRegistry",
   claimsAdjudicator: "ClaimsAdjudicator#ClaimsAdjudicator",
 };
@@ -48,6 +51,7 @@ export function loadDeployment(chainId: bigint, dir = DEPLOYMENTS_DIR): Deployme
     identityRegistry: pick("identityRegistry"),
     consentPolicy: pick("consentPolicy"),
     consentRegistry: pick("consentRegistry"),
+    breakGlass: pick("breakGlass"),
     recordRegistry: pick("recordRegistry"),
     claimsAdjudicator: pick("claimsAdjudicator"),
   };

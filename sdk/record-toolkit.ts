@@ -131,7 +131,7 @@ export class RecordToolkit {
 
   static connect(
     runner: ContractRunner,
-    deployment: Pick<Deployment, "recordRegistry" | "consentRegistry">,
+    deployment: Pick<Deployment, "recordRegistry" | "consentRegistry" | "breakGlass">,
     store: BlobStore,
   ): RecordToolkit {
     return new RecordToolkit(

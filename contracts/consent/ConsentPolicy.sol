@@ -2,7 +2,12 @@
 pragma solidity 0.8.30;
 
 import {ConsentRules, IConsentPolicy} from "../interfaces/IConsentPolicy.sol";
-import {DEFINED_CATEGORIES, DEFINED_PURPOSES, PURPOSE_COUNT} from "../types/Consent.sol";
+import {
+    DEFINED_CATEGORIES,
+    DEFINED_PURPOSES,
+    MAX_OPEN_BREAK_GLASS_SESSIONS,
+    PURPOSE_COUNT
+} from "../types/Consent.sol";
 
 /// @title ConsentPolicy
 /// @notice CareLedger's consent rules, fixed at deployment. See {IConsentPolicy}.
@@ -12,6 +17,7 @@ contract ConsentPolicy is IConsentPolicy {
     uint16 private immutable _NAMED_PURPOSES;
     uint32 private immutable _BREAK_GLASS_EXCLUDED_CATEGORIES;
     uint32 private immutable _MAX_BREAK_GLASS_DURATION;
+    uint8 private immutable _MAX_OPEN_BREAK_GLASS_SESSIONS;
     /// @dev The maximum grant duration of purpose `p` is bits `32p .. 32p+31`: six purposes fit 192 bits.
     uint256 private immutable _MAX_GRANT_DURATIONS;
 
@@ -22,7 +28,9 @@ contract ConsentPolicy is IConsentPolicy {
             rules_.sensitiveCategories & ~DEFINED_CATEGORIES != 0 ||
             rules_.breakGlassExcludedCategories & ~DEFINED_CATEGORIES != 0 ||
             rules_.namedPurposes & ~DEFINED_PURPOSES != 0 ||
-            rules_.maxBreakGlassDuration == 0
+            rules_.maxBreakGlassDuration == 0 ||
+            rules_.maxOpenBreakGlassSessions == 0 ||
+            rules_.maxOpenBreakGlassSessions > MAX_OPEN_BREAK_GLASS_SESSIONS
         ) {
             revert ConsentPolicyInvalidRules();
         }
@@ -37,6 +45,7 @@ contract ConsentPolicy is IConsentPolicy {
         _NAMED_PURPOSES = rules_.namedPurposes;
         _BREAK_GLASS_EXCLUDED_CATEGORIES = rules_.breakGlassExcludedCategories;
         _MAX_BREAK_GLASS_DURATION = rules_.maxBreakGlassDuration;
+        _MAX_OPEN_BREAK_GLASS_SESSIONS = rules_.maxOpenBreakGlassSessions;
         _MAX_GRANT_DURATIONS = packed;
     }
 
@@ -47,7 +56,8 @@ contract ConsentPolicy is IConsentPolicy {
                 sensitiveCategories: _SENSITIVE_CATEGORIES,
                 namedPurposes: _NAMED_PURPOSES,
                 breakGlassExcludedCategories: _BREAK_GLASS_EXCLUDED_CATEGORIES,
-                maxBreakGlassDuration: _MAX_BREAK_GLASS_DURATION
+                maxBreakGlassDuration: _MAX_BREAK_GLASS_DURATION,
+                maxOpenBreakGlassSessions: _MAX_OPEN_BREAK_GLASS_SESSIONS
             });
     }
 

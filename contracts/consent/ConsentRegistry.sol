@@ -4,28 +4,28 @@ pragma solidity 0.8.30;
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {Time} from "@openzeppelin/contracts/utils/types/Time.sol";
 
 import {CareLedgerModule} from "../access/CareLedgerModule.sol";
+import {IBreakGlass} from "../interfaces/IBreakGlass.sol";
 import {ConsentRules, IConsentPolicy} from "../interfaces/IConsentPolicy.sol";
 import {IConsentRegistry} from "../interfaces/IConsentRegistry.sol";
 import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
+import {BreakGlass} from "./BreakGlass.sol";
 import {
     ALL_CATEGORIES,
     ALL_PURPOSES,
     AccessRequest,
-    BreakGlassSession,
     CATEGORY_COUNT,
     ConsentState,
     DEFINED_CATEGORIES,
     DEFINED_PURPOSES,
     Decision,
     DecisionBasis,
+    MAX_OPEN_BREAK_GLASS_SESSIONS,
     PURPOSE_COUNT,
     Purpose,
     RequestStatus,
-    ReviewOutcome,
     SignedGrant,
     SignedRevocation
 } from "../types/Consent.sol";
@@ -34,15 +34,12 @@ import {ParticipantKind} from "../types/Participant.sol";
 import {ParticipantId, ParticipantIdLib} from "../types/ParticipantId.sol";
 
 /// @title ConsentRegistry
-/// @notice Patient-directed grants, denies, signed consent, access requests, break-glass and the access decision
-/// every CareLedger module asks. See {IConsentRegistry}.
+/// @notice Patient-directed grants, denies, signed consent, access requests and the access decision every CareLedger
+/// module asks; emergency access through the break-glass workflow it creates. See {IConsentRegistry}.
 /// @dev While the registry is paused, what can only take access away keeps working (revoke, narrow, a deny that
-/// adds categories, nonce burning, rejecting or cancelling a request, closing or reviewing a break-glass session,
-/// withdrawing an emergency authorization), and so does `recordAccess`, which changes no state: an audit trail must
-/// not have holes. Everything that can open access stops.
+/// adds categories, nonce burning, rejecting or cancelling a request), and so does `recordAccess`, which changes no
+/// state: an audit trail must not have holes. Everything that can open access stops.
 contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
-    using EnumerableSet for EnumerableSet.UintSet;
-
     // ------------------------------------------------------------------------------------------------------------
     // Types
     // ------------------------------------------------------------------------------------------------------------
@@ -59,19 +56,6 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
         uint16 reasonCode;
     }
 
-    /// @dev Slot 1: 64 + 64 + 64 + 16 + 48 = 256 bits, written once; slot 2: 48 + 8 + 160 = 216 bits, the part
-    /// that changes (closing, review).
-    struct StoredSession {
-        ParticipantId patient;
-        ParticipantId practitioner;
-        ParticipantId organization;
-        uint16 reasonCode;
-        uint48 openedAt;
-        uint48 expiresAt;
-        ReviewOutcome outcome;
-        address reviewer;
-    }
-
     // ------------------------------------------------------------------------------------------------------------
     // Constants
     // ------------------------------------------------------------------------------------------------------------
@@ -80,6 +64,9 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
     uint48 public constant MAX_START_DELAY = 365 days;
     /// @notice How long a request may wait for an answer: 30 days.
     uint48 public constant MAX_REQUEST_LIFETIME = 30 days;
+    /// @notice The most one `increaseNonce` may move a patient's nonce: 2^64. Reaching 2^256 would take 2^192 calls,
+    /// so a nonce never wraps back to a value a signature already used.
+    uint256 public constant MAX_NONCE_STEP = 1 << 64;
 
     /// @dev The EIP-712 type hashes. The type strings are hashed at compile time (they cost no gas at run time, so
     /// solhint's small-strings rule does not apply), and split only to keep the lines short.
@@ -96,24 +83,21 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
     uint16 private constant _EMERGENCY_BIT = uint16(1) << uint8(Purpose.EmergencyTreatment);
 
     IIdentityRegistry private immutable _IDENTITY;
+    IBreakGlass private immutable _BREAK_GLASS;
 
     // ------------------------------------------------------------------------------------------------------------
     // Storage
     // ------------------------------------------------------------------------------------------------------------
 
-    /// @dev Declared first so that both counters share a slot with the authority and the pause flag (EIP712 comes
-    /// before CareLedgerModule in the inheritance list for that reason): opening a request or a session checks the
-    /// flag and bumps its counter in one slot. 48 + 32 bits fill the 80 bits left there.
+    /// @dev Declared first so that the counter shares a slot with the authority and the pause flag (EIP712 comes
+    /// before CareLedgerModule in the inheritance list for that reason): opening a request checks the flag and bumps
+    /// the counter in one slot.
     uint48 private _lastRequestId;
-    uint32 private _lastSessionId;
 
     IConsentPolicy private _policy;
     mapping(ParticipantId patient => mapping(ParticipantId grantee => ConsentEntry entry)) private _entries;
     mapping(ParticipantId patient => uint256 nonce) private _nonces;
     mapping(uint64 requestId => StoredRequest request) private _requests;
-    mapping(uint64 sessionId => StoredSession session) private _sessions;
-    EnumerableSet.UintSet private _unreviewed;
-    mapping(ParticipantId organization => bool authorized) private _emergencyAuthorized;
 
     // ------------------------------------------------------------------------------------------------------------
     // Constructor
@@ -122,12 +106,15 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
     /// @param authority The suite's AccessManager.
     /// @param identity The identity registry that says who is who.
     /// @param policy_ The initial policy.
+    /// @dev Creates the break-glass workflow, managed by the same authority: its code lives in its own contract (the
+    /// registry's runtime code stays within the 24,576-byte limit), and it knows this registry as its creator.
     constructor(
         address authority,
         IIdentityRegistry identity,
         IConsentPolicy policy_
     ) EIP712("CareLedger Consent", "1") CareLedgerModule(authority) {
         _IDENTITY = identity;
+        _BREAK_GLASS = new BreakGlass(authority, identity);
         _setPolicy(policy_);
     }
 
@@ -144,7 +131,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
         uint48 validFrom,
         uint48 validUntil
     ) external override whenNotPaused returns (uint32) {
-        ParticipantId actor = _actorFor(patient, msg.sender);
+        ParticipantId actor = _actorAbout(patient, msg.sender, grantee);
         return _setPermit(patient, grantee, actor, categories, purposes, validFrom, validUntil);
     }
 
@@ -156,7 +143,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
         uint16 purposes,
         uint48 validUntil
     ) external override returns (uint32 version_) {
-        ParticipantId actor = _actorFor(patient, msg.sender);
+        ParticipantId actor = _actorAbout(patient, msg.sender, grantee);
         ConsentEntry entry = _entries[patient][grantee];
         uint48 now_ = Time.timestamp();
         if (!_hasPermit(entry, now_)) revert ConsentNoLiveGrant(patient, grantee);
@@ -177,12 +164,12 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
 
     /// @inheritdoc IConsentRegistry
     function revoke(ParticipantId patient, ParticipantId grantee) external override returns (uint32) {
-        return _revoke(patient, grantee, _actorFor(patient, msg.sender));
+        return _revoke(patient, grantee, _actorAbout(patient, msg.sender, grantee));
     }
 
     /// @inheritdoc IConsentRegistry
     function setDeny(ParticipantId patient, ParticipantId grantee, uint32 categories) external override {
-        ParticipantId actor = _actorFor(patient, msg.sender);
+        ParticipantId actor = _actorAbout(patient, msg.sender, grantee);
         (ParticipantKind kind, , ) = _IDENTITY.standingOf(grantee);
         if (kind == ParticipantKind.None || kind == ParticipantKind.Patient) revert ConsentInvalidGrantee(grantee);
         if (categories != ALL_CATEGORIES && categories & ~DEFINED_CATEGORIES != 0) {
@@ -221,6 +208,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
         );
         ParticipantId actor = _useSignature(
             grant_.patient,
+            grant_.grantee,
             signer,
             grant_.nonce,
             grant_.deadline,
@@ -258,6 +246,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
         );
         ParticipantId actor = _useSignature(
             revocation.patient,
+            revocation.grantee,
             signer,
             revocation.nonce,
             revocation.deadline,
@@ -272,7 +261,9 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
     function increaseNonce(ParticipantId patient, uint256 newNonce) external override {
         _actorFor(patient, msg.sender);
         uint256 current = _nonces[patient];
-        if (newNonce <= current) revert ConsentNonceNotIncreased(patient, current, newNonce);
+        if (newNonce <= current || newNonce - current > MAX_NONCE_STEP) {
+            revert ConsentNonceNotIncreased(patient, current, newNonce);
+        }
         _nonces[patient] = newNonce;
         emit NonceIncreased(patient, current, newNonce);
     }
@@ -325,7 +316,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
     ) external override whenNotPaused returns (uint32 version_) {
         StoredRequest storage stored = _transitionRequest(requestId, RequestStatus.Approved);
         ParticipantId patient = stored.patient;
-        ParticipantId actor = _actorFor(patient, msg.sender);
+        ParticipantId actor = _actorAbout(patient, msg.sender, stored.requester);
         _requireValidSets(categories, purposes);
         uint48 now_ = Time.timestamp();
         if (
@@ -355,93 +346,8 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
     }
 
     // ------------------------------------------------------------------------------------------------------------
-    // Break-glass
-    // ------------------------------------------------------------------------------------------------------------
-
-    /// @inheritdoc IConsentRegistry
-    function openBreakGlass(
-        ParticipantId patient,
-        uint16 reasonCode,
-        uint32 duration
-    ) external override whenNotPaused returns (uint64 sessionId) {
-        uint48 now_ = Time.timestamp();
-        (ParticipantId practitioner, ParticipantKind kind, ParticipantId organization, bool active) = _IDENTITY
-            .accountStanding(msg.sender, now_);
-        if (
-            !active ||
-            kind != ParticipantKind.Practitioner ||
-            !_emergencyAuthorized[organization] ||
-            !_IDENTITY.isActive(organization)
-        ) {
-            revert ConsentBreakGlassNotAuthorized(msg.sender);
-        }
-        _requirePatient(patient);
-        uint32 longest = _policy.rules().maxBreakGlassDuration;
-        if (duration == 0 || duration > longest) revert ConsentBreakGlassDurationOutOfRange(duration, longest);
-        ConsentEntry entry = _entries[patient][practitioner];
-        if (entry.breakGlassUntil() > now_) {
-            revert ConsentBreakGlassAlreadyOpen(patient, practitioner, entry.breakGlassId());
-        }
-        sessionId = SafeCast.toUint32(uint256(_lastSessionId) + 1);
-        _lastSessionId = uint32(sessionId);
-        uint48 expiresAt = now_ + duration;
-        _entries[patient][practitioner] = entry.withBreakGlass(sessionId, expiresAt);
-        _sessions[sessionId] = StoredSession({
-            patient: patient,
-            practitioner: practitioner,
-            organization: organization,
-            reasonCode: reasonCode,
-            openedAt: now_,
-            expiresAt: expiresAt,
-            outcome: ReviewOutcome.Pending,
-            reviewer: address(0)
-        });
-        _unreviewed.add(sessionId);
-        emit BreakGlassOpened(sessionId, patient, practitioner, organization, reasonCode, expiresAt);
-    }
-
-    /// @inheritdoc IConsentRegistry
-    function closeBreakGlass(uint64 sessionId) external override {
-        StoredSession storage session = _existingSession(sessionId);
-        if (_IDENTITY.idOf(msg.sender) != session.practitioner || session.expiresAt <= Time.timestamp()) {
-            revert ConsentCannotCloseBreakGlass(sessionId, msg.sender);
-        }
-        _endSession(sessionId, session);
-    }
-
-    /// @inheritdoc IConsentRegistry
-    function reviewBreakGlass(
-        uint64 sessionId,
-        ReviewOutcome outcome,
-        uint16 findingCode
-    ) external override restricted {
-        StoredSession storage session = _existingSession(sessionId);
-        if (outcome == ReviewOutcome.Pending || session.outcome != ReviewOutcome.Pending) {
-            revert ConsentInvalidReview(sessionId, outcome);
-        }
-        session.outcome = outcome;
-        session.reviewer = msg.sender;
-        _unreviewed.remove(sessionId);
-        emit BreakGlassReviewed(sessionId, session.patient, msg.sender, outcome, findingCode);
-        if (outcome == ReviewOutcome.Unjustified && session.expiresAt > Time.timestamp()) {
-            _endSession(sessionId, session);
-        }
-    }
-
-    // ------------------------------------------------------------------------------------------------------------
     // Governance
     // ------------------------------------------------------------------------------------------------------------
-
-    /// @inheritdoc IConsentRegistry
-    function setEmergencyAuthorization(ParticipantId organization, bool authorized) external override restricted {
-        if (authorized) _requireNotPaused();
-        (ParticipantKind kind, , bool active) = _IDENTITY.standingOf(organization);
-        if (kind != ParticipantKind.Organization || (authorized && !active)) {
-            revert ConsentNotAnOrganization(organization);
-        }
-        _emergencyAuthorized[organization] = authorized;
-        emit EmergencyAuthorizationSet(organization, authorized);
-    }
 
     /// @inheritdoc IConsentRegistry
     function setPolicy(IConsentPolicy policy_) external override restricted {
@@ -517,40 +423,8 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
     }
 
     /// @inheritdoc IConsentRegistry
-    function breakGlass(uint64 sessionId) external view override returns (BreakGlassSession memory) {
-        StoredSession memory session = _existingSession(sessionId);
-        return
-            BreakGlassSession({
-                patient: session.patient,
-                practitioner: session.practitioner,
-                organization: session.organization,
-                reasonCode: session.reasonCode,
-                openedAt: session.openedAt,
-                expiresAt: session.expiresAt,
-                outcome: session.outcome,
-                reviewer: session.reviewer
-            });
-    }
-
-    /// @inheritdoc IConsentRegistry
-    function unreviewedBreakGlassCount() external view override returns (uint256) {
-        return _unreviewed.length();
-    }
-
-    /// @inheritdoc IConsentRegistry
-    function unreviewedBreakGlass(uint256 offset, uint256 limit) external view override returns (uint64[] memory ids) {
-        uint256 total = _unreviewed.length();
-        uint256 end = offset >= total ? offset : (total - offset > limit ? offset + limit : total);
-        ids = new uint64[](end - offset);
-        for (uint256 i = offset; i < end; ++i) {
-            // Invariant: the set holds only session ids, which fit 32 bits.
-            ids[i - offset] = uint64(_unreviewed.at(i));
-        }
-    }
-
-    /// @inheritdoc IConsentRegistry
-    function isEmergencyAuthorized(ParticipantId organization) external view override returns (bool) {
-        return _emergencyAuthorized[organization];
+    function breakGlass() external view override returns (IBreakGlass) {
+        return _BREAK_GLASS;
     }
 
     /// @inheritdoc IConsentRegistry
@@ -564,8 +438,8 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
     }
 
     /// @inheritdoc IConsentRegistry
-    function counts() external view override returns (uint64 requests, uint64 breakGlassSessions) {
-        return (_lastRequestId, _lastSessionId);
+    function requestCount() external view override returns (uint64) {
+        return _lastRequestId;
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -646,31 +520,35 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
             _decideBeyondOwnGrant(
                 Decision(false, refusal, id, refusal == DecisionBasis.NoGrant ? ParticipantIdLib.NONE : id, 0),
                 patient,
+                kind,
                 organization,
-                own,
                 categoryBit,
                 purposeBit,
                 at
             );
     }
 
-    /// @dev The rest of the decision, when the accessor's own grant did not allow: break-glass, the organization's
-    /// word, representation. `decision.basis` holds `NoGrant` or the first refusal by a rule.
+    /// @dev The rest of the decision, when the accessor's own grant did not allow: break-glass (asked of the
+    /// break-glass workflow only for a practitioner and the emergency purpose), the organization's word,
+    /// representation. `decision.basis` holds `NoGrant` or the first refusal by a rule.
     function _decideBeyondOwnGrant(
         Decision memory decision,
         ParticipantId patient,
+        ParticipantKind kind,
         ParticipantId organization,
-        ConsentEntry own,
         uint32 categoryBit,
         uint16 purposeBit,
         uint48 at
     ) private view returns (Decision memory) {
         ParticipantId id = decision.accessor;
-        if (purposeBit == _EMERGENCY_BIT && at < own.breakGlassUntil()) {
-            if (_policy.rules().breakGlassExcludedCategories & categoryBit == 0) {
-                return _allowed(decision, DecisionBasis.BreakGlass, id, own.breakGlassId());
+        if (purposeBit == _EMERGENCY_BIT && kind == ParticipantKind.Practitioner) {
+            uint64 sessionId = _BREAK_GLASS.openSession(patient, id, at);
+            if (sessionId != 0) {
+                if (_policy.rules().breakGlassExcludedCategories & categoryBit == 0) {
+                    return _allowed(decision, DecisionBasis.BreakGlass, id, sessionId);
+                }
+                _refuse(decision, DecisionBasis.BreakGlassCategoryExcluded, id);
             }
-            _refuse(decision, DecisionBasis.BreakGlassCategoryExcluded, id);
         }
 
         if (!organization.isNone()) {
@@ -803,6 +681,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
     /// @dev Checks the deadline, nonce, signer and signature of a signed consent, and uses the nonce.
     function _useSignature(
         ParticipantId patient,
+        ParticipantId grantee,
         address signer,
         uint256 nonce,
         uint48 deadline,
@@ -816,11 +695,10 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
         if (!SignatureChecker.isValidSignatureNow(signer, _hashTypedDataV4(structHash), signature)) {
             revert ConsentInvalidSignature(signer);
         }
-        actor = _actorFor(patient, signer);
-        // Invariant: a nonce is a counter moved by one per signature or by `increaseNonce`; it cannot reach 2^256.
-        unchecked {
-            _nonces[patient] = expected + 1;
-        }
+        actor = _actorAbout(patient, signer, grantee);
+        // Checked: a nonce never wraps (and `increaseNonce` moves it by at most `MAX_NONCE_STEP`, so 2^256 is out of
+        // reach).
+        _nonces[patient] = expected + 1;
         emit SignedConsentRelayed(patient, signer, msg.sender, nonce, evidence);
     }
 
@@ -834,16 +712,6 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
         stored.status = to;
     }
 
-    function _endSession(uint64 sessionId, StoredSession storage session) private {
-        uint48 now_ = Time.timestamp();
-        session.expiresAt = now_;
-        ParticipantId patient = session.patient;
-        ParticipantId practitioner = session.practitioner;
-        ConsentEntry entry = _entries[patient][practitioner];
-        if (entry.breakGlassId() == sessionId) _entries[patient][practitioner] = entry.withBreakGlass(sessionId, now_);
-        emit BreakGlassClosed(sessionId, patient, now_);
-    }
-
     function _setPolicy(IConsentPolicy policy_) private {
         if (address(policy_).code.length == 0) revert ConsentInvalidPolicy(address(policy_));
         // A policy that does not answer, or answers with undefined categories or purposes, is refused here rather
@@ -853,7 +721,9 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
                 rules.sensitiveCategories & ~DEFINED_CATEGORIES != 0 ||
                 rules.breakGlassExcludedCategories & ~DEFINED_CATEGORIES != 0 ||
                 rules.namedPurposes & ~DEFINED_PURPOSES != 0 ||
-                rules.maxBreakGlassDuration == 0
+                rules.maxBreakGlassDuration == 0 ||
+                rules.maxOpenBreakGlassSessions == 0 ||
+                rules.maxOpenBreakGlassSessions > MAX_OPEN_BREAK_GLASS_SESSIONS
             ) {
                 revert ConsentInvalidPolicy(address(policy_));
             }
@@ -869,17 +739,39 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
     // Internal: checks
     // ------------------------------------------------------------------------------------------------------------
 
-    /// @dev The id `account` acts as for the patient: the patient's own (active) id or an active representative's.
+    /// @dev The id `account` acts as for the patient: the patient's own (active) id or an active representative's
+    /// (of a patient who is active herself).
     function _actorFor(ParticipantId patient, address account) private view returns (ParticipantId id) {
+        (id, ) = _actorAndOrganization(patient, account);
+    }
+
+    /// @dev As `_actorFor`, for a change to what the patient says about `grantee`: a representative may not make one
+    /// about itself or its organization.
+    function _actorAbout(
+        ParticipantId patient,
+        address account,
+        ParticipantId grantee
+    ) private view returns (ParticipantId id) {
+        ParticipantId organization;
+        (id, organization) = _actorAndOrganization(patient, account);
+        if (id != patient && (grantee == id || grantee == organization)) {
+            revert ConsentRepresentativeConflict(patient, id, grantee);
+        }
+    }
+
+    function _actorAndOrganization(
+        ParticipantId patient,
+        address account
+    ) private view returns (ParticipantId id, ParticipantId organization) {
         ParticipantKind kind;
         bool active;
-        (id, kind, , active) = _IDENTITY.accountStanding(account, Time.timestamp());
+        (id, kind, organization, active) = _IDENTITY.accountStanding(account, Time.timestamp());
         if (active) {
             if (id == patient) {
                 if (kind != ParticipantKind.Patient) revert ConsentNotAPatient(patient);
-                return id;
+                return (id, organization);
             }
-            if (_IDENTITY.isRepresentative(patient, id)) return id;
+            if (_IDENTITY.isRepresentative(patient, id)) return (id, organization);
         }
         revert ConsentUnauthorizedActor(patient, account);
     }
@@ -937,10 +829,5 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
     function _effectiveStatus(StoredRequest storage stored) private view returns (RequestStatus) {
         RequestStatus status = stored.status;
         return status == RequestStatus.Pending && stored.respondBy < Time.timestamp() ? RequestStatus.Expired : status;
-    }
-
-    function _existingSession(uint64 sessionId) private view returns (StoredSession storage session) {
-        session = _sessions[sessionId];
-        if (session.openedAt == 0) revert ConsentUnknownBreakGlass(sessionId);
     }
 }

@@ -12,6 +12,8 @@ struct ConsentRules {
     uint32 breakGlassExcludedCategories;
     /// The longest a break-glass session may last, in seconds.
     uint32 maxBreakGlassDuration;
+    /// How many break-glass sessions one practitioner may hold open at once: 1 to `MAX_OPEN_BREAK_GLASS_SESSIONS`.
+    uint8 maxOpenBreakGlassSessions;
 }
 
 /// @title IConsentPolicy
@@ -24,7 +26,8 @@ struct ConsentRules {
 interface IConsentPolicy {
     /// @notice A policy needs one maximum grant duration per defined purpose, each non-zero.
     error ConsentPolicyInvalidDurations(uint256 count);
-    /// @notice A rule names a category or purpose that is not defined, or the break-glass maximum is zero.
+    /// @notice A rule names a category or purpose that is not defined, or a break-glass maximum is zero (or the
+    /// open-session maximum above `MAX_OPEN_BREAK_GLASS_SESSIONS`).
     error ConsentPolicyInvalidRules();
 
     /// @notice The rules the registry applies to decisions.

@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IBreakGlass} from "./IBreakGlass.sol";
 import {IConsentPolicy} from "./IConsentPolicy.sol";
 import {IIdentityRegistry} from "./IIdentityRegistry.sol";
 import {
     AccessRequest,
-    BreakGlassSession,
     ConsentState,
     Decision,
     DecisionBasis,
     RequestStatus,
-    ReviewOutcome,
     SignedGrant,
     SignedRevocation
 } from "../types/Consent.sol";
@@ -23,9 +22,16 @@ import {ParticipantId} from "../types/ParticipantId.sol";
 /// module asks `decide` before it acts, and `recordAccess` leaves every access, allowed or denied, on the record.
 ///
 /// Who may act for a patient: the patient's controlling key, or the key of an appointed, active representative
-/// (identity registry), directly or by an EIP-712 signature that anyone may relay. Identity changes flow through
-/// without touching grants: a grantee that is suspended, revoked, whose credential expired or whose key was rotated
-/// away loses access at the moment the identity registry says so.
+/// (identity registry), directly or by an EIP-712 signature that anyone may relay. A representative never changes
+/// what the patient said about the representative itself or its organization (`ConsentRepresentativeConflict`), and
+/// a suspended or revoked patient has no representative. Identity changes flow through without touching grants: a
+/// grantee that is suspended, revoked, whose credential expired or whose key was rotated away loses access at the
+/// moment the identity registry says so. Emergency access is the break-glass workflow's (`breakGlass()`), which the
+/// decision asks for the emergency-treatment purpose.
+///
+/// While the registry is paused, what can only take access away keeps working (revoke, narrow, revokeBySig, a deny
+/// that adds categories, nonce burning, rejecting or cancelling a request), and so does `recordAccess`, which changes
+/// no state: an audit trail must not have holes. Everything that can open access stops.
 ///
 /// Scopes are bitmaps: categories are positions of `DataCategory` in a `uint32`, purposes positions of `Purpose` in
 /// a `uint16`; `type(uint32).max` and `type(uint16).max` are the wildcards of a broad grant. The policy decides what
@@ -65,9 +71,13 @@ interface IConsentRegistry {
     error ConsentInvalidNonce(ParticipantId patient, uint256 expected, uint256 provided);
     /// @notice The signature is not `signer`'s over this payload, this chain and this contract.
     error ConsentInvalidSignature(address signer);
-    /// @notice A nonce can only move forward.
+    /// @notice A nonce can only move forward, by at most `MAX_NONCE_STEP` at a time (so it can never wrap around to a
+    /// value already used).
     error ConsentNonceNotIncreased(ParticipantId patient, uint256 current, uint256 requested);
-    /// @notice The caller's key does not control an active participant that may request access or break glass.
+    /// @notice A representative may not change what the patient said about the representative itself or its
+    /// organization; only the patient can.
+    error ConsentRepresentativeConflict(ParticipantId patient, ParticipantId representative, ParticipantId grantee);
+    /// @notice The caller's key does not control an active participant that may request access.
     error ConsentInvalidRequester(address account);
     /// @notice A request's answer-by time must lie after now and within `MAX_REQUEST_LIFETIME`; its duration must
     /// be non-zero.
@@ -80,21 +90,8 @@ interface IConsentRegistry {
     error ConsentApprovalExceedsRequest(uint64 requestId);
     /// @notice Only the requester may cancel a request.
     error ConsentNotRequester(uint64 requestId, address account);
-    /// @notice The caller is not an active practitioner of an active organization authorized for emergencies.
-    error ConsentBreakGlassNotAuthorized(address account);
-    /// @notice A break-glass session must last between one second and the policy's maximum.
-    error ConsentBreakGlassDurationOutOfRange(uint32 duration, uint32 maxDuration);
-    /// @notice The practitioner already holds an open break-glass session for the patient.
-    error ConsentBreakGlassAlreadyOpen(ParticipantId patient, ParticipantId practitioner, uint64 sessionId);
-    /// @notice No break-glass session has this id.
-    error ConsentUnknownBreakGlass(uint64 sessionId);
-    /// @notice Only the practitioner who opened an open session may close it.
-    error ConsentCannotCloseBreakGlass(uint64 sessionId, address account);
-    /// @notice The session has been reviewed already, or the outcome given is `Pending`.
-    error ConsentInvalidReview(uint64 sessionId, ReviewOutcome outcome);
-    /// @notice Emergency authorization is for active organizations only.
-    error ConsentNotAnOrganization(ParticipantId organization);
-    /// @notice The policy must be a contract that answers `rules()` with defined categories and purposes.
+    /// @notice The policy must be a contract that answers `rules()` with defined categories and purposes and
+    /// break-glass limits within bounds.
     error ConsentInvalidPolicy(address policy);
     /// @notice Only registered, active participants record accesses.
     error ConsentAccessorInactive(address account);
@@ -169,27 +166,6 @@ interface IConsentRegistry {
         RequestStatus status,
         uint16 reasonCode
     );
-    /// @notice Emergency access was opened. Flagged for the patient (indexed) and for auditors, who must review it.
-    event BreakGlassOpened(
-        uint64 indexed sessionId,
-        ParticipantId indexed patient,
-        ParticipantId indexed practitioner,
-        ParticipantId organization,
-        uint16 reasonCode,
-        uint48 expiresAt
-    );
-    /// @notice The session ended before its expiry (closed by the practitioner or found unjustified).
-    event BreakGlassClosed(uint64 indexed sessionId, ParticipantId indexed patient, uint48 closedAt);
-    /// @notice An auditor reviewed the session.
-    event BreakGlassReviewed(
-        uint64 indexed sessionId,
-        ParticipantId indexed patient,
-        address indexed auditor,
-        ReviewOutcome outcome,
-        uint16 findingCode
-    );
-    /// @notice Governance authorized an organization's practitioners for break-glass, or withdrew it.
-    event EmergencyAuthorizationSet(ParticipantId indexed organization, bool authorized);
     /// @notice Governance replaced the policy.
     event PolicyChanged(IConsentPolicy indexed previous, IConsentPolicy indexed current);
     /// @notice An access was recorded and allowed, on `basis` (`grantee` and `ref` as in `Decision`).
@@ -217,9 +193,9 @@ interface IConsentRegistry {
     // Grants: by the patient or an active representative
     // ------------------------------------------------------------------------------------------------------------
 
-    /// @notice Sets the patient's permit for `grantee`, replacing any earlier one (the deny and any break-glass
-    /// session are kept).
-    /// @dev Requirements: the caller acts for the patient; `grantee` is an active non-patient participant; sets are
+    /// @notice Sets the patient's permit for `grantee`, replacing any earlier one (the deny is kept).
+    /// @dev Requirements: not paused; the caller acts for the patient (a representative not for itself or its
+    /// organization); `grantee` is an active non-patient participant; sets are
     /// non-empty and defined (or wildcards); `validUntil > max(validFrom, now)`, `validFrom <= now +
     /// MAX_START_DELAY`, and the window is no longer than the policy's maximum for the purposes.
     /// @return version The permit's new version.
@@ -234,7 +210,7 @@ interface IConsentRegistry {
 
     /// @notice Narrows the permit in force for `grantee`: a subset of its categories and purposes, ending no later.
     /// Narrowing a wildcard to named categories may not name a category the policy calls sensitive (that would
-    /// widen it).
+    /// widen it). Works while paused.
     function narrow(
         ParticipantId patient,
         ParticipantId grantee,
@@ -243,7 +219,7 @@ interface IConsentRegistry {
         uint48 validUntil
     ) external returns (uint32 version);
 
-    /// @notice Revokes the permit in force for `grantee`, effective in this block.
+    /// @notice Revokes the permit in force for `grantee`, effective in this block. Works while paused.
     function revoke(ParticipantId patient, ParticipantId grantee) external returns (uint32 version);
 
     /// @notice Sets the explicit deny for `grantee` to `categories` (zero lifts it). A deny wins over every permit
@@ -252,7 +228,8 @@ interface IConsentRegistry {
     /// each of its practitioners and devices; like FHIR Consent's nested provisions, the more specific statement
     /// governs a practitioner who holds a grant of their own (deny or revoke that practitioner to shut it).
     /// @dev `grantee` must be a registered non-patient participant (active or not: a deny may outlive a suspension).
-    /// While the registry is paused, a deny can be widened but not lifted.
+    /// While the registry is paused, a deny can be widened but not lifted. A representative cannot set or lift a
+    /// deny about itself or its organization (`ConsentRepresentativeConflict`).
     function setDeny(ParticipantId patient, ParticipantId grantee, uint32 categories) external;
 
     // ------------------------------------------------------------------------------------------------------------
@@ -271,7 +248,7 @@ interface IConsentRegistry {
     ) external returns (uint32 version);
 
     /// @notice Applies a revocation signed off-chain, over `Revoke(uint64 patient,uint64 grantee,bytes32 evidence,
-    /// uint256 nonce,uint48 deadline)`; same requirements as `grantBySig`.
+    /// uint256 nonce,uint48 deadline)`; same requirements as `grantBySig`, but works while paused.
     function revokeBySig(
         SignedRevocation calldata revocation,
         address signer,
@@ -279,6 +256,8 @@ interface IConsentRegistry {
     ) external returns (uint32 version);
 
     /// @notice Voids every unused signature of the patient below `newNonce` (burning one nonce is `nonce + 1`).
+    /// `newNonce` must lie above the current nonce by at most `MAX_NONCE_STEP`, so no nonce ever comes back. Works
+    /// while paused.
     function increaseNonce(ParticipantId patient, uint256 newNonce) external;
 
     // ------------------------------------------------------------------------------------------------------------
@@ -306,40 +285,15 @@ interface IConsentRegistry {
         uint48 validUntil
     ) external returns (uint32 version);
 
-    /// @notice Rejects a pending request.
+    /// @notice Rejects a pending request. Works while paused.
     function rejectRequest(uint64 requestId, uint16 reasonCode) external;
 
-    /// @notice The requester withdraws a pending request.
+    /// @notice The requester withdraws a pending request. Works while paused.
     function cancelRequest(uint64 requestId) external;
-
-    // ------------------------------------------------------------------------------------------------------------
-    // Break-glass
-    // ------------------------------------------------------------------------------------------------------------
-
-    /// @notice An active practitioner of an active organization authorized for emergencies opens emergency access
-    /// to the patient for `duration` seconds (at most the policy's maximum). It covers the emergency-treatment
-    /// purpose only, never the categories the policy excludes, and must be reviewed by an auditor.
-    function openBreakGlass(
-        ParticipantId patient,
-        uint16 reasonCode,
-        uint32 duration
-    ) external returns (uint64 sessionId);
-
-    /// @notice The practitioner ends an open session early.
-    function closeBreakGlass(uint64 sessionId) external;
-
-    /// @notice An auditor (AUDITOR role) records the review outcome of a session. An unjustified finding ends a
-    /// session that is still open. Works while the registry is paused.
-    function reviewBreakGlass(uint64 sessionId, ReviewOutcome outcome, uint16 findingCode) external;
 
     // ------------------------------------------------------------------------------------------------------------
     // Governance
     // ------------------------------------------------------------------------------------------------------------
-
-    /// @notice Authorizes (or stops authorizing) an active organization's practitioners to break glass. Registrars.
-    /// Withdrawing works while the registry is paused; sessions already open run on to their expiry unless an
-    /// auditor finds them unjustified.
-    function setEmergencyAuthorization(ParticipantId organization, bool authorized) external;
 
     /// @notice Replaces the policy. Admin, with the admin's execution delay.
     function setPolicy(IConsentPolicy policy) external;
@@ -350,19 +304,20 @@ interface IConsentRegistry {
 
     /// @notice Records that the caller accessed (or tried to access) the patient's data of `category` for
     /// `purpose`. Never reverts on a denial: emits `AccessGranted` or `AccessDenied` and returns the decision, so
-    /// that denied attempts are on the record too.
+    /// that denied attempts are on the record too. Works while paused.
     /// @dev Requirements: the caller's key controls an active participant; the category and purpose are defined.
     function recordAccess(ParticipantId patient, uint8 category, uint8 purpose) external returns (Decision memory);
 
     /// @notice Whether `accessor` may access the patient's data of `category` for `purpose` at time `at`, and on
     /// what basis. In order: an unknown or inactive accessor is refused; the patient is allowed (Self); a deny for
-    /// the accessor wins; then the accessor's own grant, its break-glass session (emergency treatment only), the
-    /// grant of its organization unless the patient denied that organization the category, and representation.
+    /// the accessor wins; then the accessor's own grant, its open break-glass session (emergency treatment only, as
+    /// `breakGlass().openSession` says), the grant of its organization unless the patient denied that organization
+    /// the category, and representation.
     /// When a grant covers the request but a policy rule refuses it, the first such refusal is the answer unless a
     /// later basis allows.
     /// @dev Grant windows, break-glass expiry and credential expiry (the accessor's and its organization's) are
-    /// judged at `at`; identity statuses, representation and the policy are the current ones, and a break-glass
-    /// session counts until its expiry whatever `at` (the registry keeps only the latest session per pair). Reverts
+    /// judged at `at`; identity statuses, representation, emergency authorizations and the policy are the current
+    /// ones, and only the latest break-glass session of the pair counts. Reverts
     /// only on an undefined category or purpose. Called from another contract as the first call of a transaction,
     /// with everything cold, a decision on a grant naming the category and purpose costs under 15,000 gas of
     /// execution.
@@ -387,7 +342,7 @@ interface IConsentRegistry {
         uint48 at
     ) external view returns (Decision memory decision, ParticipantKind kind, ParticipantId organization);
 
-    /// @notice What the patient has said about `grantee`: permit, deny and break-glass fields.
+    /// @notice What the patient has said about `grantee`: permit and deny.
     function consentOf(ParticipantId patient, ParticipantId grantee) external view returns (ConsentState memory);
 
     /// @notice The nonce the patient's next signature must carry.
@@ -396,17 +351,8 @@ interface IConsentRegistry {
     /// @notice The access request `requestId`; reverts with `ConsentUnknownRequest` if none.
     function request(uint64 requestId) external view returns (AccessRequest memory);
 
-    /// @notice The break-glass session `sessionId`; reverts with `ConsentUnknownBreakGlass` if none.
-    function breakGlass(uint64 sessionId) external view returns (BreakGlassSession memory);
-
-    /// @notice How many break-glass sessions await review.
-    function unreviewedBreakGlassCount() external view returns (uint256);
-
-    /// @notice Up to `limit` ids of sessions awaiting review, from position `offset` (in no guaranteed order).
-    function unreviewedBreakGlass(uint256 offset, uint256 limit) external view returns (uint64[] memory);
-
-    /// @notice Whether the organization's practitioners may break glass.
-    function isEmergencyAuthorized(ParticipantId organization) external view returns (bool);
+    /// @notice The break-glass workflow the registry created and asks on emergency-treatment decisions.
+    function breakGlass() external view returns (IBreakGlass);
 
     /// @notice The policy in force.
     function policy() external view returns (IConsentPolicy);
@@ -414,6 +360,6 @@ interface IConsentRegistry {
     /// @notice The identity registry the consent registry reads.
     function identityRegistry() external view returns (IIdentityRegistry);
 
-    /// @notice The number of access requests and break-glass sessions ever made.
-    function counts() external view returns (uint64 requests, uint64 breakGlassSessions);
+    /// @notice The number of access requests ever made: ids run from 1 to this.
+    function requestCount() external view returns (uint64);
 }

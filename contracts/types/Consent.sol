@@ -57,6 +57,9 @@ uint32 constant ALL_CATEGORIES = type(uint32).max;
 /// @dev The wildcard purpose set. It covers every purpose the policy does not require to be named (research).
 uint16 constant ALL_PURPOSES = type(uint16).max;
 
+/// @dev The most open break-glass sessions a policy may let one practitioner hold at once.
+uint8 constant MAX_OPEN_BREAK_GLASS_SESSIONS = 8;
+
 // ----------------------------------------------------------------------------------------------------------------
 // Decisions
 // ----------------------------------------------------------------------------------------------------------------
@@ -141,7 +144,7 @@ enum ReviewOutcome {
     Unjustified
 }
 
-/// @notice A break-glass session as returned by `IConsentRegistry.breakGlass`.
+/// @notice A break-glass session as returned by `IBreakGlass.session`.
 struct BreakGlassSession {
     ParticipantId patient;
     ParticipantId practitioner;
@@ -149,7 +152,8 @@ struct BreakGlassSession {
     ParticipantId organization;
     uint16 reasonCode;
     uint48 openedAt;
-    /// When access ends: the requested duration after opening, or earlier if closed or found unjustified.
+    /// When access ends: the requested duration after opening, or earlier if closed, found unjustified or ended by
+    /// the withdrawal of the organization's emergency authorization.
     uint48 expiresAt;
     ReviewOutcome outcome;
     /// The auditor who reviewed the session; zero while pending.
@@ -194,8 +198,6 @@ struct ConsentState {
     uint48 validFrom;
     uint48 validUntil;
     uint32 deniedCategories;
-    uint48 breakGlassUntil;
-    uint64 breakGlassId;
     /// Counts the changes to the permit (grant, narrowing, revocation); zero if the grantee never had a grant.
     uint32 version;
 }

@@ -6,14 +6,14 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ConsentState} from "./Consent.sol";
 
 /// @notice Everything one patient has said about one grantee, in one storage word: the permit (categories, purposes,
-/// validity window), the explicit deny, and any break-glass session the grantee holds on the patient.
+/// validity window) and the explicit deny.
 /// @dev Layout (bit 255 is the most significant):
 ///
-///   255 .. 232   231 .. 200    199 .. 160      159 .. 128    127 .. 88    87 .. 48    47 .. 32   31 .. 0
-///  [ version  ][ breakGlass ][ breakGlass  ][   denied   ][ validUntil ][ validFrom ][ purposes ][ categories ]
-///                   id           until        categories
-///       24          32             40             32            40           40          16          32
-///
+///   255 .. 232   231 .. 160    159 .. 128    127 .. 88    87 .. 48    47 .. 32   31 .. 0
+///  [ version  ][  unused   ][   denied   ][ validUntil ][ validFrom ][ purposes ][ categories ]
+///                               categories
+///       24          72             32            40           40          16          32
+
 /// Times are `uint40` (good until the year 36812): the registry bounds every time it stores to within a few years of
 /// now, so the narrowing is lossless. One word means an access decision reads one slot per grantee: the accessor's
 /// own and, for a practitioner or device, its organization's.
@@ -28,17 +28,13 @@ library ConsentEntryLib {
     uint256 private constant _VALID_FROM_SHIFT = 48;
     uint256 private constant _VALID_UNTIL_SHIFT = 88;
     uint256 private constant _DENIED_SHIFT = 128;
-    uint256 private constant _BREAK_GLASS_UNTIL_SHIFT = 160;
-    uint256 private constant _BREAK_GLASS_ID_SHIFT = 200;
     uint256 private constant _VERSION_SHIFT = 232;
     uint256 private constant _TIME_MASK = type(uint40).max;
-    uint256 private constant _ID_MASK = type(uint32).max;
     uint256 private constant _VERSION_MASK = type(uint24).max;
 
     /// @dev The permit fields (categories, purposes, window): bits 0 to 127.
     uint256 private constant _PERMIT_MASK = (1 << _DENIED_SHIFT) - 1;
     uint256 private constant _DENIED_FIELD = _CATEGORIES_MASK << _DENIED_SHIFT;
-    uint256 private constant _BREAK_GLASS_FIELDS = ((_ID_MASK << 40) | _TIME_MASK) << _BREAK_GLASS_UNTIL_SHIFT;
 
     // ----- reads -----
 
@@ -60,14 +56,6 @@ library ConsentEntryLib {
 
     function deniedCategories(ConsentEntry entry) internal pure returns (uint32) {
         return uint32((ConsentEntry.unwrap(entry) >> _DENIED_SHIFT) & _CATEGORIES_MASK);
-    }
-
-    function breakGlassUntil(ConsentEntry entry) internal pure returns (uint48) {
-        return uint48((ConsentEntry.unwrap(entry) >> _BREAK_GLASS_UNTIL_SHIFT) & _TIME_MASK);
-    }
-
-    function breakGlassId(ConsentEntry entry) internal pure returns (uint64) {
-        return uint64((ConsentEntry.unwrap(entry) >> _BREAK_GLASS_ID_SHIFT) & _ID_MASK);
     }
 
     function version(ConsentEntry entry) internal pure returns (uint32) {
@@ -102,8 +90,6 @@ library ConsentEntryLib {
                 validFrom: entry.validFrom(),
                 validUntil: entry.validUntil(),
                 deniedCategories: entry.deniedCategories(),
-                breakGlassUntil: entry.breakGlassUntil(),
-                breakGlassId: entry.breakGlassId(),
                 version: entry.version()
             });
     }
@@ -135,16 +121,5 @@ library ConsentEntryLib {
 
     function withDenied(ConsentEntry entry, uint32 denied) internal pure returns (ConsentEntry) {
         return ConsentEntry.wrap((ConsentEntry.unwrap(entry) & ~_DENIED_FIELD) | (uint256(denied) << _DENIED_SHIFT));
-    }
-
-    /// @dev The word with its break-glass session set to `id` until `until`. The caller bounds `id` to `uint32`
-    /// and `until` to `uint40`.
-    function withBreakGlass(ConsentEntry entry, uint64 id, uint48 until) internal pure returns (ConsentEntry) {
-        return
-            ConsentEntry.wrap(
-                (ConsentEntry.unwrap(entry) & ~_BREAK_GLASS_FIELDS) |
-                    (uint256(id) << _BREAK_GLASS_ID_SHIFT) |
-                    (uint256(until) << _BREAK_GLASS_UNTIL_SHIFT)
-            );
     }
 }

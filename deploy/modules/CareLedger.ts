@@ -24,7 +24,7 @@ import RecordRegistryModule from "./RecordRegistry";
 export default buildModule("CareLedger", (m) => {
   const { accessManager } = m.useModule(AccessManagerModule);
   const { identityRegistry } = m.useModule(IdentityRegistryModule);
-  const { consentPolicy, consentRegistry } = m.useModule(ConsentRegistryModule);
+  const { consentPolicy, consentRegistry, breakGlass } = m.useModule(ConsentRegistryModule);
   const { recordRegistry } = m.useModule(RecordRegistryModule);
   const { claimsAdjudicator } = m.useModule(ClaimsAdjudicatorModule);
 
@@ -53,5 +53,13 @@ export default buildModule("CareLedger", (m) => {
     after: [...setup, IdentityRegistryModule, ConsentRegistryModule, RecordRegistryModule, ClaimsAdjudicatorModule],
   });
 
-  return { accessManager, identityRegistry, consentPolicy, consentRegistry, recordRegistry, claimsAdjudicator };
+  return {
+    accessManager,
+    identityRegistry,
+    consentPolicy,
+    consentRegistry,
+    breakGlass,
+    recordRegistry,
+    claimsAdjudicator,
+  };
 });

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IConsentRegistry} from "./IConsentRegistry.sol";
+import {IIdentityRegistry} from "./IIdentityRegistry.sol";
+import {BreakGlassSession, ReviewOutcome} from "../types/Consent.sol";
+import {ParticipantId} from "../types/ParticipantId.sol";
+
+/// @title IBreakGlass
+/// @notice Emergency access ("break the glass") with auditor review, the consent module's exception workflow. A
+/// practitioner of an organization the registrars authorized for emergencies opens a time-limited session on a
+/// patient; while it is open, the consent registry's decision allows the practitioner the emergency-treatment purpose
+/// (never the categories the policy excludes, never past the patient's deny). Every session is flagged for the
+/// patient and must be reviewed by an auditor.
+///
+/// Limits against abuse: a practitioner holds at most the policy's `maxOpenBreakGlassSessions` open sessions at once;
+/// withdrawing an organization's emergency authorization ends every session its practitioners opened under it, at
+/// once; an auditor's unjustified finding ends a session still open.
+/// @dev Created by the consent registry in its constructor (`IConsentRegistry.breakGlass`), whose policy it applies
+/// and which asks it, on the emergency purpose only, whether a session is open. Managed by the suite's AccessManager
+/// and pausable: while paused, opening stops; closing, reviewing and withdrawing an authorization keep working.
+interface IBreakGlass {
+    // ------------------------------------------------------------------------------------------------------------
+    // Errors
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @notice The caller is not an active practitioner of an active organization authorized for emergencies.
+    error BreakGlassNotAuthorized(address account);
+    /// @notice The id is not a registered patient.
+    error BreakGlassNotAPatient(ParticipantId patient);
+    /// @notice A session must last between one second and the policy's maximum.
+    error BreakGlassDurationOutOfRange(uint32 duration, uint32 maxDuration);
+    /// @notice The practitioner already holds an open session for the patient.
+    error BreakGlassAlreadyOpen(ParticipantId patient, ParticipantId practitioner, uint64 sessionId);
+    /// @notice The practitioner holds the policy's maximum of open sessions already.
+    error BreakGlassTooManyOpen(ParticipantId practitioner, uint8 maxOpen);
+    /// @notice No session has this id.
+    error BreakGlassUnknownSession(uint64 sessionId);
+    /// @notice Only the practitioner who opened an open session may close it.
+    error BreakGlassCannotClose(uint64 sessionId, address account);
+    /// @notice The session has been reviewed already, or the outcome given is `Pending`.
+    error BreakGlassInvalidReview(uint64 sessionId, ReviewOutcome outcome);
+    /// @notice Emergency authorization is for active organizations only.
+    error BreakGlassNotAnOrganization(ParticipantId organization);
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Events
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @notice Emergency access was opened. Flagged for the patient (indexed) and for auditors, who must review it.
+    event BreakGlassOpened(
+        uint64 indexed sessionId,
+        ParticipantId indexed patient,
+        ParticipantId indexed practitioner,
+        ParticipantId organization,
+        uint16 reasonCode,
+        uint48 expiresAt
+    );
+    /// @notice The session ended before its expiry (closed by the practitioner or found unjustified).
+    event BreakGlassClosed(uint64 indexed sessionId, ParticipantId indexed patient, uint48 closedAt);
+    /// @notice An auditor reviewed the session.
+    event BreakGlassReviewed(
+        uint64 indexed sessionId,
+        ParticipantId indexed patient,
+        address indexed auditor,
+        ReviewOutcome outcome,
+        uint16 findingCode
+    );
+    /// @notice Registrars authorized an organization's practitioners for break-glass, or withdrew it; a withdrawal
+    /// ends every session opened under the organization up to `sessionsEndedBelow` (exclusive).
+    event EmergencyAuthorizationSet(ParticipantId indexed organization, bool authorized, uint64 sessionsEndedBelow);
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Writes
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @notice An active practitioner of an active organization authorized for emergencies opens emergency access to
+    /// the patient for `duration` seconds (at most the policy's maximum). It covers the emergency-treatment purpose
+    /// only, never the categories the policy excludes, and must be reviewed by an auditor.
+    /// @dev Requirements: not paused; the caller as above; `patient` a patient; no open session of the caller on the
+    /// patient; fewer than the policy's `maxOpenBreakGlassSessions` open sessions of the caller. Emits
+    /// `BreakGlassOpened`.
+    function open(ParticipantId patient, uint16 reasonCode, uint32 duration) external returns (uint64 sessionId);
+
+    /// @notice The practitioner ends an open session early. Works while paused.
+    function close(uint64 sessionId) external;
+
+    /// @notice An auditor (AUDITOR role) records the review outcome of a session. An unjustified finding ends a
+    /// session that is still open. Works while paused.
+    function review(uint64 sessionId, ReviewOutcome outcome, uint16 findingCode) external;
+
+    /// @notice Authorizes (or stops authorizing) an active organization's practitioners to break glass. Registrars.
+    /// Withdrawing ends every session opened under the organization at once, and works while paused.
+    function setEmergencyAuthorization(ParticipantId organization, bool authorized) external;
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Views
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @notice The open session of `practitioner` on `patient` at time `at`, or 0: open means opened, not yet
+    /// expired, closed or found unjustified at `at`, and its organization's emergency authorization not withdrawn
+    /// since it opened. The consent registry asks this for emergency-treatment decisions.
+    function openSession(
+        ParticipantId patient,
+        ParticipantId practitioner,
+        uint48 at
+    ) external view returns (uint64 sessionId);
+
+    /// @notice The session `sessionId`, with `expiresAt` the effective end (earlier if closed, found unjustified or
+    /// ended by a withdrawn authorization); reverts with `BreakGlassUnknownSession` if none.
+    function session(uint64 sessionId) external view returns (BreakGlassSession memory);
+
+    /// @notice How many sessions `practitioner` holds open now.
+    function openSessionCount(ParticipantId practitioner) external view returns (uint256);
+
+    /// @notice How many sessions await review.
+    function unreviewedCount() external view returns (uint256);
+
+    /// @notice Up to `limit` ids of sessions awaiting review, from position `offset` (in no guaranteed order).
+    function unreviewed(uint256 offset, uint256 limit) external view returns (uint64[] memory);
+
+    /// @notice Whether the organization's practitioners may break glass.
+    function isEmergencyAuthorized(ParticipantId organization) external view returns (bool);
+
+    /// @notice How many sessions were ever opened: ids run from 1 to this.
+    function sessionCount() external view returns (uint64);
+
+    /// @notice The consent registry whose policy applies and which asks for open sessions.
+    function consentRegistry() external view returns (IConsentRegistry);
+
+    /// @notice The identity registry that says who is a practitioner of which organization.
+    function identityRegistry() external view returns (IIdentityRegistry);
+}
