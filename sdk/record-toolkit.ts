@@ -164,11 +164,12 @@ export class RecordToolkit {
   }
 
   /**
-   * Anchors `resource` as the new version of the current version `previous` (the caller must be its curator). The
-   * new version is wrapped for `readers` only: leave out anyone whose consent was revoked (`consentedReaders`).
-   * With `amendmentRequest`, the version answers the patient's request (accepts it).
+   * Anchors `resource` as the new version of the patient's current version `previous` (the caller must be its
+   * curator). The new version is wrapped for `readers` only: leave out anyone whose consent was revoked
+   * (`consentedReaders`). With `amendmentRequest`, the version answers the patient's request (accepts it).
    */
   async amendRecord(
+    patient: BigNumberish,
     previous: string,
     resource: FhirResource,
     options: { readers: readonly string[]; reasonCode?: number; amendmentRequest?: BigNumberish },
@@ -177,6 +178,7 @@ export class RecordToolkit {
     const { receipt } =
       options.amendmentRequest === undefined
         ? await this.records.supersede({
+            patient,
             previous,
             commitment: sealed.commitment,
             pointer: sealed.pointer,
@@ -187,11 +189,12 @@ export class RecordToolkit {
   }
 
   /**
-   * Fetches an envelope, records the read on chain (unless `recordAccess` is false), decrypts it with `privateKey`
-   * and verifies the document against the registry. A read the consent registry denies is recorded as denied and
-   * throws before anything is decrypted.
+   * Fetches an envelope of `patient`'s record, records the read on chain (unless `recordAccess` is false), decrypts
+   * it with `privateKey` and verifies the document against the registry. A read the consent registry denies is
+   * recorded as denied and throws before anything is decrypted.
    */
   async readRecord(
+    patient: BigNumberish,
     address: string,
     privateKey: BytesLike,
     options: { purpose?: Purpose; recordAccess?: boolean } = {},
@@ -199,7 +202,9 @@ export class RecordToolkit {
     const envelope = decodeEnvelope(await this.store.get(address));
     let decision: DecisionInfo | undefined;
     if (options.recordAccess ?? true) {
-      decision = (await this.records.recordAccess(envelope.commitment, options.purpose ?? Purpose.Treatment)).decision;
+      decision = (
+        await this.records.recordAccess(patient, envelope.commitment, options.purpose ?? Purpose.Treatment)
+      ).decision;
       if (!decision.allowed) {
         throw new Error(
           `access to ${envelope.commitment} denied (${DecisionBasis[decision.basis]}); recorded on chain`,
@@ -208,7 +213,7 @@ export class RecordToolkit {
     }
     const opened = openEnvelope(envelope, privateKey);
     const resource = parseFhirJson(toUtf8String(opened.canonical));
-    const report = await this.verifyRecord({ canonical: opened.canonical, salt: opened.salt });
+    const report = await this.verifyRecord({ canonical: opened.canonical, salt: opened.salt }, { patient });
     return {
       resource,
       canonical: opened.canonical,
@@ -220,9 +225,10 @@ export class RecordToolkit {
   }
 
   /**
-   * Recomputes the commitment of a document and asks the registry: anchored or not, current or superseded or
-   * entered in error, and (if `expected` says) for the right patient and category. Any changed byte, a swapped salt,
-   * a wrong patient and a superseded version each show as a problem.
+   * Recomputes the commitment of a document and asks the registry, in the namespace of `expected.patient` (or of the
+   * patient the document names): anchored or not, current or superseded or entered in error, and (if `expected`
+   * says) in the right category. Any changed byte, a swapped salt, a document anchored for another patient and a
+   * superseded version each show as a problem.
    */
   async verifyRecord(
     document: RecordDocument,
@@ -232,16 +238,26 @@ export class RecordToolkit {
       document.canonical ?? (document.resource === undefined ? undefined : canonicalBytes(document.resource));
     if (canonical === undefined) throw new Error("verifyRecord needs the resource or its canonical bytes");
     const { commitment } = recordCommitment(canonical, document.salt);
-    const record = await this.records.verify(commitment);
+    const named = documentPatient(canonical);
+    const patient = expected.patient === undefined ? named : BigInt(expected.patient);
+    if (patient === undefined) {
+      throw new Error("verifyRecord needs the patient: the document names none (a PARTICIPANT_ID_SYSTEM identifier)");
+    }
+    let record = await this.records.verify(patient, commitment);
     const problems: VerificationProblem[] = [];
     if (record.status === RecordStatus.None) {
-      return { commitment, valid: false, problems: ["not-anchored"], record, history: [] };
+      // Anchored, but for the patient the document names rather than the one expected?
+      const elsewhere = named !== undefined && named !== patient ? await this.records.verify(named, commitment) : record;
+      if (elsewhere.status === RecordStatus.None) {
+        return { commitment, valid: false, problems: ["not-anchored"], record, history: [] };
+      }
+      problems.push("wrong-patient");
+      record = elsewhere;
     }
     if (record.status === RecordStatus.Superseded) problems.push("superseded");
     if (record.status === RecordStatus.EnteredInError) problems.push("entered-in-error");
-    if (expected.patient !== undefined && record.patient !== BigInt(expected.patient)) problems.push("wrong-patient");
     if (expected.category !== undefined && record.category !== expected.category) problems.push("wrong-category");
-    const history = await this.records.history(commitment);
+    const history = await this.records.history(record.patient, commitment);
     return { commitment, valid: problems.length === 0, problems, record, history, latest: history[history.length - 1] };
   }
 
@@ -251,13 +267,14 @@ export class RecordToolkit {
    * decision does not allow the record's category for `purpose` are refused.
    */
   async shareRecord(
+    patient: BigNumberish,
     address: string,
     privateKey: BytesLike,
     readers: readonly Reader[],
     purpose: Purpose = Purpose.Treatment,
   ): Promise<{ address: string; envelope: Envelope }> {
     const envelope = decodeEnvelope(await this.store.get(address));
-    const record = await this.records.verify(envelope.commitment);
+    const record = await this.records.verify(patient, envelope.commitment);
     if (record.status === RecordStatus.None) throw new Error(`${envelope.commitment} is not anchored`);
     const allowed = await this.consentedReaders(record.patient, record.category, readers, purpose);
     const refused = readers.filter((reader) => !allowed.includes(reader));
@@ -330,14 +347,18 @@ export class RecordToolkit {
     return { manifest, batch: loadBatch(manifest) };
   }
 
-  /** The inclusion proof of `commitment` in the batch whose manifest is at `manifestAddress`, checked on chain. */
+  /**
+   * The inclusion proof of `commitment` in `organization`'s batch whose manifest is at `manifestAddress`, checked on
+   * chain.
+   */
   async proveInclusion(
+    organization: BigNumberish,
     manifestAddress: string,
     commitment: string,
   ): Promise<{ root: string; leaf: BatchLeafValues; proof: string[]; included: boolean; address?: string }> {
     const { manifest, batch } = await this.loadManifest(manifestAddress);
     const { leaf, proof } = batchProof(batch, commitment);
-    const included = await this.records.verifyInclusion(batch.root, leaf, proof);
+    const included = await this.records.verifyInclusion(organization, batch.root, leaf, proof);
     return { root: batch.root, leaf, proof, included, address: manifest.blobs[leaf.commitment] };
   }
 
@@ -382,5 +403,14 @@ export class RecordToolkit {
       pointer,
       records: pending.map((item) => ({ file: item.file, ...item.leaf })),
     };
+  }
+}
+
+/** The patient a canonical FHIR document names (its `PARTICIPANT_ID_SYSTEM` identifier), or undefined. */
+function documentPatient(canonical: Uint8Array): bigint | undefined {
+  try {
+    return patientOf(parseFhirJson(toUtf8String(canonical)));
+  } catch {
+    return undefined;
   }
 }

@@ -155,36 +155,50 @@ export class RecordClient {
     return { receipt, basis: toBasis(this.eventArg(receipt, "RecordAnchored", "basis")) };
   }
 
-  /** Anchors `commitment` as the new version of the current version `previous` (curator only). */
+  /** Anchors `commitment` as the new version of the patient's current version `previous` (curator only). */
   supersede(version: {
+    patient: BigNumberish;
     previous: BytesLike;
     commitment: BytesLike;
     pointer: BytesLike;
     reasonCode: number;
   }): Promise<Sent> {
     return this.send(() =>
-      this.registry.supersede(version.previous, version.commitment, version.pointer, version.reasonCode),
+      this.registry.supersede(
+        version.patient,
+        version.previous,
+        version.commitment,
+        version.pointer,
+        version.reasonCode,
+      ),
     );
   }
 
   /** As `supersede`, by a registrar (REGISTRAR role). */
   registrarSupersede(version: {
+    patient: BigNumberish;
     previous: BytesLike;
     commitment: BytesLike;
     pointer: BytesLike;
     reasonCode: number;
   }): Promise<Sent> {
     return this.send(() =>
-      this.registry.registrarSupersede(version.previous, version.commitment, version.pointer, version.reasonCode),
+      this.registry.registrarSupersede(
+        version.patient,
+        version.previous,
+        version.commitment,
+        version.pointer,
+        version.reasonCode,
+      ),
     );
   }
 
-  markEnteredInError(commitment: BytesLike, reasonCode: number): Promise<Sent> {
-    return this.send(() => this.registry.markEnteredInError(commitment, reasonCode));
+  markEnteredInError(patient: BigNumberish, commitment: BytesLike, reasonCode: number): Promise<Sent> {
+    return this.send(() => this.registry.markEnteredInError(patient, commitment, reasonCode));
   }
 
-  registrarMarkEnteredInError(commitment: BytesLike, reasonCode: number): Promise<Sent> {
-    return this.send(() => this.registry.registrarMarkEnteredInError(commitment, reasonCode));
+  registrarMarkEnteredInError(patient: BigNumberish, commitment: BytesLike, reasonCode: number): Promise<Sent> {
+    return this.send(() => this.registry.registrarMarkEnteredInError(patient, commitment, reasonCode));
   }
 
   // ---- batches ---------------------------------------------------------------------------------------------
@@ -193,16 +207,23 @@ export class RecordClient {
     return this.send(() => this.registry.anchorBatch(batch.root, batch.count, batch.categories, batch.pointer));
   }
 
-  /** Gives a proven batch member an anchor of its own (anyone may). */
-  adopt(root: BytesLike, leaf: BatchLeafValues, proof: readonly string[]): Promise<Sent> {
-    return this.send(() => this.registry.adopt(root, leaf, [...proof]));
+  /**
+   * Gives a proven member of `organization`'s batch an anchor of its own: by the organization or one of its
+   * practitioners or devices, under the same consent decision as an anchor.
+   */
+  adopt(organization: BigNumberish, root: BytesLike, leaf: BatchLeafValues, proof: readonly string[]): Promise<Sent> {
+    return this.send(() => this.registry.adopt(organization, root, leaf, [...proof]));
   }
 
   // ---- access trail ----------------------------------------------------------------------------------------
 
   /** Records a read of the record by the runner's key; never reverts on a denial. Returns the decision. */
-  async recordAccess(commitment: BytesLike, purpose: Purpose): Promise<Sent & { decision: DecisionInfo }> {
-    const receipt = await this.mine(() => this.registry.recordAccess(commitment, purpose));
+  async recordAccess(
+    patient: BigNumberish,
+    commitment: BytesLike,
+    purpose: Purpose,
+  ): Promise<Sent & { decision: DecisionInfo }> {
+    const receipt = await this.mine(() => this.registry.recordAccess(patient, commitment, purpose));
     for (const log of receipt.logs) {
       const parsed = this.registry.interface.parseLog(log);
       if (parsed?.name === "RecordAccessGranted" || parsed?.name === "RecordAccessDenied") {
@@ -225,8 +246,12 @@ export class RecordClient {
 
   // ---- amendments ------------------------------------------------------------------------------------------
 
-  async requestAmendment(record: BytesLike, requestCommitment: BytesLike): Promise<Sent & { requestId: bigint }> {
-    const receipt = await this.mine(() => this.registry.requestAmendment(record, requestCommitment));
+  async requestAmendment(
+    patient: BigNumberish,
+    record: BytesLike,
+    requestCommitment: BytesLike,
+  ): Promise<Sent & { requestId: bigint }> {
+    const receipt = await this.mine(() => this.registry.requestAmendment(patient, record, requestCommitment));
     return { receipt, requestId: this.eventArg(receipt, "AmendmentRequested", "requestId") };
   }
 
@@ -244,10 +269,10 @@ export class RecordClient {
 
   // ---- views -----------------------------------------------------------------------------------------------
 
-  /** Everything the registry knows about `commitment` (status `None` if nothing is anchored under it). */
-  async verify(commitment: BytesLike): Promise<RecordInfo> {
+  /** Everything the registry knows about the patient's `commitment` (status `None` if nothing is anchored). */
+  async verify(patient: BigNumberish, commitment: BytesLike): Promise<RecordInfo> {
     const hash = hexlify(commitment);
-    const r = await this.registry.verify(hash);
+    const r = await this.registry.verify(patient, hash);
     return {
       commitment: hash,
       status: toRecordStatus(r.status),
@@ -263,17 +288,17 @@ export class RecordClient {
     };
   }
 
-  /** Every version of the record, first to latest. */
-  history(commitment: BytesLike): Promise<string[]> {
-    return withDecodedErrors(async () => [...(await this.registry.history(commitment))]);
+  /** Every version of the patient's record, first to latest. */
+  history(patient: BigNumberish, commitment: BytesLike): Promise<string[]> {
+    return withDecodedErrors(async () => [...(await this.registry.history(patient, commitment))]);
   }
 
-  latestVersion(commitment: BytesLike): Promise<string> {
-    return withDecodedErrors(() => this.registry.latestVersion(commitment));
+  latestVersion(patient: BigNumberish, commitment: BytesLike): Promise<string> {
+    return withDecodedErrors(() => this.registry.latestVersion(patient, commitment));
   }
 
-  async batch(root: BytesLike): Promise<BatchInfo> {
-    const b = await this.registry.batch(root);
+  async batch(organization: BigNumberish, root: BytesLike): Promise<BatchInfo> {
+    const b = await this.registry.batch(organization, root);
     return {
       root: hexlify(root),
       organization: b.organization,
@@ -283,8 +308,13 @@ export class RecordClient {
     };
   }
 
-  verifyInclusion(root: BytesLike, leaf: BatchLeafValues, proof: readonly string[]): Promise<boolean> {
-    return this.registry.verifyInclusion(root, leaf, [...proof]);
+  verifyInclusion(
+    organization: BigNumberish,
+    root: BytesLike,
+    leaf: BatchLeafValues,
+    proof: readonly string[],
+  ): Promise<boolean> {
+    return this.registry.verifyInclusion(organization, root, leaf, [...proof]);
   }
 
   async amendment(requestId: BigNumberish): Promise<AmendmentInfo> {
@@ -308,9 +338,16 @@ export class RecordClient {
    * version, the consent basis. Undefined if no event names it (an adopted batch record has no pointer of its own:
    * its batch's pointer locates the manifest).
    */
-  async versionEvent(commitment: BytesLike, fromBlock = 0): Promise<VersionEvent | undefined> {
+  async versionEvent(
+    patient: BigNumberish,
+    commitment: BytesLike,
+    fromBlock = 0,
+  ): Promise<VersionEvent | undefined> {
     const hash = hexlify(commitment);
-    const [anchored] = await this.registry.queryFilter(this.registry.filters.RecordAnchored(hash), fromBlock);
+    const [anchored] = await this.registry.queryFilter(
+      this.registry.filters.RecordAnchored(hash, patient),
+      fromBlock,
+    );
     if (anchored !== undefined) {
       return {
         commitment: hash,
@@ -322,7 +359,7 @@ export class RecordClient {
       };
     }
     const [superseded] = await this.registry.queryFilter(
-      this.registry.filters.RecordSuperseded(undefined, hash),
+      this.registry.filters.RecordSuperseded(undefined, hash, patient),
       fromBlock,
     );
     if (superseded === undefined) return undefined;
@@ -337,11 +374,14 @@ export class RecordClient {
     };
   }
 
-  /** The record's access trail (allowed and denied reads), oldest first. */
-  async accessTrail(commitment: BytesLike, fromBlock = 0): Promise<AccessEvent[]> {
+  /** The patient's record's access trail (allowed and denied reads), oldest first. */
+  async accessTrail(patient: BigNumberish, commitment: BytesLike, fromBlock = 0): Promise<AccessEvent[]> {
     const hash = hexlify(commitment);
-    const granted = await this.registry.queryFilter(this.registry.filters.RecordAccessGranted(hash), fromBlock);
-    const denied = await this.registry.queryFilter(this.registry.filters.RecordAccessDenied(hash), fromBlock);
+    const granted = await this.registry.queryFilter(
+      this.registry.filters.RecordAccessGranted(hash, patient),
+      fromBlock,
+    );
+    const denied = await this.registry.queryFilter(this.registry.filters.RecordAccessDenied(hash, patient), fromBlock);
     const events: AccessEvent[] = [
       ...granted.map((e) => ({
         commitment: hash,

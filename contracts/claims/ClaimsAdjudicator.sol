@@ -1184,7 +1184,7 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
         if (count > MAX_SUPPORTING_RECORDS) revert ClaimsTooManySupportingRecords(count, MAX_SUPPORTING_RECORDS);
         if (address(_RECORDS) != address(0)) {
             for (uint256 i; i < count; ++i) {
-                RecordAnchor memory anchor = _RECORDS.verify(commitments[i]);
+                RecordAnchor memory anchor = _RECORDS.verify(patient, commitments[i]);
                 if (anchor.status != RecordStatus.Current) {
                     revert ClaimsSupportingRecordInvalid(commitments[i], anchor.status);
                 }

@@ -20,20 +20,30 @@ import {
 /// inside the encrypted envelope), so anyone holding the document and its salt can check it, and nobody can guess a
 /// low-entropy document from the chain.
 ///
+/// A version is identified by its patient and its commitment: each patient's records live in her own namespace, so
+/// nobody can anchor another patient's commitment first and block it (an anchor in a patient's namespace needs a
+/// consent decision of hers). A Merkle batch is identified by its organization and its root: another organization
+/// anchoring the same root neither blocks nor captures it.
+///
 /// - **Anchor**: an active practitioner, organization or device anchors a record of a patient under a consent
 ///   decision that allows the category for treatment (emergency treatment under break-glass); the patient, or a
 ///   representative, anchors patient-generated data. The decision's basis is in the event.
-/// - **Versions**: a record's curator (the author of the version, the organization it was anchored under, or a
-///   registrar) supersedes the current version with a new one that points back to it, or marks it entered-in-error.
-///   Nothing is removed; `history` reads every version.
+/// - **Versions**: a record's curator supersedes the current version with a new one that points back to it, or marks
+///   it entered-in-error. Curators: for an organization's record, the organization and the version's author while
+///   still affiliated with it; for patient-generated data, the patient and whoever currently represents her; and
+///   registrars through their own functions. Nothing is removed; `history` reads every version.
 /// - **Amendments**: the patient (or a representative) asks for an amendment; the curator accepts it by anchoring the
 ///   amended version, or denies it with a reason code.
-/// - **Batches**: an organization anchors a Merkle root over many records; anyone proves one record's inclusion,
-///   and anyone may adopt a proven record so that it has versions, amendments and an access trail of its own.
+/// - **Batches**: an organization anchors a Merkle root over many records; anyone proves one record's inclusion;
+///   the organization (or one of its practitioners or devices) adopts a proven record, under the same consent
+///   decision as an anchor, so that it has versions, amendments and an access trail of its own.
 /// - **Access trail**: `recordAccess` asks the consent registry and leaves who read which record, under which basis,
 ///   allowed or denied.
 /// @dev No personal health information: ids are pseudonymous, commitments are salted, the pointer is a commitment to
 /// where the ciphertext lives, reason codes are numbers from a published code list (docs/records.md).
+///
+/// While paused, every write stops except `recordAccess` (the trail has no holes), marking a version
+/// entered-in-error (a record on the wrong patient must be taken out at once) and withdrawing an amendment request.
 interface IRecordRegistry {
     // ------------------------------------------------------------------------------------------------------------
     // Errors
@@ -45,19 +55,21 @@ interface IRecordRegistry {
     error RecordInvalidCategory(uint8 category);
     /// @notice A purpose position must be below `PURPOSE_COUNT`.
     error RecordInvalidPurpose(uint8 purpose);
-    /// @notice The commitment is anchored already; a commitment names one version of one record, once.
-    error RecordAlreadyAnchored(bytes32 commitment);
-    /// @notice Nothing is anchored under the commitment.
-    error RecordUnknown(bytes32 commitment);
+    /// @notice The patient has a version under this commitment already; a commitment names one version of one of her
+    /// records, once.
+    error RecordAlreadyAnchored(ParticipantId patient, bytes32 commitment);
+    /// @notice Nothing is anchored under the commitment for this patient.
+    error RecordUnknown(ParticipantId patient, bytes32 commitment);
     /// @notice Only the key of an active practitioner, organization, device or patient anchors records; payers,
     /// sponsors, regulators and the rest never do. (A patient who is neither the record's patient nor one of its
     /// representatives is refused with `RecordAnchorNotPermitted`.)
     error RecordInvalidAuthor(address account);
-    /// @notice The consent decision for the author does not allow the category for treatment (nor for emergency
-    /// treatment); `basis` is the treatment decision's.
+    /// @notice The consent decision for the author (or adopter) does not allow the category for treatment (nor for
+    /// emergency treatment); `basis` is the treatment decision's.
     error RecordAnchorNotPermitted(ParticipantId patient, ParticipantId author, uint8 category, DecisionBasis basis);
-    /// @notice Only the author of the version or the organization the record was anchored under (active), or a
-    /// registrar through the registrar functions, may change a record.
+    /// @notice Only a curator may change a record: the organization it was anchored under, or the version's author
+    /// while still affiliated with it; for patient-generated data the patient or a current representative; or a
+    /// registrar through the registrar functions. Curators must be active.
     error RecordNotCurator(bytes32 commitment, address account);
     /// @notice The version cannot move from its status to the one asked for: only a current version is superseded or
     /// marked entered-in-error.
@@ -72,10 +84,12 @@ interface IRecordRegistry {
     error RecordNotAnOrganization(address account);
     /// @notice A batch holds between one and `MAX_BATCH_RECORDS` records of defined categories.
     error RecordInvalidBatch(uint256 count, uint32 categories);
-    /// @notice A batch with this root is anchored already.
-    error RecordBatchExists(bytes32 root);
-    /// @notice No batch has this root.
-    error RecordUnknownBatch(bytes32 root);
+    /// @notice The organization anchored a batch with this root already.
+    error RecordBatchExists(ParticipantId organization, bytes32 root);
+    /// @notice The organization has no batch with this root.
+    error RecordUnknownBatch(ParticipantId organization, bytes32 root);
+    /// @notice Only the batch's organization, or one of its practitioners or devices, adopts its records.
+    error RecordNotBatchOrganization(ParticipantId organization, bytes32 root, address account);
     /// @notice The proof does not show the leaf inside the batch (or is longer than `MAX_PROOF_LENGTH`).
     error RecordNotInBatch(bytes32 root, bytes32 commitment);
     /// @notice A batch leaf's category must be one of the batch's declared categories.
@@ -128,12 +142,16 @@ interface IRecordRegistry {
         uint32 categories,
         bytes32 pointer
     );
-    /// @notice A record proven to be in the batch `root` now has an anchor of its own, dated to the batch.
+    /// @notice A record proven to be in `organization`'s batch `root` now has an anchor of its own, dated to the
+    /// batch; `author` adopted it on the consent decision `basis`.
     event RecordAdopted(
         bytes32 indexed commitment,
         bytes32 indexed root,
         ParticipantId indexed patient,
-        uint8 category
+        ParticipantId organization,
+        ParticipantId author,
+        uint8 category,
+        DecisionBasis basis
     );
     /// @notice `accessor` read the record, allowed on `basis` by the grant (or session) `ref` of `grantee`.
     event RecordAccessGranted(
@@ -183,7 +201,8 @@ interface IRecordRegistry {
     /// the author) is the author's organization for a practitioner or device, the author itself for an organization,
     /// and none for patient-generated data: an anchor by the patient or by a representative (basis `Representative`,
     /// even when the representative is a practitioner).
-    /// @dev Requirements: not paused; `commitment` non-zero and never anchored; `category` defined; the caller is an
+    /// @dev Requirements: not paused; `commitment` non-zero and never anchored for the patient; `category` defined; the
+    /// caller is an
     /// active practitioner, organization or device whose consent decision allows `category` for treatment (or, if it
     /// does not, for emergency treatment, as under break-glass), or the patient or a representative (decision `Self`
     /// or `Representative`). Emits {RecordAnchored}.
@@ -199,43 +218,66 @@ interface IRecordRegistry {
         bytes32 pointer
     ) external returns (DecisionBasis basis);
 
-    /// @notice Anchors `commitment` as the new version of the record whose current version is `previous`; the new
-    /// version keeps the patient, category and organization, and names the caller as its author.
-    /// @dev Requirements: not paused; the caller is the author of `previous` or the organization it was anchored
-    /// under, and is active; `previous` is current; `commitment` non-zero and never anchored. No consent decision is
-    /// asked: correcting a record is the curator's duty even after the patient revoked access. Emits
-    /// {RecordSuperseded}.
+    /// @notice Anchors `commitment` as the new version of the patient's record whose current version is `previous`;
+    /// the new version keeps the patient, category and organization, and names the caller as its author.
+    /// @dev Requirements: not paused; the caller is a curator of `previous` (see `RecordNotCurator`) and active;
+    /// `previous` is current; `commitment` non-zero and never anchored for the patient. No consent decision is asked:
+    /// correcting a record is the curator's duty even after the patient revoked access. Emits {RecordSuperseded}.
     /// @param reasonCode Why (code list in docs/records.md: 1 correction, 2 amendment at the patient's request, ...).
-    function supersede(bytes32 previous, bytes32 commitment, bytes32 pointer, uint16 reasonCode) external;
+    function supersede(
+        ParticipantId patient,
+        bytes32 previous,
+        bytes32 commitment,
+        bytes32 pointer,
+        uint16 reasonCode
+    ) external;
 
     /// @notice As {supersede}, by a registrar for any record. Restricted (REGISTRAR).
-    function registrarSupersede(bytes32 previous, bytes32 commitment, bytes32 pointer, uint16 reasonCode) external;
+    function registrarSupersede(
+        ParticipantId patient,
+        bytes32 previous,
+        bytes32 commitment,
+        bytes32 pointer,
+        uint16 reasonCode
+    ) external;
 
-    /// @notice Marks the current version entered-in-error: it should never have been anchored.
-    /// @dev Requirements: not paused; caller as for {supersede}; the version is current; `reasonCode` non-zero.
-    /// Emits {RecordEnteredInError}.
-    function markEnteredInError(bytes32 commitment, uint16 reasonCode) external;
+    /// @notice Marks the patient's current version entered-in-error: it should never have been anchored. Works while
+    /// paused.
+    /// @dev Requirements: caller as for {supersede}; the version is current; `reasonCode` non-zero. Emits
+    /// {RecordEnteredInError}.
+    function markEnteredInError(ParticipantId patient, bytes32 commitment, uint16 reasonCode) external;
 
-    /// @notice As {markEnteredInError}, by a registrar for any record. Restricted (REGISTRAR).
-    function registrarMarkEnteredInError(bytes32 commitment, uint16 reasonCode) external;
+    /// @notice As {markEnteredInError}, by a registrar for any record. Restricted (REGISTRAR). Works while paused.
+    function registrarMarkEnteredInError(ParticipantId patient, bytes32 commitment, uint16 reasonCode) external;
 
     // ------------------------------------------------------------------------------------------------------------
     // Batches
     // ------------------------------------------------------------------------------------------------------------
 
     /// @notice Anchors a Merkle root over `count` records whose categories are the `categories` bitmap.
-    /// @dev Requirements: not paused; the caller is an active organization; `root` non-zero and new; `count` between
-    /// 1 and `MAX_BATCH_RECORDS`; `categories` a non-empty set of defined categories. The cost does not depend on
-    /// `count`. No consent decision is asked per record: the root is the organization's tamper-evident claim over its
-    /// own records; reading any of them goes through `recordAccess`. Emits {RecordBatchAnchored}.
+    /// @dev Requirements: not paused; the caller is an active organization; `root` non-zero and new for the
+    /// organization (another organization's batch with the same root is a different batch); `count` between 1 and
+    /// `MAX_BATCH_RECORDS`; `categories` a non-empty set of defined categories. The cost does not depend on `count`.
+    /// No consent decision is asked per record: the root is the organization's tamper-evident claim over its own
+    /// records, and none of them is on a patient's chart until it is adopted (which asks). Emits
+    /// {RecordBatchAnchored}.
     function anchorBatch(bytes32 root, uint32 count, uint32 categories, bytes32 pointer) external;
 
-    /// @notice Gives a record proven to be in a batch an anchor of its own (status current, dated to the batch,
-    /// authored by the batch's organization), so that it can be versioned, amended and read through `recordAccess`.
-    /// Anyone may adopt: it adds no claim the batch did not make.
-    /// @dev Requirements: not paused; the batch exists; the leaf's category is in the batch's set; the proof holds and
-    /// is at most `MAX_PROOF_LENGTH` long; the commitment is not anchored. Emits {RecordAdopted}.
-    function adopt(bytes32 root, BatchLeaf calldata leaf, bytes32[] calldata proof) external;
+    /// @notice Gives a record proven to be in the organization's batch an anchor of its own (status current, dated to
+    /// the batch, curated by the organization), so that it can be versioned, amended and read through
+    /// `recordAccess`. Adoption puts the record on the patient's chart, so it passes the same consent decision as
+    /// {anchor}: a patient's deny of the organization shuts it.
+    /// @dev Requirements: not paused; the batch exists; the caller is the batch's organization or one of its
+    /// practitioners or devices (`RecordNotBatchOrganization`), active, and its decision for the leaf's patient
+    /// allows the category for treatment or emergency treatment (`RecordAnchorNotPermitted`); the leaf's category is
+    /// in the batch's set; the proof holds and is at most `MAX_PROOF_LENGTH` long; the commitment is not anchored
+    /// for the patient. Emits {RecordAdopted}.
+    function adopt(
+        ParticipantId organization,
+        bytes32 root,
+        BatchLeaf calldata leaf,
+        bytes32[] calldata proof
+    ) external;
 
     // ------------------------------------------------------------------------------------------------------------
     // Access trail
@@ -243,9 +285,13 @@ interface IRecordRegistry {
 
     /// @notice Records that the caller read the record for `purpose`, with the consent registry's decision. Allowed
     /// and denied accesses are both recorded; a denial does not revert. Works while paused: the trail has no holes.
-    /// @dev Requirements: the record is anchored; `purpose` defined; the caller is a registered, active participant.
-    /// Emits {RecordAccessGranted} or {RecordAccessDenied}.
-    function recordAccess(bytes32 commitment, uint8 purpose) external returns (Decision memory decision);
+    /// @dev Requirements: the record is anchored for the patient; `purpose` defined; the caller is a registered,
+    /// active participant. Emits {RecordAccessGranted} or {RecordAccessDenied}.
+    function recordAccess(
+        ParticipantId patient,
+        bytes32 commitment,
+        uint8 purpose
+    ) external returns (Decision memory decision);
 
     // ------------------------------------------------------------------------------------------------------------
     // Amendments
@@ -253,9 +299,13 @@ interface IRecordRegistry {
 
     /// @notice The patient, or an active representative, asks the record's curator to amend a current version.
     /// @dev Requirements: not paused; the version is anchored (`RecordUnknown`) and current (`RecordNotCurrent`); the
-    /// caller acts for its patient. Emits {AmendmentRequested}.
+    /// caller acts for the patient. Emits {AmendmentRequested}.
     /// @param requestCommitment Salted commitment to the written request (what is wrong and why), kept off chain.
-    function requestAmendment(bytes32 record, bytes32 requestCommitment) external returns (uint64 requestId);
+    function requestAmendment(
+        ParticipantId patient,
+        bytes32 record,
+        bytes32 requestCommitment
+    ) external returns (uint64 requestId);
 
     /// @notice The curator accepts a pending request by anchoring the amended version (reason code 2).
     /// @dev Requirements: as for {supersede} on the request's record, which must still be current. Emits
@@ -275,29 +325,31 @@ interface IRecordRegistry {
     /// @notice As {denyAmendment}, by a registrar for any record. Restricted (REGISTRAR).
     function registrarDenyAmendment(uint64 requestId, uint16 reasonCode, bytes32 responseCommitment) external;
 
-    /// @notice The patient or a representative withdraws a pending request. Emits {AmendmentWithdrawn}.
+    /// @notice The patient or a representative withdraws a pending request. Works while paused. Emits
+    /// {AmendmentWithdrawn}.
     function withdrawAmendment(uint64 requestId) external;
 
     // ------------------------------------------------------------------------------------------------------------
     // Views
     // ------------------------------------------------------------------------------------------------------------
 
-    /// @notice Everything the registry knows about a commitment: anchored or not (status `None`), when, by whom, for
-    /// which patient and category, whether a later version supersedes it, or whether it was entered in error.
-    function verify(bytes32 commitment) external view returns (RecordAnchor memory);
+    /// @notice Everything the registry knows about the patient's commitment: anchored or not (status `None`), when,
+    /// by whom, in which category, whether a later version supersedes it, or whether it was entered in error.
+    function verify(ParticipantId patient, bytes32 commitment) external view returns (RecordAnchor memory);
 
-    /// @notice Every version of the record `commitment` belongs to, first to latest.
-    function history(bytes32 commitment) external view returns (bytes32[] memory versions);
+    /// @notice Every version of the patient's record `commitment` belongs to, first to latest.
+    function history(ParticipantId patient, bytes32 commitment) external view returns (bytes32[] memory versions);
 
-    /// @notice The latest version of the record `commitment` belongs to (itself if it is not superseded).
-    function latestVersion(bytes32 commitment) external view returns (bytes32);
+    /// @notice The latest version of the patient's record `commitment` belongs to (itself if it is not superseded).
+    function latestVersion(ParticipantId patient, bytes32 commitment) external view returns (bytes32);
 
-    /// @notice A batch by its root.
-    function batch(bytes32 root) external view returns (RecordBatch memory);
+    /// @notice The organization's batch with this root (`organization` NONE in the answer if there is none).
+    function batch(ParticipantId organization, bytes32 root) external view returns (RecordBatch memory);
 
-    /// @notice Whether `leaf` is in the anchored batch `root`: false for an unknown batch, a category outside the
-    /// batch's set, a proof that does not hold or one longer than `MAX_PROOF_LENGTH`.
+    /// @notice Whether `leaf` is in the organization's anchored batch `root`: false for an unknown batch, a category
+    /// outside the batch's set, a proof that does not hold or one longer than `MAX_PROOF_LENGTH`.
     function verifyInclusion(
+        ParticipantId organization,
         bytes32 root,
         BatchLeaf calldata leaf,
         bytes32[] calldata proof

@@ -31,13 +31,15 @@ import {RecordWord, RecordWordLib} from "../types/RecordWord.sol";
 /// @title RecordRegistry
 /// @notice Versioned, tamper-evident anchors of off-chain records, Merkle batches, amendment requests and the
 /// record-access trail. See {IRecordRegistry}.
-/// @dev While paused, every write stops except `recordAccess`, which changes no state: the trail has no holes.
+/// @dev Storage is keyed by the version's patient and commitment (`_key`) and by the batch's organization and root
+/// (`_batchKey`). While paused, every write stops except `recordAccess` (it changes no state: the trail has no
+/// holes), marking entered-in-error and withdrawing an amendment request.
 contract RecordRegistry is IRecordRegistry, CareLedgerModule {
     // ------------------------------------------------------------------------------------------------------------
     // Types
     // ------------------------------------------------------------------------------------------------------------
 
-    /// @dev Slot 1: the record; slot 2: 64 + 8 + 48 + 48 + 16 = 184 bits; slot 3: the amended version.
+    /// @dev Slot 1: the record's commitment; slot 2: 64 + 8 + 48 + 48 + 16 = 184 bits; slot 3: the amended version.
     struct StoredAmendment {
         bytes32 record;
         ParticipantId patient;
@@ -78,11 +80,13 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
 
     /// @dev Declared first so that it shares slot 0 with `AccessManaged` and `Pausable`.
     uint64 private _amendmentCount;
-    mapping(bytes32 commitment => RecordWord word) private _records;
-    mapping(bytes32 commitment => bytes32 previousVersion) private _previous;
-    mapping(bytes32 commitment => bytes32 nextVersion) private _next;
-    mapping(bytes32 commitment => uint16 reasonCode) private _errorReasons;
-    mapping(bytes32 root => StoredBatch stored) private _batches;
+    /// @dev Keyed by `_key(patient, commitment)`; the previous and next versions are commitments of the same patient.
+    mapping(bytes32 key => RecordWord word) private _records;
+    mapping(bytes32 key => bytes32 previousVersion) private _previous;
+    mapping(bytes32 key => bytes32 nextVersion) private _next;
+    mapping(bytes32 key => uint16 reasonCode) private _errorReasons;
+    /// @dev Keyed by `_batchKey(organization, root)`.
+    mapping(bytes32 batchKey => StoredBatch stored) private _batches;
     mapping(uint64 requestId => StoredAmendment stored) private _amendments;
 
     // ------------------------------------------------------------------------------------------------------------
@@ -114,42 +118,45 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
             category,
             now_
         );
-        _store(commitment, RecordWordLib.pack(patient, author, organization, now_, category, false));
+        _store(patient, commitment, RecordWordLib.pack(patient, author, organization, now_, category, false));
         emit RecordAnchored(commitment, patient, author, category, allowedBasis, pointer);
         return allowedBasis;
     }
 
     /// @inheritdoc IRecordRegistry
     function supersede(
+        ParticipantId patient,
         bytes32 previous,
         bytes32 commitment,
         bytes32 pointer,
         uint16 reasonCode
     ) external override whenNotPaused {
-        _supersede(previous, commitment, pointer, reasonCode, _curator(previous, _records[previous]));
+        _supersede(patient, previous, commitment, pointer, reasonCode, _curator(patient, previous));
     }
 
     /// @inheritdoc IRecordRegistry
     function registrarSupersede(
+        ParticipantId patient,
         bytes32 previous,
         bytes32 commitment,
         bytes32 pointer,
         uint16 reasonCode
     ) external override restricted whenNotPaused {
-        _supersede(previous, commitment, pointer, reasonCode, _registrarId());
+        _supersede(patient, previous, commitment, pointer, reasonCode, _registrarId());
     }
 
     /// @inheritdoc IRecordRegistry
-    function markEnteredInError(bytes32 commitment, uint16 reasonCode) external override whenNotPaused {
-        _markEnteredInError(commitment, reasonCode, _curator(commitment, _records[commitment]));
+    function markEnteredInError(ParticipantId patient, bytes32 commitment, uint16 reasonCode) external override {
+        _markEnteredInError(patient, commitment, reasonCode, _curator(patient, commitment));
     }
 
     /// @inheritdoc IRecordRegistry
     function registrarMarkEnteredInError(
+        ParticipantId patient,
         bytes32 commitment,
         uint16 reasonCode
-    ) external override restricted whenNotPaused {
-        _markEnteredInError(commitment, reasonCode, _registrarId());
+    ) external override restricted {
+        _markEnteredInError(patient, commitment, reasonCode, _registrarId());
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -172,8 +179,8 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
             Time.timestamp()
         );
         if (kind != ParticipantKind.Organization || !active) revert RecordNotAnOrganization(msg.sender);
-        StoredBatch storage stored = _batches[root];
-        if (!stored.organization.isNone()) revert RecordBatchExists(root);
+        StoredBatch storage stored = _batches[_batchKey(organization, root)];
+        if (!stored.organization.isNone()) revert RecordBatchExists(organization, root);
         (stored.organization, stored.anchoredAt, stored.count, stored.categories) = (
             organization,
             Time.timestamp(),
@@ -184,23 +191,29 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
     }
 
     /// @inheritdoc IRecordRegistry
-    function adopt(bytes32 root, BatchLeaf calldata leaf, bytes32[] calldata proof) external override whenNotPaused {
-        StoredBatch memory stored = _batches[root];
-        if (stored.organization.isNone()) revert RecordUnknownBatch(root);
+    function adopt(
+        ParticipantId organization,
+        bytes32 root,
+        BatchLeaf calldata leaf,
+        bytes32[] calldata proof
+    ) external override whenNotPaused {
+        StoredBatch memory stored = _batches[_batchKey(organization, root)];
+        if (stored.organization.isNone()) revert RecordUnknownBatch(organization, root);
         if (!_inBatchCategories(stored, leaf.category)) revert RecordCategoryNotInBatch(root, leaf.category);
+        // The same decision as an anchor: adoption puts the record on the patient's chart.
+        (ParticipantId author, ParticipantId authorOrganization, DecisionBasis basis) = _authorize(
+            leaf.patient,
+            leaf.category,
+            Time.timestamp()
+        );
+        if (authorOrganization != organization) revert RecordNotBatchOrganization(organization, root, msg.sender);
         if (!_proves(root, leaf, proof)) revert RecordNotInBatch(root, leaf.commitment);
         _store(
+            leaf.patient,
             leaf.commitment,
-            RecordWordLib.pack(
-                leaf.patient,
-                stored.organization,
-                stored.organization,
-                stored.anchoredAt,
-                leaf.category,
-                true
-            )
+            RecordWordLib.pack(leaf.patient, author, organization, stored.anchoredAt, leaf.category, true)
         );
-        emit RecordAdopted(leaf.commitment, root, leaf.patient, leaf.category);
+        emit RecordAdopted(leaf.commitment, root, leaf.patient, organization, author, leaf.category, basis);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -208,11 +221,13 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
     // ------------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc IRecordRegistry
-    function recordAccess(bytes32 commitment, uint8 purpose) external override returns (Decision memory decision) {
-        RecordWord word = _records[commitment];
-        if (word.status() == RecordStatus.None) revert RecordUnknown(commitment);
+    function recordAccess(
+        ParticipantId patient,
+        bytes32 commitment,
+        uint8 purpose
+    ) external override returns (Decision memory decision) {
+        RecordWord word = _existing(patient, commitment);
         if (purpose >= PURPOSE_COUNT) revert RecordInvalidPurpose(purpose);
-        ParticipantId patient = word.patient();
         decision = _CONSENT.decide(patient, msg.sender, word.category(), purpose, Time.timestamp());
         if (decision.basis == DecisionBasis.UnknownAccessor || decision.basis == DecisionBasis.InactiveAccessor) {
             revert RecordAccessorInactive(msg.sender);
@@ -238,14 +253,12 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
 
     /// @inheritdoc IRecordRegistry
     function requestAmendment(
+        ParticipantId patient,
         bytes32 record,
         bytes32 requestCommitment
     ) external override whenNotPaused returns (uint64 requestId) {
-        RecordWord word = _records[record];
-        RecordStatus status = word.status();
-        if (status == RecordStatus.None) revert RecordUnknown(record);
+        RecordStatus status = _existing(patient, record).status();
         if (status != RecordStatus.Current) revert RecordNotCurrent(record, status);
-        ParticipantId patient = word.patient();
         ParticipantId actor = _patientActor(patient);
         requestId = ++_amendmentCount;
         StoredAmendment storage stored = _amendments[requestId];
@@ -265,8 +278,7 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
         bytes32 pointer
     ) external override whenNotPaused {
         StoredAmendment storage stored = _moveAmendment(requestId, AmendmentStatus.Accepted);
-        bytes32 record = stored.record;
-        _acceptAmendment(stored, requestId, amendedVersion, pointer, _curator(record, _records[record]));
+        _acceptAmendment(stored, requestId, amendedVersion, pointer, _curator(stored.patient, stored.record));
     }
 
     /// @inheritdoc IRecordRegistry
@@ -292,7 +304,7 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
     ) external override whenNotPaused {
         if (reasonCode == 0) revert RecordReasonRequired();
         StoredAmendment storage stored = _moveAmendment(requestId, AmendmentStatus.Denied);
-        _curator(stored.record, _records[stored.record]);
+        _curator(stored.patient, stored.record);
         _denyAmendment(stored, requestId, reasonCode, responseCommitment);
     }
 
@@ -307,7 +319,7 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
     }
 
     /// @inheritdoc IRecordRegistry
-    function withdrawAmendment(uint64 requestId) external override whenNotPaused {
+    function withdrawAmendment(uint64 requestId) external override {
         StoredAmendment storage stored = _moveAmendment(requestId, AmendmentStatus.Withdrawn);
         _patientActor(stored.patient);
         emit AmendmentWithdrawn(requestId, stored.record);
@@ -323,8 +335,9 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
     }
 
     /// @inheritdoc IRecordRegistry
-    function verify(bytes32 commitment) external view override returns (RecordAnchor memory) {
-        RecordWord word = _records[commitment];
+    function verify(ParticipantId patient, bytes32 commitment) external view override returns (RecordAnchor memory) {
+        bytes32 key = _key(patient, commitment);
+        RecordWord word = _records[key];
         return
             RecordAnchor({
                 status: word.status(),
@@ -334,50 +347,59 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
                 category: word.category(),
                 anchoredAt: word.anchoredAt(),
                 fromBatch: word.fromBatch(),
-                previous: _previous[commitment],
-                next: _next[commitment],
-                errorReason: _errorReasons[commitment]
+                previous: _previous[key],
+                next: _next[key],
+                errorReason: _errorReasons[key]
             });
     }
 
     /// @inheritdoc IRecordRegistry
-    function history(bytes32 commitment) external view override returns (bytes32[] memory versions) {
-        if (_records[commitment].status() == RecordStatus.None) revert RecordUnknown(commitment);
+    function history(
+        ParticipantId patient,
+        bytes32 commitment
+    ) external view override returns (bytes32[] memory versions) {
+        _existing(patient, commitment);
         bytes32 first = commitment;
         uint256 count = 1;
-        for (bytes32 previous = _previous[first]; previous != bytes32(0); previous = _previous[first]) {
+        for (bytes32 previous = _previous[_key(patient, first)]; previous != bytes32(0); ) {
             first = previous;
             ++count;
+            previous = _previous[_key(patient, first)];
         }
-        for (bytes32 next = _next[commitment]; next != bytes32(0); next = _next[next]) ++count;
+        for (bytes32 next = _next[_key(patient, commitment)]; next != bytes32(0); next = _next[_key(patient, next)]) {
+            ++count;
+        }
         versions = new bytes32[](count);
         bytes32 current = first;
         for (uint256 i = 0; i < count; ++i) {
             versions[i] = current;
-            current = _next[current];
+            current = _next[_key(patient, current)];
         }
     }
 
     /// @inheritdoc IRecordRegistry
-    function latestVersion(bytes32 commitment) external view override returns (bytes32 latest) {
-        if (_records[commitment].status() == RecordStatus.None) revert RecordUnknown(commitment);
+    function latestVersion(ParticipantId patient, bytes32 commitment) external view override returns (bytes32 latest) {
+        _existing(patient, commitment);
         latest = commitment;
-        for (bytes32 next = _next[latest]; next != bytes32(0); next = _next[latest]) latest = next;
+        for (bytes32 next = _next[_key(patient, latest)]; next != bytes32(0); next = _next[_key(patient, latest)]) {
+            latest = next;
+        }
     }
 
     /// @inheritdoc IRecordRegistry
-    function batch(bytes32 root) external view override returns (RecordBatch memory) {
-        StoredBatch memory stored = _batches[root];
+    function batch(ParticipantId organization, bytes32 root) external view override returns (RecordBatch memory) {
+        StoredBatch memory stored = _batches[_batchKey(organization, root)];
         return RecordBatch(stored.organization, stored.anchoredAt, stored.count, stored.categories);
     }
 
     /// @inheritdoc IRecordRegistry
     function verifyInclusion(
+        ParticipantId organization,
         bytes32 root,
         BatchLeaf calldata leaf,
         bytes32[] calldata proof
     ) external view override returns (bool) {
-        StoredBatch memory stored = _batches[root];
+        StoredBatch memory stored = _batches[_batchKey(organization, root)];
         return !stored.organization.isNone() && _inBatchCategories(stored, leaf.category) && _proves(root, leaf, proof);
     }
 
@@ -459,28 +481,30 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
         return (author, kind == ParticipantKind.Organization ? author : affiliation, decision.basis);
     }
 
-    /// @dev Stores a new version's word under a fresh, non-zero commitment.
-    function _store(bytes32 commitment, RecordWord word) private {
+    /// @dev Stores a new version's word under a fresh, non-zero commitment of the patient.
+    function _store(ParticipantId patient, bytes32 commitment, RecordWord word) private {
         if (commitment == bytes32(0)) revert RecordInvalidCommitment();
-        if (_records[commitment].status() != RecordStatus.None) revert RecordAlreadyAnchored(commitment);
-        _records[commitment] = word;
+        bytes32 key = _key(patient, commitment);
+        if (_records[key].status() != RecordStatus.None) revert RecordAlreadyAnchored(patient, commitment);
+        _records[key] = word;
     }
 
     function _supersede(
+        ParticipantId patient,
         bytes32 previous,
         bytes32 commitment,
         bytes32 pointer,
         uint16 reasonCode,
         ParticipantId author
     ) private {
-        RecordWord old = _transition(previous, RecordStatus.Superseded);
-        ParticipantId patient = old.patient();
+        RecordWord old = _transition(patient, previous, RecordStatus.Superseded);
         _store(
+            patient,
             commitment,
             RecordWordLib.pack(patient, author, old.organization(), Time.timestamp(), old.category(), false)
         );
-        _previous[commitment] = previous;
-        _next[previous] = commitment;
+        _previous[_key(patient, commitment)] = previous;
+        _next[_key(patient, previous)] = commitment;
         emit RecordSuperseded(previous, commitment, patient, author, reasonCode, pointer);
     }
 
@@ -493,7 +517,7 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
     ) private {
         bytes32 record = stored.record;
         stored.amendedVersion = amendedVersion;
-        _supersede(record, amendedVersion, pointer, AMENDMENT_REASON, author);
+        _supersede(stored.patient, record, amendedVersion, pointer, AMENDMENT_REASON, author);
         emit AmendmentAccepted(requestId, record, amendedVersion);
     }
 
@@ -507,21 +531,27 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
         emit AmendmentDenied(requestId, stored.record, reasonCode, responseCommitment);
     }
 
-    function _markEnteredInError(bytes32 commitment, uint16 reasonCode, ParticipantId actor) private {
+    function _markEnteredInError(
+        ParticipantId patient,
+        bytes32 commitment,
+        uint16 reasonCode,
+        ParticipantId actor
+    ) private {
         if (reasonCode == 0) revert RecordReasonRequired();
-        RecordWord word = _transition(commitment, RecordStatus.EnteredInError);
-        _errorReasons[commitment] = reasonCode;
-        emit RecordEnteredInError(commitment, word.patient(), actor, reasonCode);
+        _transition(patient, commitment, RecordStatus.EnteredInError);
+        _errorReasons[_key(patient, commitment)] = reasonCode;
+        emit RecordEnteredInError(commitment, patient, actor, reasonCode);
     }
 
     /// @dev The one transition function of a version's status: only `Current` moves, to `Superseded` or
     /// `EnteredInError`. Returns the word as it was.
-    function _transition(bytes32 commitment, RecordStatus to) private returns (RecordWord word) {
-        word = _records[commitment];
+    function _transition(ParticipantId patient, bytes32 commitment, RecordStatus to) private returns (RecordWord word) {
+        bytes32 key = _key(patient, commitment);
+        word = _records[key];
         RecordStatus from = word.status();
-        if (from == RecordStatus.None) revert RecordUnknown(commitment);
+        if (from == RecordStatus.None) revert RecordUnknown(patient, commitment);
         if (from != RecordStatus.Current) revert RecordInvalidTransition(commitment, from, to);
-        _records[commitment] = word.withStatus(to);
+        _records[key] = word.withStatus(to);
     }
 
     /// @dev The one transition function of an amendment request: only `Pending` moves, to an answer or a withdrawal.
@@ -534,15 +564,27 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
         if (to != AmendmentStatus.Withdrawn) stored.answeredAt = Time.timestamp();
     }
 
-    /// @dev The caller's id if it is an active curator of the version: its author or the organization it was
-    /// anchored under. Reverts otherwise (and for an unknown version).
-    function _curator(bytes32 commitment, RecordWord word) private view returns (ParticipantId id) {
-        if (word.status() == RecordStatus.None) revert RecordUnknown(commitment);
-        bool active;
-        (id, , , active) = _IDENTITY.accountStanding(msg.sender, Time.timestamp());
-        if (!active || id.isNone() || (id != word.author() && id != word.organization())) {
-            revert RecordNotCurator(commitment, msg.sender);
+    /// @dev The caller's id if it is an active curator of the patient's version: the organization the record was
+    /// anchored under, or the version's author while still affiliated with it; for patient-generated data (no
+    /// organization), the patient or a current representative. Reverts otherwise (and for an unknown version).
+    function _curator(ParticipantId patient, bytes32 commitment) private view returns (ParticipantId id) {
+        RecordWord word = _existing(patient, commitment);
+        (ParticipantId caller, ParticipantKind kind, ParticipantId affiliation, bool active) = _IDENTITY
+            .accountStanding(msg.sender, Time.timestamp());
+        ParticipantId organization = word.organization();
+        bool curates;
+        if (!active) curates = false;
+        else if (organization.isNone()) {
+            // Patient-generated data is the patient's: whoever anchored it, she and her current representatives
+            // curate it, and a representative she revoked does not.
+            curates =
+                (caller == patient && kind == ParticipantKind.Patient) ||
+                _IDENTITY.isRepresentative(patient, caller);
+        } else {
+            curates = caller == organization || (caller == word.author() && affiliation == organization);
         }
+        if (!curates) revert RecordNotCurator(commitment, msg.sender);
+        return caller;
     }
 
     /// @dev A registrar acts through the AccessManager role; it is named by its participant id if it has one.
@@ -559,6 +601,22 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
             return id;
         }
         revert RecordUnauthorizedPatientActor(patient, msg.sender);
+    }
+
+    /// @dev The patient's version under `commitment`; reverts if there is none.
+    function _existing(ParticipantId patient, bytes32 commitment) private view returns (RecordWord word) {
+        word = _records[_key(patient, commitment)];
+        if (word.status() == RecordStatus.None) revert RecordUnknown(patient, commitment);
+    }
+
+    /// @dev Where a patient's version lives: each patient's commitments are a namespace of their own.
+    function _key(ParticipantId patient, bytes32 commitment) private pure returns (bytes32) {
+        return keccak256(abi.encode(patient, commitment));
+    }
+
+    /// @dev Where an organization's batch lives: each organization's roots are a namespace of their own.
+    function _batchKey(ParticipantId organization, bytes32 root) private pure returns (bytes32) {
+        return keccak256(abi.encode(organization, root));
     }
 
     /// @dev Whether `category` is defined and one of the batch's declared categories.
