@@ -15,6 +15,7 @@ import type {
   ConsentRegistry,
   IdentityRegistry,
   IERC20Metadata,
+  PriorAuthorizations,
   RecordRegistry,
   TestStablecoin,
 } from "../typechain-types";
@@ -57,6 +58,7 @@ export interface CareLedgerSystem {
   breakGlass: BreakGlass;
   recordRegistry: RecordRegistry;
   claimsAdjudicator: ClaimsAdjudicator;
+  priorAuthorizations: PriorAuthorizations;
   settlementToken: IERC20Metadata;
   /** The test stablecoin when one was deployed (its owner, the deployer, mints); undefined with a real token. */
   testStablecoin: TestStablecoin | undefined;
@@ -206,6 +208,7 @@ export async function deployCareLedger(
   const breakGlass = await at<BreakGlass>("BreakGlass", deployed.breakGlass);
   const recordRegistry = await at<RecordRegistry>("RecordRegistry", deployed.recordRegistry);
   const claimsAdjudicator = await at<ClaimsAdjudicator>("ClaimsAdjudicator", deployed.claimsAdjudicator);
+  const priorAuthorizations = await at<PriorAuthorizations>("PriorAuthorizations", deployed.priorAuthorizations);
   const settlementToken = await at<IERC20Metadata>("IERC20Metadata", {
     getAddress: () => Promise.resolve(settlementTokenAddress),
   });
@@ -233,6 +236,7 @@ export async function deployCareLedger(
     breakGlass,
     recordRegistry,
     claimsAdjudicator,
+    priorAuthorizations,
     settlementToken,
     testStablecoin,
     parameters,
@@ -245,6 +249,7 @@ export async function deployCareLedger(
       breakGlass: await breakGlass.getAddress(),
       recordRegistry: await recordRegistry.getAddress(),
       claimsAdjudicator: await claimsAdjudicator.getAddress(),
+      priorAuthorizations: await priorAuthorizations.getAddress(),
     },
   };
 }

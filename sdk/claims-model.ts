@@ -16,6 +16,7 @@
  * 2. `now ≤ serviceDate + timelyFilingDays × DAY`, else 29, CO;
  * 3. the claim's organization is in the plan's network, else 242, CO;
  * 4. the code is in the fee schedule, else 96, PR, the patient owes the billed amount;
+ * 4a. the code has no `maxUnits`, or the line's units ≤ `maxUnits` (the medically unlikely edit), else 151, CO;
  * 5. a code requiring prior authorization needs an approved authorization for (patient, plan, code) — the first, in
  *    approval order, whose window holds the service date and with units left ≥ the line's units — else 197, CO; its
  *    units are consumed only when the line ends approved;
@@ -26,6 +27,12 @@
  * A claim's total plan payment is credited to the organization at once when its payer's unpaid queue is empty and the
  * payer's balance covers it, else queued (strict FIFO, paid by later fundings). An overturned appeal re-adjudicates the
  * line at the decision time with checks 2 and 5 waived and pays its new plan payment the same way.
+ *
+ * Decisions beyond the rules document, as the contract takes them: enrollments of a (plan, patient) are made in
+ * chronological order (a new period starts after the latest ends); a line bills at most {@link MAX_UNITS_PER_LINE}
+ * units; a (patient, plan, code) holds at most {@link MAX_OPEN_PRIOR_AUTHS} usable approved authorizations, approving
+ * another first dropping those used up or whose window ended more than the plan's timely-filing days ago; a payer
+ * withdraws surplus only with an empty queue; a revoked organization's payments go to the successor assigned to it.
  */
 
 /** Seconds in a day. */
@@ -36,6 +43,10 @@ export const MAX_LINES = 16;
 export const BPS = 10_000n;
 /** Entries settled by one `fund` call unless the model is built with another bound. */
 export const DEFAULT_MAX_SETTLE_PER_CALL = 32;
+/** Most units one line may bill, whatever the plan. */
+export const MAX_UNITS_PER_LINE = 99_999n;
+/** Most usable approved authorizations per (patient, plan, code). */
+export const MAX_OPEN_PRIOR_AUTHS = 16;
 
 /** Claim adjustment reason codes used by the rules. */
 export const CARC = {
@@ -47,6 +58,8 @@ export const CARC = {
   /** The provider's write-off of `billed − allowed` on an approved line (reported in `contractual`). */
   ContractualObligation: 45,
   NotCovered: 96,
+  /** The medically unlikely edit: more units than the fee schedule's `maxUnits`. */
+  MedicallyUnlikely: 151,
   NoPriorAuth: 197,
   OutOfNetwork: 242,
 } as const;
@@ -71,6 +84,8 @@ export interface FeeEntry {
   /** Per line. */
   copay: bigint;
   requiresPriorAuth: boolean;
+  /** The most units one line may bill for the code; absent or 0n for no plan limit. */
+  maxUnits?: bigint;
 }
 
 export interface ModelLine {
@@ -139,7 +154,11 @@ export type ModelErrorReason =
   | "UnknownFee"
   | "DuplicateReference"
   | "ClaimExists"
-  | "EnrollmentOverlap"
+  | "EnrollmentNotAfterLatest"
+  | "TooManyUnits"
+  | "TooManyOpenPriorAuths"
+  | "PayerHasQueue"
+  | "InsufficientBalance"
   | "BadCoverage"
   | "UnknownEnrollment"
   | "NoLines"
@@ -279,6 +298,8 @@ export class ClaimsModel {
   private readonly fundedTotals = new Map<bigint, bigint>();
   private readonly providerBalances = new Map<bigint, bigint>();
   private readonly withdrawnTotals = new Map<bigint, bigint>();
+  private readonly payerWithdrawnTotals = new Map<bigint, bigint>();
+  private readonly successors = new Map<bigint, bigint>();
   private readonly queues = new Map<bigint, QueueEntry[]>();
 
   constructor(options?: { maxSettlePerCall?: number }) {
@@ -339,7 +360,10 @@ export class ClaimsModel {
     else state.network.delete(organization);
   }
 
-  /** Enrolls the patient for `[coverageStart, coverageEnd]` and returns the enrollment's seq for (plan, patient). */
+  /**
+   * Enrolls the patient for `[coverageStart, coverageEnd]`, after her latest period in the plan, and returns the
+   * enrollment's seq for (plan, patient).
+   */
   enroll(plan: bigint, patient: bigint, coverageStart: bigint, coverageEnd: bigint): number {
     this.planState(plan);
     if (coverageStart > coverageEnd) {
@@ -347,9 +371,12 @@ export class ClaimsModel {
     }
     const key = pairKey(plan, patient);
     const list = this.enrollments.get(key) ?? [];
-    const clash = list.findIndex((e) => coverageStart <= e.coverageEnd && e.coverageStart <= coverageEnd);
-    if (clash !== -1) {
-      throw new ClaimsModelError("EnrollmentOverlap", `coverage overlaps enrollment ${clash} of patient ${patient}`);
+    const latest = list[list.length - 1];
+    if (latest !== undefined && coverageStart <= latest.coverageEnd) {
+      throw new ClaimsModelError(
+        "EnrollmentNotAfterLatest",
+        `coverage must start after patient ${patient}'s latest period ends (${latest.coverageEnd})`,
+      );
     }
     list.push({ coverageStart, coverageEnd, deductibleMet: 0n, oopMet: 0n });
     this.enrollments.set(key, list);
@@ -385,8 +412,12 @@ export class ClaimsModel {
     });
   }
 
-  /** Approves with at most the requested units and a window inside the requested one. */
-  approvePriorAuth(id: bigint, units: bigint, validFrom: bigint, validTo: bigint): void {
+  /**
+   * Approves with at most the requested units and a window inside the requested one, at time `now`: authorizations
+   * of the same (patient, plan, code) that can no longer serve a line are dropped first, and at most
+   * `MAX_OPEN_PRIOR_AUTHS` may stand.
+   */
+  approvePriorAuth(id: bigint, units: bigint, validFrom: bigint, validTo: bigint, now: bigint): void {
     const auth = this.pendingAuth(id);
     if (units <= 0n) throw new ClaimsModelError("ZeroUnits", "an approval needs at least one unit");
     if (validFrom > validTo) throw new ClaimsModelError("BadWindow", `window [${validFrom}, ${validTo}] is empty`);
@@ -396,6 +427,20 @@ export class ClaimsModel {
         `approval (${units} units, [${validFrom}, ${validTo}]) exceeds the request ` +
           `(${auth.units} units, [${auth.validFrom}, ${auth.validTo}])`,
       );
+    }
+    const filing = this.planState(auth.plan).terms.timelyFilingDays * DAY;
+    const sameKey = (a: PriorAuthState) => a.patient === auth.patient && a.plan === auth.plan && a.code === auth.code;
+    const usable = (a: PriorAuthState) => a.unitsLeft > 0n && a.validTo + filing >= now;
+    const standing = this.approvedAuths.filter((a) => sameKey(a) && usable(a)).length;
+    if (standing >= MAX_OPEN_PRIOR_AUTHS) {
+      throw new ClaimsModelError(
+        "TooManyOpenPriorAuths",
+        `patient ${auth.patient} holds ${standing} usable authorizations of ${auth.code} in plan ${auth.plan}`,
+      );
+    }
+    for (let i = this.approvedAuths.length - 1; i >= 0; i--) {
+      const a = this.approvedAuths[i]!;
+      if (sameKey(a) && !usable(a)) this.approvedAuths.splice(i, 1);
     }
     auth.status = "Approved";
     auth.units = units;
@@ -435,6 +480,9 @@ export class ClaimsModel {
     }
     claim.lines.forEach((line, index) => {
       if (line.units <= 0n) throw new ClaimsModelError("ZeroUnits", `line ${index} of claim ${claim.id} has no units`);
+      if (line.units > MAX_UNITS_PER_LINE) {
+        throw new ClaimsModelError("TooManyUnits", `line ${index} of claim ${claim.id} bills ${line.units} units`);
+      }
       if (line.billed <= 0n) throw new ClaimsModelError("ZeroBilled", `line ${index} of claim ${claim.id} bills 0`);
       if (line.serviceDate > now) {
         throw new ClaimsModelError(
@@ -546,6 +594,30 @@ export class ClaimsModel {
     return amount;
   }
 
+  /** The payer takes `amount` of its surplus back: only while nothing of it waits in its queue. */
+  withdrawFunds(payer: bigint, amount: bigint): void {
+    if (amount <= 0n) throw new ClaimsModelError("ZeroAmount", "a withdrawal must be positive");
+    const queued = this.queues.get(payer)?.length ?? 0;
+    if (queued > 0) throw new ClaimsModelError("PayerHasQueue", `payer ${payer} owes ${queued} queued payments`);
+    const balance = this.payerBalance(payer);
+    if (amount > balance) {
+      throw new ClaimsModelError("InsufficientBalance", `payer ${payer} holds ${balance}, not ${amount}`);
+    }
+    this.payerBalances.set(payer, balance - amount);
+    this.payerWithdrawnTotals.set(payer, this.payerWithdrawn(payer) + amount);
+  }
+
+  /**
+   * Assigns a (revoked) organization's balance and every later payment to `successor` (the contract checks who is
+   * revoked; the model keeps the money).
+   */
+  assignSuccessor(organization: bigint, successor: bigint): void {
+    this.successors.set(organization, successor);
+    const amount = this.providerBalance(organization);
+    this.providerBalances.set(organization, 0n);
+    this.providerBalances.set(successor, this.providerBalance(successor) + amount);
+  }
+
   // -------------------------------------------------------------------------------------------------------------------
   // Views
   // -------------------------------------------------------------------------------------------------------------------
@@ -603,20 +675,26 @@ export class ClaimsModel {
     return this.withdrawnTotals.get(organization) ?? 0n;
   }
 
+  /** Surplus the payer took back. */
+  payerWithdrawn(payer: bigint): bigint {
+    return this.payerWithdrawnTotals.get(payer) ?? 0n;
+  }
+
   /** Unpaid entries of the payer, in FIFO order. */
   queue(payer: bigint): QueueEntry[] {
     return (this.queues.get(payer) ?? []).map((entry) => ({ ...entry }));
   }
 
   /**
-   * Σ funded = Σ payer balances + Σ provider balances + Σ withdrawn, and Σ queued amounts = Σ unpaid plan payments
+   * Σ funded = Σ payer balances + Σ provider balances + Σ withdrawn by providers and payers, and Σ queued amounts =
+   * Σ unpaid plan payments
    * (each claim's planPays minus what was credited for it); also every claim's planPays is the sum of its lines',
    * no claim is paid more than its planPays, and no balance is negative.
    */
   accountingHolds(): boolean {
     const funded = sum(this.fundedTotals.values());
     const held = sum(this.payerBalances.values()) + sum(this.providerBalances.values());
-    if (funded !== held + sum(this.withdrawnTotals.values())) return false;
+    if (funded !== held + sum(this.withdrawnTotals.values()) + sum(this.payerWithdrawnTotals.values())) return false;
     const queued = sum([...this.queues.values()].flatMap((queue) => queue.map((entry) => entry.amount)));
     let unpaid = 0n;
     for (const claim of this.claims.values()) {
@@ -653,6 +731,10 @@ export class ClaimsModel {
     // 4. fee schedule
     const fee = plan.fees.get(line.code);
     if (fee === undefined) return denial(CARC.NotCovered, "PR", line.billed);
+    // 4a. the medically unlikely edit
+    if (fee.maxUnits !== undefined && fee.maxUnits > 0n && line.units > fee.maxUnits) {
+      return denial(CARC.MedicallyUnlikely, "CO", 0n);
+    }
     // 5. prior authorization (waived on appeal)
     let auth: PriorAuthState | undefined;
     if (fee.requiresPriorAuth && !appealed) {
@@ -684,9 +766,10 @@ export class ClaimsModel {
     if (amount === 0n) return true;
     const queue = this.queues.get(claim.payer) ?? [];
     this.queues.set(claim.payer, queue);
-    const entry: QueueEntry = { claim: claim.id, line, organization: claim.organization, amount };
+    // The organization may have been revoked since the claim (an overturned appeal): its successor is paid.
+    const entry: QueueEntry = { claim: claim.id, line, organization: this.payee(claim.organization), amount };
     if (queue.length === 0 && this.payerBalance(claim.payer) >= amount) {
-      this.credit(claim.payer, entry);
+      this.credit(claim.payer, entry, entry.organization);
       return true;
     }
     queue.push(entry);
@@ -700,16 +783,22 @@ export class ClaimsModel {
       const head = queue[0];
       if (head === undefined || head.amount > this.payerBalance(payer)) break;
       queue.shift();
-      this.credit(payer, head);
+      // A queued payment's organization may have been revoked while it waited: its successor is paid.
+      this.credit(payer, head, this.payee(head.organization));
       paid.push({ ...head });
     }
     return paid;
   }
 
-  private credit(payer: bigint, entry: QueueEntry): void {
+  private credit(payer: bigint, entry: QueueEntry, payee: bigint): void {
     this.payerBalances.set(payer, this.payerBalance(payer) - entry.amount);
-    this.providerBalances.set(entry.organization, this.providerBalance(entry.organization) + entry.amount);
+    this.providerBalances.set(payee, this.providerBalance(payee) + entry.amount);
     this.claimState(entry.claim).paid += entry.amount;
+  }
+
+  /** Who is paid what is owed to `organization`: its successor once one was assigned, else itself. */
+  private payee(organization: bigint): bigint {
+    return this.successors.get(organization) ?? organization;
   }
 
   private planState(plan: bigint): PlanState {

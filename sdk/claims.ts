@@ -15,7 +15,13 @@ import {
   ZeroAddress,
 } from "ethers";
 
-import { type ClaimsAdjudicator, ClaimsAdjudicator__factory, IERC20Metadata__factory } from "../typechain-types";
+import {
+  type ClaimsAdjudicator,
+  ClaimsAdjudicator__factory,
+  IERC20Metadata__factory,
+  type PriorAuthorizations,
+  PriorAuthorizations__factory,
+} from "../typechain-types";
 import type { Sent } from "./consent";
 import type { Deployment } from "./deployment";
 import { withDecodedErrors } from "./errors";
@@ -94,6 +100,7 @@ export const CARC_DESCRIPTIONS: Readonly<Record<number, string>> = {
   29: "The time limit for filing has expired",
   45: "Charge exceeds fee schedule/maximum allowable",
   96: "Non-covered charge(s)",
+  151: "Payment adjusted because the payer deems the information submitted does not support this many/frequency of services",
   197: "Precertification/authorization/notification/pre-treatment absent",
   242: "Services not provided by network/primary care providers",
   1: "Deductible amount",
@@ -166,6 +173,35 @@ export function unpackLine(word: bigint): ClaimLineInput {
 }
 
 /**
+ * A plan-scoped member pseudonym: keccak256(memberKey ‖ plan id ‖ the payer's member number). Claims, enrollment and
+ * prior authorization name the patient only by it, so that no other consortium member can join her claims to her
+ * participant id, consent or records. The 32-byte `memberKey` is the payer's secret (a member number is
+ * low-entropy); the payer gives the pseudonym to the member (on her card) and she to her providers.
+ */
+export function memberPseudonym(memberKey: BytesLike, planId: BigNumberish, memberNumber: string): string {
+  const key = getBytes(memberKey);
+  if (key.length !== 32) throw new Error(`a member key must be 32 bytes, got ${key.length}`);
+  if (memberNumber === "") throw new Error("a member number must not be empty");
+  return keccak256(
+    concat([key, AbiCoder.defaultAbiCoder().encode(["uint64"], [planId]), toUtf8Bytes(memberNumber)]),
+  );
+}
+
+/**
+ * An attachment commitment: keccak256(salt ‖ patient id ‖ record commitment), for a claim's supporting record. The
+ * chain sees only this; the provider hands the payer the salt, the patient id and the record, and the payer checks
+ * the record against the record registry off chain. Without the salt nobody can tell which record, or whose, a
+ * claim cites.
+ */
+export function attachmentCommitment(salt: BytesLike, patient: BigNumberish, recordCommitment: BytesLike): string {
+  const bytes = getBytes(salt);
+  if (bytes.length !== 32) throw new Error(`an attachment salt must be 32 bytes, got ${bytes.length}`);
+  return keccak256(
+    concat([bytes, AbiCoder.defaultAbiCoder().encode(["uint64", "bytes32"], [patient, recordCommitment])]),
+  );
+}
+
+/**
  * A claim reference fit for the chain: keccak256(referenceKey ‖ the provider's own claim number). The claim number
  * (an 837's CLM01, often derived from a patient account number) never goes on chain; the 32-byte `referenceKey` is
  * the provider's secret, so nobody can guess the number from its hash. The same key and number give the same
@@ -200,6 +236,8 @@ export interface FeeScheduleEntry {
   allowedPerUnit: bigint;
   copay: bigint;
   requiresPriorAuth: boolean;
+  /** The medically unlikely edit: the most units a line may bill for the code; 0 (or absent) for no plan limit. */
+  maxUnits?: number;
 }
 
 /** A plan ready to be created: its terms, its whole fee schedule and its network. */
@@ -211,9 +249,10 @@ export interface PlanSpec {
 
 /** The largest plan amount (deductible, out-of-pocket maximum, allowed per unit, copay): 80 bits. */
 export const MAX_PLAN_AMOUNT = (1n << 80n) - 1n;
-/** The most lines a claim may have and the most supporting records it may cite (the contract's constants). */
+/** The most lines a claim may have, attachments it may carry and units a line may bill (the contract's constants). */
 export const MAX_CLAIM_LINES = 16;
-export const MAX_SUPPORTING_RECORDS = 8;
+export const MAX_ATTACHMENTS = 8;
+export const MAX_UNITS_PER_LINE = 99_999n;
 
 function checkAmount(what: string, amount: bigint): void {
   if (amount < 0n || amount > MAX_PLAN_AMOUNT) throw new Error(`the ${what} must fit in 80 bits, got ${amount}`);
@@ -225,6 +264,10 @@ export function checkFee(fee: FeeScheduleEntry): void {
   if (fee.allowedPerUnit <= 0n) throw new Error(`the allowed amount of ${fee.code} must be above zero`);
   checkAmount(`allowed amount of ${fee.code}`, fee.allowedPerUnit);
   checkAmount(`copay of ${fee.code}`, fee.copay);
+  const maxUnits = fee.maxUnits ?? 0;
+  if (!Number.isInteger(maxUnits) || maxUnits < 0 || maxUnits > 0xffff_ffff) {
+    throw new Error(`the maximum units of ${fee.code} must be a whole number in [0, 2^32), got ${maxUnits}`);
+  }
 }
 
 /** Builds a `PlanSpec` one term at a time; `build()` checks it as the contract would. */
@@ -259,14 +302,20 @@ export class PlanBuilder {
     return this;
   }
 
-  fee(code: string, allowedPerUnit: bigint, options: { copay?: bigint; requiresPriorAuth?: boolean } = {}): this {
-    checkFee({ code, allowedPerUnit, copay: options.copay ?? 0n, requiresPriorAuth: false });
-    this.fees.set(code, {
+  fee(
+    code: string,
+    allowedPerUnit: bigint,
+    options: { copay?: bigint; requiresPriorAuth?: boolean; maxUnits?: number } = {},
+  ): this {
+    const entry = {
       code,
       allowedPerUnit,
       copay: options.copay ?? 0n,
       requiresPriorAuth: options.requiresPriorAuth ?? false,
-    });
+      maxUnits: options.maxUnits ?? 0,
+    };
+    checkFee(entry);
+    this.fees.set(code, entry);
     return this;
   }
 
@@ -310,22 +359,24 @@ export class PlanBuilder {
 
 /** A claim ready to be submitted. */
 export interface ClaimSubmission {
-  patient: bigint;
+  /** The patient's plan-scoped member pseudonym (`memberPseudonym`). */
+  member: string;
   plan: bigint;
   /** The salted reference (`claimReference`). */
   reference: string;
   lines: ClaimLineInput[];
-  supportingRecords: string[];
+  /** Salted commitments to supporting records (`attachmentCommitment`). */
+  attachments: string[];
 }
 
 /** Builds a `ClaimSubmission`. */
 export class ClaimBuilder {
   private referenceHash: string | undefined;
   private readonly lines: ClaimLineInput[] = [];
-  private readonly supporting: string[] = [];
+  private readonly attached: string[] = [];
 
   constructor(
-    private readonly patient: BigNumberish,
+    private readonly member: BytesLike,
     private readonly plan: BigNumberish,
   ) {}
 
@@ -338,30 +389,33 @@ export class ClaimBuilder {
   line(code: string, units: bigint, billed: bigint, serviceDate: bigint): this {
     packLine({ code, units, billed, serviceDate });
     if (units < 1n) throw new Error(`a line bills at least one unit (${code})`);
+    if (units > MAX_UNITS_PER_LINE) throw new Error(`a line bills at most ${MAX_UNITS_PER_LINE} units (${code})`);
     if (billed < 1n) throw new Error(`a line bills more than zero (${code})`);
     if (this.lines.length === MAX_CLAIM_LINES) throw new Error(`a claim has at most ${MAX_CLAIM_LINES} lines`);
     this.lines.push({ code, units, billed, serviceDate });
     return this;
   }
 
-  /** A supporting record: the salted commitment it is anchored under in the record registry. */
-  supportingRecord(commitment: string): this {
-    if (this.supporting.length === MAX_SUPPORTING_RECORDS) {
-      throw new Error(`a claim cites at most ${MAX_SUPPORTING_RECORDS} supporting records`);
-    }
-    this.supporting.push(commitment);
+  /** A supporting record, as its attachment commitment (`attachmentCommitment`). */
+  attachment(commitment: string): this {
+    if (this.attached.length === MAX_ATTACHMENTS) throw new Error(`a claim carries at most ${MAX_ATTACHMENTS} attachments`);
+    this.attached.push(hexlify(getBytes(commitment)));
     return this;
   }
 
   build(): ClaimSubmission {
     if (this.referenceHash === undefined) throw new Error("a claim needs a reference");
     if (this.lines.length === 0) throw new Error("a claim needs at least one line");
+    const member = hexlify(getBytes(this.member));
+    if (getBytes(member).length !== 32 || /^0x0+$/.test(member)) {
+      throw new Error("a claim needs a non-zero 32-byte member pseudonym");
+    }
     return {
-      patient: BigInt(this.patient),
+      member,
       plan: BigInt(this.plan),
       reference: this.referenceHash,
       lines: [...this.lines],
-      supportingRecords: [...this.supporting],
+      attachments: [...this.attached],
     };
   }
 }
@@ -403,7 +457,8 @@ export interface EobLine extends ClaimLineInput {
 /** A claim's remittance: the claim-level figures and every line's latest outcome. */
 export interface Remittance {
   claimId: string;
-  patient: bigint;
+  /** The member pseudonym the claim names. */
+  member: string;
   plan: bigint;
   organization: bigint;
   submitter: bigint;
@@ -507,7 +562,7 @@ export function decodeRemittances(adjudicator: ClaimsAdjudicator, logs: readonly
       pendingLines.delete(claimId);
       byClaim.set(claimId, {
         claimId,
-        patient: parsed.args.getValue("patient") as bigint,
+        member: parsed.args.getValue("member") as string,
         plan: parsed.args.getValue("planId") as bigint,
         organization: parsed.args.getValue("organization") as bigint,
         submitter: parsed.args.getValue("submitter") as bigint,
@@ -552,7 +607,7 @@ export function formatRemittance(remittance: Remittance, decimals: number, symbo
   const money = (amount: bigint) => `${symbol}${formatAmount(amount, decimals)}`;
   const day = (time: bigint) => new Date(Number(time) * 1000).toISOString().slice(0, 10);
   const rows = [
-    `claim ${remittance.claimId.slice(0, 10)}… patient #${remittance.patient} plan #${remittance.plan} ` +
+    `claim ${remittance.claimId.slice(0, 10)}… member ${remittance.member.slice(0, 10)}… plan #${remittance.plan} ` +
       `provider #${remittance.organization}: ${ClaimStatus[remittance.status]}`,
   ];
   for (const line of remittance.lines) {
@@ -595,7 +650,7 @@ export interface EnrollmentInfo {
 export interface PriorAuthInfo {
   authId: bigint;
   status: PriorAuthStatus;
-  patient: bigint;
+  member: string;
   plan: bigint;
   code: string;
   requester: bigint;
@@ -620,12 +675,12 @@ export interface ClaimInfo {
 
 /** What a claim was submitted with, as `fileAppeal` and `decideAppeal` need it back. */
 export interface ClaimContent {
-  patient: bigint;
+  member: string;
   plan: bigint;
   organization: bigint;
   submitter: bigint;
   lines: bigint[];
-  supportingRecords: string[];
+  attachments: string[];
 }
 
 export interface AppealInfo {
@@ -638,6 +693,8 @@ export interface AppealInfo {
 export interface PayerAccountInfo {
   balance: bigint;
   funded: bigint;
+  /** Surplus the payer took back (`withdrawFunds`). */
+  withdrawn: bigint;
   /** Queue entries `head` to `tail - 1` are unpaid. */
   head: bigint;
   tail: bigint;
@@ -659,19 +716,29 @@ const bitsOf = (mask: bigint): number[] => {
 };
 
 /**
- * Typed client of the ClaimsAdjudicator. Writes wait for their receipt and rethrow reverts as `CareLedgerError`;
- * submitting a claim returns its remittance, decoded from the receipt. Views return plain objects with enums.
+ * Typed client of the claims module: the ClaimsAdjudicator and its PriorAuthorizations workflow. Writes wait for
+ * their receipt and rethrow reverts as `CareLedgerError`; submitting a claim returns its remittance, decoded from the
+ * receipt. Views return plain objects with enums.
  */
 export class ClaimsClient {
-  constructor(readonly adjudicator: ClaimsAdjudicator) {}
+  constructor(
+    readonly adjudicator: ClaimsAdjudicator,
+    readonly priorAuths: PriorAuthorizations,
+  ) {}
 
-  static connect(runner: ContractRunner, deployment: Pick<Deployment, "claimsAdjudicator">): ClaimsClient {
-    return new ClaimsClient(ClaimsAdjudicator__factory.connect(deployment.claimsAdjudicator, runner));
+  static connect(
+    runner: ContractRunner,
+    deployment: Pick<Deployment, "claimsAdjudicator" | "priorAuthorizations">,
+  ): ClaimsClient {
+    return new ClaimsClient(
+      ClaimsAdjudicator__factory.connect(deployment.claimsAdjudicator, runner),
+      PriorAuthorizations__factory.connect(deployment.priorAuthorizations, runner),
+    );
   }
 
-  /** The same adjudicator, acting through another runner (signer). */
+  /** The same module, acting through another runner (signer). */
   as(runner: ContractRunner): ClaimsClient {
-    return new ClaimsClient(this.adjudicator.connect(runner));
+    return new ClaimsClient(this.adjudicator.connect(runner), this.priorAuths.connect(runner));
   }
 
   // ---- plans -----------------------------------------------------------------------------------------------------
@@ -714,7 +781,7 @@ export class ClaimsClient {
     return this.send(() =>
       this.adjudicator.setFees(
         planId,
-        fees.map((fee) => ({ ...fee, code: procedureCode(fee.code) })),
+        fees.map((fee) => ({ ...fee, code: procedureCode(fee.code), maxUnits: fee.maxUnits ?? 0 })),
       ),
     );
   }
@@ -731,20 +798,21 @@ export class ClaimsClient {
     return this.send(() => this.adjudicator.activatePlan(planId));
   }
 
+  /** Enrolls the member (pseudonym) for a period; periods go in chronological order. */
   async enroll(
     planId: BigNumberish,
-    patient: BigNumberish,
+    member: BytesLike,
     coverageStart: bigint,
     coverageEnd: bigint,
   ): Promise<Sent & { seq: number }> {
-    const receipt = await this.mine(() => this.adjudicator.enroll(planId, patient, coverageStart, coverageEnd));
-    return { receipt, seq: Number(this.eventArg(receipt, "PatientEnrolled", "seq")) };
+    const receipt = await this.mine(() => this.adjudicator.enroll(planId, member, coverageStart, coverageEnd));
+    return { receipt, seq: Number(this.eventArg(receipt, "MemberEnrolled", "seq")) };
   }
 
   // ---- prior authorization ---------------------------------------------------------------------------------------
 
   async requestPriorAuth(request: {
-    patient: BigNumberish;
+    member: BytesLike;
     plan: BigNumberish;
     code: string;
     units: bigint;
@@ -752,8 +820,8 @@ export class ClaimsClient {
     validTo: bigint;
   }): Promise<Sent & { authId: bigint }> {
     const receipt = await this.mine(() =>
-      this.adjudicator.requestPriorAuth(
-        request.patient,
+      this.priorAuths.requestPriorAuth(
+        request.member,
         request.plan,
         procedureCode(request.code),
         request.units,
@@ -761,19 +829,19 @@ export class ClaimsClient {
         request.validTo,
       ),
     );
-    return { receipt, authId: this.eventArg(receipt, "PriorAuthRequested", "authId") };
+    return { receipt, authId: eventValue(this.priorAuths, receipt, "PriorAuthRequested", "authId") };
   }
 
   approvePriorAuth(authId: BigNumberish, units: bigint, validFrom: bigint, validTo: bigint): Promise<Sent> {
-    return this.send(() => this.adjudicator.approvePriorAuth(authId, units, validFrom, validTo));
+    return this.send(() => this.priorAuths.approvePriorAuth(authId, units, validFrom, validTo));
   }
 
   denyPriorAuth(authId: BigNumberish): Promise<Sent> {
-    return this.send(() => this.adjudicator.denyPriorAuth(authId));
+    return this.send(() => this.priorAuths.denyPriorAuth(authId));
   }
 
   withdrawPriorAuth(authId: BigNumberish): Promise<Sent> {
-    return this.send(() => this.adjudicator.withdrawPriorAuth(authId));
+    return this.send(() => this.priorAuths.withdrawPriorAuth(authId));
   }
 
   // ---- claims and appeals ----------------------------------------------------------------------------------------
@@ -782,11 +850,11 @@ export class ClaimsClient {
   async submitClaim(claim: ClaimSubmission): Promise<Sent & { claimId: string; remittance: Remittance }> {
     const receipt = await this.mine(() =>
       this.adjudicator.submitClaim(
-        claim.patient,
+        claim.member,
         claim.plan,
         claim.reference,
         claim.lines.map(packLine),
-        claim.supportingRecords,
+        claim.attachments,
       ),
     );
     const [remittance] = decodeRemittances(this.adjudicator, receipt.logs);
@@ -852,6 +920,11 @@ export class ClaimsClient {
     return { receipt, amount: this.eventArg(receipt, "ProviderWithdrew", "amount") };
   }
 
+  /** The caller's payer takes back `amount` of its surplus (no payment of it may be waiting in its queue). */
+  withdrawFunds(amount: bigint, to: string): Promise<Sent> {
+    return this.send(() => this.adjudicator.withdrawFunds(amount, to));
+  }
+
   // ---- views -----------------------------------------------------------------------------------------------------
 
   async plan(planId: BigNumberish): Promise<PlanInfo> {
@@ -879,6 +952,7 @@ export class ClaimsClient {
       allowedPerUnit: entry.allowedPerUnit,
       copay: entry.copay,
       requiresPriorAuth: entry.requiresPriorAuth,
+      maxUnits: Number(entry.maxUnits),
     };
   }
 
@@ -887,12 +961,12 @@ export class ClaimsClient {
     return this.adjudicator.inNetwork(planId, organization);
   }
 
-  /** Every enrollment of the patient in the plan, with its accumulators. */
-  async enrollments(planId: BigNumberish, patient: BigNumberish): Promise<EnrollmentInfo[]> {
-    const count = Number(await this.adjudicator.enrollmentCount(planId, patient));
+  /** Every enrollment of the member in the plan, with its accumulators, in chronological order. */
+  async enrollments(planId: BigNumberish, member: BytesLike): Promise<EnrollmentInfo[]> {
+    const count = Number(await this.adjudicator.enrollmentCount(planId, member));
     const list: EnrollmentInfo[] = [];
     for (let seq = 0; seq < count; seq++) {
-      const e = await this.adjudicator.enrollment(planId, patient, seq);
+      const e = await this.adjudicator.enrollment(planId, member, seq);
       list.push({
         seq,
         coverageStart: e.coverageStart,
@@ -905,11 +979,11 @@ export class ClaimsClient {
   }
 
   async priorAuth(authId: BigNumberish): Promise<PriorAuthInfo> {
-    const a = await withDecodedErrors(() => this.adjudicator.priorAuth(authId));
+    const a = await withDecodedErrors(() => this.priorAuths.priorAuth(authId));
     return {
       authId: BigInt(authId),
       status: toPriorAuthStatus(a.status),
-      patient: a.patient,
+      member: a.member,
       plan: a.plan,
       code: procedureCodeText(a.code),
       requester: a.requester,
@@ -945,7 +1019,7 @@ export class ClaimsClient {
     };
   }
 
-  /** The claim's content, rebuilt from its `ClaimAdjudicated`, first `LineAdjudicated` and supporting-record events. */
+  /** The claim's content, rebuilt from its `ClaimAdjudicated`, first `LineAdjudicated` and attachment events. */
   async claimContent(claimId: string, fromBlock = 0): Promise<ClaimContent> {
     const [adjudicated] = await this.adjudicator.queryFilter(
       this.adjudicator.filters.ClaimAdjudicated(claimId),
@@ -954,23 +1028,21 @@ export class ClaimsClient {
     if (adjudicated === undefined) throw new Error(`no claim ${claimId} was adjudicated since block ${fromBlock}`);
     const receipt = await adjudicated.getTransactionReceipt();
     const lines: bigint[] = [];
-    let supportingRecords: string[] = [];
+    let attachments: string[] = [];
     for (const log of receipt.logs) {
       if (log.address.toLowerCase() !== adjudicated.address.toLowerCase()) continue;
       const parsed = this.adjudicator.interface.parseLog(log);
       if (parsed === null || parsed.args.getValue("claimId") !== claimId) continue;
       if (parsed.name === "LineAdjudicated") lines.push(parsed.args.getValue("content") as bigint);
-      if (parsed.name === "ClaimSupportingRecords") {
-        supportingRecords = [...(parsed.args.getValue("commitments") as string[])];
-      }
+      if (parsed.name === "ClaimAttachments") attachments = [...(parsed.args.getValue("commitments") as string[])];
     }
     return {
-      patient: adjudicated.args.patient,
+      member: adjudicated.args.member,
       plan: adjudicated.args.planId,
       organization: adjudicated.args.organization,
       submitter: adjudicated.args.submitter,
       lines,
-      supportingRecords,
+      attachments,
     };
   }
 
@@ -986,10 +1058,10 @@ export class ClaimsClient {
     return remittance;
   }
 
-  /** Every remittance of the patient's claims since `fromBlock`: the patient's explanation of benefits. */
-  async explanationOfBenefits(patient: BigNumberish, fromBlock = 0): Promise<Remittance[]> {
+  /** Every remittance of the member's claims since `fromBlock`: the patient's explanation of benefits. */
+  async explanationOfBenefits(member: BytesLike, fromBlock = 0): Promise<Remittance[]> {
     const adjudicated = await this.adjudicator.queryFilter(
-      this.adjudicator.filters.ClaimAdjudicated(undefined, patient),
+      this.adjudicator.filters.ClaimAdjudicated(undefined, hexlify(getBytes(member))),
       fromBlock,
     );
     const remittances: Remittance[] = [];
@@ -998,8 +1070,8 @@ export class ClaimsClient {
   }
 
   async payerAccount(payer: BigNumberish): Promise<PayerAccountInfo> {
-    const [balance, funded, head, tail] = await this.adjudicator.payerAccount(payer);
-    return { balance, funded, head, tail };
+    const [balance, funded, withdrawn, head, tail] = await this.adjudicator.payerAccount(payer);
+    return { balance, funded, withdrawn, head, tail };
   }
 
   /** The payer's unpaid payments, in the order they will be paid. */
@@ -1022,6 +1094,12 @@ export class ClaimsClient {
   async providerAccount(organization: BigNumberish): Promise<{ balance: bigint; withdrawn: bigint }> {
     const [balance, withdrawn] = await this.adjudicator.providerAccount(organization);
     return { balance, withdrawn };
+  }
+
+  /** The successor the admin assigned to a revoked organization, or undefined. */
+  async successorOf(organization: BigNumberish): Promise<bigint | undefined> {
+    const successor = await this.adjudicator.successorOf(organization);
+    return successor === 0n ? undefined : successor;
   }
 
   /** The settlement token's address, symbol and decimals. */

@@ -15,6 +15,8 @@ export interface Deployment {
   recordRegistry: string;
   /** The claims adjudicator; it names its settlement token itself (`settlementToken()`). */
   claimsAdjudicator: string;
+  /** The prior-authorization workflow the claims adjudicator created. */
+  priorAuthorizations: string;
 }
 
 /** Ignition's future ids of the deployed contracts, as written to `deployed_addresses.json`. */
@@ -26,6 +28,7 @@ const FUTURES: Readonly<Record<Exclude<keyof Deployment, "chainId">, string>> = 
   breakGlass: "ConsentRegistry#BreakGlass",
   recordRegistry: "RecordRegistry#RecordRegistry",
   claimsAdjudicator: "ClaimsAdjudicator#ClaimsAdjudicator",
+  priorAuthorizations: "ClaimsAdjudicator#PriorAuthorizations",
 };
 
 export const DEPLOYMENTS_DIR = path.join(__dirname, "..", "deploy", "deployments");
@@ -54,5 +57,6 @@ export function loadDeployment(chainId: bigint, dir = DEPLOYMENTS_DIR): Deployme
     breakGlass: pick("breakGlass"),
     recordRegistry: pick("recordRegistry"),
     claimsAdjudicator: pick("claimsAdjudicator"),
+    priorAuthorizations: pick("priorAuthorizations"),
   };
 }

@@ -10,7 +10,8 @@ import {CareLedgerModule} from "../access/CareLedgerModule.sol";
 import {IClaimsAdjudicator} from "../interfaces/IClaimsAdjudicator.sol";
 import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
 import {IPausableModule} from "../interfaces/IPausableModule.sol";
-import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
+import {IPriorAuthorizations} from "../interfaces/IPriorAuthorizations.sol";
+import {PriorAuthorizations} from "./PriorAuthorizations.sol";
 import {ClaimLine} from "../types/ClaimLine.sol";
 import {
     AdjustmentGroup,
@@ -27,8 +28,6 @@ import {
     Plan,
     PlanStatus,
     PlanTerms,
-    PriorAuth,
-    PriorAuthStatus,
     QueuedPayment
 } from "../types/Claims.sol";
 import {ClaimWord, ClaimWordLib} from "../types/ClaimWord.sol";
@@ -37,9 +36,8 @@ import {FeeWord, FeeWordLib} from "../types/FeeWord.sol";
 import {PayerWord, PayerWordLib} from "../types/PayerWord.sol";
 import {PlanWord, PlanWordLib} from "../types/PlanWord.sol";
 import {LineResultLib} from "../types/LineResult.sol";
-import {ParticipantKind} from "../types/Participant.sol";
-import {ParticipantId} from "../types/ParticipantId.sol";
-import {RecordAnchor, RecordStatus} from "../types/Record.sol";
+import {ParticipantKind, ParticipantStatus} from "../types/Participant.sol";
+import {ParticipantId, ParticipantIdLib} from "../types/ParticipantId.sol";
 
 /// @title ClaimsAdjudicator
 /// @notice Plans, enrollment, prior authorization, adjudication, appeals and payment of health-plan claims. See
@@ -47,27 +45,15 @@ import {RecordAnchor, RecordStatus} from "../types/Record.sol";
 /// @dev Gas is the throughput of a consortium chain, so a claim touches as few words as the rules allow: the plan's
 /// terms, the code's fee entry, the network flag, the enrollment (period and both accumulators in one word), one
 /// duplicate-service flag per approved line, the payer's word (balance and queue bounds) and the organization's
-/// balance, and it stores a one-word summary plus its content hash. Everything else goes in events.
+/// balance, and it stores a one-word summary plus its content hash. Everything else goes in events. Prior
+/// authorization is its own contract, created here, so that the adjudicator stays within the code-size limit and
+/// only lines of codes that need an authorization pay for the call.
 contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
     // ------------------------------------------------------------------------------------------------------------
     // Types
     // ------------------------------------------------------------------------------------------------------------
-
-    /// @dev Slot 1: 64 + 64 + 40 + 8 + 64 = 240 bits; slot 2: 32 + 32 + 32 + 48 + 48 = 192 bits.
-    struct StoredPriorAuth {
-        ParticipantId patient;
-        uint64 plan;
-        bytes5 code;
-        PriorAuthStatus status;
-        ParticipantId requester;
-        uint32 unitsRequested;
-        uint32 unitsApproved;
-        uint32 unitsLeft;
-        uint48 validFrom;
-        uint48 validTo;
-    }
 
     /// @dev Slot 1: the claim id; slot 2: 64 + 88 + 8 = 160 bits.
     struct StoredPayment {
@@ -89,10 +75,11 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
         bytes32 contentHash;
     }
 
-    /// @dev A payer: its word (balance and queue bounds) and everything it ever funded.
+    /// @dev A payer: its word (balance and queue bounds), everything it ever funded and everything it withdrew.
     struct PayerAccount {
         PayerWord word;
         uint256 funded;
+        uint256 withdrawn;
     }
 
     /// @dev An organization: what it is owed and everything it has withdrawn.
@@ -106,7 +93,7 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
     struct Adjudication {
         bytes32 claimId;
         uint64 planId;
-        ParticipantId patient;
+        bytes32 member;
         ParticipantId organization;
         PlanWord plan;
         bool inNetwork;
@@ -125,8 +112,11 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
     /// @notice The most lines one claim may have. The rules ask for at least 10; 16 is what the summary's per-line
     /// bit sets hold.
     uint256 public constant MAX_LINES = 16;
-    /// @notice The most supporting records one claim may cite.
-    uint256 public constant MAX_SUPPORTING_RECORDS = 8;
+    /// @notice The most attachments (supporting-record commitments) one claim may carry.
+    uint256 public constant MAX_ATTACHMENTS = 8;
+    /// @notice The most units one line may bill, whatever the plan: five digits, as on a claim form. A plan's
+    /// medically unlikely edits (`maxUnits` per code) are tighter.
+    uint256 public constant MAX_UNITS_PER_LINE = 99_999;
     /// @notice The most entries one fee-schedule or network batch may hold: 256 fee entries cost some 6.5 million
     /// gas, well under the 2^24 (16.7 million) gas a transaction may use.
     uint256 public constant MAX_BATCH = 256;
@@ -141,7 +131,7 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
 
     IIdentityRegistry private immutable _IDENTITY;
     IERC20 private immutable _TOKEN;
-    IRecordRegistry private immutable _RECORDS;
+    IPriorAuthorizations private immutable _PRIOR_AUTHS;
 
     // ------------------------------------------------------------------------------------------------------------
     // Storage
@@ -149,44 +139,36 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
 
     /// @dev Declared first so that it shares slot 0 with `AccessManaged` and `Pausable`.
     uint64 private _planCount;
-    uint64 private _priorAuthCount;
     mapping(uint64 planId => StoredPlan stored) private _plans;
     mapping(uint64 planId => mapping(bytes5 code => FeeWord word)) private _fees;
     mapping(uint64 planId => mapping(ParticipantId organization => bool member)) private _network;
-    /// @dev Per (plan, patient): index 0 holds the latest enrollment made (its `seq` is the count minus one); the
-    /// enrollment numbered `seq` below it lives at index `seq + 1`.
+    /// @dev Per (plan, member): index 0 holds the latest enrollment (its `seq` is the count minus one); the enrollment
+    /// numbered `seq` below it lives at index `seq + 1`. Periods are in chronological order of `seq`.
     mapping(bytes32 memberKey => mapping(uint256 index => EnrollmentWord word)) private _enrollments;
-    mapping(uint64 authId => StoredPriorAuth stored) private _priorAuths;
-    mapping(bytes32 authKey => uint64[] authIds) private _approvedAuths;
     mapping(bytes32 claimId => StoredClaim stored) private _claims;
-    /// @dev Approved services, one bit per UTC day: key (patient, organization, code, day / 256), bit day % 256. A
-    /// patient's repeat visits for a code at one organization share a word for 256 days, so checking and marking a
+    /// @dev Approved services, one bit per UTC day: key (member, organization, code, day / 256), bit day % 256. A
+    /// member's repeat visits for a code at one organization share a word for 256 days, so checking and marking a
     /// duplicate usually rewrites a word rather than creating one (5,000 gas rather than 22,100).
     mapping(bytes32 serviceKey => uint256 days_) private _services;
     mapping(bytes32 claimId => mapping(uint8 line => Appeal record)) private _appeals;
     mapping(ParticipantId payer => PayerAccount account) private _payers;
     mapping(ParticipantId payer => mapping(uint256 index => StoredPayment payment)) private _queues;
     mapping(ParticipantId organization => ProviderAccount account) private _providers;
+    mapping(ParticipantId organization => ParticipantId successor) private _successors;
 
     // ------------------------------------------------------------------------------------------------------------
     // Constructor
     // ------------------------------------------------------------------------------------------------------------
 
-    /// @param records The record registry supporting records are checked against, or zero for none.
-    constructor(
-        address authority,
-        IIdentityRegistry identity,
-        IERC20 token,
-        IRecordRegistry records
-    ) CareLedgerModule(authority) {
+    /// @param token The ERC-20 claims are paid in.
+    /// @dev Creates the prior-authorization workflow, managed by the same authority: its code lives in its own contract
+    /// and it knows this adjudicator as its creator (the only caller that consumes authorizations).
+    constructor(address authority, IIdentityRegistry identity, IERC20 token) CareLedgerModule(authority) {
         if (address(identity).code.length == 0) revert ClaimsInvalidDependency(address(identity));
         if (address(token).code.length == 0) revert ClaimsInvalidDependency(address(token));
-        if (address(records) != address(0) && address(records).code.length == 0) {
-            revert ClaimsInvalidDependency(address(records));
-        }
         _IDENTITY = identity;
         _TOKEN = token;
-        _RECORDS = records;
+        _PRIOR_AUTHS = new PriorAuthorizations(authority, identity);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -228,7 +210,12 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
             FeeScheduleEntry calldata entry = entries[i];
             if (!_isProcedureCode(entry.code)) revert ClaimsInvalidProcedureCode(entry.code);
             if (entry.allowedPerUnit == 0) revert ClaimsZeroAllowedAmount(entry.code);
-            fees[entry.code] = FeeWordLib.pack(entry.allowedPerUnit, entry.copay, entry.requiresPriorAuth);
+            fees[entry.code] = FeeWordLib.pack(
+                entry.allowedPerUnit,
+                entry.copay,
+                entry.requiresPriorAuth,
+                entry.maxUnits
+            );
             emit FeeScheduled(planId, entry);
         }
     }
@@ -277,107 +264,32 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
     /// @inheritdoc IClaimsAdjudicator
     function enroll(
         uint64 planId,
-        ParticipantId patient,
+        bytes32 member,
         uint48 coverageStart,
         uint48 coverageEnd
     ) external override whenNotPaused returns (uint16 seq) {
         PlanWord word = _ownPlan(planId);
         if (word.status() != PlanStatus.Active) revert ClaimsPlanNotActive(planId, word.status());
-        (ParticipantKind kind, , ) = _IDENTITY.standingOf(patient);
-        if (kind != ParticipantKind.Patient) revert ClaimsNotAPatient(patient);
+        if (member == bytes32(0)) revert ClaimsInvalidMember();
         // A start of 0 would let a [0, 0] period pack to the empty word, which reads as "no enrollment".
         if (coverageStart == 0 || coverageStart > coverageEnd || coverageEnd > type(uint40).max) {
             revert ClaimsInvalidCoverage(coverageStart, coverageEnd);
         }
-        mapping(uint256 index => EnrollmentWord word) storage periods = _enrollments[_memberKey(planId, patient)];
+        mapping(uint256 index => EnrollmentWord word) storage periods = _enrollments[_memberKey(planId, member)];
         EnrollmentWord head = periods[0];
         if (!head.isEmpty()) {
             uint256 headSeq = head.seq();
-            if (headSeq == type(uint16).max) revert ClaimsTooManyEnrollments(planId, patient);
-            _checkNoOverlap(planId, patient, head, coverageStart, coverageEnd);
-            for (uint256 s; s < headSeq; ++s)
-                _checkNoOverlap(planId, patient, periods[s + 1], coverageStart, coverageEnd);
+            if (headSeq == type(uint16).max) revert ClaimsTooManyEnrollments(planId, member);
+            // Chronological order keeps the periods sorted, so a claim finds one by binary search.
+            if (coverageStart <= head.coverageEnd()) {
+                revert ClaimsEnrollmentNotAfterLatest(planId, member, head.coverageEnd());
+            }
             // The head moves to its own index; the new enrollment becomes the head.
             periods[headSeq + 1] = head;
             seq = uint16(headSeq + 1);
         }
         periods[0] = EnrollmentWordLib.pack(seq, uint40(coverageStart), uint40(coverageEnd));
-        emit PatientEnrolled(planId, patient, seq, coverageStart, coverageEnd);
-    }
-
-    // ------------------------------------------------------------------------------------------------------------
-    // Prior authorization
-    // ------------------------------------------------------------------------------------------------------------
-
-    /// @inheritdoc IClaimsAdjudicator
-    function requestPriorAuth(
-        ParticipantId patient,
-        uint64 planId,
-        bytes5 code,
-        uint32 units,
-        uint48 validFrom,
-        uint48 validTo
-    ) external override whenNotPaused returns (uint64 authId) {
-        (ParticipantId requester, ) = _provider(Time.timestamp());
-        _activePlan(planId);
-        if (!_fees[planId][code].requiresPriorAuth()) revert ClaimsPriorAuthNotRequired(planId, code);
-        if (units == 0 || validFrom > validTo) revert ClaimsInvalidPriorAuthRequest(units, validFrom, validTo);
-        authId = ++_priorAuthCount;
-        _priorAuths[authId] = StoredPriorAuth({
-            patient: patient,
-            plan: planId,
-            code: code,
-            status: PriorAuthStatus.Requested,
-            requester: requester,
-            unitsRequested: units,
-            unitsApproved: 0,
-            unitsLeft: 0,
-            validFrom: validFrom,
-            validTo: validTo
-        });
-        emit PriorAuthRequested(authId, patient, planId, code, units, validFrom, validTo, requester);
-    }
-
-    /// @inheritdoc IClaimsAdjudicator
-    function approvePriorAuth(
-        uint64 authId,
-        uint32 units,
-        uint48 validFrom,
-        uint48 validTo
-    ) external override whenNotPaused {
-        StoredPriorAuth storage stored = _priorAuth(authId);
-        _ownPlan(stored.plan);
-        _transitionPriorAuth(authId, stored, PriorAuthStatus.Approved);
-        if (
-            units == 0 ||
-            units > stored.unitsRequested ||
-            validFrom < stored.validFrom ||
-            validTo > stored.validTo ||
-            validFrom > validTo
-        ) revert ClaimsPriorAuthWidened(authId, units, validFrom, validTo);
-        stored.unitsApproved = units;
-        stored.unitsLeft = units;
-        stored.validFrom = validFrom;
-        stored.validTo = validTo;
-        _approvedAuths[_authKey(stored.patient, stored.plan, stored.code)].push(authId);
-        emit PriorAuthApproved(authId, stored.patient, stored.plan, units, validFrom, validTo);
-    }
-
-    /// @inheritdoc IClaimsAdjudicator
-    function denyPriorAuth(uint64 authId) external override whenNotPaused {
-        StoredPriorAuth storage stored = _priorAuth(authId);
-        _ownPlan(stored.plan);
-        _transitionPriorAuth(authId, stored, PriorAuthStatus.Denied);
-        emit PriorAuthDenied(authId);
-    }
-
-    /// @inheritdoc IClaimsAdjudicator
-    function withdrawPriorAuth(uint64 authId) external override whenNotPaused {
-        StoredPriorAuth storage stored = _priorAuth(authId);
-        (ParticipantId caller, , , bool active) = _IDENTITY.accountStanding(msg.sender, Time.timestamp());
-        if (!active || caller != stored.requester) revert ClaimsNotPriorAuthRequester(authId, msg.sender);
-        _transitionPriorAuth(authId, stored, PriorAuthStatus.Withdrawn);
-        emit PriorAuthWithdrawn(authId);
+        emit MemberEnrolled(planId, member, seq, coverageStart, coverageEnd);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -386,11 +298,11 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
 
     /// @inheritdoc IClaimsAdjudicator
     function submitClaim(
-        ParticipantId patient,
+        bytes32 member,
         uint64 planId,
         bytes32 claimReference,
         ClaimLine[] calldata lines,
-        bytes32[] calldata supportingRecords
+        bytes32[] calldata attachments
     )
         external
         override
@@ -402,24 +314,31 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
         uint48 now_ = Time.timestamp();
         (ParticipantId submitter, ParticipantId organization) = _provider(now_);
         PlanWord word = _activePlan(planId);
+        if (member == bytes32(0)) revert ClaimsInvalidMember();
         claimId = keccak256(abi.encode(organization, claimReference));
         if (!_claims[claimId].word.isEmpty()) revert ClaimsDuplicateReference(claimId);
-        if (supportingRecords.length != 0) _checkSupportingRecords(claimId, patient, supportingRecords);
+        if (attachments.length != 0) {
+            if (attachments.length > MAX_ATTACHMENTS) {
+                revert ClaimsTooManyAttachments(attachments.length, MAX_ATTACHMENTS);
+            }
+            emit ClaimAttachments(claimId, attachments);
+        }
 
         uint256 denied;
         uint256 prDenials;
         (denied, prDenials, planPays, patientOwes) = _adjudicateClaim(
-            _adjudication(claimId, planId, patient, organization, word, now_),
+            _adjudication(claimId, planId, member, organization, word, now_),
             lines
         );
 
         status = _statusOf(denied, count);
+        // The organization is active (`_provider`), so it is its own payee.
         PaymentStatus payment = _pay(word.payer(), claimId, CLAIM_PAYMENT, organization, planPays);
         _claims[claimId] = StoredClaim(
             ClaimWordLib.pack(status, payment, denied, prDenials, now_, planPays, patientOwes),
-            _contentHash(claimId, patient, planId, organization, submitter, lines, supportingRecords)
+            _contentHash(claimId, member, planId, organization, submitter, lines, attachments)
         );
-        emit ClaimAdjudicated(claimId, patient, planId, organization, submitter, status, payment);
+        emit ClaimAdjudicated(claimId, member, planId, organization, submitter, status, payment);
     }
 
     /// @inheritdoc IClaimsAdjudicator
@@ -430,6 +349,7 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
         if (!active || (filer != content.submitter && filer != content.organization)) {
             revert ClaimsNotClaimProvider(claimId, msg.sender);
         }
+        if (!_IDENTITY.isActive(content.organization)) revert ClaimsOrganizationNotActive(content.organization);
         if (line >= content.lines.length) revert ClaimsUnknownLine(claimId, line);
         if ((word.denied() >> line) & 1 == 0) revert ClaimsLineNotDenied(claimId, line);
         Appeal storage record = _appeals[claimId][line];
@@ -525,13 +445,54 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
         _TOKEN.safeTransfer(to, amount);
     }
 
+    /// @inheritdoc IClaimsAdjudicator
+    function withdrawFunds(uint256 amount, address to) external override nonReentrant whenNotPaused {
+        if (to == address(0)) revert ClaimsInvalidRecipient();
+        if (amount == 0) revert ClaimsZeroAmount();
+        (ParticipantId payer, ParticipantKind kind, , bool active) = _IDENTITY.accountStanding(
+            msg.sender,
+            Time.timestamp()
+        );
+        if (!active || kind != ParticipantKind.Payer) revert ClaimsNotAPayer(msg.sender);
+        PayerAccount storage account = _payers[payer];
+        PayerWord word = account.word;
+        // Surplus only: while a payment waits, every unit of the balance is owed to the head of the queue first.
+        if (word.hasQueue()) revert ClaimsPayerHasQueue(payer, word.tail() - word.head());
+        uint256 balance = word.balance();
+        if (amount > balance) revert ClaimsInsufficientBalance(payer, balance, amount);
+        // Checks, effects, then the one interaction; amount ≤ balance, so the subtraction cannot underflow.
+        unchecked {
+            account.word = PayerWordLib.pack(balance - amount, word.head(), word.tail());
+        }
+        account.withdrawn += amount;
+        emit PayerWithdrew(payer, to, amount);
+        _TOKEN.safeTransfer(to, amount);
+    }
+
+    /// @inheritdoc IClaimsAdjudicator
+    function assignSuccessor(ParticipantId organization, ParticipantId successor) external override restricted {
+        if (_IDENTITY.participant(organization).status != ParticipantStatus.Revoked) {
+            revert ClaimsOrganizationNotRevoked(organization);
+        }
+        (ParticipantKind kind, , bool active) = _IDENTITY.standingOf(successor);
+        if (kind != ParticipantKind.Organization || !active || successor == organization) {
+            revert ClaimsInvalidSuccessor(successor);
+        }
+        _successors[organization] = successor;
+        ProviderAccount storage from = _providers[organization];
+        uint256 amount = from.balance;
+        from.balance = 0;
+        _providers[successor].balance += amount;
+        emit SuccessorAssigned(organization, successor, amount);
+    }
+
     // ------------------------------------------------------------------------------------------------------------
     // Views
     // ------------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc IPausableModule
     function version() external pure override returns (string memory) {
-        return "1.0.0";
+        return "2.0.0";
     }
 
     /// @inheritdoc IClaimsAdjudicator
@@ -567,7 +528,8 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
                 code: code,
                 allowedPerUnit: uint80(word.allowedPerUnit()),
                 copay: uint80(word.copay()),
-                requiresPriorAuth: word.requiresPriorAuth()
+                requiresPriorAuth: word.requiresPriorAuth(),
+                maxUnits: uint32(word.maxUnits())
             })
         );
     }
@@ -578,18 +540,18 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
     }
 
     /// @inheritdoc IClaimsAdjudicator
-    function enrollmentCount(uint64 planId, ParticipantId patient) external view override returns (uint256) {
-        EnrollmentWord head = _enrollments[_memberKey(planId, patient)][0];
+    function enrollmentCount(uint64 planId, bytes32 member) external view override returns (uint256) {
+        EnrollmentWord head = _enrollments[_memberKey(planId, member)][0];
         return head.isEmpty() ? 0 : head.seq() + 1;
     }
 
     /// @inheritdoc IClaimsAdjudicator
     function enrollment(
         uint64 planId,
-        ParticipantId patient,
+        bytes32 member,
         uint16 seq
     ) external view override returns (Enrollment memory) {
-        mapping(uint256 index => EnrollmentWord word) storage periods = _enrollments[_memberKey(planId, patient)];
+        mapping(uint256 index => EnrollmentWord word) storage periods = _enrollments[_memberKey(planId, member)];
         EnrollmentWord head = periods[0];
         EnrollmentWord word;
         if (!head.isEmpty()) {
@@ -608,44 +570,12 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
     /// @inheritdoc IClaimsAdjudicator
     function enrollmentOn(
         uint64 planId,
-        ParticipantId patient,
+        bytes32 member,
         uint48 time
     ) external view override returns (bool found, uint16 seq) {
         EnrollmentWord word;
-        (found, , word, ) = _findEnrollment(_memberKey(planId, patient), time);
+        (found, , word, ) = _findEnrollment(_memberKey(planId, member), time);
         if (found) seq = uint16(word.seq());
-    }
-
-    /// @inheritdoc IClaimsAdjudicator
-    function priorAuthCount() external view override returns (uint64) {
-        return _priorAuthCount;
-    }
-
-    /// @inheritdoc IClaimsAdjudicator
-    function priorAuth(uint64 authId) external view override returns (PriorAuth memory) {
-        StoredPriorAuth storage stored = _priorAuth(authId);
-        return
-            PriorAuth({
-                status: stored.status,
-                patient: stored.patient,
-                plan: stored.plan,
-                code: stored.code,
-                requester: stored.requester,
-                unitsRequested: stored.unitsRequested,
-                unitsApproved: stored.unitsApproved,
-                unitsLeft: stored.unitsLeft,
-                validFrom: stored.validFrom,
-                validTo: stored.validTo
-            });
-    }
-
-    /// @inheritdoc IClaimsAdjudicator
-    function approvedPriorAuths(
-        ParticipantId patient,
-        uint64 planId,
-        bytes5 code
-    ) external view override returns (uint64[] memory) {
-        return _approvedAuths[_authKey(patient, planId, code)];
     }
 
     /// @inheritdoc IClaimsAdjudicator
@@ -676,23 +606,23 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
         return
             _contentHash(
                 claimId,
-                content.patient,
+                content.member,
                 content.plan,
                 content.organization,
                 content.submitter,
                 content.lines,
-                content.supportingRecords
+                content.attachments
             );
     }
 
     /// @inheritdoc IClaimsAdjudicator
     function serviceBilled(
-        ParticipantId patient,
+        bytes32 member,
         ParticipantId organization,
         bytes5 code,
         uint256 serviceDate
     ) external view override returns (bool) {
-        (bytes32 serviceKey, uint256 dayBit) = _serviceKey(patient, organization, code, serviceDate);
+        (bytes32 serviceKey, uint256 dayBit) = _serviceKey(member, organization, code, serviceDate);
         return _services[serviceKey] & dayBit != 0;
     }
 
@@ -704,10 +634,15 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
     /// @inheritdoc IClaimsAdjudicator
     function payerAccount(
         ParticipantId payer
-    ) external view override returns (uint256 balance, uint256 funded, uint256 head, uint256 tail) {
+    )
+        external
+        view
+        override
+        returns (uint256 balance, uint256 funded, uint256 withdrawn, uint256 head, uint256 tail)
+    {
         PayerAccount storage account = _payers[payer];
         PayerWord word = account.word;
-        return (word.balance(), account.funded, word.head(), word.tail());
+        return (word.balance(), account.funded, account.withdrawn, word.head(), word.tail());
     }
 
     /// @inheritdoc IClaimsAdjudicator
@@ -731,6 +666,11 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
     }
 
     /// @inheritdoc IClaimsAdjudicator
+    function successorOf(ParticipantId organization) external view override returns (ParticipantId) {
+        return _successors[organization];
+    }
+
+    /// @inheritdoc IClaimsAdjudicator
     function settlementToken() external view override returns (IERC20) {
         return _TOKEN;
     }
@@ -741,8 +681,8 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
     }
 
     /// @inheritdoc IClaimsAdjudicator
-    function recordRegistry() external view override returns (IRecordRegistry) {
-        return _RECORDS;
+    function priorAuthorizations() external view override returns (IPriorAuthorizations) {
+        return _PRIOR_AUTHS;
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -752,7 +692,7 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
     function _adjudication(
         bytes32 claimId,
         uint64 planId,
-        ParticipantId patient,
+        bytes32 member,
         ParticipantId organization,
         PlanWord word,
         uint256 time
@@ -761,12 +701,12 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
             Adjudication({
                 claimId: claimId,
                 planId: planId,
-                patient: patient,
+                member: member,
                 organization: organization,
                 plan: word,
                 inNetwork: _network[planId][organization],
                 time: time,
-                memberKey: _memberKey(planId, patient),
+                memberKey: _memberKey(planId, member),
                 enrollmentLoaded: false,
                 enrollmentDirty: false,
                 enrollmentIndex: 0,
@@ -783,7 +723,9 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
         for (uint256 i; i < count; ++i) {
             ClaimLine line = lines[i];
             if (!line.isWellFormed()) revert ClaimsMalformedLine(i);
-            if (line.units() == 0) revert ClaimsZeroUnits(i);
+            uint256 units = line.units();
+            if (units == 0) revert ClaimsZeroUnits(i);
+            if (units > MAX_UNITS_PER_LINE) revert ClaimsTooManyUnits(i, units, MAX_UNITS_PER_LINE);
             if (line.billed() == 0) revert ClaimsZeroBilled(i);
             if (line.serviceDate() > adjudication.time) revert ClaimsServiceDateInFuture(i, line.serviceDate());
             LineOutcome memory outcome = _adjudicateLine(adjudication, line, false);
@@ -804,7 +746,8 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
     }
 
     /// @dev The checks of the rules in their order; the first that fails denies the line. `appealed` waives checks 2
-    /// (timely filing) and 5 (prior authorization), as an overturned appeal does.
+    /// (timely filing) and 5 (prior authorization), as an overturned appeal does. Check 6's lookup comes before check
+    /// 5 so that a duplicate line never consumes an authorization (the rules consume units of approved lines only).
     function _adjudicateLine(
         Adjudication memory adjudication,
         ClaimLine line,
@@ -833,40 +776,29 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
         if (!feeWord.isListed()) {
             return _denial(Carc.NOT_COVERED, AdjustmentGroup.PatientResponsibility, line.billed());
         }
-        // 5. Prior authorization.
+        // 4a. The medically unlikely edit.
+        uint256 units = line.units();
+        uint256 maxUnits = feeWord.maxUnits();
+        if (maxUnits != 0 && units > maxUnits) {
+            return _denial(Carc.MEDICALLY_UNLIKELY, AdjustmentGroup.ContractualObligation, 0);
+        }
+        (bytes32 serviceKey, uint256 dayBit) = _serviceKey(
+            adjudication.member,
+            adjudication.organization,
+            code,
+            serviceDate
+        );
+        uint256 billedDays = _services[serviceKey];
+        bool duplicate = billedDays & dayBit != 0;
+        // 5. Prior authorization: the first usable one, consumed only if the line is approved (not a duplicate).
         uint64 authId;
         if (!appealed && feeWord.requiresPriorAuth()) {
-            authId = _matchPriorAuth(adjudication, code, serviceDate, line.units());
+            authId = _PRIOR_AUTHS.useFor(adjudication.member, adjudication.planId, code, serviceDate, units, !duplicate);
             if (authId == 0) return _denial(Carc.NO_AUTHORIZATION, AdjustmentGroup.ContractualObligation, 0);
         }
         // 6. Duplicate service; else approved.
-        return _approve(adjudication, line, feeWord, authId);
-    }
-
-    /// @dev Check 6 (an approved line for the same patient, organization and code on the same day denies the line as
-    /// a duplicate); then registers the service, consumes the authorization's units and prices the line.
-    function _approve(
-        Adjudication memory adjudication,
-        ClaimLine line,
-        FeeWord feeWord,
-        uint64 authId
-    ) private returns (LineOutcome memory outcome) {
-        (bytes32 serviceKey, uint256 dayBit) = _serviceKey(
-            adjudication.patient,
-            adjudication.organization,
-            line.code(),
-            line.serviceDate()
-        );
-        uint256 billedDays = _services[serviceKey];
-        if (billedDays & dayBit != 0) return _denial(Carc.DUPLICATE, AdjustmentGroup.OtherAdjustment, 0);
+        if (duplicate) return _denial(Carc.DUPLICATE, AdjustmentGroup.OtherAdjustment, 0);
         _services[serviceKey] = billedDays | dayBit;
-        uint256 units = line.units();
-        if (authId != 0) {
-            // Cannot underflow: `_matchPriorAuth` returns an authorization with at least `units` left.
-            unchecked {
-                _priorAuths[authId].unitsLeft -= uint32(units);
-            }
-        }
         outcome.priorAuth = authId;
         _price(adjudication, outcome, line.billed(), feeWord, units);
     }
@@ -960,6 +892,9 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
         adjudication.enrollmentLoaded = false;
     }
 
+    /// @dev The member's enrollment covering `time`: the latest first (the usual case), else by binary search over the
+    /// older ones, which are in chronological order of `seq` (at most 16 reads for 65,536 periods). `endedBefore`
+    /// says, when none covers it, whether some period ended before `time`.
     function _findEnrollment(
         bytes32 memberKey,
         uint256 time
@@ -968,37 +903,19 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
         word = periods[0];
         if (word.isEmpty()) return (false, 0, word, false);
         if (word.covers(time)) return (true, 0, word, false);
-        endedBefore = word.coverageEnd() < time;
-        for (uint256 s = word.seq(); s > 0;) {
-            // s > 0, so s - 1 cannot underflow.
-            unchecked {
-                --s;
-            }
-            EnrollmentWord older = periods[s + 1];
-            if (older.covers(time)) return (true, s + 1, older, false);
-            if (older.coverageEnd() < time) endedBefore = true;
+        if (word.coverageEnd() < time) return (false, 0, EnrollmentWord.wrap(0), true);
+        // `time` is before the latest period: search seqs [low, high) of the older ones, stored at index seq + 1.
+        uint256 low;
+        uint256 high = word.seq();
+        while (low < high) {
+            uint256 mid = (low + high) / 2;
+            EnrollmentWord older = periods[mid + 1];
+            if (time < older.coverageStart()) high = mid;
+            else if (time > older.coverageEnd()) low = mid + 1;
+            else return (true, mid + 1, older, false);
         }
-        return (false, 0, EnrollmentWord.wrap(0), endedBefore);
-    }
-
-    /// @dev The first approved authorization, in approval order, of (patient, plan, code) valid on `serviceDate` with
-    /// at least `units` left; 0 if none.
-    function _matchPriorAuth(
-        Adjudication memory adjudication,
-        bytes5 code,
-        uint256 serviceDate,
-        uint256 units
-    ) private view returns (uint64) {
-        uint64[] storage ids = _approvedAuths[_authKey(adjudication.patient, adjudication.planId, code)];
-        uint256 count = ids.length;
-        for (uint256 i; i < count; ++i) {
-            uint64 authId = ids[i];
-            StoredPriorAuth storage stored = _priorAuths[authId];
-            if (stored.validFrom <= serviceDate && serviceDate <= stored.validTo && stored.unitsLeft >= units) {
-                return authId;
-            }
-        }
-        return 0;
+        // Every period numbered below `low` ended before `time`.
+        return (false, 0, EnrollmentWord.wrap(0), low > 0);
     }
 
     /// @dev Re-adjudicates an overturned line and books the difference on the claim.
@@ -1013,7 +930,7 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
         Adjudication memory adjudication = _adjudication(
             claimId,
             content.plan,
-            content.patient,
+            content.member,
             content.organization,
             planWord,
             time
@@ -1029,7 +946,8 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
         uint256 prDenials = word.prDenials() & ~bit;
         if (outcome.group == AdjustmentGroup.None) denied &= ~bit;
         else if (outcome.group == AdjustmentGroup.PatientResponsibility) prDenials |= bit;
-        payment = _pay(planWord.payer(), claimId, line, content.organization, outcome.planPays);
+        // The organization may have been revoked since the claim: its successor, if assigned, is paid.
+        payment = _pay(planWord.payer(), claimId, line, _payee(content.organization), outcome.planPays);
         _claims[claimId].word = ClaimWordLib.pack(
             _statusOf(denied, content.lines.length),
             word.payment(),
@@ -1089,7 +1007,9 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
             StoredPayment memory next = queue[head];
             if (next.amount > balance) break;
             balance -= next.amount;
-            _providers[next.organization].balance += next.amount;
+            // A revoked organization's payments go to its successor, once the admin assigned one.
+            ParticipantId payee = _payee(next.organization);
+            _providers[payee].balance += next.amount;
             if (next.line == CLAIM_PAYMENT) {
                 StoredClaim storage paid = _claims[next.claimId];
                 paid.word = paid.word.withPayment(PaymentStatus.Credited);
@@ -1097,7 +1017,7 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
                 _appeals[next.claimId][next.line].payment = PaymentStatus.Credited;
             }
             delete queue[head];
-            emit QueuedPaymentCredited(next.claimId, payer, next.organization, next.line, next.amount);
+            emit QueuedPaymentCredited(next.claimId, payer, payee, next.line, next.amount);
             ++head;
             ++settled;
         }
@@ -1116,8 +1036,17 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
         (id, kind, affiliation, active) = _IDENTITY.accountStanding(msg.sender, time);
         if (!active) revert ClaimsProviderNotActive(msg.sender);
         if (kind == ParticipantKind.Organization) return (id, id);
-        if (kind == ParticipantKind.Practitioner) return (id, affiliation);
-        revert ClaimsNotAProvider(msg.sender, id);
+        if (kind != ParticipantKind.Practitioner) revert ClaimsNotAProvider(msg.sender, id);
+        // A practitioner bills for its organization, which must be active itself: a suspended or revoked hospital
+        // does not bill through its people.
+        if (!_IDENTITY.isActive(affiliation)) revert ClaimsOrganizationNotActive(affiliation);
+        return (id, affiliation);
+    }
+
+    /// @dev Who is paid what is owed to `organization`: its successor once the admin assigned one, else itself.
+    function _payee(ParticipantId organization) private view returns (ParticipantId) {
+        ParticipantId successor = _successors[organization];
+        return successor.isNone() ? organization : successor;
     }
 
     /// @dev The plan, when the caller is its active payer.
@@ -1167,46 +1096,6 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
         if (size == 0 || size > MAX_BATCH) revert ClaimsInvalidBatchSize(size, MAX_BATCH);
     }
 
-    function _checkNoOverlap(
-        uint64 planId,
-        ParticipantId patient,
-        EnrollmentWord word,
-        uint256 coverageStart,
-        uint256 coverageEnd
-    ) private pure {
-        if (coverageStart <= word.coverageEnd() && word.coverageStart() <= coverageEnd) {
-            revert ClaimsEnrollmentOverlap(planId, patient, uint16(word.seq()));
-        }
-    }
-
-    function _checkSupportingRecords(bytes32 claimId, ParticipantId patient, bytes32[] calldata commitments) private {
-        uint256 count = commitments.length;
-        if (count > MAX_SUPPORTING_RECORDS) revert ClaimsTooManySupportingRecords(count, MAX_SUPPORTING_RECORDS);
-        if (address(_RECORDS) != address(0)) {
-            for (uint256 i; i < count; ++i) {
-                RecordAnchor memory anchor = _RECORDS.verify(patient, commitments[i]);
-                if (anchor.status != RecordStatus.Current) {
-                    revert ClaimsSupportingRecordInvalid(commitments[i], anchor.status);
-                }
-                if (anchor.patient != patient)
-                    revert ClaimsSupportingRecordOfOtherPatient(commitments[i], anchor.patient);
-            }
-        }
-        emit ClaimSupportingRecords(claimId, commitments);
-    }
-
-    function _priorAuth(uint64 authId) private view returns (StoredPriorAuth storage stored) {
-        stored = _priorAuths[authId];
-        if (stored.status == PriorAuthStatus.None) revert ClaimsUnknownPriorAuth(authId);
-    }
-
-    /// @dev The authorization state machine: only a `Requested` authorization moves, to any of the final states.
-    function _transitionPriorAuth(uint64 authId, StoredPriorAuth storage stored, PriorAuthStatus to) private {
-        PriorAuthStatus from = stored.status;
-        if (from != PriorAuthStatus.Requested) revert ClaimsInvalidPriorAuthTransition(authId, from, to);
-        stored.status = to;
-    }
-
     /// @dev The appeal state machine: `None` → `Filed` → `Upheld` | `Overturned`.
     function _checkAppealTransition(bytes32 claimId, uint8 line, AppealStatus from, AppealStatus to) private pure {
         bool valid = to == AppealStatus.Filed ? from == AppealStatus.None : from == AppealStatus.Filed;
@@ -1219,12 +1108,12 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
         if (word.isEmpty()) revert ClaimsUnknownClaim(claimId);
         bytes32 hash = _contentHash(
             claimId,
-            content.patient,
+            content.member,
             content.plan,
             content.organization,
             content.submitter,
             content.lines,
-            content.supportingRecords
+            content.attachments
         );
         if (hash != stored.contentHash) revert ClaimsContentMismatch(claimId);
     }
@@ -1245,34 +1134,30 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
 
     function _contentHash(
         bytes32 claimId,
-        ParticipantId patient,
+        bytes32 member,
         uint64 planId,
         ParticipantId organization,
         ParticipantId submitter,
         ClaimLine[] calldata lines,
-        bytes32[] calldata supportingRecords
+        bytes32[] calldata attachments
     ) private pure returns (bytes32) {
-        return keccak256(abi.encode(claimId, patient, planId, organization, submitter, lines, supportingRecords));
+        return keccak256(abi.encode(claimId, member, planId, organization, submitter, lines, attachments));
     }
 
-    function _memberKey(uint64 planId, ParticipantId patient) private pure returns (bytes32) {
-        return keccak256(abi.encode(planId, patient));
+    function _memberKey(uint64 planId, bytes32 member) private pure returns (bytes32) {
+        return keccak256(abi.encode(planId, member));
     }
 
-    function _authKey(ParticipantId patient, uint64 planId, bytes5 code) private pure returns (bytes32) {
-        return keccak256(abi.encode(patient, planId, code));
-    }
-
-    /// @dev Duplicate services are the same patient, organization and code on the same UTC day: the word of 256 days
+    /// @dev Duplicate services are the same member, organization and code on the same UTC day: the word of 256 days
     /// holding that day, and the day's bit in it.
     function _serviceKey(
-        ParticipantId patient,
+        bytes32 member,
         ParticipantId organization,
         bytes5 code,
         uint256 serviceDate
     ) private pure returns (bytes32 key, uint256 dayBit) {
         uint256 day = serviceDate / 1 days;
-        return (keccak256(abi.encode(patient, organization, code, day >> 8)), 1 << (day & 0xff));
+        return (keccak256(abi.encode(member, organization, code, day >> 8)), 1 << (day & 0xff));
     }
 
     function _min(uint256 a, uint256 b) private pure returns (uint256) {

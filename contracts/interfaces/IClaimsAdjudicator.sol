@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 import {IIdentityRegistry} from "./IIdentityRegistry.sol";
-import {IRecordRegistry} from "./IRecordRegistry.sol";
+import {IPriorAuthorizations} from "./IPriorAuthorizations.sol";
 import {ClaimLine} from "../types/ClaimLine.sol";
 import {
     Appeal,
@@ -18,13 +18,10 @@ import {
     Plan,
     PlanStatus,
     PlanTerms,
-    PriorAuth,
-    PriorAuthStatus,
     QueuedPayment
 } from "../types/Claims.sol";
 import {LineDecision, LineShares} from "../types/LineResult.sol";
 import {ParticipantId} from "../types/ParticipantId.sol";
-import {RecordStatus} from "../types/Record.sol";
 
 /// @title IClaimsAdjudicator
 /// @notice Health-plan claims on chain: plans and their fee schedules, enrollment with per-period accumulators, prior
@@ -35,35 +32,45 @@ import {RecordStatus} from "../types/Record.sol";
 ///
 /// - **Plans**: an active payer creates a plan as a draft, loads its fee schedule and network in bounded batches and
 ///   activates it. Later changes apply to claims adjudicated after them; nothing adjudicated is ever re-priced.
-/// - **Enrollment**: the payer enrolls a patient for a coverage period; one patient's periods in one plan never
-///   overlap; each period has its own deductible and out-of-pocket accumulators.
-/// - **Claims**: an active practitioner or organization submits a claim of 1 to `MAX_LINES` lines; every line is
-///   adjudicated at once and its outcome emitted (`LineAdjudicated`) as an explanation of benefits; the claim keeps
-///   a one-word summary and the hash of its content.
+/// - **Members**: claims never name a patient's participant id. The payer enrolls a plan-scoped **member pseudonym**
+///   (a salted commitment the payer issues, as the member number on an insurance card: known to the payer, the
+///   patient and her providers), so no other consortium member can join a patient's claims (procedure codes such
+///   as psychotherapy or substance-use treatment) to her identity, her consent or her records. Supporting records
+///   travel as salted attachment commitments that the payer opens off chain.
+/// - **Enrollment**: the payer enrolls a member for coverage periods in chronological order, each with its own
+///   deductible and out-of-pocket accumulators; a claim finds a line's period by binary search, so no history makes a
+///   claim costlier than 16 reads.
+/// - **Claims**: an active organization, or an active practitioner of an active organization, submits a claim of 1 to
+///   `MAX_LINES` lines (each at most `MAX_UNITS_PER_LINE` units); every line is adjudicated at once and its outcome
+///   emitted (`LineAdjudicated`) as an explanation of benefits; the claim keeps a one-word summary and the hash of
+///   its content. Prior authorizations live in their own contract (`priorAuthorizations()`), which lines of codes
+///   that need one consult.
 /// - **Payment**: the plan's payer funds the adjudicator; a claim's plan-pays total is credited to the billing
 ///   organization at adjudication when the payer has no unpaid payment before it and enough funds, else queued; funding
-///   pays the queue in order. Organizations withdraw their balance. At all times
-///   `funded = withdrawn + provider balances + payer balances`, and the token balance of the adjudicator is at
-///   least the sum of the balances.
+///   pays the queue in order. Organizations withdraw their balance; a payer withdraws surplus while it owes nothing.
+///   A revoked organization's balance and later payments go to the successor the admin assigns (a merger), so no
+///   money is ever stranded. At all times `funded = withdrawn by providers + withdrawn by payers + provider
+///   balances + payer balances`, and the token balance of the adjudicator is at least the sum of the balances.
 /// - **Appeals**: the submitting provider appeals a denied line once, within the plan's window; a reviewer of the
 ///   plan's payer (a practitioner affiliated with the payer who holds the `CLAIMS_REVIEWER` role) upholds or
 ///   overturns it; an overturned line is re-adjudicated at the decision with the timely-filing and authorization
 ///   checks waived, and its plan-pays amount is paid like a new claim's.
-/// @dev No personal health information: patients, providers and payers are pseudonymous participant ids; a claim's
-/// provider reference is a salted hash made by the provider; supporting records are salted commitments. A claim's
-/// lines (procedure codes, units, charges and service dates of a pseudonymous patient) are visible to the members of
-/// the permissioned network, as adjudication by contract needs them; no diagnosis code is ever taken.
+/// @dev No personal health information: patients are member pseudonyms, providers and payers participant ids; a
+/// claim's provider reference is a salted hash made by the provider; attachments are salted commitments. A claim's
+/// lines (procedure codes, units, charges and service dates of a member) are visible to the members of the
+/// permissioned network, as adjudication by contract needs them; no diagnosis code is ever taken.
+///
+/// While paused, every write stops except the admin's `assignSuccessor` (it moves money only to where it is owed).
 interface IClaimsAdjudicator {
     // ------------------------------------------------------------------------------------------------------------
     // Errors
     // ------------------------------------------------------------------------------------------------------------
 
-    /// @notice A dependency (identity registry, settlement token, record registry if given) must be a contract.
+    /// @notice A dependency (identity registry, settlement token) must be a contract.
     error ClaimsInvalidDependency(address dependency);
     /// @notice Only the key of an active payer creates plans and funds claims.
     error ClaimsNotAPayer(address account);
-    /// @notice Only the active payer that owns the plan manages it, enrolls patients in it and decides its prior
-    /// authorizations.
+    /// @notice Only the active payer that owns the plan manages it and enrolls members in it.
     error ClaimsNotPlanPayer(uint64 planId, address account);
     /// @notice No plan has this id.
     error ClaimsUnknownPlan(uint64 planId);
@@ -87,16 +94,18 @@ interface IClaimsAdjudicator {
     error ClaimsZeroAllowedAmount(bytes5 code);
     /// @notice Only organizations (hospitals, clinics, laboratories) are in a plan's network.
     error ClaimsNotAnOrganization(ParticipantId id);
-    /// @notice Only patients are enrolled.
-    error ClaimsNotAPatient(ParticipantId id);
+    /// @notice A member pseudonym must not be zero.
+    error ClaimsInvalidMember();
     /// @notice A coverage period starts after time 0 and no later than it ends, and both fit in 40 bits.
     error ClaimsInvalidCoverage(uint48 coverageStart, uint48 coverageEnd);
-    /// @notice The new period overlaps the patient's enrollment `seq` in the plan.
-    error ClaimsEnrollmentOverlap(uint64 planId, ParticipantId patient, uint16 seq);
-    /// @notice A patient has at most 65,536 enrollments in one plan.
-    error ClaimsTooManyEnrollments(uint64 planId, ParticipantId patient);
+    /// @notice Periods are enrolled in chronological order: a new one starts after the member's latest ends.
+    error ClaimsEnrollmentNotAfterLatest(uint64 planId, bytes32 member, uint256 latestEnd);
+    /// @notice A member has at most 65,536 enrollments in one plan.
+    error ClaimsTooManyEnrollments(uint64 planId, bytes32 member);
     /// @notice The account is not the key of an active participant (or its credential has expired).
     error ClaimsProviderNotActive(address account);
+    /// @notice The billing organization is suspended, revoked or expired: neither it nor its practitioners bill.
+    error ClaimsOrganizationNotActive(ParticipantId organization);
     /// @notice Only practitioners and organizations submit claims, request authorizations and appeal.
     error ClaimsNotAProvider(address account, ParticipantId id);
     /// @notice A claim has 1 to `MAX_LINES` lines.
@@ -105,31 +114,16 @@ interface IClaimsAdjudicator {
     error ClaimsMalformedLine(uint256 index);
     /// @notice Every line bills at least one unit.
     error ClaimsZeroUnits(uint256 index);
+    /// @notice A line bills at most `MAX_UNITS_PER_LINE` units.
+    error ClaimsTooManyUnits(uint256 index, uint256 units, uint256 max);
     /// @notice Every line bills more than zero.
     error ClaimsZeroBilled(uint256 index);
     /// @notice A service cannot be billed before it happened.
     error ClaimsServiceDateInFuture(uint256 index, uint256 serviceDate);
     /// @notice The organization has submitted a claim with this reference already (a duplicate submission).
     error ClaimsDuplicateReference(bytes32 claimId);
-    /// @notice A claim cites at most `MAX_SUPPORTING_RECORDS` records.
-    error ClaimsTooManySupportingRecords(uint256 count, uint256 max);
-    /// @notice A supporting record must be the current version of an anchored record.
-    error ClaimsSupportingRecordInvalid(bytes32 commitment, RecordStatus status);
-    /// @notice A supporting record must be a record of the claim's patient.
-    error ClaimsSupportingRecordOfOtherPatient(bytes32 commitment, ParticipantId patient);
-    /// @notice Authorization is asked only for codes whose fee schedule entry requires it.
-    error ClaimsPriorAuthNotRequired(uint64 planId, bytes5 code);
-    /// @notice An authorization covers at least one unit over a window that starts no later than it ends.
-    error ClaimsInvalidPriorAuthRequest(uint32 units, uint48 validFrom, uint48 validTo);
-    /// @notice No prior authorization has this id.
-    error ClaimsUnknownPriorAuth(uint64 authId);
-    /// @notice The authorization cannot move from its status to the one asked for.
-    error ClaimsInvalidPriorAuthTransition(uint64 authId, PriorAuthStatus from, PriorAuthStatus to);
-    /// @notice An approval may narrow the request (fewer units, a shorter window) but never widen it, and approves at
-    /// least one unit.
-    error ClaimsPriorAuthWidened(uint64 authId, uint32 units, uint48 validFrom, uint48 validTo);
-    /// @notice Only the provider that asked for the authorization withdraws it.
-    error ClaimsNotPriorAuthRequester(uint64 authId, address account);
+    /// @notice A claim carries at most `MAX_ATTACHMENTS` attachment commitments.
+    error ClaimsTooManyAttachments(uint256 count, uint256 max);
     /// @notice No claim has this id.
     error ClaimsUnknownClaim(bytes32 claimId);
     /// @notice The content does not hash to the claim's `contentHash`.
@@ -158,6 +152,14 @@ interface IClaimsAdjudicator {
     error ClaimsNothingToWithdraw(address account);
     /// @notice Withdrawals go to a non-zero address.
     error ClaimsInvalidRecipient();
+    /// @notice A payer withdraws surplus only while none of its payments waits in its queue.
+    error ClaimsPayerHasQueue(ParticipantId payer, uint256 unpaid);
+    /// @notice The payer's balance does not cover the withdrawal.
+    error ClaimsInsufficientBalance(ParticipantId payer, uint256 balance, uint256 amount);
+    /// @notice Only a revoked organization's balance is assigned to a successor.
+    error ClaimsOrganizationNotRevoked(ParticipantId organization);
+    /// @notice A successor is an active organization other than the one it succeeds.
+    error ClaimsInvalidSuccessor(ParticipantId successor);
 
     // ------------------------------------------------------------------------------------------------------------
     // Events
@@ -175,44 +177,20 @@ interface IClaimsAdjudicator {
     event FeeRemoved(uint64 indexed planId, bytes5 indexed code);
     /// @notice `organization` joined (`inNetwork`) or left the plan's network.
     event NetworkChanged(uint64 indexed planId, ParticipantId indexed organization, bool inNetwork);
-    /// @notice The patient's enrollment number `seq` in the plan covers `[coverageStart, coverageEnd]`.
-    event PatientEnrolled(
+    /// @notice The member's enrollment number `seq` in the plan covers `[coverageStart, coverageEnd]`.
+    event MemberEnrolled(
         uint64 indexed planId,
-        ParticipantId indexed patient,
+        bytes32 indexed member,
         uint16 seq,
         uint48 coverageStart,
         uint48 coverageEnd
     );
-    /// @notice `requester` asked for an authorization of `units` of `code` for services in the window.
-    event PriorAuthRequested(
-        uint64 indexed authId,
-        ParticipantId indexed patient,
-        uint64 indexed planId,
-        bytes5 code,
-        uint32 units,
-        uint48 validFrom,
-        uint48 validTo,
-        ParticipantId requester
-    );
-    /// @notice The payer approved the authorization, possibly narrower than asked.
-    event PriorAuthApproved(
-        uint64 indexed authId,
-        ParticipantId indexed patient,
-        uint64 indexed planId,
-        uint32 units,
-        uint48 validFrom,
-        uint48 validTo
-    );
-    /// @notice The payer denied the authorization.
-    event PriorAuthDenied(uint64 indexed authId);
-    /// @notice The requester withdrew the request.
-    event PriorAuthWithdrawn(uint64 indexed authId);
     /// @notice A claim was adjudicated; its lines come just before it as `LineAdjudicated` events, whose figures add up
     /// to the claim's totals (kept in `claim(claimId)`). `payment` says whether the plan-pays total was credited to
     /// `organization` at once, queued, or was zero.
     event ClaimAdjudicated(
         bytes32 indexed claimId,
-        ParticipantId indexed patient,
+        bytes32 indexed member,
         uint64 indexed planId,
         ParticipantId organization,
         ParticipantId submitter,
@@ -223,8 +201,9 @@ interface IClaimsAdjudicator {
     /// in two words (see `LineResult.sol`; the SDK decodes them). Emitted again, with the new outcome, when an appeal
     /// overturns the line's denial.
     event LineAdjudicated(bytes32 indexed claimId, ClaimLine content, LineDecision decision, LineShares shares);
-    /// @notice The claim cites these supporting records (salted commitments in the record registry).
-    event ClaimSupportingRecords(bytes32 indexed claimId, bytes32[] commitments);
+    /// @notice The claim carries these attachments: salted commitments to supporting records, opened off chain by
+    /// the payer (they never name a record the chain could join to the patient).
+    event ClaimAttachments(bytes32 indexed claimId, bytes32[] commitments);
     /// @notice `filer` appealed the denial of the line.
     event AppealFiled(bytes32 indexed claimId, uint8 line, ParticipantId filer);
     /// @notice `reviewer` decided the appeal. An overturned line's new outcome comes just before, as
@@ -248,6 +227,11 @@ interface IClaimsAdjudicator {
     );
     /// @notice `organization` withdrew its balance to `to`.
     event ProviderWithdrew(ParticipantId indexed organization, address indexed to, uint256 amount);
+    /// @notice `payer` withdrew `amount` of its surplus to `to`.
+    event PayerWithdrew(ParticipantId indexed payer, address indexed to, uint256 amount);
+    /// @notice The admin assigned the revoked `organization`'s balance (`amount`, moved now) and later payments to
+    /// `successor`.
+    event SuccessorAssigned(ParticipantId indexed organization, ParticipantId indexed successor, uint256 amount);
 
     // ------------------------------------------------------------------------------------------------------------
     // Plans
@@ -264,7 +248,8 @@ interface IClaimsAdjudicator {
     /// its appeal window. Emits `PlanTermsUpdated`.
     function updatePlanTerms(uint64 planId, PlanTerms calldata terms) external;
 
-    /// @notice Lists (or re-prices) up to `MAX_BATCH` codes in the plan's fee schedule.
+    /// @notice Lists (or re-prices) up to `MAX_BATCH` codes in the plan's fee schedule, each with its optional
+    /// medically unlikely edit (`maxUnits`).
     /// @dev Requirements: the caller is the plan's active payer; every code is five digits or capital letters; every
     /// allowed amount is above zero. Emits `FeeScheduled` per entry.
     function setFees(uint64 planId, FeeScheduleEntry[] calldata entries) external;
@@ -282,48 +267,18 @@ interface IClaimsAdjudicator {
     /// @dev Requirements: the caller is the plan's active payer; the plan is a draft. Emits `PlanActivated`.
     function activatePlan(uint64 planId) external;
 
-    /// @notice Enrolls `patient` in the plan for `[coverageStart, coverageEnd]` (inclusive), with fresh accumulators.
-    /// @dev Requirements: the caller is the plan's active payer; the plan is active; `patient` is a patient; the
-    /// period is well-formed and overlaps none of the patient's periods in the plan. Emits `PatientEnrolled`.
-    /// @return seq The enrollment's number among the patient's enrollments in the plan, from 0.
+    /// @notice Enrolls the member (the patient's plan-scoped pseudonym) in the plan for `[coverageStart,
+    /// coverageEnd]` (inclusive), with fresh accumulators.
+    /// @dev Requirements: not paused; the caller is the plan's active payer; the plan is active; `member` non-zero;
+    /// the period is well-formed and starts after the member's latest period in the plan ends. Emits
+    /// `MemberEnrolled`.
+    /// @return seq The enrollment's number among the member's enrollments in the plan, from 0 (chronological).
     function enroll(
         uint64 planId,
-        ParticipantId patient,
+        bytes32 member,
         uint48 coverageStart,
         uint48 coverageEnd
     ) external returns (uint16 seq);
-
-    // ------------------------------------------------------------------------------------------------------------
-    // Prior authorization
-    // ------------------------------------------------------------------------------------------------------------
-
-    /// @notice Asks the plan's payer to authorize `units` of `code` for `patient`, for services in the window.
-    /// @dev Requirements: the caller is an active practitioner or organization; the plan is active; the code requires
-    /// authorization; units ≥ 1 and validFrom ≤ validTo. Emits `PriorAuthRequested`.
-    /// @return authId Sequential from 1.
-    function requestPriorAuth(
-        ParticipantId patient,
-        uint64 planId,
-        bytes5 code,
-        uint32 units,
-        uint48 validFrom,
-        uint48 validTo
-    ) external returns (uint64 authId);
-
-    /// @notice Approves a requested authorization, as asked or narrower. Approved authorizations are used by claims in
-    /// the order they were approved.
-    /// @dev Requirements: the caller is the plan's active payer; the request is `Requested`; 1 ≤ units ≤ requested;
-    /// the window lies inside the requested one. Emits `PriorAuthApproved`.
-    function approvePriorAuth(uint64 authId, uint32 units, uint48 validFrom, uint48 validTo) external;
-
-    /// @notice Denies a requested authorization.
-    /// @dev Requirements: the caller is the plan's active payer; the request is `Requested`. Emits `PriorAuthDenied`.
-    function denyPriorAuth(uint64 authId) external;
-
-    /// @notice Withdraws the caller's own pending request.
-    /// @dev Requirements: the caller controls the requesting participant; the request is `Requested`. Emits
-    /// `PriorAuthWithdrawn`.
-    function withdrawPriorAuth(uint64 authId) external;
 
     // ------------------------------------------------------------------------------------------------------------
     // Claims and appeals
@@ -331,25 +286,28 @@ interface IClaimsAdjudicator {
 
     /// @notice Submits and adjudicates a claim. The claim id is `keccak256(abi.encode(organization, claimReference))`
     /// where `organization` is the billing organization (the caller's, for a practitioner).
-    /// @dev Requirements: the caller is an active practitioner or organization; the plan is active; 1 to `MAX_LINES`
-    /// well-formed lines with units ≥ 1, billed ≥ 1 and a service date not in the future; the reference is new for
-    /// the organization; at most `MAX_SUPPORTING_RECORDS` supporting records, each (when a record registry is
-    /// configured) the current version of a record of the patient. Emits `ClaimAdjudicated`, one `LineAdjudicated`
-    /// per line and, with supporting records, `ClaimSupportingRecords`.
+    /// @dev Requirements: not paused; the caller is an active organization, or an active practitioner of an active
+    /// organization (`ClaimsOrganizationNotActive`); the plan is active; `member` non-zero; 1 to `MAX_LINES`
+    /// well-formed lines with 1 ≤ units ≤ `MAX_UNITS_PER_LINE`, billed ≥ 1 and a service date not in the future; the
+    /// reference is new for the organization; at most `MAX_ATTACHMENTS` attachments. Emits `ClaimAdjudicated`, one
+    /// `LineAdjudicated` per line and, with attachments, `ClaimAttachments`.
+    /// @param member The patient's plan-scoped member pseudonym, as the plan's payer enrolled it.
     /// @param claimReference The provider's claim reference as a salted hash (the SDK's `claimReference`), never the
     /// patient account number itself.
+    /// @param attachments Salted commitments to supporting records (the SDK's `attachmentCommitment`), which the payer
+    /// opens off chain and checks against the record registry.
     function submitClaim(
-        ParticipantId patient,
+        bytes32 member,
         uint64 planId,
         bytes32 claimReference,
         ClaimLine[] calldata lines,
-        bytes32[] calldata supportingRecords
+        bytes32[] calldata attachments
     ) external returns (bytes32 claimId, ClaimStatus status, uint256 planPays, uint256 patientOwes);
 
     /// @notice Appeals the denial of one line of a claim.
-    /// @dev Requirements: the caller controls the claim's submitter or its organization, active; `content` hashes to
-    /// the claim's content hash; the line exists, is denied and was never appealed; the plan's appeal window since
-    /// adjudication is open. Emits `AppealFiled`.
+    /// @dev Requirements: not paused; the caller controls the claim's submitter or its organization, active, and the
+    /// organization is active; `content` hashes to the claim's content hash; the line exists, is denied and was never
+    /// appealed; the plan's appeal window since adjudication is open. Emits `AppealFiled`.
     function fileAppeal(bytes32 claimId, uint8 line, ClaimContent calldata content) external;
 
     /// @notice Upholds an appeal (nothing changes) or overturns it: the line is re-adjudicated now, with the
@@ -375,9 +333,23 @@ interface IClaimsAdjudicator {
     function settleQueue(ParticipantId payer, uint256 maxPayments) external returns (uint256 settled);
 
     /// @notice Sends the caller's organization its whole balance.
-    /// @dev Requirements: the caller is an active organization (`ClaimsNotAnActiveOrganization`) with a balance
-    /// (`ClaimsNothingToWithdraw`); `to` is not zero. Emits `ProviderWithdrew`.
+    /// @dev Requirements: not paused; the caller is an active organization (`ClaimsNotAnActiveOrganization`) with a
+    /// balance (`ClaimsNothingToWithdraw`); `to` is not zero. Emits `ProviderWithdrew`.
     function withdraw(address to) external returns (uint256 amount);
+
+    /// @notice The caller's payer takes back `amount` of its surplus: what it funded and no claim is owed.
+    /// @dev Requirements: not paused; the caller is an active payer; no payment of the payer waits in its queue
+    /// (`ClaimsPayerHasQueue`); 0 < amount ≤ its balance; `to` is not zero. Emits `PayerWithdrew`.
+    function withdrawFunds(uint256 amount, address to) external;
+
+    /// @notice Assigns a revoked organization's balance, and every payment credited to it later (queued claims,
+    /// overturned appeals), to `successor`: the organization that took it over (a merger), or one the consortium
+    /// names to receive it. Calling it again moves whatever arrived since. Nothing owed to a provider is ever
+    /// stranded.
+    /// @dev Restricted: `Roles.ADMIN`, with the admin execution delay (scheduled, visible, cancellable). Works while
+    /// paused. Requirements: `organization` is revoked; `successor` is an active organization other than it. Emits
+    /// `SuccessorAssigned`.
+    function assignSuccessor(ParticipantId organization, ParticipantId successor) external;
 
     // ------------------------------------------------------------------------------------------------------------
     // Views
@@ -395,31 +367,14 @@ interface IClaimsAdjudicator {
     /// @notice Whether `organization` is in the plan's network.
     function inNetwork(uint64 planId, ParticipantId organization) external view returns (bool);
 
-    /// @notice How many enrollments the patient has in the plan.
-    function enrollmentCount(uint64 planId, ParticipantId patient) external view returns (uint256);
+    /// @notice How many enrollments the member has in the plan.
+    function enrollmentCount(uint64 planId, bytes32 member) external view returns (uint256);
 
-    /// @notice The patient's enrollment number `seq` in the plan, with its accumulators (zeros when it does not exist).
-    function enrollment(uint64 planId, ParticipantId patient, uint16 seq) external view returns (Enrollment memory);
+    /// @notice The member's enrollment number `seq` in the plan, with its accumulators (zeros when it does not exist).
+    function enrollment(uint64 planId, bytes32 member, uint16 seq) external view returns (Enrollment memory);
 
-    /// @notice The patient's enrollment in the plan whose period contains `time`, if any.
-    function enrollmentOn(
-        uint64 planId,
-        ParticipantId patient,
-        uint48 time
-    ) external view returns (bool found, uint16 seq);
-
-    /// @notice How many prior-authorization requests exist (ids 1 to this).
-    function priorAuthCount() external view returns (uint64);
-
-    /// @notice The authorization request; reverts `ClaimsUnknownPriorAuth` for an unknown id.
-    function priorAuth(uint64 authId) external view returns (PriorAuth memory);
-
-    /// @notice The approved authorizations of (patient, plan, code), in the order claims use them.
-    function approvedPriorAuths(
-        ParticipantId patient,
-        uint64 planId,
-        bytes5 code
-    ) external view returns (uint64[] memory authIds);
+    /// @notice The member's enrollment in the plan whose period contains `time`, if any.
+    function enrollmentOn(uint64 planId, bytes32 member, uint48 time) external view returns (bool found, uint16 seq);
 
     /// @notice The claim's summary; reverts `ClaimsUnknownClaim` for an unknown id.
     function claim(bytes32 claimId) external view returns (ClaimSummary memory);
@@ -427,14 +382,14 @@ interface IClaimsAdjudicator {
     /// @notice The id of the claim `organization` submits with `claimReference`.
     function claimIdOf(ParticipantId organization, bytes32 claimReference) external pure returns (bytes32);
 
-    /// @notice The hash a claim's content is kept as: `keccak256(abi.encode(claimId, patient, plan, organization,
-    /// submitter, lines, supportingRecords))`.
+    /// @notice The hash a claim's content is kept as: `keccak256(abi.encode(claimId, member, plan, organization,
+    /// submitter, lines, attachments))`.
     function contentHashOf(bytes32 claimId, ClaimContent calldata content) external pure returns (bytes32);
 
-    /// @notice Whether an approved line already bills `code` for the patient by the organization on the UTC day of
+    /// @notice Whether an approved line already bills `code` for the member by the organization on the UTC day of
     /// `serviceDate` (a later one is denied as a duplicate, CARC 18).
     function serviceBilled(
-        ParticipantId patient,
+        bytes32 member,
         ParticipantId organization,
         bytes5 code,
         uint256 serviceDate
@@ -443,11 +398,11 @@ interface IClaimsAdjudicator {
     /// @notice The appeal of the claim's line (status `None` if there is none).
     function appeal(bytes32 claimId, uint8 line) external view returns (Appeal memory);
 
-    /// @notice The payer's balance, everything it ever funded, and its queue of unpaid payments (entries `head` to
-    /// `tail - 1`).
+    /// @notice The payer's balance, everything it ever funded and withdrew, and its queue of unpaid payments (entries
+    /// `head` to `tail - 1`).
     function payerAccount(
         ParticipantId payer
-    ) external view returns (uint256 balance, uint256 funded, uint256 head, uint256 tail);
+    ) external view returns (uint256 balance, uint256 funded, uint256 withdrawn, uint256 head, uint256 tail);
 
     /// @notice Queue entry `index` of the payer (zeros once paid).
     function queuedPayment(ParticipantId payer, uint256 index) external view returns (QueuedPayment memory);
@@ -455,12 +410,15 @@ interface IClaimsAdjudicator {
     /// @notice What the organization is owed and everything it has withdrawn.
     function providerAccount(ParticipantId organization) external view returns (uint256 balance, uint256 withdrawn);
 
+    /// @notice The successor the admin assigned to a revoked organization; NONE if none.
+    function successorOf(ParticipantId organization) external view returns (ParticipantId);
+
     /// @notice The ERC-20 token claims are paid in.
     function settlementToken() external view returns (IERC20);
 
     /// @notice The identity registry the adjudicator asks who callers are.
     function identityRegistry() external view returns (IIdentityRegistry);
 
-    /// @notice The record registry supporting records are checked against; zero when none is configured.
-    function recordRegistry() external view returns (IRecordRegistry);
+    /// @notice The prior-authorization workflow the adjudicator created and consults for codes that need one.
+    function priorAuthorizations() external view returns (IPriorAuthorizations);
 }

@@ -90,6 +90,9 @@ struct FeeScheduleEntry {
     /// The patient's copay per line after the deductible.
     uint80 copay;
     bool requiresPriorAuth;
+    /// The medically unlikely edit: the most units one line may bill for the code (CARC 151 beyond it); 0 for no
+    /// plan limit (the adjudicator's `MAX_UNITS_PER_LINE` still bounds every line).
+    uint32 maxUnits;
 }
 
 /// @notice One coverage period of a patient in a plan, with its accumulators.
@@ -104,14 +107,15 @@ struct Enrollment {
 /// @notice Everything a claim was submitted with. The adjudicator keeps only its hash (`contentHash`); appeals bring
 /// the content back (the SDK rebuilds it from the claim's events) and the adjudicator checks it against the hash.
 struct ClaimContent {
-    ParticipantId patient;
+    /// The patient's plan-scoped member pseudonym (see `IClaimsAdjudicator`), never her participant id.
+    bytes32 member;
     uint64 plan;
     /// The billing organization: the submitter itself, or the organization of a submitting practitioner.
     ParticipantId organization;
     ParticipantId submitter;
     ClaimLine[] lines;
-    /// Salted commitments of supporting records in the record registry.
-    bytes32[] supportingRecords;
+    /// Salted commitments to the supporting records (attachments) the payer checks off chain.
+    bytes32[] attachments;
 }
 
 /// @notice The compact on-chain summary of a claim, as `claim(claimId)` returns it.
@@ -134,7 +138,7 @@ struct ClaimSummary {
 
 /// @notice The adjudication of one line, as the `LineAdjudicated` event carries it.
 struct LineOutcome {
-    /// The claim adjustment reason code of a denial (26, 27, 29, 242, 96, 197, 18); 0 for an approved line, whose
+    /// The claim adjustment reason code of a denial (26, 27, 29, 242, 96, 151, 197, 18); 0 for an approved line, whose
     /// contractual write-off `billed − allowed` is CARC 45 in group CO.
     uint16 carc;
     AdjustmentGroup group;
@@ -148,10 +152,11 @@ struct LineOutcome {
     uint64 priorAuth;
 }
 
-/// @notice A prior-authorization request and its decision, as `priorAuth(id)` returns it.
+/// @notice A prior-authorization request and its decision, as `IPriorAuthorizations.priorAuth(id)` returns it.
 struct PriorAuth {
     PriorAuthStatus status;
-    ParticipantId patient;
+    /// The patient's plan-scoped member pseudonym.
+    bytes32 member;
     uint64 plan;
     bytes5 code;
     ParticipantId requester;
@@ -197,6 +202,9 @@ library Carc {
     uint16 internal constant OUT_OF_NETWORK = 242;
     /// Non-covered charge(s).
     uint16 internal constant NOT_COVERED = 96;
+    /// Payment adjusted because the payer deems the information submitted does not support this many/frequency of
+    /// services: the medically unlikely edit (more units than the fee schedule's `maxUnits`).
+    uint16 internal constant MEDICALLY_UNLIKELY = 151;
     /// Precertification/authorization absent.
     uint16 internal constant NO_AUTHORIZATION = 197;
     /// Exact duplicate claim/service.

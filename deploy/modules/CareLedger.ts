@@ -26,7 +26,7 @@ export default buildModule("CareLedger", (m) => {
   const { identityRegistry } = m.useModule(IdentityRegistryModule);
   const { consentPolicy, consentRegistry, breakGlass } = m.useModule(ConsentRegistryModule);
   const { recordRegistry } = m.useModule(RecordRegistryModule);
-  const { claimsAdjudicator } = m.useModule(ClaimsAdjudicatorModule);
+  const { claimsAdjudicator, priorAuthorizations } = m.useModule(ClaimsAdjudicatorModule);
 
   const admin = m.getParameter<string>("admin");
   const adminExecutionDelay = m.getParameter<number>("adminExecutionDelay");
@@ -61,5 +61,6 @@ export default buildModule("CareLedger", (m) => {
     breakGlass,
     recordRegistry,
     claimsAdjudicator,
+    priorAuthorizations,
   };
 });
