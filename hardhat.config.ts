@@ -81,9 +81,12 @@ const config: HardhatUserConfig = {
     overrides: {
       "contracts/identity/IdentityRegistry.sol": compiler(1000),
       "contracts/consent/ConsentRegistry.sol": compiler(10_000, true),
+      // Created by the consent registry, so compiled with its settings: the standalone artifact is the code deployed.
       "contracts/consent/BreakGlass.sol": compiler(10_000, true),
       "contracts/records/RecordRegistry.sol": compiler(10_000, true),
       "contracts/claims/ClaimsAdjudicator.sol": compiler(500, true),
+      // Created by the adjudicator, so compiled with its settings: the standalone artifact is the code deployed.
+      "contracts/claims/PriorAuthorizations.sol": compiler(500, true),
     },
   },
   networks,

@@ -8,6 +8,7 @@ import path from "node:path";
 import hre from "hardhat";
 
 import { deployCareLedger, loadParameters } from "../deploy";
+import { CODE_SIZE_LIMIT, contractSizes, sizeTable } from "../tasks/sizes";
 import { benchClaims } from "./bench/claims";
 import { benchConsent } from "./bench/consent";
 import { benchIdentity } from "./bench/identity";
@@ -29,6 +30,10 @@ async function main(): Promise<void> {
   console.log(gas.table());
   gas.write(OUTPUT);
   console.log(`\n${gas.rows.length} rows written to ${path.relative(process.cwd(), OUTPUT)}`);
+  console.log(
+    `\nRuntime code size of each deployable contract (limit ${CODE_SIZE_LIMIT.toLocaleString("en-US")} bytes, EIP-170)\n`,
+  );
+  console.log(sizeTable(await contractSizes(hre)));
   const throughput = offChainThroughput();
   console.log(
     `\nOff chain (wall clock, this machine): canonicalize + commit + encrypt for one reader: ` +

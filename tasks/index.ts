@@ -1,5 +1,6 @@
 import "./compile";
 import "./errors";
+import "./sizes";
 import "./deploy";
 import "./identity";
 import "./consent";
