@@ -4,6 +4,7 @@ import { FunctionFragment } from "ethers";
 
 import { Roles } from "../../sdk/roles";
 import { systemFixture } from "../fixtures/system";
+import { writeFunctions, zeroArgs } from "../helpers/abi";
 import { scheduleAndExecute } from "../helpers/governance";
 import { deployedModules } from "../helpers/modules";
 
@@ -108,5 +109,196 @@ describe("Emergency stop (every module)", () => {
         expect(await accessManager.getTargetFunctionRole(await module.getAddress(), selector)).to.equal(Roles.ADMIN);
       }
     });
+  });
+});
+
+/**
+ * What every state-changing function does while its module is paused, written out by hand and checked below:
+ * - "stops": it reverts with `EnforcedPause`;
+ * - "works": protective or audit-only, it keeps working (a pause must never trap a patient with a thief, nor leave a
+ *   hole in an audit trail);
+ * - "protective": it works for a change that only takes access away and stops for one that opens access (tested in
+ *   each module's own tests);
+ * - "switch": `pause` and `unpause` themselves, and AccessManaged's `setAuthority`.
+ * docs/governance.md#emergency-stop carries the same table.
+ */
+type WhilePaused = "stops" | "works" | "protective" | "switch";
+
+const PAUSED: Readonly<Record<string, Readonly<Record<string, WhilePaused>>>> = {
+  IdentityRegistry: {
+    registerPatient: "stops",
+    rotateController: "stops",
+    setGuardians: "stops",
+    confirmGuardianChange: "stops",
+    cancelGuardianChange: "works",
+    vetoGuardianChange: "works",
+    approveRecovery: "stops",
+    withdrawRecoveryApproval: "works",
+    cancelRecovery: "works",
+    executeRecovery: "stops",
+    appointRepresentative: "stops",
+    revokeRepresentative: "works",
+    resignRepresentative: "works",
+    attestIdentifier: "stops",
+    acceptIdentifier: "stops",
+    withdrawIdentifier: "works",
+    acceptAffiliate: "stops",
+    releaseAffiliate: "works",
+    registerParticipant: "stops",
+    renewCredential: "stops",
+    setAffiliation: "stops",
+    markIdentityProofed: "stops",
+    suspend: "works",
+    reinstate: "stops",
+    revoke: "works",
+    recoverController: "stops",
+    pause: "switch",
+    unpause: "switch",
+    setAuthority: "switch",
+  },
+  ConsentRegistry: {
+    grant: "stops",
+    narrow: "works",
+    revoke: "works",
+    setDeny: "protective",
+    grantBySig: "stops",
+    revokeBySig: "works",
+    increaseNonce: "works",
+    requestAccess: "stops",
+    approveRequest: "stops",
+    rejectRequest: "works",
+    cancelRequest: "works",
+    recordAccess: "works",
+    setPolicy: "works",
+    pause: "switch",
+    unpause: "switch",
+    setAuthority: "switch",
+  },
+  BreakGlass: {
+    open: "stops",
+    close: "works",
+    review: "works",
+    setEmergencyAuthorization: "protective",
+    pause: "switch",
+    unpause: "switch",
+    setAuthority: "switch",
+  },
+  RecordRegistry: {
+    anchor: "stops",
+    supersede: "stops",
+    markEnteredInError: "works",
+    anchorBatch: "stops",
+    adopt: "stops",
+    recordAccess: "works",
+    requestAmendment: "stops",
+    acceptAmendment: "stops",
+    denyAmendment: "stops",
+    withdrawAmendment: "works",
+    registrarSupersede: "stops",
+    registrarMarkEnteredInError: "works",
+    registrarAcceptAmendment: "stops",
+    registrarDenyAmendment: "stops",
+    pause: "switch",
+    unpause: "switch",
+    setAuthority: "switch",
+  },
+  ClaimsAdjudicator: {
+    createPlan: "stops",
+    updatePlanTerms: "stops",
+    setFees: "stops",
+    removeFees: "stops",
+    setNetwork: "stops",
+    activatePlan: "stops",
+    enroll: "stops",
+    submitClaim: "stops",
+    fileAppeal: "stops",
+    decideAppeal: "stops",
+    fund: "stops",
+    settleQueue: "stops",
+    withdraw: "stops",
+    withdrawFunds: "stops",
+    assignSuccessor: "works",
+    pause: "switch",
+    unpause: "switch",
+    setAuthority: "switch",
+  },
+  PriorAuthorizations: {
+    requestPriorAuth: "stops",
+    approvePriorAuth: "stops",
+    denyPriorAuth: "works",
+    withdrawPriorAuth: "works",
+    // The adjudicator's own pause governs consumption; only it may call.
+    useFor: "works",
+    pause: "switch",
+    unpause: "switch",
+    setAuthority: "switch",
+  },
+};
+
+describe("Emergency stop: every function, while paused", () => {
+  it("lists every state-changing function of every module", async () => {
+    const { modules } = await pausable();
+    expect(modules.map(([name]) => name).sort()).to.deep.equal(Object.keys(PAUSED).sort());
+    for (const [name, module] of modules) {
+      const names = writeFunctions(
+        module.interface.fragments.filter((f): f is FunctionFragment => f.type === "function"),
+      ).map((f) => f.name);
+      expect(names.sort(), name).to.deep.equal(Object.keys(PAUSED[name]!).sort());
+    }
+  });
+
+  it("refuses with EnforcedPause exactly the functions that stop, whoever may call them", async () => {
+    const system = await pausable();
+    const { modules, pauser, accessManager, admin, registrar, auditor, others } = system;
+    const reviewer = others[8]!;
+    await scheduleAndExecute(
+      accessManager,
+      admin,
+      await accessManager.getAddress(),
+      accessManager.interface.encodeFunctionData("grantRole", [Roles.CLAIMS_REVIEWER, reviewer.address, 0]),
+    );
+    const holders = {
+      ADMIN: admin,
+      REGISTRAR: registrar,
+      INSTITUTION_RECOVERY: registrar,
+      PAUSER: pauser,
+      AUDITOR: auditor,
+      CLAIMS_REVIEWER: reviewer,
+    } as const;
+    for (const [name, module] of modules) {
+      await module.connect(pauser).pause();
+      const target = await module.getAddress();
+      for (const fragment of writeFunctions(
+        module.interface.fragments.filter((f): f is FunctionFragment => f.type === "function"),
+      )) {
+        const expected = PAUSED[name]![fragment.name]!;
+        if (expected === "switch" || expected === "protective") continue;
+        const role = await accessManager.getTargetFunctionRole(target, fragment.selector);
+        const holder = Object.entries(holders).find(([roleName]) => Roles[roleName as keyof typeof Roles] === role);
+        const data = module.interface.encodeFunctionData(fragment, zeroArgs(fragment));
+        const [, delay] =
+          holder === undefined ? [true, 0n] : await accessManager.canCall(holder[1].address, target, fragment.selector);
+        // Zero arguments: whatever else the call trips on, only the pause may answer EnforcedPause.
+        const call =
+          holder === undefined
+            ? module
+                .connect(others[9])
+                .getFunction(fragment.name)
+                .staticCall(...zeroArgs(fragment))
+            : delay === 0n
+              ? module
+                  .connect(holder[1])
+                  .getFunction(fragment.name)
+                  .staticCall(...zeroArgs(fragment))
+              : scheduleAndExecute(accessManager, holder[1], target, data);
+        const outcome = await call.then(
+          () => "",
+          (error: unknown) => (error as { data?: string }).data ?? (error as Error).message,
+        );
+        const paused = module.interface.getError("EnforcedPause")!.selector;
+        if (expected === "stops") expect(outcome.slice(0, 10), `${name}.${fragment.name}`).to.equal(paused);
+        else expect(outcome.slice(0, 10), `${name}.${fragment.name}`).to.not.equal(paused);
+      }
+    }
   });
 });

@@ -13,24 +13,31 @@ import { deployedModules } from "../helpers/modules";
  * state-changing function of every deployed module is listed: either the role that may call it, or "self-service"
  * for functions anyone may call (the contract then checks who the caller is itself), or "authority-only" for
  * AccessManaged's `setAuthority`, which only the AccessManager itself may call. A function added to a module
- * without being listed here fails the first test.
+ * without being listed here fails the first test. (What each function does while its module is paused is listed in
+ * `PAUSED`, test/access/Pause.test.ts.)
  */
 type Wiring = RoleName | "self-service" | "authority-only";
 
-const EXPECTED: Readonly<Record<string, Readonly<Record<string, Wiring>>>> = {
+export const EXPECTED: Readonly<Record<string, Readonly<Record<string, Wiring>>>> = {
   IdentityRegistry: {
     registerPatient: "self-service",
-    proposeControllerRotation: "self-service",
-    acceptControllerRotation: "self-service",
-    cancelControllerRotation: "self-service",
+    rotateController: "self-service",
     setGuardians: "self-service",
+    confirmGuardianChange: "self-service",
+    cancelGuardianChange: "self-service",
+    vetoGuardianChange: "self-service",
     approveRecovery: "self-service",
+    withdrawRecoveryApproval: "self-service",
     cancelRecovery: "self-service",
     executeRecovery: "self-service",
     appointRepresentative: "self-service",
     revokeRepresentative: "self-service",
     resignRepresentative: "self-service",
-    bindIdentifierCommitment: "self-service",
+    attestIdentifier: "self-service",
+    acceptIdentifier: "self-service",
+    withdrawIdentifier: "self-service",
+    acceptAffiliate: "self-service",
+    releaseAffiliate: "self-service",
     registerParticipant: "REGISTRAR",
     renewCredential: "REGISTRAR",
     setAffiliation: "REGISTRAR",
@@ -56,12 +63,17 @@ const EXPECTED: Readonly<Record<string, Readonly<Record<string, Wiring>>>> = {
     approveRequest: "self-service",
     rejectRequest: "self-service",
     cancelRequest: "self-service",
-    openBreakGlass: "self-service",
-    closeBreakGlass: "self-service",
     recordAccess: "self-service",
-    reviewBreakGlass: "AUDITOR",
-    setEmergencyAuthorization: "REGISTRAR",
     setPolicy: "ADMIN",
+    pause: "PAUSER",
+    unpause: "ADMIN",
+    setAuthority: "authority-only",
+  },
+  BreakGlass: {
+    open: "self-service",
+    close: "self-service",
+    review: "AUDITOR",
+    setEmergencyAuthorization: "REGISTRAR",
     pause: "PAUSER",
     unpause: "ADMIN",
     setAuthority: "authority-only",
@@ -93,16 +105,25 @@ const EXPECTED: Readonly<Record<string, Readonly<Record<string, Wiring>>>> = {
     setNetwork: "self-service",
     activatePlan: "self-service",
     enroll: "self-service",
-    requestPriorAuth: "self-service",
-    approvePriorAuth: "self-service",
-    denyPriorAuth: "self-service",
-    withdrawPriorAuth: "self-service",
     submitClaim: "self-service",
     fileAppeal: "self-service",
     decideAppeal: "CLAIMS_REVIEWER",
     fund: "self-service",
     settleQueue: "self-service",
     withdraw: "self-service",
+    withdrawFunds: "self-service",
+    assignSuccessor: "ADMIN",
+    pause: "PAUSER",
+    unpause: "ADMIN",
+    setAuthority: "authority-only",
+  },
+  PriorAuthorizations: {
+    requestPriorAuth: "self-service",
+    approvePriorAuth: "self-service",
+    denyPriorAuth: "self-service",
+    withdrawPriorAuth: "self-service",
+    // Only the adjudicator that created the contract may call it (checked by the contract, not a role).
+    useFor: "self-service",
     pause: "PAUSER",
     unpause: "ADMIN",
     setAuthority: "authority-only",

@@ -1,17 +1,30 @@
 import type { BaseContract } from "ethers";
 
-import type { ClaimsAdjudicator, ConsentRegistry, IdentityRegistry, RecordRegistry } from "../../typechain-types";
+import type {
+  BreakGlass,
+  ClaimsAdjudicator,
+  ConsentRegistry,
+  IdentityRegistry,
+  PriorAuthorizations,
+  RecordRegistry,
+} from "../../typechain-types";
 import type { SystemFixture } from "../fixtures/system";
 
 /** A deployed module: every one is AccessManaged and pausable. */
-export type Module = IdentityRegistry | ConsentRegistry | RecordRegistry | ClaimsAdjudicator;
+export type Module =
+  IdentityRegistry | ConsentRegistry | BreakGlass | RecordRegistry | ClaimsAdjudicator | PriorAuthorizations;
 
-/** Every deployed CareLedger module by contract name; later modules add themselves here. */
+/**
+ * Every deployed CareLedger contract that is AccessManaged and pausable, by contract name: the modules and the
+ * workflows two of them create (break-glass, prior authorization). Later modules add themselves here.
+ */
 export function deployedModules(system: SystemFixture): Record<string, Module & BaseContract> {
   return {
     IdentityRegistry: system.identityRegistry,
     ConsentRegistry: system.consentRegistry,
+    BreakGlass: system.breakGlass,
     RecordRegistry: system.recordRegistry,
     ClaimsAdjudicator: system.claimsAdjudicator,
+    PriorAuthorizations: system.priorAuthorizations,
   };
 }
