@@ -182,9 +182,7 @@ export function memberPseudonym(memberKey: BytesLike, planId: BigNumberish, memb
   const key = getBytes(memberKey);
   if (key.length !== 32) throw new Error(`a member key must be 32 bytes, got ${key.length}`);
   if (memberNumber === "") throw new Error("a member number must not be empty");
-  return keccak256(
-    concat([key, AbiCoder.defaultAbiCoder().encode(["uint64"], [planId]), toUtf8Bytes(memberNumber)]),
-  );
+  return keccak256(concat([key, AbiCoder.defaultAbiCoder().encode(["uint64"], [planId]), toUtf8Bytes(memberNumber)]));
 }
 
 /**
@@ -398,7 +396,8 @@ export class ClaimBuilder {
 
   /** A supporting record, as its attachment commitment (`attachmentCommitment`). */
   attachment(commitment: string): this {
-    if (this.attached.length === MAX_ATTACHMENTS) throw new Error(`a claim carries at most ${MAX_ATTACHMENTS} attachments`);
+    if (this.attached.length === MAX_ATTACHMENTS)
+      throw new Error(`a claim carries at most ${MAX_ATTACHMENTS} attachments`);
     this.attached.push(hexlify(getBytes(commitment)));
     return this;
   }

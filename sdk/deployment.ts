@@ -8,6 +8,8 @@ export interface Deployment {
   chainId: bigint;
   accessManager: string;
   identityRegistry: string;
+  /** Identifiers institutions issued to patients (medical record numbers), linked by issuer and patient together. */
+  identifierRegistry: string;
   consentPolicy: string;
   consentRegistry: string;
   /** The break-glass workflow the consent registry created. */
@@ -23,6 +25,7 @@ export interface Deployment {
 const FUTURES: Readonly<Record<Exclude<keyof Deployment, "chainId">, string>> = {
   accessManager: "AccessManager#AccessManager",
   identityRegistry: "IdentityRegistry#IdentityRegistry",
+  identifierRegistry: "IdentifierRegistry#IdentifierRegistry",
   consentPolicy: "ConsentPolicy#ConsentPolicy",
   consentRegistry: "ConsentRegistry#ConsentRegistry",
   breakGlass: "ConsentRegistry#BreakGlass",
@@ -52,6 +55,7 @@ export function loadDeployment(chainId: bigint, dir = DEPLOYMENTS_DIR): Deployme
     chainId,
     accessManager: pick("accessManager"),
     identityRegistry: pick("identityRegistry"),
+    identifierRegistry: pick("identifierRegistry"),
     consentPolicy: pick("consentPolicy"),
     consentRegistry: pick("consentRegistry"),
     breakGlass: pick("breakGlass"),

@@ -2,25 +2,32 @@ import { type BytesLike, type ErrorFragment, Interface, isHexString, type Result
 
 import {
   AccessManager__factory,
+  BreakGlass__factory,
   ClaimsAdjudicator__factory,
   ConsentPolicy__factory,
   ConsentRegistry__factory,
+  IdentifierRegistry__factory,
   IdentityRegistry__factory,
   IERC20Errors__factory,
+  PriorAuthorizations__factory,
   RecordRegistry__factory,
 } from "../typechain-types";
 
 /**
  * Every custom error any CareLedger contract can revert with, taken from the compiled ABIs (the modules, the
- * AccessManager and the OpenZeppelin code they inherit), and the ERC-6093 errors of an OpenZeppelin settlement token. Generated from the same artifacts as the contracts, so the
- * decoder cannot drift from them.
+ * workflows two of them create, the AccessManager and the OpenZeppelin code they inherit), and the ERC-6093 errors
+ * of an OpenZeppelin settlement token. Generated from the same artifacts as the contracts, so the decoder cannot
+ * drift from them (`test/sdk/errors.test.ts` checks that every deployed contract's errors are known).
  */
 const ABIS = [
   IdentityRegistry__factory.abi,
+  IdentifierRegistry__factory.abi,
   ConsentRegistry__factory.abi,
+  BreakGlass__factory.abi,
   ConsentPolicy__factory.abi,
   RecordRegistry__factory.abi,
   ClaimsAdjudicator__factory.abi,
+  PriorAuthorizations__factory.abi,
   AccessManager__factory.abi,
   // The settlement token's own refusals (OpenZeppelin ERC-20, ERC-6093), e.g. a payer funding more than it holds.
   IERC20Errors__factory.abi,

@@ -71,7 +71,11 @@ export const CONTROL_TRANSFER_TYPEHASH = id(
 );
 
 /** The key `signer` consents to be registered as `message.controller` (which must be its own address). */
-export function signRegistration(signer: Signer, domain: TypedDataDomain, message: RegistrationMessage): Promise<string> {
+export function signRegistration(
+  signer: Signer,
+  domain: TypedDataDomain,
+  message: RegistrationMessage,
+): Promise<string> {
   return signer.signTypedData(domain, REGISTRATION_TYPES, message);
 }
 

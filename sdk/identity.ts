@@ -7,15 +7,16 @@ import type {
   TypedDataDomain,
 } from "ethers";
 
-import { type IdentityRegistry, IdentityRegistry__factory } from "../typechain-types";
+import {
+  type IdentifierRegistry,
+  IdentifierRegistry__factory,
+  type IdentityRegistry,
+  IdentityRegistry__factory,
+} from "../typechain-types";
 import type { Deployment } from "./deployment";
 import { withDecodedErrors } from "./errors";
-import {
-  identityDomain,
-  MAX_SIGNATURE_WINDOW,
-  signControlTransfer,
-  signRegistration,
-} from "./identity-signatures";
+import { mined } from "./transactions";
+import { identityDomain, MAX_SIGNATURE_WINDOW, signControlTransfer, signRegistration } from "./identity-signatures";
 import { type ParticipantInfo, ParticipantKind, toKind, toStatus } from "./types";
 
 /** A key's signed consent to control an id: the signature and its deadline (Unix seconds). */
@@ -99,6 +100,7 @@ export class IdentityClient {
     return this.send(() => this.registry.withdrawRecoveryApproval(patient, newController));
   }
 
+  /** The patient's key or a guardian objects; a quorum of objections cancels the recovery. */
   cancelRecovery(patient: BigNumberish, newController: string) {
     return this.send(() => this.registry.cancelRecovery(patient, newController));
   }
@@ -118,20 +120,6 @@ export class IdentityClient {
 
   resignRepresentative(patient: BigNumberish, representative: BigNumberish) {
     return this.send(() => this.registry.resignRepresentative(patient, representative));
-  }
-
-  /** An institution attests an identifier it issued to the patient (a salted commitment). */
-  attestIdentifier(patient: BigNumberish, commitment: string) {
-    return this.send(() => this.registry.attestIdentifier(patient, commitment));
-  }
-
-  /** The patient accepts the issuer's attestation, binding the identifier. */
-  acceptIdentifier(patient: BigNumberish, issuer: BigNumberish, commitment: string) {
-    return this.send(() => this.registry.acceptIdentifier(patient, issuer, commitment));
-  }
-
-  withdrawIdentifier(issuer: BigNumberish, commitment: string) {
-    return this.send(() => this.registry.withdrawIdentifier(issuer, commitment));
   }
 
   /** An organization accepts the practitioner or device a registrar offered it. */
@@ -275,19 +263,29 @@ export class IdentityClient {
   async recoveryOf(
     patient: BigNumberish,
     newController: string,
-  ): Promise<{ approvals: number; readyAt: bigint; expiresAt: bigint } | undefined> {
-    const [approvals, readyAt, expiresAt] = await this.registry.recoveryOf(patient, newController);
-    return approvals === 0n ? undefined : { approvals: Number(approvals), readyAt, expiresAt };
+  ): Promise<{ approvals: number; readyAt: bigint; expiresAt: bigint; objections: number } | undefined> {
+    const [approvals, readyAt, expiresAt, objections] = await this.registry.recoveryOf(patient, newController);
+    return approvals === 0n
+      ? undefined
+      : { approvals: Number(approvals), readyAt, expiresAt, objections: Number(objections) };
   }
 
   /** The patient's waiting guardian change, or undefined. */
-  async pendingGuardianChange(patient: BigNumberish): Promise<
+  async pendingGuardianChange(
+    patient: BigNumberish,
+  ): Promise<
     { guardians: bigint[]; threshold: number; delay: number; effectiveAt: bigint; vetoes: number } | undefined
   > {
     const [guardians, threshold, delay, effectiveAt, vetoes] = await this.registry.pendingGuardianChange(patient);
     return effectiveAt === 0n
       ? undefined
-      : { guardians: [...guardians], threshold: Number(threshold), delay: Number(delay), effectiveAt, vetoes: Number(vetoes) };
+      : {
+          guardians: [...guardians],
+          threshold: Number(threshold),
+          delay: Number(delay),
+          effectiveAt,
+          vetoes: Number(vetoes),
+        };
   }
 
   // ---- plumbing --------------------------------------------------------------------------------------------
@@ -318,5 +316,42 @@ export class IdentityClient {
       if (parsed?.name === "ParticipantRegistered") return { id: parsed.args.id as bigint, receipt };
     }
     throw new Error(`transaction ${receipt.hash} registered no participant`);
+  }
+}
+
+/**
+ * Typed client of the IdentifierRegistry: identifiers (salted commitments of medical record numbers and the like)
+ * that an institution attests it issued to a patient and the patient accepts.
+ */
+export class IdentifierClient {
+  constructor(readonly registry: IdentifierRegistry) {}
+
+  static connect(runner: ContractRunner, deployment: Pick<Deployment, "identifierRegistry">): IdentifierClient {
+    return new IdentifierClient(IdentifierRegistry__factory.connect(deployment.identifierRegistry, runner));
+  }
+
+  as(runner: ContractRunner): IdentifierClient {
+    return new IdentifierClient(this.registry.connect(runner));
+  }
+
+  /** An institution attests an identifier it issued to the patient (a salted commitment, `identifierCommitment`). */
+  attest(patient: BigNumberish, commitment: string): Promise<ContractTransactionReceipt> {
+    return mined(() => this.registry.attest(patient, commitment));
+  }
+
+  /** The patient accepts the issuer's attestation, binding the identifier to her id. */
+  accept(patient: BigNumberish, issuer: BigNumberish, commitment: string): Promise<ContractTransactionReceipt> {
+    return mined(() => this.registry.accept(patient, issuer, commitment));
+  }
+
+  /** The issuer or the patient withdraws an attestation. */
+  withdraw(issuer: BigNumberish, commitment: string): Promise<ContractTransactionReceipt> {
+    return mined(() => this.registry.withdraw(issuer, commitment));
+  }
+
+  /** The patient the issuer's commitment is bound to, or undefined. */
+  async ownerOf(issuer: BigNumberish, commitment: string): Promise<bigint | undefined> {
+    const patient = await this.registry.ownerOf(issuer, commitment);
+    return patient === 0n ? undefined : patient;
   }
 }

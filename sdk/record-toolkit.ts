@@ -202,9 +202,8 @@ export class RecordToolkit {
     const envelope = decodeEnvelope(await this.store.get(address));
     let decision: DecisionInfo | undefined;
     if (options.recordAccess ?? true) {
-      decision = (
-        await this.records.recordAccess(patient, envelope.commitment, options.purpose ?? Purpose.Treatment)
-      ).decision;
+      decision = (await this.records.recordAccess(patient, envelope.commitment, options.purpose ?? Purpose.Treatment))
+        .decision;
       if (!decision.allowed) {
         throw new Error(
           `access to ${envelope.commitment} denied (${DecisionBasis[decision.basis]}); recorded on chain`,
@@ -245,13 +244,16 @@ export class RecordToolkit {
     }
     let record = await this.records.verify(patient, commitment);
     const problems: VerificationProblem[] = [];
+    // A document about another patient than the one expected is a problem wherever it is anchored, a copy anchored
+    // under the expected patient's id included.
+    if (named !== undefined && named !== patient) problems.push("wrong-patient");
     if (record.status === RecordStatus.None) {
       // Anchored, but for the patient the document names rather than the one expected?
-      const elsewhere = named !== undefined && named !== patient ? await this.records.verify(named, commitment) : record;
+      const elsewhere =
+        named !== undefined && named !== patient ? await this.records.verify(named, commitment) : record;
       if (elsewhere.status === RecordStatus.None) {
-        return { commitment, valid: false, problems: ["not-anchored"], record, history: [] };
+        return { commitment, valid: false, problems: ["not-anchored", ...problems], record, history: [] };
       }
-      problems.push("wrong-patient");
       record = elsewhere;
     }
     if (record.status === RecordStatus.Superseded) problems.push("superseded");

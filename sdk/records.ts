@@ -338,16 +338,9 @@ export class RecordClient {
    * version, the consent basis. Undefined if no event names it (an adopted batch record has no pointer of its own:
    * its batch's pointer locates the manifest).
    */
-  async versionEvent(
-    patient: BigNumberish,
-    commitment: BytesLike,
-    fromBlock = 0,
-  ): Promise<VersionEvent | undefined> {
+  async versionEvent(patient: BigNumberish, commitment: BytesLike, fromBlock = 0): Promise<VersionEvent | undefined> {
     const hash = hexlify(commitment);
-    const [anchored] = await this.registry.queryFilter(
-      this.registry.filters.RecordAnchored(hash, patient),
-      fromBlock,
-    );
+    const [anchored] = await this.registry.queryFilter(this.registry.filters.RecordAnchored(hash, patient), fromBlock);
     if (anchored !== undefined) {
       return {
         commitment: hash,

@@ -36,8 +36,9 @@ import {FeeWord, FeeWordLib} from "../types/FeeWord.sol";
 import {PayerWord, PayerWordLib} from "../types/PayerWord.sol";
 import {PlanWord, PlanWordLib} from "../types/PlanWord.sol";
 import {LineResultLib} from "../types/LineResult.sol";
+import {MemberId} from "../types/MemberId.sol";
 import {ParticipantKind, ParticipantStatus} from "../types/Participant.sol";
-import {ParticipantId, ParticipantIdLib} from "../types/ParticipantId.sol";
+import {ParticipantId} from "../types/ParticipantId.sol";
 
 /// @title ClaimsAdjudicator
 /// @notice Plans, enrollment, prior authorization, adjudication, appeals and payment of health-plan claims. See
@@ -93,7 +94,7 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
     struct Adjudication {
         bytes32 claimId;
         uint64 planId;
-        bytes32 member;
+        MemberId member;
         ParticipantId organization;
         PlanWord plan;
         bool inNetwork;
@@ -264,13 +265,13 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
     /// @inheritdoc IClaimsAdjudicator
     function enroll(
         uint64 planId,
-        bytes32 member,
+        MemberId member,
         uint48 coverageStart,
         uint48 coverageEnd
     ) external override whenNotPaused returns (uint16 seq) {
         PlanWord word = _ownPlan(planId);
         if (word.status() != PlanStatus.Active) revert ClaimsPlanNotActive(planId, word.status());
-        if (member == bytes32(0)) revert ClaimsInvalidMember();
+        if (member.isNone()) revert ClaimsInvalidMember();
         // A start of 0 would let a [0, 0] period pack to the empty word, which reads as "no enrollment".
         if (coverageStart == 0 || coverageStart > coverageEnd || coverageEnd > type(uint40).max) {
             revert ClaimsInvalidCoverage(coverageStart, coverageEnd);
@@ -298,7 +299,7 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
 
     /// @inheritdoc IClaimsAdjudicator
     function submitClaim(
-        bytes32 member,
+        MemberId member,
         uint64 planId,
         bytes32 claimReference,
         ClaimLine[] calldata lines,
@@ -314,7 +315,7 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
         uint48 now_ = Time.timestamp();
         (ParticipantId submitter, ParticipantId organization) = _provider(now_);
         PlanWord word = _activePlan(planId);
-        if (member == bytes32(0)) revert ClaimsInvalidMember();
+        if (member.isNone()) revert ClaimsInvalidMember();
         claimId = keccak256(abi.encode(organization, claimReference));
         if (!_claims[claimId].word.isEmpty()) revert ClaimsDuplicateReference(claimId);
         if (attachments.length != 0) {
@@ -540,17 +541,13 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
     }
 
     /// @inheritdoc IClaimsAdjudicator
-    function enrollmentCount(uint64 planId, bytes32 member) external view override returns (uint256) {
+    function enrollmentCount(uint64 planId, MemberId member) external view override returns (uint256) {
         EnrollmentWord head = _enrollments[_memberKey(planId, member)][0];
         return head.isEmpty() ? 0 : head.seq() + 1;
     }
 
     /// @inheritdoc IClaimsAdjudicator
-    function enrollment(
-        uint64 planId,
-        bytes32 member,
-        uint16 seq
-    ) external view override returns (Enrollment memory) {
+    function enrollment(uint64 planId, MemberId member, uint16 seq) external view override returns (Enrollment memory) {
         mapping(uint256 index => EnrollmentWord word) storage periods = _enrollments[_memberKey(planId, member)];
         EnrollmentWord head = periods[0];
         EnrollmentWord word;
@@ -570,7 +567,7 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
     /// @inheritdoc IClaimsAdjudicator
     function enrollmentOn(
         uint64 planId,
-        bytes32 member,
+        MemberId member,
         uint48 time
     ) external view override returns (bool found, uint16 seq) {
         EnrollmentWord word;
@@ -617,7 +614,7 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
 
     /// @inheritdoc IClaimsAdjudicator
     function serviceBilled(
-        bytes32 member,
+        MemberId member,
         ParticipantId organization,
         bytes5 code,
         uint256 serviceDate
@@ -634,12 +631,7 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
     /// @inheritdoc IClaimsAdjudicator
     function payerAccount(
         ParticipantId payer
-    )
-        external
-        view
-        override
-        returns (uint256 balance, uint256 funded, uint256 withdrawn, uint256 head, uint256 tail)
-    {
+    ) external view override returns (uint256 balance, uint256 funded, uint256 withdrawn, uint256 head, uint256 tail) {
         PayerAccount storage account = _payers[payer];
         PayerWord word = account.word;
         return (word.balance(), account.funded, account.withdrawn, word.head(), word.tail());
@@ -692,7 +684,7 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
     function _adjudication(
         bytes32 claimId,
         uint64 planId,
-        bytes32 member,
+        MemberId member,
         ParticipantId organization,
         PlanWord word,
         uint256 time
@@ -777,11 +769,22 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
             return _denial(Carc.NOT_COVERED, AdjustmentGroup.PatientResponsibility, line.billed());
         }
         // 4a. The medically unlikely edit.
-        uint256 units = line.units();
         uint256 maxUnits = feeWord.maxUnits();
-        if (maxUnits != 0 && units > maxUnits) {
+        if (maxUnits != 0 && line.units() > maxUnits) {
             return _denial(Carc.MEDICALLY_UNLIKELY, AdjustmentGroup.ContractualObligation, 0);
         }
+        return _authorizeAndApprove(adjudication, line, feeWord, appealed);
+    }
+
+    /// @dev Checks 5 (prior authorization) and 6 (duplicate service), then registers the service and prices the line.
+    /// Check 6's lookup comes first so that a duplicate never consumes an authorization.
+    function _authorizeAndApprove(
+        Adjudication memory adjudication,
+        ClaimLine line,
+        FeeWord feeWord,
+        bool appealed
+    ) private returns (LineOutcome memory outcome) {
+        (bytes5 code, uint256 units, uint256 serviceDate) = (line.code(), line.units(), line.serviceDate());
         (bytes32 serviceKey, uint256 dayBit) = _serviceKey(
             adjudication.member,
             adjudication.organization,
@@ -793,7 +796,15 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
         // 5. Prior authorization: the first usable one, consumed only if the line is approved (not a duplicate).
         uint64 authId;
         if (!appealed && feeWord.requiresPriorAuth()) {
-            authId = _PRIOR_AUTHS.useFor(adjudication.member, adjudication.planId, code, serviceDate, units, !duplicate);
+            authId = _PRIOR_AUTHS.useFor(
+                adjudication.claimId,
+                adjudication.member,
+                adjudication.planId,
+                code,
+                serviceDate,
+                units,
+                !duplicate
+            );
             if (authId == 0) return _denial(Carc.NO_AUTHORIZATION, AdjustmentGroup.ContractualObligation, 0);
         }
         // 6. Duplicate service; else approved.
@@ -1134,7 +1145,7 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
 
     function _contentHash(
         bytes32 claimId,
-        bytes32 member,
+        MemberId member,
         uint64 planId,
         ParticipantId organization,
         ParticipantId submitter,
@@ -1144,14 +1155,14 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
         return keccak256(abi.encode(claimId, member, planId, organization, submitter, lines, attachments));
     }
 
-    function _memberKey(uint64 planId, bytes32 member) private pure returns (bytes32) {
+    function _memberKey(uint64 planId, MemberId member) private pure returns (bytes32) {
         return keccak256(abi.encode(planId, member));
     }
 
     /// @dev Duplicate services are the same member, organization and code on the same UTC day: the word of 256 days
     /// holding that day, and the day's bit in it.
     function _serviceKey(
-        bytes32 member,
+        MemberId member,
         ParticipantId organization,
         bytes5 code,
         uint256 serviceDate

@@ -8,6 +8,7 @@ import {IClaimsAdjudicator} from "../interfaces/IClaimsAdjudicator.sol";
 import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
 import {IPriorAuthorizations} from "../interfaces/IPriorAuthorizations.sol";
 import {FeeScheduleEntry, Plan, PlanStatus, PriorAuth, PriorAuthStatus} from "../types/Claims.sol";
+import {MemberId} from "../types/MemberId.sol";
 import {ParticipantKind} from "../types/Participant.sol";
 import {ParticipantId} from "../types/ParticipantId.sol";
 
@@ -23,7 +24,7 @@ contract PriorAuthorizations is IPriorAuthorizations, CareLedgerModule {
     /// @dev Slot 1: the member; slot 2: 64 + 40 + 8 + 64 = 176 bits; slot 3: 32 + 32 + 32 + 48 + 48 = 192 bits, what a
     /// claim line reads and consumes.
     struct StoredPriorAuth {
-        bytes32 member;
+        MemberId member;
         uint64 plan;
         bytes5 code;
         PriorAuthStatus status;
@@ -70,7 +71,7 @@ contract PriorAuthorizations is IPriorAuthorizations, CareLedgerModule {
 
     /// @inheritdoc IPriorAuthorizations
     function requestPriorAuth(
-        bytes32 member,
+        MemberId member,
         uint64 planId,
         bytes5 code,
         uint32 units,
@@ -78,7 +79,7 @@ contract PriorAuthorizations is IPriorAuthorizations, CareLedgerModule {
         uint48 validTo
     ) external override whenNotPaused returns (uint64 authId) {
         ParticipantId requester = _provider();
-        if (member == bytes32(0)) revert PriorAuthInvalidMember();
+        if (member.isNone()) revert PriorAuthInvalidMember();
         if (_ADJUDICATOR.plan(planId).status != PlanStatus.Active) revert PriorAuthPlanNotActive(planId);
         (, FeeScheduleEntry memory fee) = _ADJUDICATOR.fee(planId, code);
         if (!fee.requiresPriorAuth) revert PriorAuthNotRequired(planId, code);
@@ -116,7 +117,7 @@ contract PriorAuthorizations is IPriorAuthorizations, CareLedgerModule {
             validTo > stored.validTo ||
             validFrom > validTo
         ) revert PriorAuthWidened(authId, units, validFrom, validTo);
-        (bytes32 member, uint64 planId, bytes5 code) = (stored.member, stored.plan, stored.code);
+        (MemberId member, uint64 planId, bytes5 code) = (stored.member, stored.plan, stored.code);
         uint64[] storage approved = _approved[_authKey(member, planId, code)];
         if (_prune(approved, plan.terms.timelyFilingDays) >= MAX_OPEN_PRIOR_AUTHS) {
             revert PriorAuthTooManyOpen(member, planId, code, MAX_OPEN_PRIOR_AUTHS);
@@ -144,7 +145,8 @@ contract PriorAuthorizations is IPriorAuthorizations, CareLedgerModule {
 
     /// @inheritdoc IPriorAuthorizations
     function useFor(
-        bytes32 member,
+        bytes32 claimId,
+        MemberId member,
         uint64 planId,
         bytes5 code,
         uint256 serviceDate,
@@ -165,7 +167,7 @@ contract PriorAuthorizations is IPriorAuthorizations, CareLedgerModule {
                         left -= uint32(units);
                     }
                     stored.unitsLeft = left;
-                    emit PriorAuthConsumed(authId, uint32(units), left);
+                    emit PriorAuthConsumed(authId, claimId, member, uint32(units), left);
                 }
                 return authId;
             }
@@ -207,7 +209,7 @@ contract PriorAuthorizations is IPriorAuthorizations, CareLedgerModule {
 
     /// @inheritdoc IPriorAuthorizations
     function approvedPriorAuths(
-        bytes32 member,
+        MemberId member,
         uint64 planId,
         bytes5 code
     ) external view override returns (uint64[] memory) {
@@ -280,7 +282,7 @@ contract PriorAuthorizations is IPriorAuthorizations, CareLedgerModule {
         stored.status = to;
     }
 
-    function _authKey(bytes32 member, uint64 planId, bytes5 code) private pure returns (bytes32) {
+    function _authKey(MemberId member, uint64 planId, bytes5 code) private pure returns (bytes32) {
         return keccak256(abi.encode(member, planId, code));
     }
 }

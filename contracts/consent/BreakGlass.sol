@@ -148,8 +148,7 @@ contract BreakGlass is IBreakGlass, CareLedgerModule {
     function close(uint64 sessionId) external override {
         StoredSession storage stored = _existingSession(sessionId);
         if (
-            _IDENTITY.idOf(msg.sender) != stored.practitioner ||
-            !_isOpen(_refOf(sessionId, stored), Time.timestamp())
+            _IDENTITY.idOf(msg.sender) != stored.practitioner || !_isOpen(_refOf(sessionId, stored), Time.timestamp())
         ) {
             revert BreakGlassCannotClose(sessionId, msg.sender);
         }

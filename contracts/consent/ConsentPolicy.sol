@@ -2,12 +2,7 @@
 pragma solidity 0.8.30;
 
 import {ConsentRules, IConsentPolicy} from "../interfaces/IConsentPolicy.sol";
-import {
-    DEFINED_CATEGORIES,
-    DEFINED_PURPOSES,
-    MAX_OPEN_BREAK_GLASS_SESSIONS,
-    PURPOSE_COUNT
-} from "../types/Consent.sol";
+import {DEFINED_CATEGORIES, DEFINED_PURPOSES, MAX_OPEN_BREAK_GLASS_SESSIONS, PURPOSE_COUNT} from "../types/Consent.sol";
 
 /// @title ConsentPolicy
 /// @notice CareLedger's consent rules, fixed at deployment. See {IConsentPolicy}.

@@ -50,20 +50,18 @@ contract IdentityRegistry is IIdentityRegistry, EIP712, CareLedgerModule {
         ParticipantId[] ids;
     }
 
-    /// @dev One recovery of a patient to one new key, in one slot: 8 + 8 + 48 + 48 + 32 = 144 bits. `approvals` is a
-    /// bitmap over guardian positions; the recovery is live while `epoch` is the guardian set's and it has not lapsed.
+    /// @dev One recovery of a patient to one new key, in one slot: 8 + 8 + 16 + 8 + 48 + 48 + 32 = 168 bits.
+    /// `approvals` is a bitmap over guardian positions; `objections` over guardian positions (bits 0 to 7) and the
+    /// patient's key (bit `_PATIENT_OBJECTION`). The recovery is live while `epoch` is the guardian set's and it has
+    /// not lapsed.
     struct Recovery {
         uint8 approvals;
         uint8 count;
+        uint16 objections;
+        uint8 objectionCount;
         uint48 openedAt;
         uint48 readyAt;
         uint32 epoch;
-    }
-
-    /// @dev An issuer's attestation of an identifier commitment: 64 + 8 bits.
-    struct Identifier {
-        ParticipantId patient;
-        bool bound;
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -94,6 +92,8 @@ contract IdentityRegistry is IIdentityRegistry, EIP712, CareLedgerModule {
     // solhint-enable gas-small-strings
 
     uint8 private constant _FLAG_IDENTITY_PROOFED = 1;
+    /// @dev The objection bit of the patient's own key, above the eight guardian positions.
+    uint16 private constant _PATIENT_OBJECTION = 1 << 8;
 
     // ------------------------------------------------------------------------------------------------------------
     // Storage
@@ -114,7 +114,6 @@ contract IdentityRegistry is IIdentityRegistry, EIP712, CareLedgerModule {
     mapping(ParticipantId patient => mapping(address newController => Recovery recovery)) private _recoveries;
     mapping(ParticipantId patient => mapping(ParticipantId representative => uint48 expiresAt))
         private _representatives;
-    mapping(ParticipantId issuer => mapping(bytes32 commitment => Identifier identifier)) private _identifiers;
 
     // ------------------------------------------------------------------------------------------------------------
     // Constructor
@@ -259,7 +258,15 @@ contract IdentityRegistry is IIdentityRegistry, EIP712, CareLedgerModule {
 
         Recovery memory recovery = _recoveries[patient][newController];
         if (!_isLiveRecovery(recovery, set.epoch)) {
-            recovery = Recovery({approvals: 0, count: 0, openedAt: Time.timestamp(), readyAt: 0, epoch: set.epoch});
+            recovery = Recovery({
+                approvals: 0,
+                count: 0,
+                objections: 0,
+                objectionCount: 0,
+                openedAt: Time.timestamp(),
+                readyAt: 0,
+                epoch: set.epoch
+            });
         }
         uint8 bit = uint8(1 << position);
         if (recovery.approvals & bit != 0) revert IdentityRecoveryAlreadyApproved(patient, guardian, newController);
@@ -293,11 +300,23 @@ contract IdentityRegistry is IIdentityRegistry, EIP712, CareLedgerModule {
 
     /// @inheritdoc IIdentityRegistry
     function cancelRecovery(ParticipantId patient, address newController) external override {
-        _controlledRecord(patient);
-        Recovery memory recovery = _liveRecovery(patient, newController, _guardians[patient].epoch);
-        if (recovery.readyAt != 0) revert IdentityRecoveryThresholdReached(patient, newController);
-        delete _recoveries[patient][newController];
-        emit RecoveryCancelled(patient, newController);
+        GuardianSet storage set = _guardians[patient];
+        Recovery memory recovery = _liveRecovery(patient, newController, set.epoch);
+        uint16 bit = _objectionBit(patient, set.ids);
+        if (recovery.objections & bit != 0) revert IdentityRecoveryAlreadyObjected(patient, msg.sender);
+        recovery.objections |= bit;
+        // Invariant: at most MAX_GUARDIANS + 1 = 9 objections, so the count cannot overflow a uint8.
+        unchecked {
+            ++recovery.objectionCount;
+        }
+        emit RecoveryObjected(patient, newController, msg.sender, recovery.objectionCount);
+        // The quorum: more than half of the guardians and the patient's key together, ⌈(n + 1) / 2⌉.
+        if (recovery.objectionCount >= (set.ids.length + 2) / 2) {
+            delete _recoveries[patient][newController];
+            emit RecoveryCancelled(patient, newController);
+        } else {
+            _recoveries[patient][newController] = recovery;
+        }
     }
 
     /// @inheritdoc IIdentityRegistry
@@ -348,46 +367,6 @@ contract IdentityRegistry is IIdentityRegistry, EIP712, CareLedgerModule {
     function resignRepresentative(ParticipantId patient, ParticipantId representative) external override {
         _controlledRecord(representative);
         _endRepresentation(patient, representative, true);
-    }
-
-    /// @inheritdoc IIdentityRegistry
-    function attestIdentifier(ParticipantId patient, bytes32 commitment) external override whenNotPaused {
-        ParticipantId issuer = _activeInstitutionOfSender();
-        if (_records[patient].kind != ParticipantKind.Patient) {
-            revert IdentityWrongKind(patient, ParticipantKind.Patient, _records[patient].kind);
-        }
-        if (commitment == bytes32(0)) revert IdentityZeroCommitment();
-        Identifier storage identifier = _identifiers[issuer][commitment];
-        if (identifier.bound) revert IdentityIdentifierAlreadyBound(issuer, commitment);
-        identifier.patient = patient;
-        emit IdentifierAttested(issuer, patient, commitment);
-    }
-
-    /// @inheritdoc IIdentityRegistry
-    function acceptIdentifier(
-        ParticipantId patient,
-        ParticipantId issuer,
-        bytes32 commitment
-    ) external override whenNotPaused {
-        _activePatientControlledBySender(patient);
-        Identifier storage identifier = _identifiers[issuer][commitment];
-        if (identifier.bound || identifier.patient != patient) {
-            revert IdentityNoIdentifierAttestation(issuer, commitment, patient);
-        }
-        identifier.bound = true;
-        emit IdentifierCommitmentBound(patient, issuer, commitment);
-    }
-
-    /// @inheritdoc IIdentityRegistry
-    function withdrawIdentifier(ParticipantId issuer, bytes32 commitment) external override {
-        Identifier storage identifier = _identifiers[issuer][commitment];
-        ParticipantId patient = identifier.patient;
-        ParticipantId caller = _bindings[msg.sender].id();
-        if (patient.isNone() || caller.isNone() || (caller != issuer && caller != patient)) {
-            revert IdentityNotIdentifierParty(issuer, commitment, msg.sender);
-        }
-        delete _identifiers[issuer][commitment];
-        emit IdentifierWithdrawn(issuer, commitment, patient);
     }
 
     /// @inheritdoc IIdentityRegistry
@@ -621,10 +600,10 @@ contract IdentityRegistry is IIdentityRegistry, EIP712, CareLedgerModule {
     function recoveryOf(
         ParticipantId patient,
         address newController
-    ) external view override returns (uint8 approvals, uint48 readyAt, uint48 expiresAt) {
+    ) external view override returns (uint8 approvals, uint48 readyAt, uint48 expiresAt, uint8 objections) {
         Recovery memory recovery = _recoveries[patient][newController];
-        if (!_isLiveRecovery(recovery, _guardians[patient].epoch)) return (0, 0, 0);
-        return (recovery.count, recovery.readyAt, _recoveryExpiry(recovery));
+        if (!_isLiveRecovery(recovery, _guardians[patient].epoch)) return (0, 0, 0, 0);
+        return (recovery.count, recovery.readyAt, _recoveryExpiry(recovery), recovery.objectionCount);
     }
 
     /// @inheritdoc IIdentityRegistry
@@ -644,21 +623,6 @@ contract IdentityRegistry is IIdentityRegistry, EIP712, CareLedgerModule {
         ParticipantId representative
     ) external view override returns (uint48) {
         return _representatives[patient][representative];
-    }
-
-    /// @inheritdoc IIdentityRegistry
-    function identifierOwner(ParticipantId issuer, bytes32 commitment) external view override returns (ParticipantId) {
-        Identifier memory identifier = _identifiers[issuer][commitment];
-        return identifier.bound ? identifier.patient : ParticipantIdLib.NONE;
-    }
-
-    /// @inheritdoc IIdentityRegistry
-    function identifierAttestation(
-        ParticipantId issuer,
-        bytes32 commitment
-    ) external view override returns (ParticipantId patient, bool bound) {
-        Identifier memory identifier = _identifiers[issuer][commitment];
-        return (identifier.patient, identifier.bound);
     }
 
     /// @inheritdoc IIdentityRegistry
@@ -796,14 +760,30 @@ contract IdentityRegistry is IIdentityRegistry, EIP712, CareLedgerModule {
         ParticipantId patient,
         ParticipantId[] storage ids
     ) private view returns (ParticipantId guardian, uint256 position) {
+        bool found;
+        (guardian, position, found) = _senderGuardianPosition(ids);
+        if (!found) revert IdentityNotGuardian(patient, msg.sender);
+    }
+
+    /// @dev Whether the caller's key controls an active guardian in `ids`, and which.
+    function _senderGuardianPosition(
+        ParticipantId[] storage ids
+    ) private view returns (ParticipantId guardian, uint256 position, bool found) {
         guardian = _bindings[msg.sender].id();
-        if (!guardian.isNone()) {
-            uint256 count = ids.length;
-            for (position = 0; position < count; ++position) {
-                if (ids[position] == guardian && isActive(guardian)) return (guardian, position);
-            }
+        if (guardian.isNone()) return (guardian, 0, false);
+        uint256 count = ids.length;
+        for (position = 0; position < count; ++position) {
+            if (ids[position] == guardian && isActive(guardian)) return (guardian, position, true);
         }
-        revert IdentityNotGuardian(patient, msg.sender);
+        return (guardian, 0, false);
+    }
+
+    /// @dev The caller's objection bit on a recovery of `patient`: the patient's key's, or an active guardian's.
+    function _objectionBit(ParticipantId patient, ParticipantId[] storage ids) private view returns (uint16) {
+        if (_records[patient].controller == msg.sender) return _PATIENT_OBJECTION;
+        (, uint256 position, bool found) = _senderGuardianPosition(ids);
+        if (!found) revert IdentityNotRecoveryParty(patient, msg.sender);
+        return uint16(1 << position);
     }
 
     function _liveRecovery(

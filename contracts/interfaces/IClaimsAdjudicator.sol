@@ -21,6 +21,7 @@ import {
     QueuedPayment
 } from "../types/Claims.sol";
 import {LineDecision, LineShares} from "../types/LineResult.sol";
+import {MemberId} from "../types/MemberId.sol";
 import {ParticipantId} from "../types/ParticipantId.sol";
 
 /// @title IClaimsAdjudicator
@@ -99,9 +100,9 @@ interface IClaimsAdjudicator {
     /// @notice A coverage period starts after time 0 and no later than it ends, and both fit in 40 bits.
     error ClaimsInvalidCoverage(uint48 coverageStart, uint48 coverageEnd);
     /// @notice Periods are enrolled in chronological order: a new one starts after the member's latest ends.
-    error ClaimsEnrollmentNotAfterLatest(uint64 planId, bytes32 member, uint256 latestEnd);
+    error ClaimsEnrollmentNotAfterLatest(uint64 planId, MemberId member, uint256 latestEnd);
     /// @notice A member has at most 65,536 enrollments in one plan.
-    error ClaimsTooManyEnrollments(uint64 planId, bytes32 member);
+    error ClaimsTooManyEnrollments(uint64 planId, MemberId member);
     /// @notice The account is not the key of an active participant (or its credential has expired).
     error ClaimsProviderNotActive(address account);
     /// @notice The billing organization is suspended, revoked or expired: neither it nor its practitioners bill.
@@ -180,7 +181,7 @@ interface IClaimsAdjudicator {
     /// @notice The member's enrollment number `seq` in the plan covers `[coverageStart, coverageEnd]`.
     event MemberEnrolled(
         uint64 indexed planId,
-        bytes32 indexed member,
+        MemberId indexed member,
         uint16 seq,
         uint48 coverageStart,
         uint48 coverageEnd
@@ -190,7 +191,7 @@ interface IClaimsAdjudicator {
     /// `organization` at once, queued, or was zero.
     event ClaimAdjudicated(
         bytes32 indexed claimId,
-        bytes32 indexed member,
+        MemberId indexed member,
         uint64 indexed planId,
         ParticipantId organization,
         ParticipantId submitter,
@@ -275,7 +276,7 @@ interface IClaimsAdjudicator {
     /// @return seq The enrollment's number among the member's enrollments in the plan, from 0 (chronological).
     function enroll(
         uint64 planId,
-        bytes32 member,
+        MemberId member,
         uint48 coverageStart,
         uint48 coverageEnd
     ) external returns (uint16 seq);
@@ -297,7 +298,7 @@ interface IClaimsAdjudicator {
     /// @param attachments Salted commitments to supporting records (the SDK's `attachmentCommitment`), which the payer
     /// opens off chain and checks against the record registry.
     function submitClaim(
-        bytes32 member,
+        MemberId member,
         uint64 planId,
         bytes32 claimReference,
         ClaimLine[] calldata lines,
@@ -368,13 +369,13 @@ interface IClaimsAdjudicator {
     function inNetwork(uint64 planId, ParticipantId organization) external view returns (bool);
 
     /// @notice How many enrollments the member has in the plan.
-    function enrollmentCount(uint64 planId, bytes32 member) external view returns (uint256);
+    function enrollmentCount(uint64 planId, MemberId member) external view returns (uint256);
 
     /// @notice The member's enrollment number `seq` in the plan, with its accumulators (zeros when it does not exist).
-    function enrollment(uint64 planId, bytes32 member, uint16 seq) external view returns (Enrollment memory);
+    function enrollment(uint64 planId, MemberId member, uint16 seq) external view returns (Enrollment memory);
 
     /// @notice The member's enrollment in the plan whose period contains `time`, if any.
-    function enrollmentOn(uint64 planId, bytes32 member, uint48 time) external view returns (bool found, uint16 seq);
+    function enrollmentOn(uint64 planId, MemberId member, uint48 time) external view returns (bool found, uint16 seq);
 
     /// @notice The claim's summary; reverts `ClaimsUnknownClaim` for an unknown id.
     function claim(bytes32 claimId) external view returns (ClaimSummary memory);
@@ -389,7 +390,7 @@ interface IClaimsAdjudicator {
     /// @notice Whether an approved line already bills `code` for the member by the organization on the UTC day of
     /// `serviceDate` (a later one is denied as a duplicate, CARC 18).
     function serviceBilled(
-        bytes32 member,
+        MemberId member,
         ParticipantId organization,
         bytes5 code,
         uint256 serviceDate

@@ -18,16 +18,19 @@ import {ControllerChange, Participant, ParticipantKind, ParticipantStatus} from 
 ///   organization, but the affiliation takes effect only when the organization's key accepts it; until then the
 ///   practitioner or device is not active. The organization can release it at any time.
 /// - **Guardians outrank a stolen key.** A patient's guardians can always complete or restart a recovery: one
-///   recovery per new key, each live for `RECOVERY_WINDOW`; once the threshold is reached, the patient's key can no
-///   longer cancel it (only the guardians, by withdrawing approvals). Changing the guardians takes effect only after
-///   the current recovery delay, during which a majority of the current guardians can veto it.
+///   recovery per new key, each live for `RECOVERY_WINDOW`. Cancelling one takes a quorum of objections from the
+///   patient's key and her guardians (more than half of them all, as social-recovery wallets do), so a thief holding
+///   the key cannot cancel alone, and the patient with one guardian can stop guardians who were deceived. Changing the
+///   guardians takes effect only after the current recovery delay, during which a majority of the current guardians
+///   can veto it.
 /// @dev Nothing here is personal health information: ids are sequential numbers, keys are addresses, and the only
-/// hashes stored are salted commitments (credentials, identifiers issued by organizations) computed off chain.
+/// hashes stored are salted commitments of credentials computed off chain. Identifiers that organizations issue to
+/// patients (medical record numbers) are linked in their own registry, `IIdentifierRegistry`.
 ///
 /// While the registry is paused, what can only protect a participant keeps working: revoking or resigning a
-/// representation, cancelling a recovery or withdrawing an approval of one, cancelling or vetoing a guardian change,
-/// an organization releasing an affiliate, withdrawing an identifier, and a registrar suspending or revoking a
-/// participant. Everything that can give control or access stops.
+/// representation, objecting to a recovery or withdrawing an approval of one, cancelling or vetoing a guardian
+/// change, an organization releasing an affiliate, and a registrar suspending or revoking a participant. Everything
+/// that can give control or access stops.
 interface IIdentityRegistry {
     // ------------------------------------------------------------------------------------------------------------
     // Errors
@@ -50,7 +53,7 @@ interface IIdentityRegistry {
     error IdentityWrongKind(ParticipantId id, ParticipantKind expected, ParticipantKind actual);
     /// @notice A registrar cannot register this kind (patients self-register; `None` is no kind).
     error IdentityKindNotRegistrable(ParticipantKind kind);
-    /// @notice A credential commitment or identifier commitment must not be zero.
+    /// @notice A credential commitment must not be zero.
     error IdentityZeroCommitment();
     /// @notice A credential must expire after the current block.
     error IdentityCredentialExpiryInPast(uint48 expiry, uint48 currentTime);
@@ -84,8 +87,10 @@ interface IIdentityRegistry {
     error IdentityNoPendingRecovery(ParticipantId patient, address newController);
     /// @notice The recovery has not reached its threshold (`readyAt` zero), or its delay has not yet passed.
     error IdentityRecoveryNotReady(ParticipantId patient, uint48 readyAt);
-    /// @notice The recovery reached its threshold: only the guardians can stop it now, by withdrawing approvals.
-    error IdentityRecoveryThresholdReached(ParticipantId patient, address newController);
+    /// @notice This key (the patient's, or a guardian's) already objected to the recovery.
+    error IdentityRecoveryAlreadyObjected(ParticipantId patient, address objector);
+    /// @notice Only the patient's key or an active guardian's objects to a recovery.
+    error IdentityNotRecoveryParty(ParticipantId patient, address account);
     /// @notice A recovery through the registrar is for institutional ids; patients recover through guardians.
     error IdentityRecoveryNotForPatients(ParticipantId id);
     /// @notice The patient has no guardian change waiting.
@@ -101,14 +106,8 @@ interface IIdentityRegistry {
     /// @notice `representative` does not currently represent `patient`.
     error IdentityNotRepresentative(ParticipantId patient, ParticipantId representative);
     /// @notice Only the key of an active institution (an organization, payer, pharmacy or other registered body)
-    /// attests identifiers it issued or accepts affiliates.
+    /// accepts affiliates.
     error IdentityNotAnInstitution(address account);
-    /// @notice The issuer's identifier commitment is bound to a patient already; withdraw it first.
-    error IdentityIdentifierAlreadyBound(ParticipantId issuer, bytes32 commitment);
-    /// @notice The issuer attested no such identifier for this patient (or it is bound already).
-    error IdentityNoIdentifierAttestation(ParticipantId issuer, bytes32 commitment, ParticipantId patient);
-    /// @notice The caller is neither the identifier's issuer nor the patient it names.
-    error IdentityNotIdentifierParty(ParticipantId issuer, bytes32 commitment, address account);
     /// @notice No registrar offered `organization` as this practitioner's or device's organization.
     error IdentityNoAffiliationOffer(ParticipantId id, ParticipantId organization);
     /// @notice The participant is not affiliated with `organization`.
@@ -178,7 +177,14 @@ interface IIdentityRegistry {
         address indexed newController,
         uint8 approvals
     );
-    /// @notice The patient's current key cancelled a recovery that had not reached its threshold.
+    /// @notice The patient's key or a guardian objected to the recovery; `objections` counts them.
+    event RecoveryObjected(
+        ParticipantId indexed patient,
+        address indexed newController,
+        address indexed objector,
+        uint8 objections
+    );
+    /// @notice Objections reached the quorum: the recovery is cancelled.
     event RecoveryCancelled(ParticipantId indexed patient, address indexed newController);
     /// @notice The patient appointed (or re-appointed with a new expiry) a representative.
     event RepresentativeAppointed(
@@ -188,18 +194,6 @@ interface IIdentityRegistry {
     );
     /// @notice A representation ended before its expiry: revoked by the patient or resigned by the representative.
     event RepresentativeRemoved(ParticipantId indexed patient, ParticipantId indexed representative, bool resigned);
-    /// @notice `issuer` attested that it issued the identifier behind `commitment` (e.g. keccak256(salt, medical
-    /// record number)) to `patient`; it binds when the patient accepts.
-    event IdentifierAttested(ParticipantId indexed issuer, ParticipantId indexed patient, bytes32 indexed commitment);
-    /// @notice The patient accepted the issuer's attestation: `identifierOwner(issuer, commitment)` is the patient.
-    event IdentifierCommitmentBound(
-        ParticipantId indexed patient,
-        ParticipantId indexed issuer,
-        bytes32 indexed commitment
-    );
-    /// @notice The attestation (bound or not) was withdrawn by the issuer or by the patient it names.
-    event IdentifierWithdrawn(ParticipantId indexed issuer, bytes32 indexed commitment, ParticipantId indexed patient);
-
     // ------------------------------------------------------------------------------------------------------------
     // Self-service writes
     // ------------------------------------------------------------------------------------------------------------
@@ -267,8 +261,12 @@ interface IIdentityRegistry {
     /// reset), and with no approval left the recovery ends. Works while paused.
     function withdrawRecoveryApproval(ParticipantId patient, address newController) external;
 
-    /// @notice The patient's current key cancels a recovery that has not reached its threshold. Once a threshold of
-    /// guardians has agreed, a key (perhaps stolen) can no longer stop them. Works while paused.
+    /// @notice The patient's current key, or an active guardian, objects to a recovery; when objections reach the
+    /// quorum (more than half of the guardians plus the patient's key: ⌈(guardians + 1) / 2⌉) the recovery is
+    /// cancelled. A guardian's objection does not withdraw its approval (`withdrawRecoveryApproval` does). With a
+    /// single guardian, the key and the guardian each cancel alone: three guardians or more protect against a stolen
+    /// key. Works while paused.
+    /// @dev Emits `RecoveryObjected`, and `RecoveryCancelled` at the quorum.
     function cancelRecovery(ParticipantId patient, address newController) external;
 
     /// @notice The new key executes the recovery the guardians approved for it, once the delay has passed; the old key
@@ -290,24 +288,6 @@ interface IIdentityRegistry {
     /// @notice The representative steps down. Works while paused.
     /// @dev Requirements: caller is the representative's controller; the representation has not expired.
     function resignRepresentative(ParticipantId patient, ParticipantId representative) external;
-
-    /// @notice An institution attests that it issued the identifier behind `commitment` (a salted commitment such as
-    /// keccak256(salt, medical record number)) to `patient`. Identifiers live in their issuer's namespace, so no one
-    /// else can bind or squat them; the binding takes effect when the patient accepts. A new attestation of the same
-    /// commitment replaces one the patient has not accepted.
-    /// @dev Requirements: not paused; the caller is an active institution; `patient` is a patient; the commitment is
-    /// non-zero and not bound. Emits `IdentifierAttested`.
-    function attestIdentifier(ParticipantId patient, bytes32 commitment) external;
-
-    /// @notice The patient accepts the issuer's attestation, binding the identifier to her id for linkage across
-    /// providers without PHI.
-    /// @dev Requirements: not paused; caller is the patient's controller; patient active; the issuer attested this
-    /// commitment for this patient and it is not bound yet. Emits `IdentifierCommitmentBound`.
-    function acceptIdentifier(ParticipantId patient, ParticipantId issuer, bytes32 commitment) external;
-
-    /// @notice The issuer, or the patient an attestation names, withdraws it (bound or not), e.g. when it named the
-    /// wrong patient or the patient no longer wants the linkage. Works while paused.
-    function withdrawIdentifier(ParticipantId issuer, bytes32 commitment) external;
 
     /// @notice An organization accepts the practitioner or device a registrar offered it; from now on the member acts
     /// for the organization (and any earlier organization loses it).
@@ -437,10 +417,11 @@ interface IIdentityRegistry {
     /// @return approvals How many guardians approved.
     /// @return readyAt Zero until the threshold is reached, then when the recovery becomes executable.
     /// @return expiresAt When the recovery lapses unless it reaches its threshold (or, when ready, is executed).
+    /// @return objections How many of the patient's key and her guardians objected.
     function recoveryOf(
         ParticipantId patient,
         address newController
-    ) external view returns (uint8 approvals, uint48 readyAt, uint48 expiresAt);
+    ) external view returns (uint8 approvals, uint48 readyAt, uint48 expiresAt, uint8 objections);
 
     /// @notice Whether `representative` currently represents `patient`: appointed, unexpired, the representative
     /// active, and the patient active (a suspended or revoked patient has no one acting for her).
@@ -448,15 +429,6 @@ interface IIdentityRegistry {
 
     /// @notice When the appointment of `representative` for `patient` expires; zero if none.
     function representationExpiry(ParticipantId patient, ParticipantId representative) external view returns (uint48);
-
-    /// @notice The patient an issuer's identifier commitment is bound to (attested and accepted), or NONE.
-    function identifierOwner(ParticipantId issuer, bytes32 commitment) external view returns (ParticipantId);
-
-    /// @notice The issuer's attestation of `commitment`: the patient it names and whether she accepted it.
-    function identifierAttestation(
-        ParticipantId issuer,
-        bytes32 commitment
-    ) external view returns (ParticipantId patient, bool bound);
 
     /// @notice The most recently assigned id (and so the number of participants ever registered).
     function lastId() external view returns (ParticipantId);

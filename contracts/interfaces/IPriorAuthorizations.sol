@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {IClaimsAdjudicator} from "./IClaimsAdjudicator.sol";
 import {IIdentityRegistry} from "./IIdentityRegistry.sol";
 import {PriorAuth, PriorAuthStatus} from "../types/Claims.sol";
+import {MemberId} from "../types/MemberId.sol";
 import {ParticipantId} from "../types/ParticipantId.sol";
 
 /// @title IPriorAuthorizations
@@ -45,7 +46,7 @@ interface IPriorAuthorizations {
     /// least one unit.
     error PriorAuthWidened(uint64 authId, uint32 units, uint48 validFrom, uint48 validTo);
     /// @notice The member already holds `MAX_OPEN_PRIOR_AUTHS` usable authorizations for the plan and code.
-    error PriorAuthTooManyOpen(bytes32 member, uint64 planId, bytes5 code, uint256 max);
+    error PriorAuthTooManyOpen(MemberId member, uint64 planId, bytes5 code, uint256 max);
     /// @notice Only the provider that asked for the authorization withdraws it.
     error PriorAuthNotRequester(uint64 authId, address account);
     /// @notice Only the claims adjudicator consumes authorizations.
@@ -58,7 +59,7 @@ interface IPriorAuthorizations {
     /// @notice `requester` asked for an authorization of `units` of `code` for services in the window.
     event PriorAuthRequested(
         uint64 indexed authId,
-        bytes32 indexed member,
+        MemberId indexed member,
         uint64 indexed planId,
         bytes5 code,
         uint32 units,
@@ -69,7 +70,7 @@ interface IPriorAuthorizations {
     /// @notice The payer approved the authorization, possibly narrower than asked.
     event PriorAuthApproved(
         uint64 indexed authId,
-        bytes32 indexed member,
+        MemberId indexed member,
         uint64 indexed planId,
         uint32 units,
         uint48 validFrom,
@@ -79,8 +80,14 @@ interface IPriorAuthorizations {
     event PriorAuthDenied(uint64 indexed authId);
     /// @notice The requester withdrew the request.
     event PriorAuthWithdrawn(uint64 indexed authId);
-    /// @notice An approved line consumed `units` of the authorization.
-    event PriorAuthConsumed(uint64 indexed authId, uint32 units, uint32 unitsLeft);
+    /// @notice An approved line of the claim `claimId` consumed `units` of the member's authorization.
+    event PriorAuthConsumed(
+        uint64 indexed authId,
+        bytes32 indexed claimId,
+        MemberId indexed member,
+        uint32 units,
+        uint32 unitsLeft
+    );
 
     // ------------------------------------------------------------------------------------------------------------
     // Writes
@@ -92,7 +99,7 @@ interface IPriorAuthorizations {
     /// validFrom ≤ validTo. Emits `PriorAuthRequested`.
     /// @return authId Sequential from 1.
     function requestPriorAuth(
-        bytes32 member,
+        MemberId member,
         uint64 planId,
         bytes5 code,
         uint32 units,
@@ -116,12 +123,13 @@ interface IPriorAuthorizations {
     /// `PriorAuthWithdrawn`.
     function withdrawPriorAuth(uint64 authId) external;
 
-    /// @notice The adjudicator's check 5 for one line: the first approved authorization of (member, plan, code), in
-    /// approval order, valid on `serviceDate` with at least `units` left; 0 if none. With `consume`, its units are
-    /// consumed (the line is approved).
+    /// @notice The adjudicator's check 5 for one line of the claim `claimId`: the first approved authorization of
+    /// (member, plan, code), in approval order, valid on `serviceDate` with at least `units` left; 0 if none. With
+    /// `consume`, its units are consumed (the line is approved).
     /// @dev Only the claims adjudicator. Emits `PriorAuthConsumed` when it consumes.
     function useFor(
-        bytes32 member,
+        bytes32 claimId,
+        MemberId member,
         uint64 planId,
         bytes5 code,
         uint256 serviceDate,
@@ -142,7 +150,7 @@ interface IPriorAuthorizations {
     /// @notice The approved authorizations of (member, plan, code) a claim line may still use, in the order claims use
     /// them (at most `MAX_OPEN_PRIOR_AUTHS`; dropped ones no longer appear).
     function approvedPriorAuths(
-        bytes32 member,
+        MemberId member,
         uint64 planId,
         bytes5 code
     ) external view returns (uint64[] memory authIds);

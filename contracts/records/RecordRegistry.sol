@@ -361,7 +361,7 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
         _existing(patient, commitment);
         bytes32 first = commitment;
         uint256 count = 1;
-        for (bytes32 previous = _previous[_key(patient, first)]; previous != bytes32(0); ) {
+        for (bytes32 previous = _previous[_key(patient, first)]; previous != bytes32(0);) {
             first = previous;
             ++count;
             previous = _previous[_key(patient, first)];
@@ -578,8 +578,7 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
             // Patient-generated data is the patient's: whoever anchored it, she and her current representatives
             // curate it, and a representative she revoked does not.
             curates =
-                (caller == patient && kind == ParticipantKind.Patient) ||
-                _IDENTITY.isRepresentative(patient, caller);
+                (caller == patient && kind == ParticipantKind.Patient) || _IDENTITY.isRepresentative(patient, caller);
         } else {
             curates = caller == organization || (caller == word.author() && affiliation == organization);
         }

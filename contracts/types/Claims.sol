@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {ClaimLine} from "./ClaimLine.sol";
+import {MemberId} from "./MemberId.sol";
 import {ParticipantId} from "./ParticipantId.sol";
 
 /// @notice Where a plan is in its life. A payer creates a plan as a `Draft`, loads its fee schedule and network in
@@ -108,7 +109,7 @@ struct Enrollment {
 /// the content back (the SDK rebuilds it from the claim's events) and the adjudicator checks it against the hash.
 struct ClaimContent {
     /// The patient's plan-scoped member pseudonym (see `IClaimsAdjudicator`), never her participant id.
-    bytes32 member;
+    MemberId member;
     uint64 plan;
     /// The billing organization: the submitter itself, or the organization of a submitting practitioner.
     ParticipantId organization;
@@ -156,7 +157,7 @@ struct LineOutcome {
 struct PriorAuth {
     PriorAuthStatus status;
     /// The patient's plan-scoped member pseudonym.
-    bytes32 member;
+    MemberId member;
     uint64 plan;
     bytes5 code;
     ParticipantId requester;
