@@ -74,11 +74,11 @@ async function expectAnchor(
   await expect(records.connect(author).anchor(patient, commitment, category, pointer))
     .to.emit(records, "RecordAnchored")
     .withArgs(commitment, patient, authorId, category, basis, pointer);
-  expect(await anchorOf(records, commitment)).to.deep.equal(
+  expect(await anchorOf(records, patient, commitment)).to.deep.equal(
     anchored({ patient, author: authorId, organization, category, anchoredAt: t }),
   );
-  expect(await historyOf(records, commitment)).to.deep.equal([commitment]);
-  expect(await records.latestVersion(commitment)).to.equal(commitment);
+  expect(await historyOf(records, patient, commitment)).to.deep.equal([commitment]);
+  expect(await records.latestVersion(patient, commitment)).to.equal(commitment);
   return commitment;
 }
 
@@ -97,7 +97,7 @@ async function expectNotPermitted(
   await expect(records.connect(author).anchor(patient, commitment, category, ZeroHash))
     .to.be.revertedWithCustomError(records, "RecordAnchorNotPermitted")
     .withArgs(patient, authorId, category, basis);
-  expect(await anchorOf(records, commitment)).to.deep.equal(NOTHING);
+  expect(await anchorOf(records, patient, commitment)).to.deep.equal(NOTHING);
 }
 
 /** `account`'s anchor is refused with `RecordInvalidAuthor(account)` and nothing is stored. */
@@ -111,7 +111,7 @@ async function expectInvalidAuthor(
   await expect(records.connect(account).anchor(patientId, commitment, category, ZeroHash))
     .to.be.revertedWithCustomError(records, "RecordInvalidAuthor")
     .withArgs(account.address);
-  expect(await anchorOf(records, commitment)).to.deep.equal(NOTHING);
+  expect(await anchorOf(records, patientId, commitment)).to.deep.equal(NOTHING);
 }
 
 async function suspend(f: RecordsFixture, id: bigint): Promise<void> {
@@ -226,11 +226,11 @@ describe("RecordRegistry", function () {
 
     it("anchors the same category many times under distinct commitments, each its own record", async function () {
       const f = await loadFixture(recordsFixture);
-      const { records, cardiologistKey, cardiologistId, hospitalId } = f;
+      const { records, patientId, cardiologistKey, cardiologistId, hospitalId } = f;
       const first = await expectAnchor(f, cardiologistKey, cardiologistId, LABS, DecisionBasis.Grant, hospitalId);
       const second = await expectAnchor(f, cardiologistKey, cardiologistId, LABS, DecisionBasis.Grant, hospitalId);
-      expect(await historyOf(records, first)).to.deep.equal([first]);
-      expect(await historyOf(records, second)).to.deep.equal([second]);
+      expect(await historyOf(records, patientId, first)).to.deep.equal([first]);
+      expect(await historyOf(records, patientId, second)).to.deep.equal([second]);
     });
 
     it("accepts a zero pointer (no blob location committed)", async function () {
@@ -239,19 +239,122 @@ describe("RecordRegistry", function () {
       await expect(records.connect(cardiologistKey).anchor(patientId, commitment, LABS, ZeroHash))
         .to.emit(records, "RecordAnchored")
         .withArgs(commitment, patientId, cardiologistId, LABS, DecisionBasis.Grant, ZeroHash);
-      expect((await anchorOf(records, commitment)).status).to.equal(RecordStatus.Current);
+      expect((await anchorOf(records, patientId, commitment)).status).to.equal(RecordStatus.Current);
     });
 
     it("reads nothing for a commitment never anchored", async function () {
-      const { records } = await loadFixture(recordsFixture);
+      const { records, patientId } = await loadFixture(recordsFixture);
       const commitment = randomCommitment();
-      expect(await anchorOf(records, commitment)).to.deep.equal(NOTHING);
-      await expect(records.history(commitment))
+      expect(await anchorOf(records, patientId, commitment)).to.deep.equal(NOTHING);
+      await expect(records.history(patientId, commitment))
         .to.be.revertedWithCustomError(records, "RecordUnknown")
-        .withArgs(commitment);
-      await expect(records.latestVersion(commitment))
+        .withArgs(patientId, commitment);
+      await expect(records.latestVersion(patientId, commitment))
         .to.be.revertedWithCustomError(records, "RecordUnknown")
-        .withArgs(commitment);
+        .withArgs(patientId, commitment);
+    });
+  });
+
+  // -------------------------------------------------------------------------------------------------------------------
+  // Each patient's commitments are a namespace of their own
+  // -------------------------------------------------------------------------------------------------------------------
+
+  describe("anchor in the patient's namespace", function () {
+    it("anchors the same commitment for two patients independently, each read back in its own namespace", async function () {
+      const f = await loadFixture(recordsFixture);
+      const { records, consent, patientId, otherPatientId, representativeId, cardiologistKey, cardiologistId } = f;
+      const { hospitalId, erDoctorKey, erDoctorId, otherPatientKey } = f;
+      const commitment = randomCommitment();
+      const first = await pinNext();
+      await expect(records.connect(cardiologistKey).anchor(patientId, commitment, LABS, ZeroHash))
+        .to.emit(records, "RecordAnchored")
+        .withArgs(commitment, patientId, cardiologistId, LABS, DecisionBasis.Grant, ZeroHash);
+      // Nothing under the commitment for the other patient yet.
+      expect(await anchorOf(records, otherPatientId, commitment)).to.deep.equal(NOTHING);
+      await expect(records.history(otherPatientId, commitment))
+        .to.be.revertedWithCustomError(records, "RecordUnknown")
+        .withArgs(otherPatientId, commitment);
+      // The emergency doctor anchors the very same commitment for the other patient under break-glass ...
+      await consent.as(erDoctorKey).openBreakGlass(otherPatientId, UNCONSCIOUS, HOUR);
+      const second = await pinNext();
+      await expect(records.connect(erDoctorKey).anchor(otherPatientId, commitment, MENTAL, ZeroHash))
+        .to.emit(records, "RecordAnchored")
+        .withArgs(commitment, otherPatientId, erDoctorId, MENTAL, DecisionBasis.BreakGlass, ZeroHash);
+      // ... after which it is taken in his namespace, for him as for anyone.
+      await expect(
+        records.connect(otherPatientKey).anchor(otherPatientId, commitment, DataCategory.VitalSigns, ZeroHash),
+      )
+        .to.be.revertedWithCustomError(records, "RecordAlreadyAnchored")
+        .withArgs(otherPatientId, commitment);
+      // Each namespace holds its own version: author, category, time.
+      expect(await anchorOf(records, patientId, commitment)).to.deep.equal(
+        anchored({
+          patient: patientId,
+          author: cardiologistId,
+          organization: hospitalId,
+          category: LABS,
+          anchoredAt: first,
+        }),
+      );
+      expect(await anchorOf(records, otherPatientId, commitment)).to.deep.equal(
+        anchored({
+          patient: otherPatientId,
+          author: erDoctorId,
+          organization: hospitalId,
+          category: MENTAL,
+          anchoredAt: second,
+        }),
+      );
+      for (const patient of [patientId, otherPatientId]) {
+        expect(await historyOf(records, patient, commitment)).to.deep.equal([commitment]);
+        expect(await records.latestVersion(patient, commitment)).to.equal(commitment);
+      }
+      // A third patient's namespace is still empty.
+      expect(await anchorOf(records, representativeId, commitment)).to.deep.equal(NOTHING);
+      await expect(records.latestVersion(representativeId, commitment))
+        .to.be.revertedWithCustomError(records, "RecordUnknown")
+        .withArgs(representativeId, commitment);
+    });
+
+    it("lets each patient anchor her own data under a commitment another patient already used", async function () {
+      const f = await loadFixture(recordsFixture);
+      const { records, patientKey, patientId, otherPatientKey, otherPatientId } = f;
+      const commitment = await expectAnchor(f, patientKey, patientId, DataCategory.VitalSigns, DecisionBasis.Self, 0n);
+      const t = await pinNext();
+      await expect(records.connect(otherPatientKey).anchor(otherPatientId, commitment, DataCategory.Genomics, ZeroHash))
+        .to.emit(records, "RecordAnchored")
+        .withArgs(commitment, otherPatientId, otherPatientId, DataCategory.Genomics, DecisionBasis.Self, ZeroHash);
+      expect(await anchorOf(records, otherPatientId, commitment)).to.deep.equal(
+        anchored({
+          patient: otherPatientId,
+          author: otherPatientId,
+          organization: 0n,
+          category: DataCategory.Genomics,
+          anchoredAt: t,
+        }),
+      );
+      // The first patient's version is untouched.
+      expect(await anchorOf(records, patientId, commitment)).to.include({
+        patient: patientId,
+        author: patientId,
+        category: DataCategory.VitalSigns,
+      });
+    });
+
+    it("refuses to anchor into another patient's namespace without her consent, even a commitment the author used before", async function () {
+      const f = await loadFixture(recordsFixture);
+      const { records, otherPatientId, otherPatientKey, patientId, cardiologistKey, cardiologistId, hospitalId } = f;
+      // The cardiologist anchors for her patient ...
+      const commitment = await expectAnchor(f, cardiologistKey, cardiologistId, LABS, DecisionBasis.Grant, hospitalId);
+      // ... but neither she nor the other patient can put that commitment on the first patient's chart again, and
+      // she cannot put it on the other patient's chart, who granted her nothing.
+      await expect(records.connect(cardiologistKey).anchor(otherPatientId, commitment, LABS, ZeroHash))
+        .to.be.revertedWithCustomError(records, "RecordAnchorNotPermitted")
+        .withArgs(otherPatientId, cardiologistId, LABS, DecisionBasis.NoGrant);
+      await expect(records.connect(otherPatientKey).anchor(patientId, commitment, LABS, ZeroHash))
+        .to.be.revertedWithCustomError(records, "RecordAnchorNotPermitted")
+        .withArgs(patientId, otherPatientId, LABS, DecisionBasis.NoGrant);
+      expect(await anchorOf(records, otherPatientId, commitment)).to.deep.equal(NOTHING);
     });
   });
 
@@ -269,7 +372,7 @@ describe("RecordRegistry", function () {
       // The emergency decision is the one that allowed: break-glass, session `sessionId`.
       const d = await consent.decide(patientId, erDoctorKey.address, MENTAL, Purpose.EmergencyTreatment);
       expect([d.basis, d.ref]).to.deep.equal([DecisionBasis.BreakGlass, sessionId]);
-      expect((await anchorOf(f.records, commitment)).organization).to.equal(hospitalId);
+      expect((await anchorOf(f.records, patientId, commitment)).organization).to.equal(hospitalId);
     });
 
     it("anchors under break-glass after the patient denied the hospital the category", async function () {
@@ -388,15 +491,15 @@ describe("RecordRegistry", function () {
         0n,
       );
       // The clinic is not a curator of the representative's record ...
-      await expect(records.connect(clinicKey).supersede(commitment, randomCommitment(), ZeroHash, 1))
+      await expect(records.connect(clinicKey).supersede(patientId, commitment, randomCommitment(), ZeroHash, 1))
         .to.be.revertedWithCustomError(records, "RecordNotCurator")
         .withArgs(commitment, clinicKey.address);
       // ... the representative who wrote it is.
       const replacement = randomCommitment();
-      await expect(records.connect(clinicDoctorKey).supersede(commitment, replacement, ZeroHash, 1))
+      await expect(records.connect(clinicDoctorKey).supersede(patientId, commitment, replacement, ZeroHash, 1))
         .to.emit(records, "RecordSuperseded")
         .withArgs(commitment, replacement, patientId, clinicDoctorId, 1, ZeroHash);
-      expect(await anchorOf(records, replacement)).to.include({ author: clinicDoctorId, organization: 0n });
+      expect(await anchorOf(records, patientId, replacement)).to.include({ author: clinicDoctorId, organization: 0n });
       // A representative who is a patient files the same kind of record under no organization.
       const byPatientRepresentative = await expectAnchor(
         f,
@@ -406,7 +509,7 @@ describe("RecordRegistry", function () {
         DecisionBasis.Representative,
         0n,
       );
-      expect((await anchorOf(records, byPatientRepresentative)).organization).to.equal(0n);
+      expect((await anchorOf(records, patientId, byPatientRepresentative)).organization).to.equal(0n);
     });
   });
 
@@ -422,10 +525,10 @@ describe("RecordRegistry", function () {
 
     it("refuses the clinic, which holds nothing, and its doctor under no break-glass (clinic not emergency-authorized)", async function () {
       const f = await loadFixture(recordsFixture);
-      const { consentRegistry, patientId, clinicKey, clinicId, clinicDoctorKey, clinicDoctorId } = f;
+      const { breakGlass, patientId, clinicKey, clinicId, clinicDoctorKey, clinicDoctorId } = f;
       await expectNotPermitted(f, clinicKey, clinicId, DataCategory.Demographics, DecisionBasis.NoGrant);
-      await expect(consentRegistry.connect(clinicDoctorKey).openBreakGlass(patientId, UNCONSCIOUS, HOUR))
-        .to.be.revertedWithCustomError(consentRegistry, "ConsentBreakGlassNotAuthorized")
+      await expect(breakGlass.connect(clinicDoctorKey).open(patientId, UNCONSCIOUS, HOUR))
+        .to.be.revertedWithCustomError(breakGlass, "BreakGlassNotAuthorized")
         .withArgs(clinicDoctorKey.address);
       await expectNotPermitted(f, clinicDoctorKey, clinicDoctorId, DataCategory.Demographics, DecisionBasis.NoGrant);
     });
@@ -500,7 +603,7 @@ describe("RecordRegistry", function () {
       await expect(f.records.connect(clinicDoctorKey).anchor(patientId, commitment, LABS, ZeroHash))
         .to.emit(f.records, "RecordAnchored")
         .withArgs(commitment, patientId, clinicDoctorId, LABS, DecisionBasis.Grant, ZeroHash);
-      expect((await anchorOf(f.records, commitment)).organization).to.equal(clinicId);
+      expect((await anchorOf(f.records, patientId, commitment)).organization).to.equal(clinicId);
       await time.setNextBlockTimestamp(validUntil);
       await expectNotPermitted(f, clinicDoctorKey, clinicDoctorId, LABS, DecisionBasis.NoGrant);
     });
@@ -620,7 +723,7 @@ describe("RecordRegistry", function () {
         await expect(records.connect(key).anchor(patientId, commitment, category, ZeroHash))
           .to.be.revertedWithCustomError(records, "RecordInvalidCategory")
           .withArgs(category);
-        expect(await anchorOf(records, commitment)).to.deep.equal(NOTHING);
+        expect(await anchorOf(records, patientId, commitment)).to.deep.equal(NOTHING);
       }
     });
 
@@ -632,34 +735,29 @@ describe("RecordRegistry", function () {
           "RecordInvalidCommitment",
         );
       }
-      expect(await anchorOf(records, ZeroHash)).to.deep.equal(NOTHING);
+      expect(await anchorOf(records, patientId, ZeroHash)).to.deep.equal(NOTHING);
     });
 
-    it("refuses a commitment anchored already with RecordAlreadyAnchored, whoever tries, and keeps the first anchor", async function () {
+    it("refuses a commitment anchored already for the patient with RecordAlreadyAnchored, whoever tries, and keeps the first anchor", async function () {
       const f = await loadFixture(recordsFixture);
-      const {
-        records,
-        patientId,
-        otherPatientId,
-        patientKey,
-        cardiologistKey,
-        cardiologistId,
-        hospitalId,
-        erDoctorKey,
-      } = f;
+      const { records, patientId, patientKey, representativeKey, cardiologistKey, cardiologistId, hospitalId } = f;
+      const { erDoctorKey } = f;
       const commitment = await expectAnchor(f, cardiologistKey, cardiologistId, LABS, DecisionBasis.Grant, hospitalId);
-      const before = await anchorOf(records, commitment);
+      const before = await anchorOf(records, patientId, commitment);
       await expect(records.connect(cardiologistKey).anchor(patientId, commitment, LABS, ZeroHash))
         .to.be.revertedWithCustomError(records, "RecordAlreadyAnchored")
-        .withArgs(commitment);
+        .withArgs(patientId, commitment);
       await expect(records.connect(patientKey).anchor(patientId, commitment, DataCategory.VitalSigns, ZeroHash))
         .to.be.revertedWithCustomError(records, "RecordAlreadyAnchored")
-        .withArgs(commitment);
-      await f.consent.as(erDoctorKey).openBreakGlass(otherPatientId, UNCONSCIOUS, HOUR);
-      await expect(records.connect(erDoctorKey).anchor(otherPatientId, commitment, LABS, ZeroHash))
+        .withArgs(patientId, commitment);
+      await expect(records.connect(representativeKey).anchor(patientId, commitment, DataCategory.VitalSigns, ZeroHash))
         .to.be.revertedWithCustomError(records, "RecordAlreadyAnchored")
-        .withArgs(commitment);
-      expect(await anchorOf(records, commitment)).to.deep.equal(before);
+        .withArgs(patientId, commitment);
+      await f.consent.as(erDoctorKey).openBreakGlass(patientId, UNCONSCIOUS, HOUR);
+      await expect(records.connect(erDoctorKey).anchor(patientId, commitment, MENTAL, ZeroHash))
+        .to.be.revertedWithCustomError(records, "RecordAlreadyAnchored")
+        .withArgs(patientId, commitment);
+      expect(await anchorOf(records, patientId, commitment)).to.deep.equal(before);
     });
 
     it("checks the category before the author and consent, and consent before the commitment", async function () {
@@ -688,7 +786,7 @@ describe("RecordRegistry", function () {
           "EnforcedPause",
         );
       }
-      expect(await anchorOf(records, commitment)).to.deep.equal(NOTHING);
+      expect(await anchorOf(records, patientId, commitment)).to.deep.equal(NOTHING);
       // The consent registry is not paused: the decision itself still allows.
       expect((await f.consent.decide(patientId, cardiologistKey.address, LABS, Purpose.Treatment)).allowed).to.equal(
         true,
@@ -705,7 +803,7 @@ describe("RecordRegistry", function () {
       await expect(records.connect(cardiologistKey).anchor(patientId, commitment, LABS, ZeroHash))
         .to.emit(records, "RecordAnchored")
         .withArgs(commitment, patientId, cardiologistId, LABS, DecisionBasis.Grant, ZeroHash);
-      expect(await anchorOf(records, commitment)).to.deep.equal(
+      expect(await anchorOf(records, patientId, commitment)).to.deep.equal(
         anchored({
           patient: patientId,
           author: cardiologistId,

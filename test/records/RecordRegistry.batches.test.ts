@@ -4,7 +4,16 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { expect } from "chai";
 import { ZeroHash } from "ethers";
 
-import { ALL_CATEGORIES, categorySet, DataCategory, DecisionBasis, DEFINED_CATEGORIES, Purpose } from "../../sdk";
+import {
+  ALL_CATEGORIES,
+  categorySet,
+  DataCategory,
+  DecisionBasis,
+  DEFINED_CATEGORIES,
+  Purpose,
+  purposeSet,
+} from "../../sdk";
+import { DAY } from "../fixtures/identity";
 import { type RecordsFixture, recordsFixture } from "../fixtures/records";
 import {
   anchored,
@@ -16,6 +25,7 @@ import {
   leafHash,
   leafStruct,
   type LeafValue,
+  NO_BATCH,
   NOTHING,
   pinNext,
   randomCommitment,
@@ -99,9 +109,9 @@ function flipBit(word: string): string {
   return "0x" + (BigInt(word) ^ 1n).toString(16).padStart(64, "0");
 }
 
-/** `accessor`'s decision on `commitment`'s record for `purpose` as the registry returns it, as plain values. */
+/** `accessor`'s decision on the patient's record `commitment` for `purpose` as the registry returns it. */
 async function accessDecision(f: RecordsFixture, accessor: HardhatEthersSigner, commitment: string, purpose: number) {
-  const d = await f.records.connect(accessor).recordAccess.staticCall(commitment, purpose);
+  const d = await f.records.connect(accessor).recordAccess.staticCall(f.patientId, commitment, purpose);
   return { allowed: d.allowed, basis: toDecisionBasis(d.basis), accessor: d.accessor, grantee: d.grantee, ref: d.ref };
 }
 
@@ -115,6 +125,72 @@ async function anchorRecord(f: RecordsFixture, author: HardhatEthersSigner, cate
   const commitment = randomCommitment();
   await (await f.records.connect(author).anchor(f.patientId, commitment, category, ZeroHash)).wait();
   return commitment;
+}
+
+/** `patientKey`'s patient grants `grantee` (default: the hospital) `categories` (default: all) for treatment. */
+async function grantFor(
+  f: RecordsFixture,
+  patientKey: HardhatEthersSigner,
+  patient: bigint,
+  grantee: bigint = f.hospitalId,
+  categories: number = ALL_CATEGORIES,
+): Promise<void> {
+  await f.consent
+    .as(patientKey)
+    .grant({ patient, grantee, categories, purposes: purposeSet(Purpose.Treatment), validUntil: f.grantUntil });
+}
+
+/** The other two patients of `smallLeaves` grant the hospital every category for treatment, as the patient did. */
+async function consentToHospital(f: RecordsFixture): Promise<void> {
+  await grantFor(f, f.otherPatientKey, f.otherPatientId);
+  await grantFor(f, f.representativeKey, f.representativeId);
+}
+
+/**
+ * `adopter` (id `adopterId`) adopts leaf `index` of the batch `organization` anchored; asserts the event (with
+ * `basis`) and the read-back: the adopter as author, the batch's organization and time, `fromBatch`.
+ */
+async function expectAdopt(
+  f: RecordsFixture,
+  batch: Batch,
+  index: number,
+  adopter: HardhatEthersSigner,
+  adopterId: bigint,
+  basis: DecisionBasis,
+  organization: bigint = f.hospitalId,
+): Promise<void> {
+  const { records } = f;
+  const value = batch.tree.at(index);
+  if (value === undefined) throw new Error(`the batch has no leaf ${index}`);
+  const [commitment, patient, category] = value;
+  await expect(records.connect(adopter).adopt(organization, batch.root, leafStruct(value), proofOf(batch.tree, index)))
+    .to.emit(records, "RecordAdopted")
+    .withArgs(commitment, batch.root, patient, organization, adopterId, category, basis);
+  expect(await anchorOf(records, patient, commitment)).to.deep.equal(
+    anchored({ patient, author: adopterId, organization, category, anchoredAt: batch.anchoredAt, fromBatch: true }),
+  );
+  expect(await historyOf(records, patient, commitment)).to.deep.equal([commitment]);
+  expect(await records.latestVersion(patient, commitment)).to.equal(commitment);
+}
+
+/** `adopter`'s adoption of leaf `index` is refused with `error(args)` and nothing lands on the leaf's patient's chart. */
+async function expectAdoptRefused(
+  f: RecordsFixture,
+  batch: Batch,
+  index: number,
+  adopter: HardhatEthersSigner,
+  error: string,
+  args: readonly unknown[],
+  organization: bigint = f.hospitalId,
+): Promise<void> {
+  const { records } = f;
+  const value = batch.tree.at(index);
+  if (value === undefined) throw new Error(`the batch has no leaf ${index}`);
+  const before = await anchorOf(records, value[1], value[0]);
+  await expect(records.connect(adopter).adopt(organization, batch.root, leafStruct(value), proofOf(batch.tree, index)))
+    .to.be.revertedWithCustomError(records, error)
+    .withArgs(...args);
+  expect(await anchorOf(records, value[1], value[0])).to.deep.equal(before);
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -132,17 +208,12 @@ describe("RecordRegistry", function () {
       const { records, hospitalKey, hospitalId, clinicKey, clinicId } = f;
       const root = randomCommitment();
       const pointer = randomCommitment();
-      expect(await batchOf(records, root)).to.deep.equal({
-        organization: 0n,
-        anchoredAt: 0n,
-        count: 0n,
-        categories: 0n,
-      });
+      expect(await batchOf(records, hospitalId, root)).to.deep.equal(NO_BATCH);
       const t = await pinNext();
       await expect(records.connect(hospitalKey).anchorBatch(root, 1000, BATCH_CATEGORIES, pointer))
         .to.emit(records, "RecordBatchAnchored")
         .withArgs(root, hospitalId, 1000, BATCH_CATEGORIES, pointer);
-      expect(await batchOf(records, root)).to.deep.equal({
+      expect(await batchOf(records, hospitalId, root)).to.deep.equal({
         organization: hospitalId,
         anchoredAt: t,
         count: 1000n,
@@ -153,12 +224,15 @@ describe("RecordRegistry", function () {
       await expect(records.connect(clinicKey).anchorBatch(clinicRoot, 3, categorySet(LABS), ZeroHash))
         .to.emit(records, "RecordBatchAnchored")
         .withArgs(clinicRoot, clinicId, 3, categorySet(LABS), ZeroHash);
-      expect((await batchOf(records, clinicRoot)).organization).to.equal(clinicId);
+      expect((await batchOf(records, clinicId, clinicRoot)).organization).to.equal(clinicId);
+      // Each batch is read back under its own organization only.
+      expect(await batchOf(records, clinicId, root)).to.deep.equal(NO_BATCH);
+      expect(await batchOf(records, hospitalId, clinicRoot)).to.deep.equal(NO_BATCH);
     });
 
     it("accepts the bounds: one record, MAX_BATCH_RECORDS records, every defined category", async function () {
       const f = await loadFixture(recordsFixture);
-      const { records, hospitalKey } = f;
+      const { records, hospitalKey, hospitalId } = f;
       expect(await records.MAX_BATCH_RECORDS()).to.equal(BigInt(MAX_BATCH_RECORDS));
       for (const [count, categories] of [
         [1, categorySet(DataCategory.Demographics)],
@@ -167,7 +241,10 @@ describe("RecordRegistry", function () {
       ] as const) {
         const root = randomCommitment();
         await (await records.connect(hospitalKey).anchorBatch(root, count, categories, ZeroHash)).wait();
-        expect(await batchOf(records, root)).to.include({ count: BigInt(count), categories: BigInt(categories) });
+        expect(await batchOf(records, hospitalId, root)).to.include({
+          count: BigInt(count),
+          categories: BigInt(categories),
+        });
       }
     });
 
@@ -197,7 +274,9 @@ describe("RecordRegistry", function () {
       // An organization whose credential has expired.
       await time.increaseTo(credentialExpiry);
       await refuse(hospitalKey);
-      expect((await batchOf(records, root)).organization).to.equal(0n);
+      for (const organization of [clinicId, f.hospitalId]) {
+        expect(await batchOf(records, organization, root)).to.deep.equal(NO_BATCH);
+      }
     });
 
     it("refuses a zero root with RecordInvalidCommitment, checked first", async function () {
@@ -209,7 +288,7 @@ describe("RecordRegistry", function () {
       await expect(
         records.connect(cardiologistKey).anchorBatch(ZeroHash, 0, 0, ZeroHash),
       ).to.be.revertedWithCustomError(records, "RecordInvalidCommitment");
-      expect((await batchOf(records, ZeroHash)).organization).to.equal(0n);
+      expect(await batchOf(records, f.hospitalId, ZeroHash)).to.deep.equal(NO_BATCH);
     });
 
     it("refuses an empty or oversized count and an empty or undefined category set with RecordInvalidBatch", async function () {
@@ -233,21 +312,49 @@ describe("RecordRegistry", function () {
       await expect(records.connect(cardiologistKey).anchorBatch(root, 0, BATCH_CATEGORIES, ZeroHash))
         .to.be.revertedWithCustomError(records, "RecordInvalidBatch")
         .withArgs(0, BATCH_CATEGORIES);
-      expect((await batchOf(records, root)).organization).to.equal(0n);
+      expect(await batchOf(records, f.hospitalId, root)).to.deep.equal(NO_BATCH);
     });
 
-    it("refuses a root anchored already with RecordBatchExists, by any organization", async function () {
+    it("refuses a root the organization anchored already with RecordBatchExists, and keeps the first batch", async function () {
       const f = await loadFixture(recordsFixture);
-      const { records, hospitalKey, clinicKey } = f;
+      const { records, hospitalKey, hospitalId } = f;
       const root = randomCommitment();
       await (await records.connect(hospitalKey).anchorBatch(root, 10, BATCH_CATEGORIES, ZeroHash)).wait();
-      const before = await batchOf(records, root);
-      for (const organization of [hospitalKey, clinicKey]) {
-        await expect(records.connect(organization).anchorBatch(root, 20, categorySet(LABS), ZeroHash))
-          .to.be.revertedWithCustomError(records, "RecordBatchExists")
-          .withArgs(root);
-      }
-      expect(await batchOf(records, root)).to.deep.equal(before);
+      const before = await batchOf(records, hospitalId, root);
+      await expect(records.connect(hospitalKey).anchorBatch(root, 20, categorySet(LABS), ZeroHash))
+        .to.be.revertedWithCustomError(records, "RecordBatchExists")
+        .withArgs(hospitalId, root);
+      expect(await batchOf(records, hospitalId, root)).to.deep.equal(before);
+    });
+
+    it("anchors the same root for two organizations as two batches, each with its own count, categories and time", async function () {
+      const f = await loadFixture(recordsFixture);
+      const { records, hospitalKey, hospitalId, clinicKey, clinicId } = f;
+      const root = randomCommitment();
+      const t1 = await pinNext();
+      await (await records.connect(hospitalKey).anchorBatch(root, 10, BATCH_CATEGORIES, ZeroHash)).wait();
+      await time.increase(60);
+      const t2 = await pinNext();
+      // The clinic's root is the same hash: another organization's batch, not a duplicate.
+      await expect(records.connect(clinicKey).anchorBatch(root, 20, categorySet(LABS), ZeroHash))
+        .to.emit(records, "RecordBatchAnchored")
+        .withArgs(root, clinicId, 20, categorySet(LABS), ZeroHash);
+      expect(await batchOf(records, hospitalId, root)).to.deep.equal({
+        organization: hospitalId,
+        anchoredAt: t1,
+        count: 10n,
+        categories: BigInt(BATCH_CATEGORIES),
+      });
+      expect(await batchOf(records, clinicId, root)).to.deep.equal({
+        organization: clinicId,
+        anchoredAt: t2,
+        count: 20n,
+        categories: BigInt(categorySet(LABS)),
+      });
+      // Each organization can anchor it once.
+      await expect(records.connect(clinicKey).anchorBatch(root, 20, categorySet(LABS), ZeroHash))
+        .to.be.revertedWithCustomError(records, "RecordBatchExists")
+        .withArgs(clinicId, root);
     });
 
     it("refuses while paused with EnforcedPause", async function () {
@@ -258,7 +365,7 @@ describe("RecordRegistry", function () {
       await expect(
         records.connect(hospitalKey).anchorBatch(root, 10, BATCH_CATEGORIES, ZeroHash),
       ).to.be.revertedWithCustomError(records, "EnforcedPause");
-      expect((await batchOf(records, root)).organization).to.equal(0n);
+      expect(await batchOf(records, f.hospitalId, root)).to.deep.equal(NO_BATCH);
     });
   });
 
@@ -274,7 +381,9 @@ describe("RecordRegistry", function () {
       for (const [index, value] of tree.entries()) {
         expect(tree.leafHash(value), `leaf ${index}`).to.equal(leafHash(value));
         const proof = proofOf(tree, index);
-        expect(await f.records.verifyInclusion(root, leafStruct(value), proof), `leaf ${index}`).to.equal(true);
+        expect(await f.records.verifyInclusion(f.hospitalId, root, leafStruct(value), proof), `leaf ${index}`).to.equal(
+          true,
+        );
         expect(StandardMerkleTree.verify(root, LEAF_ENCODING, value, proof)).to.equal(true);
       }
     });
@@ -284,7 +393,7 @@ describe("RecordRegistry", function () {
       const leaf: LeafValue = [randomCommitment(), f.patientId, LABS];
       const { root } = await anchorTree(f, [leaf], categorySet(LABS));
       expect(root).to.equal(leafHash(leaf));
-      expect(await f.records.verifyInclusion(root, leafStruct(leaf), [])).to.equal(true);
+      expect(await f.records.verifyInclusion(f.hospitalId, root, leafStruct(leaf), [])).to.equal(true);
     });
 
     it("rejects a leaf with another patient, another category, or another commitment", async function () {
@@ -294,7 +403,9 @@ describe("RecordRegistry", function () {
       const { tree, root } = await anchorTree(f, leaves);
       const [commitment, patient, category] = leaves[0]!;
       const proof = proofOf(tree, 0);
-      expect(await records.verifyInclusion(root, leafStruct([commitment, patient, category]), proof)).to.equal(true);
+      expect(
+        await records.verifyInclusion(f.hospitalId, root, leafStruct([commitment, patient, category]), proof),
+      ).to.equal(true);
       for (const wrong of [
         [commitment, f.otherPatientId, category],
         [commitment, patient + 1000n, category],
@@ -303,7 +414,7 @@ describe("RecordRegistry", function () {
         [flipBit(commitment), patient, category],
       ] as LeafValue[]) {
         expect(
-          await records.verifyInclusion(root, leafStruct(wrong), proof),
+          await records.verifyInclusion(f.hospitalId, root, leafStruct(wrong), proof),
           JSON.stringify(wrong, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v)),
         ).to.equal(false);
       }
@@ -317,9 +428,11 @@ describe("RecordRegistry", function () {
       const mental = leaves.findIndex(([, , category]) => category === MENTAL_POSITION);
       const proof = proofOf(tree, mental);
       expect(StandardMerkleTree.verify(root, LEAF_ENCODING, leaves[mental]!, proof)).to.equal(true);
-      expect(await f.records.verifyInclusion(root, leafStruct(leaves[mental]!), proof)).to.equal(false);
+      expect(await f.records.verifyInclusion(f.hospitalId, root, leafStruct(leaves[mental]!), proof)).to.equal(false);
       // The declared ones still verify.
-      expect(await f.records.verifyInclusion(root, leafStruct(leaves[0]!), proofOf(tree, 0))).to.equal(true);
+      expect(await f.records.verifyInclusion(f.hospitalId, root, leafStruct(leaves[0]!), proofOf(tree, 0))).to.equal(
+        true,
+      );
     });
 
     it("rejects an undefined category without reverting", async function () {
@@ -327,8 +440,12 @@ describe("RecordRegistry", function () {
       const leaf: LeafValue = [randomCommitment(), f.patientId, 16];
       const { tree, root } = await anchorTree(f, [leaf, [randomCommitment(), f.patientId, LABS]], DEFINED_CATEGORIES);
       const index = [...tree.entries()].find(([, v]) => v[2] === 16)![0];
-      expect(await f.records.verifyInclusion(root, leafStruct(leaf), proofOf(tree, index))).to.equal(false);
-      expect(await f.records.verifyInclusion(root, leafStruct([leaf[0], leaf[1], 255]), [])).to.equal(false);
+      expect(await f.records.verifyInclusion(f.hospitalId, root, leafStruct(leaf), proofOf(tree, index))).to.equal(
+        false,
+      );
+      expect(await f.records.verifyInclusion(f.hospitalId, root, leafStruct([leaf[0], leaf[1], 255]), [])).to.equal(
+        false,
+      );
     });
 
     it("rejects any leaf under a root no batch has", async function () {
@@ -337,9 +454,13 @@ describe("RecordRegistry", function () {
       const tree = StandardMerkleTree.of(leaves, LEAF_ENCODING);
       // The tree is sound, but nobody anchored it.
       expect(StandardMerkleTree.verify(tree.root, LEAF_ENCODING, leaves[0]!, proofOf(tree, 0))).to.equal(true);
-      expect(await f.records.verifyInclusion(tree.root, leafStruct(leaves[0]!), proofOf(tree, 0))).to.equal(false);
+      expect(
+        await f.records.verifyInclusion(f.hospitalId, tree.root, leafStruct(leaves[0]!), proofOf(tree, 0)),
+      ).to.equal(false);
       // Not even a one-leaf "tree" whose root is the leaf itself.
-      expect(await f.records.verifyInclusion(leafHash(leaves[0]!), leafStruct(leaves[0]!), [])).to.equal(false);
+      expect(await f.records.verifyInclusion(f.hospitalId, leafHash(leaves[0]!), leafStruct(leaves[0]!), [])).to.equal(
+        false,
+      );
     });
 
     it("rejects a tampered, truncated, extended or borrowed proof", async function () {
@@ -353,13 +474,23 @@ describe("RecordRegistry", function () {
       for (const [index, element] of proof.entries()) {
         const tampered = [...proof];
         tampered[index] = flipBit(element);
-        expect(await records.verifyInclusion(root, leaf, tampered), `element ${index} flipped`).to.equal(false);
+        expect(await records.verifyInclusion(f.hospitalId, root, leaf, tampered), `element ${index} flipped`).to.equal(
+          false,
+        );
       }
-      expect(await records.verifyInclusion(root, leaf, proof.slice(0, -1)), "truncated").to.equal(false);
-      expect(await records.verifyInclusion(root, leaf, [...proof, randomCommitment()]), "extended").to.equal(false);
-      expect(await records.verifyInclusion(root, leaf, []), "empty").to.equal(false);
-      expect(await records.verifyInclusion(root, leaf, proofOf(tree, 3)), "another leaf's proof").to.equal(false);
-      expect(await records.verifyInclusion(root, leaf, [...proof].reverse()), "reordered").to.equal(false);
+      expect(await records.verifyInclusion(f.hospitalId, root, leaf, proof.slice(0, -1)), "truncated").to.equal(false);
+      expect(
+        await records.verifyInclusion(f.hospitalId, root, leaf, [...proof, randomCommitment()]),
+        "extended",
+      ).to.equal(false);
+      expect(await records.verifyInclusion(f.hospitalId, root, leaf, []), "empty").to.equal(false);
+      expect(
+        await records.verifyInclusion(f.hospitalId, root, leaf, proofOf(tree, 3)),
+        "another leaf's proof",
+      ).to.equal(false);
+      expect(await records.verifyInclusion(f.hospitalId, root, leaf, [...proof].reverse()), "reordered").to.equal(
+        false,
+      );
     });
 
     it("accepts a proof of MAX_PROOF_LENGTH hashes and rejects a valid one a hash longer", async function () {
@@ -372,10 +503,29 @@ describe("RecordRegistry", function () {
         await (
           await records.connect(hospitalKey).anchorBatch(root, MAX_BATCH_RECORDS, categorySet(LABS), ZeroHash)
         ).wait();
-        expect(await records.verifyInclusion(root, leafStruct(leaf), proof), `${length} hashes`).to.equal(
+        expect(await records.verifyInclusion(f.hospitalId, root, leafStruct(leaf), proof), `${length} hashes`).to.equal(
           length <= MAX_PROOF_LENGTH,
         );
       }
+    });
+    it("answers per organization: the same root under another organization is another batch with its own categories", async function () {
+      const f = await loadFixture(recordsFixture);
+      const { records, hospitalId, clinicKey, clinicId } = f;
+      const leaves = smallLeaves(f);
+      const { tree, root } = await anchorTree(f, leaves);
+      const labs = leafStruct(leaves[0]!);
+      const imaging = leafStruct(leaves[1]!);
+      // The clinic has no batch with this root: nothing is in it.
+      expect(await records.verifyInclusion(clinicId, root, labs, proofOf(tree, 0))).to.equal(false);
+      expect(await records.verifyInclusion(hospitalId, root, labs, proofOf(tree, 0))).to.equal(true);
+      // Once the clinic anchors the same root declaring labs only, its batch holds the labs leaf but not the imaging
+      // one, which the hospital's batch still holds.
+      await anchorTree(f, leaves, categorySet(LABS), clinicKey);
+      expect(await records.verifyInclusion(clinicId, root, labs, proofOf(tree, 0))).to.equal(true);
+      expect(await records.verifyInclusion(clinicId, root, imaging, proofOf(tree, 1))).to.equal(false);
+      expect(await records.verifyInclusion(hospitalId, root, imaging, proofOf(tree, 1))).to.equal(true);
+      // An id that is no organization at all has no batch either.
+      expect(await records.verifyInclusion(f.patientId, root, labs, proofOf(tree, 0))).to.equal(false);
     });
   });
 
@@ -384,24 +534,18 @@ describe("RecordRegistry", function () {
   // -------------------------------------------------------------------------------------------------------------------
 
   describe("adopt", function () {
-    it("gives a proven record an anchor of its own, authored by the batch's organization and dated to the batch", async function () {
+    it("gives a proven record an anchor of its own: the batch's organization, the adopter as author, dated to the batch", async function () {
       const f = await loadFixture(recordsFixture);
-      const { records, hospitalId } = f;
+      const { hospitalKey, hospitalId, cardiologistKey, cardiologistId } = f;
+      await consentToHospital(f);
       const leaves = smallLeaves(f);
-      const { tree, root, anchoredAt } = await anchorTree(f, leaves);
+      const batch = await anchorTree(f, leaves);
       await time.increase(3600);
-      // Anyone may adopt, an account the identity registry does not know included.
-      const stranger = spare(f);
-      for (const [index, value] of tree.entries()) {
-        const [commitment, patient, category] = value;
-        await expect(records.connect(stranger).adopt(root, leafStruct(value), proofOf(tree, index)))
-          .to.emit(records, "RecordAdopted")
-          .withArgs(commitment, root, patient, category);
-        expect(await anchorOf(records, commitment)).to.deep.equal(
-          anchored({ patient, author: hospitalId, organization: hospitalId, category, anchoredAt, fromBatch: true }),
-        );
-        expect(await historyOf(records, commitment)).to.deep.equal([commitment]);
-        expect(await records.latestVersion(commitment)).to.equal(commitment);
+      for (const [index, [, , category]] of leaves.entries()) {
+        // The hospital's wildcard grant does not open mental health; the cardiologist's named grant does.
+        const [adopter, adopterId] =
+          category === MENTAL_POSITION ? [cardiologistKey, cardiologistId] : [hospitalKey, hospitalId];
+        await expectAdopt(f, batch, index, adopter, adopterId, DecisionBasis.Grant);
       }
     });
 
@@ -409,12 +553,12 @@ describe("RecordRegistry", function () {
       const f = await loadFixture(recordsFixture);
       const { records, patientId, patientKey, hospitalKey, hospitalId, internistKey, internistId } = f;
       const leaves = smallLeaves(f);
-      const { tree, root } = await anchorTree(f, leaves);
+      const batch = await anchorTree(f, leaves);
       const [commitment] = leaves[0]!;
-      await (await records.adopt(root, leafStruct(leaves[0]!), proofOf(tree, 0))).wait();
+      await expectAdopt(f, batch, 0, hospitalKey, hospitalId, DecisionBasis.Grant);
 
       // The internist reads it through the hospital's grant.
-      await expect(records.connect(internistKey).recordAccess(commitment, Purpose.Treatment))
+      await expect(records.connect(internistKey).recordAccess(patientId, commitment, Purpose.Treatment))
         .to.emit(records, "RecordAccessGranted")
         .withArgs(
           commitment,
@@ -427,7 +571,7 @@ describe("RecordRegistry", function () {
         );
       // The patient asks to amend it; the hospital, its curator, accepts.
       const requestCommitment = randomCommitment();
-      await expect(records.connect(patientKey).requestAmendment(commitment, requestCommitment))
+      await expect(records.connect(patientKey).requestAmendment(patientId, commitment, requestCommitment))
         .to.emit(records, "AmendmentRequested")
         .withArgs(1n, commitment, patientId, patientId, requestCommitment);
       const amended = randomCommitment();
@@ -435,7 +579,7 @@ describe("RecordRegistry", function () {
       await expect(records.connect(hospitalKey).acceptAmendment(1n, amended, ZeroHash))
         .to.emit(records, "AmendmentAccepted")
         .withArgs(1n, commitment, amended);
-      expect(await anchorOf(records, amended)).to.deep.equal(
+      expect(await anchorOf(records, patientId, amended)).to.deep.equal(
         anchored({
           patient: patientId,
           author: hospitalId,
@@ -447,44 +591,88 @@ describe("RecordRegistry", function () {
       );
       // The hospital corrects the amended version again.
       const corrected = randomCommitment();
-      await expect(records.connect(hospitalKey).supersede(amended, corrected, ZeroHash, RECORD_REASON.correction))
+      await expect(
+        records.connect(hospitalKey).supersede(patientId, amended, corrected, ZeroHash, RECORD_REASON.correction),
+      )
         .to.emit(records, "RecordSuperseded")
         .withArgs(amended, corrected, patientId, hospitalId, RECORD_REASON.correction, ZeroHash);
-      expect(await historyOf(records, commitment)).to.deep.equal([commitment, amended, corrected]);
-      expect((await anchorOf(records, commitment)).fromBatch).to.equal(true);
-      expect((await anchorOf(records, corrected)).fromBatch).to.equal(false);
+      expect(await historyOf(records, patientId, commitment)).to.deep.equal([commitment, amended, corrected]);
+      expect((await anchorOf(records, patientId, commitment)).fromBatch).to.equal(true);
+      expect((await anchorOf(records, patientId, corrected)).fromBatch).to.equal(false);
     });
 
-    it("refuses an unknown batch with RecordUnknownBatch", async function () {
+    it("lets the adopting practitioner curate the record while affiliated, and the organization always", async function () {
       const f = await loadFixture(recordsFixture);
+      const { records, identity, patientId, hospitalKey, hospitalId, internistKey, internistId } = f;
+      const leaves = smallLeaves(f);
+      const batch = await anchorTree(f, leaves);
+      await expectAdopt(f, batch, 0, internistKey, internistId, DecisionBasis.OrganizationGrant);
+      const [commitment] = leaves[0]!;
+      const second = randomCommitment();
+      await expect(
+        records.connect(internistKey).supersede(patientId, commitment, second, ZeroHash, RECORD_REASON.correction),
+      )
+        .to.emit(records, "RecordSuperseded")
+        .withArgs(commitment, second, patientId, internistId, RECORD_REASON.correction, ZeroHash);
+      await identity.as(hospitalKey).releaseAffiliate(internistId);
+      await expect(records.connect(internistKey).markEnteredInError(patientId, second, RECORD_REASON.duplicate))
+        .to.be.revertedWithCustomError(records, "RecordNotCurator")
+        .withArgs(second, internistKey.address);
+      await expect(records.connect(hospitalKey).markEnteredInError(patientId, second, RECORD_REASON.duplicate))
+        .to.emit(records, "RecordEnteredInError")
+        .withArgs(second, patientId, hospitalId, RECORD_REASON.duplicate);
+    });
+
+    it("refuses an unknown batch with RecordUnknownBatch, a root known under another organization included", async function () {
+      const f = await loadFixture(recordsFixture);
+      const { records, hospitalKey, hospitalId, clinicKey, clinicId } = f;
       const leaves = smallLeaves(f);
       const tree = StandardMerkleTree.of(leaves, LEAF_ENCODING);
-      await expect(f.records.adopt(tree.root, leafStruct(leaves[0]!), proofOf(tree, 0)))
-        .to.be.revertedWithCustomError(f.records, "RecordUnknownBatch")
-        .withArgs(tree.root);
-      expect(await anchorOf(f.records, leaves[0]![0])).to.deep.equal(NOTHING);
+      await expect(records.connect(hospitalKey).adopt(hospitalId, tree.root, leafStruct(leaves[0]!), proofOf(tree, 0)))
+        .to.be.revertedWithCustomError(records, "RecordUnknownBatch")
+        .withArgs(hospitalId, tree.root);
+      // The clinic anchors the root: it is the clinic's batch, still unknown under the hospital.
+      await anchorTree(f, leaves, BATCH_CATEGORIES, clinicKey);
+      await expect(records.connect(hospitalKey).adopt(hospitalId, tree.root, leafStruct(leaves[0]!), proofOf(tree, 0)))
+        .to.be.revertedWithCustomError(records, "RecordUnknownBatch")
+        .withArgs(hospitalId, tree.root);
+      // Checked first: whoever asks, whatever the leaf.
+      await expect(records.connect(spare(f)).adopt(hospitalId, tree.root, leafStruct([ZeroHash, 0n, 255]), []))
+        .to.be.revertedWithCustomError(records, "RecordUnknownBatch")
+        .withArgs(hospitalId, tree.root);
+      expect(await anchorOf(records, f.patientId, leaves[0]![0])).to.deep.equal(NOTHING);
+      expect((await batchOf(records, clinicId, tree.root)).organization).to.equal(clinicId);
     });
 
-    it("refuses a leaf whose category the batch did not declare with RecordCategoryNotInBatch", async function () {
+    it("refuses a leaf whose category the batch did not declare with RecordCategoryNotInBatch, before the caller", async function () {
       const f = await loadFixture(recordsFixture);
-      const { records } = f;
+      const { records, hospitalKey, hospitalId } = f;
       const leaves = smallLeaves(f);
       const { tree, root } = await anchorTree(f, leaves, categorySet(LABS, IMAGING, VITALS));
       const mental = leaves.findIndex(([, , category]) => category === MENTAL_POSITION);
-      await expect(records.adopt(root, leafStruct(leaves[mental]!), proofOf(tree, mental)))
-        .to.be.revertedWithCustomError(records, "RecordCategoryNotInBatch")
-        .withArgs(root, MENTAL);
+      for (const caller of [hospitalKey, f.cardiologistKey, spare(f)]) {
+        await expect(
+          records.connect(caller).adopt(hospitalId, root, leafStruct(leaves[mental]!), proofOf(tree, mental)),
+        )
+          .to.be.revertedWithCustomError(records, "RecordCategoryNotInBatch")
+          .withArgs(root, MENTAL);
+      }
       for (const category of [16, 31, 32, 255]) {
-        await expect(records.adopt(root, leafStruct([randomCommitment(), f.patientId, category]), []))
+        await expect(
+          records
+            .connect(hospitalKey)
+            .adopt(hospitalId, root, leafStruct([randomCommitment(), f.patientId, category]), []),
+        )
           .to.be.revertedWithCustomError(records, "RecordCategoryNotInBatch")
           .withArgs(root, category);
       }
-      expect(await anchorOf(records, leaves[mental]![0])).to.deep.equal(NOTHING);
+      expect(await anchorOf(records, f.patientId, leaves[mental]![0])).to.deep.equal(NOTHING);
     });
 
     it("refuses a leaf the proof does not show in the batch with RecordNotInBatch", async function () {
       const f = await loadFixture(recordsFixture);
-      const { records } = f;
+      const { records, hospitalKey, hospitalId } = f;
+      await consentToHospital(f);
       const leaves = smallLeaves(f);
       const { tree, root } = await anchorTree(f, leaves);
       const [commitment, patient, category] = leaves[1]!;
@@ -500,18 +688,18 @@ describe("RecordRegistry", function () {
         [[commitment, patient, category], []],
       ];
       for (const [leaf, badProof] of attempts) {
-        await expect(records.adopt(root, leafStruct(leaf), badProof))
+        await expect(records.connect(hospitalKey).adopt(hospitalId, root, leafStruct(leaf), badProof))
           .to.be.revertedWithCustomError(records, "RecordNotInBatch")
           .withArgs(root, commitment);
+        expect(await anchorOf(records, leaf[1], commitment)).to.deep.equal(NOTHING);
       }
-      expect(await anchorOf(records, commitment)).to.deep.equal(NOTHING);
     });
 
     it("refuses a valid proof longer than MAX_PROOF_LENGTH with RecordNotInBatch and adopts at the limit", async function () {
       const f = await loadFixture(recordsFixture);
-      const { records, hospitalKey, hospitalId } = f;
-      const long: LeafValue = [randomCommitment(), f.patientId, LABS];
-      const atLimit: LeafValue = [randomCommitment(), f.patientId, LABS];
+      const { records, hospitalKey, hospitalId, patientId } = f;
+      const long: LeafValue = [randomCommitment(), patientId, LABS];
+      const atLimit: LeafValue = [randomCommitment(), patientId, LABS];
       const tooLong = chainProof(long, MAX_PROOF_LENGTH + 1);
       const limit = chainProof(atLimit, MAX_PROOF_LENGTH);
       for (const { root } of [tooLong, limit]) {
@@ -519,73 +707,355 @@ describe("RecordRegistry", function () {
           await records.connect(hospitalKey).anchorBatch(root, MAX_BATCH_RECORDS, categorySet(LABS), ZeroHash)
         ).wait();
       }
-      await expect(records.adopt(tooLong.root, leafStruct(long), tooLong.proof))
+      await expect(records.connect(hospitalKey).adopt(hospitalId, tooLong.root, leafStruct(long), tooLong.proof))
         .to.be.revertedWithCustomError(records, "RecordNotInBatch")
         .withArgs(tooLong.root, long[0]);
-      expect(await anchorOf(records, long[0])).to.deep.equal(NOTHING);
-      await expect(records.adopt(limit.root, leafStruct(atLimit), limit.proof))
+      expect(await anchorOf(records, patientId, long[0])).to.deep.equal(NOTHING);
+      await expect(records.connect(hospitalKey).adopt(hospitalId, limit.root, leafStruct(atLimit), limit.proof))
         .to.emit(records, "RecordAdopted")
-        .withArgs(atLimit[0], limit.root, f.patientId, LABS);
-      expect((await anchorOf(records, atLimit[0])).author).to.equal(hospitalId);
+        .withArgs(atLimit[0], limit.root, patientId, hospitalId, hospitalId, LABS, DecisionBasis.Grant);
+      expect((await anchorOf(records, patientId, atLimit[0])).author).to.equal(hospitalId);
     });
 
-    it("refuses a commitment anchored already with RecordAlreadyAnchored: adopted twice, from another batch, or anchored directly", async function () {
+    it("refuses a commitment anchored already for the patient with RecordAlreadyAnchored: adopted twice, from another batch, or anchored directly", async function () {
       const f = await loadFixture(recordsFixture);
-      const { records, cardiologistKey, clinicKey, patientId } = f;
+      const { records, hospitalKey, hospitalId, cardiologistKey, clinicKey, clinicId, patientKey, patientId } = f;
       const direct = await anchorRecord(f, cardiologistKey, LABS);
       const leaves: LeafValue[] = [...smallLeaves(f), [direct, patientId, LABS]];
-      const { tree, root } = await anchorTree(f, leaves);
-      // The clinic's batch holds the same first leaf.
+      const batch = await anchorTree(f, leaves);
+      await expectAdopt(f, batch, 0, hospitalKey, hospitalId, DecisionBasis.Grant);
+      const adopted = await anchorOf(records, patientId, leaves[0]![0]);
+      await expectAdoptRefused(f, batch, 0, hospitalKey, "RecordAlreadyAnchored", [patientId, leaves[0]![0]]);
+      // Another batch of the hospital's, and the clinic's batch (the patient consented to the clinic), hold the same
+      // leaf: the patient's namespace has the commitment already, whichever organization asks.
+      const again = await anchorTree(f, [leaves[0]!, [randomCommitment(), patientId, LABS]]);
+      await expectAdoptRefused(f, again, 0, hospitalKey, "RecordAlreadyAnchored", [patientId, leaves[0]![0]]);
+      await grantFor(f, patientKey, patientId, clinicId, categorySet(LABS));
       const clinicBatch = await anchorTree(
         f,
         [leaves[0]!, [randomCommitment(), patientId, LABS]],
         BATCH_CATEGORIES,
         clinicKey,
       );
-      await (await records.adopt(root, leafStruct(leaves[0]!), proofOf(tree, 0))).wait();
-      const adopted = await anchorOf(records, leaves[0]![0]);
-      await expect(records.adopt(root, leafStruct(leaves[0]!), proofOf(tree, 0)))
-        .to.be.revertedWithCustomError(records, "RecordAlreadyAnchored")
-        .withArgs(leaves[0]![0]);
-      const inClinic = [...clinicBatch.tree.entries()].find(([, v]) => v[0] === leaves[0]![0])![0];
-      await expect(records.adopt(clinicBatch.root, leafStruct(leaves[0]!), proofOf(clinicBatch.tree, inClinic)))
-        .to.be.revertedWithCustomError(records, "RecordAlreadyAnchored")
-        .withArgs(leaves[0]![0]);
-      expect(await anchorOf(records, leaves[0]![0])).to.deep.equal(adopted);
-      const directIndex = leaves.length - 1;
-      const directBefore = await anchorOf(records, direct);
-      await expect(records.adopt(root, leafStruct(leaves[directIndex]!), proofOf(tree, directIndex)))
-        .to.be.revertedWithCustomError(records, "RecordAlreadyAnchored")
-        .withArgs(direct);
-      expect(await anchorOf(records, direct)).to.deep.equal(directBefore);
+      await expectAdoptRefused(
+        f,
+        clinicBatch,
+        0,
+        clinicKey,
+        "RecordAlreadyAnchored",
+        [patientId, leaves[0]![0]],
+        clinicId,
+      );
+      expect(await anchorOf(records, patientId, leaves[0]![0])).to.deep.equal(adopted);
+      // A record anchored directly cannot be adopted over.
+      const directBefore = await anchorOf(records, patientId, direct);
+      await expectAdoptRefused(f, batch, leaves.length - 1, hospitalKey, "RecordAlreadyAnchored", [patientId, direct]);
+      expect(await anchorOf(records, patientId, direct)).to.deep.equal(directBefore);
       expect(directBefore.fromBatch).to.equal(false);
     });
 
     it("refuses a leaf with a zero commitment with RecordInvalidCommitment, though the proof holds", async function () {
       const f = await loadFixture(recordsFixture);
+      const { records, hospitalKey, hospitalId } = f;
       const leaf: LeafValue = [ZeroHash, f.patientId, LABS];
       const { tree, root } = await anchorTree(f, [leaf, [randomCommitment(), f.patientId, LABS]]);
-      const index = [...tree.entries()].find(([, v]) => v[0] === ZeroHash)![0];
-      expect(await f.records.verifyInclusion(root, leafStruct(leaf), proofOf(tree, index))).to.equal(true);
-      await expect(f.records.adopt(root, leafStruct(leaf), proofOf(tree, index))).to.be.revertedWithCustomError(
-        f.records,
-        "RecordInvalidCommitment",
-      );
+      expect(await records.verifyInclusion(hospitalId, root, leafStruct(leaf), proofOf(tree, 0))).to.equal(true);
+      await expect(
+        records.connect(hospitalKey).adopt(hospitalId, root, leafStruct(leaf), proofOf(tree, 0)),
+      ).to.be.revertedWithCustomError(records, "RecordInvalidCommitment");
     });
 
     it("refuses while paused with EnforcedPause", async function () {
       const f = await loadFixture(recordsFixture);
-      const { records, pauser } = f;
+      const { records, pauser, hospitalKey, hospitalId } = f;
       const leaves = smallLeaves(f);
-      const { tree, root } = await anchorTree(f, leaves);
+      const batch = await anchorTree(f, leaves);
       await (await records.connect(pauser).pause()).wait();
-      await expect(records.adopt(root, leafStruct(leaves[0]!), proofOf(tree, 0))).to.be.revertedWithCustomError(
-        records,
-        "EnforcedPause",
-      );
-      expect(await anchorOf(records, leaves[0]![0])).to.deep.equal(NOTHING);
+      await expect(
+        records.connect(hospitalKey).adopt(hospitalId, batch.root, leafStruct(leaves[0]!), proofOf(batch.tree, 0)),
+      ).to.be.revertedWithCustomError(records, "EnforcedPause");
+      expect(await anchorOf(records, f.patientId, leaves[0]![0])).to.deep.equal(NOTHING);
       // Verifying is a view: it still answers.
-      expect(await records.verifyInclusion(root, leafStruct(leaves[0]!), proofOf(tree, 0))).to.equal(true);
+      expect(
+        await records.verifyInclusion(hospitalId, batch.root, leafStruct(leaves[0]!), proofOf(batch.tree, 0)),
+      ).to.equal(true);
+    });
+  });
+
+  // -------------------------------------------------------------------------------------------------------------------
+  // adopt: who may adopt, and under which consent decision
+  // -------------------------------------------------------------------------------------------------------------------
+
+  describe("adopt under consent", function () {
+    it("adopts on the organization's own grant, basis Grant, the organization as author", async function () {
+      const f = await loadFixture(recordsFixture);
+      const batch = await anchorTree(f, smallLeaves(f));
+      await expectAdopt(f, batch, 0, f.hospitalKey, f.hospitalId, DecisionBasis.Grant);
+    });
+
+    it("adopts through a practitioner or device of the organization on its grant, basis OrganizationGrant, naming the adopter", async function () {
+      const f = await loadFixture(recordsFixture);
+      const batch = await anchorTree(f, smallLeaves(f));
+      await expectAdopt(f, batch, 0, f.internistKey, f.internistId, DecisionBasis.OrganizationGrant);
+      await expectAdopt(f, batch, 6, f.deviceKey, f.deviceId, DecisionBasis.OrganizationGrant);
+      // The cardiologist's own grant names imaging: her basis is her grant, the record still the hospital's.
+      await expectAdopt(f, batch, 1, f.cardiologistKey, f.cardiologistId, DecisionBasis.Grant);
+    });
+
+    it("adopts a sensitive category only through a named grant the organization's wildcard cannot stand in for", async function () {
+      const f = await loadFixture(recordsFixture);
+      const { hospitalKey, hospitalId, internistKey, internistId, patientId } = f;
+      const batch = await anchorTree(f, smallLeaves(f));
+      const reason = DecisionBasis.SensitiveCategoryNotNamed;
+      await expectAdoptRefused(f, batch, 2, hospitalKey, "RecordAnchorNotPermitted", [
+        patientId,
+        hospitalId,
+        MENTAL,
+        reason,
+      ]);
+      await expectAdoptRefused(f, batch, 2, internistKey, "RecordAnchorNotPermitted", [
+        patientId,
+        internistId,
+        MENTAL,
+        reason,
+      ]);
+      await expectAdopt(f, batch, 2, f.cardiologistKey, f.cardiologistId, DecisionBasis.Grant);
+    });
+
+    it("refuses the organization and its people once the patient denied the organization the category (ExplicitDeny)", async function () {
+      const f = await loadFixture(recordsFixture);
+      const {
+        consent,
+        patientKey,
+        patientId,
+        hospitalKey,
+        hospitalId,
+        internistKey,
+        internistId,
+        deviceKey,
+        deviceId,
+      } = f;
+      const batch = await anchorTree(f, smallLeaves(f));
+      await consent.as(patientKey).setDeny(patientId, hospitalId, categorySet(LABS));
+      for (const [key, id] of [
+        [hospitalKey, hospitalId],
+        [internistKey, internistId],
+        [deviceKey, deviceId],
+      ] as const) {
+        await expectAdoptRefused(f, batch, 0, key, "RecordAnchorNotPermitted", [
+          patientId,
+          id,
+          LABS,
+          DecisionBasis.ExplicitDeny,
+        ]);
+      }
+      expect(await anchorOf(f.records, patientId, batch.tree.at(0)![0])).to.deep.equal(NOTHING);
+      // The categories she did not deny are still adopted.
+      await expectAdopt(f, batch, 1, hospitalKey, hospitalId, DecisionBasis.Grant);
+    });
+
+    // The same decision as an anchor: the patient's own named grant to a practitioner is decided before the
+    // organization's word, so a deny of the organization does not shut it (see the anchoring tests).
+    it("still adopts through a practitioner's own named grant after a deny of her organization, as an anchor would", async function () {
+      const f = await loadFixture(recordsFixture);
+      const { consent, patientKey, patientId, hospitalId, cardiologistKey, cardiologistId } = f;
+      const batch = await anchorTree(f, smallLeaves(f));
+      await consent.as(patientKey).setDeny(patientId, hospitalId, categorySet(LABS));
+      expect((await consent.decide(patientId, cardiologistKey.address, LABS, Purpose.Treatment)).basis).to.equal(
+        DecisionBasis.Grant,
+      );
+      await expectAdopt(f, batch, 0, cardiologistKey, cardiologistId, DecisionBasis.Grant);
+    });
+
+    it("refuses a patient who granted the organization nothing (NoGrant), and a grant revoked or expired", async function () {
+      const f = await loadFixture(recordsFixture);
+      const { consent, patientKey, patientId, otherPatientId, hospitalKey, hospitalId } = f;
+      const batch = await anchorTree(f, smallLeaves(f));
+      // leaf 3 is the other patient's, who granted the hospital nothing.
+      await expectAdoptRefused(f, batch, 3, hospitalKey, "RecordAnchorNotPermitted", [
+        otherPatientId,
+        hospitalId,
+        LABS,
+        DecisionBasis.NoGrant,
+      ]);
+      await consent.as(patientKey).revoke(patientId, hospitalId);
+      await expectAdoptRefused(f, batch, 0, hospitalKey, "RecordAnchorNotPermitted", [
+        patientId,
+        hospitalId,
+        LABS,
+        DecisionBasis.NoGrant,
+      ]);
+      // A new grant for a day: adopted up to its last second, refused from its end.
+      const validUntil = BigInt(await time.latest()) + BigInt(DAY);
+      await consent.as(patientKey).grant({
+        patient: patientId,
+        grantee: hospitalId,
+        categories: categorySet(LABS, IMAGING),
+        purposes: purposeSet(Purpose.Treatment),
+        validUntil,
+      });
+      await time.setNextBlockTimestamp(validUntil - 1n);
+      await expectAdopt(f, batch, 0, hospitalKey, hospitalId, DecisionBasis.Grant);
+      await time.setNextBlockTimestamp(validUntil);
+      await expectAdoptRefused(f, batch, 1, hospitalKey, "RecordAnchorNotPermitted", [
+        patientId,
+        hospitalId,
+        IMAGING,
+        DecisionBasis.NoGrant,
+      ]);
+    });
+
+    it("adopts in an emergency under break-glass with basis BreakGlass, the emergency doctor as author", async function () {
+      const f = await loadFixture(recordsFixture);
+      const { consent, otherPatientId, erDoctorKey, erDoctorId, hospitalKey, hospitalId } = f;
+      const batch = await anchorTree(f, smallLeaves(f));
+      await expectAdoptRefused(f, batch, 3, erDoctorKey, "RecordAnchorNotPermitted", [
+        otherPatientId,
+        erDoctorId,
+        LABS,
+        DecisionBasis.NoGrant,
+      ]);
+      await consent.as(erDoctorKey).openBreakGlass(otherPatientId, UNCONSCIOUS, 3600);
+      await expectAdopt(f, batch, 3, erDoctorKey, erDoctorId, DecisionBasis.BreakGlass);
+      // The session is the doctor's, not the hospital's.
+      await expectAdoptRefused(f, batch, 4, hospitalKey, "RecordAnchorNotPermitted", [
+        otherPatientId,
+        hospitalId,
+        VITALS,
+        DecisionBasis.NoGrant,
+      ]);
+    });
+
+    it("adopts on a grant for emergency treatment only, with basis Grant", async function () {
+      const f = await loadFixture(recordsFixture);
+      const { consent, otherPatientKey, otherPatientId, hospitalKey, hospitalId } = f;
+      const batch = await anchorTree(f, smallLeaves(f));
+      await consent.as(otherPatientKey).grant({
+        patient: otherPatientId,
+        grantee: hospitalId,
+        categories: categorySet(VITALS),
+        purposes: purposeSet(Purpose.EmergencyTreatment),
+        validUntil: BigInt(await time.latest()) + BigInt(DAY),
+      });
+      await expectAdopt(f, batch, 4, hospitalKey, hospitalId, DecisionBasis.Grant);
+      await expectAdoptRefused(f, batch, 3, hospitalKey, "RecordAnchorNotPermitted", [
+        otherPatientId,
+        hospitalId,
+        LABS,
+        DecisionBasis.NoGrant,
+      ]);
+    });
+
+    it("refuses with RecordNotBatchOrganization whoever is allowed to anchor but is not the organization or one of its people", async function () {
+      const f = await loadFixture(recordsFixture);
+      const { patientKey, patientId, hospitalId, clinicKey, clinicId, clinicDoctorKey, clinicDoctorId } = f;
+      const batch = await anchorTree(f, smallLeaves(f));
+      // The patient consented to the clinic and its doctor: they may anchor her labs, but not adopt the hospital's.
+      await grantFor(f, patientKey, patientId, clinicId, categorySet(LABS));
+      await grantFor(f, patientKey, patientId, clinicDoctorId, categorySet(LABS));
+      for (const outsider of [clinicKey, clinicDoctorKey, patientKey, f.representativeKey]) {
+        await expectAdoptRefused(f, batch, 0, outsider, "RecordNotBatchOrganization", [
+          hospitalId,
+          batch.root,
+          outsider.address,
+        ]);
+      }
+    });
+
+    it("refuses a practitioner who moved to another organization with RecordNotBatchOrganization", async function () {
+      const f = await loadFixture(recordsFixture);
+      const { identity, registrar, clinicKey, clinicId, cardiologistKey, cardiologistId, hospitalId } = f;
+      const leaves = smallLeaves(f);
+      const batch = await anchorTree(f, leaves);
+      await identity.as(registrar).setAffiliation(cardiologistId, clinicId);
+      await identity.as(clinicKey).acceptAffiliate(cardiologistId);
+      // Her own grant still allows her to anchor imaging; the hospital's batch is no longer hers to adopt.
+      await expectAdoptRefused(f, batch, 1, cardiologistKey, "RecordNotBatchOrganization", [
+        hospitalId,
+        batch.root,
+        cardiologistKey.address,
+      ]);
+      // The clinic's batch of the same records is.
+      const clinicBatch = await anchorTree(f, leaves, BATCH_CATEGORIES, clinicKey);
+      await expectAdopt(f, clinicBatch, 1, cardiologistKey, cardiologistId, DecisionBasis.Grant, clinicId);
+    });
+
+    it("refuses an unknown, inactive or non-clinical caller with RecordInvalidAuthor", async function () {
+      const f = await loadFixture(recordsFixture);
+      const { identity, registrar, patientKey, patientId, hospitalKey, internistKey, internistId, payerKey, payerId } =
+        f;
+      const batch = await anchorTree(f, smallLeaves(f));
+      await grantFor(f, patientKey, patientId, payerId, categorySet(LABS));
+      await identity.as(hospitalKey).releaseAffiliate(internistId);
+      for (const caller of [spare(f), registrar, payerKey, internistKey]) {
+        await expectAdoptRefused(f, batch, 0, caller, "RecordInvalidAuthor", [caller.address]);
+      }
+      await identity.as(registrar).suspend(f.hospitalId, SUSPENSION_REASON);
+      await expectAdoptRefused(f, batch, 0, hospitalKey, "RecordInvalidAuthor", [hospitalKey.address]);
+    });
+
+    // The consent decision is asked before membership (adopt shares the anchor's authorization, then compares
+    // organizations): an outsider the patient has not consented to learns only that it may not anchor.
+    it("refuses an outsider without consent with RecordAnchorNotPermitted, asked before membership", async function () {
+      const f = await loadFixture(recordsFixture);
+      const { patientId, clinicKey, clinicId, clinicDoctorKey, clinicDoctorId } = f;
+      const batch = await anchorTree(f, smallLeaves(f));
+      for (const [key, id] of [
+        [clinicKey, clinicId],
+        [clinicDoctorKey, clinicDoctorId],
+      ] as const) {
+        await expectAdoptRefused(f, batch, 0, key, "RecordAnchorNotPermitted", [
+          patientId,
+          id,
+          LABS,
+          DecisionBasis.NoGrant,
+        ]);
+      }
+    });
+  });
+
+  // -------------------------------------------------------------------------------------------------------------------
+  // adopt: each organization's batches are its own
+  // -------------------------------------------------------------------------------------------------------------------
+
+  describe("adopt per organization", function () {
+    it("adopts from each organization's batch of the same root under that organization, each once per patient", async function () {
+      const f = await loadFixture(recordsFixture);
+      const { records, patientKey, patientId, hospitalKey, hospitalId, clinicKey, clinicId } = f;
+      await grantFor(f, patientKey, patientId, clinicId, categorySet(LABS, IMAGING, VITALS));
+      const leaves = smallLeaves(f);
+      const hospitalBatch = await anchorTree(f, leaves);
+      await time.increase(3600);
+      const clinicBatch = await anchorTree(f, leaves, BATCH_CATEGORIES, clinicKey);
+      expect(clinicBatch.root).to.equal(hospitalBatch.root);
+      // The clinic adopts leaf 0 from its batch, dated to its batch; the hospital adopts leaf 1 from its own.
+      await expectAdopt(f, clinicBatch, 0, clinicKey, clinicId, DecisionBasis.Grant, clinicId);
+      await expectAdopt(f, hospitalBatch, 1, hospitalKey, hospitalId, DecisionBasis.Grant);
+      // Neither adopts through the other's batch.
+      await expectAdoptRefused(
+        f,
+        clinicBatch,
+        6,
+        hospitalKey,
+        "RecordNotBatchOrganization",
+        [clinicId, clinicBatch.root, hospitalKey.address],
+        clinicId,
+      );
+      await expectAdoptRefused(f, hospitalBatch, 6, clinicKey, "RecordNotBatchOrganization", [
+        hospitalId,
+        hospitalBatch.root,
+        clinicKey.address,
+      ]);
+      // The patient's namespace holds leaf 0 once: the hospital cannot adopt it too.
+      await expectAdoptRefused(f, hospitalBatch, 0, hospitalKey, "RecordAlreadyAnchored", [patientId, leaves[0]![0]]);
+      expect(await anchorOf(records, patientId, leaves[0]![0])).to.include({
+        organization: clinicId,
+        anchoredAt: clinicBatch.anchoredAt,
+      });
+      expect(await anchorOf(records, patientId, leaves[1]![0])).to.include({
+        organization: hospitalId,
+        anchoredAt: hospitalBatch.anchoredAt,
+      });
     });
   });
 
@@ -623,7 +1093,7 @@ describe("RecordRegistry", function () {
           grantee,
           ref,
         });
-        await expect(records.connect(key).recordAccess(record, Purpose.Treatment))
+        await expect(records.connect(key).recordAccess(patientId, record, Purpose.Treatment))
           .to.emit(records, "RecordAccessGranted")
           .withArgs(record, patientId, id, grantee, Purpose.Treatment, basis, ref)
           .and.not.to.emit(records, "RecordAccessDenied");
@@ -634,10 +1104,10 @@ describe("RecordRegistry", function () {
       const f = await loadFixture(recordsFixture);
       const { records, patientId, patientKey, representativeKey, representativeId, cardiologistKey } = f;
       const record = await anchorRecord(f, cardiologistKey, MENTAL);
-      await expect(records.connect(patientKey).recordAccess(record, Purpose.Research))
+      await expect(records.connect(patientKey).recordAccess(patientId, record, Purpose.Research))
         .to.emit(records, "RecordAccessGranted")
         .withArgs(record, patientId, patientId, patientId, Purpose.Research, DecisionBasis.Self, 0n);
-      await expect(records.connect(representativeKey).recordAccess(record, Purpose.Treatment))
+      await expect(records.connect(representativeKey).recordAccess(patientId, record, Purpose.Treatment))
         .to.emit(records, "RecordAccessGranted")
         .withArgs(record, patientId, representativeId, patientId, Purpose.Treatment, DecisionBasis.Representative, 0n);
     });
@@ -647,7 +1117,7 @@ describe("RecordRegistry", function () {
       const { records, consent, patientId, erDoctorKey, erDoctorId, cardiologistKey } = f;
       const record = await anchorRecord(f, cardiologistKey, MENTAL);
       const { sessionId } = await consent.as(erDoctorKey).openBreakGlass(patientId, UNCONSCIOUS, 3600);
-      await expect(records.connect(erDoctorKey).recordAccess(record, Purpose.EmergencyTreatment))
+      await expect(records.connect(erDoctorKey).recordAccess(patientId, record, Purpose.EmergencyTreatment))
         .to.emit(records, "RecordAccessGranted")
         .withArgs(
           record,
@@ -691,7 +1161,7 @@ describe("RecordRegistry", function () {
           grantee,
           ref: 0n,
         });
-        await expect(records.connect(key).recordAccess(record, purpose))
+        await expect(records.connect(key).recordAccess(patientId, record, purpose))
           .to.emit(records, "RecordAccessDenied")
           .withArgs(record, patientId, accessor, grantee, purpose, basis)
           .and.not.to.emit(records, "RecordAccessGranted");
@@ -703,7 +1173,7 @@ describe("RecordRegistry", function () {
       const { records, consent, patientKey, patientId, cardiologistKey, cardiologistId } = f;
       const record = await anchorRecord(f, cardiologistKey, LABS);
       await consent.as(patientKey).setDeny(patientId, cardiologistId, categorySet(LABS));
-      await expect(records.connect(cardiologistKey).recordAccess(record, Purpose.Treatment))
+      await expect(records.connect(cardiologistKey).recordAccess(patientId, record, Purpose.Treatment))
         .to.emit(records, "RecordAccessDenied")
         .withArgs(record, patientId, cardiologistId, cardiologistId, Purpose.Treatment, DecisionBasis.ExplicitDeny);
     });
@@ -714,7 +1184,7 @@ describe("RecordRegistry", function () {
         f;
       const record = await anchorRecord(f, cardiologistKey, LABS);
       const refuse = async (account: HardhatEthersSigner) => {
-        await expect(records.connect(account).recordAccess(record, Purpose.Treatment))
+        await expect(records.connect(account).recordAccess(f.patientId, record, Purpose.Treatment))
           .to.be.revertedWithCustomError(records, "RecordAccessorInactive")
           .withArgs(account.address);
       };
@@ -725,7 +1195,7 @@ describe("RecordRegistry", function () {
       await time.increaseTo(credentialExpiry);
       await refuse(cardiologistKey);
       // The patient's id does not expire.
-      await expect(records.connect(patientKey).recordAccess(record, Purpose.Treatment)).to.emit(
+      await expect(records.connect(patientKey).recordAccess(f.patientId, record, Purpose.Treatment)).to.emit(
         records,
         "RecordAccessGranted",
       );
@@ -736,13 +1206,38 @@ describe("RecordRegistry", function () {
       const { records, patientKey } = f;
       const unknown = randomCommitment();
       for (const purpose of [Purpose.Treatment, 6]) {
-        await expect(records.connect(patientKey).recordAccess(unknown, purpose))
+        await expect(records.connect(patientKey).recordAccess(f.patientId, unknown, purpose))
           .to.be.revertedWithCustomError(records, "RecordUnknown")
-          .withArgs(unknown);
+          .withArgs(f.patientId, unknown);
       }
-      await expect(records.connect(spare(f)).recordAccess(unknown, Purpose.Treatment))
+      await expect(records.connect(spare(f)).recordAccess(f.patientId, unknown, Purpose.Treatment))
         .to.be.revertedWithCustomError(records, "RecordUnknown")
-        .withArgs(unknown);
+        .withArgs(f.patientId, unknown);
+    });
+
+    it("decides in the namespace asked: the same commitment of two patients is read under each patient's consent", async function () {
+      const f = await loadFixture(recordsFixture);
+      const { records, patientId, otherPatientId, otherPatientKey, cardiologistKey, cardiologistId } = f;
+      const record = await anchorRecord(f, cardiologistKey, LABS);
+      await (await records.connect(otherPatientKey).anchor(otherPatientId, record, LABS, ZeroHash)).wait();
+      await expect(records.connect(cardiologistKey).recordAccess(patientId, record, Purpose.Treatment))
+        .to.emit(records, "RecordAccessGranted")
+        .withArgs(
+          record,
+          patientId,
+          cardiologistId,
+          cardiologistId,
+          Purpose.Treatment,
+          DecisionBasis.Grant,
+          await grantVersion(f, cardiologistId),
+        );
+      // The other patient granted her nothing: his copy of the commitment is refused, and logged under his id.
+      await expect(records.connect(cardiologistKey).recordAccess(otherPatientId, record, Purpose.Treatment))
+        .to.emit(records, "RecordAccessDenied")
+        .withArgs(record, otherPatientId, cardiologistId, 0n, Purpose.Treatment, DecisionBasis.NoGrant);
+      await expect(records.connect(otherPatientKey).recordAccess(otherPatientId, record, Purpose.Treatment))
+        .to.emit(records, "RecordAccessGranted")
+        .withArgs(record, otherPatientId, otherPatientId, otherPatientId, Purpose.Treatment, DecisionBasis.Self, 0n);
     });
 
     it("refuses an undefined purpose with RecordInvalidPurpose", async function () {
@@ -750,7 +1245,7 @@ describe("RecordRegistry", function () {
       const { records, patientKey, cardiologistKey } = f;
       const record = await anchorRecord(f, cardiologistKey, LABS);
       for (const purpose of [6, 7, 255]) {
-        await expect(records.connect(patientKey).recordAccess(record, purpose))
+        await expect(records.connect(patientKey).recordAccess(f.patientId, record, purpose))
           .to.be.revertedWithCustomError(records, "RecordInvalidPurpose")
           .withArgs(purpose);
       }
@@ -762,16 +1257,18 @@ describe("RecordRegistry", function () {
       const first = await anchorRecord(f, cardiologistKey, LABS);
       const second = randomCommitment();
       await (
-        await records.connect(cardiologistKey).supersede(first, second, ZeroHash, RECORD_REASON.correction)
+        await records.connect(cardiologistKey).supersede(patientId, first, second, ZeroHash, RECORD_REASON.correction)
       ).wait();
-      await (await records.connect(cardiologistKey).markEnteredInError(second, RECORD_REASON.duplicate)).wait();
+      await (
+        await records.connect(cardiologistKey).markEnteredInError(patientId, second, RECORD_REASON.duplicate)
+      ).wait();
       const version = await grantVersion(f, cardiologistId);
       for (const [commitment, status] of [
         [first, RecordStatus.Superseded],
         [second, RecordStatus.EnteredInError],
       ] as const) {
-        expect((await anchorOf(records, commitment)).status).to.equal(status);
-        await expect(records.connect(cardiologistKey).recordAccess(commitment, Purpose.Treatment))
+        expect((await anchorOf(records, patientId, commitment)).status).to.equal(status);
+        await expect(records.connect(cardiologistKey).recordAccess(patientId, commitment, Purpose.Treatment))
           .to.emit(records, "RecordAccessGranted")
           .withArgs(
             commitment,
@@ -791,7 +1288,7 @@ describe("RecordRegistry", function () {
       const record = await anchorRecord(f, cardiologistKey, LABS);
       await (await records.connect(pauser).pause()).wait();
       expect(await records.paused()).to.equal(true);
-      await expect(records.connect(cardiologistKey).recordAccess(record, Purpose.Treatment))
+      await expect(records.connect(cardiologistKey).recordAccess(patientId, record, Purpose.Treatment))
         .to.emit(records, "RecordAccessGranted")
         .withArgs(
           record,
@@ -802,7 +1299,7 @@ describe("RecordRegistry", function () {
           DecisionBasis.Grant,
           await grantVersion(f, cardiologistId),
         );
-      await expect(records.connect(clinicDoctorKey).recordAccess(record, Purpose.Treatment))
+      await expect(records.connect(clinicDoctorKey).recordAccess(patientId, record, Purpose.Treatment))
         .to.emit(records, "RecordAccessDenied")
         .withArgs(record, patientId, clinicDoctorId, 0n, Purpose.Treatment, DecisionBasis.NoGrant);
     });

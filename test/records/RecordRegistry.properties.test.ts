@@ -5,8 +5,10 @@ import { expect } from "chai";
 import { AbiCoder, type ContractTransactionResponse, keccak256, ZeroHash } from "ethers";
 import fc from "fast-check";
 
+import { loadParameters } from "../../deploy";
 import { DataCategory, DecisionBasis, ParticipantKind } from "../../sdk";
 import type { RecordRegistry } from "../../typechain-types";
+import { YEAR } from "../fixtures/identity";
 import { type RecordsFixture, recordsFixture } from "../fixtures/records";
 import { at, type Clock, pinNext } from "../helpers/model";
 import {
@@ -125,9 +127,10 @@ function show(leaf: LeafValue): string {
   return `(${leaf[0]}, ${leaf[1].toString()}, ${leaf[2]})`;
 }
 
-/** `verifyInclusion` for many (leaf, proof) pairs, a few dozen calls at a time. */
+/** `verifyInclusion` under `organization` for many (leaf, proof) pairs, a few dozen calls at a time. */
 async function verifyAll(
   records: RecordRegistry,
+  organization: bigint,
   root: string,
   pairs: readonly (readonly [LeafValue, string[]])[],
 ): Promise<boolean[]> {
@@ -135,10 +138,25 @@ async function verifyAll(
   for (let start = 0; start < pairs.length; start += 50) {
     const chunk = pairs.slice(start, start + 50);
     results.push(
-      ...(await Promise.all(chunk.map(([leaf, proof]) => records.verifyInclusion(root, leafStruct(leaf), proof)))),
+      ...(await Promise.all(
+        chunk.map(([leaf, proof]) => records.verifyInclusion(organization, root, leafStruct(leaf), proof)),
+      )),
     );
   }
   return results;
+}
+
+/** The sensitive categories of the deployment's consent policy (deploy/parameters/hardhat.json). */
+const SENSITIVE = new Set<number>(loadParameters("hardhat").consentPolicy.sensitiveCategories);
+
+/**
+ * The hospital's treatment decision for `patient`'s records in `category`, from the records fixture's grants alone:
+ * the patient granted it every category for treatment, which a wildcard grant never opens for a sensitive one; no
+ * one else granted it anything (and it holds no break-glass). `undefined` when it is allowed (basis Grant).
+ */
+function hospitalRefusal(f: RecordsFixture, patient: bigint, category: number): DecisionBasis | undefined {
+  if (patient !== f.patientId) return DecisionBasis.NoGrant;
+  return SENSITIVE.has(category) ? DecisionBasis.SensitiveCategoryNotNamed : undefined;
 }
 
 // =====================================================================================================================
@@ -154,63 +172,126 @@ interface Actor {
   registered: boolean;
 }
 
+/** A stored version: a commitment in a patient's namespace. */
+interface VersionRef {
+  patient: bigint;
+  commitment: string;
+}
+
 type Expected =
   { events: readonly { name: string; args: readonly unknown[] }[] } | { error: string; args: readonly unknown[] };
 
+/** The model's key of a version: each patient's commitments are a namespace of their own. */
+function keyOf(ref: VersionRef): string {
+  return `${ref.patient.toString()}/${ref.commitment}`;
+}
+
+/** The fixture's ids the model needs to know. */
+interface ModelIds {
+  patient: bigint;
+  representative: bigint;
+  hospital: bigint;
+  clinic: bigint;
+  cardiologist: bigint;
+  internist: bigint;
+  clinicDoctor: bigint;
+}
+
 /**
- * The documented rules of versions and amendments, independent of the contract: a version is current until it is
- * superseded (it then names its successor) or entered in error; both are final. Its curators are its author and the
- * organization it was anchored under, while active, and a registrar through the registrar functions. The patient, or
- * an active representative, asks to amend a current version; the curator accepts (a new version, reason 2) or denies
- * (a non-zero reason); the patient's side withdraws. Nothing is ever removed.
+ * The documented rules of versions and amendments, independent of the contract:
+ * - a version is a commitment in its patient's namespace (the same commitment in two namespaces is two versions); it
+ *   is current until it is superseded (it then names its successor, in the same namespace) or entered in error; both
+ *   are final;
+ * - its curators, while active: for an organization's record, the organization and the version's author while still
+ *   affiliated with that organization; for patient-generated data (no organization), the patient and a current
+ *   representative (none while the patient is suspended); a registrar through the registrar functions;
+ * - the patient, or a current representative, asks to amend a current version; the curator accepts (a new version,
+ *   reason 2) or denies (a non-zero reason); the patient's side withdraws. Nothing is ever removed.
+ * Practitioners are active only while affiliated: the run moves the cardiologist between the hospital, the clinic and
+ * no organization at all.
  */
 class VersionModel {
   readonly versions = new Map<string, AnchorInfo>();
   readonly requests = new Map<bigint, AmendmentInfo>();
   /** Participants suspended by the run (everyone else registered is active). */
   readonly suspended = new Set<bigint>();
+  /** Whether the representative still represents the patient (the run revokes and re-appoints her). */
+  representing = true;
+  /** The cardiologist's organization: the hospital, the clinic, or none once released. */
+  cardiologistAffiliation: bigint;
   amendmentCount = 0n;
 
-  constructor(
-    readonly patientId: bigint,
-    readonly representativeId: bigint,
-  ) {}
+  constructor(readonly ids: ModelIds) {
+    this.cardiologistAffiliation = ids.hospital;
+  }
+
+  /** Every version the model holds, in the order anchored. */
+  refs(): VersionRef[] {
+    return [...this.versions.keys()].map((key) => {
+      const [patient, commitment] = key.split("/");
+      return { patient: BigInt(patient!), commitment: commitment! };
+    });
+  }
+
+  get(ref: VersionRef): AnchorInfo | undefined {
+    return this.versions.get(keyOf(ref));
+  }
+
+  affiliationOf(actor: Actor): bigint {
+    if (actor.id === this.ids.cardiologist) return this.cardiologistAffiliation;
+    if (actor.id === this.ids.internist) return this.ids.hospital;
+    if (actor.id === this.ids.clinicDoctor) return this.ids.clinic;
+    return 0n;
+  }
 
   isActive(actor: Actor): boolean {
-    return actor.registered && !this.suspended.has(actor.id);
+    if (!actor.registered || this.suspended.has(actor.id)) return false;
+    return actor.kind !== ParticipantKind.Practitioner || this.affiliationOf(actor) !== 0n;
   }
 
-  /** The caller's id if it curates `commitment`, else the error. */
-  curator(actor: Actor, commitment: string): bigint | Expected {
-    const v = this.versions.get(commitment);
-    if (v === undefined) return { error: "RecordUnknown", args: [commitment] };
-    if (!this.isActive(actor) || actor.id === 0n || (actor.id !== v.author && actor.id !== v.organization)) {
-      return { error: "RecordNotCurator", args: [commitment, actor.key.address] };
-    }
-    return actor.id;
+  isRepresentative(patient: bigint, actor: Actor): boolean {
+    return (
+      patient === this.ids.patient &&
+      actor.id === this.ids.representative &&
+      this.representing &&
+      this.isActive(actor) &&
+      !this.suspended.has(this.ids.patient)
+    );
   }
 
-  /** The caller's id if it acts for `patient` (the patient herself, or her active representative). */
+  /** The caller's id if it curates the version, else the error. */
+  curator(actor: Actor, ref: VersionRef): bigint | Expected {
+    const v = this.get(ref);
+    if (v === undefined) return { error: "RecordUnknown", args: [ref.patient, ref.commitment] };
+    const curates =
+      this.isActive(actor) &&
+      (v.organization === 0n
+        ? (actor.id === ref.patient && actor.kind === ParticipantKind.Patient) ||
+          this.isRepresentative(ref.patient, actor)
+        : actor.id === v.organization || (actor.id === v.author && this.affiliationOf(actor) === v.organization));
+    return curates ? actor.id : { error: "RecordNotCurator", args: [ref.commitment, actor.key.address] };
+  }
+
+  /** The caller's id if it acts for `patient` (the patient herself, or a current representative). */
   patientActor(actor: Actor, patient: bigint): bigint | Expected {
     const acts =
       this.isActive(actor) &&
-      ((actor.id === patient && actor.kind === ParticipantKind.Patient) ||
-        (patient === this.patientId && actor.id === this.representativeId));
+      ((actor.id === patient && actor.kind === ParticipantKind.Patient) || this.isRepresentative(patient, actor));
     return acts ? actor.id : { error: "RecordUnauthorizedPatientActor", args: [patient, actor.key.address] };
   }
 
   anchor(
     author: Actor,
-    patient: bigint,
+    ref: VersionRef,
     category: number,
     basis: DecisionBasis,
     organization: bigint,
-    commitment: string,
     t: bigint,
   ): Expected {
-    this.versions.set(commitment, {
+    if (this.versions.has(keyOf(ref))) return { error: "RecordAlreadyAnchored", args: [ref.patient, ref.commitment] };
+    this.versions.set(keyOf(ref), {
       status: RecordStatus.Current,
-      patient,
+      patient: ref.patient,
       author: author.id,
       organization,
       category,
@@ -220,42 +301,50 @@ class VersionModel {
       next: ZeroHash,
       errorReason: 0,
     });
-    return { events: [{ name: "RecordAnchored", args: [commitment, patient, author.id, category, basis, ZeroHash] }] };
+    return {
+      events: [{ name: "RecordAnchored", args: [ref.commitment, ref.patient, author.id, category, basis, ZeroHash] }],
+    };
   }
 
   /** The common part of every supersede: `author` is the curator's id (0 for a registrar without one). */
   private supersede(
-    previous: string,
+    previous: VersionRef,
     commitment: string,
     author: bigint,
     reason: number,
     pointer: string,
     t: bigint,
   ): Expected {
-    const old = this.versions.get(previous);
-    if (old === undefined) return { error: "RecordUnknown", args: [previous] };
+    const old = this.get(previous);
+    if (old === undefined) return { error: "RecordUnknown", args: [previous.patient, previous.commitment] };
     if (old.status !== RecordStatus.Current) {
-      return { error: "RecordInvalidTransition", args: [previous, old.status, RecordStatus.Superseded] };
+      return { error: "RecordInvalidTransition", args: [previous.commitment, old.status, RecordStatus.Superseded] };
     }
     if (commitment === ZeroHash) return { error: "RecordInvalidCommitment", args: [] };
-    if (this.versions.has(commitment)) return { error: "RecordAlreadyAnchored", args: [commitment] };
+    const next: VersionRef = { patient: previous.patient, commitment };
+    if (this.versions.has(keyOf(next))) return { error: "RecordAlreadyAnchored", args: [next.patient, commitment] };
     old.status = RecordStatus.Superseded;
     old.next = commitment;
-    this.versions.set(commitment, {
+    this.versions.set(keyOf(next), {
       ...old,
       status: RecordStatus.Current,
       author,
       anchoredAt: t,
-      previous,
+      previous: previous.commitment,
       next: ZeroHash,
       errorReason: 0,
     });
     return {
-      events: [{ name: "RecordSuperseded", args: [previous, commitment, old.patient, author, reason, pointer] }],
+      events: [
+        {
+          name: "RecordSuperseded",
+          args: [previous.commitment, commitment, previous.patient, author, reason, pointer],
+        },
+      ],
     };
   }
 
-  curatorSupersede(actor: Actor, previous: string, commitment: string, reason: number, t: bigint): Expected {
+  curatorSupersede(actor: Actor, previous: VersionRef, commitment: string, reason: number, t: bigint): Expected {
     const id = this.curator(actor, previous);
     if (typeof id !== "bigint") return id;
     return this.supersede(previous, commitment, id, reason, ZeroHash, t);
@@ -264,7 +353,7 @@ class VersionModel {
   registrarSupersede(
     actor: Actor,
     isRegistrar: boolean,
-    previous: string,
+    previous: VersionRef,
     commitment: string,
     reason: number,
     t: bigint,
@@ -273,40 +362,39 @@ class VersionModel {
     return this.supersede(previous, commitment, 0n, reason, ZeroHash, t);
   }
 
-  private enterInError(commitment: string, reason: number, actorId: bigint): Expected {
+  private enterInError(ref: VersionRef, reason: number, actorId: bigint): Expected {
     if (reason === 0) return { error: "RecordReasonRequired", args: [] };
-    const v = this.versions.get(commitment);
-    if (v === undefined) return { error: "RecordUnknown", args: [commitment] };
+    const v = this.get(ref);
+    if (v === undefined) return { error: "RecordUnknown", args: [ref.patient, ref.commitment] };
     if (v.status !== RecordStatus.Current) {
-      return { error: "RecordInvalidTransition", args: [commitment, v.status, RecordStatus.EnteredInError] };
+      return { error: "RecordInvalidTransition", args: [ref.commitment, v.status, RecordStatus.EnteredInError] };
     }
     v.status = RecordStatus.EnteredInError;
     v.errorReason = reason;
-    return { events: [{ name: "RecordEnteredInError", args: [commitment, v.patient, actorId, reason] }] };
+    return { events: [{ name: "RecordEnteredInError", args: [ref.commitment, ref.patient, actorId, reason] }] };
   }
 
-  markEnteredInError(actor: Actor, commitment: string, reason: number): Expected {
-    const id = this.curator(actor, commitment);
+  markEnteredInError(actor: Actor, ref: VersionRef, reason: number): Expected {
+    const id = this.curator(actor, ref);
     if (typeof id !== "bigint") return id;
-    return this.enterInError(commitment, reason, id);
+    return this.enterInError(ref, reason, id);
   }
 
-  registrarMarkEnteredInError(actor: Actor, isRegistrar: boolean, commitment: string, reason: number): Expected {
+  registrarMarkEnteredInError(actor: Actor, isRegistrar: boolean, ref: VersionRef, reason: number): Expected {
     if (!isRegistrar) return { error: "AccessManagedUnauthorized", args: [actor.key.address] };
-    return this.enterInError(commitment, reason, 0n);
+    return this.enterInError(ref, reason, 0n);
   }
 
-  requestAmendment(actor: Actor, record: string, requestCommitment: string, t: bigint): Expected {
-    const v = this.versions.get(record);
-    const status = v?.status ?? RecordStatus.None;
-    if (v === undefined) return { error: "RecordUnknown", args: [record] };
-    if (status !== RecordStatus.Current) return { error: "RecordNotCurrent", args: [record, status] };
-    const actorId = this.patientActor(actor, v.patient);
+  requestAmendment(actor: Actor, ref: VersionRef, requestCommitment: string, t: bigint): Expected {
+    const v = this.get(ref);
+    if (v === undefined) return { error: "RecordUnknown", args: [ref.patient, ref.commitment] };
+    if (v.status !== RecordStatus.Current) return { error: "RecordNotCurrent", args: [ref.commitment, v.status] };
+    const actorId = this.patientActor(actor, ref.patient);
     if (typeof actorId !== "bigint") return actorId;
     const id = ++this.amendmentCount;
     this.requests.set(id, {
-      record,
-      patient: v.patient,
+      record: ref.commitment,
+      patient: ref.patient,
       status: AmendmentStatus.Pending,
       requestedAt: t,
       answeredAt: 0n,
@@ -314,7 +402,7 @@ class VersionModel {
       amendedVersion: ZeroHash,
     });
     return {
-      events: [{ name: "AmendmentRequested", args: [id, record, v.patient, actorId, requestCommitment] }],
+      events: [{ name: "AmendmentRequested", args: [id, ref.commitment, ref.patient, actorId, requestCommitment] }],
     };
   }
 
@@ -330,9 +418,10 @@ class VersionModel {
   acceptAmendment(actor: Actor, id: bigint, amended: string, t: bigint): Expected {
     const r = this.pending(id, AmendmentStatus.Accepted);
     if (!("record" in r)) return r;
-    const curatorId = this.curator(actor, r.record);
+    const ref = { patient: r.patient, commitment: r.record };
+    const curatorId = this.curator(actor, ref);
     if (typeof curatorId !== "bigint") return curatorId;
-    const superseded = this.supersede(r.record, amended, curatorId, 2, ZeroHash, t);
+    const superseded = this.supersede(ref, amended, curatorId, 2, ZeroHash, t);
     if (!("events" in superseded)) return superseded;
     r.status = AmendmentStatus.Accepted;
     r.answeredAt = t;
@@ -346,7 +435,7 @@ class VersionModel {
     if (reason === 0) return { error: "RecordReasonRequired", args: [] };
     const r = this.pending(id, AmendmentStatus.Denied);
     if (!("record" in r)) return r;
-    const curatorId = this.curator(actor, r.record);
+    const curatorId = this.curator(actor, { patient: r.patient, commitment: r.record });
     if (typeof curatorId !== "bigint") return curatorId;
     r.status = AmendmentStatus.Denied;
     r.answeredAt = t;
@@ -363,20 +452,19 @@ class VersionModel {
     return { events: [{ name: "AmendmentWithdrawn", args: [id, r.record] }] };
   }
 
-  /** Every version of `commitment`'s record, first to latest. */
-  history(commitment: string): string[] {
-    let first = commitment;
-    for (let v = this.versions.get(first); v !== undefined && v.previous !== ZeroHash; v = this.versions.get(first)) {
-      first = v.previous;
-    }
+  /** Every version of the record `ref` belongs to, first to latest, within its patient's namespace. */
+  history(ref: VersionRef): string[] {
+    const at = (commitment: string) => this.versions.get(keyOf({ patient: ref.patient, commitment }));
+    let first = ref.commitment;
+    for (let v = at(first); v !== undefined && v.previous !== ZeroHash; v = at(first)) first = v.previous;
     const chain: string[] = [];
-    for (let c = first; c !== ZeroHash; c = this.versions.get(c)?.next ?? ZeroHash) chain.push(c);
+    for (let c = first; c !== ZeroHash; c = at(c)?.next ?? ZeroHash) chain.push(c);
     return chain;
   }
 
-  /** What `verify` returns for `commitment`. */
-  anchorOf(commitment: string): AnchorInfo {
-    return this.versions.get(commitment) ?? NOTHING;
+  /** What `verify` returns for the version. */
+  anchorOf(ref: VersionRef): AnchorInfo {
+    return this.get(ref) ?? NOTHING;
   }
 }
 
@@ -393,9 +481,11 @@ const reasonCode = fc.oneof(
 const pick = fc.nat({ max: 1000 });
 /** True nine times in ten: most registrar calls come from the registrar. */
 const mostly = fc.oneof({ weight: 9, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) });
+/** True one time in four: an anchor reuses a commitment some namespace holds already. */
+const sometimes = fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) });
 
 type Step =
-  | { op: "anchor"; author: number; category: number }
+  | { op: "anchor"; author: number; category: number; reuse: boolean; position: number }
   | { op: "supersede"; version: number; actor: number; commitment: Commitment; reason: number }
   | { op: "registrarSupersede"; version: number; byRegistrar: boolean; actor: number; commitment: Commitment }
   | { op: "markEnteredInError"; version: number; actor: number; reason: number }
@@ -404,12 +494,20 @@ type Step =
   | { op: "acceptAmendment"; request: number; actor: number; commitment: Commitment }
   | { op: "denyAmendment"; request: number; actor: number; reason: number }
   | { op: "withdrawAmendment"; request: number; actor: number }
-  | { op: "toggle"; subject: number };
+  | { op: "toggle"; subject: number }
+  | { op: "represent" }
+  | { op: "move" };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   {
     weight: 2,
-    arbitrary: fc.record({ op: fc.constant("anchor" as const), author: pick, category: fc.nat({ max: 2 }) }),
+    arbitrary: fc.record({
+      op: fc.constant("anchor" as const),
+      author: pick,
+      category: fc.nat({ max: 2 }),
+      reuse: sometimes,
+      position: pick,
+    }),
   },
   {
     weight: 5,
@@ -466,6 +564,8 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("withdrawAmendment" as const), request: pick, actor: pick }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("toggle" as const), subject: pick }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("represent" as const) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("move" as const) }) },
 );
 
 /** The events `records` emitted in the receipt of `tx`, as names and plain arguments. */
@@ -519,6 +619,7 @@ function castOf(f: RecordsFixture) {
   const cardiologist = actor("cardiologist", f.cardiologistKey, f.cardiologistId, ParticipantKind.Practitioner);
   const internist = actor("internist", f.internistKey, f.internistId, ParticipantKind.Practitioner);
   const hospital = actor("hospital", f.hospitalKey, f.hospitalId, ParticipantKind.Organization);
+  const clinic = actor("clinic", f.clinicKey, f.clinicId, ParticipantKind.Organization);
   const clinicDoctor = actor("clinic doctor", f.clinicDoctorKey, f.clinicDoctorId, ParticipantKind.Practitioner);
   const patient = actor("patient", f.patientKey, f.patientId, ParticipantKind.Patient);
   const representative = actor("representative", f.representativeKey, f.representativeId, ParticipantKind.Patient);
@@ -531,6 +632,7 @@ function castOf(f: RecordsFixture) {
     hospital,
     patient,
     representative,
+    otherPatient,
     registrar,
     /** Everyone who may try a write. The likely curators come twice. */
     everyone: [
@@ -542,6 +644,7 @@ function castOf(f: RecordsFixture) {
       cardiologist,
       hospital,
       patient,
+      clinic,
       clinicDoctor,
       otherPatient,
       registrar,
@@ -552,6 +655,7 @@ function castOf(f: RecordsFixture) {
       cardiologist,
       internist,
       hospital,
+      clinic,
       clinicDoctor,
       patient,
       representative,
@@ -571,16 +675,19 @@ function castOf(f: RecordsFixture) {
 describe("RecordRegistry", function () {
   describe("properties", function () {
     // Invariant: for any tree of 1 to 300 records (random commitments, patients anywhere in uint64, any categories)
-    // that an organization anchored as a batch declaring exactly its leaves' categories,
-    // - every leaf's proof verifies, on chain through verifyInclusion and off chain through StandardMerkleTree.verify
-    //   (the contract's leaf is the library's double-hashed leaf over (bytes32, uint64, uint8));
+    // that an organization (the hospital) anchored as a batch declaring exactly its leaves' categories,
+    // - every leaf's proof verifies under the hospital, on chain through verifyInclusion and off chain through
+    //   StandardMerkleTree.verify (the contract's leaf is the library's double-hashed leaf over (bytes32, uint64,
+    //   uint8)), and none verifies under an organization that did not anchor the root;
     // - a leaf that is not in the tree — a fresh commitment with a member's patient and category, a member with its
     //   patient changed, or a member with its category changed (to another declared one, or to one outside the
     //   declared set) — is rejected with every member's proof;
     // - a member's proof with any one bit of any one element flipped is rejected (and so is a single-leaf batch's
     //   empty proof extended by one element);
-    // - adopting a member stores exactly its commitment, patient and category, authored by the batch's organization
-    //   and dated to the batch, while a flipped proof cannot adopt it.
+    // - the hospital adopts a member exactly when its consent decision for the member's patient and category allows
+    //   (otherwise RecordAnchorNotPermitted with the decision's basis, and nothing is stored); an adopted member holds
+    //   exactly its commitment, patient and category, authored by the hospital and dated to the batch, while a
+    //   flipped proof cannot adopt it.
     it("verifies exactly the members of any anchored tree", async function () {
       this.timeout(600_000);
       await fc.assert(
@@ -602,8 +709,11 @@ describe("RecordRegistry", function () {
             );
             expect(tree.leafHash(leaf)).to.equal(leafHash(leaf));
           }
-          const onChain = await verifyAll(records, root, members);
+          const onChain = await verifyAll(records, f.hospitalId, root, members);
           onChain.forEach((ok, i) => expect(ok, `member ${show(members[i]![0])}`).to.equal(true));
+          // The clinic never anchored the root: under the clinic, no member is in any batch.
+          const underClinic = await verifyAll(records, f.clinicId, root, members);
+          underClinic.forEach((ok, i) => expect(ok, `member ${show(members[i]![0])} under the clinic`).to.equal(false));
 
           // Non-members, each with every member's proof.
           const base = at(leaves, c.member);
@@ -639,6 +749,7 @@ describe("RecordRegistry", function () {
             ).to.equal(false);
             const results = await verifyAll(
               records,
+              f.hospitalId,
               root,
               members.map(([, proof]) => [nonMember, proof] as const),
             );
@@ -652,52 +763,77 @@ describe("RecordRegistry", function () {
             const element = c.element % proof.length;
             const flipped = proof.map((p, i) => (i === element ? flipBit(p, c.bit) : p));
             expect(
-              await records.verifyInclusion(root, leafStruct(leaf), flipped),
+              await records.verifyInclusion(f.hospitalId, root, leafStruct(leaf), flipped),
               `bit ${c.bit} of element ${element}`,
             ).to.equal(false);
             expect(StandardMerkleTree.verify(root, LEAF_ENCODING, leaf, flipped)).to.equal(false);
           } else {
             expect(leaves.length).to.equal(1);
-            expect(await records.verifyInclusion(root, leafStruct(leaf), [flipBit(ZeroHash, c.bit)])).to.equal(false);
+            expect(
+              await records.verifyInclusion(f.hospitalId, root, leafStruct(leaf), [flipBit(ZeroHash, c.bit)]),
+            ).to.equal(false);
           }
 
-          // Adopting that member stores exactly its values (patients up to the uint64 maximum included), dated to
-          // the batch and authored by the hospital; the flipped proof could not have adopted it.
-          if (proof.length > 0) {
-            await expect(
-              records.adopt(
-                root,
-                leafStruct(leaf),
-                proof.map((p, i) => (i === 0 ? flipBit(p, c.bit) : p)),
-              ),
-            )
-              .to.be.revertedWithCustomError(records, "RecordNotInBatch")
-              .withArgs(root, leaf[0]);
-          }
-          await (await records.adopt(root, leafStruct(leaf), proof)).wait();
-          expect(await anchorOf(records, leaf[0]), `adopted ${show(leaf)}`).to.deep.equal(
-            anchored({
-              patient: leaf[1],
-              author: f.hospitalId,
-              organization: f.hospitalId,
-              category: leaf[2],
-              anchoredAt: batchTime,
-              fromBatch: true,
-            }),
-          );
+          // The hospital adopts that member exactly when its consent decision for the member's patient allows the
+          // category (the model above); a flipped proof never adopts it. An allowed adoption stores exactly the
+          // member's values (patients up to the uint64 maximum included), dated to the batch, the hospital as author.
+          const adoptAs = async (member: LeafValue, memberProof: string[]) => {
+            const refusal = hospitalRefusal(f, member[1], member[2]);
+            const refused = (p: string[]) =>
+              expect(records.connect(hospitalKey).adopt(f.hospitalId, root, leafStruct(member), p))
+                .to.be.revertedWithCustomError(records, "RecordAnchorNotPermitted")
+                .withArgs(member[1], f.hospitalId, member[2], refusal);
+            if (memberProof.length > 0) {
+              const flipped = memberProof.map((p, i) => (i === 0 ? flipBit(p, c.bit) : p));
+              if (refusal !== undefined) await refused(flipped);
+              else {
+                await expect(records.connect(hospitalKey).adopt(f.hospitalId, root, leafStruct(member), flipped))
+                  .to.be.revertedWithCustomError(records, "RecordNotInBatch")
+                  .withArgs(root, member[0]);
+              }
+            }
+            if (refusal !== undefined) {
+              await refused(memberProof);
+              expect(await anchorOf(records, member[1], member[0]), `refused ${show(member)}`).to.deep.equal(NOTHING);
+              return;
+            }
+            await (
+              await records.connect(hospitalKey).adopt(f.hospitalId, root, leafStruct(member), memberProof)
+            ).wait();
+            expect(await anchorOf(records, member[1], member[0]), `adopted ${show(member)}`).to.deep.equal(
+              anchored({
+                patient: member[1],
+                author: f.hospitalId,
+                organization: f.hospitalId,
+                category: member[2],
+                anchoredAt: batchTime,
+                fromBatch: true,
+              }),
+            );
+          };
+          await adoptAs(leaf, proof);
+          // And one member the hospital may adopt, if the tree has one, so that every run tries the allowed path.
+          const allowed = members.find(([m]) => m !== leaf && hospitalRefusal(f, m[1], m[2]) === undefined);
+          if (allowed !== undefined) await adoptAs(allowed[0], allowed[1]);
         }),
         { numRuns: 20 },
       );
     });
 
-    // Invariants of version chains, for any sequence of supersede / registrarSupersede / markEnteredInError /
-    // registrarMarkEnteredInError / requestAmendment / acceptAmendment / denyAmendment / withdrawAmendment / anchor
-    // writes by any actor (curators, their colleagues, the patient, her representative, another patient, the
-    // registrar, an unregistered key), with participants suspended and reinstated in between:
+    // Invariants of version chains, for any sequence of anchor / supersede / registrarSupersede / markEnteredInError
+    // / registrarMarkEnteredInError / requestAmendment / acceptAmendment / denyAmendment / withdrawAmendment writes by
+    // any actor (curators, their colleagues, the patient, her representative, another patient, an organization that
+    // never wrote the record, the registrar, an unregistered key), on commitments fresh, reused from another
+    // patient's namespace, taken, zero or unknown in the namespace asked, with participants suspended and reinstated,
+    // the representative revoked and re-appointed, and the cardiologist moved between the hospital, the clinic and no
+    // organization in between:
     // - every write succeeds, with exactly the model's events in order, when the model allows it, and otherwise
     //   reverts with the model's custom error and arguments (the first that applies, in the documented order);
+    // - a version lives in its patient's namespace: what happens to it never touches the same commitment in another
+    //   namespace, and a commitment taken in one namespace is free in another;
     // - a version is Current until superseded (then it names its successor) or entered in error, and never moves
-    //   again; only its author or its organization (while active) or a registrar changes it; a new version keeps the
+    //   again; only its curators (the organization and its still-affiliated author; for the patient's own data the
+    //   patient and a current representative), while active, or a registrar change it; a new version keeps the
     //   patient, category and organization and names its curator as author (NONE for the registrar);
     // - verify() of every version, history() (first to latest, the same from every version of a record),
     //   latestVersion(), amendment() of every request and amendmentCount() equal the model's: a reverted write changed
@@ -709,32 +845,58 @@ describe("RecordRegistry", function () {
           const f = await loadFixture(recordsFixture);
           const { records } = f;
           const cast = castOf(f);
-          const model = new VersionModel(f.patientId, f.representativeId);
+          const model = new VersionModel({
+            patient: f.patientId,
+            representative: f.representativeId,
+            hospital: f.hospitalId,
+            clinic: f.clinicId,
+            cardiologist: f.cardiologistId,
+            internist: f.internistId,
+            clinicDoctor: f.clinicDoctorId,
+          });
           const clock: Clock = { now: BigInt(await time.latest()) };
           const categories = [DataCategory.LaboratoryResults, DataCategory.Imaging, DataCategory.Conditions];
+          const identity = f.identityRegistry;
 
-          const anchorBy = async (author: Actor, category: number) => {
+          /** What the consent decision lets `author` anchor for `patient`, from the fixture's grants. */
+          const anchorDecision = (
+            author: Actor,
+            patient: bigint,
+            category: number,
+          ): { basis: DecisionBasis; organization: bigint } | Expected => {
+            if (!model.isActive(author)) return { error: "RecordInvalidAuthor", args: [author.key.address] };
+            const refuse = (basis: DecisionBasis): Expected => ({
+              error: "RecordAnchorNotPermitted",
+              args: [patient, author.id, category, basis],
+            });
+            if (author.kind === ParticipantKind.Patient) {
+              if (author.id === patient) return { basis: DecisionBasis.Self, organization: 0n };
+              return model.isRepresentative(patient, author)
+                ? { basis: DecisionBasis.Representative, organization: 0n }
+                : refuse(DecisionBasis.NoGrant);
+            }
+            // The patient granted the cardiologist these categories and the hospital every category for treatment.
+            if (author === cast.cardiologist) {
+              return { basis: DecisionBasis.Grant, organization: model.cardiologistAffiliation };
+            }
+            if (author === cast.hospital) return { basis: DecisionBasis.Grant, organization: f.hospitalId };
+            // The internist reads through the hospital's grant, which a suspended hospital does not give.
+            return model.suspended.has(f.hospitalId)
+              ? refuse(DecisionBasis.InactiveGrantee)
+              : { basis: DecisionBasis.OrganizationGrant, organization: f.hospitalId };
+          };
+
+          const anchorBy = async (author: Actor, category: number, commitment: string = randomCommitment()) => {
+            // Patients anchor their own data (the representative the patient's); the others the patient's records.
             const patient =
               author.kind === ParticipantKind.Patient && author !== cast.representative ? author.id : f.patientId;
-            const commitment = randomCommitment();
+            const ref = { patient, commitment };
             const t = await pinNext(clock);
-            let expected: Expected;
-            const invalid: Expected = { error: "RecordInvalidAuthor", args: [author.key.address] };
-            if (!model.isActive(author)) expected = invalid;
-            else if (author === cast.internist && !model.isActive(cast.hospital)) {
-              expected = {
-                error: "RecordAnchorNotPermitted",
-                args: [patient, author.id, category, DecisionBasis.InactiveGrantee],
-              };
-            } else {
-              const [basis, organization] =
-                author.kind === ParticipantKind.Patient
-                  ? [author === cast.representative ? DecisionBasis.Representative : DecisionBasis.Self, 0n]
-                  : author === cast.internist
-                    ? [DecisionBasis.OrganizationGrant, f.hospitalId]
-                    : [DecisionBasis.Grant, f.hospitalId];
-              expected = model.anchor(author, patient, category, basis, organization, commitment, t);
-            }
+            const decision = anchorDecision(author, patient, category);
+            const expected =
+              "basis" in decision
+                ? model.anchor(author, ref, category, decision.basis, decision.organization, t)
+                : decision;
             await settle(
               records,
               clock,
@@ -742,6 +904,7 @@ describe("RecordRegistry", function () {
               () => records.connect(author.key).anchor(patient, commitment, category, ZeroHash),
               expected,
             );
+            return ref;
           };
 
           // Three records to start from: the cardiologist's, the internist's and the patient's own.
@@ -749,20 +912,26 @@ describe("RecordRegistry", function () {
           await anchorBy(cast.internist, DataCategory.Imaging);
           await anchorBy(cast.patient, DataCategory.Conditions);
 
-          /** A known version (mostly a current one), or now and then one never anchored. */
-          const versionAt = (position: number): string => {
-            const known = [...model.versions.keys()];
-            if (position % 13 === 12) return randomCommitment();
-            const current = known.filter((k) => model.versions.get(k)?.status === RecordStatus.Current);
+          /**
+           * A known version (mostly a current one); now and then a commitment never anchored, or a known commitment
+           * asked in a namespace that does not hold it.
+           */
+          const versionAt = (position: number): VersionRef => {
+            const known = model.refs();
+            if (position % 13 === 12) return { patient: f.patientId, commitment: randomCommitment() };
+            if (position % 13 === 11) {
+              const { patient, commitment } = at(known, position);
+              const elsewhere = [f.patientId, f.otherPatientId, f.representativeId].find(
+                (p) => p !== patient && model.get({ patient: p, commitment }) === undefined,
+              );
+              return { patient: elsewhere ?? patient, commitment };
+            }
+            const current = known.filter((k) => model.get(k)?.status === RecordStatus.Current);
             return position % 3 !== 0 && current.length > 0 ? at(current, position) : at(known, position);
           };
-          /** A new version's commitment: fresh, one anchored already, or zero. */
+          /** A new version's commitment: fresh, one anchored already (in any namespace), or zero. */
           const commitmentFor = (mode: Commitment, position: number): string =>
-            mode === "fresh"
-              ? randomCommitment()
-              : mode === "zero"
-                ? ZeroHash
-                : at([...model.versions.keys()], position);
+            mode === "fresh" ? randomCommitment() : mode === "zero" ? ZeroHash : at(model.refs(), position).commitment;
           /** A request id: mostly a known one (a pending one if there is), now and then one never made. */
           const requestAt = (position: number): bigint => {
             if (position % 11 === 10 || model.requests.size === 0) return model.amendmentCount + 1n;
@@ -773,36 +942,49 @@ describe("RecordRegistry", function () {
               ? at(pending, position)
               : at([...model.requests.keys()], position);
           };
+          const requestRef = (id: bigint): VersionRef | undefined => {
+            const r = model.requests.get(id);
+            return r === undefined ? undefined : { patient: r.patient, commitment: r.record };
+          };
 
           /** Three times in five one of `candidates` (if any), else anyone: most writes come from someone entitled. */
           const likely = (position: number, candidates: readonly Actor[]): Actor =>
             position % 5 < 3 && candidates.length > 0 ? at(candidates, position) : at(cast.everyone, position);
-          /** The actors whose id is the version's author or organization (whether active or not). */
-          const curatorsOf = (commitment: string | undefined): Actor[] => {
-            const v = commitment === undefined ? undefined : model.versions.get(commitment);
-            return v === undefined
-              ? []
-              : cast.all.filter((a) => a.id !== 0n && (a.id === v.author || a.id === v.organization));
-          };
-          /** The actors who may act for the patient of `commitment`'s record (whether active or not). */
-          const patientSideOf = (commitment: string | undefined): Actor[] => {
-            const v = commitment === undefined ? undefined : model.versions.get(commitment);
-            if (v === undefined) return [];
+          /**
+           * The actors who may curate the version under some standing (whether they do now or not): its author, its
+           * organization, and for the patient's own data the patient and the representative.
+           */
+          const curatorsOf = (ref: VersionRef | undefined): Actor[] => {
+            const v = ref === undefined ? undefined : model.get(ref);
+            if (ref === undefined || v === undefined) return [];
             return cast.all.filter(
               (a) =>
-                (a.id === v.patient && a.kind === ParticipantKind.Patient) ||
-                (v.patient === f.patientId && a === cast.representative),
+                (a.id !== 0n && (a.id === v.author || a.id === v.organization)) ||
+                (v.organization === 0n &&
+                  ((a.id === ref.patient && a.kind === ParticipantKind.Patient) ||
+                    (ref.patient === f.patientId && a === cast.representative))),
+            );
+          };
+          /** The actors who may act for the version's patient (whether they do now or not). */
+          const patientSideOf = (ref: VersionRef | undefined): Actor[] => {
+            if (ref === undefined) return [];
+            return cast.all.filter(
+              (a) =>
+                (a.id === ref.patient && a.kind === ParticipantKind.Patient) ||
+                (ref.patient === f.patientId && a === cast.representative),
             );
           };
 
           for (const s of steps) {
-            const touched = new Set<string>();
+            const touched: VersionRef[] = [];
             let request: bigint | undefined;
             switch (s.op) {
               case "anchor": {
-                const before = new Set(model.versions.keys());
-                await anchorBy(at(cast.authors, s.author), at(categories, s.category));
-                for (const k of model.versions.keys()) if (!before.has(k)) touched.add(k);
+                const reused = s.reuse ? at(model.refs(), s.position).commitment : undefined;
+                const ref = await anchorBy(at(cast.authors, s.author), at(categories, s.category), reused);
+                touched.push(ref);
+                // The same commitment in the other namespaces it lives in is untouched.
+                for (const other of model.refs()) if (other.commitment === ref.commitment) touched.push(other);
                 break;
               }
               case "supersede": {
@@ -815,10 +997,13 @@ describe("RecordRegistry", function () {
                   records,
                   clock,
                   `supersede by ${actor.name}`,
-                  () => records.connect(actor.key).supersede(previous, commitment, ZeroHash, s.reason),
+                  () =>
+                    records
+                      .connect(actor.key)
+                      .supersede(previous.patient, previous.commitment, commitment, ZeroHash, s.reason),
                   expected,
                 );
-                touched.add(previous).add(commitment);
+                touched.push(previous, { patient: previous.patient, commitment });
                 break;
               }
               case "registrarSupersede": {
@@ -832,67 +1017,66 @@ describe("RecordRegistry", function () {
                   records,
                   clock,
                   `registrarSupersede by ${actor.name}`,
-                  () => records.connect(actor.key).registrarSupersede(previous, commitment, ZeroHash, 1),
+                  () =>
+                    records
+                      .connect(actor.key)
+                      .registrarSupersede(previous.patient, previous.commitment, commitment, ZeroHash, 1),
                   expected,
                 );
-                touched.add(previous).add(commitment);
+                touched.push(previous, { patient: previous.patient, commitment });
                 break;
               }
               case "markEnteredInError": {
-                const commitment = versionAt(s.version);
-                const actor = likely(s.actor, curatorsOf(commitment));
+                const ref = versionAt(s.version);
+                const actor = likely(s.actor, curatorsOf(ref));
                 await pinNext(clock);
-                const expected = model.markEnteredInError(actor, commitment, s.reason);
+                const expected = model.markEnteredInError(actor, ref, s.reason);
                 await settle(
                   records,
                   clock,
                   `markEnteredInError by ${actor.name}`,
-                  () => records.connect(actor.key).markEnteredInError(commitment, s.reason),
+                  () => records.connect(actor.key).markEnteredInError(ref.patient, ref.commitment, s.reason),
                   expected,
                 );
-                touched.add(commitment);
+                touched.push(ref);
                 break;
               }
               case "registrarMarkEnteredInError": {
                 const actor = s.byRegistrar ? cast.registrar : at(cast.everyone, s.actor);
-                const commitment = versionAt(s.version);
+                const ref = versionAt(s.version);
                 await pinNext(clock);
-                const expected = model.registrarMarkEnteredInError(
-                  actor,
-                  actor === cast.registrar,
-                  commitment,
-                  s.reason,
-                );
+                const expected = model.registrarMarkEnteredInError(actor, actor === cast.registrar, ref, s.reason);
                 await settle(
                   records,
                   clock,
                   `registrarMarkEnteredInError by ${actor.name}`,
-                  () => records.connect(actor.key).registrarMarkEnteredInError(commitment, s.reason),
+                  () => records.connect(actor.key).registrarMarkEnteredInError(ref.patient, ref.commitment, s.reason),
                   expected,
                 );
-                touched.add(commitment);
+                touched.push(ref);
                 break;
               }
               case "requestAmendment": {
-                const record = versionAt(s.version);
-                const actor = likely(s.actor, patientSideOf(record));
+                const ref = versionAt(s.version);
+                const actor = likely(s.actor, patientSideOf(ref));
                 const requestCommitment = randomCommitment();
                 const t = await pinNext(clock);
-                const expected = model.requestAmendment(actor, record, requestCommitment, t);
+                const expected = model.requestAmendment(actor, ref, requestCommitment, t);
                 await settle(
                   records,
                   clock,
                   `requestAmendment by ${actor.name}`,
-                  () => records.connect(actor.key).requestAmendment(record, requestCommitment),
+                  () => records.connect(actor.key).requestAmendment(ref.patient, ref.commitment, requestCommitment),
                   expected,
                 );
-                touched.add(record);
+                touched.push(ref);
                 request = model.amendmentCount;
                 break;
               }
               case "acceptAmendment": {
                 request = requestAt(s.request);
-                const actor = likely(s.actor, curatorsOf(model.requests.get(request)?.record));
+                const ref = requestRef(request);
+                const actor = likely(s.actor, curatorsOf(ref));
                 const amended = commitmentFor(s.commitment, s.request);
                 const t = await pinNext(clock);
                 const expected = model.acceptAmendment(actor, request, amended, t);
@@ -903,14 +1087,12 @@ describe("RecordRegistry", function () {
                   () => records.connect(actor.key).acceptAmendment(request!, amended, ZeroHash),
                   expected,
                 );
-                const record = model.requests.get(request)?.record;
-                if (record !== undefined) touched.add(record);
-                touched.add(amended);
+                if (ref !== undefined) touched.push(ref, { patient: ref.patient, commitment: amended });
                 break;
               }
               case "denyAmendment": {
                 request = requestAt(s.request);
-                const actor = likely(s.actor, curatorsOf(model.requests.get(request)?.record));
+                const actor = likely(s.actor, curatorsOf(requestRef(request)));
                 const response = randomCommitment();
                 const t = await pinNext(clock);
                 const expected = model.denyAmendment(actor, request, s.reason, response, t);
@@ -925,7 +1107,7 @@ describe("RecordRegistry", function () {
               }
               case "withdrawAmendment": {
                 request = requestAt(s.request);
-                const actor = likely(s.actor, patientSideOf(model.requests.get(request)?.record));
+                const actor = likely(s.actor, patientSideOf(requestRef(request)));
                 await pinNext(clock);
                 const expected = model.withdrawAmendment(actor, request);
                 await settle(
@@ -939,7 +1121,7 @@ describe("RecordRegistry", function () {
               }
               case "toggle": {
                 const subject = at(cast.toggles, s.subject);
-                const registry = f.identityRegistry.connect(f.registrar);
+                const registry = identity.connect(f.registrar);
                 if (model.suspended.has(subject.id)) {
                   await (await registry.reinstate(subject.id, SUSPENSION_REASON)).wait();
                   model.suspended.delete(subject.id);
@@ -950,12 +1132,45 @@ describe("RecordRegistry", function () {
                 clock.now = BigInt(await time.latest());
                 break;
               }
+              case "represent": {
+                // The patient revokes her representative, or appoints her again (which needs both active).
+                const asPatient = identity.connect(f.patientKey);
+                if (model.representing) {
+                  await (await asPatient.revokeRepresentative(f.patientId, f.representativeId)).wait();
+                  model.representing = false;
+                } else if (model.isActive(cast.patient) && model.isActive(cast.representative)) {
+                  const until = BigInt(await time.latest()) + BigInt(YEAR);
+                  await (await asPatient.appointRepresentative(f.patientId, f.representativeId, until)).wait();
+                  model.representing = true;
+                }
+                clock.now = BigInt(await time.latest());
+                break;
+              }
+              case "move": {
+                // The cardiologist moves: hospital -> clinic (offered, accepted) -> released -> hospital again
+                // (offered, accepted; only while the hospital is active).
+                const from = model.cardiologistAffiliation;
+                if (from === f.hospitalId) {
+                  await (await identity.connect(f.registrar).setAffiliation(f.cardiologistId, f.clinicId)).wait();
+                  await (await identity.connect(f.clinicKey).acceptAffiliate(f.cardiologistId)).wait();
+                  model.cardiologistAffiliation = f.clinicId;
+                } else if (from === f.clinicId) {
+                  await (await identity.connect(f.clinicKey).releaseAffiliate(f.cardiologistId)).wait();
+                  model.cardiologistAffiliation = 0n;
+                } else if (!model.suspended.has(f.hospitalId)) {
+                  await (await identity.connect(f.registrar).setAffiliation(f.cardiologistId, f.hospitalId)).wait();
+                  await (await identity.connect(f.hospitalKey).acceptAffiliate(f.cardiologistId)).wait();
+                  model.cardiologistAffiliation = f.hospitalId;
+                }
+                clock.now = BigInt(await time.latest());
+                break;
+              }
             }
 
             // After every step: what the step touched, and the request count.
-            for (const commitment of touched) {
-              expect(await anchorOf(records, commitment), `verify after ${s.op}`).to.deep.equal(
-                model.anchorOf(commitment),
+            for (const ref of touched) {
+              expect(await anchorOf(records, ref.patient, ref.commitment), `verify after ${s.op}`).to.deep.equal(
+                model.anchorOf(ref),
               );
             }
             if (request !== undefined && model.requests.has(request)) {
@@ -966,14 +1181,23 @@ describe("RecordRegistry", function () {
             expect(await records.amendmentCount()).to.equal(model.amendmentCount);
           }
 
-          // At the end of the run: every version, every record's history, every request.
-          for (const commitment of model.versions.keys()) {
-            expect(await anchorOf(records, commitment), `verify ${commitment}`).to.deep.equal(
-              model.anchorOf(commitment),
+          // At the end of the run: every version, every record's history, every request; and the other patients'
+          // namespaces hold nothing the model does not.
+          const patients = [f.patientId, f.otherPatientId, f.representativeId];
+          for (const ref of model.refs()) {
+            const label = `${ref.patient.toString()}/${ref.commitment}`;
+            expect(await anchorOf(records, ref.patient, ref.commitment), `verify ${label}`).to.deep.equal(
+              model.anchorOf(ref),
             );
-            const chain = model.history(commitment);
-            expect(await historyOf(records, commitment), `history from ${commitment}`).to.deep.equal(chain);
-            expect(await records.latestVersion(commitment)).to.equal(chain[chain.length - 1]);
+            const chain = model.history(ref);
+            expect(await historyOf(records, ref.patient, ref.commitment), `history from ${label}`).to.deep.equal(chain);
+            expect(await records.latestVersion(ref.patient, ref.commitment)).to.equal(chain[chain.length - 1]);
+            for (const patient of patients) {
+              expect(
+                await anchorOf(records, patient, ref.commitment),
+                `${ref.commitment} in ${patient.toString()}'s namespace`,
+              ).to.deep.equal(model.anchorOf({ patient, commitment: ref.commitment }));
+            }
           }
           for (const [id, expected] of model.requests) {
             expect(await amendmentOf(records, id), `amendment ${id}`).to.deep.equal(expected);

@@ -23,7 +23,7 @@ export function randomCommitment(): string {
   return hexlify(randomBytes(32));
 }
 
-/** `verify(commitment)` as a plain object. */
+/** `verify(patient, commitment)` as a plain object. */
 export interface AnchorInfo {
   status: RecordStatus;
   patient: bigint;
@@ -37,8 +37,9 @@ export interface AnchorInfo {
   errorReason: number;
 }
 
-export async function anchorOf(records: RecordRegistry, commitment: string): Promise<AnchorInfo> {
-  const a = await records.verify(commitment);
+/** What `verify` says of `commitment` in `patient`'s namespace. */
+export async function anchorOf(records: RecordRegistry, patient: bigint, commitment: string): Promise<AnchorInfo> {
+  const a = await records.verify(patient, commitment);
   return {
     status: toRecordStatus(a.status),
     patient: a.patient,
@@ -53,7 +54,7 @@ export async function anchorOf(records: RecordRegistry, commitment: string): Pro
   };
 }
 
-/** What `verify` returns for a commitment nothing is anchored under. */
+/** What `verify` returns for a commitment nothing is anchored under (in the patient's namespace asked). */
 export const NOTHING: AnchorInfo = {
   status: RecordStatus.None,
   patient: 0n,
@@ -119,7 +120,7 @@ export async function amendmentOf(records: RecordRegistry, requestId: bigint): P
   };
 }
 
-/** `batch(root)` as a plain object. */
+/** `batch(organization, root)` as a plain object. */
 export interface BatchInfo {
   organization: bigint;
   anchoredAt: bigint;
@@ -127,15 +128,18 @@ export interface BatchInfo {
   categories: bigint;
 }
 
-export async function batchOf(records: RecordRegistry, root: string): Promise<BatchInfo> {
-  const b = await records.batch(root);
+export async function batchOf(records: RecordRegistry, organization: bigint, root: string): Promise<BatchInfo> {
+  const b = await records.batch(organization, root);
   return { organization: b.organization, anchoredAt: b.anchoredAt, count: b.count, categories: b.categories };
 }
 
-/** `history(commitment)` as a plain array. */
-export async function historyOf(records: RecordRegistry, commitment: string): Promise<string[]> {
-  return [...(await records.history(commitment))];
+/** `history(patient, commitment)` as a plain array. */
+export async function historyOf(records: RecordRegistry, patient: bigint, commitment: string): Promise<string[]> {
+  return [...(await records.history(patient, commitment))];
 }
+
+/** What `batch` returns for a root the organization never anchored. */
+export const NO_BATCH: BatchInfo = { organization: 0n, anchoredAt: 0n, count: 0n, categories: 0n };
 
 /** Pins the timestamp of the next mined block (or of the next call that reverts) and returns it. */
 export async function pinNext(): Promise<bigint> {

@@ -6,6 +6,7 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import {
   AmendmentStatus,
   BATCH_LEAF_ENCODING,
+  CareLedgerError,
   type BatchManifest,
   batchManifest,
   batchProof,
@@ -13,12 +14,14 @@ import {
   CATEGORY_SYSTEM,
   categoryOf,
   DataCategory,
+  decodeRevertData,
   loadBatch,
   MAX_BATCH_RECORDS,
   PARTICIPANT_ID_SYSTEM,
   patientOf,
   RecordStatus,
 } from "../../sdk";
+import { RecordRegistry__factory } from "../../typechain-types";
 import { solidityEnum, typescriptEnum } from "../helpers/solidity-source";
 
 const commitment = (label: string): string => keccak256(toUtf8Bytes(`sdk records test: ${label}`));
@@ -43,6 +46,33 @@ describe("SDK records", () => {
     it("mirror RecordStatus and AmendmentStatus of contracts/types/Record.sol, in order", () => {
       expect(typescriptEnum(RecordStatus)).to.deep.equal(solidityEnum("Record.sol", "RecordStatus"));
       expect(typescriptEnum(AmendmentStatus)).to.deep.equal(solidityEnum("Record.sol", "AmendmentStatus"));
+    });
+  });
+
+  describe("decodeRevertData", () => {
+    const registry = RecordRegistry__factory.createInterface();
+    const root = commitment("a root");
+    const record = commitment("a record");
+
+    it("decodes the registry's namespaced errors with the patient or the organization they name", () => {
+      const cases: [string, unknown[], string][] = [
+        ["RecordUnknown", [7n, record], `RecordUnknown(7, ${record})`],
+        ["RecordAlreadyAnchored", [7n, record], `RecordAlreadyAnchored(7, ${record})`],
+        ["RecordBatchExists", [3n, root], `RecordBatchExists(3, ${root})`],
+        ["RecordUnknownBatch", [3n, root], `RecordUnknownBatch(3, ${root})`],
+        [
+          "RecordNotBatchOrganization",
+          [3n, root, "0x000000000000000000000000000000000000dEaD"],
+          `RecordNotBatchOrganization(3, ${root}, 0x000000000000000000000000000000000000dEaD)`,
+        ],
+        ["RecordAnchorNotPermitted", [7n, 3n, 2, 5], "RecordAnchorNotPermitted(7, 3, 2, 5)"],
+      ];
+      for (const [name, args, message] of cases) {
+        const decoded = decodeRevertData(registry.encodeErrorResult(name, args));
+        expect(decoded, name).to.be.instanceOf(CareLedgerError);
+        expect(decoded!.errorName).to.equal(name);
+        expect(decoded!.message).to.equal(message);
+      }
     });
   });
 
