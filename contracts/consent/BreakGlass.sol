@@ -10,6 +10,7 @@ import {IBreakGlass} from "../interfaces/IBreakGlass.sol";
 import {ConsentRules} from "../interfaces/IConsentPolicy.sol";
 import {IConsentRegistry} from "../interfaces/IConsentRegistry.sol";
 import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
+import {IPausableModule} from "../interfaces/IPausableModule.sol";
 import {BreakGlassSession, ReviewOutcome} from "../types/Consent.sol";
 import {ParticipantKind} from "../types/Participant.sol";
 import {ParticipantId} from "../types/ParticipantId.sol";
@@ -99,6 +100,8 @@ contract BreakGlass is IBreakGlass, CareLedgerModule {
         uint16 reasonCode,
         uint32 duration
     ) external override whenNotPaused returns (uint64 sessionId) {
+        // Pausing consent stops everything that can open access, emergency access included.
+        if (IPausableModule(address(_REGISTRY)).paused()) revert EnforcedPause();
         uint48 now_ = Time.timestamp();
         (ParticipantId practitioner, ParticipantKind kind, ParticipantId organization, bool active) = _IDENTITY
             .accountStanding(msg.sender, now_);
@@ -202,10 +205,11 @@ contract BreakGlass is IBreakGlass, CareLedgerModule {
     function openSession(
         ParticipantId patient,
         ParticipantId practitioner,
+        ParticipantId organization,
         uint48 at
     ) external view override returns (uint64) {
         SessionRef memory latest = _latest[patient][practitioner];
-        return _isOpen(latest, at) ? latest.id : 0;
+        return latest.organization == organization && _isOpen(latest, at) ? latest.id : 0;
     }
 
     /// @inheritdoc IBreakGlass
@@ -281,12 +285,15 @@ contract BreakGlass is IBreakGlass, CareLedgerModule {
     // Internal
     // ------------------------------------------------------------------------------------------------------------
 
-    /// @dev Whether the session is open at `at`: not yet at its end, and its organization still authorized with no
-    /// withdrawal since it opened.
+    /// @dev Whether the session is open at `at`: not yet at its end, and its organization active and still authorized
+    /// with no withdrawal since it opened.
     function _isOpen(SessionRef memory ref, uint48 at) private view returns (bool) {
         if (ref.id == 0 || at >= ref.expiresAt) return false;
         Authorization memory authorization = _authorizations[ref.organization];
-        return authorization.authorized && ref.id >= authorization.endedBelow;
+        return
+            authorization.authorized &&
+            ref.id >= authorization.endedBelow &&
+            _IDENTITY.isActiveAt(ref.organization, at);
     }
 
     /// @dev Ends an open session now: its stored end, the pair's latest reference and the practitioner's open list.

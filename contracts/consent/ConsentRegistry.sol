@@ -542,7 +542,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
     ) private view returns (Decision memory) {
         ParticipantId id = decision.accessor;
         if (purposeBit == _EMERGENCY_BIT && kind == ParticipantKind.Practitioner) {
-            uint64 sessionId = _BREAK_GLASS.openSession(patient, id, at);
+            uint64 sessionId = _BREAK_GLASS.openSession(patient, id, organization, at);
             if (sessionId != 0) {
                 if (_policy.rules().breakGlassExcludedCategories & categoryBit == 0) {
                     return _allowed(decision, DecisionBasis.BreakGlass, id, sessionId);
@@ -754,7 +754,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
     ) private view returns (ParticipantId id) {
         ParticipantId organization;
         (id, organization) = _actorAndOrganization(patient, account);
-        if (id != patient && (grantee == id || grantee == organization)) {
+        if (id != patient && (grantee == id || (!organization.isNone() && grantee == organization))) {
             revert ConsentRepresentativeConflict(patient, id, grantee);
         }
     }

@@ -238,8 +238,8 @@ contract IdentityRegistry is IIdentityRegistry, EIP712, CareLedgerModule {
         }
         change.vetoCount = vetoes;
         emit GuardianChangeVetoed(patient, guardian, vetoes);
-        // A majority: more than half of the current guardians.
-        if (vetoes > ids.length / 2) {
+        // A majority: more than half of the current guardians who are active.
+        if (vetoes > _activeGuardians(ids) / 2) {
             delete _guardianChanges[patient];
             emit GuardianChangeCancelled(patient, true);
         }
@@ -310,8 +310,8 @@ contract IdentityRegistry is IIdentityRegistry, EIP712, CareLedgerModule {
             ++recovery.objectionCount;
         }
         emit RecoveryObjected(patient, newController, msg.sender, recovery.objectionCount);
-        // The quorum: more than half of the guardians and the patient's key together, ⌈(n + 1) / 2⌉.
-        if (recovery.objectionCount >= (set.ids.length + 2) / 2) {
+        // The quorum: more than half of the active guardians and the patient's key together, ⌈(n + 1) / 2⌉.
+        if (recovery.objectionCount >= (_activeGuardians(set.ids) + 2) / 2) {
             delete _recoveries[patient][newController];
             emit RecoveryCancelled(patient, newController);
         } else {
@@ -326,12 +326,22 @@ contract IdentityRegistry is IIdentityRegistry, EIP712, CareLedgerModule {
         if (recovery.readyAt == 0 || Time.timestamp() < recovery.readyAt) {
             revert IdentityRecoveryNotReady(patient, recovery.readyAt);
         }
+        // Approvals count only while their guardians are active: a registrar suspending stolen guardian keys stops
+        // the recovery they approved.
+        if (_activeApprovals(recovery.approvals, set.ids) < set.threshold) {
+            revert IdentityRecoveryNotReady(patient, recovery.readyAt);
+        }
         Record storage record = _records[patient];
         _requireNotRevoked(patient, record.status);
         _requireUnbound(msg.sender);
         delete _recoveries[patient][msg.sender];
-        // Every other recovery of the patient was for the key just replaced.
+        // Every other recovery of the patient was for the key just replaced, and a guardian change waiting may have
+        // been the replaced key's (a thief's): both end with it.
         ++set.epoch;
+        if (_guardianChanges[patient].effectiveAt != 0) {
+            delete _guardianChanges[patient];
+            emit GuardianChangeCancelled(patient, false);
+        }
         _moveController(patient, record, msg.sender, ControllerChange.GuardianRecovery);
     }
 
@@ -654,8 +664,8 @@ contract IdentityRegistry is IIdentityRegistry, EIP712, CareLedgerModule {
         emit StatusChanged(id, from, to, reasonCode);
     }
 
-    /// @dev Hands `id` to `newController`: the old key's binding is deleted in the same step, and the key epoch moves
-    /// on so that no consent signature for the old epoch can be used again.
+    /// @dev Hands `id` to `newController`: the old key is retired in the same step (it never binds again), and the key
+    /// epoch moves on so that no consent signature for the old epoch can be used again.
     function _moveController(
         ParticipantId id,
         Record storage record,
@@ -673,7 +683,7 @@ contract IdentityRegistry is IIdentityRegistry, EIP712, CareLedgerModule {
         // Invariant: keyEpoch only grows; 2^24 key changes of one id cannot happen in the chain's life, and checked
         // arithmetic reverts rather than wraps if they did.
         (record.controller, record.keyEpoch) = (newController, epoch + 1);
-        _bindings[previous] = KeyBindingLib.EMPTY;
+        _bindings[previous] = KeyBindingLib.RETIRED;
         _bindings[newController] = _boundWord(id, kind, status, expiry);
         emit ControllerChanged(id, previous, newController, how);
     }
@@ -778,6 +788,18 @@ contract IdentityRegistry is IIdentityRegistry, EIP712, CareLedgerModule {
         return (guardian, 0, false);
     }
 
+    /// @dev How many of the guardians are active (at most `MAX_GUARDIANS` reads).
+    function _activeGuardians(ParticipantId[] storage ids) private view returns (uint256 count) {
+        uint256 length = ids.length;
+        for (uint256 i; i < length; ++i) if (isActive(ids[i])) ++count;
+    }
+
+    /// @dev How many of the approvals in `approvals` (a bitmap over positions in `ids`) are by active guardians.
+    function _activeApprovals(uint8 approvals, ParticipantId[] storage ids) private view returns (uint256 count) {
+        uint256 length = ids.length;
+        for (uint256 i; i < length; ++i) if (approvals & (1 << i) != 0 && isActive(ids[i])) ++count;
+    }
+
     /// @dev The caller's objection bit on a recovery of `patient`: the patient's key's, or an active guardian's.
     function _objectionBit(ParticipantId patient, ParticipantId[] storage ids) private view returns (uint16) {
         if (_records[patient].controller == msg.sender) return _PATIENT_OBJECTION;
@@ -844,7 +866,7 @@ contract IdentityRegistry is IIdentityRegistry, EIP712, CareLedgerModule {
         }
     }
 
-    /// @dev Reverts unless `account` is a usable new key: non-zero and controlling no id.
+    /// @dev Reverts unless `account` is a usable new key: non-zero, controlling no id and never retired from one.
     function _requireUnbound(address account) private view {
         if (account == address(0)) revert IdentityZeroAddress();
         if (_bindings[account].isBound()) revert IdentityAccountAlreadyBound(account);

@@ -15,10 +15,12 @@ import {ParticipantId} from "../types/ParticipantId.sol";
 ///
 /// Limits against abuse: a practitioner holds at most the policy's `maxOpenBreakGlassSessions` open sessions at once;
 /// withdrawing an organization's emergency authorization ends every session its practitioners opened under it, at
-/// once; an auditor's unjustified finding ends a session still open.
+/// once, and so does the organization's suspension (for as long as it lasts); a practitioner who leaves the
+/// organization loses its sessions; an auditor's unjustified finding ends a session still open.
 /// @dev Created by the consent registry in its constructor (`IConsentRegistry.breakGlass`), whose policy it applies
 /// and which asks it, on the emergency purpose only, whether a session is open. Managed by the suite's AccessManager
-/// and pausable: while paused, opening stops; closing, reviewing and withdrawing an authorization keep working.
+/// and pausable: while it or the consent registry is paused, opening stops; closing, reviewing and withdrawing an
+/// authorization keep working.
 interface IBreakGlass {
     // ------------------------------------------------------------------------------------------------------------
     // Errors
@@ -77,7 +79,8 @@ interface IBreakGlass {
     /// @notice An active practitioner of an active organization authorized for emergencies opens emergency access to
     /// the patient for `duration` seconds (at most the policy's maximum). It covers the emergency-treatment purpose
     /// only, never the categories the policy excludes, and must be reviewed by an auditor.
-    /// @dev Requirements: not paused; the caller as above; `patient` a patient; no open session of the caller on the
+    /// @dev Requirements: neither this contract nor the consent registry paused; the caller as above; `patient` a
+    /// patient (suspended and revoked ones included: an emergency does not wait); no open session of the caller on the
     /// patient; fewer than the policy's `maxOpenBreakGlassSessions` open sessions of the caller. Emits
     /// `BreakGlassOpened`.
     function open(ParticipantId patient, uint16 reasonCode, uint32 duration) external returns (uint64 sessionId);
@@ -97,12 +100,14 @@ interface IBreakGlass {
     // Views
     // ------------------------------------------------------------------------------------------------------------
 
-    /// @notice The open session of `practitioner` on `patient` at time `at`, or 0: open means opened, not yet
-    /// expired, closed or found unjustified at `at`, and its organization's emergency authorization not withdrawn
-    /// since it opened. The consent registry asks this for emergency-treatment decisions.
+    /// @notice The open session of `practitioner`, now acting for `organization`, on `patient` at time `at`, or 0. A
+    /// session is open while it has not expired, been closed or found unjustified at `at`, and its organization is
+    /// the practitioner's current one, is active, and has had its emergency authorization neither withdrawn since the
+    /// session opened. The consent registry asks this for emergency-treatment decisions.
     function openSession(
         ParticipantId patient,
         ParticipantId practitioner,
+        ParticipantId organization,
         uint48 at
     ) external view returns (uint64 sessionId);
 

@@ -13,7 +13,8 @@ import {ControllerChange, Participant, ParticipantKind, ParticipantStatus} from 
 /// Three rules protect who controls what:
 /// - **No one binds an address that has not agreed.** A key becomes an id's controller only by its own transaction
 ///   (`registerPatient`, `executeRecovery`) or its own EIP-712 signature (`registerParticipant`, `rotateController`,
-///   `recoverController`); nothing pending ever reserves an address, so nobody can block another's key.
+///   `recoverController`); nothing pending ever reserves an address, so nobody can block another's key. A key the id
+///   moves away from is retired for good, so no consent it signed can ever be used again.
 /// - **No one joins an organization it has not accepted.** A registrar names a practitioner's or device's
 ///   organization, but the affiliation takes effect only when the organization's key accepts it; until then the
 ///   practitioner or device is not active. The organization can release it at any time.
@@ -36,7 +37,7 @@ interface IIdentityRegistry {
     // Errors
     // ------------------------------------------------------------------------------------------------------------
 
-    /// @notice `account` already controls an id.
+    /// @notice `account` controls an id, or did: a key retired from an id never binds again.
     error IdentityAccountAlreadyBound(address account);
     /// @notice The zero address cannot control an id.
     error IdentityZeroAddress();
@@ -237,15 +238,16 @@ interface IIdentityRegistry {
 
     /// @notice Applies the waiting guardian change once its time has come. Anyone may call: the patient asked for it.
     /// Ends every pending recovery (approvals were given under the old set).
-    /// @dev Requirements: not paused; a change waits and `block.timestamp ≥ effectiveAt`; the patient is not revoked;
-    /// every new guardian is still active. Emits `GuardiansSet`.
+    /// @dev Requirements: not paused; a change waits and `block.timestamp ≥ effectiveAt`; the patient is active (a
+    /// suspended patient's change waits: a registrar may have suspended her after a suspected takeover); every new
+    /// guardian is still active. Emits `GuardiansSet`.
     function confirmGuardianChange(ParticipantId patient) external;
 
     /// @notice The patient's key drops its waiting guardian change. Works while paused.
     function cancelGuardianChange(ParticipantId patient) external;
 
-    /// @notice A current guardian vetoes the waiting guardian change; when a majority of the current guardians
-    /// (more than half of them) has vetoed, the change is dropped. Works while paused.
+    /// @notice A current guardian vetoes the waiting guardian change; when a majority of the current guardians (more
+    /// than half of those who are active) has vetoed, the change is dropped. Works while paused.
     function vetoGuardianChange(ParticipantId patient) external;
 
     /// @notice A guardian approves recovering the patient's id to `newController`. Each new key has its own recovery,
@@ -262,7 +264,7 @@ interface IIdentityRegistry {
     function withdrawRecoveryApproval(ParticipantId patient, address newController) external;
 
     /// @notice The patient's current key, or an active guardian, objects to a recovery; when objections reach the
-    /// quorum (more than half of the guardians plus the patient's key: ⌈(guardians + 1) / 2⌉) the recovery is
+    /// quorum (more than half of the active guardians plus the patient's key: ⌈(guardians + 1) / 2⌉) the recovery is
     /// cancelled. A guardian's objection does not withdraw its approval (`withdrawRecoveryApproval` does). With a
     /// single guardian, the key and the guardian each cancel alone: three guardians or more protect against a stolen
     /// key. Works while paused.
@@ -270,10 +272,12 @@ interface IIdentityRegistry {
     function cancelRecovery(ParticipantId patient, address newController) external;
 
     /// @notice The new key executes the recovery the guardians approved for it, once the delay has passed; the old key
-    /// stops working and every other recovery of the patient ends.
+    /// stops working, every other recovery of the patient ends, and so does a guardian change still waiting (it may
+    /// have been asked for by whoever held the replaced key).
     /// @dev Requirements: not paused; the caller is the `newController` of a live recovery of the patient with
-    /// `block.timestamp ≥ readyAt`; the patient is not revoked; the caller controls no id. Emits `ControllerChanged`
-    /// (GuardianRecovery).
+    /// `block.timestamp ≥ readyAt`, still approved by a threshold of guardians who are active now (approvals of
+    /// guardians a registrar suspended do not count); the patient is not revoked; the caller controls no id. Emits
+    /// `ControllerChanged` (GuardianRecovery), and `GuardianChangeCancelled` if a change was waiting.
     function executeRecovery(ParticipantId patient) external;
 
     /// @notice Appoints a representative (parent of a minor, proxy) until `expiresAt`, or changes the expiry.

@@ -4,8 +4,8 @@ pragma solidity 0.8.30;
 import {ParticipantKind, ParticipantStatus} from "./Participant.sol";
 import {ParticipantId} from "./ParticipantId.sol";
 
-/// @notice What the identity registry stores for an address: nothing, or the id it controls together with a copy of
-/// that id's standing.
+/// @notice What the identity registry stores for an address: nothing, the id it controls together with a copy of that
+/// id's standing, or the mark of a retired key (one that controlled an id that has since moved to another key).
 /// @dev Layout (bit 0 is the least significant):
 ///
 ///     255 .. 192   191 .. 184   183 .. 176   175 .. 112    111 .. 64     63 .. 0
@@ -18,8 +18,10 @@ import {ParticipantId} from "./ParticipantId.sol";
 /// A bound word repeats the kind, status, credential expiry and affiliation of its id's record, so that "which id
 /// does this key control, of what kind, for which organization, and is it active" is one storage read: the consent
 /// registry's access decision depends on it (see `IIdentityRegistry.accountStanding`). The registry rewrites the word
-/// whenever one of those fields changes; the record stays the source of truth. Nothing else is ever stored under an
-/// address: no pending state reserves a key that has not agreed to control an id.
+/// whenever one of those fields changes; the record stays the source of truth. A retired key's word is `RETIRED`
+/// (only the top bit set): it reads as no id, no kind and inactive, and it never binds again, so that no consent the
+/// key once signed can be replayed and a key given up (perhaps because it leaked) stays useless. Nothing else is ever
+/// stored under an address: no pending state reserves a key that has not agreed to control an id.
 type KeyBinding is uint256;
 
 using KeyBindingLib for KeyBinding global;
@@ -34,6 +36,8 @@ library KeyBindingLib {
     uint256 private constant _BYTE_MASK = 0xff;
 
     KeyBinding internal constant EMPTY = KeyBinding.wrap(0);
+    /// @dev A key that controlled an id which has moved on: id, kind, standing and affiliation all read as zero.
+    KeyBinding internal constant RETIRED = KeyBinding.wrap(1 << 255);
 
     /// @dev The bound word of `participant` with a copy of its standing.
     function bound(
@@ -57,7 +61,7 @@ library KeyBindingLib {
         return KeyBinding.unwrap(binding) == 0;
     }
 
-    /// @dev Whether the word binds its key to an id.
+    /// @dev Whether the key is taken: it controls an id, or did (retired). A taken key never binds to another id.
     function isBound(KeyBinding binding) internal pure returns (bool) {
         return !binding.isEmpty();
     }

@@ -291,12 +291,7 @@ describe("Record flow (SDK toolkit against the deployed contracts)", () => {
       ).to.contain("verifyRecord needs the patient");
     });
 
-    // SKIPPED, SDK bug (sdk/record-toolkit.ts verifyRecord): the toolkit compares the patient the document names with
-    // the one expected only when nothing is anchored in the expected patient's namespace. A document that names one
-    // patient but that another patient anchored in his own namespace (a squatted copy, attack 9 of issue 11) therefore
-    // verifies as valid for him: report.problems is [] and report.valid true. It should report "wrong-patient"
-    // whenever the document names a patient other than the one expected. Left failing for the SDK's owner.
-    it.skip("reports wrong-patient for a document naming another patient that someone anchored in his own namespace", async () => {
+    it("reports wrong-patient for a document naming another patient that someone anchored in his own namespace", async () => {
       const f = await toolkitFixture();
       const bundle = vitalsBundle(f.patientId, 3);
       const anchored = await f.toolkit
