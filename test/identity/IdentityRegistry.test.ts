@@ -2927,6 +2927,22 @@ describe("IdentityRegistry", function () {
           .withArgs(key.address);
       }
     });
+
+    // DESIGN DOUBT (fails today, see the report): unlike a ControlTransfer consent, which names the id's key epoch and
+    // so serves once, a Registration consent names no nonce. Once the key is free again (its id rotated to another
+    // key), a registrar can replay the same consent until its deadline (up to MAX_SIGNATURE_WINDOW) to bind the key to
+    // a second id the key never agreed to. Un-skip if a registration consent is meant to serve once.
+    it.skip("reverts with IdentityInvalidKeySignature when a registration consent is used a second time", async function () {
+      const f = await loadFixture(identityFixture);
+      const [key, newKey] = [signer(f.spareKeys, 0), signer(f.spareKeys, 1)];
+      const consent = await registrationConsent(f, key, { kind: ParticipantKind.Payer });
+      const id = (await f.registry.lastId()) + 1n;
+      await (await registerCall(f, ParticipantKind.Payer, key.address, consent)).wait();
+      await rotate(f, id, key, newKey);
+      await expect(registerCall(f, ParticipantKind.Payer, key.address, consent))
+        .to.be.revertedWithCustomError(f.registry, "IdentityInvalidKeySignature")
+        .withArgs(key.address);
+    });
   });
 
   describe("renewCredential", function () {
