@@ -3,15 +3,16 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import { expect } from "chai";
 import fc from "fast-check";
 
-import { commit, ControllerChange, ParticipantKind, ParticipantStatus } from "../../sdk";
+import { commit, ControllerChange, ParticipantKind, ParticipantStatus, signControlTransfer } from "../../sdk";
 import { DAY, identityFixture, STATUS_AFTER, type StatusOperation } from "../fixtures/identity";
 import { at, type Clock, type Expected, pinNext, settle } from "../helpers/model";
 
 // A property test of the copy of each id's standing that the registry keeps in its controller's binding word
 // (`accountStanding`, `activeIdOf`) against the record it copies (`participant`, `isActive`, `isActiveAt`). Each run
-// starts from the identity fixture's snapshot plus a clinic and a device, replays a random sequence of at most
-// MAX_STEPS registrar status changes, credential renewals, affiliation changes, key rotations and time jumps, and
-// after every step compares the views for every subject and every key in the pool.
+// starts from the identity fixture's snapshot plus a clinic and a device (accepted by the hospital), replays a random
+// sequence of at most MAX_STEPS registrar status changes, credential renewals, affiliation offers (registrar),
+// acceptances and releases (the organization's key), signed key rotations and time jumps, and after every step
+// compares the views for every subject and every key in the pool.
 //
 // Every transaction is mined at a pinned timestamp (one second after the latest block) so that the small model of
 // who controls what and which operations are valid knows the exact `block.timestamp`.
@@ -23,12 +24,16 @@ const REASON = 17;
 type Step =
   | { op: StatusOperation; subject: number }
   | { op: "renew"; subject: number; days: number }
-  | { op: "affiliate"; subject: number; organization: number }
-  | { op: "rotate"; subject: number; key: number }
+  | { op: "offer"; subject: number; organization: number; focus: boolean }
+  | { op: "accept"; subject: number; organization: number; focus: boolean }
+  | { op: "release"; subject: number; organization: number; focus: boolean }
+  | { op: "rotate"; subject: number; key: number; consenting: boolean }
   | { op: "advance"; seconds: number }
   | { op: "toExpiry"; subject: number; offset: bigint };
 
 const index = fc.nat({ max: 1000 });
+/** True three times in four: steers a step towards the interesting case without excluding the other. */
+const mostly = fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) });
 const step: fc.Arbitrary<Step> = fc.oneof(
   {
     weight: 4,
@@ -48,11 +53,18 @@ const step: fc.Arbitrary<Step> = fc.oneof(
       days: fc.noBias(fc.integer({ min: 1, max: 400 })),
     }),
   },
-  {
+  // `focus` (mostly) steers affiliation steps to where they can succeed: an offer names a practitioner or device and an
+  // organization other than its current one; an acceptance comes from the organization an offer names; a release
+  // from the member's current organization. Otherwise subject and organization are drawn from all of them.
+  ...(["offer", "accept", "release"] as const).map((op) => ({
     weight: 2,
-    arbitrary: fc.record({ op: fc.constant("affiliate" as const), subject: index, organization: index }),
+    arbitrary: fc.record({ op: fc.constant(op), subject: index, organization: index, focus: mostly }),
+  })),
+  // Mostly with the new key's own consent; otherwise another key signs in its name.
+  {
+    weight: 3,
+    arbitrary: fc.record({ op: fc.constant("rotate" as const), subject: index, key: index, consenting: mostly }),
   },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant("rotate" as const), subject: index, key: index }) },
   {
     weight: 2,
     arbitrary: fc.record({
@@ -78,12 +90,22 @@ interface Subject {
   controller: HardhatEthersSigner;
   status: ParticipantStatus;
   credentialExpiry: bigint;
+  /** The organization that accepted it (practitioners and devices only), else 0. */
   affiliation: bigint;
+  /** The organization a registrar offered it, awaiting that organization's acceptance, else 0. */
+  offer: bigint;
 }
 
+function needsAffiliation(subject: Subject): boolean {
+  return subject.kind === ParticipantKind.Practitioner || subject.kind === ParticipantKind.Device;
+}
+
+/** The model's activity rule: status Active, the credential (if any) unexpired at `when`, an accepted affiliation. */
 function activeAt(subject: Subject, when: bigint): boolean {
   return (
-    subject.status === ParticipantStatus.Active && (subject.credentialExpiry === 0n || when < subject.credentialExpiry)
+    subject.status === ParticipantStatus.Active &&
+    (subject.credentialExpiry === 0n || when < subject.credentialExpiry) &&
+    (!needsAffiliation(subject) || subject.affiliation !== 0n)
   );
 }
 
@@ -93,13 +115,16 @@ describe("IdentityRegistry", function () {
       // Invariants, checked after every step for every subject (a patient, two organizations, a practitioner and a
       // device) and every key in the pool:
       // - accountStanding(controller, now) is (id, participant(id).kind, participant(id).affiliation, isActive(id)):
-      //   the copy in the binding word never disagrees with the record, whatever changed it (status, renewal,
-      //   affiliation, rotation);
+      //   the copy in the binding word never disagrees with the record, whatever changed it (status, renewal, an
+      //   offer, an acceptance, a release, a rotation);
+      // - a practitioner or device is active only while an organization's acceptance stands: a registrar's offer
+      //   alone changes neither its affiliation nor its activity (affiliationOffer shows the offer until accepted);
       // - activeIdOf(controller, kind) is the id exactly when isActive(id), and NONE for any other kind;
       // - at any `at` (now, a day before, a second before and at the credential expiry), accountStanding's active
-      //   flag and isActiveAt(id, at) are both "status Active now and the credential, if any, unexpired at `at`";
+      //   flag and isActiveAt(id, at) are both "status Active now, the credential, if any, unexpired at `at`, and
+      //   (practitioners and devices) an accepted affiliation now";
       // - a key that controls no id (rotated away, or never bound) reads (NONE, None, NONE, false);
-      // - the record itself is the model's: controller, status, credential expiry and affiliation.
+      // - the record itself is the model's: controller, status, credential expiry, affiliation and pending offer.
       // Per step: each operation succeeds with its event exactly when the model says it is valid, and otherwise
       // reverts with the model's custom error.
       it("keeps every key's standing equal to its id's record", async function () {
@@ -109,21 +134,24 @@ describe("IdentityRegistry", function () {
             const f = await loadFixture(identityFixture);
             const { registry, registrar } = f;
             const asRegistrar = registry.connect(registrar);
+            const domain = await f.identity.domain();
             const [clinicKey, deviceKey, ...pool] = f.spareKeys;
             if (clinicKey === undefined || deviceKey === undefined) throw new Error("not enough spare keys");
-            const { id: clinicId } = await f.identity.as(registrar).registerParticipant({
+            const { id: clinicId } = await f.identity.as(registrar).registerWithKey(clinicKey, {
               kind: ParticipantKind.Organization,
-              controller: clinicKey.address,
               credentialCommitment: commit("accreditation:clinic").commitment,
               credentialExpiry: f.credentialExpiry,
             });
-            const { id: deviceId } = await f.identity.as(registrar).registerParticipant({
-              kind: ParticipantKind.Device,
-              controller: deviceKey.address,
-              credentialCommitment: commit("device:monitor").commitment,
-              credentialExpiry: f.credentialExpiry + 30n * BigInt(DAY),
-              affiliation: f.hospitalId,
-            });
+            const { id: deviceId } = await f.identity.as(registrar).registerWithKey(
+              deviceKey,
+              {
+                kind: ParticipantKind.Device,
+                credentialCommitment: commit("device:monitor").commitment,
+                credentialExpiry: f.credentialExpiry + 30n * BigInt(DAY),
+                affiliation: f.hospitalId,
+              },
+              f.hospitalKey,
+            );
             const subject = (
               name: string,
               id: bigint,
@@ -139,6 +167,7 @@ describe("IdentityRegistry", function () {
               status: ParticipantStatus.Active,
               credentialExpiry,
               affiliation,
+              offer: 0n,
             });
             const subjects = [
               subject("patient", f.patientId, ParticipantKind.Patient, f.patientKey, 0n),
@@ -162,6 +191,7 @@ describe("IdentityRegistry", function () {
               ),
             ];
             const organizations = subjects.filter((s) => s.kind === ParticipantKind.Organization);
+            const members = subjects.filter(needsAffiliation);
             // Every key that may control a subject at some point: the subjects' own keys and the unbound spares.
             const keys = [...subjects.map((s) => s.controller), ...pool];
             const controlling = (key: HardhatEthersSigner) => subjects.find((s) => s.controller === key);
@@ -206,47 +236,112 @@ describe("IdentityRegistry", function () {
                   await settle(registry, clock, asRegistrar.renewCredential(target.id, commitment, expiry), expected);
                   break;
                 }
-                case "affiliate": {
-                  const target = at(subjects, s.subject);
-                  const organization = at(organizations, s.organization);
+                case "offer": {
+                  const target = at(s.focus ? members : subjects, s.subject);
+                  const others = organizations.filter((o) => o.id !== target.affiliation);
+                  const organization = at(s.focus ? others : organizations, s.organization);
                   const t = await pinNext(clock);
-                  const affiliable =
-                    target.kind === ParticipantKind.Practitioner || target.kind === ParticipantKind.Device;
                   let expected: Expected;
                   if (target.status === ParticipantStatus.Revoked) {
                     expected = { error: "IdentityParticipantRevoked", args: [target.id] };
-                  } else if (!affiliable || !activeAt(organization, t)) {
+                  } else if (
+                    !needsAffiliation(target) ||
+                    organization.id === target.affiliation ||
+                    !activeAt(organization, t)
+                  ) {
                     expected = { error: "IdentityInvalidAffiliation", args: [target.kind, organization.id] };
+                  } else {
+                    target.offer = organization.id;
+                    expected = { event: "AffiliationOffered", args: [target.id, organization.id] };
+                  }
+                  await settle(registry, clock, asRegistrar.setAffiliation(target.id, organization.id), expected);
+                  break;
+                }
+                case "accept": {
+                  const offered = members.filter((m) => m.offer !== 0n);
+                  const target = at(s.focus && offered.length > 0 ? offered : subjects, s.subject);
+                  const named = organizations.find((o) => o.id === target.offer);
+                  const organization = s.focus && named !== undefined ? named : at(organizations, s.organization);
+                  const t = await pinNext(clock);
+                  let expected: Expected;
+                  if (!activeAt(organization, t)) {
+                    expected = { error: "IdentityNotAnInstitution", args: [organization.controller.address] };
+                  } else if (target.offer !== organization.id) {
+                    expected = { error: "IdentityNoAffiliationOffer", args: [target.id, organization.id] };
+                  } else if (target.status === ParticipantStatus.Revoked) {
+                    expected = { error: "IdentityParticipantRevoked", args: [target.id] };
                   } else {
                     expected = { event: "AffiliationChanged", args: [target.id, target.affiliation, organization.id] };
                     target.affiliation = organization.id;
+                    target.offer = 0n;
                   }
-                  await settle(registry, clock, asRegistrar.setAffiliation(target.id, organization.id), expected);
+                  await settle(
+                    registry,
+                    clock,
+                    registry.connect(organization.controller).acceptAffiliate(target.id),
+                    expected,
+                  );
+                  break;
+                }
+                case "release": {
+                  const target = at(s.focus ? members : subjects, s.subject);
+                  const current = organizations.find((o) => o.id === target.affiliation);
+                  const organization = s.focus && current !== undefined ? current : at(organizations, s.organization);
+                  await pinNext(clock);
+                  let expected: Expected;
+                  if (target.affiliation !== organization.id) {
+                    expected = { error: "IdentityNotAffiliated", args: [target.id, organization.id] };
+                  } else {
+                    expected = { event: "AffiliationChanged", args: [target.id, organization.id, 0n] };
+                    target.affiliation = 0n;
+                  }
+                  await settle(
+                    registry,
+                    clock,
+                    registry.connect(organization.controller).releaseAffiliate(target.id),
+                    expected,
+                  );
                   break;
                 }
                 case "rotate": {
                   const target = at(subjects, s.subject);
                   const free = keys.filter((k) => controlling(k) === undefined);
                   const newKey = at(free, s.key);
-                  const t = await pinNext(clock);
-                  const deadline = t + BigInt(DAY);
-                  const propose = registry
-                    .connect(target.controller)
-                    .proposeControllerRotation(target.id, newKey.address, deadline);
-                  if (target.status === ParticipantStatus.Revoked) {
-                    await settle(registry, clock, propose, { error: "IdentityParticipantRevoked", args: [target.id] });
-                    break;
-                  }
-                  await settle(registry, clock, propose, {
-                    event: "ControllerRotationProposed",
-                    args: [target.id, newKey.address, deadline],
+                  const consenting = s.consenting || free.length < 2;
+                  const signerKey = consenting
+                    ? newKey
+                    : at(
+                        free.filter((k) => k !== newKey),
+                        s.key,
+                      );
+                  const deadline = clock.now + BigInt(DAY);
+                  const signature = await signControlTransfer(signerKey, domain, {
+                    id: target.id,
+                    newController: newKey.address,
+                    keyEpoch: (await registry.participant(target.id)).keyEpoch,
+                    deadline,
                   });
                   await pinNext(clock);
-                  await settle(registry, clock, registry.connect(newKey).acceptControllerRotation(target.id), {
-                    event: "ControllerChanged",
-                    args: [target.id, target.controller.address, newKey.address, ControllerChange.Rotation],
-                  });
-                  target.controller = newKey;
+                  let expected: Expected;
+                  if (target.status === ParticipantStatus.Revoked) {
+                    expected = { error: "IdentityParticipantRevoked", args: [target.id] };
+                  } else if (!consenting) {
+                    expected = { error: "IdentityInvalidKeySignature", args: [newKey.address] };
+                  } else {
+                    expected = {
+                      event: "ControllerChanged",
+                      args: [target.id, target.controller.address, newKey.address, ControllerChange.Rotation],
+                    };
+                  }
+                  await settle(
+                    registry,
+                    clock,
+                    registry
+                      .connect(target.controller)
+                      .rotateController(target.id, newKey.address, deadline, signature),
+                    expected,
+                  );
+                  if ("event" in expected) target.controller = newKey;
                   break;
                 }
                 case "advance":
@@ -275,6 +370,7 @@ describe("IdentityRegistry", function () {
                   target.credentialExpiry,
                   target.affiliation,
                 ]);
+                expect(await registry.affiliationOffer(target.id), `${label}: affiliationOffer`).to.equal(target.offer);
                 const active = await registry.isActive(target.id);
                 expect(active, `${label}: isActive`).to.equal(activeAt(target, clock.now));
                 const key = target.controller.address;

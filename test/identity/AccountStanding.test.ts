@@ -45,9 +45,55 @@ async function standingOf(f: IdentityFixture, account: string, at?: bigint): Pro
   return [id, kind, affiliation, active];
 }
 
-/** `from` (the controller of `id`) proposes `to` as its successor for a day. */
-async function propose(f: IdentityFixture, id: bigint, from: HardhatEthersSigner, to: string): Promise<void> {
-  await (await f.registry.connect(from).proposeControllerRotation(id, to, (await now()) + BigInt(DAY))).wait();
+/** The controller `from` hands `id` to `to`, which signs its consent (SDK `rotateTo`). */
+async function rotate(
+  f: IdentityFixture,
+  id: bigint,
+  from: HardhatEthersSigner,
+  to: HardhatEthersSigner,
+): Promise<void> {
+  await f.identity.as(from).rotateTo(id, to);
+}
+
+/** The registrar recovers institutional `id` to `newKey` (which consents) through the AccessManager's delay. */
+async function recover(f: IdentityFixture, id: bigint, newKey: HardhatEthersSigner): Promise<void> {
+  const consent = await f.identity.consentToTransfer(newKey, id);
+  await scheduleAndExecute(
+    f.accessManager,
+    f.registrar,
+    await f.registry.getAddress(),
+    f.registry.interface.encodeFunctionData("recoverController", [
+      id,
+      newKey.address,
+      consent.deadline,
+      consent.signature,
+    ]),
+  );
+}
+
+/** Registers a practitioner offered to `organization`, not accepted: returns its id. */
+async function offeredPractitioner(
+  f: IdentityFixture,
+  key: HardhatEthersSigner,
+  organization: bigint,
+): Promise<bigint> {
+  const { id } = await f.identity.as(f.registrar).registerWithKey(key, {
+    kind: ParticipantKind.Practitioner,
+    credentialCommitment: commit(`licence:${key.address}`).commitment,
+    credentialExpiry: f.credentialExpiry,
+    affiliation: organization,
+  });
+  return id;
+}
+
+/** Registers an organization (a clinic) controlled by `key`: returns its id. */
+async function clinic(f: IdentityFixture, key: HardhatEthersSigner): Promise<bigint> {
+  const { id } = await f.identity.as(f.registrar).registerWithKey(key, {
+    kind: ParticipantKind.Organization,
+    credentialCommitment: commit(`accreditation:${key.address}`).commitment,
+    credentialExpiry: f.credentialExpiry,
+  });
+  return id;
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -102,23 +148,24 @@ describe("IdentityRegistry", function () {
         expect(await standingOf(f, ZeroAddress)).to.deep.equal(NO_STANDING);
       });
 
-      it("returns all zero for the target of a pending rotation, live or expired", async function () {
+      it("returns all zero for a key that a pending guardian recovery names, until it executes", async function () {
         const f = await loadFixture(identityFixture);
-        const target = signer(f.spareKeys, 0);
-        await propose(f, f.cardiologistId, f.cardiologistKey, target.address);
-        const [pendingId] = await f.registry.pendingRotationOf(target.address);
-        expect(pendingId, "the proposal is live").to.equal(f.cardiologistId);
-        expect(await standingOf(f, target.address)).to.deep.equal(NO_STANDING);
-        await time.increase(2 * DAY);
-        expect(await standingOf(f, target.address), "after the deadline").to.deep.equal(NO_STANDING);
+        const newKey = signer(f.spareKeys, 0);
+        for (let i = 0; i < GUARDIAN_THRESHOLD; i++) {
+          await (
+            await f.registry.connect(signer(f.guardianKeys, i)).approveRecovery(f.patientId, newKey.address)
+          ).wait();
+        }
+        expect((await f.registry.recoveryOf(f.patientId, newKey.address))[0], "the recovery is live").to.equal(2n);
+        expect(await standingOf(f, newKey.address)).to.deep.equal(NO_STANDING);
       });
 
-      it("returns all zero for the target of a cancelled rotation", async function () {
+      it("returns all zero for a key that signed a consent nobody used", async function () {
         const f = await loadFixture(identityFixture);
-        const target = signer(f.spareKeys, 0);
-        await propose(f, f.patientId, f.patientKey, target.address);
-        await (await f.registry.connect(f.patientKey).cancelControllerRotation(f.patientId)).wait();
-        expect(await standingOf(f, target.address)).to.deep.equal(NO_STANDING);
+        const key = signer(f.spareKeys, 0);
+        await f.identity.consentToTransfer(key, f.cardiologistId);
+        await f.identity.consentToRegistration(key, ParticipantKind.Practitioner, f.hospitalId);
+        expect(await standingOf(f, key.address)).to.deep.equal(NO_STANDING);
       });
     });
 
@@ -225,20 +272,86 @@ describe("IdentityRegistry", function () {
     });
 
     describe("affiliation", function () {
-      it("returns the new organization after setAffiliation", async function () {
+      it("reads a practitioner whose offer awaits acceptance as bound, with no affiliation and inactive at any time", async function () {
+        const f = await loadFixture(identityFixture);
+        const key = signer(f.spareKeys, 0);
+        const id = await offeredPractitioner(f, key, f.hospitalId);
+        const expected = standing(id, ParticipantKind.Practitioner, 0n, false);
+        expect(await standingOf(f, key.address)).to.deep.equal(expected);
+        expect(await standingOf(f, key.address, f.credentialExpiry - 1n), "before the expiry").to.deep.equal(expected);
+        expect(await f.registry.activeIdOf(key.address, ParticipantKind.Practitioner)).to.equal(0n);
+      });
+
+      it("becomes the organization and active when the organization accepts", async function () {
+        const f = await loadFixture(identityFixture);
+        const key = signer(f.spareKeys, 0);
+        const id = await offeredPractitioner(f, key, f.hospitalId);
+        await (await f.registry.connect(f.hospitalKey).acceptAffiliate(id)).wait();
+        expect(await standingOf(f, key.address)).to.deep.equal(
+          standing(id, ParticipantKind.Practitioner, f.hospitalId, true),
+        );
+        expect((await standingOf(f, key.address, f.credentialExpiry))[3], "the expiry still counts").to.equal(false);
+      });
+
+      it("keeps the old organization while a registrar's new offer waits, and moves when the new one accepts", async function () {
         const f = await loadFixture(identityFixture);
         const clinicKey = signer(f.spareKeys, 0);
-        const { id: clinicId } = await f.identity.as(f.registrar).registerParticipant({
-          kind: ParticipantKind.Organization,
-          controller: clinicKey.address,
-          credentialCommitment: commit("accreditation:clinic:0001").commitment,
-          credentialExpiry: f.credentialExpiry,
-        });
+        const clinicId = await clinic(f, clinicKey);
         await (await f.registry.connect(f.registrar).setAffiliation(f.cardiologistId, clinicId)).wait();
-        expect(await standingOf(f, f.cardiologistKey.address)).to.deep.equal(
+        expect(await standingOf(f, f.cardiologistKey.address), "offered only").to.deep.equal(
+          standing(f.cardiologistId, ParticipantKind.Practitioner, f.hospitalId, true),
+        );
+        await (await f.registry.connect(clinicKey).acceptAffiliate(f.cardiologistId)).wait();
+        expect(await standingOf(f, f.cardiologistKey.address), "accepted").to.deep.equal(
           standing(f.cardiologistId, ParticipantKind.Practitioner, clinicId, true),
         );
         expect((await f.registry.participant(f.cardiologistId)).affiliation).to.equal(clinicId);
+      });
+
+      it("drops the organization and the activity when the organization releases the practitioner", async function () {
+        const f = await loadFixture(identityFixture);
+        await (await f.registry.connect(f.hospitalKey).releaseAffiliate(f.cardiologistId)).wait();
+        const released = standing(f.cardiologistId, ParticipantKind.Practitioner, 0n, false);
+        expect(await standingOf(f, f.cardiologistKey.address)).to.deep.equal(released);
+        expect(await standingOf(f, f.cardiologistKey.address, f.credentialExpiry - 1n)).to.deep.equal(released);
+        // Offered and accepted again: back in.
+        await (await f.registry.connect(f.registrar).setAffiliation(f.cardiologistId, f.hospitalId)).wait();
+        expect(await standingOf(f, f.cardiologistKey.address), "offered again").to.deep.equal(released);
+        await (await f.registry.connect(f.hospitalKey).acceptAffiliate(f.cardiologistId)).wait();
+        expect(await standingOf(f, f.cardiologistKey.address), "accepted again").to.deep.equal(
+          standing(f.cardiologistId, ParticipantKind.Practitioner, f.hospitalId, true),
+        );
+      });
+
+      it("keeps a released practitioner's suspension, and the release, through a reinstatement", async function () {
+        const f = await loadFixture(identityFixture);
+        await (await f.registry.connect(f.registrar).suspend(f.cardiologistId, REASON)).wait();
+        await (await f.registry.connect(f.hospitalKey).releaseAffiliate(f.cardiologistId)).wait();
+        await (await f.registry.connect(f.registrar).reinstate(f.cardiologistId, REASON)).wait();
+        expect(await standingOf(f, f.cardiologistKey.address)).to.deep.equal(
+          standing(f.cardiologistId, ParticipantKind.Practitioner, 0n, false),
+        );
+      });
+
+      it("does not give a device's affiliation to anyone but the device's key", async function () {
+        const f = await loadFixture(identityFixture);
+        const deviceKey = signer(f.spareKeys, 0);
+        const { id: deviceId } = await f.identity.as(f.registrar).registerWithKey(
+          deviceKey,
+          {
+            kind: ParticipantKind.Device,
+            credentialCommitment: commit("device:monitor").commitment,
+            credentialExpiry: f.credentialExpiry,
+            affiliation: f.hospitalId,
+          },
+          f.hospitalKey,
+        );
+        expect(await standingOf(f, deviceKey.address)).to.deep.equal(
+          standing(deviceId, ParticipantKind.Device, f.hospitalId, true),
+        );
+        expect(await standingOf(f, f.hospitalKey.address), "the organization's own standing").to.deep.equal(
+          standing(f.hospitalId, ParticipantKind.Organization, 0n, true),
+        );
       });
     });
 
@@ -246,8 +359,7 @@ describe("IdentityRegistry", function () {
       it("moves with a rotation: the old key reads zero, the new key the full standing", async function () {
         const f = await loadFixture(identityFixture);
         const newKey = signer(f.spareKeys, 0);
-        await propose(f, f.cardiologistId, f.cardiologistKey, newKey.address);
-        await (await f.registry.connect(newKey).acceptControllerRotation(f.cardiologistId)).wait();
+        await rotate(f, f.cardiologistId, f.cardiologistKey, newKey);
         expect(await standingOf(f, f.cardiologistKey.address), "old key").to.deep.equal(NO_STANDING);
         expect(await standingOf(f, newKey.address), "new key").to.deep.equal(
           standing(f.cardiologistId, ParticipantKind.Practitioner, f.hospitalId, true),
@@ -258,17 +370,12 @@ describe("IdentityRegistry", function () {
       it("carries a suspension and a changed affiliation over to the new key", async function () {
         const f = await loadFixture(identityFixture);
         const clinicKey = signer(f.spareKeys, 0);
-        const { id: clinicId } = await f.identity.as(f.registrar).registerParticipant({
-          kind: ParticipantKind.Organization,
-          controller: clinicKey.address,
-          credentialCommitment: commit("accreditation:clinic:0001").commitment,
-          credentialExpiry: f.credentialExpiry,
-        });
+        const clinicId = await clinic(f, clinicKey);
         await (await f.registry.connect(f.registrar).setAffiliation(f.cardiologistId, clinicId)).wait();
+        await (await f.registry.connect(clinicKey).acceptAffiliate(f.cardiologistId)).wait();
         await (await f.registry.connect(f.registrar).suspend(f.cardiologistId, REASON)).wait();
         const newKey = signer(f.spareKeys, 1);
-        await propose(f, f.cardiologistId, f.cardiologistKey, newKey.address);
-        await (await f.registry.connect(newKey).acceptControllerRotation(f.cardiologistId)).wait();
+        await rotate(f, f.cardiologistId, f.cardiologistKey, newKey);
         expect(await standingOf(f, newKey.address)).to.deep.equal(
           standing(f.cardiologistId, ParticipantKind.Practitioner, clinicId, false),
         );
@@ -279,7 +386,22 @@ describe("IdentityRegistry", function () {
         expect(await standingOf(f, f.cardiologistKey.address), "the old key is untouched").to.deep.equal(NO_STANDING);
       });
 
-      it("moves with a guardian recovery", async function () {
+      it("carries a practitioner's unaccepted offer over to the new key, and the acceptance reaches it", async function () {
+        const f = await loadFixture(identityFixture);
+        const [key, newKey] = [signer(f.spareKeys, 0), signer(f.spareKeys, 1)];
+        const id = await offeredPractitioner(f, key, f.hospitalId);
+        await rotate(f, id, key, newKey);
+        expect(await standingOf(f, newKey.address), "still offered only").to.deep.equal(
+          standing(id, ParticipantKind.Practitioner, 0n, false),
+        );
+        await (await f.registry.connect(f.hospitalKey).acceptAffiliate(id)).wait();
+        expect(await standingOf(f, newKey.address), "accepted").to.deep.equal(
+          standing(id, ParticipantKind.Practitioner, f.hospitalId, true),
+        );
+        expect(await standingOf(f, key.address)).to.deep.equal(NO_STANDING);
+      });
+
+      it("moves with a guardian recovery, which the new key executes", async function () {
         const f = await loadFixture(identityFixture);
         const newKey = signer(f.spareKeys, 0);
         for (let i = 0; i < GUARDIAN_THRESHOLD; i++) {
@@ -289,7 +411,7 @@ describe("IdentityRegistry", function () {
         }
         expect(await standingOf(f, newKey.address), "approved, not yet executed").to.deep.equal(NO_STANDING);
         await time.increase(RECOVERY_DELAY);
-        await (await f.registry.connect(signer(f.spareKeys, 1)).executeRecovery(f.patientId)).wait();
+        await (await f.registry.connect(newKey).executeRecovery(f.patientId)).wait();
         expect(await standingOf(f, f.patientKey.address), "old key").to.deep.equal(NO_STANDING);
         expect(await standingOf(f, newKey.address), "new key").to.deep.equal(
           standing(f.patientId, ParticipantKind.Patient, 0n, true),
@@ -299,12 +421,7 @@ describe("IdentityRegistry", function () {
       it("moves with a registrar recovery of an institutional id", async function () {
         const f = await loadFixture(identityFixture);
         const newKey = signer(f.spareKeys, 0);
-        await scheduleAndExecute(
-          f.accessManager,
-          f.registrar,
-          await f.registry.getAddress(),
-          f.registry.interface.encodeFunctionData("recoverController", [f.cardiologistId, newKey.address]),
-        );
+        await recover(f, f.cardiologistId, newKey);
         expect(await standingOf(f, f.cardiologistKey.address), "old key").to.deep.equal(NO_STANDING);
         expect(await standingOf(f, newKey.address), "new key").to.deep.equal(
           standing(f.cardiologistId, ParticipantKind.Practitioner, f.hospitalId, true),
@@ -314,18 +431,21 @@ describe("IdentityRegistry", function () {
       it("leaves the practitioners' standing alone when their organization's key is recovered", async function () {
         const f = await loadFixture(identityFixture);
         const newKey = signer(f.spareKeys, 0);
-        await scheduleAndExecute(
-          f.accessManager,
-          f.registrar,
-          await f.registry.getAddress(),
-          f.registry.interface.encodeFunctionData("recoverController", [f.hospitalId, newKey.address]),
-        );
+        await recover(f, f.hospitalId, newKey);
         expect(await standingOf(f, f.hospitalKey.address), "old key").to.deep.equal(NO_STANDING);
         expect(await standingOf(f, newKey.address), "new key").to.deep.equal(
           standing(f.hospitalId, ParticipantKind.Organization, 0n, true),
         );
         expect(await standingOf(f, f.cardiologistKey.address)).to.deep.equal(
           standing(f.cardiologistId, ParticipantKind.Practitioner, f.hospitalId, true),
+        );
+        // The organization's new key releases the practitioner; the old key could not.
+        await expect(f.registry.connect(f.hospitalKey).releaseAffiliate(f.cardiologistId))
+          .to.be.revertedWithCustomError(f.registry, "IdentityNotAffiliated")
+          .withArgs(f.cardiologistId, 0n);
+        await (await f.registry.connect(newKey).releaseAffiliate(f.cardiologistId)).wait();
+        expect(await standingOf(f, f.cardiologistKey.address)).to.deep.equal(
+          standing(f.cardiologistId, ParticipantKind.Practitioner, 0n, false),
         );
       });
     });

@@ -1,10 +1,10 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { expect } from "chai";
-import { ZeroAddress } from "ethers";
+import type { TypedDataDomain } from "ethers";
 import fc from "fast-check";
 
-import { commit, ControllerChange, ParticipantKind, ParticipantStatus } from "../../sdk";
+import { commit, ControllerChange, ParticipantKind, ParticipantStatus, signControlTransfer } from "../../sdk";
 import {
   DAY,
   GUARDIAN_THRESHOLD,
@@ -13,31 +13,32 @@ import {
   STATUS_AFTER as TARGET,
   type StatusOperation as Operation,
 } from "../fixtures/identity";
-import { type Clock, type Expected, pinNext, settle } from "../helpers/model";
+import { at, type Clock, type Expected, pinNext, settle } from "../helpers/model";
 
-// Property-based tests of the registry's state machines against small TypeScript models. Each run starts from the
-// identity fixture's snapshot (loadFixture reverts to it), replays a random sequence of at most 12 operations, and
-// after every operation checks that (1) the operation succeeded or reverted exactly as the model predicts, with the
-// predicted event or custom error and arguments, and (2) the invariants stated above each property hold.
+// Property-based tests of the registry's state machines against small, independent TypeScript models. Each run
+// starts from the identity fixture's snapshot (loadFixture reverts to it), replays a random sequence of operations,
+// and after every operation checks that (1) the operation succeeded or reverted exactly as the model predicts, with
+// the predicted event or custom error and arguments, and (2) the invariants stated above each property hold.
 //
 // Every transaction is mined at a pinned timestamp (one second after the latest block) so that the model knows the
 // exact `block.timestamp` of each operation, deadlines and delays included. Extra "time travel" steps land exactly
-// one second before, at or after a deadline, readyAt or expiry, where the predicates flip.
+// one second before, at or after a deadline, readyAt, recovery expiry or guardian change's effective time, where the
+// predicates flip.
 //
 // Durations are drawn without fast-check's bias towards small values: seconds-long windows would make nearly every
-// proposal expire before anyone could accept it.
+// consent expire before anyone could use it.
 
-/** Few enough runs that the file stays well under a minute; the cheaper models get more. */
+/** Few enough runs that the file stays well under two minutes; the cheaper models get more. */
 const RUNS = { numRuns: 30 } as const;
 const MORE_RUNS = { numRuns: 60 } as const;
-/** A recovery needs several steps in the right order (approvals, the delay, execution): more runs find more. */
-const MANY_RUNS = { numRuns: 150 } as const;
+/** The recovery and guardian-change machine needs several steps in the right order: more runs find more. */
+const MANY_RUNS = { numRuns: 80 } as const;
 const MAX_STEPS = 12;
-const MAX_ROTATION_WINDOW = 30 * DAY;
+const MAX_SIGNATURE_WINDOW = 30n * BigInt(DAY);
+const RECOVERY_WINDOW = 30n * BigInt(DAY);
+const REASON = 17;
 
-/** What the model predicts for one transaction: an event with its arguments, or a custom error with its arguments. */
-
-async function advance(clock: Clock, seconds: number): Promise<void> {
+async function advance(clock: Clock, seconds: number | bigint): Promise<void> {
   await time.increaseTo(clock.now + BigInt(seconds));
   clock.now = BigInt(await time.latest());
 }
@@ -52,32 +53,34 @@ const offset = fc.constantFrom(-1n, 0n, 1n);
 
 /** True three times in four: steers a step towards the interesting case without excluding the other. */
 const mostly = fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) });
+/** True seven times in eight: for choices several of which must line up for the interesting case. */
+const usually = fc.oneof({ weight: 7, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) });
 
-function at<T>(list: readonly T[], index: number): T {
-  const item = list[index % list.length];
-  if (item === undefined) throw new Error("empty list");
-  return item;
-}
+const index = fc.nat({ max: 1000 });
 
 describe("IdentityRegistry", function () {
   describe("properties", function () {
     // -----------------------------------------------------------------------------------------------------------------
-    // Key rotation: proposeControllerRotation, acceptControllerRotation, cancelControllerRotation, registerPatient
+    // Key rotation: rotateController with the new key's signed consent, registerPatient, revoke
     // -----------------------------------------------------------------------------------------------------------------
 
-    describe("proposeControllerRotation, acceptControllerRotation, cancelControllerRotation", function () {
-      interface Marker {
+    describe("rotateController, registerPatient", function () {
+      /** A consent as signed: what it names, so the model can judge it against the id's state when it is used. */
+      interface Consent {
+        signer: string;
         id: bigint;
+        newController: string;
+        keyEpoch: number;
         deadline: bigint;
-        epoch: number;
+        signature: string;
       }
 
-      /** The model: who controls which id, each id's key epoch, and every rotation marker ever written. */
+      /** The model: who controls which id, each id's key epoch, which ids are revoked. */
       class BindingModel {
         readonly controllers = new Map<bigint, string>();
         readonly epochs = new Map<bigint, number>();
         readonly bound = new Map<string, bigint>();
-        readonly markers = new Map<string, Marker>();
+        readonly revoked = new Set<bigint>();
         lastId = 0n;
 
         add(id: bigint, controller: string): void {
@@ -97,16 +100,34 @@ describe("IdentityRegistry", function () {
           return this.epochs.get(id) ?? 0;
         }
 
-        /** A marker is live while its id's epoch is the one it was made in and its deadline has not passed. */
-        liveMarker(account: string, now: bigint): Marker | undefined {
-          if (this.bound.has(account)) return undefined;
-          const marker = this.markers.get(account);
-          if (marker === undefined) return undefined;
-          return marker.epoch === this.epochOf(marker.id) && now <= marker.deadline ? marker : undefined;
+        /** A consent lets `newController` take `id` only if `newController` signed it for this id and epoch. */
+        accepts(consent: Consent, id: bigint, newController: string): boolean {
+          return (
+            consent.signer === newController &&
+            consent.newController === newController &&
+            consent.id === id &&
+            consent.keyEpoch === this.epochOf(id)
+          );
         }
 
-        isUsable(account: string, now: bigint): boolean {
-          return !this.bound.has(account) && this.liveMarker(account, now) === undefined;
+        /** What `rotateController(id, newController, consent)` from `caller` at time `t` must do. */
+        rotate(caller: string, id: bigint, newController: string, consent: Consent, t: bigint): Expected {
+          const previous = this.controllerOf(id);
+          const latest = t + MAX_SIGNATURE_WINDOW;
+          if (caller !== previous) return { error: "IdentityNotController", args: [id, caller] };
+          if (this.revoked.has(id)) return { error: "IdentityParticipantRevoked", args: [id] };
+          if (this.bound.has(newController)) return { error: "IdentityAccountAlreadyBound", args: [newController] };
+          if (consent.deadline < t || consent.deadline > latest) {
+            return { error: "IdentitySignatureDeadlineOutOfRange", args: [consent.deadline, t, latest] };
+          }
+          if (!this.accepts(consent, id, newController)) {
+            return { error: "IdentityInvalidKeySignature", args: [newController] };
+          }
+          this.bound.delete(previous);
+          this.bound.set(newController, id);
+          this.controllers.set(id, newController);
+          this.epochs.set(id, this.epochOf(id) + 1);
+          return { event: "ControllerChanged", args: [id, previous, newController, ControllerChange.Rotation] };
         }
 
         ids(): bigint[] {
@@ -114,73 +135,87 @@ describe("IdentityRegistry", function () {
         }
       }
 
-      type Caller = { controller: true } | { key: number };
       type Step =
         | { op: "register"; key: number }
-        | { op: "propose"; caller: Caller; id: number; target: number; window: number }
-        | { op: "accept"; marked: boolean; key: number; id: number; sameId: boolean }
-        | { op: "cancel"; caller: Caller; id: number }
-        | { op: "advance"; seconds: number }
-        | { op: "toDeadline"; key: number; offset: bigint };
+        | {
+            op: "rotate";
+            byController: boolean;
+            caller: number;
+            id: number;
+            target: number;
+            /** Who signs: the target itself (mostly) or another key of the pool. */
+            selfSigned: boolean;
+            signer: number;
+            /** The id and key epoch the consent names: the right ones (mostly) or others. */
+            sameId: boolean;
+            otherId: number;
+            epochShift: number;
+            window: bigint;
+          }
+        | { op: "replay"; consent: number }
+        | { op: "revoke"; id: number }
+        | { op: "advance"; seconds: number };
 
-      const index = fc.nat({ max: 1000 });
       /** An index into the key pool, which lists the unbound spare keys first: mostly a spare key, sometimes any. */
       const keyIndex = fc.oneof({ weight: 3, arbitrary: fc.nat({ max: 7 }) }, { weight: 1, arbitrary: index });
-      const caller: fc.Arbitrary<Caller> = fc.oneof(
-        { weight: 4, arbitrary: fc.constant({ controller: true as const }) },
-        { weight: 1, arbitrary: index.map((key) => ({ key })) },
-      );
       const window = fc.oneof(
-        { weight: 1, arbitrary: fc.constant(0) },
-        { weight: 6, arbitrary: fc.noBias(fc.integer({ min: 1, max: 3 * DAY })) },
-        { weight: 1, arbitrary: fc.constant(MAX_ROTATION_WINDOW) },
-        { weight: 1, arbitrary: fc.constant(MAX_ROTATION_WINDOW + 1) },
+        { weight: 1, arbitrary: fc.constant(-1n) },
+        { weight: 1, arbitrary: fc.constant(0n) },
+        { weight: 6, arbitrary: fc.noBias(fc.bigInt({ min: 1n, max: 3n * BigInt(DAY) })) },
+        { weight: 1, arbitrary: fc.constant(MAX_SIGNATURE_WINDOW) },
+        { weight: 1, arbitrary: fc.constant(MAX_SIGNATURE_WINDOW + 1n) },
       );
       const step: fc.Arbitrary<Step> = fc.oneof(
         { weight: 1, arbitrary: fc.record({ op: fc.constant("register" as const), key: keyIndex }) },
         {
-          weight: 4,
-          arbitrary: fc.record({ op: fc.constant("propose" as const), caller, id: index, target: keyIndex, window }),
-        },
-        {
-          weight: 4,
+          weight: 6,
           arbitrary: fc.record({
-            op: fc.constant("accept" as const),
-            marked: mostly,
-            key: index,
+            op: fc.constant("rotate" as const),
+            byController: usually,
+            caller: index,
             id: index,
-            sameId: mostly,
+            target: keyIndex,
+            selfSigned: usually,
+            signer: index,
+            sameId: usually,
+            otherId: index,
+            epochShift: fc.oneof(
+              { weight: 6, arbitrary: fc.constant(0) },
+              { weight: 1, arbitrary: fc.constantFrom(-1, 1) },
+            ),
+            window,
           }),
         },
-        { weight: 1, arbitrary: fc.record({ op: fc.constant("cancel" as const), caller, id: index }) },
+        { weight: 2, arbitrary: fc.record({ op: fc.constant("replay" as const), consent: index }) },
+        { weight: 1, arbitrary: fc.record({ op: fc.constant("revoke" as const), id: index }) },
         {
-          weight: 2,
+          weight: 1,
           arbitrary: fc.record({
             op: fc.constant("advance" as const),
             seconds: fc.oneof(
-              { weight: 3, arbitrary: fc.noBias(fc.integer({ min: 1, max: DAY })) },
-              { weight: 1, arbitrary: fc.constant(MAX_ROTATION_WINDOW) },
+              { weight: 3, arbitrary: fc.noBias(fc.integer({ min: 1, max: 3 * DAY })) },
+              { weight: 1, arbitrary: fc.constant(30 * DAY) },
             ),
           }),
         },
-        // Time travel to one second before, at or after some proposal's deadline, where liveness flips.
-        { weight: 1, arbitrary: fc.record({ op: fc.constant("toDeadline" as const), key: index, offset }) },
       );
 
       // Invariants, checked after every step:
       // - every id's controller is bound to exactly that id: participant(id).controller is the model's controller,
-      //   idOf(controller) is the id, and the key epoch is the model's;
-      // - no address controls two ids: idOf(key) of every key in the pool is the one id the model binds it to, or 0;
-      // - pendingRotationOf(key) reports a marker exactly when it is live (made in the id's current epoch, deadline
-      //   not passed, key not bound since), with the proposal's id and deadline, and (0, 0) otherwise.
-      // Per step: a proposal succeeds only from the current controller with a usable target and an in-range deadline;
-      // an acceptance succeeds only for a live marker of that id, ends every other proposal of the id, and from then
-      // on the old key is refused (IdentityNotController) and unbound; everything else reverts with the exact error.
-      it("keeps every key bound to at most one id and accepts only live proposals", async function () {
+      //   idOf(controller) is the id, and the key epoch is the model's (it counts the id's changes of key);
+      // - no address controls two ids, and every key of the pool is bound to the model's id or to none; a key that
+      //   controls nothing reads (NONE, None, NONE, false) from accountStanding;
+      // - lastId counts every registration.
+      // Per step: a rotation succeeds only when sent by the id's current key, for an id that is not revoked, to a key
+      // bound to nothing, with a deadline between now and MAX_SIGNATURE_WINDOW ahead, and a signature by the new key
+      // over this id and its current key epoch; then the old key is unbound at once. A consent that was used once
+      // never works again (the epoch moved on). Every other case reverts with the model's custom error.
+      it("binds a key only with its own consent, once, and keeps every key bound to at most one id", async function () {
         await fc.assert(
           fc.asyncProperty(fc.array(step, { minLength: 3, maxLength: MAX_STEPS, size: "max" }), async (steps) => {
             const f = await loadFixture(identityFixture);
             const { registry } = f;
+            const domain: TypedDataDomain = await f.identity.domain();
             const pool: HardhatEthersSigner[] = [
               ...f.spareKeys,
               f.patientKey,
@@ -188,15 +223,12 @@ describe("IdentityRegistry", function () {
               f.hospitalKey,
               f.cardiologistKey,
             ];
-            // A step's caller: the id's current controller, or a key from the pool.
-            const callerFor = (caller: Caller, controller: string) =>
-              "controller" in caller
-                ? (pool.find((k) => k.address === controller) ?? at(pool, 0))
-                : at(pool, caller.key);
+            const signerOf = (address: string) => pool.find((k) => k.address === address) ?? at(pool, 0);
             const model = new BindingModel();
             for (const id of [f.hospitalId, f.cardiologistId, f.patientId, ...f.guardianIds]) {
               model.add(id, (await registry.participant(id)).controller);
             }
+            const used: Consent[] = [];
             const clock: Clock = { now: BigInt(await time.latest()) };
 
             for (const s of steps) {
@@ -204,106 +236,94 @@ describe("IdentityRegistry", function () {
               switch (s.op) {
                 case "register": {
                   const key = at(pool, s.key);
-                  const t = await pinNext(clock);
+                  await pinNext(clock);
                   let expected: Expected;
-                  if (model.isUsable(key.address, t)) {
+                  if (model.bound.has(key.address)) {
+                    expected = { error: "IdentityAccountAlreadyBound", args: [key.address] };
+                  } else {
                     const id = model.lastId + 1n;
-                    model.markers.delete(key.address);
                     model.add(id, key.address);
                     expected = { event: "ParticipantRegistered", args: [id, ParticipantKind.Patient, key.address] };
-                  } else {
-                    expected = { error: "IdentityAccountAlreadyBound", args: [key.address] };
                   }
                   await settle(registry, clock, registry.connect(key).registerPatient(), expected);
                   break;
                 }
-                case "propose": {
+                case "rotate": {
                   const id = at(ids, s.id);
-                  const controller = model.controllerOf(id);
-                  const from = callerFor(s.caller, controller);
+                  const caller = s.byController ? signerOf(model.controllerOf(id)) : at(pool, s.caller);
                   const target = at(pool, s.target);
-                  const t = await pinNext(clock);
-                  const deadline = t + BigInt(s.window);
-                  const latest = t + BigInt(MAX_ROTATION_WINDOW);
-                  let expected: Expected;
-                  if (from.address !== controller) {
-                    expected = { error: "IdentityNotController", args: [id, from.address] };
-                  } else if (!model.isUsable(target.address, t)) {
-                    expected = { error: "IdentityAccountAlreadyBound", args: [target.address] };
-                  } else if (deadline <= t || deadline > latest) {
-                    expected = { error: "IdentityRotationDeadlineOutOfRange", args: [deadline, latest] };
-                  } else {
-                    model.markers.set(target.address, { id, deadline, epoch: model.epochOf(id) });
-                    expected = { event: "ControllerRotationProposed", args: [id, target.address, deadline] };
-                  }
+                  const signer = s.selfSigned ? target : at(pool, s.signer);
+                  const currentEpoch = model.epochOf(id);
+                  const keyEpoch = currentEpoch + s.epochShift < 0 ? currentEpoch + 1 : currentEpoch + s.epochShift;
+                  const t = clock.now + 1n;
+                  const consent: Consent = {
+                    signer: signer.address,
+                    id: s.sameId ? id : at(ids, s.otherId),
+                    newController: target.address,
+                    keyEpoch,
+                    deadline: t + s.window,
+                    signature: "",
+                  };
+                  consent.signature = await signControlTransfer(signer, domain, {
+                    id: consent.id,
+                    newController: consent.newController,
+                    keyEpoch: BigInt(consent.keyEpoch),
+                    deadline: consent.deadline,
+                  });
+                  await pinNext(clock);
+                  const expected = model.rotate(caller.address, id, target.address, consent, t);
                   await settle(
                     registry,
                     clock,
-                    registry.connect(from).proposeControllerRotation(id, target.address, deadline),
+                    registry.connect(caller).rotateController(id, target.address, consent.deadline, consent.signature),
+                    expected,
+                  );
+                  if ("event" in expected) used.push(consent);
+                  break;
+                }
+                case "replay": {
+                  if (used.length === 0) {
+                    await advance(clock, 1);
+                    break;
+                  }
+                  // Whoever holds the id now resubmits a consent that already served once.
+                  const consent = at(used, s.consent);
+                  const caller = signerOf(model.controllerOf(consent.id));
+                  const t = await pinNext(clock);
+                  const expected = model.rotate(caller.address, consent.id, consent.newController, consent, t);
+                  expect("error" in expected, "a used consent never works again").to.equal(true);
+                  await settle(
+                    registry,
+                    clock,
+                    registry
+                      .connect(caller)
+                      .rotateController(consent.id, consent.newController, consent.deadline, consent.signature),
                     expected,
                   );
                   break;
                 }
-                case "accept": {
-                  const markedKeys = pool.filter((k) => model.markers.has(k.address));
-                  const key = s.marked && markedKeys.length > 0 ? at(markedKeys, s.key) : at(pool, s.key);
-                  const marker = model.markers.get(key.address);
-                  const id = s.sameId && marker !== undefined ? marker.id : at(ids, s.id);
-                  const t = await pinNext(clock);
-                  const live = model.liveMarker(key.address, t);
-                  let expected: Expected;
-                  let previous: string | undefined;
-                  if (live !== undefined && live.id === id) {
-                    previous = model.controllerOf(id);
-                    model.bound.delete(previous);
-                    model.bound.set(key.address, id);
-                    model.controllers.set(id, key.address);
-                    model.epochs.set(id, model.epochOf(id) + 1);
-                    model.markers.delete(key.address);
-                    expected = {
-                      event: "ControllerChanged",
-                      args: [id, previous, key.address, ControllerChange.Rotation],
-                    };
-                  } else {
-                    expected = { error: "IdentityNoPendingRotation", args: [id, key.address] };
-                  }
-                  await settle(registry, clock, registry.connect(key).acceptControllerRotation(id), expected);
-                  if (previous !== undefined) {
-                    // The old key stopped working in the same transaction.
-                    const old = pool.find((k) => k.address === previous);
-                    if (old !== undefined) {
-                      await expect(registry.connect(old).cancelControllerRotation.staticCall(id))
-                        .to.be.revertedWithCustomError(registry, "IdentityNotController")
-                        .withArgs(id, old.address);
-                    }
-                  }
-                  break;
-                }
-                case "cancel": {
+                case "revoke": {
                   const id = at(ids, s.id);
-                  const controller = model.controllerOf(id);
-                  const from = callerFor(s.caller, controller);
                   await pinNext(clock);
                   let expected: Expected;
-                  if (from.address === controller) {
-                    model.epochs.set(id, model.epochOf(id) + 1);
-                    expected = { event: "ControllerRotationCancelled", args: [id] };
+                  if (model.revoked.has(id)) {
+                    expected = {
+                      error: "IdentityInvalidStatusTransition",
+                      args: [id, ParticipantStatus.Revoked, ParticipantStatus.Revoked],
+                    };
                   } else {
-                    expected = { error: "IdentityNotController", args: [id, from.address] };
+                    model.revoked.add(id);
+                    expected = {
+                      event: "StatusChanged",
+                      args: [id, ParticipantStatus.Active, ParticipantStatus.Revoked, REASON],
+                    };
                   }
-                  await settle(registry, clock, registry.connect(from).cancelControllerRotation(id), expected);
+                  await settle(registry, clock, registry.connect(f.registrar).revoke(id, REASON), expected);
                   break;
                 }
                 case "advance":
                   await advance(clock, s.seconds);
                   break;
-                case "toDeadline": {
-                  const marked = [...model.markers.values()];
-                  await (marked.length === 0
-                    ? advance(clock, 1)
-                    : jumpTo(clock, at(marked, s.key).deadline + s.offset));
-                  break;
-                }
               }
 
               // Invariants.
@@ -319,11 +339,11 @@ describe("IdentityRegistry", function () {
               expect(controllers.size, "no address controls two ids").to.equal(model.ids().length);
               expect(await registry.lastId()).to.equal(model.lastId);
               for (const key of pool) {
-                expect(await registry.idOf(key.address)).to.equal(model.bound.get(key.address) ?? 0n);
-                const live = model.liveMarker(key.address, clock.now);
-                expect(await registry.pendingRotationOf(key.address)).to.deep.equal(
-                  live === undefined ? [0n, 0n] : [live.id, live.deadline],
-                );
+                const id = model.bound.get(key.address);
+                expect(await registry.idOf(key.address)).to.equal(id ?? 0n);
+                if (id === undefined) {
+                  expect(await registry.accountStanding(key.address, clock.now)).to.deep.equal([0n, 0n, 0n, false]);
+                }
               }
             }
           }),
@@ -473,270 +493,517 @@ describe("IdentityRegistry", function () {
     });
 
     // -----------------------------------------------------------------------------------------------------------------
-    // Guardian recovery: approveRecovery, executeRecovery, cancelRecovery, setGuardians (and rotations meanwhile)
+    // Guardians and recovery: setGuardians, confirmGuardianChange, cancelGuardianChange, vetoGuardianChange,
+    // approveRecovery, withdrawRecoveryApproval, cancelRecovery, executeRecovery (and rotations meanwhile)
     // -----------------------------------------------------------------------------------------------------------------
 
-    describe("approveRecovery, executeRecovery, cancelRecovery, setGuardians", function () {
+    describe("guardian changes and recoveries", function () {
+      interface GuardianSet {
+        ids: bigint[];
+        threshold: number;
+        delay: number;
+        /** Moves on whenever the set is installed or a recovery executes; recoveries of an older epoch are dead. */
+        epoch: number;
+      }
+
+      interface GuardianChange {
+        ids: bigint[];
+        threshold: number;
+        delay: number;
+        effectiveAt: bigint;
+        vetoes: Set<bigint>;
+      }
+
       interface Recovery {
-        newKey: string;
-        approvers: Set<number>;
+        approvers: Set<bigint>;
+        openedAt: bigint;
         readyAt: bigint;
         epoch: number;
       }
 
+      /** The model of one patient's guardians, waiting guardian change, recoveries (one per new key) and key. */
+      class GuardianModel {
+        set: GuardianSet;
+        change: GuardianChange | undefined;
+        readonly recoveries = new Map<string, Recovery>();
+        keyEpoch = 0;
+
+        constructor(
+          readonly patient: bigint,
+          public controller: string,
+          ids: bigint[],
+          threshold: number,
+          delay: number,
+        ) {
+          this.set = { ids, threshold, delay, epoch: 1 };
+        }
+
+        /** A recovery lapses RECOVERY_WINDOW after it opened, or after readyAt once it reached its threshold. */
+        static expiry(recovery: Recovery): bigint {
+          return (recovery.readyAt === 0n ? recovery.openedAt : recovery.readyAt) + RECOVERY_WINDOW;
+        }
+
+        live(newKey: string, t: bigint): Recovery | undefined {
+          const recovery = this.recoveries.get(newKey);
+          if (recovery === undefined || recovery.approvers.size === 0) return undefined;
+          if (recovery.epoch !== this.set.epoch || t > GuardianModel.expiry(recovery)) return undefined;
+          return recovery;
+        }
+
+        isGuardian(guardian: bigint): boolean {
+          return this.set.ids.includes(guardian);
+        }
+
+        approve(guardian: bigint, guardianKey: string, newKey: string, t: bigint): Expected {
+          if (!this.isGuardian(guardian)) return { error: "IdentityNotGuardian", args: [this.patient, guardianKey] };
+          if (newKey === this.controller) return { error: "IdentityAccountAlreadyBound", args: [newKey] };
+          const recovery = this.live(newKey, t) ?? {
+            approvers: new Set<bigint>(),
+            openedAt: t,
+            readyAt: 0n,
+            epoch: this.set.epoch,
+          };
+          if (recovery.approvers.has(guardian)) {
+            return { error: "IdentityRecoveryAlreadyApproved", args: [this.patient, guardian, newKey] };
+          }
+          recovery.approvers.add(guardian);
+          if (recovery.approvers.size === this.set.threshold) recovery.readyAt = t + BigInt(this.set.delay);
+          this.recoveries.set(newKey, recovery);
+          const { size } = recovery.approvers;
+          return { event: "RecoveryApproved", args: [this.patient, guardian, newKey, size, recovery.readyAt] };
+        }
+
+        withdraw(guardian: bigint, guardianKey: string, newKey: string, t: bigint): Expected {
+          if (!this.isGuardian(guardian)) return { error: "IdentityNotGuardian", args: [this.patient, guardianKey] };
+          const recovery = this.live(newKey, t);
+          if (recovery === undefined) return { error: "IdentityNoPendingRecovery", args: [this.patient, newKey] };
+          if (!recovery.approvers.has(guardian)) {
+            return { error: "IdentityRecoveryNotApproved", args: [this.patient, guardian, newKey] };
+          }
+          recovery.approvers.delete(guardian);
+          if (recovery.approvers.size < this.set.threshold) recovery.readyAt = 0n;
+          if (recovery.approvers.size === 0) this.recoveries.delete(newKey);
+          return {
+            event: "RecoveryApprovalWithdrawn",
+            args: [this.patient, guardian, newKey, recovery.approvers.size],
+          };
+        }
+
+        cancel(newKey: string, t: bigint): Expected {
+          const recovery = this.live(newKey, t);
+          if (recovery === undefined) return { error: "IdentityNoPendingRecovery", args: [this.patient, newKey] };
+          if (recovery.readyAt !== 0n)
+            return { error: "IdentityRecoveryThresholdReached", args: [this.patient, newKey] };
+          this.recoveries.delete(newKey);
+          return { event: "RecoveryCancelled", args: [this.patient, newKey] };
+        }
+
+        execute(newKey: string, t: bigint): Expected {
+          const recovery = this.live(newKey, t);
+          if (recovery === undefined) return { error: "IdentityNoPendingRecovery", args: [this.patient, newKey] };
+          if (recovery.readyAt === 0n || t < recovery.readyAt) {
+            return { error: "IdentityRecoveryNotReady", args: [this.patient, recovery.readyAt] };
+          }
+          if (newKey === this.controller) return { error: "IdentityAccountAlreadyBound", args: [newKey] };
+          const previous = this.controller;
+          this.recoveries.delete(newKey);
+          this.set.epoch += 1;
+          this.controller = newKey;
+          this.keyEpoch += 1;
+          return {
+            event: "ControllerChanged",
+            args: [this.patient, previous, newKey, ControllerChange.GuardianRecovery],
+          };
+        }
+
+        rotate(newKey: string): Expected {
+          if (newKey === this.controller) return { error: "IdentityAccountAlreadyBound", args: [newKey] };
+          const previous = this.controller;
+          this.controller = newKey;
+          this.keyEpoch += 1;
+          return { event: "ControllerChanged", args: [this.patient, previous, newKey, ControllerChange.Rotation] };
+        }
+
+        setGuardians(ids: bigint[], threshold: number, delay: number, t: bigint): Expected {
+          const clearing = ids.length === 0 && threshold === 0;
+          if (!clearing && (threshold === 0 || threshold > ids.length)) {
+            return { error: "IdentityInvalidGuardianSet", args: [ids.length, threshold] };
+          }
+          const effectiveDelay = clearing ? 0 : delay;
+          if (this.set.ids.length === 0) {
+            this.set = { ids, threshold, delay: effectiveDelay, epoch: this.set.epoch + 1 };
+            return { event: "GuardiansSet", args: [this.patient, ids, threshold, effectiveDelay] };
+          }
+          const effectiveAt = t + BigInt(this.set.delay);
+          this.change = { ids, threshold, delay: effectiveDelay, effectiveAt, vetoes: new Set() };
+          return {
+            event: "GuardianChangeScheduled",
+            args: [this.patient, ids, threshold, effectiveDelay, effectiveAt],
+          };
+        }
+
+        confirm(t: bigint): Expected {
+          const change = this.change;
+          if (change === undefined) return { error: "IdentityNoGuardianChange", args: [this.patient] };
+          if (t < change.effectiveAt) {
+            return { error: "IdentityGuardianChangeNotReady", args: [this.patient, change.effectiveAt] };
+          }
+          this.set = { ids: change.ids, threshold: change.threshold, delay: change.delay, epoch: this.set.epoch + 1 };
+          this.change = undefined;
+          return { event: "GuardiansSet", args: [this.patient, change.ids, change.threshold, change.delay] };
+        }
+
+        cancelChange(): Expected {
+          if (this.change === undefined) return { error: "IdentityNoGuardianChange", args: [this.patient] };
+          this.change = undefined;
+          return { event: "GuardianChangeCancelled", args: [this.patient, false] };
+        }
+
+        /** The veto's outcome, and whether it dropped the change (a majority: more than half the current guardians). */
+        veto(guardian: bigint, guardianKey: string): { expected: Expected; dropped: boolean } {
+          const change = this.change;
+          if (change === undefined) {
+            return { expected: { error: "IdentityNoGuardianChange", args: [this.patient] }, dropped: false };
+          }
+          if (!this.isGuardian(guardian)) {
+            return { expected: { error: "IdentityNotGuardian", args: [this.patient, guardianKey] }, dropped: false };
+          }
+          if (change.vetoes.has(guardian)) {
+            return {
+              expected: { error: "IdentityGuardianChangeAlreadyVetoed", args: [this.patient, guardian] },
+              dropped: false,
+            };
+          }
+          change.vetoes.add(guardian);
+          const dropped = change.vetoes.size * 2 > this.set.ids.length;
+          if (dropped) this.change = undefined;
+          return {
+            expected: { event: "GuardianChangeVetoed", args: [this.patient, guardian, change.vetoes.size] },
+            dropped,
+          };
+        }
+      }
+
+      type KeyChoice = { follow: boolean; candidate: number };
+      /** `steer`: mostly a guardian for whom the step can succeed (see `chooseGuardian`), otherwise any of the four. */
+      type GuardianChoice = { steer: boolean; guardian: number };
       type Step =
-        | { op: "approve"; guardian: number; candidate: number; follow: boolean; fresh: boolean }
-        | { op: "execute" }
-        | { op: "cancelRecovery" }
-        | { op: "propose"; candidate: number; window: number }
-        | { op: "accept"; candidate: number }
-        | { op: "cancelRotation" }
-        | { op: "setGuardians"; threshold: number; delay: number }
+        | ({ op: "approve" | "withdraw" } & GuardianChoice & KeyChoice)
+        | ({ op: "cancel" | "execute" | "rotate" } & KeyChoice)
+        | { op: "setGuardians"; members: number; valid: boolean; threshold: number; delay: number }
+        | { op: "confirm"; wait: boolean; offset: bigint }
+        | { op: "cancelChange" }
+        | ({ op: "veto" } & GuardianChoice)
         | { op: "advance"; seconds: number }
-        | { op: "toReady"; offset: bigint };
+        | { op: "toReady" | "toExpiry"; candidate: number; offset: bigint }
+        | { op: "toEffective"; offset: bigint };
 
       const candidate = fc.nat({ max: 3 });
+      /** Mostly the key of a live recovery (so that recoveries reach their threshold), otherwise any candidate. */
+      const keyChoice = { follow: mostly, candidate };
+      const guardianChoice = { steer: mostly, guardian: fc.nat({ max: 3 }) };
       const step: fc.Arbitrary<Step> = fc.oneof(
         {
-          weight: 6,
-          arbitrary: fc.record({
-            op: fc.constant("approve" as const),
-            guardian: fc.nat({ max: 2 }),
-            candidate,
-            // Mostly follow the key of the live recovery, if any, so that recoveries reach their threshold.
-            follow: mostly,
-            // Mostly a guardian who has not approved the live recovery yet, so that thresholds are reached.
-            fresh: mostly,
-          }),
+          weight: 7,
+          arbitrary: fc.record({ op: fc.constant("approve" as const), ...guardianChoice, ...keyChoice }),
         },
-        { weight: 4, arbitrary: fc.record({ op: fc.constant("execute" as const) }) },
-        { weight: 1, arbitrary: fc.record({ op: fc.constant("cancelRecovery" as const) }) },
         {
-          weight: 1,
-          arbitrary: fc.record({
-            op: fc.constant("propose" as const),
-            candidate,
-            window: fc.noBias(fc.integer({ min: 1, max: 3 * DAY })),
-          }),
+          weight: 2,
+          arbitrary: fc.record({ op: fc.constant("withdraw" as const), ...guardianChoice, ...keyChoice }),
         },
-        { weight: 1, arbitrary: fc.record({ op: fc.constant("accept" as const), candidate }) },
-        { weight: 1, arbitrary: fc.record({ op: fc.constant("cancelRotation" as const) }) },
+        { weight: 2, arbitrary: fc.record({ op: fc.constant("cancel" as const), ...keyChoice }) },
+        { weight: 4, arbitrary: fc.record({ op: fc.constant("execute" as const), ...keyChoice }) },
+        { weight: 1, arbitrary: fc.record({ op: fc.constant("rotate" as const), ...keyChoice }) },
         {
-          weight: 1,
+          weight: 3,
           arbitrary: fc.record({
             op: fc.constant("setGuardians" as const),
-            threshold: fc.integer({ min: 1, max: 3 }),
-            delay: fc.constantFrom(DAY, DAY + 3600, RECOVERY_DELAY),
+            // A subset of the four candidate guardians as a bitmap (0: clear them).
+            members: fc.nat({ max: 15 }),
+            valid: mostly,
+            threshold: fc.nat({ max: 5 }),
+            delay: fc.constantFrom(DAY, RECOVERY_DELAY, 3 * DAY),
           }),
         },
+        // Mostly waits for the change's effective time first (one second before, at or after it), then confirms.
+        { weight: 3, arbitrary: fc.record({ op: fc.constant("confirm" as const), wait: mostly, offset }) },
+        { weight: 1, arbitrary: fc.record({ op: fc.constant("cancelChange" as const) }) },
+        { weight: 2, arbitrary: fc.record({ op: fc.constant("veto" as const), ...guardianChoice }) },
         {
           weight: 2,
           arbitrary: fc.record({
             op: fc.constant("advance" as const),
-            seconds: fc.noBias(fc.integer({ min: 1, max: 3 * DAY })),
+            seconds: fc.oneof(
+              { weight: 3, arbitrary: fc.noBias(fc.integer({ min: 1, max: 3 * DAY })) },
+              { weight: 1, arbitrary: fc.noBias(fc.integer({ min: 3 * DAY, max: 32 * DAY })) },
+            ),
           }),
         },
-        // Time travel to one second before, at or after the live recovery's readyAt, where execution opens.
-        { weight: 3, arbitrary: fc.record({ op: fc.constant("toReady" as const), offset }) },
+        // Time travel to one second before, at or after where a predicate flips.
+        { weight: 2, arbitrary: fc.record({ op: fc.constant("toReady" as const), candidate, offset }) },
+        { weight: 1, arbitrary: fc.record({ op: fc.constant("toExpiry" as const), candidate, offset }) },
+        { weight: 2, arbitrary: fc.record({ op: fc.constant("toEffective" as const), offset }) },
+      );
+
+      /** Most runs start with a guardian change already waiting, so that confirmations and vetoes get their turn. */
+      const preamble = fc.option(
+        fc.record({
+          members: fc.integer({ min: 1, max: 15 }),
+          threshold: fc.nat({ max: 3 }),
+          delay: fc.constantFrom(DAY, 3 * DAY),
+        }),
+        { freq: 4 },
       );
 
       // Invariants, checked after every step:
-      // - pendingRecoveryOf(patient) shows a recovery exactly while it is live (opened in the patient's current key
-      //   epoch and neither cancelled, executed nor dropped by setGuardians), with its key, the number of distinct
-      //   guardians who approved it, and readyAt = (time the threshold was reached) + delay, or 0 before that;
-      // - the patient's controller, key epoch and idOf bindings are the model's: only an accepted rotation or an
-      //   executed recovery changes the key, and the old key is unbound at once;
-      // Per step: each guardian approves a recovery once; a guardian naming another key while one is live is refused
-      // (IdentityRecoveryConflict); a recovery executes only when live, at or after a non-zero readyAt, and while its
-      // key is still usable (not bound, not a live rotation target); a proposal leaves the recovery alone, while a key
-      // change or cancelControllerRotation kills it.
-      it("executes a recovery only when live, at threshold and after the delay", async function () {
+      // - guardiansOf(patient) is the installed set: the first set at once, every later one only through
+      //   confirmGuardianChange at or after its effectiveAt (the previous set's delay after it was asked for);
+      // - pendingGuardianChange(patient) is the waiting change with the number of distinct current guardians who
+      //   vetoed it, or zeros: a change is gone once confirmed, cancelled by the patient's key, replaced, or vetoed by
+      //   more than half of the current guardians;
+      // - recoveryOf(patient, key) shows, for every candidate key, the live recovery to that key: the number of
+      //   distinct current guardians approving it, readyAt = (time it reached the threshold) + delay or 0 below it,
+      //   and its expiry; zeros once it was cancelled, lapsed, executed, emptied by withdrawals, or ended by a
+      //   confirmed guardian change or by another recovery's execution;
+      // - the patient's controller, key epoch and every candidate's binding are the model's: only an executed recovery
+      //   (sent by its own new key) or a rotation changes the key, and the old key is unbound at once.
+      // Per step: each operation succeeds or reverts exactly as the model predicts; in particular the patient's key
+      // cannot cancel a recovery at its threshold, and a rotation of the patient's key leaves every recovery live.
+      it("follows the model of guardian changes and per-key recoveries", async function () {
+        this.timeout(300_000);
         await fc.assert(
-          fc.asyncProperty(fc.array(step, { minLength: 3, maxLength: MAX_STEPS, size: "max" }), async (steps) => {
-            const f = await loadFixture(identityFixture);
-            const { registry, patientId, guardianIds, guardianKeys } = f;
-            const candidates = f.spareKeys.slice(0, 4);
-            const stranger = f.spareKeys[4] ?? f.registrar;
-            const keys = new Map<string, HardhatEthersSigner>([f.patientKey, ...candidates].map((k) => [k.address, k]));
-            let controller = f.patientKey.address;
-            let epoch = 0;
-            let threshold = GUARDIAN_THRESHOLD;
-            let delay = RECOVERY_DELAY;
-            let recovery: Recovery | undefined;
-            const markers = new Map<string, { deadline: bigint; epoch: number }>();
-            const clock: Clock = { now: BigInt(await time.latest()) };
-
-            const liveRecovery = (): Recovery | undefined => (recovery?.epoch === epoch ? recovery : undefined);
-            const liveMarker = (account: string, now: bigint) => {
-              const marker = markers.get(account);
-              return marker !== undefined && marker.epoch === epoch && now <= marker.deadline && account !== controller
-                ? marker
-                : undefined;
-            };
-            // Candidates can only ever be bound to the patient's id, so "bound" means "is the controller".
-            const usable = (account: string, now: bigint) =>
-              account !== controller && liveMarker(account, now) === undefined;
-            const changeController = (to: string) => {
-              controller = to;
-              epoch += 1;
-              markers.delete(to);
-            };
-            const controllerKey = () => {
-              const key = keys.get(controller);
-              if (key === undefined) throw new Error("the model lost the controller's signer");
-              return key;
-            };
-
-            for (const s of steps) {
-              switch (s.op) {
-                case "approve": {
-                  const live = liveRecovery();
-                  const newKey = s.follow && live !== undefined ? live.newKey : at(candidates, s.candidate).address;
-                  const waiting = [0, 1, 2].filter((g) => live?.approvers.has(g) !== true);
-                  const guardian = s.fresh && waiting.length > 0 ? at(waiting, s.guardian) : s.guardian;
-                  const t = await pinNext(clock);
-                  let expected: Expected;
-                  if (live === undefined && !usable(newKey, t)) {
-                    expected = { error: "IdentityAccountAlreadyBound", args: [newKey] };
-                  } else if (live !== undefined && live.newKey !== newKey) {
-                    expected = { error: "IdentityRecoveryConflict", args: [patientId, live.newKey] };
-                  } else if (live?.approvers.has(guardian) === true) {
-                    expected = {
-                      error: "IdentityRecoveryAlreadyApproved",
-                      args: [patientId, at(guardianIds, guardian)],
-                    };
-                  } else {
-                    const next = live ?? { newKey, approvers: new Set<number>(), readyAt: 0n, epoch };
-                    next.approvers.add(guardian);
-                    if (next.approvers.size === threshold) next.readyAt = t + BigInt(delay);
-                    recovery = next;
-                    expected = {
-                      event: "RecoveryApproved",
-                      args: [patientId, at(guardianIds, guardian), newKey, next.approvers.size, next.readyAt],
-                    };
-                  }
-                  await settle(
-                    registry,
-                    clock,
-                    registry.connect(at(guardianKeys, guardian)).approveRecovery(patientId, newKey),
-                    expected,
-                  );
-                  break;
-                }
-                case "execute": {
-                  const t = await pinNext(clock);
-                  const live = liveRecovery();
-                  let expected: Expected;
-                  if (live === undefined) {
-                    expected = { error: "IdentityNoPendingRecovery", args: [patientId] };
-                  } else if (live.readyAt === 0n || t < live.readyAt) {
-                    expected = { error: "IdentityRecoveryNotReady", args: [patientId, live.readyAt] };
-                  } else if (!usable(live.newKey, t)) {
-                    expected = { error: "IdentityAccountAlreadyBound", args: [live.newKey] };
-                  } else {
-                    expected = {
-                      event: "ControllerChanged",
-                      args: [patientId, controller, live.newKey, ControllerChange.GuardianRecovery],
-                    };
-                    changeController(live.newKey);
-                    recovery = undefined;
-                  }
-                  await settle(registry, clock, registry.connect(stranger).executeRecovery(patientId), expected);
-                  break;
-                }
-                case "cancelRecovery": {
-                  await pinNext(clock);
-                  let expected: Expected;
-                  if (liveRecovery() === undefined) {
-                    expected = { error: "IdentityNoPendingRecovery", args: [patientId] };
-                  } else {
-                    recovery = undefined;
-                    expected = { event: "RecoveryCancelled", args: [patientId] };
-                  }
-                  await settle(registry, clock, registry.connect(controllerKey()).cancelRecovery(patientId), expected);
-                  break;
-                }
-                case "propose": {
-                  const target = at(candidates, s.candidate).address;
-                  const t = await pinNext(clock);
-                  const deadline = t + BigInt(s.window);
-                  let expected: Expected;
-                  if (!usable(target, t)) {
-                    expected = { error: "IdentityAccountAlreadyBound", args: [target] };
-                  } else {
-                    markers.set(target, { deadline, epoch });
-                    expected = { event: "ControllerRotationProposed", args: [patientId, target, deadline] };
-                  }
-                  await settle(
-                    registry,
-                    clock,
-                    registry.connect(controllerKey()).proposeControllerRotation(patientId, target, deadline),
-                    expected,
-                  );
-                  break;
-                }
-                case "accept": {
-                  const key = at(candidates, s.candidate);
-                  const t = await pinNext(clock);
-                  let expected: Expected;
-                  if (liveMarker(key.address, t) === undefined) {
-                    expected = { error: "IdentityNoPendingRotation", args: [patientId, key.address] };
-                  } else {
-                    expected = {
-                      event: "ControllerChanged",
-                      args: [patientId, controller, key.address, ControllerChange.Rotation],
-                    };
-                    changeController(key.address);
-                  }
-                  await settle(registry, clock, registry.connect(key).acceptControllerRotation(patientId), expected);
-                  break;
-                }
-                case "cancelRotation": {
-                  await pinNext(clock);
-                  epoch += 1;
-                  await settle(registry, clock, registry.connect(controllerKey()).cancelControllerRotation(patientId), {
-                    event: "ControllerRotationCancelled",
-                    args: [patientId],
-                  });
-                  break;
-                }
-                case "setGuardians": {
-                  await pinNext(clock);
-                  threshold = s.threshold;
-                  delay = s.delay;
-                  recovery = undefined;
-                  await settle(
-                    registry,
-                    clock,
-                    registry.connect(controllerKey()).setGuardians(patientId, [...guardianIds], threshold, delay),
-                    { event: "GuardiansSet", args: [patientId, [...guardianIds], threshold, delay] },
-                  );
-                  break;
-                }
-                case "advance":
-                  await advance(clock, s.seconds);
-                  break;
-                case "toReady": {
-                  const readyAt = liveRecovery()?.readyAt ?? 0n;
-                  await (readyAt === 0n ? advance(clock, 1) : jumpTo(clock, readyAt + s.offset));
-                  break;
-                }
-              }
-
-              // Invariants.
-              const live = liveRecovery();
-              expect(await registry.pendingRecoveryOf(patientId)).to.deep.equal(
-                live === undefined ? [ZeroAddress, 0n, 0n] : [live.newKey, BigInt(live.approvers.size), live.readyAt],
+          fc.asyncProperty(
+            preamble,
+            fc.array(step, { minLength: 4, maxLength: 15, size: "max" }),
+            async (first, steps) => {
+              const f = await loadFixture(identityFixture);
+              const { registry, patientId } = f;
+              const domain = await f.identity.domain();
+              const guardianKeys = [...f.guardianKeys, f.hospitalKey];
+              const guardianIds = [...f.guardianIds, f.hospitalId];
+              const candidates = f.spareKeys.slice(0, 4);
+              const stranger = f.spareKeys[4] ?? f.registrar;
+              const keys = new Map<string, HardhatEthersSigner>(
+                [f.patientKey, ...candidates].map((k) => [k.address, k]),
               );
-              const onChain = await registry.participant(patientId);
-              expect(onChain.controller).to.equal(controller);
-              expect(onChain.keyEpoch).to.equal(BigInt(epoch));
-              expect(await registry.idOf(controller)).to.equal(patientId);
-              for (const key of keys.keys()) {
-                expect(await registry.idOf(key)).to.equal(key === controller ? patientId : 0n);
+              const model = new GuardianModel(
+                patientId,
+                f.patientKey.address,
+                [...f.guardianIds],
+                GUARDIAN_THRESHOLD,
+                RECOVERY_DELAY,
+              );
+              const clock: Clock = { now: BigInt(await time.latest()) };
+              if (first !== null) {
+                const ids = guardianIds.filter((_, i) => (first.members & (1 << i)) !== 0);
+                const threshold = 1 + (first.threshold % ids.length);
+                const t = await pinNext(clock);
+                const expected = model.setGuardians(ids, threshold, first.delay, t);
+                await settle(
+                  registry,
+                  clock,
+                  registry.connect(f.patientKey).setGuardians(patientId, ids, threshold, first.delay),
+                  expected,
+                );
               }
-            }
-          }),
+              const controllerKey = () => {
+                const key = keys.get(model.controller);
+                if (key === undefined) throw new Error("the model lost the controller's signer");
+                return key;
+              };
+              /** A candidate key: mostly one that a live recovery names, so that recoveries progress. */
+              const chooseKey = (choice: KeyChoice): HardhatEthersSigner => {
+                const live = candidates.filter((k) => model.live(k.address, clock.now) !== undefined);
+                return at(choice.follow && live.length > 0 ? live : candidates, choice.candidate);
+              };
+
+              /**
+               * A guardian's position among the four: when steered, one of the current guardians who has not yet
+               * approved the recovery to `newKey` (approve), who approved it (withdraw), or who has not vetoed the
+               * waiting change (veto); otherwise (or if there is none) any of the four.
+               */
+              const chooseGuardian = (
+                choice: GuardianChoice,
+                op: "approve" | "withdraw" | "veto",
+                newKey = "",
+              ): number => {
+                const approvers = model.live(newKey, clock.now)?.approvers ?? new Set<bigint>();
+                const vetoes = model.change?.vetoes ?? new Set<bigint>();
+                const fits = [0, 1, 2, 3].filter((i) => {
+                  const id = at(guardianIds, i);
+                  if (!model.isGuardian(id)) return false;
+                  if (op === "approve") return !approvers.has(id);
+                  if (op === "withdraw") return approvers.has(id);
+                  return !vetoes.has(id);
+                });
+                return choice.steer && fits.length > 0 ? at(fits, choice.guardian) : choice.guardian;
+              };
+
+              for (const s of steps) {
+                switch (s.op) {
+                  case "approve":
+                  case "withdraw": {
+                    const newKey = chooseKey(s).address;
+                    const position = chooseGuardian(s, s.op, newKey);
+                    const guardianKey = at(guardianKeys, position);
+                    const guardian = at(guardianIds, position);
+                    const t = await pinNext(clock);
+                    const as = registry.connect(guardianKey);
+                    if (s.op === "approve") {
+                      const expected = model.approve(guardian, guardianKey.address, newKey, t);
+                      await settle(registry, clock, as.approveRecovery(patientId, newKey), expected);
+                    } else {
+                      const expected = model.withdraw(guardian, guardianKey.address, newKey, t);
+                      await settle(registry, clock, as.withdrawRecoveryApproval(patientId, newKey), expected);
+                    }
+                    break;
+                  }
+                  case "cancel": {
+                    const newKey = chooseKey(s).address;
+                    const t = await pinNext(clock);
+                    const expected = model.cancel(newKey, t);
+                    await settle(
+                      registry,
+                      clock,
+                      registry.connect(controllerKey()).cancelRecovery(patientId, newKey),
+                      expected,
+                    );
+                    break;
+                  }
+                  case "execute": {
+                    const newKey = chooseKey(s);
+                    const t = await pinNext(clock);
+                    const expected = model.execute(newKey.address, t);
+                    await settle(registry, clock, registry.connect(newKey).executeRecovery(patientId), expected);
+                    break;
+                  }
+                  case "rotate": {
+                    const newKey = at(candidates, s.candidate);
+                    const from = controllerKey();
+                    const deadline = clock.now + BigInt(DAY);
+                    const signature = await signControlTransfer(newKey, domain, {
+                      id: patientId,
+                      newController: newKey.address,
+                      keyEpoch: BigInt(model.keyEpoch),
+                      deadline,
+                    });
+                    await pinNext(clock);
+                    const expected = model.rotate(newKey.address);
+                    await settle(
+                      registry,
+                      clock,
+                      registry.connect(from).rotateController(patientId, newKey.address, deadline, signature),
+                      expected,
+                    );
+                    break;
+                  }
+                  case "setGuardians": {
+                    const ids = guardianIds.filter((_, i) => (s.members & (1 << i)) !== 0);
+                    const threshold = s.valid ? (ids.length === 0 ? 0 : 1 + (s.threshold % ids.length)) : s.threshold;
+                    const t = await pinNext(clock);
+                    const expected = model.setGuardians(ids, threshold, s.delay, t);
+                    await settle(
+                      registry,
+                      clock,
+                      registry.connect(controllerKey()).setGuardians(patientId, ids, threshold, s.delay),
+                      expected,
+                    );
+                    break;
+                  }
+                  case "confirm": {
+                    if (s.wait && model.change !== undefined) await jumpTo(clock, model.change.effectiveAt + s.offset);
+                    const t = await pinNext(clock);
+                    const expected = model.confirm(t);
+                    await settle(
+                      registry,
+                      clock,
+                      registry.connect(stranger).confirmGuardianChange(patientId),
+                      expected,
+                    );
+                    break;
+                  }
+                  case "cancelChange": {
+                    await pinNext(clock);
+                    const expected = model.cancelChange();
+                    await settle(
+                      registry,
+                      clock,
+                      registry.connect(controllerKey()).cancelGuardianChange(patientId),
+                      expected,
+                    );
+                    break;
+                  }
+                  case "veto": {
+                    const position = chooseGuardian(s, "veto");
+                    const guardianKey = at(guardianKeys, position);
+                    await pinNext(clock);
+                    const { expected, dropped } = model.veto(at(guardianIds, position), guardianKey.address);
+                    const tx = registry.connect(guardianKey).vetoGuardianChange(patientId);
+                    await settle(registry, clock, tx, expected);
+                    if ("event" in expected) {
+                      if (dropped) {
+                        await expect(tx).to.emit(registry, "GuardianChangeCancelled").withArgs(patientId, true);
+                      } else {
+                        await expect(tx).not.to.emit(registry, "GuardianChangeCancelled");
+                      }
+                    }
+                    break;
+                  }
+                  case "advance":
+                    await advance(clock, s.seconds);
+                    break;
+                  case "toReady":
+                  case "toExpiry": {
+                    const recovery = model.live(at(candidates, s.candidate).address, clock.now);
+                    let when = 0n;
+                    if (recovery !== undefined) {
+                      when = s.op === "toReady" ? recovery.readyAt : GuardianModel.expiry(recovery);
+                    }
+                    await (when === 0n ? advance(clock, 1) : jumpTo(clock, when + s.offset));
+                    break;
+                  }
+                  case "toEffective": {
+                    const effectiveAt = model.change?.effectiveAt ?? 0n;
+                    await (effectiveAt === 0n ? advance(clock, 1) : jumpTo(clock, effectiveAt + s.offset));
+                    break;
+                  }
+                }
+
+                // Invariants.
+                const { set, change } = model;
+                expect(await registry.guardiansOf(patientId), `guardians after ${s.op}`).to.deep.equal([
+                  set.ids,
+                  BigInt(set.threshold),
+                  BigInt(set.delay),
+                ]);
+                expect(await registry.pendingGuardianChange(patientId), `change after ${s.op}`).to.deep.equal(
+                  change === undefined
+                    ? [[], 0n, 0n, 0n, 0n]
+                    : [
+                        change.ids,
+                        BigInt(change.threshold),
+                        BigInt(change.delay),
+                        change.effectiveAt,
+                        BigInt(change.vetoes.size),
+                      ],
+                );
+                for (const key of candidates) {
+                  const live = model.live(key.address, clock.now);
+                  expect(await registry.recoveryOf(patientId, key.address), `recovery after ${s.op}`).to.deep.equal(
+                    live === undefined
+                      ? [0n, 0n, 0n]
+                      : [BigInt(live.approvers.size), live.readyAt, GuardianModel.expiry(live)],
+                  );
+                }
+                const onChain = await registry.participant(patientId);
+                expect(onChain.controller).to.equal(model.controller);
+                expect(onChain.keyEpoch).to.equal(BigInt(model.keyEpoch));
+                for (const key of keys.keys()) {
+                  expect(await registry.idOf(key)).to.equal(key === model.controller ? patientId : 0n);
+                }
+              }
+            },
+          ),
           MANY_RUNS,
         );
       });

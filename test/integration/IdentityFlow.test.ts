@@ -28,8 +28,10 @@ async function refusal(action: () => Promise<unknown>): Promise<CareLedgerError>
 
 /**
  * A whole identity life cycle through the SDK on the production deployment, in the order a consortium lives it:
- * institutions verified, a patient onboarded and proofed, her key rotated, lost and recovered by guardians, an
- * institution recovered by the registrar through the admin delay, and credentials expiring on their own.
+ * institutions verified with their keys' consent, a practitioner accepted by his hospital, a patient onboarded and
+ * proofed, her medical record number attested by the hospital and accepted by her, her key rotated, then stolen and
+ * recovered by her guardians in spite of the thief, an institution recovered by the registrar through the admin delay,
+ * and credentials expiring on their own.
  */
 describe("Identity flow (integration, through the SDK)", () => {
   it("takes a patient and her providers from registration through rotation, recovery and expiry", async () => {
@@ -40,20 +42,26 @@ describe("Identity flow (integration, through the SDK)", () => {
     const as = (signer: typeof alice) => IdentityClient.connect(signer!, deployment);
     const expiry = BigInt((await time.latest()) + 365 * DAY);
 
-    // The registrar verifies a hospital and a cardiologist affiliated to it.
-    const hospital = await asRegistrar.registerParticipant({
+    // The registrar verifies a hospital and offers it a cardiologist; each key signed its consent to be registered.
+    const hospital = await asRegistrar.registerWithKey(hospitalKey!, {
       kind: ParticipantKind.Organization,
-      controller: hospitalKey!.address,
       credentialCommitment: commit("accreditation A-2291").commitment,
       credentialExpiry: expiry,
     });
-    const doctor = await asRegistrar.registerParticipant({
+    const doctor = await asRegistrar.registerWithKey(doctorKey!, {
       kind: ParticipantKind.Practitioner,
-      controller: doctorKey!.address,
       credentialCommitment: commit("licence MD-88412").commitment,
       credentialExpiry: expiry,
       affiliation: hospital.id,
     });
+    // Until the hospital accepts him, the registrar's offer does not make him one of its doctors.
+    expect(await identityRegistry.standingOf(doctor.id)).to.deep.equal([
+      BigInt(ParticipantKind.Practitioner),
+      0n,
+      false,
+    ]);
+    expect(await asRegistrar.activeIdOf(doctorKey!.address, ParticipantKind.Practitioner)).to.equal(0n);
+    await as(hospitalKey).acceptAffiliate(doctor.id);
     expect(await identityRegistry.standingOf(doctor.id)).to.deep.equal([
       BigInt(ParticipantKind.Practitioner),
       hospital.id,
@@ -61,19 +69,25 @@ describe("Identity flow (integration, through the SDK)", () => {
     ]);
     expect(await asRegistrar.activeIdOf(doctorKey!.address, ParticipantKind.Practitioner)).to.equal(doctor.id);
 
-    // Alice self-registers, is proofed at the front desk and links her medical record number by commitment.
+    // Alice self-registers and is proofed at the front desk; the hospital attests her medical record number (a salted
+    // commitment in its own namespace) and she accepts it. Nobody else can claim it.
     const aliceId = (await as(alice).registerPatient()).id;
     const guardianIds = [(await as(mother).registerPatient()).id, (await as(brother).registerPatient()).id];
     guardianIds.push((await as(friend).registerPatient()).id);
     await asRegistrar.markIdentityProofed(aliceId);
     const mrn = identifierCommitment("urn:oid:2.16.840.1.113883.19.5", "MRN-004217");
-    await as(alice).bindIdentifierCommitment(aliceId, mrn.commitment);
-    expect(await identityRegistry.identifierOwner(mrn.commitment)).to.equal(aliceId);
-    expect(
-      (await refusal(() => as(mother).bindIdentifierCommitment(guardianIds[0]!, mrn.commitment))).errorName,
-    ).to.equal("IdentityCommitmentAlreadyBound");
+    await as(hospitalKey).attestIdentifier(aliceId, mrn.commitment);
+    const claimed = await refusal(() => as(mother).acceptIdentifier(guardianIds[0]!, hospital.id, mrn.commitment));
+    expect([claimed.errorName, ...claimed.args]).to.deep.equal([
+      "IdentityNoIdentifierAttestation",
+      hospital.id,
+      mrn.commitment,
+      guardianIds[0],
+    ]);
+    await as(alice).acceptIdentifier(aliceId, hospital.id, mrn.commitment);
+    expect(await identityRegistry.identifierOwner(hospital.id, mrn.commitment)).to.equal(aliceId);
 
-    // Guardians (2 of 3, 3-day delay) and a representative (her mother, for a year).
+    // Guardians (2 of 3, 3-day delay, in force at once as her first) and a representative (her mother, for a year).
     await as(alice).setGuardians(aliceId, guardianIds, 2, 3 * DAY);
     expect(await asRegistrar.guardiansOf(aliceId)).to.deep.equal({
       guardians: guardianIds,
@@ -83,14 +97,13 @@ describe("Identity flow (integration, through the SDK)", () => {
     await as(alice).appointRepresentative(aliceId, guardianIds[0]!, expiry);
     expect(await identityRegistry.isRepresentative(aliceId, guardianIds[0]!)).to.equal(true);
 
-    // She rotates her key to her laptop; the old key is refused at once and her id, proofing and links survive.
-    const deadline = BigInt((await time.latest()) + DAY);
-    await as(alice).proposeRotation(aliceId, laptop!.address, deadline);
-    const rotated = await as(laptop).acceptRotation(aliceId);
+    // She rotates her key to her laptop, which signs its consent; the old key is refused at once, and her id,
+    // proofing and identifier survive.
+    const rotated = await as(alice).rotateTo(aliceId, laptop!);
     await expect(rotated)
       .to.emit(identityRegistry, "ControllerChanged")
       .withArgs(aliceId, alice!.address, laptop!.address, ControllerChange.Rotation);
-    const refused = await refusal(() => as(alice).cancelRotation(aliceId));
+    const refused = await refusal(() => as(alice).rotateTo(aliceId, phone!));
     expect([refused.errorName, ...refused.args]).to.deep.equal(["IdentityNotController", aliceId, alice!.address]);
     const afterRotation = await asRegistrar.participant(aliceId);
     expect([afterRotation.controller, afterRotation.identityProofed, afterRotation.active]).to.deep.equal([
@@ -98,30 +111,56 @@ describe("Identity flow (integration, through the SDK)", () => {
       true,
       true,
     ]);
-    expect(await identityRegistry.identifierOwner(mrn.commitment)).to.equal(aliceId);
+    expect(await identityRegistry.identifierOwner(hospital.id, mrn.commitment)).to.equal(aliceId);
 
-    // The laptop is stolen: two guardians approve her phone, the delay runs, anyone executes.
+    // The laptop is stolen: her mother and brother approve her phone as the new key.
     await as(mother).approveRecovery(aliceId, phone!.address);
     await as(brother).approveRecovery(aliceId, phone!.address);
-    const pending = await asRegistrar.pendingRecoveryOf(aliceId);
+    const pending = await asRegistrar.recoveryOf(aliceId, phone!.address);
     expect(pending?.approvals).to.equal(2);
-    expect((await refusal(() => as(friend).executeRecovery(aliceId))).errorName).to.equal("IdentityRecoveryNotReady");
+    // The thief holds the laptop: he cannot cancel a recovery at its threshold, nor drop the guardians at once...
+    const cancelled = await refusal(() => as(laptop).cancelRecovery(aliceId, phone!.address));
+    expect([cancelled.errorName, ...cancelled.args]).to.deep.equal([
+      "IdentityRecoveryThresholdReached",
+      aliceId,
+      phone!.address,
+    ]);
+    await as(laptop).setGuardians(aliceId, [], 0, 0);
+    expect((await asRegistrar.guardiansOf(aliceId)).guardians).to.deep.equal(guardianIds);
+    // ...and a majority of her guardians vetoes the change he asked for.
+    await as(friend).vetoGuardianChange(aliceId);
+    await as(mother).vetoGuardianChange(aliceId);
+    expect(await asRegistrar.pendingGuardianChange(aliceId)).to.equal(undefined);
+    // The phone itself executes the recovery once the delay has run; nobody else can.
+    expect((await refusal(() => as(phone).executeRecovery(aliceId))).errorName).to.equal("IdentityRecoveryNotReady");
     await time.increaseTo(pending!.readyAt);
-    await as(friend).executeRecovery(aliceId);
+    expect((await refusal(() => as(friend).executeRecovery(aliceId))).errorName).to.equal("IdentityNoPendingRecovery");
+    await as(phone).executeRecovery(aliceId);
     expect(await asRegistrar.idOf(phone!.address)).to.equal(aliceId);
     expect(await asRegistrar.idOf(laptop!.address)).to.equal(0n);
-    expect(await asRegistrar.pendingRecoveryOf(aliceId)).to.equal(undefined);
+    expect(await asRegistrar.recoveryOf(aliceId, phone!.address)).to.equal(undefined);
 
-    // The hospital loses its key: the registrar's recovery waits out the admin delay on the AccessManager.
+    // The hospital loses its key: its new key signs its consent, and the registrar's recovery waits out the admin
+    // delay on the AccessManager.
     const target = deployment.identityRegistry;
+    const consent = await asRegistrar.consentToTransfer(hospitalNewKey!, hospital.id);
     const recover = identityRegistry.interface.encodeFunctionData("recoverController", [
       hospital.id,
       hospitalNewKey!.address,
+      consent.deadline,
+      consent.signature,
     ]);
     expect(
       (
         await refusal(() =>
-          withDecodedErrors(() => asRegistrar.registry.recoverController(hospital.id, hospitalNewKey!.address)),
+          withDecodedErrors(() =>
+            asRegistrar.registry.recoverController(
+              hospital.id,
+              hospitalNewKey!.address,
+              consent.deadline,
+              consent.signature,
+            ),
+          ),
         )
       ).errorName,
     ).to.equal("AccessManagerNotScheduled");
@@ -131,6 +170,8 @@ describe("Identity flow (integration, through the SDK)", () => {
       .to.emit(identityRegistry, "ControllerChanged")
       .withArgs(hospital.id, hospitalKey!.address, hospitalNewKey!.address, ControllerChange.RegistrarRecovery);
     expect(await asRegistrar.activeIdOf(hospitalNewKey!.address, ParticipantKind.Organization)).to.equal(hospital.id);
+    // The doctor stays the hospital's: its affiliation names the id, not the key.
+    expect(await asRegistrar.activeIdOf(doctorKey!.address, ParticipantKind.Practitioner)).to.equal(doctor.id);
 
     // The consortium admin holds its role with the same delay, so its own operations wait just as long.
     const [, adminDelay] = await accessManager.hasRole(Roles.ADMIN, admin.address);
