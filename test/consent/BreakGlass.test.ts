@@ -1136,6 +1136,28 @@ describe("BreakGlass", function () {
       );
     });
 
+    // Design doubt, pinned as the contracts behave: IBreakGlass.openSession does not look at the organization's
+    // status, so a session opened under an organization that is then suspended, or even revoked, keeps opening
+    // emergency access until it ends, although the same organization's grant stops at once (InactiveGrantee) and
+    // IIdentityRegistry.suspend says "it and those acting for it stop at once". Registrars end such sessions by
+    // withdrawing the organization's emergency authorization, which works for an inactive organization.
+    it("keeps a session open when its organization is suspended or revoked, until registrars withdraw the authorization", async function () {
+      const f = await loadFixture(consentFixture);
+      const { sessionId } = await openSession(f, f.erDoctorKey);
+      const emergency = allowed(DecisionBasis.BreakGlass, f.erDoctorId, f.erDoctorId, sessionId);
+      await suspend(f, f.hospitalId);
+      expect(await emergencyLabs(f, f.erDoctorKey)).to.deep.equal(emergency);
+      await (await f.identityRegistry.connect(f.registrar).revoke(f.hospitalId, STATUS_REASON)).wait();
+      expect(await emergencyLabs(f, f.erDoctorKey)).to.deep.equal(emergency);
+      expect(await f.breakGlass.openSessionCount(f.erDoctorId)).to.equal(1n);
+      const withdrawnAt = await nextTimestamp();
+      await expect(f.breakGlass.connect(f.registrar).setEmergencyAuthorization(f.hospitalId, false))
+        .to.emit(f.breakGlass, "EmergencyAuthorizationSet")
+        .withArgs(f.hospitalId, false, sessionId + 1n);
+      expect((await f.consent.breakGlass(sessionId)).expiresAt).to.equal(withdrawnAt);
+      expect(await emergencyLabs(f, f.erDoctorKey)).to.deep.equal(denied(DecisionBasis.NoGrant, f.erDoctorId));
+    });
+
     // The session belongs to the organization it was opened under (BreakGlassSession.organization): a practitioner
     // who moves on keeps it until it ends, and the former organization's withdrawal ends it, the new one's does not.
     it("ties a session to the organization it was opened under when the practitioner changes organization", async function () {
