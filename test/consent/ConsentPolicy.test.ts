@@ -17,7 +17,11 @@ interface RulesInput {
   namedPurposes: number;
   breakGlassExcludedCategories: number;
   maxBreakGlassDuration: number;
+  maxOpenBreakGlassSessions: number;
 }
+
+/** `MAX_OPEN_BREAK_GLASS_SESSIONS` in contracts/types/Consent.sol: the most a policy may let one practitioner hold. */
+const MAX_OPEN_BREAK_GLASS_SESSIONS = 8;
 
 const RULES: RulesInput = {
   sensitiveCategories: categorySet(
@@ -29,6 +33,7 @@ const RULES: RulesInput = {
   namedPurposes: purposeSet(Purpose.Research),
   breakGlassExcludedCategories: categorySet(DataCategory.Genomics),
   maxBreakGlassDuration: MAX_BREAK_GLASS,
+  maxOpenBreakGlassSessions: 3,
 };
 
 /** Distinct maxima per purpose, in `Purpose` order, so that every lookup names the purpose it read. */
@@ -71,11 +76,13 @@ describe("ConsentPolicy", function () {
         namedPurposes: rules.namedPurposes,
         breakGlassExcludedCategories: rules.breakGlassExcludedCategories,
         maxBreakGlassDuration: rules.maxBreakGlassDuration,
+        maxOpenBreakGlassSessions: rules.maxOpenBreakGlassSessions,
       }).to.deep.equal({
         sensitiveCategories: BigInt(RULES.sensitiveCategories),
         namedPurposes: BigInt(RULES.namedPurposes),
         breakGlassExcludedCategories: BigInt(RULES.breakGlassExcludedCategories),
         maxBreakGlassDuration: BigInt(RULES.maxBreakGlassDuration),
+        maxOpenBreakGlassSessions: BigInt(RULES.maxOpenBreakGlassSessions),
       });
     });
 
@@ -92,6 +99,7 @@ describe("ConsentPolicy", function () {
           namedPurposes: 0x3f,
           breakGlassExcludedCategories: 0xffff,
           maxBreakGlassDuration: 1,
+          maxOpenBreakGlassSessions: 1,
         },
         [...DURATIONS],
       );
@@ -102,6 +110,15 @@ describe("ConsentPolicy", function () {
         0xffffn,
       ]);
       expect(rules.maxBreakGlassDuration).to.equal(1n);
+      expect(rules.maxOpenBreakGlassSessions).to.equal(1n);
+    });
+
+    it("accepts an open-session maximum of 1 and of MAX_OPEN_BREAK_GLASS_SESSIONS", async function () {
+      const f = await factory();
+      for (const maxOpenBreakGlassSessions of [1, MAX_OPEN_BREAK_GLASS_SESSIONS]) {
+        const policy = await f.deploy({ ...RULES, maxOpenBreakGlassSessions }, [...DURATIONS]);
+        expect((await policy.rules()).maxOpenBreakGlassSessions).to.equal(BigInt(maxOpenBreakGlassSessions));
+      }
     });
 
     it("reverts with ConsentPolicyInvalidRules for an undefined sensitive category", async function () {
@@ -136,6 +153,18 @@ describe("ConsentPolicy", function () {
       await expect(f.deploy({ ...RULES, maxBreakGlassDuration: 0 }, [...DURATIONS]))
         .to.be.revertedWithCustomError(f, "ConsentPolicyInvalidRules")
         .withArgs();
+    });
+
+    it("reverts with ConsentPolicyInvalidRules for an open-session maximum of zero or above MAX_OPEN_BREAK_GLASS_SESSIONS", async function () {
+      const f = await factory();
+      for (const maxOpenBreakGlassSessions of [0, MAX_OPEN_BREAK_GLASS_SESSIONS + 1, 255]) {
+        await expect(
+          f.deploy({ ...RULES, maxOpenBreakGlassSessions }, [...DURATIONS]),
+          String(maxOpenBreakGlassSessions),
+        )
+          .to.be.revertedWithCustomError(f, "ConsentPolicyInvalidRules")
+          .withArgs();
+      }
     });
 
     it("reverts with ConsentPolicyInvalidDurations when there is not one duration per purpose", async function () {
@@ -214,6 +243,8 @@ describe("ConsentPolicy", function () {
       expect(rules.namedPurposes).to.equal(BigInt(purposeSet(...p.namedPurposes)));
       expect(rules.breakGlassExcludedCategories).to.equal(BigInt(categorySet(...p.breakGlassExcludedCategories)));
       expect(rules.maxBreakGlassDuration).to.equal(BigInt(p.maxBreakGlassHours * 3600));
+      expect(rules.maxOpenBreakGlassSessions).to.equal(BigInt(p.maxOpenBreakGlassSessions));
+      expect(p.maxOpenBreakGlassSessions, "deploy/parameters/hardhat.json").to.equal(3);
       for (const [name, days] of Object.entries(p.maxGrantDays)) {
         const purpose = Purpose[name as keyof typeof Purpose];
         expect(await consentPolicy.maxGrantDuration(purposeSet(purpose)), name).to.equal(BigInt(days * DAY));

@@ -15,9 +15,8 @@ import {
   Purpose,
   purposeSet,
   RequestStatus,
-  ReviewOutcome,
 } from "../../sdk";
-import { type ConsentFixture, consentFixture, MAX_BREAK_GLASS, MAX_EMERGENCY_GRANT, REASON } from "../fixtures/consent";
+import { type ConsentFixture, consentFixture, MAX_EMERGENCY_GRANT, REASON } from "../fixtures/consent";
 import { DAY, YEAR } from "../fixtures/identity";
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -27,8 +26,6 @@ import { DAY, YEAR } from "../fixtures/identity";
 const HOUR = 60 * 60;
 /** `ConsentRegistry.MAX_REQUEST_LIFETIME`. */
 const MAX_REQUEST_LIFETIME = 30 * DAY;
-/** An off-chain finding code an auditor records with a review. */
-const FINDING = 41;
 /** An off-chain reason code the registrar gives for a status change. */
 const STATUS_REASON = 17;
 
@@ -147,6 +144,13 @@ async function openSession(
   return { sessionId, expiresAt };
 }
 
+/** The patient appoints her cardiologist (a practitioner of the hospital) as her representative for a year. */
+async function appointCardiologist(f: ConsentFixture): Promise<void> {
+  await f.identity
+    .as(f.patientKey)
+    .appointRepresentative(f.patientId, f.cardiologistId, (await latest()) + BigInt(YEAR));
+}
+
 async function pauseConsent(f: ConsentFixture): Promise<void> {
   await (await f.consentRegistry.connect(f.pauser).pause()).wait();
 }
@@ -169,7 +173,7 @@ describe("ConsentRegistry", function () {
       const f = await loadFixture(consentFixture);
       const registry = f.consentRegistry;
       expect(await registry.MAX_REQUEST_LIFETIME()).to.equal(BigInt(MAX_REQUEST_LIFETIME));
-      expect(await registry.counts()).to.deep.equal([0n, 0n]);
+      expect(await registry.requestCount()).to.equal(0n);
 
       const now = await nextTimestamp();
       const respondBy = now + BigInt(7 * DAY);
@@ -214,7 +218,7 @@ describe("ConsentRegistry", function () {
         .to.emit(registry, "AccessRequested")
         .withArgs(2n, f.patientId, f.payerId, claims, payment, DAY, 0, later + 1n);
       expect((await f.consent.request(2n)).requester).to.equal(f.payerId);
-      expect(await registry.counts()).to.deep.equal([2n, 0n]);
+      expect(await registry.requestCount()).to.equal(2n);
       // A request opens nothing by itself.
       expect(await decide(f, f.cardiologistKey, DataCategory.LaboratoryResults, Purpose.Treatment)).to.deep.equal(
         denied(DecisionBasis.NoGrant, f.cardiologistId),
@@ -254,7 +258,7 @@ describe("ConsentRegistry", function () {
           .to.be.revertedWithCustomError(f.consentRegistry, "ConsentInvalidRequester")
           .withArgs(caller.address);
       }
-      expect(await f.consentRegistry.counts()).to.deep.equal([0n, 0n]);
+      expect(await f.consentRegistry.requestCount()).to.equal(0n);
     });
 
     it("reverts with ConsentInvalidRequester when the caller's credential has expired", async function () {
@@ -409,8 +413,6 @@ describe("ConsentRegistry", function () {
         validFrom: now,
         validUntil,
         deniedCategories: 0,
-        breakGlassUntil: 0n,
-        breakGlassId: 0n,
         version: 1,
       });
       expect(await decide(f, f.cardiologistKey, DataCategory.Conditions, Purpose.HealthcareOperations)).to.deep.equal(
@@ -464,6 +466,54 @@ describe("ConsentRegistry", function () {
       expect(await decide(f, f.cardiologistKey, DataCategory.LaboratoryResults, Purpose.Treatment)).to.deep.equal(
         allowed(DecisionBasis.Grant, f.cardiologistId, f.cardiologistId, 1n),
       );
+    });
+
+    it("reverts with ConsentRepresentativeConflict when a representative approves its own or its organization's request", async function () {
+      const f = await loadFixture(consentFixture);
+      const registry = f.consentRegistry;
+      await appointCardiologist(f);
+      const own = await requestAccess(f, f.cardiologistKey);
+      const hospital = await requestAccess(f, f.hospitalKey);
+      const validUntil = (await latest()) + BigInt(DAY);
+      for (const [requestId, requester] of [
+        [own.requestId, f.cardiologistId],
+        [hospital.requestId, f.hospitalId],
+      ] as const) {
+        await expect(
+          registry.connect(f.cardiologistKey).approveRequest(requestId, LABS, TREATMENT, validUntil),
+          String(requestId),
+        )
+          .to.be.revertedWithCustomError(registry, "ConsentRepresentativeConflict")
+          .withArgs(f.patientId, f.cardiologistId, requester);
+        expect((await f.consent.request(requestId)).status).to.equal(RequestStatus.Pending);
+        expect(await f.consent.consentOf(f.patientId, requester)).to.include({ categories: 0, version: 0 });
+      }
+      // The patient approves the representative's request herself.
+      const now = await nextTimestamp();
+      await expect(registry.connect(f.patientKey).approveRequest(own.requestId, LABS, TREATMENT, validUntil))
+        .to.emit(registry, "ConsentGranted")
+        .withArgs(f.patientId, f.cardiologistId, f.patientId, LABS, TREATMENT, now, validUntil, 1)
+        .and.to.emit(registry, "AccessRequestResolved")
+        .withArgs(own.requestId, f.patientId, f.patientId, RequestStatus.Approved, 0);
+    });
+
+    it("lets a representative approve a colleague's request, and reject its own (which opens nothing)", async function () {
+      const f = await loadFixture(consentFixture);
+      const registry = f.consentRegistry;
+      await appointCardiologist(f);
+      const colleague = await requestAccess(f, f.internistKey);
+      const own = await requestAccess(f, f.cardiologistKey);
+      const now = await nextTimestamp();
+      const validUntil = now + BigInt(DAY);
+      await expect(registry.connect(f.cardiologistKey).approveRequest(colleague.requestId, LABS, TREATMENT, validUntil))
+        .to.emit(registry, "ConsentGranted")
+        .withArgs(f.patientId, f.internistId, f.cardiologistId, LABS, TREATMENT, now, validUntil, 1)
+        .and.to.emit(registry, "AccessRequestResolved")
+        .withArgs(colleague.requestId, f.patientId, f.cardiologistId, RequestStatus.Approved, 0);
+      await expect(registry.connect(f.cardiologistKey).rejectRequest(own.requestId, REASON.declined))
+        .to.emit(registry, "AccessRequestResolved")
+        .withArgs(own.requestId, f.patientId, f.cardiologistId, RequestStatus.Rejected, REASON.declined);
+      expect((await f.consent.request(own.requestId)).status).to.equal(RequestStatus.Rejected);
     });
 
     it("replaces an earlier grant to the requester and moves its version on", async function () {
@@ -760,488 +810,6 @@ describe("ConsentRegistry", function () {
         .to.emit(f.consentRegistry, "AccessRequestResolved")
         .withArgs(requestId, f.patientId, f.cardiologistId, RequestStatus.Cancelled, 0);
       expect((await f.consent.request(requestId)).status).to.equal(RequestStatus.Cancelled);
-    });
-  });
-
-  // -------------------------------------------------------------------------------------------------------------------
-  // Break-glass
-  // -------------------------------------------------------------------------------------------------------------------
-
-  describe("openBreakGlass", function () {
-    it("opens an emergency session, lists it for review and records it on the consent entry", async function () {
-      const f = await loadFixture(consentFixture);
-      const registry = f.consentRegistry;
-      const now = await nextTimestamp();
-      const expiresAt = now + BigInt(SESSION_DURATION);
-      await expect(registry.connect(f.erDoctorKey).openBreakGlass(f.patientId, REASON.unconscious, SESSION_DURATION))
-        .to.emit(registry, "BreakGlassOpened")
-        .withArgs(1n, f.patientId, f.erDoctorId, f.hospitalId, REASON.unconscious, expiresAt);
-      expect(await f.consent.breakGlass(1n)).to.deep.equal({
-        patient: f.patientId,
-        practitioner: f.erDoctorId,
-        organization: f.hospitalId,
-        reasonCode: REASON.unconscious,
-        openedAt: now,
-        expiresAt,
-        outcome: ReviewOutcome.Pending,
-        reviewer: ZeroAddress,
-      });
-      expect(await registry.unreviewedBreakGlassCount()).to.equal(1n);
-      expect([...(await registry.unreviewedBreakGlass(0, 10))]).to.deep.equal([1n]);
-      expect(await f.consent.consentOf(f.patientId, f.erDoctorId)).to.deep.equal({
-        categories: 0,
-        purposes: 0,
-        validFrom: 0n,
-        validUntil: 0n,
-        deniedCategories: 0,
-        breakGlassUntil: expiresAt,
-        breakGlassId: 1n,
-        version: 0,
-      });
-      expect(await registry.counts()).to.deep.equal([0n, 1n]);
-    });
-
-    it("allows emergency treatment only, never the excluded category, until the session expires", async function () {
-      const f = await loadFixture(consentFixture);
-      const { sessionId, expiresAt } = await openSession(f, f.erDoctorKey);
-      const emergency = allowed(DecisionBasis.BreakGlass, f.erDoctorId, f.erDoctorId, sessionId);
-      expect(await decide(f, f.erDoctorKey, DataCategory.LaboratoryResults, Purpose.EmergencyTreatment)).to.deep.equal(
-        emergency,
-      );
-      // Sensitive categories other than the excluded one are open in an emergency.
-      expect(await decide(f, f.erDoctorKey, DataCategory.MentalHealth, Purpose.EmergencyTreatment)).to.deep.equal(
-        emergency,
-      );
-      expect(await decide(f, f.erDoctorKey, DataCategory.LaboratoryResults, Purpose.Treatment)).to.deep.equal(
-        denied(DecisionBasis.NoGrant, f.erDoctorId),
-      );
-      expect(await decide(f, f.erDoctorKey, DataCategory.Genomics, Purpose.EmergencyTreatment)).to.deep.equal(
-        denied(DecisionBasis.BreakGlassCategoryExcluded, f.erDoctorId, f.erDoctorId),
-      );
-      // Only the practitioner who opened it: a colleague at the same hospital gets nothing.
-      expect(
-        await decide(f, f.cardiologistKey, DataCategory.LaboratoryResults, Purpose.EmergencyTreatment),
-      ).to.deep.equal(denied(DecisionBasis.NoGrant, f.cardiologistId));
-      expect(
-        await decide(f, f.erDoctorKey, DataCategory.LaboratoryResults, Purpose.EmergencyTreatment, expiresAt - 1n),
-      ).to.deep.equal(emergency);
-
-      await time.increaseTo(expiresAt);
-      expect(await decide(f, f.erDoctorKey, DataCategory.LaboratoryResults, Purpose.EmergencyTreatment)).to.deep.equal(
-        denied(DecisionBasis.NoGrant, f.erDoctorId),
-      );
-    });
-
-    it("accepts exactly the policy's maximum duration", async function () {
-      const f = await loadFixture(consentFixture);
-      const now = await nextTimestamp();
-      await expect(f.consentRegistry.connect(f.erDoctorKey).openBreakGlass(f.patientId, 0, MAX_BREAK_GLASS))
-        .to.emit(f.consentRegistry, "BreakGlassOpened")
-        .withArgs(1n, f.patientId, f.erDoctorId, f.hospitalId, 0, now + BigInt(MAX_BREAK_GLASS));
-      expect((await f.consentPolicy.rules()).maxBreakGlassDuration).to.equal(BigInt(MAX_BREAK_GLASS));
-    });
-
-    it("reverts with ConsentBreakGlassDurationOutOfRange for zero or more than the policy's maximum", async function () {
-      const f = await loadFixture(consentFixture);
-      for (const duration of [0, MAX_BREAK_GLASS + 1, 2 ** 32 - 1]) {
-        await expect(
-          f.consentRegistry.connect(f.erDoctorKey).openBreakGlass(f.patientId, REASON.unconscious, duration),
-          String(duration),
-        )
-          .to.be.revertedWithCustomError(f.consentRegistry, "ConsentBreakGlassDurationOutOfRange")
-          .withArgs(duration, MAX_BREAK_GLASS);
-      }
-    });
-
-    it("reverts with ConsentBreakGlassNotAuthorized for a practitioner of an organization not authorized", async function () {
-      const f = await loadFixture(consentFixture);
-      expect(await f.consentRegistry.isEmergencyAuthorized(f.clinicId)).to.equal(false);
-      await expect(
-        f.consentRegistry.connect(f.clinicDoctorKey).openBreakGlass(f.patientId, REASON.unconscious, SESSION_DURATION),
-      )
-        .to.be.revertedWithCustomError(f.consentRegistry, "ConsentBreakGlassNotAuthorized")
-        .withArgs(f.clinicDoctorKey.address);
-    });
-
-    it("reverts with ConsentBreakGlassNotAuthorized for keys that are not practitioners", async function () {
-      const f = await loadFixture(consentFixture);
-      for (const caller of [
-        f.payerKey,
-        f.sponsorKey,
-        f.patientKey,
-        f.representativeKey,
-        f.hospitalKey,
-        signer(f.spareKeys, 0),
-      ]) {
-        await expect(
-          f.consentRegistry.connect(caller).openBreakGlass(f.patientId, REASON.unconscious, SESSION_DURATION),
-          caller.address,
-        )
-          .to.be.revertedWithCustomError(f.consentRegistry, "ConsentBreakGlassNotAuthorized")
-          .withArgs(caller.address);
-      }
-      expect(await f.consentRegistry.counts()).to.deep.equal([0n, 0n]);
-    });
-
-    it("reverts with ConsentBreakGlassNotAuthorized when the practitioner is suspended", async function () {
-      const f = await loadFixture(consentFixture);
-      await suspend(f, f.erDoctorId);
-      await expect(
-        f.consentRegistry.connect(f.erDoctorKey).openBreakGlass(f.patientId, REASON.unconscious, SESSION_DURATION),
-      )
-        .to.be.revertedWithCustomError(f.consentRegistry, "ConsentBreakGlassNotAuthorized")
-        .withArgs(f.erDoctorKey.address);
-    });
-
-    it("reverts with ConsentBreakGlassNotAuthorized when the organization is suspended", async function () {
-      const f = await loadFixture(consentFixture);
-      await suspend(f, f.hospitalId);
-      expect(await f.consentRegistry.isEmergencyAuthorized(f.hospitalId)).to.equal(true);
-      await expect(
-        f.consentRegistry.connect(f.erDoctorKey).openBreakGlass(f.patientId, REASON.unconscious, SESSION_DURATION),
-      )
-        .to.be.revertedWithCustomError(f.consentRegistry, "ConsentBreakGlassNotAuthorized")
-        .withArgs(f.erDoctorKey.address);
-      await (await f.identityRegistry.connect(f.registrar).reinstate(f.hospitalId, STATUS_REASON)).wait();
-      await expect(
-        f.consentRegistry.connect(f.erDoctorKey).openBreakGlass(f.patientId, REASON.unconscious, SESSION_DURATION),
-      ).to.emit(f.consentRegistry, "BreakGlassOpened");
-    });
-
-    it("reverts with ConsentBreakGlassNotAuthorized once the organization's authorization is withdrawn", async function () {
-      const f = await loadFixture(consentFixture);
-      await f.consent.as(f.registrar).setEmergencyAuthorization(f.hospitalId, false);
-      await expect(
-        f.consentRegistry.connect(f.erDoctorKey).openBreakGlass(f.patientId, REASON.unconscious, SESSION_DURATION),
-      )
-        .to.be.revertedWithCustomError(f.consentRegistry, "ConsentBreakGlassNotAuthorized")
-        .withArgs(f.erDoctorKey.address);
-    });
-
-    it("reverts with ConsentBreakGlassAlreadyOpen while the practitioner's session is open", async function () {
-      const f = await loadFixture(consentFixture);
-      const { sessionId } = await openSession(f, f.erDoctorKey);
-      await expect(
-        f.consentRegistry.connect(f.erDoctorKey).openBreakGlass(f.patientId, REASON.unconscious, SESSION_DURATION),
-      )
-        .to.be.revertedWithCustomError(f.consentRegistry, "ConsentBreakGlassAlreadyOpen")
-        .withArgs(f.patientId, f.erDoctorId, sessionId);
-      // Other practitioners, and the same one on another patient, are not blocked.
-      const second = await openSession(f, f.cardiologistKey);
-      const third = await openSession(f, f.erDoctorKey, SESSION_DURATION, f.otherPatientId);
-      expect([second.sessionId, third.sessionId]).to.deep.equal([2n, 3n]);
-    });
-
-    it("reopens with a new session id after the previous one expired", async function () {
-      const f = await loadFixture(consentFixture);
-      const first = await openSession(f, f.erDoctorKey);
-      await time.increaseTo(first.expiresAt);
-      const now = await nextTimestamp();
-      await expect(f.consentRegistry.connect(f.erDoctorKey).openBreakGlass(f.patientId, REASON.unconscious, HOUR))
-        .to.emit(f.consentRegistry, "BreakGlassOpened")
-        .withArgs(2n, f.patientId, f.erDoctorId, f.hospitalId, REASON.unconscious, now + BigInt(HOUR));
-      expect(await f.consent.consentOf(f.patientId, f.erDoctorId)).to.include({
-        breakGlassId: 2n,
-        breakGlassUntil: now + BigInt(HOUR),
-      });
-      expect(await decide(f, f.erDoctorKey, DataCategory.LaboratoryResults, Purpose.EmergencyTreatment)).to.deep.equal(
-        allowed(DecisionBasis.BreakGlass, f.erDoctorId, f.erDoctorId, 2n),
-      );
-      // Both await review.
-      expect(await f.consent.unreviewedBreakGlass()).to.have.members([1n, 2n]);
-    });
-
-    it("reverts with ConsentNotAPatient when the id is not a patient", async function () {
-      const f = await loadFixture(consentFixture);
-      const unknown = (await f.identityRegistry.lastId()) + 1n;
-      for (const id of [f.hospitalId, f.cardiologistId, unknown]) {
-        await expect(
-          f.consentRegistry.connect(f.erDoctorKey).openBreakGlass(id, REASON.unconscious, SESSION_DURATION),
-          String(id),
-        )
-          .to.be.revertedWithCustomError(f.consentRegistry, "ConsentNotAPatient")
-          .withArgs(id);
-      }
-    });
-
-    it("reverts with EnforcedPause while the registry is paused", async function () {
-      const f = await loadFixture(consentFixture);
-      await pauseConsent(f);
-      await expect(
-        f.consentRegistry.connect(f.erDoctorKey).openBreakGlass(f.patientId, REASON.unconscious, SESSION_DURATION),
-      ).to.be.revertedWithCustomError(f.consentRegistry, "EnforcedPause");
-    });
-  });
-
-  describe("closeBreakGlass", function () {
-    it("lets the practitioner end the session at once", async function () {
-      const f = await loadFixture(consentFixture);
-      const registry = f.consentRegistry;
-      const { sessionId } = await openSession(f, f.erDoctorKey);
-      const now = await nextTimestamp();
-      await expect(registry.connect(f.erDoctorKey).closeBreakGlass(sessionId))
-        .to.emit(registry, "BreakGlassClosed")
-        .withArgs(sessionId, f.patientId, now);
-      const session = await f.consent.breakGlass(sessionId);
-      expect(session.expiresAt).to.equal(now);
-      expect(session.outcome).to.equal(ReviewOutcome.Pending);
-      expect(await f.consent.consentOf(f.patientId, f.erDoctorId)).to.include({
-        breakGlassUntil: now,
-        breakGlassId: sessionId,
-      });
-      expect(await decide(f, f.erDoctorKey, DataCategory.LaboratoryResults, Purpose.EmergencyTreatment)).to.deep.equal(
-        denied(DecisionBasis.NoGrant, f.erDoctorId),
-      );
-      // Closing does not dispense with the review.
-      expect(await registry.unreviewedBreakGlassCount()).to.equal(1n);
-      await expect(registry.connect(f.erDoctorKey).closeBreakGlass(sessionId))
-        .to.be.revertedWithCustomError(registry, "ConsentCannotCloseBreakGlass")
-        .withArgs(sessionId, f.erDoctorKey.address);
-    });
-
-    it("reverts with ConsentCannotCloseBreakGlass for anyone but the practitioner", async function () {
-      const f = await loadFixture(consentFixture);
-      const { sessionId, expiresAt } = await openSession(f, f.erDoctorKey);
-      for (const caller of [f.cardiologistKey, f.hospitalKey, f.patientKey, f.auditor, signer(f.spareKeys, 0)]) {
-        await expect(f.consentRegistry.connect(caller).closeBreakGlass(sessionId), caller.address)
-          .to.be.revertedWithCustomError(f.consentRegistry, "ConsentCannotCloseBreakGlass")
-          .withArgs(sessionId, caller.address);
-      }
-      expect((await f.consent.breakGlass(sessionId)).expiresAt).to.equal(expiresAt);
-    });
-
-    it("reverts with ConsentCannotCloseBreakGlass once the session has expired", async function () {
-      const f = await loadFixture(consentFixture);
-      const { sessionId, expiresAt } = await openSession(f, f.erDoctorKey);
-      await time.increaseTo(expiresAt);
-      await expect(f.consentRegistry.connect(f.erDoctorKey).closeBreakGlass(sessionId))
-        .to.be.revertedWithCustomError(f.consentRegistry, "ConsentCannotCloseBreakGlass")
-        .withArgs(sessionId, f.erDoctorKey.address);
-    });
-
-    it("reverts with ConsentUnknownBreakGlass for an unknown id", async function () {
-      const f = await loadFixture(consentFixture);
-      await openSession(f, f.erDoctorKey);
-      for (const id of [0n, 2n]) {
-        await expect(f.consentRegistry.connect(f.erDoctorKey).closeBreakGlass(id))
-          .to.be.revertedWithCustomError(f.consentRegistry, "ConsentUnknownBreakGlass")
-          .withArgs(id);
-        await expect(f.consentRegistry.breakGlass(id))
-          .to.be.revertedWithCustomError(f.consentRegistry, "ConsentUnknownBreakGlass")
-          .withArgs(id);
-      }
-    });
-
-    it("still works while the registry is paused", async function () {
-      const f = await loadFixture(consentFixture);
-      const { sessionId } = await openSession(f, f.erDoctorKey);
-      await pauseConsent(f);
-      const now = await nextTimestamp();
-      await expect(f.consentRegistry.connect(f.erDoctorKey).closeBreakGlass(sessionId))
-        .to.emit(f.consentRegistry, "BreakGlassClosed")
-        .withArgs(sessionId, f.patientId, now);
-    });
-  });
-
-  describe("reviewBreakGlass", function () {
-    it("records a Justified finding, keeps the session open and takes it off the review list", async function () {
-      const f = await loadFixture(consentFixture);
-      const registry = f.consentRegistry;
-      const { sessionId, expiresAt } = await openSession(f, f.erDoctorKey);
-      const tx = registry.connect(f.auditor).reviewBreakGlass(sessionId, ReviewOutcome.Justified, FINDING);
-      await expect(tx)
-        .to.emit(registry, "BreakGlassReviewed")
-        .withArgs(sessionId, f.patientId, f.auditor.address, ReviewOutcome.Justified, FINDING);
-      await expect(tx).not.to.emit(registry, "BreakGlassClosed");
-      const session = await f.consent.breakGlass(sessionId);
-      expect(session.outcome).to.equal(ReviewOutcome.Justified);
-      expect(session.reviewer).to.equal(f.auditor.address);
-      expect(session.expiresAt).to.equal(expiresAt);
-      expect(await registry.unreviewedBreakGlassCount()).to.equal(0n);
-      expect([...(await registry.unreviewedBreakGlass(0, 10))]).to.deep.equal([]);
-      expect(await decide(f, f.erDoctorKey, DataCategory.LaboratoryResults, Purpose.EmergencyTreatment)).to.deep.equal(
-        allowed(DecisionBasis.BreakGlass, f.erDoctorId, f.erDoctorId, sessionId),
-      );
-    });
-
-    it("ends an open session at once when found Unjustified", async function () {
-      const f = await loadFixture(consentFixture);
-      const registry = f.consentRegistry;
-      const { sessionId } = await openSession(f, f.erDoctorKey);
-      const now = await nextTimestamp();
-      await expect(registry.connect(f.auditor).reviewBreakGlass(sessionId, ReviewOutcome.Unjustified, FINDING))
-        .to.emit(registry, "BreakGlassReviewed")
-        .withArgs(sessionId, f.patientId, f.auditor.address, ReviewOutcome.Unjustified, FINDING)
-        .and.to.emit(registry, "BreakGlassClosed")
-        .withArgs(sessionId, f.patientId, now);
-      expect(await f.consent.breakGlass(sessionId)).to.include({
-        outcome: ReviewOutcome.Unjustified,
-        reviewer: f.auditor.address,
-        expiresAt: now,
-      });
-      expect(await f.consent.consentOf(f.patientId, f.erDoctorId)).to.include({ breakGlassUntil: now });
-      expect(await decide(f, f.erDoctorKey, DataCategory.LaboratoryResults, Purpose.EmergencyTreatment)).to.deep.equal(
-        denied(DecisionBasis.NoGrant, f.erDoctorId),
-      );
-      await expect(registry.connect(f.erDoctorKey).closeBreakGlass(sessionId))
-        .to.be.revertedWithCustomError(registry, "ConsentCannotCloseBreakGlass")
-        .withArgs(sessionId, f.erDoctorKey.address);
-    });
-
-    it("records an Unjustified finding on an expired session without closing it again", async function () {
-      const f = await loadFixture(consentFixture);
-      const registry = f.consentRegistry;
-      const { sessionId, expiresAt } = await openSession(f, f.erDoctorKey);
-      await time.increaseTo(expiresAt + 1n);
-      const tx = registry.connect(f.auditor).reviewBreakGlass(sessionId, ReviewOutcome.Unjustified, FINDING);
-      await expect(tx)
-        .to.emit(registry, "BreakGlassReviewed")
-        .withArgs(sessionId, f.patientId, f.auditor.address, ReviewOutcome.Unjustified, FINDING);
-      await expect(tx).not.to.emit(registry, "BreakGlassClosed");
-      expect((await f.consent.breakGlass(sessionId)).expiresAt).to.equal(expiresAt);
-    });
-
-    it("removes only the reviewed session from the list, which pages by offset and limit", async function () {
-      const f = await loadFixture(consentFixture);
-      const registry = f.consentRegistry;
-      const first = await openSession(f, f.erDoctorKey);
-      const second = await openSession(f, f.cardiologistKey);
-      const third = await openSession(f, f.internistKey, SESSION_DURATION, f.otherPatientId);
-      expect([first.sessionId, second.sessionId, third.sessionId]).to.deep.equal([1n, 2n, 3n]);
-      expect(await registry.unreviewedBreakGlassCount()).to.equal(3n);
-      expect([...(await registry.unreviewedBreakGlass(0, 3))]).to.have.members([1n, 2n, 3n]);
-
-      await (await registry.connect(f.auditor).reviewBreakGlass(2n, ReviewOutcome.Justified, FINDING)).wait();
-      expect(await registry.unreviewedBreakGlassCount()).to.equal(2n);
-      const all = [...(await registry.unreviewedBreakGlass(0, 10))];
-      expect(all).to.have.members([1n, 3n]);
-      expect(all).to.have.lengthOf(2);
-      const pageOne = [...(await registry.unreviewedBreakGlass(0, 1))];
-      const pageTwo = [...(await registry.unreviewedBreakGlass(1, 1))];
-      expect(pageOne).to.have.lengthOf(1);
-      expect(pageTwo).to.have.lengthOf(1);
-      expect([...pageOne, ...pageTwo]).to.have.members([1n, 3n]);
-      expect([...(await registry.unreviewedBreakGlass(1, 10))]).to.deep.equal(pageTwo);
-      expect([...(await registry.unreviewedBreakGlass(0, 0))]).to.deep.equal([]);
-      expect([...(await registry.unreviewedBreakGlass(2, 10))]).to.deep.equal([]);
-      expect([...(await registry.unreviewedBreakGlass(5, 10))]).to.deep.equal([]);
-      expect(await f.consent.unreviewedBreakGlass(1)).to.have.members([1n, 3n]);
-    });
-
-    it("reverts with AccessManagedUnauthorized for anyone but an auditor", async function () {
-      const f = await loadFixture(consentFixture);
-      const { sessionId } = await openSession(f, f.erDoctorKey);
-      for (const caller of [f.admin, f.registrar, f.pauser, f.deployer, f.erDoctorKey, f.patientKey]) {
-        await expect(
-          f.consentRegistry.connect(caller).reviewBreakGlass(sessionId, ReviewOutcome.Justified, FINDING),
-          caller.address,
-        )
-          .to.be.revertedWithCustomError(f.consentRegistry, "AccessManagedUnauthorized")
-          .withArgs(caller.address);
-      }
-      expect((await f.consent.breakGlass(sessionId)).outcome).to.equal(ReviewOutcome.Pending);
-    });
-
-    it("reverts with ConsentInvalidReview for a Pending outcome", async function () {
-      const f = await loadFixture(consentFixture);
-      const { sessionId } = await openSession(f, f.erDoctorKey);
-      await expect(f.consentRegistry.connect(f.auditor).reviewBreakGlass(sessionId, ReviewOutcome.Pending, FINDING))
-        .to.be.revertedWithCustomError(f.consentRegistry, "ConsentInvalidReview")
-        .withArgs(sessionId, ReviewOutcome.Pending);
-    });
-
-    it("reverts with ConsentInvalidReview for a second review", async function () {
-      const f = await loadFixture(consentFixture);
-      const registry = f.consentRegistry;
-      const { sessionId } = await openSession(f, f.erDoctorKey);
-      await (await registry.connect(f.auditor).reviewBreakGlass(sessionId, ReviewOutcome.Justified, FINDING)).wait();
-      for (const outcome of [ReviewOutcome.Justified, ReviewOutcome.Unjustified]) {
-        await expect(registry.connect(f.auditor).reviewBreakGlass(sessionId, outcome, FINDING))
-          .to.be.revertedWithCustomError(registry, "ConsentInvalidReview")
-          .withArgs(sessionId, outcome);
-      }
-      expect((await f.consent.breakGlass(sessionId)).outcome).to.equal(ReviewOutcome.Justified);
-    });
-
-    it("reverts with ConsentUnknownBreakGlass for an unknown id", async function () {
-      const f = await loadFixture(consentFixture);
-      await expect(f.consentRegistry.connect(f.auditor).reviewBreakGlass(1n, ReviewOutcome.Justified, FINDING))
-        .to.be.revertedWithCustomError(f.consentRegistry, "ConsentUnknownBreakGlass")
-        .withArgs(1n);
-    });
-  });
-
-  describe("setEmergencyAuthorization", function () {
-    it("authorizes an organization's practitioners to break glass, and withdraws it", async function () {
-      const f = await loadFixture(consentFixture);
-      const registry = f.consentRegistry;
-      await expect(registry.connect(f.registrar).setEmergencyAuthorization(f.clinicId, true))
-        .to.emit(registry, "EmergencyAuthorizationSet")
-        .withArgs(f.clinicId, true);
-      expect(await registry.isEmergencyAuthorized(f.clinicId)).to.equal(true);
-      await expect(
-        registry.connect(f.clinicDoctorKey).openBreakGlass(f.patientId, REASON.unconscious, SESSION_DURATION),
-      ).to.emit(registry, "BreakGlassOpened");
-
-      await expect(registry.connect(f.registrar).setEmergencyAuthorization(f.clinicId, false))
-        .to.emit(registry, "EmergencyAuthorizationSet")
-        .withArgs(f.clinicId, false);
-      expect(await registry.isEmergencyAuthorized(f.clinicId)).to.equal(false);
-      await expect(
-        registry.connect(f.clinicDoctorKey).openBreakGlass(f.otherPatientId, REASON.unconscious, SESSION_DURATION),
-      )
-        .to.be.revertedWithCustomError(registry, "ConsentBreakGlassNotAuthorized")
-        .withArgs(f.clinicDoctorKey.address);
-    });
-
-    it("reverts with AccessManagedUnauthorized for anyone but a registrar", async function () {
-      const f = await loadFixture(consentFixture);
-      for (const caller of [f.admin, f.auditor, f.pauser, f.deployer, f.hospitalKey, f.patientKey]) {
-        await expect(f.consentRegistry.connect(caller).setEmergencyAuthorization(f.clinicId, true), caller.address)
-          .to.be.revertedWithCustomError(f.consentRegistry, "AccessManagedUnauthorized")
-          .withArgs(caller.address);
-      }
-      expect(await f.consentRegistry.isEmergencyAuthorized(f.clinicId)).to.equal(false);
-    });
-
-    it("reverts with ConsentNotAnOrganization for a practitioner, payer, patient or unknown id", async function () {
-      const f = await loadFixture(consentFixture);
-      const unknown = (await f.identityRegistry.lastId()) + 1n;
-      for (const id of [f.cardiologistId, f.payerId, f.sponsorId, f.patientId, unknown, 0n]) {
-        for (const authorized of [true, false]) {
-          await expect(
-            f.consentRegistry.connect(f.registrar).setEmergencyAuthorization(id, authorized),
-            `${String(id)} ${String(authorized)}`,
-          )
-            .to.be.revertedWithCustomError(f.consentRegistry, "ConsentNotAnOrganization")
-            .withArgs(id);
-        }
-      }
-    });
-
-    it("reverts with ConsentNotAnOrganization when authorizing a suspended organization", async function () {
-      const f = await loadFixture(consentFixture);
-      await suspend(f, f.clinicId);
-      await expect(f.consentRegistry.connect(f.registrar).setEmergencyAuthorization(f.clinicId, true))
-        .to.be.revertedWithCustomError(f.consentRegistry, "ConsentNotAnOrganization")
-        .withArgs(f.clinicId);
-      expect(await f.consentRegistry.isEmergencyAuthorized(f.clinicId)).to.equal(false);
-    });
-
-    it("withdraws the authorization of a suspended organization", async function () {
-      const f = await loadFixture(consentFixture);
-      await suspend(f, f.hospitalId);
-      await expect(f.consentRegistry.connect(f.registrar).setEmergencyAuthorization(f.hospitalId, false))
-        .to.emit(f.consentRegistry, "EmergencyAuthorizationSet")
-        .withArgs(f.hospitalId, false);
-      expect(await f.consentRegistry.isEmergencyAuthorized(f.hospitalId)).to.equal(false);
-      // Reinstated, the hospital is no longer authorized until a registrar says so again.
-      await (await f.identityRegistry.connect(f.registrar).reinstate(f.hospitalId, STATUS_REASON)).wait();
-      await expect(
-        f.consentRegistry.connect(f.erDoctorKey).openBreakGlass(f.patientId, REASON.unconscious, SESSION_DURATION),
-      )
-        .to.be.revertedWithCustomError(f.consentRegistry, "ConsentBreakGlassNotAuthorized")
-        .withArgs(f.erDoctorKey.address);
     });
   });
 
@@ -1734,21 +1302,34 @@ describe("ConsentRegistry", function () {
       );
     });
 
+    it("ends the representation while the patient is suspended: no Representative basis, no acting for her", async function () {
+      const f = await loadFixture(consentFixture);
+      expect(await decide(f, f.representativeKey, DataCategory.Allergies, Purpose.Treatment)).to.deep.equal(
+        allowed(DecisionBasis.Representative, f.representativeId, f.patientId),
+      );
+      await suspend(f, f.patientId);
+      expect(await f.identityRegistry.isRepresentative(f.patientId, f.representativeId)).to.equal(false);
+      expect(await decide(f, f.representativeKey, DataCategory.Allergies, Purpose.Treatment)).to.deep.equal(
+        denied(DecisionBasis.NoGrant, f.representativeId),
+      );
+      await expect(f.consentRegistry.connect(f.representativeKey).setDeny(f.patientId, f.payerId, LABS))
+        .to.be.revertedWithCustomError(f.consentRegistry, "ConsentUnauthorizedActor")
+        .withArgs(f.patientId, f.representativeKey.address);
+      await (await f.identityRegistry.connect(f.registrar).reinstate(f.patientId, STATUS_REASON)).wait();
+      expect(await decide(f, f.representativeKey, DataCategory.Allergies, Purpose.Treatment)).to.deep.equal(
+        allowed(DecisionBasis.Representative, f.representativeId, f.patientId),
+      );
+    });
+
     it("follows a key rotation: the old key is unknown, the new key keeps the grant", async function () {
       const f = await loadFixture(consentFixture);
       await grant(f, f.cardiologistId, LABS, TREATMENT);
       const newKey = signer(f.spareKeys, 0);
-      const deadline = (await latest()) + BigInt(DAY);
-      await (
-        await f.identityRegistry
-          .connect(f.cardiologistKey)
-          .proposeControllerRotation(f.cardiologistId, newKey.address, deadline)
-      ).wait();
-      // A pending rotation gives the new key nothing yet.
+      // Before the rotation the new key is nobody.
       expect(await decide(f, newKey, DataCategory.LaboratoryResults, Purpose.Treatment)).to.deep.equal(
         denied(DecisionBasis.UnknownAccessor, 0n),
       );
-      await (await f.identityRegistry.connect(newKey).acceptControllerRotation(f.cardiologistId)).wait();
+      await f.identity.as(f.cardiologistKey).rotateTo(f.cardiologistId, newKey);
       expect(await decide(f, f.cardiologistKey, DataCategory.LaboratoryResults, Purpose.Treatment)).to.deep.equal(
         denied(DecisionBasis.UnknownAccessor, 0n),
       );
@@ -1763,7 +1344,12 @@ describe("ConsentRegistry", function () {
       expect(await decide(f, f.internistKey, DataCategory.LaboratoryResults, Purpose.Treatment)).to.deep.equal(
         allowed(DecisionBasis.OrganizationGrant, f.internistId, f.hospitalId, 1n),
       );
+      // A registrar's offer alone moves nobody: the hospital's grant covers the internist until the clinic accepts.
       await (await f.identityRegistry.connect(f.registrar).setAffiliation(f.internistId, f.clinicId)).wait();
+      expect(await decide(f, f.internistKey, DataCategory.LaboratoryResults, Purpose.Treatment)).to.deep.equal(
+        allowed(DecisionBasis.OrganizationGrant, f.internistId, f.hospitalId, 1n),
+      );
+      await f.identity.as(f.clinicKey).acceptAffiliate(f.internistId);
       expect(await decide(f, f.internistKey, DataCategory.LaboratoryResults, Purpose.Treatment)).to.deep.equal(
         denied(DecisionBasis.NoGrant, f.internistId),
       );

@@ -21,12 +21,15 @@ import { STATUS_AFTER, type StatusOperation } from "../fixtures/identity";
 import { at, type Clock, pinNext, settle } from "../helpers/model";
 import { CATEGORIES, ConsentModel, DAY, HOUR, maxGrantFor, modelPolicy, PURPOSES } from "./model";
 
-// A model-based property test of the consent registry: each run starts from the consent fixture's snapshot
-// (loadFixture reverts to it), replays a random sequence of at most MAX_STEPS actions — grants, narrowings,
-// revocations and denies by the patient, her representative or someone with no right to act; break-glass sessions
-// opened, closed and reviewed; recorded accesses; registrar changes to the practitioners' and organizations' identities;
-// and time jumps from minutes to months — on the contracts and on the TypeScript model in ./model.ts, and after every
-// action compares the two.
+// A model-based property test of the consent registry and its break-glass workflow: each run starts from the consent
+// fixture's snapshot (loadFixture reverts to it), plus a second representative (the clinic's doctor, a practitioner,
+// so that a representative can be a grantee and have an organization) and a fourth patient (so that a practitioner
+// can reach the policy's limit of open sessions), and replays a random sequence of at most MAX_STEPS actions —
+// grants, narrowings, revocations and denies by the patient, a representative or someone with no right to act;
+// break-glass sessions opened on any patient, closed and reviewed; emergency authorizations given and withdrawn;
+// recorded accesses; registrar changes to the practitioners' and organizations' identities (affiliations offered
+// and accepted); and time jumps from minutes to months — on the contracts and on the TypeScript model in ./model.ts,
+// and after every action compares the two.
 //
 // Every transaction is mined at a pinned timestamp (one second after the latest block) so that the model knows the
 // exact `block.timestamp`; views run at the latest block's time, which is the `now` the checks pass as `at`. Extra
@@ -48,8 +51,9 @@ const SAMPLES_PER_ACCESSOR = 2;
 // Steps
 // ---------------------------------------------------------------------------------------------------------------------
 
-/** Who acts for the patient: she herself, her representative, or an outsider (another patient, a doctor, a stranger). */
-type ActorChoice = "patient" | "representative" | { outsider: number };
+/** Who acts for the patient: she herself, her representative (a patient), her second representative (the clinic's
+ * doctor, a practitioner), or an outsider (another patient, a doctor, a stranger). */
+type ActorChoice = "patient" | "representative" | "practitionerRepresentative" | { outsider: number };
 /** A grant's length: a fraction (per mille) of the policy's maximum for its purposes, a few seconds to hours, or an
  * edge (exactly the maximum, one second over, or zero). */
 type Length = { permille: number } | { seconds: number } | { edge: "max" | "over" | "zero" };
@@ -80,7 +84,8 @@ type Action =
     }
   | { op: "revoke"; actor: ActorChoice; grantee: number; live: boolean }
   | { op: "deny"; actor: ActorChoice; grantee: number; categories: number }
-  | { op: "breakGlass"; practitioner: number; duration: number; reason: number }
+  | { op: "breakGlass"; practitioner: number; patient: number; duration: number; reason: number }
+  | { op: "authorize"; organization: number; authorized: boolean }
   | { op: "close"; session: number; byPractitioner: boolean }
   | { op: "review"; session: number; outcome: ReviewOutcome; finding: number }
   | { op: "record"; accessor: number; category: number; purpose: number }
@@ -104,7 +109,8 @@ const mostly = fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1
 
 const actor: fc.Arbitrary<ActorChoice> = fc.oneof(
   { weight: 6, arbitrary: fc.constant("patient" as const) },
-  { weight: 3, arbitrary: fc.constant("representative" as const) },
+  { weight: 2, arbitrary: fc.constant("representative" as const) },
+  { weight: 2, arbitrary: fc.constant("practitionerRepresentative" as const) },
   { weight: 1, arbitrary: index.map((outsider) => ({ outsider })) },
 );
 /** Indices 0–8 are the usual grantees, 9–11 the odd ones (another practitioner, a patient, an unregistered id). */
@@ -185,6 +191,13 @@ const action: fc.Arbitrary<Action> = fc.oneof(
       // Mostly the ER doctor; sometimes the cardiologist (same hospital), the clinic's doctor (clinic not
       // authorized) or the hospital itself (not a practitioner).
       practitioner: fc.oneof({ weight: 6, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.nat({ max: 3 }) }),
+      // Mostly the patient the decisions are about; often another patient, so that the ER doctor reaches the
+      // limit of open sessions; rarely an id that is not a patient.
+      patient: fc.oneof(
+        { weight: 4, arbitrary: fc.constant(0) },
+        { weight: 4, arbitrary: fc.integer({ min: 1, max: 3 }) },
+        { weight: 1, arbitrary: fc.constant(4) },
+      ),
       duration: fc.oneof(
         { weight: 6, arbitrary: fc.noBias(fc.integer({ min: 1, max: POLICY.maxBreakGlass })) },
         { weight: 1, arbitrary: fc.constantFrom(0, POLICY.maxBreakGlass, POLICY.maxBreakGlass + 1) },
@@ -193,6 +206,15 @@ const action: fc.Arbitrary<Action> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("close" as const), session: index, byPractitioner: mostly }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant("authorize" as const),
+      organization: index,
+      // Mostly withdrawals, which end sessions; an authorization only matters after one.
+      authorized: fc.oneof({ weight: 2, arbitrary: fc.constant(false) }, { weight: 3, arbitrary: fc.constant(true) }),
+    }),
+  },
   {
     weight: 1,
     arbitrary: fc.record({
@@ -283,8 +305,9 @@ interface Member {
 /** The cast of the consent fixture, the model seeded with the fixture's documented setup, and lookups by role. */
 async function setUp(f: ConsentFixture) {
   const member = (name: string, key: HardhatEthersSigner, id: bigint): Member => ({ name, key, id });
-  const stranger = f.spareKeys[0];
-  if (stranger === undefined) throw new Error("the consent fixture has no spare key");
+  const [stranger, extraPatientKey] = f.spareKeys;
+  if (stranger === undefined || extraPatientKey === undefined)
+    throw new Error("the consent fixture has two spare keys");
   const patient = member("patient", f.patientKey, f.patientId);
   const representative = member("representative", f.representativeKey, f.representativeId);
   const otherPatient = member("other patient", f.otherPatientKey, f.otherPatientId);
@@ -297,6 +320,14 @@ async function setUp(f: ConsentFixture) {
   const payer = member("payer", f.payerKey, f.payerId);
   const sponsor = member("sponsor", f.sponsorKey, f.sponsorId);
   const strangerMember = member("stranger", stranger, 0n);
+  // A fourth patient, for break-glass only, and the clinic's doctor as the patient's second representative.
+  const extraPatient = member(
+    "fourth patient",
+    extraPatientKey,
+    (await f.identity.as(extraPatientKey).registerPatient()).id,
+  );
+  const representationEnds = BigInt(await time.latest()) + 200n * BigInt(DAY);
+  await f.identity.as(f.patientKey).appointRepresentative(f.patientId, clinicDoctor.id, representationEnds);
 
   const model = new ConsentModel(f.patientId, POLICY);
   const institution = (m: Member, kind: ParticipantKind, affiliation = 0n) => {
@@ -308,7 +339,7 @@ async function setUp(f: ConsentFixture) {
       affiliation,
     });
   };
-  for (const m of [patient, representative, otherPatient]) {
+  for (const m of [patient, representative, otherPatient, extraPatient]) {
     model.addIdentity(m.key.address, {
       id: m.id,
       kind: ParticipantKind.Patient,
@@ -327,9 +358,9 @@ async function setUp(f: ConsentFixture) {
     representative.id,
     await f.identityRegistry.representationExpiry(f.patientId, f.representativeId),
   );
-  model.emergencyAuthorized.add(hospital.id);
-  const [, sessions] = await f.consentRegistry.counts();
-  model.lastSessionId = sessions;
+  model.representatives.set(clinicDoctor.id, representationEnds);
+  model.authorizations.set(hospital.id, { authorized: true, endedBelow: 0n });
+  model.lastSessionId = await f.breakGlass.sessionCount();
 
   const accessors = [
     patient,
@@ -350,6 +381,7 @@ async function setUp(f: ConsentFixture) {
     accessors,
     patient,
     representative,
+    practitionerRepresentative: clinicDoctor,
     outsiders: [otherPatient, cardiologist, strangerMember],
     /** Grantee choices: 0–8 the usual ones (the organizations twice: their grants reach their practitioners),
      * then the odd ones. */
@@ -370,6 +402,10 @@ async function setUp(f: ConsentFixture) {
     /** Everyone a permit or deny can be stored for, to compare consentOf after every step. */
     entryHolders: [hospital, cardiologist, internist, erDoctor, clinic, clinicDoctor, payer, sponsor],
     breakGlassCandidates: [erDoctor, cardiologist, clinicDoctor, hospital],
+    /** Break-glass targets: the patient, the other three patients, and one id that is not a patient. */
+    breakGlassPatients: [patient.id, otherPatient.id, representative.id, extraPatient.id, hospital.id],
+    /** Emergency authorizations: the two organizations, and the payer, which is not one. */
+    authorizable: [hospital, clinic, hospital, clinic, payer],
     /** The organizations twice, for their changes reach every practitioner's organization grant. */
     statusSubjects: [cardiologist, hospital, internist, clinic, erDoctor, hospital, clinicDoctor, clinic],
     practitioners: [cardiologist, internist, erDoctor, clinicDoctor],
@@ -393,18 +429,24 @@ describe("ConsentRegistry", function () {
     //   accessor, and for sampled pairs of every other accessor in the cast (the patient, her representative, another
     //   patient, the hospital and clinic, their practitioners, the payer, the sponsor and an unregistered key). The
     //   decision follows the documented order: unknown → inactive → Self → deny of the accessor (it wins) → own
-    //   grant (a wildcard never opens a sensitive category or a named purpose) → break-glass (emergency treatment
-    //   only, never genomics) → the organization's deny (it shuts what the organization's grant would open) → the
-    //   organization's grant (never sensitive, never research, InactiveGrantee if the organization is inactive) →
-    //   representation → the first refusal, or NoGrant;
-    // - consentOf(patient, grantee) equals the model's entry for every participant that can hold one: permit,
-    //   deny, break-glass fields and version — so a reverted action changed nothing;
-    // - after an identity change, standingOf(subject) is the model's kind, affiliation and activity; after a
-    //   break-glass action, the session's expiry and outcome and the number of unreviewed sessions are the model's.
+    //   grant (a wildcard never opens a sensitive category or a named purpose) → break-glass (a practitioner's
+    //   latest session on the patient, while open; emergency treatment only, never genomics) → the organization's
+    //   deny (it shuts what the organization's grant would open) → the organization's grant (never sensitive, never
+    //   research, InactiveGrantee if the organization is inactive) → representation (the representative active,
+    //   the patient too) → the first refusal, or NoGrant;
+    // - consentOf(patient, grantee) equals the model's entry for every participant that can hold one: permit, deny
+    //   and version — so a reverted action changed nothing;
+    // - after an identity change, standingOf(subject) is the model's kind, affiliation and activity;
+    // - after a break-glass action (open, close, review, an authorization given or withdrawn), every session's
+    //   patient, practitioner, organization, effective end and outcome are the model's — a withdrawal ends every
+    //   session opened under the organization at that moment and a new authorization revives none — and so are the
+    //   number of sessions, of unreviewed sessions, each practitioner's open sessions (never more than the policy's
+    //   maximum) and each organization's authorization.
     // Per step: every write succeeds with the model's event and arguments exactly when the model says it is valid,
-    // and otherwise reverts with the model's custom error and arguments; recordAccess emits AccessGranted or
-    // AccessDenied exactly as the model decides, and reverts with ConsentAccessorInactive for an unknown or inactive
-    // key.
+    // and otherwise reverts with the model's custom error and arguments (a representative's change about itself or
+    // its organization with ConsentRepresentativeConflict; a practitioner at the limit with BreakGlassTooManyOpen);
+    // recordAccess emits AccessGranted or AccessDenied exactly as the model decides, and reverts with
+    // ConsentAccessorInactive for an unknown or inactive key.
     it("decides every access as the model of the documented consent rules does", async function () {
       this.timeout(600_000);
       await fc.assert(
@@ -413,6 +455,7 @@ describe("ConsentRegistry", function () {
           const cast = await setUp(f);
           const { model } = cast;
           const consent = f.consentRegistry;
+          const breakGlass = f.breakGlass;
           const identity = f.identityRegistry;
           const clock: Clock = { now: BigInt(await time.latest()) };
           const keyOf = (id: bigint) => cast.accessors.find((m) => m.id === id && id !== 0n);
@@ -420,6 +463,7 @@ describe("ConsentRegistry", function () {
           const actorKey = (choice: ActorChoice): HardhatEthersSigner => {
             if (choice === "patient") return cast.patient.key;
             if (choice === "representative") return cast.representative.key;
+            if (choice === "practitionerRepresentative") return cast.practitionerRepresentative.key;
             return at(cast.outsiders, choice.outsider).key;
           };
           /** A grantee with a permit that has a future, if `live` and there is one; else any grantee choice. */
@@ -546,12 +590,13 @@ describe("ConsentRegistry", function () {
               }
               case "breakGlass": {
                 const who = at(cast.breakGlassCandidates, a.practitioner);
+                const patientId = at(cast.breakGlassPatients, a.patient);
                 const t = await pinNext(clock);
-                const expected = model.openBreakGlass(who.key.address, a.duration, a.reason, t);
+                const expected = model.openBreakGlass(who.key.address, patientId, a.duration, a.reason, t);
                 await settle(
-                  consent,
+                  breakGlass,
                   clock,
-                  consent.connect(who.key).openBreakGlass(f.patientId, a.reason, a.duration),
+                  breakGlass.connect(who.key).open(patientId, a.reason, a.duration),
                   expected,
                 );
                 focused = who;
@@ -566,7 +611,7 @@ describe("ConsentRegistry", function () {
                 const who = a.byPractitioner && owner !== undefined ? owner : at(cast.breakGlassCandidates, a.session);
                 const t = await pinNext(clock);
                 const expected = model.closeBreakGlass(who.key.address, sessionId, t);
-                await settle(consent, clock, consent.connect(who.key).closeBreakGlass(sessionId), expected);
+                await settle(breakGlass, clock, breakGlass.connect(who.key).close(sessionId), expected);
                 focused = owner;
                 sessionTouched = true;
                 break;
@@ -577,13 +622,28 @@ describe("ConsentRegistry", function () {
                 const t = await pinNext(clock);
                 const expected = model.reviewBreakGlass(f.auditor.address, sessionId, a.outcome, a.finding, t);
                 await settle(
-                  consent,
+                  breakGlass,
                   clock,
-                  consent.connect(f.auditor).reviewBreakGlass(sessionId, a.outcome, a.finding),
+                  breakGlass.connect(f.auditor).review(sessionId, a.outcome, a.finding),
                   expected,
                 );
                 const practitioner = model.sessions.get(sessionId)?.practitioner;
                 focused = practitioner === undefined ? undefined : keyOf(practitioner);
+                sessionTouched = true;
+                break;
+              }
+              case "authorize": {
+                const organization = at(cast.authorizable, a.organization);
+                const t = await pinNext(clock);
+                const expected = model.setEmergencyAuthorization(organization.id, a.authorized, t);
+                await settle(
+                  breakGlass,
+                  clock,
+                  breakGlass.connect(f.registrar).setEmergencyAuthorization(organization.id, a.authorized),
+                  expected,
+                );
+                // Sweep one of the organization's practitioners, whose sessions a withdrawal ends.
+                focused = focusFor(organization.id, 1);
                 sessionTouched = true;
                 break;
               }
@@ -626,16 +686,27 @@ describe("ConsentRegistry", function () {
                 break;
               }
               case "affiliate": {
+                // A registrar offers the practitioner to the organization, which accepts: only then does it move.
                 const subject = at(cast.practitioners, a.practitioner);
                 const organization = at(cast.organizations, a.organization);
-                const t = await pinNext(clock);
-                const expected = model.setAffiliation(subject.id, organization.id, t);
+                let t = await pinNext(clock);
+                const offered = model.offerAffiliation(subject.id, organization.id, t);
                 await settle(
                   identity,
                   clock,
                   identity.connect(f.registrar).setAffiliation(subject.id, organization.id),
-                  expected,
+                  offered,
                 );
+                if ("event" in offered) {
+                  t = await pinNext(clock);
+                  const accepted = model.acceptAffiliate(organization.key.address, subject.id, t);
+                  await settle(
+                    identity,
+                    clock,
+                    identity.connect(organization.key).acceptAffiliate(subject.id),
+                    accepted,
+                  );
+                }
                 focused = subject;
                 identityChanged = subject;
                 break;
@@ -649,9 +720,8 @@ describe("ConsentRegistry", function () {
                 // Mostly the start or end of a grant or break-glass session; one time in four a credential's or
                 // the representation's expiry (after which most of the cast is inactive for the rest of the run).
                 const times: bigint[] = [];
-                for (const entry of model.entries.values()) {
-                  times.push(entry.validFrom, entry.validUntil, entry.breakGlassUntil);
-                }
+                for (const entry of model.entries.values()) times.push(entry.validFrom, entry.validUntil);
+                for (const session of model.sessions.values()) times.push(session.expiresAt);
                 if (a.pick % 4 === 0) {
                   for (const m of model.identities.values()) times.push(m.credentialExpiry);
                   for (const expiry of model.representatives.values()) times.push(expiry);
@@ -683,12 +753,29 @@ describe("ConsentRegistry", function () {
               for (const [sessionId, session] of model.sessions) {
                 const onChain = await f.consent.breakGlass(sessionId);
                 expect(
-                  [onChain.practitioner, onChain.expiresAt, onChain.outcome],
+                  [onChain.patient, onChain.practitioner, onChain.organization, onChain.expiresAt, onChain.outcome],
                   `session ${sessionId}`,
-                ).to.deep.equal([session.practitioner, session.expiresAt, session.outcome]);
+                ).to.deep.equal([
+                  session.patient,
+                  session.practitioner,
+                  session.organization,
+                  session.expiresAt,
+                  session.outcome,
+                ]);
                 if (session.outcome === ReviewOutcome.Pending) unreviewed++;
               }
-              expect(await consent.unreviewedBreakGlassCount()).to.equal(unreviewed);
+              expect(await breakGlass.sessionCount(), "sessionCount").to.equal(model.lastSessionId);
+              expect(await breakGlass.unreviewedCount(), "unreviewedCount").to.equal(unreviewed);
+              for (const m of cast.breakGlassCandidates) {
+                expect(await breakGlass.openSessionCount(m.id), `openSessionCount(${m.name})`).to.equal(
+                  BigInt(model.openSessionCount(m.id, clock.now)),
+                );
+              }
+              for (const m of cast.authorizable) {
+                expect(await breakGlass.isEmergencyAuthorized(m.id), `isEmergencyAuthorized(${m.name})`).to.equal(
+                  model.isEmergencyAuthorized(m.id),
+                );
+              }
             }
 
             // Invariant: decide agrees with the model — the whole grid for the focus, samples for everyone else.

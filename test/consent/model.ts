@@ -17,10 +17,17 @@ import {
 } from "../../sdk";
 
 // A small, independent model of the consent registry's rules, written from the interface's documentation
-// (IConsentRegistry, IConsentPolicy, IIdentityRegistry) and the policy's parameter file, not from the contract's code.
-// It knows one patient, the identities of a cast of participants, and what the patient said about each of them;
-// `decide` answers the question every CareLedger module asks, and each write returns the event the contract must
-// emit or the custom error it must revert with, applying its effect only when it succeeds.
+// (IConsentRegistry, IBreakGlass, IConsentPolicy, IIdentityRegistry) and the policy's parameter file, not from the
+// contracts' code. It knows one patient, the identities of a cast of participants, what the patient said about each
+// of them, and the break-glass sessions practitioners opened (on her and on other patients, since the limit on open
+// sessions counts across patients); `decide` answers the question every CareLedger module asks, and each write
+// returns the event the contract must emit or the custom error it must revert with, applying its effect only when it
+// succeeds.
+//
+// Break-glass is modelled as IBreakGlass states it, not as BreakGlass stores it: a session is open while now is
+// before its end; closing, an unjustified finding or the withdrawal of its organization's emergency authorization
+// moves its end to that moment (the withdrawal for every session opened under the organization so far, for good);
+// a practitioner holds at most `maxOpenBreakGlass` open sessions.
 
 /** The purpose break-glass opens, as a position. */
 const EMERGENCY_TREATMENT: number = Purpose.EmergencyTreatment;
@@ -37,6 +44,8 @@ export interface ModelPolicy {
   namedPurposes: number;
   breakGlassExcludedCategories: number;
   maxBreakGlass: number;
+  /** How many break-glass sessions one practitioner may hold open at once. */
+  maxOpenBreakGlass: number;
   /** Longest grant per purpose, in seconds, indexed by `Purpose`. */
   maxGrant: readonly number[];
 }
@@ -51,6 +60,7 @@ export function modelPolicy(parameters: ConsentPolicyParameters): ModelPolicy {
     namedPurposes: purposeSet(...parameters.namedPurposes),
     breakGlassExcludedCategories: categorySet(...parameters.breakGlassExcludedCategories),
     maxBreakGlass: parameters.maxBreakGlassHours * HOUR,
+    maxOpenBreakGlass: parameters.maxOpenBreakGlassSessions,
     maxGrant,
   };
 }
@@ -102,8 +112,6 @@ export interface Entry {
   validFrom: bigint;
   validUntil: bigint;
   deniedCategories: number;
-  breakGlassUntil: bigint;
-  breakGlassId: bigint;
   version: number;
 }
 
@@ -113,15 +121,24 @@ export const EMPTY_ENTRY: Readonly<Entry> = {
   validFrom: 0n,
   validUntil: 0n,
   deniedCategories: 0,
-  breakGlassUntil: 0n,
-  breakGlassId: 0n,
   version: 0,
 };
 
+/** A break-glass session, field for field as `IBreakGlass.session` reports it (less the reason and times opened). */
 export interface Session {
+  patient: bigint;
   practitioner: bigint;
+  /** The practitioner's organization when the session opened. */
+  organization: bigint;
+  /** The effective end: the requested one, or when it was closed, found unjustified or ended by a withdrawal. */
   expiresAt: bigint;
   outcome: ReviewOutcome;
+}
+
+/** An organization's emergency authorization; `endedBelow` is the `sessionsEndedBelow` of its last withdrawal. */
+export interface Authorization {
+  authorized: boolean;
+  endedBelow: bigint;
 }
 
 export interface ModelDecision {
@@ -146,9 +163,13 @@ export class ConsentModel {
   readonly entries = new Map<bigint, Entry>();
   /** Representatives of the patient and when their appointment expires. */
   readonly representatives = new Map<bigint, bigint>();
-  /** Organizations authorized for emergencies. */
-  readonly emergencyAuthorized = new Set<bigint>();
+  /** Emergency authorizations by organization id (absent: never authorized). */
+  readonly authorizations = new Map<bigint, Authorization>();
   readonly sessions = new Map<bigint, Session>();
+  /** The latest session of each (patient, practitioner) pair, keyed `patient:practitioner`. */
+  readonly latestSessions = new Map<string, bigint>();
+  /** Registrar offers of an organization to a practitioner or device, awaiting the organization's acceptance. */
+  readonly affiliationOffers = new Map<bigint, bigint>();
   lastSessionId = 0n;
 
   constructor(
@@ -183,9 +204,10 @@ export class ConsentModel {
     return ConsentModel.activeAt(this.identityOf(id), now);
   }
 
+  /** Appointed, unexpired, the representative active, and the patient active (a suspended patient has none). */
   isRepresentative(id: bigint, now: bigint): boolean {
     const expiresAt = this.representatives.get(id) ?? 0n;
-    return expiresAt > now && this.isActive(id, now);
+    return expiresAt > now && this.isActive(id, now) && this.isActive(this.patient, now);
   }
 
   /** The registrar's status transitions: Active ⇄ Suspended, Active or Suspended → Revoked (final). */
@@ -209,21 +231,52 @@ export class ConsentModel {
     return emit("CredentialUpdated", id, commitment, expiry);
   }
 
-  setAffiliation(id: bigint, organization: bigint, now: bigint): Outcome {
+  /** Institutions: every registered kind that acts for itself (not a patient, practitioner or device). */
+  static institutional(identity: Identity | undefined): boolean {
+    return (
+      identity !== undefined &&
+      identity.kind !== ParticipantKind.None &&
+      identity.kind !== ParticipantKind.Patient &&
+      identity.kind !== ParticipantKind.Practitioner &&
+      identity.kind !== ParticipantKind.Device
+    );
+  }
+
+  /** A registrar offers a practitioner or device to an active institution; nothing changes until it accepts. */
+  offerAffiliation(id: bigint, organization: bigint, now: bigint): Outcome {
     const identity = this.requireIdentity(id);
     if (identity.status === ParticipantStatus.Revoked) return fail("IdentityParticipantRevoked", id);
-    const institution = this.identityOf(organization);
     const affiliable = identity.kind === ParticipantKind.Practitioner || identity.kind === ParticipantKind.Device;
-    const institutional =
-      institution !== undefined &&
-      institution.kind !== ParticipantKind.Patient &&
-      institution.kind !== ParticipantKind.Practitioner &&
-      institution.kind !== ParticipantKind.Device &&
-      ConsentModel.activeAt(institution, now);
-    if (!affiliable || !institutional) return fail("IdentityInvalidAffiliation", identity.kind, organization);
+    const institution = this.identityOf(organization);
+    if (
+      organization === 0n ||
+      organization === identity.affiliation ||
+      !affiliable ||
+      !ConsentModel.institutional(institution) ||
+      !ConsentModel.activeAt(institution, now)
+    ) {
+      return fail("IdentityInvalidAffiliation", identity.kind, organization);
+    }
+    this.affiliationOffers.set(id, organization);
+    return emit("AffiliationOffered", id, organization);
+  }
+
+  /** The active institution controlled by `key` accepts the offer naming it; the member then acts for it. */
+  acceptAffiliate(key: string, member: bigint, now: bigint): Outcome {
+    const institution = this.identities.get(key);
+    if (!ConsentModel.institutional(institution) || !ConsentModel.activeAt(institution, now)) {
+      return fail("IdentityNotAnInstitution", key);
+    }
+    const organization = institution?.id ?? 0n;
+    if (this.affiliationOffers.get(member) !== organization) {
+      return fail("IdentityNoAffiliationOffer", member, organization);
+    }
+    const identity = this.requireIdentity(member);
+    if (identity.status === ParticipantStatus.Revoked) return fail("IdentityParticipantRevoked", member);
+    this.affiliationOffers.delete(member);
     const previous = identity.affiliation;
     identity.affiliation = organization;
-    return emit("AffiliationChanged", id, previous, organization);
+    return emit("AffiliationChanged", member, previous, organization);
   }
 
   // ---- consent writes --------------------------------------------------------------------------------------
@@ -248,6 +301,20 @@ export class ConsentModel {
     return fail("ConsentUnauthorizedActor", this.patient, key);
   }
 
+  /**
+   * As `actor`, for a change to what the patient says about `grantee`: a representative may not make one about
+   * itself or its organization (`ConsentRepresentativeConflict`); the patient may.
+   */
+  private actorAbout(key: string, grantee: bigint, now: bigint): bigint | Outcome {
+    const actor = this.actor(key, now);
+    if (typeof actor !== "bigint" || actor === this.patient) return actor;
+    const organization = this.identityOf(actor)?.affiliation ?? 0n;
+    if (grantee === actor || (organization !== 0n && grantee === organization)) {
+      return fail("ConsentRepresentativeConflict", this.patient, actor, grantee);
+    }
+    return actor;
+  }
+
   private setsError(categories: number, purposes: number): Outcome | undefined {
     if (!validCategories(categories)) return fail("ConsentInvalidCategories", categories);
     if (!validPurposes(purposes)) return fail("ConsentInvalidPurposes", purposes);
@@ -263,7 +330,7 @@ export class ConsentModel {
     validUntil: bigint,
     now: bigint,
   ): Outcome {
-    const actor = this.actor(key, now);
+    const actor = this.actorAbout(key, grantee, now);
     if (typeof actor !== "bigint") return actor;
     const identity = this.identityOf(grantee);
     if (identity === undefined || identity.kind === ParticipantKind.Patient || !ConsentModel.activeAt(identity, now)) {
@@ -300,7 +367,7 @@ export class ConsentModel {
   }
 
   narrow(key: string, grantee: bigint, categories: number, purposes: number, validUntil: bigint, now: bigint): Outcome {
-    const actor = this.actor(key, now);
+    const actor = this.actorAbout(key, grantee, now);
     if (typeof actor !== "bigint") return actor;
     if (!this.hasPermit(grantee, now)) return fail("ConsentNoLiveGrant", this.patient, grantee);
     const setsError = this.setsError(categories, purposes);
@@ -320,7 +387,7 @@ export class ConsentModel {
   }
 
   revoke(key: string, grantee: bigint, now: bigint): Outcome {
-    const actor = this.actor(key, now);
+    const actor = this.actorAbout(key, grantee, now);
     if (typeof actor !== "bigint") return actor;
     if (!this.hasPermit(grantee, now)) return fail("ConsentNoLiveGrant", this.patient, grantee);
     const entry = this.entry(grantee);
@@ -331,7 +398,7 @@ export class ConsentModel {
 
   /** A deny names a registered non-patient grantee, active or not; zero lifts it. */
   setDeny(key: string, grantee: bigint, categories: number, now: bigint): Outcome {
-    const actor = this.actor(key, now);
+    const actor = this.actorAbout(key, grantee, now);
     if (typeof actor !== "bigint") return actor;
     const identity = this.identityOf(grantee);
     if (identity === undefined || identity.kind === ParticipantKind.Patient) {
@@ -346,58 +413,102 @@ export class ConsentModel {
 
   // ---- break-glass -----------------------------------------------------------------------------------------
 
-  openBreakGlass(key: string, duration: number, reason: number, now: bigint): Outcome {
+  isEmergencyAuthorized(organization: bigint): boolean {
+    return this.authorizations.get(organization)?.authorized ?? false;
+  }
+
+  /** The latest session of the pair, if it is open at `at`. */
+  openSession(patient: bigint, practitioner: bigint, at: bigint): bigint | undefined {
+    const sessionId = this.latestSessions.get(`${patient}:${practitioner}`);
+    const session = sessionId === undefined ? undefined : this.sessions.get(sessionId);
+    return session !== undefined && at < session.expiresAt ? sessionId : undefined;
+  }
+
+  /** How many sessions `practitioner` holds open at `now`, on any patient. */
+  openSessionCount(practitioner: bigint, now: bigint): number {
+    let count = 0;
+    for (const session of this.sessions.values()) {
+      if (session.practitioner === practitioner && now < session.expiresAt) count++;
+    }
+    return count;
+  }
+
+  /**
+   * IBreakGlass.open by `key` on `patient`: an active practitioner of an active organization authorized for
+   * emergencies; a patient; a duration within the policy; no open session of the pair; fewer than the policy's
+   * maximum of open sessions of the practitioner.
+   */
+  openBreakGlass(key: string, patient: bigint, duration: number, reason: number, now: bigint): Outcome {
     const identity = this.identities.get(key);
     if (
       identity === undefined ||
       !ConsentModel.activeAt(identity, now) ||
       identity.kind !== ParticipantKind.Practitioner ||
-      !this.emergencyAuthorized.has(identity.affiliation) ||
+      !this.isEmergencyAuthorized(identity.affiliation) ||
       !this.isActive(identity.affiliation, now)
     ) {
-      return fail("ConsentBreakGlassNotAuthorized", key);
+      return fail("BreakGlassNotAuthorized", key);
     }
+    if (this.identityOf(patient)?.kind !== ParticipantKind.Patient) return fail("BreakGlassNotAPatient", patient);
     if (duration === 0 || duration > this.policy.maxBreakGlass) {
-      return fail("ConsentBreakGlassDurationOutOfRange", duration, this.policy.maxBreakGlass);
+      return fail("BreakGlassDurationOutOfRange", duration, this.policy.maxBreakGlass);
     }
-    const entry = this.entry(identity.id);
-    if (entry.breakGlassUntil > now) {
-      return fail("ConsentBreakGlassAlreadyOpen", this.patient, identity.id, entry.breakGlassId);
+    const practitioner = identity.id;
+    const open = this.openSession(patient, practitioner, now);
+    if (open !== undefined) return fail("BreakGlassAlreadyOpen", patient, practitioner, open);
+    if (this.openSessionCount(practitioner, now) >= this.policy.maxOpenBreakGlass) {
+      return fail("BreakGlassTooManyOpen", practitioner, this.policy.maxOpenBreakGlass);
     }
     const sessionId = ++this.lastSessionId;
     const expiresAt = now + BigInt(duration);
-    this.entries.set(identity.id, { ...entry, breakGlassUntil: expiresAt, breakGlassId: sessionId });
-    this.sessions.set(sessionId, { practitioner: identity.id, expiresAt, outcome: ReviewOutcome.Pending });
-    return emit("BreakGlassOpened", sessionId, this.patient, identity.id, identity.affiliation, reason, expiresAt);
-  }
-
-  private endSession(sessionId: bigint, session: Session, now: bigint): void {
-    session.expiresAt = now;
-    const entry = this.entry(session.practitioner);
-    if (entry.breakGlassId === sessionId) this.entries.set(session.practitioner, { ...entry, breakGlassUntil: now });
+    const organization = identity.affiliation;
+    this.sessions.set(sessionId, { patient, practitioner, organization, expiresAt, outcome: ReviewOutcome.Pending });
+    this.latestSessions.set(`${patient}:${practitioner}`, sessionId);
+    return emit("BreakGlassOpened", sessionId, patient, practitioner, organization, reason, expiresAt);
   }
 
   /** Only the session's practitioner (by id, active or not) may close it, and only while it is open. */
   closeBreakGlass(key: string, sessionId: bigint, now: bigint): Outcome {
     const session = this.sessions.get(sessionId);
-    if (session === undefined) return fail("ConsentUnknownBreakGlass", sessionId);
+    if (session === undefined) return fail("BreakGlassUnknownSession", sessionId);
     if (this.identities.get(key)?.id !== session.practitioner || session.expiresAt <= now) {
-      return fail("ConsentCannotCloseBreakGlass", sessionId, key);
+      return fail("BreakGlassCannotClose", sessionId, key);
     }
-    this.endSession(sessionId, session, now);
-    return emit("BreakGlassClosed", sessionId, this.patient, now);
+    session.expiresAt = now;
+    return emit("BreakGlassClosed", sessionId, session.patient, now);
   }
 
   /** An auditor reviews a session once; an unjustified finding ends it if still open. */
   reviewBreakGlass(auditor: string, sessionId: bigint, outcome: ReviewOutcome, finding: number, now: bigint): Outcome {
     const session = this.sessions.get(sessionId);
-    if (session === undefined) return fail("ConsentUnknownBreakGlass", sessionId);
+    if (session === undefined) return fail("BreakGlassUnknownSession", sessionId);
     if (outcome === ReviewOutcome.Pending || session.outcome !== ReviewOutcome.Pending) {
-      return fail("ConsentInvalidReview", sessionId, outcome);
+      return fail("BreakGlassInvalidReview", sessionId, outcome);
     }
     session.outcome = outcome;
-    if (outcome === ReviewOutcome.Unjustified && session.expiresAt > now) this.endSession(sessionId, session, now);
-    return emit("BreakGlassReviewed", sessionId, this.patient, auditor, outcome, finding);
+    if (outcome === ReviewOutcome.Unjustified && session.expiresAt > now) session.expiresAt = now;
+    return emit("BreakGlassReviewed", sessionId, session.patient, auditor, outcome, finding);
+  }
+
+  /**
+   * Registrars authorize an active organization, or withdraw the authorization of any organization (active or
+   * not): every session opened under it so far ends now, and authorizing it again revives none.
+   */
+  setEmergencyAuthorization(organization: bigint, authorized: boolean, now: bigint): Outcome {
+    const identity = this.identityOf(organization);
+    if (identity?.kind !== ParticipantKind.Organization || (authorized && !this.isActive(organization, now))) {
+      return fail("BreakGlassNotAnOrganization", organization);
+    }
+    const authorization = this.authorizations.get(organization) ?? { authorized: false, endedBelow: 0n };
+    authorization.authorized = authorized;
+    if (!authorized) {
+      authorization.endedBelow = this.lastSessionId + 1n;
+      for (const session of this.sessions.values()) {
+        if (session.organization === organization && session.expiresAt > now) session.expiresAt = now;
+      }
+    }
+    this.authorizations.set(organization, authorization);
+    return emit("EmergencyAuthorizationSet", organization, authorized, authorization.endedBelow);
   }
 
   // ---- the decision ----------------------------------------------------------------------------------------
@@ -410,7 +521,8 @@ export class ConsentModel {
    * (never a sensitive category or a named purpose; InactiveGrantee if the organization is inactive) →
    * representation; otherwise denied with the first refusal (a rule, the organization's deny, an inactive
    * organization), or NoGrant. Grant windows and both the accessor's and the organization's credential expiry are
-   * judged at `at`; statuses and representation now; a break-glass session counts until its expiry.
+   * judged at `at`; statuses and representation now; a practitioner's latest break-glass session on the patient
+   * counts, for emergency treatment, until its (effective) end.
    */
   decide(key: string, category: number, purpose: number, at: bigint, now: bigint): ModelDecision {
     const identity = this.identities.get(key);
@@ -457,9 +569,13 @@ export class ConsentModel {
       if (reason === undefined) return allowed(DecisionBasis.Grant, id, id, BigInt(own.version));
       refuse(reason, id);
     }
-    if (purpose === EMERGENCY_TREATMENT && at < own.breakGlassUntil) {
+    const sessionId =
+      purpose === EMERGENCY_TREATMENT && identity.kind === ParticipantKind.Practitioner
+        ? this.openSession(this.patient, id, at)
+        : undefined;
+    if (sessionId !== undefined) {
       if (!has(this.policy.breakGlassExcludedCategories, category)) {
-        return allowed(DecisionBasis.BreakGlass, id, id, own.breakGlassId);
+        return allowed(DecisionBasis.BreakGlass, id, id, sessionId);
       }
       refuse(DecisionBasis.BreakGlassCategoryExcluded, id);
     }

@@ -234,6 +234,24 @@ describe("Consent flow (integration, through the SDK)", () => {
     ]).to.deep.equal([patientId, f.erDoctorId, f.hospitalId, ReviewOutcome.Justified, f.auditor.address]);
     expect(await consent.unreviewedBreakGlass()).to.deep.equal([]);
 
+    // The registrars withdraw the hospital's emergency authorization: the ER doctor's session, justified or not,
+    // ends in that very block, and stays ended when the hospital is authorized again.
+    const withdrawal = await consent.as(f.registrar).setEmergencyAuthorization(f.hospitalId, false);
+    const withdrawnAt = BigInt((await withdrawal.receipt.getBlock()).timestamp);
+    expect(await consent.isEmergencyAuthorized(f.hospitalId)).to.equal(false);
+    expect((await consent.breakGlass(sessionId)).expiresAt).to.equal(withdrawnAt);
+    await consent.as(f.registrar).setEmergencyAuthorization(f.hospitalId, true);
+    const afterWithdrawal = await consent
+      .as(f.erDoctorKey)
+      .recordAccess(patientId, DataCategory.Medications, Purpose.EmergencyTreatment);
+    expect(afterWithdrawal.decision).to.deep.equal({
+      allowed: false,
+      basis: DecisionBasis.NoGrant,
+      accessor: f.erDoctorId,
+      grantee: 0n,
+      ref: 0n,
+    });
+
     // 5. The cardiologist tries her mental-health records: denied, and the attempt is on the record.
     const attempt = await consent
       .as(f.cardiologistKey)
@@ -275,16 +293,35 @@ describe("Consent flow (integration, through the SDK)", () => {
     expect(eventsNamed(consent, afterRevocation.receipt, "AccessDenied")).to.have.length(1);
 
     // 7. Her list of grants: the cardiologist's revoked, the internist's and the insurer's live, and the ER doctor
-    // who broke glass, listed with the session but no permit.
+    // who broke glass, listed without a permit (the session is the workflow's: `breakGlass(sessionId)`).
     const grants = await consent.grantsOf(patientId);
-    expect(grants.map((g) => [g.grantee, g.live, g.version, g.breakGlassId])).to.deep.equal([
-      [f.cardiologistId, false, 2, 0n],
-      [f.internistId, true, 1, 0n],
-      [f.erDoctorId, false, 0, sessionId],
-      [f.payerId, true, 1, 0n],
+    expect(grants.map((g) => [g.grantee, g.live, g.version, g.categories])).to.deep.equal([
+      [f.cardiologistId, false, 2, 0],
+      [f.internistId, true, 1, labs],
+      [f.erDoctorId, false, 0, 0],
+      [f.payerId, true, 1, categorySet(DataCategory.InsuranceAndClaims)],
     ]);
+    expect((await consent.breakGlass(sessionId)).practitioner).to.equal(f.erDoctorId);
     const internist = grants.find((g) => g.grantee === f.internistId);
-    expect(internist?.categories).to.equal(labs);
     expect(internist?.validUntil).to.equal(approvedAt + 7n * DAY);
+  });
+
+  // SDK gap, not a contract bug: sdk/errors.ts builds its decoder from the ABIs of IdentityRegistry, ConsentRegistry,
+  // ConsentPolicy, RecordRegistry, ClaimsAdjudicator and AccessManager, but not BreakGlass, whose errors are declared
+  // in IBreakGlass only. So every break-glass refusal through ConsentClient (openBreakGlass, closeBreakGlass,
+  // reviewBreakGlass, breakGlass(id)) reaches the caller as ethers' raw error instead of a CareLedgerError, against the
+  // house rule that the SDK decodes reverts into typed errors; test/sdk/errors.test.ts misses it because
+  // test/helpers/modules.ts does not list BreakGlass either. Fix: add BreakGlass__factory.abi to ABIS in sdk/errors.ts.
+  it.skip("decodes the break-glass workflow's refusals into CareLedgerError, like every other module's", async () => {
+    const f = await loadFixture(consentFixture);
+    const notAuthorized = await refusal(() =>
+      f.consent.as(f.clinicDoctorKey).openBreakGlass(f.patientId, REASON.unconscious, HOUR),
+    );
+    expect([notAuthorized.errorName, ...notAuthorized.args]).to.deep.equal([
+      "BreakGlassNotAuthorized",
+      f.clinicDoctorKey.address,
+    ]);
+    const unknown = await refusal(() => f.consent.breakGlass(99n));
+    expect([unknown.errorName, ...unknown.args]).to.deep.equal(["BreakGlassUnknownSession", 99n]);
   });
 });
