@@ -13,6 +13,7 @@ import type {
   ClaimsAdjudicator,
   ConsentPolicy,
   ConsentRegistry,
+  IdentifierRegistry,
   IdentityRegistry,
   IERC20Metadata,
   PriorAuthorizations,
@@ -53,6 +54,7 @@ export interface ConsentPolicyParameters {
 export interface CareLedgerSystem {
   accessManager: AccessManager;
   identityRegistry: IdentityRegistry;
+  identifierRegistry: IdentifierRegistry;
   consentPolicy: ConsentPolicy;
   consentRegistry: ConsentRegistry;
   breakGlass: BreakGlass;
@@ -203,6 +205,7 @@ export async function deployCareLedger(
     (await hre.ethers.getContractAt(name, await future.getAddress())) as T;
   const accessManager = await at<AccessManager>("AccessManager", deployed.accessManager);
   const identityRegistry = await at<IdentityRegistry>("IdentityRegistry", deployed.identityRegistry);
+  const identifierRegistry = await at<IdentifierRegistry>("IdentifierRegistry", deployed.identifierRegistry);
   const consentPolicy = await at<ConsentPolicy>("ConsentPolicy", deployed.consentPolicy);
   const consentRegistry = await at<ConsentRegistry>("ConsentRegistry", deployed.consentRegistry);
   const breakGlass = await at<BreakGlass>("BreakGlass", deployed.breakGlass);
@@ -231,6 +234,7 @@ export async function deployCareLedger(
   return {
     accessManager,
     identityRegistry,
+    identifierRegistry,
     consentPolicy,
     consentRegistry,
     breakGlass,
@@ -244,6 +248,7 @@ export async function deployCareLedger(
       chainId,
       accessManager: await accessManager.getAddress(),
       identityRegistry: await identityRegistry.getAddress(),
+      identifierRegistry: await identifierRegistry.getAddress(),
       consentPolicy: await consentPolicy.getAddress(),
       consentRegistry: await consentRegistry.getAddress(),
       breakGlass: await breakGlass.getAddress(),

@@ -4,6 +4,7 @@ import { ROLE_LABELS, type RoleName, Roles } from "../../sdk/roles";
 import AccessManagerModule from "./AccessManager";
 import ClaimsAdjudicatorModule from "./ClaimsAdjudicator";
 import ConsentRegistryModule from "./ConsentRegistry";
+import IdentifierRegistryModule from "./IdentifierRegistry";
 import IdentityRegistryModule from "./IdentityRegistry";
 import RecordRegistryModule from "./RecordRegistry";
 
@@ -24,6 +25,7 @@ import RecordRegistryModule from "./RecordRegistry";
 export default buildModule("CareLedger", (m) => {
   const { accessManager } = m.useModule(AccessManagerModule);
   const { identityRegistry } = m.useModule(IdentityRegistryModule);
+  const { identifierRegistry } = m.useModule(IdentifierRegistryModule);
   const { consentPolicy, consentRegistry, breakGlass } = m.useModule(ConsentRegistryModule);
   const { recordRegistry } = m.useModule(RecordRegistryModule);
   const { claimsAdjudicator, priorAuthorizations } = m.useModule(ClaimsAdjudicatorModule);
@@ -50,12 +52,20 @@ export default buildModule("CareLedger", (m) => {
   // Last, after every other admin step: from here on the admin acts only through scheduled operations.
   m.call(accessManager, "grantRole", [Roles.ADMIN, admin, adminExecutionDelay], {
     id: "grant_ADMIN",
-    after: [...setup, IdentityRegistryModule, ConsentRegistryModule, RecordRegistryModule, ClaimsAdjudicatorModule],
+    after: [
+      ...setup,
+      IdentityRegistryModule,
+      IdentifierRegistryModule,
+      ConsentRegistryModule,
+      RecordRegistryModule,
+      ClaimsAdjudicatorModule,
+    ],
   });
 
   return {
     accessManager,
     identityRegistry,
+    identifierRegistry,
     consentPolicy,
     consentRegistry,
     breakGlass,

@@ -33,9 +33,6 @@ export const EXPECTED: Readonly<Record<string, Readonly<Record<string, Wiring>>>
     appointRepresentative: "self-service",
     revokeRepresentative: "self-service",
     resignRepresentative: "self-service",
-    attestIdentifier: "self-service",
-    acceptIdentifier: "self-service",
-    withdrawIdentifier: "self-service",
     acceptAffiliate: "self-service",
     releaseAffiliate: "self-service",
     registerParticipant: "REGISTRAR",
@@ -49,6 +46,14 @@ export const EXPECTED: Readonly<Record<string, Readonly<Record<string, Wiring>>>
     pause: "PAUSER",
     unpause: "ADMIN",
     // AccessManaged's own: only the AccessManager itself (its admin's `updateAuthority`) moves a module.
+    setAuthority: "authority-only",
+  },
+  IdentifierRegistry: {
+    attest: "self-service",
+    accept: "self-service",
+    withdraw: "self-service",
+    pause: "PAUSER",
+    unpause: "ADMIN",
     setAuthority: "authority-only",
   },
   ConsentRegistry: {

@@ -4,6 +4,7 @@ import type {
   BreakGlass,
   ClaimsAdjudicator,
   ConsentRegistry,
+  IdentifierRegistry,
   IdentityRegistry,
   PriorAuthorizations,
   RecordRegistry,
@@ -12,7 +13,13 @@ import type { SystemFixture } from "../fixtures/system";
 
 /** A deployed module: every one is AccessManaged and pausable. */
 export type Module =
-  IdentityRegistry | ConsentRegistry | BreakGlass | RecordRegistry | ClaimsAdjudicator | PriorAuthorizations;
+  | IdentityRegistry
+  | IdentifierRegistry
+  | ConsentRegistry
+  | BreakGlass
+  | RecordRegistry
+  | ClaimsAdjudicator
+  | PriorAuthorizations;
 
 /**
  * Every deployed CareLedger contract that is AccessManaged and pausable, by contract name: the modules and the
@@ -21,6 +28,7 @@ export type Module =
 export function deployedModules(system: SystemFixture): Record<string, Module & BaseContract> {
   return {
     IdentityRegistry: system.identityRegistry,
+    IdentifierRegistry: system.identifierRegistry,
     ConsentRegistry: system.consentRegistry,
     BreakGlass: system.breakGlass,
     RecordRegistry: system.recordRegistry,
