@@ -202,7 +202,7 @@ describe("BreakGlass", function () {
       expect(await breakGlass.unreviewedCount()).to.equal(1n);
       expect([...(await breakGlass.unreviewed(0, 10))]).to.deep.equal([1n]);
       expect(await breakGlass.openSessionCount(f.erDoctorId)).to.equal(1n);
-      expect(await breakGlass.openSession(f.patientId, f.erDoctorId, now)).to.equal(1n);
+      expect(await breakGlass.openSession(f.patientId, f.erDoctorId, f.hospitalId, now)).to.equal(1n);
       expect(await emergencyLabs(f, f.erDoctorKey)).to.deep.equal(
         allowed(DecisionBasis.BreakGlass, f.erDoctorId, f.erDoctorId, 1n),
       );
@@ -524,17 +524,17 @@ describe("BreakGlass", function () {
       );
     });
 
-    // The workflow has its own pause: pausing the consent registry does not stop break-glass (IBreakGlass: "while
-    // paused, opening stops" is about the workflow's own flag). An operator stopping everything pauses both.
-    it("is not stopped by pausing the consent registry alone", async function () {
+    // Pausing consent stops everything that can open access, emergency access included: opening asks the registry's
+    // pause as well as its own. Sessions already open keep counting (the decision works while paused).
+    it("reverts with EnforcedPause while the consent registry is paused, and keeps open sessions counting", async function () {
       const f = await loadFixture(consentFixture);
+      const { sessionId } = await openSession(f, f.erDoctorKey);
       await (await f.consentRegistry.connect(f.pauser).pause()).wait();
-      await expect(f.breakGlass.connect(f.erDoctorKey).open(f.patientId, REASON.unconscious, SESSION_DURATION)).to.emit(
-        f.breakGlass,
-        "BreakGlassOpened",
-      );
+      await expect(
+        f.breakGlass.connect(f.cardiologistKey).open(f.patientId, REASON.unconscious, SESSION_DURATION),
+      ).to.be.revertedWithCustomError(f.breakGlass, "EnforcedPause");
       expect(await emergencyLabs(f, f.erDoctorKey)).to.deep.equal(
-        allowed(DecisionBasis.BreakGlass, f.erDoctorId, f.erDoctorId, 1n),
+        allowed(DecisionBasis.BreakGlass, f.erDoctorId, f.erDoctorId, sessionId),
       );
     });
   });
@@ -554,7 +554,7 @@ describe("BreakGlass", function () {
         .to.emit(breakGlass, "BreakGlassClosed")
         .withArgs(sessionId, f.patientId, now);
       expect(await f.consent.breakGlass(sessionId)).to.deep.equal(endedAt(before, now));
-      expect(await breakGlass.openSession(f.patientId, f.erDoctorId, now)).to.equal(0n);
+      expect(await breakGlass.openSession(f.patientId, f.erDoctorId, f.hospitalId, now)).to.equal(0n);
       expect(await breakGlass.openSessionCount(f.erDoctorId)).to.equal(0n);
       expect(await emergencyLabs(f, f.erDoctorKey)).to.deep.equal(denied(DecisionBasis.NoGrant, f.erDoctorId));
       // Closing does not dispense with the review.
@@ -845,7 +845,9 @@ describe("BreakGlass", function () {
         const session = before[i];
         if (session === undefined) throw new Error("missing session");
         expect(await f.consent.breakGlass(sessionId), String(sessionId)).to.deep.equal(endedAt(session, withdrawnAt));
-        expect(await breakGlass.openSession(session.patient, session.practitioner, withdrawnAt)).to.equal(0n);
+        expect(
+          await breakGlass.openSession(session.patient, session.practitioner, session.organization, withdrawnAt),
+        ).to.equal(0n);
       }
       expect(await emergencyLabs(f, f.erDoctorKey)).to.deep.equal(denied(DecisionBasis.NoGrant, f.erDoctorId));
       expect(await emergencyLabs(f, f.erDoctorKey, f.otherPatientId)).to.deep.equal(
@@ -892,7 +894,7 @@ describe("BreakGlass", function () {
       expect(await breakGlass.isEmergencyAuthorized(f.hospitalId)).to.equal(true);
       expect(withdrawnAt < expiresAt).to.equal(true);
       expect((await f.consent.breakGlass(sessionId)).expiresAt).to.equal(withdrawnAt);
-      expect(await breakGlass.openSession(f.patientId, f.erDoctorId, await latest())).to.equal(0n);
+      expect(await breakGlass.openSession(f.patientId, f.erDoctorId, f.hospitalId, await latest())).to.equal(0n);
       expect(await breakGlass.openSessionCount(f.erDoctorId)).to.equal(0n);
       expect(await emergencyLabs(f, f.erDoctorKey)).to.deep.equal(denied(DecisionBasis.NoGrant, f.erDoctorId));
       // A new session opens (the ended one blocks nothing) and is open.
@@ -1003,12 +1005,15 @@ describe("BreakGlass", function () {
   // -------------------------------------------------------------------------------------------------------------------
 
   describe("openSession", function () {
-    it("names the latest session of the pair while it is open at `at`, else 0", async function () {
+    it("names the latest session of the pair while it is open at `at` for the organization it was opened under, else 0", async function () {
       const f = await loadFixture(consentFixture);
       const { sessionId, expiresAt } = await openSession(f, f.erDoctorKey);
       const openedAt = (await f.consent.breakGlass(sessionId)).openedAt;
       const view = (patient: bigint, practitioner: bigint, at: bigint) =>
-        f.breakGlass.openSession(patient, practitioner, at);
+        f.breakGlass.openSession(patient, practitioner, f.hospitalId, at);
+      // Asked for another organization (the practitioner's is not the session's), or none, it is not open.
+      expect(await f.breakGlass.openSession(f.patientId, f.erDoctorId, f.clinicId, openedAt)).to.equal(0n);
+      expect(await f.breakGlass.openSession(f.patientId, f.erDoctorId, 0n, openedAt)).to.equal(0n);
       expect(await view(f.patientId, f.erDoctorId, openedAt)).to.equal(sessionId);
       expect(await view(f.patientId, f.erDoctorId, expiresAt - 1n)).to.equal(sessionId);
       expect(await view(f.patientId, f.erDoctorId, expiresAt)).to.equal(0n);
@@ -1136,46 +1141,38 @@ describe("BreakGlass", function () {
       );
     });
 
-    // Design doubt, pinned as the contracts behave: IBreakGlass.openSession does not look at the organization's
-    // status, so a session opened under an organization that is then suspended, or even revoked, keeps opening
-    // emergency access until it ends, although the same organization's grant stops at once (InactiveGrantee) and
-    // IIdentityRegistry.suspend says "it and those acting for it stop at once". Registrars end such sessions by
-    // withdrawing the organization's emergency authorization, which works for an inactive organization.
-    it("keeps a session open when its organization is suspended or revoked, until registrars withdraw the authorization", async function () {
+    // A session is its organization's: suspending the organization stops its emergency access at once, as it stops
+    // its grant (and reinstating it lets the session count again until it ends); revoking it ends it for good.
+    it("stops a session while its organization is suspended, and for good once it is revoked", async function () {
       const f = await loadFixture(consentFixture);
       const { sessionId } = await openSession(f, f.erDoctorKey);
       const emergency = allowed(DecisionBasis.BreakGlass, f.erDoctorId, f.erDoctorId, sessionId);
       await suspend(f, f.hospitalId);
+      expect(await f.breakGlass.openSessionCount(f.erDoctorId)).to.equal(0n);
+      // The practitioner of a suspended organization is not active itself (its affiliation is), so the decision
+      // refuses it before break-glass is asked; the workflow answers no session either.
+      expect(await f.breakGlass.openSession(f.patientId, f.erDoctorId, f.hospitalId, await latest())).to.equal(0n);
+      await (await f.identityRegistry.connect(f.registrar).reinstate(f.hospitalId, STATUS_REASON)).wait();
       expect(await emergencyLabs(f, f.erDoctorKey)).to.deep.equal(emergency);
       await (await f.identityRegistry.connect(f.registrar).revoke(f.hospitalId, STATUS_REASON)).wait();
-      expect(await emergencyLabs(f, f.erDoctorKey)).to.deep.equal(emergency);
-      expect(await f.breakGlass.openSessionCount(f.erDoctorId)).to.equal(1n);
-      const withdrawnAt = await nextTimestamp();
-      await expect(f.breakGlass.connect(f.registrar).setEmergencyAuthorization(f.hospitalId, false))
-        .to.emit(f.breakGlass, "EmergencyAuthorizationSet")
-        .withArgs(f.hospitalId, false, sessionId + 1n);
-      expect((await f.consent.breakGlass(sessionId)).expiresAt).to.equal(withdrawnAt);
-      expect(await emergencyLabs(f, f.erDoctorKey)).to.deep.equal(denied(DecisionBasis.NoGrant, f.erDoctorId));
+      expect(await f.breakGlass.openSession(f.patientId, f.erDoctorId, f.hospitalId, await latest())).to.equal(0n);
+      expect(await f.breakGlass.openSessionCount(f.erDoctorId)).to.equal(0n);
     });
 
     // The session belongs to the organization it was opened under (BreakGlassSession.organization): a practitioner
-    // who moves on keeps it until it ends, and the former organization's withdrawal ends it, the new one's does not.
-    it("ties a session to the organization it was opened under when the practitioner changes organization", async function () {
+    // who moves to another organization loses it at once, whatever either organization's authorization.
+    it("ends a session for a practitioner who moves to another organization", async function () {
       const f = await loadFixture(consentFixture);
       await setAuthorization(f, f.clinicId, true);
       const { sessionId } = await openSession(f, f.erDoctorKey);
       await (await f.identityRegistry.connect(f.registrar).setAffiliation(f.erDoctorId, f.clinicId)).wait();
+      // Offered, not yet accepted: still the hospital's, the session still counts.
+      expect(await emergencyLabs(f, f.erDoctorKey)).to.deep.equal(
+        allowed(DecisionBasis.BreakGlass, f.erDoctorId, f.erDoctorId, sessionId),
+      );
       await f.identity.as(f.clinicKey).acceptAffiliate(f.erDoctorId);
       expect((await f.identityRegistry.standingOf(f.erDoctorId))[1]).to.equal(f.clinicId);
       expect((await f.consent.breakGlass(sessionId)).organization).to.equal(f.hospitalId);
-      expect(await emergencyLabs(f, f.erDoctorKey)).to.deep.equal(
-        allowed(DecisionBasis.BreakGlass, f.erDoctorId, f.erDoctorId, sessionId),
-      );
-      await setAuthorization(f, f.clinicId, false);
-      expect(await emergencyLabs(f, f.erDoctorKey)).to.deep.equal(
-        allowed(DecisionBasis.BreakGlass, f.erDoctorId, f.erDoctorId, sessionId),
-      );
-      await setAuthorization(f, f.hospitalId, false);
       expect(await emergencyLabs(f, f.erDoctorKey)).to.deep.equal(denied(DecisionBasis.NoGrant, f.erDoctorId));
     });
   });

@@ -640,13 +640,9 @@ describe("ConsentRegistry", function () {
         .withArgs(f.patientId, f.representativeId, f.representativeId);
     });
 
-    // Contract bug (minor, wrong error): `_actorAbout` refuses when `grantee == organization`, and a representative
-    // without an organization (a patient representing her, as in the fixture) has organization NONE. So a
-    // representative naming grantee NONE (0) in grant, narrow, revoke or setDeny is told ConsentRepresentativeConflict(
-    // patient, representative, 0), as if NONE were its organization, where the patient gets ConsentInvalidGrantee(0)
-    // (ConsentNoLiveGrant for revoke). The call is refused either way; only the error misreports. Fix: compare with
-    // the organization only when it is not NONE.
-    it.skip("reverts with ConsentInvalidGrantee, not a conflict, when a representative without an organization names grantee NONE", async function () {
+    // A representative without an organization (a patient representing her) has organization NONE, which must not
+    // read as a conflict with grantee NONE.
+    it("reverts with ConsentInvalidGrantee, not a conflict, when a representative without an organization names grantee NONE", async function () {
       const f = await loadFixture(consentFixture);
       for (const key of [f.patientKey, f.representativeKey]) {
         await expect(grant(f, { key, grantee: 0n }), key.address)

@@ -417,20 +417,30 @@ export class ConsentModel {
     return this.authorizations.get(organization)?.authorized ?? false;
   }
 
-  /** The latest session of the pair, if it is open at `at`. */
-  openSession(patient: bigint, practitioner: bigint, at: bigint): bigint | undefined {
+  /**
+   * The latest session of the pair, if it is open at `at` for `organization`: opened under that organization (the
+   * practitioner's current one), not ended, and the organization active at `at`.
+   */
+  openSession(patient: bigint, practitioner: bigint, organization: bigint, at: bigint): bigint | undefined {
     const sessionId = this.latestSessions.get(`${patient}:${practitioner}`);
     const session = sessionId === undefined ? undefined : this.sessions.get(sessionId);
-    return session !== undefined && at < session.expiresAt ? sessionId : undefined;
+    return session !== undefined && session.organization === organization && this.isOpen(session, at)
+      ? sessionId
+      : undefined;
   }
 
   /** How many sessions `practitioner` holds open at `now`, on any patient. */
   openSessionCount(practitioner: bigint, now: bigint): number {
     let count = 0;
     for (const session of this.sessions.values()) {
-      if (session.practitioner === practitioner && now < session.expiresAt) count++;
+      if (session.practitioner === practitioner && this.isOpen(session, now)) count++;
     }
     return count;
+  }
+
+  /** A session counts until its end, and only while its organization is active (a suspension stops it). */
+  private isOpen(session: { organization: bigint; expiresAt: bigint }, at: bigint): boolean {
+    return at < session.expiresAt && ConsentModel.activeAt(this.identityOf(session.organization), at);
   }
 
   /**
@@ -454,7 +464,7 @@ export class ConsentModel {
       return fail("BreakGlassDurationOutOfRange", duration, this.policy.maxBreakGlass);
     }
     const practitioner = identity.id;
-    const open = this.openSession(patient, practitioner, now);
+    const open = this.openSession(patient, practitioner, identity.affiliation, now);
     if (open !== undefined) return fail("BreakGlassAlreadyOpen", patient, practitioner, open);
     if (this.openSessionCount(practitioner, now) >= this.policy.maxOpenBreakGlass) {
       return fail("BreakGlassTooManyOpen", practitioner, this.policy.maxOpenBreakGlass);
@@ -471,7 +481,7 @@ export class ConsentModel {
   closeBreakGlass(key: string, sessionId: bigint, now: bigint): Outcome {
     const session = this.sessions.get(sessionId);
     if (session === undefined) return fail("BreakGlassUnknownSession", sessionId);
-    if (this.identities.get(key)?.id !== session.practitioner || session.expiresAt <= now) {
+    if (this.identities.get(key)?.id !== session.practitioner || !this.isOpen(session, now)) {
       return fail("BreakGlassCannotClose", sessionId, key);
     }
     session.expiresAt = now;
@@ -486,7 +496,7 @@ export class ConsentModel {
       return fail("BreakGlassInvalidReview", sessionId, outcome);
     }
     session.outcome = outcome;
-    if (outcome === ReviewOutcome.Unjustified && session.expiresAt > now) session.expiresAt = now;
+    if (outcome === ReviewOutcome.Unjustified && this.isOpen(session, now)) session.expiresAt = now;
     return emit("BreakGlassReviewed", sessionId, session.patient, auditor, outcome, finding);
   }
 
@@ -571,7 +581,7 @@ export class ConsentModel {
     }
     const sessionId =
       purpose === EMERGENCY_TREATMENT && identity.kind === ParticipantKind.Practitioner
-        ? this.openSession(this.patient, id, at)
+        ? this.openSession(this.patient, id, identity.affiliation, at)
         : undefined;
     if (sessionId !== undefined) {
       if (!has(this.policy.breakGlassExcludedCategories, category)) {

@@ -22,6 +22,7 @@ const POLICY_FILE = {
   namedPurposes: ["Research"],
   breakGlassExcludedCategories: ["Genomics"],
   maxBreakGlassHours: 24,
+  maxOpenBreakGlassSessions: 3,
   maxGrantDays: {
     Treatment: 365,
     Payment: 365,
@@ -90,6 +91,13 @@ describe("deploy parameters and recorded deployments", () => {
     expect(() => validatePolicyParameters({ ...POLICY_FILE, maxBreakGlassHours: 0 }, "f.json")).to.throw(
       "ConsentPolicy.maxBreakGlassHours must be a whole number in [1, 1193046], got 0",
     );
+    for (const sessions of [0, 9, 2.5, undefined]) {
+      expect(() =>
+        validatePolicyParameters({ ...POLICY_FILE, maxOpenBreakGlassSessions: sessions }, "f.json"),
+      ).to.throw(
+        `ConsentPolicy.maxOpenBreakGlassSessions must be a whole number in [1, 8], got ${JSON.stringify(sessions)}`,
+      );
+    }
     const withoutResearch = Object.fromEntries(
       Object.entries(POLICY_FILE.maxGrantDays).filter(([purpose]) => purpose !== "Research"),
     );
@@ -111,6 +119,7 @@ describe("deploy parameters and recorded deployments", () => {
         namedPurposes: 0b1000,
         breakGlassExcludedCategories: 0x8000,
         maxBreakGlassDuration: 86_400,
+        maxOpenBreakGlassSessions: 3,
       },
       maxGrantDurations: [365, 365, 365, 1825, 365, 30].map((days) => days * 86_400),
     });
@@ -124,20 +133,26 @@ describe("deploy parameters and recorded deployments", () => {
       JSON.stringify({
         "AccessManager#AccessManager": VALID.admin.toLowerCase(),
         "IdentityRegistry#IdentityRegistry": VALID.registrar,
+        "IdentifierRegistry#IdentifierRegistry": VALID.pauser,
         "ConsentPolicy#ConsentPolicy": VALID.pauser,
         "ConsentRegistry#ConsentRegistry": VALID.auditor,
+        "ConsentRegistry#BreakGlass": VALID.registrar,
         "RecordRegistry#RecordRegistry": VALID.admin,
         "ClaimsAdjudicator#ClaimsAdjudicator": VALID.registrar,
+        "ClaimsAdjudicator#PriorAuthorizations": VALID.auditor,
       }),
     );
     expect(loadDeployment(1337n, dir)).to.deep.equal({
       chainId: 1337n,
       accessManager: VALID.admin,
       identityRegistry: VALID.registrar,
+      identifierRegistry: VALID.pauser,
       consentPolicy: VALID.pauser,
       consentRegistry: VALID.auditor,
+      breakGlass: VALID.registrar,
       recordRegistry: VALID.admin,
       claimsAdjudicator: VALID.registrar,
+      priorAuthorizations: VALID.auditor,
     });
     expect(() => loadDeployment(5n, dir)).to.throw("no CareLedger deployment recorded for chain 5");
     fs.writeFileSync(path.join(dir, "chain-1337", "deployed_addresses.json"), "{}");

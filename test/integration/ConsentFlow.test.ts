@@ -306,13 +306,7 @@ describe("Consent flow (integration, through the SDK)", () => {
     expect(internist?.validUntil).to.equal(approvedAt + 7n * DAY);
   });
 
-  // SDK gap, not a contract bug: sdk/errors.ts builds its decoder from the ABIs of IdentityRegistry, ConsentRegistry,
-  // ConsentPolicy, RecordRegistry, ClaimsAdjudicator and AccessManager, but not BreakGlass, whose errors are declared
-  // in IBreakGlass only. So every break-glass refusal through ConsentClient (openBreakGlass, closeBreakGlass,
-  // reviewBreakGlass, breakGlass(id)) reaches the caller as ethers' raw error instead of a CareLedgerError, against the
-  // house rule that the SDK decodes reverts into typed errors; test/sdk/errors.test.ts misses it because
-  // test/helpers/modules.ts does not list BreakGlass either. Fix: add BreakGlass__factory.abi to ABIS in sdk/errors.ts.
-  it.skip("decodes the break-glass workflow's refusals into CareLedgerError, like every other module's", async () => {
+  it("decodes the break-glass workflow's refusals into CareLedgerError, like every other module's", async () => {
     const f = await loadFixture(consentFixture);
     const notAuthorized = await refusal(() =>
       f.consent.as(f.clinicDoctorKey).openBreakGlass(f.patientId, REASON.unconscious, HOUR),

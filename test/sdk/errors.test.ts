@@ -47,9 +47,8 @@ describe("sdk/errors", () => {
       const stranger = others[0]!;
       const failure = await identity
         .as(stranger)
-        .registerParticipant({
+        .registerWithKey(stranger, {
           kind: ParticipantKind.Organization,
-          controller: stranger.address,
           credentialCommitment: `0x${"11".repeat(32)}`,
           credentialExpiry: 2n ** 40n,
         })
