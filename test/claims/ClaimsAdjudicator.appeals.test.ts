@@ -614,17 +614,15 @@ describe("ClaimsAdjudicator", function () {
       const f = await loadFixture(claimsFixture);
       const claim = await baseClaim(f);
       await (
-        await f.claims
-          .connect(f.payerKey)
-          .setFees(f.planId, [
-            {
-              code: procedureCode(UNLISTED),
-              allowedPerUnit: usd(100n),
-              copay: usd(10n),
-              requiresPriorAuth: false,
-              maxUnits: 0,
-            },
-          ])
+        await f.claims.connect(f.payerKey).setFees(f.planId, [
+          {
+            code: procedureCode(UNLISTED),
+            allowedPerUnit: usd(100n),
+            copay: usd(10n),
+            requiresPriorAuth: false,
+            maxUnits: 0,
+          },
+        ])
       ).wait();
       await fileAppeal(f, f.hospitalKey, claim, 2);
       const receipt = await mined(f.claims.connect(f.reviewerKey).decideAppeal(claim.claimId, 2, true, claim.content));
@@ -706,17 +704,15 @@ describe("ClaimsAdjudicator", function () {
       const claim = await baseClaim(f);
       await fileAppeal(f, f.hospitalKey, claim, 2);
       await (
-        await f.claims
-          .connect(f.payerKey)
-          .setFees(f.planId, [
-            {
-              code: procedureCode(UNLISTED),
-              allowedPerUnit: usd(100n),
-              copay: 0n,
-              requiresPriorAuth: false,
-              maxUnits: 0,
-            },
-          ])
+        await f.claims.connect(f.payerKey).setFees(f.planId, [
+          {
+            code: procedureCode(UNLISTED),
+            allowedPerUnit: usd(100n),
+            copay: 0n,
+            requiresPriorAuth: false,
+            maxUnits: 0,
+          },
+        ])
       ).wait();
       await (await f.claims.connect(f.payerKey).setNetwork(f.planId, [f.hospitalId], false)).wait();
       const receipt = await mined(f.claims.connect(f.reviewerKey).decideAppeal(claim.claimId, 2, true, claim.content));
