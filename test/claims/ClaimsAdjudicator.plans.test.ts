@@ -1,7 +1,8 @@
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, setStorageAt } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { expect } from "chai";
 import { type ContractTransactionResponse, ethers, hexlify, toUtf8Bytes, type Wallet } from "ethers";
+import hre from "hardhat";
 
 import { PlanStatus } from "../../sdk";
 import type { ClaimsAdjudicator } from "../../typechain-types";
@@ -1112,6 +1113,45 @@ describe("ClaimsAdjudicator", function () {
           .to.emit(f.claims, "MemberEnrolled")
           .withArgs(f.planId, member, 0, f.coverageStart, f.coverageEnd);
       }
+    });
+
+    it("takes a member's 65,536th period (seq 65,535) and refuses the next with ClaimsTooManyEnrollments", async function () {
+      const f = await loadFixture(claimsFixture);
+      const { claims, planId, member } = f;
+      // 65,535 enrollments are too many transactions for a test: the latest period's word (index 0 of the member's
+      // periods, see ClaimsAdjudicator._enrollments) is written with the seq it would have, read from the compiler's
+      // storage layout. The word packs seq << 240 | coverageEnd << 40 | coverageStart (EnrollmentWord.sol).
+      const buildInfo = await hre.artifacts.getBuildInfo("contracts/claims/ClaimsAdjudicator.sol:ClaimsAdjudicator");
+      const layout = (
+        buildInfo?.output.contracts["contracts/claims/ClaimsAdjudicator.sol"]?.ClaimsAdjudicator as unknown as {
+          storageLayout: { storage: { label: string; slot: string }[] };
+        }
+      ).storageLayout.storage;
+      const slot = BigInt(layout.find((s) => s.label === "_enrollments")!.slot);
+      const coder = ethers.AbiCoder.defaultAbiCoder();
+      const memberKey = ethers.keccak256(coder.encode(["uint64", "bytes32"], [planId, member]));
+      const inner = ethers.keccak256(coder.encode(["bytes32", "uint256"], [memberKey, slot]));
+      const head = ethers.keccak256(coder.encode(["uint256", "bytes32"], [0n, inner]));
+      const word = (seq: bigint) => (seq << 240n) | (f.coverageEnd << 40n) | f.coverageStart;
+      // The layout is what the test thinks: the fixture's own period reads back from that word.
+      expect(BigInt(await hre.ethers.provider.getStorage(await claims.getAddress(), head))).to.equal(word(0n));
+      await setStorageAt(await claims.getAddress(), head, ethers.toBeHex(word(65_534n), 32));
+      expect(await claims.enrollmentCount(planId, member)).to.equal(65_535n);
+      const asPayer = claims.connect(f.payerKey);
+      const next = f.coverageEnd + 1n;
+      await expect(asPayer.enroll(planId, member, next, next + BigInt(DAY)))
+        .to.emit(claims, "MemberEnrolled")
+        .withArgs(planId, member, 65_535, next, next + BigInt(DAY));
+      expect(await claims.enrollmentCount(planId, member)).to.equal(65_536n);
+      expect(await enrollmentOn(claims, planId, member, next)).to.deep.equal([true, 65_535]);
+      expect(await readEnrollment(claims, planId, member, 65_534)).to.deep.equal(
+        period(f.coverageStart, f.coverageEnd),
+      );
+      const later = next + 2n * BigInt(DAY);
+      await expect(asPayer.enroll(planId, member, later, later))
+        .to.be.revertedWithCustomError(claims, "ClaimsTooManyEnrollments")
+        .withArgs(planId, member);
+      expect(await claims.enrollmentCount(planId, member)).to.equal(65_536n);
     });
 
     it("refuses a draft plan with ClaimsPlanNotActive", async function () {
