@@ -1,7 +1,8 @@
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { expect } from "chai";
 import { ethers, type Wallet } from "ethers";
+import hre from "hardhat";
 
 import { PlanStatus, PriorAuthStatus } from "../../sdk";
 import type { PriorAuthorizations } from "../../typechain-types";
@@ -854,6 +855,43 @@ describe("PriorAuthorizations", function () {
       }
       expect((await readPriorAuth(f.priorAuths, r.authId)).unitsLeft).to.equal(r.units);
       expect(await f.priorAuths.claimsAdjudicator()).to.equal(await f.claims.getAddress());
+    });
+
+    it("called by the adjudicator, finds the first fitting authorization in approval order and consumes only when told", async function () {
+      const f = await loadFixture(claimsFixture);
+      // The adjudicator's own address, impersonated: what its check 5 sees.
+      const adjudicator = await hre.ethers.getImpersonatedSigner(await f.claims.getAddress());
+      await setBalance(adjudicator.address, 10n ** 18n);
+      const small = await request(f, { units: 1n });
+      const large = await request(f, { units: 3n });
+      await approveAsAsked(f, large);
+      await approveAsAsked(f, small);
+      const asAdjudicator = f.priorAuths.connect(adjudicator);
+      // A service date inside both windows (each runs WINDOW seconds from its request).
+      const now = large.validFrom + 10n;
+      const use = (date: bigint, units: bigint, consume: boolean) =>
+        asAdjudicator.useFor.staticCall(f.member, f.planId, MRI, date, units, consume);
+      // Approval order: `large` first. Two units fit only `large`; a date outside both windows fits none.
+      expect(await use(now, 1n, false)).to.equal(large.authId);
+      expect(await use(now, 4n, false)).to.equal(0n);
+      expect(await use(small.validFrom - 1n, 1n, false)).to.equal(0n);
+      expect(await use(small.validTo + 1n, 1n, false)).to.equal(large.authId);
+      expect(await use(large.validTo, 1n, false)).to.equal(large.authId);
+      // Without `consume` (a duplicate line) nothing changes and nothing is emitted.
+      await expect(asAdjudicator.useFor(f.member, f.planId, MRI, now, 1n, false)).not.to.emit(
+        f.priorAuths,
+        "PriorAuthConsumed",
+      );
+      expect((await readPriorAuth(f.priorAuths, large.authId)).unitsLeft).to.equal(3n);
+      await expect(asAdjudicator.useFor(f.member, f.planId, MRI, now, 3n, true))
+        .to.emit(f.priorAuths, "PriorAuthConsumed")
+        .withArgs(large.authId, 3n, 0n);
+      // Used up, `large` no longer fits: the next in approval order does.
+      expect(await use(now, 1n, false)).to.equal(small.authId);
+      // Another member, plan or code has none.
+      expect(await asAdjudicator.useFor.staticCall(ethers.ZeroHash, f.planId, MRI, now, 1n, true)).to.equal(0n);
+      expect(await asAdjudicator.useFor.staticCall(f.member, f.planId, KNEE, now, 1n, true)).to.equal(0n);
+      expect(await asAdjudicator.useFor.staticCall(f.member, f.planId + 1n, MRI, now, 1n, true)).to.equal(0n);
     });
 
     it("is what an approved claim line consumes through, emitting PriorAuthConsumed(authId, units, unitsLeft)", async function () {
