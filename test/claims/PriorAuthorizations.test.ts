@@ -2,9 +2,11 @@ import { loadFixture, setBalance, time } from "@nomicfoundation/hardhat-network-
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { expect } from "chai";
 import { ethers, type Wallet } from "ethers";
+import fc from "fast-check";
 import hre from "hardhat";
 
-import { PlanStatus, PriorAuthStatus } from "../../sdk";
+import { PlanStatus, PriorAuthStatus, toPriorAuthStatus } from "../../sdk";
+import { ClaimsModel, ClaimsModelError } from "../../sdk/claims-model";
 import type { PriorAuthorizations } from "../../typechain-types";
 import {
   type ClaimsFixture,
@@ -961,6 +963,158 @@ describe("PriorAuthorizations", function () {
         f.priorAuths.interface.encodeFunctionData("unpause"),
       );
       expect(await f.priorAuths.paused()).to.equal(false);
+    });
+  });
+
+  describe("properties", function () {
+    const approveArb = fc.record({
+      op: fc.constant("approve" as const),
+      /** The window, in days from now: often long past (stale sooner), sometimes covering today. */
+      fromDays: fc.oneof(
+        { weight: 3, arbitrary: fc.integer({ min: -30, max: 0 }) },
+        { weight: 1, arbitrary: fc.integer({ min: -150, max: -60 }) },
+      ),
+      lengthDays: fc.integer({ min: 0, max: 60 }),
+      units: fc.integer({ min: 1, max: 3 }),
+    });
+    const stepArb = fc.oneof(
+      { weight: 8, arbitrary: approveArb },
+      {
+        weight: 2,
+        arbitrary: fc.record({
+          op: fc.constant("claim" as const),
+          daysBack: fc.integer({ min: 0, max: 60 }),
+          units: fc.integer({ min: 1, max: 3 }),
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({ op: fc.constant("advance" as const), days: fc.integer({ min: 1, max: 40 }) }),
+      },
+    );
+
+    // For random sequences of MRI authorizations (windows long past to current, 1 to 3 units) approved for one member,
+    // claim lines that consume them, and time passing, against the model (sdk/claims-model.ts):
+    // - an approval is refused with PriorAuthTooManyOpen exactly when the model counts MAX_OPEN_PRIOR_AUTHS usable ones
+    //   (units left, window not ended more than timelyFilingDays ago) after dropping the unusable;
+    // - every claim line uses the authorization the model picks (first in approval order that fits), and every
+    //   authorization's status and units left are the model's;
+    // - the list a claim line walks never holds more than MAX_OPEN_PRIOR_AUTHS.
+    it("bounds the usable authorizations and prunes exactly the unusable ones, as the model does", async function () {
+      this.timeout(10 * 60_000);
+      const seen = { refusals: 0, prunes: 0 };
+      await fc.assert(
+        fc.asyncProperty(fc.array(stepArb, { minLength: 24, maxLength: 32 }), async (steps) => {
+          const f = await loadFixture(claimsFixture);
+          const model = new ClaimsModel();
+          const terms = { ...STANDARD_TERMS };
+          model.createPlan(f.planId, f.payerId, {
+            deductible: terms.deductible,
+            oopMax: terms.oopMax,
+            coinsuranceBps: BigInt(terms.coinsuranceBps),
+            timelyFilingDays: BigInt(terms.timelyFilingDays),
+            appealWindowDays: BigInt(terms.appealWindowDays),
+          });
+          model.setFee(f.planId, { code: "70553", allowedPerUnit: 1_800n * USD, copay: 0n, requiresPriorAuth: true });
+          model.setNetwork(f.planId, f.hospitalId, true);
+          model.enroll(f.planId, f.patientId, f.coverageStart, f.coverageEnd);
+          let now = BigInt(await time.latest());
+          const ids: bigint[] = [];
+          let claims = 0;
+          for (const [index, step] of steps.entries()) {
+            const label = `step ${index} (${step.op})`;
+            if (step.op === "advance") {
+              now += BigInt(step.days) * BigInt(DAY);
+              continue;
+            }
+            now += 10n;
+            if (step.op === "approve") {
+              const from = now + BigInt(step.fromDays) * BigInt(DAY);
+              const to = from + BigInt(step.lengthDays) * BigInt(DAY);
+              const units = BigInt(step.units);
+              const authId = BigInt(ids.length + 1);
+              await time.setNextBlockTimestamp(now);
+              await (
+                await f.priorAuths.connect(f.hospitalKey).requestPriorAuth(f.member, f.planId, MRI, units, from, to)
+              ).wait();
+              model.requestPriorAuth(authId, {
+                patient: f.patientId,
+                plan: f.planId,
+                code: "70553",
+                units,
+                validFrom: from,
+                validTo: to,
+              });
+              ids.push(authId);
+              now += 1n;
+              let refused = false;
+              try {
+                model.approvePriorAuth(authId, units, from, to, now);
+              } catch (error) {
+                if (!(error instanceof ClaimsModelError) || error.reason !== "TooManyOpenPriorAuths") throw error;
+                refused = true;
+              }
+              await time.setNextBlockTimestamp(now);
+              const tx = f.priorAuths
+                .connect(f.payerKey)
+                .approvePriorAuth(authId, units, from, to, { gasLimit: 1_000_000n });
+              if (refused) {
+                seen.refusals += 1;
+                await expect(tx, label)
+                  .to.be.revertedWithCustomError(f.priorAuths, "PriorAuthTooManyOpen")
+                  .withArgs(f.member, f.planId, MRI, 16n);
+              } else {
+                await expect(tx, label).to.emit(f.priorAuths, "PriorAuthApproved");
+              }
+            } else {
+              const serviceDate = now - BigInt(step.daysBack) * BigInt(DAY);
+              const units = BigInt(step.units);
+              const reference = ethers.id(`prop claim ${claims++}`);
+              const result = model.submitClaim(
+                {
+                  id: reference,
+                  organization: f.hospitalId,
+                  reference,
+                  patient: f.patientId,
+                  plan: f.planId,
+                  lines: [{ code: "70553", units, billed: 2_000n * USD * units, serviceDate }],
+                },
+                now,
+              );
+              await time.setNextBlockTimestamp(now);
+              const packed = line("70553", units, 2_000n * USD * units, serviceDate);
+              const receipt = await (
+                await f.claims.connect(f.hospitalKey).submitClaim(f.member, f.planId, reference, [packed], [], {
+                  gasLimit: 2_000_000n,
+                })
+              ).wait();
+              const used = (receipt?.logs ?? [])
+                .map((log) => f.priorAuths.interface.parseLog(log))
+                .filter((parsed) => parsed?.name === "PriorAuthConsumed")
+                .map((parsed) => parsed!.args.getValue("authId") as bigint);
+              expect(used, `${label}: authorization used`).to.deep.equal(
+                result.lines[0]!.priorAuth === 0n ? [] : [result.lines[0]!.priorAuth],
+              );
+            }
+            for (const authId of ids) {
+              const stored = await f.priorAuths.priorAuth(authId);
+              const status = toPriorAuthStatus(stored.status) === PriorAuthStatus.Approved ? "Approved" : "Pending";
+              expect([status, stored.unitsLeft], `${label}: authorization ${authId}`).to.deep.equal([
+                model.priorAuthStatus(authId),
+                model.priorAuthUnitsLeft(authId),
+              ]);
+            }
+            const listed = await f.priorAuths.approvedPriorAuths(f.member, f.planId, MRI);
+            expect(listed.length, `${label}: the list a line walks`).to.be.at.most(16);
+            const approvedCount = ids.filter((id) => model.priorAuthStatus(id) === "Approved").length;
+            if (listed.length < approvedCount) seen.prunes += 1;
+          }
+        }),
+        { numRuns: 12 },
+      );
+      // The runs reached what the property is about: refusals at the bound and pruned authorizations.
+      expect(seen.refusals, "approvals refused at the bound").to.be.greaterThan(0);
+      expect(seen.prunes, "steps after which some approved authorization had been pruned").to.be.greaterThan(0);
     });
   });
 
