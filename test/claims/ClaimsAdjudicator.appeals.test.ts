@@ -18,7 +18,17 @@ import {
   CLAIM_PAYMENT as CLAIM_PAYMENT_INDEX,
   SECONDS_PER_DAY as DAY,
 } from "../../sdk";
-import { type ClaimsFixture, claimsFixture, namedSigner, STANDARD_TERMS, USD } from "../fixtures/claims";
+import {
+  type ClaimsFixture,
+  claimsFixture,
+  memberOf,
+  namedSigner,
+  reinstate,
+  STANDARD_TERMS,
+  STATUS_REASON,
+  suspend,
+  USD,
+} from "../fixtures/claims";
 import { scheduleAndExecute } from "../helpers/governance";
 
 // Unit tests of ClaimsAdjudicator.fileAppeal and decideAppeal: who may appeal, the content check, the one-appeal state
@@ -56,12 +66,12 @@ function lineOf(code: string, units: bigint, billed: bigint, serviceDate: bigint
 
 /** A claim's content as `fileAppeal` and `decideAppeal` take it. */
 interface Content {
-  patient: bigint;
+  member: string;
   plan: bigint;
   organization: bigint;
   submitter: bigint;
   lines: bigint[];
-  supportingRecords: string[];
+  attachments: string[];
 }
 
 interface Submitted {
@@ -70,23 +80,24 @@ interface Submitted {
   at: bigint;
 }
 
-/** `signer` (billing `organization`) submits the lines for the fixture's patient and plan. */
+/** `signer` (billing `organization`) submits the lines for `member` (the fixture's) in the fixture's plan. */
 async function submit(
   f: ClaimsFixture,
   signer: Signer,
   submitter: bigint,
   organization: bigint,
   lines: readonly ClaimLineInput[],
+  member: string = f.member,
 ): Promise<Submitted> {
   const reference = newReference();
   const packed = lines.map(packLine);
-  const tx = await f.claims.connect(signer).submitClaim(f.patientId, f.planId, reference, packed, []);
+  const tx = await f.claims.connect(signer).submitClaim(member, f.planId, reference, packed, []);
   const receipt = await tx.wait();
   if (receipt === null) throw new Error("not mined");
   const block = await receipt.getBlock();
   return {
     claimId: claimIdOf(organization, reference),
-    content: { patient: f.patientId, plan: f.planId, organization, submitter, lines: packed, supportingRecords: [] },
+    content: { member, plan: f.planId, organization, submitter, lines: packed, attachments: [] },
     at: BigInt(block.timestamp),
   };
 }
@@ -136,8 +147,8 @@ async function appealOf(f: ClaimsFixture, claimId: string, line: number) {
   return { status: Number(a.status), payment: Number(a.payment), filedAt: a.filedAt, decidedAt: a.decidedAt };
 }
 
-async function accumulators(f: ClaimsFixture, seq = 0) {
-  const e = await f.claims.enrollment(f.planId, f.patientId, seq);
+async function accumulators(f: ClaimsFixture, seq = 0, member: string = f.member) {
+  const e = await f.claims.enrollment(f.planId, member, seq);
   return { deductibleMet: e.deductibleMet, oopMet: e.oopMet };
 }
 
@@ -248,7 +259,7 @@ function tampered(f: ClaimsFixture, content: Content, extraLine: bigint): [strin
   const [first, ...rest] = content.lines;
   if (first === undefined) throw new Error("no lines");
   return [
-    ["patient", { ...content, patient: f.otherPatientId }],
+    ["member", { ...content, member: memberOf(content.plan, f.otherPatientId) }],
     ["plan", { ...content, plan: content.plan + 1n }],
     ["organization", { ...content, organization: f.clinicId }],
     ["submitter", { ...content, submitter: content.submitter === f.hospitalId ? f.cardiologistId : f.hospitalId }],
@@ -256,7 +267,7 @@ function tampered(f: ClaimsFixture, content: Content, extraLine: bigint): [strin
     ["a line dropped", { ...content, lines: content.lines.slice(0, -1) }],
     ["a line added", { ...content, lines: [...content.lines, extraLine] }],
     ["lines reordered", { ...content, lines: [...rest, first] }],
-    ["a supporting record added", { ...content, supportingRecords: [keccak256("0x01")] }],
+    ["an attachment added", { ...content, attachments: [keccak256("0x01")] }],
   ];
 }
 
@@ -378,6 +389,31 @@ describe("ClaimsAdjudicator", function () {
       expect((await appealOf(f, claim.claimId, 1)).status).to.equal(AppealStatus.None);
     });
 
+    it("refuses the appeal of a suspended or revoked organization's claim, by its active practitioner, with ClaimsOrganizationNotActive", async function () {
+      const f = await loadFixture(claimsFixture);
+      const now = BigInt(await time.latest());
+      const lines = [lineOf(MRI, 1n, usd(2_000n), now - DAY), lineOf(UNLISTED, 1n, usd(80n), now - DAY)];
+      const claim = await submit(f, f.cardiologistKey, f.cardiologistId, f.hospitalId, lines);
+      await suspend(f, f.hospitalId);
+      await expect(f.claims.connect(f.cardiologistKey).fileAppeal(claim.claimId, 0, claim.content))
+        .to.be.revertedWithCustomError(f.claims, "ClaimsOrganizationNotActive")
+        .withArgs(f.hospitalId);
+      // The suspended organization itself is no active claim provider.
+      await expect(f.claims.connect(f.hospitalKey).fileAppeal(claim.claimId, 0, claim.content))
+        .to.be.revertedWithCustomError(f.claims, "ClaimsNotClaimProvider")
+        .withArgs(claim.claimId, f.hospitalKey.address);
+      expect((await appealOf(f, claim.claimId, 0)).status).to.equal(AppealStatus.None);
+      await reinstate(f, f.hospitalId);
+      await expect(f.claims.connect(f.cardiologistKey).fileAppeal(claim.claimId, 0, claim.content))
+        .to.emit(f.claims, "AppealFiled")
+        .withArgs(claim.claimId, 0, f.cardiologistId);
+      await f.identity.as(f.registrar).revoke(f.hospitalId, STATUS_REASON);
+      await expect(f.claims.connect(f.cardiologistKey).fileAppeal(claim.claimId, 1, claim.content))
+        .to.be.revertedWithCustomError(f.claims, "ClaimsOrganizationNotActive")
+        .withArgs(f.hospitalId);
+      expect((await appealOf(f, claim.claimId, 1)).status).to.equal(AppealStatus.None);
+    });
+
     it("refuses a second appeal of the line, before and after the decision, with ClaimsInvalidAppealTransition", async function () {
       const f = await loadFixture(claimsFixture);
       const claim = await baseClaim(f);
@@ -473,11 +509,11 @@ describe("ClaimsAdjudicator", function () {
       const claim = await baseClaim(f);
       // An approved authorization exists by the decision; the overturned line must not use it.
       const now = BigInt(await time.latest());
-      const asHospital = f.claims.connect(f.hospitalKey);
-      const request = [f.patientId, f.planId, procedureCode(MRI), 2n, now - 20n * DAY, now] as const;
+      const asHospital = f.priorAuths.connect(f.hospitalKey);
+      const request = [f.member, f.planId, procedureCode(MRI), 2n, now - 20n * DAY, now] as const;
       const authId = await asHospital.requestPriorAuth.staticCall(...request);
       await (await asHospital.requestPriorAuth(...request)).wait();
-      await (await f.claims.connect(f.payerKey).approvePriorAuth(authId, 2n, now - 20n * DAY, now)).wait();
+      await (await f.priorAuths.connect(f.payerKey).approvePriorAuth(authId, 2n, now - 20n * DAY, now)).wait();
       await fileAppeal(f, f.hospitalKey, claim, 1);
 
       const at = await pinNext();
@@ -491,7 +527,7 @@ describe("ClaimsAdjudicator", function () {
       expect(linesOf(f, receipt)).to.deep.equal([
         approved(1, claim.lines[1]!, { allowed: usd(1_800n), deductible: 0n, copay: 0n, coinsurance: usd(360n) }),
       ]);
-      expect((await f.claims.priorAuth(authId)).unitsLeft).to.equal(2n);
+      expect((await f.priorAuths.priorAuth(authId)).unitsLeft).to.equal(2n);
       expect(await appealOf(f, claim.claimId, 1)).to.deep.include({
         status: AppealStatus.Overturned,
         payment: PaymentStatus.Queued,
@@ -507,10 +543,10 @@ describe("ClaimsAdjudicator", function () {
         patientOwes: usd(624n + 360n),
       });
       expect(await accumulators(f)).to.deep.equal({ deductibleMet: usd(500n), oopMet: usd(544n + 360n) });
-      expect(await f.claims.serviceBilled(f.patientId, f.hospitalId, procedureCode(MRI), claim.lines[1]!.serviceDate))
-        .to.be.true;
+      expect(await f.claims.serviceBilled(f.member, f.hospitalId, procedureCode(MRI), claim.lines[1]!.serviceDate)).to
+        .be.true;
       // The queue: the claim's total first, then the overturned line, with its index.
-      expect([...(await f.claims.payerAccount(f.payerId))]).to.deep.equal([0n, 0n, 0n, 2n]);
+      expect([...(await f.claims.payerAccount(f.payerId))]).to.deep.equal([0n, 0n, 0n, 0n, 2n]);
       const entries = await Promise.all([0, 1].map((i) => f.claims.queuedPayment(f.payerId, i)));
       expect(entries.map((e) => [e.claimId, e.line, e.organization, e.amount])).to.deep.equal([
         [claim.claimId, CLAIM_PAYMENT, f.hospitalId, usd(56n)],
@@ -527,18 +563,20 @@ describe("ClaimsAdjudicator", function () {
       expect((await appealOf(f, claim.claimId, 1)).payment).to.equal(PaymentStatus.Credited);
       expect((await summaryOf(f, claim.claimId)).payment).to.equal(PaymentStatus.Credited);
       expect([...(await f.claims.providerAccount(f.hospitalId))]).to.deep.equal([usd(1_496n), 0n]);
-      expect([...(await f.claims.payerAccount(f.payerId))]).to.deep.equal([usd(504n), usd(2_000n), 2n, 2n]);
+      expect([...(await f.claims.payerAccount(f.payerId))]).to.deep.equal([usd(504n), usd(2_000n), 0n, 2n, 2n]);
     });
 
     it("overturns a timely-filing denial, priced against its own period's accumulators and credited at once", async function () {
       const f = await loadFixture(claimsFixture);
       const now = BigInt(await time.latest());
-      await (
-        await f.claims.connect(f.payerKey).enroll(f.planId, f.patientId, now - 100n * DAY, f.coverageStart - 10n * DAY)
-      ).wait();
+      // Another member with two periods, in chronological order: seq 0 long past, seq 1 the fixture's coverage.
+      const member = memberOf(f.planId, f.otherPatientId);
+      const asPayer = f.claims.connect(f.payerKey);
+      await (await asPayer.enroll(f.planId, member, now - 100n * DAY, f.coverageStart - 10n * DAY)).wait();
+      await (await asPayer.enroll(f.planId, member, f.coverageStart, f.coverageEnd)).wait();
       await (await f.claims.connect(f.payerKey).fund(usd(1_000n))).wait();
       const lines = [lineOf(OFFICE, 5n, usd(600n), now - 95n * DAY)];
-      const claim = await submit(f, f.hospitalKey, f.hospitalId, f.hospitalId, lines);
+      const claim = await submit(f, f.hospitalKey, f.hospitalId, f.hospitalId, lines, member);
       expect(await summaryOf(f, claim.claimId)).to.deep.include({
         status: ClaimStatus.Denied,
         payment: PaymentStatus.None,
@@ -566,21 +604,25 @@ describe("ClaimsAdjudicator", function () {
         patientOwes: usd(544n),
       });
       expect((await appealOf(f, claim.claimId, 0)).payment).to.equal(PaymentStatus.Credited);
-      expect(await accumulators(f, 1)).to.deep.equal({ deductibleMet: usd(500n), oopMet: usd(544n) });
-      expect(await accumulators(f, 0)).to.deep.equal({ deductibleMet: 0n, oopMet: 0n });
+      expect(await accumulators(f, 0, member)).to.deep.equal({ deductibleMet: usd(500n), oopMet: usd(544n) });
+      expect(await accumulators(f, 1, member)).to.deep.equal({ deductibleMet: 0n, oopMet: 0n });
       expect([...(await f.claims.providerAccount(f.hospitalId))]).to.deep.equal([usd(56n), 0n]);
-      expect([...(await f.claims.payerAccount(f.payerId))]).to.deep.equal([usd(944n), usd(1_000n), 0n, 0n]);
+      expect([...(await f.claims.payerAccount(f.payerId))]).to.deep.equal([usd(944n), usd(1_000n), 0n, 0n, 0n]);
     });
 
     it("overturns a patient-responsibility denial: the patient's billed amount comes off and the new share goes on", async function () {
       const f = await loadFixture(claimsFixture);
       const claim = await baseClaim(f);
       await (
-        await f.claims
-          .connect(f.payerKey)
-          .setFees(f.planId, [
-            { code: procedureCode(UNLISTED), allowedPerUnit: usd(100n), copay: usd(10n), requiresPriorAuth: false },
-          ])
+        await f.claims.connect(f.payerKey).setFees(f.planId, [
+          {
+            code: procedureCode(UNLISTED),
+            allowedPerUnit: usd(100n),
+            copay: usd(10n),
+            requiresPriorAuth: false,
+            maxUnits: 0,
+          },
+        ])
       ).wait();
       await fileAppeal(f, f.hospitalKey, claim, 2);
       const receipt = await mined(f.claims.connect(f.reviewerKey).decideAppeal(claim.claimId, 2, true, claim.content));
@@ -653,7 +695,7 @@ describe("ClaimsAdjudicator", function () {
         planPays: 0n,
         patientOwes: usd(300n),
       });
-      expect([...(await f.claims.payerAccount(f.payerId))]).to.deep.equal([0n, 0n, 0n, 0n]);
+      expect([...(await f.claims.payerAccount(f.payerId))]).to.deep.equal([0n, 0n, 0n, 0n, 0n]);
       expect(await accumulators(f)).to.deep.equal({ deductibleMet: usd(300n), oopMet: usd(300n) });
     });
 
@@ -662,11 +704,15 @@ describe("ClaimsAdjudicator", function () {
       const claim = await baseClaim(f);
       await fileAppeal(f, f.hospitalKey, claim, 2);
       await (
-        await f.claims
-          .connect(f.payerKey)
-          .setFees(f.planId, [
-            { code: procedureCode(UNLISTED), allowedPerUnit: usd(100n), copay: 0n, requiresPriorAuth: false },
-          ])
+        await f.claims.connect(f.payerKey).setFees(f.planId, [
+          {
+            code: procedureCode(UNLISTED),
+            allowedPerUnit: usd(100n),
+            copay: 0n,
+            requiresPriorAuth: false,
+            maxUnits: 0,
+          },
+        ])
       ).wait();
       await (await f.claims.connect(f.payerKey).setNetwork(f.planId, [f.hospitalId], false)).wait();
       const receipt = await mined(f.claims.connect(f.reviewerKey).decideAppeal(claim.claimId, 2, true, claim.content));
@@ -702,17 +748,53 @@ describe("ClaimsAdjudicator", function () {
       const claim = await baseClaim(f);
       await fileAppeal(f, f.hospitalKey, claim, 1);
       const now = BigInt(await time.latest());
-      const asHospital = f.claims.connect(f.hospitalKey);
-      const request = [f.patientId, f.planId, procedureCode(MRI), 1n, now - 20n * DAY, now] as const;
+      const asHospital = f.priorAuths.connect(f.hospitalKey);
+      const request = [f.member, f.planId, procedureCode(MRI), 1n, now - 20n * DAY, now] as const;
       const authId = await asHospital.requestPriorAuth.staticCall(...request);
       await (await asHospital.requestPriorAuth(...request)).wait();
-      await (await f.claims.connect(f.payerKey).approvePriorAuth(authId, 1n, now - 20n * DAY, now)).wait();
+      await (await f.priorAuths.connect(f.payerKey).approvePriorAuth(authId, 1n, now - 20n * DAY, now)).wait();
       const again = await submit(f, f.hospitalKey, f.hospitalId, f.hospitalId, [claim.lines[1]!]);
       expect((await summaryOf(f, again.claimId)).status).to.equal(ClaimStatus.Approved);
       const before = await snapshot(f, claim.claimId);
       const receipt = await mined(f.claims.connect(f.reviewerKey).decideAppeal(claim.claimId, 1, true, claim.content));
       expect(linesOf(f, receipt)).to.deep.equal([denied(1, claim.lines[1]!, 18, OA)]);
       expect(await summaryOf(f, claim.claimId)).to.deep.equal(before.claim);
+    });
+
+    it("denies an overturned 151 line again with 151: appeals do not waive the medically unlikely edit", async function () {
+      const f = await loadFixture(claimsFixture);
+      await (
+        await f.claims.connect(f.payerKey).setFees(f.planId, [
+          {
+            code: procedureCode("97110"),
+            allowedPerUnit: usd(40n),
+            copay: usd(20n),
+            requiresPriorAuth: false,
+            maxUnits: 4,
+          },
+        ])
+      ).wait();
+      const now = BigInt(await time.latest());
+      const lines = [lineOf("97110", 6n, usd(300n), now - DAY)];
+      const claim = await submit(f, f.hospitalKey, f.hospitalId, f.hospitalId, lines);
+      expect(await summaryOf(f, claim.claimId)).to.deep.include({
+        status: ClaimStatus.Denied,
+        deniedLines: 1,
+        prDenials: 0,
+      });
+      await fileAppeal(f, f.hospitalKey, claim, 0);
+      const before = await summaryOf(f, claim.claimId);
+      const tx = f.claims.connect(f.reviewerKey).decideAppeal(claim.claimId, 0, true, claim.content);
+      await expect(tx)
+        .to.emit(f.claims, "AppealDecided")
+        .withArgs(claim.claimId, 0, true, f.reviewerId, PaymentStatus.None);
+      expect(linesOf(f, await mined(tx))).to.deep.equal([denied(0, lines[0]!, 151, CO)]);
+      expect(await summaryOf(f, claim.claimId)).to.deep.equal(before);
+      expect(await appealOf(f, claim.claimId, 0)).to.deep.include({
+        status: AppealStatus.Overturned,
+        payment: PaymentStatus.None,
+      });
+      expect(await accumulators(f)).to.deep.equal({ deductibleMet: 0n, oopMet: 0n });
     });
 
     it("denies an overturned coverage denial again (check 1 is not waived)", async function () {

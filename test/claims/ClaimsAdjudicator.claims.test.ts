@@ -15,22 +15,31 @@ import {
   claimIdOf,
   claimReference,
   type ClaimLineInput,
+  attachmentCommitment,
   ClaimStatus,
-  DataCategory,
   decodeLineResult,
   type EobLine,
   packLine,
   PaymentStatus,
   procedureCode,
-  RecordStatus,
   CLAIM_PAYMENT as CLAIM_PAYMENT_INDEX,
   SECONDS_PER_DAY as DAY,
 } from "../../sdk";
-import { type ClaimsFixture, claimsFixture, namedSigner, STANDARD_TERMS, USD } from "../fixtures/claims";
+import {
+  type ClaimsFixture,
+  claimsFixture,
+  memberOf,
+  namedSigner,
+  reinstate,
+  STANDARD_TERMS,
+  STATUS_REASON,
+  suspend,
+  USD,
+} from "../fixtures/claims";
 
 // Unit tests of ClaimsAdjudicator.submitClaim: what a claim's adjudication emits, returns and stores, each check of
 // the rules (claims-adjudication.md) and its precedence, the pricing edge cases, prior-authorization consumption,
-// duplicate services, supporting records and every revert. Every expected figure is worked out by hand from the
+// duplicate services, the medically unlikely edit, attachments and every revert. Every expected figure is worked out by hand from the
 // rules in the comment beside it: the fixture's plan allows 99213 at $120 (copay $30), 80053 at $45, 70553 at
 // $1,800 (needs authorization), 97110 at $40 (copay $20), with a $500 deductible, 20 % coinsurance and a $3,000
 // out-of-pocket maximum.
@@ -48,7 +57,7 @@ const UNLISTED = "15780";
 /** The queue's line index of a claim's adjudication payment, as the contract's views return it. */
 const CLAIM_PAYMENT = BigInt(CLAIM_PAYMENT_INDEX);
 const MAX_LINES = 16n;
-const LABS = DataCategory.LaboratoryResults;
+const MAX_UNITS_PER_LINE = 99_999n;
 
 const REFERENCE_KEY = keccak256(Buffer.from("claims test reference key"));
 let claimNumber = 0;
@@ -64,17 +73,17 @@ function lineOf(code: string, units: bigint, billed: bigint, serviceDate: bigint
   return { code, units, billed, serviceDate };
 }
 
-/** What a test says about a claim to submit; defaults: the fixture's patient and plan, a fresh reference. */
+/** What a test says about a claim to submit; defaults: the fixture's member and plan, a fresh reference. */
 interface Submission {
   lines: readonly ClaimLineInput[];
-  patient?: bigint;
+  member?: string;
   plan?: bigint;
   reference?: string;
-  records?: readonly string[];
+  attachments?: readonly string[];
 }
 
-function argsOf(f: ClaimsFixture, s: Submission, reference: string): [bigint, bigint, string, bigint[], string[]] {
-  return [s.patient ?? f.patientId, s.plan ?? f.planId, reference, s.lines.map(packLine), [...(s.records ?? [])]];
+function argsOf(f: ClaimsFixture, s: Submission, reference: string): [string, bigint, string, bigint[], string[]] {
+  return [s.member ?? f.member, s.plan ?? f.planId, reference, s.lines.map(packLine), [...(s.attachments ?? [])]];
 }
 
 interface Submitted {
@@ -197,27 +206,27 @@ async function summaryOf(f: ClaimsFixture, claimId: string) {
 }
 
 interface Content {
-  patient: bigint;
+  member: string;
   plan: bigint;
   organization: bigint;
   submitter: bigint;
   lines: bigint[];
-  supportingRecords: string[];
+  attachments: string[];
 }
 
-/** The content hash of the rules, computed here: keccak256(abi.encode(claimId, patient, plan, org, submitter, ...)). */
+/** The content hash, computed here: keccak256(abi.encode(claimId, member, plan, org, submitter, lines, attachments)). */
 function contentHash(claimId: string, c: Content): string {
   return keccak256(
     AbiCoder.defaultAbiCoder().encode(
-      ["bytes32", "uint64", "uint64", "uint64", "uint64", "uint256[]", "bytes32[]"],
-      [claimId, c.patient, c.plan, c.organization, c.submitter, c.lines, c.supportingRecords],
+      ["bytes32", "bytes32", "uint64", "uint64", "uint64", "uint256[]", "bytes32[]"],
+      [claimId, c.member, c.plan, c.organization, c.submitter, c.lines, c.attachments],
     ),
   );
 }
 
 /** The enrollment's accumulators. */
-async function accumulators(f: ClaimsFixture, seq = 0, plan: bigint = f.planId) {
-  const e = await f.claims.enrollment(plan, f.patientId, seq);
+async function accumulators(f: ClaimsFixture, seq = 0, plan: bigint = f.planId, member: string = f.member) {
+  const e = await f.claims.enrollment(plan, member, seq);
   return { deductibleMet: e.deductibleMet, oopMet: e.oopMet };
 }
 
@@ -230,7 +239,7 @@ async function snapshot(f: ClaimsFixture) {
     hospital: [...(await f.claims.providerAccount(f.hospitalId))],
     clinic: [...(await f.claims.providerAccount(f.clinicId))],
     tokens: await f.token.balanceOf(address),
-    authCount: await f.claims.priorAuthCount(),
+    authCount: await f.priorAuths.priorAuthCount(),
   };
 }
 
@@ -245,9 +254,7 @@ async function expectNothingChanged(
   expect(await snapshot(f)).to.deep.equal(before);
   await expect(f.claims.claim(claimId)).to.be.revertedWithCustomError(f.claims, "ClaimsUnknownClaim").withArgs(claimId);
   for (const l of lines) {
-    expect(await f.claims.serviceBilled(f.patientId, organization, procedureCode(l.code), l.serviceDate)).to.equal(
-      false,
-    );
+    expect(await f.claims.serviceBilled(f.member, organization, procedureCode(l.code), l.serviceDate)).to.equal(false);
   }
 }
 
@@ -261,7 +268,13 @@ async function createPlan(
     timelyFilingDays: number;
     appealWindowDays: number;
   },
-  fees: readonly { code: string; allowedPerUnit: bigint; copay: bigint; requiresPriorAuth: boolean }[],
+  fees: readonly {
+    code: string;
+    allowedPerUnit: bigint;
+    copay: bigint;
+    requiresPriorAuth: boolean;
+    maxUnits?: number;
+  }[],
 ): Promise<bigint> {
   const asPayer = f.claims.connect(f.payerKey);
   const planId = await asPayer.createPlan.staticCall(terms);
@@ -269,53 +282,54 @@ async function createPlan(
   await (
     await asPayer.setFees(
       planId,
-      fees.map((fee) => ({ ...fee, code: procedureCode(fee.code) })),
+      fees.map((fee) => ({ ...fee, code: procedureCode(fee.code), maxUnits: fee.maxUnits ?? 0 })),
     )
   ).wait();
   await (await asPayer.setNetwork(planId, [f.hospitalId], true)).wait();
   await (await asPayer.activatePlan(planId)).wait();
-  await (await asPayer.enroll(planId, f.patientId, f.coverageStart, f.coverageEnd)).wait();
+  // The same pseudonym in the new plan, so that claims default to it (a payer would issue one per plan).
+  await (await asPayer.enroll(planId, f.member, f.coverageStart, f.coverageEnd)).wait();
   return planId;
 }
 
 /** The hospital requests an authorization of `units` of `code` for the window; the payer approves it as asked. */
 async function authorize(f: ClaimsFixture, code: string, units: bigint, validFrom: bigint, validTo: bigint) {
-  const asHospital = f.claims.connect(f.hospitalKey);
-  const args = [f.patientId, f.planId, procedureCode(code), units, validFrom, validTo] as const;
+  const asHospital = f.priorAuths.connect(f.hospitalKey);
+  const args = [f.member, f.planId, procedureCode(code), units, validFrom, validTo] as const;
   const authId = await asHospital.requestPriorAuth.staticCall(...args);
   await (await asHospital.requestPriorAuth(...args)).wait();
   return authId;
 }
 
 async function approve(f: ClaimsFixture, authId: bigint, units: bigint, validFrom: bigint, validTo: bigint) {
-  await (await f.claims.connect(f.payerKey).approvePriorAuth(authId, units, validFrom, validTo)).wait();
+  await (await f.priorAuths.connect(f.payerKey).approvePriorAuth(authId, units, validFrom, validTo)).wait();
 }
 
 async function unitsLeft(f: ClaimsFixture, authId: bigint): Promise<bigint> {
-  return (await f.claims.priorAuth(authId)).unitsLeft;
+  return (await f.priorAuths.priorAuth(authId)).unitsLeft;
 }
 
 /** Midnight UTC of the day holding `t`. */
 const midnight = (t: bigint) => t - (t % DAY);
 
-/** Enrolls the patient a second time (seq 1), in a period that ended before the fixture's enrollment began. */
-async function enrollEarlierPeriod(f: ClaimsFixture): Promise<{ start: bigint; end: bigint }> {
+/**
+ * Enrolls the other patient's member in the fixture's plan for two periods (periods go in chronological order): seq 0
+ * from 100 days ago to 10 days before the fixture's coverage starts, seq 1 over the fixture's coverage.
+ */
+async function twoPeriodMember(f: ClaimsFixture): Promise<{ member: string; start: bigint; end: bigint }> {
+  const member = memberOf(f.planId, f.otherPatientId);
   const now = BigInt(await time.latest());
   const start = now - 100n * DAY;
   const end = f.coverageStart - 10n * DAY;
-  await (await f.claims.connect(f.payerKey).enroll(f.planId, f.patientId, start, end)).wait();
-  return { start, end };
+  const asPayer = f.claims.connect(f.payerKey);
+  await (await asPayer.enroll(f.planId, member, start, end)).wait();
+  await (await asPayer.enroll(f.planId, member, f.coverageStart, f.coverageEnd)).wait();
+  return { member, start, end };
 }
 
-/** A random 32-byte commitment. */
-const randomCommitment = () => hexlify(randomBytes(32));
-
-/** The cardiologist anchors a laboratory record of `patient` (under her named grant); returns its commitment. */
-async function anchorRecord(f: ClaimsFixture): Promise<string> {
-  const commitment = randomCommitment();
-  await (await f.records.connect(f.cardiologistKey).anchor(f.patientId, commitment, LABS, ZeroHash)).wait();
-  return commitment;
-}
+/** An attachment commitment to a random record of the fixture's patient, salted at random. */
+const randomAttachment = (f: ClaimsFixture) =>
+  attachmentCommitment(hexlify(randomBytes(32)), f.patientId, hexlify(randomBytes(32)));
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Tests
@@ -345,7 +359,7 @@ describe("ClaimsAdjudicator", function () {
         .to.emit(f.claims, "ClaimAdjudicated")
         .withArgs(
           claimId,
-          f.patientId,
+          f.member,
           f.planId,
           f.hospitalId,
           f.hospitalId,
@@ -358,16 +372,16 @@ describe("ClaimsAdjudicator", function () {
         approved(0, lines[0]!, { allowed: usd(600n), deductible: usd(500n), copay: usd(30n), coinsurance: usd(14n) }),
         approved(1, lines[1]!, { allowed: usd(120n), deductible: 0n, copay: usd(20n), coinsurance: usd(20n) }),
       ]);
-      // The lines come first, then the claim; no supporting records, so no ClaimSupportingRecords.
+      // The lines come first, then the claim; no attachments, so no ClaimAttachments.
       expect(eventNames(f, receipt)).to.deep.equal(["LineAdjudicated", "LineAdjudicated", "ClaimAdjudicated"]);
 
       const content: Content = {
-        patient: f.patientId,
+        member: f.member,
         plan: f.planId,
         organization: f.hospitalId,
         submitter: f.hospitalId,
         lines: lines.map(packLine),
-        supportingRecords: [],
+        attachments: [],
       };
       expect(await f.claims.contentHashOf(claimId, content)).to.equal(contentHash(claimId, content));
       expect(await summaryOf(f, claimId)).to.deep.equal({
@@ -382,9 +396,15 @@ describe("ClaimsAdjudicator", function () {
       });
       expect(await accumulators(f)).to.deep.equal({ deductibleMet: usd(500n), oopMet: usd(584n) });
       expect([...(await f.claims.providerAccount(f.hospitalId))]).to.deep.equal([usd(136n), 0n]);
-      expect([...(await f.claims.payerAccount(f.payerId))]).to.deep.equal([usd(1_000n - 136n), usd(1_000n), 0n, 0n]);
+      expect([...(await f.claims.payerAccount(f.payerId))]).to.deep.equal([
+        usd(1_000n - 136n),
+        usd(1_000n),
+        0n,
+        0n,
+        0n,
+      ]);
       for (const l of lines) {
-        expect(await f.claims.serviceBilled(f.patientId, f.hospitalId, procedureCode(l.code), l.serviceDate)).to.equal(
+        expect(await f.claims.serviceBilled(f.member, f.hospitalId, procedureCode(l.code), l.serviceDate)).to.equal(
           true,
         );
       }
@@ -408,7 +428,7 @@ describe("ClaimsAdjudicator", function () {
         .to.emit(f.claims, "ClaimAdjudicated")
         .withArgs(
           claimId,
-          f.patientId,
+          f.member,
           f.planId,
           f.hospitalId,
           f.cardiologistId,
@@ -422,12 +442,12 @@ describe("ClaimsAdjudicator", function () {
       ]);
       expect(eventNames(f, receipt)).to.deep.equal(["LineAdjudicated", "ClaimAdjudicated"]);
       const content: Content = {
-        patient: f.patientId,
+        member: f.member,
         plan: f.planId,
         organization: f.hospitalId,
         submitter: f.cardiologistId,
         lines: lines.map(packLine),
-        supportingRecords: [],
+        attachments: [],
       };
       expect(await f.claims.contentHashOf(claimId, content)).to.equal(contentHash(claimId, content));
       expect(await summaryOf(f, claimId)).to.deep.equal({
@@ -444,7 +464,7 @@ describe("ClaimsAdjudicator", function () {
       // Nothing credited; the claim waits in the payer's queue, entry 0, under the hospital.
       expect([...(await f.claims.providerAccount(f.hospitalId))]).to.deep.equal([0n, 0n]);
       expect([...(await f.claims.providerAccount(f.cardiologistId))]).to.deep.equal([0n, 0n]);
-      expect([...(await f.claims.payerAccount(f.payerId))]).to.deep.equal([0n, 0n, 0n, 1n]);
+      expect([...(await f.claims.payerAccount(f.payerId))]).to.deep.equal([0n, 0n, 0n, 0n, 1n]);
       const entry = await f.claims.queuedPayment(f.payerId, 0);
       expect([entry.claimId, entry.line, entry.organization, entry.amount]).to.deep.equal([
         claimId,
@@ -453,7 +473,7 @@ describe("ClaimsAdjudicator", function () {
         usd(56n),
       ]);
       // Duplicates are keyed on the billing organization, not the practitioner.
-      expect(await f.claims.serviceBilled(f.patientId, f.hospitalId, procedureCode(OFFICE), now - DAY)).to.equal(true);
+      expect(await f.claims.serviceBilled(f.member, f.hospitalId, procedureCode(OFFICE), now - DAY)).to.equal(true);
     });
 
     it("adjudicates 16 lines, the most a claim may have, each against the accumulators the previous one left", async function () {
@@ -518,14 +538,14 @@ describe("ClaimsAdjudicator", function () {
 
       it("denies a service after an enrollment ended with 27, and 26 before the earliest one; coverage end is inclusive", async function () {
         const f = await loadFixture(claimsFixture);
-        const earlier = await enrollEarlierPeriod(f);
+        const earlier = await twoPeriodMember(f);
         const lines = [
           lineOf(LAB, 1n, usd(45n), earlier.end + 1n),
           lineOf(LAB, 1n, usd(46n), earlier.start - 1n),
           lineOf(LAB, 1n, usd(45n), earlier.end),
           lineOf(OFFICE, 1n, usd(120n), f.coverageStart - 1n),
         ];
-        const { claimId, receipt } = await submit(f, f.hospitalKey, { lines });
+        const { claimId, receipt } = await submit(f, f.hospitalKey, { lines, member: earlier.member });
         expect(linesOf(f, receipt, claimId)).to.deep.equal([
           denied(0, lines[0]!, 27, PR),
           denied(1, lines[1]!, 26, PR),
@@ -539,20 +559,23 @@ describe("ClaimsAdjudicator", function () {
           planPays: 0n,
           patientOwes: usd(45n + 46n + 45n + 120n),
         });
-        expect(await accumulators(f, 1)).to.deep.equal({ deductibleMet: usd(45n), oopMet: usd(45n) });
-        expect(await accumulators(f, 0)).to.deep.equal({ deductibleMet: 0n, oopMet: 0n });
+        expect(await accumulators(f, 0, f.planId, earlier.member)).to.deep.equal({
+          deductibleMet: usd(45n),
+          oopMet: usd(45n),
+        });
+        expect(await accumulators(f, 1, f.planId, earlier.member)).to.deep.equal({ deductibleMet: 0n, oopMet: 0n });
       });
     });
 
     describe("check 2: timely filing (CARC 29, group CO)", function () {
       it("accepts a line filed exactly timelyFilingDays after its service and denies one a second later", async function () {
         const f = await loadFixture(claimsFixture);
-        await enrollEarlierPeriod(f);
+        const { member } = await twoPeriodMember(f);
         const at = BigInt(await time.latest()) + 10n;
         const limit = BigInt(STANDARD_TERMS.timelyFilingDays) * DAY;
         const lines = [lineOf(LAB, 1n, usd(45n), at - limit), lineOf(OFFICE, 1n, usd(120n), at - limit - 1n)];
         await time.setNextBlockTimestamp(at);
-        const { claimId, receipt } = await submit(f, f.hospitalKey, { lines });
+        const { claimId, receipt } = await submit(f, f.hospitalKey, { lines, member });
         expect(linesOf(f, receipt, claimId)).to.deep.equal([
           approved(0, lines[0]!, { allowed: usd(45n), deductible: usd(45n), copay: 0n, coinsurance: 0n }),
           denied(1, lines[1]!, 29, CO),
@@ -564,15 +587,15 @@ describe("ClaimsAdjudicator", function () {
           planPays: 0n,
           patientOwes: usd(45n),
         });
-        expect(await accumulators(f, 1)).to.deep.equal({ deductibleMet: usd(45n), oopMet: usd(45n) });
+        expect(await accumulators(f, 0, f.planId, member)).to.deep.equal({ deductibleMet: usd(45n), oopMet: usd(45n) });
       });
 
       it("gives 29 precedence over network and fee schedule (the clinic bills an old unlisted service)", async function () {
         const f = await loadFixture(claimsFixture);
-        await enrollEarlierPeriod(f);
+        const { member } = await twoPeriodMember(f);
         const now = BigInt(await time.latest());
         const lines = [lineOf(UNLISTED, 1n, usd(80n), now - 95n * DAY)];
-        const { claimId, receipt } = await submit(f, f.clinicKey, { lines });
+        const { claimId, receipt } = await submit(f, f.clinicKey, { lines, member });
         expect(linesOf(f, receipt, claimId)).to.deep.equal([denied(0, lines[0]!, 29, CO)]);
         expect(await summaryOf(f, claimId)).to.deep.include({
           status: ClaimStatus.Denied,
@@ -695,7 +718,7 @@ describe("ClaimsAdjudicator", function () {
         const second = await authorize(f, MRI, 2n, from, now);
         await approve(f, second, 2n, from, now);
         await approve(f, first, 2n, from, now);
-        expect(await f.claims.approvedPriorAuths(f.patientId, f.planId, procedureCode(MRI))).to.deep.equal([
+        expect(await f.priorAuths.approvedPriorAuths(f.member, f.planId, procedureCode(MRI))).to.deep.equal([
           second,
           first,
         ]);
@@ -832,9 +855,9 @@ describe("ClaimsAdjudicator", function () {
           approved(1, lines[1]!, { allowed: usd(45n), deductible: usd(45n), copay: 0n, coinsurance: 0n }),
           denied(2, lines[2]!, 18, OA),
         ]);
-        expect(
-          await f.claims.serviceBilled(f.patientId, f.hospitalId, procedureCode(LAB), day + 12n * 3_600n),
-        ).to.equal(true);
+        expect(await f.claims.serviceBilled(f.member, f.hospitalId, procedureCode(LAB), day + 12n * 3_600n)).to.equal(
+          true,
+        );
       });
 
       it("does not count another organization's service on that day as a duplicate", async function () {
@@ -856,9 +879,7 @@ describe("ClaimsAdjudicator", function () {
         const now = BigInt(await time.latest());
         const serviceDate = now - 2n * DAY;
         await submit(f, f.hospitalKey, { lines: [lineOf(MRI, 1n, usd(1_800n), serviceDate)] });
-        expect(await f.claims.serviceBilled(f.patientId, f.hospitalId, procedureCode(MRI), serviceDate)).to.equal(
-          false,
-        );
+        expect(await f.claims.serviceBilled(f.member, f.hospitalId, procedureCode(MRI), serviceDate)).to.equal(false);
         const authId = await authorize(f, MRI, 1n, now - 20n * DAY, now);
         await approve(f, authId, 1n, now - 20n * DAY, now);
         const lines = [lineOf(MRI, 1n, usd(1_800n), serviceDate)];
@@ -1040,119 +1061,220 @@ describe("ClaimsAdjudicator", function () {
 
       it("prices a line of an earlier coverage period against that period's own accumulators", async function () {
         const f = await loadFixture(claimsFixture);
-        const earlier = await enrollEarlierPeriod(f);
+        const earlier = await twoPeriodMember(f);
         const now = BigInt(await time.latest());
         const lines = [
           lineOf(OFFICE, 5n, usd(600n), earlier.end - 2n * DAY),
           lineOf(LAB, 2n, usd(90n), now - 2n * DAY),
           lineOf(THERAPY, 3n, usd(120n), earlier.end - DAY),
         ];
-        const { claimId, receipt } = await submit(f, f.hospitalKey, { lines });
-        // Line 0 (seq 1): ded 500, copay 30, coins 14, plan pays 56. Line 1 (seq 0): allowed 90, all deductible.
-        // Line 2 (seq 1 again, deductible met there): copay 20, coins floor(100 × 20 %) = 20, plan pays 80.
+        const { claimId, receipt } = await submit(f, f.hospitalKey, { lines, member: earlier.member });
+        // Line 0 (seq 0): ded 500, copay 30, coins 14, plan pays 56. Line 1 (seq 1): allowed 90, all deductible.
+        // Line 2 (seq 0 again, deductible met there): copay 20, coins floor(100 × 20 %) = 20, plan pays 80.
         expect(linesOf(f, receipt, claimId)).to.deep.equal([
           approved(0, lines[0]!, { allowed: usd(600n), deductible: usd(500n), copay: usd(30n), coinsurance: usd(14n) }),
           approved(1, lines[1]!, { allowed: usd(90n), deductible: usd(90n), copay: 0n, coinsurance: 0n }),
           approved(2, lines[2]!, { allowed: usd(120n), deductible: 0n, copay: usd(20n), coinsurance: usd(20n) }),
         ]);
-        expect(await accumulators(f, 1)).to.deep.equal({ deductibleMet: usd(500n), oopMet: usd(584n) });
-        expect(await accumulators(f, 0)).to.deep.equal({ deductibleMet: usd(90n), oopMet: usd(90n) });
+        expect(await accumulators(f, 0, f.planId, earlier.member)).to.deep.equal({
+          deductibleMet: usd(500n),
+          oopMet: usd(584n),
+        });
+        expect(await accumulators(f, 1, f.planId, earlier.member)).to.deep.equal({
+          deductibleMet: usd(90n),
+          oopMet: usd(90n),
+        });
         expect(await summaryOf(f, claimId)).to.deep.include({ planPays: usd(136n), patientOwes: usd(674n) });
       });
     });
 
-    describe("supporting records", function () {
-      it("accepts current records of the patient and emits ClaimSupportingRecords; they are part of the content hash", async function () {
+    describe("check 4a: the medically unlikely edit (CARC 151, group CO)", function () {
+      /** The payer limits `code` to `maxUnits` units a line (re-listing it with the fixture's other figures). */
+      async function limit(f: ClaimsFixture, code: string, maxUnits: number) {
+        const [, entry] = await f.claims.fee(f.planId, procedureCode(code));
+        await (
+          await f.claims.connect(f.payerKey).setFees(f.planId, [
+            {
+              code: entry.code,
+              allowedPerUnit: entry.allowedPerUnit,
+              copay: entry.copay,
+              requiresPriorAuth: entry.requiresPriorAuth,
+              maxUnits,
+            },
+          ])
+        ).wait();
+      }
+
+      it("approves a line of exactly maxUnits and denies maxUnits + 1 with 151 (CO), the patient owing nothing", async function () {
         const f = await loadFixture(claimsFixture);
-        const first = await anchorRecord(f);
-        const second = await anchorRecord(f);
+        await limit(f, THERAPY, 4);
+        const now = BigInt(await time.latest());
+        const lines = [lineOf(THERAPY, 4n, usd(160n), now - 2n * DAY), lineOf(THERAPY, 5n, usd(200n), now - DAY)];
+        const { claimId, receipt } = await submit(f, f.hospitalKey, { lines });
+        // Line 0: allowed min(160, 40 × 4) = 160, all deductible (500 unmet); line 1: over the edit.
+        expect(linesOf(f, receipt, claimId)).to.deep.equal([
+          approved(0, lines[0]!, { allowed: usd(160n), deductible: usd(160n), copay: 0n, coinsurance: 0n }),
+          denied(1, lines[1]!, 151, CO),
+        ]);
+        expect(await summaryOf(f, claimId)).to.deep.include({
+          status: ClaimStatus.PartiallyApproved,
+          deniedLines: 0b10,
+          prDenials: 0,
+          planPays: 0n,
+          patientOwes: usd(160n),
+        });
+        expect(await accumulators(f)).to.deep.equal({ deductibleMet: usd(160n), oopMet: usd(160n) });
+        // The denied line's service is not marked: billed again within the edit, it is no duplicate.
+        expect(await f.claims.serviceBilled(f.member, f.hospitalId, procedureCode(THERAPY), now - DAY)).to.equal(false);
+        const again = [lineOf(THERAPY, 4n, usd(160n), now - DAY)];
+        const retry = await submit(f, f.hospitalKey, { lines: again });
+        expect(linesOf(f, retry.receipt, retry.claimId)[0]?.denied).to.equal(false);
+      });
+
+      it("comes after the fee schedule and before authorization and duplicates, consuming no units", async function () {
+        const f = await loadFixture(claimsFixture);
+        await limit(f, MRI, 1);
+        await limit(f, THERAPY, 2);
+        const now = BigInt(await time.latest());
+        const from = now - 20n * DAY;
+        const authId = await authorize(f, MRI, 3n, from, now);
+        await approve(f, authId, 3n, from, now);
+        const day = now - DAY;
+        const lines = [
+          lineOf(MRI, 2n, usd(3_600n), day),
+          lineOf(THERAPY, 1n, usd(40n), day),
+          lineOf(THERAPY, 3n, usd(120n), day),
+          lineOf(UNLISTED, 9n, usd(90n), day),
+        ];
+        const { claimId, receipt } = await submit(f, f.hospitalKey, { lines });
+        expect(linesOf(f, receipt, claimId)).to.deep.equal([
+          // 151 although no authorization question is asked: the edit comes first.
+          denied(0, lines[0]!, 151, CO),
+          approved(1, lines[1]!, { allowed: usd(40n), deductible: usd(40n), copay: 0n, coinsurance: 0n }),
+          // Same code and day as line 1 (a duplicate), but over the edit: 151, not 18.
+          denied(2, lines[2]!, 151, CO),
+          // Unlisted: 96 (PR) whatever the units.
+          denied(3, lines[3]!, 96, PR),
+        ]);
+        expect(await unitsLeft(f, authId)).to.equal(3n);
+      });
+
+      it("leaves only MAX_UNITS_PER_LINE (99,999) when the plan sets no edit", async function () {
+        const f = await loadFixture(claimsFixture);
+        expect(await f.claims.MAX_UNITS_PER_LINE()).to.equal(MAX_UNITS_PER_LINE);
+        const now = BigInt(await time.latest());
+        const lines = [lineOf(THERAPY, MAX_UNITS_PER_LINE, usd(100n), now - DAY)];
+        const { claimId, receipt } = await submit(f, f.hospitalKey, { lines });
+        expect(linesOf(f, receipt, claimId)).to.deep.equal([
+          approved(0, lines[0]!, { allowed: usd(100n), deductible: usd(100n), copay: 0n, coinsurance: 0n }),
+        ]);
+      });
+    });
+
+    describe("enrollment lookup", function () {
+      it("finds each line's period among 40 by binary search: old periods price on their own, gaps give 27, before the first 26", async function () {
+        const f = await loadFixture(claimsFixture);
+        const member = memberOf(f.planId, f.otherPatientId);
+        const asPayer = f.claims.connect(f.payerKey);
+        const now = BigInt(await time.latest());
+        // Period i is day 2i after `base`, a whole day; day 2i + 1 is a gap. The last ends six days ago.
+        const base = midnight(now) - 85n * DAY;
+        const periodStart = (i: number) => base + BigInt(2 * i) * DAY;
+        for (let i = 0; i < 40; i++) {
+          await (await asPayer.enroll(f.planId, member, periodStart(i), periodStart(i) + DAY - 1n)).wait();
+        }
+        const noon = DAY / 2n;
+        const lines = [
+          lineOf(LAB, 1n, usd(45n), periodStart(0) + noon),
+          lineOf(LAB, 1n, usd(45n), periodStart(20) + noon),
+          lineOf(LAB, 1n, usd(45n), periodStart(39) + DAY - 1n),
+          lineOf(LAB, 1n, usd(46n), periodStart(5) + DAY + noon),
+          lineOf(LAB, 1n, usd(47n), base - 1n),
+          lineOf(LAB, 1n, usd(48n), now - DAY),
+          lineOf(OFFICE, 1n, usd(120n), periodStart(20) + noon),
+        ];
+        const { claimId, receipt } = await submit(f, f.hospitalKey, { lines, member });
+        expect(linesOf(f, receipt, claimId)).to.deep.equal([
+          approved(0, lines[0]!, { allowed: usd(45n), deductible: usd(45n), copay: 0n, coinsurance: 0n }),
+          approved(1, lines[1]!, { allowed: usd(45n), deductible: usd(45n), copay: 0n, coinsurance: 0n }),
+          approved(2, lines[2]!, { allowed: usd(45n), deductible: usd(45n), copay: 0n, coinsurance: 0n }),
+          denied(3, lines[3]!, 27, PR),
+          denied(4, lines[4]!, 26, PR),
+          denied(5, lines[5]!, 27, PR),
+          // Period 20 again, after line 1: its own deductible, 45 met, takes the whole 120.
+          approved(6, lines[6]!, { allowed: usd(120n), deductible: usd(120n), copay: 0n, coinsurance: 0n }),
+        ]);
+        const of = (seq: number) => accumulators(f, seq, f.planId, member);
+        expect(await of(0)).to.deep.equal({ deductibleMet: usd(45n), oopMet: usd(45n) });
+        expect(await of(20)).to.deep.equal({ deductibleMet: usd(165n), oopMet: usd(165n) });
+        expect(await of(39)).to.deep.equal({ deductibleMet: usd(45n), oopMet: usd(45n) });
+        for (const seq of [1, 5, 6, 19, 21, 38])
+          expect(await of(seq), `seq ${seq}`).to.deep.equal({ deductibleMet: 0n, oopMet: 0n });
+      });
+    });
+
+    describe("attachments", function () {
+      it("emits ClaimAttachments before the lines and binds the attachments into the content hash", async function () {
+        const f = await loadFixture(claimsFixture);
+        const attachments = [randomAttachment(f), randomAttachment(f)];
         const now = BigInt(await time.latest());
         const lines = [lineOf(LAB, 1n, usd(45n), now - DAY)];
         const reference = newReference();
         const claimId = claimIdOf(f.hospitalId, reference);
-        const tx = f.claims
-          .connect(f.hospitalKey)
-          .submitClaim(...argsOf(f, { lines, records: [first, second] }, reference));
-        await expect(tx).to.emit(f.claims, "ClaimSupportingRecords").withArgs(claimId, [first, second]);
+        const tx = f.claims.connect(f.hospitalKey).submitClaim(...argsOf(f, { lines, attachments }, reference));
+        await expect(tx).to.emit(f.claims, "ClaimAttachments").withArgs(claimId, attachments);
         const receipt = await (await tx).wait();
         if (receipt === null) throw new Error("not mined");
-        expect(eventNames(f, receipt)).to.deep.equal(["ClaimSupportingRecords", "LineAdjudicated", "ClaimAdjudicated"]);
+        expect(eventNames(f, receipt)).to.deep.equal(["ClaimAttachments", "LineAdjudicated", "ClaimAdjudicated"]);
         const content: Content = {
-          patient: f.patientId,
+          member: f.member,
           plan: f.planId,
           organization: f.hospitalId,
           submitter: f.hospitalId,
           lines: lines.map(packLine),
-          supportingRecords: [first, second],
+          attachments,
         };
         const stored = await summaryOf(f, claimId);
         expect(stored.contentHash).to.equal(contentHash(claimId, content));
-        expect(stored.contentHash).to.not.equal(contentHash(claimId, { ...content, supportingRecords: [] }));
+        expect(await f.claims.contentHashOf(claimId, content)).to.equal(stored.contentHash);
+        for (const other of [[], [attachments[1]!, attachments[0]!], [attachments[0]!]]) {
+          expect(stored.contentHash).to.not.equal(contentHash(claimId, { ...content, attachments: other }));
+        }
       });
 
-      it("accepts 8 records and refuses 9 with ClaimsTooManySupportingRecords", async function () {
+      it("accepts 8 attachments and refuses 9 with ClaimsTooManyAttachments(9, 8), changing nothing", async function () {
         const f = await loadFixture(claimsFixture);
-        const records: string[] = [];
-        for (let i = 0; i < 9; i++) records.push(await anchorRecord(f));
+        expect(await f.claims.MAX_ATTACHMENTS()).to.equal(8n);
+        const attachments = Array.from({ length: 9 }, () => randomAttachment(f));
         const now = BigInt(await time.latest());
         const lines = [lineOf(LAB, 1n, usd(45n), now - DAY)];
         const reference = newReference();
         const before = await snapshot(f);
-        await expect(f.claims.connect(f.hospitalKey).submitClaim(...argsOf(f, { lines, records }, reference)))
-          .to.be.revertedWithCustomError(f.claims, "ClaimsTooManySupportingRecords")
+        await expect(f.claims.connect(f.hospitalKey).submitClaim(...argsOf(f, { lines, attachments }, reference)))
+          .to.be.revertedWithCustomError(f.claims, "ClaimsTooManyAttachments")
           .withArgs(9, 8);
         await expectNothingChanged(f, before, claimIdOf(f.hospitalId, reference), lines);
-        const eight = records.slice(0, 8);
-        await expect(f.claims.connect(f.hospitalKey).submitClaim(...argsOf(f, { lines, records: eight }, reference)))
-          .to.emit(f.claims, "ClaimSupportingRecords")
+        const eight = attachments.slice(0, 8);
+        await expect(
+          f.claims.connect(f.hospitalKey).submitClaim(...argsOf(f, { lines, attachments: eight }, reference)),
+        )
+          .to.emit(f.claims, "ClaimAttachments")
           .withArgs(claimIdOf(f.hospitalId, reference), eight);
       });
 
-      it("refuses an unknown, an entered-in-error and a superseded commitment with ClaimsSupportingRecordInvalid", async function () {
+      it("takes attachments as opaque commitments: any value, repeated, never looked up in the record registry", async function () {
         const f = await loadFixture(claimsFixture);
-        const good = await anchorRecord(f);
-        const unknown = randomCommitment();
-        const erroneous = await anchorRecord(f);
-        await (await f.records.connect(f.cardiologistKey).markEnteredInError(erroneous, 1)).wait();
-        const old = await anchorRecord(f);
-        const replacement = randomCommitment();
-        await (await f.records.connect(f.cardiologistKey).supersede(old, replacement, ZeroHash, 1)).wait();
         const now = BigInt(await time.latest());
-        const lines = [lineOf(LAB, 1n, usd(45n), now - DAY)];
-        const cases: [string, RecordStatus][] = [
-          [unknown, RecordStatus.None],
-          [erroneous, RecordStatus.EnteredInError],
-          [old, RecordStatus.Superseded],
-        ];
-        for (const [commitment, status] of cases) {
-          const reference = newReference();
-          const before = await snapshot(f);
-          await expect(
-            f.claims
-              .connect(f.hospitalKey)
-              .submitClaim(...argsOf(f, { lines, records: [good, commitment] }, reference)),
-          )
-            .to.be.revertedWithCustomError(f.claims, "ClaimsSupportingRecordInvalid")
-            .withArgs(commitment, status);
-          await expectNothingChanged(f, before, claimIdOf(f.hospitalId, reference), lines);
-        }
-        // The version that superseded the old one is current and passes.
-        const { claimId } = await submit(f, f.hospitalKey, { lines, records: [good, replacement] });
-        expect(await summaryOf(f, claimId)).to.deep.include({ status: ClaimStatus.Approved });
-      });
-
-      it("refuses another patient's record with ClaimsSupportingRecordOfOtherPatient", async function () {
-        const f = await loadFixture(claimsFixture);
-        const theirs = randomCommitment();
-        await (await f.records.connect(f.otherPatientKey).anchor(f.otherPatientId, theirs, LABS, ZeroHash)).wait();
-        const now = BigInt(await time.latest());
-        const lines = [lineOf(LAB, 1n, usd(45n), now - DAY)];
-        const reference = newReference();
-        const before = await snapshot(f);
-        await expect(f.claims.connect(f.hospitalKey).submitClaim(...argsOf(f, { lines, records: [theirs] }, reference)))
-          .to.be.revertedWithCustomError(f.claims, "ClaimsSupportingRecordOfOtherPatient")
-          .withArgs(theirs, f.otherPatientId);
-        await expectNothingChanged(f, before, claimIdOf(f.hospitalId, reference), lines);
+        const same = randomAttachment(f);
+        const attachments = [ZeroHash, same, same];
+        const { claimId, receipt } = await submit(f, f.hospitalKey, {
+          lines: [lineOf(LAB, 1n, usd(45n), now - DAY)],
+          attachments,
+        });
+        await expect(receipt).to.emit(f.claims, "ClaimAttachments").withArgs(claimId, attachments);
+        // The adjudicator's only reads are identity; it was deployed without the record registry.
+        const recordRegistry = (await f.records.getAddress()).toLowerCase();
+        expect(receipt.logs.every((log) => log.address.toLowerCase() !== recordRegistry)).to.equal(true);
       });
     });
 
@@ -1182,7 +1304,7 @@ describe("ClaimsAdjudicator", function () {
           await expect(
             f.claims
               .connect(f.hospitalKey)
-              .submitClaim(f.patientId, f.planId, reference, [packLine(good), packLine(other) | (1n << bit)], []),
+              .submitClaim(f.member, f.planId, reference, [packLine(good), packLine(other) | (1n << bit)], []),
           )
             .to.be.revertedWithCustomError(f.claims, "ClaimsMalformedLine")
             .withArgs(1);
@@ -1283,6 +1405,73 @@ describe("ClaimsAdjudicator", function () {
           .to.be.revertedWithCustomError(f.claims, "ClaimsProviderNotActive")
           .withArgs(f.hospitalKey.address);
         await expectNothingChanged(f, before, claimIdOf(f.hospitalId, reference), lines);
+      });
+
+      it("refuses a zero member pseudonym with ClaimsInvalidMember, after the caller and the plan", async function () {
+        const f = await loadFixture(claimsFixture);
+        const now = BigInt(await time.latest());
+        const lines = [lineOf(LAB, 1n, usd(45n), now - DAY)];
+        const reference = newReference();
+        const before = await snapshot(f);
+        await expect(f.claims.connect(f.hospitalKey).submitClaim(...argsOf(f, { lines, member: ZeroHash }, reference)))
+          .to.be.revertedWithCustomError(f.claims, "ClaimsInvalidMember")
+          .withArgs();
+        await expectNothingChanged(f, before, claimIdOf(f.hospitalId, reference), lines);
+        await expect(
+          f.claims.connect(f.hospitalKey).submitClaim(...argsOf(f, { lines, member: ZeroHash, plan: 99n }, reference)),
+        )
+          .to.be.revertedWithCustomError(f.claims, "ClaimsUnknownPlan")
+          .withArgs(99n);
+        await expect(f.claims.connect(f.patientKey).submitClaim(...argsOf(f, { lines, member: ZeroHash }, reference)))
+          .to.be.revertedWithCustomError(f.claims, "ClaimsNotAProvider")
+          .withArgs(f.patientKey.address, f.patientId);
+      });
+
+      it("refuses a line of more than MAX_UNITS_PER_LINE units with ClaimsTooManyUnits(index, units, max), the whole claim", async function () {
+        const f = await loadFixture(claimsFixture);
+        const now = BigInt(await time.latest());
+        const good = lineOf(LAB, 1n, usd(45n), now - 2n * DAY);
+        for (const units of [MAX_UNITS_PER_LINE + 1n, 1_000_000n, 2n ** 32n - 1n]) {
+          const lines = [good, lineOf(OFFICE, units, usd(120n), now - DAY)];
+          const reference = newReference();
+          const before = await snapshot(f);
+          await expect(f.claims.connect(f.hospitalKey).submitClaim(...argsOf(f, { lines }, reference)))
+            .to.be.revertedWithCustomError(f.claims, "ClaimsTooManyUnits")
+            .withArgs(1, units, MAX_UNITS_PER_LINE);
+          await expectNothingChanged(f, before, claimIdOf(f.hospitalId, reference), lines);
+        }
+      });
+
+      it("refuses a practitioner of a suspended or revoked organization with ClaimsOrganizationNotActive", async function () {
+        const f = await loadFixture(claimsFixture);
+        const now = BigInt(await time.latest());
+        const lines = [lineOf(LAB, 1n, usd(45n), now - DAY)];
+        const reference = newReference();
+        await suspend(f, f.hospitalId);
+        let before = await snapshot(f);
+        for (const practitioner of [f.cardiologistKey, f.internistKey]) {
+          await expect(f.claims.connect(practitioner).submitClaim(...argsOf(f, { lines }, reference)))
+            .to.be.revertedWithCustomError(f.claims, "ClaimsOrganizationNotActive")
+            .withArgs(f.hospitalId);
+        }
+        await expectNothingChanged(f, before, claimIdOf(f.hospitalId, reference), lines);
+        // The clinic's doctor is not affected by the hospital's suspension.
+        await expect(f.claims.connect(f.clinicDoctorKey).submitClaim(...argsOf(f, { lines }, newReference()))).to.emit(
+          f.claims,
+          "ClaimAdjudicated",
+        );
+        await reinstate(f, f.hospitalId);
+        await expect(f.claims.connect(f.cardiologistKey).submitClaim(...argsOf(f, { lines }, reference))).to.emit(
+          f.claims,
+          "ClaimAdjudicated",
+        );
+        await f.identity.as(f.registrar).revoke(f.hospitalId, STATUS_REASON);
+        const later = newReference();
+        before = await snapshot(f);
+        await expect(f.claims.connect(f.cardiologistKey).submitClaim(...argsOf(f, { lines }, later)))
+          .to.be.revertedWithCustomError(f.claims, "ClaimsOrganizationNotActive")
+          .withArgs(f.hospitalId);
+        await expectNothingChanged(f, before, claimIdOf(f.hospitalId, later));
       });
 
       it("refuses a patient and a payer with ClaimsNotAProvider", async function () {

@@ -13,11 +13,21 @@ import {
   SECONDS_PER_DAY as DAY,
 } from "../../sdk";
 import type { ClaimsAdjudicator } from "../../typechain-types";
-import { type ClaimsFixture, claimsFixture, namedSigner, USD } from "../fixtures/claims";
+import {
+  type ClaimsFixture,
+  claimsFixture,
+  namedSigner,
+  pauseClaims,
+  reinstate,
+  STATUS_REASON,
+  suspend,
+  USD,
+} from "../fixtures/claims";
 
 // Unit tests of ClaimsAdjudicator's payment: funding, crediting at adjudication, the first-in first-out queue of unpaid
-// payments and its settlement, withdrawal, the books (`funded = token balance + withdrawn` and `token balance = payer
-// balances + provider balances`), and the adjudicator with hostile settlement tokens (re-entrant, false-returning,
+// payments and its settlement, providers' withdrawals, payers' withdrawals of surplus (withdrawFunds), the admin's
+// assignment of a revoked organization's money to a successor, the books (`funded = token balance + withdrawn by
+// providers + withdrawn by payers` and `token balance = payer balances + provider balances`), and the adjudicator with hostile settlement tokens (re-entrant, false-returning,
 // fee-on-transfer). Most tests use a "pay-through" plan (no deductible, no copay, no coinsurance, $10,000 allowed per
 // unit), under which a line's plan payment is exactly its charge, so every amount below is a claim's charge.
 
@@ -49,7 +59,7 @@ const PAY_THROUGH_TERMS = {
   appealWindowDays: 30,
 };
 const PAY_THROUGH_FEES = [
-  { code: procedureCode(OFFICE), allowedPerUnit: usd(10_000n), copay: 0n, requiresPriorAuth: false },
+  { code: procedureCode(OFFICE), allowedPerUnit: usd(10_000n), copay: 0n, requiresPriorAuth: false, maxUnits: 0 },
 ];
 
 /**
@@ -68,7 +78,8 @@ async function payThroughPlan(
   await (await asPayer.setNetwork(planId, [f.hospitalId, f.clinicId], true)).wait();
   await (await asPayer.activatePlan(planId)).wait();
   const now = BigInt(await time.latest());
-  await (await asPayer.enroll(planId, f.patientId, now - 300n * DAY, now + 250n * DAY)).wait();
+  // The fixture's member pseudonym, enrolled in this plan too (claims below name it).
+  await (await asPayer.enroll(planId, f.member, now - 300n * DAY, now + 250n * DAY)).wait();
   return planId;
 }
 
@@ -90,7 +101,7 @@ async function bill(
   const reference = newReference();
   const now = BigInt(await time.latest());
   const line = packLine(OFFICE, 1n, amount, now - daysAgo * DAY);
-  await (await adjudicator.connect(signer).submitClaim(f.patientId, planId, reference, [line], [])).wait();
+  await (await adjudicator.connect(signer).submitClaim(f.member, planId, reference, [line], [])).wait();
   const claimId = claimIdOf(organization, reference);
   const summary = await adjudicator.claim(claimId);
   expect(summary.planPays).to.equal(amount);
@@ -102,8 +113,8 @@ function packLine(code: string, units: bigint, billed: bigint, serviceDate: bigi
 }
 
 async function payerOf(adjudicator: ClaimsAdjudicator, payer: bigint) {
-  const [balance, funded, head, tail] = await adjudicator.payerAccount(payer);
-  return { balance, funded, head, tail };
+  const [balance, funded, withdrawn, head, tail] = await adjudicator.payerAccount(payer);
+  return { balance, funded, withdrawn, head, tail };
 }
 
 async function providerOf(adjudicator: ClaimsAdjudicator, organization: bigint) {
@@ -125,8 +136,8 @@ interface Token extends BaseContract {
 }
 
 /**
- * The books balance: what the payers ever funded equals what the adjudicator holds plus what providers withdrew, and
- * what it holds equals the payers' plus the providers' balances.
+ * The books balance: what the payers ever funded equals what the adjudicator holds plus what providers and payers
+ * withdrew, and what it holds equals the payers' plus the providers' balances.
  */
 async function expectBooksBalance(
   f: ClaimsFixture,
@@ -136,12 +147,13 @@ async function expectBooksBalance(
   const held = await token.balanceOf(await adjudicator.getAddress());
   let funded = 0n;
   let payerBalances = 0n;
+  let withdrawn = 0n;
   for (const payer of [f.payerId, f.otherPayerId]) {
     const account = await payerOf(adjudicator, payer);
     funded += account.funded;
     payerBalances += account.balance;
+    withdrawn += account.withdrawn;
   }
-  let withdrawn = 0n;
   let providerBalances = 0n;
   for (const organization of [f.hospitalId, f.clinicId]) {
     const account = await providerOf(adjudicator, organization);
@@ -167,6 +179,7 @@ describe("ClaimsAdjudicator", function () {
       expect(await payerOf(f.claims, f.payerId)).to.deep.equal({
         balance: usd(700n),
         funded: usd(700n),
+        withdrawn: 0n,
         head: 0n,
         tail: 0n,
       });
@@ -218,6 +231,7 @@ describe("ClaimsAdjudicator", function () {
       expect(await payerOf(f.claims, f.payerId)).to.deep.equal({
         balance: usd(200n),
         funded: usd(500n),
+        withdrawn: 0n,
         head: 0n,
         tail: 0n,
       });
@@ -240,6 +254,7 @@ describe("ClaimsAdjudicator", function () {
       expect(await payerOf(f.claims, f.payerId)).to.deep.equal({
         balance: usd(50n),
         funded: usd(50n),
+        withdrawn: 0n,
         head: 0n,
         tail: 2n,
       });
@@ -267,7 +282,7 @@ describe("ClaimsAdjudicator", function () {
       const now = BigInt(await time.latest());
       const lines = [packLine(UNLISTED, 1n, usd(80n), now - 2n * DAY), packLine(OFFICE, 1n, usd(90n), now - 2n * DAY)];
       // The fixture's plan, same payer: line 0 is denied (96), line 1 all deductible; the plan pays nothing.
-      await (await f.claims.connect(f.hospitalKey).submitClaim(f.patientId, f.planId, reference, lines, [])).wait();
+      await (await f.claims.connect(f.hospitalKey).submitClaim(f.member, f.planId, reference, lines, [])).wait();
       const summary = await f.claims.claim(claimIdOf(f.hospitalId, reference));
       expect([summary.planPays, Number(summary.payment)]).to.deep.equal([0n, PaymentStatus.None]);
       expect(await payerOf(f.claims, f.payerId)).to.deep.include({ head: 0n, tail: 1n });
@@ -283,6 +298,7 @@ describe("ClaimsAdjudicator", function () {
       expect(await payerOf(f.claims, f.otherPayerId)).to.deep.equal({
         balance: usd(90n),
         funded: usd(100n),
+        withdrawn: 0n,
         head: 0n,
         tail: 0n,
       });
@@ -323,6 +339,7 @@ describe("ClaimsAdjudicator", function () {
       expect(await payerOf(f.claims, f.payerId)).to.deep.equal({
         balance: usd(10n),
         funded: usd(140n),
+        withdrawn: 0n,
         head: 2n,
         tail: 4n,
       });
@@ -358,6 +375,7 @@ describe("ClaimsAdjudicator", function () {
       expect(await payerOf(f.claims, f.payerId)).to.deep.equal({
         balance: usd(740n - 655n),
         funded: usd(740n),
+        withdrawn: 0n,
         head: 5n,
         tail: 5n,
       });
@@ -382,6 +400,7 @@ describe("ClaimsAdjudicator", function () {
       expect(await payerOf(f.claims, f.payerId)).to.deep.equal({
         balance: usd(68n),
         funded: usd(100n),
+        withdrawn: 0n,
         head: 32n,
         tail: 40n,
       });
@@ -406,6 +425,7 @@ describe("ClaimsAdjudicator", function () {
       expect(await payerOf(f.claims, f.payerId)).to.deep.equal({
         balance: usd(60n),
         funded: usd(100n),
+        withdrawn: 0n,
         head: 40n,
         tail: 40n,
       });
@@ -429,6 +449,7 @@ describe("ClaimsAdjudicator", function () {
       expect(await payerOf(f.claims, f.payerId)).to.deep.equal({
         balance: usd(99n),
         funded: usd(99n),
+        withdrawn: 0n,
         head: 0n,
         tail: 2n,
       });
@@ -530,6 +551,292 @@ describe("ClaimsAdjudicator", function () {
     });
   });
 
+  describe("withdrawFunds", function () {
+    it("sends the payer's surplus to `to`, emitting PayerWithdrew, and books it as withdrawn by the payer", async function () {
+      const f = await loadFixture(claimsFixture);
+      const planId = await payThroughPlan(f);
+      const treasury = await namedSigner("payer treasury");
+      await (await f.claims.connect(f.payerKey).fund(usd(1_000n))).wait();
+      expect((await bill(f, planId, usd(300n), 1n)).payment).to.equal(PaymentStatus.Credited);
+      const tx = f.claims.connect(f.payerKey).withdrawFunds(usd(400n), treasury.address);
+      await expect(tx).to.emit(f.claims, "PayerWithdrew").withArgs(f.payerId, treasury.address, usd(400n));
+      await expect(tx).to.changeTokenBalances(
+        f.token,
+        [await f.claims.getAddress(), treasury.address],
+        [-usd(400n), usd(400n)],
+      );
+      expect(await payerOf(f.claims, f.payerId)).to.deep.equal({
+        balance: usd(300n),
+        funded: usd(1_000n),
+        withdrawn: usd(400n),
+        head: 0n,
+        tail: 0n,
+      });
+      await expectBooksBalance(f);
+      // Down to exactly zero; the provider's credit is untouched.
+      await expect(f.claims.connect(f.payerKey).withdrawFunds(usd(300n), f.payerKey.address))
+        .to.emit(f.claims, "PayerWithdrew")
+        .withArgs(f.payerId, f.payerKey.address, usd(300n));
+      expect(await payerOf(f.claims, f.payerId)).to.deep.include({ balance: 0n, withdrawn: usd(700n) });
+      expect(await providerOf(f.claims, f.hospitalId)).to.deep.equal({ balance: usd(300n), withdrawn: 0n });
+      await expectBooksBalance(f);
+      // Funding again after a withdrawal pays claims as usual.
+      await (await f.claims.connect(f.payerKey).fund(usd(50n))).wait();
+      expect((await bill(f, planId, usd(50n), 2n)).payment).to.equal(PaymentStatus.Credited);
+      await expectBooksBalance(f);
+    });
+
+    it("refuses any amount while a payment waits in the payer's queue with ClaimsPayerHasQueue(payer, unpaid)", async function () {
+      const f = await loadFixture(claimsFixture);
+      const planId = await payThroughPlan(f);
+      await (await f.claims.connect(f.payerKey).fund(usd(100n))).wait();
+      await bill(f, planId, usd(150n), 1n);
+      await bill(f, planId, usd(10n), 2n);
+      // 100 held, two payments (150, 10) unpaid: every unit is owed to the head of the queue first.
+      for (const amount of [1n, usd(100n)]) {
+        await expect(f.claims.connect(f.payerKey).withdrawFunds(amount, f.payerKey.address))
+          .to.be.revertedWithCustomError(f.claims, "ClaimsPayerHasQueue")
+          .withArgs(f.payerId, 2n);
+      }
+      expect(await payerOf(f.claims, f.payerId)).to.deep.include({ balance: usd(100n), withdrawn: 0n, tail: 2n });
+      // Funded enough, the queue empties and the surplus is the payer's again.
+      await (await f.claims.connect(f.payerKey).fund(usd(100n))).wait();
+      expect(await payerOf(f.claims, f.payerId)).to.deep.include({ balance: usd(40n), head: 2n, tail: 2n });
+      await expect(f.claims.connect(f.payerKey).withdrawFunds(usd(40n), f.payerKey.address))
+        .to.emit(f.claims, "PayerWithdrew")
+        .withArgs(f.payerId, f.payerKey.address, usd(40n));
+      await expectBooksBalance(f);
+    });
+
+    it("refuses more than the balance with ClaimsInsufficientBalance(payer, balance, amount), another payer's funds included", async function () {
+      const f = await loadFixture(claimsFixture);
+      await (await f.claims.connect(f.payerKey).fund(usd(100n))).wait();
+      await expect(f.claims.connect(f.payerKey).withdrawFunds(usd(100n) + 1n, f.payerKey.address))
+        .to.be.revertedWithCustomError(f.claims, "ClaimsInsufficientBalance")
+        .withArgs(f.payerId, usd(100n), usd(100n) + 1n);
+      await expect(f.claims.connect(f.otherPayerKey).withdrawFunds(1n, f.otherPayerKey.address))
+        .to.be.revertedWithCustomError(f.claims, "ClaimsInsufficientBalance")
+        .withArgs(f.otherPayerId, 0n, 1n);
+      expect(await payerOf(f.claims, f.payerId)).to.deep.include({ balance: usd(100n), withdrawn: 0n });
+    });
+
+    it("refuses zero with ClaimsZeroAmount and the zero address with ClaimsInvalidRecipient (checked first)", async function () {
+      const f = await loadFixture(claimsFixture);
+      await (await f.claims.connect(f.payerKey).fund(usd(100n))).wait();
+      await expect(f.claims.connect(f.payerKey).withdrawFunds(0n, f.payerKey.address))
+        .to.be.revertedWithCustomError(f.claims, "ClaimsZeroAmount")
+        .withArgs();
+      for (const amount of [0n, usd(1n)]) {
+        await expect(f.claims.connect(f.payerKey).withdrawFunds(amount, ZeroAddress))
+          .to.be.revertedWithCustomError(f.claims, "ClaimsInvalidRecipient")
+          .withArgs();
+      }
+      expect(await payerOf(f.claims, f.payerId)).to.deep.include({ balance: usd(100n), withdrawn: 0n });
+    });
+
+    it("refuses anyone but an active payer with ClaimsNotAPayer, the payer itself while suspended", async function () {
+      const f = await loadFixture(claimsFixture);
+      await (await f.claims.connect(f.payerKey).fund(usd(100n))).wait();
+      const stranger = await namedSigner("payment stranger");
+      for (const key of [f.hospitalKey, f.reviewerKey, f.patientKey, stranger]) {
+        await expect(f.claims.connect(key).withdrawFunds(usd(1n), key.address))
+          .to.be.revertedWithCustomError(f.claims, "ClaimsNotAPayer")
+          .withArgs(key.address);
+      }
+      await suspend(f, f.payerId);
+      await expect(f.claims.connect(f.payerKey).withdrawFunds(usd(1n), f.payerKey.address))
+        .to.be.revertedWithCustomError(f.claims, "ClaimsNotAPayer")
+        .withArgs(f.payerKey.address);
+      await reinstate(f, f.payerId);
+      await expect(f.claims.connect(f.payerKey).withdrawFunds(usd(1n), f.payerKey.address)).to.emit(
+        f.claims,
+        "PayerWithdrew",
+      );
+    });
+
+    it("refuses with EnforcedPause while paused", async function () {
+      const f = await loadFixture(claimsFixture);
+      await (await f.claims.connect(f.payerKey).fund(usd(100n))).wait();
+      await pauseClaims(f);
+      await expect(f.claims.connect(f.payerKey).withdrawFunds(usd(1n), f.payerKey.address))
+        .to.be.revertedWithCustomError(f.claims, "EnforcedPause")
+        .withArgs();
+    });
+  });
+
+  describe("assignSuccessor", function () {
+    /** The admin schedules `assignSuccessor(organization, successor)` and waits out its delay; returns the calldata. */
+    async function scheduled(f: ClaimsFixture, organization: bigint, successor: bigint): Promise<string> {
+      const target = await f.claims.getAddress();
+      const data = f.claims.interface.encodeFunctionData("assignSuccessor", [organization, successor]);
+      // An execution that reverted leaves its operation scheduled: run it again rather than schedule it twice.
+      const operation = await f.accessManager.hashOperation(f.admin.address, target, data);
+      if ((await f.accessManager.getSchedule(operation)) === 0n) {
+        await (await f.accessManager.connect(f.admin).schedule(target, data, 0)).wait();
+      }
+      const ready = await f.accessManager.getSchedule(operation);
+      if (ready > BigInt(await time.latest())) await time.increaseTo(ready);
+      return data;
+    }
+
+    /** The admin assigns `successor` to `organization` through the AccessManager's delay; returns the execution. */
+    async function assign(f: ClaimsFixture, organization: bigint, successor: bigint) {
+      const data = await scheduled(f, organization, successor);
+      return f.accessManager.connect(f.admin).execute(await f.claims.getAddress(), data);
+    }
+
+    async function revoke(f: ClaimsFixture, id: bigint) {
+      await f.identity.as(f.registrar).revoke(id, STATUS_REASON);
+    }
+
+    it("is the ADMIN's alone, only through the AccessManager's delay", async function () {
+      const f = await loadFixture(claimsFixture);
+      await revoke(f, f.hospitalId);
+      for (const key of [f.hospitalKey, f.clinicKey, f.payerKey, f.registrar, f.pauser, f.reviewerKey]) {
+        await expect(f.claims.connect(key).assignSuccessor(f.hospitalId, f.clinicId))
+          .to.be.revertedWithCustomError(f.claims, "AccessManagedUnauthorized")
+          .withArgs(key.address);
+      }
+      // The admin itself must schedule and wait: a direct call has nothing scheduled to consume.
+      const data = f.claims.interface.encodeFunctionData("assignSuccessor", [f.hospitalId, f.clinicId]);
+      const operation = await f.accessManager.hashOperation(f.admin.address, await f.claims.getAddress(), data);
+      await expect(f.claims.connect(f.admin).assignSuccessor(f.hospitalId, f.clinicId))
+        .to.be.revertedWithCustomError(f.accessManager, "AccessManagerNotScheduled")
+        .withArgs(operation);
+      const [, delay] = await f.accessManager.canCall(f.admin.address, await f.claims.getAddress(), data.slice(0, 10));
+      expect(delay > 0n, "the admin's delay applies").to.equal(true);
+      expect(await f.claims.successorOf(f.hospitalId)).to.equal(0n);
+    });
+
+    it("moves a revoked organization's balance to its successor, emitting SuccessorAssigned, and reads successorOf", async function () {
+      const f = await loadFixture(claimsFixture);
+      const planId = await payThroughPlan(f);
+      await (await f.claims.connect(f.payerKey).fund(usd(1_000n))).wait();
+      await bill(f, planId, usd(300n), 1n);
+      await bill(f, planId, usd(20n), 2n, f.clinicKey, f.clinicId);
+      await revoke(f, f.hospitalId);
+      // Revoked, the hospital can no longer withdraw: without a successor its 300 would be stranded.
+      await expect(f.claims.connect(f.hospitalKey).withdraw(f.hospitalKey.address))
+        .to.be.revertedWithCustomError(f.claims, "ClaimsNotAnActiveOrganization")
+        .withArgs(f.hospitalKey.address);
+      await expect(assign(f, f.hospitalId, f.clinicId))
+        .to.emit(f.claims, "SuccessorAssigned")
+        .withArgs(f.hospitalId, f.clinicId, usd(300n));
+      expect(await f.claims.successorOf(f.hospitalId)).to.equal(f.clinicId);
+      expect(await f.claims.successorOf(f.clinicId)).to.equal(0n);
+      expect(await providerOf(f.claims, f.hospitalId)).to.deep.equal({ balance: 0n, withdrawn: 0n });
+      expect(await providerOf(f.claims, f.clinicId)).to.deep.equal({ balance: usd(320n), withdrawn: 0n });
+      await expectBooksBalance(f);
+      await expect(f.claims.connect(f.clinicKey).withdraw(f.clinicKey.address))
+        .to.emit(f.claims, "ProviderWithdrew")
+        .withArgs(f.clinicId, f.clinicKey.address, usd(320n));
+      await expectBooksBalance(f);
+    });
+
+    it("sends the revoked organization's queued payments to the successor when settled, and moves what was settled before", async function () {
+      const f = await loadFixture(claimsFixture);
+      const planId = await payThroughPlan(f);
+      const first = await bill(f, planId, usd(100n), 1n);
+      const second = await bill(f, planId, usd(200n), 2n);
+      expect([first.payment, second.payment]).to.deep.equal([PaymentStatus.Queued, PaymentStatus.Queued]);
+      await revoke(f, f.hospitalId);
+      // Settled before any successor: credited to the revoked hospital, which cannot withdraw it.
+      await expect(f.claims.connect(f.payerKey).fund(usd(100n)))
+        .to.emit(f.claims, "QueuedPaymentCredited")
+        .withArgs(first.claimId, f.payerId, f.hospitalId, CLAIM_PAYMENT, usd(100n));
+      await expect(assign(f, f.hospitalId, f.clinicId))
+        .to.emit(f.claims, "SuccessorAssigned")
+        .withArgs(f.hospitalId, f.clinicId, usd(100n));
+      // Settled after: the event names the organization actually credited, the successor.
+      await expect(f.claims.connect(f.payerKey).fund(usd(200n)))
+        .to.emit(f.claims, "QueuedPaymentCredited")
+        .withArgs(second.claimId, f.payerId, f.clinicId, CLAIM_PAYMENT, usd(200n));
+      expect(await queueEntry(f.claims, f.payerId, 1n)).to.deep.equal({
+        claimId: ZeroHash,
+        line: 0n,
+        organization: 0n,
+        amount: 0n,
+      });
+      expect(await providerOf(f.claims, f.hospitalId)).to.deep.equal({ balance: 0n, withdrawn: 0n });
+      expect(await providerOf(f.claims, f.clinicId)).to.deep.equal({ balance: usd(300n), withdrawn: 0n });
+      expect(await paymentOf(f.claims, second.claimId)).to.equal(PaymentStatus.Credited);
+      // Assigning again moves whatever arrived since: nothing now.
+      await expect(assign(f, f.hospitalId, f.clinicId))
+        .to.emit(f.claims, "SuccessorAssigned")
+        .withArgs(f.hospitalId, f.clinicId, 0n);
+      await expectBooksBalance(f);
+    });
+
+    it("pays an appeal of the revoked organization's claim, overturned after the assignment, to the successor", async function () {
+      const f = await loadFixture(claimsFixture);
+      await (await f.claims.connect(f.payerKey).fund(usd(5_000n))).wait();
+      const now = BigInt(await time.latest());
+      const reference = newReference();
+      const lines = [packLine("70553", 1n, usd(2_000n), now - DAY)];
+      await (await f.claims.connect(f.hospitalKey).submitClaim(f.member, f.planId, reference, lines, [])).wait();
+      const claimId = claimIdOf(f.hospitalId, reference);
+      const content = {
+        member: f.member,
+        plan: f.planId,
+        organization: f.hospitalId,
+        submitter: f.hospitalId,
+        lines,
+        attachments: [],
+      };
+      await (await f.claims.connect(f.hospitalKey).fileAppeal(claimId, 0, content)).wait();
+      await revoke(f, f.hospitalId);
+      await (await assign(f, f.hospitalId, f.clinicId)).wait();
+      // Overturned: allowed 1,800, deductible 500, coinsurance 260; the plan pays 1,040, to the clinic.
+      await expect(f.claims.connect(f.reviewerKey).decideAppeal(claimId, 0, true, content))
+        .to.emit(f.claims, "AppealDecided")
+        .withArgs(claimId, 0, true, f.reviewerId, PaymentStatus.Credited);
+      expect(await providerOf(f.claims, f.clinicId)).to.deep.equal({ balance: usd(1_040n), withdrawn: 0n });
+      expect(await providerOf(f.claims, f.hospitalId)).to.deep.equal({ balance: 0n, withdrawn: 0n });
+      await expectBooksBalance(f);
+    });
+
+    it("works while the adjudicator is paused: it only moves money to where it is owed", async function () {
+      const f = await loadFixture(claimsFixture);
+      const planId = await payThroughPlan(f);
+      await (await f.claims.connect(f.payerKey).fund(usd(50n))).wait();
+      await bill(f, planId, usd(50n), 1n);
+      await revoke(f, f.hospitalId);
+      await pauseClaims(f);
+      await expect(assign(f, f.hospitalId, f.clinicId))
+        .to.emit(f.claims, "SuccessorAssigned")
+        .withArgs(f.hospitalId, f.clinicId, usd(50n));
+      expect(await f.claims.paused()).to.equal(true);
+      expect(await providerOf(f.claims, f.clinicId)).to.deep.equal({ balance: usd(50n), withdrawn: 0n });
+    });
+
+    it("refuses an organization that is not revoked with ClaimsOrganizationNotRevoked, a suspended one included", async function () {
+      const f = await loadFixture(claimsFixture);
+      await expect(assign(f, f.hospitalId, f.clinicId))
+        .to.be.revertedWithCustomError(f.claims, "ClaimsOrganizationNotRevoked")
+        .withArgs(f.hospitalId);
+      await suspend(f, f.hospitalId);
+      await expect(assign(f, f.hospitalId, f.clinicId))
+        .to.be.revertedWithCustomError(f.claims, "ClaimsOrganizationNotRevoked")
+        .withArgs(f.hospitalId);
+      expect(await f.claims.successorOf(f.hospitalId)).to.equal(0n);
+    });
+
+    it("refuses a successor that is not an active organization other than it with ClaimsInvalidSuccessor", async function () {
+      const f = await loadFixture(claimsFixture);
+      await revoke(f, f.hospitalId);
+      for (const successor of [f.hospitalId, f.payerId, f.cardiologistId, f.patientId, 424_242n, 0n]) {
+        await expect(assign(f, f.hospitalId, successor), `${successor}`)
+          .to.be.revertedWithCustomError(f.claims, "ClaimsInvalidSuccessor")
+          .withArgs(successor);
+      }
+      await suspend(f, f.clinicId);
+      await expect(assign(f, f.hospitalId, f.clinicId))
+        .to.be.revertedWithCustomError(f.claims, "ClaimsInvalidSuccessor")
+        .withArgs(f.clinicId);
+      expect(await f.claims.successorOf(f.hospitalId)).to.equal(0n);
+    });
+  });
+
   describe("the books", function () {
     it("balance after every step of a flow of fundings, claims, queue settlements, an overturned appeal and withdrawals", async function () {
       const f = await loadFixture(claimsFixture);
@@ -554,15 +861,15 @@ describe("ClaimsAdjudicator", function () {
         packLine(OFFICE, 5n, usd(600n), now - 4n * DAY),
         packLine("70553", 1n, usd(2_000n), now - 4n * DAY),
       ];
-      await (await f.claims.connect(f.hospitalKey).submitClaim(f.patientId, f.planId, reference, lines, [])).wait();
+      await (await f.claims.connect(f.hospitalKey).submitClaim(f.member, f.planId, reference, lines, [])).wait();
       const appealed = claimIdOf(f.hospitalId, reference);
       const content = {
-        patient: f.patientId,
+        member: f.member,
         plan: f.planId,
         organization: f.hospitalId,
         submitter: f.hospitalId,
         lines,
-        supportingRecords: [],
+        attachments: [],
       };
       await expectBooksBalance(f);
       await (await f.claims.connect(f.hospitalKey).fileAppeal(appealed, 1, content)).wait();
@@ -606,7 +913,6 @@ describe("ClaimsAdjudicator", function () {
         await f.accessManager.getAddress(),
         await f.identityRegistry.getAddress(),
         await token.getAddress(),
-        await f.records.getAddress(),
       );
       await adjudicator.waitForDeployment();
       const planId = await payThroughPlan(f, adjudicator);
@@ -696,6 +1002,7 @@ describe("ClaimsAdjudicator", function () {
         expect(await payerOf(adjudicator, f.payerId)).to.deep.equal({
           balance: usd(200n),
           funded: usd(500n),
+          withdrawn: 0n,
           head: 1n,
           tail: 1n,
         });
@@ -777,42 +1084,48 @@ describe("ClaimsAdjudicator", function () {
   });
 
   describe("constructor", function () {
-    it("refuses an identity registry, token or record registry that is not a contract with ClaimsInvalidDependency", async function () {
+    it("refuses an identity registry or token that is not a contract with ClaimsInvalidDependency", async function () {
       const f = await loadFixture(claimsFixture);
       const factory = await ethers.getContractFactory("ClaimsAdjudicator");
       const eoa = (await namedSigner("not a contract")).address;
       const authority = await f.accessManager.getAddress();
       const identity = await f.identityRegistry.getAddress();
       const token = await f.token.getAddress();
-      const records = await f.records.getAddress();
       for (const args of [
-        [eoa, token, records],
-        [identity, eoa, records],
-        [identity, token, eoa],
+        [eoa, token],
+        [identity, eoa],
       ] as const) {
         await expect(factory.deploy(authority, ...args))
           .to.be.revertedWithCustomError(factory, "ClaimsInvalidDependency")
           .withArgs(eoa);
       }
       // Zero identity or token is no contract either.
-      await expect(factory.deploy(authority, ZeroAddress, token, records))
+      await expect(factory.deploy(authority, ZeroAddress, token))
+        .to.be.revertedWithCustomError(factory, "ClaimsInvalidDependency")
+        .withArgs(ZeroAddress);
+      await expect(factory.deploy(authority, identity, ZeroAddress))
         .to.be.revertedWithCustomError(factory, "ClaimsInvalidDependency")
         .withArgs(ZeroAddress);
     });
 
-    it("wires its dependencies, and without a record registry takes supporting records unchecked", async function () {
+    it("wires its dependencies and creates its own PriorAuthorizations, which knows it as its adjudicator", async function () {
       const f = await loadFixture(claimsFixture);
       const factory = await ethers.getContractFactory("ClaimsAdjudicator");
       const adjudicator = await factory.deploy(
         await f.accessManager.getAddress(),
         await f.identityRegistry.getAddress(),
         await f.token.getAddress(),
-        ZeroAddress,
       );
       expect(await adjudicator.identityRegistry()).to.equal(await f.identityRegistry.getAddress());
       expect(await adjudicator.settlementToken()).to.equal(await f.token.getAddress());
-      expect(await adjudicator.recordRegistry()).to.equal(ZeroAddress);
-      expect(await f.claims.recordRegistry()).to.equal(await f.records.getAddress());
+      expect(await adjudicator.version()).to.equal("2.0.0");
+      const priorAuths = await ethers.getContractAt("PriorAuthorizations", await adjudicator.priorAuthorizations());
+      expect(await priorAuths.claimsAdjudicator()).to.equal(await adjudicator.getAddress());
+      expect(await priorAuths.identityRegistry()).to.equal(await f.identityRegistry.getAddress());
+      expect(await priorAuths.authority()).to.equal(await f.accessManager.getAddress());
+      // Each adjudicator has its own workflow: the production one is another contract.
+      expect(await adjudicator.priorAuthorizations()).to.not.equal(await f.priorAuths.getAddress());
+      // Attachments are opaque: nothing checks them against a record registry.
       const planId = await payThroughPlan(f, adjudicator);
       const reference = newReference();
       const now = BigInt(await time.latest());
@@ -820,20 +1133,20 @@ describe("ClaimsAdjudicator", function () {
       await expect(
         adjudicator
           .connect(f.hospitalKey)
-          .submitClaim(f.patientId, planId, reference, [packLine(OFFICE, 1n, usd(1n), now - DAY)], [unknown]),
+          .submitClaim(f.member, planId, reference, [packLine(OFFICE, 1n, usd(1n), now - DAY)], [unknown]),
       )
-        .to.emit(adjudicator, "ClaimSupportingRecords")
+        .to.emit(adjudicator, "ClaimAttachments")
         .withArgs(claimIdOf(f.hospitalId, reference), [unknown]);
       await expect(
         adjudicator.connect(f.hospitalKey).submitClaim(
-          f.patientId,
+          f.member,
           planId,
           newReference(),
           [packLine(OFFICE, 1n, usd(1n), now - 2n * DAY)],
           Array.from({ length: 9 }, () => unknown),
         ),
       )
-        .to.be.revertedWithCustomError(adjudicator, "ClaimsTooManySupportingRecords")
+        .to.be.revertedWithCustomError(adjudicator, "ClaimsTooManyAttachments")
         .withArgs(9, 8);
     });
   });

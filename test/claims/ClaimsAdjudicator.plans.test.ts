@@ -1,7 +1,8 @@
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, setStorageAt } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { expect } from "chai";
-import { type ContractTransactionResponse, hexlify, toUtf8Bytes, type Wallet } from "ethers";
+import { type ContractTransactionResponse, ethers, hexlify, toUtf8Bytes, type Wallet } from "ethers";
+import hre from "hardhat";
 
 import { PlanStatus } from "../../sdk";
 import type { ClaimsAdjudicator } from "../../typechain-types";
@@ -9,6 +10,7 @@ import {
   type ClaimsFixture,
   claimsFixture,
   code,
+  memberOf,
   namedSigner,
   STANDARD_FEES,
   STANDARD_TERMS,
@@ -21,7 +23,7 @@ import { DAY, YEAR } from "../fixtures/identity";
 
 // Unit tests of the ClaimsAdjudicator's plan and enrollment writes (createPlan, updatePlanTerms, setFees, removeFees,
 // setNetwork, activatePlan, enroll) and of the views that read them back (plan, planCount, fee, inNetwork,
-// enrollmentCount, enrollment, enrollmentOn). Prior authorization is in ClaimsAdjudicator.priorAuth.test.ts.
+// enrollmentCount, enrollment, enrollmentOn). Prior authorization is in PriorAuthorizations.test.ts.
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Helpers
@@ -65,9 +67,14 @@ function rawCode(text: string): string {
   return hexlify(bytes);
 }
 
-/** A fee schedule entry as the contract takes it. */
-function entry(text: string, allowedPerUnit: bigint, copay = 0n, requiresPriorAuth = false) {
-  return { code: code(text), allowedPerUnit, copay, requiresPriorAuth };
+/** A fee schedule entry as the contract takes it (`maxUnits` 0: no medically unlikely edit). */
+function entry(text: string, allowedPerUnit: bigint, copay = 0n, requiresPriorAuth = false, maxUnits = 0n) {
+  return { code: code(text), allowedPerUnit, copay, requiresPriorAuth, maxUnits };
+}
+
+/** A fee schedule entry as the `FeeScheduled` event carries it (a tuple in declaration order). */
+function entryTuple(e: ReturnType<typeof entry>) {
+  return [e.code, e.allowedPerUnit, e.copay, e.requiresPriorAuth, e.maxUnits];
 }
 
 /** `plan(planId)` as a plain object that chai compares deeply. */
@@ -95,17 +102,18 @@ async function readFee(claims: ClaimsAdjudicator, planId: bigint, codeHex: strin
     allowedPerUnit: e.allowedPerUnit,
     copay: e.copay,
     requiresPriorAuth: e.requiresPriorAuth,
+    maxUnits: e.maxUnits,
   };
 }
 
 /** What `fee` reads for a code the schedule does not list. */
 function unlisted(codeHex: string) {
-  return { listed: false, code: codeHex, allowedPerUnit: 0n, copay: 0n, requiresPriorAuth: false };
+  return { listed: false, code: codeHex, allowedPerUnit: 0n, copay: 0n, requiresPriorAuth: false, maxUnits: 0n };
 }
 
-/** `enrollment(planId, patient, seq)` as a plain object. */
-async function readEnrollment(claims: ClaimsAdjudicator, planId: bigint, patient: bigint, seq: number) {
-  const e = await claims.enrollment(planId, patient, seq);
+/** `enrollment(planId, member, seq)` as a plain object. */
+async function readEnrollment(claims: ClaimsAdjudicator, planId: bigint, member: string, seq: number) {
+  const e = await claims.enrollment(planId, member, seq);
   return {
     coverageStart: e.coverageStart,
     coverageEnd: e.coverageEnd,
@@ -119,9 +127,9 @@ function period(coverageStart: bigint, coverageEnd: bigint) {
   return { coverageStart, coverageEnd, deductibleMet: 0n, oopMet: 0n };
 }
 
-/** `enrollmentOn(planId, patient, time)` as `[found, seq]`. */
-async function enrollmentOn(claims: ClaimsAdjudicator, planId: bigint, patient: bigint, time: bigint) {
-  const [found, seq] = await claims.enrollmentOn(planId, patient, time);
+/** `enrollmentOn(planId, member, time)` as `[found, seq]`. */
+async function enrollmentOn(claims: ClaimsAdjudicator, planId: bigint, member: string, time: bigint) {
+  const [found, seq] = await claims.enrollmentOn(planId, member, time);
   return [found, Number(seq)];
 }
 
@@ -431,7 +439,7 @@ describe("ClaimsAdjudicator", function () {
       // The fee schedule, the network and the enrollments are not terms: they stay.
       expect((await readFee(claims, planId, code("99213"))).listed).to.equal(true);
       expect(await claims.inNetwork(planId, f.hospitalId)).to.equal(true);
-      expect(await claims.enrollmentCount(planId, f.patientId)).to.equal(1n);
+      expect(await claims.enrollmentCount(planId, f.member)).to.equal(1n);
     });
 
     it("keeps a draft plan a draft, appeal window and all changeable, which can still be activated", async function () {
@@ -489,9 +497,9 @@ describe("ClaimsAdjudicator", function () {
       const mri = entry("J3490", 1_800n * USD, 0n, true);
       await expect(claims.connect(payerKey).setFees(planId, [office, mri]))
         .to.emit(claims, "FeeScheduled")
-        .withArgs(planId, [office.code, office.allowedPerUnit, office.copay, office.requiresPriorAuth])
+        .withArgs(planId, entryTuple(office))
         .and.to.emit(claims, "FeeScheduled")
-        .withArgs(planId, [mri.code, mri.allowedPerUnit, mri.copay, mri.requiresPriorAuth]);
+        .withArgs(planId, entryTuple(mri));
       expect(await readFee(claims, planId, office.code)).to.deep.equal({ listed: true, ...office });
       expect(await readFee(claims, planId, mri.code)).to.deep.equal({ listed: true, ...mri });
       expect(await readFee(claims, planId, code("80053"))).to.deep.equal(unlisted(code("80053")));
@@ -505,7 +513,7 @@ describe("ClaimsAdjudicator", function () {
       for (const fee of STANDARD_FEES) {
         expect(await readFee(claims, planId, code(fee.code)), fee.code).to.deep.equal({
           listed: true,
-          ...entry(fee.code, fee.allowedPerUnit, fee.copay, fee.requiresPriorAuth),
+          ...entry(fee.code, fee.allowedPerUnit, fee.copay, fee.requiresPriorAuth, BigInt(fee.maxUnits)),
         });
       }
     });
@@ -516,7 +524,7 @@ describe("ClaimsAdjudicator", function () {
       const repriced = entry("99213", 130n * USD, 0n, true);
       await expect(claims.connect(payerKey).setFees(planId, [repriced]))
         .to.emit(claims, "FeeScheduled")
-        .withArgs(planId, [repriced.code, 130n * USD, 0n, true]);
+        .withArgs(planId, [repriced.code, 130n * USD, 0n, true, 0n]);
       expect(await readFee(claims, planId, repriced.code)).to.deep.equal({ listed: true, ...repriced });
       // The other codes are untouched.
       expect(await readFee(claims, planId, code("80053"))).to.deep.equal({
@@ -525,18 +533,37 @@ describe("ClaimsAdjudicator", function () {
       });
     });
 
+    it("sets, changes and clears a code's medically unlikely edit (maxUnits), emitting it in FeeScheduled", async function () {
+      const { claims, payerKey, planId } = await loadFixture(claimsFixture);
+      const asPayer = claims.connect(payerKey);
+      const limited = entry("97110", 40n * USD, 20n * USD, false, 4n);
+      await expect(asPayer.setFees(planId, [limited]))
+        .to.emit(claims, "FeeScheduled")
+        .withArgs(planId, entryTuple(limited));
+      expect(await readFee(claims, planId, limited.code)).to.deep.equal({ listed: true, ...limited });
+      const raised = { ...limited, maxUnits: 99_999n };
+      await (await asPayer.setFees(planId, [raised])).wait();
+      expect((await readFee(claims, planId, limited.code)).maxUnits).to.equal(99_999n);
+      // A re-listing without maxUnits is no edit at all (0), not the previous one kept.
+      const cleared = entry("97110", 40n * USD, 20n * USD);
+      await expect(asPayer.setFees(planId, [cleared]))
+        .to.emit(claims, "FeeScheduled")
+        .withArgs(planId, entryTuple(cleared));
+      expect(await readFee(claims, planId, limited.code)).to.deep.equal({ listed: true, ...cleared });
+      // Removing the code drops its edit with it.
+      await (await asPayer.setFees(planId, [limited])).wait();
+      await (await asPayer.removeFees(planId, [limited.code])).wait();
+      expect(await readFee(claims, planId, limited.code)).to.deep.equal(unlisted(limited.code));
+    });
+
     it("keeps the last entry when a batch lists a code twice", async function () {
       const f = await loadFixture(claimsFixture);
       const planId = await draftPlan(f);
       const first = entry("97110", 40n * USD, 20n * USD);
       const second = entry("97110", 35n * USD, 10n * USD, true);
       const tx = f.claims.connect(f.payerKey).setFees(planId, [first, second]);
-      await expect(tx)
-        .to.emit(f.claims, "FeeScheduled")
-        .withArgs(planId, [first.code, first.allowedPerUnit, first.copay, first.requiresPriorAuth]);
-      await expect(tx)
-        .to.emit(f.claims, "FeeScheduled")
-        .withArgs(planId, [second.code, second.allowedPerUnit, second.copay, second.requiresPriorAuth]);
+      await expect(tx).to.emit(f.claims, "FeeScheduled").withArgs(planId, entryTuple(first));
+      await expect(tx).to.emit(f.claims, "FeeScheduled").withArgs(planId, entryTuple(second));
       expect(await readFee(f.claims, planId, first.code)).to.deep.equal({ listed: true, ...second });
     });
 
@@ -544,7 +571,11 @@ describe("ClaimsAdjudicator", function () {
       const f = await loadFixture(claimsFixture);
       const planId = await draftPlan(f);
       const max = 2n ** 80n - 1n;
-      const entries = [entry("00000", 1n), entry("ZZZZZ", 10n, 50n), entry("09AZ9", max, max, true)];
+      const entries = [
+        entry("00000", 1n),
+        entry("ZZZZZ", 10n, 50n, false, 1n),
+        entry("09AZ9", max, max, true, 2n ** 32n - 1n),
+      ];
       await (await f.claims.connect(f.payerKey).setFees(planId, entries)).wait();
       for (const e of entries) expect(await readFee(f.claims, planId, e.code)).to.deep.equal({ listed: true, ...e });
     });
@@ -584,7 +615,7 @@ describe("ClaimsAdjudicator", function () {
         await expect(
           f.claims
             .connect(f.payerKey)
-            .setFees(f.planId, [{ code: bad, allowedPerUnit: USD, copay: 0n, requiresPriorAuth: false }]),
+            .setFees(f.planId, [{ code: bad, allowedPerUnit: USD, copay: 0n, requiresPriorAuth: false, maxUnits: 0n }]),
         )
           .to.be.revertedWithCustomError(f.claims, "ClaimsInvalidProcedureCode")
           .withArgs(bad);
@@ -596,7 +627,7 @@ describe("ClaimsAdjudicator", function () {
       const f = await loadFixture(claimsFixture);
       const planId = await draftPlan(f);
       const good = entry("99213", 120n * USD);
-      const bad = { code: rawCode("99.13"), allowedPerUnit: USD, copay: 0n, requiresPriorAuth: false };
+      const bad = { code: rawCode("99.13"), allowedPerUnit: USD, copay: 0n, requiresPriorAuth: false, maxUnits: 0n };
       await expect(f.claims.connect(f.payerKey).setFees(planId, [good, bad]))
         .to.be.revertedWithCustomError(f.claims, "ClaimsInvalidProcedureCode")
         .withArgs(bad.code);
@@ -623,7 +654,7 @@ describe("ClaimsAdjudicator", function () {
       await expect(
         f.claims
           .connect(f.payerKey)
-          .setFees(f.planId, [{ code: bad, allowedPerUnit: 0n, copay: 0n, requiresPriorAuth: false }]),
+          .setFees(f.planId, [{ code: bad, allowedPerUnit: 0n, copay: 0n, requiresPriorAuth: false, maxUnits: 0n }]),
       )
         .to.be.revertedWithCustomError(f.claims, "ClaimsInvalidProcedureCode")
         .withArgs(bad);
@@ -857,66 +888,71 @@ describe("ClaimsAdjudicator", function () {
   });
 
   describe("enroll", function () {
-    it("enrolls a patient as seq 0 with fresh accumulators, covering both ends of the period", async function () {
+    it("enrolls a member as seq 0 with fresh accumulators, covering both ends of the period", async function () {
       const f = await loadFixture(claimsFixture);
-      const { claims, payerKey, planId, otherPatientId } = f;
+      const { claims, payerKey, planId } = f;
+      const other = memberOf(planId, f.otherPatientId);
       const start = f.coverageStart + 10n * BigInt(DAY);
       const end = start + 90n * BigInt(DAY);
-      expect(await claims.connect(payerKey).enroll.staticCall(planId, otherPatientId, start, end)).to.equal(0n);
-      await expect(claims.connect(payerKey).enroll(planId, otherPatientId, start, end))
-        .to.emit(claims, "PatientEnrolled")
-        .withArgs(planId, otherPatientId, 0, start, end);
-      expect(await claims.enrollmentCount(planId, otherPatientId)).to.equal(1n);
-      expect(await readEnrollment(claims, planId, otherPatientId, 0)).to.deep.equal(period(start, end));
-      expect(await enrollmentOn(claims, planId, otherPatientId, start)).to.deep.equal([true, 0]);
-      expect(await enrollmentOn(claims, planId, otherPatientId, end)).to.deep.equal([true, 0]);
-      expect(await enrollmentOn(claims, planId, otherPatientId, start - 1n)).to.deep.equal([false, 0]);
-      expect(await enrollmentOn(claims, planId, otherPatientId, end + 1n)).to.deep.equal([false, 0]);
+      expect(await claims.connect(payerKey).enroll.staticCall(planId, other, start, end)).to.equal(0n);
+      await expect(claims.connect(payerKey).enroll(planId, other, start, end))
+        .to.emit(claims, "MemberEnrolled")
+        .withArgs(planId, other, 0, start, end);
+      expect(await claims.enrollmentCount(planId, other)).to.equal(1n);
+      expect(await readEnrollment(claims, planId, other, 0)).to.deep.equal(period(start, end));
+      expect(await enrollmentOn(claims, planId, other, start)).to.deep.equal([true, 0]);
+      expect(await enrollmentOn(claims, planId, other, end)).to.deep.equal([true, 0]);
+      expect(await enrollmentOn(claims, planId, other, start - 1n)).to.deep.equal([false, 0]);
+      expect(await enrollmentOn(claims, planId, other, end + 1n)).to.deep.equal([false, 0]);
       // The other enrollments are untouched.
-      expect(await claims.enrollmentCount(planId, f.patientId)).to.equal(1n);
+      expect(await claims.enrollmentCount(planId, f.member)).to.equal(1n);
     });
 
-    it("reads the fixture's enrollment: seq 0 from coverageStart to coverageEnd", async function () {
+    it("reads the fixture's enrollment: the patient's member pseudonym, seq 0 from coverageStart to coverageEnd", async function () {
       const f = await loadFixture(claimsFixture);
-      expect(await f.claims.enrollmentCount(f.planId, f.patientId)).to.equal(1n);
+      expect(f.member).to.equal(memberOf(f.planId, f.patientId));
+      expect(await f.claims.enrollmentCount(f.planId, f.member)).to.equal(1n);
       expect(f.coverageEnd - f.coverageStart).to.equal(BigInt(YEAR) - 1n);
-      expect(await readEnrollment(f.claims, f.planId, f.patientId, 0)).to.deep.equal(
+      expect(await readEnrollment(f.claims, f.planId, f.member, 0)).to.deep.equal(
         period(f.coverageStart, f.coverageEnd),
       );
+      // The pseudonym is all the chain knows: the patient's id names no enrollment.
+      const idAsWord = ethers.zeroPadValue(ethers.toBeHex(f.patientId), 32);
+      expect(await f.claims.enrollmentCount(f.planId, idAsWord)).to.equal(0n);
     });
 
-    it("numbers three or more enrollments 0, 1, 2 and reads each, whatever order their periods are in", async function () {
+    it("numbers enrollments 0, 1, 2, 3 in chronological order and finds every period's edges", async function () {
       const f = await loadFixture(claimsFixture);
-      const { claims, planId, patientId, coverageStart: start0, coverageEnd: end0 } = f;
+      const { claims, planId, member, coverageStart: start0, coverageEnd: end0 } = f;
       const asPayer = claims.connect(f.payerKey);
-      // seq 0 (the fixture's): [start0, end0]. seq 1: the next year. seq 2: the year before seq 0, made last, with a
-      // one-day gap before seq 0. seq 3: after a gap following seq 1.
+      // seq 0 (the fixture's): [start0, end0]. seq 1: the next year, right after. seq 2: after a 30-day gap. seq 3: one
+      // second long, after a one-second gap.
       const start1 = end0 + 1n;
       const end1 = start1 + BigInt(YEAR) - 1n;
-      const start2 = start0 - BigInt(YEAR);
-      const end2 = start0 - BigInt(DAY) - 1n;
-      const start3 = end1 + 30n * BigInt(DAY);
+      const start2 = end1 + 30n * BigInt(DAY);
+      const end2 = start2 + 100n * BigInt(DAY);
+      const start3 = end2 + 2n;
       const end3 = start3;
-      await expect(asPayer.enroll(planId, patientId, start1, end1))
-        .to.emit(claims, "PatientEnrolled")
-        .withArgs(planId, patientId, 1, start1, end1);
-      await expect(asPayer.enroll(planId, patientId, start2, end2))
-        .to.emit(claims, "PatientEnrolled")
-        .withArgs(planId, patientId, 2, start2, end2);
-      expect(await claims.enrollmentCount(planId, patientId)).to.equal(3n);
-      expect(await readEnrollment(claims, planId, patientId, 0)).to.deep.equal(period(start0, end0));
-      expect(await readEnrollment(claims, planId, patientId, 1)).to.deep.equal(period(start1, end1));
-      expect(await readEnrollment(claims, planId, patientId, 2)).to.deep.equal(period(start2, end2));
-      // Out-of-range numbers read zeros.
-      for (const seq of [3, 4, 65_535]) {
-        expect(await readEnrollment(claims, planId, patientId, seq), `seq ${seq}`).to.deep.equal(period(0n, 0n));
+      for (const [seq, s, e] of [
+        [1, start1, end1],
+        [2, start2, end2],
+        [3, start3, end3],
+      ] as const) {
+        await expect(asPayer.enroll(planId, member, s, e))
+          .to.emit(claims, "MemberEnrolled")
+          .withArgs(planId, member, seq, s, e);
       }
-      // Every period's edges find their own enrollment, the older ones included.
+      expect(await claims.enrollmentCount(planId, member)).to.equal(4n);
+      const periods = [period(start0, end0), period(start1, end1), period(start2, end2), period(start3, end3)];
+      for (const [seq, expected] of periods.entries()) {
+        expect(await readEnrollment(claims, planId, member, seq), `seq ${seq}`).to.deep.equal(expected);
+      }
+      // Out-of-range numbers read zeros.
+      for (const seq of [4, 5, 65_535]) {
+        expect(await readEnrollment(claims, planId, member, seq), `seq ${seq}`).to.deep.equal(period(0n, 0n));
+      }
+      // Every period's edges find their own enrollment, the older ones included; gaps and the outside find none.
       const expectations: [bigint, boolean, number][] = [
-        [start2 - 1n, false, 0],
-        [start2, true, 2],
-        [end2, true, 2],
-        [end2 + 1n, false, 0],
         [start0 - 1n, false, 0],
         [start0, true, 0],
         [start0 + 100n * BigInt(DAY), true, 0],
@@ -924,112 +960,117 @@ describe("ClaimsAdjudicator", function () {
         [start1, true, 1],
         [end1, true, 1],
         [end1 + 1n, false, 0],
+        [start2 - 1n, false, 0],
+        [start2, true, 2],
+        [end2, true, 2],
+        [end2 + 1n, false, 0],
+        [start3, true, 3],
+        [end3 + 1n, false, 0],
       ];
       for (const [time, found, seq] of expectations) {
-        expect(await enrollmentOn(claims, planId, patientId, time), `time ${time}`).to.deep.equal([found, seq]);
+        expect(await enrollmentOn(claims, planId, member, time), `time ${time}`).to.deep.equal([found, seq]);
       }
-      // A fourth, one second long, after a gap.
-      await expect(asPayer.enroll(planId, patientId, start3, end3))
-        .to.emit(claims, "PatientEnrolled")
-        .withArgs(planId, patientId, 3, start3, end3);
-      expect(await claims.enrollmentCount(planId, patientId)).to.equal(4n);
-      expect(await readEnrollment(claims, planId, patientId, 3)).to.deep.equal(period(start3, end3));
-      expect(await readEnrollment(claims, planId, patientId, 2)).to.deep.equal(period(start2, end2));
-      expect(await enrollmentOn(claims, planId, patientId, start3)).to.deep.equal([true, 3]);
-      expect(await enrollmentOn(claims, planId, patientId, start3 - 1n)).to.deep.equal([false, 0]);
-      expect(await enrollmentOn(claims, planId, patientId, end2)).to.deep.equal([true, 2]);
-      expect(await enrollmentOn(claims, planId, patientId, end0)).to.deep.equal([true, 0]);
     });
 
-    it("refuses a period overlapping the latest enrollment with ClaimsEnrollmentOverlap, touching ends included", async function () {
+    it("finds the right one of 40 periods by binary search, and none in the gaps between them", async function () {
       const f = await loadFixture(claimsFixture);
-      const { claims, planId, patientId, coverageStart: start, coverageEnd: end } = f;
+      const { claims, planId } = f;
+      const member = memberOf(planId, f.otherPatientId);
       const asPayer = claims.connect(f.payerKey);
-      const overlapping: [string, bigint, bigint][] = [
+      // Periods of 9 days with a one-day gap after each, from a year before the fixture's coverage.
+      const first = f.coverageStart - BigInt(YEAR);
+      const periods = Array.from({ length: 40 }, (_, i) => {
+        const start = first + BigInt(i) * 10n * BigInt(DAY);
+        return [start, start + 9n * BigInt(DAY) - 1n] as const;
+      });
+      for (const [s, e] of periods) await (await asPayer.enroll(planId, member, s, e)).wait();
+      expect(await claims.enrollmentCount(planId, member)).to.equal(40n);
+      for (const [seq, [s, e]] of periods.entries()) {
+        for (const time of [s, s + (e - s) / 2n, e]) {
+          expect(await enrollmentOn(claims, planId, member, time), `seq ${seq} at ${time}`).to.deep.equal([true, seq]);
+        }
+        expect(await enrollmentOn(claims, planId, member, e + 1n), `gap after ${seq}`).to.deep.equal([false, 0]);
+      }
+      expect(await enrollmentOn(claims, planId, member, first - 1n)).to.deep.equal([false, 0]);
+    });
+
+    it("refuses a period that does not start after the latest ends with ClaimsEnrollmentNotAfterLatest", async function () {
+      const f = await loadFixture(claimsFixture);
+      const { claims, planId, member, coverageStart: start, coverageEnd: end } = f;
+      const asPayer = claims.connect(f.payerKey);
+      const refused: [string, bigint, bigint][] = [
         ["starting on the last covered second", end, end + BigInt(DAY)],
         ["ending on the first covered second", start - BigInt(DAY), start],
         ["inside it", start + 1n, end - 1n],
         ["around it", start - 1n, end + 1n],
         ["the same period", start, end],
-        ["one second inside it", start + BigInt(DAY), start + BigInt(DAY)],
+        ["entirely before it, with no overlap", start - BigInt(YEAR), start - BigInt(DAY)],
       ];
-      for (const [why, s, e] of overlapping) {
-        await expect(asPayer.enroll(planId, patientId, s, e), why)
-          .to.be.revertedWithCustomError(claims, "ClaimsEnrollmentOverlap")
-          .withArgs(planId, patientId, 0);
+      for (const [why, s, e] of refused) {
+        await expect(asPayer.enroll(planId, member, s, e), why)
+          .to.be.revertedWithCustomError(claims, "ClaimsEnrollmentNotAfterLatest")
+          .withArgs(planId, member, end);
       }
-      expect(await claims.enrollmentCount(planId, patientId)).to.equal(1n);
-      // One second apart on either side is no overlap.
-      await expect(asPayer.enroll(planId, patientId, end + 1n, end + BigInt(DAY)))
-        .to.emit(claims, "PatientEnrolled")
-        .withArgs(planId, patientId, 1, end + 1n, end + BigInt(DAY));
-      await expect(asPayer.enroll(planId, patientId, start - BigInt(DAY), start - 1n))
-        .to.emit(claims, "PatientEnrolled")
-        .withArgs(planId, patientId, 2, start - BigInt(DAY), start - 1n);
+      expect(await claims.enrollmentCount(planId, member)).to.equal(1n);
+      // One second after the latest ends is after it.
+      await expect(asPayer.enroll(planId, member, end + 1n, end + BigInt(DAY)))
+        .to.emit(claims, "MemberEnrolled")
+        .withArgs(planId, member, 1, end + 1n, end + BigInt(DAY));
     });
 
-    it("refuses a period overlapping an older enrollment with that enrollment's seq", async function () {
+    it("refuses a period in a gap between older periods, naming the latest period's end", async function () {
       const f = await loadFixture(claimsFixture);
-      const { claims, planId, patientId, coverageStart: start0, coverageEnd: end0 } = f;
+      const { claims, planId, member, coverageEnd: end0 } = f;
       const asPayer = claims.connect(f.payerKey);
-      const start1 = end0 + 1n;
-      const end1 = start1 + BigInt(YEAR) - 1n;
-      const start2 = end1 + 1n;
-      const end2 = start2 + BigInt(YEAR) - 1n;
-      await (await asPayer.enroll(planId, patientId, start1, end1)).wait();
-      await (await asPayer.enroll(planId, patientId, start2, end2)).wait();
-      // The latest (seq 2) is clear of these; seq 0 and seq 1 are not. The contract checks the latest first, then the
-      // older ones from seq 0 up, and names the first overlap it finds.
-      const cases: [string, bigint, bigint, number][] = [
-        ["inside seq 0", start0 + 5n, start0 + 6n, 0],
-        ["ending on seq 0's first second", start0 - BigInt(DAY), start0, 0],
-        ["inside seq 1", start1 + 5n, start1 + 6n, 1],
-        ["touching seq 1's last second", end1, end1, 1],
-        ["across seq 0 and seq 1 (the older is checked first)", end0, start1, 0],
-        ["across seq 1 and seq 2 (the latest is checked first)", end1, start2, 2],
-        ["around all three", start0 - 1n, end2 + 1n, 2],
-      ];
-      for (const [why, s, e, seq] of cases) {
-        await expect(asPayer.enroll(planId, patientId, s, e), why)
-          .to.be.revertedWithCustomError(claims, "ClaimsEnrollmentOverlap")
-          .withArgs(planId, patientId, seq);
-      }
-      expect(await claims.enrollmentCount(planId, patientId)).to.equal(3n);
+      const start1 = end0 + 30n * BigInt(DAY);
+      const end1 = start1 + BigInt(DAY);
+      await (await asPayer.enroll(planId, member, start1, end1)).wait();
+      await expect(asPayer.enroll(planId, member, end0 + 1n, start1 - 1n))
+        .to.be.revertedWithCustomError(claims, "ClaimsEnrollmentNotAfterLatest")
+        .withArgs(planId, member, end1);
+      expect(await claims.enrollmentCount(planId, member)).to.equal(2n);
     });
 
-    it("keeps one patient's periods in different plans, and different patients' periods, apart", async function () {
+    it("keeps one member's periods in different plans, and different members' periods, apart", async function () {
       const f = await loadFixture(claimsFixture);
       const planId = await draftPlan(f);
       const asPayer = f.claims.connect(f.payerKey);
       await (await asPayer.activatePlan(planId)).wait();
-      await expect(asPayer.enroll(planId, f.patientId, f.coverageStart, f.coverageEnd))
-        .to.emit(f.claims, "PatientEnrolled")
-        .withArgs(planId, f.patientId, 0, f.coverageStart, f.coverageEnd);
-      await expect(asPayer.enroll(f.planId, f.otherPatientId, f.coverageStart, f.coverageEnd))
-        .to.emit(f.claims, "PatientEnrolled")
-        .withArgs(f.planId, f.otherPatientId, 0, f.coverageStart, f.coverageEnd);
-      expect(await f.claims.enrollmentCount(f.planId, f.patientId)).to.equal(1n);
-      expect(await f.claims.enrollmentCount(planId, f.patientId)).to.equal(1n);
+      // The same pseudonym in another plan is another key (the payer would issue her another one there anyway).
+      for (const member of [f.member, memberOf(planId, f.patientId)]) {
+        await expect(asPayer.enroll(planId, member, f.coverageStart, f.coverageEnd))
+          .to.emit(f.claims, "MemberEnrolled")
+          .withArgs(planId, member, 0, f.coverageStart, f.coverageEnd);
+      }
+      const other = memberOf(f.planId, f.otherPatientId);
+      await expect(asPayer.enroll(f.planId, other, f.coverageStart, f.coverageEnd))
+        .to.emit(f.claims, "MemberEnrolled")
+        .withArgs(f.planId, other, 0, f.coverageStart, f.coverageEnd);
+      expect(await f.claims.enrollmentCount(f.planId, f.member)).to.equal(1n);
+      expect(await f.claims.enrollmentCount(planId, f.member)).to.equal(1n);
     });
 
     it("enrolls a one-second period and one ending on the last 40-bit second", async function () {
       const f = await loadFixture(claimsFixture);
       const asPayer = f.claims.connect(f.payerKey);
+      const other = memberOf(f.planId, f.otherPatientId);
       const instant = f.coverageStart - 1n;
-      await expect(asPayer.enroll(f.planId, f.otherPatientId, instant, instant))
-        .to.emit(f.claims, "PatientEnrolled")
-        .withArgs(f.planId, f.otherPatientId, 0, instant, instant);
+      await expect(asPayer.enroll(f.planId, other, instant, instant))
+        .to.emit(f.claims, "MemberEnrolled")
+        .withArgs(f.planId, other, 0, instant, instant);
       const last = TWO_POW_40 - 1n;
-      await expect(asPayer.enroll(f.planId, f.otherPatientId, f.coverageEnd, last))
-        .to.emit(f.claims, "PatientEnrolled")
-        .withArgs(f.planId, f.otherPatientId, 1, f.coverageEnd, last);
-      expect(await readEnrollment(f.claims, f.planId, f.otherPatientId, 1)).to.deep.equal(period(f.coverageEnd, last));
-      expect(await enrollmentOn(f.claims, f.planId, f.otherPatientId, last)).to.deep.equal([true, 1]);
+      await expect(asPayer.enroll(f.planId, other, f.coverageEnd, last))
+        .to.emit(f.claims, "MemberEnrolled")
+        .withArgs(f.planId, other, 1, f.coverageEnd, last);
+      expect(await readEnrollment(f.claims, f.planId, other, 1)).to.deep.equal(period(f.coverageEnd, last));
+      expect(await enrollmentOn(f.claims, f.planId, other, last)).to.deep.equal([true, 1]);
+      expect(await enrollmentOn(f.claims, f.planId, other, instant)).to.deep.equal([true, 0]);
     });
 
     it("refuses a period that starts at 0, starts after it ends or ends at or beyond 2^40 with ClaimsInvalidCoverage", async function () {
       const f = await loadFixture(claimsFixture);
       const asPayer = f.claims.connect(f.payerKey);
+      const other = memberOf(f.planId, f.otherPatientId);
       const cases: [string, bigint, bigint][] = [
         ["a start one second after the end", f.coverageEnd + 1n, f.coverageEnd],
         ["a start a year after the end", f.coverageStart + BigInt(YEAR), f.coverageStart],
@@ -1041,44 +1082,92 @@ describe("ClaimsAdjudicator", function () {
         ["a start of 0", 0n, f.coverageEnd],
       ];
       for (const [why, s, e] of cases) {
-        await expect(asPayer.enroll(f.planId, f.otherPatientId, s, e), why)
+        await expect(asPayer.enroll(f.planId, other, s, e), why)
           .to.be.revertedWithCustomError(f.claims, "ClaimsInvalidCoverage")
           .withArgs(s, e);
       }
-      expect(await f.claims.enrollmentCount(f.planId, f.otherPatientId)).to.equal(0n);
+      expect(await f.claims.enrollmentCount(f.planId, other)).to.equal(0n);
+      // A malformed period of a member with enrollments is refused as malformed before its order is checked.
+      await expect(asPayer.enroll(f.planId, f.member, f.coverageEnd + 2n, f.coverageEnd + 1n))
+        .to.be.revertedWithCustomError(f.claims, "ClaimsInvalidCoverage")
+        .withArgs(f.coverageEnd + 2n, f.coverageEnd + 1n);
     });
 
-    it("refuses anything but a patient with ClaimsNotAPatient", async function () {
+    it("refuses a zero member pseudonym with ClaimsInvalidMember, before the period is checked", async function () {
       const f = await loadFixture(claimsFixture);
       const asPayer = f.claims.connect(f.payerKey);
-      const notPatients: [string, bigint][] = [
-        ["an organization", f.hospitalId],
-        ["a practitioner", f.cardiologistId],
-        ["a payer", f.payerId],
-        ["a device", f.deviceId],
-        ["an unregistered id", UNREGISTERED_ID],
-        ["id 0", 0n],
-      ];
-      for (const [who, id] of notPatients) {
-        await expect(asPayer.enroll(f.planId, id, f.coverageStart, f.coverageEnd), who)
-          .to.be.revertedWithCustomError(f.claims, "ClaimsNotAPatient")
-          .withArgs(id);
-        expect(await f.claims.enrollmentCount(f.planId, id), who).to.equal(0n);
+      await expect(asPayer.enroll(f.planId, ethers.ZeroHash, f.coverageStart, f.coverageEnd))
+        .to.be.revertedWithCustomError(f.claims, "ClaimsInvalidMember")
+        .withArgs();
+      await expect(asPayer.enroll(f.planId, ethers.ZeroHash, 0n, 0n))
+        .to.be.revertedWithCustomError(f.claims, "ClaimsInvalidMember")
+        .withArgs();
+      expect(await f.claims.enrollmentCount(f.planId, ethers.ZeroHash)).to.equal(0n);
+    });
+
+    it("takes any other pseudonym the payer issues: the adjudicator never learns whose it is", async function () {
+      const f = await loadFixture(claimsFixture);
+      const asPayer = f.claims.connect(f.payerKey);
+      for (const member of [ethers.zeroPadValue("0x01", 32), "0x" + "ff".repeat(32)]) {
+        await expect(asPayer.enroll(f.planId, member, f.coverageStart, f.coverageEnd))
+          .to.emit(f.claims, "MemberEnrolled")
+          .withArgs(f.planId, member, 0, f.coverageStart, f.coverageEnd);
       }
+    });
+
+    it("takes a member's 65,536th period (seq 65,535) and refuses the next with ClaimsTooManyEnrollments", async function () {
+      const f = await loadFixture(claimsFixture);
+      const { claims, planId, member } = f;
+      // 65,535 enrollments are too many transactions for a test: the latest period's word (index 0 of the member's
+      // periods, see ClaimsAdjudicator._enrollments) is written with the seq it would have, read from the compiler's
+      // storage layout. The word packs seq << 240 | coverageEnd << 40 | coverageStart (EnrollmentWord.sol).
+      const buildInfo = await hre.artifacts.getBuildInfo("contracts/claims/ClaimsAdjudicator.sol:ClaimsAdjudicator");
+      const layout = (
+        buildInfo?.output.contracts["contracts/claims/ClaimsAdjudicator.sol"]?.ClaimsAdjudicator as unknown as {
+          storageLayout: { storage: { label: string; slot: string }[] };
+        }
+      ).storageLayout.storage;
+      const slot = BigInt(layout.find((s) => s.label === "_enrollments")!.slot);
+      const coder = ethers.AbiCoder.defaultAbiCoder();
+      const memberKey = ethers.keccak256(coder.encode(["uint64", "bytes32"], [planId, member]));
+      const inner = ethers.keccak256(coder.encode(["bytes32", "uint256"], [memberKey, slot]));
+      const head = ethers.keccak256(coder.encode(["uint256", "bytes32"], [0n, inner]));
+      const word = (seq: bigint) => (seq << 240n) | (f.coverageEnd << 40n) | f.coverageStart;
+      // The layout is what the test thinks: the fixture's own period reads back from that word.
+      expect(BigInt(await hre.ethers.provider.getStorage(await claims.getAddress(), head))).to.equal(word(0n));
+      await setStorageAt(await claims.getAddress(), head, ethers.toBeHex(word(65_534n), 32));
+      expect(await claims.enrollmentCount(planId, member)).to.equal(65_535n);
+      const asPayer = claims.connect(f.payerKey);
+      const next = f.coverageEnd + 1n;
+      await expect(asPayer.enroll(planId, member, next, next + BigInt(DAY)))
+        .to.emit(claims, "MemberEnrolled")
+        .withArgs(planId, member, 65_535, next, next + BigInt(DAY));
+      expect(await claims.enrollmentCount(planId, member)).to.equal(65_536n);
+      expect(await enrollmentOn(claims, planId, member, next)).to.deep.equal([true, 65_535]);
+      expect(await readEnrollment(claims, planId, member, 65_534)).to.deep.equal(
+        period(f.coverageStart, f.coverageEnd),
+      );
+      const later = next + 2n * BigInt(DAY);
+      await expect(asPayer.enroll(planId, member, later, later))
+        .to.be.revertedWithCustomError(claims, "ClaimsTooManyEnrollments")
+        .withArgs(planId, member);
+      expect(await claims.enrollmentCount(planId, member)).to.equal(65_536n);
     });
 
     it("refuses a draft plan with ClaimsPlanNotActive", async function () {
       const f = await loadFixture(claimsFixture);
       const planId = await draftPlan(f);
-      await expect(f.claims.connect(f.payerKey).enroll(planId, f.patientId, f.coverageStart, f.coverageEnd))
+      const member = memberOf(planId, f.patientId);
+      await expect(f.claims.connect(f.payerKey).enroll(planId, member, f.coverageStart, f.coverageEnd))
         .to.be.revertedWithCustomError(f.claims, "ClaimsPlanNotActive")
         .withArgs(planId, PlanStatus.Draft);
-      expect(await f.claims.enrollmentCount(planId, f.patientId)).to.equal(0n);
+      expect(await f.claims.enrollmentCount(planId, member)).to.equal(0n);
     });
 
     itIsOnlyForThePlanPayer({
       plan: "active",
-      send: (claims, planId, f) => claims.enroll(planId, f.otherPatientId, f.coverageStart, f.coverageEnd),
+      send: (claims, planId, f) =>
+        claims.enroll(planId, memberOf(planId, f.otherPatientId), f.coverageStart, f.coverageEnd),
     });
   });
 
@@ -1100,12 +1189,13 @@ describe("ClaimsAdjudicator", function () {
       expect(await readFee(f.claims, 99n, code("99213"))).to.deep.equal(unlisted(code("99213")));
       expect(await f.claims.inNetwork(99n, f.hospitalId)).to.equal(false);
       expect(await f.claims.inNetwork(f.planId, UNREGISTERED_ID)).to.equal(false);
-      expect(await f.claims.enrollmentCount(99n, f.patientId)).to.equal(0n);
-      expect(await f.claims.enrollmentCount(f.planId, f.otherPatientId)).to.equal(0n);
-      expect(await readEnrollment(f.claims, f.planId, f.otherPatientId, 0)).to.deep.equal(period(0n, 0n));
-      expect(await readEnrollment(f.claims, 99n, f.patientId, 0)).to.deep.equal(period(0n, 0n));
-      expect(await enrollmentOn(f.claims, f.planId, f.otherPatientId, f.coverageStart)).to.deep.equal([false, 0]);
-      expect(await enrollmentOn(f.claims, 99n, f.patientId, f.coverageStart)).to.deep.equal([false, 0]);
+      const other = memberOf(f.planId, f.otherPatientId);
+      expect(await f.claims.enrollmentCount(99n, f.member)).to.equal(0n);
+      expect(await f.claims.enrollmentCount(f.planId, other)).to.equal(0n);
+      expect(await readEnrollment(f.claims, f.planId, other, 0)).to.deep.equal(period(0n, 0n));
+      expect(await readEnrollment(f.claims, 99n, f.member, 0)).to.deep.equal(period(0n, 0n));
+      expect(await enrollmentOn(f.claims, f.planId, other, f.coverageStart)).to.deep.equal([false, 0]);
+      expect(await enrollmentOn(f.claims, 99n, f.member, f.coverageStart)).to.deep.equal([false, 0]);
     });
   });
 });

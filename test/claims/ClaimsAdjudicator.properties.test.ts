@@ -28,6 +28,7 @@ import {
   ClaimsModelError,
   DAY,
   type LineResult,
+  MAX_UNITS_PER_LINE,
   type ModelErrorReason,
   type ModelLine,
   type PlanTerms as ModelTerms,
@@ -35,14 +36,15 @@ import {
   type QueueEntry,
 } from "../../sdk/claims-model";
 import type { ClaimContentStruct } from "../../typechain-types/contracts/claims/ClaimsAdjudicator";
-import { type ClaimsFixture, claimsFixture, USD } from "../fixtures/claims";
+import { type ClaimsFixture, claimsFixture, memberOf, USD } from "../fixtures/claims";
 
 // A model-based property test of the claims adjudicator: each run starts from the claims fixture's snapshot
 // (loadFixture reverts to it), creates a random plan for the fixture's payer and enrolls the fixture's patient in it,
 // then replays a random sequence of at most MAX_STEPS steps — claims (submitted by the hospital, its cardiologist, the
-// clinic or its doctor), fundings, queue settlements, provider withdrawals, prior-authorization requests and decisions,
-// appeals filed and decided, and changes of the plan's terms and network — on the contract and on the TypeScript model
-// (sdk/claims-model.ts), and after every step compares the two.
+// clinic or its doctor), fundings, queue settlements, provider withdrawals, payer withdrawals of surplus,
+// prior-authorization requests and decisions, appeals filed and decided, and changes of the plan's terms and network —
+// on the contract and on the TypeScript model (sdk/claims-model.ts), and after every step compares the two. On chain
+// the patient is her member pseudonym in the plan (`memberOf`); the model keeps her participant id as its abstract key.
 //
 // Every transaction is mined at a pinned timestamp (`time.setNextBlockTimestamp`), and the model is given that same
 // time as `now`. Transactions carry an explicit gas limit, so that one the model expects to be refused is mined (and
@@ -82,7 +84,8 @@ const termsArb: fc.Arbitrary<ModelTerms> = fc
   })
   .map(({ oopAbove, ...terms }) => ({ ...terms, oopMax: terms.deductible + oopAbove }));
 
-/** 2 to 5 codes of the pool, each with an allowed amount above zero, a copay and maybe prior authorization. */
+/** 2 to 5 codes of the pool, each with an allowed amount above zero, a copay, maybe prior authorization and maybe a
+ * medically unlikely edit (a maxUnits of 1 or 2, which the 1-3 unit lines cross). */
 const feesArb = fc.uniqueArray(fc.nat(CODE_POOL.length - 1), { minLength: 2, maxLength: 5 }).chain((indices) =>
   fc.tuple(
     ...indices.map((index) =>
@@ -97,12 +100,14 @@ const feesArb = fc.uniqueArray(fc.nat(CODE_POOL.length - 1), { minLength: 2, max
           { weight: 3, arbitrary: fc.constant(false) },
           { weight: 1, arbitrary: fc.constant(true) },
         ),
+        maxUnits: fc.oneof({ weight: 3, arbitrary: fc.constant(0n) }, { weight: 1, arbitrary: fc.bigInt(1n, 2n) }),
       }),
     ),
   ),
 );
 
-/** 1 to 3 coverage periods (gaps and lengths in days, plus seconds), made in a random order. */
+/** 1 to 3 coverage periods (gaps and lengths in days, plus seconds), offered in a random order: only those that start
+ * after the latest enrolled one ends are taken (enrollment is chronological). */
 const periodsArb = fc
   .array(
     fc.record({
@@ -173,7 +178,11 @@ const serviceDateArb = fc.oneof(
 const lineArb = fc.record({
   /** An index into the plan's fee schedule, or undefined for a code not in it. */
   code: fc.option(fc.nat(), { freq: 10, nil: undefined }),
-  units: fc.bigInt(1n, 3n),
+  /** Mostly 1 to 3; rarely one more than any line may bill (the claim is refused). */
+  units: fc.oneof(
+    { weight: 40, arbitrary: fc.bigInt(1n, 3n) },
+    { weight: 1, arbitrary: fc.constant(MAX_UNITS_PER_LINE + 1n) },
+  ),
   billed: fc.oneof(
     { weight: 4, arbitrary: fc.bigInt(1n, 2_000n * USD) },
     { weight: 1, arbitrary: fc.bigInt(1n, 1_000n) },
@@ -226,6 +235,18 @@ const stepArb = fc.oneof(
       advance: advanceArb,
       /** The hospital or the clinic; undefined: whichever is owed more (the hospital on a tie). */
       organization: fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.nat(1) }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant("withdrawFunds" as const),
+      advance: advanceArb,
+      /** A share of the payer's balance in per mille (1,000: all of it, more: beyond it), or a fixed amount. */
+      amount: fc.oneof(
+        { weight: 3, arbitrary: fc.record({ permille: fc.integer({ min: 0, max: 1_100 }) }) },
+        { weight: 1, arbitrary: fc.record({ fixed: fc.bigInt(0n, 1_000n * USD) }) },
+      ),
     }),
   },
   {
@@ -310,7 +331,7 @@ const stepArb = fc.oneof(
 
 type Step = typeof stepArb extends fc.Arbitrary<infer T> ? T : never;
 type LineSpec = typeof lineArb extends fc.Arbitrary<infer T> ? T : never;
-type Fee = { code: string; allowedPerUnit: bigint; copay: bigint; requiresPriorAuth: boolean };
+type Fee = { code: string; allowedPerUnit: bigint; copay: bigint; requiresPriorAuth: boolean; maxUnits: bigint };
 
 // ---------------------------------------------------------------------------------------------------------------------
 // One run's world
@@ -357,6 +378,8 @@ class World {
   fees: Fee[] = [];
   terms: ModelTerms;
   attempts = 0;
+  /** The patient's member pseudonym in the run's plan: what the chain knows her by. */
+  readonly member: string;
 
   constructor(
     readonly f: ClaimsFixture,
@@ -366,6 +389,7 @@ class World {
     readonly organizations: Provider[],
   ) {
     this.terms = terms;
+    this.member = memberOf(planId, f.patientId);
   }
 
   referenceKey(organization: bigint): string {
@@ -546,7 +570,7 @@ async function compareBooks(w: World, label: string): Promise<void> {
 
   // Accumulators of every enrollment.
   for (const [seq, period] of w.periods.entries()) {
-    const got = await claims.enrollment(planId, f.patientId, seq);
+    const got = await claims.enrollment(planId, w.member, seq);
     expect(
       {
         coverageStart: got.coverageStart,
@@ -564,7 +588,7 @@ async function compareBooks(w: World, label: string): Promise<void> {
 
   // Prior authorizations: status and units left.
   for (const auth of w.auths) {
-    const got = await claims.priorAuth(auth.id);
+    const got = await f.priorAuths.priorAuth(auth.id);
     expect(
       { status: PRIOR_AUTH_STATUS[toPriorAuthStatus(got.status)], unitsLeft: got.unitsLeft },
       `${label}: authorization ${auth.id}`,
@@ -572,10 +596,11 @@ async function compareBooks(w: World, label: string): Promise<void> {
   }
 
   // The payer's balance, what it funded, and its queue, entry by entry; paid entries are cleared.
-  const [balance, funded, head, tail] = await claims.payerAccount(f.payerId);
-  expect({ balance, funded }, `${label}: payer account`).to.deep.equal({
+  const [balance, funded, payerWithdrawn, head, tail] = await claims.payerAccount(f.payerId);
+  expect({ balance, funded, payerWithdrawn }, `${label}: payer account`).to.deep.equal({
     balance: model.payerBalance(f.payerId),
     funded: model.funded(f.payerId),
+    payerWithdrawn: model.payerWithdrawn(f.payerId),
   });
   const entries = [];
   for (let index = head; index < tail; index++) {
@@ -602,17 +627,19 @@ async function compareBooks(w: World, label: string): Promise<void> {
     });
   }
 
-  // The accounting identity, on chain: Σ funded = token balance + Σ withdrawn, and token balance = Σ payer balances
-  // + Σ provider balances (over every payer and provider of the fixture); and in the model.
+  // The accounting identity, on chain: Σ funded = token balance + Σ withdrawn by providers + Σ withdrawn by payers,
+  // and token balance = Σ payer balances + Σ provider balances (over every payer and provider of the fixture); and in
+  // the model.
   const held = await f.token.balanceOf(await claims.getAddress());
   let fundedTotal = 0n;
   let payerBalances = 0n;
+  let withdrawnTotal = 0n;
   for (const payer of [f.payerId, f.otherPayerId]) {
     const account = await claims.payerAccount(payer);
     fundedTotal += account.funded;
     payerBalances += account.balance;
+    withdrawnTotal += account.withdrawn;
   }
-  let withdrawnTotal = 0n;
   let providerBalances = 0n;
   for (const organization of w.organizations) {
     const account = await claims.providerAccount(organization.id);
@@ -689,14 +716,17 @@ async function claimStep(w: World, step: Extract<Step, { op: "claim" }>, now: bi
     ),
   );
   await time.setNextBlockTimestamp(now);
-  const tx = f.claims
-    .connect(submitter.key)
-    .submitClaim(f.patientId, w.planId, reference, lines.map(packLine), [], GAS);
+  const tx = f.claims.connect(submitter.key).submitClaim(w.member, w.planId, reference, lines.map(packLine), [], GAS);
   if ("refused" in result) {
+    // Both check the lines in order, units before the service date: the first line failing either is named.
+    const index = lines.findIndex((l) => l.units > MAX_UNITS_PER_LINE || l.serviceDate > now);
     if (result.refused === "DuplicateReference") {
       await expect(tx, label).to.be.revertedWithCustomError(f.claims, "ClaimsDuplicateReference").withArgs(chainId);
+    } else if (result.refused === "TooManyUnits") {
+      await expect(tx, label)
+        .to.be.revertedWithCustomError(f.claims, "ClaimsTooManyUnits")
+        .withArgs(index, lines[index]!.units, MAX_UNITS_PER_LINE);
     } else if (result.refused === "ServiceDateInFuture") {
-      const index = lines.findIndex((l) => l.serviceDate > now);
       await expect(tx, label)
         .to.be.revertedWithCustomError(f.claims, "ClaimsServiceDateInFuture")
         .withArgs(index, lines[index]!.serviceDate);
@@ -713,7 +743,7 @@ async function claimStep(w: World, step: Extract<Step, { op: "claim" }>, now: bi
   expect(
     {
       claimId: remittance.claimId,
-      patient: remittance.patient,
+      member: remittance.member,
       plan: remittance.plan,
       organization: remittance.organization,
       submitter: remittance.submitter,
@@ -723,7 +753,7 @@ async function claimStep(w: World, step: Extract<Step, { op: "claim" }>, now: bi
     `${label}: ClaimAdjudicated`,
   ).to.deep.equal({
     claimId: chainId,
-    patient: f.patientId,
+    member: w.member,
     plan: w.planId,
     organization: organization.id,
     submitter: submitter.id,
@@ -745,12 +775,12 @@ async function claimStep(w: World, step: Extract<Step, { op: "claim" }>, now: bi
     organization,
     lines,
     content: {
-      patient: f.patientId,
+      member: w.member,
       plan: w.planId,
       organization: organization.id,
       submitter: submitter.id,
       lines: lines.map(packLine),
-      supportingRecords: [],
+      attachments: [],
     },
     planPaysAtAdjudication: claim.planPays,
   });
@@ -765,20 +795,20 @@ async function requestStep(w: World, step: Extract<Step, { op: "request" }>, now
   const validFrom = now + BigInt(step.fromDays) * DAY + BigInt(step.fromSeconds);
   const validTo = validFrom + BigInt(step.lengthDays) * DAY + BigInt(step.lengthSeconds);
   await time.setNextBlockTimestamp(now);
-  const tx = f.claims
+  const tx = f.priorAuths
     .connect(requester.key)
-    .requestPriorAuth(f.patientId, w.planId, procedureCode(fee.code), step.units, validFrom, validTo, GAS);
+    .requestPriorAuth(w.member, w.planId, procedureCode(fee.code), step.units, validFrom, validTo, GAS);
   if (!fee.requiresPriorAuth) {
     // A rule of the contract the model does not have: only codes that need authorization take requests.
     await expect(tx, label)
-      .to.be.revertedWithCustomError(f.claims, "ClaimsPriorAuthNotRequired")
+      .to.be.revertedWithCustomError(f.priorAuths, "PriorAuthNotRequired")
       .withArgs(w.planId, procedureCode(fee.code));
     return;
   }
   const id = BigInt(w.auths.length + 1);
   await expect(tx, label)
-    .to.emit(f.claims, "PriorAuthRequested")
-    .withArgs(id, f.patientId, w.planId, procedureCode(fee.code), step.units, validFrom, validTo, requester.id);
+    .to.emit(f.priorAuths, "PriorAuthRequested")
+    .withArgs(id, w.member, w.planId, procedureCode(fee.code), step.units, validFrom, validTo, requester.id);
   const request = { patient: f.patientId, plan: w.planId, code: fee.code, units: step.units, validFrom, validTo };
   model.requestPriorAuth(id, request);
   w.auths.push({ id, requester, code: fee.code, units: step.units, validFrom, validTo });
@@ -789,14 +819,14 @@ async function authorizeStep(w: World, step: Extract<Step, { op: "authorize" }>,
   const pending = w.auths.filter((a) => model.priorAuthStatus(a.id) === "Pending");
   const auth = pending[step.pick % Math.max(pending.length, 1)];
   if (auth === undefined) return;
-  const asPayer = f.claims.connect(f.payerKey);
+  const asPayer = f.priorAuths.connect(f.payerKey);
   await time.setNextBlockTimestamp(now);
   if (step.decision === "deny") {
-    await expect(asPayer.denyPriorAuth(auth.id, GAS), label).to.emit(f.claims, "PriorAuthDenied").withArgs(auth.id);
+    await expect(asPayer.denyPriorAuth(auth.id, GAS), label).to.emit(f.priorAuths, "PriorAuthDenied").withArgs(auth.id);
     model.denyPriorAuth(auth.id);
   } else if (step.decision === "withdraw") {
-    await expect(f.claims.connect(auth.requester.key).withdrawPriorAuth(auth.id, GAS), label)
-      .to.emit(f.claims, "PriorAuthWithdrawn")
+    await expect(f.priorAuths.connect(auth.requester.key).withdrawPriorAuth(auth.id, GAS), label)
+      .to.emit(f.priorAuths, "PriorAuthWithdrawn")
       .withArgs(auth.id);
     model.denyPriorAuth(auth.id);
   } else {
@@ -807,10 +837,22 @@ async function authorizeStep(w: World, step: Extract<Step, { op: "authorize" }>,
       validFrom += (half * BigInt(step.cutFrom)) / 1_000n;
       validTo -= (half * BigInt(step.cutTo)) / 1_000n;
     }
-    await expect(asPayer.approvePriorAuth(auth.id, units, validFrom, validTo, GAS), label)
-      .to.emit(f.claims, "PriorAuthApproved")
-      .withArgs(auth.id, f.patientId, w.planId, units, validFrom, validTo);
-    model.approvePriorAuth(auth.id, units, validFrom, validTo);
+    const tx = asPayer.approvePriorAuth(auth.id, units, validFrom, validTo, GAS);
+    const result = attempt(() => {
+      model.approvePriorAuth(auth.id, units, validFrom, validTo, now);
+    });
+    if ("refused" in result) {
+      if (result.refused !== "TooManyOpenPriorAuths") {
+        throw new Error(`${label}: the model refused the approval (${result.refused}), which the test never asks for`);
+      }
+      await expect(tx, label)
+        .to.be.revertedWithCustomError(f.priorAuths, "PriorAuthTooManyOpen")
+        .withArgs(w.member, w.planId, procedureCode(auth.code), 16n);
+      return;
+    }
+    await expect(tx, label)
+      .to.emit(f.priorAuths, "PriorAuthApproved")
+      .withArgs(auth.id, w.member, w.planId, units, validFrom, validTo);
     Object.assign(auth, { units, validFrom, validTo });
   }
 }
@@ -947,6 +989,38 @@ async function runStep(w: World, step: Step, now: bigint, label: string): Promis
       }
       return;
     }
+    case "withdrawFunds": {
+      const balance = model.payerBalance(f.payerId);
+      const amount = "fixed" in step.amount ? step.amount.fixed : (balance * BigInt(step.amount.permille)) / 1_000n;
+      const unpaid = BigInt(model.queue(f.payerId).length);
+      const result = attempt(() => {
+        model.withdrawFunds(f.payerId, amount);
+      });
+      await time.setNextBlockTimestamp(now);
+      const tx = f.claims.connect(f.payerKey).withdrawFunds(amount, f.payerKey.address, GAS);
+      if ("refused" in result) {
+        if (result.refused === "ZeroAmount") {
+          await expect(tx, label).to.be.revertedWithCustomError(f.claims, "ClaimsZeroAmount").withArgs();
+        } else if (result.refused === "PayerHasQueue") {
+          await expect(tx, label)
+            .to.be.revertedWithCustomError(f.claims, "ClaimsPayerHasQueue")
+            .withArgs(f.payerId, unpaid);
+        } else if (result.refused === "InsufficientBalance") {
+          await expect(tx, label)
+            .to.be.revertedWithCustomError(f.claims, "ClaimsInsufficientBalance")
+            .withArgs(f.payerId, balance, amount);
+        } else {
+          throw new Error(
+            `${label}: the model refused the withdrawal (${result.refused}), which the test never asks for`,
+          );
+        }
+        return;
+      }
+      const wallet = await f.token.balanceOf(f.payerKey.address);
+      await expect(tx, label).to.emit(f.claims, "PayerWithdrew").withArgs(f.payerId, f.payerKey.address, amount);
+      expect(await f.token.balanceOf(f.payerKey.address), `${label}: tokens received`).to.equal(wallet + amount);
+      return;
+    }
     case "withdraw": {
       const [hospital, clinic] = w.organizations as [Provider, Provider];
       const richer = model.providerBalance(clinic.id) > model.providerBalance(hospital.id) ? clinic : hospital;
@@ -1006,12 +1080,14 @@ async function runStep(w: World, step: Step, now: bigint, label: string): Promis
 describe("ClaimsAdjudicator", function () {
   describe("properties", function () {
     // For random plans (terms within the contract's bounds, 2 to 5 fees with and without prior authorization, a
-    // network with or without each organization), a patient with 1 to 3 non-overlapping enrollments made in any order,
-    // and random sequences of claims (1 to 6 lines: listed and unlisted codes, service dates recent, old, at coverage
-    // and authorization bounds, repeated or in the future; new or reused claim numbers), fundings (often too small, so
-    // that claims queue), settlements, withdrawals, authorization requests and decisions (approved as asked or
-    // narrower, denied, withdrawn), appeals filed and decided (upheld or overturned), and changes of terms and
-    // network, after every step:
+    // network with or without each organization; fees with and without a medically unlikely edit), a member with 1 to 3
+    // non-overlapping periods offered in any order (those not after the latest refused on both sides), and random
+    // sequences of claims (1 to 6 lines: listed and unlisted codes, units within and beyond edits and rarely beyond
+    // MAX_UNITS_PER_LINE, service dates recent, old, at coverage and authorization bounds, repeated or in the future;
+    // new or reused claim numbers), fundings (often too small, so that claims queue), settlements, provider
+    // withdrawals, payer withdrawals of surplus (within, at and beyond the balance, with and without a queue),
+    // authorization requests and decisions (approved as asked or narrower, denied, withdrawn), appeals filed and decided
+    // (upheld or overturned), and changes of terms and network, after every step:
     // - the contract and the model agree on whether the step is refused, and with which error;
     // - every LineAdjudicated the step emitted decodes to the model's LineResult for that line (denial, CARC, group,
     //   allowed, contractual, deductible, copay, coinsurance, plan pays, patient owes, authorization used), and the
@@ -1019,12 +1095,13 @@ describe("ClaimsAdjudicator", function () {
     // - every claim's summary (status, totals, denied and PR-denied lines, adjudication time, payment) and every
     //   appealed line's appeal (status, payment) are the model's;
     // - every enrollment's accumulators and every authorization's status and units left are the model's;
-    // - the payer's balance, funded total and unpaid queue (entry by entry, in order; paid entries cleared), and every
+    // - the payer's balance, funded and withdrawn totals and unpaid queue (entry by entry, in order; paid entries
+    //   cleared), and every
     //   provider's balance and withdrawn total are the model's; payments credited by a funding or settlement are the
     //   model's, in order;
-    // - accounting: everything ever funded is either held by the adjudicator or was withdrawn (Σ funded = token
-    //   balance + Σ withdrawn), and what it holds is exactly what it owes (token balance = Σ payer balances +
-    //   Σ provider balances);
+    // - accounting: everything ever funded is either held by the adjudicator or was withdrawn, by a provider or by a
+    //   payer (Σ funded = token balance + Σ provider withdrawals + Σ payer withdrawals), and what it holds is exactly
+    //   what it owes (token balance = Σ payer balances + Σ provider balances);
     // and at the end of the run, the remittances rebuilt from all the adjudicator's events (decodeRemittances, with
     // overturned lines replacing the originals) are the model's claims, line by line.
     it("matches the model step by step over random plans, claims, fundings, authorizations and appeals", async function () {
@@ -1062,7 +1139,7 @@ describe("ClaimsAdjudicator", function () {
             await mined(
               asPayer.setFees(
                 planId,
-                fees.map((fee) => ({ ...fee, code: procedureCode(fee.code) })),
+                fees.map((fee) => ({ ...fee, code: procedureCode(fee.code), maxUnits: Number(fee.maxUnits) })),
               ),
             );
             const members = [...(network.hospital ? [f.hospitalId] : []), ...(network.clinic ? [f.clinicId] : [])];
@@ -1084,14 +1161,26 @@ describe("ClaimsAdjudicator", function () {
               cursor = end + 1n;
               return { start, end };
             });
+            // Offered in a random order: a period is taken exactly when it starts after the latest taken one ends, on
+            // chain and in the model alike.
             for (const index of order) {
               const { start, end } = made[index]!;
-              await expect(asPayer.enroll(planId, f.patientId, start, end))
-                .to.emit(f.claims, "PatientEnrolled")
-                .withArgs(planId, f.patientId, w.periods.length, start, end);
-              expect(w.model.enroll(planId, f.patientId, start, end)).to.equal(w.periods.length);
+              const latestEnd = w.periods[w.periods.length - 1]?.end;
+              const enrolled = attempt(() => w.model.enroll(planId, f.patientId, start, end));
+              if ("refused" in enrolled) {
+                expect(enrolled.refused).to.equal("EnrollmentNotAfterLatest");
+                await expect(asPayer.enroll(planId, w.member, start, end))
+                  .to.be.revertedWithCustomError(f.claims, "ClaimsEnrollmentNotAfterLatest")
+                  .withArgs(planId, w.member, latestEnd);
+                continue;
+              }
+              await expect(asPayer.enroll(planId, w.member, start, end))
+                .to.emit(f.claims, "MemberEnrolled")
+                .withArgs(planId, w.member, w.periods.length, start, end);
+              expect(enrolled.ok).to.equal(w.periods.length);
               w.periods.push({ start, end });
             }
+            expect(w.periods.length > 0 && w.periods[0]!.start === made[order[0]!]!.start).to.equal(true);
             await compareBooks(w, "setup");
 
             let now = base;

@@ -7,6 +7,8 @@ import fc from "fast-check";
 
 import {
   type Accumulators,
+  MAX_OPEN_PRIOR_AUTHS,
+  MAX_UNITS_PER_LINE,
   type AppealStatus,
   CARC,
   ClaimsModel,
@@ -50,6 +52,7 @@ const LAB = "80053";
 const MRI = "70553";
 const KNEE = "27447";
 const NOT_COVERED = "15780";
+const PHYSIO = "97110";
 
 const TERMS: PlanTerms = {
   deductible: 500n * USD,
@@ -65,6 +68,8 @@ const FEES: FeeEntry[] = [
   { code: MRI, allowedPerUnit: 1_800n * USD, copay: 0n, requiresPriorAuth: true },
   { code: KNEE, allowedPerUnit: 25_000n * USD, copay: 250n * USD, requiresPriorAuth: true },
 ];
+/** Physical therapy, as the medically-unlikely-units scenario lists it but without its edit (tests add `maxUnits`). */
+const PHYSIO_FEE: FeeEntry = { code: PHYSIO, allowedPerUnit: 40n * USD, copay: 20n * USD, requiresPriorAuth: false };
 
 /** The unix time of day `day` (from the scenarios' base) plus `seconds`. */
 function at(day: number, seconds = 0n): bigint {
@@ -240,7 +245,7 @@ function runScenario(scenario: Scenario): void {
       validFrom,
       validTo,
     });
-    model.approvePriorAuth(id, a.units, validFrom, validTo);
+    model.approvePriorAuth(id, a.units, validFrom, validTo, at(0));
   });
 
   const claimIds: (string | undefined)[] = scenario.claims.map(() => undefined);
@@ -322,9 +327,10 @@ const SCENARIOS = loadScenarios();
 
 describe("ClaimsModel", function () {
   describe("scenarios", function () {
-    it("loads all 14 worked examples", function () {
-      expect(SCENARIOS).to.have.length(14);
-      expect(SCENARIOS[3]!.plan.feeSchedule[3]).to.deep.equal(FEES[3]);
+    it("loads all 15 worked examples", function () {
+      expect(SCENARIOS).to.have.length(15);
+      expect(SCENARIOS[3]!.plan.feeSchedule[3]).to.deep.equal({ ...FEES[3], maxUnits: 0n });
+      expect(SCENARIOS[14]!.plan.feeSchedule[4]).to.deep.equal({ ...PHYSIO_FEE, maxUnits: 4n });
       expect(SCENARIOS[9]!.expected.claims[2]).to.deep.equal({ kind: "reverts", reverts: "duplicate submission" });
       expect(dayToTime(1n) - dayToTime(0n)).to.equal(DAY);
     });
@@ -496,11 +502,13 @@ describe("ClaimsModel", function () {
       expectDenied(submit(model, [line(OFFICE, 10, 150n * USD)], at(200)).lines[0], 26, "PR", 150n * USD);
     });
 
-    it("numbers enrollments per (plan, patient) and refuses overlaps and empty periods", function () {
+    it("numbers enrollments per (plan, patient) and refuses periods not after the latest, and empty periods", function () {
       const model = setup({ enrollments: [] });
       expect(model.enroll(PLAN, PATIENT, at(0), at(364))).to.equal(0);
       expect(model.enroll(PLAN, OTHER_PATIENT, at(0), at(364))).to.equal(0);
-      expectReason(() => model.enroll(PLAN, PATIENT, at(364), at(400)), "EnrollmentOverlap");
+      expectReason(() => model.enroll(PLAN, PATIENT, at(364), at(400)), "EnrollmentNotAfterLatest");
+      // Chronological: a period entirely before the latest one (in a gap or before the first) is refused too.
+      expectReason(() => model.enroll(PLAN, PATIENT, at(-100), at(-50)), "EnrollmentNotAfterLatest");
       expectReason(() => model.enroll(PLAN, PATIENT, at(500), at(499)), "BadCoverage");
       expectReason(() => model.enroll(9n, PATIENT, at(0), at(1)), "UnknownPlan");
       expect(model.enroll(PLAN, PATIENT, at(364) + 1n, at(729))).to.equal(1);
@@ -617,7 +625,7 @@ describe("ClaimsModel", function () {
     it("uses a narrowed approval's window and units, both ends of the window included", function () {
       const model = setup();
       requestMri(model, 1n, 3n, 10, 100);
-      model.approvePriorAuth(1n, 2n, at(20), at(80));
+      model.approvePriorAuth(1n, 2n, at(20), at(80), at(0));
       expectDenied(submit(model, [line(MRI, 15, 2_400n * USD)], at(16)).lines[0], CARC.NoPriorAuth, "CO", 0n);
       expect(model.priorAuthUnitsLeft(1n)).to.equal(2n);
       const first = submit(model, [line(MRI, 20, 2_400n * USD)], at(21));
@@ -634,22 +642,22 @@ describe("ClaimsModel", function () {
       const model = setup();
       requestMri(model, 1n, 3n, 10, 100);
       expectReason(() => {
-        model.approvePriorAuth(1n, 4n, at(10), at(100));
+        model.approvePriorAuth(1n, 4n, at(10), at(100), at(0));
       }, "PriorAuthWidened");
       expectReason(() => {
-        model.approvePriorAuth(1n, 3n, at(10) - 1n, at(100));
+        model.approvePriorAuth(1n, 3n, at(10) - 1n, at(100), at(0));
       }, "PriorAuthWidened");
       expectReason(() => {
-        model.approvePriorAuth(1n, 3n, at(10), at(100) + 1n);
+        model.approvePriorAuth(1n, 3n, at(10), at(100) + 1n, at(0));
       }, "PriorAuthWidened");
       expectReason(() => {
-        model.approvePriorAuth(1n, 0n, at(10), at(100));
+        model.approvePriorAuth(1n, 0n, at(10), at(100), at(0));
       }, "ZeroUnits");
       expectReason(() => {
-        model.approvePriorAuth(1n, 1n, at(50), at(40));
+        model.approvePriorAuth(1n, 1n, at(50), at(40), at(0));
       }, "BadWindow");
       expect(model.priorAuthStatus(1n)).to.equal("Pending");
-      model.approvePriorAuth(1n, 3n, at(10), at(100));
+      model.approvePriorAuth(1n, 3n, at(10), at(100), at(0));
       expect(model.priorAuthUnitsLeft(1n)).to.equal(3n);
     });
 
@@ -657,19 +665,19 @@ describe("ClaimsModel", function () {
       const model = setup();
       requestMri(model, 1n, 1n, 10, 100);
       requestMri(model, 2n, 1n, 10, 100);
-      model.approvePriorAuth(1n, 1n, at(10), at(100));
+      model.approvePriorAuth(1n, 1n, at(10), at(100), at(0));
       model.denyPriorAuth(2n);
       expectReason(() => {
-        model.approvePriorAuth(1n, 1n, at(10), at(100));
+        model.approvePriorAuth(1n, 1n, at(10), at(100), at(0));
       }, "PriorAuthNotPending");
       expectReason(() => {
         model.denyPriorAuth(1n);
       }, "PriorAuthNotPending");
       expectReason(() => {
-        model.approvePriorAuth(2n, 1n, at(10), at(100));
+        model.approvePriorAuth(2n, 1n, at(10), at(100), at(0));
       }, "PriorAuthNotPending");
       expectReason(() => {
-        model.approvePriorAuth(3n, 1n, at(10), at(100));
+        model.approvePriorAuth(3n, 1n, at(10), at(100), at(0));
       }, "UnknownPriorAuth");
       expectReason(() => model.priorAuthUnitsLeft(3n), "UnknownPriorAuth");
       expectReason(() => {
@@ -693,8 +701,8 @@ describe("ClaimsModel", function () {
       const model = setup();
       requestMri(model, 1n, 1n, 10, 100);
       requestMri(model, 2n, 1n, 10, 100);
-      model.approvePriorAuth(2n, 1n, at(10), at(100));
-      model.approvePriorAuth(1n, 1n, at(10), at(100));
+      model.approvePriorAuth(2n, 1n, at(10), at(100), at(0));
+      model.approvePriorAuth(1n, 1n, at(10), at(100), at(0));
       expect(submit(model, [line(MRI, 30, 2_400n * USD)], at(31)).lines[0]!.priorAuth).to.equal(2n);
       expect([model.priorAuthUnitsLeft(1n), model.priorAuthUnitsLeft(2n)]).to.deep.equal([1n, 0n]);
     });
@@ -703,8 +711,8 @@ describe("ClaimsModel", function () {
       const model = setup();
       requestMri(model, 1n, 1n, 10, 100);
       requestMri(model, 2n, 3n, 10, 100);
-      model.approvePriorAuth(1n, 1n, at(10), at(100));
-      model.approvePriorAuth(2n, 3n, at(10), at(100));
+      model.approvePriorAuth(1n, 1n, at(10), at(100), at(0));
+      model.approvePriorAuth(2n, 3n, at(10), at(100), at(0));
       expect(submit(model, [line(MRI, 30, 4_800n * USD, 2n)], at(31)).lines[0]!.priorAuth).to.equal(2n);
       expect(submit(model, [line(MRI, 31, 2_400n * USD)], at(32)).lines[0]!.priorAuth).to.equal(1n);
       expectDenied(submit(model, [line(MRI, 32, 4_800n * USD, 2n)], at(33)).lines[0], 197, "CO", 0n);
@@ -715,7 +723,7 @@ describe("ClaimsModel", function () {
     it("consumes no units when the line is then denied as a duplicate", function () {
       const model = setup();
       requestMri(model, 1n, 3n, 10, 100);
-      model.approvePriorAuth(1n, 3n, at(10), at(100));
+      model.approvePriorAuth(1n, 3n, at(10), at(100), at(0));
       const claim = submit(model, [line(MRI, 30, 2_400n * USD), line(MRI, 30, 2_400n * USD)], at(31));
       expectDenied(claim.lines[1], CARC.Duplicate, "OA", 0n);
       expectDenied(submit(model, [line(MRI, 30, 2_400n * USD)], at(32)).lines[0], 18, "OA", 0n);
@@ -725,7 +733,7 @@ describe("ClaimsModel", function () {
     it("lets any in-network provider use the authorization", function () {
       const model = setup();
       requestMri(model, 1n, 2n, 10, 100);
-      model.approvePriorAuth(1n, 2n, at(10), at(100));
+      model.approvePriorAuth(1n, 2n, at(10), at(100), at(0));
       expect(submit(model, [line(MRI, 30, 2_400n * USD)], at(31)).lines[0]!.priorAuth).to.equal(1n);
       const clinic = submit(model, [line(MRI, 30, 2_400n * USD)], at(31), { organization: CLINIC });
       expect(clinic.lines[0]!.priorAuth).to.equal(1n);
@@ -738,7 +746,7 @@ describe("ClaimsModel", function () {
       model.createPlan(2n, PAYER, TERMS);
       model.setFee(2n, FEES[3]!);
       requestMri(model, 1n, 5n, 10, 100);
-      model.approvePriorAuth(1n, 5n, at(10), at(100));
+      model.approvePriorAuth(1n, 5n, at(10), at(100), at(0));
       model.requestPriorAuth(2n, {
         patient: PATIENT,
         plan: 2n,
@@ -747,7 +755,7 @@ describe("ClaimsModel", function () {
         validFrom: at(10),
         validTo: at(100),
       });
-      model.approvePriorAuth(2n, 1n, at(10), at(100));
+      model.approvePriorAuth(2n, 1n, at(10), at(100), at(0));
       const other = submit(model, [line(MRI, 30, 2_400n * USD)], at(31), { patient: OTHER_PATIENT });
       expectDenied(other.lines[0], 197, "CO", 0n);
       expectDenied(submit(model, [line(KNEE, 30, 30_000n * USD)], at(31)).lines[0], 197, "CO", 0n);
@@ -1120,7 +1128,7 @@ describe("ClaimsModel", function () {
         validFrom: at(20),
         validTo: at(80),
       });
-      model.approvePriorAuth(1n, 2n, at(20), at(80));
+      model.approvePriorAuth(1n, 2n, at(20), at(80), at(0));
       const claim = submit(model, [line(MRI, 10, 2_400n * USD)], at(11));
       model.fileAppeal(claim.id, 0, at(12));
       const outcome = model.decideAppeal(claim.id, 0, true, at(30));
@@ -1199,6 +1207,240 @@ describe("ClaimsModel", function () {
     });
   });
 
+  describe("medically unlikely edit (check 4a)", function () {
+    /** The setup plan with physical therapy limited to `maxUnits` units a line, no deductible. */
+    function physio(maxUnits: bigint | undefined, fund?: bigint): ClaimsModel {
+      const model = setup({ terms: { deductible: 0n }, ...(fund === undefined ? {} : { fund }) });
+      model.setFee(PLAN, maxUnits === undefined ? PHYSIO_FEE : { ...PHYSIO_FEE, maxUnits });
+      return model;
+    }
+
+    it("approves a line of exactly maxUnits and denies maxUnits + 1 with CARC 151, group CO, the patient owing nothing", function () {
+      const model = physio(4n);
+      expectApproved(submit(model, [line(PHYSIO, 10, 200n * USD, 4n)], at(11)).lines[0], {
+        allowed: 160n * USD,
+        contractual: 40n * USD,
+        ded: 0n,
+        copay: 20n * USD,
+        coins: 28n * USD,
+        planPays: 112n * USD,
+        patientOwes: 48n * USD,
+      });
+      const before = snapshot(model);
+      const claim = submit(model, [line(PHYSIO, 11, 250n * USD, 5n)], at(12));
+      expectDenied(claim.lines[0], CARC.MedicallyUnlikely, "CO", 0n);
+      expect([claim.status, claim.planPays, claim.patientOwes]).to.deep.equal(["Denied", 0n, 0n]);
+      expect(snapshot(model), "a denied line leaves the accumulators and the books alone").to.equal(before);
+    });
+
+    it("sets no plan limit when maxUnits is 0 or absent: only MAX_UNITS_PER_LINE bounds the line", function () {
+      for (const maxUnits of [undefined, 0n]) {
+        const model = physio(maxUnits);
+        const claim = submit(model, [line(PHYSIO, 10, 4_000_000n * USD, MAX_UNITS_PER_LINE)], at(11));
+        expect(claim.lines[0]!.denied, `maxUnits ${maxUnits}`).to.equal(false);
+        expect(claim.lines[0]!.allowed).to.equal(40n * USD * MAX_UNITS_PER_LINE);
+      }
+    });
+
+    it("comes after coverage, filing, network and fee schedule, and before prior authorization and duplicates", function () {
+      const model = physio(1n);
+      model.setFee(PLAN, { ...FEES[2]!, maxUnits: 1n });
+      // Later checks do not hide it: an MRI of 2 units without authorization is 151, not 197.
+      expectDenied(submit(model, [line(MRI, 10, 3_600n * USD, 2n)], at(11)).lines[0], 151, "CO", 0n);
+      // A duplicate of an approved service with too many units is 151, not 18.
+      submit(model, [line(PHYSIO, 10, 40n * USD)], at(11));
+      expectDenied(submit(model, [line(PHYSIO, 10, 80n * USD, 2n)], at(11)).lines[0], 151, "CO", 0n);
+      // Earlier checks win: out of network 242, unlisted 96, outside coverage 26, late 29.
+      const outside = submit(model, [line(PHYSIO, 10, 80n * USD, 2n)], at(11), { organization: OUTSIDER });
+      expectDenied(outside.lines[0], 242, "CO", 0n);
+      expectDenied(submit(model, [line(NOT_COVERED, 10, 80n * USD, 9n)], at(11)).lines[0], 96, "PR", 80n * USD);
+      expectDenied(submit(model, [line(PHYSIO, -5, 80n * USD, 2n)], at(11)).lines[0], 26, "PR", 80n * USD);
+      expectDenied(submit(model, [line(PHYSIO, 10, 80n * USD, 2n)], at(101)).lines[0], 29, "CO", 0n);
+    });
+
+    it("consumes no authorization units for a line it denies", function () {
+      const model = setup();
+      model.setFee(PLAN, { ...FEES[2]!, maxUnits: 2n });
+      model.requestPriorAuth(1n, {
+        patient: PATIENT,
+        plan: PLAN,
+        code: MRI,
+        units: 5n,
+        validFrom: at(0),
+        validTo: at(99),
+      });
+      model.approvePriorAuth(1n, 5n, at(0), at(99), at(0));
+      expectDenied(submit(model, [line(MRI, 10, 5_400n * USD, 3n)], at(11)).lines[0], 151, "CO", 0n);
+      expect(model.priorAuthUnitsLeft(1n)).to.equal(5n);
+    });
+
+    it("is not waived by an appeal: an overturned 151 line is denied 151 again while the edit stands", function () {
+      const model = physio(4n);
+      const claim = submit(model, [line(PHYSIO, 10, 300n * USD, 6n)], at(11));
+      model.fileAppeal(claim.id, 0, at(12));
+      const outcome = model.decideAppeal(claim.id, 0, true, at(13));
+      expectDenied(outcome, CARC.MedicallyUnlikely, "CO", 0n);
+      expect([model.appealStatus(claim.id, 0), model.claim(claim.id).status]).to.deep.equal(["Overturned", "Denied"]);
+      expect(model.queue(PAYER)).to.deep.equal([]);
+    });
+
+    it("re-adjudicates an overturned line against the edit as the fee schedule stands at the decision", function () {
+      const model = physio(4n);
+      const claim = submit(model, [line(PHYSIO, 10, 300n * USD, 6n)], at(11));
+      model.setFee(PLAN, { ...PHYSIO_FEE, maxUnits: 6n });
+      model.fileAppeal(claim.id, 0, at(12));
+      expect(model.decideAppeal(claim.id, 0, true, at(13))?.denied).to.equal(false);
+      expect(model.claim(claim.id).status).to.equal("Approved");
+    });
+  });
+
+  describe("units bound", function () {
+    it("refuses a claim with a line above MAX_UNITS_PER_LINE (TooManyUnits) and changes nothing", function () {
+      const model = setup();
+      const before = snapshot(model);
+      expectReason(
+        () =>
+          submit(model, [line(OFFICE, 10, 150n * USD), line(LAB, 10, 45n * USD, MAX_UNITS_PER_LINE + 1n)], at(11), {
+            id: "big",
+          }),
+        "TooManyUnits",
+      );
+      expect(snapshot(model)).to.equal(before);
+      expectReason(() => model.claim("big"), "UnknownClaim");
+      expect(submit(model, [line(LAB, 10, 45n * USD, MAX_UNITS_PER_LINE)], at(11)).lines[0]!.denied).to.equal(false);
+    });
+  });
+
+  describe("prior authorization bound and pruning", function () {
+    /** Requests and approves MRI authorization `id` for `patient`, valid on days [from, to], at `now`. */
+    function approveMri(model: ClaimsModel, id: bigint, from: number, to: number, now: bigint, patient = PATIENT) {
+      model.requestPriorAuth(id, { patient, plan: PLAN, code: MRI, units: 1n, validFrom: at(from), validTo: at(to) });
+      model.approvePriorAuth(id, 1n, at(from), at(to), now);
+    }
+
+    it(`refuses a usable authorization beyond ${MAX_OPEN_PRIOR_AUTHS} (TooManyOpenPriorAuths), leaving it pending`, function () {
+      const model = setup();
+      for (let id = 1n; id <= BigInt(MAX_OPEN_PRIOR_AUTHS); id++) approveMri(model, id, 0, 200, at(1));
+      const extra = BigInt(MAX_OPEN_PRIOR_AUTHS + 1);
+      model.requestPriorAuth(extra, {
+        patient: PATIENT,
+        plan: PLAN,
+        code: MRI,
+        units: 1n,
+        validFrom: at(0),
+        validTo: at(200),
+      });
+      expectReason(() => {
+        model.approvePriorAuth(extra, 1n, at(0), at(200), at(1));
+      }, "TooManyOpenPriorAuths");
+      expect(model.priorAuthStatus(extra)).to.equal("Pending");
+      // The bound is per (patient, plan, code): another patient, or another code, still gets one.
+      model.enroll(PLAN, OTHER_PATIENT, at(0), at(364));
+      approveMri(model, extra + 1n, 0, 200, at(1), OTHER_PATIENT);
+      model.requestPriorAuth(extra + 2n, {
+        patient: PATIENT,
+        plan: PLAN,
+        code: KNEE,
+        units: 1n,
+        validFrom: at(0),
+        validTo: at(200),
+      });
+      model.approvePriorAuth(extra + 2n, 1n, at(0), at(200), at(1));
+      expect(model.priorAuthStatus(extra + 2n)).to.equal("Approved");
+    });
+
+    it("frees the place of a used-up authorization, which no line can use", function () {
+      const model = setup();
+      for (let id = 1n; id <= BigInt(MAX_OPEN_PRIOR_AUTHS); id++) approveMri(model, id, 0, 200, at(1));
+      expect(submit(model, [line(MRI, 10, 2_400n * USD)], at(11)).lines[0]!.priorAuth).to.equal(1n);
+      approveMri(model, 17n, 0, 200, at(12));
+      expect(model.priorAuthStatus(17n)).to.equal("Approved");
+      // Approval order is kept among those left: the next line uses #2, and #17 comes last.
+      expect(submit(model, [line(MRI, 11, 2_400n * USD)], at(12)).lines[0]!.priorAuth).to.equal(2n);
+    });
+
+    it("frees the place of one whose window ended more than timelyFilingDays ago, not exactly that long ago", function () {
+      const model = setup();
+      // #1 ends on day 10: with a 90-day filing limit a line it covers is late from day 100 + 1 s.
+      approveMri(model, 1n, 0, 10, at(1));
+      for (let id = 2n; id <= BigInt(MAX_OPEN_PRIOR_AUTHS); id++) approveMri(model, id, 0, 300, at(1));
+      model.requestPriorAuth(17n, {
+        patient: PATIENT,
+        plan: PLAN,
+        code: MRI,
+        units: 1n,
+        validFrom: at(0),
+        validTo: at(300),
+      });
+      expectReason(() => {
+        model.approvePriorAuth(17n, 1n, at(0), at(300), at(100));
+      }, "TooManyOpenPriorAuths");
+      model.approvePriorAuth(17n, 1n, at(0), at(300), at(100, 1n));
+      expect(model.priorAuthStatus(17n)).to.equal("Approved");
+      // The stale one is gone for good: an appeal waives check 5 anyway, and a fresh line dated in its window is late.
+      expect(model.priorAuthUnitsLeft(1n)).to.equal(1n);
+    });
+  });
+
+  describe("payer withdrawals", function () {
+    it("takes surplus back while nothing is queued, and keeps the accounting identity", function () {
+      const model = setup({ terms: { deductible: 0n }, fund: 1_000n * USD });
+      submit(model, [line(OFFICE, 10, 120n * USD)], at(11));
+      model.withdrawFunds(PAYER, 900n * USD);
+      expect([model.payerBalance(PAYER), model.payerWithdrawn(PAYER), model.funded(PAYER)]).to.deep.equal([
+        28n * USD,
+        900n * USD,
+        1_000n * USD,
+      ]);
+      model.withdrawFunds(PAYER, 28n * USD);
+      expect([model.payerBalance(PAYER), model.payerWithdrawn(PAYER)]).to.deep.equal([0n, 928n * USD]);
+      expect(model.accountingHolds()).to.equal(true);
+    });
+
+    it("refuses zero, more than the balance, and any amount while a payment waits (state unchanged)", function () {
+      const model = setup({ terms: { deductible: 0n }, fund: 50n * USD });
+      expectReason(() => {
+        model.withdrawFunds(PAYER, 0n);
+      }, "ZeroAmount");
+      expectReason(() => {
+        model.withdrawFunds(PAYER, 50n * USD + 1n);
+      }, "InsufficientBalance");
+      submit(model, [line(OFFICE, 10, 120n * USD)], at(11));
+      const before = snapshot(model);
+      expectReason(() => {
+        model.withdrawFunds(PAYER, 1n);
+      }, "PayerHasQueue");
+      expect([snapshot(model), model.payerWithdrawn(PAYER).toString()]).to.deep.equal([before, "0"]);
+      model.fund(PAYER, 30n * USD);
+      model.withdrawFunds(PAYER, 8n * USD);
+      expect([model.payerBalance(PAYER), model.payerWithdrawn(PAYER)]).to.deep.equal([0n, 8n * USD]);
+    });
+  });
+
+  describe("successors", function () {
+    const SUCCESSOR = 104n;
+
+    it("moves the balance and credits later queued payments and overturned lines to the successor", function () {
+      const model = setup({ terms: { deductible: 0n }, fund: 72n * USD });
+      submit(model, [line(OFFICE, 10, 120n * USD)], at(11));
+      const queued = submit(model, [line(OFFICE, 11, 120n * USD)], at(12));
+      const denied = submit(model, [line(MRI, 11, 2_400n * USD)], at(12));
+      expect([model.providerBalance(HOSPITAL), model.queue(PAYER).length]).to.deep.equal([72n * USD, 1]);
+      model.assignSuccessor(HOSPITAL, SUCCESSOR);
+      expect([model.providerBalance(HOSPITAL), model.providerBalance(SUCCESSOR)]).to.deep.equal([0n, 72n * USD]);
+      // The queued entry still names the hospital; it is paid to the successor.
+      expect(model.fund(PAYER, 72n * USD)).to.deep.equal([
+        { claim: queued.id, line: undefined, organization: HOSPITAL, amount: 72n * USD },
+      ]);
+      expect([model.providerBalance(HOSPITAL), model.providerBalance(SUCCESSOR)]).to.deep.equal([0n, 144n * USD]);
+      model.fund(PAYER, 1_440n * USD);
+      model.fileAppeal(denied.id, 0, at(13));
+      expect(model.decideAppeal(denied.id, 0, true, at(14))?.planPays).to.equal(1_440n * USD);
+      expect([model.providerBalance(HOSPITAL), model.providerBalance(SUCCESSOR)]).to.deep.equal([0n, 1_584n * USD]);
+      expect(model.accountingHolds()).to.equal(true);
+    });
+  });
+
   describe("views", function () {
     it("returns copies that callers cannot use to change the model", function () {
       const model = setup({ fund: 0n });
@@ -1245,6 +1487,11 @@ describe("ClaimsModel", function () {
         { weight: 2, arbitrary: fc.constant(false) },
         { weight: 1, arbitrary: fc.constant(true) },
       ),
+      /** Mostly no edit; sometimes a limit the 1-4 unit lines cross. */
+      maxUnits: fc.oneof(
+        { weight: 2, arbitrary: fc.constant(0n) },
+        { weight: 1, arbitrary: fc.bigInt({ min: 1n, max: 3n }) },
+      ),
     });
     const authArb = fc.record({
       patient: fc.nat({ max: 1 }),
@@ -1279,6 +1526,13 @@ describe("ClaimsModel", function () {
       },
       { weight: 1, arbitrary: fc.record({ op: fc.constant("settle" as const), max: fc.nat({ max: 3 }) }) },
       { weight: 1, arbitrary: fc.record({ op: fc.constant("withdraw" as const), org: fc.nat({ max: 2 }) }) },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          op: fc.constant("withdrawFunds" as const),
+          amount: fc.bigInt({ min: 0n, max: 3_000n * USD }),
+        }),
+      },
       {
         weight: 2,
         arbitrary: fc.record({
@@ -1315,7 +1569,15 @@ describe("ClaimsModel", function () {
     /** Per approved line: allowed splits exactly into ded + copay + coins + planPays, the provider writes off
      * billed − allowed, and all parts are non-negative; per denied line: no money, the patient owing the billed amount
      * exactly when the group is PR. */
-    function checkLine(result: LineResult, input: ModelLine): void {
+    function checkLine(result: LineResult, input: ModelLine, maxUnits = 0n): void {
+      if (maxUnits > 0n && input.units > maxUnits) {
+        expect([result.denied, result.carc], "a line over the edit is denied 151 (or earlier)").to.satisfy(
+          ([denied, carc]: [boolean, number]) => denied && [151, 26, 27, 29, 242, 96].includes(carc),
+        );
+      }
+      if (result.carc === CARC.MedicallyUnlikely) {
+        expect(input.units > maxUnits && maxUnits > 0n, "151 only above a set edit").to.equal(true);
+      }
       const parts = [result.allowed, result.contractual, result.ded, result.copay, result.coins, result.planPays];
       if (result.denied) {
         expect(
@@ -1365,9 +1627,13 @@ describe("ClaimsModel", function () {
     // of claims (lines inside, between and outside coverage, late, out of network, unlisted, duplicated), fundings,
     // settlements, withdrawals, appeals, terms changes and network changes:
     // - after every step the accounting identity holds: everything funded is in a payer's balance, a provider's balance
-    //   or withdrawn, and the queued amounts are exactly the plan payments not yet credited (accountingHolds);
+    //   or withdrawn (by a provider, or by the payer as surplus), and the queued amounts are exactly the plan payments not yet credited (accountingHolds);
     // - every approved line, at adjudication or on overturn, splits allowed = ded + copay + coins + planPays with
     //   contractual = billed − allowed, and every denied line carries no money;
+    // - no line billing more units than its code's edit (maxUnits > 0) is ever approved, and CARC 151 is given only to
+    //   such lines (at adjudication and on overturn: appeals do not waive it);
+    // - a payer's withdrawal succeeds exactly when the amount is positive, its queue empty and its balance enough, and a
+    //   refused one changes nothing;
     // - each enrollment's accumulators grow by exactly its approved lines' ded and ded + copay + coins, and oopMet
     //   (deductibleMet) never ends a claim or an overturn above oopMax (deductible) when it started at or below it;
     // - after funding or settling, the queue is empty, the call's bound was reached, or its head exceeds the balance;
@@ -1387,6 +1653,8 @@ describe("ClaimsModel", function () {
             fees.forEach((fee, index) => {
               model.setFee(PLAN, { code: CODES[index]!, ...fee });
             });
+            const maxUnitsOf = (code: string): bigint =>
+              fees[CODES.indexOf(code as (typeof CODES)[number])]?.maxUnits ?? 0n;
             model.setNetwork(PLAN, HOSPITAL, true);
             model.setNetwork(PLAN, CLINIC, clinicInNetwork);
             for (const patient of PATIENTS) {
@@ -1402,9 +1670,9 @@ describe("ClaimsModel", function () {
                 units: auth.units,
               };
               model.requestPriorAuth(id, { ...request, validFrom, validTo });
-              if (auth.decision === "approve") model.approvePriorAuth(id, auth.units, validFrom, validTo);
+              if (auth.decision === "approve") model.approvePriorAuth(id, auth.units, validFrom, validTo, at(0));
               if (auth.decision === "narrow")
-                model.approvePriorAuth(id, 1n, validFrom + (validTo - validFrom) / 2n, validTo);
+                model.approvePriorAuth(id, 1n, validFrom + (validTo - validFrom) / 2n, validTo, at(0));
               if (auth.decision === "deny") model.denyPriorAuth(id);
             });
 
@@ -1429,7 +1697,7 @@ describe("ClaimsModel", function () {
                 );
                 claims.push({ id, patient, lines });
                 result.lines.forEach((r, index) => {
-                  checkLine(r, lines[index]!);
+                  checkLine(r, lines[index]!, maxUnitsOf(lines[index]!.code));
                 });
                 const pairs = result.lines.map((r, index) => ({ result: r, input: lines[index]! }));
                 checkAccumulators(before, allAccumulators(model), pairs, patient, terms);
@@ -1441,6 +1709,33 @@ describe("ClaimsModel", function () {
                 const head = model.queue(PAYER)[0];
                 const stopped = head === undefined || paid.length === bound || head.amount > model.payerBalance(PAYER);
                 expect(stopped, "settlement stops only at the bound or an uncovered head").to.equal(true);
+              } else if (step.op === "withdrawFunds") {
+                // A payer takes surplus back only with an empty queue and within its balance; a refusal changes nothing.
+                const [balance, queued, withdrawn] = [
+                  model.payerBalance(PAYER),
+                  model.queue(PAYER).length,
+                  model.payerWithdrawn(PAYER),
+                ];
+                const expected: ModelErrorReason | undefined =
+                  step.amount === 0n
+                    ? "ZeroAmount"
+                    : queued > 0
+                      ? "PayerHasQueue"
+                      : step.amount > balance
+                        ? "InsufficientBalance"
+                        : undefined;
+                if (expected === undefined) {
+                  model.withdrawFunds(PAYER, step.amount);
+                  expect([model.payerBalance(PAYER), model.payerWithdrawn(PAYER)]).to.deep.equal([
+                    balance - step.amount,
+                    withdrawn + step.amount,
+                  ]);
+                } else {
+                  expectReason(() => {
+                    model.withdrawFunds(PAYER, step.amount);
+                  }, expected);
+                  expect([model.payerBalance(PAYER), model.payerWithdrawn(PAYER)]).to.deep.equal([balance, withdrawn]);
+                }
               } else if (step.op === "withdraw") {
                 const org = ORGS[step.org]!;
                 const balance = model.providerBalance(org);
@@ -1460,7 +1755,7 @@ describe("ClaimsModel", function () {
                   const before = allAccumulators(model);
                   const outcome = filed ? model.decideAppeal(claim.id, index, step.overturn, now) : undefined;
                   if (outcome !== undefined) {
-                    checkLine(outcome, claim.lines[index]!);
+                    checkLine(outcome, claim.lines[index]!, maxUnitsOf(claim.lines[index]!.code));
                     const pair = [{ result: outcome, input: claim.lines[index]! }];
                     checkAccumulators(before, allAccumulators(model), pair, claim.patient, terms);
                   }

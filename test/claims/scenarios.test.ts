@@ -28,7 +28,7 @@ import {
   type LineResult,
   type ModelErrorReason,
 } from "../../sdk/claims-model";
-import { type ClaimsFixture, claimsFixture } from "../fixtures/claims";
+import { type ClaimsFixture, claimsFixture, memberOf } from "../fixtures/claims";
 import {
   type AppealOutcome,
   dayToTime,
@@ -38,7 +38,7 @@ import {
   SCENARIO_BASE,
 } from "../fixtures/claims-scenarios";
 
-// The 14 worked examples of claims-scenarios.json (the consortium's figures for claims-adjudication.md), each replayed
+// The 15 worked examples of claims-scenarios.json (the consortium's figures for claims-adjudication.md), each replayed
 // end to end on the production deployment (the claims fixture, built on the system fixture's deploy modules) and, in
 // the same run, through the TypeScript model (sdk/claims-model.ts) fed exactly the same inputs. Every expected figure
 // of the scenario is checked against the chain and against the model; after every event the chain's books are also
@@ -49,7 +49,9 @@ import {
 //   `dayToTime(first)` to `dayToTime(last)` (inclusive, both at midnight: every scenario service date is a midnight);
 // - on one day, fundings come first, then claims, then appeals, each in file order; an appeal is filed on its
 //   decision day, just before the decision;
-// - authorizations are requested by their provider and approved as given by the payer before the first event.
+// - authorizations are requested by their provider and approved as given by the payer before the first event;
+// - the model keeps calling the patient by an abstract key (her participant id); on chain she is the plan-scoped member
+//   pseudonym the payer issues her (`memberOf(planId, patientId)`), which claims, enrollments and authorizations name.
 //
 // Time: every transaction of an event is mined exactly at its day's midnight (an appeal's filing and decision in one
 // block). The fixture's chain runs at the wall-clock time, after SCENARIO_BASE, so each scenario is shifted by a whole
@@ -148,6 +150,8 @@ interface ClaimRef {
 interface Replay {
   f: ClaimsFixture;
   planId: bigint;
+  /** The patient's member pseudonym in the scenario's plan. */
+  member: string;
   scenario: Scenario;
   providers: Map<string, Provider>;
   /** Per scenario claim, once adjudicated. */
@@ -156,9 +160,9 @@ interface Replay {
 
 /** Everything the chain's books say about the scenario, in the model's terms (queue entries name the claim's index in
  * the scenario and the overturned line, undefined for a claim total). */
-async function chainBooks({ f, planId, scenario, providers, claims }: Replay) {
+async function chainBooks({ f, planId, member, scenario, providers, claims }: Replay) {
   const client = ClaimsClient.connect(f.deployer, f.deployment);
-  const enrollments = await client.enrollments(planId, f.patientId);
+  const enrollments = await client.enrollments(planId, member);
   const units: bigint[] = [];
   for (let authId = 1n; authId <= scenario.priorAuths.length; authId++) {
     units.push((await client.priorAuth(authId)).unitsLeft);
@@ -243,7 +247,7 @@ async function runScenario(scenario: Scenario): Promise<void> {
       timelyFilingDays: Number(terms.timelyFilingDays),
       appealWindowDays: Number(terms.appealWindowDays),
     },
-    fees: feeSchedule.map((fee) => ({ ...fee })),
+    fees: feeSchedule.map((fee) => ({ ...fee, maxUnits: Number(fee.maxUnits) })),
     network: networkNames.map((name) => provider(name).id),
   });
   model.createPlan(planId, f.payerId, terms);
@@ -253,27 +257,33 @@ async function runScenario(scenario: Scenario): Promise<void> {
   expect(plan.payer).to.equal(f.payerId);
   expect(plan.terms.deductible).to.equal(terms.deductible);
   expect(plan.terms.oopMax).to.equal(terms.oopMax);
-  for (const fee of feeSchedule) expect(await payer.fee(planId, fee.code), fee.code).to.deep.equal(fee);
+  for (const fee of feeSchedule) {
+    expect(await payer.fee(planId, fee.code), fee.code).to.deep.equal({ ...fee, maxUnits: Number(fee.maxUnits) });
+  }
+  const member = memberOf(planId, f.patientId);
 
   for (const [seq, period] of scenario.enrollments.entries()) {
     const [start, end] = [at(period.coverageStart), at(period.coverageEnd)];
-    expect((await payer.enroll(planId, f.patientId, start, end)).seq, `enrollment ${seq}`).to.equal(seq);
+    expect((await payer.enroll(planId, member, start, end)).seq, `enrollment ${seq}`).to.equal(seq);
     expect(model.enroll(planId, f.patientId, start, end), `model enrollment ${seq}`).to.equal(seq);
   }
   for (const [index, auth] of scenario.priorAuths.entries()) {
     const [validFrom, validTo] = [at(auth.validFrom), at(auth.validTo)];
-    const request = { patient: f.patientId, plan: planId, code: auth.code, units: auth.units, validFrom, validTo };
-    const { authId } = await ClaimsClient.connect(provider(auth.provider).key, f.deployment).requestPriorAuth(request);
+    const request = { plan: planId, code: auth.code, units: auth.units, validFrom, validTo };
+    const { authId } = await ClaimsClient.connect(provider(auth.provider).key, f.deployment).requestPriorAuth({
+      ...request,
+      member,
+    });
     expect(authId, `authorization ${index}`).to.equal(BigInt(index + 1));
-    await payer.approvePriorAuth(authId, auth.units, validFrom, validTo);
-    model.requestPriorAuth(authId, request);
-    model.approvePriorAuth(authId, auth.units, validFrom, validTo);
+    const { receipt } = await payer.approvePriorAuth(authId, auth.units, validFrom, validTo);
+    model.requestPriorAuth(authId, { ...request, patient: f.patientId });
+    model.approvePriorAuth(authId, auth.units, validFrom, validTo, BigInt((await receipt.getBlock()).timestamp));
   }
   expect(at(0n) > BigInt(await time.latest()), "the setup ends before day 0").to.equal(true);
 
   // ---- the events, each mined at its day ----------------------------------------------------------------------------
   const claims: (ClaimRef | undefined)[] = scenario.claims.map(() => undefined);
-  const replay: Replay = { f, planId, scenario, providers, claims };
+  const replay: Replay = { f, planId, member, scenario, providers, claims };
   const paidAtAdjudication: boolean[] = [];
   let funded = 0n;
   const events = scenarioEvents(scenario);
@@ -299,11 +309,11 @@ async function runScenario(scenario: Scenario): Promise<void> {
       const expected = scenario.expected.claims[event.index]!;
       const submitter = provider(claim.provider);
       const submission: ClaimSubmission = {
-        patient: f.patientId,
+        member,
         plan: planId,
         reference: claimReference(submitter.referenceKey, claim.reference),
         lines: claim.lines.map((l) => ({ ...l, serviceDate: at(l.serviceDate) })),
-        supportingRecords: [],
+        attachments: [],
       };
       const chainId = claimIdOf(submitter.id, submission.reference);
       const modelSubmission = {
@@ -323,7 +333,7 @@ async function runScenario(scenario: Scenario): Promise<void> {
         await expect(
           f.claims
             .connect(submitter.key)
-            .submitClaim(f.patientId, planId, submission.reference, submission.lines.map(packLine), [], {
+            .submitClaim(member, planId, submission.reference, submission.lines.map(packLine), [], {
               gasLimit: MANUAL_GAS,
             }),
         )
@@ -529,9 +539,11 @@ async function runScenario(scenario: Scenario): Promise<void> {
     "unpaid claims in the model",
   ).to.deep.equal(unpaid);
 
-  // Every unit is accounted for: funded = payer balance + provider balances (nothing was withdrawn), all held.
+  // Every unit is accounted for: funded = payer balance + provider balances (nothing was withdrawn, by providers or
+  // the payer), all held.
   const account = await payer.payerAccount(f.payerId);
   expect(account.funded, "funded").to.equal(funded);
+  expect(account.withdrawn, "withdrawn by the payer").to.equal(0n);
   const held = Object.values(books.providerBalances).reduce((total, b) => total + b, account.balance);
   expect(held, "funded = payer balance + provider balances").to.equal(funded);
   expect(await f.token.balanceOf(await f.claims.getAddress()), "token balance").to.equal(funded);
@@ -539,8 +551,19 @@ async function runScenario(scenario: Scenario): Promise<void> {
 
 describe("ClaimsAdjudicator", function () {
   describe("worked scenarios (claims-scenarios.json)", function () {
-    it("loads all 14 scenarios and shifts day 0 past a clock by the fewest whole days", function () {
-      expect(SCENARIOS).to.have.length(14);
+    it("loads all 15 scenarios and shifts day 0 past a clock by the fewest whole days", function () {
+      expect(SCENARIOS).to.have.length(15);
+      const unlikely = SCENARIOS.find((s) => s.name === "medically-unlikely-units");
+      expect(
+        unlikely?.plan.feeSchedule.map((fee) => [fee.code, fee.maxUnits]),
+        "maxUnits is read where given and 0n (no limit) where absent",
+      ).to.deep.equal([
+        ["99213", 0n],
+        ["80053", 0n],
+        ["70553", 0n],
+        ["27447", 0n],
+        ["97110", 4n],
+      ]);
       for (const latest of [SCENARIO_BASE - 2n * DAY, SCENARIO_BASE - SETUP_MARGIN, SCENARIO_BASE, 1_795_260_032n]) {
         const shift = shiftDays(latest);
         expect(dayToTime(shift) > latest + SETUP_MARGIN, `${latest}`).to.equal(true);

@@ -1,10 +1,23 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { type ContractTransactionResponse, getBytes, hexlify, id, randomBytes, solidityPackedKeccak256 } from "ethers";
+import {
+  AbiCoder,
+  concat,
+  type ContractTransactionResponse,
+  getBytes,
+  hexlify,
+  id,
+  keccak256,
+  randomBytes,
+  solidityPackedKeccak256,
+  toUtf8Bytes,
+  ZeroHash,
+} from "ethers";
 
 import {
   AdjustmentGroup,
   AppealStatus,
+  attachmentCommitment,
   CareLedgerError,
   ClaimBuilder,
   ClaimsClient,
@@ -15,6 +28,10 @@ import {
   decodeRemittances,
   formatAmount,
   type FeeScheduleEntry,
+  MAX_ATTACHMENTS,
+  MAX_CLAIM_LINES,
+  MAX_UNITS_PER_LINE,
+  memberPseudonym,
   packLine,
   PaymentStatus,
   PlanBuilder,
@@ -26,7 +43,16 @@ import {
   unpackLine,
 } from "../../sdk";
 import type { ClaimsAdjudicator } from "../../typechain-types";
-import { type ClaimsFixture, claimsFixture, code, line, STANDARD_TERMS, USD } from "../fixtures/claims";
+import {
+  type ClaimsFixture,
+  claimsFixture,
+  code,
+  line,
+  MEMBER_KEY,
+  memberOf,
+  STANDARD_TERMS,
+  USD,
+} from "../fixtures/claims";
 import { DAY } from "../fixtures/identity";
 import { solidityEnum, typescriptEnum } from "../helpers/solidity-source";
 
@@ -205,11 +231,11 @@ describe("SDK claims", function () {
       const serviceDate = BigInt(await time.latest()) - BigInt(DAY);
       const reference = claimReference(REFERENCE_KEY, "CLM-ORG");
       const lines = [packLine({ code: "80053", units: 1n, billed: 45n * USD, serviceDate })];
-      await expect(f.claims.connect(f.hospitalKey).submitClaim(f.patientId, f.planId, reference, lines, []))
+      await expect(f.claims.connect(f.hospitalKey).submitClaim(f.member, f.planId, reference, lines, []))
         .to.emit(f.claims, "ClaimAdjudicated")
         .withArgs(
           claimIdOf(f.hospitalId, reference),
-          f.patientId,
+          f.member,
           f.planId,
           f.hospitalId,
           f.hospitalId,
@@ -223,7 +249,7 @@ describe("SDK claims", function () {
       const practitionerLines = [packLine({ code: "99213", units: 1n, billed: 100n * USD, serviceDate })];
       const { events } = await lineEvents(
         f.claims,
-        f.claims.connect(f.cardiologistKey).submitClaim(f.patientId, f.planId, byPractitioner, practitionerLines, []),
+        f.claims.connect(f.cardiologistKey).submitClaim(f.member, f.planId, byPractitioner, practitionerLines, []),
       );
       expect(events.map((e) => e.claimId)).to.deep.equal([claimIdOf(f.hospitalId, byPractitioner)]);
       expect(claimIdOf(f.hospitalId, byPractitioner)).not.to.equal(claimIdOf(f.cardiologistId, byPractitioner));
@@ -244,7 +270,7 @@ describe("SDK claims", function () {
       const reference = claimReference(REFERENCE_KEY, "CLM-EOB");
       const { receipt, events } = await lineEvents(
         f.claims,
-        f.claims.connect(f.hospitalKey).submitClaim(f.patientId, f.planId, reference, submitted.map(packLine), []),
+        f.claims.connect(f.hospitalKey).submitClaim(f.member, f.planId, reference, submitted.map(packLine), []),
       );
       expect(events).to.have.length(5);
       // The contract echoes each line as packed: the SDK reads back what it packed.
@@ -346,21 +372,21 @@ describe("SDK claims", function () {
       const now = BigInt(await time.latest());
       const serviceDate = now - BigInt(DAY);
       const mri = code("70553");
-      const authId = await f.claims
+      const authId = await f.priorAuths
         .connect(f.hospitalKey)
-        .requestPriorAuth.staticCall(f.patientId, f.planId, mri, 2n, now - 10n * BigInt(DAY), now);
+        .requestPriorAuth.staticCall(f.member, f.planId, mri, 2n, now - 10n * BigInt(DAY), now);
       await (
-        await f.claims
+        await f.priorAuths
           .connect(f.hospitalKey)
-          .requestPriorAuth(f.patientId, f.planId, mri, 2n, now - 10n * BigInt(DAY), now)
+          .requestPriorAuth(f.member, f.planId, mri, 2n, now - 10n * BigInt(DAY), now)
       ).wait();
-      await (await f.claims.connect(f.payerKey).approvePriorAuth(authId, 2n, now - 10n * BigInt(DAY), now)).wait();
+      await (await f.priorAuths.connect(f.payerKey).approvePriorAuth(authId, 2n, now - 10n * BigInt(DAY), now)).wait();
       const submitted = { code: "70553", units: 1n, billed: 2_000n * USD, serviceDate };
       const { events } = await lineEvents(
         f.claims,
         f.claims
           .connect(f.hospitalKey)
-          .submitClaim(f.patientId, f.planId, claimReference(REFERENCE_KEY, "CLM-MRI"), [packLine(submitted)], []),
+          .submitClaim(f.member, f.planId, claimReference(REFERENCE_KEY, "CLM-MRI"), [packLine(submitted)], []),
       );
       const [event] = events;
       if (event === undefined) throw new Error("no LineAdjudicated event");
@@ -386,7 +412,8 @@ describe("SDK claims", function () {
           { group: "PR", carc: 2, amount: 260n * USD },
         ],
       });
-      expect((await f.claims.priorAuth(authId)).unitsLeft).to.equal(1n);
+      expect((await f.priorAuths.priorAuth(authId)).unitsLeft).to.equal(1n);
+      expect((await payerClient(f).priorAuth(authId)).unitsLeft).to.equal(1n);
     });
 
     it("decodes words built by hand in the layout of contracts/types/LineResult.sol", function () {
@@ -421,13 +448,15 @@ describe("SDK claims", function () {
         .fee("99213", 100n * USD)
         .fee("70553", 1_800n * USD, { requiresPriorAuth: true })
         .fee("99213", 120n * USD, { copay: 30n * USD })
+        .fee("97110", 40n * USD, { copay: 20n * USD, maxUnits: 4 })
         .inNetwork(7n, 8, 7n)
         .build();
       expect(spec).to.deep.equal({
         terms: STANDARD_TERMS,
         fees: [
-          { code: "99213", allowedPerUnit: 120n * USD, copay: 30n * USD, requiresPriorAuth: false },
-          { code: "70553", allowedPerUnit: 1_800n * USD, copay: 0n, requiresPriorAuth: true },
+          { code: "99213", allowedPerUnit: 120n * USD, copay: 30n * USD, requiresPriorAuth: false, maxUnits: 0 },
+          { code: "70553", allowedPerUnit: 1_800n * USD, copay: 0n, requiresPriorAuth: true, maxUnits: 0 },
+          { code: "97110", allowedPerUnit: 40n * USD, copay: 20n * USD, requiresPriorAuth: false, maxUnits: 4 },
         ],
         network: [7n, 8n],
       });
@@ -473,17 +502,32 @@ describe("SDK claims", function () {
       expect(() => complete().fee("99213", 1n, { copay: 1n << 80n })).to.throw(
         "the copay of 99213 must fit in 80 bits",
       );
+      for (const maxUnits of [-1, 1.5, 2 ** 32]) {
+        expect(() => complete().fee("97110", 1n, { maxUnits })).to.throw(
+          `the maximum units of 97110 must be a whole number in [0, 2^32), got ${maxUnits}`,
+        );
+      }
+      expect(
+        complete()
+          .fee("97110", 1n, { maxUnits: 2 ** 32 - 1 })
+          .build().fees[0]?.maxUnits,
+      ).to.equal(2 ** 32 - 1);
     });
 
-    it("refuses claim lines and supporting records the contract would refuse", function () {
-      const builder = new ClaimBuilder(1n, 1n).reference(id("key"), "c1");
+    it("refuses claim lines and attachments the contract would refuse", function () {
+      const builder = new ClaimBuilder(id("member"), 1n).reference(id("key"), "c1");
       expect(() => builder.line("99213", 0n, 1n, 1n)).to.throw("a line bills at least one unit (99213)");
+      expect(() => builder.line("99213", MAX_UNITS_PER_LINE + 1n, 1n, 1n)).to.throw(
+        "a line bills at most 99999 units (99213)",
+      );
       expect(() => builder.line("99213", 1n, 0n, 1n)).to.throw("a line bills more than zero (99213)");
-      for (let i = 0; i < 16; i++) builder.line("99213", 1n, 1n, BigInt(i));
+      builder.line("99213", MAX_UNITS_PER_LINE, 1n, 0n);
+      for (let i = 1; i < MAX_CLAIM_LINES; i++) builder.line("99213", 1n, 1n, BigInt(i));
       expect(() => builder.line("99213", 1n, 1n, 99n)).to.throw("a claim has at most 16 lines");
-      for (let i = 0; i < 8; i++) builder.supportingRecord(id(`record ${i}`));
-      expect(() => builder.supportingRecord(id("one too many"))).to.throw("a claim cites at most 8 supporting records");
+      for (let i = 0; i < MAX_ATTACHMENTS; i++) builder.attachment(id(`record ${i}`));
+      expect(() => builder.attachment(id("one too many"))).to.throw("a claim carries at most 8 attachments");
       expect(builder.build().lines).to.have.length(16);
+      expect(builder.build().attachments).to.have.length(8);
     });
 
     it("refuses exactly the terms the contract refuses, at every boundary", async function () {
@@ -591,41 +635,155 @@ describe("SDK claims", function () {
   });
 
   describe("ClaimBuilder", function () {
-    it("builds a submission with the salted reference, the lines and the supporting records in order", function () {
-      const record = hexlify(randomBytes(32));
-      const submission = new ClaimBuilder(5, 1n)
+    it("builds a submission with the member, the salted reference, the lines and the attachments in order", function () {
+      const attachment = hexlify(randomBytes(32));
+      const member = memberPseudonym(MEMBER_KEY, 1n, "M-77");
+      const submission = new ClaimBuilder(getBytes(member), 1n)
         .reference(REFERENCE_KEY, "CLM-77")
         .line("99213", 1n, 150n * USD, 1_000n)
         .line("80053", 2n, 90n * USD, 1_001n)
-        .supportingRecord(record)
+        .attachment(attachment)
+        .attachment(attachment.toUpperCase().replace("0X", "0x"))
         .build();
       expect(submission).to.deep.equal({
-        patient: 5n,
+        member,
         plan: 1n,
         reference: claimReference(REFERENCE_KEY, "CLM-77"),
         lines: [
           { code: "99213", units: 1n, billed: 150n * USD, serviceDate: 1_000n },
           { code: "80053", units: 2n, billed: 90n * USD, serviceDate: 1_001n },
         ],
-        supportingRecords: [record],
+        attachments: [attachment, attachment],
       });
     });
 
+    it("refuses a zero or short member pseudonym", function () {
+      const built = (member: string) => () =>
+        new ClaimBuilder(member, 1n).reference(REFERENCE_KEY, "CLM-1").line("99213", 1n, 1n, 1n).build();
+      expect(built(ZeroHash)).to.throw("a claim needs a non-zero 32-byte member pseudonym");
+      expect(built("0x1234")).to.throw("a claim needs a non-zero 32-byte member pseudonym");
+      expect(built(id("member"))).not.to.throw();
+    });
+
     it("refuses a claim without a reference or lines, and a line that does not pack", function () {
-      expect(() => new ClaimBuilder(5n, 1n).line("99213", 1n, 1n, 1n).build()).to.throw("a claim needs a reference");
-      expect(() => new ClaimBuilder(5n, 1n).reference(REFERENCE_KEY, "CLM-1").build()).to.throw(
+      expect(() => new ClaimBuilder(id("member"), 1n).line("99213", 1n, 1n, 1n).build()).to.throw(
+        "a claim needs a reference",
+      );
+      expect(() => new ClaimBuilder(id("member"), 1n).reference(REFERENCE_KEY, "CLM-1").build()).to.throw(
         "a claim needs at least one line",
       );
-      expect(() => new ClaimBuilder(5n, 1n).reference("0x1234", "CLM-1")).to.throw(
+      expect(() => new ClaimBuilder(id("member"), 1n).reference("0x1234", "CLM-1")).to.throw(
         "a claim reference key must be 32 bytes, got 2",
       );
-      expect(() => new ClaimBuilder(5n, 1n).line("99.13", 1n, 1n, 1n)).to.throw("a procedure code is five digits");
-      expect(() => new ClaimBuilder(5n, 1n).line("99213", 2n ** 32n, 1n, 1n)).to.throw(
+      expect(() => new ClaimBuilder(id("member"), 1n).line("99.13", 1n, 1n, 1n)).to.throw(
+        "a procedure code is five digits",
+      );
+      expect(() => new ClaimBuilder(id("member"), 1n).line("99213", 2n ** 32n, 1n, 1n)).to.throw(
         "a line's units must fit in 32 bits",
       );
-      expect(() => new ClaimBuilder(5n, 1n).line("99213", 1n, 2n ** 80n, 1n)).to.throw(
+      expect(() => new ClaimBuilder(id("member"), 1n).line("99213", 1n, 2n ** 80n, 1n)).to.throw(
         "a line's billed amount must fit in 80 bits",
       );
+    });
+  });
+
+  describe("memberPseudonym", function () {
+    it("is keccak256(memberKey ‖ uint64 plan id ‖ member number), one per plan, number and key", function () {
+      const expected = keccak256(
+        concat([MEMBER_KEY, AbiCoder.defaultAbiCoder().encode(["uint64"], [7n]), toUtf8Bytes("M-1001")]),
+      );
+      expect(memberPseudonym(MEMBER_KEY, 7n, "M-1001")).to.equal(expected);
+      expect(memberPseudonym(getBytes(MEMBER_KEY), 7, "M-1001")).to.equal(expected);
+      const others = [
+        memberPseudonym(MEMBER_KEY, 8n, "M-1001"),
+        memberPseudonym(MEMBER_KEY, 7n, "M-1002"),
+        memberPseudonym(id("another payer's key"), 7n, "M-1001"),
+      ];
+      expect(new Set([expected, ...others]).size, "plan-scoped, number-specific and keyed").to.equal(4);
+      expect(memberOf(1n, 42n)).to.equal(memberPseudonym(MEMBER_KEY, 1n, "M42"));
+    });
+
+    it("refuses a key that is not 32 bytes and an empty member number", function () {
+      expect(() => memberPseudonym("0x" + "11".repeat(31), 1n, "M-1")).to.throw(
+        "a member key must be 32 bytes, got 31",
+      );
+      expect(() => memberPseudonym(MEMBER_KEY, 1n, "")).to.throw("a member number must not be empty");
+    });
+  });
+
+  describe("attachmentCommitment", function () {
+    it("is keccak256(salt ‖ uint64 patient ‖ record commitment), and hides which record without the salt", function () {
+      const salt = id("attachment salt");
+      const record = id("record commitment");
+      const expected = keccak256(
+        concat([salt, AbiCoder.defaultAbiCoder().encode(["uint64", "bytes32"], [42n, record])]),
+      );
+      expect(attachmentCommitment(salt, 42n, record)).to.equal(expected);
+      expect(attachmentCommitment(id("other salt"), 42n, record)).not.to.equal(expected);
+      expect(attachmentCommitment(salt, 43n, record)).not.to.equal(expected);
+      expect(attachmentCommitment(salt, 42n, id("other record"))).not.to.equal(expected);
+      expect(expected).not.to.equal(record);
+    });
+
+    it("refuses a salt that is not 32 bytes", function () {
+      expect(() => attachmentCommitment("0x1234", 1n, ZeroHash)).to.throw("an attachment salt must be 32 bytes, got 2");
+    });
+  });
+
+  describe("ClaimsClient", function () {
+    it("submits a claim with attachments and rebuilds its content (member and attachments) for an appeal", async function () {
+      const f = await loadFixture(claimsFixture);
+      const hospital = ClaimsClient.connect(f.hospitalKey, f.deployment);
+      const serviceDate = BigInt(await time.latest()) - BigInt(DAY);
+      const attachments = [0, 1, 2].map((i) => attachmentCommitment(id(`salt ${i}`), f.patientId, id(`record ${i}`)));
+      const builder = new ClaimBuilder(f.member, f.planId)
+        .reference(REFERENCE_KEY, "CLM-ATT")
+        .line("99213", 1n, 150n * USD, serviceDate)
+        .line("12345", 1n, 80n * USD, serviceDate);
+      for (const attachment of attachments) builder.attachment(attachment);
+      const { receipt, claimId, remittance } = await hospital.submitClaim(builder.build());
+      await expect(receipt).to.emit(f.claims, "ClaimAttachments").withArgs(claimId, attachments);
+      expect(remittance.member).to.equal(f.member);
+      const content = await hospital.claimContent(claimId);
+      expect(content).to.deep.equal({
+        member: f.member,
+        plan: f.planId,
+        organization: f.hospitalId,
+        submitter: f.hospitalId,
+        lines: builder.build().lines.map(packLine),
+        attachments,
+      });
+      expect(await f.claims.contentHashOf(claimId, content)).to.equal((await hospital.claim(claimId)).contentHash);
+      await hospital.fileAppeal(claimId, 1);
+      expect((await hospital.appeal(claimId, 1)).status).to.equal(AppealStatus.Filed);
+      const [eob] = await hospital.explanationOfBenefits(f.member);
+      expect(eob?.claimId).to.equal(claimId);
+      expect(await hospital.explanationOfBenefits(memberOf(f.planId, f.patientId + 1n))).to.deep.equal([]);
+    });
+
+    it("withdraws a payer's surplus and reads its account and an organization's successor", async function () {
+      const f = await loadFixture(claimsFixture);
+      const payer = payerClient(f);
+      await payer.fund(100n * USD);
+      const { receipt } = await payer.withdrawFunds(40n * USD, f.payerKey.address);
+      await expect(receipt)
+        .to.emit(f.claims, "PayerWithdrew")
+        .withArgs(f.payerId, f.payerKey.address, 40n * USD);
+      expect(await payer.payerAccount(f.payerId)).to.deep.equal({
+        balance: 60n * USD,
+        funded: 100n * USD,
+        withdrawn: 40n * USD,
+        head: 0n,
+        tail: 0n,
+      });
+      expect(await payer.successorOf(f.hospitalId)).to.equal(undefined);
+      const error = await payer.withdrawFunds(61n * USD, f.payerKey.address).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).to.be.instanceOf(CareLedgerError);
+      expect((error as CareLedgerError).errorName).to.equal("ClaimsInsufficientBalance");
+      expect([...(error as CareLedgerError).args]).to.deep.equal([f.payerId, 60n * USD, 61n * USD]);
     });
   });
 
