@@ -78,8 +78,12 @@ library KeyBindingLib {
         return ParticipantId.wrap(uint64((KeyBinding.unwrap(binding) >> _AFFILIATION_SHIFT) & _ID_MASK));
     }
 
-    function kind(KeyBinding binding) internal pure returns (ParticipantKind) {
-        return ParticipantKind((KeyBinding.unwrap(binding) >> _KIND_SHIFT) & _BYTE_MASK);
+    function kind(KeyBinding binding) internal pure returns (ParticipantKind k) {
+        // Only `bound` writes the byte, from a `ParticipantKind`, so it is always in range: read without the enum
+        // conversion's range check, which this hot path (every access decision) would pay for nothing.
+        assembly ("memory-safe") {
+            k := and(shr(_KIND_SHIFT, binding), _BYTE_MASK)
+        }
     }
 
     /// @dev Whether a bound word's id counts as active at `time`: standing `Active` and the credential, if any,
