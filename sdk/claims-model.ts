@@ -43,6 +43,8 @@ export const MAX_LINES = 16;
 export const BPS = 10_000n;
 /** Entries settled by one `fund` call unless the model is built with another bound. */
 export const DEFAULT_MAX_SETTLE_PER_CALL = 32;
+/** The longest chain of successions a payment follows (the contract's `MAX_SUCCESSION_DEPTH`). */
+export const MAX_SUCCESSION_DEPTH = 8;
 /** Most units one line may bill, whatever the plan. */
 export const MAX_UNITS_PER_LINE = 99_999n;
 /** Most usable approved authorizations per (patient, plan, code). */
@@ -178,7 +180,8 @@ export type ModelErrorReason =
   | "PriorAuthWidened"
   | "BadWindow"
   | "ZeroAmount"
-  | "BadSettleBound";
+  | "BadSettleBound"
+  | "SuccessionTooDeep";
 
 /** A refused operation; the model's state is unchanged when one is thrown. */
 export class ClaimsModelError extends Error {
@@ -300,6 +303,8 @@ export class ClaimsModel {
   private readonly withdrawnTotals = new Map<bigint, bigint>();
   private readonly payerWithdrawnTotals = new Map<bigint, bigint>();
   private readonly successors = new Map<bigint, bigint>();
+  /** For each organization, the longest chain of predecessors whose payments end with it. */
+  private readonly predecessorDepths = new Map<bigint, number>();
   private readonly queues = new Map<bigint, QueueEntry[]>();
 
   constructor(options?: { maxSettlePerCall?: number }) {
@@ -609,10 +614,19 @@ export class ClaimsModel {
 
   /**
    * Assigns a (revoked) organization's balance and every later payment to `successor` (the contract checks who is
-   * revoked; the model keeps the money).
+   * revoked; the model keeps the money). Payments follow a chain of successions to its end, at most
+   * `MAX_SUCCESSION_DEPTH` steps long.
    */
   assignSuccessor(organization: bigint, successor: bigint): void {
+    const depth = (this.predecessorDepths.get(organization) ?? 0) + 1;
+    if (depth > MAX_SUCCESSION_DEPTH) {
+      throw new ClaimsModelError(
+        "SuccessionTooDeep",
+        `organization ${organization} already ends a chain of ${MAX_SUCCESSION_DEPTH} successions`,
+      );
+    }
     this.successors.set(organization, successor);
+    if (depth > (this.predecessorDepths.get(successor) ?? 0)) this.predecessorDepths.set(successor, depth);
     const amount = this.providerBalance(organization);
     this.providerBalances.set(organization, 0n);
     this.providerBalances.set(successor, this.providerBalance(successor) + amount);
@@ -796,9 +810,11 @@ export class ClaimsModel {
     this.claimState(entry.claim).paid += entry.amount;
   }
 
-  /** Who is paid what is owed to `organization`: its successor once one was assigned, else itself. */
-  private payee(organization: bigint): bigint {
-    return this.successors.get(organization) ?? organization;
+  /** Who is paid what is owed to `organization`: the end of its chain of successors, else itself. */
+  payee(organization: bigint): bigint {
+    let payee = organization;
+    for (let next = this.successors.get(payee); next !== undefined; next = this.successors.get(payee)) payee = next;
+    return payee;
   }
 
   private planState(plan: bigint): PlanState {

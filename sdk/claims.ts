@@ -1101,6 +1101,22 @@ export class ClaimsClient {
     return successor === 0n ? undefined : successor;
   }
 
+  /**
+   * Who is paid (and may appeal) for `organization`: the end of its chain of successors, or the organization
+   * itself. The chain is at most `MAX_SUCCESSION_DEPTH` steps long.
+   */
+  async payeeOf(organization: BigNumberish): Promise<bigint> {
+    let payee = BigInt(organization);
+    for (
+      let next = await this.adjudicator.successorOf(payee);
+      next !== 0n;
+      next = await this.adjudicator.successorOf(payee)
+    ) {
+      payee = next;
+    }
+    return payee;
+  }
+
   /** The settlement token's address, symbol and decimals. */
   async settlementToken(): Promise<{ address: string; symbol: string; decimals: number }> {
     const address = await this.adjudicator.settlementToken();

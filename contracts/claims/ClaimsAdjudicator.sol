@@ -106,6 +106,13 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
         EnrollmentWord enrollment;
     }
 
+    /// @dev An organization's place in mergers: its successor once revoked (NONE until the admin assigns one), and
+    /// the longest chain of predecessors whose payments end with it, so that no chain passes `MAX_SUCCESSION_DEPTH`.
+    struct Succession {
+        ParticipantId successor;
+        uint8 predecessorDepth;
+    }
+
     // ------------------------------------------------------------------------------------------------------------
     // Constants and immutables
     // ------------------------------------------------------------------------------------------------------------
@@ -123,6 +130,9 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
     uint256 public constant MAX_BATCH = 256;
     /// @notice How many queued payments `fund` pays at most; `settleQueue` pays the rest.
     uint256 public constant MAX_SETTLE_PER_FUNDING = 32;
+    /// @notice The longest chain of successions (A succeeded by B, B later revoked and succeeded by C, ...) that a
+    /// payment follows to its payee: bounds the walk on every payment to a revoked organization.
+    uint256 public constant MAX_SUCCESSION_DEPTH = 8;
     /// @notice How many queued payments `settleQueue` pays at most per call (about 30,000 gas each).
     uint256 public constant MAX_SETTLE = 256;
     /// @notice The `line` of a queued payment that is a claim's adjudication total rather than an overturned line.
@@ -155,7 +165,7 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
     mapping(ParticipantId payer => PayerAccount account) private _payers;
     mapping(ParticipantId payer => mapping(uint256 index => StoredPayment payment)) private _queues;
     mapping(ParticipantId organization => ProviderAccount account) private _providers;
-    mapping(ParticipantId organization => ParticipantId successor) private _successors;
+    mapping(ParticipantId organization => Succession succession) private _successions;
 
     // ------------------------------------------------------------------------------------------------------------
     // Constructor
@@ -347,10 +357,13 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
         ClaimWord word = _claimWithContent(claimId, content);
         uint48 now_ = Time.timestamp();
         (ParticipantId filer, , , bool active) = _IDENTITY.accountStanding(msg.sender, now_);
-        if (!active || (filer != content.submitter && filer != content.organization)) {
+        // A revoked organization's successor (the end of its chain) inherits its appeals with its payments.
+        ParticipantId organization = _payee(content.organization);
+        bool own = organization == content.organization;
+        if (!active || (filer != organization && !(own && filer == content.submitter))) {
             revert ClaimsNotClaimProvider(claimId, msg.sender);
         }
-        if (!_IDENTITY.isActive(content.organization)) revert ClaimsOrganizationNotActive(content.organization);
+        if (!_IDENTITY.isActive(organization)) revert ClaimsOrganizationNotActive(organization);
         if (line >= content.lines.length) revert ClaimsUnknownLine(claimId, line);
         if ((word.denied() >> line) & 1 == 0) revert ClaimsLineNotDenied(claimId, line);
         Appeal storage record = _appeals[claimId][line];
@@ -479,7 +492,11 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
         if (kind != ParticipantKind.Organization || !active || successor == organization) {
             revert ClaimsInvalidSuccessor(successor);
         }
-        _successors[organization] = successor;
+        uint256 depth = uint256(_successions[organization].predecessorDepth) + 1;
+        if (depth > MAX_SUCCESSION_DEPTH) revert ClaimsSuccessionTooDeep(organization, MAX_SUCCESSION_DEPTH);
+        _successions[organization].successor = successor;
+        Succession storage next = _successions[successor];
+        if (depth > next.predecessorDepth) next.predecessorDepth = uint8(depth);
         ProviderAccount storage from = _providers[organization];
         uint256 amount = from.balance;
         from.balance = 0;
@@ -659,7 +676,7 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
 
     /// @inheritdoc IClaimsAdjudicator
     function successorOf(ParticipantId organization) external view override returns (ParticipantId) {
-        return _successors[organization];
+        return _successions[organization].successor;
     }
 
     /// @inheritdoc IClaimsAdjudicator
@@ -1054,10 +1071,16 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
         return (id, affiliation);
     }
 
-    /// @dev Who is paid what is owed to `organization`: its successor once the admin assigned one, else itself.
-    function _payee(ParticipantId organization) private view returns (ParticipantId) {
-        ParticipantId successor = _successors[organization];
-        return successor.isNone() ? organization : successor;
+    /// @dev Who is paid what is owed to `organization`: the end of its chain of successors (each assigned by the
+    /// admin once its predecessor was revoked; at most `MAX_SUCCESSION_DEPTH` steps, acyclic because only active
+    /// organizations succeed and a revoked one never returns), else itself.
+    function _payee(ParticipantId organization) private view returns (ParticipantId payee) {
+        payee = organization;
+        ParticipantId successor = _successions[payee].successor;
+        while (!successor.isNone()) {
+            payee = successor;
+            successor = _successions[payee].successor;
+        }
     }
 
     /// @dev The plan, when the caller is its active payer.

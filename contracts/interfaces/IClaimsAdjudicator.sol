@@ -161,6 +161,8 @@ interface IClaimsAdjudicator {
     error ClaimsOrganizationNotRevoked(ParticipantId organization);
     /// @notice A successor is an active organization other than the one it succeeds.
     error ClaimsInvalidSuccessor(ParticipantId successor);
+    /// @notice `organization` already ends a chain of `max` successions: name a successor for an earlier link.
+    error ClaimsSuccessionTooDeep(ParticipantId organization, uint256 max);
 
     // ------------------------------------------------------------------------------------------------------------
     // Events
@@ -307,7 +309,8 @@ interface IClaimsAdjudicator {
 
     /// @notice Appeals the denial of one line of a claim.
     /// @dev Requirements: not paused; the caller controls the claim's submitter or its organization, active, and the
-    /// organization is active; `content` hashes to the claim's content hash; the line exists, is denied and was never
+    /// organization is active; once the organization is revoked and has a successor, the caller controls that
+    /// successor (the end of the chain, see `assignSuccessor`), which must be active; `content` hashes to the claim's content hash; the line exists, is denied and was never
     /// appealed; the plan's appeal window since adjudication is open. Emits `AppealFiled`.
     function fileAppeal(bytes32 claimId, uint8 line, ClaimContent calldata content) external;
 
@@ -345,11 +348,14 @@ interface IClaimsAdjudicator {
 
     /// @notice Assigns a revoked organization's balance, and every payment credited to it later (queued claims,
     /// overturned appeals), to `successor`: the organization that took it over (a merger), or one the consortium
-    /// names to receive it. Calling it again moves whatever arrived since. Nothing owed to a provider is ever
-    /// stranded.
+    /// names to receive it. The successor also inherits the right to appeal the organization's denied lines. If the
+    /// successor is itself revoked later and given a successor, payments follow the chain to its end (at most
+    /// `MAX_SUCCESSION_DEPTH` steps). Calling it again (for another successor) redirects later payments; nothing owed
+    /// to a provider is ever stranded.
     /// @dev Restricted: `Roles.ADMIN`, with the admin execution delay (scheduled, visible, cancellable). Works while
-    /// paused. Requirements: `organization` is revoked; `successor` is an active organization other than it. Emits
-    /// `SuccessorAssigned`.
+    /// paused. Requirements: `organization` is revoked (`ClaimsOrganizationNotRevoked`); `successor` is an active
+    /// organization other than it (`ClaimsInvalidSuccessor`); the chain ending with `organization` is shorter than
+    /// `MAX_SUCCESSION_DEPTH` (`ClaimsSuccessionTooDeep`). Emits `SuccessorAssigned`.
     function assignSuccessor(ParticipantId organization, ParticipantId successor) external;
 
     // ------------------------------------------------------------------------------------------------------------
@@ -411,7 +417,8 @@ interface IClaimsAdjudicator {
     /// @notice What the organization is owed and everything it has withdrawn.
     function providerAccount(ParticipantId organization) external view returns (uint256 balance, uint256 withdrawn);
 
-    /// @notice The successor the admin assigned to a revoked organization; NONE if none.
+    /// @notice The successor the admin assigned to a revoked organization (one step; payments follow the chain);
+    /// NONE if none.
     function successorOf(ParticipantId organization) external view returns (ParticipantId);
 
     /// @notice The ERC-20 token claims are paid in.

@@ -414,6 +414,38 @@ describe("ClaimsAdjudicator", function () {
       expect((await appealOf(f, claim.claimId, 1)).status).to.equal(AppealStatus.None);
     });
 
+    it("passes a revoked organization's appeals to its successor: the successor files, the old submitter cannot", async function () {
+      const f = await loadFixture(claimsFixture);
+      const now = BigInt(await time.latest());
+      const lines = [lineOf(MRI, 1n, usd(2_000n), now - DAY), lineOf(UNLISTED, 1n, usd(80n), now - DAY)];
+      const claim = await submit(f, f.cardiologistKey, f.cardiologistId, f.hospitalId, lines);
+      await f.identity.as(f.registrar).revoke(f.hospitalId, STATUS_REASON);
+      // Before any successor is assigned, the clinic is a stranger to the claim.
+      await expect(f.claims.connect(f.clinicKey).fileAppeal(claim.claimId, 0, claim.content))
+        .to.be.revertedWithCustomError(f.claims, "ClaimsNotClaimProvider")
+        .withArgs(claim.claimId, f.clinicKey.address);
+      await scheduleAndExecute(
+        f.accessManager,
+        f.admin,
+        await f.claims.getAddress(),
+        f.claims.interface.encodeFunctionData("assignSuccessor", [f.hospitalId, f.clinicId]),
+      );
+      // The practitioner who submitted, still active but of a revoked organization, no longer speaks for the claim.
+      await expect(f.claims.connect(f.cardiologistKey).fileAppeal(claim.claimId, 0, claim.content))
+        .to.be.revertedWithCustomError(f.claims, "ClaimsNotClaimProvider")
+        .withArgs(claim.claimId, f.cardiologistKey.address);
+      await expect(f.claims.connect(f.clinicKey).fileAppeal(claim.claimId, 0, claim.content))
+        .to.emit(f.claims, "AppealFiled")
+        .withArgs(claim.claimId, 0, f.clinicId);
+      expect((await appealOf(f, claim.claimId, 0)).status).to.equal(AppealStatus.Filed);
+      // A suspended successor cannot appeal the other line until reinstated.
+      await suspend(f, f.clinicId);
+      await expect(f.claims.connect(f.clinicKey).fileAppeal(claim.claimId, 1, claim.content))
+        .to.be.revertedWithCustomError(f.claims, "ClaimsNotClaimProvider")
+        .withArgs(claim.claimId, f.clinicKey.address);
+      expect((await appealOf(f, claim.claimId, 1)).status).to.equal(AppealStatus.None);
+    });
+
     it("refuses a second appeal of the line, before and after the decision, with ClaimsInvalidAppealTransition", async function () {
       const f = await loadFixture(claimsFixture);
       const claim = await baseClaim(f);

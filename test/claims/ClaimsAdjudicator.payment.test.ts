@@ -4,14 +4,18 @@ import { type BaseContract, keccak256, type Signer, ZeroAddress, ZeroHash } from
 import { ethers } from "hardhat";
 
 import {
+  ClaimsClient,
   claimIdOf,
   claimReference,
+  commit,
+  ParticipantKind,
   PaymentStatus,
   procedureCode,
   toPaymentStatus,
   CLAIM_PAYMENT as CLAIM_PAYMENT_INDEX,
   SECONDS_PER_DAY as DAY,
 } from "../../sdk";
+import { MAX_SUCCESSION_DEPTH } from "../../sdk/claims-model";
 import type { ClaimsAdjudicator } from "../../typechain-types";
 import {
   type ClaimsFixture,
@@ -143,6 +147,7 @@ async function expectBooksBalance(
   f: ClaimsFixture,
   adjudicator: ClaimsAdjudicator = f.claims,
   token: Token = f.token,
+  otherOrganizations: bigint[] = [],
 ): Promise<void> {
   const held = await token.balanceOf(await adjudicator.getAddress());
   let funded = 0n;
@@ -155,7 +160,7 @@ async function expectBooksBalance(
     withdrawn += account.withdrawn;
   }
   let providerBalances = 0n;
-  for (const organization of [f.hospitalId, f.clinicId]) {
+  for (const organization of [f.hospitalId, f.clinicId, ...otherOrganizations]) {
     const account = await providerOf(adjudicator, organization);
     withdrawn += account.withdrawn;
     providerBalances += account.balance;
@@ -793,6 +798,78 @@ describe("ClaimsAdjudicator", function () {
       expect(await providerOf(f.claims, f.clinicId)).to.deep.equal({ balance: usd(1_040n), withdrawn: 0n });
       expect(await providerOf(f.claims, f.hospitalId)).to.deep.equal({ balance: 0n, withdrawn: 0n });
       await expectBooksBalance(f);
+    });
+
+    /** A new active organization registered by the registrar with its own key. */
+    async function newOrganization(f: ClaimsFixture, name: string): Promise<{ id: bigint; key: Signer }> {
+      const key = await namedSigner(name);
+      const { id } = await f.identity.as(f.registrar).registerWithKey(key, {
+        kind: ParticipantKind.Organization,
+        credentialCommitment: commit(`credential:${name}`).commitment,
+        credentialExpiry: f.credentialExpiry,
+      });
+      return { id, key };
+    }
+
+    it("follows a chain of successions: the successor revoked in turn and succeeded, payments reach the end of the chain", async function () {
+      const f = await loadFixture(claimsFixture);
+      const planId = await payThroughPlan(f);
+      const first = await bill(f, planId, usd(100n), 1n);
+      const second = await bill(f, planId, usd(200n), 2n);
+      expect([first.payment, second.payment]).to.deep.equal([PaymentStatus.Queued, PaymentStatus.Queued]);
+      const third = await newOrganization(f, "successor of the clinic");
+      await revoke(f, f.hospitalId);
+      await (await assign(f, f.hospitalId, f.clinicId)).wait();
+      await expect(f.claims.connect(f.payerKey).fund(usd(100n)))
+        .to.emit(f.claims, "QueuedPaymentCredited")
+        .withArgs(first.claimId, f.payerId, f.clinicId, CLAIM_PAYMENT, usd(100n));
+      // The clinic is taken over in its turn: its balance moves on, and the hospital's next payment follows the
+      // chain to its end rather than landing on the revoked clinic.
+      await revoke(f, f.clinicId);
+      await expect(assign(f, f.clinicId, third.id))
+        .to.emit(f.claims, "SuccessorAssigned")
+        .withArgs(f.clinicId, third.id, usd(100n));
+      await expect(f.claims.connect(f.payerKey).fund(usd(200n)))
+        .to.emit(f.claims, "QueuedPaymentCredited")
+        .withArgs(second.claimId, f.payerId, third.id, CLAIM_PAYMENT, usd(200n));
+      expect(await f.claims.successorOf(f.hospitalId)).to.equal(f.clinicId);
+      expect(await f.claims.successorOf(f.clinicId)).to.equal(third.id);
+      const client = ClaimsClient.connect(f.deployer, f.deployment);
+      expect(await client.payeeOf(f.hospitalId)).to.equal(third.id);
+      expect(await client.payeeOf(third.id)).to.equal(third.id);
+      for (const id of [f.hospitalId, f.clinicId]) {
+        expect(await providerOf(f.claims, id)).to.deep.equal({ balance: 0n, withdrawn: 0n });
+      }
+      expect(await providerOf(f.claims, third.id)).to.deep.equal({ balance: usd(300n), withdrawn: 0n });
+      await expectBooksBalance(f, f.claims, f.token, [third.id]);
+    });
+
+    it("bounds a chain at MAX_SUCCESSION_DEPTH links with ClaimsSuccessionTooDeep, so no payment walks further", async function () {
+      const f = await loadFixture(claimsFixture);
+      const max = await f.claims.MAX_SUCCESSION_DEPTH();
+      expect(max, "the model's bound").to.equal(BigInt(MAX_SUCCESSION_DEPTH));
+      // hospital -> o1 -> o2 -> ... -> o8: eight links, each organization revoked once succeeded.
+      const chain = [f.hospitalId];
+      for (let i = 1n; i <= max; i += 1n) chain.push((await newOrganization(f, `merged organization ${i}`)).id);
+      for (let i = 0; i < Number(max); i += 1) {
+        await revoke(f, chain[i]);
+        await (await assign(f, chain[i], chain[i + 1])).wait();
+      }
+      const client = ClaimsClient.connect(f.deployer, f.deployment);
+      expect(await client.payeeOf(f.hospitalId)).to.equal(chain[Number(max)]);
+      // A ninth link from the end of the chain is refused, and changes nothing.
+      const ninth = await newOrganization(f, "merged organization 9");
+      const last = chain[Number(max)];
+      await revoke(f, last);
+      await expect(assign(f, last, ninth.id))
+        .to.be.revertedWithCustomError(f.claims, "ClaimsSuccessionTooDeep")
+        .withArgs(last, max);
+      expect(await f.claims.successorOf(last)).to.equal(0n);
+      // A shorter chain still forms: the admin names a successor for an earlier link instead.
+      await expect(assign(f, chain[Number(max) - 1], ninth.id))
+        .to.emit(f.claims, "SuccessorAssigned")
+        .withArgs(chain[Number(max) - 1], ninth.id, 0n);
+      expect(await client.payeeOf(f.hospitalId)).to.equal(ninth.id);
     });
 
     it("works while the adjudicator is paused: it only moves money to where it is owed", async function () {

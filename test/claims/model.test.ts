@@ -18,6 +18,7 @@ import {
   type FeeEntry,
   type LineResult,
   MAX_LINES,
+  MAX_SUCCESSION_DEPTH,
   type ModelErrorReason,
   type ModelLine,
   type PlanTerms,
@@ -1437,6 +1438,26 @@ describe("ClaimsModel", function () {
       model.fileAppeal(denied.id, 0, at(13));
       expect(model.decideAppeal(denied.id, 0, true, at(14))?.planPays).to.equal(1_440n * USD);
       expect([model.providerBalance(HOSPITAL), model.providerBalance(SUCCESSOR)]).to.deep.equal([0n, 1_584n * USD]);
+      expect(model.accountingHolds()).to.equal(true);
+    });
+
+    it("follows a chain of successions to its end, and refuses a link past MAX_SUCCESSION_DEPTH, changing nothing", function () {
+      const model = setup({ terms: { deductible: 0n }, fund: 0n });
+      submit(model, [line(OFFICE, 10, 120n * USD)], at(11));
+      const chain = [HOSPITAL];
+      for (let i = 1; i <= MAX_SUCCESSION_DEPTH; i += 1) chain.push(1_000n + BigInt(i));
+      for (let i = 0; i < MAX_SUCCESSION_DEPTH; i += 1) model.assignSuccessor(chain[i]!, chain[i + 1]!);
+      const end = chain[MAX_SUCCESSION_DEPTH]!;
+      expect(model.payee(HOSPITAL)).to.equal(end);
+      expect(model.payee(chain[3]!)).to.equal(end);
+      expectReason(() => model.assignSuccessor(end, 2_000n), "SuccessionTooDeep");
+      expect(model.payee(HOSPITAL)).to.equal(end);
+      // The queued payment, settled after the chain formed, reaches its end.
+      model.fund(PAYER, 72n * USD);
+      expect(model.providerBalance(end)).to.equal(72n * USD);
+      // A shorter route is still open: a successor for an earlier link.
+      model.assignSuccessor(chain[2]!, 2_000n);
+      expect(model.payee(HOSPITAL)).to.equal(2_000n);
       expect(model.accountingHolds()).to.equal(true);
     });
   });
