@@ -7,6 +7,7 @@ import {
   commit,
   consentDomain,
   DataCategory,
+  IdentityClient,
   ParticipantKind,
   Purpose,
   ReviewOutcome,
@@ -42,12 +43,12 @@ function executionGas(tx: ContractTransactionResponse, gasUsed: bigint): bigint 
 }
 
 /**
- * Measures every external write of the ConsentRegistry, and the decision view called from another contract with
- * everything cold, on the system the identity benchmark left behind. Keys are fixed wallets (funded here) so that
+ * Measures every external write of the ConsentRegistry and its BreakGlass workflow, and the decision view called from
+ * another contract with everything cold, on the system the identity benchmark left behind. Keys are fixed wallets (funded here) so that
  * calldata, and with it every row, is the same on every run.
  */
 export async function benchConsent(system: CareLedgerSystem, gas: GasRecorder): Promise<void> {
-  const { identityRegistry: identity, consentRegistry: registry, deployment } = system;
+  const { identityRegistry: identity, consentRegistry: registry, breakGlass, deployment } = system;
   const [deployer, , registrar, , auditor] = await ethers.getSigners();
   if (deployer === undefined || registrar === undefined || auditor === undefined) {
     throw new Error("the benchmark needs the hardhat network's first five accounts");
@@ -78,33 +79,38 @@ export async function benchConsent(system: CareLedgerSystem, gas: GasRecorder): 
     throw new Error(`the chain's clock is past the benchmark's base time ${BASE}`);
   await time.increaseTo(BASE);
   const expiry = BASE + BigInt(365 * DAY);
-  const asRegistrar = identity.connect(registrar);
-  const register = async (kind: ParticipantKind, controller: string, label: string, affiliation = 0n) => {
-    const receipt = await (
-      await asRegistrar.registerParticipant(
-        kind,
-        controller,
-        commit(label, keccakText(`bench salt: ${label}`)).commitment,
-        expiry,
-        affiliation,
+  const asRegistrar = IdentityClient.connect(registrar, deployment);
+  // Registration with the key's consent, and a practitioner's acceptance by its organization (set-up, not measured).
+  const register = async (kind: ParticipantKind, key: Wallet, label: string, affiliation = 0n, organization?: Wallet) =>
+    (
+      await asRegistrar.registerWithKey(
+        key,
+        {
+          kind,
+          credentialCommitment: commit(label, keccakText(`bench salt: ${label}`)).commitment,
+          credentialExpiry: expiry,
+          affiliation,
+        },
+        organization,
       )
-    ).wait();
-    for (const log of receipt?.logs ?? []) {
-      const parsed = identity.interface.parseLog(log);
-      if (parsed?.name === "ParticipantRegistered") return parsed.args.id as bigint;
-    }
-    throw new Error(`registering ${label} emitted no ParticipantRegistered`);
-  };
-  const hospital = await register(ParticipantKind.Organization, hospitalKey.address, "consent hospital");
+    ).id;
+  const hospital = await register(ParticipantKind.Organization, hospitalKey, "consent hospital");
   const cardiologist = await register(
     ParticipantKind.Practitioner,
-    cardiologistKey.address,
+    cardiologistKey,
     "consent cardiologist",
     hospital,
+    hospitalKey,
   );
-  const internist = await register(ParticipantKind.Practitioner, internistKey.address, "consent internist", hospital);
-  await register(ParticipantKind.Practitioner, erDoctorKey.address, "consent er doctor", hospital);
-  const payer = await register(ParticipantKind.Payer, payerKey.address, "consent payer");
+  const internist = await register(
+    ParticipantKind.Practitioner,
+    internistKey,
+    "consent internist",
+    hospital,
+    hospitalKey,
+  );
+  await register(ParticipantKind.Practitioner, erDoctorKey, "consent er doctor", hospital, hospitalKey);
+  const payer = await register(ParticipantKind.Payer, payerKey, "consent payer");
   await (await identity.connect(patientKey).registerPatient()).wait();
   const patient = await identity.idOf(patientKey.address);
 
@@ -206,7 +212,7 @@ export async function benchConsent(system: CareLedgerSystem, gas: GasRecorder): 
         BASE + BigInt(3 * DAY),
       ),
   );
-  const { requests } = await registry.counts();
+  const requests = await registry.requestCount();
   const approved = await gas.measure(C, "approveRequest", "narrower: labs only, 7 days", async () =>
     asPatient.approveRequest(requests, categorySet(DataCategory.LaboratoryResults), TREATMENT, BASE + BigInt(7 * DAY)),
   );
@@ -224,7 +230,7 @@ export async function benchConsent(system: CareLedgerSystem, gas: GasRecorder): 
       )
   ).wait();
   await gas.measure(C, "rejectRequest", "by the patient", async () =>
-    asPatient.rejectRequest((await registry.counts()).requests, 3),
+    asPatient.rejectRequest(await registry.requestCount(), 3),
   );
   await (
     await registry
@@ -239,25 +245,28 @@ export async function benchConsent(system: CareLedgerSystem, gas: GasRecorder): 
       )
   ).wait();
   await gas.measure(C, "cancelRequest", "by the requester", async () =>
-    registry.connect(payerKey).cancelRequest((await registry.counts()).requests),
+    registry.connect(payerKey).cancelRequest(await registry.requestCount()),
   );
 
-  // Break-glass.
-  await gas.measure(C, "setEmergencyAuthorization", "authorize an organization", () =>
-    registry.connect(registrar).setEmergencyAuthorization(hospital, true),
+  // Break-glass, the workflow the registry created.
+  const B = "BreakGlass";
+  await gas.measure(B, "setEmergencyAuthorization", "authorize an organization", () =>
+    breakGlass.connect(registrar).setEmergencyAuthorization(hospital, true),
   );
-  await gas.measure(C, "openBreakGlass", "first session (joins the review queue)", () =>
-    registry.connect(erDoctorKey).openBreakGlass(patient, 1, 4 * 3600),
+  await gas.measure(B, "open", "first session (joins the review queue)", () =>
+    breakGlass.connect(erDoctorKey).open(patient, 1, 4 * 3600),
   );
-  const { breakGlassSessions } = await registry.counts();
-  await gas.measure(C, "recordAccess", "allowed under break-glass", () =>
+  const session = await breakGlass.sessionCount();
+  await gas.measure(C, "recordAccess", "allowed under break-glass (asks the workflow)", () =>
     registry.connect(erDoctorKey).recordAccess(patient, DataCategory.Allergies, Purpose.EmergencyTreatment),
   );
-  await gas.measure(C, "closeBreakGlass", "by the practitioner", () =>
-    registry.connect(erDoctorKey).closeBreakGlass(breakGlassSessions),
+  await gas.measure(B, "close", "by the practitioner", () => breakGlass.connect(erDoctorKey).close(session));
+  await gas.measure(B, "review", "justified (leaves the review queue)", () =>
+    breakGlass.connect(auditor).review(session, ReviewOutcome.Justified, 0),
   );
-  await gas.measure(C, "reviewBreakGlass", "justified (leaves the review queue)", () =>
-    registry.connect(auditor).reviewBreakGlass(breakGlassSessions, ReviewOutcome.Justified, 0),
+  await (await breakGlass.connect(erDoctorKey).open(patient, 1, 4 * 3600)).wait();
+  await gas.measure(B, "setEmergencyAuthorization", "withdraw (ends the organization's open sessions)", () =>
+    breakGlass.connect(registrar).setEmergencyAuthorization(hospital, false),
   );
 
   // Revocation, effective at once.

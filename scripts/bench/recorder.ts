@@ -17,7 +17,7 @@ export interface GasRow {
  */
 export const TARGETS: Readonly<Record<string, number>> = {
   "IdentityRegistry.registerPatient": 75_000,
-  "IdentityRegistry.proposeControllerRotation+acceptControllerRotation": 90_000,
+  "IdentityRegistry.rotateController": 90_000,
   "ConsentRegistry.grant (first grant for a grantee)": 75_000,
   "ConsentRegistry.decide (from another contract, cold) (execution gas, practitioner's grant naming the category)": 15_000,
   "ConsentRegistry.recordAccess (allowed under a grant naming the category)": 40_000,

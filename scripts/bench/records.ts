@@ -12,6 +12,7 @@ import {
   categorySet,
   commit,
   DataCategory,
+  IdentityClient,
   ParticipantKind,
   Purpose,
   purposeSet,
@@ -50,17 +51,24 @@ export async function benchRecords(system: CareLedgerSystem, gas: GasRecorder): 
   const now = (await ethers.provider.getBlock("latest"))?.timestamp;
   if (now === undefined) throw new Error("no latest block");
   const expiry = BigInt(now) + BigInt(365 * DAY);
-  const register = async (kind: ParticipantKind, controller: string, label: string, affiliation = 0n) => {
-    await (
-      await identity
-        .connect(registrar)
-        .registerParticipant(kind, controller, commit(label, hash(`salt ${label}`)).commitment, expiry, affiliation)
-    ).wait();
-    return identity.idOf(controller);
-  };
-  const hospital = await register(ParticipantKind.Organization, hospitalKey.address, "records hospital");
-  const doctor = await register(ParticipantKind.Practitioner, doctorKey.address, "records doctor", hospital);
-  await register(ParticipantKind.Practitioner, internistKey.address, "records internist", hospital);
+  const asRegistrar = IdentityClient.connect(registrar, system.deployment);
+  // Registration with the key's consent; practitioners accepted by the hospital (set-up, not measured).
+  const register = async (kind: ParticipantKind, key: Wallet, label: string, affiliation = 0n) =>
+    (
+      await asRegistrar.registerWithKey(
+        key,
+        {
+          kind,
+          credentialCommitment: commit(label, hash(`salt ${label}`)).commitment,
+          credentialExpiry: expiry,
+          affiliation,
+        },
+        affiliation === 0n ? undefined : hospitalKey,
+      )
+    ).id;
+  const hospital = await register(ParticipantKind.Organization, hospitalKey, "records hospital");
+  const doctor = await register(ParticipantKind.Practitioner, doctorKey, "records doctor", hospital);
+  await register(ParticipantKind.Practitioner, internistKey, "records internist", hospital);
   await (await identity.connect(patientKey).registerPatient()).wait();
   const patient = await identity.idOf(patientKey.address);
   const until = BigInt(now) + BigInt(300 * DAY);
@@ -98,28 +106,30 @@ export async function benchRecords(system: CareLedgerSystem, gas: GasRecorder): 
   // Versions.
   const labV2 = hash("lab report v2");
   await gas.measure(R, "supersede", "new version by the author", () =>
-    records.connect(doctorKey).supersede(lab, labV2, hash("pointer lab v2"), 1),
+    records.connect(doctorKey).supersede(patient, lab, labV2, hash("pointer lab v2"), 1),
   );
   await gas.measure(R, "markEnteredInError", "by the author's organization", () =>
-    records.connect(hospitalKey).markEnteredInError(hash("allergies"), 3),
+    records.connect(hospitalKey).markEnteredInError(patient, hash("allergies"), 3),
   );
   await gas.measure(R, "requestAmendment", "by the patient", () =>
-    records.connect(patientKey).requestAmendment(labV2, hash("amendment request")),
+    records.connect(patientKey).requestAmendment(patient, labV2, hash("amendment request")),
   );
   await gas.measure(R, "acceptAmendment", "by the author, anchoring the amended version", () =>
     records.connect(doctorKey).acceptAmendment(1, hash("lab report v3"), hash("pointer lab v3")),
   );
-  await (await records.connect(patientKey).requestAmendment(hash("lab report v3"), hash("second request"))).wait();
+  await (
+    await records.connect(patientKey).requestAmendment(patient, hash("lab report v3"), hash("second request"))
+  ).wait();
   await gas.measure(R, "denyAmendment", "by the author", () =>
     records.connect(doctorKey).denyAmendment(2, 4, hash("denial letter")),
   );
 
   // Access trail.
   await gas.measure(R, "recordAccess", "allowed under a grant naming the category", () =>
-    records.connect(doctorKey).recordAccess(hash("lab report v3"), Purpose.Treatment),
+    records.connect(doctorKey).recordAccess(patient, hash("lab report v3"), Purpose.Treatment),
   );
   await gas.measure(R, "recordAccess", "denied (no grant covers the purpose)", () =>
-    records.connect(doctorKey).recordAccess(hash("lab report v3"), Purpose.Research),
+    records.connect(doctorKey).recordAccess(patient, hash("lab report v3"), Purpose.Research),
   );
 
   // Batches: one root per tree; inclusion checked at depths 4, 8 and 12 (16, 256 and 4,096 records).
@@ -130,7 +140,7 @@ export async function benchRecords(system: CareLedgerSystem, gas: GasRecorder): 
       patient: patient + BigInt(i % 3),
       category: i % 2 === 0 ? DataCategory.LaboratoryResults : DataCategory.VitalSigns,
     }));
-    const batch = buildBatch(leaves);
+    const batch = buildBatch(hospital, leaves);
     const anchored = await gas.measure(R, "anchorBatch", `${size.toLocaleString("en-US")} records`, () =>
       records.connect(hospitalKey).anchorBatch(batch.root, batch.count, batch.categories, hash(`manifest ${depth}`)),
     );
@@ -139,10 +149,13 @@ export async function benchRecords(system: CareLedgerSystem, gas: GasRecorder): 
     const { leaf, proof } = batchProof(batch, leaves[size - 1]!.commitment);
     if (proof.length !== depth) throw new Error(`expected a proof of ${depth} hashes, got ${proof.length}`);
     await gas.measure(R, "verifyInclusion (as a transaction)", `depth ${depth}`, () =>
-      records.verifyInclusion.send(batch.root, leaf, proof),
+      records.verifyInclusion.send(hospital, batch.root, leaf, proof),
     );
     if (depth === 12) {
-      await gas.measure(R, "adopt", "depth 12", () => records.connect(doctorKey).adopt(batch.root, leaf, proof));
+      // The organization adopts a vital-signs record of the patient under its own grant: the same decision as an anchor.
+      await gas.measure(R, "adopt", "depth 12, by the organization (consent decision included)", () =>
+        records.connect(hospitalKey).adopt(hospital, batch.root, leaf, proof),
+      );
     }
   }
 }
