@@ -307,13 +307,15 @@ export class RecordToolkit {
   /**
    * Anchors every `*.json` FHIR bundle of `directory` (sorted by name) as Merkle batches of at most `maxBatchSize`
    * records: each bundle is canonicalized, committed, sealed for `readers` and stored; each batch's manifest (tree,
-   * blob addresses) is stored too and its pointer anchored with the root. The caller must be an active
-   * organization. Each bundle names its patient with a `PARTICIPANT_ID_SYSTEM` identifier and its category by tag
+   * blob addresses) is stored too and its pointer anchored with the root. The caller must be the active
+   * organization `options.organization` (every leaf names it, as the registry checks on adoption). Each bundle names its patient with a `PARTICIPANT_ID_SYSTEM` identifier and its category by tag
    * or content (`categoryOf`); bundles that do not are skipped and reported.
    */
   async anchorDirectory(
     directory: string,
     options: {
+      /** The caller's organization id: the batches are its own. */
+      organization: BigNumberish;
       readers: readonly string[];
       maxBatchSize?: number;
       onProgress?: (progress: BatchProgress) => void;
@@ -323,6 +325,7 @@ export class RecordToolkit {
     if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1 || maxBatchSize > MAX_BATCH_RECORDS) {
       throw new Error(`maxBatchSize must be a whole number in [1, ${MAX_BATCH_RECORDS}], got ${maxBatchSize}`);
     }
+    const organization = BigInt(options.organization);
     const files = (await fs.readdir(directory)).filter((name) => name.endsWith(".json")).sort();
     const skipped: DirectoryBatchResult["skipped"] = [];
     const pending: { file: string; leaf: BatchLeafValues; address: string }[] = [];
@@ -337,9 +340,9 @@ export class RecordToolkit {
         skipped.push({ file, reason: error instanceof Error ? error.message : String(error) });
       }
       options.onProgress?.({ done: index + 1, total: files.length, file });
-      if (pending.length === maxBatchSize) batches.push(await this.anchorBatch(pending.splice(0)));
+      if (pending.length === maxBatchSize) batches.push(await this.anchorBatch(organization, pending.splice(0)));
     }
-    if (pending.length > 0) batches.push(await this.anchorBatch(pending.splice(0)));
+    if (pending.length > 0) batches.push(await this.anchorBatch(organization, pending.splice(0)));
     return { batches, skipped, anchored: batches.reduce((sum, batch) => sum + batch.count, 0) };
   }
 
@@ -359,6 +362,9 @@ export class RecordToolkit {
     commitment: string,
   ): Promise<{ root: string; leaf: BatchLeafValues; proof: string[]; included: boolean; address?: string }> {
     const { manifest, batch } = await this.loadManifest(manifestAddress);
+    if (batch.organization !== BigInt(organization)) {
+      throw new Error(`the manifest is organization ${batch.organization}'s batch, not ${BigInt(organization)}'s`);
+    }
     const { leaf, proof } = batchProof(batch, commitment);
     const included = await this.records.verifyInclusion(organization, batch.root, leaf, proof);
     return { root: batch.root, leaf, proof, included, address: manifest.blobs[leaf.commitment] };
@@ -384,9 +390,13 @@ export class RecordToolkit {
   }
 
   private async anchorBatch(
+    organization: bigint,
     pending: { file: string; leaf: BatchLeafValues; address: string }[],
   ): Promise<AnchoredBatch> {
-    const batch = buildBatch(pending.map((item) => item.leaf));
+    const batch = buildBatch(
+      organization,
+      pending.map((item) => item.leaf),
+    );
     const blobs = Object.fromEntries(pending.map((item) => [item.leaf.commitment.toLowerCase(), item.address]));
     const manifestAddress = await this.store.put(toUtf8Bytes(JSON.stringify(batchManifest(batch, blobs))));
     const pointer = blobPointer(manifestAddress);

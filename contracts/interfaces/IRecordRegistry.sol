@@ -22,8 +22,11 @@ import {
 ///
 /// A version is identified by its patient and its commitment: each patient's records live in her own namespace, so
 /// nobody can anchor another patient's commitment first and block it (an anchor in a patient's namespace needs a
-/// consent decision of hers). A Merkle batch is identified by its organization and its root: another organization
-/// anchoring the same root neither blocks nor captures it.
+/// consent decision of hers). A Merkle batch is identified by its organization and its root, and every leaf names
+/// the batch's organization: another organization anchoring the same root neither blocks it nor captures its records
+/// (its copy's leaves name their author, so no proof holds for it). What stays possible: a participant the patient
+/// consented to, who learns one record's commitment, anchoring that commitment first as its own record of her; the
+/// threat model (docs/threat-model.md) describes it.
 ///
 /// - **Anchor**: an active practitioner, organization or device anchors a record of a patient under a consent
 ///   decision that allows the category for treatment (emergency treatment under break-glass); the patient, or a

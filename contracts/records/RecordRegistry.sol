@@ -207,7 +207,7 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
             Time.timestamp()
         );
         if (authorOrganization != organization) revert RecordNotBatchOrganization(organization, root, msg.sender);
-        if (!_proves(root, leaf, proof)) revert RecordNotInBatch(root, leaf.commitment);
+        if (!_proves(root, organization, leaf, proof)) revert RecordNotInBatch(root, leaf.commitment);
         _store(
             leaf.patient,
             leaf.commitment,
@@ -400,7 +400,8 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
         bytes32[] calldata proof
     ) external view override returns (bool) {
         StoredBatch memory stored = _batches[_batchKey(organization, root)];
-        return !stored.organization.isNone() && _inBatchCategories(stored, leaf.category) && _proves(root, leaf, proof);
+        return !stored.organization.isNone() && _inBatchCategories(stored, leaf.category) &&
+            _proves(root, organization, leaf, proof);
     }
 
     /// @inheritdoc IRecordRegistry
@@ -624,12 +625,21 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
     }
 
     /// @dev Whether `proof`, at most `MAX_PROOF_LENGTH` hashes, shows `leaf` under `root`.
-    function _proves(bytes32 root, BatchLeaf calldata leaf, bytes32[] calldata proof) private pure returns (bool) {
-        return proof.length <= MAX_PROOF_LENGTH && MerkleProof.verifyCalldata(proof, root, _leafHash(leaf));
+    function _proves(
+        bytes32 root,
+        ParticipantId organization,
+        BatchLeaf calldata leaf,
+        bytes32[] calldata proof
+    ) private pure returns (bool) {
+        return
+            proof.length <= MAX_PROOF_LENGTH && MerkleProof.verifyCalldata(proof, root, _leafHash(organization, leaf));
     }
 
-    /// @dev The double-hashed leaf of OpenZeppelin's `StandardMerkleTree` for `(bytes32, uint64, uint8)`.
-    function _leafHash(BatchLeaf calldata leaf) private pure returns (bytes32) {
-        return keccak256(bytes.concat(keccak256(abi.encode(leaf.commitment, leaf.patient, leaf.category))));
+    /// @dev The double-hashed leaf of OpenZeppelin's `StandardMerkleTree` for `(bytes32, uint64, uint8, uint64)`:
+    /// the leaf's values and the organization whose batch it is in. Binding the organization into every leaf is what
+    /// keeps a rival that copies a root from adopting its records as its own: its copy's leaves name the author.
+    function _leafHash(ParticipantId organization, BatchLeaf calldata leaf) private pure returns (bytes32) {
+        return
+            keccak256(bytes.concat(keccak256(abi.encode(leaf.commitment, leaf.patient, leaf.category, organization))));
     }
 }

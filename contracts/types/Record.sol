@@ -53,8 +53,10 @@ struct RecordAnchor {
 }
 
 /// @notice One record inside a Merkle batch: the values of a leaf. The leaf is
-/// `keccak256(bytes.concat(keccak256(abi.encode(commitment, patient, category))))`, the double-hashed leaf of
-/// OpenZeppelin's `StandardMerkleTree` with types `["bytes32", "uint64", "uint8"]`.
+/// `keccak256(bytes.concat(keccak256(abi.encode(commitment, patient, category, organization))))`, the double-hashed
+/// leaf of OpenZeppelin's `StandardMerkleTree` with types `["bytes32", "uint64", "uint8", "uint64"]`, where
+/// `organization` is the batch's organization (given beside the leaf, not in it): every leaf names its author, so a
+/// root copied by another organization proves nothing for it.
 struct BatchLeaf {
     bytes32 commitment;
     ParticipantId patient;
