@@ -268,6 +268,27 @@ export function checkFee(fee: FeeScheduleEntry): void {
   }
 }
 
+/**
+ * The most one line of `fee`'s code can cost the plan: the allowed amount of the most units a line may bill (the
+ * code's medically unlikely edit, or `MAX_UNITS_PER_LINE` without one). Payments are first in, first out, so one
+ * approved line the payer cannot fund holds every later payment of that payer: a payer gives an edit to every code
+ * whose exposure it could not fund at once. `uneditedFees` lists the codes without one.
+ */
+export function lineExposure(fee: Pick<FeeScheduleEntry, "allowedPerUnit" | "maxUnits">): bigint {
+  const units = fee.maxUnits !== undefined && fee.maxUnits > 0 ? BigInt(fee.maxUnits) : MAX_UNITS_PER_LINE;
+  return fee.allowedPerUnit * units;
+}
+
+/** The fee entries without a medically unlikely edit (`maxUnits` 0 or absent), largest exposure first. */
+export function uneditedFees(fees: readonly FeeScheduleEntry[]): FeeScheduleEntry[] {
+  return fees
+    .filter((fee) => (fee.maxUnits ?? 0) === 0)
+    .sort((a, b) => {
+      const [x, y] = [lineExposure(a), lineExposure(b)];
+      return x === y ? 0 : x > y ? -1 : 1;
+    });
+}
+
 /** Builds a `PlanSpec` one term at a time; `build()` checks it as the contract would. */
 export class PlanBuilder {
   private terms: Partial<PlanTerms> = {};

@@ -852,23 +852,23 @@ describe("ClaimsAdjudicator", function () {
       const chain = [f.hospitalId];
       for (let i = 1n; i <= max; i += 1n) chain.push((await newOrganization(f, `merged organization ${i}`)).id);
       for (let i = 0; i < Number(max); i += 1) {
-        await revoke(f, chain[i]);
-        await (await assign(f, chain[i], chain[i + 1])).wait();
+        await revoke(f, chain[i]!);
+        await (await assign(f, chain[i]!, chain[i + 1]!)).wait();
       }
       const client = ClaimsClient.connect(f.deployer, f.deployment);
-      expect(await client.payeeOf(f.hospitalId)).to.equal(chain[Number(max)]);
+      expect(await client.payeeOf(f.hospitalId)).to.equal(chain[Number(max)]!);
       // A ninth link from the end of the chain is refused, and changes nothing.
       const ninth = await newOrganization(f, "merged organization 9");
-      const last = chain[Number(max)];
+      const last = chain[Number(max)]!;
       await revoke(f, last);
       await expect(assign(f, last, ninth.id))
         .to.be.revertedWithCustomError(f.claims, "ClaimsSuccessionTooDeep")
         .withArgs(last, max);
       expect(await f.claims.successorOf(last)).to.equal(0n);
       // A shorter chain still forms: the admin names a successor for an earlier link instead.
-      await expect(assign(f, chain[Number(max) - 1], ninth.id))
+      await expect(assign(f, chain[Number(max) - 1]!, ninth.id))
         .to.emit(f.claims, "SuccessorAssigned")
-        .withArgs(chain[Number(max) - 1], ninth.id, 0n);
+        .withArgs(chain[Number(max) - 1]!, ninth.id, 0n);
       expect(await client.payeeOf(f.hospitalId)).to.equal(ninth.id);
     });
 

@@ -5,7 +5,7 @@ import { ethers, type Wallet } from "ethers";
 import fc from "fast-check";
 import hre from "hardhat";
 
-import { PlanStatus, PriorAuthStatus, toPriorAuthStatus } from "../../sdk";
+import { claimIdOf, PlanStatus, PriorAuthStatus, toPriorAuthStatus } from "../../sdk";
 import { ClaimsModel, ClaimsModelError } from "../../sdk/claims-model";
 import type { PriorAuthorizations } from "../../typechain-types";
 import {
@@ -846,12 +846,15 @@ describe("PriorAuthorizations", function () {
   });
 
   describe("useFor", function () {
+    /** The claim a direct call names (the adjudicator passes the claim whose line it adjudicates). */
+    const CLAIM = ethers.id("a claim being adjudicated");
+
     it("refuses everyone but the claims adjudicator with PriorAuthNotAdjudicator", async function () {
       const f = await loadFixture(claimsFixture);
       const r = await request(f);
       await approveAsAsked(f, r);
       for (const key of [f.payerKey, f.hospitalKey, f.admin, f.deployer, await namedSigner("prior auth stranger")]) {
-        await expect(f.priorAuths.connect(key).useFor(f.member, f.planId, MRI, r.validFrom, 1n, true))
+        await expect(f.priorAuths.connect(key).useFor(CLAIM, f.member, f.planId, MRI, r.validFrom, 1n, true))
           .to.be.revertedWithCustomError(f.priorAuths, "PriorAuthNotAdjudicator")
           .withArgs(key.address);
       }
@@ -872,7 +875,7 @@ describe("PriorAuthorizations", function () {
       // A service date inside both windows (each runs WINDOW seconds from its request).
       const now = large.validFrom + 10n;
       const use = (date: bigint, units: bigint, consume: boolean) =>
-        asAdjudicator.useFor.staticCall(f.member, f.planId, MRI, date, units, consume);
+        asAdjudicator.useFor.staticCall(CLAIM, f.member, f.planId, MRI, date, units, consume);
       // Approval order: `large` first. Two units fit only `large`; a date outside both windows fits none.
       expect(await use(now, 1n, false)).to.equal(large.authId);
       expect(await use(now, 4n, false)).to.equal(0n);
@@ -880,23 +883,23 @@ describe("PriorAuthorizations", function () {
       expect(await use(small.validTo + 1n, 1n, false)).to.equal(large.authId);
       expect(await use(large.validTo, 1n, false)).to.equal(large.authId);
       // Without `consume` (a duplicate line) nothing changes and nothing is emitted.
-      await expect(asAdjudicator.useFor(f.member, f.planId, MRI, now, 1n, false)).not.to.emit(
+      await expect(asAdjudicator.useFor(CLAIM, f.member, f.planId, MRI, now, 1n, false)).not.to.emit(
         f.priorAuths,
         "PriorAuthConsumed",
       );
       expect((await readPriorAuth(f.priorAuths, large.authId)).unitsLeft).to.equal(3n);
-      await expect(asAdjudicator.useFor(f.member, f.planId, MRI, now, 3n, true))
+      await expect(asAdjudicator.useFor(CLAIM, f.member, f.planId, MRI, now, 3n, true))
         .to.emit(f.priorAuths, "PriorAuthConsumed")
-        .withArgs(large.authId, 3n, 0n);
+        .withArgs(large.authId, CLAIM, f.member, 3n, 0n);
       // Used up, `large` no longer fits: the next in approval order does.
       expect(await use(now, 1n, false)).to.equal(small.authId);
       // Another member, plan or code has none.
-      expect(await asAdjudicator.useFor.staticCall(ethers.ZeroHash, f.planId, MRI, now, 1n, true)).to.equal(0n);
-      expect(await asAdjudicator.useFor.staticCall(f.member, f.planId, KNEE, now, 1n, true)).to.equal(0n);
-      expect(await asAdjudicator.useFor.staticCall(f.member, f.planId + 1n, MRI, now, 1n, true)).to.equal(0n);
+      expect(await asAdjudicator.useFor.staticCall(CLAIM, ethers.ZeroHash, f.planId, MRI, now, 1n, true)).to.equal(0n);
+      expect(await asAdjudicator.useFor.staticCall(CLAIM, f.member, f.planId, KNEE, now, 1n, true)).to.equal(0n);
+      expect(await asAdjudicator.useFor.staticCall(CLAIM, f.member, f.planId + 1n, MRI, now, 1n, true)).to.equal(0n);
     });
 
-    it("is what an approved claim line consumes through, emitting PriorAuthConsumed(authId, units, unitsLeft)", async function () {
+    it("is what an approved claim line consumes through, emitting PriorAuthConsumed(authId, claimId, member, units, unitsLeft)", async function () {
       const f = await loadFixture(claimsFixture);
       const now = BigInt(await time.latest());
       await (
@@ -907,7 +910,9 @@ describe("PriorAuthorizations", function () {
       const tx = f.claims
         .connect(f.hospitalKey)
         .submitClaim(f.member, f.planId, ethers.id("consume"), [line("70553", 2n, 4_000n * USD, serviceDate)], []);
-      await expect(tx).to.emit(f.priorAuths, "PriorAuthConsumed").withArgs(1n, 2n, 1n);
+      await expect(tx)
+        .to.emit(f.priorAuths, "PriorAuthConsumed")
+        .withArgs(1n, claimIdOf(f.hospitalId, ethers.id("consume")), f.member, 2n, 1n);
       expect((await readPriorAuth(f.priorAuths, 1n)).unitsLeft).to.equal(1n);
     });
 

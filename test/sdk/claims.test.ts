@@ -28,6 +28,7 @@ import {
   decodeRemittances,
   formatAmount,
   type FeeScheduleEntry,
+  lineExposure,
   MAX_ATTACHMENTS,
   MAX_CLAIM_LINES,
   MAX_UNITS_PER_LINE,
@@ -40,6 +41,7 @@ import {
   PriorAuthStatus,
   procedureCode,
   procedureCodeText,
+  uneditedFees,
   unpackLine,
 } from "../../sdk";
 import type { ClaimsAdjudicator } from "../../typechain-types";
@@ -604,6 +606,28 @@ describe("SDK claims", function () {
       expect(error).to.be.instanceOf(CareLedgerError);
       expect((error as CareLedgerError).errorName).to.equal("ClaimsZeroAllowedAmount");
       expect([...(error as CareLedgerError).args]).to.deep.equal([procedureCode("99213")]);
+    });
+  });
+
+  describe("lineExposure and uneditedFees", function () {
+    const fee = (code: string, allowedPerUnit: bigint, maxUnits?: number): FeeScheduleEntry => ({
+      code,
+      allowedPerUnit,
+      copay: 0n,
+      requiresPriorAuth: false,
+      ...(maxUnits === undefined ? {} : { maxUnits }),
+    });
+
+    it("is the allowed amount of the edit's units, or of MAX_UNITS_PER_LINE without an edit", function () {
+      expect(lineExposure(fee("97110", 40n * USD, 4))).to.equal(160n * USD);
+      expect(lineExposure(fee("97110", 40n * USD))).to.equal(40n * USD * 99_999n);
+      expect(lineExposure(fee("97110", 40n * USD, 0))).to.equal(40n * USD * MAX_UNITS_PER_LINE);
+    });
+
+    it("lists the codes without an edit, largest exposure first, and nothing once every code has one", function () {
+      const fees = [fee("99213", 120n * USD), fee("97110", 40n * USD, 4), fee("70553", 1_800n * USD, 0)];
+      expect(uneditedFees(fees).map((entry) => entry.code)).to.deep.equal(["70553", "99213"]);
+      expect(uneditedFees([fee("97110", 40n * USD, 4)])).to.deep.equal([]);
     });
   });
 

