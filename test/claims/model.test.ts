@@ -1450,7 +1450,9 @@ describe("ClaimsModel", function () {
       const end = chain[MAX_SUCCESSION_DEPTH]!;
       expect(model.payee(HOSPITAL)).to.equal(end);
       expect(model.payee(chain[3]!)).to.equal(end);
-      expectReason(() => model.assignSuccessor(end, 2_000n), "SuccessionTooDeep");
+      expectReason(() => {
+        model.assignSuccessor(end, 2_000n);
+      }, "SuccessionTooDeep");
       expect(model.payee(HOSPITAL)).to.equal(end);
       // The queued payment, settled after the chain formed, reaches its end.
       model.fund(PAYER, 72n * USD);
