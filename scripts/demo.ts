@@ -1,17 +1,21 @@
 /**
  * `npm run demo`: deploys the whole CareLedger system to the in-process chain through the production deploy
- * modules and walks a story: a registrar verifies a hospital and a cardiologist, a patient registers herself and
- * names guardians, rotates her key, loses the new one and is recovered by her guardians; the hospital loses its key
- * and is recovered by the registrar after the admin delay. Then consent: the patient grants her cardiologist, a
- * second doctor's request is approved narrower, a signed consent is relayed by the hospital, an ER doctor breaks
- * glass and an auditor reviews it, a denied attempt is recorded, and a revocation takes effect at once. Then records:
- * the cardiologist anchors an encrypted lab report, shares its key with an internist who reads it under the hospital's
- * grant, a corrected version supersedes it, a tampered copy fails verification, the hospital anchors a nightly batch
- * of 1,000 records under one Merkle root, and one of them is proven included on chain. Then claims: an insurer creates
- * a plan with a fee schedule and the hospital in network and funds it in the test stablecoin; the patient is enrolled;
- * an office visit goes entirely to her deductible; an MRI submitted without authorization is denied (CARC 197); the
- * hospital appeals, a reviewer granted CLAIMS_REVIEWER through the admin delay overturns it, and it is re-adjudicated
- * and paid; the hospital withdraws its balance, and the patient's explanation of benefits is printed.
+ * modules and walks a story. Identity: a registrar verifies a hospital and a cardiologist (each key signs its consent;
+ * the hospital accepts its doctor), a patient registers herself, the hospital attests her record number and she
+ * accepts it, she names guardians and rotates her key in one step; the key is stolen, the thief's guardian change is
+ * vetoed and the guardians recover her id over the thief's objection; the hospital loses its key and the registrar
+ * recovers it, to a key that consented, after the delay. Consent: the patient grants her cardiologist, a second
+ * doctor's request is approved narrower, a signed consent is relayed by the hospital, an ER doctor breaks glass and an
+ * auditor reviews it, a denied attempt is recorded, and a revocation takes effect at once. Records: the cardiologist
+ * anchors an encrypted lab report, shares its key with an internist who reads it under the hospital's grant, a
+ * corrected version supersedes it, a tampered copy fails verification, the hospital anchors a nightly batch of 1,000
+ * records under one Merkle root, one of them is proven included on chain, and one is adopted onto the patient's chart
+ * once her consent covers it. Claims: an insurer creates a plan with a fee schedule (every code with its medically
+ * unlikely edit) and the hospital in network, funds it in the test stablecoin and enrolls the patient under a member
+ * pseudonym; an office visit goes entirely to her deductible; an MRI without authorization is denied (CO-197) and
+ * twelve units of therapy on one line are denied (CO-151); the hospital appeals the MRI, a reviewer granted
+ * CLAIMS_REVIEWER through the admin delay overturns it, and it is paid; the hospital withdraws its balance, and the
+ * patient's explanation of benefits is printed.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -40,7 +44,10 @@ import {
   DirectoryBlobStore,
   formatAmount,
   formatRemittance,
+  attachmentCommitment,
+  memberPseudonym,
   identifierCommitment,
+  IdentifierClient,
   IdentityClient,
   ParticipantKind,
   PaymentStatus,
@@ -142,28 +149,33 @@ async function main(): Promise<void> {
   const asRegistrar = IdentityClient.connect(registrar, deployment);
   const expiry = BigInt((await time.latest()) + 365 * DAY);
 
-  say("The registrar verifies St. Mary's Hospital from its accreditation document.");
+  say("The registrar verifies St. Mary's Hospital from its accreditation document; the hospital's key consents.");
   const accreditation = commit("accreditation certificate #A-2291, issued 2026-03-01");
-  const hospital = await asRegistrar.registerParticipant({
+  const hospital = await asRegistrar.registerWithKey(hospitalKey, {
     kind: ParticipantKind.Organization,
-    controller: hospitalKey.address,
     credentialCommitment: accreditation.commitment,
     credentialExpiry: expiry,
   });
   detail(
     `hospital is participant ${hospital.id}; on chain only a salted commitment ${accreditation.commitment.slice(0, 18)}…`,
   );
+  detail("no address is ever bound without its own signature (EIP-712 consent) or transaction");
 
-  say("The registrar verifies Dr. Chen, a cardiologist, affiliated to the hospital.");
+  say("The registrar verifies Dr. Chen, a cardiologist, and offers him to the hospital; the hospital accepts him.");
   const licence = commit("state medical licence MD-88412 / NPI 1234567893");
-  const doctor = await asRegistrar.registerParticipant({
+  const doctor = await asRegistrar.registerWithKey(doctorKey, {
     kind: ParticipantKind.Practitioner,
-    controller: doctorKey.address,
     credentialCommitment: licence.commitment,
     credentialExpiry: expiry,
     affiliation: hospital.id,
   });
-  detail(`Dr. Chen is participant ${doctor.id}, active: ${await identityRegistry.isActive(doctor.id)}`);
+  detail(
+    `Dr. Chen is participant ${doctor.id}; offered to ${await identityRegistry.affiliationOffer(doctor.id)}, active: ${await identityRegistry.isActive(doctor.id)} (a registrar alone puts no one into a hospital)`,
+  );
+  const acceptedChen = await IdentityClient.connect(hospitalKey, deployment).acceptAffiliate(doctor.id);
+  detail(
+    `the hospital's key accepts him: active ${await identityRegistry.isActive(doctor.id)} (gas ${acceptedChen.gasUsed})`,
+  );
 
   say("Alice registers herself as a pseudonymous patient; her mother, brother and a friend do too.");
   const aliceId = (await IdentityClient.connect(alice, deployment).registerPatient()).id;
@@ -177,14 +189,16 @@ async function main(): Promise<void> {
   await asRegistrar.markIdentityProofed(aliceId);
   detail(`identity-proofed: ${(await asRegistrar.participant(aliceId)).identityProofed}`);
 
-  say("Alice links her hospital record number without revealing it: a salted commitment.");
+  say("St. Mary's attests the record number it issued Alice, as a salted commitment; Alice accepts it.");
   const mrn = identifierCommitment("urn:oid:2.16.840.1.113883.19.5", "MRN-004217");
-  await IdentityClient.connect(alice, deployment).bindIdentifierCommitment(aliceId, mrn.commitment);
+  const identifiers = IdentifierClient.connect(hospitalKey, deployment);
+  await identifiers.attest(aliceId, mrn.commitment);
   detail(
-    `commitment ${mrn.commitment.slice(0, 18)}… belongs to patient ${await identityRegistry.identifierOwner(mrn.commitment)}`,
+    `her brother tries to take it: ${await refused(() => identifiers.as(brother).accept(guardianIds[1] ?? 0n, hospital.id, mrn.commitment))}`,
   );
+  await identifiers.as(alice).accept(aliceId, hospital.id, mrn.commitment);
   detail(
-    `binding it again: ${await refused(() => IdentityClient.connect(alice, deployment).bindIdentifierCommitment(aliceId, mrn.commitment))}`,
+    `commitment ${mrn.commitment.slice(0, 18)}…, issued by ${hospital.id}, belongs to patient ${await identifiers.ownerOf(hospital.id, mrn.commitment)}`,
   );
 
   say("Alice names her three guardians: any two of them can recover her id after a 3-day delay.");
@@ -192,42 +206,52 @@ async function main(): Promise<void> {
   const set = await asRegistrar.guardiansOf(aliceId);
   detail(`${set.threshold} of [${set.guardians.join(", ")}], delay ${set.delay / DAY} days`);
 
-  say("Alice moves her key to her laptop: the old key proposes, the laptop accepts.");
-  const deadline = BigInt((await time.latest()) + 2 * DAY);
-  const proposed = await IdentityClient.connect(alice, deployment).proposeRotation(
-    aliceId,
-    aliceLaptop.address,
-    deadline,
-  );
-  const accepted = await IdentityClient.connect(aliceLaptop, deployment).acceptRotation(aliceId);
-  detail(
-    `controller is now ${(await asRegistrar.participant(aliceId)).controller} (gas ${proposed.gasUsed + accepted.gasUsed} for both steps)`,
-  );
+  say("Alice moves her key to her laptop in one step: the laptop signs its consent, her old key sends it.");
+  const rotated = await IdentityClient.connect(alice, deployment).rotateTo(aliceId, aliceLaptop);
+  detail(`controller is now ${(await asRegistrar.participant(aliceId)).controller} (gas ${rotated.gasUsed})`);
   detail(
     `the old key at once: ${await refused(() => IdentityClient.connect(alice, deployment).setGuardians(aliceId, [], 0, 0))}`,
   );
 
-  say("The laptop is stolen. Mother and brother approve recovering Alice's id to her new phone.");
+  say("The laptop is stolen. The thief tries to replace Alice's guardians with an accomplice: the change must wait.");
+  const asThief = IdentityClient.connect(aliceLaptop, deployment);
+  await asThief.setGuardians(aliceId, [guardianIds[2] ?? 0n], 1, DAY);
+  const scheduled = await asRegistrar.pendingGuardianChange(aliceId);
+  detail(`guardian change scheduled, effective ${iso(scheduled?.effectiveAt ?? 0n)}, unless the guardians veto it`);
+  await IdentityClient.connect(mother, deployment).vetoGuardianChange(aliceId);
+  await IdentityClient.connect(brother, deployment).vetoGuardianChange(aliceId);
+  detail(
+    `mother and brother veto it: pending change ${(await asRegistrar.pendingGuardianChange(aliceId)) === undefined ? "gone" : "still there"}, guardians unchanged`,
+  );
+
+  say("Mother and brother approve recovering Alice's id to her new phone; the thief's objection alone is not enough.");
   await IdentityClient.connect(mother, deployment).approveRecovery(aliceId, alicePhone.address);
   await IdentityClient.connect(brother, deployment).approveRecovery(aliceId, alicePhone.address);
-  const pending = await asRegistrar.pendingRecoveryOf(aliceId);
-  detail(`${pending?.approvals} approvals; executable from ${new Date(Number(pending?.readyAt) * 1000).toISOString()}`);
-  detail(`executing now: ${await refused(() => asRegistrar.executeRecovery(aliceId))}`);
+  await asThief.cancelRecovery(aliceId, alicePhone.address);
+  const recovery = await asRegistrar.recoveryOf(aliceId, alicePhone.address);
+  detail(
+    `${recovery?.approvals} approvals, ${recovery?.objections} objection; executable from ${iso(recovery?.readyAt ?? 0n)} until ${iso(recovery?.expiresAt ?? 0n)}`,
+  );
+  const asPhone = IdentityClient.connect(alicePhone, deployment);
+  detail(`executing now: ${await refused(() => asPhone.executeRecovery(aliceId))}`);
 
-  say("Three days pass without the thief cancelling; anyone executes the recovery.");
+  say("Three days pass; the phone executes the recovery (only the key being recovered to can).");
   await time.increase(3 * DAY);
-  await asRegistrar.executeRecovery(aliceId);
+  await asPhone.executeRecovery(aliceId);
   detail(
     `Alice (still patient ${aliceId}) is controlled by her phone ${(await asRegistrar.participant(aliceId)).controller}`,
   );
-  detail(
-    `the stolen laptop: ${await refused(() => IdentityClient.connect(aliceLaptop, deployment).cancelRecovery(aliceId))}`,
-  );
+  detail(`the stolen laptop: ${await refused(() => asThief.setGuardians(aliceId, [], 0, 0))}`);
 
-  say("The hospital loses its key. The registrar schedules a recovery; it waits out the admin delay.");
+  say(
+    "The hospital loses its key. The registrar schedules a recovery to a key that consented; it waits out the delay.",
+  );
+  const transfer = await asRegistrar.consentToTransfer(hospitalNewKey, hospital.id);
   const data = identityRegistry.interface.encodeFunctionData("recoverController", [
     hospital.id,
     hospitalNewKey.address,
+    transfer.deadline,
+    transfer.signature,
   ]);
   const target = deployment.identityRegistry;
   const [, delay] = await accessManager.canCall(registrar.address, target, data.slice(0, 10));
@@ -271,22 +295,30 @@ async function main(): Promise<void> {
   detail(
     `hospital active: ${await identityRegistry.isActive(hospital.id)}, Dr. Chen active: ${await identityRegistry.isActive(doctor.id)} (gas ${renewedHospital.gasUsed} and ${renewedChen.gasUsed})`,
   );
-  const okafor = await asRegistrar.registerParticipant({
-    kind: ParticipantKind.Practitioner,
-    controller: secondDoctorKey.address,
-    credentialCommitment: commit("state medical licence MD-90233 / NPI 1987654325").commitment,
-    credentialExpiry: renewedExpiry,
-    affiliation: hospital.id,
-  });
-  const rivera = await asRegistrar.registerParticipant({
-    kind: ParticipantKind.Practitioner,
-    controller: erDoctorKey.address,
-    credentialCommitment: commit("state medical licence MD-77105 / NPI 1548239017").commitment,
-    credentialExpiry: renewedExpiry,
-    affiliation: hospital.id,
-  });
-  detail(`Dr. Okafor, endocrinologist, is participant ${okafor.id} (gas ${okafor.receipt.gasUsed})`);
-  detail(`Dr. Rivera, emergency physician, is participant ${rivera.id} (gas ${rivera.receipt.gasUsed})`);
+  const okafor = await asRegistrar.registerWithKey(
+    secondDoctorKey,
+    {
+      kind: ParticipantKind.Practitioner,
+      credentialCommitment: commit("state medical licence MD-90233 / NPI 1987654325").commitment,
+      credentialExpiry: renewedExpiry,
+      affiliation: hospital.id,
+    },
+    hospitalNewKey,
+  );
+  const rivera = await asRegistrar.registerWithKey(
+    erDoctorKey,
+    {
+      kind: ParticipantKind.Practitioner,
+      credentialCommitment: commit("state medical licence MD-77105 / NPI 1548239017").commitment,
+      credentialExpiry: renewedExpiry,
+      affiliation: hospital.id,
+    },
+    hospitalNewKey,
+  );
+  detail(
+    `Dr. Okafor, endocrinologist, is participant ${okafor.id} (gas ${okafor.receipt.gasUsed}), accepted by the hospital`,
+  );
+  detail(`Dr. Rivera, emergency physician, is participant ${rivera.id} (gas ${rivera.receipt.gasUsed}), accepted too`);
 
   say("Alice grants her cardiologist, Dr. Chen, her lab results and conditions, for treatment, for 30 days.");
   const granted = await asAlice.grant({
@@ -352,7 +384,9 @@ async function main(): Promise<void> {
 
   say("The registrar authorizes St. Mary's for emergencies: its practitioners may break glass.");
   const authorized = await asConsentRegistrar.setEmergencyAuthorization(hospital.id, true);
-  detail(`authorized: ${await consentRegistry.isEmergencyAuthorized(hospital.id)} (gas ${authorized.receipt.gasUsed})`);
+  detail(
+    `authorized: ${await asConsentRegistrar.isEmergencyAuthorized(hospital.id)} (gas ${authorized.receipt.gasUsed}); at most ${parameters.consentPolicy.maxOpenBreakGlassSessions} open sessions per practitioner`,
+  );
 
   say("Alice is brought unconscious to the ER. Dr. Rivera, who has no grant, breaks glass for 4 hours.");
   detail(
@@ -388,7 +422,9 @@ async function main(): Promise<void> {
   const afterRevoke = await asChen.recordAccess(aliceId, DataCategory.LaboratoryResults, Purpose.Treatment);
   detail(`Dr. Chen opens her lab results: ${verdict(afterRevoke.decision)} (gas ${afterRevoke.receipt.gasUsed})`);
   for (const listing of await asAlice.grantsOf(aliceId)) {
-    detail(`Alice's consent for ${listing.grantee}: ${listing.live ? "live" : "not live"}, version ${listing.version}`);
+    detail(
+      `Alice's consent for ${listing.grantee}: ${listing.version === 0 ? "none ever given (broke glass on her)" : `${listing.live ? "live" : "not live"}, version ${listing.version}`}`,
+    );
   }
 
   // ---- records ---------------------------------------------------------------------------------------------
@@ -396,6 +432,7 @@ async function main(): Promise<void> {
   // The blob store (encrypted envelopes, batch manifests) and the nightly inbox live in a temporary directory.
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "careledger-demo-"));
   let nightlyCount = 0;
+  let labCommitment = "";
   try {
     const store = new DirectoryBlobStore(path.join(workDir, "blobs"));
     const asChenRecords = RecordToolkit.connect(doctorKey, deployment, store);
@@ -408,13 +445,16 @@ async function main(): Promise<void> {
     const haddadReader: Reader = { account: internistKey.address, publicKey: publicKeyOf(keys.haddad) };
 
     say("Dr. Haddad, an internist, joins St. Mary's; Alice, admitted there, adds her lab results to its consent.");
-    const haddad = await asRegistrar.registerParticipant({
-      kind: ParticipantKind.Practitioner,
-      controller: internistKey.address,
-      credentialCommitment: commit("state medical licence MD-93120 / NPI 1326049875").commitment,
-      credentialExpiry: renewedExpiry,
-      affiliation: hospital.id,
-    });
+    const haddad = await asRegistrar.registerWithKey(
+      internistKey,
+      {
+        kind: ParticipantKind.Practitioner,
+        credentialCommitment: commit("state medical licence MD-93120 / NPI 1326049875").commitment,
+        credentialExpiry: renewedExpiry,
+        affiliation: hospital.id,
+      },
+      hospitalNewKey,
+    );
     const hospitalScope = {
       categories: categorySet(
         DataCategory.Demographics,
@@ -441,6 +481,7 @@ async function main(): Promise<void> {
     const lab = await asChenRecords.anchorRecord(potassiumObservation(4.1), aliceId, DataCategory.LaboratoryResults, {
       readers: [chenReader.publicKey],
     });
+    labCommitment = lab.commitment;
     detail(`commitment ${lab.commitment}`);
     detail(`envelope   ${lab.address}`);
     detail(`pointer    ${lab.pointer} (keccak256 of the envelope's address)`);
@@ -449,16 +490,16 @@ async function main(): Promise<void> {
     );
 
     say("Dr. Chen shares the record key with Dr. Haddad, who decrypts the report, verifies it, and is on the record.");
-    const shared = await asChenRecords.shareRecord(lab.address, keys.chen, [haddadReader]);
+    const shared = await asChenRecords.shareRecord(aliceId, lab.address, keys.chen, [haddadReader]);
     detail(
       `envelope ${shared.address}: same ciphertext, ${recipientsOf(shared.envelope).length} wrapped keys (consent checked first)`,
     );
-    const read = await asChenRecords.as(internistKey).readRecord(shared.address, keys.haddad);
+    const read = await asChenRecords.as(internistKey).readRecord(aliceId, shared.address, keys.haddad);
     const value = (read.resource as Observation).valueQuantity;
     detail(
       `decrypted: potassium ${value?.value} ${value?.unit}; valid: ${read.report.valid}, ${RecordStatus[read.report.record.status]}, patient ${read.report.record.patient}`,
     );
-    for (const access of await asChenRecords.records.accessTrail(lab.commitment)) {
+    for (const access of await asChenRecords.records.accessTrail(aliceId, lab.commitment)) {
       const receipt = await ethers.provider.getTransactionReceipt(access.transactionHash);
       detail(
         `on chain: accessor ${access.accessor} read it for ${Purpose[access.purpose]}, ${verdict(access)}, block ${access.blockNumber} (gas ${receipt?.gasUsed})`,
@@ -470,14 +511,14 @@ async function main(): Promise<void> {
       chenReader,
       haddadReader,
     ]);
-    const corrected = await asChenRecords.amendRecord(lab.commitment, potassiumObservation(4.4), {
+    const corrected = await asChenRecords.amendRecord(aliceId, lab.commitment, potassiumObservation(4.4), {
       readers: readers.map((reader) => reader.publicKey),
       reasonCode: SupersedeReason.Correction,
     });
     detail(`wrapped for ${readers.length} consented reader(s) (gas ${corrected.receipt.gasUsed})`);
-    const history = await asChenRecords.records.history(lab.commitment);
+    const history = await asChenRecords.records.history(aliceId, lab.commitment);
     for (const [index, version] of history.entries()) {
-      const info = await asChenRecords.records.verify(version);
+      const info = await asChenRecords.records.verify(aliceId, version);
       detail(
         `version ${index + 1}: ${short(version)} ${RecordStatus[info.status]}, author ${info.author}, anchored ${iso(info.anchoredAt)}`,
       );
@@ -487,7 +528,7 @@ async function main(): Promise<void> {
     const canonical = canonicalBytes(potassiumObservation(4.1));
     const tampered = Uint8Array.from(canonical);
     tampered[Buffer.from(canonical).indexOf("4.1")] = "7".charCodeAt(0);
-    const forged = await asChenRecords.verifyRecord({ canonical: tampered, salt: read.salt });
+    const forged = await asChenRecords.verifyRecord({ canonical: tampered, salt: read.salt }, { patient: aliceId });
     detail(`tampered copy: valid ${forged.valid}, problems [${forged.problems.join(", ")}]`);
     const original = await asChenRecords.verifyRecord(
       { resource: potassiumObservation(4.1), salt: read.salt },
@@ -509,6 +550,7 @@ async function main(): Promise<void> {
     const started = performance.now();
     let sealed = started;
     const nightly = await asChenRecords.as(hospitalNewKey).anchorDirectory(inbox, {
+      organization: hospital.id,
       readers: [publicKeyOf(keys.hospital)],
       maxBatchSize: 1_000,
       onProgress: ({ done, total }) => {
@@ -533,14 +575,36 @@ async function main(): Promise<void> {
     say("An auditor proves one of those records was in the batch, from the manifest alone, checked on chain.");
     const member = batch.records[417];
     if (member === undefined) throw new Error("the demo expected a 418th record in the batch");
-    const proof = await asChenRecords.proveInclusion(batch.manifestAddress, member.commitment);
+    const proof = await asChenRecords.proveInclusion(hospital.id, batch.manifestAddress, member.commitment);
     detail(
       `${member.file}: ${short(member.commitment)} of patient ${proof.leaf.patient}, ${DataCategory[proof.leaf.category]}, proof of ${proof.proof.length} hashes`,
     );
     detail(`verifyInclusion on chain: ${proof.included}`);
     const wrongPatient = { ...proof.leaf, patient: proof.leaf.patient + 1n };
     detail(
-      `the same proof for patient ${wrongPatient.patient}: ${await asChenRecords.records.verifyInclusion(proof.root, wrongPatient, proof.proof)}`,
+      `the same proof for patient ${wrongPatient.patient}: ${await asChenRecords.records.verifyInclusion(hospital.id, proof.root, wrongPatient, proof.proof)}`,
+    );
+
+    say(
+      "Dr. Haddad puts one of Alice's readings from that batch on her chart: adoption asks her consent, as an anchor does.",
+    );
+    const aliceLeaf = batch.records.find((record) => record.patient === aliceId);
+    if (aliceLeaf === undefined) throw new Error("the demo expected a record of Alice in the batch");
+    const aliceProof = await asChenRecords.proveInclusion(hospital.id, batch.manifestAddress, aliceLeaf.commitment);
+    const asHaddadRecords = asChenRecords.records.as(internistKey);
+    const adopt = () => asHaddadRecords.adopt(hospital.id, aliceProof.root, aliceProof.leaf, aliceProof.proof);
+    detail(`Dr. Haddad, vital signs are not in the hospital's grant: ${await refused(adopt)}`);
+    await asAlice.grant({
+      patient: aliceId,
+      grantee: hospital.id,
+      categories: hospitalScope.categories | categorySet(DataCategory.VitalSigns),
+      purposes: hospitalScope.purposes,
+      validUntil: (await now()) + BigInt(365 * DAY),
+    });
+    const adopted = await adopt();
+    const onChart = await asHaddadRecords.verify(aliceId, aliceLeaf.commitment);
+    detail(
+      `Alice adds vital signs to the hospital's grant; adopted: ${RecordStatus[onChart.status]}, organization ${onChart.organization}, dated to the batch ${iso(onChart.anchoredAt)} (gas ${adopted.receipt.gasUsed})`,
     );
   } finally {
     fs.rmSync(workDir, { recursive: true, force: true });
@@ -561,28 +625,30 @@ async function main(): Promise<void> {
   const hospitalReferenceKey = keccak256(toUtf8Bytes("St. Mary's claim reference key"));
 
   say("The registrar verifies Evergreen Health, an insurer, and Dr. Patel, its medical director who reviews appeals.");
-  const insurer = await asRegistrar.registerParticipant({
+  const insurer = await asRegistrar.registerWithKey(insurerKey, {
     kind: ParticipantKind.Payer,
-    controller: insurerKey.address,
     credentialCommitment: commit("state insurance licence INS-55120, NAIC 60054").commitment,
     credentialExpiry: renewedExpiry,
   });
-  const patel = await asRegistrar.registerParticipant({
-    kind: ParticipantKind.Practitioner,
-    controller: reviewerKey.address,
-    credentialCommitment: commit("state medical licence MD-61877 / NPI 1093817465").commitment,
-    credentialExpiry: renewedExpiry,
-    affiliation: insurer.id,
-  });
+  const patel = await asRegistrar.registerWithKey(
+    reviewerKey,
+    {
+      kind: ParticipantKind.Practitioner,
+      credentialCommitment: commit("state medical licence MD-61877 / NPI 1093817465").commitment,
+      credentialExpiry: renewedExpiry,
+      affiliation: insurer.id,
+    },
+    insurerKey,
+  );
   detail(`Evergreen is payer ${insurer.id}; Dr. Patel is participant ${patel.id}, affiliated with it`);
 
   say("Evergreen creates its Standard plan: $500 deductible, 20 % coinsurance, $3,000 out-of-pocket maximum.");
-  const fees: [string, string, number, { copay?: number; requiresPriorAuth?: boolean }][] = [
-    ["99213", "office visit, established patient", 120, { copay: 30 }],
-    ["80053", "comprehensive metabolic panel", 45, {}],
-    ["70553", "MRI brain, with and without contrast", 1_800, { requiresPriorAuth: true }],
-    ["27447", "total knee replacement", 25_000, { copay: 250, requiresPriorAuth: true }],
-    ["97110", "physical therapy, per 15 minutes", 40, { copay: 20 }],
+  const fees: [string, string, number, { copay?: number; requiresPriorAuth?: boolean; maxUnits?: number }][] = [
+    ["99213", "office visit, established patient", 120, { copay: 30, maxUnits: 1 }],
+    ["80053", "comprehensive metabolic panel", 45, { maxUnits: 1 }],
+    ["70553", "MRI brain, with and without contrast", 1_800, { requiresPriorAuth: true, maxUnits: 1 }],
+    ["27447", "total knee replacement", 25_000, { copay: 250, requiresPriorAuth: true, maxUnits: 1 }],
+    ["97110", "physical therapy, per 15 minutes", 40, { copay: 20, maxUnits: 4 }],
   ];
   const builder = new PlanBuilder()
     .deductible(usd(500))
@@ -595,6 +661,7 @@ async function main(): Promise<void> {
     builder.fee(code, usd(allowed), {
       copay: options.copay === undefined ? 0n : usd(options.copay),
       requiresPriorAuth: options.requiresPriorAuth ?? false,
+      ...(options.maxUnits === undefined ? {} : { maxUnits: options.maxUnits }),
     });
   }
   const created = await asInsurer.createPlan(builder.build());
@@ -604,7 +671,7 @@ async function main(): Promise<void> {
   );
   for (const [code, name, allowed, options] of fees) {
     detail(
-      `  ${code} ${name}: allowed ${money(usd(allowed))}${options.copay === undefined ? "" : `, copay ${money(usd(options.copay))}`}${options.requiresPriorAuth === true ? ", prior authorization" : ""}`,
+      `  ${code} ${name}: allowed ${money(usd(allowed))}${options.copay === undefined ? "" : `, copay ${money(usd(options.copay))}`}${options.requiresPriorAuth === true ? ", prior authorization" : ""}, at most ${options.maxUnits} unit(s) a line`,
     );
   }
 
@@ -616,13 +683,18 @@ async function main(): Promise<void> {
     `Evergreen's claims balance ${money(payerAccount.balance)}; its wallet ${money(await testStablecoin.balanceOf(insurerKey.address))} (gas ${funded.receipt.gasUsed} for the funding)`,
   );
 
-  say("Evergreen enrolls Alice for a year of coverage.");
+  say("Evergreen enrolls Alice for a year under a member pseudonym, as the member number on her insurance card.");
+  const memberKey = keccak256(toUtf8Bytes("Evergreen member pseudonym key"));
+  const member = memberPseudonym(memberKey, planId, "EVG-0042117-01");
   const clock = await now();
   const today = clock - (clock % BigInt(DAY));
-  const enrolled = await asInsurer.enroll(planId, aliceId, today - BigInt(7 * DAY), today + BigInt(358 * DAY) - 1n);
-  const [coverage] = await asInsurer.enrollments(planId, aliceId);
+  const enrolled = await asInsurer.enroll(planId, member, today - BigInt(7 * DAY), today + BigInt(358 * DAY) - 1n);
+  const [coverage] = await asInsurer.enrollments(planId, member);
   detail(
-    `enrollment ${enrolled.seq}: ${iso(coverage?.coverageStart ?? 0n)} until ${iso(coverage?.coverageEnd ?? 0n)} (gas ${enrolled.receipt.gasUsed})`,
+    `enrollment ${enrolled.seq} of member ${short(member)}: ${iso(coverage?.coverageStart ?? 0n)} until ${iso(coverage?.coverageEnd ?? 0n)} (gas ${enrolled.receipt.gasUsed})`,
+  );
+  detail(
+    "claims never name her participant id: no other consortium member can join her procedure codes to her consent or records",
   );
 
   say("Dr. Chen sees Alice for an office visit and a metabolic panel, billed for St. Mary's: all of it is deductible.");
@@ -630,7 +702,7 @@ async function main(): Promise<void> {
   const visit = await asHospitalClaims
     .as(doctorKey)
     .submitClaim(
-      new ClaimBuilder(aliceId, planId)
+      new ClaimBuilder(member, planId)
         .reference(hospitalReferenceKey, "SMH-2027-004217-01")
         .line("99213", 1n, usd(150), visitDay)
         .line("80053", 1n, usd(60), visitDay)
@@ -643,14 +715,27 @@ async function main(): Promise<void> {
 
   say("St. Mary's bills Alice's brain MRI, done without a prior authorization: denied, CO-197.");
   const mriDay = today - BigInt(2 * DAY) + BigInt(14 * 3_600);
-  const mriClaim = new ClaimBuilder(aliceId, planId)
+  const mriClaim = new ClaimBuilder(member, planId)
     .reference(hospitalReferenceKey, "SMH-2027-004217-02")
     .line("70553", 1n, usd(2_400), mriDay)
+    .attachment(attachmentCommitment(keccak256(toUtf8Bytes("MRI attachment salt")), aliceId, labCommitment))
     .build();
   const mri = await asHospitalClaims.submitClaim(mriClaim);
   remit(mri.remittance);
   detail(`gas ${mri.receipt.gasUsed}`);
-  detail(`submitting it again: ${await refused(() => asHospitalClaims.submitClaim(mriClaim))}`);
+  detail(
+    `with one attachment: a salted commitment to her lab record that Evergreen opens off chain; submitting it again: ${await refused(() => asHospitalClaims.submitClaim(mriClaim))}`,
+  );
+
+  say("St. Mary's bills 12 units of physical therapy on one line: over the plan's 4-unit edit, denied CO-151.");
+  const therapy = await asHospitalClaims.submitClaim(
+    new ClaimBuilder(member, planId)
+      .reference(hospitalReferenceKey, "SMH-2027-004217-03")
+      .line("97110", 12n, usd(480), mriDay)
+      .build(),
+  );
+  remit(therapy.remittance);
+  detail("no single line can queue a payment the payer could not fund: every code has its edit");
 
   say("St. Mary's appeals the denial: the MRI was urgent. Dr. Patel cannot decide it yet: he lacks the reviewer role.");
   const appealed = await asHospitalClaims.fileAppeal(mri.claimId, 0);
@@ -688,18 +773,18 @@ async function main(): Promise<void> {
   detail(`after:  ${await balances()}`);
 
   say("Alice's explanation of benefits: every claim of hers, line by line, and what she owes.");
-  const eob = await asInsurer.explanationOfBenefits(aliceId);
+  const eob = await asInsurer.explanationOfBenefits(member);
   for (const remittance of eob) remit(remittance);
   const owed = eob.reduce((sum, remittance) => sum + remittance.patientOwes, 0n);
   const planPaid = eob.reduce((sum, remittance) => sum + remittance.planPays, 0n);
-  const [first] = await asInsurer.enrollments(planId, aliceId);
+  const [first] = await asInsurer.enrollments(planId, member);
   detail(
     `Alice owes ${money(owed)}; Evergreen paid ${money(planPaid)}; deductible met ${money(first?.deductibleMet ?? 0n)} of ${money(usd(500))}, out of pocket ${money(first?.oopMet ?? 0n)} of ${money(usd(3_000))}`,
   );
   const claimCount = eob.length;
   const approvedClaims = eob.filter((remittance) => remittance.status === ClaimStatus.Approved).length;
 
-  const [requests, sessions] = await consentRegistry.counts();
+  const [requests, sessions] = [await consentRegistry.requestCount(), await system.breakGlass.sessionCount()];
   console.log(
     `\nDone: ${await identityRegistry.lastId()} participants, ${requests} access request(s), ${sessions} break-glass session(s), 2 record versions and a batch of ${nightlyCount}, ${claimCount} claims (${approvedClaims} approved, one after appeal) and ${money(planPaid)} paid; every step above on the audit trail as events.`,
   );
