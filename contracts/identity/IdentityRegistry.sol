@@ -231,11 +231,9 @@ contract IdentityRegistry is IIdentityRegistry, EIP712, CareLedgerModule {
         uint8 bit = uint8(1 << position);
         if (change.vetoes & bit != 0) revert IdentityGuardianChangeAlreadyVetoed(patient, guardian);
         change.vetoes |= bit;
-        // Invariant: vetoCount ≤ MAX_GUARDIANS = 8, so it cannot overflow a uint8.
-        uint8 vetoes;
-        unchecked {
-            vetoes = change.vetoCount + 1;
-        }
+        // Vetoes count only while their guardians are active, as approvals do: a guardian suspended since it vetoed
+        // no longer weighs. At most MAX_GUARDIANS = 8, so the count fits a uint8.
+        uint8 vetoes = uint8(_activeApprovals(change.vetoes, ids));
         change.vetoCount = vetoes;
         emit GuardianChangeVetoed(patient, guardian, vetoes);
         // A majority: more than half of the current guardians who are active.
@@ -305,12 +303,15 @@ contract IdentityRegistry is IIdentityRegistry, EIP712, CareLedgerModule {
         uint16 bit = _objectionBit(patient, set.ids);
         if (recovery.objections & bit != 0) revert IdentityRecoveryAlreadyObjected(patient, msg.sender);
         recovery.objections |= bit;
-        // Invariant: at most MAX_GUARDIANS + 1 = 9 objections, so the count cannot overflow a uint8.
-        unchecked {
-            ++recovery.objectionCount;
-        }
+        // Objections count only while their guardians are active (the patient's key always counts): at most
+        // MAX_GUARDIANS + 1 = 9, so the count fits a uint8.
+        recovery.objectionCount = uint8(
+            _activeApprovals(uint8(recovery.objections), set.ids) +
+                (recovery.objections & _PATIENT_OBJECTION == 0 ? 0 : 1)
+        );
         emit RecoveryObjected(patient, newController, msg.sender, recovery.objectionCount);
-        // The quorum: more than half of the active guardians and the patient's key together, ⌈(n + 1) / 2⌉.
+        // The quorum: at least half of the active guardians and the patient's key together, ⌈(n + 1) / 2⌉ for n active
+        // guardians, so that the key alone cancels nothing once she has two guardians or more.
         if (recovery.objectionCount >= (_activeGuardians(set.ids) + 2) / 2) {
             delete _recoveries[patient][newController];
             emit RecoveryCancelled(patient, newController);
@@ -794,7 +795,8 @@ contract IdentityRegistry is IIdentityRegistry, EIP712, CareLedgerModule {
         for (uint256 i; i < length; ++i) if (isActive(ids[i])) ++count;
     }
 
-    /// @dev How many of the approvals in `approvals` (a bitmap over positions in `ids`) are by active guardians.
+    /// @dev How many of the marks in `approvals` (a bitmap over positions in `ids`: approvals, vetoes or objections)
+    /// are by active guardians.
     function _activeApprovals(uint8 approvals, ParticipantId[] storage ids) private view returns (uint256 count) {
         uint256 length = ids.length;
         for (uint256 i; i < length; ++i) if (approvals & (1 << i) != 0 && isActive(ids[i])) ++count;

@@ -20,10 +20,11 @@ import {ControllerChange, Participant, ParticipantKind, ParticipantStatus} from 
 ///   practitioner or device is not active. The organization can release it at any time.
 /// - **Guardians outrank a stolen key.** A patient's guardians can always complete or restart a recovery: one
 ///   recovery per new key, each live for `RECOVERY_WINDOW`. Cancelling one takes a quorum of objections from the
-///   patient's key and her guardians (more than half of them all, as social-recovery wallets do), so a thief holding
-///   the key cannot cancel alone, and the patient with one guardian can stop guardians who were deceived. Changing the
-///   guardians takes effect only after the current recovery delay, during which a majority of the current guardians
-///   can veto it.
+///   patient's key and her active guardians (at least half of them all, ⌈(n + 1) / 2⌉ for n active guardians), so
+///   once she has two guardians or more a thief holding the key cannot cancel alone, and the patient with enough
+///   guardians on her side can stop a recovery others were deceived into approving. Changing the guardians takes
+///   effect only after the current recovery delay, during which a majority of the current active guardians can veto
+///   it.
 /// @dev Nothing here is personal health information: ids are sequential numbers, keys are addresses, and the only
 /// hashes stored are salted commitments of credentials computed off chain. Identifiers that organizations issue to
 /// patients (medical record numbers) are linked in their own registry, `IIdentifierRegistry`.
@@ -158,7 +159,7 @@ interface IIdentityRegistry {
         uint32 delay,
         uint48 effectiveAt
     );
-    /// @notice A current guardian vetoed the waiting guardian change; `vetoes` counts them.
+    /// @notice A current guardian vetoed the waiting guardian change; `vetoes` counts those of guardians still active.
     event GuardianChangeVetoed(ParticipantId indexed patient, ParticipantId indexed guardian, uint8 vetoes);
     /// @notice The waiting guardian change was dropped: by the patient, or by a majority of guardians (`vetoed`).
     event GuardianChangeCancelled(ParticipantId indexed patient, bool vetoed);
@@ -178,7 +179,8 @@ interface IIdentityRegistry {
         address indexed newController,
         uint8 approvals
     );
-    /// @notice The patient's key or a guardian objected to the recovery; `objections` counts them.
+    /// @notice The patient's key or a guardian objected to the recovery; `objections` counts the key's and those of
+    /// guardians still active.
     event RecoveryObjected(
         ParticipantId indexed patient,
         address indexed newController,
@@ -247,7 +249,8 @@ interface IIdentityRegistry {
     function cancelGuardianChange(ParticipantId patient) external;
 
     /// @notice A current guardian vetoes the waiting guardian change; when a majority of the current guardians (more
-    /// than half of those who are active) has vetoed, the change is dropped. Works while paused.
+    /// than half of those who are active, counting only vetoes of guardians still active) has vetoed, the change is
+    /// dropped. Works while paused.
     function vetoGuardianChange(ParticipantId patient) external;
 
     /// @notice A guardian approves recovering the patient's id to `newController`. Each new key has its own recovery,
@@ -264,10 +267,11 @@ interface IIdentityRegistry {
     function withdrawRecoveryApproval(ParticipantId patient, address newController) external;
 
     /// @notice The patient's current key, or an active guardian, objects to a recovery; when objections reach the
-    /// quorum (more than half of the active guardians plus the patient's key: ⌈(guardians + 1) / 2⌉) the recovery is
-    /// cancelled. A guardian's objection does not withdraw its approval (`withdrawRecoveryApproval` does). With a
-    /// single guardian, the key and the guardian each cancel alone: three guardians or more protect against a stolen
-    /// key. Works while paused.
+    /// quorum (at least half of the active guardians and the patient's key together: ⌈(n + 1) / 2⌉ for n active
+    /// guardians, counting only objections of guardians still active) the recovery is cancelled. A guardian's
+    /// objection does not withdraw its approval (`withdrawRecoveryApproval` does). With a single guardian, the key
+    /// and the guardian each cancel alone; with two or more, the key needs a guardian on its side, so guardians
+    /// protect against a stolen key. Works while paused.
     /// @dev Emits `RecoveryObjected`, and `RecoveryCancelled` at the quorum.
     function cancelRecovery(ParticipantId patient, address newController) external;
 
