@@ -9,6 +9,7 @@ import { hexlify, keccak256, toUtf8Bytes, Wallet } from "ethers";
 import {
   CATEGORY_SYSTEM,
   canonicalBytes,
+  categorySet,
   DataCategory,
   DecisionBasis,
   DirectoryBlobStore,
@@ -18,6 +19,7 @@ import {
   openEnvelope,
   publicKeyOf,
   Purpose,
+  purposeSet,
   type Reader,
   RecordStatus,
   RecordToolkit,
@@ -378,6 +380,7 @@ describe("Record flow (SDK toolkit against the deployed contracts)", () => {
       );
       const progress: number[] = [];
       const result = await f.toolkit.as(f.hospitalKey).anchorDirectory(inbox, {
+        organization: f.hospitalId,
         readers: [publicKeyOf(f.keys.hospital.privateKey)],
         maxBatchSize: 32,
         onProgress: ({ done }) => progress.push(done),
@@ -406,9 +409,29 @@ describe("Record flow (SDK toolkit against the deployed contracts)", () => {
         patient: member.patient,
         category: member.category,
       });
-      expect((await f.toolkit.proveInclusion(f.clinicId, first!.manifestAddress, member.commitment)).included).to.equal(
-        false,
+      // The manifest is the hospital's batch (its leaves name the hospital): the toolkit will not prove it under the
+      // clinic.
+      expect(await rejection(f.toolkit.proveInclusion(f.clinicId, first!.manifestAddress, member.commitment))).to.equal(
+        `the manifest is organization ${f.hospitalId}'s batch, not ${f.clinicId}'s`,
       );
+      // A clinic that copies the root, even one the patient consented to, holds none of its records.
+      await f.toolkit.records.as(f.clinicKey).anchorBatch({
+        root: first!.root,
+        count: first!.count,
+        categories: first!.categories,
+        pointer: first!.pointer,
+      });
+      await f.consent.as(f.patientKey).grant({
+        patient: f.patientId,
+        grantee: f.clinicId,
+        categories: categorySet(DataCategory.VitalSigns),
+        purposes: purposeSet(Purpose.Treatment),
+        validUntil: f.grantUntil,
+      });
+      expect(await f.toolkit.records.verifyInclusion(f.clinicId, proof.root, proof.leaf, proof.proof)).to.equal(false);
+      expect(
+        await rejection(f.toolkit.records.as(f.clinicKey).adopt(f.clinicId, proof.root, proof.leaf, proof.proof)),
+      ).to.equal(`RecordNotInBatch(${proof.root}, ${member.commitment})`);
       // The member's envelope opens for the hospital and verifies as a batch member, not as a single anchor.
       const envelope = decodeEnvelope(await f.store.get(proof.address!));
       const opened = openEnvelope(envelope, f.keys.hospital.privateKey);

@@ -25,6 +25,8 @@ import {
   leafHash,
   leafStruct,
   type LeafValue,
+  leavesFor,
+  type RecordValue,
   NO_BATCH,
   NOTHING,
   pinNext,
@@ -57,9 +59,9 @@ function spare(f: RecordsFixture, index = 0): HardhatEthersSigner {
   return key;
 }
 
-/** Seven records of three patients in the batch's categories. */
-function smallLeaves(f: RecordsFixture): LeafValue[] {
-  return [
+/** Seven records of three patients in the batch's categories, as leaves of `organization`'s batch (the hospital's). */
+function smallLeaves(f: RecordsFixture, organization: bigint = f.hospitalId): LeafValue[] {
+  return leavesFor(organization, [
     [randomCommitment(), f.patientId, LABS],
     [randomCommitment(), f.patientId, IMAGING],
     [randomCommitment(), f.patientId, MENTAL],
@@ -67,7 +69,7 @@ function smallLeaves(f: RecordsFixture): LeafValue[] {
     [randomCommitment(), f.otherPatientId, VITALS],
     [randomCommitment(), f.representativeId, VITALS],
     [randomCommitment(), f.patientId, VITALS],
-  ];
+  ]);
 }
 
 interface Batch {
@@ -390,7 +392,7 @@ describe("RecordRegistry", function () {
 
     it("proves the single leaf of a one-record batch with an empty proof", async function () {
       const f = await loadFixture(recordsFixture);
-      const leaf: LeafValue = [randomCommitment(), f.patientId, LABS];
+      const leaf: LeafValue = [randomCommitment(), f.patientId, LABS, f.hospitalId];
       const { root } = await anchorTree(f, [leaf], categorySet(LABS));
       expect(root).to.equal(leafHash(leaf));
       expect(await f.records.verifyInclusion(f.hospitalId, root, leafStruct(leaf), [])).to.equal(true);
@@ -412,7 +414,7 @@ describe("RecordRegistry", function () {
         [commitment, patient, IMAGING],
         [randomCommitment(), patient, category],
         [flipBit(commitment), patient, category],
-      ] as LeafValue[]) {
+      ] as RecordValue[]) {
         expect(
           await records.verifyInclusion(f.hospitalId, root, leafStruct(wrong), proof),
           JSON.stringify(wrong, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v)),
@@ -437,8 +439,12 @@ describe("RecordRegistry", function () {
 
     it("rejects an undefined category without reverting", async function () {
       const f = await loadFixture(recordsFixture);
-      const leaf: LeafValue = [randomCommitment(), f.patientId, 16];
-      const { tree, root } = await anchorTree(f, [leaf, [randomCommitment(), f.patientId, LABS]], DEFINED_CATEGORIES);
+      const leaf: LeafValue = [randomCommitment(), f.patientId, 16, f.hospitalId];
+      const { tree, root } = await anchorTree(
+        f,
+        [leaf, [randomCommitment(), f.patientId, LABS, f.hospitalId]],
+        DEFINED_CATEGORIES,
+      );
       const index = [...tree.entries()].find(([, v]) => v[2] === 16)![0];
       expect(await f.records.verifyInclusion(f.hospitalId, root, leafStruct(leaf), proofOf(tree, index))).to.equal(
         false,
@@ -497,7 +503,7 @@ describe("RecordRegistry", function () {
       const f = await loadFixture(recordsFixture);
       const { records, hospitalKey } = f;
       expect(await records.MAX_PROOF_LENGTH()).to.equal(BigInt(MAX_PROOF_LENGTH));
-      const leaf: LeafValue = [randomCommitment(), f.patientId, LABS];
+      const leaf: LeafValue = [randomCommitment(), f.patientId, LABS, f.hospitalId];
       for (const length of [MAX_PROOF_LENGTH, MAX_PROOF_LENGTH + 1]) {
         const { root, proof } = chainProof(leaf, length);
         await (
@@ -508,21 +514,28 @@ describe("RecordRegistry", function () {
         );
       }
     });
-    it("answers per organization: the same root under another organization is another batch with its own categories", async function () {
+    it("answers per organization: the same root under another organization is another batch, with its own categories and only the leaves naming it", async function () {
       const f = await loadFixture(recordsFixture);
       const { records, hospitalId, clinicKey, clinicId } = f;
-      const leaves = smallLeaves(f);
+      // One tree holding a labs and an imaging record twice: as leaves of the hospital's batch (0, 1) and as leaves
+      // of the clinic's (2, 3). Both organizations can anchor its root, and each batch holds only its own leaves.
+      const hospitalLeaves = smallLeaves(f).slice(0, 2);
+      const leaves = [...hospitalLeaves, ...leavesFor(clinicId, hospitalLeaves)];
       const { tree, root } = await anchorTree(f, leaves);
       const labs = leafStruct(leaves[0]!);
       const imaging = leafStruct(leaves[1]!);
-      // The clinic has no batch with this root: nothing is in it.
-      expect(await records.verifyInclusion(clinicId, root, labs, proofOf(tree, 0))).to.equal(false);
+      // The clinic has no batch with this root: nothing is in it, not even the leaves that name the clinic.
+      expect(await records.verifyInclusion(clinicId, root, labs, proofOf(tree, 2))).to.equal(false);
       expect(await records.verifyInclusion(hospitalId, root, labs, proofOf(tree, 0))).to.equal(true);
-      // Once the clinic anchors the same root declaring labs only, its batch holds the labs leaf but not the imaging
-      // one, which the hospital's batch still holds.
+      // The hospital's batch does not hold the clinic's leaves, though they carry the same record.
+      expect(await records.verifyInclusion(hospitalId, root, labs, proofOf(tree, 2))).to.equal(false);
+      // Once the clinic anchors the same root declaring labs only, its batch holds its labs leaf but not its imaging
+      // one (outside its categories) nor the hospital's labs leaf (which names the hospital); the hospital's batch
+      // still holds its imaging leaf.
       await anchorTree(f, leaves, categorySet(LABS), clinicKey);
-      expect(await records.verifyInclusion(clinicId, root, labs, proofOf(tree, 0))).to.equal(true);
-      expect(await records.verifyInclusion(clinicId, root, imaging, proofOf(tree, 1))).to.equal(false);
+      expect(await records.verifyInclusion(clinicId, root, labs, proofOf(tree, 2))).to.equal(true);
+      expect(await records.verifyInclusion(clinicId, root, imaging, proofOf(tree, 3))).to.equal(false);
+      expect(await records.verifyInclusion(clinicId, root, labs, proofOf(tree, 0))).to.equal(false);
       expect(await records.verifyInclusion(hospitalId, root, imaging, proofOf(tree, 1))).to.equal(true);
       // An id that is no organization at all has no batch either.
       expect(await records.verifyInclusion(f.patientId, root, labs, proofOf(tree, 0))).to.equal(false);
@@ -677,7 +690,7 @@ describe("RecordRegistry", function () {
       const { tree, root } = await anchorTree(f, leaves);
       const [commitment, patient, category] = leaves[1]!;
       const proof = proofOf(tree, 1);
-      const attempts: [LeafValue, string[]][] = [
+      const attempts: [RecordValue, string[]][] = [
         [[commitment, f.otherPatientId, category], proof],
         [[commitment, patient, LABS], proof],
         [
@@ -698,8 +711,8 @@ describe("RecordRegistry", function () {
     it("refuses a valid proof longer than MAX_PROOF_LENGTH with RecordNotInBatch and adopts at the limit", async function () {
       const f = await loadFixture(recordsFixture);
       const { records, hospitalKey, hospitalId, patientId } = f;
-      const long: LeafValue = [randomCommitment(), patientId, LABS];
-      const atLimit: LeafValue = [randomCommitment(), patientId, LABS];
+      const long: LeafValue = [randomCommitment(), patientId, LABS, hospitalId];
+      const atLimit: LeafValue = [randomCommitment(), patientId, LABS, hospitalId];
       const tooLong = chainProof(long, MAX_PROOF_LENGTH + 1);
       const limit = chainProof(atLimit, MAX_PROOF_LENGTH);
       for (const { root } of [tooLong, limit]) {
@@ -721,19 +734,19 @@ describe("RecordRegistry", function () {
       const f = await loadFixture(recordsFixture);
       const { records, hospitalKey, hospitalId, cardiologistKey, clinicKey, clinicId, patientKey, patientId } = f;
       const direct = await anchorRecord(f, cardiologistKey, LABS);
-      const leaves: LeafValue[] = [...smallLeaves(f), [direct, patientId, LABS]];
+      const leaves: LeafValue[] = [...smallLeaves(f), [direct, patientId, LABS, hospitalId]];
       const batch = await anchorTree(f, leaves);
       await expectAdopt(f, batch, 0, hospitalKey, hospitalId, DecisionBasis.Grant);
       const adopted = await anchorOf(records, patientId, leaves[0]![0]);
       await expectAdoptRefused(f, batch, 0, hospitalKey, "RecordAlreadyAnchored", [patientId, leaves[0]![0]]);
       // Another batch of the hospital's, and the clinic's batch (the patient consented to the clinic), hold the same
       // leaf: the patient's namespace has the commitment already, whichever organization asks.
-      const again = await anchorTree(f, [leaves[0]!, [randomCommitment(), patientId, LABS]]);
+      const again = await anchorTree(f, [leaves[0]!, [randomCommitment(), patientId, LABS, hospitalId]]);
       await expectAdoptRefused(f, again, 0, hospitalKey, "RecordAlreadyAnchored", [patientId, leaves[0]![0]]);
       await grantFor(f, patientKey, patientId, clinicId, categorySet(LABS));
       const clinicBatch = await anchorTree(
         f,
-        [leaves[0]!, [randomCommitment(), patientId, LABS]],
+        leavesFor(clinicId, [leaves[0]!, [randomCommitment(), patientId, LABS]]),
         BATCH_CATEGORIES,
         clinicKey,
       );
@@ -757,8 +770,8 @@ describe("RecordRegistry", function () {
     it("refuses a leaf with a zero commitment with RecordInvalidCommitment, though the proof holds", async function () {
       const f = await loadFixture(recordsFixture);
       const { records, hospitalKey, hospitalId } = f;
-      const leaf: LeafValue = [ZeroHash, f.patientId, LABS];
-      const { tree, root } = await anchorTree(f, [leaf, [randomCommitment(), f.patientId, LABS]]);
+      const leaf: LeafValue = [ZeroHash, f.patientId, LABS, hospitalId];
+      const { tree, root } = await anchorTree(f, [leaf, [randomCommitment(), f.patientId, LABS, hospitalId]]);
       expect(await records.verifyInclusion(hospitalId, root, leafStruct(leaf), proofOf(tree, 0))).to.equal(true);
       await expect(
         records.connect(hospitalKey).adopt(hospitalId, root, leafStruct(leaf), proofOf(tree, 0)),
@@ -976,7 +989,7 @@ describe("RecordRegistry", function () {
         cardiologistKey.address,
       ]);
       // The clinic's batch of the same records is.
-      const clinicBatch = await anchorTree(f, leaves, BATCH_CATEGORIES, clinicKey);
+      const clinicBatch = await anchorTree(f, leavesFor(clinicId, leaves), BATCH_CATEGORIES, clinicKey);
       await expectAdopt(f, clinicBatch, 1, cardiologistKey, cardiologistId, DecisionBasis.Grant, clinicId);
     });
 
@@ -1019,15 +1032,16 @@ describe("RecordRegistry", function () {
   // -------------------------------------------------------------------------------------------------------------------
 
   describe("adopt per organization", function () {
-    it("adopts from each organization's batch of the same root under that organization, each once per patient", async function () {
+    it("adopts from each organization's batch of the same records under that organization, each once per patient", async function () {
       const f = await loadFixture(recordsFixture);
       const { records, patientKey, patientId, hospitalKey, hospitalId, clinicKey, clinicId } = f;
       await grantFor(f, patientKey, patientId, clinicId, categorySet(LABS, IMAGING, VITALS));
       const leaves = smallLeaves(f);
       const hospitalBatch = await anchorTree(f, leaves);
       await time.increase(3600);
-      const clinicBatch = await anchorTree(f, leaves, BATCH_CATEGORIES, clinicKey);
-      expect(clinicBatch.root).to.equal(hospitalBatch.root);
+      // The clinic's batch of the same records: its leaves name the clinic, so its root is another.
+      const clinicBatch = await anchorTree(f, leavesFor(clinicId, leaves), BATCH_CATEGORIES, clinicKey);
+      expect(clinicBatch.root).not.to.equal(hospitalBatch.root);
       // The clinic adopts leaf 0 from its batch, dated to its batch; the hospital adopts leaf 1 from its own.
       await expectAdopt(f, clinicBatch, 0, clinicKey, clinicId, DecisionBasis.Grant, clinicId);
       await expectAdopt(f, hospitalBatch, 1, hospitalKey, hospitalId, DecisionBasis.Grant);
@@ -1056,6 +1070,49 @@ describe("RecordRegistry", function () {
         organization: hospitalId,
         anchoredAt: hospitalBatch.anchoredAt,
       });
+    });
+
+    // Every leaf names its batch's organization: the organization is hashed into the leaf, beside the record's values.
+    // So another organization's batch of the same root (a copied root) holds none of them, whatever its categories
+    // and whatever consent the patient gave it.
+    it("proves leaf values only under the organization their tree was built for, not under another's batch of the same root", async function () {
+      const f = await loadFixture(recordsFixture);
+      const { records, patientKey, patientId, hospitalKey, hospitalId, clinicKey, clinicId } = f;
+      // The patient consented to the clinic: its adoption reaches the proof.
+      await grantFor(f, patientKey, patientId, clinicId, categorySet(LABS, IMAGING, VITALS));
+      const leaves = smallLeaves(f);
+      // Organization A (the hospital) anchors its tree; organization B (the clinic) anchors a copy of its root.
+      const hospitalBatch = await anchorTree(f, leaves);
+      const copy = await anchorTree(f, leaves, BATCH_CATEGORIES, clinicKey);
+      expect(copy.root).to.equal(hospitalBatch.root);
+      expect((await batchOf(records, clinicId, copy.root)).organization).to.equal(clinicId);
+      for (const [index, value] of hospitalBatch.tree.entries()) {
+        const proof = proofOf(hospitalBatch.tree, index);
+        expect(await records.verifyInclusion(hospitalId, hospitalBatch.root, leafStruct(value), proof)).to.equal(true);
+        expect(await records.verifyInclusion(clinicId, copy.root, leafStruct(value), proof), `leaf ${index}`).to.equal(
+          false,
+        );
+      }
+      // The clinic cannot adopt from its copy, nor can one of its people: the proof holds for the hospital's leaf only.
+      const [commitment] = leaves[0]!;
+      await expectAdoptRefused(f, copy, 0, clinicKey, "RecordNotInBatch", [copy.root, commitment], clinicId);
+      await expectAdoptRefused(f, copy, 1, f.clinicDoctorKey, "RecordNotInBatch", [copy.root, leaves[1]![0]], clinicId);
+      expect(await anchorOf(records, patientId, commitment)).to.deep.equal(NOTHING);
+
+      // A tree built with B's id over the same records verifies only under B, even once A anchors a copy of it.
+      const clinicLeaves = leavesFor(clinicId, leaves);
+      const clinicBatch = await anchorTree(f, clinicLeaves, BATCH_CATEGORIES, clinicKey);
+      const hospitalCopy = await anchorTree(f, clinicLeaves);
+      expect(hospitalCopy.root).to.equal(clinicBatch.root);
+      for (const [index, value] of clinicBatch.tree.entries()) {
+        const proof = proofOf(clinicBatch.tree, index);
+        expect(await records.verifyInclusion(clinicId, clinicBatch.root, leafStruct(value), proof)).to.equal(true);
+        expect(await records.verifyInclusion(hospitalId, clinicBatch.root, leafStruct(value), proof)).to.equal(false);
+      }
+      await expectAdoptRefused(f, hospitalCopy, 0, hospitalKey, "RecordNotInBatch", [clinicBatch.root, commitment]);
+      // Each adopts from the batch built for it: the clinic leaf 0, the hospital leaf 1.
+      await expectAdopt(f, clinicBatch, 0, clinicKey, clinicId, DecisionBasis.Grant, clinicId);
+      await expectAdopt(f, hospitalBatch, 1, hospitalKey, hospitalId, DecisionBasis.Grant);
     });
   });
 

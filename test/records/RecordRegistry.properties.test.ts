@@ -20,6 +20,7 @@ import {
   anchorOf,
   historyOf,
   LEAF_ENCODING,
+  leafFor,
   leafHash,
   leafStruct,
   type LeafValue,
@@ -111,7 +112,7 @@ function leavesOf(c: TreeCase, f: RecordsFixture): LeafValue[] {
         : c.patients === "edges" && random.below(2) === 0
           ? at(edgePatients, random.below(edgePatients.length))
           : random.uint64();
-    return [random.word(), patient, at(categories, random.below(categories.length))];
+    return [random.word(), patient, at(categories, random.below(categories.length)), f.hospitalId];
   });
 }
 
@@ -124,7 +125,7 @@ function setOf(leaves: readonly LeafValue[]): number {
 }
 
 function show(leaf: LeafValue): string {
-  return `(${leaf[0]}, ${leaf[1].toString()}, ${leaf[2]})`;
+  return `(${leaf[0]}, ${leaf[1].toString()}, ${leaf[2]}, ${leaf[3].toString()})`;
 }
 
 /** `verifyInclusion` under `organization` for many (leaf, proof) pairs, a few dozen calls at a time. */
@@ -678,7 +679,8 @@ describe("RecordRegistry", function () {
     // that an organization (the hospital) anchored as a batch declaring exactly its leaves' categories,
     // - every leaf's proof verifies under the hospital, on chain through verifyInclusion and off chain through
     //   StandardMerkleTree.verify (the contract's leaf is the library's double-hashed leaf over (bytes32, uint64,
-    //   uint8)), and none verifies under an organization that did not anchor the root;
+    //   uint8, uint64), the last value the batch's organization), and none verifies under an organization that did
+    //   not anchor the root, nor under one that anchored a copy of it (every leaf names the hospital);
     // - a leaf that is not in the tree — a fresh commitment with a member's patient and category, a member with its
     //   patient changed, or a member with its category changed (to another declared one, or to one outside the
     //   declared set) — is rejected with every member's proof;
@@ -714,6 +716,16 @@ describe("RecordRegistry", function () {
           // The clinic never anchored the root: under the clinic, no member is in any batch.
           const underClinic = await verifyAll(records, f.clinicId, root, members);
           underClinic.forEach((ok, i) => expect(ok, `member ${show(members[i]![0])} under the clinic`).to.equal(false));
+          // Nor once it anchors a copy of the root declaring the same categories: the leaves name the hospital, and a
+          // member renamed for the clinic is not in the tree.
+          await (await records.connect(f.clinicKey).anchorBatch(root, leaves.length, categories, ZeroHash)).wait();
+          const underCopy = await verifyAll(records, f.clinicId, root, members);
+          underCopy.forEach((ok, i) => expect(ok, `member ${show(members[i]![0])} under the copy`).to.equal(false));
+          const [renamed, renamedProof] = at(members, c.member);
+          expect(
+            StandardMerkleTree.verify(root, LEAF_ENCODING, leafFor(f.clinicId, renamed), renamedProof),
+            `member ${show(renamed)} renamed for the clinic`,
+          ).to.equal(false);
 
           // Non-members, each with every member's proof.
           const base = at(leaves, c.member);
@@ -738,9 +750,9 @@ describe("RecordRegistry", function () {
                 : inside;
           const otherCategory = at(choices, c.member);
           const nonMembers: LeafValue[] = [
-            [randomCommitment(), base[1], base[2]],
-            [base[0], otherPatient, base[2]],
-            [base[0], base[1], otherCategory],
+            [randomCommitment(), base[1], base[2], base[3]],
+            [base[0], otherPatient, base[2], base[3]],
+            [base[0], base[1], otherCategory, base[3]],
           ];
           for (const nonMember of nonMembers) {
             expect(

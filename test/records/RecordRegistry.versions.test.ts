@@ -1306,7 +1306,7 @@ describe("RecordRegistry", function () {
       const record = await anchorRecord(f, cardiologistKey);
       const requestId = await requestAmendment(f, patientKey, record);
       // A one-record batch, to try adopting its leaf.
-      const leaf: LeafValue = [randomCommitment(), patientId, LABS];
+      const leaf: LeafValue = [randomCommitment(), patientId, LABS, hospitalId];
       await (await records.connect(hospitalKey).anchorBatch(leafHash(leaf), 1, categorySet(LABS), ZeroHash)).wait();
       const anchorBefore = await anchorOf(records, patientId, record);
       const amendmentBefore = await amendmentOf(records, requestId);

@@ -157,18 +157,46 @@ export async function minedAt(tx: ContractTransactionResponse): Promise<bigint> 
   return BigInt(block.timestamp);
 }
 
-/** The leaf types of a record batch: `BatchLeaf` (commitment, patient, category). */
-export const LEAF_ENCODING = ["bytes32", "uint64", "uint8"];
+/**
+ * The leaf types of a record batch: `BatchLeaf` (commitment, patient, category) and the organization whose batch it
+ * is, which every leaf names (the contract takes it beside the leaf, as `adopt`'s and `verifyInclusion`'s
+ * `organization`).
+ */
+export const LEAF_ENCODING = ["bytes32", "uint64", "uint8", "uint64"];
 
-/** A batch leaf as the Merkle tree library takes it and as the contract's `BatchLeaf` struct. */
-export type LeafValue = [string, bigint, number];
+/** A record of a batch without its organization: the contract's `BatchLeaf` struct as a tuple. */
+export type RecordValue = [commitment: string, patient: bigint, category: number];
 
-export function leafStruct(value: LeafValue): { commitment: string; patient: bigint; category: number } {
+/** A batch leaf as the Merkle tree library takes it: the record's values and the batch's organization. */
+export type LeafValue = [commitment: string, patient: bigint, category: number, organization: bigint];
+
+/** The leaf of `record` in `organization`'s batch. */
+export function leafFor(organization: bigint, record: Readonly<RecordValue> | Readonly<LeafValue>): LeafValue {
+  return [record[0], record[1], record[2], organization];
+}
+
+/** The leaves of `records` (leaf values or bare records) in `organization`'s batch. */
+export function leavesFor(
+  organization: bigint,
+  records: readonly (Readonly<RecordValue> | Readonly<LeafValue>)[],
+): LeafValue[] {
+  return records.map((record) => leafFor(organization, record));
+}
+
+/** The contract's `BatchLeaf` struct of a leaf (or of a bare record): its first three values. */
+export function leafStruct(value: Readonly<RecordValue> | Readonly<LeafValue>): {
+  commitment: string;
+  patient: bigint;
+  category: number;
+} {
   return { commitment: value[0], patient: value[1], category: value[2] };
 }
 
-/** The contract's leaf hash, computed independently: keccak256(keccak256(abi.encode(commitment, patient, category))). */
-export function leafHash(value: LeafValue): string {
+/**
+ * The contract's leaf hash, computed independently:
+ * keccak256(keccak256(abi.encode(commitment, patient, category, organization))).
+ */
+export function leafHash(value: Readonly<LeafValue>): string {
   return keccak256(keccak256(AbiCoder.defaultAbiCoder().encode(LEAF_ENCODING, value)));
 }
 

@@ -77,60 +77,121 @@ describe("SDK records", () => {
   });
 
   describe("buildBatch", () => {
+    /** The organization whose batch it is, and another one. */
+    const organization = 5n;
+    const otherOrganization = 6n;
     const leaves = [0, 1, 2, 3, 4].map((i) => ({
       commitment: commitment(`leaf ${i}`),
       patient: 10n + BigInt(i % 2),
       category: i < 3 ? DataCategory.LaboratoryResults : DataCategory.Imaging,
     }));
+    /** The leaves as the tree stores them, naming `owner`. */
+    const tuples = (owner: bigint) =>
+      leaves.map((leaf) => [leaf.commitment, leaf.patient.toString(), leaf.category, owner.toString()]);
 
-    it("builds OpenZeppelin's standard tree of (commitment, patient, category) with the category bitmap", () => {
-      const batch = buildBatch(leaves);
-      const reference = StandardMerkleTree.of(
-        leaves.map((leaf) => [leaf.commitment, leaf.patient, leaf.category]),
-        [...BATCH_LEAF_ENCODING],
-      );
+    it("builds OpenZeppelin's standard tree of (commitment, patient, category, organization) with the category bitmap", () => {
+      expect(BATCH_LEAF_ENCODING).to.deep.equal(["bytes32", "uint64", "uint8", "uint64"]);
+      const batch = buildBatch(organization, leaves);
+      const reference = StandardMerkleTree.of(tuples(organization), [...BATCH_LEAF_ENCODING]);
+      expect(batch.organization).to.equal(organization);
       expect(batch.root).to.equal(reference.root);
       expect(batch.count).to.equal(5);
       expect(batch.categories).to.equal((1 << DataCategory.LaboratoryResults) | (1 << DataCategory.Imaging));
+      // The same records in another organization's batch make another tree.
+      expect(buildBatch(otherOrganization, leaves).root).to.not.equal(batch.root);
     });
 
-    it("refuses an empty batch, a repeated commitment and one over MAX_BATCH_RECORDS", () => {
-      expect(() => buildBatch([])).to.throw("a batch needs at least one record");
-      expect(() => buildBatch([leaves[0]!, { ...leaves[0]!, patient: 99n }])).to.throw("appears twice in the batch");
+    it("refuses a batch without an organization, an empty batch, a repeated commitment and one over MAX_BATCH_RECORDS", () => {
+      for (const missing of [0n, -1n]) {
+        expect(() => buildBatch(missing, leaves)).to.throw(
+          "a batch belongs to an organization: give its participant id",
+        );
+      }
+      expect(() => buildBatch(organization, [])).to.throw("a batch needs at least one record");
+      expect(() => buildBatch(organization, [leaves[0]!, { ...leaves[0]!, patient: 99n }])).to.throw(
+        "appears twice in the batch",
+      );
       const tooMany = new Array<(typeof leaves)[number]>(MAX_BATCH_RECORDS + 1);
-      expect(() => buildBatch(tooMany)).to.throw(`a batch holds at most ${MAX_BATCH_RECORDS} records`);
+      expect(() => buildBatch(organization, tooMany)).to.throw(`a batch holds at most ${MAX_BATCH_RECORDS} records`);
     });
 
-    it("proves each member and refuses a non-member", () => {
-      const batch = buildBatch(leaves);
+    it("proves each member, under its organization only, and refuses a non-member", () => {
+      const batch = buildBatch(organization, leaves);
       for (const leaf of leaves) {
         const { leaf: values, proof } = batchProof(batch, leaf.commitment.toUpperCase().replace("0X", "0x"));
         expect(values).to.deep.equal({ ...leaf, commitment: leaf.commitment.toLowerCase() });
-        expect(
-          StandardMerkleTree.verify(
-            batch.root,
-            [...BATCH_LEAF_ENCODING],
-            [leaf.commitment, leaf.patient.toString(), leaf.category],
-            proof,
-          ),
-        ).to.equal(true);
+        for (const [owner, member] of [
+          [organization, true],
+          [otherOrganization, false],
+        ] as const) {
+          expect(
+            StandardMerkleTree.verify(
+              batch.root,
+              [...BATCH_LEAF_ENCODING],
+              [leaf.commitment, leaf.patient.toString(), leaf.category, owner.toString()],
+              proof,
+            ),
+            `under organization ${owner}`,
+          ).to.equal(member);
+        }
       }
       expect(() => batchProof(batch, commitment("stranger"))).to.throw("is not in the batch");
     });
 
-    it("round-trips through a manifest, and refuses a manifest that is not one or whose root was changed", () => {
-      const batch = buildBatch(leaves);
+    it("round-trips through a careledger-batch/2 manifest naming the organization, and refuses a manifest that is not one or whose root was changed", () => {
+      const batch = buildBatch(organization, leaves);
       const manifest = JSON.parse(
         JSON.stringify(batchManifest(batch, { [leaves[0]!.commitment]: "sha256:00" })),
       ) as BatchManifest;
+      expect(manifest.format).to.equal("careledger-batch/2");
+      expect(manifest.organization).to.equal("5");
       const loaded = loadBatch(manifest);
       expect(loaded.root).to.equal(batch.root);
+      expect(loaded.organization).to.equal(organization);
       expect(batchProof(loaded, leaves[4]!.commitment).proof).to.deep.equal(
         batchProof(batch, leaves[4]!.commitment).proof,
       );
       const otherFormat = { ...manifest, format: "something-else" } as unknown as BatchManifest;
       expect(() => loadBatch(otherFormat)).to.throw("not a CareLedger batch manifest");
       expect(() => loadBatch({ ...manifest, root: commitment("another root") })).to.throw("manifest tree has root");
+    });
+
+    it("refuses a careledger-batch/1 manifest, whose leaves name no organization", () => {
+      const tree = StandardMerkleTree.of(
+        leaves.map((leaf) => [leaf.commitment, leaf.patient.toString(), leaf.category]),
+        ["bytes32", "uint64", "uint8"],
+      );
+      const first = {
+        format: "careledger-batch/1",
+        root: tree.root,
+        count: leaves.length,
+        categories: buildBatch(organization, leaves).categories,
+        blobs: {},
+        tree: tree.dump(),
+      } as unknown as BatchManifest;
+      expect(() => loadBatch(first)).to.throw("not a CareLedger batch manifest: careledger-batch/1");
+      // Relabelling an organization's current manifest as the first format does not get it through either.
+      const current = batchManifest(buildBatch(organization, leaves), {});
+      expect(() => loadBatch({ ...current, format: "careledger-batch/1" } as unknown as BatchManifest)).to.throw(
+        "not a CareLedger batch manifest: careledger-batch/1",
+      );
+    });
+
+    it("refuses a manifest whose leaves name another organization than the manifest does", () => {
+      // Another organization's batch, relabelled as this organization's: its first leaf names the other one.
+      const theirs = batchManifest(buildBatch(otherOrganization, leaves), {});
+      expect(() => loadBatch({ ...theirs, organization: organization.toString() })).to.throw(
+        "leaf 0 of the manifest names organization 6, not 5",
+      );
+      // A tree mixing the two: the manifest is refused at the first leaf naming the other organization.
+      const mixed = StandardMerkleTree.of(
+        tuples(organization).map((tuple, index) => (index === 3 ? [...tuple.slice(0, 3), "6"] : tuple)),
+        [...BATCH_LEAF_ENCODING],
+      );
+      const manifest = { ...batchManifest(buildBatch(organization, leaves), {}), root: mixed.root, tree: mixed.dump() };
+      expect(() => loadBatch(manifest as unknown as BatchManifest)).to.throw(
+        "leaf 3 of the manifest names organization 6, not 5",
+      );
     });
   });
 
