@@ -89,17 +89,35 @@ export function batchManifest(batch: Batch, blobs: Readonly<Record<string, strin
  */
 export function loadBatch(manifest: BatchManifest): Batch {
   const format: unknown = (manifest as { format?: unknown }).format;
+  if (format === "careledger-batch/1") {
+    throw new Error(
+      "a careledger-batch/1 manifest predates organization-bound leaves: rebuild the batch and anchor it again",
+    );
+  }
   if (format !== "careledger-batch/2") throw new Error(`not a CareLedger batch manifest: ${String(format)}`);
+  const named: unknown = (manifest as { organization?: unknown }).organization;
+  if (typeof named !== "string" || !/^[1-9][0-9]*$/.test(named)) {
+    throw new Error(`the manifest's organization must be a participant id in decimal, got ${String(named)}`);
+  }
   const tree = StandardMerkleTree.load(manifest.tree);
   tree.validate();
   if (tree.root !== manifest.root) throw new Error(`manifest tree has root ${tree.root}, not ${manifest.root}`);
-  const organization = BigInt(manifest.organization);
+  const organization = BigInt(named);
+  let count = 0;
+  let categories = 0;
   for (const [index, leaf] of tree.entries()) {
     if (BigInt(leaf[3]) !== organization) {
-      throw new Error(`leaf ${index} of the manifest names organization ${leaf[3]}, not ${manifest.organization}`);
+      throw new Error(`leaf ${index} of the manifest names organization ${leaf[3]}, not ${named}`);
     }
+    count += 1;
+    categories = (categories | (1 << leaf[2])) >>> 0;
   }
-  return { organization, tree, root: tree.root, count: manifest.count, categories: manifest.categories };
+  if (count !== manifest.count || categories !== manifest.categories) {
+    throw new Error(
+      `the manifest states ${manifest.count} records of categories ${manifest.categories}, its tree holds ${count} of ${categories}`,
+    );
+  }
+  return { organization, tree, root: tree.root, count, categories };
 }
 
 /** The leaf values and proof of `commitment` in the batch; throws if it is not a member. */

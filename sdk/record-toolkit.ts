@@ -11,6 +11,7 @@ import {
   toUtf8String,
 } from "ethers";
 
+import { IdentityRegistry__factory } from "../typechain-types";
 import { blobPointer, type BlobStore } from "./blob-store";
 import { ConsentClient, type DecisionInfo, type Sent } from "./consent";
 import type { Deployment } from "./deployment";
@@ -28,6 +29,7 @@ import {
 } from "./record-batch";
 import { type BatchLeafValues, RecordClient, type RecordInfo, RecordStatus, SupersedeReason } from "./records";
 import { DataCategory, DecisionBasis, Purpose } from "./scopes";
+import { ParticipantKind, toKind } from "./types";
 
 /** A record as anchored by `anchorRecord`: what the author keeps (the salt stays inside the envelope too). */
 export interface AnchoredRecord extends Sent {
@@ -307,15 +309,16 @@ export class RecordToolkit {
   /**
    * Anchors every `*.json` FHIR bundle of `directory` (sorted by name) as Merkle batches of at most `maxBatchSize`
    * records: each bundle is canonicalized, committed, sealed for `readers` and stored; each batch's manifest (tree,
-   * blob addresses) is stored too and its pointer anchored with the root. The caller must be the active
-   * organization `options.organization` (every leaf names it, as the registry checks on adoption). Each bundle names its patient with a `PARTICIPANT_ID_SYSTEM` identifier and its category by tag
+   * blob addresses) is stored too and its pointer anchored with the root. The caller must be an active
+   * organization: its id, read from the identity registry before anything is sealed, is named in every leaf (as the
+   * registry checks on adoption); `options.organization`, if given, must be that id. Each bundle names its patient with a `PARTICIPANT_ID_SYSTEM` identifier and its category by tag
    * or content (`categoryOf`); bundles that do not are skipped and reported.
    */
   async anchorDirectory(
     directory: string,
     options: {
-      /** The caller's organization id: the batches are its own. */
-      organization: BigNumberish;
+      /** The caller's organization id, checked against the identity registry (read from it when absent). */
+      organization?: BigNumberish;
       readers: readonly string[];
       maxBatchSize?: number;
       onProgress?: (progress: BatchProgress) => void;
@@ -325,7 +328,7 @@ export class RecordToolkit {
     if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1 || maxBatchSize > MAX_BATCH_RECORDS) {
       throw new Error(`maxBatchSize must be a whole number in [1, ${MAX_BATCH_RECORDS}], got ${maxBatchSize}`);
     }
-    const organization = BigInt(options.organization);
+    const organization = await this.callerOrganization(options.organization);
     const files = (await fs.readdir(directory)).filter((name) => name.endsWith(".json")).sort();
     const skipped: DirectoryBatchResult["skipped"] = [];
     const pending: { file: string; leaf: BatchLeafValues; address: string }[] = [];
@@ -387,6 +390,30 @@ export class RecordToolkit {
       pointer: blobPointer(address),
       envelope,
     };
+  }
+
+  /**
+   * The runner's organization id, before anything is sealed or stored: an active organization's, and the expected
+   * one if given.
+   */
+  private async callerOrganization(expected?: BigNumberish): Promise<bigint> {
+    const runner = this.records.registry.runner;
+    const signer =
+      runner !== null && "getAddress" in runner ? (runner as { getAddress(): Promise<string> }) : undefined;
+    if (signer === undefined)
+      throw new Error("anchoring a batch needs a signer: connect the toolkit to the organization's key");
+    const account = await signer.getAddress();
+    const identity = IdentityRegistry__factory.connect(await this.records.registry.identityRegistry(), runner);
+    const [id, kind, , active] = await identity.accountStanding(account, await this.consent.latestTime());
+    if (id === 0n || toKind(kind) !== ParticipantKind.Organization || !active) {
+      throw new Error(`${account} is not the key of an active organization: only an organization anchors its batches`);
+    }
+    if (expected !== undefined && BigInt(expected) !== id) {
+      throw new Error(
+        `${account} controls organization ${id}, not ${BigInt(expected)}: a batch names its own organization`,
+      );
+    }
+    return id;
   }
 
   private async anchorBatch(

@@ -400,7 +400,9 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
         bytes32[] calldata proof
     ) external view override returns (bool) {
         StoredBatch memory stored = _batches[_batchKey(organization, root)];
-        return !stored.organization.isNone() && _inBatchCategories(stored, leaf.category) &&
+        return
+            !stored.organization.isNone() &&
+            _inBatchCategories(stored, leaf.category) &&
             _proves(root, organization, leaf, proof);
     }
 

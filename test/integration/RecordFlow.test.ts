@@ -378,6 +378,23 @@ describe("Record flow (SDK toolkit against the deployed contracts)", () => {
           meta: { tag: [{ system: CATEGORY_SYSTEM, code: "VitalSigns" }] },
         }),
       );
+      // Only an active organization anchors its batches, and only as itself: refused before anything is stored.
+      const blobsBefore = fs.existsSync(path.join(f.dir, "blobs"))
+        ? fs.readdirSync(path.join(f.dir, "blobs")).length
+        : 0;
+      const options = { readers: [publicKeyOf(f.keys.hospital.privateKey)] };
+      expect(await rejection(f.toolkit.as(f.cardiologistKey).anchorDirectory(inbox, options))).to.equal(
+        `${f.cardiologistKey.address} is not the key of an active organization: only an organization anchors its batches`,
+      );
+      expect(
+        await rejection(f.toolkit.as(f.hospitalKey).anchorDirectory(inbox, { ...options, organization: f.clinicId })),
+      ).to.equal(
+        `${f.hospitalKey.address} controls organization ${f.hospitalId}, not ${f.clinicId}: a batch names its own organization`,
+      );
+      const blobsAfter = fs.existsSync(path.join(f.dir, "blobs"))
+        ? fs.readdirSync(path.join(f.dir, "blobs")).length
+        : 0;
+      expect(blobsAfter, "nothing sealed or stored").to.equal(blobsBefore);
       const progress: number[] = [];
       const result = await f.toolkit.as(f.hospitalKey).anchorDirectory(inbox, {
         organization: f.hospitalId,

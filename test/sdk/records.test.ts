@@ -156,6 +156,20 @@ describe("SDK records", () => {
       expect(() => loadBatch({ ...manifest, root: commitment("another root") })).to.throw("manifest tree has root");
     });
 
+    it("refuses a manifest without a decimal organization, or whose count or categories disagree with its tree", () => {
+      const current = batchManifest(buildBatch(organization, leaves), {});
+      for (const named of [undefined, "0x5", "0", "-3", ""]) {
+        expect(
+          () => loadBatch({ ...current, organization: named } as unknown as BatchManifest),
+          String(named),
+        ).to.throw("the manifest's organization must be a participant id in decimal");
+      }
+      expect(() => loadBatch({ ...current, count: 999 })).to.throw(
+        `the manifest states 999 records of categories ${current.categories}, its tree holds ${leaves.length}`,
+      );
+      expect(() => loadBatch({ ...current, categories: 1 })).to.throw("the manifest states");
+    });
+
     it("refuses a careledger-batch/1 manifest, whose leaves name no organization", () => {
       const tree = StandardMerkleTree.of(
         leaves.map((leaf) => [leaf.commitment, leaf.patient.toString(), leaf.category]),
@@ -169,11 +183,11 @@ describe("SDK records", () => {
         blobs: {},
         tree: tree.dump(),
       } as unknown as BatchManifest;
-      expect(() => loadBatch(first)).to.throw("not a CareLedger batch manifest: careledger-batch/1");
+      expect(() => loadBatch(first)).to.throw("a careledger-batch/1 manifest predates organization-bound leaves");
       // Relabelling an organization's current manifest as the first format does not get it through either.
       const current = batchManifest(buildBatch(organization, leaves), {});
       expect(() => loadBatch({ ...current, format: "careledger-batch/1" } as unknown as BatchManifest)).to.throw(
-        "not a CareLedger batch manifest: careledger-batch/1",
+        "a careledger-batch/1 manifest predates organization-bound leaves",
       );
     });
 
