@@ -119,10 +119,13 @@ contract BreakGlass is IBreakGlass, CareLedgerModule {
         if (duration == 0 || duration > rules.maxBreakGlassDuration) {
             revert BreakGlassDurationOutOfRange(duration, rules.maxBreakGlassDuration);
         }
+        SessionRef[] storage held = _openByPractitioner[practitioner];
+        // First end for good the sessions the practitioner opened under an organization it has left, so that they
+        // neither count against the maximum nor revive if it returns there.
+        uint256 stillOpen = _pruneEnded(held, now_, organization);
         SessionRef memory latest = _latest[patient][practitioner];
         if (_isOpen(latest, now_)) revert BreakGlassAlreadyOpen(patient, practitioner, latest.id);
-        SessionRef[] storage held = _openByPractitioner[practitioner];
-        if (_pruneEnded(held, now_) >= rules.maxOpenBreakGlassSessions) {
+        if (stillOpen >= rules.maxOpenBreakGlassSessions) {
             revert BreakGlassTooManyOpen(practitioner, rules.maxOpenBreakGlassSessions);
         }
 
@@ -181,8 +184,11 @@ contract BreakGlass is IBreakGlass, CareLedgerModule {
             revert BreakGlassNotAnOrganization(organization);
         }
         Authorization storage authorization = _authorizations[organization];
+        bool was = authorization.authorized;
         authorization.authorized = authorized;
-        if (!authorized) {
+        // Only a withdrawal of an authorization in force ends sessions (and is remembered): withdrawing one never
+        // given, or already withdrawn, changes nothing, so the list of withdrawals cannot be grown for nothing.
+        if (!authorized && was) {
             // Every session opened so far, under this organization or not, has a smaller id: they all end now, and
             // re-authorizing the organization later does not revive them.
             uint32 endedBelow = _lastSessionId + 1;
@@ -242,7 +248,10 @@ contract BreakGlass is IBreakGlass, CareLedgerModule {
     function openSessionCount(ParticipantId practitioner) external view override returns (uint256 count) {
         SessionRef[] storage held = _openByPractitioner[practitioner];
         uint48 now_ = Time.timestamp();
-        for (uint256 i; i < held.length; ++i) if (_isOpen(held[i], now_)) ++count;
+        (, ParticipantId organization, ) = _IDENTITY.standingOf(practitioner);
+        for (uint256 i; i < held.length; ++i) {
+            if (held[i].organization == organization && _isOpen(held[i], now_)) ++count;
+        }
     }
 
     /// @inheritdoc IBreakGlass
@@ -298,28 +307,38 @@ contract BreakGlass is IBreakGlass, CareLedgerModule {
 
     /// @dev Ends an open session now: its stored end, the pair's latest reference and the practitioner's open list.
     function _end(uint64 sessionId, StoredSession storage stored) private {
-        uint48 now_ = Time.timestamp();
-        stored.expiresAt = now_;
-        (ParticipantId patient, ParticipantId practitioner) = (stored.patient, stored.practitioner);
-        SessionRef storage latest = _latest[patient][practitioner];
-        if (latest.id == sessionId) latest.expiresAt = now_;
-        SessionRef[] storage held = _openByPractitioner[practitioner];
+        _expire(sessionId, stored);
+        SessionRef[] storage held = _openByPractitioner[stored.practitioner];
         for (uint256 i; i < held.length; ++i) {
             if (held[i].id == sessionId) {
                 _removeAt(held, i);
                 break;
             }
         }
-        emit BreakGlassClosed(sessionId, patient, now_);
     }
 
-    /// @dev Drops the sessions no longer open from the practitioner's list and returns how many remain. The list is
-    /// bounded by the policy's maximum, so this loop is too.
-    function _pruneEnded(SessionRef[] storage held, uint48 now_) private returns (uint256) {
+    /// @dev Sets an open session's end to now, in its record and in the pair's latest reference.
+    function _expire(uint64 sessionId, StoredSession storage stored) private {
+        uint48 now_ = Time.timestamp();
+        stored.expiresAt = now_;
+        SessionRef storage latest = _latest[stored.patient][stored.practitioner];
+        if (latest.id == sessionId) latest.expiresAt = now_;
+        emit BreakGlassClosed(sessionId, stored.patient, now_);
+    }
+
+    /// @dev Drops the sessions no longer open from the practitioner's list, ending first those still open under
+    /// another organization than `organization` (its current one: it has moved), and returns how many remain. The
+    /// list is bounded by the policy's maximum, so this loop is too.
+    function _pruneEnded(SessionRef[] storage held, uint48 now_, ParticipantId organization) private returns (uint256) {
         uint256 i;
         while (i < held.length) {
-            if (_isOpen(held[i], now_)) ++i;
-            else _removeAt(held, i);
+            SessionRef memory ref = held[i];
+            if (_isOpen(ref, now_) && ref.organization == organization) {
+                ++i;
+                continue;
+            }
+            if (_isOpen(ref, now_)) _expire(ref.id, _sessions[ref.id]);
+            _removeAt(held, i);
         }
         return held.length;
     }
