@@ -16,7 +16,6 @@ import {
   CONTROL_TRANSFER_TYPEHASH,
   ControllerChange,
   controlTransferDigest,
-  identifierCommitment,
   identityDomain,
   type KeyConsent,
   ParticipantKind,
@@ -56,7 +55,6 @@ const RECOVERY_WINDOW = 30n * BigInt(DAY);
 const MIN_RECOVERY_DELAY = DAY;
 const MAX_RECOVERY_DELAY = 30 * DAY;
 const REASON = 17; // an off-chain reason-code list entry
-const MRN_SYSTEM = "urn:oid:2.16.840.1.113883.19.5";
 
 async function latest(): Promise<bigint> {
   return BigInt(await time.latest());
@@ -185,16 +183,6 @@ async function scheduleChange(
   await (await f.registry.connect(f.patientKey).setGuardians(f.patientId, [...guardians], threshold, delay)).wait();
   const [, , , effectiveAt] = await f.registry.pendingGuardianChange(f.patientId);
   return effectiveAt;
-}
-
-/** Identifier `label` that the hospital attests for the fixture patient (and the patient accepts, if `accept`). */
-async function attest(f: IdentityFixture, label: string, accept = false): Promise<string> {
-  const { commitment } = identifierCommitment(MRN_SYSTEM, label);
-  await (await f.registry.connect(f.hospitalKey).attestIdentifier(f.patientId, commitment)).wait();
-  if (accept) {
-    await (await f.registry.connect(f.patientKey).acceptIdentifier(f.patientId, f.hospitalId, commitment)).wait();
-  }
-  return commitment;
 }
 
 function recoverData(registry: IdentityRegistry, id: bigint, newController: string, consent: KeyConsent): string {
@@ -2051,300 +2039,6 @@ describe("IdentityRegistry", function () {
     });
   });
 
-  describe("attestIdentifier", function () {
-    it("lets an active institution attest an identifier it issued, unbound until the patient accepts", async function () {
-      const { registry, patientId, hospitalId, hospitalKey } = await loadFixture(identityFixture);
-      const { commitment } = identifierCommitment(MRN_SYSTEM, "MRN-0042");
-      await expect(registry.connect(hospitalKey).attestIdentifier(patientId, commitment))
-        .to.emit(registry, "IdentifierAttested")
-        .withArgs(hospitalId, patientId, commitment);
-      expect(await registry.identifierAttestation(hospitalId, commitment)).to.deep.equal([patientId, false]);
-      expect(await registry.identifierOwner(hospitalId, commitment)).to.equal(0n);
-    });
-
-    it("lets every kind of institution attest, each in its own namespace", async function () {
-      const f = await loadFixture(identityFixture);
-      const { commitment } = identifierCommitment(MRN_SYSTEM, "MRN-0042");
-      const cases = [
-        [ParticipantKind.Payer, f.guardianIds[0]],
-        [ParticipantKind.Pharmacy, f.guardianIds[1]],
-        [ParticipantKind.Regulator, f.patientId],
-      ] as const;
-      for (const [i, [kind, subject]] of cases.entries()) {
-        const key = signer(f.spareKeys, i);
-        const issuer = await registerInstitutional(f, kind, key);
-        await expect(f.registry.connect(key).attestIdentifier(subject, commitment))
-          .to.emit(f.registry, "IdentifierAttested")
-          .withArgs(issuer, subject, commitment);
-        expect(await f.registry.identifierAttestation(issuer, commitment)).to.deep.equal([subject, false]);
-      }
-      expect(await f.registry.identifierAttestation(f.hospitalId, commitment)).to.deep.equal([0n, false]);
-    });
-
-    it("replaces an attestation the patient has not accepted", async function () {
-      const f = await loadFixture(identityFixture);
-      const commitment = await attest(f, "MRN-0042");
-      await expect(f.registry.connect(f.hospitalKey).attestIdentifier(f.guardianIds[0], commitment))
-        .to.emit(f.registry, "IdentifierAttested")
-        .withArgs(f.hospitalId, f.guardianIds[0], commitment);
-      expect(await f.registry.identifierAttestation(f.hospitalId, commitment)).to.deep.equal([f.guardianIds[0], false]);
-      await expect(f.registry.connect(f.patientKey).acceptIdentifier(f.patientId, f.hospitalId, commitment))
-        .to.be.revertedWithCustomError(f.registry, "IdentityNoIdentifierAttestation")
-        .withArgs(f.hospitalId, commitment, f.patientId);
-    });
-
-    it("attests for a suspended patient, who can accept once reinstated", async function () {
-      const f = await loadFixture(identityFixture);
-      await (await f.registry.connect(f.registrar).suspend(f.patientId, REASON)).wait();
-      const commitment = await attest(f, "MRN-0042");
-      await (await f.registry.connect(f.registrar).reinstate(f.patientId, REASON)).wait();
-      await expect(f.registry.connect(f.patientKey).acceptIdentifier(f.patientId, f.hospitalId, commitment))
-        .to.emit(f.registry, "IdentifierCommitmentBound")
-        .withArgs(f.patientId, f.hospitalId, commitment);
-    });
-
-    it("reverts with IdentityNotAnInstitution for patients, practitioners, devices and unbound keys", async function () {
-      const f = await loadFixture(identityFixture);
-      const deviceKey = signer(f.spareKeys, 0);
-      await registerInstitutional(f, ParticipantKind.Device, deviceKey, {
-        affiliation: f.hospitalId,
-        acceptedBy: f.hospitalKey,
-      });
-      const { commitment } = identifierCommitment(MRN_SYSTEM, "MRN-0042");
-      for (const caller of [
-        f.patientKey,
-        signer(f.guardianKeys, 0),
-        f.cardiologistKey,
-        deviceKey,
-        signer(f.spareKeys, 1),
-      ]) {
-        await expect(f.registry.connect(caller).attestIdentifier(f.patientId, commitment))
-          .to.be.revertedWithCustomError(f.registry, "IdentityNotAnInstitution")
-          .withArgs(caller.address);
-      }
-    });
-
-    it("reverts with IdentityNotAnInstitution for a suspended, revoked or expired institution", async function () {
-      const f = await loadFixture(identityFixture);
-      const { registry, registrar, patientId } = f;
-      const [suspendedKey, revokedKey, expiringKey] = [
-        signer(f.spareKeys, 0),
-        signer(f.spareKeys, 1),
-        signer(f.spareKeys, 2),
-      ];
-      const suspended = await registerInstitutional(f, ParticipantKind.Organization, suspendedKey);
-      const revoked = await registerInstitutional(f, ParticipantKind.Payer, revokedKey);
-      await registerInstitutional(f, ParticipantKind.Pharmacy, expiringKey, { expiry: (await latest()) + 50n });
-      await (await registry.connect(registrar).suspend(suspended, REASON)).wait();
-      await (await registry.connect(registrar).revoke(revoked, REASON)).wait();
-      await time.increase(50);
-      const { commitment } = identifierCommitment(MRN_SYSTEM, "MRN-0042");
-      for (const caller of [suspendedKey, revokedKey, expiringKey]) {
-        await expect(registry.connect(caller).attestIdentifier(patientId, commitment))
-          .to.be.revertedWithCustomError(registry, "IdentityNotAnInstitution")
-          .withArgs(caller.address);
-      }
-    });
-
-    it("reverts with IdentityWrongKind when the subject is not a patient", async function () {
-      const { registry, hospitalKey, hospitalId, cardiologistId } = await loadFixture(identityFixture);
-      const { commitment } = identifierCommitment(MRN_SYSTEM, "MRN-0042");
-      const unknown = (await registry.lastId()) + 1n;
-      for (const [subject, kind] of [
-        [hospitalId, ParticipantKind.Organization],
-        [cardiologistId, ParticipantKind.Practitioner],
-        [unknown, ParticipantKind.None],
-      ] as const) {
-        await expect(registry.connect(hospitalKey).attestIdentifier(subject, commitment))
-          .to.be.revertedWithCustomError(registry, "IdentityWrongKind")
-          .withArgs(subject, ParticipantKind.Patient, kind);
-      }
-    });
-
-    it("reverts with IdentityZeroCommitment for a zero commitment", async function () {
-      const { registry, hospitalKey, patientId } = await loadFixture(identityFixture);
-      await expect(registry.connect(hospitalKey).attestIdentifier(patientId, ZeroHash)).to.be.revertedWithCustomError(
-        registry,
-        "IdentityZeroCommitment",
-      );
-    });
-
-    it("reverts with IdentityIdentifierAlreadyBound once the patient accepted, until it is withdrawn", async function () {
-      const f = await loadFixture(identityFixture);
-      const commitment = await attest(f, "MRN-0042", true);
-      for (const subject of [f.patientId, f.guardianIds[0]]) {
-        await expect(f.registry.connect(f.hospitalKey).attestIdentifier(subject, commitment))
-          .to.be.revertedWithCustomError(f.registry, "IdentityIdentifierAlreadyBound")
-          .withArgs(f.hospitalId, commitment);
-      }
-      await (await f.registry.connect(f.hospitalKey).withdrawIdentifier(f.hospitalId, commitment)).wait();
-      await expect(f.registry.connect(f.hospitalKey).attestIdentifier(f.guardianIds[0], commitment))
-        .to.emit(f.registry, "IdentifierAttested")
-        .withArgs(f.hospitalId, f.guardianIds[0], commitment);
-    });
-  });
-
-  describe("acceptIdentifier", function () {
-    it("binds the issuer's identifier to the patient", async function () {
-      const f = await loadFixture(identityFixture);
-      const commitment = await attest(f, "MRN-0042");
-      await expect(f.registry.connect(f.patientKey).acceptIdentifier(f.patientId, f.hospitalId, commitment))
-        .to.emit(f.registry, "IdentifierCommitmentBound")
-        .withArgs(f.patientId, f.hospitalId, commitment);
-      expect(await f.registry.identifierOwner(f.hospitalId, commitment)).to.equal(f.patientId);
-      expect(await f.registry.identifierAttestation(f.hospitalId, commitment)).to.deep.equal([f.patientId, true]);
-    });
-
-    it("binds several identifiers from several issuers to one patient", async function () {
-      const f = await loadFixture(identityFixture);
-      const labKey = signer(f.spareKeys, 0);
-      const lab = await registerInstitutional(f, ParticipantKind.Organization, labKey);
-      const first = await attest(f, "MRN-0042");
-      const second = identifierCommitment("urn:oid:2.16.840.1.113883.19.6", "LAB-7").commitment;
-      await (await f.registry.connect(labKey).attestIdentifier(f.patientId, second)).wait();
-      await (await f.registry.connect(f.patientKey).acceptIdentifier(f.patientId, f.hospitalId, first)).wait();
-      await (await f.registry.connect(f.patientKey).acceptIdentifier(f.patientId, lab, second)).wait();
-      expect(await f.registry.identifierOwner(f.hospitalId, first)).to.equal(f.patientId);
-      expect(await f.registry.identifierOwner(lab, second)).to.equal(f.patientId);
-      expect(await f.registry.identifierOwner(lab, first)).to.equal(0n);
-    });
-
-    it("binds an attestation whose issuer has been suspended since", async function () {
-      const f = await loadFixture(identityFixture);
-      const commitment = await attest(f, "MRN-0042");
-      await (await f.registry.connect(f.registrar).suspend(f.hospitalId, REASON)).wait();
-      await expect(f.registry.connect(f.patientKey).acceptIdentifier(f.patientId, f.hospitalId, commitment))
-        .to.emit(f.registry, "IdentifierCommitmentBound")
-        .withArgs(f.patientId, f.hospitalId, commitment);
-    });
-
-    it("reverts with IdentityNotController when the caller is not the patient's controller", async function () {
-      const f = await loadFixture(identityFixture);
-      const commitment = await attest(f, "MRN-0042");
-      for (const caller of [signer(f.guardianKeys, 0), f.hospitalKey]) {
-        await expect(f.registry.connect(caller).acceptIdentifier(f.patientId, f.hospitalId, commitment))
-          .to.be.revertedWithCustomError(f.registry, "IdentityNotController")
-          .withArgs(f.patientId, caller.address);
-      }
-    });
-
-    it("reverts with IdentityUnknownParticipant, IdentityWrongKind or IdentityParticipantInactive for a bad patient", async function () {
-      const f = await loadFixture(identityFixture);
-      const { registry, registrar, patientId, patientKey, cardiologistId, cardiologistKey, hospitalId } = f;
-      const commitment = await attest(f, "MRN-0042");
-      const unknown = (await registry.lastId()) + 1n;
-      await expect(registry.connect(patientKey).acceptIdentifier(unknown, hospitalId, commitment))
-        .to.be.revertedWithCustomError(registry, "IdentityUnknownParticipant")
-        .withArgs(unknown);
-      await expect(registry.connect(cardiologistKey).acceptIdentifier(cardiologistId, hospitalId, commitment))
-        .to.be.revertedWithCustomError(registry, "IdentityWrongKind")
-        .withArgs(cardiologistId, ParticipantKind.Patient, ParticipantKind.Practitioner);
-      await (await registry.connect(registrar).suspend(patientId, REASON)).wait();
-      await expect(registry.connect(patientKey).acceptIdentifier(patientId, hospitalId, commitment))
-        .to.be.revertedWithCustomError(registry, "IdentityParticipantInactive")
-        .withArgs(patientId);
-    });
-
-    it("reverts with IdentityNoIdentifierAttestation without a matching, unbound attestation", async function () {
-      const f = await loadFixture(identityFixture);
-      const { registry, patientId, patientKey, hospitalId, guardianIds, guardianKeys } = f;
-      const commitment = await attest(f, "MRN-0042");
-      const never = identifierCommitment(MRN_SYSTEM, "MRN-9999").commitment;
-      const cases: [HardhatEthersSigner, bigint, bigint, string][] = [
-        [patientKey, patientId, hospitalId, never], // nothing attested
-        [patientKey, patientId, f.cardiologistId, commitment], // another issuer's namespace
-        [guardianKeys[0], guardianIds[0], hospitalId, commitment], // attested for someone else
-      ];
-      for (const [caller, patient, issuer, c] of cases) {
-        await expect(registry.connect(caller).acceptIdentifier(patient, issuer, c))
-          .to.be.revertedWithCustomError(registry, "IdentityNoIdentifierAttestation")
-          .withArgs(issuer, c, patient);
-      }
-      await (await registry.connect(patientKey).acceptIdentifier(patientId, hospitalId, commitment)).wait();
-      await expect(registry.connect(patientKey).acceptIdentifier(patientId, hospitalId, commitment))
-        .to.be.revertedWithCustomError(registry, "IdentityNoIdentifierAttestation")
-        .withArgs(hospitalId, commitment, patientId);
-    });
-  });
-
-  describe("withdrawIdentifier", function () {
-    it("lets the issuer withdraw an attestation not yet accepted", async function () {
-      const f = await loadFixture(identityFixture);
-      const commitment = await attest(f, "MRN-0042");
-      await expect(f.registry.connect(f.hospitalKey).withdrawIdentifier(f.hospitalId, commitment))
-        .to.emit(f.registry, "IdentifierWithdrawn")
-        .withArgs(f.hospitalId, commitment, f.patientId);
-      expect(await f.registry.identifierAttestation(f.hospitalId, commitment)).to.deep.equal([0n, false]);
-      await expect(f.registry.connect(f.patientKey).acceptIdentifier(f.patientId, f.hospitalId, commitment))
-        .to.be.revertedWithCustomError(f.registry, "IdentityNoIdentifierAttestation")
-        .withArgs(f.hospitalId, commitment, f.patientId);
-    });
-
-    it("lets the issuer withdraw a bound identifier, e.g. one that named the wrong patient", async function () {
-      const f = await loadFixture(identityFixture);
-      const commitment = await attest(f, "MRN-0042", true);
-      await expect(f.registry.connect(f.hospitalKey).withdrawIdentifier(f.hospitalId, commitment))
-        .to.emit(f.registry, "IdentifierWithdrawn")
-        .withArgs(f.hospitalId, commitment, f.patientId);
-      expect(await f.registry.identifierOwner(f.hospitalId, commitment)).to.equal(0n);
-      expect(await f.registry.identifierAttestation(f.hospitalId, commitment)).to.deep.equal([0n, false]);
-    });
-
-    it("lets the patient withdraw an attestation naming her, bound or not", async function () {
-      const f = await loadFixture(identityFixture);
-      const bound = await attest(f, "MRN-0042", true);
-      const pending = await attest(f, "MRN-0043");
-      for (const commitment of [bound, pending]) {
-        await expect(f.registry.connect(f.patientKey).withdrawIdentifier(f.hospitalId, commitment))
-          .to.emit(f.registry, "IdentifierWithdrawn")
-          .withArgs(f.hospitalId, commitment, f.patientId);
-        expect(await f.registry.identifierAttestation(f.hospitalId, commitment)).to.deep.equal([0n, false]);
-      }
-    });
-
-    it("lets a suspended issuer and a suspended patient withdraw", async function () {
-      const f = await loadFixture(identityFixture);
-      const first = await attest(f, "MRN-0042", true);
-      const second = await attest(f, "MRN-0043", true);
-      await (await f.registry.connect(f.registrar).suspend(f.hospitalId, REASON)).wait();
-      await (await f.registry.connect(f.registrar).suspend(f.patientId, REASON)).wait();
-      await expect(f.registry.connect(f.hospitalKey).withdrawIdentifier(f.hospitalId, first))
-        .to.emit(f.registry, "IdentifierWithdrawn")
-        .withArgs(f.hospitalId, first, f.patientId);
-      await expect(f.registry.connect(f.patientKey).withdrawIdentifier(f.hospitalId, second))
-        .to.emit(f.registry, "IdentifierWithdrawn")
-        .withArgs(f.hospitalId, second, f.patientId);
-    });
-
-    it("reverts with IdentityNotIdentifierParty for anyone but the issuer and the patient named", async function () {
-      const f = await loadFixture(identityFixture);
-      const commitment = await attest(f, "MRN-0042", true);
-      const otherInstitutionKey = signer(f.spareKeys, 0);
-      await registerInstitutional(f, ParticipantKind.Organization, otherInstitutionKey);
-      for (const caller of [
-        signer(f.guardianKeys, 0),
-        f.cardiologistKey,
-        otherInstitutionKey,
-        signer(f.spareKeys, 1),
-      ]) {
-        await expect(f.registry.connect(caller).withdrawIdentifier(f.hospitalId, commitment))
-          .to.be.revertedWithCustomError(f.registry, "IdentityNotIdentifierParty")
-          .withArgs(f.hospitalId, commitment, caller.address);
-      }
-      expect(await f.registry.identifierOwner(f.hospitalId, commitment)).to.equal(f.patientId);
-    });
-
-    it("reverts with IdentityNotIdentifierParty when nothing is attested, even for the issuer", async function () {
-      const f = await loadFixture(identityFixture);
-      const { commitment } = identifierCommitment(MRN_SYSTEM, "MRN-0042");
-      for (const caller of [f.hospitalKey, f.patientKey]) {
-        await expect(f.registry.connect(caller).withdrawIdentifier(f.hospitalId, commitment))
-          .to.be.revertedWithCustomError(f.registry, "IdentityNotIdentifierParty")
-          .withArgs(f.hospitalId, commitment, caller.address);
-      }
-    });
-  });
-
   describe("acceptAffiliate", function () {
     it("lets the offered organization accept a practitioner, who becomes active", async function () {
       const f = await loadFixture(identityFixture);
@@ -3731,16 +3425,6 @@ describe("IdentityRegistry", function () {
           const expiresAt = (await latest()) + BigInt(DAY);
           return () => f.registry.connect(f.patientKey).appointRepresentative(f.patientId, f.cardiologistId, expiresAt);
         },
-        attestIdentifier: (f) =>
-          Promise.resolve(() =>
-            f.registry
-              .connect(f.hospitalKey)
-              .attestIdentifier(f.patientId, identifierCommitment(MRN_SYSTEM, "1").commitment),
-          ),
-        acceptIdentifier: async (f) => {
-          const commitment = await attest(f, "MRN-1");
-          return () => f.registry.connect(f.patientKey).acceptIdentifier(f.patientId, f.hospitalId, commitment);
-        },
         acceptAffiliate: async (f) => {
           const id = await registerInstitutional(f, ParticipantKind.Practitioner, signer(f.spareKeys, 0), {
             affiliation: f.hospitalId,
@@ -3840,14 +3524,6 @@ describe("IdentityRegistry", function () {
             event: "AffiliationChanged",
             args: [f.cardiologistId, f.hospitalId, 0n],
           }),
-        withdrawIdentifier: async (f) => {
-          const commitment = await attest(f, "MRN-1", true);
-          return {
-            call: () => f.registry.connect(f.patientKey).withdrawIdentifier(f.hospitalId, commitment),
-            event: "IdentifierWithdrawn",
-            args: [f.hospitalId, commitment, f.patientId],
-          };
-        },
         suspend: (f) =>
           Promise.resolve({
             call: () => f.registry.connect(f.registrar).suspend(f.hospitalId, REASON),
@@ -3923,7 +3599,6 @@ describe("IdentityRegistry", function () {
         const { registry, patientId, patientKey, guardianIds, cardiologistId, hospitalId, spareKeys } = f;
         const expiresAt = (await latest()) + BigInt(30 * DAY);
         await (await registry.connect(patientKey).appointRepresentative(patientId, cardiologistId, expiresAt)).wait();
-        const commitment = await attest(f, "MRN-0042", true);
         const recoveryKey = signer(spareKeys, 1).address;
         const opened = await nextTimestamp();
         await (await registry.connect(signer(f.guardianKeys, 0)).approveRecovery(patientId, recoveryKey)).wait();
@@ -3965,8 +3640,6 @@ describe("IdentityRegistry", function () {
         expect(await registry.recoveryOf(patientId, recoveryKey)).to.deep.equal([1n, 0n, opened + RECOVERY_WINDOW]);
         expect(await registry.isRepresentative(patientId, cardiologistId)).to.equal(true);
         expect(await registry.representationExpiry(patientId, cardiologistId)).to.equal(expiresAt);
-        expect(await registry.identifierOwner(hospitalId, commitment)).to.equal(patientId);
-        expect(await registry.identifierAttestation(hospitalId, commitment)).to.deep.equal([patientId, true]);
         expect(await registry.lastId()).to.equal(clinic);
         expect(await registry.version()).to.equal("2.0.0");
       });
@@ -4310,27 +3983,6 @@ describe("IdentityRegistry", function () {
     it("is zero for pairs never appointed", async function () {
       const { registry, patientId, cardiologistId } = await loadFixture(identityFixture);
       expect(await registry.representationExpiry(patientId, cardiologistId)).to.equal(0n);
-    });
-  });
-
-  describe("identifierOwner", function () {
-    it("is NONE for a commitment never attested, attested but not accepted, or in another issuer's namespace", async function () {
-      const f = await loadFixture(identityFixture);
-      expect(await f.registry.identifierOwner(f.hospitalId, commit("MRN-unbound").commitment)).to.equal(0n);
-      expect(await f.registry.identifierOwner(f.hospitalId, ZeroHash)).to.equal(0n);
-      const pending = await attest(f, "MRN-0042");
-      expect(await f.registry.identifierOwner(f.hospitalId, pending)).to.equal(0n);
-      const bound = await attest(f, "MRN-0043", true);
-      expect(await f.registry.identifierOwner(f.hospitalId, bound)).to.equal(f.patientId);
-      expect(await f.registry.identifierOwner(f.cardiologistId, bound)).to.equal(0n);
-      expect(await f.registry.identifierOwner(0n, bound)).to.equal(0n);
-    });
-  });
-
-  describe("identifierAttestation", function () {
-    it("is (NONE, false) for a commitment the issuer never attested", async function () {
-      const { registry, hospitalId } = await loadFixture(identityFixture);
-      expect(await registry.identifierAttestation(hospitalId, commit("MRN-1").commitment)).to.deep.equal([0n, false]);
     });
   });
 
