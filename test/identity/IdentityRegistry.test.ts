@@ -54,6 +54,7 @@ const MAX_SIGNATURE_WINDOW = 30n * BigInt(DAY);
 const RECOVERY_WINDOW = 30n * BigInt(DAY);
 const MIN_RECOVERY_DELAY = DAY;
 const MAX_RECOVERY_DELAY = 30 * DAY;
+const MAX_GUARDIANS = 8;
 const REASON = 17; // an off-chain reason-code list entry
 
 async function latest(): Promise<bigint> {
@@ -67,10 +68,14 @@ async function nextTimestamp(): Promise<bigint> {
   return next;
 }
 
-function signer(list: readonly HardhatEthersSigner[], index: number): HardhatEthersSigner {
+function item<T>(list: readonly T[], index: number): T {
   const found = list[index];
-  if (found === undefined) throw new Error(`no signer at index ${index}`);
+  if (found === undefined) throw new Error(`no item at index ${index}`);
   return found;
+}
+
+function signer(list: readonly HardhatEthersSigner[], index: number): HardhatEthersSigner {
+  return item(list, index);
 }
 
 async function registerPatient(f: IdentityFixture, key: Key): Promise<bigint> {
@@ -171,6 +176,35 @@ async function reachThreshold(f: IdentityFixture, newKey: string): Promise<bigin
   }
   const [, readyAt] = await f.registry.recoveryOf(f.patientId, newKey);
   return readyAt;
+}
+
+/**
+ * Registers a new patient (spare key 0) and names as her first guardians (at once) the first `count` of: the three
+ * fixture guardians, the hospital, the cardiologist, and patients registered with spare keys 1, 2, 3; with
+ * `threshold` and a delay of a day. Returns the patient, her key, and the guardians with their keys in that order.
+ */
+async function patientWithGuardians(
+  f: IdentityFixture,
+  count: number,
+  threshold: number,
+): Promise<{ patient: bigint; key: HardhatEthersSigner; guardians: bigint[]; guardianKeys: HardhatEthersSigner[] }> {
+  const key = signer(f.spareKeys, 0);
+  const patient = await registerPatient(f, key);
+  const candidates: [bigint, HardhatEthersSigner][] = [
+    [f.guardianIds[0], f.guardianKeys[0]],
+    [f.guardianIds[1], f.guardianKeys[1]],
+    [f.guardianIds[2], f.guardianKeys[2]],
+    [f.hospitalId, f.hospitalKey],
+    [f.cardiologistId, f.cardiologistKey],
+  ];
+  for (let i = 1; candidates.length < count; i++) {
+    const guardianKey = signer(f.spareKeys, i);
+    candidates.push([await registerPatient(f, guardianKey), guardianKey]);
+  }
+  const chosen = candidates.slice(0, count);
+  const guardians = chosen.map(([id]) => id);
+  await (await f.registry.connect(key).setGuardians(patient, guardians, threshold, DAY)).wait();
+  return { patient, key, guardians, guardianKeys: chosen.map(([, guardianKey]) => guardianKey) };
 }
 
 /** The fixture patient asks for a guardian change; returns its `effectiveAt`. */
@@ -536,6 +570,7 @@ describe("IdentityRegistry", function () {
         BigInt(GUARDIAN_THRESHOLD),
         readyAt,
         expiresAt,
+        0n,
       ]);
       await time.increaseTo(readyAt);
       await expect(f.registry.connect(recoveryKey).executeRecovery(f.patientId))
@@ -1075,7 +1110,7 @@ describe("IdentityRegistry", function () {
       await time.increaseTo(effectiveAt);
       await (await registry.confirmGuardianChange(patientId)).wait();
       for (const key of [first, second]) {
-        expect(await registry.recoveryOf(patientId, key.address)).to.deep.equal([0n, 0n, 0n]);
+        expect(await registry.recoveryOf(patientId, key.address)).to.deep.equal([0n, 0n, 0n, 0n]);
       }
       expect(effectiveAt).to.be.greaterThanOrEqual(readyAt);
       await expect(registry.connect(first).executeRecovery(patientId))
@@ -1329,7 +1364,7 @@ describe("IdentityRegistry", function () {
       await expect(registry.connect(guardianKeys[0]).approveRecovery(patientId, newKey))
         .to.emit(registry, "RecoveryApproved")
         .withArgs(patientId, guardianIds[0], newKey, 1, 0);
-      expect(await registry.recoveryOf(patientId, newKey)).to.deep.equal([1n, 0n, now + RECOVERY_WINDOW]);
+      expect(await registry.recoveryOf(patientId, newKey)).to.deep.equal([1n, 0n, now + RECOVERY_WINDOW, 0n]);
       expect((await readParticipant(registry, patientId)).controller).to.not.equal(newKey);
       expect(await registry.idOf(newKey)).to.equal(0n);
     });
@@ -1343,11 +1378,11 @@ describe("IdentityRegistry", function () {
       await expect(registry.connect(guardianKeys[1]).approveRecovery(patientId, newKey))
         .to.emit(registry, "RecoveryApproved")
         .withArgs(patientId, guardianIds[1], newKey, 2, readyAt);
-      expect(await registry.recoveryOf(patientId, newKey)).to.deep.equal([2n, readyAt, readyAt + RECOVERY_WINDOW]);
+      expect(await registry.recoveryOf(patientId, newKey)).to.deep.equal([2n, readyAt, readyAt + RECOVERY_WINDOW, 0n]);
       await expect(registry.connect(guardianKeys[2]).approveRecovery(patientId, newKey))
         .to.emit(registry, "RecoveryApproved")
         .withArgs(patientId, guardianIds[2], newKey, 3, readyAt);
-      expect(await registry.recoveryOf(patientId, newKey)).to.deep.equal([3n, readyAt, readyAt + RECOVERY_WINDOW]);
+      expect(await registry.recoveryOf(patientId, newKey)).to.deep.equal([3n, readyAt, readyAt + RECOVERY_WINDOW, 0n]);
     });
 
     it("keeps one recovery per new key, each with its own approvals", async function () {
@@ -1362,7 +1397,7 @@ describe("IdentityRegistry", function () {
       await expect(registry.connect(guardianKeys[1]).approveRecovery(patientId, first))
         .to.emit(registry, "RecoveryApproved")
         .withArgs(patientId, guardianIds[1], first, 2, now + BigInt(RECOVERY_DELAY));
-      expect(await registry.recoveryOf(patientId, second)).to.deep.equal([1n, 0n, opened + RECOVERY_WINDOW]);
+      expect(await registry.recoveryOf(patientId, second)).to.deep.equal([1n, 0n, opened + RECOVERY_WINDOW, 0n]);
     });
 
     it("lets guardians recover a suspended patient", async function () {
@@ -1396,7 +1431,7 @@ describe("IdentityRegistry", function () {
       await expect(registry.connect(guardianKeys[0]).approveRecovery(patientId, second))
         .to.emit(registry, "RecoveryApproved")
         .withArgs(patientId, guardianIds[0], second, 1, 0);
-      expect(await registry.recoveryOf(patientId, second)).to.deep.equal([1n, 0n, reopened + RECOVERY_WINDOW]);
+      expect(await registry.recoveryOf(patientId, second)).to.deep.equal([1n, 0n, reopened + RECOVERY_WINDOW, 0n]);
     });
 
     it("reverts with IdentityNotGuardian when the caller is not an active guardian of the patient", async function () {
@@ -1481,7 +1516,7 @@ describe("IdentityRegistry", function () {
       await expect(registry.connect(guardianKeys[0]).withdrawRecoveryApproval(patientId, first))
         .to.emit(registry, "RecoveryApprovalWithdrawn")
         .withArgs(patientId, guardianIds[0], first, 0);
-      expect(await registry.recoveryOf(patientId, first)).to.deep.equal([0n, 0n, 0n]);
+      expect(await registry.recoveryOf(patientId, first)).to.deep.equal([0n, 0n, 0n, 0n]);
       expect(await registry.recoveryOf(patientId, second)).to.deep.equal(other);
       await expect(registry.connect(guardianKeys[0]).withdrawRecoveryApproval(patientId, first))
         .to.be.revertedWithCustomError(registry, "IdentityNoPendingRecovery")
@@ -1497,7 +1532,12 @@ describe("IdentityRegistry", function () {
       await expect(registry.connect(guardianKeys[1]).withdrawRecoveryApproval(patientId, newKey.address))
         .to.emit(registry, "RecoveryApprovalWithdrawn")
         .withArgs(patientId, guardianIds[1], newKey.address, 1);
-      expect(await registry.recoveryOf(patientId, newKey.address)).to.deep.equal([1n, 0n, opened + RECOVERY_WINDOW]);
+      expect(await registry.recoveryOf(patientId, newKey.address)).to.deep.equal([
+        1n,
+        0n,
+        opened + RECOVERY_WINDOW,
+        0n,
+      ]);
       await time.increaseTo(readyAt);
       await expect(registry.connect(newKey).executeRecovery(patientId))
         .to.be.revertedWithCustomError(registry, "IdentityRecoveryNotReady")
@@ -1516,7 +1556,12 @@ describe("IdentityRegistry", function () {
       await expect(f.registry.connect(f.guardianKeys[0]).withdrawRecoveryApproval(f.patientId, newKey))
         .to.emit(f.registry, "RecoveryApprovalWithdrawn")
         .withArgs(f.patientId, f.guardianIds[0], newKey, 2);
-      expect(await f.registry.recoveryOf(f.patientId, newKey)).to.deep.equal([2n, readyAt, readyAt + RECOVERY_WINDOW]);
+      expect(await f.registry.recoveryOf(f.patientId, newKey)).to.deep.equal([
+        2n,
+        readyAt,
+        readyAt + RECOVERY_WINDOW,
+        0n,
+      ]);
     });
 
     it("lapses at once a recovery brought back below its threshold more than RECOVERY_WINDOW after it opened", async function () {
@@ -1531,7 +1576,7 @@ describe("IdentityRegistry", function () {
       await expect(f.registry.connect(f.guardianKeys[1]).withdrawRecoveryApproval(f.patientId, newKey))
         .to.emit(f.registry, "RecoveryApprovalWithdrawn")
         .withArgs(f.patientId, f.guardianIds[1], newKey, 1);
-      expect(await f.registry.recoveryOf(f.patientId, newKey)).to.deep.equal([0n, 0n, 0n]);
+      expect(await f.registry.recoveryOf(f.patientId, newKey)).to.deep.equal([0n, 0n, 0n, 0n]);
     });
 
     it("reverts with IdentityNotGuardian when the caller is not an active guardian", async function () {
@@ -1570,85 +1615,290 @@ describe("IdentityRegistry", function () {
   });
 
   describe("cancelRecovery", function () {
-    it("lets the patient's key cancel a recovery below its threshold, leaving the others", async function () {
+    it("records the patient's key's objection and keeps the recovery below the quorum", async function () {
       const f = await loadFixture(identityFixture);
       const { registry, patientId, patientKey, guardianKeys } = f;
-      const [first, second] = [signer(f.spareKeys, 0), signer(f.spareKeys, 1)];
-      await (await registry.connect(guardianKeys[0]).approveRecovery(patientId, first.address)).wait();
-      await (await registry.connect(guardianKeys[1]).approveRecovery(patientId, second.address)).wait();
-      const other = await registry.recoveryOf(patientId, second.address);
-      await expect(registry.connect(patientKey).cancelRecovery(patientId, first.address))
-        .to.emit(registry, "RecoveryCancelled")
-        .withArgs(patientId, first.address);
-      expect(await registry.recoveryOf(patientId, first.address)).to.deep.equal([0n, 0n, 0n]);
-      expect(await registry.recoveryOf(patientId, second.address)).to.deep.equal(other);
-      expect((await readParticipant(registry, patientId)).keyEpoch).to.equal(0n);
+      const [first, second] = [signer(f.spareKeys, 0).address, signer(f.spareKeys, 1).address];
+      const opened = await nextTimestamp();
+      await (await registry.connect(guardianKeys[0]).approveRecovery(patientId, first)).wait();
+      await (await registry.connect(guardianKeys[1]).approveRecovery(patientId, second)).wait();
+      const other = await registry.recoveryOf(patientId, second);
+      // Three guardians: the quorum is ⌈(3 + 1) / 2⌉ = 2, so the key alone never cancels.
+      await expect(registry.connect(patientKey).cancelRecovery(patientId, first))
+        .to.emit(registry, "RecoveryObjected")
+        .withArgs(patientId, first, patientKey.address, 1)
+        .and.not.to.emit(registry, "RecoveryCancelled");
+      expect(await registry.recoveryOf(patientId, first)).to.deep.equal([1n, 0n, opened + RECOVERY_WINDOW, 1n]);
+      expect(await registry.recoveryOf(patientId, second)).to.deep.equal(other);
     });
 
-    it("lets guardians start over after a cancellation", async function () {
+    it("cancels the recovery when a guardian's objection reaches the quorum with the key's, leaving the others", async function () {
       const f = await loadFixture(identityFixture);
-      const newKey = signer(f.spareKeys, 0).address;
-      await (await f.registry.connect(f.guardianKeys[0]).approveRecovery(f.patientId, newKey)).wait();
-      await (await f.registry.connect(f.patientKey).cancelRecovery(f.patientId, newKey)).wait();
-      await expect(f.registry.connect(f.guardianKeys[0]).approveRecovery(f.patientId, newKey))
-        .to.emit(f.registry, "RecoveryApproved")
-        .withArgs(f.patientId, f.guardianIds[0], newKey, 1, 0);
+      const { registry, patientId, patientKey, guardianKeys } = f;
+      const [first, second] = [signer(f.spareKeys, 0).address, signer(f.spareKeys, 1).address];
+      await (await registry.connect(guardianKeys[0]).approveRecovery(patientId, first)).wait();
+      await (await registry.connect(guardianKeys[1]).approveRecovery(patientId, second)).wait();
+      const other = await registry.recoveryOf(patientId, second);
+      await (await registry.connect(patientKey).cancelRecovery(patientId, first)).wait();
+      await expect(registry.connect(guardianKeys[2]).cancelRecovery(patientId, first))
+        .to.emit(registry, "RecoveryObjected")
+        .withArgs(patientId, first, guardianKeys[2].address, 2)
+        .and.to.emit(registry, "RecoveryCancelled")
+        .withArgs(patientId, first);
+      expect(await registry.recoveryOf(patientId, first)).to.deep.equal([0n, 0n, 0n, 0n]);
+      expect(await registry.recoveryOf(patientId, second)).to.deep.equal(other);
+      expect((await readParticipant(registry, patientId)).keyEpoch).to.equal(0n);
+      await expect(registry.connect(patientKey).cancelRecovery(patientId, first))
+        .to.be.revertedWithCustomError(registry, "IdentityNoPendingRecovery")
+        .withArgs(patientId, first);
     });
 
-    it("lets a suspended patient's key cancel a recovery below its threshold", async function () {
+    it("cancels the recovery on the objections of two of three guardians, without the key", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, patientId, guardianKeys } = f;
+      const newKey = signer(f.spareKeys, 0).address;
+      await (await registry.connect(guardianKeys[0]).approveRecovery(patientId, newKey)).wait();
+      await expect(registry.connect(guardianKeys[1]).cancelRecovery(patientId, newKey))
+        .to.emit(registry, "RecoveryObjected")
+        .withArgs(patientId, newKey, guardianKeys[1].address, 1)
+        .and.not.to.emit(registry, "RecoveryCancelled");
+      await expect(registry.connect(guardianKeys[2]).cancelRecovery(patientId, newKey))
+        .to.emit(registry, "RecoveryCancelled")
+        .withArgs(patientId, newKey);
+      expect(await registry.recoveryOf(patientId, newKey)).to.deep.equal([0n, 0n, 0n, 0n]);
+    });
+
+    it("cancels a recovery at its threshold, even once its delay has passed", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, patientId, patientKey, guardianKeys } = f;
+      const newKey = signer(f.spareKeys, 0);
+      const readyAt = await reachThreshold(f, newKey.address);
+      await time.increaseTo(readyAt);
+      await (await registry.connect(patientKey).cancelRecovery(patientId, newKey.address)).wait();
+      await expect(registry.connect(guardianKeys[2]).cancelRecovery(patientId, newKey.address))
+        .to.emit(registry, "RecoveryCancelled")
+        .withArgs(patientId, newKey.address);
+      await expect(registry.connect(newKey).executeRecovery(patientId))
+        .to.be.revertedWithCustomError(registry, "IdentityNoPendingRecovery")
+        .withArgs(patientId, newKey.address);
+      expect((await readParticipant(registry, patientId)).controller).to.equal(patientKey.address);
+    });
+
+    it("needs ⌈(guardians + 1) / 2⌉ objections: the key alone cancels only with a single guardian", async function () {
+      for (const count of [1, 2, 3, 4, 5, MAX_GUARDIANS]) {
+        const f = await loadFixture(identityFixture);
+        const { patient, key, guardianKeys } = await patientWithGuardians(f, count, 1);
+        const newKey = Wallet.createRandom().address;
+        await (await f.registry.connect(signer(guardianKeys, 0)).approveRecovery(patient, newKey)).wait();
+        // Counted independently of the contract's integer formula: the smallest q with 2q ≥ guardians + 1.
+        const quorum = Math.ceil((count + 1) / 2);
+        const objectors = [key, ...guardianKeys].slice(0, quorum);
+        for (const [i, objector] of objectors.entries()) {
+          const tx = f.registry.connect(objector).cancelRecovery(patient, newKey);
+          await expect(tx, `${count} guardians, objection ${i + 1}`)
+            .to.emit(f.registry, "RecoveryObjected")
+            .withArgs(patient, newKey, objector.address, i + 1);
+          if (i + 1 < quorum) {
+            await expect(tx).not.to.emit(f.registry, "RecoveryCancelled");
+            expect((await f.registry.recoveryOf(patient, newKey))[3]).to.equal(BigInt(i + 1));
+          } else {
+            await expect(tx).to.emit(f.registry, "RecoveryCancelled").withArgs(patient, newKey);
+          }
+        }
+        expect(await f.registry.recoveryOf(patient, newKey), `${count} guardians`).to.deep.equal([0n, 0n, 0n, 0n]);
+      }
+    });
+
+    it("lets a single guardian cancel alone, even one that approved", async function () {
+      const f = await loadFixture(identityFixture);
+      const { patient, guardians, guardianKeys } = await patientWithGuardians(f, 1, 1);
+      const newKey = signer(f.spareKeys, 5).address;
+      const now = await nextTimestamp();
+      await expect(f.registry.connect(signer(guardianKeys, 0)).approveRecovery(patient, newKey))
+        .to.emit(f.registry, "RecoveryApproved")
+        .withArgs(patient, guardians[0], newKey, 1, now + BigInt(DAY));
+      await expect(f.registry.connect(signer(guardianKeys, 0)).cancelRecovery(patient, newKey))
+        .to.emit(f.registry, "RecoveryObjected")
+        .withArgs(patient, newKey, signer(guardianKeys, 0).address, 1)
+        .and.to.emit(f.registry, "RecoveryCancelled")
+        .withArgs(patient, newKey);
+    });
+
+    it("counts the quorum over the guardians active now", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, registrar, patientId, patientKey, guardianIds, guardianKeys } = f;
+      const [first, second] = [signer(f.spareKeys, 0).address, signer(f.spareKeys, 1).address];
+      await (await registry.connect(guardianKeys[0]).approveRecovery(patientId, first)).wait();
+      await (await registry.connect(guardianKeys[0]).approveRecovery(patientId, second)).wait();
+      // One of three suspended: two active guardians, the quorum is still 2.
+      await (await registry.connect(registrar).suspend(guardianIds[1], REASON)).wait();
+      await expect(registry.connect(patientKey).cancelRecovery(patientId, first)).not.to.emit(
+        registry,
+        "RecoveryCancelled",
+      );
+      // Two of three suspended: one active guardian, so the key alone makes the quorum of 1.
+      await (await registry.connect(registrar).suspend(guardianIds[2], REASON)).wait();
+      await expect(registry.connect(patientKey).cancelRecovery(patientId, second))
+        .to.emit(registry, "RecoveryObjected")
+        .withArgs(patientId, second, patientKey.address, 1)
+        .and.to.emit(registry, "RecoveryCancelled")
+        .withArgs(patientId, second);
+      // An earlier objection counts towards the smaller quorum at the next objection.
+      await expect(registry.connect(guardianKeys[0]).cancelRecovery(patientId, first))
+        .to.emit(registry, "RecoveryObjected")
+        .withArgs(patientId, first, guardianKeys[0].address, 2)
+        .and.to.emit(registry, "RecoveryCancelled")
+        .withArgs(patientId, first);
+    });
+
+    it("keeps a guardian's approval when it objects, and a recovery short of the quorum still executes", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, patientId, patientKey, guardianIds, guardianKeys } = f;
+      const newKey = signer(f.spareKeys, 0);
+      await (await registry.connect(guardianKeys[0]).approveRecovery(patientId, newKey.address)).wait();
+      await (await registry.connect(guardianKeys[0]).cancelRecovery(patientId, newKey.address)).wait();
+      const [approvals, , , objections] = await registry.recoveryOf(patientId, newKey.address);
+      expect([approvals, objections]).to.deep.equal([1n, 1n]);
+      const now = await nextTimestamp();
+      await expect(registry.connect(guardianKeys[1]).approveRecovery(patientId, newKey.address))
+        .to.emit(registry, "RecoveryApproved")
+        .withArgs(patientId, guardianIds[1], newKey.address, 2, now + BigInt(RECOVERY_DELAY));
+      expect((await registry.recoveryOf(patientId, newKey.address))[3], "objections survive approvals").to.equal(1n);
+      await time.increaseTo(now + BigInt(RECOVERY_DELAY));
+      await expect(registry.connect(newKey).executeRecovery(patientId))
+        .to.emit(registry, "ControllerChanged")
+        .withArgs(patientId, patientKey.address, newKey.address, ControllerChange.GuardianRecovery);
+    });
+
+    it("lets guardians open the recovery afresh after a cancellation, with no objection carried over", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, patientId, patientKey, guardianIds, guardianKeys } = f;
+      const newKey = signer(f.spareKeys, 0).address;
+      await (await registry.connect(guardianKeys[0]).approveRecovery(patientId, newKey)).wait();
+      await (await registry.connect(patientKey).cancelRecovery(patientId, newKey)).wait();
+      await (await registry.connect(guardianKeys[1]).cancelRecovery(patientId, newKey)).wait();
+      const reopened = await nextTimestamp();
+      await expect(registry.connect(guardianKeys[0]).approveRecovery(patientId, newKey))
+        .to.emit(registry, "RecoveryApproved")
+        .withArgs(patientId, guardianIds[0], newKey, 1, 0);
+      expect(await registry.recoveryOf(patientId, newKey)).to.deep.equal([1n, 0n, reopened + RECOVERY_WINDOW, 0n]);
+      await expect(registry.connect(patientKey).cancelRecovery(patientId, newKey))
+        .to.emit(registry, "RecoveryObjected")
+        .withArgs(patientId, newKey, patientKey.address, 1);
+    });
+
+    it("lets a suspended patient's key object", async function () {
       const f = await loadFixture(identityFixture);
       const newKey = signer(f.spareKeys, 0).address;
       await (await f.registry.connect(f.guardianKeys[0]).approveRecovery(f.patientId, newKey)).wait();
       await (await f.registry.connect(f.registrar).suspend(f.patientId, REASON)).wait();
       await expect(f.registry.connect(f.patientKey).cancelRecovery(f.patientId, newKey))
+        .to.emit(f.registry, "RecoveryObjected")
+        .withArgs(f.patientId, newKey, f.patientKey.address, 1);
+      await expect(f.registry.connect(f.guardianKeys[1]).cancelRecovery(f.patientId, newKey))
         .to.emit(f.registry, "RecoveryCancelled")
         .withArgs(f.patientId, newKey);
     });
 
-    it("reverts with IdentityRecoveryThresholdReached once the threshold is reached, until a guardian withdraws", async function () {
+    it("counts the patient's key and each guardian once, whatever key they object with", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, patientId, patientKey, guardianIds, guardianKeys } = f;
+      const [first, second] = [signer(f.spareKeys, 0).address, signer(f.spareKeys, 1).address];
+      const [patientNewKey, guardianNewKey] = [signer(f.spareKeys, 2), signer(f.spareKeys, 3)];
+      await (await registry.connect(guardianKeys[0]).approveRecovery(patientId, first)).wait();
+      await (await registry.connect(guardianKeys[0]).approveRecovery(patientId, second)).wait();
+      await (await registry.connect(patientKey).cancelRecovery(patientId, first)).wait();
+      await (await registry.connect(guardianKeys[1]).cancelRecovery(patientId, second)).wait();
+      // Both objectors move to new keys and object again: the patient and the guardian already objected.
+      await rotate(f, patientId, patientKey, patientNewKey);
+      await rotate(f, guardianIds[1], guardianKeys[1], guardianNewKey);
+      await expect(registry.connect(patientNewKey).cancelRecovery(patientId, first))
+        .to.be.revertedWithCustomError(registry, "IdentityRecoveryAlreadyObjected")
+        .withArgs(patientId, patientNewKey.address);
+      await expect(registry.connect(guardianNewKey).cancelRecovery(patientId, second))
+        .to.be.revertedWithCustomError(registry, "IdentityRecoveryAlreadyObjected")
+        .withArgs(patientId, guardianNewKey.address);
+      expect((await registry.recoveryOf(patientId, first))[3]).to.equal(1n);
+      expect((await registry.recoveryOf(patientId, second))[3]).to.equal(1n);
+    });
+
+    it("works while the registry is paused, below and at the quorum", async function () {
       const f = await loadFixture(identityFixture);
       const newKey = signer(f.spareKeys, 0).address;
-      await reachThreshold(f, newKey);
+      await (await f.registry.connect(f.guardianKeys[0]).approveRecovery(f.patientId, newKey)).wait();
+      await pauseRegistry(f);
       await expect(f.registry.connect(f.patientKey).cancelRecovery(f.patientId, newKey))
-        .to.be.revertedWithCustomError(f.registry, "IdentityRecoveryThresholdReached")
-        .withArgs(f.patientId, newKey);
-      expect((await f.registry.recoveryOf(f.patientId, newKey))[0]).to.equal(2n);
-      await (await f.registry.connect(f.guardianKeys[0]).withdrawRecoveryApproval(f.patientId, newKey)).wait();
-      await expect(f.registry.connect(f.patientKey).cancelRecovery(f.patientId, newKey))
+        .to.emit(f.registry, "RecoveryObjected")
+        .withArgs(f.patientId, newKey, f.patientKey.address, 1);
+      await expect(f.registry.connect(f.guardianKeys[2]).cancelRecovery(f.patientId, newKey))
         .to.emit(f.registry, "RecoveryCancelled")
         .withArgs(f.patientId, newKey);
     });
 
-    it("reverts with IdentityNotController when a guardian, the new key or a stranger tries", async function () {
+    it("reverts with IdentityRecoveryAlreadyObjected when the key or a guardian objects twice", async function () {
       const f = await loadFixture(identityFixture);
-      const newKey = signer(f.spareKeys, 0);
-      await (await f.registry.connect(f.guardianKeys[0]).approveRecovery(f.patientId, newKey.address)).wait();
-      for (const caller of [signer(f.guardianKeys, 0), newKey, signer(f.spareKeys, 1)]) {
-        await expect(f.registry.connect(caller).cancelRecovery(f.patientId, newKey.address))
-          .to.be.revertedWithCustomError(f.registry, "IdentityNotController")
-          .withArgs(f.patientId, caller.address);
+      const { registry, patientId, patientKey, guardianKeys } = f;
+      const [first, second] = [signer(f.spareKeys, 0).address, signer(f.spareKeys, 1).address];
+      await (await registry.connect(guardianKeys[0]).approveRecovery(patientId, first)).wait();
+      await (await registry.connect(guardianKeys[0]).approveRecovery(patientId, second)).wait();
+      const cases: [Key, string][] = [
+        [patientKey, first],
+        [guardianKeys[0], second],
+      ];
+      for (const [objector, newKey] of cases) {
+        await (await registry.connect(objector).cancelRecovery(patientId, newKey)).wait();
+        await expect(registry.connect(objector).cancelRecovery(patientId, newKey))
+          .to.be.revertedWithCustomError(registry, "IdentityRecoveryAlreadyObjected")
+          .withArgs(patientId, objector.address);
+        expect((await registry.recoveryOf(patientId, newKey))[3]).to.equal(1n);
       }
     });
 
-    it("reverts with IdentityNoPendingRecovery when none names the key, or it lapsed", async function () {
+    it("reverts with IdentityNotRecoveryParty for anyone but the patient's key and an active guardian", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, registrar, patientId, patientKey, guardianIds, guardianKeys, hospitalKey } = f;
+      const newKey = signer(f.spareKeys, 0);
+      await (await registry.connect(guardianKeys[0]).approveRecovery(patientId, newKey.address)).wait();
+      // A guardian-to-be (named by a waiting change), a suspended and a revoked guardian, the new key, a stranger, a
+      // practitioner, and the key the patient moved away from.
+      await scheduleChange(f, [f.hospitalId], 1, DAY);
+      await (await registry.connect(registrar).suspend(guardianIds[1], REASON)).wait();
+      await (await registry.connect(registrar).revoke(guardianIds[2], REASON)).wait();
+      await rotate(f, patientId, patientKey, signer(f.spareKeys, 1));
+      const callers = [
+        hospitalKey,
+        guardianKeys[1],
+        guardianKeys[2],
+        newKey,
+        signer(f.spareKeys, 2),
+        f.cardiologistKey,
+        patientKey,
+      ];
+      for (const caller of callers) {
+        await expect(registry.connect(caller).cancelRecovery(patientId, newKey.address))
+          .to.be.revertedWithCustomError(registry, "IdentityNotRecoveryParty")
+          .withArgs(patientId, caller.address);
+      }
+      expect((await registry.recoveryOf(patientId, newKey.address))[3]).to.equal(0n);
+    });
+
+    it("reverts with IdentityNoPendingRecovery when none names the key, it lapsed, or the id is unknown", async function () {
       const f = await loadFixture(identityFixture);
       const { registry, patientId, patientKey, guardianKeys } = f;
       const [never, lapsed] = [signer(f.spareKeys, 0).address, signer(f.spareKeys, 1).address];
       await (await registry.connect(guardianKeys[0]).approveRecovery(patientId, lapsed)).wait();
       await time.increase(RECOVERY_WINDOW + 1n);
       for (const key of [never, lapsed]) {
-        await expect(registry.connect(patientKey).cancelRecovery(patientId, key))
-          .to.be.revertedWithCustomError(registry, "IdentityNoPendingRecovery")
-          .withArgs(patientId, key);
+        for (const caller of [patientKey, guardianKeys[1]]) {
+          await expect(registry.connect(caller).cancelRecovery(patientId, key))
+            .to.be.revertedWithCustomError(registry, "IdentityNoPendingRecovery")
+            .withArgs(patientId, key);
+        }
       }
-    });
-
-    it("reverts with IdentityUnknownParticipant for an unregistered id", async function () {
-      const { registry, patientKey, spareKeys } = await loadFixture(identityFixture);
       const unknown = (await registry.lastId()) + 1n;
-      await expect(registry.connect(patientKey).cancelRecovery(unknown, signer(spareKeys, 0)))
-        .to.be.revertedWithCustomError(registry, "IdentityUnknownParticipant")
-        .withArgs(unknown);
+      await expect(registry.connect(patientKey).cancelRecovery(unknown, never))
+        .to.be.revertedWithCustomError(registry, "IdentityNoPendingRecovery")
+        .withArgs(unknown, never);
     });
   });
 
@@ -1681,7 +1931,7 @@ describe("IdentityRegistry", function () {
       await (await f.registry.connect(f.guardianKeys[0]).approveRecovery(f.patientId, loser.address)).wait();
       await time.increaseTo(readyAt);
       await (await f.registry.connect(winner).executeRecovery(f.patientId)).wait();
-      expect(await f.registry.recoveryOf(f.patientId, loser.address)).to.deep.equal([0n, 0n, 0n]);
+      expect(await f.registry.recoveryOf(f.patientId, loser.address)).to.deep.equal([0n, 0n, 0n, 0n]);
       await expect(f.registry.connect(loser).executeRecovery(f.patientId))
         .to.be.revertedWithCustomError(f.registry, "IdentityNoPendingRecovery")
         .withArgs(f.patientId, loser.address);
@@ -1709,7 +1959,7 @@ describe("IdentityRegistry", function () {
       await expect(f.registry.connect(newKey).executeRecovery(f.patientId))
         .to.be.revertedWithCustomError(f.registry, "IdentityNoPendingRecovery")
         .withArgs(f.patientId, newKey.address);
-      expect(await f.registry.recoveryOf(f.patientId, newKey.address)).to.deep.equal([0n, 0n, 0n]);
+      expect(await f.registry.recoveryOf(f.patientId, newKey.address)).to.deep.equal([0n, 0n, 0n, 0n]);
     });
 
     it("reverts with IdentityNoPendingRecovery when sent by anyone but the approved key", async function () {
@@ -3484,10 +3734,12 @@ describe("IdentityRegistry", function () {
           };
         },
         cancelRecovery: async (f) => {
+          // The key objected before the pause; a guardian's objection makes the quorum during it.
           const newKey = signer(f.spareKeys, 0).address;
           await (await f.registry.connect(signer(f.guardianKeys, 0)).approveRecovery(f.patientId, newKey)).wait();
+          await (await f.registry.connect(f.patientKey).cancelRecovery(f.patientId, newKey)).wait();
           return {
-            call: () => f.registry.connect(f.patientKey).cancelRecovery(f.patientId, newKey),
+            call: () => f.registry.connect(signer(f.guardianKeys, 1)).cancelRecovery(f.patientId, newKey),
             event: "RecoveryCancelled",
             args: [f.patientId, newKey],
           };
@@ -3637,7 +3889,7 @@ describe("IdentityRegistry", function () {
           effectiveAt,
           0n,
         ]);
-        expect(await registry.recoveryOf(patientId, recoveryKey)).to.deep.equal([1n, 0n, opened + RECOVERY_WINDOW]);
+        expect(await registry.recoveryOf(patientId, recoveryKey)).to.deep.equal([1n, 0n, opened + RECOVERY_WINDOW, 0n]);
         expect(await registry.isRepresentative(patientId, cardiologistId)).to.equal(true);
         expect(await registry.representationExpiry(patientId, cardiologistId)).to.equal(expiresAt);
         expect(await registry.lastId()).to.equal(clinic);
@@ -3938,23 +4190,24 @@ describe("IdentityRegistry", function () {
   });
 
   describe("recoveryOf", function () {
-    it("returns zeros when no live recovery names the key, and (approvals, readyAt, expiresAt) otherwise", async function () {
+    it("returns zeros when no live recovery names the key, and (approvals, readyAt, expiresAt, objections) otherwise", async function () {
       const f = await loadFixture(identityFixture);
       const newKey = signer(f.spareKeys, 0).address;
-      expect(await f.registry.recoveryOf(f.patientId, newKey)).to.deep.equal([0n, 0n, 0n]);
+      expect(await f.registry.recoveryOf(f.patientId, newKey)).to.deep.equal([0n, 0n, 0n, 0n]);
       const readyAt = await reachThreshold(f, newKey);
       expect(await f.registry.recoveryOf(f.patientId, newKey)).to.deep.equal([
         BigInt(GUARDIAN_THRESHOLD),
         readyAt,
         readyAt + RECOVERY_WINDOW,
+        0n,
       ]);
-      expect(await f.registry.recoveryOf(f.patientId, signer(f.spareKeys, 1).address)).to.deep.equal([0n, 0n, 0n]);
-      expect(await f.registry.recoveryOf(f.hospitalId, newKey)).to.deep.equal([0n, 0n, 0n]);
-      expect(await f.registry.recoveryOf(f.guardianIds[0], newKey)).to.deep.equal([0n, 0n, 0n]);
+      expect(await f.registry.recoveryOf(f.patientId, signer(f.spareKeys, 1).address)).to.deep.equal([0n, 0n, 0n, 0n]);
+      expect(await f.registry.recoveryOf(f.hospitalId, newKey)).to.deep.equal([0n, 0n, 0n, 0n]);
+      expect(await f.registry.recoveryOf(f.guardianIds[0], newKey)).to.deep.equal([0n, 0n, 0n, 0n]);
       await time.increaseTo(readyAt + RECOVERY_WINDOW);
       expect((await f.registry.recoveryOf(f.patientId, newKey))[0], "at its expiry").to.equal(2n);
       await time.increase(1);
-      expect(await f.registry.recoveryOf(f.patientId, newKey), "lapsed").to.deep.equal([0n, 0n, 0n]);
+      expect(await f.registry.recoveryOf(f.patientId, newKey), "lapsed").to.deep.equal([0n, 0n, 0n, 0n]);
     });
   });
 
