@@ -1314,6 +1314,63 @@ describe("IdentityRegistry", function () {
         .withArgs(one, true);
     });
 
+    it("counts the majority over active guardians: the one active guardian of three drops the change alone", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, registrar, patientId, guardianIds, guardianKeys } = f;
+      const effectiveAt = await scheduleChange(f, [f.hospitalId], 1, DAY);
+      await (await registry.connect(registrar).suspend(guardianIds[0], REASON)).wait();
+      await (await registry.connect(registrar).revoke(guardianIds[1], REASON)).wait();
+      await expect(registry.connect(guardianKeys[2]).vetoGuardianChange(patientId))
+        .to.emit(registry, "GuardianChangeVetoed")
+        .withArgs(patientId, guardianIds[2], 1)
+        .and.to.emit(registry, "GuardianChangeCancelled")
+        .withArgs(patientId, true);
+      expect(await registry.pendingGuardianChange(patientId)).to.deep.equal([[], 0n, 0n, 0n, 0n]);
+      await time.increaseTo(effectiveAt + BigInt(DAY));
+      await expect(registry.confirmGuardianChange(patientId))
+        .to.be.revertedWithCustomError(registry, "IdentityNoGuardianChange")
+        .withArgs(patientId);
+    });
+
+    it("needs 2 vetoes of 4 guardians while one is suspended, and 3 once it is reinstated", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, registrar } = f;
+      const { patient, key, guardians, guardianKeys } = await patientWithGuardians(f, 4, 2);
+      // The hospital (guardian 4) is suspended: three active guardians, a majority is 2.
+      await (await registry.connect(registrar).suspend(f.hospitalId, REASON)).wait();
+      await (await registry.connect(key).setGuardians(patient, [item(guardians, 0)], 1, DAY)).wait();
+      await (await registry.connect(signer(guardianKeys, 0)).vetoGuardianChange(patient)).wait();
+      await expect(registry.connect(signer(guardianKeys, 1)).vetoGuardianChange(patient))
+        .to.emit(registry, "GuardianChangeCancelled")
+        .withArgs(patient, true);
+      // Reinstated: four active guardians, a majority is 3 again.
+      await (await registry.connect(registrar).reinstate(f.hospitalId, REASON)).wait();
+      await (await registry.connect(key).setGuardians(patient, [item(guardians, 0)], 1, DAY)).wait();
+      await (await registry.connect(signer(guardianKeys, 0)).vetoGuardianChange(patient)).wait();
+      await expect(registry.connect(signer(guardianKeys, 1)).vetoGuardianChange(patient))
+        .to.emit(registry, "GuardianChangeVetoed")
+        .withArgs(patient, guardians[1], 2)
+        .and.not.to.emit(registry, "GuardianChangeCancelled");
+      await expect(registry.connect(signer(guardianKeys, 3)).vetoGuardianChange(patient))
+        .to.emit(registry, "GuardianChangeCancelled")
+        .withArgs(patient, true);
+    });
+
+    it("keeps counting a veto given before its guardian was suspended", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, registrar } = f;
+      const { patient, key, guardians, guardianKeys } = await patientWithGuardians(f, 4, 2);
+      await (await registry.connect(key).setGuardians(patient, [item(guardians, 0)], 1, DAY)).wait();
+      await (await registry.connect(signer(guardianKeys, 0)).vetoGuardianChange(patient)).wait();
+      await (await registry.connect(registrar).suspend(item(guardians, 0), REASON)).wait();
+      // Three guardians active now: the earlier veto and one more are a majority.
+      await expect(registry.connect(signer(guardianKeys, 1)).vetoGuardianChange(patient))
+        .to.emit(registry, "GuardianChangeVetoed")
+        .withArgs(patient, guardians[1], 2)
+        .and.to.emit(registry, "GuardianChangeCancelled")
+        .withArgs(patient, true);
+    });
+
     it("vetoes a change whose time has come but that nobody confirmed yet", async function () {
       const f = await loadFixture(identityFixture);
       const effectiveAt = await scheduleChange(f, [f.hospitalId], 1, DAY);
@@ -1910,13 +1967,19 @@ describe("IdentityRegistry", function () {
       await time.setNextBlockTimestamp(readyAt);
       await expect(f.registry.connect(newKey).executeRecovery(f.patientId))
         .to.emit(f.registry, "ControllerChanged")
-        .withArgs(f.patientId, f.patientKey.address, newKey.address, ControllerChange.GuardianRecovery);
+        .withArgs(f.patientId, f.patientKey.address, newKey.address, ControllerChange.GuardianRecovery)
+        .and.not.to.emit(f.registry, "GuardianChangeCancelled");
       const after = await readParticipant(f.registry, f.patientId);
       expect(after.controller).to.equal(newKey.address);
       expect(after.keyEpoch).to.equal(1n);
       expect(await f.registry.idOf(newKey.address)).to.equal(f.patientId);
       expect(await f.registry.idOf(f.patientKey.address)).to.equal(0n);
-      expect(await f.registry.recoveryOf(f.patientId, newKey.address)).to.deep.equal([0n, 0n, 0n]);
+      // The replaced key is retired: it reads as nothing and can never bind again.
+      expect(await f.registry.accountStanding(f.patientKey.address, await latest())).to.deep.equal([0n, 0n, 0n, false]);
+      await expect(f.registry.connect(f.patientKey).registerPatient())
+        .to.be.revertedWithCustomError(f.registry, "IdentityAccountAlreadyBound")
+        .withArgs(f.patientKey.address);
+      expect(await f.registry.recoveryOf(f.patientId, newKey.address)).to.deep.equal([0n, 0n, 0n, 0n]);
       expect((await f.registry.guardiansOf(f.patientId))[0]).to.deep.equal([...f.guardianIds]);
       await expect(f.registry.connect(f.patientKey).setGuardians(f.patientId, [], 0, 0))
         .to.be.revertedWithCustomError(f.registry, "IdentityNotController")
@@ -1938,6 +2001,137 @@ describe("IdentityRegistry", function () {
       await expect(f.registry.connect(f.guardianKeys[2]).approveRecovery(f.patientId, loser.address))
         .to.emit(f.registry, "RecoveryApproved")
         .withArgs(f.patientId, f.guardianIds[2], loser.address, 1, 0);
+    });
+
+    it("drops a guardian change still waiting, which then can never be confirmed", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, patientId, patientKey } = f;
+      const newKey = signer(f.spareKeys, 0);
+      const readyAt = await reachThreshold(f, newKey.address);
+      // Whoever held the replaced key asked to swap the guardians for one of his own.
+      const effectiveAt = await scheduleChange(f, [f.hospitalId], 1, DAY);
+      await time.increaseTo(readyAt);
+      await expect(registry.connect(newKey).executeRecovery(patientId))
+        .to.emit(registry, "ControllerChanged")
+        .withArgs(patientId, patientKey.address, newKey.address, ControllerChange.GuardianRecovery)
+        .and.to.emit(registry, "GuardianChangeCancelled")
+        .withArgs(patientId, false);
+      expect(await registry.pendingGuardianChange(patientId)).to.deep.equal([[], 0n, 0n, 0n, 0n]);
+      await time.increaseTo(effectiveAt + BigInt(DAY));
+      await expect(registry.confirmGuardianChange(patientId))
+        .to.be.revertedWithCustomError(registry, "IdentityNoGuardianChange")
+        .withArgs(patientId);
+      expect(await registry.guardiansOf(patientId)).to.deep.equal([
+        [...f.guardianIds],
+        BigInt(GUARDIAN_THRESHOLD),
+        BigInt(RECOVERY_DELAY),
+      ]);
+      // The recovered patient asks for changes of her own as usual.
+      await expect(registry.connect(newKey).setGuardians(patientId, [f.guardianIds[0]], 1, DAY)).to.emit(
+        registry,
+        "GuardianChangeScheduled",
+      );
+    });
+
+    it("reverts with IdentityRecoveryNotReady while suspended approvers leave it short of the threshold", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, registrar, patientId, patientKey, guardianIds } = f;
+      const newKey = signer(f.spareKeys, 0);
+      const readyAt = await reachThreshold(f, newKey.address);
+      await (await registry.connect(registrar).suspend(guardianIds[0], REASON)).wait();
+      await time.increaseTo(readyAt);
+      await expect(registry.connect(newKey).executeRecovery(patientId))
+        .to.be.revertedWithCustomError(registry, "IdentityRecoveryNotReady")
+        .withArgs(patientId, readyAt);
+      // The approval is still recorded; it counts again once its guardian is reinstated.
+      expect(await registry.recoveryOf(patientId, newKey.address)).to.deep.equal([
+        2n,
+        readyAt,
+        readyAt + RECOVERY_WINDOW,
+        0n,
+      ]);
+      await (await registry.connect(registrar).reinstate(guardianIds[0], REASON)).wait();
+      await expect(registry.connect(newKey).executeRecovery(patientId))
+        .to.emit(registry, "ControllerChanged")
+        .withArgs(patientId, patientKey.address, newKey.address, ControllerChange.GuardianRecovery);
+    });
+
+    it("executes while enough of its approvers are still active", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, registrar, patientId, patientKey, guardianIds, guardianKeys } = f;
+      const newKey = signer(f.spareKeys, 0);
+      const readyAt = await reachThreshold(f, newKey.address);
+      await (await registry.connect(guardianKeys[2]).approveRecovery(patientId, newKey.address)).wait();
+      await (await registry.connect(registrar).suspend(guardianIds[1], REASON)).wait();
+      await time.increaseTo(readyAt);
+      await expect(registry.connect(newKey).executeRecovery(patientId))
+        .to.emit(registry, "ControllerChanged")
+        .withArgs(patientId, patientKey.address, newKey.address, ControllerChange.GuardianRecovery);
+    });
+
+    it("does not count the approval of a guardian revoked since, until another guardian approves", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, registrar, patientId, patientKey, guardianIds, guardianKeys } = f;
+      const newKey = signer(f.spareKeys, 0);
+      const readyAt = await reachThreshold(f, newKey.address);
+      await (await registry.connect(registrar).revoke(guardianIds[1], REASON)).wait();
+      await time.increaseTo(readyAt);
+      await expect(registry.connect(newKey).executeRecovery(patientId))
+        .to.be.revertedWithCustomError(registry, "IdentityRecoveryNotReady")
+        .withArgs(patientId, readyAt);
+      // The third guardian's approval leaves readyAt where it was: it only makes up the threshold of active approvals.
+      await expect(registry.connect(guardianKeys[2]).approveRecovery(patientId, newKey.address))
+        .to.emit(registry, "RecoveryApproved")
+        .withArgs(patientId, guardianIds[2], newKey.address, 3, readyAt);
+      await expect(registry.connect(newKey).executeRecovery(patientId))
+        .to.emit(registry, "ControllerChanged")
+        .withArgs(patientId, patientKey.address, newKey.address, ControllerChange.GuardianRecovery);
+    });
+
+    // DESIGN DOUBT (fails today, see the report): the delay starts when the number of approvals reaches the threshold,
+    // approvals of guardians suspended at the time included, while execution needs a threshold of approvals by
+    // guardians active now. So the approval that finally makes up a threshold of active guardians (another guardian's,
+    // or a reinstatement) can come after readyAt and make the recovery executable in the same block: nobody gets the
+    // delay to object to the only threshold that ever counted. Example: a thief approves with guardian 1's stolen key,
+    // the registrar suspends guardian 1, the thief approves with guardian 2's stolen key (readyAt starts although one
+    // active guardian approved), waits out the delay, then approves with guardian 3's key and executes at once.
+    // Un-skip if the delay should run from the moment a threshold of active guardians approved.
+    it.skip("runs the delay from the moment a threshold of guardians active then approved", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, registrar, patientId, guardianIds, guardianKeys } = f;
+      const thiefKey = signer(f.spareKeys, 0);
+      await (await registry.connect(guardianKeys[0]).approveRecovery(patientId, thiefKey.address)).wait();
+      await (await registry.connect(registrar).suspend(guardianIds[0], REASON)).wait();
+      await (await registry.connect(guardianKeys[1]).approveRecovery(patientId, thiefKey.address)).wait();
+      const [, readyAt] = await registry.recoveryOf(patientId, thiefKey.address);
+      await time.increaseTo(readyAt);
+      const now = await nextTimestamp();
+      await (await registry.connect(guardianKeys[2]).approveRecovery(patientId, thiefKey.address)).wait();
+      await expect(registry.connect(thiefKey).executeRecovery(patientId))
+        .to.be.revertedWithCustomError(registry, "IdentityRecoveryNotReady")
+        .withArgs(patientId, now + BigInt(RECOVERY_DELAY));
+    });
+
+    it("does not count the approval of a guardian whose credential expired since", async function () {
+      const f = await loadFixture(identityFixture);
+      const { patient, key, guardians, guardianKeys } = await patientWithGuardians(f, 4, 2);
+      const newKey = signer(f.spareKeys, 5);
+      // The hospital (guardian 4) approves a day before its credential expires; the recovery is ready after it.
+      await time.increaseTo(f.credentialExpiry - BigInt(DAY) - 1n);
+      await (await f.registry.connect(signer(guardianKeys, 3)).approveRecovery(patient, newKey.address)).wait();
+      await (await f.registry.connect(signer(guardianKeys, 0)).approveRecovery(patient, newKey.address)).wait();
+      const [, readyAt] = await f.registry.recoveryOf(patient, newKey.address);
+      expect(readyAt).to.be.greaterThan(f.credentialExpiry);
+      expect(await f.registry.isActive(item(guardians, 3))).to.equal(true);
+      await time.increaseTo(readyAt);
+      expect(await f.registry.isActive(item(guardians, 3))).to.equal(false);
+      await expect(f.registry.connect(newKey).executeRecovery(patient))
+        .to.be.revertedWithCustomError(f.registry, "IdentityRecoveryNotReady")
+        .withArgs(patient, readyAt);
+      await (await f.registry.connect(signer(guardianKeys, 1)).approveRecovery(patient, newKey.address)).wait();
+      await expect(f.registry.connect(newKey).executeRecovery(patient))
+        .to.emit(f.registry, "ControllerChanged")
+        .withArgs(patient, key.address, newKey.address, ControllerChange.GuardianRecovery);
     });
 
     it("executes up to RECOVERY_WINDOW after readyAt", async function () {
