@@ -401,6 +401,30 @@ describe("IdentityRegistry", function () {
         .withArgs(patientKey.address);
     });
 
+    it("reverts with IdentityAccountAlreadyBound for a key retired by a rotation, a guardian or a registrar recovery", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, patientId, patientKey, hospitalId, hospitalKey, guardianIds, guardianKeys } = f;
+      // The patient is recovered by her guardians, a guardian rotates its key, the hospital is recovered by the registrar.
+      const recovered = signer(f.spareKeys, 1);
+      await time.increaseTo(await reachThreshold(f, recovered.address));
+      await (await registry.connect(recovered).executeRecovery(patientId)).wait();
+      await rotate(f, guardianIds[0], guardianKeys[0], signer(f.spareKeys, 0));
+      const hospitalNewKey = signer(f.spareKeys, 2);
+      const consent = await transferConsent(f, hospitalNewKey, { id: hospitalId });
+      await scheduleAndExecute(
+        f.accessManager,
+        f.registrar,
+        await registry.getAddress(),
+        recoverData(registry, hospitalId, hospitalNewKey.address, consent),
+      );
+      for (const retired of [guardianKeys[0], patientKey, hospitalKey]) {
+        expect(await registry.idOf(retired.address)).to.equal(0n);
+        await expect(registry.connect(retired).registerPatient())
+          .to.be.revertedWithCustomError(registry, "IdentityAccountAlreadyBound")
+          .withArgs(retired.address);
+      }
+    });
+
     it("reverts with IdentityAccountAlreadyBound when the caller controls a practitioner id not yet accepted", async function () {
       const f = await loadFixture(identityFixture);
       const key = signer(f.spareKeys, 0);
@@ -412,7 +436,7 @@ describe("IdentityRegistry", function () {
   });
 
   describe("rotateController", function () {
-    it("hands the id to the new key in one step and unbinds the old key", async function () {
+    it("hands the id to the new key in one step and retires the old key", async function () {
       const f = await loadFixture(identityFixture);
       const { registry, patientId, patientKey, spareKeys } = f;
       const newKey = signer(spareKeys, 0);
@@ -429,6 +453,7 @@ describe("IdentityRegistry", function () {
       expect(await registry.idOf(patientKey.address)).to.equal(0n);
       expect(await registry.activeIdOf(newKey.address, ParticipantKind.Patient)).to.equal(patientId);
       expect(await registry.activeIdOf(patientKey.address, ParticipantKind.Patient)).to.equal(0n);
+      expect(await registry.accountStanding(patientKey.address, await latest())).to.deep.equal([0n, 0n, 0n, false]);
     });
 
     it("rotates an institutional id and keeps its record", async function () {
@@ -477,12 +502,34 @@ describe("IdentityRegistry", function () {
       expect(guardians).to.deep.equal([...guardianIds]);
     });
 
-    it("frees the old key, which may then register again", async function () {
+    it("retires the old key for good: it can never register, be registered or take an id again", async function () {
       const f = await loadFixture(identityFixture);
-      await rotate(f, f.patientId, f.patientKey, signer(f.spareKeys, 0));
-      const fresh = await registerPatient(f, f.patientKey);
-      expect(fresh).to.not.equal(f.patientId);
-      expect(await f.registry.idOf(f.patientKey.address)).to.equal(fresh);
+      const { registry, patientId, patientKey } = f;
+      const newKey = signer(f.spareKeys, 0);
+      await rotate(f, patientId, patientKey, newKey);
+      const lastId = await registry.lastId();
+      await expect(registry.connect(patientKey).registerPatient())
+        .to.be.revertedWithCustomError(registry, "IdentityAccountAlreadyBound")
+        .withArgs(patientKey.address);
+      const registration = await registrationConsent(f, patientKey, { kind: ParticipantKind.Payer });
+      await expect(registerCall(f, ParticipantKind.Payer, patientKey.address, registration))
+        .to.be.revertedWithCustomError(registry, "IdentityAccountAlreadyBound")
+        .withArgs(patientKey.address);
+      // Not even its own id can come back to it, with a fresh consent over the current key epoch...
+      const back = await transferConsent(f, patientKey, { id: patientId });
+      await expect(
+        registry.connect(newKey).rotateController(patientId, patientKey.address, back.deadline, back.signature),
+      )
+        .to.be.revertedWithCustomError(registry, "IdentityAccountAlreadyBound")
+        .withArgs(patientKey.address);
+      // ...nor can guardians recover an id to it.
+      await expect(registry.connect(f.guardianKeys[0]).approveRecovery(patientId, patientKey.address))
+        .to.be.revertedWithCustomError(registry, "IdentityAccountAlreadyBound")
+        .withArgs(patientKey.address);
+      expect(await registry.lastId()).to.equal(lastId);
+      expect(await registry.idOf(patientKey.address)).to.equal(0n);
+      expect(await registry.accountStanding(patientKey.address, await latest())).to.deep.equal([0n, 0n, 0n, false]);
+      expect(await registry.idOf(newKey.address)).to.equal(patientId);
     });
 
     it("lets a new key rotate again with a consent over the new key epoch", async function () {
@@ -676,11 +723,13 @@ describe("IdentityRegistry", function () {
       ).to.be.revertedWithCustomError(f.registry, "IdentityZeroAddress");
     });
 
-    it("reverts with IdentityAccountAlreadyBound when the new key controls an id, is revoked or is the caller", async function () {
+    it("reverts with IdentityAccountAlreadyBound when the new key controls an id, is revoked, retired or the caller", async function () {
       const f = await loadFixture(identityFixture);
       const { registry, registrar, patientId, patientKey, hospitalKey, guardianIds, guardianKeys } = f;
       await (await registry.connect(registrar).revoke(guardianIds[1], REASON)).wait();
-      for (const bound of [hospitalKey, guardianKeys[0], guardianKeys[1], patientKey]) {
+      // Guardian 3 moved its id to another key: its first key is retired.
+      await rotate(f, guardianIds[2], guardianKeys[2], signer(f.spareKeys, 0));
+      for (const bound of [hospitalKey, guardianKeys[0], guardianKeys[1], guardianKeys[2], patientKey]) {
         const consent = await transferConsent(f, bound, { id: patientId });
         await expect(
           registry.connect(patientKey).rotateController(patientId, bound.address, consent.deadline, consent.signature),
@@ -810,31 +859,32 @@ describe("IdentityRegistry", function () {
       }
     });
 
-    it("reverts with IdentityInvalidKeySignature when a used consent is replayed: the key epoch moved on", async function () {
+    it("reverts with IdentityAccountAlreadyBound when a used consent is replayed: its key was retired", async function () {
       const f = await loadFixture(identityFixture);
       const { registry, patientId, patientKey } = f;
-      const laptop = signer(f.spareKeys, 0);
+      const [laptop, phone] = [signer(f.spareKeys, 0), signer(f.spareKeys, 1)];
       const laptopConsent = await transferConsent(f, laptop, { id: patientId });
       await (
         await registry
           .connect(patientKey)
           .rotateController(patientId, laptop.address, laptopConsent.deadline, laptopConsent.signature)
       ).wait();
-      // The laptop hands the id back to the old key; the laptop is free again.
-      await rotate(f, patientId, laptop, patientKey);
+      // The laptop hands the id on to the phone: the laptop is retired, not free.
+      await rotate(f, patientId, laptop, phone);
       expect(await registry.idOf(laptop.address)).to.equal(0n);
-      // Whoever kept the laptop's first consent cannot use it to bring the laptop back.
+      // Whoever kept the laptop's consent cannot use it to bring the laptop back, whoever sends it.
       await expect(
         registry
-          .connect(patientKey)
+          .connect(phone)
           .rotateController(patientId, laptop.address, laptopConsent.deadline, laptopConsent.signature),
       )
-        .to.be.revertedWithCustomError(registry, "IdentityInvalidKeySignature")
+        .to.be.revertedWithCustomError(registry, "IdentityAccountAlreadyBound")
         .withArgs(laptop.address);
+      expect((await readParticipant(registry, patientId)).controller).to.equal(phone.address);
       expect((await readParticipant(registry, patientId)).keyEpoch).to.equal(2n);
     });
 
-    it("reverts with IdentityInvalidKeySignature for a consent given before another change of key", async function () {
+    it("reverts with IdentityInvalidKeySignature for a fresh key's consent given before another change of key", async function () {
       const f = await loadFixture(identityFixture);
       const [first, second] = [signer(f.spareKeys, 0), signer(f.spareKeys, 1)];
       const stale = await transferConsent(f, second, { id: f.patientId });
@@ -1541,10 +1591,12 @@ describe("IdentityRegistry", function () {
       ).to.be.revertedWithCustomError(registry, "IdentityZeroAddress");
     });
 
-    it("reverts with IdentityAccountAlreadyBound when the new key controls an id (the patient's own included)", async function () {
-      const { registry, registrar, patientId, patientKey, guardianIds, guardianKeys, hospitalKey } =
-        await loadFixture(identityFixture);
+    it("reverts with IdentityAccountAlreadyBound when the new key controls an id (the patient's own included) or did", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, registrar, patientId, patientKey, guardianIds, guardianKeys, hospitalKey } = f;
       await (await registry.connect(registrar).revoke(guardianIds[2], REASON)).wait();
+      // The hospital moved to a new key: its first key is retired.
+      await rotate(f, f.hospitalId, hospitalKey, signer(f.spareKeys, 0));
       for (const bound of [hospitalKey.address, guardianKeys[1].address, patientKey.address, guardianKeys[2].address]) {
         await expect(registry.connect(guardianKeys[0]).approveRecovery(patientId, bound))
           .to.be.revertedWithCustomError(registry, "IdentityAccountAlreadyBound")
@@ -3066,20 +3118,23 @@ describe("IdentityRegistry", function () {
       }
     });
 
-    // DESIGN DOUBT (fails today, see the report): unlike a ControlTransfer consent, which names the id's key epoch and
-    // so serves once, a Registration consent names no nonce. Once the key is free again (its id rotated to another
-    // key), a registrar can replay the same consent until its deadline (up to MAX_SIGNATURE_WINDOW) to bind the key to
-    // a second id the key never agreed to. Un-skip if a registration consent is meant to serve once.
-    it.skip("reverts with IdentityInvalidKeySignature when a registration consent is used a second time", async function () {
+    it("reverts with IdentityAccountAlreadyBound when a used registration consent is replayed: its key was retired", async function () {
       const f = await loadFixture(identityFixture);
       const [key, newKey] = [signer(f.spareKeys, 0), signer(f.spareKeys, 1)];
+      // A Registration consent names no nonce, but the key it names can serve one id only: once the id moves to
+      // another key, the first key is retired and the consent can never bind it again.
       const consent = await registrationConsent(f, key, { kind: ParticipantKind.Payer });
       const id = (await f.registry.lastId()) + 1n;
       await (await registerCall(f, ParticipantKind.Payer, key.address, consent)).wait();
+      await expect(registerCall(f, ParticipantKind.Payer, key.address, consent))
+        .to.be.revertedWithCustomError(f.registry, "IdentityAccountAlreadyBound")
+        .withArgs(key.address);
       await rotate(f, id, key, newKey);
       await expect(registerCall(f, ParticipantKind.Payer, key.address, consent))
-        .to.be.revertedWithCustomError(f.registry, "IdentityInvalidKeySignature")
+        .to.be.revertedWithCustomError(f.registry, "IdentityAccountAlreadyBound")
         .withArgs(key.address);
+      expect(await f.registry.lastId()).to.equal(id);
+      expect(await f.registry.idOf(key.address)).to.equal(0n);
     });
   });
 
