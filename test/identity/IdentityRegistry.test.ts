@@ -3814,6 +3814,22 @@ describe("IdentityRegistry", function () {
         .withArgs(newKey.address);
     });
 
+    it("reverts with IdentityAccountAlreadyBound for a key the institution moved away from", async function () {
+      const f = await loadFixture(identityFixture);
+      // The hospital rotated to a new key, then lost it: its first key, retired, cannot be given the id back.
+      await rotate(f, f.hospitalId, f.hospitalKey, signer(f.spareKeys, 0));
+      const data = recoverData(
+        f.registry,
+        f.hospitalId,
+        f.hospitalKey.address,
+        await transferConsent(f, f.hospitalKey, { id: f.hospitalId }),
+      );
+      await scheduleAndWait(f.accessManager, f.registry, f.registrar, data);
+      await expect(f.accessManager.connect(f.registrar).execute(await f.registry.getAddress(), data))
+        .to.be.revertedWithCustomError(f.registry, "IdentityAccountAlreadyBound")
+        .withArgs(f.hospitalKey.address);
+    });
+
     it("reverts with IdentityInvalidKeySignature without the new key's consent", async function () {
       const f = await loadFixture(identityFixture);
       const newKey = signer(f.spareKeys, 0);
