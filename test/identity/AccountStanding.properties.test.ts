@@ -27,7 +27,7 @@ type Step =
   | { op: "offer"; subject: number; organization: number; focus: boolean }
   | { op: "accept"; subject: number; organization: number; focus: boolean }
   | { op: "release"; subject: number; organization: number; focus: boolean }
-  | { op: "rotate"; subject: number; key: number; consenting: boolean }
+  | { op: "rotate"; subject: number; key: number; consenting: boolean; retired: boolean }
   | { op: "advance"; seconds: number }
   | { op: "toExpiry"; subject: number; offset: bigint };
 
@@ -60,10 +60,17 @@ const step: fc.Arbitrary<Step> = fc.oneof(
     weight: 2,
     arbitrary: fc.record({ op: fc.constant(op), subject: index, organization: index, focus: mostly }),
   })),
-  // Mostly with the new key's own consent; otherwise another key signs in its name.
+  // Mostly with the new key's own consent; otherwise another key signs in its name. Sometimes (`retired`) to a key
+  // that an id moved away from, which never binds again.
   {
     weight: 3,
-    arbitrary: fc.record({ op: fc.constant("rotate" as const), subject: index, key: index, consenting: mostly }),
+    arbitrary: fc.record({
+      op: fc.constant("rotate" as const),
+      subject: index,
+      key: index,
+      consenting: mostly,
+      retired: fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+    }),
   },
   {
     weight: 2,
@@ -123,7 +130,8 @@ describe("IdentityRegistry", function () {
       // - at any `at` (now, a day before, a second before and at the credential expiry), accountStanding's active
       //   flag and isActiveAt(id, at) are both "status Active now, the credential, if any, unexpired at `at`, and
       //   (practitioners and devices) an accepted affiliation now";
-      // - a key that controls no id (rotated away, or never bound) reads (NONE, None, NONE, false);
+      // - a key that controls no id (never bound, or retired by a rotation) reads (NONE, None, NONE, false), and a
+      //   retired key stays so: a rotation to it reverts with IdentityAccountAlreadyBound, whoever signed;
       // - the record itself is the model's: controller, status, credential expiry, affiliation and pending offer.
       // Per step: each operation succeeds with its event exactly when the model says it is valid, and otherwise
       // reverts with the model's custom error.
@@ -195,6 +203,8 @@ describe("IdentityRegistry", function () {
             // Every key that may control a subject at some point: the subjects' own keys and the unbound spares.
             const keys = [...subjects.map((s) => s.controller), ...pool];
             const controlling = (key: HardhatEthersSigner) => subjects.find((s) => s.controller === key);
+            /** Keys an id moved away from: retired for good. */
+            const retired = new Set<HardhatEthersSigner>();
             const clock: Clock = { now: BigInt(await time.latest()) };
 
             for (const s of steps) {
@@ -305,15 +315,13 @@ describe("IdentityRegistry", function () {
                 }
                 case "rotate": {
                   const target = at(subjects, s.subject);
-                  const free = keys.filter((k) => controlling(k) === undefined);
-                  const newKey = at(free, s.key);
-                  const consenting = s.consenting || free.length < 2;
-                  const signerKey = consenting
-                    ? newKey
-                    : at(
-                        free.filter((k) => k !== newKey),
-                        s.key,
-                      );
+                  const free = keys.filter((k) => controlling(k) === undefined && !retired.has(k));
+                  // Every rotation retires a key, so the free ones may run out: then only a retired key is left to try.
+                  const toRetired = retired.size > 0 && (s.retired || free.length === 0);
+                  const newKey = toRetired ? at([...retired], s.key) : at(free, s.key);
+                  const others = free.filter((k) => k !== newKey);
+                  const consenting = s.consenting || others.length === 0;
+                  const signerKey = consenting ? newKey : at(others, s.key);
                   const deadline = clock.now + BigInt(DAY);
                   const signature = await signControlTransfer(signerKey, domain, {
                     id: target.id,
@@ -325,6 +333,8 @@ describe("IdentityRegistry", function () {
                   let expected: Expected;
                   if (target.status === ParticipantStatus.Revoked) {
                     expected = { error: "IdentityParticipantRevoked", args: [target.id] };
+                  } else if (toRetired) {
+                    expected = { error: "IdentityAccountAlreadyBound", args: [newKey.address] };
                   } else if (!consenting) {
                     expected = { error: "IdentityInvalidKeySignature", args: [newKey.address] };
                   } else {
@@ -341,7 +351,10 @@ describe("IdentityRegistry", function () {
                       .rotateController(target.id, newKey.address, deadline, signature),
                     expected,
                   );
-                  if ("event" in expected) target.controller = newKey;
+                  if ("event" in expected) {
+                    retired.add(target.controller);
+                    target.controller = newKey;
+                  }
                   break;
                 }
                 case "advance":
@@ -399,10 +412,14 @@ describe("IdentityRegistry", function () {
               }
               for (const key of keys) {
                 if (controlling(key) !== undefined) continue;
-                expect(
-                  await registry.accountStanding(key.address, clock.now),
-                  "a key that controls no id",
-                ).to.deep.equal([0n, 0n, 0n, false]);
+                const label = retired.has(key) ? "a retired key" : "a key that controls no id";
+                expect(await registry.accountStanding(key.address, clock.now), label).to.deep.equal([
+                  0n,
+                  0n,
+                  0n,
+                  false,
+                ]);
+                expect(await registry.idOf(key.address), label).to.equal(0n);
               }
             }
           }),

@@ -367,6 +367,33 @@ describe("IdentityRegistry", function () {
         expect((await standingOf(f, newKey.address, f.credentialExpiry))[3], "the expiry moves too").to.equal(false);
       });
 
+      it("reads a retired key as (NONE, None, NONE, false) whatever later happens to its id, and never binds it again", async function () {
+        const f = await loadFixture(identityFixture);
+        const newKey = signer(f.spareKeys, 0);
+        await rotate(f, f.cardiologistId, f.cardiologistKey, newKey);
+        const retired = f.cardiologistKey.address;
+        // Every change that rewrites the id's binding word reaches the new key only.
+        await (await f.registry.connect(f.registrar).suspend(f.cardiologistId, REASON)).wait();
+        await (await f.registry.connect(f.registrar).reinstate(f.cardiologistId, REASON)).wait();
+        await (
+          await f.registry
+            .connect(f.registrar)
+            .renewCredential(f.cardiologistId, commit("licence:cardiology:0002").commitment, f.credentialExpiry + 1n)
+        ).wait();
+        await (await f.registry.connect(f.hospitalKey).releaseAffiliate(f.cardiologistId)).wait();
+        expect(await standingOf(f, retired)).to.deep.equal(NO_STANDING);
+        expect(await standingOf(f, retired, f.credentialExpiry - 1n), "at any time").to.deep.equal(NO_STANDING);
+        expect(await f.registry.activeIdOf(retired, ParticipantKind.Practitioner)).to.equal(0n);
+        expect(await f.registry.activeIdOf(retired, ParticipantKind.None)).to.equal(0n);
+        expect(await standingOf(f, newKey.address)).to.deep.equal(
+          standing(f.cardiologistId, ParticipantKind.Practitioner, 0n, false),
+        );
+        await expect(f.registry.connect(f.cardiologistKey).registerPatient())
+          .to.be.revertedWithCustomError(f.registry, "IdentityAccountAlreadyBound")
+          .withArgs(retired);
+        expect(await standingOf(f, retired)).to.deep.equal(NO_STANDING);
+      });
+
       it("carries a suspension and a changed affiliation over to the new key", async function () {
         const f = await loadFixture(identityFixture);
         const clinicKey = signer(f.spareKeys, 0);

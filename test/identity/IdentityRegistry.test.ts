@@ -16,7 +16,6 @@ import {
   CONTROL_TRANSFER_TYPEHASH,
   ControllerChange,
   controlTransferDigest,
-  identifierCommitment,
   identityDomain,
   type KeyConsent,
   ParticipantKind,
@@ -55,8 +54,8 @@ const MAX_SIGNATURE_WINDOW = 30n * BigInt(DAY);
 const RECOVERY_WINDOW = 30n * BigInt(DAY);
 const MIN_RECOVERY_DELAY = DAY;
 const MAX_RECOVERY_DELAY = 30 * DAY;
+const MAX_GUARDIANS = 8;
 const REASON = 17; // an off-chain reason-code list entry
-const MRN_SYSTEM = "urn:oid:2.16.840.1.113883.19.5";
 
 async function latest(): Promise<bigint> {
   return BigInt(await time.latest());
@@ -69,10 +68,14 @@ async function nextTimestamp(): Promise<bigint> {
   return next;
 }
 
-function signer(list: readonly HardhatEthersSigner[], index: number): HardhatEthersSigner {
+function item<T>(list: readonly T[], index: number): T {
   const found = list[index];
-  if (found === undefined) throw new Error(`no signer at index ${index}`);
+  if (found === undefined) throw new Error(`no item at index ${index}`);
   return found;
+}
+
+function signer(list: readonly HardhatEthersSigner[], index: number): HardhatEthersSigner {
+  return item(list, index);
 }
 
 async function registerPatient(f: IdentityFixture, key: Key): Promise<bigint> {
@@ -175,6 +178,35 @@ async function reachThreshold(f: IdentityFixture, newKey: string): Promise<bigin
   return readyAt;
 }
 
+/**
+ * Registers a new patient (spare key 0) and names as her first guardians (at once) the first `count` of: the three
+ * fixture guardians, the hospital, the cardiologist, and patients registered with spare keys 1, 2, 3; with
+ * `threshold` and a delay of a day. Returns the patient, her key, and the guardians with their keys in that order.
+ */
+async function patientWithGuardians(
+  f: IdentityFixture,
+  count: number,
+  threshold: number,
+): Promise<{ patient: bigint; key: HardhatEthersSigner; guardians: bigint[]; guardianKeys: HardhatEthersSigner[] }> {
+  const key = signer(f.spareKeys, 0);
+  const patient = await registerPatient(f, key);
+  const candidates: [bigint, HardhatEthersSigner][] = [
+    [f.guardianIds[0], f.guardianKeys[0]],
+    [f.guardianIds[1], f.guardianKeys[1]],
+    [f.guardianIds[2], f.guardianKeys[2]],
+    [f.hospitalId, f.hospitalKey],
+    [f.cardiologistId, f.cardiologistKey],
+  ];
+  for (let i = 1; candidates.length < count; i++) {
+    const guardianKey = signer(f.spareKeys, i);
+    candidates.push([await registerPatient(f, guardianKey), guardianKey]);
+  }
+  const chosen = candidates.slice(0, count);
+  const guardians = chosen.map(([id]) => id);
+  await (await f.registry.connect(key).setGuardians(patient, guardians, threshold, DAY)).wait();
+  return { patient, key, guardians, guardianKeys: chosen.map(([, guardianKey]) => guardianKey) };
+}
+
 /** The fixture patient asks for a guardian change; returns its `effectiveAt`. */
 async function scheduleChange(
   f: IdentityFixture,
@@ -185,16 +217,6 @@ async function scheduleChange(
   await (await f.registry.connect(f.patientKey).setGuardians(f.patientId, [...guardians], threshold, delay)).wait();
   const [, , , effectiveAt] = await f.registry.pendingGuardianChange(f.patientId);
   return effectiveAt;
-}
-
-/** Identifier `label` that the hospital attests for the fixture patient (and the patient accepts, if `accept`). */
-async function attest(f: IdentityFixture, label: string, accept = false): Promise<string> {
-  const { commitment } = identifierCommitment(MRN_SYSTEM, label);
-  await (await f.registry.connect(f.hospitalKey).attestIdentifier(f.patientId, commitment)).wait();
-  if (accept) {
-    await (await f.registry.connect(f.patientKey).acceptIdentifier(f.patientId, f.hospitalId, commitment)).wait();
-  }
-  return commitment;
 }
 
 function recoverData(registry: IdentityRegistry, id: bigint, newController: string, consent: KeyConsent): string {
@@ -379,6 +401,30 @@ describe("IdentityRegistry", function () {
         .withArgs(patientKey.address);
     });
 
+    it("reverts with IdentityAccountAlreadyBound for a key retired by a rotation, a guardian or a registrar recovery", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, patientId, patientKey, hospitalId, hospitalKey, guardianIds, guardianKeys } = f;
+      // The patient is recovered by her guardians, a guardian rotates its key, the hospital is recovered by the registrar.
+      const recovered = signer(f.spareKeys, 1);
+      await time.increaseTo(await reachThreshold(f, recovered.address));
+      await (await registry.connect(recovered).executeRecovery(patientId)).wait();
+      await rotate(f, guardianIds[0], guardianKeys[0], signer(f.spareKeys, 0));
+      const hospitalNewKey = signer(f.spareKeys, 2);
+      const consent = await transferConsent(f, hospitalNewKey, { id: hospitalId });
+      await scheduleAndExecute(
+        f.accessManager,
+        f.registrar,
+        await registry.getAddress(),
+        recoverData(registry, hospitalId, hospitalNewKey.address, consent),
+      );
+      for (const retired of [guardianKeys[0], patientKey, hospitalKey]) {
+        expect(await registry.idOf(retired.address)).to.equal(0n);
+        await expect(registry.connect(retired).registerPatient())
+          .to.be.revertedWithCustomError(registry, "IdentityAccountAlreadyBound")
+          .withArgs(retired.address);
+      }
+    });
+
     it("reverts with IdentityAccountAlreadyBound when the caller controls a practitioner id not yet accepted", async function () {
       const f = await loadFixture(identityFixture);
       const key = signer(f.spareKeys, 0);
@@ -390,7 +436,7 @@ describe("IdentityRegistry", function () {
   });
 
   describe("rotateController", function () {
-    it("hands the id to the new key in one step and unbinds the old key", async function () {
+    it("hands the id to the new key in one step and retires the old key", async function () {
       const f = await loadFixture(identityFixture);
       const { registry, patientId, patientKey, spareKeys } = f;
       const newKey = signer(spareKeys, 0);
@@ -407,6 +453,7 @@ describe("IdentityRegistry", function () {
       expect(await registry.idOf(patientKey.address)).to.equal(0n);
       expect(await registry.activeIdOf(newKey.address, ParticipantKind.Patient)).to.equal(patientId);
       expect(await registry.activeIdOf(patientKey.address, ParticipantKind.Patient)).to.equal(0n);
+      expect(await registry.accountStanding(patientKey.address, await latest())).to.deep.equal([0n, 0n, 0n, false]);
     });
 
     it("rotates an institutional id and keeps its record", async function () {
@@ -455,12 +502,34 @@ describe("IdentityRegistry", function () {
       expect(guardians).to.deep.equal([...guardianIds]);
     });
 
-    it("frees the old key, which may then register again", async function () {
+    it("retires the old key for good: it can never register, be registered or take an id again", async function () {
       const f = await loadFixture(identityFixture);
-      await rotate(f, f.patientId, f.patientKey, signer(f.spareKeys, 0));
-      const fresh = await registerPatient(f, f.patientKey);
-      expect(fresh).to.not.equal(f.patientId);
-      expect(await f.registry.idOf(f.patientKey.address)).to.equal(fresh);
+      const { registry, patientId, patientKey } = f;
+      const newKey = signer(f.spareKeys, 0);
+      await rotate(f, patientId, patientKey, newKey);
+      const lastId = await registry.lastId();
+      await expect(registry.connect(patientKey).registerPatient())
+        .to.be.revertedWithCustomError(registry, "IdentityAccountAlreadyBound")
+        .withArgs(patientKey.address);
+      const registration = await registrationConsent(f, patientKey, { kind: ParticipantKind.Payer });
+      await expect(registerCall(f, ParticipantKind.Payer, patientKey.address, registration))
+        .to.be.revertedWithCustomError(registry, "IdentityAccountAlreadyBound")
+        .withArgs(patientKey.address);
+      // Not even its own id can come back to it, with a fresh consent over the current key epoch...
+      const back = await transferConsent(f, patientKey, { id: patientId });
+      await expect(
+        registry.connect(newKey).rotateController(patientId, patientKey.address, back.deadline, back.signature),
+      )
+        .to.be.revertedWithCustomError(registry, "IdentityAccountAlreadyBound")
+        .withArgs(patientKey.address);
+      // ...nor can guardians recover an id to it.
+      await expect(registry.connect(f.guardianKeys[0]).approveRecovery(patientId, patientKey.address))
+        .to.be.revertedWithCustomError(registry, "IdentityAccountAlreadyBound")
+        .withArgs(patientKey.address);
+      expect(await registry.lastId()).to.equal(lastId);
+      expect(await registry.idOf(patientKey.address)).to.equal(0n);
+      expect(await registry.accountStanding(patientKey.address, await latest())).to.deep.equal([0n, 0n, 0n, false]);
+      expect(await registry.idOf(newKey.address)).to.equal(patientId);
     });
 
     it("lets a new key rotate again with a consent over the new key epoch", async function () {
@@ -548,6 +617,7 @@ describe("IdentityRegistry", function () {
         BigInt(GUARDIAN_THRESHOLD),
         readyAt,
         expiresAt,
+        0n,
       ]);
       await time.increaseTo(readyAt);
       await expect(f.registry.connect(recoveryKey).executeRecovery(f.patientId))
@@ -653,11 +723,13 @@ describe("IdentityRegistry", function () {
       ).to.be.revertedWithCustomError(f.registry, "IdentityZeroAddress");
     });
 
-    it("reverts with IdentityAccountAlreadyBound when the new key controls an id, is revoked or is the caller", async function () {
+    it("reverts with IdentityAccountAlreadyBound when the new key controls an id, is revoked, retired or the caller", async function () {
       const f = await loadFixture(identityFixture);
       const { registry, registrar, patientId, patientKey, hospitalKey, guardianIds, guardianKeys } = f;
       await (await registry.connect(registrar).revoke(guardianIds[1], REASON)).wait();
-      for (const bound of [hospitalKey, guardianKeys[0], guardianKeys[1], patientKey]) {
+      // Guardian 3 moved its id to another key: its first key is retired.
+      await rotate(f, guardianIds[2], guardianKeys[2], signer(f.spareKeys, 0));
+      for (const bound of [hospitalKey, guardianKeys[0], guardianKeys[1], guardianKeys[2], patientKey]) {
         const consent = await transferConsent(f, bound, { id: patientId });
         await expect(
           registry.connect(patientKey).rotateController(patientId, bound.address, consent.deadline, consent.signature),
@@ -787,31 +859,32 @@ describe("IdentityRegistry", function () {
       }
     });
 
-    it("reverts with IdentityInvalidKeySignature when a used consent is replayed: the key epoch moved on", async function () {
+    it("reverts with IdentityAccountAlreadyBound when a used consent is replayed: its key was retired", async function () {
       const f = await loadFixture(identityFixture);
       const { registry, patientId, patientKey } = f;
-      const laptop = signer(f.spareKeys, 0);
+      const [laptop, phone] = [signer(f.spareKeys, 0), signer(f.spareKeys, 1)];
       const laptopConsent = await transferConsent(f, laptop, { id: patientId });
       await (
         await registry
           .connect(patientKey)
           .rotateController(patientId, laptop.address, laptopConsent.deadline, laptopConsent.signature)
       ).wait();
-      // The laptop hands the id back to the old key; the laptop is free again.
-      await rotate(f, patientId, laptop, patientKey);
+      // The laptop hands the id on to the phone: the laptop is retired, not free.
+      await rotate(f, patientId, laptop, phone);
       expect(await registry.idOf(laptop.address)).to.equal(0n);
-      // Whoever kept the laptop's first consent cannot use it to bring the laptop back.
+      // Whoever kept the laptop's consent cannot use it to bring the laptop back, whoever sends it.
       await expect(
         registry
-          .connect(patientKey)
+          .connect(phone)
           .rotateController(patientId, laptop.address, laptopConsent.deadline, laptopConsent.signature),
       )
-        .to.be.revertedWithCustomError(registry, "IdentityInvalidKeySignature")
+        .to.be.revertedWithCustomError(registry, "IdentityAccountAlreadyBound")
         .withArgs(laptop.address);
+      expect((await readParticipant(registry, patientId)).controller).to.equal(phone.address);
       expect((await readParticipant(registry, patientId)).keyEpoch).to.equal(2n);
     });
 
-    it("reverts with IdentityInvalidKeySignature for a consent given before another change of key", async function () {
+    it("reverts with IdentityInvalidKeySignature for a fresh key's consent given before another change of key", async function () {
       const f = await loadFixture(identityFixture);
       const [first, second] = [signer(f.spareKeys, 0), signer(f.spareKeys, 1)];
       const stale = await transferConsent(f, second, { id: f.patientId });
@@ -1087,7 +1160,7 @@ describe("IdentityRegistry", function () {
       await time.increaseTo(effectiveAt);
       await (await registry.confirmGuardianChange(patientId)).wait();
       for (const key of [first, second]) {
-        expect(await registry.recoveryOf(patientId, key.address)).to.deep.equal([0n, 0n, 0n]);
+        expect(await registry.recoveryOf(patientId, key.address)).to.deep.equal([0n, 0n, 0n, 0n]);
       }
       expect(effectiveAt).to.be.greaterThanOrEqual(readyAt);
       await expect(registry.connect(first).executeRecovery(patientId))
@@ -1291,6 +1364,63 @@ describe("IdentityRegistry", function () {
         .withArgs(one, true);
     });
 
+    it("counts the majority over active guardians: the one active guardian of three drops the change alone", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, registrar, patientId, guardianIds, guardianKeys } = f;
+      const effectiveAt = await scheduleChange(f, [f.hospitalId], 1, DAY);
+      await (await registry.connect(registrar).suspend(guardianIds[0], REASON)).wait();
+      await (await registry.connect(registrar).revoke(guardianIds[1], REASON)).wait();
+      await expect(registry.connect(guardianKeys[2]).vetoGuardianChange(patientId))
+        .to.emit(registry, "GuardianChangeVetoed")
+        .withArgs(patientId, guardianIds[2], 1)
+        .and.to.emit(registry, "GuardianChangeCancelled")
+        .withArgs(patientId, true);
+      expect(await registry.pendingGuardianChange(patientId)).to.deep.equal([[], 0n, 0n, 0n, 0n]);
+      await time.increaseTo(effectiveAt + BigInt(DAY));
+      await expect(registry.confirmGuardianChange(patientId))
+        .to.be.revertedWithCustomError(registry, "IdentityNoGuardianChange")
+        .withArgs(patientId);
+    });
+
+    it("needs 2 vetoes of 4 guardians while one is suspended, and 3 once it is reinstated", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, registrar } = f;
+      const { patient, key, guardians, guardianKeys } = await patientWithGuardians(f, 4, 2);
+      // The hospital (guardian 4) is suspended: three active guardians, a majority is 2.
+      await (await registry.connect(registrar).suspend(f.hospitalId, REASON)).wait();
+      await (await registry.connect(key).setGuardians(patient, [item(guardians, 0)], 1, DAY)).wait();
+      await (await registry.connect(signer(guardianKeys, 0)).vetoGuardianChange(patient)).wait();
+      await expect(registry.connect(signer(guardianKeys, 1)).vetoGuardianChange(patient))
+        .to.emit(registry, "GuardianChangeCancelled")
+        .withArgs(patient, true);
+      // Reinstated: four active guardians, a majority is 3 again.
+      await (await registry.connect(registrar).reinstate(f.hospitalId, REASON)).wait();
+      await (await registry.connect(key).setGuardians(patient, [item(guardians, 0)], 1, DAY)).wait();
+      await (await registry.connect(signer(guardianKeys, 0)).vetoGuardianChange(patient)).wait();
+      await expect(registry.connect(signer(guardianKeys, 1)).vetoGuardianChange(patient))
+        .to.emit(registry, "GuardianChangeVetoed")
+        .withArgs(patient, guardians[1], 2)
+        .and.not.to.emit(registry, "GuardianChangeCancelled");
+      await expect(registry.connect(signer(guardianKeys, 3)).vetoGuardianChange(patient))
+        .to.emit(registry, "GuardianChangeCancelled")
+        .withArgs(patient, true);
+    });
+
+    it("keeps counting a veto given before its guardian was suspended", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, registrar } = f;
+      const { patient, key, guardians, guardianKeys } = await patientWithGuardians(f, 4, 2);
+      await (await registry.connect(key).setGuardians(patient, [item(guardians, 0)], 1, DAY)).wait();
+      await (await registry.connect(signer(guardianKeys, 0)).vetoGuardianChange(patient)).wait();
+      await (await registry.connect(registrar).suspend(item(guardians, 0), REASON)).wait();
+      // Three guardians active now: the earlier veto and one more are a majority.
+      await expect(registry.connect(signer(guardianKeys, 1)).vetoGuardianChange(patient))
+        .to.emit(registry, "GuardianChangeVetoed")
+        .withArgs(patient, guardians[1], 2)
+        .and.to.emit(registry, "GuardianChangeCancelled")
+        .withArgs(patient, true);
+    });
+
     it("vetoes a change whose time has come but that nobody confirmed yet", async function () {
       const f = await loadFixture(identityFixture);
       const effectiveAt = await scheduleChange(f, [f.hospitalId], 1, DAY);
@@ -1341,7 +1471,7 @@ describe("IdentityRegistry", function () {
       await expect(registry.connect(guardianKeys[0]).approveRecovery(patientId, newKey))
         .to.emit(registry, "RecoveryApproved")
         .withArgs(patientId, guardianIds[0], newKey, 1, 0);
-      expect(await registry.recoveryOf(patientId, newKey)).to.deep.equal([1n, 0n, now + RECOVERY_WINDOW]);
+      expect(await registry.recoveryOf(patientId, newKey)).to.deep.equal([1n, 0n, now + RECOVERY_WINDOW, 0n]);
       expect((await readParticipant(registry, patientId)).controller).to.not.equal(newKey);
       expect(await registry.idOf(newKey)).to.equal(0n);
     });
@@ -1355,11 +1485,11 @@ describe("IdentityRegistry", function () {
       await expect(registry.connect(guardianKeys[1]).approveRecovery(patientId, newKey))
         .to.emit(registry, "RecoveryApproved")
         .withArgs(patientId, guardianIds[1], newKey, 2, readyAt);
-      expect(await registry.recoveryOf(patientId, newKey)).to.deep.equal([2n, readyAt, readyAt + RECOVERY_WINDOW]);
+      expect(await registry.recoveryOf(patientId, newKey)).to.deep.equal([2n, readyAt, readyAt + RECOVERY_WINDOW, 0n]);
       await expect(registry.connect(guardianKeys[2]).approveRecovery(patientId, newKey))
         .to.emit(registry, "RecoveryApproved")
         .withArgs(patientId, guardianIds[2], newKey, 3, readyAt);
-      expect(await registry.recoveryOf(patientId, newKey)).to.deep.equal([3n, readyAt, readyAt + RECOVERY_WINDOW]);
+      expect(await registry.recoveryOf(patientId, newKey)).to.deep.equal([3n, readyAt, readyAt + RECOVERY_WINDOW, 0n]);
     });
 
     it("keeps one recovery per new key, each with its own approvals", async function () {
@@ -1374,7 +1504,7 @@ describe("IdentityRegistry", function () {
       await expect(registry.connect(guardianKeys[1]).approveRecovery(patientId, first))
         .to.emit(registry, "RecoveryApproved")
         .withArgs(patientId, guardianIds[1], first, 2, now + BigInt(RECOVERY_DELAY));
-      expect(await registry.recoveryOf(patientId, second)).to.deep.equal([1n, 0n, opened + RECOVERY_WINDOW]);
+      expect(await registry.recoveryOf(patientId, second)).to.deep.equal([1n, 0n, opened + RECOVERY_WINDOW, 0n]);
     });
 
     it("lets guardians recover a suspended patient", async function () {
@@ -1408,7 +1538,7 @@ describe("IdentityRegistry", function () {
       await expect(registry.connect(guardianKeys[0]).approveRecovery(patientId, second))
         .to.emit(registry, "RecoveryApproved")
         .withArgs(patientId, guardianIds[0], second, 1, 0);
-      expect(await registry.recoveryOf(patientId, second)).to.deep.equal([1n, 0n, reopened + RECOVERY_WINDOW]);
+      expect(await registry.recoveryOf(patientId, second)).to.deep.equal([1n, 0n, reopened + RECOVERY_WINDOW, 0n]);
     });
 
     it("reverts with IdentityNotGuardian when the caller is not an active guardian of the patient", async function () {
@@ -1461,10 +1591,12 @@ describe("IdentityRegistry", function () {
       ).to.be.revertedWithCustomError(registry, "IdentityZeroAddress");
     });
 
-    it("reverts with IdentityAccountAlreadyBound when the new key controls an id (the patient's own included)", async function () {
-      const { registry, registrar, patientId, patientKey, guardianIds, guardianKeys, hospitalKey } =
-        await loadFixture(identityFixture);
+    it("reverts with IdentityAccountAlreadyBound when the new key controls an id (the patient's own included) or did", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, registrar, patientId, patientKey, guardianIds, guardianKeys, hospitalKey } = f;
       await (await registry.connect(registrar).revoke(guardianIds[2], REASON)).wait();
+      // The hospital moved to a new key: its first key is retired.
+      await rotate(f, f.hospitalId, hospitalKey, signer(f.spareKeys, 0));
       for (const bound of [hospitalKey.address, guardianKeys[1].address, patientKey.address, guardianKeys[2].address]) {
         await expect(registry.connect(guardianKeys[0]).approveRecovery(patientId, bound))
           .to.be.revertedWithCustomError(registry, "IdentityAccountAlreadyBound")
@@ -1493,7 +1625,7 @@ describe("IdentityRegistry", function () {
       await expect(registry.connect(guardianKeys[0]).withdrawRecoveryApproval(patientId, first))
         .to.emit(registry, "RecoveryApprovalWithdrawn")
         .withArgs(patientId, guardianIds[0], first, 0);
-      expect(await registry.recoveryOf(patientId, first)).to.deep.equal([0n, 0n, 0n]);
+      expect(await registry.recoveryOf(patientId, first)).to.deep.equal([0n, 0n, 0n, 0n]);
       expect(await registry.recoveryOf(patientId, second)).to.deep.equal(other);
       await expect(registry.connect(guardianKeys[0]).withdrawRecoveryApproval(patientId, first))
         .to.be.revertedWithCustomError(registry, "IdentityNoPendingRecovery")
@@ -1509,7 +1641,12 @@ describe("IdentityRegistry", function () {
       await expect(registry.connect(guardianKeys[1]).withdrawRecoveryApproval(patientId, newKey.address))
         .to.emit(registry, "RecoveryApprovalWithdrawn")
         .withArgs(patientId, guardianIds[1], newKey.address, 1);
-      expect(await registry.recoveryOf(patientId, newKey.address)).to.deep.equal([1n, 0n, opened + RECOVERY_WINDOW]);
+      expect(await registry.recoveryOf(patientId, newKey.address)).to.deep.equal([
+        1n,
+        0n,
+        opened + RECOVERY_WINDOW,
+        0n,
+      ]);
       await time.increaseTo(readyAt);
       await expect(registry.connect(newKey).executeRecovery(patientId))
         .to.be.revertedWithCustomError(registry, "IdentityRecoveryNotReady")
@@ -1528,7 +1665,12 @@ describe("IdentityRegistry", function () {
       await expect(f.registry.connect(f.guardianKeys[0]).withdrawRecoveryApproval(f.patientId, newKey))
         .to.emit(f.registry, "RecoveryApprovalWithdrawn")
         .withArgs(f.patientId, f.guardianIds[0], newKey, 2);
-      expect(await f.registry.recoveryOf(f.patientId, newKey)).to.deep.equal([2n, readyAt, readyAt + RECOVERY_WINDOW]);
+      expect(await f.registry.recoveryOf(f.patientId, newKey)).to.deep.equal([
+        2n,
+        readyAt,
+        readyAt + RECOVERY_WINDOW,
+        0n,
+      ]);
     });
 
     it("lapses at once a recovery brought back below its threshold more than RECOVERY_WINDOW after it opened", async function () {
@@ -1543,7 +1685,7 @@ describe("IdentityRegistry", function () {
       await expect(f.registry.connect(f.guardianKeys[1]).withdrawRecoveryApproval(f.patientId, newKey))
         .to.emit(f.registry, "RecoveryApprovalWithdrawn")
         .withArgs(f.patientId, f.guardianIds[1], newKey, 1);
-      expect(await f.registry.recoveryOf(f.patientId, newKey)).to.deep.equal([0n, 0n, 0n]);
+      expect(await f.registry.recoveryOf(f.patientId, newKey)).to.deep.equal([0n, 0n, 0n, 0n]);
     });
 
     it("reverts with IdentityNotGuardian when the caller is not an active guardian", async function () {
@@ -1582,85 +1724,290 @@ describe("IdentityRegistry", function () {
   });
 
   describe("cancelRecovery", function () {
-    it("lets the patient's key cancel a recovery below its threshold, leaving the others", async function () {
+    it("records the patient's key's objection and keeps the recovery below the quorum", async function () {
       const f = await loadFixture(identityFixture);
       const { registry, patientId, patientKey, guardianKeys } = f;
-      const [first, second] = [signer(f.spareKeys, 0), signer(f.spareKeys, 1)];
-      await (await registry.connect(guardianKeys[0]).approveRecovery(patientId, first.address)).wait();
-      await (await registry.connect(guardianKeys[1]).approveRecovery(patientId, second.address)).wait();
-      const other = await registry.recoveryOf(patientId, second.address);
-      await expect(registry.connect(patientKey).cancelRecovery(patientId, first.address))
-        .to.emit(registry, "RecoveryCancelled")
-        .withArgs(patientId, first.address);
-      expect(await registry.recoveryOf(patientId, first.address)).to.deep.equal([0n, 0n, 0n]);
-      expect(await registry.recoveryOf(patientId, second.address)).to.deep.equal(other);
-      expect((await readParticipant(registry, patientId)).keyEpoch).to.equal(0n);
+      const [first, second] = [signer(f.spareKeys, 0).address, signer(f.spareKeys, 1).address];
+      const opened = await nextTimestamp();
+      await (await registry.connect(guardianKeys[0]).approveRecovery(patientId, first)).wait();
+      await (await registry.connect(guardianKeys[1]).approveRecovery(patientId, second)).wait();
+      const other = await registry.recoveryOf(patientId, second);
+      // Three guardians: the quorum is ⌈(3 + 1) / 2⌉ = 2, so the key alone never cancels.
+      await expect(registry.connect(patientKey).cancelRecovery(patientId, first))
+        .to.emit(registry, "RecoveryObjected")
+        .withArgs(patientId, first, patientKey.address, 1)
+        .and.not.to.emit(registry, "RecoveryCancelled");
+      expect(await registry.recoveryOf(patientId, first)).to.deep.equal([1n, 0n, opened + RECOVERY_WINDOW, 1n]);
+      expect(await registry.recoveryOf(patientId, second)).to.deep.equal(other);
     });
 
-    it("lets guardians start over after a cancellation", async function () {
+    it("cancels the recovery when a guardian's objection reaches the quorum with the key's, leaving the others", async function () {
       const f = await loadFixture(identityFixture);
-      const newKey = signer(f.spareKeys, 0).address;
-      await (await f.registry.connect(f.guardianKeys[0]).approveRecovery(f.patientId, newKey)).wait();
-      await (await f.registry.connect(f.patientKey).cancelRecovery(f.patientId, newKey)).wait();
-      await expect(f.registry.connect(f.guardianKeys[0]).approveRecovery(f.patientId, newKey))
-        .to.emit(f.registry, "RecoveryApproved")
-        .withArgs(f.patientId, f.guardianIds[0], newKey, 1, 0);
+      const { registry, patientId, patientKey, guardianKeys } = f;
+      const [first, second] = [signer(f.spareKeys, 0).address, signer(f.spareKeys, 1).address];
+      await (await registry.connect(guardianKeys[0]).approveRecovery(patientId, first)).wait();
+      await (await registry.connect(guardianKeys[1]).approveRecovery(patientId, second)).wait();
+      const other = await registry.recoveryOf(patientId, second);
+      await (await registry.connect(patientKey).cancelRecovery(patientId, first)).wait();
+      await expect(registry.connect(guardianKeys[2]).cancelRecovery(patientId, first))
+        .to.emit(registry, "RecoveryObjected")
+        .withArgs(patientId, first, guardianKeys[2].address, 2)
+        .and.to.emit(registry, "RecoveryCancelled")
+        .withArgs(patientId, first);
+      expect(await registry.recoveryOf(patientId, first)).to.deep.equal([0n, 0n, 0n, 0n]);
+      expect(await registry.recoveryOf(patientId, second)).to.deep.equal(other);
+      expect((await readParticipant(registry, patientId)).keyEpoch).to.equal(0n);
+      await expect(registry.connect(patientKey).cancelRecovery(patientId, first))
+        .to.be.revertedWithCustomError(registry, "IdentityNoPendingRecovery")
+        .withArgs(patientId, first);
     });
 
-    it("lets a suspended patient's key cancel a recovery below its threshold", async function () {
+    it("cancels the recovery on the objections of two of three guardians, without the key", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, patientId, guardianKeys } = f;
+      const newKey = signer(f.spareKeys, 0).address;
+      await (await registry.connect(guardianKeys[0]).approveRecovery(patientId, newKey)).wait();
+      await expect(registry.connect(guardianKeys[1]).cancelRecovery(patientId, newKey))
+        .to.emit(registry, "RecoveryObjected")
+        .withArgs(patientId, newKey, guardianKeys[1].address, 1)
+        .and.not.to.emit(registry, "RecoveryCancelled");
+      await expect(registry.connect(guardianKeys[2]).cancelRecovery(patientId, newKey))
+        .to.emit(registry, "RecoveryCancelled")
+        .withArgs(patientId, newKey);
+      expect(await registry.recoveryOf(patientId, newKey)).to.deep.equal([0n, 0n, 0n, 0n]);
+    });
+
+    it("cancels a recovery at its threshold, even once its delay has passed", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, patientId, patientKey, guardianKeys } = f;
+      const newKey = signer(f.spareKeys, 0);
+      const readyAt = await reachThreshold(f, newKey.address);
+      await time.increaseTo(readyAt);
+      await (await registry.connect(patientKey).cancelRecovery(patientId, newKey.address)).wait();
+      await expect(registry.connect(guardianKeys[2]).cancelRecovery(patientId, newKey.address))
+        .to.emit(registry, "RecoveryCancelled")
+        .withArgs(patientId, newKey.address);
+      await expect(registry.connect(newKey).executeRecovery(patientId))
+        .to.be.revertedWithCustomError(registry, "IdentityNoPendingRecovery")
+        .withArgs(patientId, newKey.address);
+      expect((await readParticipant(registry, patientId)).controller).to.equal(patientKey.address);
+    });
+
+    it("needs ⌈(guardians + 1) / 2⌉ objections: the key alone cancels only with a single guardian", async function () {
+      for (const count of [1, 2, 3, 4, 5, MAX_GUARDIANS]) {
+        const f = await loadFixture(identityFixture);
+        const { patient, key, guardianKeys } = await patientWithGuardians(f, count, 1);
+        const newKey = Wallet.createRandom().address;
+        await (await f.registry.connect(signer(guardianKeys, 0)).approveRecovery(patient, newKey)).wait();
+        // Counted independently of the contract's integer formula: the smallest q with 2q ≥ guardians + 1.
+        const quorum = Math.ceil((count + 1) / 2);
+        const objectors = [key, ...guardianKeys].slice(0, quorum);
+        for (const [i, objector] of objectors.entries()) {
+          const tx = f.registry.connect(objector).cancelRecovery(patient, newKey);
+          await expect(tx, `${count} guardians, objection ${i + 1}`)
+            .to.emit(f.registry, "RecoveryObjected")
+            .withArgs(patient, newKey, objector.address, i + 1);
+          if (i + 1 < quorum) {
+            await expect(tx).not.to.emit(f.registry, "RecoveryCancelled");
+            expect((await f.registry.recoveryOf(patient, newKey))[3]).to.equal(BigInt(i + 1));
+          } else {
+            await expect(tx).to.emit(f.registry, "RecoveryCancelled").withArgs(patient, newKey);
+          }
+        }
+        expect(await f.registry.recoveryOf(patient, newKey), `${count} guardians`).to.deep.equal([0n, 0n, 0n, 0n]);
+      }
+    });
+
+    it("lets a single guardian cancel alone, even one that approved", async function () {
+      const f = await loadFixture(identityFixture);
+      const { patient, guardians, guardianKeys } = await patientWithGuardians(f, 1, 1);
+      const newKey = signer(f.spareKeys, 5).address;
+      const now = await nextTimestamp();
+      await expect(f.registry.connect(signer(guardianKeys, 0)).approveRecovery(patient, newKey))
+        .to.emit(f.registry, "RecoveryApproved")
+        .withArgs(patient, guardians[0], newKey, 1, now + BigInt(DAY));
+      await expect(f.registry.connect(signer(guardianKeys, 0)).cancelRecovery(patient, newKey))
+        .to.emit(f.registry, "RecoveryObjected")
+        .withArgs(patient, newKey, signer(guardianKeys, 0).address, 1)
+        .and.to.emit(f.registry, "RecoveryCancelled")
+        .withArgs(patient, newKey);
+    });
+
+    it("counts the quorum over the guardians active now", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, registrar, patientId, patientKey, guardianIds, guardianKeys } = f;
+      const [first, second] = [signer(f.spareKeys, 0).address, signer(f.spareKeys, 1).address];
+      await (await registry.connect(guardianKeys[0]).approveRecovery(patientId, first)).wait();
+      await (await registry.connect(guardianKeys[0]).approveRecovery(patientId, second)).wait();
+      // One of three suspended: two active guardians, the quorum is still 2.
+      await (await registry.connect(registrar).suspend(guardianIds[1], REASON)).wait();
+      await expect(registry.connect(patientKey).cancelRecovery(patientId, first)).not.to.emit(
+        registry,
+        "RecoveryCancelled",
+      );
+      // Two of three suspended: one active guardian, so the key alone makes the quorum of 1.
+      await (await registry.connect(registrar).suspend(guardianIds[2], REASON)).wait();
+      await expect(registry.connect(patientKey).cancelRecovery(patientId, second))
+        .to.emit(registry, "RecoveryObjected")
+        .withArgs(patientId, second, patientKey.address, 1)
+        .and.to.emit(registry, "RecoveryCancelled")
+        .withArgs(patientId, second);
+      // An earlier objection counts towards the smaller quorum at the next objection.
+      await expect(registry.connect(guardianKeys[0]).cancelRecovery(patientId, first))
+        .to.emit(registry, "RecoveryObjected")
+        .withArgs(patientId, first, guardianKeys[0].address, 2)
+        .and.to.emit(registry, "RecoveryCancelled")
+        .withArgs(patientId, first);
+    });
+
+    it("keeps a guardian's approval when it objects, and a recovery short of the quorum still executes", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, patientId, patientKey, guardianIds, guardianKeys } = f;
+      const newKey = signer(f.spareKeys, 0);
+      await (await registry.connect(guardianKeys[0]).approveRecovery(patientId, newKey.address)).wait();
+      await (await registry.connect(guardianKeys[0]).cancelRecovery(patientId, newKey.address)).wait();
+      const [approvals, , , objections] = await registry.recoveryOf(patientId, newKey.address);
+      expect([approvals, objections]).to.deep.equal([1n, 1n]);
+      const now = await nextTimestamp();
+      await expect(registry.connect(guardianKeys[1]).approveRecovery(patientId, newKey.address))
+        .to.emit(registry, "RecoveryApproved")
+        .withArgs(patientId, guardianIds[1], newKey.address, 2, now + BigInt(RECOVERY_DELAY));
+      expect((await registry.recoveryOf(patientId, newKey.address))[3], "objections survive approvals").to.equal(1n);
+      await time.increaseTo(now + BigInt(RECOVERY_DELAY));
+      await expect(registry.connect(newKey).executeRecovery(patientId))
+        .to.emit(registry, "ControllerChanged")
+        .withArgs(patientId, patientKey.address, newKey.address, ControllerChange.GuardianRecovery);
+    });
+
+    it("lets guardians open the recovery afresh after a cancellation, with no objection carried over", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, patientId, patientKey, guardianIds, guardianKeys } = f;
+      const newKey = signer(f.spareKeys, 0).address;
+      await (await registry.connect(guardianKeys[0]).approveRecovery(patientId, newKey)).wait();
+      await (await registry.connect(patientKey).cancelRecovery(patientId, newKey)).wait();
+      await (await registry.connect(guardianKeys[1]).cancelRecovery(patientId, newKey)).wait();
+      const reopened = await nextTimestamp();
+      await expect(registry.connect(guardianKeys[0]).approveRecovery(patientId, newKey))
+        .to.emit(registry, "RecoveryApproved")
+        .withArgs(patientId, guardianIds[0], newKey, 1, 0);
+      expect(await registry.recoveryOf(patientId, newKey)).to.deep.equal([1n, 0n, reopened + RECOVERY_WINDOW, 0n]);
+      await expect(registry.connect(patientKey).cancelRecovery(patientId, newKey))
+        .to.emit(registry, "RecoveryObjected")
+        .withArgs(patientId, newKey, patientKey.address, 1);
+    });
+
+    it("lets a suspended patient's key object", async function () {
       const f = await loadFixture(identityFixture);
       const newKey = signer(f.spareKeys, 0).address;
       await (await f.registry.connect(f.guardianKeys[0]).approveRecovery(f.patientId, newKey)).wait();
       await (await f.registry.connect(f.registrar).suspend(f.patientId, REASON)).wait();
       await expect(f.registry.connect(f.patientKey).cancelRecovery(f.patientId, newKey))
+        .to.emit(f.registry, "RecoveryObjected")
+        .withArgs(f.patientId, newKey, f.patientKey.address, 1);
+      await expect(f.registry.connect(f.guardianKeys[1]).cancelRecovery(f.patientId, newKey))
         .to.emit(f.registry, "RecoveryCancelled")
         .withArgs(f.patientId, newKey);
     });
 
-    it("reverts with IdentityRecoveryThresholdReached once the threshold is reached, until a guardian withdraws", async function () {
+    it("counts the patient's key and each guardian once, whatever key they object with", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, patientId, patientKey, guardianIds, guardianKeys } = f;
+      const [first, second] = [signer(f.spareKeys, 0).address, signer(f.spareKeys, 1).address];
+      const [patientNewKey, guardianNewKey] = [signer(f.spareKeys, 2), signer(f.spareKeys, 3)];
+      await (await registry.connect(guardianKeys[0]).approveRecovery(patientId, first)).wait();
+      await (await registry.connect(guardianKeys[0]).approveRecovery(patientId, second)).wait();
+      await (await registry.connect(patientKey).cancelRecovery(patientId, first)).wait();
+      await (await registry.connect(guardianKeys[1]).cancelRecovery(patientId, second)).wait();
+      // Both objectors move to new keys and object again: the patient and the guardian already objected.
+      await rotate(f, patientId, patientKey, patientNewKey);
+      await rotate(f, guardianIds[1], guardianKeys[1], guardianNewKey);
+      await expect(registry.connect(patientNewKey).cancelRecovery(patientId, first))
+        .to.be.revertedWithCustomError(registry, "IdentityRecoveryAlreadyObjected")
+        .withArgs(patientId, patientNewKey.address);
+      await expect(registry.connect(guardianNewKey).cancelRecovery(patientId, second))
+        .to.be.revertedWithCustomError(registry, "IdentityRecoveryAlreadyObjected")
+        .withArgs(patientId, guardianNewKey.address);
+      expect((await registry.recoveryOf(patientId, first))[3]).to.equal(1n);
+      expect((await registry.recoveryOf(patientId, second))[3]).to.equal(1n);
+    });
+
+    it("works while the registry is paused, below and at the quorum", async function () {
       const f = await loadFixture(identityFixture);
       const newKey = signer(f.spareKeys, 0).address;
-      await reachThreshold(f, newKey);
+      await (await f.registry.connect(f.guardianKeys[0]).approveRecovery(f.patientId, newKey)).wait();
+      await pauseRegistry(f);
       await expect(f.registry.connect(f.patientKey).cancelRecovery(f.patientId, newKey))
-        .to.be.revertedWithCustomError(f.registry, "IdentityRecoveryThresholdReached")
-        .withArgs(f.patientId, newKey);
-      expect((await f.registry.recoveryOf(f.patientId, newKey))[0]).to.equal(2n);
-      await (await f.registry.connect(f.guardianKeys[0]).withdrawRecoveryApproval(f.patientId, newKey)).wait();
-      await expect(f.registry.connect(f.patientKey).cancelRecovery(f.patientId, newKey))
+        .to.emit(f.registry, "RecoveryObjected")
+        .withArgs(f.patientId, newKey, f.patientKey.address, 1);
+      await expect(f.registry.connect(f.guardianKeys[2]).cancelRecovery(f.patientId, newKey))
         .to.emit(f.registry, "RecoveryCancelled")
         .withArgs(f.patientId, newKey);
     });
 
-    it("reverts with IdentityNotController when a guardian, the new key or a stranger tries", async function () {
+    it("reverts with IdentityRecoveryAlreadyObjected when the key or a guardian objects twice", async function () {
       const f = await loadFixture(identityFixture);
-      const newKey = signer(f.spareKeys, 0);
-      await (await f.registry.connect(f.guardianKeys[0]).approveRecovery(f.patientId, newKey.address)).wait();
-      for (const caller of [signer(f.guardianKeys, 0), newKey, signer(f.spareKeys, 1)]) {
-        await expect(f.registry.connect(caller).cancelRecovery(f.patientId, newKey.address))
-          .to.be.revertedWithCustomError(f.registry, "IdentityNotController")
-          .withArgs(f.patientId, caller.address);
+      const { registry, patientId, patientKey, guardianKeys } = f;
+      const [first, second] = [signer(f.spareKeys, 0).address, signer(f.spareKeys, 1).address];
+      await (await registry.connect(guardianKeys[0]).approveRecovery(patientId, first)).wait();
+      await (await registry.connect(guardianKeys[0]).approveRecovery(patientId, second)).wait();
+      const cases: [Key, string][] = [
+        [patientKey, first],
+        [guardianKeys[0], second],
+      ];
+      for (const [objector, newKey] of cases) {
+        await (await registry.connect(objector).cancelRecovery(patientId, newKey)).wait();
+        await expect(registry.connect(objector).cancelRecovery(patientId, newKey))
+          .to.be.revertedWithCustomError(registry, "IdentityRecoveryAlreadyObjected")
+          .withArgs(patientId, objector.address);
+        expect((await registry.recoveryOf(patientId, newKey))[3]).to.equal(1n);
       }
     });
 
-    it("reverts with IdentityNoPendingRecovery when none names the key, or it lapsed", async function () {
+    it("reverts with IdentityNotRecoveryParty for anyone but the patient's key and an active guardian", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, registrar, patientId, patientKey, guardianIds, guardianKeys, hospitalKey } = f;
+      const newKey = signer(f.spareKeys, 0);
+      await (await registry.connect(guardianKeys[0]).approveRecovery(patientId, newKey.address)).wait();
+      // A guardian-to-be (named by a waiting change), a suspended and a revoked guardian, the new key, a stranger, a
+      // practitioner, and the key the patient moved away from.
+      await scheduleChange(f, [f.hospitalId], 1, DAY);
+      await (await registry.connect(registrar).suspend(guardianIds[1], REASON)).wait();
+      await (await registry.connect(registrar).revoke(guardianIds[2], REASON)).wait();
+      await rotate(f, patientId, patientKey, signer(f.spareKeys, 1));
+      const callers = [
+        hospitalKey,
+        guardianKeys[1],
+        guardianKeys[2],
+        newKey,
+        signer(f.spareKeys, 2),
+        f.cardiologistKey,
+        patientKey,
+      ];
+      for (const caller of callers) {
+        await expect(registry.connect(caller).cancelRecovery(patientId, newKey.address))
+          .to.be.revertedWithCustomError(registry, "IdentityNotRecoveryParty")
+          .withArgs(patientId, caller.address);
+      }
+      expect((await registry.recoveryOf(patientId, newKey.address))[3]).to.equal(0n);
+    });
+
+    it("reverts with IdentityNoPendingRecovery when none names the key, it lapsed, or the id is unknown", async function () {
       const f = await loadFixture(identityFixture);
       const { registry, patientId, patientKey, guardianKeys } = f;
       const [never, lapsed] = [signer(f.spareKeys, 0).address, signer(f.spareKeys, 1).address];
       await (await registry.connect(guardianKeys[0]).approveRecovery(patientId, lapsed)).wait();
       await time.increase(RECOVERY_WINDOW + 1n);
       for (const key of [never, lapsed]) {
-        await expect(registry.connect(patientKey).cancelRecovery(patientId, key))
-          .to.be.revertedWithCustomError(registry, "IdentityNoPendingRecovery")
-          .withArgs(patientId, key);
+        for (const caller of [patientKey, guardianKeys[1]]) {
+          await expect(registry.connect(caller).cancelRecovery(patientId, key))
+            .to.be.revertedWithCustomError(registry, "IdentityNoPendingRecovery")
+            .withArgs(patientId, key);
+        }
       }
-    });
-
-    it("reverts with IdentityUnknownParticipant for an unregistered id", async function () {
-      const { registry, patientKey, spareKeys } = await loadFixture(identityFixture);
       const unknown = (await registry.lastId()) + 1n;
-      await expect(registry.connect(patientKey).cancelRecovery(unknown, signer(spareKeys, 0)))
-        .to.be.revertedWithCustomError(registry, "IdentityUnknownParticipant")
-        .withArgs(unknown);
+      await expect(registry.connect(patientKey).cancelRecovery(unknown, never))
+        .to.be.revertedWithCustomError(registry, "IdentityNoPendingRecovery")
+        .withArgs(unknown, never);
     });
   });
 
@@ -1672,13 +2019,19 @@ describe("IdentityRegistry", function () {
       await time.setNextBlockTimestamp(readyAt);
       await expect(f.registry.connect(newKey).executeRecovery(f.patientId))
         .to.emit(f.registry, "ControllerChanged")
-        .withArgs(f.patientId, f.patientKey.address, newKey.address, ControllerChange.GuardianRecovery);
+        .withArgs(f.patientId, f.patientKey.address, newKey.address, ControllerChange.GuardianRecovery)
+        .and.not.to.emit(f.registry, "GuardianChangeCancelled");
       const after = await readParticipant(f.registry, f.patientId);
       expect(after.controller).to.equal(newKey.address);
       expect(after.keyEpoch).to.equal(1n);
       expect(await f.registry.idOf(newKey.address)).to.equal(f.patientId);
       expect(await f.registry.idOf(f.patientKey.address)).to.equal(0n);
-      expect(await f.registry.recoveryOf(f.patientId, newKey.address)).to.deep.equal([0n, 0n, 0n]);
+      // The replaced key is retired: it reads as nothing and can never bind again.
+      expect(await f.registry.accountStanding(f.patientKey.address, await latest())).to.deep.equal([0n, 0n, 0n, false]);
+      await expect(f.registry.connect(f.patientKey).registerPatient())
+        .to.be.revertedWithCustomError(f.registry, "IdentityAccountAlreadyBound")
+        .withArgs(f.patientKey.address);
+      expect(await f.registry.recoveryOf(f.patientId, newKey.address)).to.deep.equal([0n, 0n, 0n, 0n]);
       expect((await f.registry.guardiansOf(f.patientId))[0]).to.deep.equal([...f.guardianIds]);
       await expect(f.registry.connect(f.patientKey).setGuardians(f.patientId, [], 0, 0))
         .to.be.revertedWithCustomError(f.registry, "IdentityNotController")
@@ -1693,13 +2046,144 @@ describe("IdentityRegistry", function () {
       await (await f.registry.connect(f.guardianKeys[0]).approveRecovery(f.patientId, loser.address)).wait();
       await time.increaseTo(readyAt);
       await (await f.registry.connect(winner).executeRecovery(f.patientId)).wait();
-      expect(await f.registry.recoveryOf(f.patientId, loser.address)).to.deep.equal([0n, 0n, 0n]);
+      expect(await f.registry.recoveryOf(f.patientId, loser.address)).to.deep.equal([0n, 0n, 0n, 0n]);
       await expect(f.registry.connect(loser).executeRecovery(f.patientId))
         .to.be.revertedWithCustomError(f.registry, "IdentityNoPendingRecovery")
         .withArgs(f.patientId, loser.address);
       await expect(f.registry.connect(f.guardianKeys[2]).approveRecovery(f.patientId, loser.address))
         .to.emit(f.registry, "RecoveryApproved")
         .withArgs(f.patientId, f.guardianIds[2], loser.address, 1, 0);
+    });
+
+    it("drops a guardian change still waiting, which then can never be confirmed", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, patientId, patientKey } = f;
+      const newKey = signer(f.spareKeys, 0);
+      const readyAt = await reachThreshold(f, newKey.address);
+      // Whoever held the replaced key asked to swap the guardians for one of his own.
+      const effectiveAt = await scheduleChange(f, [f.hospitalId], 1, DAY);
+      await time.increaseTo(readyAt);
+      await expect(registry.connect(newKey).executeRecovery(patientId))
+        .to.emit(registry, "ControllerChanged")
+        .withArgs(patientId, patientKey.address, newKey.address, ControllerChange.GuardianRecovery)
+        .and.to.emit(registry, "GuardianChangeCancelled")
+        .withArgs(patientId, false);
+      expect(await registry.pendingGuardianChange(patientId)).to.deep.equal([[], 0n, 0n, 0n, 0n]);
+      await time.increaseTo(effectiveAt + BigInt(DAY));
+      await expect(registry.confirmGuardianChange(patientId))
+        .to.be.revertedWithCustomError(registry, "IdentityNoGuardianChange")
+        .withArgs(patientId);
+      expect(await registry.guardiansOf(patientId)).to.deep.equal([
+        [...f.guardianIds],
+        BigInt(GUARDIAN_THRESHOLD),
+        BigInt(RECOVERY_DELAY),
+      ]);
+      // The recovered patient asks for changes of her own as usual.
+      await expect(registry.connect(newKey).setGuardians(patientId, [f.guardianIds[0]], 1, DAY)).to.emit(
+        registry,
+        "GuardianChangeScheduled",
+      );
+    });
+
+    it("reverts with IdentityRecoveryNotReady while suspended approvers leave it short of the threshold", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, registrar, patientId, patientKey, guardianIds } = f;
+      const newKey = signer(f.spareKeys, 0);
+      const readyAt = await reachThreshold(f, newKey.address);
+      await (await registry.connect(registrar).suspend(guardianIds[0], REASON)).wait();
+      await time.increaseTo(readyAt);
+      await expect(registry.connect(newKey).executeRecovery(patientId))
+        .to.be.revertedWithCustomError(registry, "IdentityRecoveryNotReady")
+        .withArgs(patientId, readyAt);
+      // The approval is still recorded; it counts again once its guardian is reinstated.
+      expect(await registry.recoveryOf(patientId, newKey.address)).to.deep.equal([
+        2n,
+        readyAt,
+        readyAt + RECOVERY_WINDOW,
+        0n,
+      ]);
+      await (await registry.connect(registrar).reinstate(guardianIds[0], REASON)).wait();
+      await expect(registry.connect(newKey).executeRecovery(patientId))
+        .to.emit(registry, "ControllerChanged")
+        .withArgs(patientId, patientKey.address, newKey.address, ControllerChange.GuardianRecovery);
+    });
+
+    it("executes while enough of its approvers are still active", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, registrar, patientId, patientKey, guardianIds, guardianKeys } = f;
+      const newKey = signer(f.spareKeys, 0);
+      const readyAt = await reachThreshold(f, newKey.address);
+      await (await registry.connect(guardianKeys[2]).approveRecovery(patientId, newKey.address)).wait();
+      await (await registry.connect(registrar).suspend(guardianIds[1], REASON)).wait();
+      await time.increaseTo(readyAt);
+      await expect(registry.connect(newKey).executeRecovery(patientId))
+        .to.emit(registry, "ControllerChanged")
+        .withArgs(patientId, patientKey.address, newKey.address, ControllerChange.GuardianRecovery);
+    });
+
+    it("does not count the approval of a guardian revoked since, until another guardian approves", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, registrar, patientId, patientKey, guardianIds, guardianKeys } = f;
+      const newKey = signer(f.spareKeys, 0);
+      const readyAt = await reachThreshold(f, newKey.address);
+      await (await registry.connect(registrar).revoke(guardianIds[1], REASON)).wait();
+      await time.increaseTo(readyAt);
+      await expect(registry.connect(newKey).executeRecovery(patientId))
+        .to.be.revertedWithCustomError(registry, "IdentityRecoveryNotReady")
+        .withArgs(patientId, readyAt);
+      // The third guardian's approval leaves readyAt where it was: it only makes up the threshold of active approvals.
+      await expect(registry.connect(guardianKeys[2]).approveRecovery(patientId, newKey.address))
+        .to.emit(registry, "RecoveryApproved")
+        .withArgs(patientId, guardianIds[2], newKey.address, 3, readyAt);
+      await expect(registry.connect(newKey).executeRecovery(patientId))
+        .to.emit(registry, "ControllerChanged")
+        .withArgs(patientId, patientKey.address, newKey.address, ControllerChange.GuardianRecovery);
+    });
+
+    // DESIGN DOUBT (fails today, see the report): the delay starts when the number of approvals reaches the threshold,
+    // approvals of guardians suspended at the time included, while execution needs a threshold of approvals by
+    // guardians active now. So the approval that finally makes up a threshold of active guardians (another guardian's,
+    // or a reinstatement) can come after readyAt and make the recovery executable in the same block: nobody gets the
+    // delay to object to the only threshold that ever counted. Example: a thief approves with guardian 1's stolen key,
+    // the registrar suspends guardian 1, the thief approves with guardian 2's stolen key (readyAt starts although one
+    // active guardian approved), waits out the delay, then approves with guardian 3's key and executes at once.
+    // Un-skip if the delay should run from the moment a threshold of active guardians approved.
+    it.skip("runs the delay from the moment a threshold of guardians active then approved", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, registrar, patientId, guardianIds, guardianKeys } = f;
+      const thiefKey = signer(f.spareKeys, 0);
+      await (await registry.connect(guardianKeys[0]).approveRecovery(patientId, thiefKey.address)).wait();
+      await (await registry.connect(registrar).suspend(guardianIds[0], REASON)).wait();
+      await (await registry.connect(guardianKeys[1]).approveRecovery(patientId, thiefKey.address)).wait();
+      const [, readyAt] = await registry.recoveryOf(patientId, thiefKey.address);
+      await time.increaseTo(readyAt);
+      const now = await nextTimestamp();
+      await (await registry.connect(guardianKeys[2]).approveRecovery(patientId, thiefKey.address)).wait();
+      await expect(registry.connect(thiefKey).executeRecovery(patientId))
+        .to.be.revertedWithCustomError(registry, "IdentityRecoveryNotReady")
+        .withArgs(patientId, now + BigInt(RECOVERY_DELAY));
+    });
+
+    it("does not count the approval of a guardian whose credential expired since", async function () {
+      const f = await loadFixture(identityFixture);
+      const { patient, key, guardians, guardianKeys } = await patientWithGuardians(f, 4, 2);
+      const newKey = signer(f.spareKeys, 5);
+      // The hospital (guardian 4) approves a day before its credential expires; the recovery is ready after it.
+      await time.increaseTo(f.credentialExpiry - BigInt(DAY) - 1n);
+      await (await f.registry.connect(signer(guardianKeys, 3)).approveRecovery(patient, newKey.address)).wait();
+      await (await f.registry.connect(signer(guardianKeys, 0)).approveRecovery(patient, newKey.address)).wait();
+      const [, readyAt] = await f.registry.recoveryOf(patient, newKey.address);
+      expect(readyAt).to.be.greaterThan(f.credentialExpiry);
+      expect(await f.registry.isActive(item(guardians, 3))).to.equal(true);
+      await time.increaseTo(readyAt);
+      expect(await f.registry.isActive(item(guardians, 3))).to.equal(false);
+      await expect(f.registry.connect(newKey).executeRecovery(patient))
+        .to.be.revertedWithCustomError(f.registry, "IdentityRecoveryNotReady")
+        .withArgs(patient, readyAt);
+      await (await f.registry.connect(signer(guardianKeys, 1)).approveRecovery(patient, newKey.address)).wait();
+      await expect(f.registry.connect(newKey).executeRecovery(patient))
+        .to.emit(f.registry, "ControllerChanged")
+        .withArgs(patient, key.address, newKey.address, ControllerChange.GuardianRecovery);
     });
 
     it("executes up to RECOVERY_WINDOW after readyAt", async function () {
@@ -1721,7 +2205,7 @@ describe("IdentityRegistry", function () {
       await expect(f.registry.connect(newKey).executeRecovery(f.patientId))
         .to.be.revertedWithCustomError(f.registry, "IdentityNoPendingRecovery")
         .withArgs(f.patientId, newKey.address);
-      expect(await f.registry.recoveryOf(f.patientId, newKey.address)).to.deep.equal([0n, 0n, 0n]);
+      expect(await f.registry.recoveryOf(f.patientId, newKey.address)).to.deep.equal([0n, 0n, 0n, 0n]);
     });
 
     it("reverts with IdentityNoPendingRecovery when sent by anyone but the approved key", async function () {
@@ -2048,300 +2532,6 @@ describe("IdentityRegistry", function () {
       await expect(registry.connect(cardiologistKey).resignRepresentative(patientId, unknown))
         .to.be.revertedWithCustomError(registry, "IdentityUnknownParticipant")
         .withArgs(unknown);
-    });
-  });
-
-  describe("attestIdentifier", function () {
-    it("lets an active institution attest an identifier it issued, unbound until the patient accepts", async function () {
-      const { registry, patientId, hospitalId, hospitalKey } = await loadFixture(identityFixture);
-      const { commitment } = identifierCommitment(MRN_SYSTEM, "MRN-0042");
-      await expect(registry.connect(hospitalKey).attestIdentifier(patientId, commitment))
-        .to.emit(registry, "IdentifierAttested")
-        .withArgs(hospitalId, patientId, commitment);
-      expect(await registry.identifierAttestation(hospitalId, commitment)).to.deep.equal([patientId, false]);
-      expect(await registry.identifierOwner(hospitalId, commitment)).to.equal(0n);
-    });
-
-    it("lets every kind of institution attest, each in its own namespace", async function () {
-      const f = await loadFixture(identityFixture);
-      const { commitment } = identifierCommitment(MRN_SYSTEM, "MRN-0042");
-      const cases = [
-        [ParticipantKind.Payer, f.guardianIds[0]],
-        [ParticipantKind.Pharmacy, f.guardianIds[1]],
-        [ParticipantKind.Regulator, f.patientId],
-      ] as const;
-      for (const [i, [kind, subject]] of cases.entries()) {
-        const key = signer(f.spareKeys, i);
-        const issuer = await registerInstitutional(f, kind, key);
-        await expect(f.registry.connect(key).attestIdentifier(subject, commitment))
-          .to.emit(f.registry, "IdentifierAttested")
-          .withArgs(issuer, subject, commitment);
-        expect(await f.registry.identifierAttestation(issuer, commitment)).to.deep.equal([subject, false]);
-      }
-      expect(await f.registry.identifierAttestation(f.hospitalId, commitment)).to.deep.equal([0n, false]);
-    });
-
-    it("replaces an attestation the patient has not accepted", async function () {
-      const f = await loadFixture(identityFixture);
-      const commitment = await attest(f, "MRN-0042");
-      await expect(f.registry.connect(f.hospitalKey).attestIdentifier(f.guardianIds[0], commitment))
-        .to.emit(f.registry, "IdentifierAttested")
-        .withArgs(f.hospitalId, f.guardianIds[0], commitment);
-      expect(await f.registry.identifierAttestation(f.hospitalId, commitment)).to.deep.equal([f.guardianIds[0], false]);
-      await expect(f.registry.connect(f.patientKey).acceptIdentifier(f.patientId, f.hospitalId, commitment))
-        .to.be.revertedWithCustomError(f.registry, "IdentityNoIdentifierAttestation")
-        .withArgs(f.hospitalId, commitment, f.patientId);
-    });
-
-    it("attests for a suspended patient, who can accept once reinstated", async function () {
-      const f = await loadFixture(identityFixture);
-      await (await f.registry.connect(f.registrar).suspend(f.patientId, REASON)).wait();
-      const commitment = await attest(f, "MRN-0042");
-      await (await f.registry.connect(f.registrar).reinstate(f.patientId, REASON)).wait();
-      await expect(f.registry.connect(f.patientKey).acceptIdentifier(f.patientId, f.hospitalId, commitment))
-        .to.emit(f.registry, "IdentifierCommitmentBound")
-        .withArgs(f.patientId, f.hospitalId, commitment);
-    });
-
-    it("reverts with IdentityNotAnInstitution for patients, practitioners, devices and unbound keys", async function () {
-      const f = await loadFixture(identityFixture);
-      const deviceKey = signer(f.spareKeys, 0);
-      await registerInstitutional(f, ParticipantKind.Device, deviceKey, {
-        affiliation: f.hospitalId,
-        acceptedBy: f.hospitalKey,
-      });
-      const { commitment } = identifierCommitment(MRN_SYSTEM, "MRN-0042");
-      for (const caller of [
-        f.patientKey,
-        signer(f.guardianKeys, 0),
-        f.cardiologistKey,
-        deviceKey,
-        signer(f.spareKeys, 1),
-      ]) {
-        await expect(f.registry.connect(caller).attestIdentifier(f.patientId, commitment))
-          .to.be.revertedWithCustomError(f.registry, "IdentityNotAnInstitution")
-          .withArgs(caller.address);
-      }
-    });
-
-    it("reverts with IdentityNotAnInstitution for a suspended, revoked or expired institution", async function () {
-      const f = await loadFixture(identityFixture);
-      const { registry, registrar, patientId } = f;
-      const [suspendedKey, revokedKey, expiringKey] = [
-        signer(f.spareKeys, 0),
-        signer(f.spareKeys, 1),
-        signer(f.spareKeys, 2),
-      ];
-      const suspended = await registerInstitutional(f, ParticipantKind.Organization, suspendedKey);
-      const revoked = await registerInstitutional(f, ParticipantKind.Payer, revokedKey);
-      await registerInstitutional(f, ParticipantKind.Pharmacy, expiringKey, { expiry: (await latest()) + 50n });
-      await (await registry.connect(registrar).suspend(suspended, REASON)).wait();
-      await (await registry.connect(registrar).revoke(revoked, REASON)).wait();
-      await time.increase(50);
-      const { commitment } = identifierCommitment(MRN_SYSTEM, "MRN-0042");
-      for (const caller of [suspendedKey, revokedKey, expiringKey]) {
-        await expect(registry.connect(caller).attestIdentifier(patientId, commitment))
-          .to.be.revertedWithCustomError(registry, "IdentityNotAnInstitution")
-          .withArgs(caller.address);
-      }
-    });
-
-    it("reverts with IdentityWrongKind when the subject is not a patient", async function () {
-      const { registry, hospitalKey, hospitalId, cardiologistId } = await loadFixture(identityFixture);
-      const { commitment } = identifierCommitment(MRN_SYSTEM, "MRN-0042");
-      const unknown = (await registry.lastId()) + 1n;
-      for (const [subject, kind] of [
-        [hospitalId, ParticipantKind.Organization],
-        [cardiologistId, ParticipantKind.Practitioner],
-        [unknown, ParticipantKind.None],
-      ] as const) {
-        await expect(registry.connect(hospitalKey).attestIdentifier(subject, commitment))
-          .to.be.revertedWithCustomError(registry, "IdentityWrongKind")
-          .withArgs(subject, ParticipantKind.Patient, kind);
-      }
-    });
-
-    it("reverts with IdentityZeroCommitment for a zero commitment", async function () {
-      const { registry, hospitalKey, patientId } = await loadFixture(identityFixture);
-      await expect(registry.connect(hospitalKey).attestIdentifier(patientId, ZeroHash)).to.be.revertedWithCustomError(
-        registry,
-        "IdentityZeroCommitment",
-      );
-    });
-
-    it("reverts with IdentityIdentifierAlreadyBound once the patient accepted, until it is withdrawn", async function () {
-      const f = await loadFixture(identityFixture);
-      const commitment = await attest(f, "MRN-0042", true);
-      for (const subject of [f.patientId, f.guardianIds[0]]) {
-        await expect(f.registry.connect(f.hospitalKey).attestIdentifier(subject, commitment))
-          .to.be.revertedWithCustomError(f.registry, "IdentityIdentifierAlreadyBound")
-          .withArgs(f.hospitalId, commitment);
-      }
-      await (await f.registry.connect(f.hospitalKey).withdrawIdentifier(f.hospitalId, commitment)).wait();
-      await expect(f.registry.connect(f.hospitalKey).attestIdentifier(f.guardianIds[0], commitment))
-        .to.emit(f.registry, "IdentifierAttested")
-        .withArgs(f.hospitalId, f.guardianIds[0], commitment);
-    });
-  });
-
-  describe("acceptIdentifier", function () {
-    it("binds the issuer's identifier to the patient", async function () {
-      const f = await loadFixture(identityFixture);
-      const commitment = await attest(f, "MRN-0042");
-      await expect(f.registry.connect(f.patientKey).acceptIdentifier(f.patientId, f.hospitalId, commitment))
-        .to.emit(f.registry, "IdentifierCommitmentBound")
-        .withArgs(f.patientId, f.hospitalId, commitment);
-      expect(await f.registry.identifierOwner(f.hospitalId, commitment)).to.equal(f.patientId);
-      expect(await f.registry.identifierAttestation(f.hospitalId, commitment)).to.deep.equal([f.patientId, true]);
-    });
-
-    it("binds several identifiers from several issuers to one patient", async function () {
-      const f = await loadFixture(identityFixture);
-      const labKey = signer(f.spareKeys, 0);
-      const lab = await registerInstitutional(f, ParticipantKind.Organization, labKey);
-      const first = await attest(f, "MRN-0042");
-      const second = identifierCommitment("urn:oid:2.16.840.1.113883.19.6", "LAB-7").commitment;
-      await (await f.registry.connect(labKey).attestIdentifier(f.patientId, second)).wait();
-      await (await f.registry.connect(f.patientKey).acceptIdentifier(f.patientId, f.hospitalId, first)).wait();
-      await (await f.registry.connect(f.patientKey).acceptIdentifier(f.patientId, lab, second)).wait();
-      expect(await f.registry.identifierOwner(f.hospitalId, first)).to.equal(f.patientId);
-      expect(await f.registry.identifierOwner(lab, second)).to.equal(f.patientId);
-      expect(await f.registry.identifierOwner(lab, first)).to.equal(0n);
-    });
-
-    it("binds an attestation whose issuer has been suspended since", async function () {
-      const f = await loadFixture(identityFixture);
-      const commitment = await attest(f, "MRN-0042");
-      await (await f.registry.connect(f.registrar).suspend(f.hospitalId, REASON)).wait();
-      await expect(f.registry.connect(f.patientKey).acceptIdentifier(f.patientId, f.hospitalId, commitment))
-        .to.emit(f.registry, "IdentifierCommitmentBound")
-        .withArgs(f.patientId, f.hospitalId, commitment);
-    });
-
-    it("reverts with IdentityNotController when the caller is not the patient's controller", async function () {
-      const f = await loadFixture(identityFixture);
-      const commitment = await attest(f, "MRN-0042");
-      for (const caller of [signer(f.guardianKeys, 0), f.hospitalKey]) {
-        await expect(f.registry.connect(caller).acceptIdentifier(f.patientId, f.hospitalId, commitment))
-          .to.be.revertedWithCustomError(f.registry, "IdentityNotController")
-          .withArgs(f.patientId, caller.address);
-      }
-    });
-
-    it("reverts with IdentityUnknownParticipant, IdentityWrongKind or IdentityParticipantInactive for a bad patient", async function () {
-      const f = await loadFixture(identityFixture);
-      const { registry, registrar, patientId, patientKey, cardiologistId, cardiologistKey, hospitalId } = f;
-      const commitment = await attest(f, "MRN-0042");
-      const unknown = (await registry.lastId()) + 1n;
-      await expect(registry.connect(patientKey).acceptIdentifier(unknown, hospitalId, commitment))
-        .to.be.revertedWithCustomError(registry, "IdentityUnknownParticipant")
-        .withArgs(unknown);
-      await expect(registry.connect(cardiologistKey).acceptIdentifier(cardiologistId, hospitalId, commitment))
-        .to.be.revertedWithCustomError(registry, "IdentityWrongKind")
-        .withArgs(cardiologistId, ParticipantKind.Patient, ParticipantKind.Practitioner);
-      await (await registry.connect(registrar).suspend(patientId, REASON)).wait();
-      await expect(registry.connect(patientKey).acceptIdentifier(patientId, hospitalId, commitment))
-        .to.be.revertedWithCustomError(registry, "IdentityParticipantInactive")
-        .withArgs(patientId);
-    });
-
-    it("reverts with IdentityNoIdentifierAttestation without a matching, unbound attestation", async function () {
-      const f = await loadFixture(identityFixture);
-      const { registry, patientId, patientKey, hospitalId, guardianIds, guardianKeys } = f;
-      const commitment = await attest(f, "MRN-0042");
-      const never = identifierCommitment(MRN_SYSTEM, "MRN-9999").commitment;
-      const cases: [HardhatEthersSigner, bigint, bigint, string][] = [
-        [patientKey, patientId, hospitalId, never], // nothing attested
-        [patientKey, patientId, f.cardiologistId, commitment], // another issuer's namespace
-        [guardianKeys[0], guardianIds[0], hospitalId, commitment], // attested for someone else
-      ];
-      for (const [caller, patient, issuer, c] of cases) {
-        await expect(registry.connect(caller).acceptIdentifier(patient, issuer, c))
-          .to.be.revertedWithCustomError(registry, "IdentityNoIdentifierAttestation")
-          .withArgs(issuer, c, patient);
-      }
-      await (await registry.connect(patientKey).acceptIdentifier(patientId, hospitalId, commitment)).wait();
-      await expect(registry.connect(patientKey).acceptIdentifier(patientId, hospitalId, commitment))
-        .to.be.revertedWithCustomError(registry, "IdentityNoIdentifierAttestation")
-        .withArgs(hospitalId, commitment, patientId);
-    });
-  });
-
-  describe("withdrawIdentifier", function () {
-    it("lets the issuer withdraw an attestation not yet accepted", async function () {
-      const f = await loadFixture(identityFixture);
-      const commitment = await attest(f, "MRN-0042");
-      await expect(f.registry.connect(f.hospitalKey).withdrawIdentifier(f.hospitalId, commitment))
-        .to.emit(f.registry, "IdentifierWithdrawn")
-        .withArgs(f.hospitalId, commitment, f.patientId);
-      expect(await f.registry.identifierAttestation(f.hospitalId, commitment)).to.deep.equal([0n, false]);
-      await expect(f.registry.connect(f.patientKey).acceptIdentifier(f.patientId, f.hospitalId, commitment))
-        .to.be.revertedWithCustomError(f.registry, "IdentityNoIdentifierAttestation")
-        .withArgs(f.hospitalId, commitment, f.patientId);
-    });
-
-    it("lets the issuer withdraw a bound identifier, e.g. one that named the wrong patient", async function () {
-      const f = await loadFixture(identityFixture);
-      const commitment = await attest(f, "MRN-0042", true);
-      await expect(f.registry.connect(f.hospitalKey).withdrawIdentifier(f.hospitalId, commitment))
-        .to.emit(f.registry, "IdentifierWithdrawn")
-        .withArgs(f.hospitalId, commitment, f.patientId);
-      expect(await f.registry.identifierOwner(f.hospitalId, commitment)).to.equal(0n);
-      expect(await f.registry.identifierAttestation(f.hospitalId, commitment)).to.deep.equal([0n, false]);
-    });
-
-    it("lets the patient withdraw an attestation naming her, bound or not", async function () {
-      const f = await loadFixture(identityFixture);
-      const bound = await attest(f, "MRN-0042", true);
-      const pending = await attest(f, "MRN-0043");
-      for (const commitment of [bound, pending]) {
-        await expect(f.registry.connect(f.patientKey).withdrawIdentifier(f.hospitalId, commitment))
-          .to.emit(f.registry, "IdentifierWithdrawn")
-          .withArgs(f.hospitalId, commitment, f.patientId);
-        expect(await f.registry.identifierAttestation(f.hospitalId, commitment)).to.deep.equal([0n, false]);
-      }
-    });
-
-    it("lets a suspended issuer and a suspended patient withdraw", async function () {
-      const f = await loadFixture(identityFixture);
-      const first = await attest(f, "MRN-0042", true);
-      const second = await attest(f, "MRN-0043", true);
-      await (await f.registry.connect(f.registrar).suspend(f.hospitalId, REASON)).wait();
-      await (await f.registry.connect(f.registrar).suspend(f.patientId, REASON)).wait();
-      await expect(f.registry.connect(f.hospitalKey).withdrawIdentifier(f.hospitalId, first))
-        .to.emit(f.registry, "IdentifierWithdrawn")
-        .withArgs(f.hospitalId, first, f.patientId);
-      await expect(f.registry.connect(f.patientKey).withdrawIdentifier(f.hospitalId, second))
-        .to.emit(f.registry, "IdentifierWithdrawn")
-        .withArgs(f.hospitalId, second, f.patientId);
-    });
-
-    it("reverts with IdentityNotIdentifierParty for anyone but the issuer and the patient named", async function () {
-      const f = await loadFixture(identityFixture);
-      const commitment = await attest(f, "MRN-0042", true);
-      const otherInstitutionKey = signer(f.spareKeys, 0);
-      await registerInstitutional(f, ParticipantKind.Organization, otherInstitutionKey);
-      for (const caller of [
-        signer(f.guardianKeys, 0),
-        f.cardiologistKey,
-        otherInstitutionKey,
-        signer(f.spareKeys, 1),
-      ]) {
-        await expect(f.registry.connect(caller).withdrawIdentifier(f.hospitalId, commitment))
-          .to.be.revertedWithCustomError(f.registry, "IdentityNotIdentifierParty")
-          .withArgs(f.hospitalId, commitment, caller.address);
-      }
-      expect(await f.registry.identifierOwner(f.hospitalId, commitment)).to.equal(f.patientId);
-    });
-
-    it("reverts with IdentityNotIdentifierParty when nothing is attested, even for the issuer", async function () {
-      const f = await loadFixture(identityFixture);
-      const { commitment } = identifierCommitment(MRN_SYSTEM, "MRN-0042");
-      for (const caller of [f.hospitalKey, f.patientKey]) {
-        await expect(f.registry.connect(caller).withdrawIdentifier(f.hospitalId, commitment))
-          .to.be.revertedWithCustomError(f.registry, "IdentityNotIdentifierParty")
-          .withArgs(f.hospitalId, commitment, caller.address);
-      }
     });
   });
 
@@ -2928,20 +3118,23 @@ describe("IdentityRegistry", function () {
       }
     });
 
-    // DESIGN DOUBT (fails today, see the report): unlike a ControlTransfer consent, which names the id's key epoch and
-    // so serves once, a Registration consent names no nonce. Once the key is free again (its id rotated to another
-    // key), a registrar can replay the same consent until its deadline (up to MAX_SIGNATURE_WINDOW) to bind the key to
-    // a second id the key never agreed to. Un-skip if a registration consent is meant to serve once.
-    it.skip("reverts with IdentityInvalidKeySignature when a registration consent is used a second time", async function () {
+    it("reverts with IdentityAccountAlreadyBound when a used registration consent is replayed: its key was retired", async function () {
       const f = await loadFixture(identityFixture);
       const [key, newKey] = [signer(f.spareKeys, 0), signer(f.spareKeys, 1)];
+      // A Registration consent names no nonce, but the key it names can serve one id only: once the id moves to
+      // another key, the first key is retired and the consent can never bind it again.
       const consent = await registrationConsent(f, key, { kind: ParticipantKind.Payer });
       const id = (await f.registry.lastId()) + 1n;
       await (await registerCall(f, ParticipantKind.Payer, key.address, consent)).wait();
+      await expect(registerCall(f, ParticipantKind.Payer, key.address, consent))
+        .to.be.revertedWithCustomError(f.registry, "IdentityAccountAlreadyBound")
+        .withArgs(key.address);
       await rotate(f, id, key, newKey);
       await expect(registerCall(f, ParticipantKind.Payer, key.address, consent))
-        .to.be.revertedWithCustomError(f.registry, "IdentityInvalidKeySignature")
+        .to.be.revertedWithCustomError(f.registry, "IdentityAccountAlreadyBound")
         .withArgs(key.address);
+      expect(await f.registry.lastId()).to.equal(id);
+      expect(await f.registry.idOf(key.address)).to.equal(0n);
     });
   });
 
@@ -3621,6 +3814,22 @@ describe("IdentityRegistry", function () {
         .withArgs(newKey.address);
     });
 
+    it("reverts with IdentityAccountAlreadyBound for a key the institution moved away from", async function () {
+      const f = await loadFixture(identityFixture);
+      // The hospital rotated to a new key, then lost it: its first key, retired, cannot be given the id back.
+      await rotate(f, f.hospitalId, f.hospitalKey, signer(f.spareKeys, 0));
+      const data = recoverData(
+        f.registry,
+        f.hospitalId,
+        f.hospitalKey.address,
+        await transferConsent(f, f.hospitalKey, { id: f.hospitalId }),
+      );
+      await scheduleAndWait(f.accessManager, f.registry, f.registrar, data);
+      await expect(f.accessManager.connect(f.registrar).execute(await f.registry.getAddress(), data))
+        .to.be.revertedWithCustomError(f.registry, "IdentityAccountAlreadyBound")
+        .withArgs(f.hospitalKey.address);
+    });
+
     it("reverts with IdentityInvalidKeySignature without the new key's consent", async function () {
       const f = await loadFixture(identityFixture);
       const newKey = signer(f.spareKeys, 0);
@@ -3731,16 +3940,6 @@ describe("IdentityRegistry", function () {
           const expiresAt = (await latest()) + BigInt(DAY);
           return () => f.registry.connect(f.patientKey).appointRepresentative(f.patientId, f.cardiologistId, expiresAt);
         },
-        attestIdentifier: (f) =>
-          Promise.resolve(() =>
-            f.registry
-              .connect(f.hospitalKey)
-              .attestIdentifier(f.patientId, identifierCommitment(MRN_SYSTEM, "1").commitment),
-          ),
-        acceptIdentifier: async (f) => {
-          const commitment = await attest(f, "MRN-1");
-          return () => f.registry.connect(f.patientKey).acceptIdentifier(f.patientId, f.hospitalId, commitment);
-        },
         acceptAffiliate: async (f) => {
           const id = await registerInstitutional(f, ParticipantKind.Practitioner, signer(f.spareKeys, 0), {
             affiliation: f.hospitalId,
@@ -3800,10 +3999,12 @@ describe("IdentityRegistry", function () {
           };
         },
         cancelRecovery: async (f) => {
+          // The key objected before the pause; a guardian's objection makes the quorum during it.
           const newKey = signer(f.spareKeys, 0).address;
           await (await f.registry.connect(signer(f.guardianKeys, 0)).approveRecovery(f.patientId, newKey)).wait();
+          await (await f.registry.connect(f.patientKey).cancelRecovery(f.patientId, newKey)).wait();
           return {
-            call: () => f.registry.connect(f.patientKey).cancelRecovery(f.patientId, newKey),
+            call: () => f.registry.connect(signer(f.guardianKeys, 1)).cancelRecovery(f.patientId, newKey),
             event: "RecoveryCancelled",
             args: [f.patientId, newKey],
           };
@@ -3840,14 +4041,6 @@ describe("IdentityRegistry", function () {
             event: "AffiliationChanged",
             args: [f.cardiologistId, f.hospitalId, 0n],
           }),
-        withdrawIdentifier: async (f) => {
-          const commitment = await attest(f, "MRN-1", true);
-          return {
-            call: () => f.registry.connect(f.patientKey).withdrawIdentifier(f.hospitalId, commitment),
-            event: "IdentifierWithdrawn",
-            args: [f.hospitalId, commitment, f.patientId],
-          };
-        },
         suspend: (f) =>
           Promise.resolve({
             call: () => f.registry.connect(f.registrar).suspend(f.hospitalId, REASON),
@@ -3923,7 +4116,6 @@ describe("IdentityRegistry", function () {
         const { registry, patientId, patientKey, guardianIds, cardiologistId, hospitalId, spareKeys } = f;
         const expiresAt = (await latest()) + BigInt(30 * DAY);
         await (await registry.connect(patientKey).appointRepresentative(patientId, cardiologistId, expiresAt)).wait();
-        const commitment = await attest(f, "MRN-0042", true);
         const recoveryKey = signer(spareKeys, 1).address;
         const opened = await nextTimestamp();
         await (await registry.connect(signer(f.guardianKeys, 0)).approveRecovery(patientId, recoveryKey)).wait();
@@ -3962,11 +4154,9 @@ describe("IdentityRegistry", function () {
           effectiveAt,
           0n,
         ]);
-        expect(await registry.recoveryOf(patientId, recoveryKey)).to.deep.equal([1n, 0n, opened + RECOVERY_WINDOW]);
+        expect(await registry.recoveryOf(patientId, recoveryKey)).to.deep.equal([1n, 0n, opened + RECOVERY_WINDOW, 0n]);
         expect(await registry.isRepresentative(patientId, cardiologistId)).to.equal(true);
         expect(await registry.representationExpiry(patientId, cardiologistId)).to.equal(expiresAt);
-        expect(await registry.identifierOwner(hospitalId, commitment)).to.equal(patientId);
-        expect(await registry.identifierAttestation(hospitalId, commitment)).to.deep.equal([patientId, true]);
         expect(await registry.lastId()).to.equal(clinic);
         expect(await registry.version()).to.equal("2.0.0");
       });
@@ -4265,23 +4455,24 @@ describe("IdentityRegistry", function () {
   });
 
   describe("recoveryOf", function () {
-    it("returns zeros when no live recovery names the key, and (approvals, readyAt, expiresAt) otherwise", async function () {
+    it("returns zeros when no live recovery names the key, and (approvals, readyAt, expiresAt, objections) otherwise", async function () {
       const f = await loadFixture(identityFixture);
       const newKey = signer(f.spareKeys, 0).address;
-      expect(await f.registry.recoveryOf(f.patientId, newKey)).to.deep.equal([0n, 0n, 0n]);
+      expect(await f.registry.recoveryOf(f.patientId, newKey)).to.deep.equal([0n, 0n, 0n, 0n]);
       const readyAt = await reachThreshold(f, newKey);
       expect(await f.registry.recoveryOf(f.patientId, newKey)).to.deep.equal([
         BigInt(GUARDIAN_THRESHOLD),
         readyAt,
         readyAt + RECOVERY_WINDOW,
+        0n,
       ]);
-      expect(await f.registry.recoveryOf(f.patientId, signer(f.spareKeys, 1).address)).to.deep.equal([0n, 0n, 0n]);
-      expect(await f.registry.recoveryOf(f.hospitalId, newKey)).to.deep.equal([0n, 0n, 0n]);
-      expect(await f.registry.recoveryOf(f.guardianIds[0], newKey)).to.deep.equal([0n, 0n, 0n]);
+      expect(await f.registry.recoveryOf(f.patientId, signer(f.spareKeys, 1).address)).to.deep.equal([0n, 0n, 0n, 0n]);
+      expect(await f.registry.recoveryOf(f.hospitalId, newKey)).to.deep.equal([0n, 0n, 0n, 0n]);
+      expect(await f.registry.recoveryOf(f.guardianIds[0], newKey)).to.deep.equal([0n, 0n, 0n, 0n]);
       await time.increaseTo(readyAt + RECOVERY_WINDOW);
       expect((await f.registry.recoveryOf(f.patientId, newKey))[0], "at its expiry").to.equal(2n);
       await time.increase(1);
-      expect(await f.registry.recoveryOf(f.patientId, newKey), "lapsed").to.deep.equal([0n, 0n, 0n]);
+      expect(await f.registry.recoveryOf(f.patientId, newKey), "lapsed").to.deep.equal([0n, 0n, 0n, 0n]);
     });
   });
 
@@ -4310,27 +4501,6 @@ describe("IdentityRegistry", function () {
     it("is zero for pairs never appointed", async function () {
       const { registry, patientId, cardiologistId } = await loadFixture(identityFixture);
       expect(await registry.representationExpiry(patientId, cardiologistId)).to.equal(0n);
-    });
-  });
-
-  describe("identifierOwner", function () {
-    it("is NONE for a commitment never attested, attested but not accepted, or in another issuer's namespace", async function () {
-      const f = await loadFixture(identityFixture);
-      expect(await f.registry.identifierOwner(f.hospitalId, commit("MRN-unbound").commitment)).to.equal(0n);
-      expect(await f.registry.identifierOwner(f.hospitalId, ZeroHash)).to.equal(0n);
-      const pending = await attest(f, "MRN-0042");
-      expect(await f.registry.identifierOwner(f.hospitalId, pending)).to.equal(0n);
-      const bound = await attest(f, "MRN-0043", true);
-      expect(await f.registry.identifierOwner(f.hospitalId, bound)).to.equal(f.patientId);
-      expect(await f.registry.identifierOwner(f.cardiologistId, bound)).to.equal(0n);
-      expect(await f.registry.identifierOwner(0n, bound)).to.equal(0n);
-    });
-  });
-
-  describe("identifierAttestation", function () {
-    it("is (NONE, false) for a commitment the issuer never attested", async function () {
-      const { registry, hospitalId } = await loadFixture(identityFixture);
-      expect(await registry.identifierAttestation(hospitalId, commit("MRN-1").commitment)).to.deep.equal([0n, false]);
     });
   });
 

@@ -5,6 +5,7 @@ import {
   CareLedgerError,
   commit,
   ControllerChange,
+  IdentifierClient,
   identifierCommitment,
   IdentityClient,
   ParticipantKind,
@@ -29,17 +30,19 @@ async function refusal(action: () => Promise<unknown>): Promise<CareLedgerError>
 /**
  * A whole identity life cycle through the SDK on the production deployment, in the order a consortium lives it:
  * institutions verified with their keys' consent, a practitioner accepted by his hospital, a patient onboarded and
- * proofed, her medical record number attested by the hospital and accepted by her, her key rotated, then stolen and
- * recovered by her guardians in spite of the thief, an institution recovered by the registrar through the admin delay,
- * and credentials expiring on their own.
+ * proofed, her medical record number attested by the hospital and accepted by her in the identifier registry, her key
+ * rotated, then stolen and recovered by her guardians in spite of the thief (whose objection alone cancels nothing and
+ * whose old key is retired for good), an institution recovered by the registrar through the admin delay, and credentials
+ * expiring on their own.
  */
 describe("Identity flow (integration, through the SDK)", () => {
   it("takes a patient and her providers from registration through rotation, recovery and expiry", async () => {
-    const { deployment, accessManager, identityRegistry, registrar, admin, parameters, others } =
+    const { deployment, accessManager, identityRegistry, identifierRegistry, registrar, admin, parameters, others } =
       await loadFixture(systemFixture);
     const [hospitalKey, hospitalNewKey, doctorKey, alice, laptop, phone, mother, brother, friend] = others;
     const asRegistrar = IdentityClient.connect(registrar, deployment);
     const as = (signer: typeof alice) => IdentityClient.connect(signer!, deployment);
+    const identifiers = (signer: typeof alice) => IdentifierClient.connect(signer!, deployment);
     const expiry = BigInt((await time.latest()) + 365 * DAY);
 
     // The registrar verifies a hospital and offers it a cardiologist; each key signed its consent to be registered.
@@ -70,22 +73,24 @@ describe("Identity flow (integration, through the SDK)", () => {
     expect(await asRegistrar.activeIdOf(doctorKey!.address, ParticipantKind.Practitioner)).to.equal(doctor.id);
 
     // Alice self-registers and is proofed at the front desk; the hospital attests her medical record number (a salted
-    // commitment in its own namespace) and she accepts it. Nobody else can claim it.
+    // commitment in its own namespace of the identifier registry) and she accepts it. Nobody else can claim it.
     const aliceId = (await as(alice).registerPatient()).id;
     const guardianIds = [(await as(mother).registerPatient()).id, (await as(brother).registerPatient()).id];
     guardianIds.push((await as(friend).registerPatient()).id);
     await asRegistrar.markIdentityProofed(aliceId);
     const mrn = identifierCommitment("urn:oid:2.16.840.1.113883.19.5", "MRN-004217");
-    await as(hospitalKey).attestIdentifier(aliceId, mrn.commitment);
-    const claimed = await refusal(() => as(mother).acceptIdentifier(guardianIds[0]!, hospital.id, mrn.commitment));
+    await identifiers(hospitalKey).attest(aliceId, mrn.commitment);
+    expect(await identifiers(alice).ownerOf(hospital.id, mrn.commitment), "attested, not accepted").to.equal(undefined);
+    const claimed = await refusal(() => identifiers(mother).accept(guardianIds[0]!, hospital.id, mrn.commitment));
     expect([claimed.errorName, ...claimed.args]).to.deep.equal([
-      "IdentityNoIdentifierAttestation",
+      "IdentifierNoAttestation",
       hospital.id,
       mrn.commitment,
       guardianIds[0],
     ]);
-    await as(alice).acceptIdentifier(aliceId, hospital.id, mrn.commitment);
-    expect(await identityRegistry.identifierOwner(hospital.id, mrn.commitment)).to.equal(aliceId);
+    const receipt = await identifiers(alice).accept(aliceId, hospital.id, mrn.commitment);
+    await expect(receipt).to.emit(identifierRegistry, "IdentifierBound").withArgs(aliceId, hospital.id, mrn.commitment);
+    expect(await identifiers(alice).ownerOf(hospital.id, mrn.commitment)).to.equal(aliceId);
 
     // Guardians (2 of 3, 3-day delay, in force at once as her first) and a representative (her mother, for a year).
     await as(alice).setGuardians(aliceId, guardianIds, 2, 3 * DAY);
@@ -111,20 +116,24 @@ describe("Identity flow (integration, through the SDK)", () => {
       true,
       true,
     ]);
-    expect(await identityRegistry.identifierOwner(hospital.id, mrn.commitment)).to.equal(aliceId);
+    expect(await identifierRegistry.ownerOf(hospital.id, mrn.commitment)).to.equal(aliceId);
 
     // The laptop is stolen: her mother and brother approve her phone as the new key.
     await as(mother).approveRecovery(aliceId, phone!.address);
     await as(brother).approveRecovery(aliceId, phone!.address);
     const pending = await asRegistrar.recoveryOf(aliceId, phone!.address);
     expect(pending?.approvals).to.equal(2);
-    // The thief holds the laptop: he cannot cancel a recovery at its threshold, nor drop the guardians at once...
+    // The thief holds the laptop: with three guardians, cancelling takes two objections (her key's and a guardian's,
+    // or two guardians'), so his objection cancels nothing, and he cannot object twice...
+    await as(laptop).cancelRecovery(aliceId, phone!.address);
+    expect((await asRegistrar.recoveryOf(aliceId, phone!.address))?.objections).to.equal(1);
     const cancelled = await refusal(() => as(laptop).cancelRecovery(aliceId, phone!.address));
     expect([cancelled.errorName, ...cancelled.args]).to.deep.equal([
-      "IdentityRecoveryThresholdReached",
+      "IdentityRecoveryAlreadyObjected",
       aliceId,
-      phone!.address,
+      laptop!.address,
     ]);
+    // ...nor drop the guardians at once...
     await as(laptop).setGuardians(aliceId, [], 0, 0);
     expect((await asRegistrar.guardiansOf(aliceId)).guardians).to.deep.equal(guardianIds);
     // ...and a majority of her guardians vetoes the change he asked for.
@@ -139,6 +148,10 @@ describe("Identity flow (integration, through the SDK)", () => {
     expect(await asRegistrar.idOf(phone!.address)).to.equal(aliceId);
     expect(await asRegistrar.idOf(laptop!.address)).to.equal(0n);
     expect(await asRegistrar.recoveryOf(aliceId, phone!.address)).to.equal(undefined);
+    // The stolen laptop is retired: the thief cannot even register it as a patient of his own.
+    const reused = await refusal(() => as(laptop).registerPatient());
+    expect([reused.errorName, ...reused.args]).to.deep.equal(["IdentityAccountAlreadyBound", laptop!.address]);
+    expect(await identifierRegistry.ownerOf(hospital.id, mrn.commitment)).to.equal(aliceId);
 
     // The hospital loses its key: its new key signs its consent, and the registrar's recovery waits out the admin
     // delay on the AccessManager.
