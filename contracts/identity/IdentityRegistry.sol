@@ -273,7 +273,11 @@ contract IdentityRegistry is IIdentityRegistry, EIP712, CareLedgerModule {
         unchecked {
             ++recovery.count;
         }
-        if (recovery.count == set.threshold) recovery.readyAt = Time.timestamp() + set.delay;
+        // The delay runs from the moment a threshold of guardians active then has approved: approvals of guardians
+        // suspended since they approved do not start it, so no late approval can make a recovery executable at once.
+        if (recovery.readyAt == 0 && _activeApprovals(recovery.approvals, set.ids) >= set.threshold) {
+            recovery.readyAt = Time.timestamp() + set.delay;
+        }
         _recoveries[patient][newController] = recovery;
         emit RecoveryApproved(patient, guardian, newController, recovery.count, recovery.readyAt);
     }
@@ -290,7 +294,7 @@ contract IdentityRegistry is IIdentityRegistry, EIP712, CareLedgerModule {
         unchecked {
             --recovery.count;
         }
-        if (recovery.count < set.threshold) recovery.readyAt = 0;
+        if (_activeApprovals(recovery.approvals, set.ids) < set.threshold) recovery.readyAt = 0;
         if (recovery.count == 0) delete _recoveries[patient][newController];
         else _recoveries[patient][newController] = recovery;
         emit RecoveryApprovalWithdrawn(patient, guardian, newController, recovery.count);

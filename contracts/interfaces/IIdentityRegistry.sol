@@ -255,15 +255,16 @@ interface IIdentityRegistry {
 
     /// @notice A guardian approves recovering the patient's id to `newController`. Each new key has its own recovery,
     /// opened by its first approval: guardians can approve another key at any time, and no one can block them by
-    /// opening one first. Reaching the threshold starts the delay.
+    /// opening one first. The delay starts when the approvals of guardians active at that moment reach the threshold
+    /// (approvals of guardians suspended since they approved do not count).
     /// @dev Requirements: not paused; the caller controls an active guardian of the patient; the patient is a patient
     /// and not revoked; `newController` non-zero and bound to no id; not yet approved by this guardian. A recovery
     /// lapses `RECOVERY_WINDOW` after it was opened if it has not reached the threshold, or after `readyAt` if it has
     /// not been executed.
     function approveRecovery(ParticipantId patient, address newController) external;
 
-    /// @notice A guardian takes back its approval of a recovery; below the threshold the delay stops (`readyAt` is
-    /// reset), and with no approval left the recovery ends. Works while paused.
+    /// @notice A guardian takes back its approval of a recovery; when the approvals of active guardians fall below the
+    /// threshold the delay stops (`readyAt` is reset), and with no approval left the recovery ends. Works while paused.
     function withdrawRecoveryApproval(ParticipantId patient, address newController) external;
 
     /// @notice The patient's current key, or an active guardian, objects to a recovery; when objections reach the

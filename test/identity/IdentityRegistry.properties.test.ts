@@ -526,12 +526,16 @@ describe("IdentityRegistry", function () {
         delay: number;
         effectiveAt: bigint;
         vetoes: Set<bigint>;
+        /** The count of vetoes by guardians active at the last veto (what the view shows). */
+        vetoCount: number;
       }
 
       interface Recovery {
         approvers: Set<bigint>;
         /** Who objected: the patient's key (`KEY_PARTY`, whichever key she holds) or a guardian (its id). */
         objectors: Set<string>;
+        /** The count of objections (the key's, and active guardians') at the last objection (what the view shows). */
+        objectionCount: number;
         openedAt: bigint;
         readyAt: bigint;
         epoch: number;
@@ -596,6 +600,11 @@ describe("IdentityRegistry", function () {
           return this.isGuardian(guardian) && this.active(guardian, t);
         }
 
+        /** How many of the recovery's approvers are active at `t`. */
+        activeApprovals(recovery: Recovery, t: bigint): number {
+          return [...recovery.approvers].filter((g) => this.active(g, t)).length;
+        }
+
         /** A key is taken while it controls the id, and for good once the id moved away from it. */
         taken(key: string): boolean {
           return key === this.controller || this.retired.has(key);
@@ -607,6 +616,7 @@ describe("IdentityRegistry", function () {
           const recovery = this.live(newKey, t) ?? {
             approvers: new Set<bigint>(),
             objectors: new Set<string>(),
+            objectionCount: 0,
             openedAt: t,
             readyAt: 0n,
             epoch: this.set.epoch,
@@ -615,8 +625,10 @@ describe("IdentityRegistry", function () {
             return { error: "IdentityRecoveryAlreadyApproved", args: [this.patient, guardian, newKey] };
           }
           recovery.approvers.add(guardian);
-          // The approvals counted here include those of guardians inactive since: only execution looks at activity.
-          if (recovery.approvers.size === this.set.threshold) recovery.readyAt = t + BigInt(this.set.delay);
+          // The delay starts once the approvals of guardians active now reach the threshold, and then stays.
+          if (recovery.readyAt === 0n && this.activeApprovals(recovery, t) >= this.set.threshold) {
+            recovery.readyAt = t + BigInt(this.set.delay);
+          }
           this.recoveries.set(newKey, recovery);
           const { size } = recovery.approvers;
           return { event: "RecoveryApproved", args: [this.patient, guardian, newKey, size, recovery.readyAt] };
@@ -630,7 +642,7 @@ describe("IdentityRegistry", function () {
             return { error: "IdentityRecoveryNotApproved", args: [this.patient, guardian, newKey] };
           }
           recovery.approvers.delete(guardian);
-          if (recovery.approvers.size < this.set.threshold) recovery.readyAt = 0n;
+          if (this.activeApprovals(recovery, t) < this.set.threshold) recovery.readyAt = 0n;
           if (recovery.approvers.size === 0) this.recoveries.delete(newKey);
           return {
             event: "RecoveryApprovalWithdrawn",
@@ -666,7 +678,9 @@ describe("IdentityRegistry", function () {
             };
           }
           recovery.objectors.add(party);
-          const objections = recovery.objectors.size;
+          // The key's objection always counts; a guardian's only while it is active.
+          const objections = [...recovery.objectors].filter((p) => p === KEY_PARTY || this.active(BigInt(p), t)).length;
+          recovery.objectionCount = objections;
           const cancelled = 2 * objections >= this.activeGuardians(t) + 1;
           if (cancelled) this.recoveries.delete(newKey);
           return {
@@ -683,8 +697,7 @@ describe("IdentityRegistry", function () {
           }
           const notReady: Expected = { error: "IdentityRecoveryNotReady", args: [this.patient, recovery.readyAt] };
           if (recovery.readyAt === 0n || t < recovery.readyAt) return { expected: notReady, dropped: false };
-          const activeApprovals = [...recovery.approvers].filter((g) => this.active(g, t)).length;
-          if (activeApprovals < this.set.threshold) return { expected: notReady, dropped: false };
+          if (this.activeApprovals(recovery, t) < this.set.threshold) return { expected: notReady, dropped: false };
           if (this.taken(newKey)) {
             return { expected: { error: "IdentityAccountAlreadyBound", args: [newKey] }, dropped: false };
           }
@@ -732,7 +745,7 @@ describe("IdentityRegistry", function () {
             return { event: "GuardiansSet", args: [this.patient, ids, threshold, effectiveDelay] };
           }
           const effectiveAt = t + BigInt(this.set.delay);
-          this.change = { ids, threshold, delay: effectiveDelay, effectiveAt, vetoes: new Set() };
+          this.change = { ids, threshold, delay: effectiveDelay, effectiveAt, vetoes: new Set(), vetoCount: 0 };
           return {
             event: "GuardianChangeScheduled",
             args: [this.patient, ids, threshold, effectiveDelay, effectiveAt],
@@ -760,7 +773,7 @@ describe("IdentityRegistry", function () {
 
         /**
          * The veto's outcome, and whether it dropped the change: a majority, more than half of the current guardians
-         * active at `t` (vetoes already given count whatever their guardian's activity since).
+         * active at `t`, counting only vetoes of guardians active at `t`.
          */
         veto(guardian: bigint, guardianKey: string, t: bigint): { expected: Expected; dropped: boolean } {
           const change = this.change;
@@ -777,10 +790,11 @@ describe("IdentityRegistry", function () {
             };
           }
           change.vetoes.add(guardian);
-          const dropped = 2 * change.vetoes.size > this.activeGuardians(t);
+          change.vetoCount = [...change.vetoes].filter((g) => this.active(g, t)).length;
+          const dropped = 2 * change.vetoCount > this.activeGuardians(t);
           if (dropped) this.change = undefined;
           return {
-            expected: { event: "GuardianChangeVetoed", args: [this.patient, guardian, change.vetoes.size] },
+            expected: { event: "GuardianChangeVetoed", args: [this.patient, guardian, change.vetoCount] },
             dropped,
           };
         }
@@ -1238,7 +1252,7 @@ describe("IdentityRegistry", function () {
                   BigInt(change.threshold),
                   BigInt(change.delay),
                   change.effectiveAt,
-                  BigInt(change.vetoes.size),
+                  BigInt(change.vetoCount),
                 ],
           );
           for (const key of candidates) {
@@ -1246,7 +1260,7 @@ describe("IdentityRegistry", function () {
             expect(await registry.recoveryOf(patientId, key.address), `recovery after ${s.op}`).to.deep.equal(
               live === undefined
                 ? [0n, 0n, 0n, 0n]
-                : [BigInt(live.approvers.size), live.readyAt, GuardianModel.expiry(live), BigInt(live.objectors.size)],
+                : [BigInt(live.approvers.size), live.readyAt, GuardianModel.expiry(live), BigInt(live.objectionCount)],
             );
           }
           const onChain = await registry.participant(patientId);
@@ -1276,12 +1290,14 @@ describe("IdentityRegistry", function () {
       //   confirmGuardianChange at or after its effectiveAt (the previous set's delay after it was asked for), and only
       //   while every guardian it names is active;
       // - pendingGuardianChange(patient) is the waiting change with the number of distinct current guardians who
-      //   vetoed it, or zeros: a change is gone once confirmed, cancelled by the patient's key, replaced, vetoed by more
-      //   than half of the current guardians active at the time of the veto, or dropped by an executed recovery;
+      //   vetoed it and were active at the last veto, or zeros: a change is gone once confirmed, cancelled by the
+      //   patient's key, replaced, vetoed by more than half of the current guardians active at the time of the veto
+      //   (counting only the vetoes of guardians active then), or dropped by an executed recovery;
       // - recoveryOf(patient, key) shows, for every candidate key, the live recovery to that key: the number of
-      //   distinct current guardians approving it (active or not), readyAt = (time that number reached the threshold)
-      //   + delay or 0 below it, its expiry, and the number of distinct parties (the patient's key, whichever key she
-      //   holds, and active guardians) who objected; zeros once objections reached ⌈(active guardians + 1) / 2⌉, or it
+      //   distinct current guardians approving it (active or not), readyAt = (time the approvals of guardians active
+      //   then first reached the threshold) + delay, or 0 until then or once withdrawals bring the active approvals
+      //   below it, its expiry, and the number of parties (the patient's key, whichever key she holds, and guardians
+      //   active at the time) counted at the last objection; zeros once objections reached ⌈(active guardians + 1) / 2⌉, or it
       //   lapsed, executed, emptied by withdrawals, or ended by a confirmed guardian change or another recovery's
       //   execution;
       // - the patient's controller, key epoch and every candidate's binding are the model's: only an executed recovery

@@ -1406,17 +1406,24 @@ describe("IdentityRegistry", function () {
         .withArgs(patient, true);
     });
 
-    it("keeps counting a veto given before its guardian was suspended", async function () {
+    it("stops counting a veto once its guardian is suspended, and counts it again on reinstatement", async function () {
       const f = await loadFixture(identityFixture);
       const { registry, registrar } = f;
       const { patient, key, guardians, guardianKeys } = await patientWithGuardians(f, 4, 2);
       await (await registry.connect(key).setGuardians(patient, [item(guardians, 0)], 1, DAY)).wait();
       await (await registry.connect(signer(guardianKeys, 0)).vetoGuardianChange(patient)).wait();
       await (await registry.connect(registrar).suspend(item(guardians, 0), REASON)).wait();
-      // Three guardians active now: the earlier veto and one more are a majority.
+      // Three guardians active now; the suspended guardian's veto no longer weighs: one of three is no majority.
       await expect(registry.connect(signer(guardianKeys, 1)).vetoGuardianChange(patient))
         .to.emit(registry, "GuardianChangeVetoed")
-        .withArgs(patient, guardians[1], 2)
+        .withArgs(patient, guardians[1], 1)
+        .and.not.to.emit(registry, "GuardianChangeCancelled");
+      expect((await registry.pendingGuardianChange(patient)).effectiveAt).to.not.equal(0n);
+      // Reinstated, its veto counts again: with a third, three of four are a majority.
+      await (await registry.connect(registrar).reinstate(item(guardians, 0), REASON)).wait();
+      await expect(registry.connect(signer(guardianKeys, 2)).vetoGuardianChange(patient))
+        .to.emit(registry, "GuardianChangeVetoed")
+        .withArgs(patient, guardians[2], 3)
         .and.to.emit(registry, "GuardianChangeCancelled")
         .withArgs(patient, true);
     });
@@ -1760,6 +1767,29 @@ describe("IdentityRegistry", function () {
       await expect(registry.connect(patientKey).cancelRecovery(patientId, first))
         .to.be.revertedWithCustomError(registry, "IdentityNoPendingRecovery")
         .withArgs(patientId, first);
+    });
+
+    it("stops counting an objection once its guardian is suspended: the quorum and the count both follow the active guardians", async function () {
+      const f = await loadFixture(identityFixture);
+      const { registry, registrar } = f;
+      const { patient, key, guardians, guardianKeys } = await patientWithGuardians(f, 4, 2);
+      const target = signer(f.spareKeys, 5).address;
+      await (await registry.connect(signer(guardianKeys, 3)).approveRecovery(patient, target)).wait();
+      // Four active guardians: the quorum is ⌈(4 + 1) / 2⌉ = 3.
+      await (await registry.connect(signer(guardianKeys, 0)).cancelRecovery(patient, target)).wait();
+      await (await registry.connect(registrar).suspend(item(guardians, 0), REASON)).wait();
+      // Three active now (quorum 2), and the suspended guardian's objection no longer weighs: one objection counts.
+      await expect(registry.connect(signer(guardianKeys, 1)).cancelRecovery(patient, target))
+        .to.emit(registry, "RecoveryObjected")
+        .withArgs(patient, target, signer(guardianKeys, 1).address, 1)
+        .and.not.to.emit(registry, "RecoveryCancelled");
+      expect((await registry.recoveryOf(patient, target))[0]).to.equal(1n);
+      // The key's objection makes two of the quorum's two.
+      await expect(registry.connect(key).cancelRecovery(patient, target))
+        .to.emit(registry, "RecoveryObjected")
+        .withArgs(patient, target, key.address, 2)
+        .and.to.emit(registry, "RecoveryCancelled")
+        .withArgs(patient, target);
     });
 
     it("cancels the recovery on the objections of two of three guardians, without the key", async function () {
@@ -2140,28 +2170,32 @@ describe("IdentityRegistry", function () {
         .withArgs(patientId, patientKey.address, newKey.address, ControllerChange.GuardianRecovery);
     });
 
-    // DESIGN DOUBT (fails today, see the report): the delay starts when the number of approvals reaches the threshold,
-    // approvals of guardians suspended at the time included, while execution needs a threshold of approvals by
-    // guardians active now. So the approval that finally makes up a threshold of active guardians (another guardian's,
-    // or a reinstatement) can come after readyAt and make the recovery executable in the same block: nobody gets the
-    // delay to object to the only threshold that ever counted. Example: a thief approves with guardian 1's stolen key,
-    // the registrar suspends guardian 1, the thief approves with guardian 2's stolen key (readyAt starts although one
-    // active guardian approved), waits out the delay, then approves with guardian 3's key and executes at once.
-    // Un-skip if the delay should run from the moment a threshold of active guardians approved.
-    it.skip("runs the delay from the moment a threshold of guardians active then approved", async function () {
+    // The delay runs from the moment a threshold of guardians active then approved. Otherwise a thief with stolen
+    // guardian keys could approve with guardian 1, have it suspended, approve with guardian 2 (starting the delay on
+    // a count that includes a suspended guardian), wait, and complete the only threshold that counts with guardian 3
+    // and execute in the same block, leaving nobody the delay to object.
+    it("runs the delay from the moment a threshold of guardians active then approved", async function () {
       const f = await loadFixture(identityFixture);
       const { registry, registrar, patientId, guardianIds, guardianKeys } = f;
       const thiefKey = signer(f.spareKeys, 0);
       await (await registry.connect(guardianKeys[0]).approveRecovery(patientId, thiefKey.address)).wait();
       await (await registry.connect(registrar).suspend(guardianIds[0], REASON)).wait();
-      await (await registry.connect(guardianKeys[1]).approveRecovery(patientId, thiefKey.address)).wait();
-      const [, readyAt] = await registry.recoveryOf(patientId, thiefKey.address);
-      await time.increaseTo(readyAt);
+      // Two approvals, one of an active guardian: the delay has not started.
+      await expect(registry.connect(guardianKeys[1]).approveRecovery(patientId, thiefKey.address))
+        .to.emit(registry, "RecoveryApproved")
+        .withArgs(patientId, guardianIds[1], thiefKey.address, 2, 0);
+      expect((await registry.recoveryOf(patientId, thiefKey.address))[1]).to.equal(0n);
+      await time.increase(RECOVERY_DELAY);
       const now = await nextTimestamp();
-      await (await registry.connect(guardianKeys[2]).approveRecovery(patientId, thiefKey.address)).wait();
+      await expect(registry.connect(guardianKeys[2]).approveRecovery(patientId, thiefKey.address))
+        .to.emit(registry, "RecoveryApproved")
+        .withArgs(patientId, guardianIds[2], thiefKey.address, 3, now + BigInt(RECOVERY_DELAY));
       await expect(registry.connect(thiefKey).executeRecovery(patientId))
         .to.be.revertedWithCustomError(registry, "IdentityRecoveryNotReady")
         .withArgs(patientId, now + BigInt(RECOVERY_DELAY));
+      // The whole delay, in which the patient and her guardians can object, comes first.
+      await time.increaseTo(now + BigInt(RECOVERY_DELAY));
+      await expect(registry.connect(thiefKey).executeRecovery(patientId)).to.emit(registry, "ControllerChanged");
     });
 
     it("does not count the approval of a guardian whose credential expired since", async function () {
