@@ -219,6 +219,24 @@ task("careledger:identity:register", "Registrar: registers a verified institutio
     },
   );
 
+task("careledger:identity:offer-affiliate", "Registrar: offers a practitioner or device to an organization")
+  .addParam("id", "The practitioner's or device's id")
+  .addParam("organization", "The organization id it is offered to (its current affiliation stands until it accepts)")
+  .addParam("from", `${FROM} (a registrar)`, "0")
+  .setAction(async (args: { id: string; organization: string; from: string }, hre) => {
+    const id = wholeNumber("id", args.id);
+    const organization = wholeNumber("organization", args.organization);
+    const identity = await client(hre, args.from);
+    const receipt = await readable(() => identity.setAffiliation(id, organization));
+    print(`Participant ${id} offered to organization ${organization}`, {
+      next:
+        `npx hardhat careledger:identity:accept-affiliate --id ${id} --network ${hre.network.name} ` +
+        "--from <the organization's key>",
+      gasUsed: receipt.gasUsed,
+      tx: receipt.hash,
+    });
+  });
+
 task("careledger:identity:accept-affiliate", "Organization: accepts the practitioner or device a registrar offered it")
   .addParam("id", "The practitioner's or device's id")
   .addParam("from", `${FROM} (the key of the organization it was offered to)`, "0")
