@@ -6,6 +6,12 @@
  * authorization with and without one, late filings, duplicates, resubmitted claim numbers, services before coverage —
  * plus the payers' funding rounds and a few appeals.
  *
+ * Patients appear on chain only as plan-scoped member pseudonyms: each has a member number, and the simulator derives
+ * her pseudonym with {@link SIMULATION_MEMBER_KEY} (the payers' member key, fixed for the simulation) and the plan id
+ * (`memberPseudonym`); the model keeps her abstract patient number. Some fee schedule codes carry a units limit
+ * (`maxUnits`, the medically unlikely edit) and a small share of lines bill more than it, and payers now and then take
+ * back surplus funds (`withdrawals`).
+ *
  * Pure TypeScript with no chain and no clock: everything follows from the seed, the requested sizes and the `now` the
  * population is anchored at (times are absolute Unix seconds before or around `now`). The randomness is a small
  * seeded PRNG (sfc32 seeded through cyrb128); independent streams keep the plans and patients unchanged when only the
@@ -19,6 +25,13 @@ import type { ClaimLineInput, FeeScheduleEntry, PlanTerms } from "./claims";
 const DAY = 86_400n;
 /** How far back service dates go: past the usual 90-day filing window, so some claims are late. */
 export const SERVICE_WINDOW_DAYS = 120;
+/**
+ * The payers' secret member key of the simulation (32 bytes, see `memberPseudonym`): fixed, so that a run's member
+ * pseudonyms follow from the population and the plan ids. Simulation only.
+ */
+export const SIMULATION_MEMBER_KEY = "0x73696d756c6174696f6e206d656d626572206b6579206f6620636172656c6564";
+/** The share of lines that bill more units than usual (over a fee's `maxUnits` when it has one: CARC 151). */
+export const OVER_LIMIT_LINE_SHARE = 0.015;
 
 // ---------------------------------------------------------------------------------------------------------------------
 // The PRNG
@@ -310,10 +323,14 @@ export interface SimPractitioner extends SimAccount {
   organization: number;
 }
 
-export interface SimPatient extends SimAccount {
+/** A patient: on chain only her member pseudonym (from `memberNumber`) in her plan; she needs no account. */
+export interface SimPatient {
+  label: string;
   index: number;
   plan: number;
-  /** Coverage periods in the order they are enrolled (the seq of each). */
+  /** The payer's member number of the patient (on her card); with the plan id and the member key, her pseudonym. */
+  memberNumber: string;
+  /** Coverage periods in chronological order, as they are enrolled (the seq of each). */
   enrollments: { coverageStart: bigint; coverageEnd: bigint }[];
 }
 
@@ -364,6 +381,16 @@ export interface SimFunding {
 }
 
 /**
+ * A payer takes back `shareBps` of its balance before claim `before` (the number of claims: after the last funding)
+ * if none of its payments waits in its queue; with one waiting, the attempt must be refused (`ClaimsPayerHasQueue`).
+ */
+export interface SimWithdrawal {
+  before: number;
+  payer: number;
+  shareBps: number;
+}
+
+/**
  * An appeal: before claim `fileBefore` the provider of claim `target` (or, if it has no denied line left to appeal,
  * of the next claim that has) appeals a denied line (`pick` chooses which); before claim `decideBefore` (the number of
  * claims: after the last) the payer's reviewer decides.
@@ -389,6 +416,7 @@ export interface Population {
   priorAuths: SimPriorAuth[];
   claims: SimClaim[];
   fundings: SimFunding[];
+  withdrawals: SimWithdrawal[];
   appeals: SimAppeal[];
 }
 
@@ -481,6 +509,14 @@ export function generatePopulation(options: PopulationOptions): Population {
     payers.push(payer);
   }
 
+  // ---- units limits (the medically unlikely edit), from a stream of their own so that nothing else changes -----------
+  const edits = new Random(`careledger simulate ${seed} edits`);
+  for (const plan of plans) {
+    for (const fee of plan.fees) {
+      if (edits.chance(0.35)) fee.maxUnits = procedure(fee.code).units[1];
+    }
+  }
+
   // ---- patients ----------------------------------------------------------------------------------------------------
   const people = new Random(`careledger simulate ${seed} patients`);
   const patients: SimPatient[] = [];
@@ -495,14 +531,18 @@ export function generatePopulation(options: PopulationOptions): Population {
     const enrollments = [current];
     if (people.chance(0.3)) {
       // An earlier period: back to back with the current one, or ended some weeks before it (a gap in coverage).
+      // Periods are enrolled in chronological order, as the contract requires.
       const gap = people.chance(0.5) ? 0n : days(people.int(5, 45));
       const earlierEnd = currentStart - gap - 1n;
-      const earlier = { coverageStart: earlierEnd - days(365) + 1n, coverageEnd: earlierEnd };
-      // Enrolled in either order: the contract finds a period by date, not by seq.
-      if (people.chance(0.5)) enrollments.unshift(earlier);
-      else enrollments.push(earlier);
+      enrollments.unshift({ coverageStart: earlierEnd - days(365) + 1n, coverageEnd: earlierEnd });
     }
-    patients.push({ ...account(`patient ${index + 1}`, false), index, plan, enrollments });
+    patients.push({
+      label: `patient ${index + 1}`,
+      index,
+      plan,
+      memberNumber: `M${String(index + 1).padStart(7, "0")}`,
+      enrollments,
+    });
   }
 
   // ---- prior authorizations ------------------------------------------------------------------------------------------
@@ -698,7 +738,8 @@ export function generatePopulation(options: PopulationOptions): Population {
       let code = chosen[i % chosen.length]!;
       if (stream.chance(0.04) && needsAuth.length > 0) code = stream.pick(needsAuth);
       else if (stream.chance(0.02)) code = stream.pick(UNCOVERED_PROCEDURES).code;
-      const units = unitsOf(code);
+      // A small share of lines bills more units than usual: over the plan's limit when the code has one.
+      const units = unitsOf(code) + (edits.chance(OVER_LIMIT_LINE_SHARE) ? BigInt(edits.int(1, 2)) : 0n);
       // More lines than codes: a series of visits, the same services on earlier days.
       const earlierDay = i >= chosen.length || stream.chance(0.1);
       lines.push({
@@ -747,6 +788,20 @@ export function generatePopulation(options: PopulationOptions): Population {
     });
   }
 
+  // Payers take back surplus now and then, and each at the end; from a stream of their own.
+  const takeBack = new Random(`careledger simulate ${seed} withdrawals`);
+  const withdrawals: SimWithdrawal[] = [];
+  for (let before = round; before < claimCount; before += round) {
+    for (const payer of payers) {
+      if (takeBack.chance(0.25)) {
+        withdrawals.push({ before, payer: payer.index, shareBps: takeBack.int(1_000, 6_000) });
+      }
+    }
+  }
+  for (const payer of payers) {
+    withdrawals.push({ before: claimCount, payer: payer.index, shareBps: takeBack.int(2_000, 8_000) });
+  }
+
   const appeals: SimAppeal[] = [];
   const appealCount = Math.max(2, Math.round(claimCount / 100));
   for (let a = 0; a < appealCount; a++) {
@@ -774,6 +829,7 @@ export function generatePopulation(options: PopulationOptions): Population {
     priorAuths,
     claims,
     fundings,
+    withdrawals,
     appeals,
   };
 }

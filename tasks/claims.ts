@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 
-import { getAddress, hexlify, isHexString } from "ethers";
+import { getAddress, hexlify, isHexString, randomBytes } from "ethers";
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
@@ -118,6 +118,58 @@ function procedure(sdk: typeof ClaimsSdk, option: string, value: string): string
   return code;
 }
 
+/** The options that name a member: the pseudonym itself, or the payer's member number and member key. */
+interface MemberArgs {
+  member?: string;
+  memberNumber?: string;
+  memberKey?: string;
+}
+
+const MEMBER = "The patient's member pseudonym (0x + 64 hex digits, as enroll printed it; or give --member-number)";
+const MEMBER_NUMBER =
+  "The payer's member number of the patient: with the plan and the member key it gives the member pseudonym";
+const MEMBER_KEY =
+  "The payer's secret member key, 32 bytes of hex (default: the environment variable CARELEDGER_MEMBER_KEY)";
+
+/**
+ * The member pseudonym `--member` gives, or the one `--member-number` gives under `plan` with the payer's member key
+ * (`--member-key`, else `CARELEDGER_MEMBER_KEY`); claims name a patient only by it.
+ */
+function memberOf(
+  sdk: typeof ClaimsSdk,
+  args: MemberArgs,
+  plan: bigint | undefined,
+): { member: string; derived: boolean } {
+  if (args.member !== undefined && args.memberNumber !== undefined) {
+    fail("give --member or --member-number, not both");
+  }
+  if (args.member !== undefined) {
+    if (args.memberKey !== undefined) fail("--member-key goes with --member-number");
+    const member = bytes32("member", args.member);
+    if (BigInt(member) === 0n) fail("--member must not be zero");
+    return { member, derived: false };
+  }
+  if (args.memberNumber === undefined) {
+    fail(
+      "give --member 0x… (the member pseudonym on the patient's card) or --member-number with the payer's member key",
+    );
+  }
+  if (plan === undefined) fail("--member-number needs --plan: a member pseudonym belongs to one plan");
+  const number = args.memberNumber.trim();
+  if (number === "") fail("--member-number must not be empty");
+  const key = args.memberKey ?? process.env.CARELEDGER_MEMBER_KEY;
+  if (key === undefined || key.trim() === "") {
+    fail("--member-number needs the payer's member key: give --member-key 0x… (32 bytes) or set CARELEDGER_MEMBER_KEY");
+  }
+  const hex = key.trim().startsWith("0x") ? key.trim() : `0x${key.trim()}`;
+  if (!isHexString(hex, 32)) {
+    fail(
+      `the member key (${args.memberKey === undefined ? "CARELEDGER_MEMBER_KEY" : "--member-key"}) must be 32 bytes of hex`,
+    );
+  }
+  return { member: sdk.memberPseudonym(hex, plan, number), derived: true };
+}
+
 /** `--line CODE:UNITS:BILLED:DATE[,…]`: the claim's service lines. */
 function claimLines(sdk: typeof ClaimsSdk, value: string, decimals: number): ClaimsSdk.ClaimLineInput[] {
   const items = value.split(",").map((item) => item.trim());
@@ -153,7 +205,8 @@ function claimLines(sdk: typeof ClaimsSdk, value: string, decimals: number): Cla
 
 const PLAN_FILE = `JSON plan file: {"terms": {"deductible": "500.00", "oopMax": "3000.00", "coinsuranceBps": 2000, \
 "timelyFilingDays": 90, "appealWindowDays": 180}, "fees": [{"code": "99213", "allowedPerUnit": "120.00", \
-"copay": "30.00", "requiresPriorAuth": false}, …], "network": [1]}; amounts ${TOKEN_UNITS}; network: organization ids`;
+"copay": "30.00", "requiresPriorAuth": false, "maxUnits": 1}, …], "network": [1]}; amounts ${TOKEN_UNITS}; maxUnits \
+(optional) the most units a line may bill for the code; network: organization ids`;
 
 /** Reads and checks a plan file; every error names the file and the field. */
 function planFile(sdk: typeof ClaimsSdk, file: string, decimals: number): ClaimsSdk.PlanSpec {
@@ -206,7 +259,7 @@ function planFile(sdk: typeof ClaimsSdk, file: string, decimals: number): Claims
   const seen = new Set<string>();
   list("fees", root.fees ?? []).forEach((raw, index) => {
     const where = `fees[${index}]`;
-    const fee = object(where, raw, ["code", "allowedPerUnit", "copay", "requiresPriorAuth"]);
+    const fee = object(where, raw, ["code", "allowedPerUnit", "copay", "requiresPriorAuth", "maxUnits"]);
     const code = fee.code;
     if (typeof code !== "string" || !/^[0-9A-Z]{5}$/.test(code)) {
       fail(
@@ -220,6 +273,7 @@ function planFile(sdk: typeof ClaimsSdk, file: string, decimals: number): Claims
     builder.fee(code, amount(`${where}.allowedPerUnit`, fee.allowedPerUnit, true), {
       copay: fee.copay === undefined ? 0n : amount(`${where}.copay`, fee.copay),
       requiresPriorAuth,
+      maxUnits: fee.maxUnits === undefined ? 0 : integer(`${where}.maxUnits`, fee.maxUnits, 0xffff_ffff),
     });
   });
   list("network", root.network ?? []).forEach((raw, index) => {
@@ -295,12 +349,15 @@ task("careledger:plan:create", "Payer: creates a plan from a JSON file, loads it
     const plan = await session.claims.plan(planId);
     print(`Plan ${planId} created and activated by payer ${plan.payer}`, {
       ...termsFields(session, plan.terms),
-      fees: `${spec.fees.length} code(s) in ${batches} batch(es), ${spec.fees.filter((fee) => fee.requiresPriorAuth).length} needing prior authorization`,
+      fees:
+        `${spec.fees.length} code(s) in ${batches} batch(es), ` +
+        `${spec.fees.filter((fee) => fee.requiresPriorAuth).length} needing prior authorization, ` +
+        `${spec.fees.filter((fee) => (fee.maxUnits ?? 0) > 0).length} with a units limit`,
       network: spec.network.length === 0 ? "none" : spec.network.join(", "),
       transactions: receipts.length,
       gasUsed: receipts.reduce((sum, receipt) => sum + receipt.gasUsed, 0n),
       next:
-        `npx hardhat careledger:enroll --plan ${planId} --patient <id> --start <date> --end <date> ` +
+        `npx hardhat careledger:enroll --plan ${planId} --member-number <number> --start <date> --end <date> ` +
         `--network ${hre.network.name} --from ${args.from}`,
     });
   });
@@ -322,7 +379,8 @@ task("careledger:plan:show", "Shows a plan: terms, status, payer, a fee schedule
         fee === undefined
           ? `${code}: not in the fee schedule (lines with it are denied, PR-96)`
           : `${code}: allowed ${session.money(fee.allowedPerUnit)} per unit, copay ${session.money(fee.copay)}, ` +
-            (fee.requiresPriorAuth ? "prior authorization required" : "no prior authorization");
+            (fee.requiresPriorAuth ? "prior authorization required" : "no prior authorization") +
+            ((fee.maxUnits ?? 0) > 0 ? `, at most ${fee.maxUnits} unit(s) a line (more: CO-151)` : "");
     }
     if (organization !== undefined) {
       const member = await session.claims.inNetwork(planId, organization);
@@ -331,33 +389,43 @@ task("careledger:plan:show", "Shows a plan: terms, status, payer, a fee schedule
     print(`Plan ${planId}: ${session.sdk.PlanStatus[plan.status]}, payer ${plan.payer}`, fields);
   });
 
-task("careledger:enroll", "Payer: enrolls a patient in a plan for a coverage period")
+task("careledger:enroll", "Payer: enrolls a member (a patient's plan pseudonym) in a plan for a coverage period")
   .addParam("plan", "Plan id")
-  .addParam("patient", "Patient id")
+  .addOptionalParam("memberNumber", MEMBER_NUMBER)
+  .addOptionalParam("memberKey", MEMBER_KEY)
+  .addOptionalParam("member", MEMBER)
+  .addOptionalParam("patient", "The patient's id, for the summary only: it never goes on chain")
   .addParam("start", "Coverage start: Unix seconds or an ISO date (a bare date starts at 00:00 UTC)")
   .addParam("end", "Coverage end, inclusive: Unix seconds or an ISO date (a bare date covers the whole UTC day)")
   .addParam("from", `${FROM} (the plan's payer)`, "0")
-  .setAction(async (args: { plan: string; patient: string; start: string; end: string; from: string }, hre) => {
-    const planId = wholeNumber("plan", args.plan);
-    const patient = wholeNumber("patient", args.patient);
-    const start = unixTime("start", args.start);
-    const end = endTime("end", args.end);
-    if (end < start) fail(`--end (${iso(end)}) is before --start (${iso(start)})`);
-    const session = await connect(hre, args.from);
-    const { seq, receipt } = await readable(() => session.claims.enroll(planId, patient, start, end));
-    print(`Patient ${patient} enrolled in plan ${planId}: seq ${seq}`, {
-      coverage: `${iso(start)} until ${iso(end)}`,
-      gasUsed: receipt.gasUsed,
-      tx: receipt.hash,
-    });
-  });
+  .setAction(
+    async (args: MemberArgs & { plan: string; patient?: string; start: string; end: string; from: string }, hre) => {
+      const planId = wholeNumber("plan", args.plan);
+      const patient = args.patient === undefined ? undefined : wholeNumber("patient", args.patient);
+      const start = unixTime("start", args.start);
+      const end = endTime("end", args.end);
+      if (end < start) fail(`--end (${iso(end)}) is before --start (${iso(start)})`);
+      const session = await connect(hre, args.from);
+      const { member } = memberOf(session.sdk, args, planId);
+      const { seq, receipt } = await readable(() => session.claims.enroll(planId, member, start, end));
+      print(`Member enrolled in plan ${planId}: seq ${seq}`, {
+        ...(patient === undefined ? {} : { patient: `${patient} (off chain: the chain knows only the member)` }),
+        member: `${member}  (give it to the patient for her providers: claims name her by it)`,
+        coverage: `${iso(start)} until ${iso(end)}`,
+        gasUsed: receipt.gasUsed,
+        tx: receipt.hash,
+      });
+    },
+  );
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Prior authorization
 // ---------------------------------------------------------------------------------------------------------------------
 
 task("careledger:prior-auth:request", "Provider: asks a plan's payer to authorize units of a code; prints the id")
-  .addParam("patient", "Patient id")
+  .addOptionalParam("member", MEMBER)
+  .addOptionalParam("memberNumber", MEMBER_NUMBER)
+  .addOptionalParam("memberKey", MEMBER_KEY)
   .addParam("plan", "Plan id")
   .addParam("code", "CPT or HCPCS code whose fee schedule entry requires authorization, e.g. 70553")
   .addParam("units", "Units asked for (1 to 4294967295)")
@@ -366,8 +434,7 @@ task("careledger:prior-auth:request", "Provider: asks a plan's payer to authoriz
   .addParam("from", `${FROM} (an active practitioner or organization)`, "0")
   .setAction(
     async (
-      args: {
-        patient: string;
+      args: MemberArgs & {
         plan: string;
         code: string;
         units: string;
@@ -378,9 +445,10 @@ task("careledger:prior-auth:request", "Provider: asks a plan's payer to authoriz
       hre,
     ) => {
       const session = await connect(hre, args.from);
+      const plan = wholeNumber("plan", args.plan);
       const request = {
-        patient: wholeNumber("patient", args.patient),
-        plan: wholeNumber("plan", args.plan),
+        member: memberOf(session.sdk, args, plan).member,
+        plan,
         code: procedure(session.sdk, "code", args.code),
         units: bounded("units", args.units, 1n, MAX_UINT32),
         validFrom: unixTime("from-date", args.fromDate),
@@ -389,7 +457,7 @@ task("careledger:prior-auth:request", "Provider: asks a plan's payer to authoriz
       if (request.validTo < request.validFrom) fail("--to-date is before --from-date");
       const { authId, receipt } = await readable(() => session.claims.requestPriorAuth(request));
       print(`Prior authorization ${authId} requested`, {
-        patient: request.patient,
+        member: request.member,
         plan: request.plan,
         code: request.code,
         units: request.units,
@@ -446,7 +514,7 @@ task("careledger:prior-auth:decide", "Payer: approves a prior authorization (as 
       );
       const auth = await session.claims.priorAuth(authId);
       print(`Prior authorization ${authId}: ${session.sdk.PriorAuthStatus[auth.status]}`, {
-        patient: auth.patient,
+        member: auth.member,
         plan: auth.plan,
         code: auth.code,
         units: args.approve ? `${auth.unitsApproved} of ${auth.unitsRequested} asked` : `0 of ${auth.unitsRequested}`,
@@ -472,7 +540,9 @@ function paymentText(session: Session, payment: ClaimsSdk.PaymentStatus, amount:
 }
 
 task("careledger:claim:submit", "Provider: submits a claim; it is adjudicated at once and its remittance printed")
-  .addParam("patient", "Patient id")
+  .addOptionalParam("member", MEMBER)
+  .addOptionalParam("memberNumber", MEMBER_NUMBER)
+  .addOptionalParam("memberKey", MEMBER_KEY)
   .addParam("plan", "Plan id")
   .addParam(
     "claimNumber",
@@ -487,24 +557,29 @@ task("careledger:claim:submit", "Provider: submits a claim; it is adjudicated at
     "Service lines, comma-separated: CODE:UNITS:BILLED:DATE, e.g. 99213:1:150.00:2026-03-02 (BILLED in token " +
       "units, DATE an ISO date or time, or Unix seconds)",
   )
-  .addOptionalParam("supporting", "Comma-separated commitments of anchored records of the patient supporting the claim")
+  .addOptionalParam(
+    "supporting",
+    "Comma-separated commitments of the patient's anchored records supporting the claim (with --patient): each goes " +
+      "on chain as a salted attachment commitment; the salts are printed for the payer",
+  )
+  .addOptionalParam("patient", "The patient's id, with --supporting: attachments commit to the records' patient")
   .addParam("from", `${FROM} (an active practitioner or organization)`, "0")
   .setAction(
     async (
-      args: {
-        patient: string;
+      args: MemberArgs & {
         plan: string;
         claimNumber: string;
         referenceKey: string;
         line: string;
         supporting?: string;
+        patient?: string;
         from: string;
       },
       hre,
     ) => {
       const session = await connect(hre, args.from);
-      const patient = wholeNumber("patient", args.patient);
       const plan = wholeNumber("plan", args.plan);
+      const { member } = memberOf(session.sdk, args, plan);
       const key = bytes32("reference-key", args.referenceKey);
       if (args.claimNumber.trim() === "") fail("--claim-number must not be empty");
       const lines = claimLines(session.sdk, args.line, session.token.decimals);
@@ -513,12 +588,20 @@ task("careledger:claim:submit", "Provider: submits a claim; it is adjudicated at
         .map((item) => item.trim())
         .filter((item) => item !== "")
         .map((item) => bytes32("supporting", item));
-      const builder = new session.sdk.ClaimBuilder(patient, plan).reference(key, args.claimNumber.trim());
+      if (supporting.length > 0 && args.patient === undefined) {
+        fail("--supporting needs --patient: an attachment commits to the record's patient");
+      }
+      const patient = args.patient === undefined ? 0n : wholeNumber("patient", args.patient);
+      const attachments = supporting.map((record) => {
+        const salt = hexlify(randomBytes(32));
+        return { record, salt, commitment: session.sdk.attachmentCommitment(salt, patient, record) };
+      });
+      const builder = new session.sdk.ClaimBuilder(member, plan).reference(key, args.claimNumber.trim());
       parsed("line", () => {
         for (const line of lines) builder.line(line.code, line.units, line.billed, line.serviceDate);
       });
       parsed("supporting", () => {
-        for (const commitment of supporting) builder.supportingRecord(commitment);
+        for (const attachment of attachments) builder.attachment(attachment.commitment);
       });
       const submission = builder.build();
       const { claimId, remittance, receipt } = await readable(() => session.claims.submitClaim(submission));
@@ -527,7 +610,16 @@ task("careledger:claim:submit", "Provider: submits a claim; it is adjudicated at
         organization: remittance.organization,
         submitter: remittance.submitter,
         payment: paymentText(session, remittance.payment, remittance.planPays, remittance.organization),
-        supporting: supporting.length === 0 ? "none" : `${supporting.length} record(s)`,
+        attachments:
+          attachments.length === 0
+            ? "none"
+            : `${attachments.length} (hand the payer each record with its salt and patient ${patient})`,
+        ...Object.fromEntries(
+          attachments.map((attachment, index) => [
+            `  [${index + 1}]`,
+            `${attachment.commitment} = record ${attachment.record}, salt ${attachment.salt}`,
+          ]),
+        ),
         gasUsed: receipt.gasUsed,
         tx: receipt.hash,
       });
@@ -545,7 +637,7 @@ task("careledger:claim:show", "Shows a claim: its on-chain summary, appeals, and
     const remittance = await readable(() => session.claims.remittance(claimId));
     const { AppealStatus, ClaimStatus, PaymentStatus } = session.sdk;
     print(`Claim ${claimId}: ${ClaimStatus[summary.status]}`, {
-      patient: remittance.patient,
+      member: remittance.member,
       plan: remittance.plan,
       organization: remittance.organization,
       submitter: remittance.submitter,
@@ -628,17 +720,19 @@ task("careledger:appeal:decide", "Payer's reviewer: overturns (re-adjudicates an
     });
   });
 
-task("careledger:eob", "A patient's explanation of benefits: every claim's remittance and what the patient owes")
-  .addParam("patient", "Patient id")
-  .addOptionalParam("plan", "Only the claims under this plan")
-  .setAction(async (args: { patient: string; plan?: string }, hre) => {
-    const patient = wholeNumber("patient", args.patient);
+task("careledger:eob", "A member's explanation of benefits: every claim's remittance and what the patient owes")
+  .addOptionalParam("member", MEMBER)
+  .addOptionalParam("memberNumber", `${MEMBER_NUMBER} (with --plan)`)
+  .addOptionalParam("memberKey", MEMBER_KEY)
+  .addOptionalParam("plan", "Only the claims under this plan (needed with --member-number)")
+  .setAction(async (args: MemberArgs & { plan?: string }, hre) => {
     const plan = args.plan === undefined ? undefined : wholeNumber("plan", args.plan);
     const session = await connect(hre, "0");
-    const all = await readable(() => session.claims.explanationOfBenefits(patient));
+    const { member } = memberOf(session.sdk, args, plan);
+    const all = await readable(() => session.claims.explanationOfBenefits(member));
     const remittances = all.filter((remittance) => plan === undefined || remittance.plan === plan);
     console.log(
-      `Explanation of benefits of patient ${patient}${plan === undefined ? "" : ` under plan ${plan}`}: ` +
+      `Explanation of benefits of member ${member}${plan === undefined ? "" : ` under plan ${plan}`}: ` +
         `${remittances.length} claim(s)`,
     );
     const lines = remittances.flatMap((remittance) => remittance.lines);
@@ -691,6 +785,7 @@ task("careledger:fund", "Payer: funds its claims balance in the settlement token
     print(`Payer ${payer} funded ${session.money(amount)}`, {
       balance: session.money(account.balance),
       funded: `${session.money(account.funded)} in all`,
+      withdrawn: `${session.money(account.withdrawn)} in all (surplus taken back)`,
       settled: `${settled} queued payment(s) paid`,
       queued:
         unpaid === 0n
@@ -734,6 +829,33 @@ task("careledger:withdraw", "Organization: withdraws its whole claims balance in
     print(`Organization ${organization} withdrew ${session.money(amount)} to ${to}`, {
       recipientBalance: session.money(await token.balanceOf(to)),
       withdrawn: `${session.money(account.withdrawn)} in all`,
+      gasUsed: receipt.gasUsed,
+      tx: receipt.hash,
+    });
+  });
+
+task("careledger:withdraw-funds", "Payer: takes back surplus funds while none of its payments waits in its queue")
+  .addParam("amount", `Amount ${TOKEN_UNITS}`)
+  .addOptionalParam("to", "Recipient: an account index of the network or any address (default: the signing account)")
+  .addParam("from", `${FROM} (an active payer's key)`, "0")
+  .setAction(async (args: { amount: string; to?: string; from: string }, hre) => {
+    const signer = await signerFor(hre, args.from);
+    const to = args.to === undefined ? await signer.getAddress() : await accountAddress(hre, "to", args.to);
+    const session = await connect(hre, args.from);
+    const amount = tokenAmount("--amount", args.amount, session.token.decimals, {
+      positive: true,
+      max: 2n ** 128n - 1n,
+    });
+    const payer = await participantOf(hre, await signer.getAddress());
+    const { receipt } = await readable(() => session.claims.withdrawFunds(amount, to));
+    const account = await session.claims.payerAccount(payer);
+    const { IERC20Metadata__factory } = await import("../typechain-types");
+    const token = IERC20Metadata__factory.connect(session.token.address, hre.ethers.provider);
+    print(`Payer ${payer} withdrew ${session.money(amount)} to ${to}`, {
+      balance: session.money(account.balance),
+      funded: `${session.money(account.funded)} in all`,
+      withdrawn: `${session.money(account.withdrawn)} in all`,
+      recipientBalance: session.money(await token.balanceOf(to)),
       gasUsed: receipt.gasUsed,
       tx: receipt.hash,
     });

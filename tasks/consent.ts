@@ -4,6 +4,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { ConsentClient } from "../sdk/consent";
 import {
   accountAddress,
+  chainTime,
   deploymentOf,
   fail,
   iso,
@@ -38,13 +39,6 @@ function code(option: string, value: string): number {
   const number = wholeNumber(option, value);
   if (number > 65_535n) fail(`--${option} must be a code from 0 to 65535, got ${number}`);
   return Number(number);
-}
-
-/** The latest block's time: the chain's clock, which is what the contracts judge windows by. */
-async function chainTime(hre: HardhatRuntimeEnvironment): Promise<bigint> {
-  const block = await hre.ethers.provider.getBlock("latest");
-  if (block === null) fail("the node returned no latest block");
-  return BigInt(block.timestamp);
 }
 
 function listed(names: string[]): string {
@@ -352,10 +346,13 @@ task("careledger:consent:check", "Whether an account may access a patient's data
     },
   );
 
-task("careledger:consent:list", "Lists what a patient has granted or denied, grantee by grantee")
+task(
+  "careledger:consent:list",
+  "Lists what a patient has granted or denied, grantee by grantee, and break-glass on her",
+)
   .addParam("patient", "Patient id")
   .setAction(async (args: { patient: string }, hre) => {
-    const { categoryNames, purposeNames } = await import("../sdk/scopes");
+    const { categoryNames, purposeNames, ReviewOutcome } = await import("../sdk/scopes");
     const patient = wholeNumber("patient", args.patient);
     const consent = await client(hre, "0");
     const grants = await readable(() => consent.grantsOf(patient));
@@ -367,11 +364,20 @@ task("careledger:consent:list", "Lists what a patient has granted or denied, gra
         purposes: listed(purposeNames(g.purposes)),
         window: window(g.validFrom, g.validUntil),
         denied: listed(categoryNames(g.deniedCategories)),
-        breakGlassUntil:
-          g.breakGlassUntil === 0n
-            ? "none"
-            : `${iso(g.breakGlassUntil)} (session ${g.breakGlassId}, ${g.breakGlassUntil > now ? "open" : "ended"})`,
         version: g.version,
+      });
+    }
+    // Break-glass lives in its own contract: every session opened on the patient, with its effective end.
+    const workflow = consent.breakGlassWorkflow;
+    const opened = await workflow.queryFilter(workflow.filters.BreakGlassOpened(undefined, patient));
+    console.log(`${opened.length} break-glass session(s) on patient ${patient}`);
+    for (const event of opened) {
+      const id = event.args.sessionId;
+      const session = await readable(() => consent.breakGlass(id));
+      print(`Session ${id}: practitioner ${session.practitioner} of organization ${session.organization}`, {
+        opened: iso(session.openedAt),
+        [session.expiresAt > now ? "open until" : "ended"]: iso(session.expiresAt),
+        review: ReviewOutcome[session.outcome],
       });
     }
   });

@@ -1,7 +1,21 @@
 import { task, types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
-import { deploymentOf, fail, print, readable, signerFor, unixTime, wholeNumber } from "./util";
+import type { KeyConsent } from "../sdk/identity";
+import {
+  accountAddress,
+  bytes32,
+  chainTime,
+  deploymentOf,
+  fail,
+  iso,
+  networkSigner,
+  print,
+  readable,
+  signerFor,
+  unixTime,
+  wholeNumber,
+} from "./util";
 
 /** Connects the identity client of the recorded deployment as `--from`. */
 async function client(hre: HardhatRuntimeEnvironment, from: string) {
@@ -9,7 +23,41 @@ async function client(hre: HardhatRuntimeEnvironment, from: string) {
   return IdentityClient.connect(await signerFor(hre, from), await deploymentOf(hre));
 }
 
+/** Connects the identifier registry's client of the recorded deployment as `--from`. */
+async function identifiers(hre: HardhatRuntimeEnvironment, from: string) {
+  const { IdentifierClient } = await import("../sdk/identity");
+  return IdentifierClient.connect(await signerFor(hre, from), await deploymentOf(hre));
+}
+
 const FROM = "Account index or address that signs";
+const CONSENT =
+  "The key's signed consent as DEADLINE:SIGNATURE, printed by careledger:identity:consent run by that key " +
+  "(not needed when the key is an account of this network: the task signs with it)";
+const MAX_CONSENT_HOURS = 720n; // IdentityRegistry.MAX_SIGNATURE_WINDOW: 30 days
+
+/** `--consent DEADLINE:SIGNATURE`, checked against the chain's clock so that an expired one fails in words. */
+async function consentOption(hre: HardhatRuntimeEnvironment, value: string): Promise<KeyConsent> {
+  const match = /^(\d+):(0x[0-9a-fA-F]+)$/.exec(value.trim());
+  if (match === null || match[2]!.length % 2 !== 0) {
+    fail(`--consent must be DEADLINE:SIGNATURE as careledger:identity:consent prints it, got "${value}"`);
+  }
+  const deadline = BigInt(match[1]!);
+  const now = await chainTime(hre);
+  if (deadline < now) {
+    fail(`--consent expired at ${iso(deadline)}: ask the key to run careledger:identity:consent again`);
+  }
+  return { deadline, signature: match[2]! };
+}
+
+/** Names a participant kind in the words the tasks take ("research-sponsor"). */
+async function kindName(kind: number): Promise<string> {
+  const { ParticipantKind } = await import("../sdk/types");
+  return (ParticipantKind[kind] ?? String(kind)).replace(/([a-z])([A-Z])/g, "$1-$2").toLowerCase();
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Registration and a key's consent
+// ---------------------------------------------------------------------------------------------------------------------
 
 task("careledger:identity:register-patient", "Self-registers the signing account as a pseudonymous patient")
   .addParam("from", FROM, "0")
@@ -19,18 +67,84 @@ task("careledger:identity:register-patient", "Self-registers the signing account
     print(`Patient ${id} registered`, { controller: receipt.from, gasUsed: receipt.gasUsed, tx: receipt.hash });
   });
 
+task("careledger:identity:consent", "A key signs its consent to control an id: a registration, or taking one over")
+  .addOptionalParam(
+    "kind",
+    "For a registration: organization, practitioner, payer, pharmacy, manufacturer, distributor, research-sponsor, " +
+      "regulator or device",
+  )
+  .addOptionalParam(
+    "affiliation",
+    "For a practitioner's or device's registration: the organization id it is offered to",
+  )
+  .addOptionalParam("id", "For taking over an id (a rotation, or a registrar's recovery of an institution): its id")
+  .addParam("hours", "Hours the consent stays valid (1 to 720)", "720")
+  .addParam("from", `${FROM} (the key that consents: the new controller)`, "0")
+  .setAction(async (args: { kind?: string; affiliation?: string; id?: string; hours: string; from: string }, hre) => {
+    if ((args.kind === undefined) === (args.id === undefined)) {
+      fail("give --kind (a registration) or --id (taking over an id), not both");
+    }
+    if (args.id !== undefined && args.affiliation !== undefined) fail("--affiliation goes with --kind");
+    const hours = wholeNumber("hours", args.hours);
+    if (hours === 0n || hours > MAX_CONSENT_HOURS) fail(`--hours must be 1 to ${MAX_CONSENT_HOURS}, got ${hours}`);
+    const key = await signerFor(hre, args.from);
+    const address = await key.getAddress();
+    const identity = await client(hre, args.from);
+    const bound = await identity.idOf(address);
+    if (bound !== 0n) fail(`--from ${address} controls participant ${bound} already: a key controls one id`);
+    const network = hre.network.name;
+    let title: string;
+    let consent: KeyConsent;
+    let next: string;
+    if (args.kind !== undefined) {
+      const { parseKind } = await import("../sdk/types");
+      const kindText = args.kind;
+      const kind = ((): ReturnType<typeof parseKind> => {
+        try {
+          return parseKind(kindText);
+        } catch (error) {
+          fail(`--kind: ${(error as Error).message}`);
+        }
+      })();
+      const affiliation = args.affiliation === undefined ? 0n : wholeNumber("affiliation", args.affiliation);
+      consent = await readable(() => identity.consentToRegistration(key, kind, affiliation, hours * 3600n));
+      const name = await kindName(kind);
+      title = `${address} consents to be registered as a ${name}${affiliation === 0n ? "" : ` of organization ${affiliation}`}`;
+      next =
+        `npx hardhat careledger:identity:register --kind ${name} --controller ${address}` +
+        `${affiliation === 0n ? "" : ` --affiliation ${affiliation}`} --consent ${consent.deadline}:${consent.signature} ` +
+        `--credential <text> --expires <date> --network ${network} --from <a registrar>`;
+    } else {
+      const id = wholeNumber("id", args.id ?? "");
+      const participant = await readable(() => identity.participant(id));
+      consent = await readable(() => identity.consentToTransfer(key, id, hours * 3600n));
+      title = `${address} consents to take over participant ${id} (key epoch ${participant.keyEpoch})`;
+      next =
+        `npx hardhat careledger:identity:rotate --id ${id} --to ${address} ` +
+        `--consent ${consent.deadline}:${consent.signature} --network ${network} --from <the current key> ` +
+        "(it serves one change of key; a registrar's recovery of an institution takes it too)";
+    }
+    print(title, {
+      deadline: `${consent.deadline} (${iso(consent.deadline)})`,
+      signature: consent.signature,
+      consent: `${consent.deadline}:${consent.signature}`,
+      next,
+    });
+  });
+
 task("careledger:identity:register", "Registrar: registers a verified institution, practitioner or device")
   .addParam(
     "kind",
     "organization, practitioner, payer, pharmacy, manufacturer, distributor, research-sponsor, regulator or device",
   )
-  .addParam("controller", "Address of the participant's controlling key")
+  .addParam("controller", "The participant's controlling key: an address, or an account index of the network")
   .addParam(
     "credential",
     "The off-chain credential document's text (licence, NPI, accreditation); only a salted commitment goes on chain",
   )
   .addParam("expires", "Credential expiry: Unix seconds or an ISO date")
-  .addOptionalParam("affiliation", "Organization id a practitioner or device acts for")
+  .addOptionalParam("affiliation", "Organization id a practitioner or device is offered to (it must accept)")
+  .addOptionalParam("consent", CONSENT)
   .addParam("from", `${FROM} (a registrar)`, "0")
   .setAction(
     async (
@@ -40,40 +154,120 @@ task("careledger:identity:register", "Registrar: registers a verified institutio
         credential: string;
         expires: string;
         affiliation?: string;
+        consent?: string;
         from: string;
       },
       hre,
     ) => {
-      const { parseKind } = await import("../sdk/types");
-      type ParticipantKind = ReturnType<typeof parseKind>;
+      const { parseKind, ParticipantKind } = await import("../sdk/types");
       const { commit } = await import("../sdk/commitments");
-      let kind: ParticipantKind;
-      try {
-        kind = parseKind(args.kind);
-      } catch (error) {
-        fail(`--kind: ${(error as Error).message}`);
-      }
-      const controller = args.controller;
-      if (!hre.ethers.isAddress(controller)) fail(`--controller must be an address, got "${args.controller}"`);
-      const { commitment, salt } = commit(args.credential);
+      const kind = ((): ReturnType<typeof parseKind> => {
+        try {
+          return parseKind(args.kind);
+        } catch (error) {
+          fail(`--kind: ${(error as Error).message}`);
+        }
+      })();
+      const controller = await accountAddress(hre, "controller", args.controller);
+      const affiliation = args.affiliation === undefined ? 0n : wholeNumber("affiliation", args.affiliation);
       const identity = await client(hre, args.from);
+      let consent: KeyConsent;
+      let signedBy: string;
+      if (args.consent !== undefined) {
+        consent = await consentOption(hre, args.consent);
+        signedBy = "given with --consent";
+      } else {
+        const key = await networkSigner(hre, controller);
+        if (key === undefined) {
+          fail(
+            `--controller ${controller} must consent: it is not an account of network ${hre.network.name}, so ask ` +
+              `its holder to run careledger:identity:consent --kind ${args.kind}` +
+              `${affiliation === 0n ? "" : ` --affiliation ${affiliation}`} and give its output as --consent`,
+          );
+        }
+        consent = await readable(() => identity.consentToRegistration(key, kind, affiliation));
+        signedBy = "signed by the controller, an account of this network";
+      }
+      const { commitment, salt } = commit(args.credential);
       const { id, receipt } = await readable(() =>
         identity.registerParticipant({
           kind,
-          controller: args.controller,
+          controller,
           credentialCommitment: commitment,
           credentialExpiry: unixTime("expires", args.expires),
-          affiliation: args.affiliation === undefined ? 0n : wholeNumber("affiliation", args.affiliation),
+          affiliation,
+          consent,
         }),
       );
+      const member = kind === ParticipantKind.Practitioner || kind === ParticipantKind.Device;
       print(`Participant ${id} registered`, {
+        kind: await kindName(kind),
+        controller,
+        consent: signedBy,
         commitment,
         salt: `${salt}  (keep with the credential document; it is not stored anywhere else)`,
+        ...(member && affiliation !== 0n
+          ? {
+              affiliation:
+                `offered to organization ${affiliation}: inactive until it accepts (npx hardhat ` +
+                `careledger:identity:accept-affiliate --id ${id} --network ${hre.network.name} --from <its key>)`,
+            }
+          : {}),
         gasUsed: receipt.gasUsed,
         tx: receipt.hash,
       });
     },
   );
+
+task("careledger:identity:offer-affiliate", "Registrar: offers a practitioner or device to an organization")
+  .addParam("id", "The practitioner's or device's id")
+  .addParam("organization", "The organization id it is offered to (its current affiliation stands until it accepts)")
+  .addParam("from", `${FROM} (a registrar)`, "0")
+  .setAction(async (args: { id: string; organization: string; from: string }, hre) => {
+    const id = wholeNumber("id", args.id);
+    const organization = wholeNumber("organization", args.organization);
+    const identity = await client(hre, args.from);
+    const receipt = await readable(() => identity.setAffiliation(id, organization));
+    print(`Participant ${id} offered to organization ${organization}`, {
+      next:
+        `npx hardhat careledger:identity:accept-affiliate --id ${id} --network ${hre.network.name} ` +
+        "--from <the organization's key>",
+      gasUsed: receipt.gasUsed,
+      tx: receipt.hash,
+    });
+  });
+
+task("careledger:identity:accept-affiliate", "Organization: accepts the practitioner or device a registrar offered it")
+  .addParam("id", "The practitioner's or device's id")
+  .addParam("from", `${FROM} (the key of the organization it was offered to)`, "0")
+  .setAction(async (args: { id: string; from: string }, hre) => {
+    const id = wholeNumber("id", args.id);
+    const identity = await client(hre, args.from);
+    const receipt = await readable(() => identity.acceptAffiliate(id));
+    const participant = await identity.participant(id);
+    print(`Participant ${id} now acts for organization ${participant.affiliation}`, {
+      kind: await kindName(participant.kind),
+      active: participant.active,
+      gasUsed: receipt.gasUsed,
+      tx: receipt.hash,
+    });
+  });
+
+task("careledger:identity:release-affiliate", "Organization: ends a practitioner's or device's affiliation with it")
+  .addParam("id", "The practitioner's or device's id")
+  .addParam("from", `${FROM} (the key of its current organization)`, "0")
+  .setAction(async (args: { id: string; from: string }, hre) => {
+    const id = wholeNumber("id", args.id);
+    const identity = await client(hre, args.from);
+    const organization = await identity.idOf(await (await signerFor(hre, args.from)).getAddress());
+    const receipt = await readable(() => identity.releaseAffiliate(id));
+    const participant = await identity.participant(id);
+    print(`Participant ${id} released by organization ${organization}`, {
+      active: `${participant.active} (inactive until a registrar offers it to an organization that accepts)`,
+      gasUsed: receipt.gasUsed,
+      tx: receipt.hash,
+    });
+  });
 
 task("careledger:identity:show", "Shows a participant by id or by controlling address")
   .addOptionalParam("id", "Participant id")
@@ -85,29 +279,43 @@ task("careledger:identity:show", "Shows a participant by id or by controlling ad
       id !== undefined
         ? wholeNumber("id", id)
         : address !== undefined
-          ? await identity.idOf(address)
+          ? await identity.idOf(await accountAddress(hre, "address", address))
           : fail("give --id or --address");
     if (participantId === 0n) fail(`${address ?? ""} controls no participant`);
     const p = await readable(() => identity.participant(participantId));
-    const guardians = p.kind === ParticipantKind.Patient ? await identity.guardiansOf(participantId) : undefined;
+    let details: Record<string, unknown>;
+    if (p.kind === ParticipantKind.Patient) {
+      const { guardians, threshold, delay } = await identity.guardiansOf(participantId);
+      const change = await identity.pendingGuardianChange(participantId);
+      details = {
+        identityProofed: p.identityProofed,
+        guardians: guardians.length === 0 ? "none" : `${threshold} of [${guardians.join(", ")}], delay ${delay} s`,
+        guardianChange:
+          change === undefined
+            ? "none waiting"
+            : `${change.threshold} of [${change.guardians.join(", ")}], delay ${change.delay} s, from ` +
+              `${iso(change.effectiveAt)} unless vetoed (${change.vetoes} veto(es))`,
+      };
+    } else {
+      const member = p.kind === ParticipantKind.Practitioner || p.kind === ParticipantKind.Device;
+      const offer = member ? await identity.registry.affiliationOffer(participantId) : 0n;
+      details = {
+        credentialCommitment: p.credentialCommitment,
+        credentialExpiry: iso(p.credentialExpiry),
+        ...(member
+          ? {
+              affiliation: p.affiliation === 0n ? "none accepted" : p.affiliation,
+              affiliationOffer: offer === 0n ? "none" : `organization ${offer}, awaiting its acceptance`,
+            }
+          : {}),
+      };
+    }
     print(`Participant ${participantId}`, {
       kind: ParticipantKind[p.kind],
       status: ParticipantStatus[p.status],
       active: p.active,
       controller: p.controller,
-      ...(p.kind === ParticipantKind.Patient
-        ? {
-            identityProofed: p.identityProofed,
-            guardians:
-              guardians!.guardians.length === 0
-                ? "none"
-                : `${guardians!.threshold} of [${guardians!.guardians.join(", ")}], delay ${guardians!.delay} s`,
-          }
-        : {
-            credentialCommitment: p.credentialCommitment,
-            credentialExpiry: new Date(Number(p.credentialExpiry) * 1000).toISOString(),
-            affiliation: p.affiliation === 0n ? "none" : p.affiliation,
-          }),
+      ...details,
       keyEpoch: p.keyEpoch,
     });
   });
@@ -141,35 +349,45 @@ task("careledger:identity:status", "Registrar: suspends, reinstates or revokes a
     print(`Participant ${id}: ${args.action}`, { reason: args.reason, tx: receipt.hash });
   });
 
-task("careledger:identity:rotate", "Proposes a new controlling key (step one of a rotation)")
+// ---------------------------------------------------------------------------------------------------------------------
+// Keys: rotation, guardians and recovery
+// ---------------------------------------------------------------------------------------------------------------------
+
+task("careledger:identity:rotate", "Hands an id to a new key in one step; the old key stops working and is retired")
   .addParam("id", "Participant id")
-  .addParam("to", "The new key's address")
-  .addParam("hours", "Hours the new key has to accept (at most 720)", 72, types.int)
+  .addParam("to", "The new key: an address, or an account index of the network")
+  .addOptionalParam("consent", CONSENT.replace("careledger:identity:consent", "careledger:identity:consent --id N"))
   .addParam("from", `${FROM} (the current key)`, "0")
-  .setAction(async (args: { id: string; to: string; hours: number; from: string }, hre) => {
-    if (args.hours <= 0 || args.hours > 720) fail(`--hours must be 1 to 720, got ${args.hours}`);
+  .setAction(async (args: { id: string; to: string; consent?: string; from: string }, hre) => {
+    const id = wholeNumber("id", args.id);
+    const to = await accountAddress(hre, "to", args.to);
     const identity = await client(hre, args.from);
-    const now = (await hre.ethers.provider.getBlock("latest"))!.timestamp;
-    const deadline = BigInt(now + args.hours * 3600);
-    const receipt = await readable(() => identity.proposeRotation(wholeNumber("id", args.id), args.to, deadline));
-    print(`Rotation of ${args.id} proposed`, {
-      newKey: args.to,
-      acceptBy: new Date(Number(deadline) * 1000).toISOString(),
-      next: `npx hardhat careledger:identity:accept --id ${args.id} --from ${args.to} --network ${hre.network.name}`,
+    let receipt;
+    let signedBy: string;
+    if (args.consent !== undefined) {
+      const consent = await consentOption(hre, args.consent);
+      receipt = await readable(() => identity.rotateController(id, to, consent));
+      signedBy = "given with --consent";
+    } else {
+      const key = await networkSigner(hre, to);
+      if (key === undefined) {
+        fail(
+          `--to ${to} must consent: it is not an account of network ${hre.network.name}, so ask its holder to run ` +
+            `careledger:identity:consent --id ${id} and give its output as --consent`,
+        );
+      }
+      receipt = await readable(() => identity.rotateTo(id, key));
+      signedBy = "signed by the new key, an account of this network";
+    }
+    print(`Participant ${id} is now controlled by ${to}`, {
+      previous: `${receipt.from} (retired: it can never control an id again)`,
+      consent: signedBy,
+      gasUsed: receipt.gasUsed,
       tx: receipt.hash,
     });
   });
 
-task("careledger:identity:accept", "Accepts a proposed key rotation (step two); the old key stops working")
-  .addParam("id", "Participant id")
-  .addParam("from", `${FROM} (the proposed key)`)
-  .setAction(async ({ id, from }: { id: string; from: string }, hre) => {
-    const identity = await client(hre, from);
-    const receipt = await readable(() => identity.acceptRotation(wholeNumber("id", id)));
-    print(`Participant ${id} is now controlled by ${receipt.from}`, { tx: receipt.hash });
-  });
-
-task("careledger:identity:guardians", "Patient: sets the guardians who can recover the id (M of N)")
+task("careledger:identity:guardians", "Patient: names the guardians who can recover the id (M of N), or changes them")
   .addParam("patient", "Patient id")
   .addParam("guardians", "Comma-separated guardian participant ids (empty to clear)", "")
   .addParam("threshold", "How many guardians must approve", 0, types.int)
@@ -178,48 +396,106 @@ task("careledger:identity:guardians", "Patient: sets the guardians who can recov
   .setAction(
     async (args: { patient: string; guardians: string; threshold: number; delay: number; from: string }, hre) => {
       const guardians = args.guardians === "" ? [] : args.guardians.split(",").map((g) => wholeNumber("guardians", g));
+      const patient = wholeNumber("patient", args.patient);
       const identity = await client(hre, args.from);
-      const receipt = await readable(() =>
-        identity.setGuardians(wholeNumber("patient", args.patient), guardians, args.threshold, args.delay),
-      );
-      print(`Guardians of patient ${args.patient} set`, {
+      const receipt = await readable(() => identity.setGuardians(patient, guardians, args.threshold, args.delay));
+      const change = await identity.pendingGuardianChange(patient);
+      const asked = {
         guardians: guardians.join(", ") || "none",
         threshold: args.threshold,
         delaySeconds: args.delay,
+      };
+      if (change === undefined) {
+        print(`Guardians of patient ${patient} set`, { ...asked, tx: receipt.hash });
+        return;
+      }
+      print(`Guardian change of patient ${patient} scheduled`, {
+        ...asked,
+        effectiveAt: `${change.effectiveAt} (${iso(change.effectiveAt)}), unless a majority of the current guardians vetoes it`,
+        next:
+          `npx hardhat careledger:identity:guardian-change --patient ${patient} --action confirm ` +
+          `--network ${hre.network.name} (anyone, from ${iso(change.effectiveAt)})`,
         tx: receipt.hash,
       });
     },
   );
 
 task(
-  "careledger:identity:recover",
-  "Guardian: approves recovering a patient's id to a new key, or executes or cancels it",
+  "careledger:identity:guardian-change",
+  "Confirms (anyone, once due), cancels (patient) or vetoes (guardian) a change",
 )
   .addParam("patient", "Patient id")
-  .addParam("action", "approve, execute or cancel")
-  .addOptionalParam("to", "The new key (for approve)")
+  .addParam("action", "confirm, cancel or veto")
+  .addParam("from", `${FROM} (anyone to confirm, the patient's key to cancel, a current guardian's to veto)`, "0")
+  .setAction(async (args: { patient: string; action: string; from: string }, hre) => {
+    const patient = wholeNumber("patient", args.patient);
+    const identity = await client(hre, args.from);
+    const actions = {
+      confirm: () => identity.confirmGuardianChange(patient),
+      cancel: () => identity.cancelGuardianChange(patient),
+      veto: () => identity.vetoGuardianChange(patient),
+    } as const;
+    const action = actions[args.action as keyof typeof actions] as
+      (() => ReturnType<typeof identity.confirmGuardianChange>) | undefined;
+    if (action === undefined) fail(`--action must be confirm, cancel or veto, got "${args.action}"`);
+    const receipt = await readable(action);
+    const change = await identity.pendingGuardianChange(patient);
+    const { guardians, threshold, delay } = await identity.guardiansOf(patient);
+    print(`Guardian change of patient ${patient}: ${args.action}`, {
+      guardians: guardians.length === 0 ? "none" : `${threshold} of [${guardians.join(", ")}], delay ${delay} s`,
+      waiting:
+        change === undefined
+          ? "no change waiting"
+          : `${change.threshold} of [${change.guardians.join(", ")}] from ${iso(change.effectiveAt)}, ${change.vetoes} veto(es)`,
+      tx: receipt.hash,
+    });
+  });
+
+task("careledger:identity:recover", "Guardian recovery: approve, withdraw or object (cancel at a quorum), or execute")
+  .addParam("patient", "Patient id")
+  .addParam(
+    "action",
+    "approve or withdraw (a guardian), object (a guardian or the patient's key; a quorum cancels), or execute " +
+      "(sent by the new key once the delay has passed)",
+  )
+  .addOptionalParam("to", "The new key the recovery is for (approve, withdraw, object): an address or account index")
   .addParam("from", FROM, "0")
   .setAction(async (args: { patient: string; action: string; to?: string; from: string }, hre) => {
-    const identity = await client(hre, args.from);
     const patient = wholeNumber("patient", args.patient);
-    let receipt;
-    if (args.action === "approve") {
-      if (args.to === undefined) fail("--to is required to approve a recovery");
-      const to = args.to;
-      receipt = await readable(() => identity.approveRecovery(patient, to));
-    } else if (args.action === "execute") {
-      receipt = await readable(() => identity.executeRecovery(patient));
-    } else if (args.action === "cancel") {
-      receipt = await readable(() => identity.cancelRecovery(patient));
-    } else {
-      fail(`--action must be approve, execute or cancel, got "${args.action}"`);
+    const sender = await (await signerFor(hre, args.from)).getAddress();
+    const identity = await client(hre, args.from);
+    const actions = ["approve", "withdraw", "object", "execute"];
+    if (!actions.includes(args.action)) {
+      fail(`--action must be approve, withdraw, object or execute, got "${args.action}"`);
     }
-    const pending = await identity.pendingRecoveryOf(patient);
-    print(`Recovery of patient ${args.patient}: ${args.action}`, {
-      pending:
-        pending === undefined
-          ? "none"
-          : `to ${pending.newController}, ${pending.approvals} approval(s), ${pending.readyAt === 0n ? "threshold not reached" : `executable from ${new Date(Number(pending.readyAt) * 1000).toISOString()}`}`,
+    let to: string;
+    if (args.action === "execute") {
+      to = args.to === undefined ? sender : await accountAddress(hre, "to", args.to);
+      if (to !== sender) fail(`execute is sent by the new key itself: give --from ${to}`);
+    } else {
+      if (args.to === undefined) fail(`--to (the new key) is required to ${args.action}`);
+      to = await accountAddress(hre, "to", args.to);
+    }
+    const receipt = await readable(() => {
+      if (args.action === "approve") return identity.approveRecovery(patient, to);
+      if (args.action === "withdraw") return identity.withdrawRecoveryApproval(patient, to);
+      if (args.action === "object") return identity.cancelRecovery(patient, to);
+      return identity.executeRecovery(patient);
+    });
+    if (args.action === "execute") {
+      print(`Patient ${patient} is now controlled by ${to}`, { recovered: "by her guardians", tx: receipt.hash });
+      return;
+    }
+    const recovery = await identity.recoveryOf(patient, to);
+    print(`Recovery of patient ${patient} to ${to}: ${args.action}`, {
+      recovery:
+        recovery === undefined
+          ? args.action === "object"
+            ? "cancelled: the objections reached the quorum"
+            : "none live"
+          : `${recovery.approvals} approval(s), ${recovery.objections} objection(s), ` +
+            (recovery.readyAt === 0n ? "threshold not reached" : `executable by ${to} from ${iso(recovery.readyAt)}`) +
+            `, lapses ${iso(recovery.expiresAt)}`,
       tx: receipt.hash,
     });
   });
@@ -252,21 +528,63 @@ task("careledger:identity:representative", "Patient: appoints (or revokes) a rep
     },
   );
 
-task("careledger:identity:bind-identifier", "Patient: binds a salted commitment of a provider identifier (e.g. an MRN)")
+// ---------------------------------------------------------------------------------------------------------------------
+// Identifiers (IdentifierRegistry): the issuer attests, the patient accepts
+// ---------------------------------------------------------------------------------------------------------------------
+
+task("careledger:identity:attest-identifier", "Institution: attests an identifier it issued to a patient (e.g. an MRN)")
   .addParam("patient", "Patient id")
   .addParam("system", "The identifier's system URI (e.g. the hospital's MRN namespace)")
   .addParam("value", "The identifier's value; only a salted commitment goes on chain")
-  .addParam("from", `${FROM} (the patient's key)`, "0")
-  .setAction(async (args: { patient: string; system: string; value: string; from: string }, hre) => {
+  .addOptionalParam("salt", "The commitment's salt, 32 bytes of hex (default: a fresh one)")
+  .addParam("from", `${FROM} (the issuing institution's key)`, "0")
+  .setAction(async (args: { patient: string; system: string; value: string; salt?: string; from: string }, hre) => {
     const { identifierCommitment } = await import("../sdk/commitments");
-    const { commitment, salt } = identifierCommitment(args.system, args.value);
-    const identity = await client(hre, args.from);
-    const receipt = await readable(() =>
-      identity.bindIdentifierCommitment(wholeNumber("patient", args.patient), commitment),
-    );
-    print(`Identifier commitment bound to patient ${args.patient}`, {
+    const patient = wholeNumber("patient", args.patient);
+    if (args.system.trim() === "" || args.value.trim() === "") fail("--system and --value must not be empty");
+    const salt = args.salt === undefined ? undefined : bytes32("salt", args.salt);
+    const { commitment, salt: used } = identifierCommitment(args.system, args.value, salt);
+    const signer = await signerFor(hre, args.from);
+    const issuer = await (await client(hre, args.from)).idOf(await signer.getAddress());
+    const registry = await identifiers(hre, args.from);
+    const receipt = await readable(() => registry.attest(patient, commitment));
+    print(`Identifier attested by issuer ${issuer} for patient ${patient}`, {
       commitment,
-      salt: `${salt}  (share only with providers the patient links; it is stored nowhere else)`,
+      salt: `${used}  (share only with providers the patient links; it is stored nowhere else)`,
+      next:
+        `npx hardhat careledger:identity:accept-identifier --patient ${patient} --issuer ${issuer} ` +
+        `--commitment ${commitment} --network ${hre.network.name} --from <the patient's key>`,
+      gasUsed: receipt.gasUsed,
       tx: receipt.hash,
     });
+  });
+
+task("careledger:identity:accept-identifier", "Patient: accepts an issuer's attestation, binding the identifier")
+  .addParam("patient", "Patient id")
+  .addParam("issuer", "The issuing institution's id")
+  .addParam("commitment", "The identifier commitment, as attest-identifier printed it")
+  .addParam("from", `${FROM} (the patient's key)`, "0")
+  .setAction(async (args: { patient: string; issuer: string; commitment: string; from: string }, hre) => {
+    const patient = wholeNumber("patient", args.patient);
+    const issuer = wholeNumber("issuer", args.issuer);
+    const commitment = bytes32("commitment", args.commitment);
+    const registry = await identifiers(hre, args.from);
+    const receipt = await readable(() => registry.accept(patient, issuer, commitment));
+    const owner = await registry.ownerOf(issuer, commitment);
+    print(`Identifier ${commitment} of issuer ${issuer} bound to patient ${owner ?? patient}`, {
+      gasUsed: receipt.gasUsed,
+      tx: receipt.hash,
+    });
+  });
+
+task("careledger:identity:withdraw-identifier", "Issuer or patient: withdraws an identifier attestation, bound or not")
+  .addParam("issuer", "The issuing institution's id")
+  .addParam("commitment", "The identifier commitment")
+  .addParam("from", `${FROM} (the issuer's key or the patient's)`, "0")
+  .setAction(async (args: { issuer: string; commitment: string; from: string }, hre) => {
+    const issuer = wholeNumber("issuer", args.issuer);
+    const commitment = bytes32("commitment", args.commitment);
+    const registry = await identifiers(hre, args.from);
+    const receipt = await readable(() => registry.withdraw(issuer, commitment));
+    print(`Identifier ${commitment} of issuer ${issuer} withdrawn`, { gasUsed: receipt.gasUsed, tx: receipt.hash });
   });

@@ -25,6 +25,27 @@ async function toolkit(hre: HardhatRuntimeEnvironment, from: string, store?: str
   return RecordToolkit.connect(await signerFor(hre, from), await deploymentOf(hre), new DirectoryBlobStore(root));
 }
 
+/** The participant id the `--from` key controls (0 if none). */
+async function participantOf(hre: HardhatRuntimeEnvironment, from: string): Promise<bigint> {
+  const { IdentityClient } = await import("../sdk/identity");
+  const identity = IdentityClient.connect(hre.ethers.provider, await deploymentOf(hre));
+  return identity.idOf(await (await signerFor(hre, from)).getAddress());
+}
+
+/** The organization the `--from` key acts for: its own id for an organization, else its accepted affiliation. */
+async function organizationOf(hre: HardhatRuntimeEnvironment, from: string): Promise<bigint> {
+  const { IdentityClient } = await import("../sdk/identity");
+  const { ParticipantKind } = await import("../sdk/types");
+  const identity = IdentityClient.connect(hre.ethers.provider, await deploymentOf(hre));
+  const id = await participantOf(hre, from);
+  if (id === 0n) fail(`--from ${from} controls no participant: give --organization`);
+  const participant = await identity.participant(id);
+  if (participant.kind === ParticipantKind.Organization) return id;
+  if (participant.affiliation === 0n)
+    fail(`--from ${from} (participant ${id}) acts for no organization: give --organization`);
+  return participant.affiliation;
+}
+
 /**
  * Runs a toolkit call like `readable`, and also turns the toolkit's own refusals into one readable line: no consent
  * to share, a read denied, a blob missing or corrupt, an envelope the key does not open, a file that is not FHIR
@@ -136,7 +157,7 @@ async function printReport(report: VerificationReport, extra: Record<string, unk
 
 task("careledger:record:anchor", "Author: encrypts a FHIR record into the blob store and anchors its salted commitment")
   .addParam("file", "FHIR JSON file: a resource or a bundle")
-  .addOptionalParam("patient", "Patient id (required unless --supersedes: a new version keeps its patient)")
+  .addParam("patient", "Patient id (the record's namespace: a new version names the patient of the one it supersedes)")
   .addOptionalParam(
     "category",
     "Data category, e.g. laboratory-results (default: from the resource: its category tag, else its type or code)",
@@ -157,7 +178,7 @@ task("careledger:record:anchor", "Author: encrypts a FHIR record into the blob s
     async (
       args: {
         file: string;
-        patient?: string;
+        patient: string;
         category?: string;
         readers?: string;
         key?: string;
@@ -188,16 +209,14 @@ task("careledger:record:anchor", "Author: encrypts a FHIR record into the blob s
             throw new Error(`${(error as Error).message}, or give --category`);
           }
         });
-      let plan:
-        | { kind: "first"; patient: bigint; category: Category }
-        | { kind: "version"; previous: string; reasonCode: number };
+      const patient = wholeNumber("patient", args.patient);
+      let plan: { kind: "first"; category: Category } | { kind: "version"; previous: string; reasonCode: number };
       if (args.supersedes === undefined) {
         if (args.reason !== undefined) fail("--reason applies only with --supersedes");
-        if (args.patient === undefined) fail("--patient is required to anchor a first version");
-        plan = { kind: "first", patient: wholeNumber("patient", args.patient), category: categoryOption() };
+        plan = { kind: "first", category: categoryOption() };
       } else {
-        if (args.patient !== undefined || args.category !== undefined) {
-          fail("--patient and --category come from the version superseded: leave them out with --supersedes");
+        if (args.category !== undefined) {
+          fail("--category comes from the version superseded: leave it out with --supersedes");
         }
         const reasonCode =
           args.reason === undefined ? SupersedeReason.Correction : code("reason", args.reason, SupersedeReason);
@@ -208,15 +227,15 @@ task("careledger:record:anchor", "Author: encrypts a FHIR record into the blob s
       let basis: string;
       if (plan.kind === "version") {
         const { previous, reasonCode } = plan;
-        anchored = await refusable(() => records.amendRecord(previous, resource, { readers, reasonCode }));
+        anchored = await refusable(() => records.amendRecord(patient, previous, resource, { readers, reasonCode }));
         basis = `none needed: a new version is its curator's (supersedes ${previous}, reason ${codeName(reasonCode, SupersedeReason)})`;
       } else {
-        const { patient, category } = plan;
+        const { category } = plan;
         const first = await refusable(() => records.anchorRecord(resource, patient, category, { readers }));
         anchored = first;
         basis = first.basis === undefined ? "unknown" : DecisionBasis[first.basis];
       }
-      const record = await records.records.verify(anchored.commitment);
+      const record = await records.records.verify(patient, anchored.commitment);
       print(`Record ${anchored.commitment} anchored for patient ${record.patient} (${DataCategory[record.category]})`, {
         salt: `${anchored.salt}  (opens the commitment; it is also inside the envelope)`,
         blob: anchored.address,
@@ -236,7 +255,10 @@ task("careledger:record:verify", "Checks a record against the registry: a FHIR f
   .addOptionalParam("salt", "The document's commitment salt, 32 bytes of hex (as record:anchor printed it)")
   .addOptionalParam("blob", "Envelope address in the blob store (sha256:…), to decrypt with --key and check")
   .addOptionalParam("key", `With --blob: the reader's encryption key (${ENCRYPTION_KEY})`)
-  .addOptionalParam("patient", "Expected patient id")
+  .addOptionalParam(
+    "patient",
+    "The patient whose namespace to check (with --blob, required; with --file, default: the patient the document names)",
+  )
   .addOptionalParam("category", "Expected data category")
   .addParam("purpose", "With --blob: the purpose of use recorded with the read", "treatment")
   .addFlag("noRecord", "With --blob: do not record the read on chain")
@@ -265,7 +287,6 @@ task("careledger:record:verify", "Checks a record against the registry: a FHIR f
         category:
           args.category === undefined ? undefined : parsed("category", () => parseCategory(args.category ?? "")),
       };
-      const expecting = expected.patient !== undefined || expected.category !== undefined;
       let report: VerificationReport;
       let extra: Record<string, unknown> = {};
       if (args.file !== undefined) {
@@ -273,22 +294,33 @@ task("careledger:record:verify", "Checks a record against the registry: a FHIR f
         if (args.salt === undefined) fail("--salt is required with --file");
         const resource = await fhirFile("file", args.file);
         const salt = bytes32("salt", args.salt);
+        if (expected.patient === undefined) {
+          const { patientOf } = await import("../sdk/fhir-scopes");
+          try {
+            patientOf(resource);
+          } catch {
+            fail("--patient is required: the document names no patient (a urn:careledger:participant-id identifier)");
+          }
+        }
         const records = await toolkit(hre, args.from, args.store);
         report = await refusable(() => records.verifyRecord({ resource, salt }, expected));
       } else if (args.blob !== undefined) {
         if (args.salt !== undefined) fail("--salt goes with --file; an envelope holds its own salt");
         if (args.key === undefined) fail("--key is required with --blob");
+        if (expected.patient === undefined) fail("--patient is required with --blob: the read is recorded in her name");
+        const patient = expected.patient;
         const blob = args.blob;
         const { privateKey } = await encryptionKey("key", args.key);
         const purpose = parsed("purpose", () => parsePurpose(args.purpose));
         const records = await toolkit(hre, args.from, args.store);
         const read = await refusable(() =>
-          records.readRecord(blob, privateKey, { purpose, recordAccess: !args.noRecord }),
+          records.readRecord(patient, blob, privateKey, { purpose, recordAccess: !args.noRecord }),
         );
-        // readRecord checks status and history; the expectations need the same document checked once more.
-        report = expecting
-          ? await refusable(() => records.verifyRecord({ canonical: read.canonical, salt: read.salt }, expected))
-          : read.report;
+        // readRecord checks status and history for the patient; a category needs the document checked once more.
+        report =
+          expected.category !== undefined
+            ? await refusable(() => records.verifyRecord({ canonical: read.canonical, salt: read.salt }, expected))
+            : read.report;
         const decision = read.decision;
         extra = {
           decrypted: `${read.resource.resourceType}, ${read.canonical.length} canonical bytes`,
@@ -330,6 +362,7 @@ task("careledger:record:batch", "Organization: encrypts every FHIR bundle of a d
         fail(`--dir ${args.dir} is not a directory`);
       }
       const records = await toolkit(hre, args.from, args.store);
+      const organization = await participantOf(hre, args.from);
       const bar = new SingleBar(
         { format: "  {bar} {value}/{total} files  {file}", hideCursor: true },
         Presets.shades_classic,
@@ -365,8 +398,8 @@ task("careledger:record:batch", "Organization: encrypts every FHIR bundle of a d
           gasUsed: `${batch.receipt.gasUsed} (${batch.receipt.gasUsed / BigInt(batch.count)} per record)`,
           tx: batch.receipt.hash,
           next:
-            `npx hardhat careledger:record:prove --manifest ${batch.manifestAddress} --commitment <a record's> ` +
-            `--network ${hre.network.name}`,
+            `npx hardhat careledger:record:prove --organization ${organization} --manifest ` +
+            `${batch.manifestAddress} --commitment <a record's> --network ${hre.network.name}`,
         });
         if (args.list) for (const record of batch.records) console.log(`    ${record.file}  ${record.commitment}`);
       });
@@ -377,21 +410,23 @@ task("careledger:record:batch", "Organization: encrypts every FHIR bundle of a d
   );
 
 task("careledger:record:prove", "Proves a record is in an anchored batch, from the batch's manifest; checks on chain")
+  .addParam("organization", "The organization whose batch it is (a batch is its organization's and its root's)")
   .addParam("manifest", "Blob address of the batch manifest (sha256:…, as record:batch printed it)")
   .addParam("commitment", "The record's commitment")
   .addOptionalParam("store", STORE)
-  .setAction(async (args: { manifest: string; commitment: string; store?: string }, hre) => {
+  .setAction(async (args: { organization: string; manifest: string; commitment: string; store?: string }, hre) => {
     const { DataCategory } = await import("../sdk/scopes");
+    const organization = wholeNumber("organization", args.organization);
     const commitment = bytes32("commitment", args.commitment);
     const records = await toolkit(hre, "0", args.store);
-    const proof = await refusable(() => records.proveInclusion(args.manifest, commitment));
-    const batch = await records.records.batch(proof.root);
+    const proof = await refusable(() => records.proveInclusion(organization, args.manifest, commitment));
+    const batch = await records.records.batch(organization, proof.root);
     print(`${proof.included ? "INCLUDED" : "NOT INCLUDED"}: ${commitment} in batch ${proof.root}`, {
       patient: proof.leaf.patient,
       category: DataCategory[proof.leaf.category],
       batch:
         batch.organization === 0n
-          ? "not anchored"
+          ? `not anchored by organization ${organization}`
           : `${batch.count} record(s) of organization ${batch.organization}, anchored ${iso(batch.anchoredAt)}`,
       envelope: proof.address ?? "not in the manifest",
       proof: `${proof.proof.length} sibling hash(es), from the leaf up`,
@@ -400,18 +435,67 @@ task("careledger:record:prove", "Proves a record is in an anchored batch, from t
     if (!proof.included) fail("the registry does not accept this proof");
   });
 
-task("careledger:record:history", "Every version of a record, first to latest, and its access trail")
+task("careledger:record:adopt", "Organization: gives a proven record of its batch an anchor on the patient's chart")
+  .addOptionalParam(
+    "organization",
+    "The organization whose batch it is (default: the signer's own organization, or a practitioner's or device's)",
+  )
+  .addParam("manifest", "Blob address of the batch manifest (sha256:…, as record:batch printed it)")
+  .addParam("commitment", "The record's commitment")
+  .addOptionalParam("store", STORE)
+  .addParam(
+    "from",
+    `${FROM} (the batch's organization, or one of its practitioners or devices; the patient's consent decides)`,
+    "0",
+  )
+  .setAction(
+    async (
+      args: { organization?: string; manifest: string; commitment: string; store?: string; from: string },
+      hre,
+    ) => {
+      const { batchProof } = await import("../sdk/record-batch");
+      const { DataCategory, DecisionBasis } = await import("../sdk/scopes");
+      const commitment = bytes32("commitment", args.commitment);
+      const records = await toolkit(hre, args.from, args.store);
+      const organization =
+        args.organization === undefined
+          ? await organizationOf(hre, args.from)
+          : wholeNumber("organization", args.organization);
+      const { manifest, batch } = await refusable(() => records.loadManifest(args.manifest));
+      const { leaf, proof } = await refusable(() => Promise.resolve(batchProof(batch, commitment)));
+      const { receipt } = await readable(() => records.records.adopt(organization, batch.root, leaf, proof));
+      const adopted = receipt.logs
+        .map((log) => records.records.registry.interface.parseLog(log))
+        .find((parsed) => parsed?.name === "RecordAdopted");
+      const basis = adopted === undefined || adopted === null ? undefined : (adopted.args.basis as bigint);
+      print(`Record ${commitment} adopted on patient ${leaf.patient}'s chart`, {
+        category: DataCategory[leaf.category],
+        batch: `${batch.root} of organization ${organization}`,
+        basis: basis === undefined ? "unknown" : DecisionBasis[Number(basis)],
+        envelope: manifest.blobs[leaf.commitment.toLowerCase()] ?? "not in the manifest",
+        next:
+          `npx hardhat careledger:record:history --patient ${leaf.patient} --commitment ${commitment} ` +
+          `--network ${hre.network.name}`,
+        gasUsed: receipt.gasUsed,
+        tx: receipt.hash,
+      });
+    },
+  );
+
+task("careledger:record:history", "Every version of a patient's record, first to latest, and its access trail")
+  .addParam("patient", "Patient id (the record's namespace)")
   .addParam("commitment", "Commitment of any version of the record")
-  .setAction(async (args: { commitment: string }, hre) => {
+  .setAction(async (args: { patient: string; commitment: string }, hre) => {
     const { EnteredInErrorReason, RecordStatus, SupersedeReason } = await import("../sdk/records");
     const { DataCategory, DecisionBasis, Purpose } = await import("../sdk/scopes");
+    const patient = wholeNumber("patient", args.patient);
     const commitment = bytes32("commitment", args.commitment);
     const records = (await toolkit(hre, "0")).records;
-    const versions = await readable(() => records.history(commitment));
+    const versions = await readable(() => records.history(patient, commitment));
     console.log(`Record with ${versions.length} version(s), first to latest`);
     for (const [index, version] of versions.entries()) {
-      const record = await records.verify(version);
-      const event = await records.versionEvent(version);
+      const record = await records.verify(patient, version);
+      const event = await records.versionEvent(patient, version);
       print(`Version ${index + 1}: ${version}${version === commitment ? "  (asked)" : ""}`, {
         status: RecordStatus[record.status],
         patient: record.patient,
@@ -434,7 +518,7 @@ task("careledger:record:history", "Every version of a record, first to latest, a
           : {}),
       });
     }
-    const trail = (await Promise.all(versions.map((version) => records.accessTrail(version)))).flatMap(
+    const trail = (await Promise.all(versions.map((version) => records.accessTrail(patient, version)))).flatMap(
       (events, index) => events.map((event) => ({ ...event, version: index + 1 })),
     );
     trail.sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
@@ -452,6 +536,7 @@ task("careledger:record:history", "Every version of a record, first to latest, a
   });
 
 task("careledger:record:share", "Wraps a record's key for a reader the patient consented to; stores the new envelope")
+  .addParam("patient", "The record's patient (whose consent decides)")
   .addParam("blob", "Envelope address in the blob store (sha256:…)")
   .addParam("key", `The sharer's encryption key (${ENCRYPTION_KEY}): one the envelope is wrapped for`)
   .addParam("reader", "The new reader's account: an address, or an account index of the network")
@@ -460,9 +545,18 @@ task("careledger:record:share", "Wraps a record's key for a reader the patient c
   .addOptionalParam("store", STORE)
   .setAction(
     async (
-      args: { blob: string; key: string; reader: string; readerKey: string; purpose: string; store?: string },
+      args: {
+        patient: string;
+        blob: string;
+        key: string;
+        reader: string;
+        readerKey: string;
+        purpose: string;
+        store?: string;
+      },
       hre,
     ) => {
+      const patient = wholeNumber("patient", args.patient);
       const { Purpose, parsePurpose } = await import("../sdk/scopes");
       const { recipientsOf } = await import("../sdk/envelope");
       const { privateKey } = await encryptionKey("key", args.key);
@@ -472,14 +566,14 @@ task("careledger:record:share", "Wraps a record's key for a reader the patient c
       };
       const purpose = parsed("purpose", () => parsePurpose(args.purpose));
       const records = await toolkit(hre, "0", args.store);
-      const shared = await refusable(() => records.shareRecord(args.blob, privateKey, [reader], purpose));
+      const shared = await refusable(() => records.shareRecord(patient, args.blob, privateKey, [reader], purpose));
       print(`Record ${shared.envelope.commitment} shared with ${reader.account} for ${Purpose[purpose]}`, {
         envelope: shared.address,
         readers: recipientsOf(shared.envelope).length,
         ciphertext: "unchanged: only the record key was wrapped once more",
         next:
-          `npx hardhat careledger:record:verify --blob ${shared.address} --key <the reader's encryption key> ` +
-          `--from ${reader.account} --network ${hre.network.name}`,
+          `npx hardhat careledger:record:verify --patient ${patient} --blob ${shared.address} ` +
+          `--key <the reader's encryption key> --from ${reader.account} --network ${hre.network.name}`,
       });
     },
   );

@@ -1,12 +1,17 @@
 /**
  * `careledger:simulate` (`npm run simulate -- --claims 2000 --seed 7 [--network localhost]`): runs a seeded synthetic
- * claims flow through the SDK's `ClaimsClient` — payers, plans, networks, enrollments, prior authorizations, claims,
- * funding rounds, a queue, appeals and withdrawals — and feeds every step to the TypeScript model of the rules
+ * claims flow through the SDK's `ClaimsClient` — payers, plans (some codes with a units limit), networks, members'
+ * enrollments, prior authorizations through the PriorAuthorizations contract, claims, funding rounds, a queue, appeals,
+ * payers taking back surplus and providers' withdrawals — and feeds every step to the TypeScript model of the rules
  * (`sdk/claims-model.ts`), comparing every line, claim, accumulator, authorization, balance and queue entry. Prints a
  * summary; any disagreement is listed and the task fails.
  *
  * On the in-process `hardhat` network it deploys a fresh system; on any other network it uses the recorded deployment
  * and the network's accounts (the registrar and admin of the network's parameter file, the test stablecoin's owner).
+ *
+ * Patients are members on chain: each is named by her plan-scoped member pseudonym (`memberPseudonym` of the
+ * simulation's member key, the plan id and her member number) and needs no account; the model keeps her abstract
+ * patient number (her index + 1).
  */
 import { performance } from "node:perf_hooks";
 
@@ -17,7 +22,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { CareLedgerParameters } from "../deploy";
 import type { ClaimsClient, EobLine, Remittance } from "../sdk/claims";
 import type { ClaimResult, ClaimsModel, LineResult, QueueEntry } from "../sdk/claims-model";
-import type { Population, ProviderRef, SimAccount } from "../sdk/claims-population";
+import type { Population, ProviderRef, SimAccount, SimWithdrawal } from "../sdk/claims-population";
 import type { ParticipantKind } from "../sdk/types";
 import { deploymentOf, fail, readable, wholeNumber } from "./util";
 
@@ -97,6 +102,11 @@ export interface SimulationReport {
     stillQueued: { count: number; amount: bigint };
     withdrawn: bigint;
     withdrawals: number;
+    /** Surplus payers took back while their queue was empty. */
+    payerWithdrawn: bigint;
+    payerWithdrawals: number;
+    /** Payer withdrawals attempted with a payment waiting in the queue, refused by contract and model alike. */
+    payerWithdrawalsRefused: number;
     payerBalances: bigint;
   };
   appeals: { filed: number; upheld: number; overturned: number; reApproved: number; overturnedPays: bigint };
@@ -167,10 +177,11 @@ export async function simulateClaims(
     claimReference,
     commit,
     formatAmount,
+    memberPseudonym,
     toPaymentStatus,
   } = await import("../sdk");
   const { ClaimsModel, ClaimsModelError } = await import("../sdk/claims-model");
-  const { generatePopulation } = await import("../sdk/claims-population");
+  const { generatePopulation, SIMULATION_MEMBER_KEY } = await import("../sdk/claims-population");
   const { AccessManager__factory, TestStablecoin__factory } = await import("../typechain-types");
 
   const { ethers } = hre;
@@ -276,11 +287,11 @@ export async function simulateClaims(
   };
 
   // ---- accounts ------------------------------------------------------------------------------------------------------------
+  // Patients need no account: the chain names them by their member pseudonyms.
   const accounts: SimAccount[] = [
     ...population.payers.flatMap((payer) => [payer, payer.reviewer]),
     ...population.organizations,
     ...population.practitioners,
-    ...population.patients,
   ];
   const wallets = new Map(accounts.map((account) => [account, new Wallet(account.privateKey, provider)]));
   const walletOf = (account: SimAccount): Wallet => wallets.get(account)!;
@@ -296,20 +307,24 @@ export async function simulateClaims(
 
   log(
     `Registering ${population.payers.length} payers with a reviewer each, ${population.organizations.length} ` +
-      `organizations, ${population.practitioners.length} practitioners and ${population.patients.length} patients…`,
+      `organizations and ${population.practitioners.length} practitioners…`,
   );
   const identity = IdentityClient.connect(registrar, deployment);
   const credentialExpiry = anchor + 2n * 365n * 86_400n;
-  const register = async (account: SimAccount, kind: ParticipantKind, affiliation?: bigint): Promise<Actor> => {
+  /** The key signs its consent, the registrar registers, and a practitioner's organization accepts it. */
+  const register = async (account: SimAccount, kind: ParticipantKind, organization?: Actor): Promise<Actor> => {
     const wallet = walletOf(account);
     const credential = account.credential ?? fail(`${account.label} has no credential`);
-    const { id } = await identity.registerParticipant({
-      kind,
-      controller: wallet.address,
-      credentialCommitment: commit(credential.text, credential.salt).commitment,
-      credentialExpiry,
-      affiliation,
-    });
+    const { id } = await identity.registerWithKey(
+      wallet,
+      {
+        kind,
+        credentialCommitment: commit(credential.text, credential.salt).commitment,
+        credentialExpiry,
+        affiliation: organization?.id,
+      },
+      organization?.wallet,
+    );
     return { label: account.label, id, wallet, claims: root.as(wallet) };
   };
   const payers: Actor[] = [];
@@ -317,7 +332,7 @@ export async function simulateClaims(
   for (const payer of population.payers) {
     const actor = await register(payer, ParticipantKind.Payer);
     payers.push(actor);
-    reviewers.push(await register(payer.reviewer, ParticipantKind.Practitioner, actor.id));
+    reviewers.push(await register(payer.reviewer, ParticipantKind.Practitioner, actor));
   }
   const organizations: Actor[] = [];
   for (const organization of population.organizations) {
@@ -326,14 +341,8 @@ export async function simulateClaims(
   const practitioners: Actor[] = [];
   for (const practitioner of population.practitioners) {
     practitioners.push(
-      await register(practitioner, ParticipantKind.Practitioner, organizations[practitioner.organization]!.id),
+      await register(practitioner, ParticipantKind.Practitioner, organizations[practitioner.organization]),
     );
-  }
-  const patients: Actor[] = [];
-  for (const patient of population.patients) {
-    const wallet = walletOf(patient);
-    const { id } = await IdentityClient.connect(wallet, deployment).registerPatient();
-    patients.push({ label: patient.label, id, wallet, claims: root.as(wallet) });
   }
   const actorOf = (ref: ProviderRef): Actor =>
     ref.kind === "organization" ? organizations[ref.index]! : practitioners[ref.index]!;
@@ -381,21 +390,26 @@ export async function simulateClaims(
       timelyFilingDays: BigInt(plan.terms.timelyFilingDays),
       appealWindowDays: BigInt(plan.terms.appealWindowDays),
     });
-    for (const fee of plan.fees) model.setFee(planId, fee);
+    for (const fee of plan.fees) model.setFee(planId, { ...fee, maxUnits: BigInt(fee.maxUnits ?? 0) });
     for (const organization of networkIds) model.setNetwork(planId, organization, true);
   }
+  // Each patient is a member of her plan under her pseudonym on chain, and her abstract number in the model.
+  const members = population.patients.map((patient) =>
+    memberPseudonym(SIMULATION_MEMBER_KEY, planIds[patient.plan]!, patient.memberNumber),
+  );
+  const patientNumber = (index: number): bigint => BigInt(index + 1);
   for (const patient of population.patients) {
     const planId = planIds[patient.plan]!;
     const payer = payers[population.plans[patient.plan]!.payer]!;
     for (const period of patient.enrollments) {
       const { seq } = await payer.claims.enroll(
         planId,
-        patients[patient.index]!.id,
+        members[patient.index]!,
         period.coverageStart,
         period.coverageEnd,
       );
       const expected = modelStep(`enrollment of ${patient.label}`, () =>
-        model.enroll(planId, patients[patient.index]!.id, period.coverageStart, period.coverageEnd),
+        model.enroll(planId, patientNumber(patient.index), period.coverageStart, period.coverageEnd),
       );
       same(`enrollment of ${patient.label}`, "seq", seq, expected);
     }
@@ -404,27 +418,35 @@ export async function simulateClaims(
   const authTally = { requested: 0, approved: 0, narrower: 0, denied: 0, pending: 0 };
   for (const auth of population.priorAuths) {
     const planId = planIds[auth.plan]!;
-    const patient = patients[auth.patient]!.id;
     const request = {
-      patient,
       plan: planId,
       code: auth.code,
       units: auth.units,
       validFrom: auth.validFrom,
       validTo: auth.validTo,
     };
-    const { authId } = await actorOf(auth.requester).claims.requestPriorAuth(request);
+    const { authId } = await actorOf(auth.requester).claims.requestPriorAuth({
+      ...request,
+      member: members[auth.patient]!,
+    });
     authIds.push(authId);
     authTally.requested++;
     modelStep(`prior authorization ${authId.toString()}`, () => {
-      model.requestPriorAuth(authId, request);
+      model.requestPriorAuth(authId, { ...request, patient: patientNumber(auth.patient) });
     });
     const payer = payers[population.plans[auth.plan]!.payer]!;
     const decision = auth.decision;
     if (decision.kind === "approve") {
-      await payer.claims.approvePriorAuth(authId, decision.units, decision.validFrom, decision.validTo);
+      const { receipt } = await payer.claims.approvePriorAuth(
+        authId,
+        decision.units,
+        decision.validFrom,
+        decision.validTo,
+      );
+      // The contract drops unusable authorizations as of the approval's block: the model takes the same time.
+      const now = await blockTime(receipt);
       modelStep(`approval of prior authorization ${authId.toString()}`, () => {
-        model.approvePriorAuth(authId, decision.units, decision.validFrom, decision.validTo);
+        model.approvePriorAuth(authId, decision.units, decision.validFrom, decision.validTo, now);
       });
       authTally.approved++;
       if (decision.narrower) authTally.narrower++;
@@ -450,17 +472,22 @@ export async function simulateClaims(
     stillQueued: { count: 0, amount: 0n },
     withdrawn: 0n,
     withdrawals: 0,
+    payerWithdrawn: 0n,
+    payerWithdrawals: 0,
+    payerWithdrawalsRefused: 0,
     payerBalances: 0n,
   };
   const totalBilled = population.claims.reduce(
     (sum, claim) => sum + claim.lines.reduce((lines, line) => lines + line.billed, 0n),
     0n,
   );
+  const minted: bigint[] = [];
   for (const [index, payer] of payers.entries()) {
     // More than any payer can owe: funding rounds pay at most 1.3 × what is owed, plus top-ups.
     const topUps = population.fundings.filter((f) => f.payer === index).reduce((sum, f) => sum + f.topUp, 0n);
     const mint = 2n * totalBilled + topUps + population.payers[index]!.initialFunding;
     await (await token.connect(minter).mint(payer.wallet.address, mint)).wait();
+    minted.push(mint);
   }
 
   /** Compares the queued payments a funding or settlement credited with the model's. */
@@ -496,6 +523,52 @@ export async function simulateClaims(
       const settled = await payer.claims.settleQueue(payer.id, maxSettle);
       payments.settleCalls++;
       compareSettled(`settlement after ${where}`, settled.receipt, model.settle(payer.id, maxSettle));
+    }
+  };
+  /**
+   * A payer takes back a share of its balance: only with an empty queue (the model's, which the chain must agree
+   * with); with a payment waiting, the attempt must be refused by both.
+   */
+  const takeBack = async (withdrawal: SimWithdrawal): Promise<void> => {
+    const payer = payers[withdrawal.payer]!;
+    const amount = (model.payerBalance(payer.id) * BigInt(withdrawal.shareBps)) / 10_000n;
+    if (amount === 0n) return;
+    const where = `withdrawal of ${money(amount)} by ${payer.label}`;
+    const waiting = model.queue(payer.id).length;
+    if (waiting === 0) {
+      const { receipt } = await payer.claims.withdrawFunds(amount, payer.wallet.address);
+      const event = receipt.logs
+        .map((entry) => root.adjudicator.interface.parseLog(entry))
+        .find((parsed) => parsed?.name === "PayerWithdrew");
+      same(where, "amount withdrawn", event?.args.getValue("amount"), amount);
+      modelStep(where, () => {
+        model.withdrawFunds(payer.id, amount);
+      });
+      payments.payerWithdrawals++;
+      payments.payerWithdrawn += amount;
+      return;
+    }
+    let refusal: string | undefined;
+    try {
+      model.withdrawFunds(payer.id, amount);
+    } catch (error) {
+      if (!(error instanceof ClaimsModelError)) throw error;
+      refusal = error.reason;
+    }
+    figures++;
+    try {
+      await payer.claims.withdrawFunds(amount, payer.wallet.address);
+      mismatches.push(
+        `${where} with ${waiting} payment(s) queued: the chain accepted it, the model ${refusal ?? "too"}`,
+      );
+    } catch (error) {
+      if (!(error instanceof CareLedgerError)) throw error;
+      if (error.errorName !== "ClaimsPayerHasQueue" || refusal !== "PayerHasQueue") {
+        mismatches.push(
+          `${where}: the contract refused it with ${error.message}, the model ${refusal === undefined ? "accepted it" : `with ${refusal}`}`,
+        );
+      }
+      payments.payerWithdrawalsRefused++;
     }
   };
   /** What a payer owes beyond its balance, in the model. */
@@ -552,7 +625,7 @@ export async function simulateClaims(
     const claim = population.claims[index]!;
     const organization = organizations[claim.organization]!;
     const submitter = actorOf(claim.submitter);
-    const patient = patients[claim.patient]!;
+    const member = members[claim.patient]!;
     const planIndex = population.patients[claim.patient]!.plan;
     const plan = planIds[planIndex]!;
     const reference = claimReference(population.organizations[claim.organization]!.referenceKey, claim.claimNumber);
@@ -562,20 +635,14 @@ export async function simulateClaims(
       id: claimId,
       organization: organization.id,
       reference,
-      patient: patient.id,
+      patient: patientNumber(claim.patient),
       plan,
       lines: claim.lines,
     };
     claimsTally.attempted++;
     let sent;
     try {
-      sent = await submitter.claims.submitClaim({
-        patient: patient.id,
-        plan,
-        reference,
-        lines: claim.lines,
-        supportingRecords: [],
-      });
+      sent = await submitter.claims.submitClaim({ member, plan, reference, lines: claim.lines, attachments: [] });
     } catch (error) {
       if (!(error instanceof CareLedgerError)) throw error;
       if (error.errorName === "ClaimsDuplicateReference") claimsTally.rejectedDuplicateReference++;
@@ -740,6 +807,7 @@ export async function simulateClaims(
         const payer = payers[funding.payer]!;
         await fund(funding.payer, (shortfall(payer) * BigInt(funding.shareBps)) / 10_000n + funding.topUp);
       }
+      for (const withdrawal of population.withdrawals.filter((w) => w.before === index)) await takeBack(withdrawal);
       if (index === claimCount) break;
       await submit(index);
       progress(index + 1);
@@ -802,12 +870,11 @@ export async function simulateClaims(
   }
   for (const patient of population.patients) {
     const planId = planIds[patient.plan]!;
-    const id = patients[patient.index]!.id;
-    const enrollments = await root.enrollments(planId, id);
+    const enrollments = await root.enrollments(planId, members[patient.index]!);
     same(patient.label, "number of enrollments", enrollments.length, patient.enrollments.length);
     for (const enrollment of enrollments) {
       const where = `${patient.label} enrollment ${enrollment.seq}`;
-      const expected = model.accumulators(planId, id, enrollment.seq);
+      const expected = model.accumulators(planId, patientNumber(patient.index), enrollment.seq);
       same(where, "deductible met", enrollment.deductibleMet, expected.deductibleMet);
       same(where, "out-of-pocket met", enrollment.oopMet, expected.oopMet);
     }
@@ -821,13 +888,23 @@ export async function simulateClaims(
   }
   let fundedOnChain = 0n;
   let payerBalances = 0n;
-  for (const payer of payers) {
+  let payerWithdrawnOnChain = 0n;
+  for (const [index, payer] of payers.entries()) {
     const where = payer.label;
     const account = await root.payerAccount(payer.id);
     same(where, "balance", account.balance, model.payerBalance(payer.id));
     same(where, "funded", account.funded, model.funded(payer.id));
+    same(where, "withdrawn", account.withdrawn, model.payerWithdrawn(payer.id));
+    // Payers withdraw to their own key: it holds what was minted, less what it funded, plus what it took back.
+    same(
+      where,
+      "token balance",
+      await token.balanceOf(payer.wallet.address),
+      minted[index]! - account.funded + account.withdrawn,
+    );
     fundedOnChain += account.funded;
     payerBalances += account.balance;
+    payerWithdrawnOnChain += account.withdrawn;
     const queue = await root.payerQueue(payer.id);
     const expected = model.queue(payer.id);
     same(where, "queue length", queue.length, expected.length);
@@ -852,7 +929,8 @@ export async function simulateClaims(
     withdrawnOnChain += account.withdrawn;
   }
   const held = (await token.balanceOf(adjudicatorAddress)) - heldBefore;
-  same("accounting", "Σ funded", fundedOnChain, held + withdrawnOnChain);
+  // funded = withdrawn by providers + withdrawn by payers + provider balances + payer balances (held here).
+  same("accounting", "Σ funded", fundedOnChain, held + withdrawnOnChain + payerWithdrawnOnChain);
   same("accounting", "adjudicator's token balance (this run)", held, payerBalances + providerBalances);
   same("accounting", "model identity holds", model.accountingHolds(), true);
   payments.payerBalances = payerBalances;
@@ -1041,6 +1119,11 @@ export async function formatSummary(report: SimulationReport): Promise<string[]>
     ["paid from the queue", `${plural(pay.paidFromQueue.count, "payment")}, ${usd(pay.paidFromQueue.amount)}`],
     ["still queued", `${plural(pay.stillQueued.count, "payment")}, ${usd(pay.stillQueued.amount)}`],
     ["withdrawn by providers", `${usd(pay.withdrawn)} by ${plural(pay.withdrawals, "organization")}`],
+    [
+      "taken back by payers",
+      `${usd(pay.payerWithdrawn)} in ${plural(pay.payerWithdrawals, "withdrawal")} of surplus ` +
+        `(${pay.payerWithdrawalsRefused} refused: a payment was waiting in the queue)`,
+    ],
     ["payers' balances left", usd(pay.payerBalances)],
   ]);
   rows.push(

@@ -92,3 +92,25 @@ export async function accountAddress(hre: HardhatRuntimeEnvironment, option: str
 export function iso(seconds: bigint): string {
   return new Date(Number(seconds) * 1000).toISOString();
 }
+
+/** The latest block's time: the chain's clock, which is what the contracts judge windows and deadlines by. */
+export async function chainTime(hre: HardhatRuntimeEnvironment): Promise<bigint> {
+  const block = await hre.ethers.provider.getBlock("latest");
+  if (block === null) fail("the node returned no latest block");
+  return BigInt(block.timestamp);
+}
+
+/** The network's own account with this address, if it is one (so that the task can sign with it), else undefined. */
+export async function networkSigner(hre: HardhatRuntimeEnvironment, address: string): Promise<Signer | undefined> {
+  const signers = await hre.ethers.getSigners();
+  return signers.find((signer) => signer.address.toLowerCase() === address.toLowerCase());
+}
+
+/** A 32-byte hex option (a commitment, a key, a salt), as lowercase `0x` hex; the error never echoes a key. */
+export function bytes32(option: string, value: string, secret = false): string {
+  const hex = value.trim().startsWith("0x") ? value.trim() : `0x${value.trim()}`;
+  if (!/^0x[0-9a-fA-F]{64}$/.test(hex)) {
+    fail(`--${option} must be 32 bytes of hex (0x + 64 digits)${secret ? "" : `, got "${value}"`}`);
+  }
+  return hex.toLowerCase();
+}

@@ -1,9 +1,10 @@
 import { expect } from "chai";
 import hre from "hardhat";
 
-import { AdjustmentGroup, ClaimStatus, ClaimsClient, decodeRemittances, GROUP_CODES, type Remittance } from "../../sdk";
+import { AdjustmentGroup, ClaimStatus, decodeRemittances, GROUP_CODES, type Remittance } from "../../sdk";
 import { DAY, MAX_LINES } from "../../sdk/claims-model";
-import { generatePopulation, type Population, SERVICE_WINDOW_DAYS } from "../../sdk/claims-population";
+import { generatePopulation, type Population, procedure, SERVICE_WINDOW_DAYS } from "../../sdk/claims-population";
+import { ClaimsAdjudicator__factory } from "../../typechain-types";
 import { formatSummary, type SimulationReport, simulateClaims } from "../../tasks/simulate";
 
 // The claims-flow simulator (tasks/simulate.ts) run in-process on a small population: it must find the contract and the
@@ -23,9 +24,9 @@ describe("ClaimsAdjudicator", function () {
       this.timeout(600_000);
       snapshot = (await hre.network.provider.send("evm_snapshot", [])) as string;
       report = await simulateClaims(hre, { claims: CLAIMS, seed: SEED, quiet: true, log: () => undefined });
-      const client = ClaimsClient.connect(hre.ethers.provider, { claimsAdjudicator: report.adjudicator });
+      const adjudicator = ClaimsAdjudicator__factory.connect(report.adjudicator, hre.ethers.provider);
       const logs = await hre.ethers.provider.getLogs({ address: report.adjudicator, fromBlock: report.fromBlock });
-      remittances = decodeRemittances(client.adjudicator, logs);
+      remittances = decodeRemittances(adjudicator, logs);
     });
 
     after(async function () {
@@ -43,11 +44,13 @@ describe("ClaimsAdjudicator", function () {
       );
     });
 
-    it("exercises denials, the payment queue, duplicates and appeals", function () {
+    it("exercises denials, the payment queue, duplicates, appeals and payers taking back surplus", function () {
       expect(report.lines.denied.size).to.be.greaterThan(2);
       expect(report.payments.queued.count).to.be.greaterThan(0);
       expect(report.claims.rejectedDuplicateReference).to.be.greaterThan(0);
       expect(report.appeals.filed).to.be.greaterThan(0);
+      expect(report.payments.payerWithdrawals).to.be.greaterThan(0);
+      expect(report.payments.payerWithdrawn).to.be.greaterThan(0n);
     });
 
     it("rejects exactly the resubmitted claim numbers as duplicate references", function () {
@@ -117,7 +120,9 @@ describe("ClaimsAdjudicator", function () {
       expect(payments.paidFromQueue.count + payments.stillQueued.count).to.equal(payments.queued.count);
       // Providers withdrew everything credited to them.
       expect(payments.withdrawn).to.equal(payments.creditedAtAdjudication.amount + payments.paidFromQueue.amount);
-      expect(payments.funded).to.equal(payments.withdrawn + payments.payerBalances);
+      // Every funded unit is with a provider (withdrawn: providers hold no balance at the end), taken back by its payer,
+      // or still in a payer's balance.
+      expect(payments.funded).to.equal(payments.withdrawn + payments.payerWithdrawn + payments.payerBalances);
     });
 
     it("counts appeals and gas consistently", function () {
@@ -175,10 +180,12 @@ describe("claims population", function () {
           expect(current, `${patient.label} is covered now`).to.not.be.undefined;
           const [first, second] = patient.enrollments;
           if (first !== undefined && second !== undefined) {
-            const overlap = first.coverageStart <= second.coverageEnd && second.coverageStart <= first.coverageEnd;
-            expect(overlap, `${patient.label}'s periods overlap`).to.be.false;
+            // Enrolled in chronological order, as the contract takes them: the second starts after the first ends.
+            expect(second.coverageStart > first.coverageEnd, `${patient.label}'s periods are out of order`).to.be.true;
           }
         }
+        const memberNumbers = new Set(patients.map((patient) => `${patient.plan}/${patient.memberNumber}`));
+        expect(memberNumbers.size, "member numbers are unique in a plan").to.equal(patients.length);
         expect(claims).to.have.length(400);
         const earliest = NOW - BigInt(SERVICE_WINDOW_DAYS + 1) * DAY;
         for (const claim of claims) {
@@ -196,7 +203,43 @@ describe("claims population", function () {
         }
         const numbers = claims.filter((c) => c.kind !== "resubmission").map((c) => c.claimNumber);
         expect(new Set(numbers).size, "claim numbers are unique but for resubmissions").to.equal(numbers.length);
+        const final = population.withdrawals.filter((w) => w.before === claims.length);
+        expect(final.map((w) => w.payer)).to.deep.equal(payers.map((payer) => payer.index));
+        for (const withdrawal of population.withdrawals) {
+          expect(withdrawal.shareBps).to.be.within(1, 10_000);
+          expect(withdrawal.before).to.be.within(1, claims.length);
+        }
       }
+    });
+
+    it("limits the units of some codes and bills a small share of lines over the limit (CARC 151)", function () {
+      let limited = 0;
+      let fees = 0;
+      let lines = 0;
+      let over = 0;
+      for (let seed = 1; seed <= 10; seed++) {
+        const { plans, patients, claims } = generatePopulation({ seed, claims: 1_000, now: NOW });
+        for (const plan of plans) {
+          for (const fee of plan.fees) {
+            fees++;
+            if ((fee.maxUnits ?? 0) === 0) continue;
+            limited++;
+            // The limit is what a typical line bills: ordinary lines stay within it.
+            expect(fee.maxUnits).to.equal(procedure(fee.code).units[1]);
+          }
+        }
+        for (const claim of claims) {
+          const plan = plans[patients[claim.patient]!.plan]!;
+          for (const line of claim.lines) {
+            lines++;
+            const limit = plan.fees.find((fee) => fee.code === line.code)?.maxUnits ?? 0;
+            if (limit > 0 && line.units > BigInt(limit)) over++;
+          }
+        }
+      }
+      expect(limited / fees).to.be.within(0.2, 0.5);
+      expect(over).to.be.greaterThan(0);
+      expect(over / lines).to.be.below(0.03);
     });
   });
 });
