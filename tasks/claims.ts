@@ -360,6 +360,21 @@ task("careledger:plan:create", "Payer: creates a plan from a JSON file, loads it
         `npx hardhat careledger:enroll --plan ${planId} --member-number <number> --start <date> --end <date> ` +
         `--network ${hre.network.name} --from ${args.from}`,
     });
+    // Payments are first in, first out: one approved line the payer cannot fund holds every later payment. A code
+    // without a medically unlikely edit lets one line bill up to MAX_UNITS_PER_LINE units of it.
+    const unedited = session.sdk.uneditedFees(spec.fees);
+    if (unedited.length > 0) {
+      const worst = unedited
+        .slice(0, 3)
+        .map((fee) => `${fee.code} up to ${session.money(session.sdk.lineExposure(fee))}`)
+        .join(", ");
+      console.log(
+        `warning: ${unedited.length} code(s) have no units limit (maxUnits), so one line may cost the plan up to ` +
+          `${session.sdk.MAX_UNITS_PER_LINE.toLocaleString("en-US")} units' worth (${worst}); payments are first in, ` +
+          `first out, so give each code you could not fund at once a maxUnits (the SDK's setFees updates a ` +
+          `schedule)`,
+      );
+    }
   });
 
 task("careledger:plan:show", "Shows a plan: terms, status, payer, a fee schedule entry and network membership")
