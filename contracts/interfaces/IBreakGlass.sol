@@ -58,7 +58,8 @@ interface IBreakGlass {
         uint16 reasonCode,
         uint48 expiresAt
     );
-    /// @notice The session ended before its expiry (closed by the practitioner or found unjustified).
+    /// @notice The session ended before its expiry: closed by the practitioner, found unjustified, or ended when the
+    /// practitioner, acting for another organization since, opened a session there.
     event BreakGlassClosed(uint64 indexed sessionId, ParticipantId indexed patient, uint48 closedAt);
     /// @notice An auditor reviewed the session.
     event BreakGlassReviewed(
@@ -68,8 +69,9 @@ interface IBreakGlass {
         ReviewOutcome outcome,
         uint16 findingCode
     );
-    /// @notice Registrars authorized an organization's practitioners for break-glass, or withdrew it; a withdrawal
-    /// ends every session opened under the organization up to `sessionsEndedBelow` (exclusive).
+    /// @notice Registrars authorized an organization's practitioners for break-glass, or withdrew it; a withdrawal of
+    /// an authorization in force ends every session opened under the organization up to `sessionsEndedBelow`
+    /// (exclusive); withdrawing one not in force leaves it unchanged.
     event EmergencyAuthorizationSet(ParticipantId indexed organization, bool authorized, uint64 sessionsEndedBelow);
 
     // ------------------------------------------------------------------------------------------------------------
@@ -81,8 +83,9 @@ interface IBreakGlass {
     /// only, never the categories the policy excludes, and must be reviewed by an auditor.
     /// @dev Requirements: neither this contract nor the consent registry paused; the caller as above; `patient` a
     /// patient (suspended and revoked ones included: an emergency does not wait); no open session of the caller on the
-    /// patient; fewer than the policy's `maxOpenBreakGlassSessions` open sessions of the caller. Emits
-    /// `BreakGlassOpened`.
+    /// patient; fewer than the policy's `maxOpenBreakGlassSessions` open sessions of the caller under its current
+    /// organization. Sessions the caller still holds under an organization it has left end first, for good (they
+    /// neither count nor revive if it returns there), each with `BreakGlassClosed`. Emits `BreakGlassOpened`.
     function open(ParticipantId patient, uint16 reasonCode, uint32 duration) external returns (uint64 sessionId);
 
     /// @notice The practitioner ends an open session early. Works while paused.
@@ -93,7 +96,8 @@ interface IBreakGlass {
     function review(uint64 sessionId, ReviewOutcome outcome, uint16 findingCode) external;
 
     /// @notice Authorizes (or stops authorizing) an active organization's practitioners to break glass. Registrars.
-    /// Withdrawing ends every session opened under the organization at once, and works while paused.
+    /// Withdrawing an authorization in force ends every session opened under the organization at once; withdrawing
+    /// works while paused, and withdrawing one not in force changes nothing.
     function setEmergencyAuthorization(ParticipantId organization, bool authorized) external;
 
     // ------------------------------------------------------------------------------------------------------------
@@ -101,9 +105,9 @@ interface IBreakGlass {
     // ------------------------------------------------------------------------------------------------------------
 
     /// @notice The open session of `practitioner`, now acting for `organization`, on `patient` at time `at`, or 0. A
-    /// session is open while it has not expired, been closed or found unjustified at `at`, and its organization is
-    /// the practitioner's current one, is active, and has had its emergency authorization neither withdrawn since the
-    /// session opened. The consent registry asks this for emergency-treatment decisions.
+    /// session is open while it has not expired, been closed or found unjustified at `at`, its organization is the
+    /// practitioner's current one and is active, and the organization's emergency authorization has not been
+    /// withdrawn since the session opened. The consent registry asks this for emergency-treatment decisions.
     function openSession(
         ParticipantId patient,
         ParticipantId practitioner,
@@ -115,7 +119,7 @@ interface IBreakGlass {
     /// ended by a withdrawn authorization); reverts with `BreakGlassUnknownSession` if none.
     function session(uint64 sessionId) external view returns (BreakGlassSession memory);
 
-    /// @notice How many sessions `practitioner` holds open now.
+    /// @notice How many sessions `practitioner` holds open now under its current organization.
     function openSessionCount(ParticipantId practitioner) external view returns (uint256);
 
     /// @notice How many sessions await review.

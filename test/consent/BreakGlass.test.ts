@@ -811,6 +811,25 @@ describe("BreakGlass", function () {
   // -------------------------------------------------------------------------------------------------------------------
 
   describe("setEmergencyAuthorization", function () {
+    it("leaves an organization never authorized, or already withdrawn, unchanged when withdrawn again", async function () {
+      const f = await loadFixture(consentFixture);
+      await openSession(f, f.erDoctorKey);
+      // The clinic was never authorized: withdrawing records nothing and ends nothing.
+      await expect(f.breakGlass.connect(f.registrar).setEmergencyAuthorization(f.clinicId, false))
+        .to.emit(f.breakGlass, "EmergencyAuthorizationSet")
+        .withArgs(f.clinicId, false, 0);
+      await setAuthorization(f, f.hospitalId, false);
+      const { sessionId } = await (async () => {
+        await setAuthorization(f, f.hospitalId, true);
+        return openSession(f, f.erDoctorKey, SESSION_DURATION, f.otherPatientId);
+      })();
+      await setAuthorization(f, f.hospitalId, false);
+      // Withdrawn already: a second withdrawal keeps the first one's bound.
+      await expect(f.breakGlass.connect(f.registrar).setEmergencyAuthorization(f.hospitalId, false))
+        .to.emit(f.breakGlass, "EmergencyAuthorizationSet")
+        .withArgs(f.hospitalId, false, sessionId + 1n);
+    });
+
     it("authorizes an organization's practitioners to break glass", async function () {
       const f = await loadFixture(consentFixture);
       await expect(f.breakGlass.connect(f.registrar).setEmergencyAuthorization(f.clinicId, true))
@@ -1174,6 +1193,33 @@ describe("BreakGlass", function () {
       expect((await f.identityRegistry.standingOf(f.erDoctorId))[1]).to.equal(f.clinicId);
       expect((await f.consent.breakGlass(sessionId)).organization).to.equal(f.hospitalId);
       expect(await emergencyLabs(f, f.erDoctorKey)).to.deep.equal(denied(DecisionBasis.NoGrant, f.erDoctorId));
+    });
+
+    it("ends for good, when the practitioner opens one at its new organization, the sessions under the one it left", async function () {
+      const f = await loadFixture(consentFixture);
+      await setAuthorization(f, f.clinicId, true);
+      const patients = await newPatients(f, MAX_OPEN - 1);
+      // The policy's maximum of sessions at the hospital, the first on the fixture's patient.
+      const old = await openSession(f, f.erDoctorKey);
+      for (const patient of patients) await openSession(f, f.erDoctorKey, SESSION_DURATION, patient);
+      expect(await f.breakGlass.openSessionCount(f.erDoctorId)).to.equal(BigInt(MAX_OPEN));
+      await (await f.identityRegistry.connect(f.registrar).setAffiliation(f.erDoctorId, f.clinicId)).wait();
+      await f.identity.as(f.clinicKey).acceptAffiliate(f.erDoctorId);
+      // Sessions under the hospital no longer count for a practitioner of the clinic.
+      expect(await f.breakGlass.openSessionCount(f.erDoctorId)).to.equal(0n);
+      // At the clinic it opens on the same patient (no BreakGlassAlreadyOpen, no BreakGlassTooManyOpen), and the
+      // hospital sessions end now, each with BreakGlassClosed.
+      const endedAt = await nextTimestamp();
+      const opening = f.breakGlass.connect(f.erDoctorKey).open(f.patientId, REASON.unconscious, SESSION_DURATION);
+      await expect(opening).to.emit(f.breakGlass, "BreakGlassClosed").withArgs(old.sessionId, f.patientId, endedAt);
+      await expect(opening).to.emit(f.breakGlass, "BreakGlassOpened");
+      expect((await f.consent.breakGlass(old.sessionId)).expiresAt).to.equal(endedAt);
+      expect(await f.breakGlass.openSessionCount(f.erDoctorId)).to.equal(1n);
+      // Back at the hospital, the ended sessions do not revive.
+      await (await f.identityRegistry.connect(f.registrar).setAffiliation(f.erDoctorId, f.hospitalId)).wait();
+      await f.identity.as(f.hospitalKey).acceptAffiliate(f.erDoctorId);
+      expect(await f.breakGlass.openSession(f.patientId, f.erDoctorId, f.hospitalId, await latest())).to.equal(0n);
+      expect(await f.breakGlass.openSessionCount(f.erDoctorId)).to.equal(0n);
     });
   });
 });

@@ -27,7 +27,8 @@ import {
 // Break-glass is modelled as IBreakGlass states it, not as BreakGlass stores it: a session is open while now is
 // before its end; closing, an unjustified finding or the withdrawal of its organization's emergency authorization
 // moves its end to that moment (the withdrawal for every session opened under the organization so far, for good);
-// a practitioner holds at most `maxOpenBreakGlass` open sessions.
+// a practitioner holds at most `maxOpenBreakGlass` open sessions under its current organization, and opening one ends
+// for good those still open under an organization it has left.
 
 /** The purpose break-glass opens, as a position. */
 const EMERGENCY_TREATMENT: number = Purpose.EmergencyTreatment;
@@ -429,11 +430,17 @@ export class ConsentModel {
       : undefined;
   }
 
-  /** How many sessions `practitioner` holds open at `now`, on any patient. */
+  /**
+   * How many sessions `practitioner` holds open at `now`, on any patient, under its current organization (sessions
+   * under an organization it has left do not count).
+   */
   openSessionCount(practitioner: bigint, now: bigint): number {
+    const organization = this.identityOf(practitioner)?.affiliation;
     let count = 0;
     for (const session of this.sessions.values()) {
-      if (session.practitioner === practitioner && this.isOpen(session, now)) count++;
+      if (session.practitioner === practitioner && session.organization === organization && this.isOpen(session, now)) {
+        count++;
+      }
     }
     return count;
   }
@@ -469,9 +476,15 @@ export class ConsentModel {
     if (this.openSessionCount(practitioner, now) >= this.policy.maxOpenBreakGlass) {
       return fail("BreakGlassTooManyOpen", practitioner, this.policy.maxOpenBreakGlass);
     }
+    const organization = identity.affiliation;
+    // Opening ends for good the practitioner's sessions still open under an organization it has left.
+    for (const session of this.sessions.values()) {
+      if (session.practitioner === practitioner && session.organization !== organization && this.isOpen(session, now)) {
+        session.expiresAt = now;
+      }
+    }
     const sessionId = ++this.lastSessionId;
     const expiresAt = now + BigInt(duration);
-    const organization = identity.affiliation;
     this.sessions.set(sessionId, { patient, practitioner, organization, expiresAt, outcome: ReviewOutcome.Pending });
     this.latestSessions.set(`${patient}:${practitioner}`, sessionId);
     return emit("BreakGlassOpened", sessionId, patient, practitioner, organization, reason, expiresAt);
@@ -502,7 +515,8 @@ export class ConsentModel {
 
   /**
    * Registrars authorize an active organization, or withdraw the authorization of any organization (active or
-   * not): every session opened under it so far ends now, and authorizing it again revives none.
+   * not): withdrawing one in force ends every session opened under it so far, and authorizing it again revives none;
+   * withdrawing one not in force changes nothing.
    */
   setEmergencyAuthorization(organization: bigint, authorized: boolean, now: bigint): Outcome {
     const identity = this.identityOf(organization);
@@ -510,8 +524,10 @@ export class ConsentModel {
       return fail("BreakGlassNotAnOrganization", organization);
     }
     const authorization = this.authorizations.get(organization) ?? { authorized: false, endedBelow: 0n };
+    const was = authorization.authorized;
     authorization.authorized = authorized;
-    if (!authorized) {
+    // Only withdrawing an authorization in force ends sessions and moves `endedBelow`.
+    if (!authorized && was) {
       authorization.endedBelow = this.lastSessionId + 1n;
       for (const session of this.sessions.values()) {
         if (session.organization === organization && session.expiresAt > now) session.expiresAt = now;
