@@ -44,6 +44,13 @@ function settings() {
 
 const { evm, consortium: consortiumSettings } = settings();
 
+/**
+ * Where a build goes when not to `artifacts/` and `cache/`: CI runs the suite for the other EVM versions beside the
+ * default one, each compiled into its own directory (`CARELEDGER_BUILD_DIR=.build/prague`), so that no run overwrites
+ * the artifacts another is reading.
+ */
+const buildDir = process.env.CARELEDGER_BUILD_DIR === "" ? undefined : process.env.CARELEDGER_BUILD_DIR;
+
 const networks: Record<string, NetworkUserConfig> = {
   hardhat: { hardfork: evm },
   localhost: { url: process.env.LOCALHOST_RPC_URL ?? "http://127.0.0.1:8545" },
@@ -74,10 +81,17 @@ function compiler(runs: number, viaIR = false) {
 const config: HardhatUserConfig = {
   solidity: {
     compilers: [compiler(10_000)],
-    // The consent registry goes through the IR pipeline: the legacy one puts it over the 24,576-byte code limit at
-    // 10,000 runs, and at the 1,000 runs that fit it, a cold decision costs some 700 gas more. The identity registry
-    // stays on the legacy pipeline at 1,000 runs: 22.8 kB, and a self-registration under its 75,000-gas target (the IR
-    // pipeline makes it smaller but registration some 400 gas dearer).
+    // Per-contract settings, each for size (every deployable contract under the 24,576-byte limit) and gas:
+    // - the consent registry, and the BreakGlass workflow it creates (compiled with its settings), through the IR
+    //   pipeline at 10,000 runs: the legacy pipeline cannot compile the workflow (stack too deep), and this keeps a cold
+    //   decision under its 15,000-gas target;
+    // - the identity registry on the legacy pipeline at 1,000 runs: about 22.8 kB (25,655 bytes at 10,000 runs, over the
+    //   limit), self-registration under its 75,000-gas target; the IR pipeline makes it smaller but the cold
+    //   decision, which reads its binding words, some 500 gas dearer;
+    // - the claims adjudicator, and the PriorAuthorizations it creates, through the IR pipeline at 500 runs: the legacy
+    //   pipeline cannot compile it (stack too deep) and 10,000 runs make it 26,245 bytes; at 500 it is 21,148 bytes
+    //   with the one-line claim under its 120,000-gas target.
+    // `npx hardhat careledger:check-sizes` (part of `npm run lint`) prints every size and fails over the limit.
     overrides: {
       "contracts/identity/IdentityRegistry.sol": compiler(1000),
       "contracts/consent/ConsentRegistry.sol": compiler(10_000, true),
@@ -90,8 +104,12 @@ const config: HardhatUserConfig = {
     },
   },
   networks,
-  paths: { ignition: "deploy" },
-  typechain: { outDir: "typechain-types", target: "ethers-v6" },
+  paths: {
+    ignition: "deploy",
+    ...(buildDir === undefined ? {} : { artifacts: `${buildDir}/artifacts`, cache: `${buildDir}/cache` }),
+  },
+  // TypeChain's types are the same for every EVM version: a build in its own directory leaves them to the default one.
+  typechain: { outDir: "typechain-types", target: "ethers-v6", dontOverrideCompile: buildDir !== undefined },
   gasReporter: { enabled: process.env.REPORT_GAS === "true", currency: "USD", offline: true },
   mocha: { timeout: 120_000 },
 };

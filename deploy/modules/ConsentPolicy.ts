@@ -14,6 +14,7 @@ export default buildModule("ConsentPolicy", (m) => {
     namedPurposes: number;
     breakGlassExcludedCategories: number;
     maxBreakGlassDuration: number;
+    maxOpenBreakGlassSessions: number;
   }>("rules");
   const maxGrantDurations = m.getParameter<number[]>("maxGrantDurations");
   const consentPolicy = m.contract("ConsentPolicy", [rules, maxGrantDurations]);

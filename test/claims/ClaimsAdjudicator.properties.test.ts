@@ -37,6 +37,7 @@ import {
 } from "../../sdk/claims-model";
 import type { ClaimContentStruct } from "../../typechain-types/contracts/claims/ClaimsAdjudicator";
 import { type ClaimsFixture, claimsFixture, memberOf, USD } from "../fixtures/claims";
+import { runs } from "../helpers/runs";
 
 // A model-based property test of the claims adjudicator: each run starts from the claims fixture's snapshot
 // (loadFixture reverts to it), creates a random plan for the fixture's payer and enrolls the fixture's patient in it,
@@ -1207,7 +1208,7 @@ describe("ClaimsAdjudicator", function () {
             }
           },
         ),
-        { numRuns: RUNS },
+        runs(RUNS),
       );
     });
   });

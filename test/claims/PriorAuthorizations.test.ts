@@ -24,6 +24,7 @@ import {
 } from "../fixtures/claims";
 import { DAY } from "../fixtures/identity";
 import { scheduleAndExecute } from "../helpers/governance";
+import { runs } from "../helpers/runs";
 
 // Unit tests of PriorAuthorizations, the prior-authorization workflow the ClaimsAdjudicator creates: requestPriorAuth,
 // approvePriorAuth (with its bound of MAX_OPEN_PRIOR_AUTHS usable authorizations and the pruning of unusable ones),
@@ -1115,7 +1116,7 @@ describe("PriorAuthorizations", function () {
             if (listed.length < approvedCount) seen.prunes += 1;
           }
         }),
-        { numRuns: 12 },
+        runs(12),
       );
       // The runs reached what the property is about: refusals at the bound and pruned authorizations.
       expect(seen.refusals, "approvals refused at the bound").to.be.greaterThan(0);

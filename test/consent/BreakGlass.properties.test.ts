@@ -9,6 +9,7 @@ import { type ConsentFixture, consentFixture } from "../fixtures/consent";
 import { STATUS_AFTER, type StatusOperation } from "../fixtures/identity";
 import { at, type Clock, pinNext, settle } from "../helpers/model";
 import { ConsentModel, HOUR, modelPolicy } from "./model";
+import { runs } from "../helpers/runs";
 
 // A model-based property test of the break-glass workflow's limits, which the registry-wide property reaches only
 // now and then: practitioners open sessions on four patients back to back (so that they run into the policy's
@@ -18,7 +19,7 @@ import { ConsentModel, HOUR, modelPolicy } from "./model";
 // timestamp, and the two are compared after each one.
 
 const POLICY = modelPolicy(loadParameters("hardhat").consentPolicy);
-const RUNS = { numRuns: 30 } as const;
+const RUNS = runs(30);
 const MAX_STEPS = 30;
 
 type Action =

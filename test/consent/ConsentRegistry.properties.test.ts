@@ -20,6 +20,7 @@ import { type ConsentFixture, consentFixture } from "../fixtures/consent";
 import { STATUS_AFTER, type StatusOperation } from "../fixtures/identity";
 import { at, type Clock, pinNext, settle } from "../helpers/model";
 import { CATEGORIES, ConsentModel, DAY, HOUR, maxGrantFor, modelPolicy, PURPOSES } from "./model";
+import { runs } from "../helpers/runs";
 
 // A model-based property test of the consent registry and its break-glass workflow: each run starts from the consent
 // fixture's snapshot (loadFixture reverts to it), plus a second representative (the clinic's doctor, a practitioner,
@@ -39,7 +40,7 @@ import { CATEGORIES, ConsentModel, DAY, HOUR, maxGrantFor, modelPolicy, PURPOSES
 const POLICY = modelPolicy(loadParameters("hardhat").consentPolicy);
 /** Enough runs to reach the rarer combinations (an organization's grant to a suspended hospital, a break-glass on a
  * denied category) while the file stays around a minute; each run replays up to MAX_STEPS actions. */
-const RUNS = { numRuns: 30 } as const;
+const RUNS = runs(30);
 const MAX_STEPS = 25;
 const MAX_START_DELAY = 365 * DAY;
 /** An id nobody holds: a grant or deny naming it must be refused. */

@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { commit, ControllerChange, ParticipantKind, ParticipantStatus, signControlTransfer } from "../../sdk";
 import { DAY, identityFixture, STATUS_AFTER, type StatusOperation } from "../fixtures/identity";
 import { at, type Clock, type Expected, pinNext, settle } from "../helpers/model";
+import { runs } from "../helpers/runs";
 
 // A property test of the copy of each id's standing that the registry keeps in its controller's binding word
 // (`accountStanding`, `activeIdOf`) against the record it copies (`participant`, `isActive`, `isActiveAt`). Each run
@@ -17,7 +18,7 @@ import { at, type Clock, type Expected, pinNext, settle } from "../helpers/model
 // Every transaction is mined at a pinned timestamp (one second after the latest block) so that the small model of
 // who controls what and which operations are valid knows the exact `block.timestamp`.
 
-const RUNS = { numRuns: 40 } as const;
+const RUNS = runs(40);
 const MAX_STEPS = 15;
 const REASON = 17;
 

@@ -8,6 +8,7 @@ import { commit, ControllerChange, identifierCommitment, ParticipantKind, Partic
 import { identityFixture } from "../fixtures/identity";
 import { scheduleAndExecute } from "../helpers/governance";
 import { at, type Clock, type Expected, settle } from "../helpers/model";
+import { runs } from "../helpers/runs";
 
 // A property test of the identifier registry against a small, independent model of its attestations. Each run starts
 // from the identity fixture's snapshot plus a pharmacy (a second issuer), replays a random sequence of attestations,
@@ -15,7 +16,7 @@ import { at, type Clock, type Expected, settle } from "../helpers/model";
 // mixed with the registrar suspending and reinstating issuers and patients, the patient rotating her key, and the
 // registry being paused and unpaused; after every step it compares every (issuer, commitment) pair with the model.
 
-const RUNS = { numRuns: 40 } as const;
+const RUNS = runs(40);
 const MAX_STEPS = 15;
 const REASON = 17;
 

@@ -14,6 +14,7 @@ import {
   type StatusOperation as Operation,
 } from "../fixtures/identity";
 import { at, type Clock, type Expected, pinNext, settle } from "../helpers/model";
+import { runs } from "../helpers/runs";
 
 // Property-based tests of the registry's state machines against small, independent TypeScript models. Each run
 // starts from the identity fixture's snapshot (loadFixture reverts to it), replays a random sequence of operations,
@@ -29,12 +30,12 @@ import { at, type Clock, type Expected, pinNext, settle } from "../helpers/model
 // consent expire before anyone could use it.
 
 /** Few enough runs that the file stays well under two minutes; the cheaper models get more. */
-const RUNS = { numRuns: 30 } as const;
-const MORE_RUNS = { numRuns: 60 } as const;
+const RUNS = runs(30);
+const MORE_RUNS = runs(60);
 /** The recovery and guardian-change machine needs several steps in the right order: more runs find more. */
-const MANY_RUNS = { numRuns: 80 } as const;
+const MANY_RUNS = runs(80);
 /** The focused recovery property: sequences of the new active-guardian rules, cheaper than the whole machine. */
-const FOCUSED_RUNS = { numRuns: 80 } as const;
+const FOCUSED_RUNS = runs(80);
 const MAX_STEPS = 12;
 /** The recovery machine needs approvals, time travel and an execution in a row: longer sequences reach them. */
 const MAX_RECOVERY_STEPS = 20;

@@ -29,6 +29,7 @@ import {
   RecordStatus,
   SUSPENSION_REASON,
 } from "./helpers";
+import { runs } from "../helpers/runs";
 
 // Two property tests of the record registry. Each run starts from the records fixture's snapshot (loadFixture reverts
 // to it).
@@ -828,7 +829,7 @@ describe("RecordRegistry", function () {
           const allowed = members.find(([m]) => m !== leaf && hospitalRefusal(f, m[1], m[2]) === undefined);
           if (allowed !== undefined) await adoptAs(allowed[0], allowed[1]);
         }),
-        { numRuns: 20 },
+        runs(20),
       );
     });
 
@@ -1218,7 +1219,7 @@ describe("RecordRegistry", function () {
             .to.be.revertedWithCustomError(records, "RecordUnknownAmendment")
             .withArgs(model.amendmentCount + 1n);
         }),
-        { numRuns: 30 },
+        runs(30),
       );
     });
   });
