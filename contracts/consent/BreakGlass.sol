@@ -103,16 +103,7 @@ contract BreakGlass is IBreakGlass, CareLedgerModule {
         // Pausing consent stops everything that can open access, emergency access included.
         if (IPausableModule(address(_REGISTRY)).paused()) revert EnforcedPause();
         uint48 now_ = Time.timestamp();
-        (ParticipantId practitioner, ParticipantKind kind, ParticipantId organization, bool active) = _IDENTITY
-            .accountStanding(msg.sender, now_);
-        if (
-            !active ||
-            kind != ParticipantKind.Practitioner ||
-            !_authorizations[organization].authorized ||
-            !_IDENTITY.isActive(organization)
-        ) {
-            revert BreakGlassNotAuthorized(msg.sender);
-        }
+        (ParticipantId practitioner, ParticipantId organization) = _authorizedPractitioner(now_);
         (ParticipantKind patientKind, , ) = _IDENTITY.standingOf(patient);
         if (patientKind != ParticipantKind.Patient) revert BreakGlassNotAPatient(patient);
         ConsentRules memory rules = _REGISTRY.policy().rules();
@@ -293,6 +284,24 @@ contract BreakGlass is IBreakGlass, CareLedgerModule {
     // ------------------------------------------------------------------------------------------------------------
     // Internal
     // ------------------------------------------------------------------------------------------------------------
+
+    /// @dev The caller's practitioner id and organization, if it is an active practitioner of an active organization
+    /// authorized for break-glass; reverts `BreakGlassNotAuthorized` otherwise.
+    function _authorizedPractitioner(
+        uint48 now_
+    ) private view returns (ParticipantId practitioner, ParticipantId organization) {
+        ParticipantKind kind;
+        bool active;
+        (practitioner, kind, organization, active) = _IDENTITY.accountStanding(msg.sender, now_);
+        if (
+            !active ||
+            kind != ParticipantKind.Practitioner ||
+            !_authorizations[organization].authorized ||
+            !_IDENTITY.isActive(organization)
+        ) {
+            revert BreakGlassNotAuthorized(msg.sender);
+        }
+    }
 
     /// @dev Whether the session is open at `at`: not yet at its end, and its organization active and still authorized
     /// with no withdrawal since it opened.

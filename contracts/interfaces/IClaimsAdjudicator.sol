@@ -310,8 +310,9 @@ interface IClaimsAdjudicator {
     /// @notice Appeals the denial of one line of a claim.
     /// @dev Requirements: not paused; the caller controls the claim's submitter or its organization, active, and the
     /// organization is active; once the organization is revoked and has a successor, the caller controls that
-    /// successor (the end of the chain, see `assignSuccessor`), which must be active; `content` hashes to the claim's content hash; the line exists, is denied and was never
-    /// appealed; the plan's appeal window since adjudication is open. Emits `AppealFiled`.
+    /// successor (the end of the chain, see `assignSuccessor`), which must be active; `content` hashes to the
+    /// claim's content hash; the line exists, is denied and was never appealed; the plan's appeal window since
+    /// adjudication is open. Emits `AppealFiled`.
     function fileAppeal(bytes32 claimId, uint8 line, ClaimContent calldata content) external;
 
     /// @notice Upholds an appeal (nothing changes) or overturns it: the line is re-adjudicated now, with the

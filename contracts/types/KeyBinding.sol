@@ -81,6 +81,7 @@ library KeyBindingLib {
     function kind(KeyBinding binding) internal pure returns (ParticipantKind k) {
         // Only `bound` writes the byte, from a `ParticipantKind`, so it is always in range: read without the enum
         // conversion's range check, which this hot path (every access decision) would pay for nothing.
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             k := and(shr(_KIND_SHIFT, binding), _BYTE_MASK)
         }
