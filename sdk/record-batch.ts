@@ -8,8 +8,8 @@ import { enumMember } from "./types";
  * Merkle batches of records, built with OpenZeppelin's `StandardMerkleTree`: a leaf is
  * `keccak256(bytes.concat(keccak256(abi.encode(commitment, patient, category, organization))))`, double-hashed so
  * that no inner node (64 bytes) can pass for a leaf, exactly as the RecordRegistry checks it with `MerkleProof`.
- * `organization` is the batch's organization: every leaf names its author, so another organization that copies the
- * root cannot adopt its records as its own.
+ * `organization` is the batch's organization: every leaf names its organization, so another organization that copies
+ * the root cannot adopt its records as its own.
  */
 export const BATCH_LEAF_ENCODING = ["bytes32", "uint64", "uint8", "uint64"] as const;
 /** `RecordRegistry.MAX_BATCH_RECORDS`: the most records one root may declare. */

@@ -36,9 +36,11 @@ import {ParticipantId, ParticipantIdLib} from "../types/ParticipantId.sol";
 /// @title ConsentRegistry
 /// @notice Patient-directed grants, denies, signed consent, access requests and the access decision every CareLedger
 /// module asks; emergency access through the break-glass workflow it creates. See {IConsentRegistry}.
-/// @dev While the registry is paused, what can only take access away keeps working (revoke, narrow, a deny that
-/// adds categories, nonce burning, rejecting or cancelling a request), and so does `recordAccess`, which changes no
-/// state: an audit trail must not have holes. Everything that can open access stops.
+/// @dev While the registry is paused, what can only take access away keeps working (revoke, narrow, revokeBySig, a
+/// deny that adds categories, nonce burning, rejecting or cancelling a request), and so does `recordAccess`, which
+/// changes no state: an audit trail must not have holes. Everything a participant can do to open access stops; the
+/// admin's `setPolicy` (behind its execution delay) stays available, so that a pause can be used to replace a
+/// faulty policy.
 contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
     // ------------------------------------------------------------------------------------------------------------
     // Types

@@ -31,7 +31,8 @@ import {ParticipantId} from "../types/ParticipantId.sol";
 ///
 /// While the registry is paused, what can only take access away keeps working (revoke, narrow, revokeBySig, a deny
 /// that adds categories, nonce burning, rejecting or cancelling a request), and so does `recordAccess`, which changes
-/// no state: an audit trail must not have holes. Everything that can open access stops.
+/// no state: an audit trail must not have holes. Everything a participant can do to open access stops; the admin's
+/// `setPolicy` (behind its execution delay) stays available, so that a pause can be used to replace a faulty policy.
 ///
 /// Scopes are bitmaps: categories are positions of `DataCategory` in a `uint32`, purposes positions of `Purpose` in
 /// a `uint16`; `type(uint32).max` and `type(uint16).max` are the wildcards of a broad grant. The policy decides what
@@ -295,7 +296,7 @@ interface IConsentRegistry {
     // Governance
     // ------------------------------------------------------------------------------------------------------------
 
-    /// @notice Replaces the policy. Admin, with the admin's execution delay.
+    /// @notice Replaces the policy. Admin, with the admin's execution delay. Works while paused.
     function setPolicy(IConsentPolicy policy) external;
 
     // ------------------------------------------------------------------------------------------------------------

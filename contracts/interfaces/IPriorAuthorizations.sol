@@ -95,8 +95,8 @@ interface IPriorAuthorizations {
 
     /// @notice Asks the plan's payer to authorize `units` of `code` for the member, for services in the window.
     /// @dev Requirements: not paused; the caller is an active organization or an active practitioner of an active
-    /// organization; `member` non-zero; the plan is active; the code requires authorization; units ≥ 1 and
-    /// validFrom ≤ validTo. Emits `PriorAuthRequested`.
+    /// organization; `member` non-zero; the plan exists (the adjudicator's `ClaimsUnknownPlan` otherwise) and is
+    /// active; the code requires authorization; units ≥ 1 and validFrom ≤ validTo. Emits `PriorAuthRequested`.
     /// @return authId Sequential from 1.
     function requestPriorAuth(
         MemberId member,

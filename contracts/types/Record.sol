@@ -19,7 +19,8 @@ enum RecordStatus {
 /// @notice Where a patient's request to amend a record stands (HIPAA right to amend, 45 CFR 164.526).
 enum AmendmentStatus {
     None,
-    /// Waiting for the record's curator (its author, the organization it was anchored under, or a registrar).
+    /// Waiting for the record's curator (the organization it was anchored under or the version's author while still
+    /// affiliated with it; for patient-generated data the patient or a current representative; or a registrar).
     Pending,
     /// The curator accepted it and anchored the amended version.
     Accepted,
@@ -55,8 +56,8 @@ struct RecordAnchor {
 /// @notice One record inside a Merkle batch: the values of a leaf. The leaf is
 /// `keccak256(bytes.concat(keccak256(abi.encode(commitment, patient, category, organization))))`, the double-hashed
 /// leaf of OpenZeppelin's `StandardMerkleTree` with types `["bytes32", "uint64", "uint8", "uint64"]`, where
-/// `organization` is the batch's organization (given beside the leaf, not in it): every leaf names its author, so a
-/// root copied by another organization proves nothing for it.
+/// `organization` is the batch's organization (given beside the leaf, not in it): every leaf names its organization,
+/// so a root copied by another organization proves nothing for it.
 struct BatchLeaf {
     bytes32 commitment;
     ParticipantId patient;
