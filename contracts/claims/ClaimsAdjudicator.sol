@@ -133,7 +133,8 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
     /// @notice The longest chain of successions (A succeeded by B, B later revoked and succeeded by C, ...) that a
     /// payment follows to its payee: bounds the walk on every payment to a revoked organization.
     uint256 public constant MAX_SUCCESSION_DEPTH = 8;
-    /// @notice How many queued payments `settleQueue` pays at most per call (about 18,000 gas each, as measured by the benchmark).
+    /// @notice How many queued payments `settleQueue` pays at most per call (about 18,000 gas each, as measured by
+    /// the benchmark).
     uint256 public constant MAX_SETTLE = 256;
     /// @notice The `line` of a queued payment that is a claim's adjudication total rather than an overturned line.
     uint8 public constant CLAIM_PAYMENT = type(uint8).max;
@@ -921,8 +922,8 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
     }
 
     /// @dev The member's enrollment covering `time`: the latest first (the usual case), else by binary search over the
-    /// older ones, which are in chronological order of `seq` (with the latest, at most 17 reads for 65,535 periods). `endedBefore`
-    /// says, when none covers it, whether some period ended before `time`.
+    /// older ones, which are in chronological order of `seq` (with the latest, at most 17 reads for 65,535 periods).
+    /// `endedBefore` says, when none covers it, whether some period ended before `time`.
     function _findEnrollment(
         bytes32 memberKey,
         uint256 time

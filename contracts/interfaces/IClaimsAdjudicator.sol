@@ -39,8 +39,8 @@ import {ParticipantId} from "../types/ParticipantId.sol";
 ///   as psychotherapy or substance-use treatment) to her identity, her consent or her records. Supporting records
 ///   travel as salted attachment commitments that the payer opens off chain.
 /// - **Enrollment**: the payer enrolls a member for coverage periods in chronological order, each with its own
-///   deductible and out-of-pocket accumulators; a claim finds a line's period by reading the latest, then by binary search
-///   over the older ones, so no history (at most 65,535 periods) makes a line cost more than 17 reads.
+///   deductible and out-of-pocket accumulators; a claim finds a line's period by reading the latest, then by binary
+///   search over the older ones, so no history (at most 65,535 periods) makes a line cost more than 17 reads.
 /// - **Claims**: an active organization, or an active practitioner of an active organization, submits a claim of 1 to
 ///   `MAX_LINES` lines (each at most `MAX_UNITS_PER_LINE` units); every line is adjudicated at once and its outcome
 ///   emitted (`LineAdjudicated`) as an explanation of benefits; the claim keeps a one-word summary and the hash of

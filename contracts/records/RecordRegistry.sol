@@ -639,7 +639,8 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
 
     /// @dev The double-hashed leaf of OpenZeppelin's `StandardMerkleTree` for `(bytes32, uint64, uint8, uint64)`:
     /// the leaf's values and the organization whose batch it is in. Binding the organization into every leaf is what
-    /// keeps a rival that copies a root from adopting its records as its own: its copy's leaves name the first organization.
+    /// keeps a rival that copies a root from adopting its records as its own: its copy's leaves name the first
+    /// organization.
     function _leafHash(ParticipantId organization, BatchLeaf calldata leaf) private pure returns (bytes32) {
         return
             keccak256(bytes.concat(keccak256(abi.encode(leaf.commitment, leaf.patient, leaf.category, organization))));
