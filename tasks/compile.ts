@@ -1,6 +1,7 @@
 import { TASK_COMPILE_SOLIDITY_CHECK_ERRORS } from "hardhat/builtin-tasks/task-names";
 import { subtask } from "hardhat/config";
-import { HardhatPluginError } from "hardhat/plugins";
+
+import { fail } from "./util";
 
 interface SolcMessage {
   severity: "error" | "warning" | "info";
@@ -18,10 +19,7 @@ subtask(TASK_COMPILE_SOLIDITY_CHECK_ERRORS).setAction(
     if ((hre as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING === true) return;
     const warnings = (args.output.errors ?? []).filter((message) => message.severity === "warning");
     if (warnings.length > 0) {
-      throw new HardhatPluginError(
-        "careledger",
-        `${warnings.length} compiler warning(s); CareLedger treats compiler warnings as errors`,
-      );
+      fail(`${warnings.length} compiler warning(s); CareLedger treats compiler warnings as errors`);
     }
   },
 );

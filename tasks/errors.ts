@@ -1,5 +1,6 @@
 import { task } from "hardhat/config";
-import { HardhatPluginError } from "hardhat/plugins";
+
+import { fail } from "./util";
 
 interface AstNode {
   nodeType: string;
@@ -67,10 +68,7 @@ task("careledger:check-errors", "Fails on unprefixed or duplicate custom errors 
     }
 
     if (problems.length > 0) {
-      throw new HardhatPluginError(
-        "careledger",
-        `custom error check failed:\n  ${[...new Set(problems)].join("\n  ")}`,
-      );
+      fail(`custom error check failed:\n  ${[...new Set(problems)].join("\n  ")}`);
     }
     console.log(`custom errors: ${declared.size} CareLedger errors prefixed; ${bySelector.size} selectors unique`);
   },

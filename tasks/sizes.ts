@@ -1,5 +1,6 @@
 import { task } from "hardhat/config";
-import { HardhatPluginError } from "hardhat/plugins";
+
+import { fail } from "./util";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 /**
@@ -92,5 +93,5 @@ task(
           `${INITCODE_SIZE_LIMIT.toLocaleString("en-US")}-byte limit: it cannot be deployed`,
       ),
   ];
-  if (problems.length > 0) throw new HardhatPluginError("careledger", problems.join("\n"));
+  if (problems.length > 0) fail(problems.join("\n"));
 });

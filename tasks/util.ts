@@ -1,3 +1,5 @@
+import { inspect } from "node:util";
+
 import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
@@ -67,8 +69,29 @@ export function print(title: string, fields: Record<string, unknown>): void {
   }
 }
 
+/**
+ * Stops the task with `message`, which Hardhat prints as one line: "Error in plugin careledger: …". Hardhat also prints
+ * the error's stack wherever it thinks it runs on a CI server, which includes every Linux machine without a display:
+ * the operators' servers. A refusal is not a bug, so the stack is shown only when asked for
+ * (`--show-stack-traces` or `HARDHAT_SHOW_STACK_TRACES=true`).
+ */
 export function fail(message: string): never {
-  throw new HardhatPluginError("careledger", message);
+  throw operatorError(message);
+}
+
+/** A `HardhatPluginError` of the careledger plugin whose stack is printed only on request (see `fail`). */
+export function operatorError(message: string): HardhatPluginError {
+  const error = new HardhatPluginError("careledger", message);
+  const fullStack = error.stack;
+  // Hardhat's errors set their own prototype, so a subclass cannot override how they print: set it on the instance.
+  Object.defineProperty(error, inspect.custom, {
+    value: () => (stackTracesRequested() ? fullStack : ""),
+  });
+  return error;
+}
+
+function stackTracesRequested(): boolean {
+  return process.argv.includes("--show-stack-traces") || process.env.HARDHAT_SHOW_STACK_TRACES === "true";
 }
 
 /** Runs a parser from the SDK, naming the option when it refuses the value. */
