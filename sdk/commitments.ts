@@ -24,7 +24,8 @@ export function verifyCommitment(commitment: string, data: BytesLike | string, s
 
 /**
  * A cross-provider identifier commitment: the identifier's FHIR system URI and value (e.g. a hospital's medical
- * record number), committed with a salt the patient keeps and shares only with providers she links.
+ * record number), committed with a salt the issuer draws and gives the patient with the identifier; she (or the issuer
+ * on her behalf) shares it only with the providers she links.
  */
 export function identifierCommitment(system: string, value: string, salt?: BytesLike): SaltedCommitment {
   if (system === "" || value === "") throw new Error("an identifier needs a system and a value");

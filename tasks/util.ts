@@ -79,19 +79,36 @@ export function fail(message: string): never {
   throw operatorError(message);
 }
 
-/** A `HardhatPluginError` of the careledger plugin whose stack is printed only on request (see `fail`). */
+/**
+ * A `HardhatPluginError` of the careledger plugin that prints (`console.error`, `util.inspect`) as one line, its stack
+ * only on request (see `fail`); under Hardhat's command line, which has printed the message already, as nothing.
+ */
 export function operatorError(message: string): HardhatPluginError {
   const error = new HardhatPluginError("careledger", message);
   const fullStack = error.stack;
-  // Hardhat's errors set their own prototype, so a subclass cannot override how they print: set it on the instance.
+  // Hardhat's errors set their own prototype, so a subclass cannot change how they print: set it on the instance.
   Object.defineProperty(error, inspect.custom, {
-    value: () => (stackTracesRequested() ? fullStack : ""),
+    value: () => {
+      if (stackTracesRequested()) return fullStack;
+      return printedByHardhatCli() ? "" : `${error.name}: ${error.message}`;
+    },
   });
   return error;
 }
 
 function stackTracesRequested(): boolean {
-  return process.argv.includes("--show-stack-traces") || process.env.HARDHAT_SHOW_STACK_TRACES === "true";
+  return (
+    process.argv.includes("--show-stack-traces") || process.env.HARDHAT_SHOW_STACK_TRACES?.toLowerCase() === "true"
+  );
+}
+
+/** Whether Hardhat's command line is printing the error, after its own "Error in plugin careledger: …" line. */
+function printedByHardhatCli(): boolean {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 64;
+  const stack = new Error().stack ?? "";
+  Error.stackTraceLimit = limit;
+  return /hardhat[\\/](?:src[\\/])?internal[\\/]cli[\\/]cli\.[jt]s/.test(stack);
 }
 
 /** Runs a parser from the SDK, naming the option when it refuses the value. */

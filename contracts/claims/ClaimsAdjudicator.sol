@@ -922,7 +922,7 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
     }
 
     /// @dev The member's enrollment covering `time`: the latest first (the usual case), else by binary search over the
-    /// older ones, which are in chronological order of `seq` (with the latest, at most 17 reads for 65,535 periods).
+    /// older ones, which are in chronological order of `seq` (with the latest, at most 17 reads for 65,536 periods).
     /// `endedBefore` says, when none covers it, whether some period ended before `time`.
     function _findEnrollment(
         bytes32 memberKey,

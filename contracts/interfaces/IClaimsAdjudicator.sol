@@ -40,7 +40,7 @@ import {ParticipantId} from "../types/ParticipantId.sol";
 ///   travel as salted attachment commitments that the payer opens off chain.
 /// - **Enrollment**: the payer enrolls a member for coverage periods in chronological order, each with its own
 ///   deductible and out-of-pocket accumulators; a claim finds a line's period by reading the latest, then by binary
-///   search over the older ones, so no history (at most 65,535 periods) makes a line cost more than 17 reads.
+///   search over the older ones, so no history (at most 65,536 periods) makes a line cost more than 17 reads.
 /// - **Claims**: an active organization, or an active practitioner of an active organization, submits a claim of 1 to
 ///   `MAX_LINES` lines (each at most `MAX_UNITS_PER_LINE` units); every line is adjudicated at once and its outcome
 ///   emitted (`LineAdjudicated`) as an explanation of benefits; the claim keeps a one-word summary and the hash of
@@ -106,8 +106,8 @@ interface IClaimsAdjudicator {
     /// @notice The account is not the key of an active participant (or its credential has expired).
     error ClaimsProviderNotActive(address account);
     /// @notice The organization named is not active (suspended, revoked, or its credential expired): its
-    /// practitioners cannot bill for it, and an appeal is filed only for an active organization (the claim's own,
-    /// or the successor that took over its payments).
+    /// practitioners cannot bill for it, nor appeal for it (an inactive organization's own key gets
+    /// `ClaimsNotClaimProvider`, as any key that is not active does).
     error ClaimsOrganizationNotActive(ParticipantId organization);
     /// @notice Only practitioners and organizations submit claims, request authorizations and appeal.
     error ClaimsNotAProvider(address account, ParticipantId id);

@@ -6,10 +6,10 @@ import {ParticipantId} from "../types/ParticipantId.sol";
 
 /// @title IIdentifierRegistry
 /// @notice Links a patient's pseudonymous id to the identifiers institutions issued her (a medical record number, a
-/// member number), without PHI: each identifier is a salted commitment (e.g. keccak256(salt ‖ system ‖ MRN)) whose salt
-/// the issuer draws and keeps; the issuer or the patient hands the commitment (never the identifier in clear) to the
-/// providers she chooses, so that a provider who looks it up finds the right patient. Without the salt no one can
-/// test a guessed MRN against the chain.
+/// member number), without PHI: each identifier is a salted commitment (e.g. keccak256(salt ‖ system ‖ MRN)). The
+/// issuer draws the salt and gives it to the patient with the identifier; the patient (or the issuer on her behalf)
+/// shares it only with the providers she links, so that a provider who looks the commitment up finds the right
+/// patient. Without the salt no one can test a guessed MRN against the chain.
 ///
 /// Identifiers live in their issuer's namespace and need two parties: the issuing institution attests that it issued
 /// the identifier to the patient, and the patient accepts. Nobody else can bind, reserve or squat an issuer's
