@@ -29,7 +29,7 @@ import { eventValue, mined } from "./transactions";
 import { enumMember } from "./types";
 
 // ---------------------------------------------------------------------------------------------------------------------
-// Mirrors of contracts/types/Claims.sol
+// Mirrors of contracts/claims/Claims.sol
 // ---------------------------------------------------------------------------------------------------------------------
 
 export enum PlanStatus {
@@ -145,7 +145,7 @@ const LINE_UNITS_SHIFT = 40n;
 const LINE_BILLED_SHIFT = 72n;
 const LINE_DATE_SHIFT = 152n;
 
-/** Packs a line into the contract's `ClaimLine` word (layout in contracts/types/ClaimLine.sol). */
+/** Packs a line into the contract's `ClaimLine` word (layout in contracts/claims/ClaimLine.sol). */
 export function packLine(line: ClaimLineInput): bigint {
   const fits = (value: bigint, bits: bigint, what: string) => {
     if (value < 0n || value >= 1n << bits) throw new Error(`a line's ${what} must fit in ${bits} bits, got ${value}`);
@@ -495,7 +495,7 @@ export interface Remittance {
 
 const MASK_80 = (1n << 80n) - 1n;
 
-/** Decodes one `LineAdjudicated` event's packed words (layout in contracts/types/LineResult.sol). */
+/** Decodes one `LineAdjudicated` event's packed words (layout in contracts/claims/LineResult.sol). */
 export function decodeLineResult(content: bigint, decision: bigint, shares: bigint): Omit<EobLine, "reAdjudicated"> {
   const line = unpackLine(content);
   const index = Number(decision & 0xffn);

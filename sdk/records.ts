@@ -15,7 +15,7 @@ import { eventValue, mined } from "./transactions";
 import { DataCategory, DecisionBasis, Purpose, toBasis } from "./scopes";
 import { enumMember } from "./types";
 
-/** Where one anchored version of a record stands (mirrors `RecordStatus` in contracts/types/Record.sol). */
+/** Where one anchored version of a record stands (mirrors `RecordStatus` in contracts/records/Record.sol). */
 export enum RecordStatus {
   None = 0,
   Current = 1,

@@ -1,5 +1,5 @@
 /**
- * Consent scopes and outcomes: mirrors of the Solidity enums in `contracts/types/Consent.sol` (same order, same
+ * Consent scopes and outcomes: mirrors of the Solidity enums in `contracts/consent/Consent.sol` (same order, same
  * numbers; a test compares them with the source), and the bitmap helpers that turn names into the packed sets the
  * consent registry takes.
  */

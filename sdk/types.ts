@@ -1,4 +1,4 @@
-/** Mirrors of the Solidity enums in `contracts/types/Participant.sol` (same order, same numbers). */
+/** Mirrors of the Solidity enums in `contracts/identity/Participant.sol` (same order, same numbers). */
 export enum ParticipantKind {
   None = 0,
   Patient = 1,

@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
-import {IPausableModule} from "../interfaces/IPausableModule.sol";
+import {IPausableModule} from "./IPausableModule.sol";
 
 /// @title CareLedgerModule
 /// @notice Base of every CareLedger module: managed by the suite's one `AccessManager` and pausable through it.

@@ -7,12 +7,12 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 import {Time} from "@openzeppelin/contracts/utils/types/Time.sol";
 
 import {CareLedgerModule} from "../access/CareLedgerModule.sol";
-import {IClaimsAdjudicator} from "../interfaces/IClaimsAdjudicator.sol";
-import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
-import {IPausableModule} from "../interfaces/IPausableModule.sol";
-import {IPriorAuthorizations} from "../interfaces/IPriorAuthorizations.sol";
+import {IClaimsAdjudicator} from "./IClaimsAdjudicator.sol";
+import {IIdentityRegistry} from "../identity/IIdentityRegistry.sol";
+import {IPausableModule} from "../access/IPausableModule.sol";
+import {IPriorAuthorizations} from "./IPriorAuthorizations.sol";
 import {PriorAuthorizations} from "./PriorAuthorizations.sol";
-import {ClaimLine} from "../types/ClaimLine.sol";
+import {ClaimLine} from "./ClaimLine.sol";
 import {
     AdjustmentGroup,
     Appeal,
@@ -29,16 +29,16 @@ import {
     PlanStatus,
     PlanTerms,
     QueuedPayment
-} from "../types/Claims.sol";
-import {ClaimWord, ClaimWordLib} from "../types/ClaimWord.sol";
-import {EnrollmentWord, EnrollmentWordLib} from "../types/EnrollmentWord.sol";
-import {FeeWord, FeeWordLib} from "../types/FeeWord.sol";
-import {PayerWord, PayerWordLib} from "../types/PayerWord.sol";
-import {PlanWord, PlanWordLib} from "../types/PlanWord.sol";
-import {LineResultLib} from "../types/LineResult.sol";
-import {MemberId} from "../types/MemberId.sol";
-import {ParticipantKind, ParticipantStatus} from "../types/Participant.sol";
-import {ParticipantId} from "../types/ParticipantId.sol";
+} from "./Claims.sol";
+import {ClaimWord, ClaimWordLib} from "./ClaimWord.sol";
+import {EnrollmentWord, EnrollmentWordLib} from "./EnrollmentWord.sol";
+import {FeeWord, FeeWordLib} from "./FeeWord.sol";
+import {PayerWord, PayerWordLib} from "./PayerWord.sol";
+import {PlanWord, PlanWordLib} from "./PlanWord.sol";
+import {LineResultLib} from "./LineResult.sol";
+import {MemberId} from "./MemberId.sol";
+import {ParticipantKind, ParticipantStatus} from "../identity/Participant.sol";
+import {ParticipantId} from "../common/ParticipantId.sol";
 
 /// @title ClaimsAdjudicator
 /// @notice Plans, enrollment, prior authorization, adjudication, appeals and payment of health-plan claims. See

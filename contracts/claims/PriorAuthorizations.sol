@@ -4,13 +4,13 @@ pragma solidity 0.8.30;
 import {Time} from "@openzeppelin/contracts/utils/types/Time.sol";
 
 import {CareLedgerModule} from "../access/CareLedgerModule.sol";
-import {IClaimsAdjudicator} from "../interfaces/IClaimsAdjudicator.sol";
-import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
-import {IPriorAuthorizations} from "../interfaces/IPriorAuthorizations.sol";
-import {FeeScheduleEntry, Plan, PlanStatus, PriorAuth, PriorAuthStatus} from "../types/Claims.sol";
-import {MemberId} from "../types/MemberId.sol";
-import {ParticipantKind} from "../types/Participant.sol";
-import {ParticipantId} from "../types/ParticipantId.sol";
+import {IClaimsAdjudicator} from "./IClaimsAdjudicator.sol";
+import {IIdentityRegistry} from "../identity/IIdentityRegistry.sol";
+import {IPriorAuthorizations} from "./IPriorAuthorizations.sol";
+import {FeeScheduleEntry, Plan, PlanStatus, PriorAuth, PriorAuthStatus} from "./Claims.sol";
+import {MemberId} from "./MemberId.sol";
+import {ParticipantKind} from "../identity/Participant.sol";
+import {ParticipantId} from "../common/ParticipantId.sol";
 
 /// @title PriorAuthorizations
 /// @notice Prior authorization requests, decisions and consumption, bounded per member, plan and code. See

@@ -6,14 +6,14 @@ import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet
 import {Time} from "@openzeppelin/contracts/utils/types/Time.sol";
 
 import {CareLedgerModule} from "../access/CareLedgerModule.sol";
-import {IBreakGlass} from "../interfaces/IBreakGlass.sol";
-import {ConsentRules} from "../interfaces/IConsentPolicy.sol";
-import {IConsentRegistry} from "../interfaces/IConsentRegistry.sol";
-import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
-import {IPausableModule} from "../interfaces/IPausableModule.sol";
-import {BreakGlassSession, ReviewOutcome} from "../types/Consent.sol";
-import {ParticipantKind} from "../types/Participant.sol";
-import {ParticipantId} from "../types/ParticipantId.sol";
+import {IBreakGlass} from "./IBreakGlass.sol";
+import {ConsentRules} from "./IConsentPolicy.sol";
+import {IConsentRegistry} from "./IConsentRegistry.sol";
+import {IIdentityRegistry} from "../identity/IIdentityRegistry.sol";
+import {IPausableModule} from "../access/IPausableModule.sol";
+import {BreakGlassSession, ReviewOutcome} from "./Consent.sol";
+import {ParticipantKind} from "../identity/Participant.sol";
+import {ParticipantId} from "../common/ParticipantId.sol";
 
 /// @title BreakGlass
 /// @notice Emergency access with auditor review, limits per practitioner, and an authorization per organization whose

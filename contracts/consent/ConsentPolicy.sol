@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {ConsentRules, IConsentPolicy} from "../interfaces/IConsentPolicy.sol";
-import {DEFINED_CATEGORIES, DEFINED_PURPOSES, MAX_OPEN_BREAK_GLASS_SESSIONS, PURPOSE_COUNT} from "../types/Consent.sol";
+import {ConsentRules, IConsentPolicy} from "./IConsentPolicy.sol";
+import {DEFINED_CATEGORIES, DEFINED_PURPOSES, MAX_OPEN_BREAK_GLASS_SESSIONS, PURPOSE_COUNT} from "./Consent.sol";
 
 /// @title ConsentPolicy
 /// @notice CareLedger's consent rules, fixed at deployment. See {IConsentPolicy}.

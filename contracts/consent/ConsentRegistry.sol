@@ -7,10 +7,10 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Time} from "@openzeppelin/contracts/utils/types/Time.sol";
 
 import {CareLedgerModule} from "../access/CareLedgerModule.sol";
-import {IBreakGlass} from "../interfaces/IBreakGlass.sol";
-import {ConsentRules, IConsentPolicy} from "../interfaces/IConsentPolicy.sol";
-import {IConsentRegistry} from "../interfaces/IConsentRegistry.sol";
-import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
+import {IBreakGlass} from "./IBreakGlass.sol";
+import {ConsentRules, IConsentPolicy} from "./IConsentPolicy.sol";
+import {IConsentRegistry} from "./IConsentRegistry.sol";
+import {IIdentityRegistry} from "../identity/IIdentityRegistry.sol";
 import {BreakGlass} from "./BreakGlass.sol";
 import {
     ALL_CATEGORIES,
@@ -28,10 +28,10 @@ import {
     RequestStatus,
     SignedGrant,
     SignedRevocation
-} from "../types/Consent.sol";
-import {ConsentEntry} from "../types/ConsentEntry.sol";
-import {ParticipantKind} from "../types/Participant.sol";
-import {ParticipantId, ParticipantIdLib} from "../types/ParticipantId.sol";
+} from "./Consent.sol";
+import {ConsentEntry} from "./ConsentEntry.sol";
+import {ParticipantKind} from "../identity/Participant.sol";
+import {ParticipantId, ParticipantIdLib} from "../common/ParticipantId.sol";
 
 /// @title ConsentRegistry
 /// @notice Patient-directed grants, denies, signed consent, access requests and the access decision every CareLedger

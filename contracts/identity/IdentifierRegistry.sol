@@ -4,10 +4,10 @@ pragma solidity 0.8.30;
 import {Time} from "@openzeppelin/contracts/utils/types/Time.sol";
 
 import {CareLedgerModule} from "../access/CareLedgerModule.sol";
-import {IIdentifierRegistry} from "../interfaces/IIdentifierRegistry.sol";
-import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
-import {ParticipantKind} from "../types/Participant.sol";
-import {ParticipantId, ParticipantIdLib} from "../types/ParticipantId.sol";
+import {IIdentifierRegistry} from "./IIdentifierRegistry.sol";
+import {IIdentityRegistry} from "./IIdentityRegistry.sol";
+import {ParticipantKind} from "./Participant.sol";
+import {ParticipantId, ParticipantIdLib} from "../common/ParticipantId.sol";
 
 /// @title IdentifierRegistry
 /// @notice Identifiers institutions issued to patients, attested by the issuer and accepted by the patient, each in

@@ -6,10 +6,10 @@ import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/Signa
 import {Time} from "@openzeppelin/contracts/utils/types/Time.sol";
 
 import {CareLedgerModule} from "../access/CareLedgerModule.sol";
-import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
-import {KeyBinding, KeyBindingLib} from "../types/KeyBinding.sol";
-import {ControllerChange, Participant, ParticipantKind, ParticipantStatus} from "../types/Participant.sol";
-import {ParticipantId, ParticipantIdLib} from "../types/ParticipantId.sol";
+import {IIdentityRegistry} from "./IIdentityRegistry.sol";
+import {KeyBinding, KeyBindingLib} from "./KeyBinding.sol";
+import {ControllerChange, Participant, ParticipantKind, ParticipantStatus} from "./Participant.sol";
+import {ParticipantId, ParticipantIdLib} from "../common/ParticipantId.sol";
 
 /// @title IdentityRegistry
 /// @notice CareLedger's registry of pseudonymous participant identities. See {IIdentityRegistry}.

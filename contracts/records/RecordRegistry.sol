@@ -5,9 +5,9 @@ import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProo
 import {Time} from "@openzeppelin/contracts/utils/types/Time.sol";
 
 import {CareLedgerModule} from "../access/CareLedgerModule.sol";
-import {IConsentRegistry} from "../interfaces/IConsentRegistry.sol";
-import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
-import {IRecordRegistry} from "../interfaces/IRecordRegistry.sol";
+import {IConsentRegistry} from "../consent/IConsentRegistry.sol";
+import {IIdentityRegistry} from "../identity/IIdentityRegistry.sol";
+import {IRecordRegistry} from "./IRecordRegistry.sol";
 import {
     CATEGORY_COUNT,
     DEFINED_CATEGORIES,
@@ -15,18 +15,11 @@ import {
     DecisionBasis,
     PURPOSE_COUNT,
     Purpose
-} from "../types/Consent.sol";
-import {ParticipantKind} from "../types/Participant.sol";
-import {ParticipantId, ParticipantIdLib} from "../types/ParticipantId.sol";
-import {
-    AmendmentRequest,
-    AmendmentStatus,
-    BatchLeaf,
-    RecordAnchor,
-    RecordBatch,
-    RecordStatus
-} from "../types/Record.sol";
-import {RecordWord, RecordWordLib} from "../types/RecordWord.sol";
+} from "../consent/Consent.sol";
+import {ParticipantKind} from "../identity/Participant.sol";
+import {ParticipantId, ParticipantIdLib} from "../common/ParticipantId.sol";
+import {AmendmentRequest, AmendmentStatus, BatchLeaf, RecordAnchor, RecordBatch, RecordStatus} from "./Record.sol";
+import {RecordWord, RecordWordLib} from "./RecordWord.sol";
 
 /// @title RecordRegistry
 /// @notice Versioned, tamper-evident anchors of off-chain records, Merkle batches, amendment requests and the

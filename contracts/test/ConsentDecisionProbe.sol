@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {IConsentRegistry} from "../interfaces/IConsentRegistry.sol";
-import {Decision} from "../types/Consent.sol";
-import {ParticipantId} from "../types/ParticipantId.sol";
+import {IConsentRegistry} from "../consent/IConsentRegistry.sol";
+import {Decision} from "../consent/Consent.sol";
+import {ParticipantId} from "../common/ParticipantId.sol";
 
 /// @title ConsentDecisionProbe
 /// @notice Test and benchmark helper, never deployed in production: a contract that asks the consent registry for a

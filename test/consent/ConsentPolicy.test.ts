@@ -20,7 +20,7 @@ interface RulesInput {
   maxOpenBreakGlassSessions: number;
 }
 
-/** `MAX_OPEN_BREAK_GLASS_SESSIONS` in contracts/types/Consent.sol: the most a policy may let one practitioner hold. */
+/** `MAX_OPEN_BREAK_GLASS_SESSIONS` in contracts/consent/Consent.sol: the most a policy may let one practitioner hold. */
 const MAX_OPEN_BREAK_GLASS_SESSIONS = 8;
 
 const RULES: RulesInput = {

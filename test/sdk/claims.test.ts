@@ -58,7 +58,7 @@ import {
 import { DAY } from "../fixtures/identity";
 import { solidityEnum, typescriptEnum } from "../helpers/solidity-source";
 
-// Tests of the claims part of the SDK (sdk/claims.ts): its enums against contracts/types/Claims.sol, its codecs
+// Tests of the claims part of the SDK (sdk/claims.ts): its enums against contracts/claims/Claims.sol, its codecs
 // (procedure codes, packed lines, references, claim ids, line results) against the contract, its builders' checks
 // and its amount formatting.
 
@@ -122,7 +122,7 @@ function payerClient(f: ClaimsFixture): ClaimsClient {
 
 describe("SDK claims", function () {
   describe("enums", function () {
-    it("mirror the enums of contracts/types/Claims.sol, in order", function () {
+    it("mirror the enums of contracts/claims/Claims.sol, in order", function () {
       const mirrors: [string, Record<string, string | number>][] = [
         ["PlanStatus", PlanStatus],
         ["ClaimStatus", ClaimStatus],
@@ -132,7 +132,7 @@ describe("SDK claims", function () {
         ["AppealStatus", AppealStatus],
       ];
       for (const [name, enumeration] of mirrors) {
-        const solidity = solidityEnum("Claims.sol", name);
+        const solidity = solidityEnum("claims/Claims.sol", name);
         expect(solidity.length, name).to.be.greaterThan(1);
         expect(typescriptEnum(enumeration), name).to.deep.equal(solidity);
       }
@@ -168,7 +168,7 @@ describe("SDK claims", function () {
   describe("packLine and unpackLine", function () {
     const sample = { code: "99213", units: 3n, billed: 250n * USD, serviceDate: 1_700_000_000n };
 
-    it("pack in the layout of contracts/types/ClaimLine.sol: code | units << 40 | billed << 72 | date << 152", function () {
+    it("pack in the layout of contracts/claims/ClaimLine.sol: code | units << 40 | billed << 72 | date << 152", function () {
       const expected = BigInt("0x3939323133") + (3n << 40n) + ((250n * USD) << 72n) + (1_700_000_000n << 152n);
       expect(packLine(sample)).to.equal(expected);
       expect(packLine(sample)).to.equal(line("99213", 3n, 250n * USD, 1_700_000_000n));
@@ -418,7 +418,7 @@ describe("SDK claims", function () {
       expect((await payerClient(f).priorAuth(authId)).unitsLeft).to.equal(1n);
     });
 
-    it("decodes words built by hand in the layout of contracts/types/LineResult.sol", function () {
+    it("decodes words built by hand in the layout of contracts/claims/LineResult.sol", function () {
       const content = packLine({ code: "99213", units: 1n, billed: 1_000n, serviceDate: 5n });
       const decision = (11n << 176n) | (700n << 96n) | (9n << 32n) | (0n << 16n) | (0n << 8n) | 7n;
       const shares = (600n << 160n) | (30n << 80n) | 59n;

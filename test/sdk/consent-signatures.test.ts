@@ -206,23 +206,27 @@ describe("sdk/consent-signatures", function () {
         ["ReviewOutcome", ReviewOutcome],
       ];
       for (const [name, enumeration] of pairs) {
-        const solidity = solidityEnum("Consent.sol", name);
+        const solidity = solidityEnum("consent/Consent.sol", name);
         expect(solidity.length, name).to.be.greaterThan(0);
         expect(typescriptEnum(enumeration), name).to.deep.equal(solidity);
       }
     });
 
     it("parse the Solidity enums from the source, NatSpec comments between members included", function () {
-      expect(solidityEnum("Consent.sol", "DataCategory")).to.deep.equal(CATEGORY_NAMES);
-      expect(solidityEnum("Consent.sol", "Purpose")).to.deep.equal(PURPOSE_NAMES);
-      expect(solidityEnum("Consent.sol", "ReviewOutcome")).to.deep.equal(["Pending", "Justified", "Unjustified"]);
+      expect(solidityEnum("consent/Consent.sol", "DataCategory")).to.deep.equal(CATEGORY_NAMES);
+      expect(solidityEnum("consent/Consent.sol", "Purpose")).to.deep.equal(PURPOSE_NAMES);
+      expect(solidityEnum("consent/Consent.sol", "ReviewOutcome")).to.deep.equal([
+        "Pending",
+        "Justified",
+        "Unjustified",
+      ]);
     });
 
     it("mirror CATEGORY_COUNT and PURPOSE_COUNT", function () {
-      expect(CATEGORY_COUNT).to.equal(solidityConstant("Consent.sol", "CATEGORY_COUNT"));
-      expect(PURPOSE_COUNT).to.equal(solidityConstant("Consent.sol", "PURPOSE_COUNT"));
-      expect(solidityEnum("Consent.sol", "DataCategory")).to.have.length(CATEGORY_COUNT);
-      expect(solidityEnum("Consent.sol", "Purpose")).to.have.length(PURPOSE_COUNT);
+      expect(CATEGORY_COUNT).to.equal(solidityConstant("consent/Consent.sol", "CATEGORY_COUNT"));
+      expect(PURPOSE_COUNT).to.equal(solidityConstant("consent/Consent.sol", "PURPOSE_COUNT"));
+      expect(solidityEnum("consent/Consent.sol", "DataCategory")).to.have.length(CATEGORY_COUNT);
+      expect(solidityEnum("consent/Consent.sol", "Purpose")).to.have.length(PURPOSE_COUNT);
     });
   });
 

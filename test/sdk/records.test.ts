@@ -43,9 +43,9 @@ const observation = (code: string): Observation => ({
 
 describe("SDK records", () => {
   describe("enums", () => {
-    it("mirror RecordStatus and AmendmentStatus of contracts/types/Record.sol, in order", () => {
-      expect(typescriptEnum(RecordStatus)).to.deep.equal(solidityEnum("Record.sol", "RecordStatus"));
-      expect(typescriptEnum(AmendmentStatus)).to.deep.equal(solidityEnum("Record.sol", "AmendmentStatus"));
+    it("mirror RecordStatus and AmendmentStatus of contracts/records/Record.sol, in order", () => {
+      expect(typescriptEnum(RecordStatus)).to.deep.equal(solidityEnum("records/Record.sol", "RecordStatus"));
+      expect(typescriptEnum(AmendmentStatus)).to.deep.equal(solidityEnum("records/Record.sol", "AmendmentStatus"));
     });
   });
 

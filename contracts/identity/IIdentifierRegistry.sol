@@ -2,7 +2,7 @@
 pragma solidity 0.8.30;
 
 import {IIdentityRegistry} from "./IIdentityRegistry.sol";
-import {ParticipantId} from "../types/ParticipantId.sol";
+import {ParticipantId} from "../common/ParticipantId.sol";
 
 /// @title IIdentifierRegistry
 /// @notice Links a patient's pseudonymous id to the identifiers institutions issued her (a medical record number, a

@@ -3,9 +3,9 @@ pragma solidity 0.8.30;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
-import {IIdentityRegistry} from "./IIdentityRegistry.sol";
+import {IIdentityRegistry} from "../identity/IIdentityRegistry.sol";
 import {IPriorAuthorizations} from "./IPriorAuthorizations.sol";
-import {ClaimLine} from "../types/ClaimLine.sol";
+import {ClaimLine} from "./ClaimLine.sol";
 import {
     Appeal,
     AppealStatus,
@@ -19,10 +19,10 @@ import {
     PlanStatus,
     PlanTerms,
     QueuedPayment
-} from "../types/Claims.sol";
-import {LineDecision, LineShares} from "../types/LineResult.sol";
-import {MemberId} from "../types/MemberId.sol";
-import {ParticipantId} from "../types/ParticipantId.sol";
+} from "./Claims.sol";
+import {LineDecision, LineShares} from "./LineResult.sol";
+import {MemberId} from "./MemberId.sol";
+import {ParticipantId} from "../common/ParticipantId.sol";
 
 /// @title IClaimsAdjudicator
 /// @notice Health-plan claims on chain: plans and their fee schedules, enrollment with per-period accumulators, prior

@@ -2,7 +2,7 @@
 pragma solidity 0.8.30;
 
 import {ParticipantKind, ParticipantStatus} from "./Participant.sol";
-import {ParticipantId} from "./ParticipantId.sol";
+import {ParticipantId} from "../common/ParticipantId.sol";
 
 /// @notice What the identity registry stores for an address: nothing, the id it controls together with a copy of that
 /// id's standing, or the mark of a retired key (one that controlled an id that has since moved to another key).

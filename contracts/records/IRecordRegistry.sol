@@ -1,18 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {IConsentRegistry} from "./IConsentRegistry.sol";
-import {IIdentityRegistry} from "./IIdentityRegistry.sol";
-import {Decision, DecisionBasis} from "../types/Consent.sol";
-import {ParticipantId} from "../types/ParticipantId.sol";
-import {
-    AmendmentRequest,
-    AmendmentStatus,
-    BatchLeaf,
-    RecordAnchor,
-    RecordBatch,
-    RecordStatus
-} from "../types/Record.sol";
+import {IConsentRegistry} from "../consent/IConsentRegistry.sol";
+import {IIdentityRegistry} from "../identity/IIdentityRegistry.sol";
+import {Decision, DecisionBasis} from "../consent/Consent.sol";
+import {ParticipantId} from "../common/ParticipantId.sol";
+import {AmendmentRequest, AmendmentStatus, BatchLeaf, RecordAnchor, RecordBatch, RecordStatus} from "./Record.sol";
 
 /// @title IRecordRegistry
 /// @notice Tamper-evident, versioned anchors of off-chain health records. A record lives off chain, encrypted; the

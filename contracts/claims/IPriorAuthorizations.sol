@@ -2,10 +2,10 @@
 pragma solidity 0.8.30;
 
 import {IClaimsAdjudicator} from "./IClaimsAdjudicator.sol";
-import {IIdentityRegistry} from "./IIdentityRegistry.sol";
-import {PriorAuth, PriorAuthStatus} from "../types/Claims.sol";
-import {MemberId} from "../types/MemberId.sol";
-import {ParticipantId} from "../types/ParticipantId.sol";
+import {IIdentityRegistry} from "../identity/IIdentityRegistry.sol";
+import {PriorAuth, PriorAuthStatus} from "./Claims.sol";
+import {MemberId} from "./MemberId.sol";
+import {ParticipantId} from "../common/ParticipantId.sol";
 
 /// @title IPriorAuthorizations
 /// @notice Prior authorization of services that a plan's fee schedule marks as needing it: a provider asks, the plan's

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {ParticipantId} from "./ParticipantId.sol";
+import {ParticipantId} from "../common/ParticipantId.sol";
 
 /// @notice What a participant is. Stored as one byte; new kinds are only ever appended.
 enum ParticipantKind {

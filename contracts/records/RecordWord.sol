@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {ParticipantId} from "./ParticipantId.sol";
+import {ParticipantId} from "../common/ParticipantId.sol";
 import {RecordStatus} from "./Record.sol";
 
 /// @notice One anchored version of a record in one storage word: the patient, who anchored it, the organization

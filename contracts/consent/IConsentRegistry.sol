@@ -3,7 +3,7 @@ pragma solidity 0.8.30;
 
 import {IBreakGlass} from "./IBreakGlass.sol";
 import {IConsentPolicy} from "./IConsentPolicy.sol";
-import {IIdentityRegistry} from "./IIdentityRegistry.sol";
+import {IIdentityRegistry} from "../identity/IIdentityRegistry.sol";
 import {
     AccessRequest,
     ConsentState,
@@ -12,9 +12,9 @@ import {
     RequestStatus,
     SignedGrant,
     SignedRevocation
-} from "../types/Consent.sol";
-import {ParticipantKind} from "../types/Participant.sol";
-import {ParticipantId} from "../types/ParticipantId.sol";
+} from "./Consent.sol";
+import {ParticipantKind} from "../identity/Participant.sol";
+import {ParticipantId} from "../common/ParticipantId.sol";
 
 /// @title IConsentRegistry
 /// @notice Patient-directed consent, modelled on the HL7 FHIR Consent resource: the patient (grantor) permits or

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {ParticipantId} from "./ParticipantId.sol";
+import {ParticipantId} from "../common/ParticipantId.sol";
 
 // ----------------------------------------------------------------------------------------------------------------
 // Scopes: data categories and purposes of use, as bit positions in packed sets

@@ -2,7 +2,7 @@
 pragma solidity 0.8.30;
 
 import {PlanStatus} from "./Claims.sol";
-import {ParticipantId} from "./ParticipantId.sol";
+import {ParticipantId} from "../common/ParticipantId.sol";
 
 // The claims adjudicator's hot storage, one word per thing a claim touches. Each word is a value type with its
 // layout below (bit 0 is the least significant) and a library that reads and writes its fields. Widths: ids 64 bits

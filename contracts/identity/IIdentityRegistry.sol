@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {ParticipantId} from "../types/ParticipantId.sol";
-import {ControllerChange, Participant, ParticipantKind, ParticipantStatus} from "../types/Participant.sol";
+import {ParticipantId} from "../common/ParticipantId.sol";
+import {ControllerChange, Participant, ParticipantKind, ParticipantStatus} from "./Participant.sol";
 
 /// @title IIdentityRegistry
 /// @notice Stable pseudonymous identities for everyone who takes part in CareLedger: patients, practitioners,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {ParticipantId} from "./ParticipantId.sol";
+import {ParticipantId} from "../common/ParticipantId.sol";
 
 /// @notice Where one anchored version of a record stands. Versions are never removed: a record's later version
 /// supersedes an earlier one, and a version found to be wrong is marked entered-in-error. Both are final.

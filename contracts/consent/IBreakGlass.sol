@@ -2,9 +2,9 @@
 pragma solidity 0.8.30;
 
 import {IConsentRegistry} from "./IConsentRegistry.sol";
-import {IIdentityRegistry} from "./IIdentityRegistry.sol";
-import {BreakGlassSession, ReviewOutcome} from "../types/Consent.sol";
-import {ParticipantId} from "../types/ParticipantId.sol";
+import {IIdentityRegistry} from "../identity/IIdentityRegistry.sol";
+import {BreakGlassSession, ReviewOutcome} from "./Consent.sol";
+import {ParticipantId} from "../common/ParticipantId.sol";
 
 /// @title IBreakGlass
 /// @notice Emergency access ("break the glass") with auditor review, the consent module's exception workflow. A

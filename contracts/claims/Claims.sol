@@ -3,7 +3,7 @@ pragma solidity 0.8.30;
 
 import {ClaimLine} from "./ClaimLine.sol";
 import {MemberId} from "./MemberId.sol";
-import {ParticipantId} from "./ParticipantId.sol";
+import {ParticipantId} from "../common/ParticipantId.sol";
 
 /// @notice Where a plan is in its life. A payer creates a plan as a `Draft`, loads its fee schedule and network in
 /// bounded batches, then activates it; only an active plan takes enrollments, prior-authorization requests and claims.
