@@ -999,6 +999,16 @@ describe("PriorAuthorizations", function () {
       },
     );
 
+    type Step = typeof stepArb extends fc.Arbitrary<infer T> ? T : never;
+    const currentApproval: Step = { op: "approve", fromDays: 0, lengthDays: 60, units: 1 };
+    const REACHES_BOUND_AND_PRUNES: Step[] = [
+      ...Array.from({ length: 17 }, () => currentApproval),
+      ...Array.from({ length: 4 }, (): Step => ({ op: "advance", days: 40 })),
+      currentApproval,
+      { op: "claim", daysBack: 0, units: 1 },
+      { op: "claim", daysBack: 0, units: 1 },
+    ];
+
     // For random sequences of MRI authorizations (windows long past to current, 1 to 3 units) approved for one member,
     // claim lines that consume them, and time passing, against the model (sdk/claims-model.ts):
     // - an approval is refused with PriorAuthTooManyOpen exactly when the model counts MAX_OPEN_PRIOR_AUTHS usable ones
@@ -1116,7 +1126,10 @@ describe("PriorAuthorizations", function () {
             if (listed.length < approvedCount) seen.prunes += 1;
           }
         }),
-        runs(12),
+        // Random runs (fewer of them where PROPERTY_RUNS_SCALE is set) may or may not reach the bound; this example,
+        // run first, always does: 17 current approvals (the 17th refused), 160 days on (every window ended more than
+        // the 90 filing days ago), then an approval that prunes the 16 stale ones, and two claims that use it.
+        { ...runs(12), examples: [[REACHES_BOUND_AND_PRUNES]] },
       );
       // The runs reached what the property is about: refusals at the bound and pruned authorizations.
       expect(seen.refusals, "approvals refused at the bound").to.be.greaterThan(0);
