@@ -26,19 +26,6 @@ contract BreakGlass is IBreakGlass, CareLedgerModule {
     // Types
     // ------------------------------------------------------------------------------------------------------------
 
-    /// @dev Slot 1: 64 + 64 + 64 + 16 + 48 = 256 bits, written once; slot 2: 48 + 8 + 160 = 216 bits, the part that
-    /// changes (closing, review).
-    struct StoredSession {
-        ParticipantId patient;
-        ParticipantId practitioner;
-        ParticipantId organization;
-        uint16 reasonCode;
-        uint48 openedAt;
-        uint48 expiresAt;
-        ReviewOutcome outcome;
-        address reviewer;
-    }
-
     /// @dev What deciding on a session needs, in one slot: 32 + 48 + 64 = 144 bits. Kept per (patient,
     /// practitioner) for the latest session, and per practitioner for each session it holds open.
     struct SessionRef {
@@ -69,7 +56,10 @@ contract BreakGlass is IBreakGlass, CareLedgerModule {
 
     /// @dev Declared first so that it shares slot 0 with `AccessManaged` and `Pausable`.
     uint32 private _lastSessionId;
-    mapping(uint64 sessionId => StoredSession session) private _sessions;
+    /// @dev Stored as returned, less the end a later withdrawal of the organization's authorization sets (see
+    /// `session`). Slot 1: 64 + 64 + 64 + 16 + 48 = 256 bits, written once; slot 2: 48 + 8 + 160 = 216 bits, the part
+    /// that changes (closing, review).
+    mapping(uint64 sessionId => BreakGlassSession session) private _sessions;
     mapping(ParticipantId patient => mapping(ParticipantId practitioner => SessionRef ref)) private _latest;
     /// @dev At most the policy's `maxOpenBreakGlassSessions` (≤ `MAX_OPEN_BREAK_GLASS_SESSIONS`) entries: sessions
     /// that ended are pruned when the practitioner opens another, or as they end early.
@@ -126,7 +116,7 @@ contract BreakGlass is IBreakGlass, CareLedgerModule {
         SessionRef memory ref = SessionRef({id: id, expiresAt: expiresAt, organization: organization});
         _latest[patient][practitioner] = ref;
         held.push(ref);
-        _sessions[id] = StoredSession({
+        _sessions[id] = BreakGlassSession({
             patient: patient,
             practitioner: practitioner,
             organization: organization,
@@ -143,7 +133,7 @@ contract BreakGlass is IBreakGlass, CareLedgerModule {
 
     /// @inheritdoc IBreakGlass
     function close(uint64 sessionId) external override {
-        StoredSession storage stored = _existingSession(sessionId);
+        BreakGlassSession storage stored = _existingSession(sessionId);
         if (
             _IDENTITY.idOf(msg.sender) != stored.practitioner || !_isOpen(_refOf(sessionId, stored), Time.timestamp())
         ) {
@@ -154,7 +144,7 @@ contract BreakGlass is IBreakGlass, CareLedgerModule {
 
     /// @inheritdoc IBreakGlass
     function review(uint64 sessionId, ReviewOutcome outcome, uint16 findingCode) external override restricted {
-        StoredSession storage stored = _existingSession(sessionId);
+        BreakGlassSession storage stored = _existingSession(sessionId);
         if (outcome == ReviewOutcome.Pending || stored.outcome != ReviewOutcome.Pending) {
             revert BreakGlassInvalidReview(sessionId, outcome);
         }
@@ -211,28 +201,17 @@ contract BreakGlass is IBreakGlass, CareLedgerModule {
 
     /// @inheritdoc IBreakGlass
     function session(uint64 sessionId) external view override returns (BreakGlassSession memory) {
-        StoredSession memory stored = _existingSession(sessionId);
-        uint48 expiresAt = stored.expiresAt;
+        BreakGlassSession memory stored = _existingSession(sessionId);
         Withdrawal[] storage withdrawals = _withdrawals[stored.organization];
         // The first withdrawal after the session opened ended it (withdrawals are in order of `endedBelow`).
         for (uint256 i; i < withdrawals.length; ++i) {
             Withdrawal memory withdrawal = withdrawals[i];
             if (sessionId < withdrawal.endedBelow) {
-                if (withdrawal.at < expiresAt) expiresAt = withdrawal.at;
+                if (withdrawal.at < stored.expiresAt) stored.expiresAt = withdrawal.at;
                 break;
             }
         }
-        return
-            BreakGlassSession({
-                patient: stored.patient,
-                practitioner: stored.practitioner,
-                organization: stored.organization,
-                reasonCode: stored.reasonCode,
-                openedAt: stored.openedAt,
-                expiresAt: expiresAt,
-                outcome: stored.outcome,
-                reviewer: stored.reviewer
-            });
+        return stored;
     }
 
     /// @inheritdoc IBreakGlass
@@ -315,7 +294,7 @@ contract BreakGlass is IBreakGlass, CareLedgerModule {
     }
 
     /// @dev Ends an open session now: its stored end, the pair's latest reference and the practitioner's open list.
-    function _end(uint64 sessionId, StoredSession storage stored) private {
+    function _end(uint64 sessionId, BreakGlassSession storage stored) private {
         _expire(sessionId, stored);
         SessionRef[] storage held = _openByPractitioner[stored.practitioner];
         for (uint256 i; i < held.length; ++i) {
@@ -327,7 +306,7 @@ contract BreakGlass is IBreakGlass, CareLedgerModule {
     }
 
     /// @dev Sets an open session's end to now, in its record and in the pair's latest reference.
-    function _expire(uint64 sessionId, StoredSession storage stored) private {
+    function _expire(uint64 sessionId, BreakGlassSession storage stored) private {
         uint48 now_ = Time.timestamp();
         stored.expiresAt = now_;
         SessionRef storage latest = _latest[stored.patient][stored.practitioner];
@@ -359,12 +338,12 @@ contract BreakGlass is IBreakGlass, CareLedgerModule {
         held.pop();
     }
 
-    function _refOf(uint64 sessionId, StoredSession storage stored) private view returns (SessionRef memory) {
+    function _refOf(uint64 sessionId, BreakGlassSession storage stored) private view returns (SessionRef memory) {
         // Invariant: session ids are assigned from a uint32 counter.
         return SessionRef({id: uint32(sessionId), expiresAt: stored.expiresAt, organization: stored.organization});
     }
 
-    function _existingSession(uint64 sessionId) private view returns (StoredSession storage stored) {
+    function _existingSession(uint64 sessionId) private view returns (BreakGlassSession storage stored) {
         stored = _sessions[sessionId];
         if (stored.openedAt == 0) revert BreakGlassUnknownSession(sessionId);
     }

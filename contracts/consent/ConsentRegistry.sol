@@ -46,18 +46,6 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
     // Types
     // ------------------------------------------------------------------------------------------------------------
 
-    /// @dev Slot 1: 64 + 64 + 32 + 16 + 8 + 48 = 232 bits; slot 2: 32 + 16 = 48 bits.
-    struct StoredRequest {
-        ParticipantId patient;
-        ParticipantId requester;
-        uint32 categories;
-        uint16 purposes;
-        RequestStatus status;
-        uint48 respondBy;
-        uint32 duration;
-        uint16 reasonCode;
-    }
-
     // ------------------------------------------------------------------------------------------------------------
     // Constants
     // ------------------------------------------------------------------------------------------------------------
@@ -99,7 +87,9 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
     IConsentPolicy private _policy;
     mapping(ParticipantId patient => mapping(ParticipantId grantee => ConsentEntry entry)) private _entries;
     mapping(ParticipantId patient => uint256 nonce) private _nonces;
-    mapping(uint64 requestId => StoredRequest request) private _requests;
+    /// @dev Stored as returned, less expiry (see `request`). Slot 1: 64 + 64 + 32 + 16 + 8 + 48 = 232 bits; slot 2:
+    /// 32 + 16 = 48 bits.
+    mapping(uint64 requestId => AccessRequest request) private _requests;
 
     // ------------------------------------------------------------------------------------------------------------
     // Constructor
@@ -296,7 +286,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
         }
         requestId = SafeCast.toUint48(uint256(_lastRequestId) + 1);
         _lastRequestId = uint48(requestId);
-        _requests[requestId] = StoredRequest({
+        _requests[requestId] = AccessRequest({
             patient: patient,
             requester: requester,
             categories: categories,
@@ -316,7 +306,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
         uint16 purposes,
         uint48 validUntil
     ) external override whenNotPaused returns (uint32 version_) {
-        StoredRequest storage stored = _transitionRequest(requestId, RequestStatus.Approved);
+        AccessRequest storage stored = _transitionRequest(requestId, RequestStatus.Approved);
         ParticipantId patient = stored.patient;
         ParticipantId actor = _actorAbout(patient, msg.sender, stored.requester);
         _requireValidSets(categories, purposes);
@@ -333,7 +323,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
 
     /// @inheritdoc IConsentRegistry
     function rejectRequest(uint64 requestId, uint16 reasonCode) external override {
-        StoredRequest storage stored = _transitionRequest(requestId, RequestStatus.Rejected);
+        AccessRequest storage stored = _transitionRequest(requestId, RequestStatus.Rejected);
         ParticipantId patient = stored.patient;
         ParticipantId actor = _actorFor(patient, msg.sender);
         emit AccessRequestResolved(requestId, patient, actor, RequestStatus.Rejected, reasonCode);
@@ -341,7 +331,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
 
     /// @inheritdoc IConsentRegistry
     function cancelRequest(uint64 requestId) external override {
-        StoredRequest storage stored = _transitionRequest(requestId, RequestStatus.Cancelled);
+        AccessRequest storage stored = _transitionRequest(requestId, RequestStatus.Cancelled);
         ParticipantId requester = stored.requester;
         if (_IDENTITY.idOf(msg.sender) != requester) revert ConsentNotRequester(requestId, msg.sender);
         emit AccessRequestResolved(requestId, stored.patient, requester, RequestStatus.Cancelled, 0);
@@ -409,19 +399,11 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
 
     /// @inheritdoc IConsentRegistry
     function request(uint64 requestId) external view override returns (AccessRequest memory) {
-        StoredRequest storage stored = _requests[requestId];
+        AccessRequest storage stored = _requests[requestId];
         if (stored.status == RequestStatus.None) revert ConsentUnknownRequest(requestId);
-        return
-            AccessRequest({
-                patient: stored.patient,
-                requester: stored.requester,
-                categories: stored.categories,
-                purposes: stored.purposes,
-                status: _effectiveStatus(stored),
-                respondBy: stored.respondBy,
-                duration: stored.duration,
-                reasonCode: stored.reasonCode
-            });
+        AccessRequest memory copy = stored;
+        copy.status = _effectiveStatus(stored);
+        return copy;
     }
 
     /// @inheritdoc IConsentRegistry
@@ -706,7 +688,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
 
     /// @dev The single transition function of access requests: Pending → Approved, Rejected or Cancelled, while
     /// the request has not expired. Returns the request for the caller to finish with.
-    function _transitionRequest(uint64 requestId, RequestStatus to) private returns (StoredRequest storage stored) {
+    function _transitionRequest(uint64 requestId, RequestStatus to) private returns (AccessRequest storage stored) {
         stored = _requests[requestId];
         RequestStatus from = _effectiveStatus(stored);
         if (from == RequestStatus.None) revert ConsentUnknownRequest(requestId);
@@ -828,7 +810,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
         return entry.categories() != 0 && time < entry.validUntil();
     }
 
-    function _effectiveStatus(StoredRequest storage stored) private view returns (RequestStatus) {
+    function _effectiveStatus(AccessRequest storage stored) private view returns (RequestStatus) {
         RequestStatus status = stored.status;
         return status == RequestStatus.Pending && stored.respondBy < Time.timestamp() ? RequestStatus.Expired : status;
     }
