@@ -32,17 +32,6 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
     // Types
     // ------------------------------------------------------------------------------------------------------------
 
-    /// @dev Slot 1: the record's commitment; slot 2: 64 + 8 + 48 + 48 + 16 = 184 bits; slot 3: the amended version.
-    struct StoredAmendment {
-        bytes32 record;
-        ParticipantId patient;
-        AmendmentStatus status;
-        uint48 requestedAt;
-        uint48 answeredAt;
-        uint16 denialReason;
-        bytes32 amendedVersion;
-    }
-
     /// @dev One slot: 64 + 48 + 32 + 32 = 176 bits.
     struct StoredBatch {
         ParticipantId organization;
@@ -80,7 +69,8 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
     mapping(bytes32 key => uint16 reasonCode) private _errorReasons;
     /// @dev Keyed by `_batchKey(organization, root)`.
     mapping(bytes32 batchKey => StoredBatch stored) private _batches;
-    mapping(uint64 requestId => StoredAmendment stored) private _amendments;
+    /// @dev Slot 1: the record's commitment; slot 2: 64 + 8 + 48 + 48 + 16 = 184 bits; slot 3: the amended version.
+    mapping(uint64 requestId => AmendmentRequest stored) private _amendments;
 
     // ------------------------------------------------------------------------------------------------------------
     // Constructor
@@ -254,7 +244,7 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
         if (status != RecordStatus.Current) revert RecordNotCurrent(record, status);
         ParticipantId actor = _patientActor(patient);
         requestId = ++_amendmentCount;
-        StoredAmendment storage stored = _amendments[requestId];
+        AmendmentRequest storage stored = _amendments[requestId];
         (stored.record, stored.patient, stored.status, stored.requestedAt) = (
             record,
             patient,
@@ -270,7 +260,7 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
         bytes32 amendedVersion,
         bytes32 pointer
     ) external override whenNotPaused {
-        StoredAmendment storage stored = _moveAmendment(requestId, AmendmentStatus.Accepted);
+        AmendmentRequest storage stored = _moveAmendment(requestId, AmendmentStatus.Accepted);
         _acceptAmendment(stored, requestId, amendedVersion, pointer, _curator(stored.patient, stored.record));
     }
 
@@ -296,7 +286,7 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
         bytes32 responseCommitment
     ) external override whenNotPaused {
         if (reasonCode == 0) revert RecordReasonRequired();
-        StoredAmendment storage stored = _moveAmendment(requestId, AmendmentStatus.Denied);
+        AmendmentRequest storage stored = _moveAmendment(requestId, AmendmentStatus.Denied);
         _curator(stored.patient, stored.record);
         _denyAmendment(stored, requestId, reasonCode, responseCommitment);
     }
@@ -313,7 +303,7 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
 
     /// @inheritdoc IRecordRegistry
     function withdrawAmendment(uint64 requestId) external override {
-        StoredAmendment storage stored = _moveAmendment(requestId, AmendmentStatus.Withdrawn);
+        AmendmentRequest storage stored = _moveAmendment(requestId, AmendmentStatus.Withdrawn);
         _patientActor(stored.patient);
         emit AmendmentWithdrawn(requestId, stored.record);
     }
@@ -401,18 +391,9 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
 
     /// @inheritdoc IRecordRegistry
     function amendment(uint64 requestId) external view override returns (AmendmentRequest memory) {
-        StoredAmendment storage stored = _amendments[requestId];
+        AmendmentRequest storage stored = _amendments[requestId];
         if (stored.status == AmendmentStatus.None) revert RecordUnknownAmendment(requestId);
-        return
-            AmendmentRequest({
-                record: stored.record,
-                patient: stored.patient,
-                status: stored.status,
-                requestedAt: stored.requestedAt,
-                answeredAt: stored.answeredAt,
-                denialReason: stored.denialReason,
-                amendedVersion: stored.amendedVersion
-            });
+        return stored;
     }
 
     /// @inheritdoc IRecordRegistry
@@ -505,7 +486,7 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
     }
 
     function _acceptAmendment(
-        StoredAmendment storage stored,
+        AmendmentRequest storage stored,
         uint64 requestId,
         bytes32 amendedVersion,
         bytes32 pointer,
@@ -518,7 +499,7 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
     }
 
     function _denyAmendment(
-        StoredAmendment storage stored,
+        AmendmentRequest storage stored,
         uint64 requestId,
         uint16 reasonCode,
         bytes32 responseCommitment
@@ -551,7 +532,7 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
     }
 
     /// @dev The one transition function of an amendment request: only `Pending` moves, to an answer or a withdrawal.
-    function _moveAmendment(uint64 requestId, AmendmentStatus to) private returns (StoredAmendment storage stored) {
+    function _moveAmendment(uint64 requestId, AmendmentStatus to) private returns (AmendmentRequest storage stored) {
         stored = _amendments[requestId];
         AmendmentStatus from = stored.status;
         if (from == AmendmentStatus.None) revert RecordUnknownAmendment(requestId);
