@@ -4,9 +4,9 @@ import path from "node:path";
 import { getAddress, isAddress, ZeroAddress } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
-import type { Deployment } from "../sdk/deployment";
-import { Roles } from "../sdk/roles";
-import { categorySet, DataCategory, Purpose, PURPOSE_COUNT, purposeSet } from "../sdk/scopes";
+import type { Deployment } from "../sdk/core/deployment";
+import { Roles } from "../sdk/core/roles";
+import { categorySet, DataCategory, Purpose, PURPOSE_COUNT, purposeSet } from "../sdk/consent/scopes";
 import type {
   AccessManager,
   BreakGlass,

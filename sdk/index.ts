@@ -1,20 +1,10 @@
-export * from "./blob-store";
-export * from "./claims";
-export * from "./commitments";
-export * from "./consent";
-export * from "./consent-signatures";
-export * from "./deployment";
-export * from "./envelope";
-export * from "./errors";
-export * from "./fhir";
-export * from "./fhir-scopes";
+/**
+ * CareLedger's SDK, the one public entry point: `import { ConsentClient, RecordToolkit } from "./sdk"`.
+ * Each module lives in its own folder (the same name as its contracts, tasks and docs) and exports its client,
+ * builders and value types through its index; `core/` holds what every module shares.
+ */
+export * from "./core";
 export * from "./identity";
-export * from "./identity-signatures";
-export * from "./record-batch";
-export * from "./record-toolkit";
+export * from "./consent";
 export * from "./records";
-export * from "./roles";
-export * from "./scopes";
-export * from "./synthetic-records";
-export * from "./transactions";
-export * from "./types";
+export * from "./claims";

@@ -5,7 +5,7 @@ import { getAddress, hexlify, isHexString, randomBytes } from "ethers";
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
-import type * as ClaimsSdk from "../sdk/claims";
+import type * as ClaimsSdk from "../sdk/claims/client";
 import {
   accountAddress,
   deploymentOf,
@@ -44,7 +44,7 @@ interface Session {
 }
 
 async function connect(hre: HardhatRuntimeEnvironment, from: string): Promise<Session> {
-  const sdk = await import("../sdk/claims");
+  const sdk = await import("../sdk/claims/client");
   const claims = sdk.ClaimsClient.connect(await signerFor(hre, from), await deploymentOf(hre));
   const token = await readable(() => claims.settlementToken());
   return {
@@ -302,7 +302,7 @@ function termsFields(session: Session, terms: ClaimsSdk.PlanTerms): Record<strin
 
 /** The payer id of the signing key (the contract checks it is an active payer). */
 async function participantOf(hre: HardhatRuntimeEnvironment, account: string): Promise<bigint> {
-  const { IdentityClient } = await import("../sdk/identity");
+  const { IdentityClient } = await import("../sdk/identity/client");
   const identity = IdentityClient.connect(hre.ethers.provider, await deploymentOf(hre));
   return identity.idOf(account);
 }
@@ -881,7 +881,7 @@ task("careledger:test-token:mint", "Test chains: the test stablecoin's owner min
   .addParam("amount", `Amount ${TOKEN_UNITS}`)
   .addParam("from", `${FROM} (the test stablecoin's owner: the deploying account)`, "0")
   .setAction(async (args: { to: string; amount: string; from: string }, hre) => {
-    const { DEPLOYMENTS_DIR } = await import("../sdk/deployment");
+    const { DEPLOYMENTS_DIR } = await import("../sdk/core/deployment");
     const { TestStablecoin__factory } = await import("../typechain-types");
     const session = await connect(hre, args.from);
     const to = await accountAddress(hre, "to", args.to);

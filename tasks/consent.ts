@@ -1,7 +1,7 @@
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
-import type { ConsentClient } from "../sdk/consent";
+import type { ConsentClient } from "../sdk/consent/client";
 import {
   accountAddress,
   chainTime,
@@ -18,7 +18,7 @@ import {
 
 /** Connects the consent client of the recorded deployment as `--from`. */
 async function client(hre: HardhatRuntimeEnvironment, from: string): Promise<ConsentClient> {
-  const { ConsentClient } = await import("../sdk/consent");
+  const { ConsentClient } = await import("../sdk/consent/client");
   return ConsentClient.connect(await signerFor(hre, from), await deploymentOf(hre));
 }
 
@@ -79,7 +79,7 @@ task("careledger:consent:grant", "Patient: grants a provider access to data cate
       },
       hre,
     ) => {
-      const { categoryNames, parseCategories, parsePurposes, purposeNames } = await import("../sdk/scopes");
+      const { categoryNames, parseCategories, parsePurposes, purposeNames } = await import("../sdk/consent/scopes");
       const patient = wholeNumber("patient", args.patient);
       const grantee = wholeNumber("grantee", args.grantee);
       const categories = parsed("categories", () => parseCategories(args.categories));
@@ -144,7 +144,7 @@ task("careledger:consent:request", "Provider: asks a patient for access; prints 
       },
       hre,
     ) => {
-      const { categoryNames, parseCategories, parsePurposes, purposeNames } = await import("../sdk/scopes");
+      const { categoryNames, parseCategories, parsePurposes, purposeNames } = await import("../sdk/consent/scopes");
       const patient = wholeNumber("patient", args.patient);
       const categories = parsed("categories", () => parseCategories(args.categories));
       const purposes = parsed("purposes", () => parsePurposes(args.purposes));
@@ -179,7 +179,7 @@ task("careledger:consent:approve", "Patient: approves an access request, as aske
   .addParam("from", PATIENT_KEY, "0")
   .setAction(
     async (args: { request: string; categories?: string; purposes?: string; days?: string; from: string }, hre) => {
-      const { categoryNames, parseCategories, parsePurposes, purposeNames } = await import("../sdk/scopes");
+      const { categoryNames, parseCategories, parsePurposes, purposeNames } = await import("../sdk/consent/scopes");
       const requestId = wholeNumber("request", args.request);
       const narrowerCategories =
         args.categories === undefined ? undefined : parsed("categories", () => parseCategories(args.categories ?? ""));
@@ -252,7 +252,7 @@ task("careledger:consent:review", "Auditor: records the outcome of a break-glass
   .addParam("finding", "Finding code from the consortium's code list")
   .addParam("from", `${FROM} (an auditor)`, "0")
   .setAction(async (args: { session: string; outcome: string; finding: string; from: string }, hre) => {
-    const { ReviewOutcome } = await import("../sdk/scopes");
+    const { ReviewOutcome } = await import("../sdk/consent/scopes");
     const word = args.outcome.trim().toLowerCase();
     const outcome =
       word === "justified"
@@ -320,7 +320,8 @@ task("careledger:consent:check", "Whether an account may access a patient's data
   .addOptionalParam("at", "When: Unix seconds or an ISO date (default: the latest block's time)")
   .setAction(
     async (args: { patient: string; accessor: string; category: string; purpose: string; at?: string }, hre) => {
-      const { DataCategory, DecisionBasis, Purpose, parseCategory, parsePurpose } = await import("../sdk/scopes");
+      const { DataCategory, DecisionBasis, Purpose, parseCategory, parsePurpose } =
+        await import("../sdk/consent/scopes");
       const patient = wholeNumber("patient", args.patient);
       const accessor = await accountAddress(hre, "accessor", args.accessor);
       const category = parsed("category", () => parseCategory(args.category));
@@ -352,7 +353,7 @@ task(
 )
   .addParam("patient", "Patient id")
   .setAction(async (args: { patient: string }, hre) => {
-    const { categoryNames, purposeNames, ReviewOutcome } = await import("../sdk/scopes");
+    const { categoryNames, purposeNames, ReviewOutcome } = await import("../sdk/consent/scopes");
     const patient = wholeNumber("patient", args.patient);
     const consent = await client(hre, "0");
     const grants = await readable(() => consent.grantsOf(patient));

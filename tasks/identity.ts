@@ -1,7 +1,7 @@
 import { task, types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
-import type { KeyConsent } from "../sdk/identity";
+import type { KeyConsent } from "../sdk/identity/client";
 import {
   accountAddress,
   bytes32,
@@ -19,13 +19,13 @@ import {
 
 /** Connects the identity client of the recorded deployment as `--from`. */
 async function client(hre: HardhatRuntimeEnvironment, from: string) {
-  const { IdentityClient } = await import("../sdk/identity");
+  const { IdentityClient } = await import("../sdk/identity/client");
   return IdentityClient.connect(await signerFor(hre, from), await deploymentOf(hre));
 }
 
 /** Connects the identifier registry's client of the recorded deployment as `--from`. */
 async function identifiers(hre: HardhatRuntimeEnvironment, from: string) {
-  const { IdentifierClient } = await import("../sdk/identity");
+  const { IdentifierClient } = await import("../sdk/identity/client");
   return IdentifierClient.connect(await signerFor(hre, from), await deploymentOf(hre));
 }
 
@@ -51,7 +51,7 @@ async function consentOption(hre: HardhatRuntimeEnvironment, value: string): Pro
 
 /** Names a participant kind in the words the tasks take ("research-sponsor"). */
 async function kindName(kind: number): Promise<string> {
-  const { ParticipantKind } = await import("../sdk/types");
+  const { ParticipantKind } = await import("../sdk/identity/participants");
   return (ParticipantKind[kind] ?? String(kind)).replace(/([a-z])([A-Z])/g, "$1-$2").toLowerCase();
 }
 
@@ -97,7 +97,7 @@ task("careledger:identity:consent", "A key signs its consent to control an id: a
     let consent: KeyConsent;
     let next: string;
     if (args.kind !== undefined) {
-      const { parseKind } = await import("../sdk/types");
+      const { parseKind } = await import("../sdk/identity/participants");
       const kindText = args.kind;
       const kind = ((): ReturnType<typeof parseKind> => {
         try {
@@ -159,8 +159,8 @@ task("careledger:identity:register", "Registrar: registers a verified institutio
       },
       hre,
     ) => {
-      const { parseKind, ParticipantKind } = await import("../sdk/types");
-      const { commit } = await import("../sdk/commitments");
+      const { parseKind, ParticipantKind } = await import("../sdk/identity/participants");
+      const { commit } = await import("../sdk/core/commitments");
       const kind = ((): ReturnType<typeof parseKind> => {
         try {
           return parseKind(args.kind);
@@ -273,7 +273,7 @@ task("careledger:identity:show", "Shows a participant by id or by controlling ad
   .addOptionalParam("id", "Participant id")
   .addOptionalParam("address", "A controlling address")
   .setAction(async ({ id, address }: { id?: string; address?: string }, hre) => {
-    const { ParticipantKind, ParticipantStatus } = await import("../sdk/types");
+    const { ParticipantKind, ParticipantStatus } = await import("../sdk/identity/participants");
     const identity = await client(hre, "0");
     const participantId =
       id !== undefined
@@ -539,7 +539,7 @@ task("careledger:identity:attest-identifier", "Institution: attests an identifie
   .addOptionalParam("salt", "The commitment's salt, 32 bytes of hex (default: a fresh one)")
   .addParam("from", `${FROM} (the issuing institution's key)`, "0")
   .setAction(async (args: { patient: string; system: string; value: string; salt?: string; from: string }, hre) => {
-    const { identifierCommitment } = await import("../sdk/commitments");
+    const { identifierCommitment } = await import("../sdk/core/commitments");
     const patient = wholeNumber("patient", args.patient);
     if (args.system.trim() === "" || args.value.trim() === "") fail("--system and --value must not be empty");
     const salt = args.salt === undefined ? undefined : bytes32("salt", args.salt);

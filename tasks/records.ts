@@ -7,9 +7,9 @@ import { task } from "hardhat/config";
 import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
-import type { FhirResource } from "../sdk/fhir";
-import type { RecordToolkit, VerificationReport } from "../sdk/record-toolkit";
-import type { DataCategory as Category } from "../sdk/scopes";
+import type { FhirResource } from "../sdk/records/fhir";
+import type { RecordToolkit, VerificationReport } from "../sdk/records/toolkit";
+import type { DataCategory as Category } from "../sdk/consent/scopes";
 import { accountAddress, deploymentOf, fail, iso, parsed, print, readable, signerFor, wholeNumber } from "./util";
 
 const FROM = "Account index or address that signs";
@@ -19,23 +19,23 @@ const ENCRYPTION_KEY =
 
 /** Connects the record toolkit of the recorded deployment as `--from`, with the blob store at `--store`. */
 async function toolkit(hre: HardhatRuntimeEnvironment, from: string, store?: string): Promise<RecordToolkit> {
-  const { RecordToolkit } = await import("../sdk/record-toolkit");
-  const { DirectoryBlobStore } = await import("../sdk/blob-store");
+  const { RecordToolkit } = await import("../sdk/records/toolkit");
+  const { DirectoryBlobStore } = await import("../sdk/records/blob-store");
   const root = store === undefined ? path.join(hre.config.paths.root, ".careledger", "blobs") : path.resolve(store);
   return RecordToolkit.connect(await signerFor(hre, from), await deploymentOf(hre), new DirectoryBlobStore(root));
 }
 
 /** The participant id the `--from` key controls (0 if none). */
 async function participantOf(hre: HardhatRuntimeEnvironment, from: string): Promise<bigint> {
-  const { IdentityClient } = await import("../sdk/identity");
+  const { IdentityClient } = await import("../sdk/identity/client");
   const identity = IdentityClient.connect(hre.ethers.provider, await deploymentOf(hre));
   return identity.idOf(await (await signerFor(hre, from)).getAddress());
 }
 
 /** The organization the `--from` key acts for: its own id for an organization, else its accepted affiliation. */
 async function organizationOf(hre: HardhatRuntimeEnvironment, from: string): Promise<bigint> {
-  const { IdentityClient } = await import("../sdk/identity");
-  const { ParticipantKind } = await import("../sdk/types");
+  const { IdentityClient } = await import("../sdk/identity/client");
+  const { ParticipantKind } = await import("../sdk/identity/participants");
   const identity = IdentityClient.connect(hre.ethers.provider, await deploymentOf(hre));
   const id = await participantOf(hre, from);
   if (id === 0n) fail(`--from ${from} controls no participant: give --organization`);
@@ -52,9 +52,9 @@ async function organizationOf(hre: HardhatRuntimeEnvironment, from: string): Pro
  * JSON, a commitment outside a batch. Anything else (a bug) keeps its stack trace.
  */
 async function refusable<T>(body: () => Promise<T>): Promise<T> {
-  const { BlobIntegrityError, BlobNotFoundError, InvalidBlobAddressError } = await import("../sdk/blob-store");
-  const { EnvelopeError } = await import("../sdk/envelope");
-  const { CanonicalFormError } = await import("../sdk/fhir");
+  const { BlobIntegrityError, BlobNotFoundError, InvalidBlobAddressError } = await import("../sdk/records/blob-store");
+  const { EnvelopeError } = await import("../sdk/records/envelope");
+  const { CanonicalFormError } = await import("../sdk/records/fhir");
   const known = [BlobIntegrityError, BlobNotFoundError, InvalidBlobAddressError, EnvelopeError, CanonicalFormError];
   try {
     return await readable(body);
@@ -75,7 +75,7 @@ function bytes32(option: string, value: string): string {
 
 /** An encryption private key option; the error never echoes the value. */
 async function encryptionKey(option: string, value: string): Promise<{ privateKey: string; publicKey: string }> {
-  const { publicKeyOf } = await import("../sdk/envelope");
+  const { publicKeyOf } = await import("../sdk/records/envelope");
   const hex = value.trim().startsWith("0x") ? value.trim() : `0x${value.trim()}`;
   if (!isHexString(hex, 32)) fail(`--${option} must be a secp256k1 private key: 32 bytes of hex`);
   return { privateKey: hex, publicKey: parsed(option, () => publicKeyOf(hex)) };
@@ -103,7 +103,7 @@ function publicKeys(option: string, list: string): string[] {
 
 /** A FHIR JSON file option, parsed (not validated against its FHIR profile). */
 async function fhirFile(option: string, file: string): Promise<FhirResource> {
-  const { parseFhirJson } = await import("../sdk/fhir");
+  const { parseFhirJson } = await import("../sdk/records/fhir");
   let text: string;
   try {
     text = fs.readFileSync(file, "utf8");
@@ -132,8 +132,8 @@ function codeName(value: number, names: Readonly<Record<string, number>>): strin
 
 /** Prints a verification report; the caller fails afterwards if it is not valid. */
 async function printReport(report: VerificationReport, extra: Record<string, unknown> = {}): Promise<void> {
-  const { RecordStatus } = await import("../sdk/records");
-  const { DataCategory } = await import("../sdk/scopes");
+  const { RecordStatus } = await import("../sdk/records/client");
+  const { DataCategory } = await import("../sdk/consent/scopes");
   const { record } = report;
   const anchored =
     record.status === RecordStatus.None
@@ -189,9 +189,9 @@ task("careledger:record:anchor", "Author: encrypts a FHIR record into the blob s
       },
       hre,
     ) => {
-      const { DecisionBasis, DataCategory, parseCategory } = await import("../sdk/scopes");
-      const { SupersedeReason } = await import("../sdk/records");
-      const { categoryOf } = await import("../sdk/fhir-scopes");
+      const { DecisionBasis, DataCategory, parseCategory } = await import("../sdk/consent/scopes");
+      const { SupersedeReason } = await import("../sdk/records/client");
+      const { categoryOf } = await import("../sdk/records/fhir-scopes");
       const resource = await fhirFile("file", args.file);
       const readers =
         args.readers !== undefined
@@ -280,7 +280,7 @@ task("careledger:record:verify", "Checks a record against the registry: a FHIR f
       },
       hre,
     ) => {
-      const { DecisionBasis, Purpose, parseCategory, parsePurpose } = await import("../sdk/scopes");
+      const { DecisionBasis, Purpose, parseCategory, parsePurpose } = await import("../sdk/consent/scopes");
       if (args.file !== undefined && args.blob !== undefined) fail("give --file or --blob, not both");
       const expected = {
         patient: args.patient === undefined ? undefined : wholeNumber("patient", args.patient),
@@ -295,7 +295,7 @@ task("careledger:record:verify", "Checks a record against the registry: a FHIR f
         const resource = await fhirFile("file", args.file);
         const salt = bytes32("salt", args.salt);
         if (expected.patient === undefined) {
-          const { patientOf } = await import("../sdk/fhir-scopes");
+          const { patientOf } = await import("../sdk/records/fhir-scopes");
           try {
             patientOf(resource);
           } catch {
@@ -351,8 +351,8 @@ task("careledger:record:batch", "Organization: encrypts every FHIR bundle of a d
       hre,
     ) => {
       const { SingleBar, Presets } = await import("cli-progress");
-      const { MAX_BATCH_RECORDS } = await import("../sdk/record-batch");
-      const { categoryNames } = await import("../sdk/scopes");
+      const { MAX_BATCH_RECORDS } = await import("../sdk/records/batch");
+      const { categoryNames } = await import("../sdk/consent/scopes");
       const readers = publicKeys("readers", args.readers);
       const maxBatchSize = wholeNumber("max-batch", args.maxBatch);
       if (maxBatchSize === 0n || maxBatchSize > BigInt(MAX_BATCH_RECORDS)) {
@@ -415,7 +415,7 @@ task("careledger:record:prove", "Proves a record is in an anchored batch, from t
   .addParam("commitment", "The record's commitment")
   .addOptionalParam("store", STORE)
   .setAction(async (args: { organization: string; manifest: string; commitment: string; store?: string }, hre) => {
-    const { DataCategory } = await import("../sdk/scopes");
+    const { DataCategory } = await import("../sdk/consent/scopes");
     const organization = wholeNumber("organization", args.organization);
     const commitment = bytes32("commitment", args.commitment);
     const records = await toolkit(hre, "0", args.store);
@@ -453,8 +453,8 @@ task("careledger:record:adopt", "Organization: gives a proven record of its batc
       args: { organization?: string; manifest: string; commitment: string; store?: string; from: string },
       hre,
     ) => {
-      const { batchProof } = await import("../sdk/record-batch");
-      const { DataCategory, DecisionBasis } = await import("../sdk/scopes");
+      const { batchProof } = await import("../sdk/records/batch");
+      const { DataCategory, DecisionBasis } = await import("../sdk/consent/scopes");
       const commitment = bytes32("commitment", args.commitment);
       const records = await toolkit(hre, args.from, args.store);
       const organization =
@@ -486,8 +486,8 @@ task("careledger:record:history", "Every version of a patient's record, first to
   .addParam("patient", "Patient id (the record's namespace)")
   .addParam("commitment", "Commitment of any version of the record")
   .setAction(async (args: { patient: string; commitment: string }, hre) => {
-    const { EnteredInErrorReason, RecordStatus, SupersedeReason } = await import("../sdk/records");
-    const { DataCategory, DecisionBasis, Purpose } = await import("../sdk/scopes");
+    const { EnteredInErrorReason, RecordStatus, SupersedeReason } = await import("../sdk/records/client");
+    const { DataCategory, DecisionBasis, Purpose } = await import("../sdk/consent/scopes");
     const patient = wholeNumber("patient", args.patient);
     const commitment = bytes32("commitment", args.commitment);
     const records = (await toolkit(hre, "0")).records;
@@ -557,8 +557,8 @@ task("careledger:record:share", "Wraps a record's key for a reader the patient c
       hre,
     ) => {
       const patient = wholeNumber("patient", args.patient);
-      const { Purpose, parsePurpose } = await import("../sdk/scopes");
-      const { recipientsOf } = await import("../sdk/envelope");
+      const { Purpose, parsePurpose } = await import("../sdk/consent/scopes");
+      const { recipientsOf } = await import("../sdk/records/envelope");
       const { privateKey } = await encryptionKey("key", args.key);
       const reader = {
         account: await accountAddress(hre, "reader", args.reader),

@@ -3,7 +3,7 @@
  * claims flow through the SDK's `ClaimsClient` — payers, plans (some codes with a units limit), networks, members'
  * enrollments, prior authorizations through the PriorAuthorizations contract, claims, funding rounds, a queue, appeals,
  * payers taking back surplus and providers' withdrawals — and feeds every step to the TypeScript model of the rules
- * (`sdk/claims-model.ts`), comparing every line, claim, accumulator, authorization, balance and queue entry. Prints a
+ * (`sdk/claims/model.ts`), comparing every line, claim, accumulator, authorization, balance and queue entry. Prints a
  * summary; any disagreement is listed and the task fails.
  *
  * On the in-process `hardhat` network it deploys a fresh system; on any other network it uses the recorded deployment
@@ -20,10 +20,10 @@ import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import type { CareLedgerParameters } from "../deploy";
-import type { ClaimsClient, EobLine, Remittance } from "../sdk/claims";
-import type { ClaimResult, ClaimsModel, LineResult, QueueEntry } from "../sdk/claims-model";
-import type { Population, ProviderRef, SimAccount, SimWithdrawal } from "../sdk/claims-population";
-import type { ParticipantKind } from "../sdk/types";
+import type { ClaimsClient, EobLine, Remittance } from "../sdk/claims/client";
+import type { ClaimResult, ClaimsModel, LineResult, QueueEntry } from "../sdk/claims/model";
+import type { Population, ProviderRef, SimAccount, SimWithdrawal } from "../sdk/claims/population";
+import type { ParticipantKind } from "../sdk/identity/participants";
 import { deploymentOf, fail, readable, wholeNumber } from "./util";
 
 export interface SimulationOptions {
@@ -180,8 +180,8 @@ export async function simulateClaims(
     memberPseudonym,
     toPaymentStatus,
   } = await import("../sdk");
-  const { ClaimsModel, ClaimsModelError } = await import("../sdk/claims-model");
-  const { generatePopulation, SIMULATION_MEMBER_KEY } = await import("../sdk/claims-population");
+  const { ClaimsModel, ClaimsModelError } = await import("../sdk/claims/model");
+  const { generatePopulation, SIMULATION_MEMBER_KEY } = await import("../sdk/claims/population");
   const { AccessManager__factory, TestStablecoin__factory } = await import("../typechain-types");
 
   const { ethers } = hre;
@@ -1043,7 +1043,7 @@ function show(value: unknown): string {
 
 /** The printed summary of a simulation. */
 export async function formatSummary(report: SimulationReport): Promise<string[]> {
-  const { CARC_DESCRIPTIONS, formatAmount } = await import("../sdk/claims");
+  const { CARC_DESCRIPTIONS, formatAmount } = await import("../sdk/claims/client");
   const { symbol, decimals } = report.token;
   const n = (value: number) => value.toLocaleString("en-US");
   const plural = (count: number, noun: string) => `${n(count)} ${noun}${count === 1 ? "" : "s"}`;

@@ -40,7 +40,7 @@ export async function deploymentOf(hre: HardhatRuntimeEnvironment) {
         "run `npx hardhat careledger:deploy --network localhost`, then add `--network localhost`",
     );
   }
-  const { loadDeployment } = await import("../sdk/deployment");
+  const { loadDeployment } = await import("../sdk/core/deployment");
   const { chainId } = await hre.ethers.provider.getNetwork();
   try {
     return loadDeployment(chainId);
@@ -51,7 +51,7 @@ export async function deploymentOf(hre: HardhatRuntimeEnvironment) {
 
 /** Runs a task body, turning decoded contract errors and other failures into one readable line. */
 export async function readable<T>(body: () => Promise<T>): Promise<T> {
-  const { CareLedgerError, decodeError } = await import("../sdk/errors");
+  const { CareLedgerError, decodeError } = await import("../sdk/core/errors");
   try {
     return await body();
   } catch (error) {

@@ -3,7 +3,7 @@ pragma solidity 0.8.30;
 
 /// @title Roles
 /// @notice The role ids of CareLedger's one permission authority, an OpenZeppelin `AccessManager`.
-/// @dev Mirrored in `sdk/roles.ts`; `test/access/Roles.test.ts` checks that the two agree and the role-wiring
+/// @dev Mirrored in `sdk/core/roles.ts`; `test/access/Roles.test.ts` checks that the two agree and the role-wiring
 /// test checks that every restricted function of every deployed module is assigned as `deploy/modules` says.
 library Roles {
     /// @notice The consortium admin: configures the authority, grants roles, unpauses. Equal to

@@ -4,8 +4,8 @@ pragma solidity 0.8.30;
 import {AdjustmentGroup, LineOutcome} from "./Claims.sol";
 
 // A line's adjudication as the `LineAdjudicated` event carries it: two packed words instead of nine ABI words, some
-// 2,000 gas less per line. The SDK's explanation-of-benefits decoder unpacks them (`sdk/claims.ts`). What the words
-// leave out follows from them and the line: the contractual write-off is `billed − allowed` for an approved line
+// 2,000 gas less per line. The SDK's explanation-of-benefits decoder unpacks them (`sdk/claims/client.ts`). What the
+// words leave out follows from them and the line: the contractual write-off is `billed − allowed` for an approved line
 // (CARC 45, group CO); the patient owes `deductible + copay + coinsurance` for an approved line, the billed amount
 // for a line denied as patient responsibility (group PR) and nothing for any other denial.
 

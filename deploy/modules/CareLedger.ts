@@ -1,6 +1,6 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
-import { ROLE_LABELS, type RoleName, Roles } from "../../sdk/roles";
+import { ROLE_LABELS, type RoleName, Roles } from "../../sdk/core/roles";
 import AccessManagerModule from "./AccessManager";
 import ClaimsAdjudicatorModule from "./ClaimsAdjudicator";
 import ConsentRegistryModule from "./ConsentRegistry";

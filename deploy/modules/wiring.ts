@@ -1,6 +1,6 @@
 import type { Interface } from "ethers";
 
-import { type RoleName, Roles } from "../../sdk/roles";
+import { type RoleName, Roles } from "../../sdk/core/roles";
 
 /** Which role may call which restricted function of a module: the production wiring, applied by the deploy modules. */
 export type FunctionRoles = Readonly<Partial<Record<RoleName, readonly string[]>>>;

@@ -2,7 +2,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { FunctionFragment } from "ethers";
 
-import { Roles } from "../../sdk/roles";
+import { Roles } from "../../sdk/core/roles";
 import { systemFixture } from "../fixtures/system";
 import { writeFunctions, zeroArgs } from "../helpers/abi";
 import { scheduleAndExecute } from "../helpers/governance";

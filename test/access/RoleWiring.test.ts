@@ -2,7 +2,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import type { BaseContract, FunctionFragment } from "ethers";
 
-import { type RoleName, Roles } from "../../sdk/roles";
+import { type RoleName, Roles } from "../../sdk/core/roles";
 import { systemFixture } from "../fixtures/system";
 import { scheduleAndExecute } from "../helpers/governance";
 import { writeFunctions, zeroArgs } from "../helpers/abi";

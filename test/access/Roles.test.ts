@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 
-import { PUBLIC_ROLE, ROLE_LABELS, roleName, Roles } from "../../sdk/roles";
+import { PUBLIC_ROLE, ROLE_LABELS, roleName, Roles } from "../../sdk/core/roles";
 
 describe("Roles", () => {
-  it("mirrors contracts/access/Roles.sol in sdk/roles.ts", async () => {
+  it("mirrors contracts/access/Roles.sol in sdk/core/roles.ts", async () => {
     const probe = await ethers.deployContract("RolesProbe");
     const [admin, registrar, pauser, auditor, institutionRecovery, claimsReviewer] = await probe.roles();
     expect({ admin, registrar, pauser, auditor, institutionRecovery, claimsReviewer }).to.deep.equal({

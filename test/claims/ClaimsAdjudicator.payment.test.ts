@@ -15,7 +15,7 @@ import {
   CLAIM_PAYMENT as CLAIM_PAYMENT_INDEX,
   SECONDS_PER_DAY as DAY,
 } from "../../sdk";
-import { MAX_SUCCESSION_DEPTH } from "../../sdk/claims-model";
+import { MAX_SUCCESSION_DEPTH } from "../../sdk/claims/model";
 import type { ClaimsAdjudicator } from "../../typechain-types";
 import {
   type ClaimsFixture,

@@ -34,7 +34,7 @@ import {
   type PlanTerms as ModelTerms,
   type PriorAuthStatus as ModelPriorAuthStatus,
   type QueueEntry,
-} from "../../sdk/claims-model";
+} from "../../sdk/claims/model";
 import type { ClaimContentStruct } from "../../typechain-types/contracts/claims/ClaimsAdjudicator";
 import { type ClaimsFixture, claimsFixture, memberOf, USD } from "../fixtures/claims";
 import { runs } from "../helpers/runs";
@@ -44,7 +44,7 @@ import { runs } from "../helpers/runs";
 // then replays a random sequence of at most MAX_STEPS steps — claims (submitted by the hospital, its cardiologist, the
 // clinic or its doctor), fundings, queue settlements, provider withdrawals, payer withdrawals of surplus,
 // prior-authorization requests and decisions, appeals filed and decided, and changes of the plan's terms and network —
-// on the contract and on the TypeScript model (sdk/claims-model.ts), and after every step compares the two. On chain
+// on the contract and on the TypeScript model (sdk/claims/model.ts), and after every step compares the two. On chain
 // the patient is her member pseudonym in the plan (`memberOf`); the model keeps her participant id as its abstract key.
 //
 // Every transaction is mined at a pinned timestamp (`time.setNextBlockTimestamp`), and the model is given that same

@@ -6,7 +6,7 @@ import fc from "fast-check";
 import hre from "hardhat";
 
 import { claimIdOf, PlanStatus, PriorAuthStatus, toPriorAuthStatus } from "../../sdk";
-import { ClaimsModel, ClaimsModelError } from "../../sdk/claims-model";
+import { ClaimsModel, ClaimsModelError } from "../../sdk/claims/model";
 import type { PriorAuthorizations } from "../../typechain-types";
 import {
   type ClaimsFixture,
@@ -1010,7 +1010,7 @@ describe("PriorAuthorizations", function () {
     ];
 
     // For random sequences of MRI authorizations (windows long past to current, 1 to 3 units) approved for one member,
-    // claim lines that consume them, and time passing, against the model (sdk/claims-model.ts):
+    // claim lines that consume them, and time passing, against the model (sdk/claims/model.ts):
     // - an approval is refused with PriorAuthTooManyOpen exactly when the model counts MAX_OPEN_PRIOR_AUTHS usable ones
     //   (units left, window not ended more than timelyFilingDays ago) after dropping the unusable;
     // - every claim line uses the authorization the model picks (first in approval order that fits), and every

@@ -27,7 +27,7 @@ import {
   DAY,
   type LineResult,
   type ModelErrorReason,
-} from "../../sdk/claims-model";
+} from "../../sdk/claims/model";
 import { type ClaimsFixture, claimsFixture, memberOf } from "../fixtures/claims";
 import {
   type AppealOutcome,
@@ -40,11 +40,11 @@ import {
 
 // The 15 worked examples of claims-scenarios.json (the consortium's figures for claims-adjudication.md), each replayed
 // end to end on the production deployment (the claims fixture, built on the system fixture's deploy modules) and, in
-// the same run, through the TypeScript model (sdk/claims-model.ts) fed exactly the same inputs. Every expected figure
+// the same run, through the TypeScript model (sdk/claims/model.ts) fed exactly the same inputs. Every expected figure
 // of the scenario is checked against the chain and against the model; after every event the chain's books are also
 // compared with the model's.
 //
-// Inputs are those of test/claims/model.test.ts, so that the two tests replay the same thing:
+// Inputs are those of test/sdk/claims/model.test.ts, so that the two tests replay the same thing:
 // - a scenario day `d` is `dayToTime(d)`, midnight UTC; coverage periods and authorization windows run from
 //   `dayToTime(first)` to `dayToTime(last)` (inclusive, both at midnight: every scenario service date is a midnight);
 // - on one day, fundings come first, then claims, then appeals, each in file order; an appeal is filed on its
@@ -85,7 +85,7 @@ type ScenarioEvent =
   | { day: bigint; rank: 2; index: number; kind: "appeal" };
 
 /** Funding, claims and appeals by day; on the same day funding first, then claims, then appeals, each in file order
- * (the ordering of test/claims/model.test.ts). */
+ * (the ordering of test/sdk/claims/model.test.ts). */
 function scenarioEvents(scenario: Scenario): ScenarioEvent[] {
   const events: ScenarioEvent[] = [
     ...scenario.funding.map((f, index) => ({ day: f.at, rank: 0 as const, index, kind: "fund" as const })),

@@ -2,14 +2,14 @@ import { expect } from "chai";
 import hre from "hardhat";
 
 import { AdjustmentGroup, ClaimStatus, decodeRemittances, GROUP_CODES, type Remittance } from "../../sdk";
-import { DAY, MAX_LINES } from "../../sdk/claims-model";
-import { generatePopulation, type Population, procedure, SERVICE_WINDOW_DAYS } from "../../sdk/claims-population";
+import { DAY, MAX_LINES } from "../../sdk/claims/model";
+import { generatePopulation, type Population, procedure, SERVICE_WINDOW_DAYS } from "../../sdk/claims/population";
 import { ClaimsAdjudicator__factory } from "../../typechain-types";
 import { formatSummary, type SimulationReport, simulateClaims } from "../../tasks/simulate";
 
 // The claims-flow simulator (tasks/simulate.ts) run in-process on a small population: it must find the contract and the
 // model in agreement, and the figures of its summary must add up and match the remittances read back from the chain.
-// Then the population generator (sdk/claims-population.ts) on its own: deterministic, and within its stated bounds.
+// Then the population generator (sdk/claims/population.ts) on its own: deterministic, and within its stated bounds.
 
 const CLAIMS = 60;
 const SEED = 22;

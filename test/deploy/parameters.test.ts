@@ -5,8 +5,8 @@ import path from "node:path";
 import { expect } from "chai";
 
 import { loadParameters, policyArguments, validateParameters, validatePolicyParameters } from "../../deploy";
-import { loadDeployment } from "../../sdk/deployment";
-import { DataCategory, Purpose } from "../../sdk/scopes";
+import { loadDeployment } from "../../sdk/core/deployment";
+import { DataCategory, Purpose } from "../../sdk/consent/scopes";
 
 const ROLES = {
   admin: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",

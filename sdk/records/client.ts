@@ -7,13 +7,13 @@ import {
   hexlify,
 } from "ethers";
 
-import { type RecordRegistry, RecordRegistry__factory } from "../typechain-types";
-import type { DecisionInfo, Sent } from "./consent";
-import type { Deployment } from "./deployment";
-import { withDecodedErrors } from "./errors";
-import { eventValue, mined } from "./transactions";
-import { DataCategory, DecisionBasis, Purpose, toBasis } from "./scopes";
-import { enumMember } from "./types";
+import { type RecordRegistry, RecordRegistry__factory } from "../../typechain-types";
+import type { DecisionInfo } from "../consent/client";
+import { DataCategory, DecisionBasis, Purpose, toBasis } from "../consent/scopes";
+import type { Deployment } from "../core/deployment";
+import { enumMember } from "../core/enums";
+import { withDecodedErrors } from "../core/errors";
+import { eventValue, mined, type Sent } from "../core/transactions";
 
 /** Where one anchored version of a record stands (mirrors `RecordStatus` in contracts/records/Record.sol). */
 export enum RecordStatus {

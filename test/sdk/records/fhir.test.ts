@@ -3,8 +3,14 @@ import { expect } from "chai";
 import { hexlify, keccak256, toUtf8String } from "ethers";
 import type { Bundle, Observation, Patient } from "fhir/r4";
 
-import { verifyCommitment } from "../../sdk/commitments";
-import { CanonicalFormError, canonicalBytes, type FhirResource, parseFhirJson, recordCommitment } from "../../sdk/fhir";
+import { verifyCommitment } from "../../../sdk/core/commitments";
+import {
+  CanonicalFormError,
+  canonicalBytes,
+  type FhirResource,
+  parseFhirJson,
+  recordCommitment,
+} from "../../../sdk/records/fhir";
 
 /** A single potassium result: the kind of low-entropy record a dictionary attack on an unsalted hash would find. */
 function potassium(value: number): Observation {
@@ -37,7 +43,7 @@ function canonicalFormError(action: () => unknown): CanonicalFormError {
   expect.fail("expected a CanonicalFormError");
 }
 
-describe("sdk/fhir", () => {
+describe("sdk/records/fhir", () => {
   describe("canonicalBytes", () => {
     it("gives the same bytes for the same resource in any key order and whitespace", () => {
       const compact = JSON.stringify(potassium(4.1));

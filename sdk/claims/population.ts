@@ -20,7 +20,7 @@
  *
  * Amounts are in base units of the settlement token (`unit` per dollar, 10^6 for a 6-decimal stablecoin).
  */
-import type { ClaimLineInput, FeeScheduleEntry, PlanTerms } from "./claims";
+import type { ClaimLineInput, FeeScheduleEntry, PlanTerms } from "./client";
 
 const DAY = 86_400n;
 /** How far back service dates go: past the usual 90-day filing window, so some claims are late. */

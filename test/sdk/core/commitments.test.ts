@@ -2,9 +2,9 @@ import { expect } from "chai";
 import { concat, keccak256, toUtf8Bytes } from "ethers";
 import fc from "fast-check";
 
-import { commit, identifierCommitment, verifyCommitment } from "../../sdk/commitments";
+import { commit, identifierCommitment, verifyCommitment } from "../../../sdk/core/commitments";
 
-describe("sdk/commitments", () => {
+describe("sdk/core/commitments", () => {
   const salt = `0x${"ab".repeat(32)}`;
 
   it("commits to keccak256(salt ‖ data)", () => {

@@ -31,10 +31,10 @@ import {
   ReviewOutcome,
   signGrant,
   signRevocation,
-} from "../../sdk";
-import { consentFixture } from "../fixtures/consent";
-import { DAY } from "../fixtures/identity";
-import { solidityConstant, solidityEnum, typescriptEnum } from "../helpers/solidity-source";
+} from "../../../sdk";
+import { consentFixture } from "../../fixtures/consent";
+import { DAY } from "../../fixtures/identity";
+import { solidityConstant, solidityEnum, typescriptEnum } from "../../helpers/solidity-source";
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Helpers
@@ -83,7 +83,7 @@ async function walletPatient() {
 // Tests
 // ---------------------------------------------------------------------------------------------------------------------
 
-describe("sdk/consent-signatures", function () {
+describe("sdk/consent/signatures", function () {
   describe("type hashes", function () {
     it("match the registry's GRANT_TYPEHASH and REVOKE_TYPEHASH", async function () {
       const { consentRegistry } = await loadFixture(consentFixture);

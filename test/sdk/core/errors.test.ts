@@ -2,12 +2,18 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { Interface } from "ethers";
 
-import { CareLedgerError, decodeError, decodeRevertData, knownErrorNames, withDecodedErrors } from "../../sdk/errors";
-import { ParticipantKind } from "../../sdk/types";
-import { systemFixture } from "../fixtures/system";
-import { deployedModules } from "../helpers/modules";
+import {
+  CareLedgerError,
+  decodeError,
+  decodeRevertData,
+  knownErrorNames,
+  withDecodedErrors,
+} from "../../../sdk/core/errors";
+import { ParticipantKind } from "../../../sdk/identity/participants";
+import { systemFixture } from "../../fixtures/system";
+import { deployedModules } from "../../helpers/modules";
 
-describe("sdk/errors", () => {
+describe("sdk/core/errors", () => {
   describe("decodeRevertData", () => {
     it("decodes a CareLedger custom error with its arguments", async () => {
       const { identityRegistry } = await loadFixture(systemFixture);

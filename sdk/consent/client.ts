@@ -13,11 +13,10 @@ import {
   BreakGlass__factory,
   type ConsentRegistry,
   ConsentRegistry__factory,
-} from "../typechain-types";
-import { consentDomain, type GrantMessage, type RevokeMessage, signGrant, signRevocation } from "./consent-signatures";
-import type { Deployment } from "./deployment";
-import { withDecodedErrors } from "./errors";
-import { eventValue, mined } from "./transactions";
+} from "../../typechain-types";
+import type { Deployment } from "../core/deployment";
+import { withDecodedErrors } from "../core/errors";
+import { eventValue, mined, type Sent } from "../core/transactions";
 import {
   DataCategory,
   DecisionBasis,
@@ -28,6 +27,7 @@ import {
   toRequestStatus,
   toReviewOutcome,
 } from "./scopes";
+import { consentDomain, type GrantMessage, type RevokeMessage, signGrant, signRevocation } from "./signatures";
 
 /** A consent decision as the SDK returns it. */
 export interface DecisionInfo {
@@ -90,10 +90,6 @@ export interface GrantListing extends ConsentInfo {
   grantee: bigint;
   /** In force now: names something and now is inside its window. */
   live: boolean;
-}
-
-export interface Sent {
-  receipt: ContractTransactionReceipt;
 }
 
 /**

@@ -24,16 +24,16 @@ import {
   type PlanTerms,
   priceLine,
   type QueueEntry,
-} from "../../sdk/claims-model";
+} from "../../../sdk/claims/model";
 import {
   type AppealOutcome,
   dayToTime,
   loadScenarios,
   type Scenario,
   SCENARIOS_FILE,
-} from "../fixtures/claims-scenarios";
+} from "../../fixtures/claims-scenarios";
 
-// Tests of the TypeScript reference model of claims adjudication (sdk/claims-model.ts) on its own, without the chain:
+// Tests of the TypeScript reference model of claims adjudication (sdk/claims/model.ts) on its own, without the chain:
 // (a) every worked example of claims-scenarios.json replayed through the model, every expected figure checked;
 // (b) focused tests of the rules the scenarios do not reach (boundaries, orderings, errors, queue and appeal details),
 // each with exact figures; (c) a fast-check property over random plans and claim sequences.

@@ -2,6 +2,11 @@ import type { ContractTransactionReceipt, ContractTransactionResponse, Interface
 
 import { withDecodedErrors } from "./errors";
 
+/** What every write returns at least: its mined receipt. */
+export interface Sent {
+  receipt: ContractTransactionReceipt;
+}
+
 /**
  * Sends a write, waits for its receipt and rethrows a revert as `CareLedgerError` (the custom error's name and
  * arguments): how every client's writes go out.

@@ -1,6 +1,6 @@
 import type { Bundle, Coding, Resource } from "fhir/r4";
 
-import { DataCategory, parseCategory } from "./scopes";
+import { DataCategory, parseCategory } from "../consent/scopes";
 
 /**
  * How a FHIR record names its CareLedger scope: the patient's pseudonymous participant id as a `Patient.identifier`

@@ -34,7 +34,7 @@ const FUTURES: Readonly<Record<Exclude<keyof Deployment, "chainId">, string>> = 
   priorAuthorizations: "ClaimsAdjudicator#PriorAuthorizations",
 };
 
-export const DEPLOYMENTS_DIR = path.join(__dirname, "..", "deploy", "deployments");
+export const DEPLOYMENTS_DIR = path.join(__dirname, "..", "..", "deploy", "deployments");
 
 /**
  * Reads the deployment that Hardhat Ignition recorded for `chainId` (`deploy/deployments/chain-<id>/`).

@@ -4,7 +4,7 @@
  * consent registry takes.
  */
 
-import { enumMember, parseEnumMember } from "./types";
+import { enumMember, parseEnumMember } from "../core/enums";
 
 export enum DataCategory {
   Demographics = 0,

@@ -1,3 +1,5 @@
+import { enumMember, parseEnumMember } from "../core/enums";
+
 /** Mirrors of the Solidity enums in `contracts/identity/Participant.sol` (same order, same numbers). */
 export enum ParticipantKind {
   None = 0,
@@ -26,17 +28,6 @@ export enum ControllerChange {
   RegistrarRecovery = 2,
 }
 
-/** `value` as a member of `enumeration`, refusing numbers the enum does not define. */
-export function enumMember<E extends Record<string, string | number>>(
-  enumeration: E,
-  name: string,
-  value: bigint | number,
-): E[keyof E] {
-  const number = Number(value);
-  if (typeof enumeration[number] !== "string") throw new Error(`${String(value)} is not a ${name}`);
-  return number as E[keyof E];
-}
-
 /** Converts the registry's uint8 enums into the TypeScript enums, refusing values the SDK does not know. */
 export const toKind = (value: bigint | number): ParticipantKind =>
   enumMember(ParticipantKind, "ParticipantKind", value);
@@ -47,26 +38,6 @@ export const toStatus = (value: bigint | number): ParticipantStatus =>
 export function parseKind(value: string): ParticipantKind {
   const kind = parseEnumMember(ParticipantKind, "participant kind", value, [ParticipantKind.None]);
   return enumMember(ParticipantKind, "ParticipantKind", kind);
-}
-
-/**
- * Parses a member of `enumeration` from its name (case-insensitive; dashes, underscores and spaces ignored) or its
- * number; the error lists the names. Members in `excluded` are refused as if unknown.
- */
-export function parseEnumMember(
-  enumeration: Record<string, string | number>,
-  what: string,
-  value: string,
-  excluded: readonly number[] = [],
-): number {
-  const normalized = value.replace(/[-_\s]/g, "").toLowerCase();
-  const members = Object.entries(enumeration).filter(
-    (entry): entry is [string, number] => typeof entry[1] === "number" && !excluded.includes(entry[1]),
-  );
-  for (const [name, number] of members) {
-    if (name.toLowerCase() === normalized || String(number) === normalized) return number;
-  }
-  throw new Error(`unknown ${what} "${value}"; use one of ${members.map(([name]) => name).join(", ")}`);
 }
 
 /** A participant as the SDK returns it: numbers as bigint, enums as enums, times as Unix seconds. */

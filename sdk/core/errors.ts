@@ -11,13 +11,13 @@ import {
   IERC20Errors__factory,
   PriorAuthorizations__factory,
   RecordRegistry__factory,
-} from "../typechain-types";
+} from "../../typechain-types";
 
 /**
  * Every custom error any CareLedger contract can revert with, taken from the compiled ABIs (the modules, the
  * workflows two of them create, the AccessManager and the OpenZeppelin code they inherit), and the ERC-6093 errors
  * of an OpenZeppelin settlement token. Generated from the same artifacts as the contracts, so the decoder cannot
- * drift from them (`test/sdk/errors.test.ts` checks that every deployed contract's errors are known).
+ * drift from them (`test/sdk/core/errors.test.ts` checks that every deployed contract's errors are known).
  */
 const ABIS = [
   IdentityRegistry__factory.abi,

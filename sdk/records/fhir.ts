@@ -2,7 +2,7 @@ import canonicalize from "canonicalize";
 import { type BytesLike, randomBytes, toUtf8Bytes } from "ethers";
 import type { Resource } from "fhir/r4";
 
-import { commit, type SaltedCommitment } from "./commitments";
+import { commit, type SaltedCommitment } from "../core/commitments";
 
 /**
  * The canonical form of a FHIR record: what CareLedger commits to and encrypts.

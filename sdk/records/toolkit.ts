@@ -11,13 +11,12 @@ import {
   toUtf8String,
 } from "ethers";
 
-import { IdentityRegistry__factory } from "../typechain-types";
-import { blobPointer, type BlobStore } from "./blob-store";
-import { ConsentClient, type DecisionInfo, type Sent } from "./consent";
-import type { Deployment } from "./deployment";
-import { decodeEnvelope, encodeEnvelope, type Envelope, addRecipients, openEnvelope, sealEnvelope } from "./envelope";
-import { canonicalBytes, type FhirResource, parseFhirJson, recordCommitment } from "./fhir";
-import { categoryOf, patientOf } from "./fhir-scopes";
+import { IdentityRegistry__factory } from "../../typechain-types";
+import { ConsentClient, type DecisionInfo } from "../consent/client";
+import { DataCategory, DecisionBasis, Purpose } from "../consent/scopes";
+import type { Deployment } from "../core/deployment";
+import type { Sent } from "../core/transactions";
+import { ParticipantKind, toKind } from "../identity/participants";
 import {
   type Batch,
   type BatchManifest,
@@ -26,10 +25,12 @@ import {
   buildBatch,
   loadBatch,
   MAX_BATCH_RECORDS,
-} from "./record-batch";
-import { type BatchLeafValues, RecordClient, type RecordInfo, RecordStatus, SupersedeReason } from "./records";
-import { DataCategory, DecisionBasis, Purpose } from "./scopes";
-import { ParticipantKind, toKind } from "./types";
+} from "./batch";
+import { blobPointer, type BlobStore } from "./blob-store";
+import { type BatchLeafValues, RecordClient, type RecordInfo, RecordStatus, SupersedeReason } from "./client";
+import { decodeEnvelope, encodeEnvelope, type Envelope, addRecipients, openEnvelope, sealEnvelope } from "./envelope";
+import { canonicalBytes, type FhirResource, parseFhirJson, recordCommitment } from "./fhir";
+import { categoryOf, patientOf } from "./fhir-scopes";
 
 /** A record as anchored by `anchorRecord`: what the author keeps (the salt stays inside the envelope too). */
 export interface AnchoredRecord extends Sent {

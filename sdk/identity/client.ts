@@ -12,12 +12,12 @@ import {
   IdentifierRegistry__factory,
   type IdentityRegistry,
   IdentityRegistry__factory,
-} from "../typechain-types";
-import type { Deployment } from "./deployment";
-import { withDecodedErrors } from "./errors";
-import { mined } from "./transactions";
-import { identityDomain, MAX_SIGNATURE_WINDOW, signControlTransfer, signRegistration } from "./identity-signatures";
-import { type ParticipantInfo, ParticipantKind, toKind, toStatus } from "./types";
+} from "../../typechain-types";
+import type { Deployment } from "../core/deployment";
+import { withDecodedErrors } from "../core/errors";
+import { mined } from "../core/transactions";
+import { type ParticipantInfo, ParticipantKind, toKind, toStatus } from "./participants";
+import { identityDomain, MAX_SIGNATURE_WINDOW, signControlTransfer, signRegistration } from "./signatures";
 
 /** A key's signed consent to control an id: the signature and its deadline (Unix seconds). */
 export interface KeyConsent {

@@ -15,7 +15,7 @@ import {
   blobPointer,
   DirectoryBlobStore,
   InvalidBlobAddressError,
-} from "../../sdk/blob-store";
+} from "../../../sdk/records/blob-store";
 import { crashTestBlob } from "./blob-store.crash-child";
 
 const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
@@ -60,7 +60,7 @@ function neighbourOf(address: string): Uint8Array {
 }
 
 const CHILD = join(__dirname, "blob-store.crash-child.ts");
-const PROJECT = resolve(__dirname, "../..");
+const PROJECT = resolve(__dirname, "../../..");
 
 interface CrashResult {
   /** "SIGKILL" if we killed the child, null if `put` finished first (race mode only). */
@@ -112,7 +112,7 @@ async function crashPut(root: string, size: number, mode: "freeze" | "race"): Pr
   return { signal, output, temporaries: temporaries(root) };
 }
 
-describe("sdk/blob-store", () => {
+describe("sdk/records/blob-store", () => {
   let root: string;
 
   beforeEach(async () => {

@@ -1,8 +1,8 @@
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 
-import type { BatchLeafValues } from "./records";
-import { DataCategory } from "./scopes";
-import { enumMember } from "./types";
+import { DataCategory } from "../consent/scopes";
+import { enumMember } from "../core/enums";
+import type { BatchLeafValues } from "./client";
 
 /**
  * Merkle batches of records, built with OpenZeppelin's `StandardMerkleTree`: a leaf is

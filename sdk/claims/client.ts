@@ -21,12 +21,11 @@ import {
   IERC20Metadata__factory,
   type PriorAuthorizations,
   PriorAuthorizations__factory,
-} from "../typechain-types";
-import type { Sent } from "./consent";
-import type { Deployment } from "./deployment";
-import { withDecodedErrors } from "./errors";
-import { eventValue, mined } from "./transactions";
-import { enumMember } from "./types";
+} from "../../typechain-types";
+import type { Deployment } from "../core/deployment";
+import { enumMember } from "../core/enums";
+import { withDecodedErrors } from "../core/errors";
+import { eventValue, mined, type Sent } from "../core/transactions";
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Mirrors of contracts/claims/Claims.sol

@@ -20,9 +20,9 @@ import {
   PARTICIPANT_ID_SYSTEM,
   patientOf,
   RecordStatus,
-} from "../../sdk";
-import { RecordRegistry__factory } from "../../typechain-types";
-import { solidityEnum, typescriptEnum } from "../helpers/solidity-source";
+} from "../../../sdk";
+import { RecordRegistry__factory } from "../../../typechain-types";
+import { solidityEnum, typescriptEnum } from "../../helpers/solidity-source";
 
 const commitment = (label: string): string => keccak256(toUtf8Bytes(`sdk records test: ${label}`));
 

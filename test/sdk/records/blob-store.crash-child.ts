@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
-import { DirectoryBlobStore } from "../../sdk/blob-store";
+import { DirectoryBlobStore } from "../../../sdk/records/blob-store";
 
 /**
  * The child process of the blob store's crash test (`blob-store.test.ts`): it writes one large blob with

@@ -15,8 +15,8 @@ import {
   publicKeyOf,
   recipientsOf,
   sealEnvelope,
-} from "../../sdk/envelope";
-import { canonicalBytes, recordCommitment } from "../../sdk/fhir";
+} from "../../../sdk/records/envelope";
+import { canonicalBytes, recordCommitment } from "../../../sdk/records/fhir";
 
 const POTASSIUM = canonicalBytes({
   resourceType: "Observation",
@@ -59,7 +59,7 @@ function seal(readers: readonly string[]): Envelope {
   return sealEnvelope({ canonical: POTASSIUM, salt: SALT }, readers);
 }
 
-describe("sdk/envelope", () => {
+describe("sdk/records/envelope", () => {
   const alice = Wallet.createRandom();
   const bob = Wallet.createRandom();
   const carol = Wallet.createRandom();

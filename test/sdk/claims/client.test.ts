@@ -43,8 +43,8 @@ import {
   procedureCodeText,
   uneditedFees,
   unpackLine,
-} from "../../sdk";
-import type { ClaimsAdjudicator } from "../../typechain-types";
+} from "../../../sdk";
+import type { ClaimsAdjudicator } from "../../../typechain-types";
 import {
   type ClaimsFixture,
   claimsFixture,
@@ -54,11 +54,11 @@ import {
   memberOf,
   STANDARD_TERMS,
   USD,
-} from "../fixtures/claims";
-import { DAY } from "../fixtures/identity";
-import { solidityEnum, typescriptEnum } from "../helpers/solidity-source";
+} from "../../fixtures/claims";
+import { DAY } from "../../fixtures/identity";
+import { solidityEnum, typescriptEnum } from "../../helpers/solidity-source";
 
-// Tests of the claims part of the SDK (sdk/claims.ts): its enums against contracts/claims/Claims.sol, its codecs
+// Tests of the claims part of the SDK (sdk/claims/client.ts): its enums against contracts/claims/Claims.sol, its codecs
 // (procedure codes, packed lines, references, claim ids, line results) against the contract, its builders' checks
 // and its amount formatting.
 

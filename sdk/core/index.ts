@@ -1,0 +1,6 @@
+export * from "./commitments";
+export * from "./deployment";
+export * from "./enums";
+export * from "./errors";
+export * from "./roles";
+export * from "./transactions";
