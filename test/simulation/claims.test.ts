@@ -3,13 +3,19 @@ import hre from "hardhat";
 
 import { AdjustmentGroup, ClaimStatus, decodeRemittances, GROUP_CODES, type Remittance } from "../../sdk";
 import { DAY, MAX_LINES } from "../../sdk/claims/model";
-import { generatePopulation, type Population, procedure, SERVICE_WINDOW_DAYS } from "../../sdk/claims/population";
+import {
+  generatePopulation,
+  type Population,
+  procedure,
+  SERVICE_WINDOW_DAYS,
+} from "../../simulation/claims/population";
 import { ClaimsAdjudicator__factory } from "../../typechain-types";
-import { formatSummary, type SimulationReport, simulateClaims } from "../../tasks/simulate";
+import { formatSummary, type SimulationReport, simulateClaims } from "../../simulation/claims";
 
-// The claims-flow simulator (tasks/simulate.ts) run in-process on a small population: it must find the contract and the
-// model in agreement, and the figures of its summary must add up and match the remittances read back from the chain.
-// Then the population generator (sdk/claims/population.ts) on its own: deterministic, and within its stated bounds.
+// The claims-flow simulator (simulation/claims/) run in-process on a small population: it must find the contract and
+// the model in agreement, and the figures of its summary must add up and match the remittances read back from the
+// chain. Then the population generator (simulation/claims/population.ts) on its own: deterministic, and within its
+// stated bounds.
 
 const CLAIMS = 60;
 const SEED = 22;
@@ -33,12 +39,12 @@ describe("ClaimsAdjudicator", function () {
       await hre.network.provider.send("evm_revert", [snapshot]);
     });
 
-    it("finds the contract and the model in agreement on every figure", async function () {
+    it("finds the contract and the model in agreement on every figure", function () {
       expect(report.agreement.mismatches).to.deep.equal([]);
       expect(report.agreement.claims).to.equal(CLAIMS);
       // Every line of every accepted claim, plus one per overturned appeal.
       expect(report.agreement.lines).to.equal(report.lines.total + report.appeals.overturned);
-      const summary = await formatSummary(report);
+      const summary = formatSummary(report);
       expect(summary.at(-1)).to.match(
         new RegExp(`^model agreement: ${CLAIMS} claims, ${report.agreement.lines} lines, all figures equal`),
       );
