@@ -7,15 +7,15 @@ import path from "node:path";
 
 import hre from "hardhat";
 
-import { deployCareLedger, loadParameters } from "../deploy";
-import { CODE_SIZE_LIMIT, contractSizes, sizeTable } from "../tasks/sizes";
-import { benchClaims } from "./bench/claims";
-import { benchConsent } from "./bench/consent";
-import { benchIdentity } from "./bench/identity";
-import { benchRecords, offChainThroughput } from "./bench/records";
-import { GasRecorder } from "./bench/recorder";
+import { deployCareLedger, loadParameters } from "../../deploy";
+import { CODE_SIZE_LIMIT, contractSizes, sizeTable } from "../../tasks/sizes";
+import { benchClaims } from "./claims";
+import { benchConsent } from "./consent";
+import { benchIdentity } from "./identity";
+import { benchRecords, offChainThroughput } from "./records";
+import { GasRecorder } from "./recorder";
 
-const OUTPUT = path.join(__dirname, "..", "benchmarks", "gas.json");
+const OUTPUT = path.join(__dirname, "..", "..", "benchmarks", "gas.json");
 
 async function main(): Promise<void> {
   const gas = new GasRecorder();
