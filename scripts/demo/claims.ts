@@ -18,6 +18,7 @@ import {
   type Remittance,
   Roles,
 } from "../../sdk";
+import type { TestStablecoin } from "../../typechain-types";
 import { DAY, detail, iso, refused, say, short } from "./narration";
 import { now, type Participants, type Story } from "./story";
 
@@ -25,6 +26,8 @@ import { now, type Participants, type Story } from "./story";
 interface Office {
   story: Story;
   who: Participants;
+  /** The settlement token: the deployment's test stablecoin, whose owner mints test dollars. */
+  stablecoin: TestStablecoin;
   asInsurer: ClaimsClient;
   asHospital: ClaimsClient;
   token: { symbol: string; decimals: number };
@@ -57,12 +60,14 @@ export async function claimsChapter(
   labCommitment: string,
 ): Promise<ClaimsOutcome> {
   const { cast, system } = story;
+  if (system.testStablecoin === undefined) throw new Error("the demo settles claims in the test stablecoin");
   const token = await ClaimsClient.connect(ethers.provider, system.deployment).settlementToken();
   const money = (amount: bigint) => `${token.symbol} ${formatAmount(amount, token.decimals)}`;
   const asInsurer = ClaimsClient.connect(cast.insurerKey, system.deployment);
   const office: Office = {
     story,
     who,
+    stablecoin: system.testStablecoin,
     asInsurer,
     asHospital: asInsurer.as(cast.hospitalNewKey),
     token,
@@ -136,16 +141,14 @@ async function insurerAndPlan(office: Office, credentialExpiry: bigint): Promise
   return { insurer: insurer.id, planId: created.planId };
 }
 
-/** Evergreen is minted test dollars and funds its plan, and enrolls Alice: her member pseudonym and the day it was. */
+/** Evergreen is minted test dollars and funds its payer account, and enrolls Alice: her member pseudonym and the day it was. */
 async function fundAndEnroll(
   office: Office,
   insurer: bigint,
   planId: bigint,
 ): Promise<{ member: string; today: bigint }> {
-  const { story, usd, money, asInsurer } = office;
-  const { cast, system } = story;
-  const testStablecoin = system.testStablecoin;
-  if (testStablecoin === undefined) throw new Error("the demo settles claims in the test stablecoin");
+  const { story, usd, money, asInsurer, stablecoin: testStablecoin } = office;
+  const { cast } = story;
   say(
     `Claims settle in ${office.token.symbol}, the test stablecoin: the deployer mints Evergreen 100,000; it funds 50,000.`,
   );
@@ -260,9 +263,8 @@ async function appealDenial(office: Office, mri: string): Promise<void> {
 }
 
 async function withdrawBalance(office: Office): Promise<void> {
-  const { story, who, money, asInsurer, asHospital } = office;
-  const { claimsAdjudicator, testStablecoin } = story.system;
-  if (testStablecoin === undefined) throw new Error("the demo settles claims in the test stablecoin");
+  const { story, who, money, asInsurer, asHospital, stablecoin: testStablecoin } = office;
+  const { claimsAdjudicator } = story.system;
   const hospitalKey = story.cast.hospitalNewKey.address;
   say("St. Mary's withdraws its balance in the stablecoin.");
   const balances = async () =>

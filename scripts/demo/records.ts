@@ -67,6 +67,7 @@ export async function recordsChapter(
       haddad: encryptionKey("Dr. Haddad"),
       hospital: encryptionKey("St. Mary's records office"),
     };
+    const hospitalScope = await joinHaddad(story, who, credentialExpiry);
     const desk: Desk = {
       story,
       who,
@@ -74,7 +75,7 @@ export async function recordsChapter(
       keys,
       chenReader: { account: cast.doctorKey.address, publicKey: publicKeyOf(keys.chen) },
       haddadReader: { account: cast.internistKey.address, publicKey: publicKeyOf(keys.haddad) },
-      hospitalScope: await joinHaddad(story, who, credentialExpiry),
+      hospitalScope,
     };
     const lab = await anchorAndShare(desk);
     await correctAndTamper(desk, lab);

@@ -1,8 +1,7 @@
 import { type EobLine, PaymentStatus, toPaymentStatus } from "../../sdk/claims/client";
 import type { Payments } from "./payments";
-import { blockTime } from "./plans";
 import type { SimAppeal } from "./population";
-import type { Cast, ClaimBook, ClaimRecord, FiledAppeal, Simulation } from "./run";
+import { blockTime, type Cast, type ClaimBook, type ClaimRecord, type FiledAppeal, type Simulation } from "./state";
 import { compareLine } from "./submission";
 
 /**

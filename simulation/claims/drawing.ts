@@ -34,11 +34,12 @@ export interface Drawing {
   edits: Random;
   people: Random;
   auths: Random;
-  claims: Random;
+  claimStream: Random;
   money: Random;
   takeBack: Random;
 }
 
+/** The drawing of a population: checks the sizes, and opens each stream from the seed (keys also from the namespace). */
 export function drawing(options: PopulationOptions): Drawing {
   const { seed, claims: claimCount, now } = options;
   const unit = options.unit ?? 1_000_000n;
@@ -70,7 +71,7 @@ export function drawing(options: PopulationOptions): Drawing {
     edits: stream("edits"),
     people: stream("patients"),
     auths: stream("prior authorizations"),
-    claims: stream("claims"),
+    claimStream: stream("claims"),
     money: stream("money"),
     takeBack: stream("withdrawals"),
   };

@@ -22,12 +22,13 @@ import { registerParticipants } from "./participants";
 import { Payments } from "./payments";
 import { setUpCoverage } from "./plans";
 import { reconcile } from "./reconciliation";
-import { type SimulationOptions, type SimulationReport, tallyOutcomes } from "./report";
-import { emptyClaimBook } from "./run";
+import { type SimulationReport, tallyOutcomes } from "./report";
+import { emptyClaimBook, type SimulationOptions } from "./state";
 import { runClaimStream } from "./stream";
 import { connectSystem } from "./system";
 
-export type { OutcomeTally, SimulationOptions, SimulationReport } from "./report";
+export type { OutcomeTally, SimulationReport } from "./report";
+export type { SimulationOptions } from "./state";
 export { formatSummary } from "./summary";
 
 /**

@@ -7,7 +7,7 @@ import { ParticipantKind } from "../../sdk/identity/participants";
 import { fail } from "../../tasks/util";
 import { AccessManager__factory } from "../../typechain-types";
 import type { SimAccount } from "./population";
-import type { Actor, Cast, Simulation } from "./run";
+import type { Actor, Cast, Simulation } from "./state";
 
 const GAS_ETHER = "1000";
 const TRANSFER_ETHER = "10";

@@ -5,7 +5,7 @@ import type { QueueEntry } from "../../sdk/claims/model";
 import { CareLedgerError } from "../../sdk/core/errors";
 import type { SimWithdrawal } from "./population";
 import type { SimulationReport } from "./report";
-import type { Actor, Cast, Simulation } from "./run";
+import type { Actor, Cast, Simulation } from "./state";
 
 /**
  * Funding and settlement: the payers' test dollars, their funding rounds and the queue settlements that follow, and

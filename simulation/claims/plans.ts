@@ -1,9 +1,7 @@
-import type { ContractTransactionReceipt } from "ethers";
-
 import { memberPseudonym } from "../../sdk/claims/client";
 import { SIMULATION_MEMBER_KEY, type SimPriorAuth } from "./population";
 import type { SimulationReport } from "./report";
-import { actorOf, type Cast, type Coverage, patientNumber, type Simulation } from "./run";
+import { actorOf, blockTime, type Cast, type Coverage, patientNumber, type Simulation } from "./state";
 
 /**
  * The second step: plans with their fee schedules and networks, every patient's enrollments, and the prior
@@ -24,12 +22,6 @@ export async function setUpCoverage(
   const priorAuths = { requested: 0, approved: 0, narrower: 0, denied: 0, pending: 0 };
   for (const auth of sim.population.priorAuths) await priorAuthorization(sim, cast, coverage, auth, priorAuths);
   return { coverage, priorAuths };
-}
-
-/** The chain time of a transaction's block. */
-export async function blockTime(receipt: ContractTransactionReceipt): Promise<bigint> {
-  const block = await receipt.getBlock();
-  return BigInt(block.timestamp);
 }
 
 async function createPlans(sim: Simulation, cast: Cast): Promise<bigint[]> {

@@ -33,7 +33,7 @@ class ClaimWriter {
   }
 
   write(): SimClaim[] {
-    const { claims: stream, claimCount } = this.draw;
+    const { claimStream: stream, claimCount } = this.draw;
     const pendingAuthorized = this.authorizedServices();
     /** Claims a duplicate or a resubmission may repeat: every accepted one so far. */
     const earlier: SimClaim[] = [];
@@ -59,7 +59,7 @@ class ClaimWriter {
 
   /** The prior-authorization episodes' services, to be spread over the claim stream. */
   private authorizedServices(): SimPriorAuth[] {
-    const { claims: stream, now, days, claimCount } = this.draw;
+    const { claimStream: stream, now, days, claimCount } = this.draw;
     const services = this.world.priorAuths.flatMap((auth) => {
       const from = maxBig(auth.validFrom, now - days(SERVICE_WINDOW_DAYS));
       const to = minBig(auth.validTo, now);
@@ -73,7 +73,7 @@ class ClaimWriter {
 
   /** A service under `auth`, inside its window: mostly the authorized units, sometimes with a visit before it. */
   private authorized(index: number, auth: SimPriorAuth): SimClaim {
-    const { claims: stream, now, days } = this.draw;
+    const { claimStream: stream, now, days } = this.draw;
     const plan = this.world.plans[auth.plan]!;
     const from = maxBig(auth.validFrom, now - days(SERVICE_WINDOW_DAYS));
     const to = minBig(auth.validTo, now);
@@ -111,7 +111,7 @@ class ClaimWriter {
       kind: "duplicate",
       patient: source.patient,
       organization: source.organization,
-      submitter: providerRef(this.draw.claims, this.world.organizations, source.organization),
+      submitter: providerRef(this.draw.claimStream, this.world.organizations, source.organization),
       claimNumber: this.nextClaimNumber(source.organization),
       lines: source.lines.map((line) => ({ ...line })),
       copyOf: source.index,
@@ -125,7 +125,7 @@ class ClaimWriter {
       kind: "resubmission",
       patient: source.patient,
       organization: source.organization,
-      submitter: providerRef(this.draw.claims, this.world.organizations, source.organization),
+      submitter: providerRef(this.draw.claimStream, this.world.organizations, source.organization),
       claimNumber: source.claimNumber,
       lines: source.lines.map((line) => ({ ...line, billed: line.billed + this.draw.unit })),
       copyOf: source.index,
@@ -134,7 +134,7 @@ class ClaimWriter {
 
   /** A new claim of one to ten lines for a patient, mostly in network and for codes the plan lists. */
   private fresh(index: number): SimClaim {
-    const { claims: stream } = this.draw;
+    const { claimStream: stream } = this.draw;
     const { organizations } = this.world;
     const patient = stream.pick(this.world.patients);
     const plan = this.world.plans[patient.plan]!;
@@ -153,21 +153,24 @@ class ClaimWriter {
       [9, 0.5],
       [10, 0.5],
     ]);
+    // Draw order: the lines, then the submitter (both from the claims' stream).
+    const lines = this.freshLines(organization, plan, lineCount);
+    const submitter = providerRef(stream, organizations, organization.index);
     return {
       index,
       kind: "new",
       patient: patient.index,
       organization: organization.index,
-      lines: this.freshLines(organization, plan, lineCount),
-      submitter: providerRef(stream, organizations, organization.index),
+      submitter,
       claimNumber: this.nextClaimNumber(organization.index),
+      lines,
       copyOf: undefined,
     };
   }
 
   /** The lines of a new claim: the organization's services on one day, or a series of visits on earlier days. */
   private freshLines(organization: SimOrganization, plan: SimPlan, lineCount: number): ClaimLineInput[] {
-    const { claims: stream, edits } = this.draw;
+    const { claimStream: stream, edits } = this.draw;
     // Services that need an authorization mostly come with one (the `authorized` claims); here they are rare.
     const pool = SPECIALTY_CODES[organization.specialty];
     const routine = pool.filter((code) => !procedure(code).priorAuth);
@@ -208,12 +211,12 @@ class ClaimWriter {
   }
 
   private serviceDate(daysAgo: number): bigint {
-    return this.draw.now - this.draw.days(daysAgo) - BigInt(this.draw.claims.int(0, 36_000));
+    return this.draw.now - this.draw.days(daysAgo) - BigInt(this.draw.claimStream.int(0, 36_000));
   }
 
   /** The organization's charge: its markup over the typical amount, now and then below the plan's allowed amount. */
   private billed(organization: number, plan: SimPlan, code: string, units: bigint): bigint {
-    const stream = this.draw.claims;
+    const stream = this.draw.claimStream;
     const listed = plan.fees.find((fee) => fee.code === code);
     if (listed !== undefined && stream.chance(0.07)) {
       // Some charges fall below the plan's allowed amount.
@@ -227,7 +230,7 @@ class ClaimWriter {
 
   private unitsOf(code: string): bigint {
     const [low, high] = procedure(code).units;
-    return BigInt(this.draw.claims.int(low, high));
+    return BigInt(this.draw.claimStream.int(low, high));
   }
 }
 

@@ -26,17 +26,13 @@ import { type CopayKind, ORGANIZATION_NAMES, PAYER_NAMES, procedure, PROCEDURES,
 import { generateClaims } from "./population-claims";
 
 export { procedure } from "./catalogue";
-export { defaultPatients, OVER_LIMIT_LINE_SHARE, SERVICE_WINDOW_DAYS } from "./drawing";
+export { SERVICE_WINDOW_DAYS } from "./drawing";
 
 /**
  * The payers' secret member key of the simulation (32 bytes, see `memberPseudonym`): fixed, so that a run's member
  * pseudonyms follow from the population and the plan ids. Simulation only.
  */
 export const SIMULATION_MEMBER_KEY = "0x73696d756c6174696f6e206d656d626572206b6579206f6620636172656c6564";
-
-// ---------------------------------------------------------------------------------------------------------------------
-// The population
-// ---------------------------------------------------------------------------------------------------------------------
 
 export interface PopulationOptions {
   seed: number;
@@ -196,6 +192,7 @@ export interface Population {
 
 /** Generates the whole population; the same options always give the same population. */
 export function generatePopulation(options: PopulationOptions): Population {
+  // Each step draws from its own streams; where two steps share one (edits; money), their order here is the draw order.
   const draw = drawing(options);
   const { organizations, practitioners } = generateProviders(draw);
   const { payers, plans } = generatePayers(draw, organizations.length);
@@ -209,6 +206,7 @@ export function generatePopulation(options: PopulationOptions): Population {
   const priorAuths = generatePriorAuths(draw, plans, organizations, patients);
   const claims = generateClaims(draw, { plans, organizations, patients, priorAuths });
   const { fundings, withdrawals } = generateMoneyRounds(draw, payers);
+  const appeals = generateAppeals(draw);
   return {
     seed: draw.seed,
     namespace: draw.namespace,
@@ -223,7 +221,7 @@ export function generatePopulation(options: PopulationOptions): Population {
     claims,
     fundings,
     withdrawals,
-    appeals: generateAppeals(draw),
+    appeals,
   };
 }
 
@@ -343,17 +341,20 @@ function generatePriorAuths(
       const units = BigInt(procedure(code).units[1] * auths.int(1, 2));
       const validFrom = draw.now - draw.days(auths.int(20, SERVICE_WINDOW_DAYS)) - BigInt(auths.int(0, 86_399));
       const validTo = validFrom + draw.days(auths.int(60, 180));
+      // Draw order: the decision, then the requester (both from the prior authorizations' stream).
+      const decision = priorAuthDecision(draw, code, units, validFrom, validTo);
+      const requester = providerRef(auths, organizations, organization);
       priorAuths.push({
         index: priorAuths.length,
         patient: patient.index,
         plan: patient.plan,
         code,
         organization,
-        decision: priorAuthDecision(draw, code, units, validFrom, validTo),
-        requester: providerRef(auths, organizations, organization),
+        requester,
         units,
         validFrom,
         validTo,
+        decision,
       });
     }
   }

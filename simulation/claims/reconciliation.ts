@@ -1,6 +1,6 @@
 import { AppealStatus, CLAIM_PAYMENT, ClaimStatus, PaymentStatus, PriorAuthStatus } from "../../sdk/claims/client";
 import type { Payments } from "./payments";
-import { type Cast, type ClaimBook, type ClaimRecord, type Coverage, patientNumber, type Simulation } from "./run";
+import { type Cast, type ClaimBook, type ClaimRecord, type Coverage, patientNumber, type Simulation } from "./state";
 
 /**
  * The last step: providers withdraw what they were paid, then every claim, appeal, enrollment's accumulators, prior

@@ -1,16 +1,5 @@
 import { AdjustmentGroup, GROUP_CODES } from "../../sdk/claims/client";
-import type { ClaimRecord } from "./run";
-
-export interface SimulationOptions {
-  claims: number;
-  seed: number;
-  /** Default: claims / 8. */
-  patients?: number;
-  /** No progress bar. */
-  quiet?: boolean;
-  /** Where setup progress goes (default: console.log). */
-  log?: (line: string) => void;
-}
+import type { ClaimRecord } from "./state";
 
 /** Counts and sums of one kind of line outcome. */
 export interface OutcomeTally {

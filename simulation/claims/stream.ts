@@ -4,7 +4,7 @@ import { Presets, SingleBar } from "cli-progress";
 
 import { decideAppeal, fileAppeal } from "./appeals";
 import type { Payments } from "./payments";
-import type { Cast, ClaimBook, Coverage, Simulation } from "./run";
+import type { Cast, ClaimBook, Coverage, Simulation } from "./state";
 import { submitClaim } from "./submission";
 
 /**
@@ -46,8 +46,9 @@ export async function runClaimStream(
       for (const entry of book.filed.filter((f) => f.decideBefore === index)) {
         await decideAppeal(sim, cast, payments, book, entry);
       }
-      for (const appeal of population.appeals.filter((a) => a.fileBefore === index))
+      for (const appeal of population.appeals.filter((a) => a.fileBefore === index)) {
         await fileAppeal(sim, book, appeal);
+      }
       for (const funding of population.fundings.filter((f) => f.before === index)) {
         const payer = cast.payers[funding.payer]!;
         await payments.fund(

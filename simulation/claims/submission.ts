@@ -12,9 +12,8 @@ import type { ClaimResult, ClaimsModel, LineResult } from "../../sdk/claims/mode
 import { CareLedgerError } from "../../sdk/core/errors";
 import type { Agreement } from "./agreement";
 import type { Payments } from "./payments";
-import { blockTime } from "./plans";
 import type { SimClaim } from "./population";
-import { actorOf, type Cast, type ClaimBook, type Coverage, patientNumber, type Simulation } from "./run";
+import { actorOf, blockTime, type Cast, type ClaimBook, type Coverage, patientNumber, type Simulation } from "./state";
 
 /**
  * Submits the population's claim `index` through its provider and compares the contract's remittance with the model's
@@ -130,12 +129,7 @@ function countGas(book: ClaimBook, claim: SimClaim, gasUsed: bigint): void {
 }
 
 /** Compares a claim's remittance (status, totals, payment and every line) with the model's adjudication. */
-export function compareRemittance(
-  agreement: Agreement,
-  where: string,
-  remittance: Remittance,
-  expected: ClaimResult,
-): void {
+function compareRemittance(agreement: Agreement, where: string, remittance: Remittance, expected: ClaimResult): void {
   agreement.same(where, "status", ClaimStatus[remittance.status], expected.status);
   agreement.same(where, "plan pays", remittance.planPays, expected.planPays);
   agreement.same(where, "patient owes", remittance.patientOwes, expected.patientOwes);

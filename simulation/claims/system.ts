@@ -10,8 +10,7 @@ import { deploymentOf, fail } from "../../tasks/util";
 import { type TestStablecoin, TestStablecoin__factory } from "../../typechain-types";
 import { Agreement } from "./agreement";
 import { generatePopulation, type Population } from "./population";
-import type { SimulationOptions } from "./report";
-import type { Simulation } from "./run";
+import type { Simulation, SimulationOptions } from "./state";
 
 /**
  * The first step: the system and the accounts that run it. Deploys a fresh system on the in-process network, else

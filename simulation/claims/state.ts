@@ -1,4 +1,4 @@
-import type { Signer, Wallet } from "ethers";
+import type { ContractTransactionReceipt, Signer, Wallet } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import type { CareLedgerParameters } from "../../deploy";
@@ -9,6 +9,18 @@ import type { TestStablecoin } from "../../typechain-types";
 import type { Agreement } from "./agreement";
 import type { Population, ProviderRef } from "./population";
 import type { SimulationReport } from "./report";
+
+/** What a run is asked for. */
+export interface SimulationOptions {
+  claims: number;
+  seed: number;
+  /** Default: claims / 8. */
+  patients?: number;
+  /** No progress bar. */
+  quiet?: boolean;
+  /** Where setup progress goes (default: console.log). */
+  log?: (line: string) => void;
+}
 
 /**
  * What every step of a claims simulation shares: the deployed system and the accounts that run it, the population,
@@ -121,4 +133,10 @@ export function emptyClaimBook(): ClaimBook {
     gas: { claims: 0, total: 0n, min: 0n, max: 0n, byLines: new Map() },
     modelLines: 0,
   };
+}
+
+/** The chain time of a transaction's block. */
+export async function blockTime(receipt: ContractTransactionReceipt): Promise<bigint> {
+  const block = await receipt.getBlock();
+  return BigInt(block.timestamp);
 }
