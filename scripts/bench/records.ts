@@ -1,5 +1,3 @@
-import { performance } from "node:perf_hooks";
-
 import { id as keccakText, parseEther, Wallet } from "ethers";
 import { ethers } from "hardhat";
 
@@ -7,8 +5,6 @@ import type { CareLedgerSystem } from "../../deploy";
 import {
   buildBatch,
   batchProof,
-  canonicalBytes,
-  metabolicPanelBundle,
   categorySet,
   commit,
   DataCategory,
@@ -16,9 +12,6 @@ import {
   ParticipantKind,
   Purpose,
   purposeSet,
-  recordCommitment,
-  sealEnvelope,
-  publicKeyOf,
 } from "../../sdk";
 import type { GasRecorder } from "./recorder";
 
@@ -158,24 +151,4 @@ export async function benchRecords(system: CareLedgerSystem, gas: GasRecorder): 
       );
     }
   }
-}
-
-/**
- * Off-chain throughput of the record toolkit's hot path: canonicalize (RFC 8785) + commit (fresh salt) + encrypt
- * (AES-256-GCM, key wrapped for one reader with ECIES), in records per second, on `count` lab bundles of about 2 KB.
- * Wall-clock figures vary between runs and machines: printed, never written to the gas snapshot.
- */
-export function offChainThroughput(count = 500): { count: number; seconds: number; perSecond: number; bytes: number } {
-  const reader = publicKeyOf(hash("reader key"));
-  const bundles = Array.from({ length: count }, (_, i) => metabolicPanelBundle(1000n + BigInt(i), i));
-  let bytes = 0;
-  const start = performance.now();
-  for (const bundle of bundles) {
-    const canonical = canonicalBytes(bundle);
-    bytes += canonical.length;
-    const { salt } = recordCommitment(canonical);
-    sealEnvelope({ canonical, salt }, [reader]);
-  }
-  const seconds = (performance.now() - start) / 1000;
-  return { count, seconds, perSecond: count / seconds, bytes: Math.round(bytes / count) };
 }

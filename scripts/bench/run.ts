@@ -12,7 +12,13 @@ import { CODE_SIZE_LIMIT, contractSizes, sizeTable } from "../../tasks/sizes";
 import { benchClaims } from "./claims";
 import { benchConsent } from "./consent";
 import { benchIdentity } from "./identity";
-import { benchRecords, offChainThroughput } from "./records";
+import {
+  directorySealingTable,
+  directorySealingThroughput,
+  pipelineTable,
+  recordPipelineThroughput,
+} from "./record-pipeline";
+import { benchRecords } from "./records";
 import { GasRecorder } from "./recorder";
 
 const OUTPUT = path.join(__dirname, "..", "..", "benchmarks", "gas.json");
@@ -34,13 +40,8 @@ async function main(): Promise<void> {
     `\nRuntime code size of each deployable contract (limit ${CODE_SIZE_LIMIT.toLocaleString("en-US")} bytes, EIP-170)\n`,
   );
   console.log(sizeTable(await contractSizes(hre)));
-  const throughput = offChainThroughput();
-  console.log(
-    `\nOff chain (wall clock, this machine): canonicalize + commit + encrypt for one reader: ` +
-      `${Math.round(throughput.perSecond).toLocaleString("en-US")} records/s ` +
-      `(${throughput.count} lab bundles of ${throughput.bytes.toLocaleString("en-US")} canonical bytes ` +
-      `in ${throughput.seconds.toFixed(2)} s)`,
-  );
+  console.log(`\n${pipelineTable(recordPipelineThroughput())}`);
+  console.log(`\n${directorySealingTable(await directorySealingThroughput())}`);
   for (const row of gas.acknowledgedMisses()) {
     console.log(
       `\nACKNOWLEDGED MISS: ${row.contract}.${row.operation} (${row.case}) ${row.gas.toLocaleString("en-US")} > ` +

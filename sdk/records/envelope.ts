@@ -1,16 +1,16 @@
-import { gcm } from "@noble/ciphers/aes.js";
-import { randomBytes } from "@noble/hashes/utils.js";
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+
 import canonicalize from "canonicalize";
-import { decrypt as eciesDecrypt, encrypt as eciesEncrypt } from "eciesjs";
-import { type BytesLike, getBytes, hexlify, SigningKey, toUtf8Bytes, toUtf8String } from "ethers";
+import { type BytesLike, getBytes, SigningKey, toUtf8Bytes, toUtf8String } from "ethers";
 
 import { recordCommitment } from "./fhir";
+import { keyWrapCurve, unwrapKey, WRAPPED_KEY_BYTES, wrapKey } from "./key-wrap";
 
 /**
  * Envelope encryption of a record for its readers.
  *
  * A record is encrypted once, with a fresh 256-bit data key, under AES-256-GCM with a fresh 12-byte nonce; the data
- * key is then wrapped for each reader's secp256k1 public key with ECIES (eciesjs). Adding a reader wraps the same data
+ * key is then wrapped for each reader's secp256k1 public key with ECIES (as eciesjs does it). Adding a reader wraps the same data
  * key once more and leaves the ciphertext alone, so sharing a record with a new grantee costs one ECIES encryption.
  *
  * Format `careledger-envelope/1`, precisely:
@@ -19,10 +19,13 @@ import { recordCommitment } from "./fhir";
  * - ciphertext = AES-256-GCM(dataKey, nonce, AAD).encrypt(plaintext), the 16-byte tag appended.
  * - AAD = UTF-8("careledger-envelope/1") ‖ 0x00 ‖ commitment (32 bytes). It binds the ciphertext to the format and to
  *   the record commitment: moved under another commitment (or relabelled), the ciphertext no longer authenticates.
- * - wrappedKey = eciesjs `encrypt(readerPublicKey, dataKey)` with its defaults pinned explicitly (secp256k1,
- *   uncompressed 65-byte ephemeral key, HKDF-SHA256 over uncompressed points, AES-256-GCM with a 16-byte nonce):
- *   65 + 16 + 16 + 32 = 129 bytes. Pinned so that code elsewhere changing eciesjs's global `ECIES_CONFIG` cannot
- *   change what this module writes or reads.
+ * - wrappedKey = ECIES of the data key to the reader's public key, exactly as eciesjs `encrypt(readerPublicKey,
+ *   dataKey)` writes it with its defaults (secp256k1, uncompressed 65-byte ephemeral key, HKDF-SHA256 over the
+ *   uncompressed ephemeral key and shared point, AES-256-GCM with a 16-byte nonce): 65 + 16 + 16 + 32 = 129 bytes.
+ *   `key-wrap.ts` does it with one scalar multiplication per unwrap and two per wrap, with libsecp256k1 (or
+ *   @noble/curves where the native binding does not load), and eciesjs opens what it writes and vice versa.
+ * - AES-256-GCM (content and key wrap) is Node's OpenSSL: the same bytes as any conforming implementation, several
+ *   times faster than one in JavaScript.
  * - All binary fields are lowercase `0x` hex; public keys are compressed (33 bytes). Stored as RFC 8785 JSON
  *   (`encodeEnvelope`), so one envelope is always one byte string and one blob address.
  *
@@ -39,25 +42,6 @@ const KEY_BYTES = 32;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 const SALT_BYTES = 32;
-/** ECIES output for a 32-byte key: uncompressed ephemeral key (65) ‖ nonce (16) ‖ tag (16) ‖ encrypted key (32). */
-const WRAPPED_KEY_BYTES = 65 + 16 + 16 + KEY_BYTES;
-
-type EciesConfig = NonNullable<Parameters<typeof eciesEncrypt>[2]>;
-
-/**
- * eciesjs's defaults, written out so the wire format does not depend on its mutable global `ECIES_CONFIG`; frozen so
- * nothing can change ours. A plain object rather than a `new Config()`: that class is exported only through the
- * package's "exports" map ("eciesjs/config"), which our `moduleResolution: node` cannot see, and eciesjs reads nothing
- * but these public fields.
- */
-const ECIES: EciesConfig = Object.freeze({
-  ellipticCurve: "secp256k1",
-  isEphemeralKeyCompressed: false,
-  isHkdfKeyCompressed: false,
-  symmetricAlgorithm: "aes-256-gcm",
-  symmetricNonceLength: 16,
-  ephemeralKeySize: 65,
-});
 
 /** One reader of an envelope: their compressed public key and the data key wrapped for it. */
 export interface EnvelopeRecipient {
@@ -133,9 +117,10 @@ function isHex(value: unknown, bytes?: number): value is string {
 }
 
 /*
- * Key parsing uses ethers' secp256k1 (noble) rather than eciesjs's key classes: eciesjs converts every key between
- * compressed and uncompressed form with two full scalar multiplications, which made validating a key cost as much as
- * wrapping for it. ethers decompresses with one square root and checks the point is on the curve.
+ * Keys are parsed and derived without eciesjs's key classes, which convert every key between compressed and
+ * uncompressed form with two full scalar multiplications: a private key's public key comes from the key-wrap backend
+ * (libsecp256k1 where it loads), a public key is decompressed by ethers with one square root and checked to be on the
+ * curve.
  */
 
 /** A secp256k1 private key as 32 bytes with its compressed public key; refused (without echoing it) if invalid. */
@@ -148,7 +133,7 @@ function parsePrivateKey(privateKey: BytesLike): { secret: Uint8Array; publicKey
   }
   if (secret.length !== 32) throw new TypeError(`a secp256k1 private key is 32 bytes, got ${secret.length}`);
   try {
-    return { secret, publicKey: SigningKey.computePublicKey(secret, true) };
+    return { secret, publicKey: toHex(keyWrapCurve().publicKey(secret)) };
   } catch {
     throw new TypeError("the private key is not a valid secp256k1 scalar (zero or not below the group order)");
   }
@@ -164,8 +149,14 @@ export function publicKeyOf(privateKey: BytesLike): string {
   return parsePrivateKey(privateKey).publicKey;
 }
 
+/** Public keys already normalized, by the string given: sealing for the same readers again skips the square root. */
+const normalizedKeys = new Map<string, string>();
+const NORMALIZED_KEYS_KEPT = 1024;
+
 /** `key` as a compressed `0x` hex public key; compressed or uncompressed, with or without `0x`, any hex case. */
 function normalizePublicKey(key: string, label: string): string {
+  const known = normalizedKeys.get(key);
+  if (known !== undefined) return known;
   const hex = (key.startsWith("0x") || key.startsWith("0X") ? key.slice(2) : key).toLowerCase();
   // Lengths checked first: computePublicKey would take 32 bytes as a private key.
   if (!/^(?:0[23][0-9a-f]{64}|04[0-9a-f]{128})$/.test(hex)) {
@@ -173,11 +164,15 @@ function normalizePublicKey(key: string, label: string): string {
       `${label} is not a secp256k1 public key: expected 33 (compressed, 02/03…) or 65 (uncompressed, 04…) bytes of hex`,
     );
   }
+  let normalized: string;
   try {
-    return SigningKey.computePublicKey(`0x${hex}`, true);
+    normalized = SigningKey.computePublicKey(`0x${hex}`, true);
   } catch {
     throw new TypeError(`${label} (0x${hex.slice(0, 10)}…) is not a point on secp256k1`);
   }
+  if (normalizedKeys.size >= NORMALIZED_KEYS_KEPT) normalizedKeys.clear();
+  normalizedKeys.set(key, normalized);
+  return normalized;
 }
 
 /** Normalizes and dedupes `readers`, dropping those in `existing`; keeps first-seen order. */
@@ -195,14 +190,46 @@ function newReaders(readers: readonly string[], existing: readonly string[]): st
 }
 
 function wrapFor(publicKey: string, dataKey: Uint8Array): EnvelopeRecipient {
-  return { publicKey, wrappedKey: hexlify(eciesEncrypt(getBytes(publicKey), dataKey, ECIES)) };
+  return { publicKey, wrappedKey: toHex(wrapKey(getBytes(publicKey), dataKey)) };
+}
+
+/** Lowercase `0x` hex, natively (ethers' `hexlify` builds the string a byte at a time). */
+function toHex(bytes: Uint8Array): string {
+  return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}`;
+}
+
+/** The bytes of `hex`, which has already been checked to be `0x` hex of whole bytes. */
+function fromHex(hex: string): Buffer {
+  return Buffer.from(hex.slice(2), "hex");
+}
+
+/** AES-256-GCM under the envelope's AAD: ciphertext ‖ 16-byte tag, the layout of @noble/ciphers and WebCrypto. */
+function encrypt(dataKey: Uint8Array, nonce: Uint8Array, commitment: string, plaintext: Uint8Array): Buffer {
+  const cipher = createCipheriv("aes-256-gcm", dataKey, nonce, { authTagLength: TAG_BYTES });
+  cipher.setAAD(additionalData(commitment));
+  return Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+}
+
+/**
+ * The plaintext of `encrypt`'s output, as a plain `Uint8Array` (whose `slice` copies, unlike a Buffer's).
+ *
+ * @throws if it does not authenticate under this key, nonce and commitment.
+ */
+function decrypt(dataKey: Uint8Array, nonce: Uint8Array, commitment: string, sealed: Uint8Array): Uint8Array {
+  if (sealed.length < TAG_BYTES) throw new Error("the ciphertext is shorter than its tag");
+  const decipher = createDecipheriv("aes-256-gcm", dataKey, nonce, { authTagLength: TAG_BYTES });
+  decipher.setAAD(additionalData(commitment));
+  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+  const plaintext = Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)), decipher.final()]);
+  return new Uint8Array(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength);
 }
 
 /**
  * Encrypts a record for its readers. `payload.canonical` must be `canonicalBytes(resource)` and `payload.salt` the
  * 32-byte salt of its commitment (the one that goes on chain, see `recordCommitment`); the envelope's `commitment` is
  * computed from them. `readers` are secp256k1 public keys in hex — compressed or uncompressed (an ethers
- * `SigningKey.publicKey`), with or without `0x`; they are normalized to compressed form and deduped.
+ * `SigningKey.publicKey`), with or without `0x`; they are normalized to compressed form and deduped. To draw a fresh
+ * salt and get it back with the envelope, use `sealRecord`.
  *
  * @throws TypeError for a reader that is not a secp256k1 public key, Error for no readers or a salt that is not 32
  *   bytes.
@@ -212,23 +239,48 @@ export function sealEnvelope(
   readers: readonly string[],
 ): Envelope {
   const { commitment, salt } = recordCommitment(payload.canonical, payload.salt);
+  return seal(payload.canonical, getBytes(salt), commitment, readers);
+}
+
+/** A record sealed with a fresh salt: the envelope and the salt and commitment that go with it. */
+export interface SealedRecord {
+  envelope: Envelope;
+  /** The fresh 32-byte commitment salt, `0x` hex; it is also inside the envelope, for its readers. */
+  salt: string;
+  /** `keccak256(salt ‖ canonical)`, the record's on-chain commitment (equal to `envelope.commitment`). */
+  commitment: string;
+}
+
+/**
+ * Commits to a record with a fresh salt and encrypts it for its readers in one step — the commitment is computed once
+ * — as `sealEnvelope` does with a salt of its own. `canonical` must be `canonicalBytes(resource)`.
+ *
+ * @throws TypeError for a reader that is not a secp256k1 public key, Error for no readers.
+ */
+export function sealRecord(canonical: Uint8Array, readers: readonly string[]): SealedRecord {
+  const salt = randomBytes(SALT_BYTES);
+  const { commitment } = recordCommitment(canonical, salt);
+  const envelope = seal(canonical, salt, commitment, readers);
+  return { envelope, salt: toHex(salt), commitment };
+}
+
+function seal(canonical: Uint8Array, salt: Uint8Array, commitment: string, readers: readonly string[]): Envelope {
   const publicKeys = newReaders(readers, []);
   if (publicKeys.length === 0) throw new Error("an envelope needs at least one reader");
 
   const dataKey = randomBytes(KEY_BYTES);
   const nonce = randomBytes(NONCE_BYTES);
-  const plaintext = new Uint8Array(SALT_BYTES + payload.canonical.length);
-  plaintext.set(getBytes(salt), 0);
-  plaintext.set(payload.canonical, SALT_BYTES);
+  const plaintext = new Uint8Array(SALT_BYTES + canonical.length);
+  plaintext.set(salt, 0);
+  plaintext.set(canonical, SALT_BYTES);
   try {
-    const ciphertext = gcm(dataKey, nonce, additionalData(commitment)).encrypt(plaintext);
     return {
       format: FORMAT,
       cipher: CIPHER,
       keyWrap: KEY_WRAP,
       commitment,
-      nonce: hexlify(nonce),
-      ciphertext: hexlify(ciphertext),
+      nonce: toHex(nonce),
+      ciphertext: toHex(encrypt(dataKey, nonce, commitment, plaintext)),
       recipients: publicKeys.map((publicKey) => wrapFor(publicKey, dataKey)),
     };
   } finally {
@@ -250,7 +302,7 @@ function unwrapDataKey(envelope: Envelope, privateKey: BytesLike): Uint8Array {
   }
   let dataKey: Uint8Array;
   try {
-    dataKey = eciesDecrypt(secret, getBytes(entry.wrappedKey), ECIES);
+    dataKey = unwrapKey(secret, fromHex(entry.wrappedKey));
   } catch (error) {
     throw new EnvelopeError("unwrap-failed", `the data key wrapped for ${publicKey} does not decrypt`, {
       cause: error,
@@ -266,9 +318,7 @@ function unwrapDataKey(envelope: Envelope, privateKey: BytesLike): Uint8Array {
 function openWithKey(envelope: Envelope, dataKey: Uint8Array): OpenedEnvelope {
   let plaintext: Uint8Array;
   try {
-    plaintext = gcm(dataKey, getBytes(envelope.nonce), additionalData(envelope.commitment)).decrypt(
-      getBytes(envelope.ciphertext),
-    );
+    plaintext = decrypt(dataKey, fromHex(envelope.nonce), envelope.commitment, fromHex(envelope.ciphertext));
   } catch (error) {
     throw new EnvelopeError(
       "decrypt-failed",
@@ -289,7 +339,7 @@ function openWithKey(envelope: Envelope, dataKey: Uint8Array): OpenedEnvelope {
       `the decrypted record and salt commit to ${commitment}, not to the envelope's ${envelope.commitment}`,
     );
   }
-  return { canonical, salt: hexlify(salt), commitment };
+  return { canonical, salt: toHex(salt), commitment };
 }
 
 /**

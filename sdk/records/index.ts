@@ -4,5 +4,6 @@ export * from "./client";
 export * from "./envelope";
 export * from "./fhir";
 export * from "./fhir-scopes";
+export * from "./seal-pool";
 export * from "./synthetic";
 export * from "./toolkit";

@@ -1,15 +1,6 @@
 import fs from "node:fs/promises";
-import path from "node:path";
 
-import {
-  type BigNumberish,
-  type BytesLike,
-  type ContractRunner,
-  getBytes,
-  hexlify,
-  toUtf8Bytes,
-  toUtf8String,
-} from "ethers";
+import { type BigNumberish, type BytesLike, type ContractRunner, toUtf8Bytes, toUtf8String } from "ethers";
 
 import { IdentityRegistry__factory } from "../../typechain-types";
 import { ConsentClient, type DecisionInfo } from "../consent/client";
@@ -28,9 +19,10 @@ import {
 } from "./batch";
 import { blobPointer, type BlobStore } from "./blob-store";
 import { type BatchLeafValues, RecordClient, type RecordInfo, RecordStatus, SupersedeReason } from "./client";
-import { decodeEnvelope, encodeEnvelope, type Envelope, addRecipients, openEnvelope, sealEnvelope } from "./envelope";
+import { decodeEnvelope, encodeEnvelope, type Envelope, addRecipients, openEnvelope, sealRecord } from "./envelope";
 import { canonicalBytes, type FhirResource, parseFhirJson, recordCommitment } from "./fhir";
-import { categoryOf, patientOf } from "./fhir-scopes";
+import { patientOf } from "./fhir-scopes";
+import { sealDirectory } from "./seal-pool";
 
 /** A record as anchored by `anchorRecord`: what the author keeps (the salt stays inside the envelope too). */
 export interface AnchoredRecord extends Sent {
@@ -312,8 +304,10 @@ export class RecordToolkit {
    * records: each bundle is canonicalized, committed, sealed for `readers` and stored; each batch's manifest (tree,
    * blob addresses) is stored too and its pointer anchored with the root. The caller must be an active
    * organization: its id, read from the identity registry before anything is sealed, is named in every leaf (as the
-   * registry checks on adoption); `options.organization`, if given, must be that id. Each bundle names its patient with a `PARTICIPANT_ID_SYSTEM` identifier and its category by tag
-   * or content (`categoryOf`); bundles that do not are skipped and reported.
+   * registry checks on adoption); `options.organization`, if given, must be that id. Each bundle names its patient
+   * with a `PARTICIPANT_ID_SYSTEM` identifier and its category by tag or content (`categoryOf`); bundles that do not
+   * are skipped and reported. Sealing runs ahead of batching, in worker threads for large directories
+   * (`sealDirectory`); the batches, skips and progress are those of a sequential run.
    */
   async anchorDirectory(
     directory: string,
@@ -323,6 +317,12 @@ export class RecordToolkit {
       readers: readonly string[];
       maxBatchSize?: number;
       onProgress?: (progress: BatchProgress) => void;
+      /**
+       * Worker threads to seal with; by default one per core when the directory holds at least
+       * `PARALLEL_SEALING_FROM` files (fewer are sealed faster in this thread than workers start), 0 for none. Files
+       * are sealed and stored ahead of the one being batched either way (see `sealDirectory`).
+       */
+      threads?: number;
     },
   ): Promise<DirectoryBatchResult> {
     const maxBatchSize = options.maxBatchSize ?? 4096;
@@ -334,16 +334,11 @@ export class RecordToolkit {
     const skipped: DirectoryBatchResult["skipped"] = [];
     const pending: { file: string; leaf: BatchLeafValues; address: string }[] = [];
     const batches: AnchoredBatch[] = [];
-    for (const [index, file] of files.entries()) {
-      try {
-        const resource = parseFhirJson(await fs.readFile(path.join(directory, file), "utf8"));
-        const leaf = { patient: patientOf(resource), category: categoryOf(resource) };
-        const sealed = await this.seal(resource, options.readers);
-        pending.push({ file, leaf: { ...leaf, commitment: sealed.commitment }, address: sealed.address });
-      } catch (error) {
-        skipped.push({ file, reason: error instanceof Error ? error.message : String(error) });
-      }
-      options.onProgress?.({ done: index + 1, total: files.length, file });
+    let done = 0;
+    for await (const stored of sealDirectory(directory, files, this.store, options)) {
+      if (stored.reason !== undefined) skipped.push({ file: stored.file, reason: stored.reason });
+      else pending.push(stored);
+      options.onProgress?.({ done: ++done, total: files.length, file: stored.file });
       if (pending.length === maxBatchSize) batches.push(await this.anchorBatch(organization, pending.splice(0)));
     }
     if (pending.length > 0) batches.push(await this.anchorBatch(organization, pending.splice(0)));
@@ -380,13 +375,11 @@ export class RecordToolkit {
     resource: FhirResource,
     readers: readonly string[],
   ): Promise<{ commitment: string; salt: string; address: string; pointer: string; envelope: Envelope }> {
-    const canonical = canonicalBytes(resource);
-    const { salt } = recordCommitment(canonical);
-    const envelope = sealEnvelope({ canonical, salt }, readers);
+    const { envelope, salt, commitment } = sealRecord(canonicalBytes(resource), readers);
     const address = await this.store.put(encodeEnvelope(envelope));
     return {
-      commitment: envelope.commitment,
-      salt: hexlify(getBytes(salt)),
+      commitment,
+      salt,
       address,
       pointer: blobPointer(address),
       envelope,

@@ -487,6 +487,51 @@ describe("Record flow (SDK toolkit against the deployed contracts)", () => {
       );
       expect((await f.toolkit.records.verify(f.otherPatientId, theirs.commitment)).status).to.equal(RecordStatus.None);
     });
+
+    // Sealing in worker threads changes only who does the work: the same files in the same order, the same batches
+    // and skips, the progress in name order, and envelopes that open to exactly each file's record.
+    it("seals in worker threads with the same result as in one thread", async () => {
+      const f = await toolkitFixture();
+      const inbox = path.join(f.dir, "parallel");
+      fs.mkdirSync(inbox);
+      const bundles = new Map<string, ReturnType<typeof vitalsBundle>>();
+      for (let i = 0; i < 30; i++) {
+        const file = `vitals-${String(i).padStart(3, "0")}.json`;
+        bundles.set(file, vitalsBundle(i % 3 === 0 ? f.otherPatientId : f.patientId, i));
+        fs.writeFileSync(path.join(inbox, file), JSON.stringify(bundles.get(file)));
+      }
+      fs.writeFileSync(path.join(inbox, "vitals-007b.json"), "{ not json");
+      const run = async (threads: number) => {
+        const progress: string[] = [];
+        const result = await f.toolkit.as(f.hospitalKey).anchorDirectory(inbox, {
+          readers: [publicKeyOf(f.keys.hospital.privateKey)],
+          maxBatchSize: 16,
+          threads,
+          onProgress: ({ file }) => progress.push(file),
+        });
+        return { result, progress };
+      };
+      const sequential = await run(0);
+      const parallel = await run(2);
+      expect(parallel.progress).to.deep.equal(sequential.progress);
+      expect(parallel.progress).to.deep.equal(fs.readdirSync(inbox).sort());
+      expect(parallel.result.skipped).to.deep.equal(sequential.result.skipped);
+      expect(parallel.result.skipped.map((skip) => skip.file)).to.deep.equal(["vitals-007b.json"]);
+      expect(parallel.result.batches.map((batch) => batch.count)).to.deep.equal([16, 14]);
+      const files = (batches: typeof parallel.result.batches) =>
+        batches.flatMap((batch) => batch.records.map((record) => [record.file, record.patient, record.category]));
+      expect(files(parallel.result.batches)).to.deep.equal(files(sequential.result.batches));
+      for (const batch of parallel.result.batches) {
+        expect((await f.toolkit.records.batch(f.hospitalId, batch.root)).count).to.equal(BigInt(batch.count));
+        const { manifest } = await f.toolkit.loadManifest(batch.manifestAddress);
+        for (const record of batch.records) {
+          const envelope = decodeEnvelope(await f.store.get(manifest.blobs[record.commitment]!));
+          const opened = openEnvelope(envelope, f.keys.hospital.privateKey);
+          expect(opened.commitment).to.equal(record.commitment);
+          expect(opened.canonical).to.deep.equal(canonicalBytes(bundles.get(record.file)!));
+        }
+      }
+    });
   });
 
   it("records accesses through the toolkit with the purpose given", async () => {
