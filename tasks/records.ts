@@ -342,12 +342,24 @@ task("careledger:record:batch", "Organization: encrypts every FHIR bundle of a d
   .addParam("dir", `Directory of FHIR bundles (*.json), each naming its patient by a Patient identifier`)
   .addParam("readers", "Comma-separated secp256k1 public keys every record is encrypted for")
   .addParam("maxBatch", "Most records under one root (1 to 1048576)", "4096")
+  .addOptionalParam(
+    "threads",
+    "Worker threads that seal (0: in this process's main thread; default: one per core from 200 files, else 0)",
+  )
   .addFlag("list", "Print each anchored file with its commitment")
   .addOptionalParam("store", STORE)
   .addParam("from", `${FROM} (an active organization)`, "0")
   .setAction(
     async (
-      args: { dir: string; readers: string; maxBatch: string; list: boolean; store?: string; from: string },
+      args: {
+        dir: string;
+        readers: string;
+        maxBatch: string;
+        threads?: string;
+        list: boolean;
+        store?: string;
+        from: string;
+      },
       hre,
     ) => {
       const { SingleBar, Presets } = await import("cli-progress");
@@ -358,6 +370,8 @@ task("careledger:record:batch", "Organization: encrypts every FHIR bundle of a d
       if (maxBatchSize === 0n || maxBatchSize > BigInt(MAX_BATCH_RECORDS)) {
         fail(`--max-batch must be 1 to ${MAX_BATCH_RECORDS}, got ${maxBatchSize}`);
       }
+      const threads = args.threads === undefined ? undefined : wholeNumber("threads", args.threads);
+      if (threads !== undefined && threads > 64n) fail(`--threads must be 0 to 64, got ${threads}`);
       if (!fs.statSync(args.dir, { throwIfNoEntry: false })?.isDirectory()) {
         fail(`--dir ${args.dir} is not a directory`);
       }
@@ -374,6 +388,7 @@ task("careledger:record:batch", "Organization: encrypts every FHIR bundle of a d
           records.anchorDirectory(args.dir, {
             readers,
             maxBatchSize: Number(maxBatchSize),
+            threads: threads === undefined ? undefined : Number(threads),
             onProgress: ({ done, total, file }) => {
               if (!bar.isActive) bar.start(total, 0, { file });
               bar.update(done, { file });
