@@ -330,9 +330,15 @@ interface IConsentRegistry {
         uint48 at
     ) external view returns (Decision memory);
 
-    /// @notice {decide}, plus the accessor's kind and organization as the identity registry states them, for a
-    /// module that needs both (the record registry checks who may author a record). One identity read serves both.
-    /// @return decision As {decide}.
+    /// @notice {decide}'s answer for a module that must also know who is acting (the record registry checks who may
+    /// author a record): whether access is allowed, on what basis and for which accessor id, as {decide} gives them,
+    /// with the accessor's kind and organization as the identity registry states them. One identity read serves
+    /// both. The grantee and the grant version or session ({decide}'s `grantee` and `ref`) are left out: a module
+    /// that needs them asks {decide}.
+    /// @dev Same order, rules, times and reverts as {decide}.
+    /// @return allowed As {decide}'s `allowed`.
+    /// @return basis As {decide}'s `basis`.
+    /// @return accessorId As {decide}'s `accessor`: the accessor's id, NONE if its key controls none.
     /// @return kind The accessor's participant kind; `None` for an unknown accessor.
     /// @return organization The organization a practitioner or device acts for; NONE for every other kind.
     function decideWithStanding(
@@ -341,7 +347,16 @@ interface IConsentRegistry {
         uint8 category,
         uint8 purpose,
         uint48 at
-    ) external view returns (Decision memory decision, ParticipantKind kind, ParticipantId organization);
+    )
+        external
+        view
+        returns (
+            bool allowed,
+            DecisionBasis basis,
+            ParticipantId accessorId,
+            ParticipantKind kind,
+            ParticipantId organization
+        );
 
     /// @notice What the patient has said about `grantee`: permit and deny.
     function consentOf(ParticipantId patient, ParticipantId grantee) external view returns (ConsentState memory);

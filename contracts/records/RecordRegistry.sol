@@ -424,23 +424,25 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
         uint8 category,
         uint48 now_
     ) private view returns (ParticipantId author, ParticipantId organization, DecisionBasis basis) {
-        (Decision memory decision, ParticipantKind kind, ParticipantId affiliation) = _CONSENT.decideWithStanding(
+        bool allowed;
+        ParticipantKind kind;
+        ParticipantId affiliation;
+        (allowed, basis, author, kind, affiliation) = _CONSENT.decideWithStanding(
             patient,
             msg.sender,
             category,
             uint8(Purpose.Treatment),
             now_
         );
-        author = decision.accessor;
         if (
-            decision.basis == DecisionBasis.UnknownAccessor ||
-            decision.basis == DecisionBasis.InactiveAccessor ||
+            basis == DecisionBasis.UnknownAccessor ||
+            basis == DecisionBasis.InactiveAccessor ||
             (kind != ParticipantKind.Practitioner &&
                 kind != ParticipantKind.Organization &&
                 kind != ParticipantKind.Device &&
                 kind != ParticipantKind.Patient)
         ) revert RecordInvalidAuthor(msg.sender);
-        if (!decision.allowed) {
+        if (!allowed) {
             Decision memory emergency = _CONSENT.decide(
                 patient,
                 msg.sender,
@@ -448,14 +450,14 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
                 uint8(Purpose.EmergencyTreatment),
                 now_
             );
-            if (!emergency.allowed) revert RecordAnchorNotPermitted(patient, author, category, decision.basis);
-            decision = emergency;
+            if (!emergency.allowed) revert RecordAnchorNotPermitted(patient, author, category, basis);
+            basis = emergency.basis;
         }
         // A patient's decision is Self or Representative (grants never name patients; break-glass is for
         // practitioners). What a representative writes is the patient's own data: no organization curates it, even
         // when the representative is a practitioner with one.
-        if (decision.basis == DecisionBasis.Representative) return (author, ParticipantIdLib.NONE, decision.basis);
-        return (author, kind == ParticipantKind.Organization ? author : affiliation, decision.basis);
+        if (basis == DecisionBasis.Representative) return (author, ParticipantIdLib.NONE, basis);
+        return (author, kind == ParticipantKind.Organization ? author : affiliation, basis);
     }
 
     /// @dev Stores a new version's word under a fresh, non-zero commitment of the patient.
