@@ -9,8 +9,8 @@
  * What the command line does around a task is done here the same way: the arguments are parsed by Hardhat's own
  * parser against the task's definition (so types, flags and required options are checked as the CLI checks them),
  * and a failure prints as the CLI prints it on a CI server: "Error in plugin careledger: …" (or "Error HH…: …"),
- * then the error as `console.error` shows it, which is one line for an operator's error and a stack trace for
- * anything else, so the script's no-stack-trace check keeps its teeth. `.ci/e2e` still runs a few calls through the
+ * then, for anything but an operator's one-line error (tasks/util.ts operatorError), its stack trace, so the script's
+ * no-stack-trace check keeps its teeth. `.ci/e2e` still runs a few calls through the
  * real command line, for what only it can prove.
  */
 import fs from "node:fs";
@@ -91,12 +91,18 @@ function main(): void {
     request.setEncoding("utf8");
     request.on("data", (chunk: string) => (body += chunk));
     request.on("end", () => {
-      queue = queue.then(async () => {
-        const argv = JSON.parse(body) as string[];
-        const answer = await runTask(argv);
-        response.setHeader("content-type", "application/json");
-        response.end(JSON.stringify(answer));
-      });
+      queue = queue
+        .then(async () => {
+          const argv = JSON.parse(body) as string[];
+          const answer = await runTask(argv);
+          response.setHeader("content-type", "application/json");
+          response.end(JSON.stringify(answer));
+        })
+        .catch((error: unknown) => {
+          // A malformed request: answer it as a failure, and keep serving the next.
+          response.setHeader("content-type", "application/json");
+          response.end(JSON.stringify({ output: `task runner: ${String(error)}\n`, code: 1 } satisfies Answer));
+        });
     });
   });
   if (fs.existsSync(socket)) fs.unlinkSync(socket);
