@@ -11,3 +11,16 @@ export function runs(count: number): { numRuns: number } {
   }
   return { numRuns: Math.max(1, Math.ceil(count * scale)) };
 }
+
+/**
+ * Skips a property of a pure TypeScript model (it runs no contract, so no EVM version can change its outcome) when
+ * `MODEL_PROPERTIES=skip`: CI runs such properties on the default EVM version only and skips them on the others, where
+ * every other test, chain-backed properties included, still runs. `MODEL_PROPERTIES` is `run` (the default) or `skip`;
+ * call this first in the property's `it`.
+ */
+export function skipModelPropertyIfAsked(test: Mocha.Context): void {
+  const raw = process.env.MODEL_PROPERTIES;
+  if (raw === undefined || raw === "" || raw === "run") return;
+  if (raw !== "skip") throw new Error(`MODEL_PROPERTIES must be "run" or "skip", got ${raw}`);
+  test.skip();
+}
