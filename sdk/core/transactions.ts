@@ -1,4 +1,12 @@
-import type { ContractTransactionReceipt, ContractTransactionResponse, Interface } from "ethers";
+import {
+  type ContractTransactionReceipt,
+  type ContractTransactionResponse,
+  type EventFragment,
+  type Interface,
+  type Log,
+  type Result,
+  TransactionReceipt,
+} from "ethers";
 
 import { withDecodedErrors } from "./errors";
 
@@ -19,6 +27,50 @@ export function mined(call: () => Promise<ContractTransactionResponse>): Promise
   });
 }
 
+/** One event decoded from a log: the event's name and arguments. */
+export interface DecodedEvent {
+  name: string;
+  args: Result;
+}
+
+const byTopicCache = new WeakMap<Interface, Map<string, EventFragment>>();
+
+/**
+ * The events of `contract` by topic, computed once per interface: ethers finds an event by hashing the signature of
+ * each of the interface's events in turn, for every log it parses, which made parsing a claim's logs cost more than
+ * adjudicating it in the simulator.
+ */
+function eventsByTopic(contract: Interface): Map<string, EventFragment> {
+  let events = byTopicCache.get(contract);
+  if (events === undefined) {
+    events = new Map();
+    const found = events;
+    contract.forEachEvent((fragment) => found.set(fragment.topicHash, fragment));
+    byTopicCache.set(contract, events);
+  }
+  return events;
+}
+
+/** Decodes a log as one of `contract`'s events, or returns null if it is none of them. Same result as `parseLog`. */
+export function decodeEvent(contract: Interface, log: Pick<Log, "topics" | "data">): DecodedEvent | null {
+  const topic = log.topics[0];
+  const fragment = topic === undefined ? undefined : eventsByTopic(contract).get(topic);
+  if (fragment === undefined || fragment.anonymous) return null;
+  return { name: fragment.name, args: contract.decodeEventLog(fragment, log.data, log.topics) };
+}
+
+// The getter is called on a receipt below (`.call(receipt)`), never unbound.
+// eslint-disable-next-line @typescript-eslint/unbound-method
+const plainLogsGetter = Object.getOwnPropertyDescriptor(TransactionReceipt.prototype, "logs")?.get;
+
+/**
+ * A receipt's logs as the node returned them. A contract's receipt decodes every log into an `EventLog` each time its
+ * `logs` are read; readers that decode with `decodeEvent` take the plain logs and decode once.
+ */
+export function plainLogs(receipt: TransactionReceipt): readonly Log[] {
+  return plainLogsGetter === undefined ? receipt.logs : (plainLogsGetter.call(receipt) as readonly Log[]);
+}
+
 /** The value of `arg` in the first `event` of `contract` in the receipt; throws if the transaction emitted none. */
 export function eventValue(
   contract: { interface: Interface },
@@ -26,8 +78,8 @@ export function eventValue(
   event: string,
   arg: string,
 ): bigint {
-  for (const log of receipt.logs) {
-    const parsed = contract.interface.parseLog(log);
+  for (const log of plainLogs(receipt)) {
+    const parsed = decodeEvent(contract.interface, log);
     if (parsed?.name === event) return parsed.args.getValue(arg) as bigint;
   }
   throw new Error(`transaction ${receipt.hash} emitted no ${event}`);
