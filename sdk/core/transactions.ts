@@ -3,12 +3,13 @@ import {
   type ContractTransactionResponse,
   type EventFragment,
   type Interface,
+  isCallException,
   type Log,
   type Result,
   TransactionReceipt,
 } from "ethers";
 
-import { withDecodedErrors } from "./errors";
+import { CareLedgerError, decodeError, withDecodedErrors } from "./errors";
 
 /** What every write returns at least: its mined receipt. */
 export interface Sent {
@@ -21,10 +22,42 @@ export interface Sent {
  */
 export function mined(call: () => Promise<ContractTransactionResponse>): Promise<ContractTransactionReceipt> {
   return withDecodedErrors(async () => {
-    const receipt = await (await call()).wait();
+    const response = await call();
+    let receipt: ContractTransactionReceipt | null;
+    try {
+      receipt = await response.wait();
+    } catch (error) {
+      throw await withRevertReason(response, error);
+    }
     if (receipt === null) throw new Error("transaction was dropped");
     return receipt;
   });
+}
+
+/**
+ * A transaction mined as reverted carries no reason in its receipt. A node that runs a transaction before accepting
+ * it (Hardhat's) or a gas estimate rejects it with the reason before it is sent; one that mines it as sent (anvil,
+ * given an explicit gas limit) does not: the transaction is replayed as a call on its block's parent state, which is
+ * its own state when it is alone in its block (automining), to get the reason. Returns what to throw: the replay's
+ * error decoded where it has a known custom error, else `error` as it was.
+ */
+async function withRevertReason(response: ContractTransactionResponse, error: unknown): Promise<unknown> {
+  if (!isCallException(error) || error.data !== null || error.receipt === undefined) return error;
+  try {
+    await response.provider.call({
+      from: response.from,
+      to: response.to,
+      data: response.data,
+      value: response.value,
+      gasLimit: response.gasLimit,
+      blockTag: error.receipt.blockNumber - 1,
+    });
+  } catch (replayed) {
+    // Over HTTP the provider throws the node's error rather than ethers' CALL_EXCEPTION: decode either.
+    const decoded = decodeError(replayed);
+    if (decoded instanceof CareLedgerError) return decoded;
+  }
+  return error;
 }
 
 /** One event decoded from a log: the event's name and arguments. */
