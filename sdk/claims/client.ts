@@ -25,7 +25,7 @@ import {
 import type { Deployment } from "../core/deployment";
 import { enumMember } from "../core/enums";
 import { withDecodedErrors } from "../core/errors";
-import { eventValue, mined, type Sent } from "../core/transactions";
+import { decodeEvent, eventValue, mined, plainLogs, type Sent } from "../core/transactions";
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Mirrors of contracts/claims/Claims.sol
@@ -551,7 +551,7 @@ export function decodeRemittances(adjudicator: ClaimsAdjudicator, logs: readonly
   const address = typeof adjudicator.target === "string" ? adjudicator.target.toLowerCase() : undefined;
   for (const log of logs) {
     if (address !== undefined && log.address.toLowerCase() !== address) continue;
-    const parsed = adjudicator.interface.parseLog(log);
+    const parsed = decodeEvent(adjudicator.interface, log);
     if (parsed === null) continue;
     if (parsed.name === "LineAdjudicated") {
       const claimId = parsed.args.getValue("claimId") as string;
@@ -876,7 +876,7 @@ export class ClaimsClient {
         claim.attachments,
       ),
     );
-    const [remittance] = decodeRemittances(this.adjudicator, receipt.logs);
+    const [remittance] = decodeRemittances(this.adjudicator, plainLogs(receipt));
     if (remittance === undefined) throw new Error(`transaction ${receipt.hash} adjudicated no claim`);
     return { receipt, claimId: remittance.claimId, remittance };
   }
@@ -896,8 +896,8 @@ export class ClaimsClient {
   ): Promise<Sent & { line?: EobLine }> {
     const content = await this.claimContent(claimId, fromBlock);
     const receipt = await this.mine(() => this.adjudicator.decideAppeal(claimId, line, overturn, content));
-    for (const log of receipt.logs) {
-      const parsed = this.adjudicator.interface.parseLog(log);
+    for (const log of plainLogs(receipt)) {
+      const parsed = decodeEvent(this.adjudicator.interface, log);
       if (parsed?.name === "LineAdjudicated") {
         const decoded = decodeLineResult(
           parsed.args.getValue("content") as bigint,
@@ -1050,7 +1050,7 @@ export class ClaimsClient {
     let attachments: string[] = [];
     for (const log of receipt.logs) {
       if (log.address.toLowerCase() !== adjudicated.address.toLowerCase()) continue;
-      const parsed = this.adjudicator.interface.parseLog(log);
+      const parsed = decodeEvent(this.adjudicator.interface, log);
       if (parsed === null || parsed.args.getValue("claimId") !== claimId) continue;
       if (parsed.name === "LineAdjudicated") lines.push(parsed.args.getValue("content") as bigint);
       if (parsed.name === "ClaimAttachments") attachments = [...(parsed.args.getValue("commitments") as string[])];
@@ -1159,6 +1159,6 @@ export class ClaimsClient {
   }
 
   private count(receipt: ContractTransactionReceipt, event: string): number {
-    return receipt.logs.filter((log) => this.adjudicator.interface.parseLog(log)?.name === event).length;
+    return plainLogs(receipt).filter((log) => decodeEvent(this.adjudicator.interface, log)?.name === event).length;
   }
 }

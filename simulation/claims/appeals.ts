@@ -1,4 +1,5 @@
 import { type EobLine, PaymentStatus, toPaymentStatus } from "../../sdk/claims/client";
+import { decodeEvent, plainLogs } from "../../sdk/core/transactions";
 import type { Payments } from "./payments";
 import type { SimAppeal } from "./population";
 import { blockTime, type Cast, type ClaimBook, type ClaimRecord, type FiledAppeal, type Simulation } from "./state";
@@ -64,8 +65,8 @@ export async function decideAppeal(
   record.lines[line] = decided.line;
   if (!decided.line.denied) book.appeals.reApproved++;
   book.appeals.overturnedPays += decided.line.planPays;
-  const event = decided.receipt.logs
-    .map((log) => sim.root.adjudicator.interface.parseLog(log))
+  const event = plainLogs(decided.receipt)
+    .map((log) => decodeEvent(sim.root.adjudicator.interface, log))
     .find((parsed) => parsed?.name === "AppealDecided");
   if (event === undefined || event === null) {
     agreement.mismatch(`${where}: no AppealDecided event`);

@@ -6,11 +6,15 @@ import { IdentityClient } from "../../sdk/identity/client";
 import { ParticipantKind } from "../../sdk/identity/participants";
 import { fail } from "../../tasks/util";
 import { AccessManager__factory } from "../../typechain-types";
+import { impersonate, NodeSigner } from "../sending";
+import { claimsGasPolicy } from "./gas-limits";
 import type { SimAccount } from "./population";
 import type { Actor, Cast, Simulation } from "./state";
 
 const GAS_ETHER = "1000";
 const TRANSFER_ETHER = "10";
+/** The networks where the node may sign for the simulated accounts: the in-process chain and a local node. */
+const DEVELOPMENT_NETWORKS = new Set(["hardhat", "localhost"]);
 
 /**
  * Registers the population's accounts: gas money for each, then payers with a reviewer each, organizations and their
@@ -29,6 +33,7 @@ export async function registerParticipants(sim: Simulation): Promise<Cast> {
   log(`Funding ${accounts.length} simulated accounts with gas…`);
   const [funder] = await sim.hre.ethers.getSigners();
   await fundGas(sim, funder ?? fail(`network ${sim.network} has no accounts`), [...wallets.values()]);
+  const senders = await claimsSenders(sim, [...wallets.values()]);
 
   log(
     `Registering ${population.payers.length} payers with a reviewer each, ${population.organizations.length} ` +
@@ -49,7 +54,7 @@ export async function registerParticipants(sim: Simulation): Promise<Cast> {
       },
       organization?.wallet,
     );
-    return { label: account.label, id, wallet, claims: sim.root.as(wallet) };
+    return { label: account.label, id, wallet, claims: sim.root.as(senders.get(wallet) ?? wallet) };
   };
   const cast: Cast = { payers: [], reviewers: [], organizations: [], practitioners: [] };
   for (const payer of population.payers) {
@@ -66,6 +71,18 @@ export async function registerParticipants(sim: Simulation): Promise<Cast> {
   }
   await grantReviewerRole(sim, cast.reviewers);
   return cast;
+}
+
+/**
+ * Who sends each account's claims transactions: on a development chain (in-process or localhost) that can
+ * impersonate, a `NodeSigner` with the claims module's gas limits; elsewhere nobody (the wallets sign and estimate).
+ */
+async function claimsSenders(sim: Simulation, wallets: readonly Wallet[]): Promise<Map<Wallet, Signer>> {
+  const provider = sim.hre.ethers.provider;
+  const addresses = wallets.map((wallet) => wallet.address);
+  if (!DEVELOPMENT_NETWORKS.has(sim.network) || !(await impersonate(provider, addresses))) return new Map();
+  const gas = claimsGasPolicy(sim.deployment, await sim.token.getAddress());
+  return new Map(wallets.map((wallet) => [wallet, new NodeSigner(wallet.address, provider, gas)]));
 }
 
 /** Gives every wallet gas money: `hardhat_setBalance` or `anvil_setBalance`, else a transfer from `funder`. */

@@ -3,6 +3,7 @@ import type { ContractTransactionReceipt } from "ethers";
 import { CLAIM_PAYMENT, formatAmount } from "../../sdk/claims/client";
 import type { QueueEntry } from "../../sdk/claims/model";
 import { CareLedgerError } from "../../sdk/core/errors";
+import { decodeEvent, plainLogs } from "../../sdk/core/transactions";
 import type { SimWithdrawal } from "./population";
 import type { SimulationReport } from "./report";
 import type { Actor, Cast, Simulation } from "./state";
@@ -83,8 +84,8 @@ export class Payments {
     const waiting = model.queue(payer.id).length;
     if (waiting === 0) {
       const { receipt } = await payer.claims.withdrawFunds(amount, payer.wallet.address);
-      const event = receipt.logs
-        .map((entry) => root.adjudicator.interface.parseLog(entry))
+      const event = plainLogs(receipt)
+        .map((entry) => decodeEvent(root.adjudicator.interface, entry))
         .find((parsed) => parsed?.name === "PayerWithdrew");
       agreement.same(where, "amount withdrawn", event?.args.getValue("amount"), amount);
       agreement.step(where, () => {
@@ -124,8 +125,8 @@ export class Payments {
   /** Compares the queued payments a funding or settlement credited with the model's. */
   private compareSettled(where: string, receipt: ContractTransactionReceipt, expected: QueueEntry[]): void {
     const { agreement, root } = this.sim;
-    const credited = receipt.logs
-      .map((entry) => root.adjudicator.interface.parseLog(entry))
+    const credited = plainLogs(receipt)
+      .map((entry) => decodeEvent(root.adjudicator.interface, entry))
       .filter((parsed) => parsed?.name === "QueuedPaymentCredited");
     agreement.same(where, "number of queued payments credited", credited.length, expected.length);
     credited.forEach((parsed, i) => {

@@ -6,6 +6,7 @@ import type { ClaimsClient, EobLine } from "../../sdk/claims/client";
 import type { ClaimsModel } from "../../sdk/claims/model";
 import type { Deployment } from "../../sdk/core/deployment";
 import type { TestStablecoin } from "../../typechain-types";
+import type { RpcProvider } from "../sending";
 import type { Agreement } from "./agreement";
 import type { Population, ProviderRef } from "./population";
 import type { SimulationReport } from "./report";
@@ -135,8 +136,18 @@ export function emptyClaimBook(): ClaimBook {
   };
 }
 
-/** The chain time of a transaction's block. */
+/**
+ * The chain time of a transaction's block: only the block's header fields, asked of the node directly where the
+ * provider passes requests on (ethers would build the whole block, a millisecond a claim), else the block.
+ */
 export async function blockTime(receipt: ContractTransactionReceipt): Promise<bigint> {
+  const provider = receipt.provider;
+  if ("send" in provider) {
+    const header = (await (provider as RpcProvider).send("eth_getBlockByHash", [receipt.blockHash, false])) as {
+      timestamp: string;
+    } | null;
+    if (header !== null) return BigInt(header.timestamp);
+  }
   const block = await receipt.getBlock();
   return BigInt(block.timestamp);
 }
