@@ -19,6 +19,7 @@ import {
   recordPipelineThroughput,
 } from "./record-pipeline";
 import { benchRecords } from "./records";
+import { formatSimulatorThroughput, simulatorThroughput } from "./simulator";
 import { GasRecorder } from "./recorder";
 
 const OUTPUT = path.join(__dirname, "..", "..", "benchmarks", "gas.json");
@@ -42,6 +43,12 @@ async function main(): Promise<void> {
   console.log(sizeTable(await contractSizes(hre)));
   console.log(`\n${pipelineTable(recordPipelineThroughput())}`);
   console.log(`\n${directorySealingTable(await directorySealingThroughput())}`);
+  const simulator = await simulatorThroughput(hre);
+  console.log(`\n${formatSimulatorThroughput(simulator).join("\n")}`);
+  if (simulator.mismatches > 0) {
+    console.error(`SIMULATOR: ${simulator.mismatches} figure(s) differ from the model`);
+    process.exitCode = 1;
+  }
   for (const row of gas.acknowledgedMisses()) {
     console.log(
       `\nACKNOWLEDGED MISS: ${row.contract}.${row.operation} (${row.case}) ${row.gas.toLocaleString("en-US")} > ` +

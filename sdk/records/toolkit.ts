@@ -306,7 +306,7 @@ export class RecordToolkit {
    * organization: its id, read from the identity registry before anything is sealed, is named in every leaf (as the
    * registry checks on adoption); `options.organization`, if given, must be that id. Each bundle names its patient
    * with a `PARTICIPANT_ID_SYSTEM` identifier and its category by tag or content (`categoryOf`); bundles that do not
-   * are skipped and reported. Sealing runs ahead of batching, in worker threads for large directories
+   * are skipped and reported. Sealing and storing run ahead of batching, in worker threads if asked
    * (`sealDirectory`); the batches, skips and progress are those of a sequential run.
    */
   async anchorDirectory(
@@ -317,11 +317,7 @@ export class RecordToolkit {
       readers: readonly string[];
       maxBatchSize?: number;
       onProgress?: (progress: BatchProgress) => void;
-      /**
-       * Worker threads to seal with; by default one per core when the directory holds at least
-       * `PARALLEL_SEALING_FROM` files (fewer are sealed faster in this thread than workers start), 0 for none. Files
-       * are sealed and stored ahead of the one being batched either way (see `sealDirectory`).
-       */
+      /** Worker threads to seal with (default 0: this thread seals); see `sealDirectory` for when they pay off. */
       threads?: number;
     },
   ): Promise<DirectoryBatchResult> {
