@@ -344,7 +344,7 @@ task("careledger:record:batch", "Organization: encrypts every FHIR bundle of a d
   .addParam("maxBatch", "Most records under one root (1 to 1048576)", "4096")
   .addOptionalParam(
     "threads",
-    "Worker threads that seal (default 0: the main thread): for tens of thousands of files and a fast store",
+    "Worker threads that seal (0: the main thread; default: one per core from 5,000 files, else 0)",
   )
   .addFlag("list", "Print each anchored file with its commitment")
   .addOptionalParam("store", STORE)

@@ -11,9 +11,9 @@ import { canonicalBytes, parseFhirJson } from "./fhir";
 import { categoryOf, patientOf } from "./fhir-scopes";
 
 /**
- * Sealing the FHIR files of a directory on every core: what `anchorDirectory` (and `careledger:record:batch`) runs for
- * each file — read, parse, canonicalize, commit, encrypt for the readers, encode — in worker threads, so that a
- * directory of thousands of records is sealed by all cores while the main thread stores envelopes and anchors batches.
+ * Sealing the FHIR files of a directory, in this thread or on every core: what `anchorDirectory` (and
+ * `careledger:record:batch`) runs for each file — read, parse, canonicalize, commit, encrypt for the readers, encode — ahead of the file being batched,
+ * and, if asked, in worker threads, so that all cores seal while the main thread stores envelopes and anchors batches.
  * Each file is sealed where it is read; only the encoded envelope (moved, not copied) and its leaf come back.
  */
 
@@ -55,38 +55,35 @@ interface Job {
   reject: (error: Error) => void;
 }
 
+interface PoolWorker {
+  worker: Worker;
+  jobs: Map<number, Job>;
+  /** Why the worker stopped (an error, its exit, the pool closing); it gets no job after. */
+  failure?: Error;
+}
+
 /**
- * A pool of worker threads, each loading `seal-worker` (compiled, or through ts-node when the SDK runs from its
- * TypeScript sources, as under Hardhat). Jobs go to the least busy worker; a worker that dies fails its jobs with
- * its error (files are never silently skipped because a thread failed).
+ * A pool of worker threads, each loading `seal-worker` (compiled, or transpiled by swc when the SDK runs from its
+ * TypeScript sources, as under Hardhat). Jobs go to the least busy live worker; a worker that dies fails its jobs
+ * with its error and gets no more (files are never silently skipped because a thread failed, and no job waits on a
+ * dead thread); with no live worker left, `seal` fails at once. `close` terminates the workers and fails what they
+ * had not finished.
  */
 export class SealPool implements Sealer {
-  private readonly workers: { worker: Worker; jobs: Map<number, Job> }[];
+  private readonly workers: PoolWorker[];
   private nextId = 0;
 
   constructor(readonly threads: number = sealingThreads()) {
-    this.workers = Array.from({ length: threads }, () => {
-      const entry = { worker: startWorker(), jobs: new Map<number, Job>() };
-      entry.worker.on("message", ({ id, sealed }: { id: number; sealed: SealedFile }) => {
-        entry.jobs.get(id)?.resolve(sealed);
-        entry.jobs.delete(id);
-      });
-      const failAll = (error: Error): void => {
-        for (const job of entry.jobs.values()) job.reject(error);
-        entry.jobs.clear();
-      };
-      entry.worker.on("error", failAll);
-      entry.worker.on("exit", (code) => {
-        failAll(new Error(`a sealing thread exited with code ${code}`));
-      });
-      return entry;
-    });
+    if (!Number.isInteger(threads) || threads < 1) {
+      throw new RangeError(`a SealPool needs a whole number of threads, at least 1; got ${threads}`);
+    }
+    this.workers = Array.from({ length: threads }, () => poolWorker());
   }
 
   seal(file: string, readers: readonly string[]): Promise<SealedFile> {
-    const entry = this.workers.reduce((least, candidate) =>
-      candidate.jobs.size < least.jobs.size ? candidate : least,
-    );
+    const live = this.workers.filter((entry) => entry.failure === undefined);
+    if (live.length === 0) return Promise.reject(this.workers[0]!.failure!);
+    const entry = live.reduce((least, candidate) => (candidate.jobs.size < least.jobs.size ? candidate : least));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       entry.jobs.set(id, { resolve, reject });
@@ -95,8 +92,32 @@ export class SealPool implements Sealer {
   }
 
   async close(): Promise<void> {
+    for (const entry of this.workers) stop(entry, new Error("the sealing pool was closed"));
     await Promise.all(this.workers.map(({ worker }) => worker.terminate()));
   }
+}
+
+/** A started worker with its job table, failing its jobs when it stops. */
+function poolWorker(): PoolWorker {
+  const entry: PoolWorker = { worker: startWorker(), jobs: new Map() };
+  entry.worker.on("message", ({ id, sealed }: { id: number; sealed: SealedFile }) => {
+    entry.jobs.get(id)?.resolve(sealed);
+    entry.jobs.delete(id);
+  });
+  entry.worker.on("error", (error) => {
+    stop(entry, error);
+  });
+  entry.worker.on("exit", (code) => {
+    stop(entry, new Error(`a sealing thread exited with code ${code}`));
+  });
+  return entry;
+}
+
+/** Marks `entry` stopped (keeping the first reason) and fails its unfinished jobs. */
+function stop(entry: PoolWorker, reason: Error): void {
+  entry.failure ??= reason;
+  for (const job of entry.jobs.values()) job.reject(entry.failure);
+  entry.jobs.clear();
 }
 
 /**
@@ -109,8 +130,22 @@ export class SealPool implements Sealer {
 function startWorker(): Worker {
   const extension = path.extname(__filename);
   const entry = path.join(__dirname, `seal-worker${extension}`);
-  if (extension !== ".ts") return new Worker(entry);
-  return new Worker(TYPESCRIPT_BOOTSTRAP, { eval: true, workerData: { entry, project: __dirname } });
+  // Without the parent's preloads: `hardhat run` starts scripts with `--require` of ts-node and of Hardhat itself,
+  // which a worker would otherwise run too (loading the configuration and a whole Hardhat runtime per thread).
+  const execArgv = withoutPreloads(process.execArgv);
+  if (extension !== ".ts") return new Worker(entry, { execArgv });
+  return new Worker(TYPESCRIPT_BOOTSTRAP, { eval: true, execArgv, workerData: { entry, project: __dirname } });
+}
+
+/** `args` without `--require M`, `-r M`, `--require=M`, `--import M` and `--import=M`. */
+function withoutPreloads(args: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--require" || arg === "-r" || arg === "--import") i++;
+    else if (!arg.startsWith("--require=") && !arg.startsWith("--import=")) kept.push(arg);
+  }
+  return kept;
 }
 
 const TYPESCRIPT_BOOTSTRAP = `
@@ -136,6 +171,8 @@ if (swc !== undefined) {
 require(workerData.entry);
 `;
 
+/** The fewest files `sealDirectory` seals in worker threads by default: below, their start-up costs what they save. */
+export const PARALLEL_SEALING_FROM = 5_000;
 /** Files sealed and stored ahead of the one being handed out, per sealing thread (or in all, in this thread). */
 const SEALING_AHEAD = 8;
 
@@ -148,13 +185,12 @@ export type StoredFile = { file: string } & (
  * Seals `files` of `directory` for `readers` and stores each envelope in `store`, handing them out in the order given
  * (so whoever consumes them — batching, a progress bar — sees what a sequential run would), while the files after the
  * current one are already being sealed and stored: up to `SEALING_AHEAD` per thread, so that sealing, the store's
- * fsyncs and the consumer's own work (anchoring a batch) overlap. `threads` worker threads seal (by default none: this
- * thread seals). Threads pay off only where sealing, not the store, is the bottleneck — many readers, large records,
- * a store that acknowledges faster than a local fsync, tens of thousands of files to amortize about 0.8 s of start-up
- * — so they are asked for, not guessed: on the 2-core machine `npm run bench` runs on, 2 threads sealed 4,000 lab
- * bundles 1.11 times as fast as this thread into memory and 0.8 times as fast into a `DirectoryBlobStore`, whose
- * fsyncs bound both. A file that cannot be read, sealed or
- * stored is handed out with its reason; a sealing thread that fails throws. Stopping early terminates the workers.
+ * fsyncs and the consumer's own work (anchoring a batch) overlap. `threads` worker threads seal; by default one per
+ * core from `PARALLEL_SEALING_FROM` files, none below (0: this thread seals). Measured on this project's 2-core
+ * machine with one reader, including the workers' start-up (about 0.8 s): 2 threads sealed 6,000 lab bundles 1.25
+ * times as fast as this thread into a `DirectoryBlobStore` (fsyncs) and 1.21 times into memory, but 2,000 only 0.96
+ * and 1.10 times. A file that cannot be read, sealed or stored is handed out with its reason; a sealing thread that
+ * fails throws. Stopping early terminates the workers.
  */
 export async function* sealDirectory(
   directory: string,
@@ -162,7 +198,7 @@ export async function* sealDirectory(
   store: BlobStore,
   options: { readers: readonly string[]; threads?: number },
 ): AsyncGenerator<StoredFile> {
-  const threads = options.threads ?? 0;
+  const threads = options.threads ?? (files.length >= PARALLEL_SEALING_FROM ? sealingThreads() : 0);
   const sealer = threads > 0 ? new SealPool(threads) : inThreadSealer;
   const sealAndStore = async (file: string): Promise<StoredFile> => {
     const sealed = await sealer.seal(path.join(directory, file), options.readers);
@@ -188,7 +224,9 @@ export async function* sealDirectory(
       yield await inFlight.shift()!;
     }
   } finally {
-    await Promise.allSettled(inFlight);
+    // Stopped early or failed: the workers go first (failing what they had not sealed), then what was already
+    // sealed finishes storing; nothing is left running.
     await sealer.close();
+    await Promise.allSettled(inFlight);
   }
 }

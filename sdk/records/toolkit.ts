@@ -306,7 +306,7 @@ export class RecordToolkit {
    * organization: its id, read from the identity registry before anything is sealed, is named in every leaf (as the
    * registry checks on adoption); `options.organization`, if given, must be that id. Each bundle names its patient
    * with a `PARTICIPANT_ID_SYSTEM` identifier and its category by tag or content (`categoryOf`); bundles that do not
-   * are skipped and reported. Sealing and storing run ahead of batching, in worker threads if asked
+   * are skipped and reported. Sealing and storing run ahead of batching, in worker threads for large directories
    * (`sealDirectory`); the batches, skips and progress are those of a sequential run.
    */
   async anchorDirectory(
@@ -317,7 +317,10 @@ export class RecordToolkit {
       readers: readonly string[];
       maxBatchSize?: number;
       onProgress?: (progress: BatchProgress) => void;
-      /** Worker threads to seal with (default 0: this thread seals); see `sealDirectory` for when they pay off. */
+      /**
+       * Worker threads to seal with: by default one per core from `PARALLEL_SEALING_FROM` (5,000) files, else none
+       * (0: this thread seals); see `sealDirectory` for when they pay off.
+       */
       threads?: number;
     },
   ): Promise<DirectoryBatchResult> {
