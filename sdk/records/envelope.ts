@@ -220,8 +220,13 @@ function decrypt(dataKey: Uint8Array, nonce: Uint8Array, commitment: string, sea
   const decipher = createDecipheriv("aes-256-gcm", dataKey, nonce, { authTagLength: TAG_BYTES });
   decipher.setAAD(additionalData(commitment));
   decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
-  const plaintext = Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)), decipher.final()]);
-  return new Uint8Array(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength);
+  const opened = decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES));
+  try {
+    const plaintext = Buffer.concat([opened, decipher.final()]);
+    return new Uint8Array(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength);
+  } finally {
+    opened.fill(0);
+  }
 }
 
 /**
