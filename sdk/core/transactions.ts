@@ -37,12 +37,14 @@ export function mined(call: () => Promise<ContractTransactionResponse>): Promise
 /**
  * A transaction mined as reverted carries no reason in its receipt. A node that runs a transaction before accepting
  * it (Hardhat's) or a gas estimate rejects it with the reason before it is sent; one that mines it as sent (anvil,
- * given an explicit gas limit) does not: the transaction is replayed as a call on its block's parent state, which is
- * its own state when it is alone in its block (automining), to get the reason. Returns what to throw: the replay's
- * error decoded where it has a known custom error, else `error` as it was.
+ * given an explicit gas limit) does not: the transaction is replayed as a call on its block's parent state to get the
+ * reason — only when it was first in its block (automining), where that state is its own: after other transactions of
+ * the same block, the replay could revert for another reason, or not at all, and a wrong reason is worse than none.
+ * Returns what to throw: the replay's error decoded where it has a known custom error, else `error` as it was.
  */
 async function withRevertReason(response: ContractTransactionResponse, error: unknown): Promise<unknown> {
   if (!isCallException(error) || error.data !== null || error.receipt === undefined) return error;
+  if (error.receipt.index !== 0) return error;
   try {
     await response.provider.call({
       from: response.from,

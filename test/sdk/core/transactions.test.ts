@@ -56,9 +56,10 @@ describe("sdk/core/transactions", () => {
   });
 
   describe("mined", () => {
-    it("replays a transaction mined as reverted without a reason and throws its custom error", async () => {
-      // Only what the replay reads of a receipt: its block.
-      const receipt = { blockNumber: 8, status: 0 } as unknown as TransactionReceipt;
+    /** A transaction mined as reverted in block 8 at `index`, whose replay reverts with ClaimsDuplicateReference. */
+    function revertedAt(index: number) {
+      // Only what the replay reads of a receipt: its block and its place in it.
+      const receipt = { blockNumber: 8, index, status: 0 } as unknown as TransactionReceipt;
       const revert = adjudicator.encodeErrorResult("ClaimsDuplicateReference", [CLAIM_ID]);
       const calls: unknown[] = [];
       const reverted: Error = makeError("transaction execution reverted", "CALL_EXCEPTION", {
@@ -84,14 +85,25 @@ describe("sdk/core/transactions", () => {
           },
         },
       } as unknown as ContractTransactionResponse;
+      return { response, reverted, calls };
+    }
 
+    it("replays a transaction mined as reverted without a reason and throws its custom error", async () => {
+      const { response, calls } = revertedAt(0);
       const error = await mined(() => Promise.resolve(response)).catch((thrown: unknown) => thrown);
       expect(error).to.be.instanceOf(CareLedgerError);
       expect((error as CareLedgerError).errorName).to.equal("ClaimsDuplicateReference");
-      // Replayed on the state before its block: its own, when it was alone in the block.
+      // Replayed on the state before its block: its own, as it was first in the block.
       expect(calls).to.deep.equal([
         { from: response.from, to: response.to, data: "0x1234", value: 0n, gasLimit: 500_000n, blockTag: 7 },
       ]);
+    });
+
+    it("does not replay a transaction that was not first in its block, whose parent state is not its own", async () => {
+      const { response, reverted, calls } = revertedAt(1);
+      const error = await mined(() => Promise.resolve(response)).catch((thrown: unknown) => thrown);
+      expect(error).to.equal(reverted);
+      expect(calls).to.deep.equal([]);
     });
   });
 });
