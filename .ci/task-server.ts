@@ -30,8 +30,11 @@ interface Answer {
 /** Runs `argv` (a task name and its options) as `hardhat --network <network> …` would, capturing what it prints. */
 async function runTask(argv: string[]): Promise<Answer> {
   let output = "";
-  const capture = (chunk: string | Uint8Array): boolean => {
+  // Stands in for a stream's write(chunk, [encoding], [callback]): a caller waiting for the callback gets it.
+  const capture = (chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
     output += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+    const callback = rest.find((argument) => typeof argument === "function") as (() => void) | undefined;
+    if (callback !== undefined) process.nextTick(callback);
     return true;
   };
   const stdout = process.stdout.write.bind(process.stdout);
