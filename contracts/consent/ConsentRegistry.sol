@@ -379,9 +379,10 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
     // Views
     // ------------------------------------------------------------------------------------------------------------
 
-    /// @notice The registry's semantic version.
+    /// @notice The registry's semantic version. 1.1.0: `decideWithStanding` returns the decision's allowed, basis
+    /// and accessor flat, not a `Decision`.
     function version() external pure override returns (string memory) {
-        return "1.0.0";
+        return "1.1.0";
     }
 
     /// @inheritdoc IConsentRegistry

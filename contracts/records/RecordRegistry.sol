@@ -312,9 +312,10 @@ contract RecordRegistry is IRecordRegistry, CareLedgerModule {
     // Views
     // ------------------------------------------------------------------------------------------------------------
 
-    /// @notice The registry's semantic version.
+    /// @notice The registry's semantic version. 1.1.0: reads the consent registry's flat `decideWithStanding`
+    /// (ConsentRegistry 1.1.0).
     function version() external pure override returns (string memory) {
-        return "1.0.0";
+        return "1.1.0";
     }
 
     /// @inheritdoc IRecordRegistry

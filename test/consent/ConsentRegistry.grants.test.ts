@@ -278,8 +278,9 @@ async function setPolicy(f: ConsentFixture, policy: string): Promise<void> {
 
 describe("ConsentRegistry", function () {
   describe("deployment", function () {
-    it("exposes its limits, policy and identity registry", async function () {
+    it("exposes its version, limits, policy and identity registry", async function () {
       const f = await loadFixture(consentFixture);
+      expect(await f.consentRegistry.version()).to.equal("1.1.0"); // 1.1.0: decideWithStanding answers flat
       expect(await f.consentRegistry.MAX_START_DELAY()).to.equal(MAX_START_DELAY);
       expect(await f.consentRegistry.policy()).to.equal(await f.consentPolicy.getAddress());
       expect(await f.consentRegistry.identityRegistry()).to.equal(await f.identityRegistry.getAddress());

@@ -153,7 +153,7 @@ describe("RecordRegistry", function () {
       const { records, identityRegistry, consentRegistry } = await loadFixture(recordsFixture);
       expect(await records.identityRegistry()).to.equal(await identityRegistry.getAddress());
       expect(await records.consentRegistry()).to.equal(await consentRegistry.getAddress());
-      expect(await records.version()).to.equal("1.0.0");
+      expect(await records.version()).to.equal("1.1.0");
       expect(await records.MAX_BATCH_RECORDS()).to.equal(1n << 20n);
       expect(await records.MAX_PROOF_LENGTH()).to.equal(20n);
       expect(await records.AMENDMENT_REASON()).to.equal(2n);
