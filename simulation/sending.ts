@@ -69,6 +69,12 @@ export class NodeSigner extends AbstractSigner<RpcProvider> {
   }
 
   override async sendTransaction(tx: TransactionRequest): Promise<TransactionResponse> {
+    if (tx.from !== undefined && tx.from !== null) {
+      const from = await resolveAddress(tx.from, this.provider);
+      if (from.toLowerCase() !== this.address.toLowerCase()) {
+        throw new Error(`a NodeSigner for ${this.address} cannot send a transaction from ${from}`);
+      }
+    }
     const to = tx.to === null || tx.to === undefined ? undefined : await resolveAddress(tx.to, this.provider);
     const data = tx.data ?? "0x";
     const gasLimit = tx.gasLimit ?? (to === undefined ? undefined : this.gas({ to, data }));
