@@ -264,9 +264,8 @@ export interface SealedRecord {
  */
 export function sealRecord(canonical: Uint8Array, readers: readonly string[]): SealedRecord {
   const salt = randomBytes(SALT_BYTES);
-  const { commitment } = recordCommitment(canonical, salt);
-  const envelope = seal(canonical, salt, commitment, readers);
-  return { envelope, salt: toHex(salt), commitment };
+  const committed = recordCommitment(canonical, salt);
+  return { envelope: seal(canonical, salt, committed.commitment, readers), ...committed };
 }
 
 function seal(canonical: Uint8Array, salt: Uint8Array, commitment: string, readers: readonly string[]): Envelope {

@@ -29,16 +29,7 @@ import {
   vitalsBundle,
 } from "../../sdk";
 import { type RecordsFixture, recordsFixture } from "../fixtures/records";
-
-/** The message `action` was rejected with. */
-async function rejection(action: Promise<unknown>): Promise<string> {
-  const outcome = await action.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  if (!(outcome instanceof Error)) throw new Error("expected the action to be rejected");
-  return outcome.message;
-}
+import { rejection } from "../helpers/rejection";
 
 /** The blob-store directories the tests made; removed after the suite. */
 const temporaryDirectories: string[] = [];

@@ -11,20 +11,11 @@ import { canonicalBytes } from "../../../sdk/records/fhir";
 import { SealPool, sealDirectory, type SealedFile } from "../../../sdk/records/seal-pool";
 import { vitalsBundle } from "../../../sdk/records/synthetic";
 import type { BlobStore } from "../../../sdk/records/blob-store";
+import { rejection } from "../../helpers/rejection";
 
 /** The pool's workers, for the tests that stop one from outside (a crash stands in for an out-of-memory kill). */
 const workersOf = (pool: SealPool): { worker: Worker }[] =>
   (pool as unknown as { workers: { worker: Worker }[] }).workers;
-
-/** The message `promise` is rejected with; fails the test if it fulfils. */
-async function rejection(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
-  expect.fail("expected a rejection");
-}
 
 /** A store that keeps blobs in memory and counts them. */
 function memoryStore(): BlobStore & { size(): number } {
