@@ -1,5 +1,5 @@
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import { type BytesLike, getBytes, hexlify, randomBytes, toUtf8Bytes } from "ethers";
+import { type BytesLike, getBytes, hexlify, isHexString, randomBytes, toUtf8Bytes } from "ethers";
 
 /**
  * Salted commitments: what CareLedger puts on chain instead of data. A commitment is keccak256(salt ‖ data) with a
@@ -11,10 +11,17 @@ export interface SaltedCommitment {
   salt: string;
 }
 
+/**
+ * The salted commitment `keccak256(salt ‖ data)`, with a fresh 32-byte salt unless one is given. `data` is bytes, or a
+ * `0x` string of whole bytes read as those bytes; any other string (text that merely starts with "0x" included) is
+ * committed as its UTF-8 bytes.
+ *
+ * @throws Error if `salt` is not 32 bytes.
+ */
 export function commit(data: BytesLike | string, salt: BytesLike = randomBytes(32)): SaltedCommitment {
   const saltBytes = getBytes(salt);
   if (saltBytes.length !== 32) throw new Error(`a commitment salt must be 32 bytes, got ${saltBytes.length}`);
-  const bytes = typeof data === "string" && !data.startsWith("0x") ? toUtf8Bytes(data) : getBytes(data);
+  const bytes = typeof data === "string" && !isHexString(data, true) ? toUtf8Bytes(data) : getBytes(data);
   // keccak256 over the bytes themselves: ethers' concat and keccak256 go through hex strings, four times the cost for
   // a record of a few kilobytes.
   const hasher = keccak_256.create().update(saltBytes).update(bytes);

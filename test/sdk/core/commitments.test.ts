@@ -29,6 +29,15 @@ describe("sdk/core/commitments", () => {
     );
   });
 
+  // Found by the property above (seed 654902363): "0x " was taken for hex and refused by ethers.
+  it("reads a 0x string of whole bytes as bytes and any other string, 0x-prefixed text included, as UTF-8", () => {
+    expect(commit("0xab01", salt).commitment).to.equal(keccak256(concat([salt, "0xab01"])));
+    for (const text of ["0x ", "0x", "0xabc", "0xzz", "0X12"]) {
+      const expected = text === "0x" ? keccak256(salt) : keccak256(concat([salt, toUtf8Bytes(text)]));
+      expect(commit(text, salt).commitment, text).to.equal(expected);
+    }
+  });
+
   it("refuses salts that are not 32 bytes", () => {
     expect(() => commit("x", "0x1234")).to.throw("a commitment salt must be 32 bytes, got 2");
   });
