@@ -2,5 +2,6 @@ export * from "./commitments";
 export * from "./deployment";
 export * from "./enums";
 export * from "./errors";
+export * from "./governance";
 export * from "./roles";
 export * from "./transactions";

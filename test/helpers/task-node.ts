@@ -57,7 +57,7 @@ export async function startTaskNode(): Promise<TaskNode> {
   const socket = path.join(work, "tasks.sock");
   let anvil = await startAnvil(chainId);
   const { url } = anvil;
-  const env = { ...process.env, LOCALHOST_RPC_URL: url, E2E_TASK_SOCKET: socket };
+  const env: NodeJS.ProcessEnv = { ...process.env, LOCALHOST_RPC_URL: url, E2E_TASK_SOCKET: socket };
   delete env.HARDHAT_SHOW_STACK_TRACES;
   const runnerLog = path.join(work, "task-runner.log");
   const runner = spawn(HARDHAT, ["--network", "localhost", "run", "--no-compile", ".ci/task-server.ts"], {
@@ -155,7 +155,11 @@ function killGroup(child: ChildProcess): void {
 
 function waitForExit(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once("exit", () => resolve()));
+  return new Promise((resolve) =>
+    child.once("exit", () => {
+      resolve();
+    }),
+  );
 }
 
 function sleep(ms: number): Promise<void> {
@@ -179,7 +183,9 @@ function ask(socketPath: string, argv: string[]): Promise<TaskResult> {
       let body = "";
       response.setEncoding("utf8");
       response.on("data", (chunk: string) => (body += chunk));
-      response.on("end", () => resolve(JSON.parse(body) as TaskResult));
+      response.on("end", () => {
+        resolve(JSON.parse(body) as TaskResult);
+      });
     });
     request.on("error", reject);
     request.end(JSON.stringify(argv));
@@ -192,6 +198,8 @@ function runProcess(command: string, args: string[], env: NodeJS.ProcessEnv): Pr
     let output = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
-    child.on("close", (code) => resolve({ output, code: code ?? 1 }));
+    child.on("close", (code) => {
+      resolve({ output, code: code ?? 1 });
+    });
   });
 }
