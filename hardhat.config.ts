@@ -4,7 +4,7 @@ import { subtask } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig, NetworkUserConfig } from "hardhat/types";
 
-import { ConfigError, consortium, evmVersion } from "./config/env";
+import { ConfigError, consortium, evmVersion, localhostUrl } from "./config/env";
 import "./tasks";
 
 /**
@@ -32,7 +32,11 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD).setAction(({ solcVersion }: { solc
 
 function settings() {
   try {
-    return { evm: evmVersion(process.env), consortium: consortium(process.env) };
+    return {
+      evm: evmVersion(process.env),
+      localhost: localhostUrl(process.env),
+      consortium: consortium(process.env),
+    };
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`Configuration error in .env: ${error.message}`);
@@ -42,7 +46,7 @@ function settings() {
   }
 }
 
-const { evm, consortium: consortiumSettings } = settings();
+const { evm, localhost, consortium: consortiumSettings } = settings();
 
 /**
  * Where a build goes when not to `artifacts/` and `cache/`: CI runs the suite for the other EVM versions beside the
@@ -53,7 +57,7 @@ const buildDir = process.env.CARELEDGER_BUILD_DIR === "" ? undefined : process.e
 
 const networks: Record<string, NetworkUserConfig> = {
   hardhat: { hardfork: evm },
-  localhost: { url: process.env.LOCALHOST_RPC_URL ?? "http://127.0.0.1:8545" },
+  localhost: { url: localhost },
 };
 if (consortiumSettings !== undefined) {
   networks.consortium = {

@@ -48,12 +48,39 @@ export interface ConsortiumSettings {
 
 const PRIVATE_KEY = /^(0x)?[0-9a-fA-F]{64}$/;
 
-export function consortium(env: Env): ConsortiumSettings | undefined {
-  const url = raw(env, "CONSORTIUM_RPC_URL");
-  if (url === undefined) return undefined;
-  if (!/^(https?|wss?):\/\/\S+$/.test(url)) {
-    throw new ConfigError("CONSORTIUM_RPC_URL", `"${url}" is not an http(s) or ws(s) URL`);
+/**
+ * A node's JSON-RPC URL, over HTTP: Hardhat 2 reaches remote networks through its HTTP provider only, so a WebSocket
+ * URL is refused here, with the port a Besu or GoQuorum node serves HTTP on, rather than failing in the provider.
+ */
+export function rpcUrl(variable: string, url: string): string {
+  if (/^wss?:\/\//i.test(url)) {
+    throw new ConfigError(
+      variable,
+      `"${url}" is a WebSocket URL, which Hardhat 2 cannot use; give the node's HTTP JSON-RPC endpoint ` +
+        "(http:// or https://; Besu: --rpc-http-enabled, port 8545 by default)",
+    );
   }
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === undefined || !["http:", "https:"].includes(parsed.protocol) || parsed.hostname === "") {
+    throw new ConfigError(variable, `"${url}" is not an http:// or https:// URL`);
+  }
+  return url;
+}
+
+/** The `localhost` network's URL: `LOCALHOST_RPC_URL`, by default a node on this machine's port 8545. */
+export function localhostUrl(env: Env): string {
+  return rpcUrl("LOCALHOST_RPC_URL", raw(env, "LOCALHOST_RPC_URL") ?? "http://127.0.0.1:8545");
+}
+
+export function consortium(env: Env): ConsortiumSettings | undefined {
+  const rawUrl = raw(env, "CONSORTIUM_RPC_URL");
+  if (rawUrl === undefined) return undefined;
+  const url = rpcUrl("CONSORTIUM_RPC_URL", rawUrl);
   const chainId = integer(env, "CONSORTIUM_CHAIN_ID", { required: true, min: 1 });
   const gasPrice = integer(env, "CONSORTIUM_GAS_PRICE", { required: false, min: 0 }) ?? 0;
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 
-import { ConfigError, consortium, evmVersion } from "../../config/env";
+import { ConfigError, consortium, evmVersion, localhostUrl } from "../../config/env";
 
 const KEY = `0x${"11".repeat(32)}`;
 
@@ -29,6 +29,33 @@ describe("config/env", () => {
     });
   });
 
+  describe("localhostUrl", () => {
+    it("defaults to port 8545 on this machine and takes an http(s) URL", () => {
+      expect(localhostUrl({})).to.equal("http://127.0.0.1:8545");
+      expect(localhostUrl({ LOCALHOST_RPC_URL: " http://10.0.0.7:8545 " })).to.equal("http://10.0.0.7:8545");
+      expect(localhostUrl({ LOCALHOST_RPC_URL: "https://node.example/rpc" })).to.equal("https://node.example/rpc");
+    });
+
+    for (const url of ["ws://127.0.0.1:8546", "WSS://node.example"]) {
+      it(`refuses the WebSocket URL ${url}, saying to give the node's HTTP endpoint`, () => {
+        const error = configError(() => localhostUrl({ LOCALHOST_RPC_URL: url }));
+        expect(error.variable).to.equal("LOCALHOST_RPC_URL");
+        expect(error.message).to.equal(
+          `LOCALHOST_RPC_URL: "${url}" is a WebSocket URL, which Hardhat 2 cannot use; give the node's HTTP ` +
+            "JSON-RPC endpoint (http:// or https://; Besu: --rpc-http-enabled, port 8545 by default)",
+        );
+      });
+    }
+
+    for (const url of ["127.0.0.1:8545", "ftp://node.example", "http://"]) {
+      it(`refuses ${url} as not an http(s) URL`, () => {
+        expect(configError(() => localhostUrl({ LOCALHOST_RPC_URL: url })).message).to.equal(
+          `LOCALHOST_RPC_URL: "${url}" is not an http:// or https:// URL`,
+        );
+      });
+    }
+  });
+
   describe("consortium", () => {
     const base = { CONSORTIUM_RPC_URL: "https://besu.example:8545", CONSORTIUM_CHAIN_ID: "1337" };
 
@@ -54,6 +81,7 @@ describe("config/env", () => {
 
     const cases: [string, Record<string, string>, string][] = [
       ["a malformed URL", { CONSORTIUM_RPC_URL: "besu:8545" }, "CONSORTIUM_RPC_URL"],
+      ["a WebSocket URL", { ...base, CONSORTIUM_RPC_URL: "wss://besu.example:8546" }, "CONSORTIUM_RPC_URL"],
       [
         "a missing chain id",
         { CONSORTIUM_RPC_URL: base.CONSORTIUM_RPC_URL, CONSORTIUM_PRIVATE_KEYS: KEY },
