@@ -20,6 +20,7 @@ import type {
   RecordRegistry,
   TestStablecoin,
 } from "../typechain-types";
+import { deployWithProgress } from "./ignition";
 import CareLedgerModule from "./modules/CareLedger";
 import TestStablecoinModule from "./modules/TestStablecoin";
 
@@ -66,6 +67,12 @@ export interface CareLedgerSystem {
   testStablecoin: TestStablecoin | undefined;
   deployment: Deployment;
   parameters: CareLedgerParameters;
+}
+
+function contractAddress(deployed: Record<string, string>, futureId: string): string {
+  const address = deployed[futureId];
+  if (address === undefined) throw new Error(`the deployment has no contract ${futureId}`);
+  return address;
 }
 
 export const PARAMETERS_DIR = path.join(__dirname, "parameters");
@@ -188,36 +195,46 @@ export async function deployCareLedger(
   const { consentPolicy: policy, settlementToken: tokenParameter, ...roles } = parameters;
   let settlementTokenAddress = tokenParameter;
   if (tokenParameter === TEST_STABLECOIN) {
-    const { testStablecoin } = await hre.ignition.deploy(TestStablecoinModule, {
-      parameters: { TestStablecoin: { owner: await deployer.getAddress() } },
-    });
-    settlementTokenAddress = await testStablecoin.getAddress();
+    const token = await deployWithProgress(
+      hre,
+      TestStablecoinModule,
+      { TestStablecoin: { owner: await deployer.getAddress() } },
+      log,
+    );
+    settlementTokenAddress = contractAddress(token, "TestStablecoin#TestStablecoin");
     log(`settlement token: test stablecoin at ${settlementTokenAddress}`);
   }
-  const deployed = await hre.ignition.deploy(CareLedgerModule, {
-    parameters: {
+  const deployed = await deployWithProgress(
+    hre,
+    CareLedgerModule,
+    {
       CareLedger: { ...roles },
       ConsentPolicy: policyArguments(policy),
       ClaimsAdjudicator: { settlementToken: settlementTokenAddress },
     },
-  });
-  const at = async <T>(name: string, future: { getAddress(): Promise<string> }): Promise<T> =>
-    (await hre.ethers.getContractAt(name, await future.getAddress())) as T;
-  const accessManager = await at<AccessManager>("AccessManager", deployed.accessManager);
-  const identityRegistry = await at<IdentityRegistry>("IdentityRegistry", deployed.identityRegistry);
-  const identifierRegistry = await at<IdentifierRegistry>("IdentifierRegistry", deployed.identifierRegistry);
-  const consentPolicy = await at<ConsentPolicy>("ConsentPolicy", deployed.consentPolicy);
-  const consentRegistry = await at<ConsentRegistry>("ConsentRegistry", deployed.consentRegistry);
-  const breakGlass = await at<BreakGlass>("BreakGlass", deployed.breakGlass);
-  const recordRegistry = await at<RecordRegistry>("RecordRegistry", deployed.recordRegistry);
-  const claimsAdjudicator = await at<ClaimsAdjudicator>("ClaimsAdjudicator", deployed.claimsAdjudicator);
-  const priorAuthorizations = await at<PriorAuthorizations>("PriorAuthorizations", deployed.priorAuthorizations);
-  const settlementToken = await at<IERC20Metadata>("IERC20Metadata", {
-    getAddress: () => Promise.resolve(settlementTokenAddress),
-  });
+    log,
+  );
+  const at = async <T>(name: string, futureId: string): Promise<T> =>
+    (await hre.ethers.getContractAt(name, contractAddress(deployed, futureId))) as T;
+  const accessManager = await at<AccessManager>("AccessManager", "AccessManager#AccessManager");
+  const identityRegistry = await at<IdentityRegistry>("IdentityRegistry", "IdentityRegistry#IdentityRegistry");
+  const identifierRegistry = await at<IdentifierRegistry>(
+    "IdentifierRegistry",
+    "IdentifierRegistry#IdentifierRegistry",
+  );
+  const consentPolicy = await at<ConsentPolicy>("ConsentPolicy", "ConsentPolicy#ConsentPolicy");
+  const consentRegistry = await at<ConsentRegistry>("ConsentRegistry", "ConsentRegistry#ConsentRegistry");
+  const breakGlass = await at<BreakGlass>("BreakGlass", "ConsentRegistry#BreakGlass");
+  const recordRegistry = await at<RecordRegistry>("RecordRegistry", "RecordRegistry#RecordRegistry");
+  const claimsAdjudicator = await at<ClaimsAdjudicator>("ClaimsAdjudicator", "ClaimsAdjudicator#ClaimsAdjudicator");
+  const priorAuthorizations = await at<PriorAuthorizations>(
+    "PriorAuthorizations",
+    "ClaimsAdjudicator#PriorAuthorizations",
+  );
+  const settlementToken = await hre.ethers.getContractAt("IERC20Metadata", settlementTokenAddress);
   const testStablecoin =
     tokenParameter === TEST_STABLECOIN
-      ? await at<TestStablecoin>("TestStablecoin", { getAddress: () => Promise.resolve(settlementTokenAddress) })
+      ? await hre.ethers.getContractAt("TestStablecoin", settlementTokenAddress)
       : undefined;
 
   const deployerAddress = await deployer.getAddress();

@@ -32,7 +32,22 @@ export function unixTime(option: string, value: string): bigint {
   return BigInt(Math.floor(millis / 1000));
 }
 
-/** The recorded deployment of the connected chain; the in-process network keeps none between commands. */
+/** The development networks, whose chains come and go: a deployment there may be reset (`careledger:deploy --reset`). */
+export function isDevelopmentNetwork(hre: HardhatRuntimeEnvironment): boolean {
+  return hre.network.name === "hardhat" || hre.network.name === "localhost";
+}
+
+/** `network localhost (http://127.0.0.1:8545)`: how an operator recognises the chain a message is about. */
+export function networkLabel(hre: HardhatRuntimeEnvironment): string {
+  const { config } = hre.network;
+  return "url" in config ? `network ${hre.network.name} (${config.url})` : `network ${hre.network.name}`;
+}
+
+/**
+ * The recorded deployment of the connected chain, once its contracts are known to be on this chain as recorded
+ * (`deploymentCodeProblems`): a development node restarted without its state, or another chain with the same id,
+ * stops the task with one line saying so and what to do, instead of a call failing later on empty code.
+ */
 export async function deploymentOf(hre: HardhatRuntimeEnvironment) {
   if (hre.network.name === "hardhat") {
     fail(
@@ -40,13 +55,41 @@ export async function deploymentOf(hre: HardhatRuntimeEnvironment) {
         "run `npx hardhat careledger:deploy --network localhost`, then add `--network localhost`",
     );
   }
-  const { loadDeployment } = await import("../sdk/core/deployment");
+  const { loadDeployment, deploymentCodeProblems } = await import("../sdk/core/deployment");
   const { chainId } = await hre.ethers.provider.getNetwork();
+  let deployment;
   try {
-    return loadDeployment(chainId);
+    deployment = loadDeployment(chainId);
   } catch (error) {
     fail((error as Error).message);
   }
+  const problems = await deploymentCodeProblems(hre.ethers.provider, chainId);
+  if (problems.length > 0) fail(staleDeploymentMessage(hre, chainId, problems));
+  return deployment;
+}
+
+/** One line on a recorded deployment that is not on the connected chain, with what to do on this kind of network. */
+export function staleDeploymentMessage(
+  hre: HardhatRuntimeEnvironment,
+  chainId: bigint,
+  problems: readonly { contract: string; address: string; problem: string }[],
+): string {
+  const record = `deploy/deployments/chain-${chainId}/`;
+  const [first] = problems;
+  const missing = problems.filter((problem) => problem.problem === "no code").length;
+  const what =
+    first === undefined
+      ? "it does not match"
+      : missing === problems.length
+        ? `${missing} of its contracts have no code there (${first.contract} at ${first.address}): ` +
+          "the node was restarted without its state, or this is another chain with the same id"
+        : `the code at ${first.contract} ${first.address} is not the recorded artifact's: ` +
+          "this is another chain with the same id, or the record was changed";
+  const todo = isDevelopmentNetwork(hre)
+    ? `deploy afresh with \`npx hardhat careledger:deploy --network ${hre.network.name} --reset\``
+    : "check that the network's URL reaches the chain the record was made on (the record is kept: " +
+      "--reset is refused outside the development networks)";
+  return `the CareLedger deployment recorded in ${record} is not on ${networkLabel(hre)}: ${what}; ${todo}`;
 }
 
 /** Runs a task body, turning decoded contract errors and other failures into one readable line. */
@@ -73,7 +116,7 @@ export function print(title: string, fields: Record<string, unknown>): void {
  * Stops the task with `message`, which Hardhat prints as one line: "Error in plugin careledger: …". Hardhat also prints
  * the error's stack wherever it thinks it runs on a CI server, which includes every Linux machine without a display:
  * the operators' servers. A refusal is not a bug, so the stack is shown only when asked for
- * (`--show-stack-traces` or `HARDHAT_SHOW_STACK_TRACES=true`).
+ * (`--show-stack-traces` or `--verbose`, or `HARDHAT_SHOW_STACK_TRACES=true` or `HARDHAT_VERBOSE=true`).
  */
 export function fail(message: string): never {
   throw operatorError(message);
@@ -96,14 +139,18 @@ export function operatorError(message: string): HardhatPluginError {
   return error;
 }
 
-function stackTracesRequested(): boolean {
+/** Whether the operator asked for stack traces: `--show-stack-traces` or `--verbose`, as flags or in the environment. */
+export function stackTracesRequested(): boolean {
   return (
-    process.argv.includes("--show-stack-traces") || process.env.HARDHAT_SHOW_STACK_TRACES?.toLowerCase() === "true"
+    process.argv.includes("--show-stack-traces") ||
+    process.argv.includes("--verbose") ||
+    process.env.HARDHAT_SHOW_STACK_TRACES?.toLowerCase() === "true" ||
+    process.env.HARDHAT_VERBOSE?.toLowerCase() === "true"
   );
 }
 
 /** Whether Hardhat's command line is printing the error, after its own "Error in plugin careledger: …" line. */
-function printedByHardhatCli(): boolean {
+export function printedByHardhatCli(): boolean {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 64;
   const stack = new Error().stack ?? "";
