@@ -1,3 +1,4 @@
+import "./network";
 import "./compile";
 import "./errors";
 import "./sizes";
@@ -7,3 +8,8 @@ import "./consent";
 import "./records";
 import "./claims";
 import "./simulate";
+
+import { failReadably } from "./failures";
+
+// Last, once every task is defined: each careledger:* task then fails with one line an operator can act on.
+failReadably();
