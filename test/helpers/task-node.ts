@@ -3,6 +3,7 @@ import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
+import { stripVTControlCharacters } from "node:util";
 
 /**
  * A real node process and CareLedger's tasks run against it, for the tests of the operator's command line: anvil set
@@ -23,8 +24,11 @@ export interface TaskNode {
   readonly work: string;
   /** Runs `careledger:… OPTIONS` in the task runner: what it printed (stdout and stderr) and the exit code. */
   run(...argv: string[]): Promise<TaskResult>;
-  /** Runs `hardhat --network localhost ARGV` as a separate process, with `env` added to this one's environment. */
-  cli(argv: string[], env?: Record<string, string | undefined>): Promise<TaskResult>;
+  /**
+   * Runs `hardhat --network NETWORK ARGV` (default `localhost`, this node) as a separate process, with `env` added to
+   * the environment this node's tasks get.
+   */
+  cli(argv: string[], env?: Record<string, string | undefined>, network?: string): Promise<TaskResult>;
   /** A JSON-RPC call to the node. */
   rpc<T = unknown>(method: string, params?: unknown[]): Promise<T>;
   /** Stops the node and starts a new, empty one at the same URL and chain id: what a restarted development node is. */
@@ -98,8 +102,8 @@ export async function startTaskNode(): Promise<TaskNode> {
       await runnerReady;
       return ask(socket, argv);
     },
-    cli(argv, extra = {}) {
-      return runProcess(HARDHAT, ["--network", "localhost", ...argv], { ...env, ...extra });
+    cli(argv, extra = {}, network = "localhost") {
+      return runProcess(HARDHAT, ["--network", network, ...argv], { ...env, ...extra });
     },
     rpc: (method, params = []) => rpc(url, method, params),
     async restart() {
@@ -199,7 +203,8 @@ function runProcess(command: string, args: string[], env: NodeJS.ProcessEnv): Pr
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
     child.on("close", (code) => {
-      resolve({ output, code: code ?? 1 });
+      // Hardhat colours its error line when it believes it runs on CI; the tests read the text.
+      resolve({ output: stripVTControlCharacters(output), code: code ?? 1 });
     });
   });
 }
