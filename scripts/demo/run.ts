@@ -39,11 +39,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  // A step that went otherwise than the story says: one line, the stack with --verbose.
+  // A step that went otherwise than the story says, or a network it cannot run on: one line, the stack with --verbose.
   console.error(
     verbose || !(error instanceof Error)
       ? error
-      : `The demo stopped: ${error.message} (npm run demo -- --verbose shows where)`,
+      : `The demo stopped: ${error.message.replace(/\s*\n\s*/g, " ")} (--verbose shows where)`,
   );
   process.exitCode = 1;
 });

@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import net from "node:net";
 import path from "node:path";
 
 import { expect } from "chai";
@@ -14,13 +15,17 @@ interface Told {
   stderr: string;
 }
 
-/** Runs `npm run demo` as the command line does (`hardhat run`, already compiled), with `flags` after it. */
-function tell(...flags: string[]): Promise<Told> {
+/**
+ * Runs `npm run demo` as the command line does (`hardhat run`, already compiled), with `flags` after it and `extra`
+ * added to the environment.
+ */
+function tell(flags: string[] = [], extra: NodeJS.ProcessEnv = {}): Promise<Told> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   // Whatever this test run was started with, the demo gets only the flags each case asks for.
   delete env.HARDHAT_VERBOSE;
   delete env.HARDHAT_NETWORK;
   delete env.DEBUG;
+  Object.assign(env, extra);
   return new Promise((resolve) => {
     execFile(
       HARDHAT,
@@ -49,7 +54,7 @@ describe("scripts: the demo", function () {
 
   before(async function () {
     this.timeout(240_000);
-    [plain, detailed] = await Promise.all([tell(), tell("--verbose")]);
+    [plain, detailed] = await Promise.all([tell(), tell(["--verbose"])]);
   });
 
   it("tells the whole story and exits 0, with and without --verbose", function () {
@@ -107,6 +112,26 @@ describe("scripts: the demo", function () {
     expect(plain.stdout).to.match(/session 1 open until \d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d UTC\n/);
     expect(plain.stdout, "no ISO timestamps").not.to.match(/\d{4}-\d\d-\d\dT\d\d:/);
     expect(plain.stdout, "no token symbol before amounts").not.to.match(/tUSD \d/);
+  });
+});
+
+/** A local port nothing listens on: one the system gave a server, which is closed again. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe("scripts: the demo when it cannot run", function () {
+  it("says why in one line and exits 1 when the network's node is unreachable", async function () {
+    this.timeout(120_000);
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    const told = await tell(["--network", "localhost"], { LOCALHOST_RPC_URL: url });
+    expect(told.code).to.equal(1);
+    expect(told.stdout).to.equal("");
+    expect(told.stderr).to.match(/^The demo stopped: [^\n]*localhost[^\n]* \(--verbose shows where\)\n$/);
   });
 });
 
