@@ -12,7 +12,22 @@ import {
   categorySet,
   purposeSet,
 } from "../../sdk";
-import { DAY, detail, iso, refused, say, verdict } from "./narration";
+import {
+  DAY,
+  detail,
+  gas,
+  introduce,
+  listed,
+  named,
+  nameOf,
+  refused,
+  say,
+  technical,
+  verdict,
+  when,
+  words,
+  yes,
+} from "./narration";
 import { now, type Participants, type Story } from "./story";
 
 /**
@@ -49,7 +64,7 @@ async function renewAndVerify(
     renewedExpiry,
   );
   detail(
-    `hospital active: ${await identityRegistry.isActive(who.hospital)}, Dr. Chen active: ${await identityRegistry.isActive(who.doctor)} (gas ${renewedHospital.gasUsed} and ${renewedChen.gasUsed})`,
+    `hospital active: ${yes(await identityRegistry.isActive(who.hospital))}, Dr. Chen active: ${yes(await identityRegistry.isActive(who.doctor))}${gas(renewedHospital, renewedChen)}`,
   );
   const practitioner = (key: typeof cast.doctorKey, licence: string) =>
     asRegistrar.registerWithKey(
@@ -64,10 +79,10 @@ async function renewAndVerify(
     );
   const okafor = await practitioner(cast.secondDoctorKey, "state medical licence MD-90233 / NPI 1987654325");
   const rivera = await practitioner(cast.erDoctorKey, "state medical licence MD-77105 / NPI 1548239017");
-  detail(
-    `Dr. Okafor, endocrinologist, is participant ${okafor.id} (gas ${okafor.receipt.gasUsed}), accepted by the hospital`,
-  );
-  detail(`Dr. Rivera, emergency physician, is participant ${rivera.id} (gas ${rivera.receipt.gasUsed}), accepted too`);
+  introduce(okafor.id, "Dr. Okafor");
+  introduce(rivera.id, "Dr. Rivera");
+  detail(`Dr. Okafor, endocrinologist, is participant ${okafor.id}, accepted by the hospital${gas(okafor.receipt)}`);
+  detail(`Dr. Rivera, emergency physician, is participant ${rivera.id}, accepted too${gas(rivera.receipt)}`);
   return { credentialExpiry: renewedExpiry, okafor: okafor.id };
 }
 
@@ -85,11 +100,13 @@ async function grantAndRequest({ system, cast }: Story, who: Participants, okafo
   });
   const chenGrant = await asAlice.consentOf(aliceId, who.doctor);
   detail(
-    `grant version ${granted.version}, ${iso(chenGrant.validFrom)} until ${iso(chenGrant.validUntil)} (gas ${granted.receipt.gasUsed})`,
+    `grant version ${granted.version}, from ${when(chenGrant.validFrom)} until ${when(chenGrant.validUntil)}${gas(granted.receipt)}`,
   );
   const asChen = ConsentClient.connect(cast.doctorKey, deployment);
   const chenReads = await asChen.recordAccess(aliceId, DataCategory.LaboratoryResults, Purpose.Treatment);
-  detail(`Dr. Chen opens her lab results: ${verdict(chenReads.decision)}, recorded (gas ${chenReads.receipt.gasUsed})`);
+  detail(
+    `Dr. Chen opens her lab results: ${verdict(chenReads.decision)}, and the read is recorded${gas(chenReads.receipt)}`,
+  );
 
   say(
     "Dr. Okafor asks for lab results, medications and conditions for 90 days; Alice approves less: 14 days, no conditions.",
@@ -102,14 +119,14 @@ async function grantAndRequest({ system, cast }: Story, who: Participants, okafo
     reasonCode: 12,
     respondBy: (await now()) + BigInt(3 * DAY),
   });
-  detail(`request ${asked.requestId} sent (gas ${asked.receipt.gasUsed})`);
+  detail(`request ${asked.requestId} sent${gas(asked.receipt)}`);
   const approved = await asAlice.approveRequest(asked.requestId, {
     categories: categorySet(DataCategory.LaboratoryResults, DataCategory.Medications),
     purposes: purposeSet(Purpose.Treatment),
     validUntil: (await now()) + BigInt(14 * DAY),
   });
   detail(
-    `request ${RequestStatus[(await asAlice.request(asked.requestId)).status]}: grant version ${approved.version} to ${okaforId} (gas ${approved.receipt.gasUsed})`,
+    `request ${asked.requestId} ${words(RequestStatus[(await asAlice.request(asked.requestId)).status])}: grant version ${approved.version} to ${nameOf(okaforId)}${gas(approved.receipt)}`,
   );
   const okafor = cast.secondDoctorKey.address;
   detail(
@@ -137,9 +154,12 @@ async function signedConsent({ system, cast }: Story, who: Participants): Promis
   });
   const relayed = await asHospital.relayGrant(signed);
   detail(
-    `signed by ${signed.signer} with nonce ${signed.message.nonce}, relayed by ${cast.hospitalNewKey.address}: grant version ${relayed.version} (gas ${relayed.receipt.gasUsed})`,
+    `signed by ${named("her phone", signed.signer)}, relayed by ${named("the hospital's key", cast.hospitalNewKey.address)}: grant version ${relayed.version}${gas(relayed.receipt)}`,
   );
-  detail(`relaying it again: ${await refused(() => asHospital.relayGrant(signed))}`);
+  technical(`nonce ${signed.message.nonce}, evidence ${consentDocument.commitment}`);
+  detail(
+    `relaying it again: ${await refused(() => asHospital.relayGrant(signed), "ConsentInvalidNonce", "a signed consent counts once (its nonce is used)")}`,
+  );
   detail(
     `Dr. Rivera, for the hospital's billing: ${verdict(await asAlice.decide(who.alice, cast.erDoctorKey.address, DataCategory.InsuranceAndClaims, Purpose.Payment))}`,
   );
@@ -153,7 +173,7 @@ async function breakGlass({ system, cast }: Story, who: Participants): Promise<v
   say("The registrar authorizes St. Mary's for emergencies: its practitioners may break glass.");
   const authorized = await asConsentRegistrar.setEmergencyAuthorization(who.hospital, true);
   detail(
-    `authorized: ${await asConsentRegistrar.isEmergencyAuthorized(who.hospital)} (gas ${authorized.receipt.gasUsed}); at most ${parameters.consentPolicy.maxOpenBreakGlassSessions} open sessions per practitioner`,
+    `authorized: ${yes(await asConsentRegistrar.isEmergencyAuthorized(who.hospital))}${gas(authorized.receipt)}; at most ${parameters.consentPolicy.maxOpenBreakGlassSessions} open sessions per practitioner`,
   );
 
   say("Alice is brought unconscious to the ER. Dr. Rivera, who has no grant, breaks glass for 4 hours.");
@@ -162,10 +182,10 @@ async function breakGlass({ system, cast }: Story, who: Participants): Promise<v
   );
   const opened = await asRivera.openBreakGlass(who.alice, 1, 4 * 3_600);
   const session = await asRivera.breakGlass(opened.sessionId);
-  detail(`session ${opened.sessionId} open until ${iso(session.expiresAt)} (gas ${opened.receipt.gasUsed})`);
+  detail(`session ${opened.sessionId} open until ${when(session.expiresAt)}${gas(opened.receipt)}`);
   for (const category of [DataCategory.Allergies, DataCategory.Medications]) {
     const read = await asRivera.recordAccess(who.alice, category, Purpose.EmergencyTreatment);
-    detail(`${DataCategory[category]}: ${verdict(read.decision)}, recorded (gas ${read.receipt.gasUsed})`);
+    detail(`${words(DataCategory[category])}: ${verdict(read.decision)}, and recorded${gas(read.receipt)}`);
   }
   detail(
     `Genomics stays closed: ${verdict(await asRivera.decide(who.alice, rivera, DataCategory.Genomics, Purpose.EmergencyTreatment))}`,
@@ -173,10 +193,14 @@ async function breakGlass({ system, cast }: Story, who: Participants): Promise<v
 
   say("The auditor finds the session on the review list and marks it justified.");
   const asAuditor = ConsentClient.connect(await ethers.getSigner(parameters.auditor), deployment);
-  detail(`awaiting review: [${(await asAuditor.unreviewedBreakGlass()).join(", ")}]`);
+  const awaiting = async () => {
+    const sessions = await asAuditor.unreviewedBreakGlass();
+    return sessions.length === 0 ? "none" : `session ${listed(sessions.map(String))}`;
+  };
+  detail(`awaiting review: ${await awaiting()}`);
   const reviewed = await asAuditor.reviewBreakGlass(opened.sessionId, ReviewOutcome.Justified, 0);
   detail(
-    `session ${opened.sessionId}: ${ReviewOutcome[(await asAuditor.breakGlass(opened.sessionId)).outcome]}; awaiting review: [${(await asAuditor.unreviewedBreakGlass()).join(", ")}] (gas ${reviewed.receipt.gasUsed})`,
+    `session ${opened.sessionId}: ${words(ReviewOutcome[(await asAuditor.breakGlass(opened.sessionId)).outcome])}; awaiting review: ${await awaiting()}${gas(reviewed.receipt)}`,
   );
 }
 
@@ -186,18 +210,17 @@ async function deniedAndRevoked({ system, cast }: Story, who: Participants): Pro
   const asChen = ConsentClient.connect(cast.doctorKey, deployment);
   say("Dr. Chen tries to open Alice's mental-health notes: his grant does not name them. Denied, and on the record.");
   const attempt = await asChen.recordAccess(who.alice, DataCategory.MentalHealth, Purpose.Treatment);
-  detail(
-    `${verdict(attempt.decision)}; AccessDenied recorded in block ${attempt.receipt.blockNumber} (gas ${attempt.receipt.gasUsed})`,
-  );
+  detail(`${verdict(attempt.decision)}; the attempt is recorded on chain${gas(attempt.receipt)}`);
+  technical(`AccessDenied in block ${attempt.receipt.blockNumber}`);
 
   say("Alice revokes Dr. Chen's grant. It stops at once: his next look at her lab results is denied.");
   const revoked = await asAlice.revoke(who.alice, who.doctor);
-  detail(`grant version ${revoked.version}: revoked (gas ${revoked.receipt.gasUsed})`);
+  detail(`grant version ${revoked.version}: revoked${gas(revoked.receipt)}`);
   const afterRevoke = await asChen.recordAccess(who.alice, DataCategory.LaboratoryResults, Purpose.Treatment);
-  detail(`Dr. Chen opens her lab results: ${verdict(afterRevoke.decision)} (gas ${afterRevoke.receipt.gasUsed})`);
+  detail(`Dr. Chen opens her lab results: ${verdict(afterRevoke.decision)}${gas(afterRevoke.receipt)}`);
   for (const listing of await asAlice.grantsOf(who.alice)) {
     detail(
-      `Alice's consent for ${listing.grantee}: ${listing.version === 0 ? "none ever given (broke glass on her)" : `${listing.live ? "live" : "not live"}, version ${listing.version}`}`,
+      `Alice's consent for ${nameOf(listing.grantee)}: ${listing.version === 0 ? "none ever given (broke glass on her)" : `${listing.live ? "in force" : "not in force"}, version ${listing.version}`}`,
     );
   }
 }

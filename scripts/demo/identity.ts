@@ -1,7 +1,22 @@
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 
 import { commit, identifierCommitment, IdentifierClient, IdentityClient, ParticipantKind, Roles } from "../../sdk";
-import { DAY, detail, iso, refused, say } from "./narration";
+import {
+  DAY,
+  detail,
+  duration,
+  gas,
+  introduce,
+  listed,
+  named,
+  nameOf,
+  refused,
+  say,
+  technical,
+  verbose,
+  when,
+  yes,
+} from "./narration";
 import { now, type Participants, type Story } from "./story";
 
 /**
@@ -22,7 +37,7 @@ export async function identityChapter(story: Story): Promise<Participants> {
   await time.increase(365 * DAY);
   const { identityRegistry } = story.system;
   detail(
-    `Dr. Chen active: ${await identityRegistry.isActive(doctor)}; Alice active: ${await identityRegistry.isActive(alice)}`,
+    `Dr. Chen active: ${yes(await identityRegistry.isActive(doctor))}; Alice active: ${yes(await identityRegistry.isActive(alice))}`,
   );
   return { hospital, doctor, alice, guardians };
 }
@@ -39,9 +54,9 @@ async function verifyInstitutions({ system, cast }: Story): Promise<{ hospital: 
     credentialCommitment: accreditation.commitment,
     credentialExpiry: expiry,
   });
-  detail(
-    `hospital is participant ${hospital.id}; on chain only a salted commitment ${accreditation.commitment.slice(0, 18)}…`,
-  );
+  introduce(hospital.id, "St. Mary's");
+  detail(`the hospital is participant ${hospital.id}; on chain only a salted commitment to its accreditation`);
+  technical(`commitment ${accreditation.commitment}`);
   detail("no address is ever bound without its own signature (EIP-712 consent) or transaction");
 
   say("The registrar verifies Dr. Chen, a cardiologist, and offers him to the hospital; the hospital accepts him.");
@@ -52,12 +67,13 @@ async function verifyInstitutions({ system, cast }: Story): Promise<{ hospital: 
     credentialExpiry: expiry,
     affiliation: hospital.id,
   });
+  introduce(doctor.id, "Dr. Chen");
   detail(
-    `Dr. Chen is participant ${doctor.id}; offered to ${await identityRegistry.affiliationOffer(doctor.id)}, active: ${await identityRegistry.isActive(doctor.id)} (a registrar alone puts no one into a hospital)`,
+    `Dr. Chen is participant ${doctor.id}; offered to ${nameOf(await identityRegistry.affiliationOffer(doctor.id))}, active: ${yes(await identityRegistry.isActive(doctor.id))} (a registrar alone puts no one into a hospital)`,
   );
   const acceptedChen = await IdentityClient.connect(cast.hospitalKey, deployment).acceptAffiliate(doctor.id);
   detail(
-    `the hospital's key accepts him: active ${await identityRegistry.isActive(doctor.id)} (gas ${acceptedChen.gasUsed})`,
+    `the hospital's key accepts him: active: ${yes(await identityRegistry.isActive(doctor.id))}${gas(acceptedChen)}`,
   );
   return { hospital: hospital.id, doctor: doctor.id };
 }
@@ -74,23 +90,27 @@ async function registerAlice(
   for (const guardian of [cast.mother, cast.brother, cast.friend]) {
     guardianIds.push((await IdentityClient.connect(guardian, deployment).registerPatient()).id);
   }
-  detail(`Alice is patient ${aliceId}; guardians are participants ${guardianIds.join(", ")}`);
+  introduce(aliceId, "Alice");
+  guardianIds.forEach((id, index) => introduce(id, ["her mother", "her brother", "her friend"][index] ?? "a guardian"));
+  detail(`Alice is patient ${aliceId}; her mother, brother and friend are participants ${guardianIds.join(", ")}`);
 
   say("At the front desk the registrar checks Alice's ID card and marks her identity-proofed.");
   await asRegistrar.markIdentityProofed(aliceId);
-  detail(`identity-proofed: ${(await asRegistrar.participant(aliceId)).identityProofed}`);
+  detail(`identity-proofed: ${yes((await asRegistrar.participant(aliceId)).identityProofed)}`);
 
   say("St. Mary's attests the record number it issued Alice, as a salted commitment; Alice accepts it.");
   const mrn = identifierCommitment("urn:oid:2.16.840.1.113883.19.5", "MRN-004217");
   const identifiers = IdentifierClient.connect(cast.hospitalKey, deployment);
   await identifiers.attest(aliceId, mrn.commitment);
+  const brotherTakes = () => identifiers.as(cast.brother).accept(guardianIds[1] ?? 0n, hospital, mrn.commitment);
   detail(
-    `her brother tries to take it: ${await refused(() => identifiers.as(cast.brother).accept(guardianIds[1] ?? 0n, hospital, mrn.commitment))}`,
+    `her brother tries to take it: ${await refused(brotherTakes, "IdentifierNoAttestation", "St. Mary's attested that number for Alice, not for him")}`,
   );
   await identifiers.as(cast.alice).accept(aliceId, hospital, mrn.commitment);
   detail(
-    `commitment ${mrn.commitment.slice(0, 18)}…, issued by ${hospital}, belongs to patient ${await identifiers.ownerOf(hospital, mrn.commitment)}`,
+    `the record number issued by ${nameOf(hospital)} belongs to ${nameOf((await identifiers.ownerOf(hospital, mrn.commitment)) ?? 0n)}; on chain only its salted commitment`,
   );
+  technical(`commitment ${mrn.commitment}`);
   return { alice: aliceId, guardians: guardianIds };
 }
 
@@ -100,13 +120,16 @@ async function guardiansAndRotation({ system, cast }: Story, aliceId: bigint, gu
   say("Alice names her three guardians: any two of them can recover her id after a 3-day delay.");
   await IdentityClient.connect(cast.alice, deployment).setGuardians(aliceId, guardianIds, 2, 3 * DAY);
   const set = await asRegistrar.guardiansOf(aliceId);
-  detail(`${set.threshold} of [${set.guardians.join(", ")}], delay ${set.delay / DAY} days`);
+  detail(`any ${set.threshold} of ${listed(set.guardians.map(nameOf))}, after ${duration(set.delay)}`);
 
   say("Alice moves her key to her laptop in one step: the laptop signs its consent, her old key sends it.");
   const rotated = await IdentityClient.connect(cast.alice, deployment).rotateTo(aliceId, cast.aliceLaptop);
-  detail(`controller is now ${(await asRegistrar.participant(aliceId)).controller} (gas ${rotated.gasUsed})`);
   detail(
-    `the old key at once: ${await refused(() => IdentityClient.connect(cast.alice, deployment).setGuardians(aliceId, [], 0, 0))}`,
+    `her id is now controlled by ${named("her laptop", (await asRegistrar.participant(aliceId)).controller)}${gas(rotated)}`,
+  );
+  const oldKey = () => IdentityClient.connect(cast.alice, deployment).setGuardians(aliceId, [], 0, 0);
+  detail(
+    `the old key at once: ${await refused(oldKey, "IdentityNotController", "that key no longer controls her id")}`,
   );
 }
 
@@ -117,7 +140,7 @@ async function recoverFromTheft({ system, cast }: Story, aliceId: bigint, guardi
   const asThief = IdentityClient.connect(cast.aliceLaptop, deployment);
   await asThief.setGuardians(aliceId, [guardianIds[2] ?? 0n], 1, DAY);
   const scheduled = await asRegistrar.pendingGuardianChange(aliceId);
-  detail(`guardian change scheduled, effective ${iso(scheduled?.effectiveAt ?? 0n)}, unless the guardians veto it`);
+  detail(`guardian change scheduled, effective ${when(scheduled?.effectiveAt ?? 0n)}, unless the guardians veto it`);
   await IdentityClient.connect(cast.mother, deployment).vetoGuardianChange(aliceId);
   await IdentityClient.connect(cast.brother, deployment).vetoGuardianChange(aliceId);
   detail(
@@ -131,18 +154,22 @@ async function recoverFromTheft({ system, cast }: Story, aliceId: bigint, guardi
   await asThief.cancelRecovery(aliceId, phone);
   const recovery = await asRegistrar.recoveryOf(aliceId, phone);
   detail(
-    `${recovery?.approvals} approvals, ${recovery?.objections} objection; executable from ${iso(recovery?.readyAt ?? 0n)} until ${iso(recovery?.expiresAt ?? 0n)}`,
+    `${recovery?.approvals} approvals, ${recovery?.objections} objection; executable from ${when(recovery?.readyAt ?? 0n)} until ${when(recovery?.expiresAt ?? 0n)}`,
   );
   const asPhone = IdentityClient.connect(cast.alicePhone, deployment);
-  detail(`executing now: ${await refused(() => asPhone.executeRecovery(aliceId))}`);
+  detail(
+    `executing now: ${await refused(() => asPhone.executeRecovery(aliceId), "IdentityRecoveryNotReady", `not before ${when(recovery?.readyAt ?? 0n)}`)}`,
+  );
 
   say("Three days pass; the phone executes the recovery (only the key being recovered to can).");
   await time.increase(3 * DAY);
   await asPhone.executeRecovery(aliceId);
   detail(
-    `Alice (still patient ${aliceId}) is controlled by her phone ${(await asRegistrar.participant(aliceId)).controller}`,
+    `Alice (still patient ${aliceId}) is controlled by ${named("her phone", (await asRegistrar.participant(aliceId)).controller)}`,
   );
-  detail(`the stolen laptop: ${await refused(() => asThief.setGuardians(aliceId, [], 0, 0))}`);
+  detail(
+    `the stolen laptop: ${await refused(() => asThief.setGuardians(aliceId, [], 0, 0), "IdentityNotController", "the laptop no longer controls her id")}`,
+  );
 }
 
 async function recoverHospitalKey({ system, cast }: Story, hospital: bigint): Promise<void> {
@@ -162,9 +189,11 @@ async function recoverHospitalKey({ system, cast }: Story, hospital: bigint): Pr
   const [, delay] = await accessManager.canCall(cast.registrar.address, target, data.slice(0, 10));
   await (await accessManager.connect(cast.registrar).schedule(target, data, 0)).wait();
   detail(
-    `scheduled; role INSTITUTION_RECOVERY (${Roles.INSTITUTION_RECOVERY}) waits ${delay} s, during which the admin can cancel`,
+    `scheduled; the registrar's role for this, INSTITUTION_RECOVERY${verbose ? ` (${Roles.INSTITUTION_RECOVERY})` : ""}, waits ${duration(delay)}, during which the admin can cancel`,
   );
   await time.increase(delay);
   await (await accessManager.connect(cast.registrar).execute(target, data)).wait();
-  detail(`hospital ${hospital} is controlled by ${(await asRegistrar.participant(hospital)).controller}`);
+  detail(
+    `${nameOf(hospital)} (still participant ${hospital}) is controlled by ${named("its new key", (await asRegistrar.participant(hospital)).controller)}`,
+  );
 }

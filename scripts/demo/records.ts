@@ -31,7 +31,24 @@ import {
   vitalsBundle,
   commit,
 } from "../../sdk";
-import { DAY, detail, iso, refused, say, short, verdict } from "./narration";
+import {
+  because,
+  DAY,
+  detail,
+  gas,
+  introduce,
+  listed,
+  nameOf,
+  refused,
+  say,
+  short,
+  technical,
+  verbose,
+  verdict,
+  when,
+  words,
+  yes,
+} from "./narration";
 import { now, type Participants, type Story } from "./story";
 
 /** What the record scenes share: the toolkit as Dr. Chen, the encryption keys and the readers. */
@@ -121,9 +138,10 @@ async function joinHaddad(
     ...hospitalScope,
     validUntil: (await now()) + BigInt(365 * DAY),
   });
-  detail(`Dr. Haddad is participant ${haddad.id} (gas ${haddad.receipt.gasUsed})`);
+  introduce(haddad.id, "Dr. Haddad");
+  detail(`Dr. Haddad is participant ${haddad.id}${gas(haddad.receipt)}`);
   detail(
-    `hospital grant version ${widened.version}: ${categoryNames(hospitalScope.categories).join(", ")} for ${purposeNames(hospitalScope.purposes).join(", ")} (gas ${widened.receipt.gasUsed})`,
+    `hospital grant version ${widened.version}: ${listed(categoryNames(hospitalScope.categories).map(words))}, for ${listed(purposeNames(hospitalScope.purposes).map(words))}${gas(widened.receipt)}`,
   );
   detail(
     `Dr. Haddad, lab results: ${verdict(await asAlice.decide(who.alice, cast.internistKey.address, DataCategory.LaboratoryResults, Purpose.Treatment))}`,
@@ -137,27 +155,29 @@ async function anchorAndShare(desk: Desk): Promise<{ commitment: string; salt: s
   const lab = await toolkit.anchorRecord(potassiumObservation(4.1), who.alice, DataCategory.LaboratoryResults, {
     readers: [desk.chenReader.publicKey],
   });
-  detail(`commitment ${lab.commitment}`);
-  detail(`envelope   ${lab.address}`);
-  detail(`pointer    ${lab.pointer} (keccak256 of the envelope's address)`);
+  detail("the report is encrypted for Dr. Chen and stored off chain; the chain holds its commitment and a pointer");
+  technical(`commitment ${lab.commitment}`);
+  technical(`envelope   ${lab.address}`);
+  technical(`pointer    ${lab.pointer} (keccak256 of the envelope's address)`);
   detail(
-    `basis ${DecisionBasis[lab.basis ?? DecisionBasis.NoGrant]}: his own grant is revoked, the hospital's covers him (gas ${lab.receipt.gasUsed})`,
+    `his own grant is revoked, the hospital's covers him: ${because(lab.basis ?? DecisionBasis.NoGrant, who.hospital)}${gas(lab.receipt)}`,
   );
 
   say("Dr. Chen shares the record key with Dr. Haddad, who decrypts the report, verifies it, and is on the record.");
   const shared = await toolkit.shareRecord(who.alice, lab.address, keys.chen, [desk.haddadReader]);
   detail(
-    `envelope ${shared.address}: same ciphertext, ${recipientsOf(shared.envelope).length} wrapped keys (consent checked first)`,
+    `a new envelope with the same ciphertext and ${recipientsOf(shared.envelope).length} wrapped keys (her consent checked first)`,
   );
+  technical(`envelope ${shared.address}`);
   const read = await toolkit.as(desk.story.cast.internistKey).readRecord(who.alice, shared.address, keys.haddad);
   const value = (read.resource as Observation).valueQuantity;
   detail(
-    `decrypted: potassium ${value?.value} ${value?.unit}; valid: ${read.report.valid}, ${RecordStatus[read.report.record.status]}, patient ${read.report.record.patient}`,
+    `decrypted: potassium ${value?.value} ${value?.unit}; valid: ${yes(read.report.valid)}, ${words(RecordStatus[read.report.record.status])}, of ${nameOf(read.report.record.patient)}`,
   );
   for (const access of await toolkit.records.accessTrail(who.alice, lab.commitment)) {
-    const receipt = await ethers.provider.getTransactionReceipt(access.transactionHash);
+    const receipt = verbose ? await ethers.provider.getTransactionReceipt(access.transactionHash) : null;
     detail(
-      `on chain: accessor ${access.accessor} read it for ${Purpose[access.purpose]}, ${verdict(access)}, block ${access.blockNumber} (gas ${receipt?.gasUsed})`,
+      `on chain: ${nameOf(access.accessor)} read it for ${words(Purpose[access.purpose])}, ${verdict(access)}${verbose ? `, block ${access.blockNumber}` : ""}${gas(receipt)}`,
     );
   }
   return { commitment: lab.commitment, salt: read.salt };
@@ -174,12 +194,12 @@ async function correctAndTamper(desk: Desk, lab: { commitment: string; salt: str
     readers: readers.map((reader) => reader.publicKey),
     reasonCode: SupersedeReason.Correction,
   });
-  detail(`wrapped for ${readers.length} consented reader(s) (gas ${corrected.receipt.gasUsed})`);
+  detail(`its key wrapped for ${readers.length} consented reader(s)${gas(corrected.receipt)}`);
   const history = await toolkit.records.history(who.alice, lab.commitment);
   for (const [index, version] of history.entries()) {
     const info = await toolkit.records.verify(who.alice, version);
     detail(
-      `version ${index + 1}: ${short(version)} ${RecordStatus[info.status]}, author ${info.author}, anchored ${iso(info.anchoredAt)}`,
+      `version ${index + 1}${verbose ? ` ${short(version)}` : ""}: ${words(RecordStatus[info.status])}, by ${nameOf(info.author)}, anchored ${when(info.anchoredAt)}`,
     );
   }
 
@@ -188,14 +208,13 @@ async function correctAndTamper(desk: Desk, lab: { commitment: string; salt: str
   const tampered = Uint8Array.from(canonical);
   tampered[Buffer.from(canonical).indexOf("4.1")] = "7".charCodeAt(0);
   const forged = await toolkit.verifyRecord({ canonical: tampered, salt: lab.salt }, { patient: who.alice });
-  detail(`tampered copy: valid ${forged.valid}, problems [${forged.problems.join(", ")}]`);
+  detail(`tampered copy: ${forged.valid ? "valid" : "not valid"}, ${problems(forged.problems)}`);
   const original = await toolkit.verifyRecord(
     { resource: potassiumObservation(4.1), salt: lab.salt },
     { patient: who.alice, category: DataCategory.LaboratoryResults },
   );
-  detail(
-    `the untouched first version: valid ${original.valid}, problems [${original.problems.join(", ")}], latest ${short(original.latest)}`,
-  );
+  detail(`the untouched first version: ${original.valid ? "valid" : "not valid"}, ${problems(original.problems)}`);
+  technical(`latest version ${original.latest ?? "none"}`);
 }
 
 async function nightlyBatch(desk: Desk, inbox: string): Promise<AnchoredBatch> {
@@ -222,14 +241,15 @@ async function nightlyBatch(desk: Desk, inbox: string): Promise<AnchoredBatch> {
   if (batch === undefined || nightly.batches.length !== 1) throw new Error("the demo expected exactly one batch");
   const seconds = (sealed - started) / 1000;
   detail(
-    `root ${batch.root}: ${batch.count} records of ${categoryNames(batch.categories).join(", ")}, ${nightly.skipped.length} skipped`,
+    `one transaction anchors ${batch.count.toLocaleString("en-US")} records of ${listed(categoryNames(batch.categories).map(words))}; ${nightly.skipped.length === 0 ? "none" : nightly.skipped.length} skipped`,
   );
-  detail(`manifest ${batch.manifestAddress}`);
-  detail(
+  technical(`root ${batch.root}`);
+  technical(`manifest ${batch.manifestAddress}`);
+  technical(
     `gas ${batch.receipt.gasUsed} for the root transaction: ${batch.receipt.gasUsed / BigInt(batch.count)} per record`,
   );
   detail(
-    `off chain: canonicalized, committed, encrypted and stored in ${seconds.toFixed(2)} s (${Math.round(batch.count / seconds)} records/s)`,
+    `off chain they were canonicalized, committed, encrypted and stored in ${seconds.toFixed(1)} s (${Math.round(batch.count / seconds).toLocaleString("en-US")} records a second)`,
   );
   return batch;
 }
@@ -241,12 +261,14 @@ async function proveMember(desk: Desk, batch: AnchoredBatch): Promise<void> {
   if (member === undefined) throw new Error("the demo expected a 418th record in the batch");
   const proof = await toolkit.proveInclusion(who.hospital, batch.manifestAddress, member.commitment);
   detail(
-    `${member.file}: ${short(member.commitment)} of patient ${proof.leaf.patient}, ${DataCategory[proof.leaf.category]}, proof of ${proof.proof.length} hashes`,
+    `${member.file}, a ${words(DataCategory[proof.leaf.category]).replaceAll(" ", "-")} record of ${nameOf(proof.leaf.patient)} (participant ${proof.leaf.patient}): a proof of ${proof.proof.length} hashes`,
   );
-  detail(`verifyInclusion on chain: ${proof.included}`);
+  technical(`commitment ${member.commitment}`);
+  const included = (yes: boolean) => (yes ? "included" : "not included");
+  detail(`checked on chain: ${included(proof.included)}`);
   const wrongPatient = { ...proof.leaf, patient: proof.leaf.patient + 1n };
   detail(
-    `the same proof for patient ${wrongPatient.patient}: ${await toolkit.records.verifyInclusion(who.hospital, proof.root, wrongPatient, proof.proof)}`,
+    `the same proof for ${nameOf(wrongPatient.patient)} (participant ${wrongPatient.patient}): ${included(await toolkit.records.verifyInclusion(who.hospital, proof.root, wrongPatient, proof.proof))}`,
   );
 }
 
@@ -260,7 +282,9 @@ async function adoptFromBatch(desk: Desk, batch: AnchoredBatch): Promise<void> {
   const aliceProof = await toolkit.proveInclusion(who.hospital, batch.manifestAddress, aliceLeaf.commitment);
   const asHaddadRecords = toolkit.records.as(story.cast.internistKey);
   const adopt = () => asHaddadRecords.adopt(who.hospital, aliceProof.root, aliceProof.leaf, aliceProof.proof);
-  detail(`Dr. Haddad, vital signs are not in the hospital's grant: ${await refused(adopt)}`);
+  detail(
+    `Dr. Haddad, while vital signs are not in the hospital's grant: ${await refused(adopt, "RecordAnchorNotPermitted", "her consent does not cover vital signs for him")}`,
+  );
   await ConsentClient.connect(story.cast.alicePhone, story.system.deployment).grant({
     patient: who.alice,
     grantee: who.hospital,
@@ -271,6 +295,18 @@ async function adoptFromBatch(desk: Desk, batch: AnchoredBatch): Promise<void> {
   const adopted = await adopt();
   const onChart = await asHaddadRecords.verify(who.alice, aliceLeaf.commitment);
   detail(
-    `Alice adds vital signs to the hospital's grant; adopted: ${RecordStatus[onChart.status]}, organization ${onChart.organization}, dated to the batch ${iso(onChart.anchoredAt)} (gas ${adopted.receipt.gasUsed})`,
+    `Alice adds vital signs to the hospital's grant; adopted: ${words(RecordStatus[onChart.status])}, for ${nameOf(onChart.organization)}, dated to the batch, ${when(onChart.anchoredAt)}${gas(adopted.receipt)}`,
   );
+}
+
+/** What the toolkit found wrong with a presented record, in words. */
+function problems(found: readonly string[]): string {
+  const meaning: Record<string, string> = {
+    "not-anchored": "no such record was ever anchored",
+    superseded: "a newer version supersedes it",
+    "entered-in-error": "it was marked entered in error",
+    "wrong-patient": "it is another patient's",
+    "wrong-category": "it is filed under another category",
+  };
+  return found.length === 0 ? "nothing wrong" : listed(found.map((problem) => meaning[problem] ?? problem));
 }

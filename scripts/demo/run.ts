@@ -9,19 +9,20 @@ import { deployCareLedger, loadParameters } from "../../deploy";
 import { claimsChapter } from "./claims";
 import { consentChapter } from "./consent";
 import { identityChapter } from "./identity";
-import { detail, say } from "./narration";
+import { detail, duration, named, say, technical, verbose } from "./narration";
 import { recordsChapter } from "./records";
 import { castOf, type Story } from "./story";
 
 async function main(): Promise<void> {
   const cast = await castOf();
   console.log("CareLedger demo — identity, governance, consent, records and claims on the in-process chain");
+  if (!verbose) console.log("(npm run demo -- --verbose adds the addresses, hashes and gas of every step)");
   const system = await deployCareLedger(hre, loadParameters(hre.network.name));
   const { deployment, parameters } = system;
   say("The consortium deploys CareLedger through its Ignition modules.");
-  detail(`AccessManager ${deployment.accessManager}, IdentityRegistry ${deployment.identityRegistry}`);
+  technical(`AccessManager ${deployment.accessManager}, IdentityRegistry ${deployment.identityRegistry}`);
   detail(
-    `admin ${cast.admin.address} acts only through scheduled operations (${parameters.adminExecutionDelay} s delay)`,
+    `one AccessManager holds every permission; ${named("its admin", cast.admin.address)} acts only through operations scheduled ${duration(parameters.adminExecutionDelay)} ahead`,
   );
   const story: Story = { system, cast };
 
@@ -33,11 +34,16 @@ async function main(): Promise<void> {
   const participants = await system.identityRegistry.lastId();
   const [requests, sessions] = [await system.consentRegistry.requestCount(), await system.breakGlass.sessionCount()];
   console.log(
-    `\nDone: ${participants} participants, ${requests} access request(s), ${sessions} break-glass session(s), 2 record versions and a batch of ${batchSize}, ${claims.claims} claims (${claims.approved} approved, one after appeal) and ${claims.planPaid} paid; every step above on the audit trail as events.`,
+    `\nDone: ${participants} participants, ${requests} access request(s), ${sessions} break-glass session(s), 2 record versions and a batch of ${batchSize.toLocaleString("en-US")}, ${claims.claims} claims (${claims.approved} approved, one after appeal) and ${claims.planPaid} paid; every step above on the audit trail as events.`,
   );
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
+  // A step that went otherwise than the story says, or a network it cannot run on: one line, the stack with --verbose.
+  console.error(
+    verbose || !(error instanceof Error)
+      ? error
+      : `The demo stopped: ${error.message.replace(/\s*\n\s*/g, " ")} (--verbose shows where)`,
+  );
   process.exitCode = 1;
 });
