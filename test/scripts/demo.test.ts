@@ -5,6 +5,7 @@ import path from "node:path";
 import { expect } from "chai";
 
 import { day, duration, listed, when, words } from "../../scripts/demo/narration";
+import { skipCliTestsIfAsked } from "../helpers/runs";
 
 const ROOT = path.join(__dirname, "..", "..");
 const HARDHAT = path.join(ROOT, "node_modules", ".bin", "hardhat");
@@ -53,6 +54,7 @@ describe("scripts: the demo", function () {
   let detailed: Told;
 
   before(async function () {
+    skipCliTestsIfAsked(this);
     this.timeout(240_000);
     [plain, detailed] = await Promise.all([tell(), tell(["--verbose"])]);
   });

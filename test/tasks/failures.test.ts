@@ -11,6 +11,7 @@ import type { EIP1193Provider, RequestArguments } from "hardhat/types";
 import { describeFailure } from "../../tasks/failures";
 import { RetryingProvider, transportFailure } from "../../tasks/network";
 import { anvilAvailable, startTaskNode, type TaskNode } from "../helpers/task-node";
+import { skipCliTestsIfAsked } from "../helpers/runs";
 
 const STACK_FRAME = /^ +at .*:\d+:\d+\)?$/m;
 
@@ -49,6 +50,10 @@ async function failureOf(promise: Promise<unknown>): Promise<Error> {
  * retried a bounded number of times.
  */
 describe("tasks: failures", function () {
+  before(function () {
+    skipCliTestsIfAsked(this);
+  });
+
   describe("RetryingProvider", function () {
     const NO_WAIT = [0, 0, 0];
     const refused = () => new HardhatError(ERRORS.NETWORK.NODE_IS_NOT_RUNNING, { network: "localhost" });
@@ -180,7 +185,7 @@ describe("tasks: failures", function () {
     });
 
     after(function () {
-      if (anvilAvailable()) node.stop();
+      (node as TaskNode | undefined)?.stop(); // undefined when the file was skipped
     });
 
     it("names the network and URL of a node that is not running, in one line, exit 1", async function () {
@@ -231,7 +236,9 @@ describe("tasks: failures", function () {
       expect(result.output).not.to.match(STACK_FRAME);
       const missing = await node.cli(["careledger:consent:check", "--patient", "1"], { CI: "true" });
       expect(missing.code).to.equal(1);
-      expect(missing.output).to.match(/^Error HH306: The '--\w+' parameter of task 'careledger:consent:check' expects/m);
+      expect(missing.output).to.match(
+        /^Error HH306: The '--\w+' parameter of task 'careledger:consent:check' expects/m,
+      );
       expect(missing.output).not.to.match(STACK_FRAME);
     });
   });

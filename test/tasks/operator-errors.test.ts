@@ -4,6 +4,7 @@ import { expect } from "chai";
 import { HardhatPluginError } from "hardhat/plugins";
 
 import { fail, operatorError } from "../../tasks/util";
+import { skipCliTestsIfAsked } from "../helpers/runs";
 
 /**
  * Hardhat prints a failed task's error with `console.error(error)` wherever it believes it runs on a CI server, which
@@ -12,6 +13,9 @@ import { fail, operatorError } from "../../tasks/util";
  * end: `.ci/e2e` fails on any refusal that prints a stack.)
  */
 describe("tasks: operator errors", function () {
+  before(function () {
+    skipCliTestsIfAsked(this);
+  });
   const savedEnv = process.env.HARDHAT_SHOW_STACK_TRACES;
   const savedArgv = process.argv;
   beforeEach(function () {
