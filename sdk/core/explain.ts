@@ -51,7 +51,7 @@ import {
 import { ControllerChange, ParticipantKind, ParticipantStatus } from "../identity/participants";
 import { AmendmentStatus, RecordStatus } from "../records/client";
 import type { Deployment } from "./deployment";
-import { CareLedgerError, decodeError, ERROR_ABIS } from "./errors";
+import { CareLedgerError, decodeError, ERROR_ABIS, type RefusedCall } from "./errors";
 import { describeRole, type RoleHolder, roleHolders } from "./governance";
 import { PUBLIC_ROLE } from "./roles";
 
@@ -814,7 +814,7 @@ export async function refusalContext(
     });
   }
   const transaction = error.transaction;
-  if (error.errorName === "AccessManagedUnauthorized" && transaction !== undefined) {
+  if (error.errorName === "AccessManagedUnauthorized" && transaction !== undefined && sentBy(transaction, error)) {
     context.call = { target: transaction.to, selector: transaction.data.slice(0, 10) };
     await attempt(async () => {
       const manager =
@@ -837,6 +837,15 @@ export async function refusalContext(
     }
   }
   return context;
+}
+
+/**
+ * Whether the refused caller sent the transaction itself: a module calling another's restricted function (the caller
+ * a contract) is refused inside a transaction whose function is not the one refused.
+ */
+function sentBy(transaction: RefusedCall, error: CareLedgerError): boolean {
+  const caller = error.args[0] as string;
+  return transaction.from === undefined || transaction.from.toLowerCase() === caller.toLowerCase();
 }
 
 async function access(

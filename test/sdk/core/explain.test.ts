@@ -12,6 +12,7 @@ import {
   functionName,
   humanDuration,
   isoSeconds,
+  refusalContext,
   staleEntries,
   tokenAmount,
   unnamedArguments,
@@ -205,6 +206,16 @@ describe("sdk/core/explain", () => {
         `AccessManagedUnauthorized — ${others[0]!.address} may not call IdentityRegistry.suspend; it needs ` +
           `REGISTRAR (1), held by ${registrar.address}; send it from a holder's key (--from), or the admin grants the role`,
       );
+    });
+
+    it("does not name the transaction's function when another contract was the caller refused", async () => {
+      const decoded = refusal("AccessManagedUnauthorized", [ACCOUNT]);
+      const inner = new CareLedgerError(decoded.errorName, decoded.args, decoded.selector, undefined, {
+        to: ACCOUNT,
+        data: "0x12345678",
+        from: "0x0000000000000000000000000000000000000001",
+      });
+      expect(await refusalContext(inner, { provider: null })).to.deep.equal({});
     });
 
     it("leaves errors that are not refusals alone", async () => {
