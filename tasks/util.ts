@@ -5,17 +5,21 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import type { Signer } from "ethers";
 
-/** Resolves `--from`: an account index on the network ("0", "2") or one of its addresses. */
+/**
+ * Resolves `--from`: an account index on the network ("0", "2") or one of its addresses. A transaction the signer
+ * fails to send carries what it tried, so that a refusal names the function refused (`explainingSigner`).
+ */
 export async function signerFor(hre: HardhatRuntimeEnvironment, from: string): Promise<Signer> {
+  const { explainingSigner } = await import("../sdk/core/explain");
   const signers = await hre.ethers.getSigners();
   if (/^\d+$/.test(from)) {
     const signer = signers[Number(from)];
     if (signer === undefined) fail(`--from ${from}: the network has ${signers.length} accounts`);
-    return signer;
+    return explainingSigner(signer);
   }
   const match = signers.find((signer) => signer.address.toLowerCase() === from.toLowerCase());
   if (match === undefined) fail(`--from ${from}: not an account index or an address of this network's accounts`);
-  return match;
+  return explainingSigner(match);
 }
 
 /** Parses a whole number option, naming the option on failure. */
@@ -92,16 +96,48 @@ export function staleDeploymentMessage(
   return `the CareLedger deployment recorded in ${record} is not on ${networkLabel(hre)}: ${what}; ${todo}`;
 }
 
-/** Runs a task body, turning decoded contract errors and other failures into one readable line. */
+/**
+ * Runs a task body, turning a contract's refusal into one line for the operator: `the contract refused: ` and the
+ * error explained (sdk/core/explain.ts), its name first, e.g. `the contract refused: IdentityNotController —
+ * participant 2 is not controlled by 0x…; send it from the participant's key (--from)`. Other failures pass through.
+ */
 export async function readable<T>(body: () => Promise<T>): Promise<T> {
-  const { CareLedgerError, decodeError } = await import("../sdk/core/errors");
   try {
     return await body();
   } catch (error) {
-    const decoded = decodeError(error);
-    if (decoded instanceof CareLedgerError) fail(`the contract refused: ${decoded.message}`);
-    throw decoded;
+    const line = await refusalLine(error);
+    if (line !== undefined) fail(line);
+    const { decodeError } = await import("../sdk/core/errors");
+    throw decodeError(error);
   }
+}
+
+/**
+ * `the contract refused: …` for an error that is a contract's refusal, explained with what the running network can
+ * tell (the role a refused function needs and who holds it, the settlement token's amounts), else undefined.
+ */
+export async function refusalLine(error: unknown): Promise<string | undefined> {
+  const { CareLedgerError, decodeError } = await import("../sdk/core/errors");
+  const { explain, refusalContext } = await import("../sdk/core/explain");
+  const decoded = decodeError(error);
+  if (!(decoded instanceof CareLedgerError)) return undefined;
+  let context = {};
+  try {
+    // The task's own Hardhat environment: imported here, at run time, as the config that loads this file cannot.
+    const { default: hre } = await import("hardhat");
+    const { loadDeployment } = await import("../sdk/core/deployment");
+    const { chainId } = await hre.ethers.provider.getNetwork();
+    let deployment;
+    try {
+      deployment = loadDeployment(chainId);
+    } catch {
+      // no recorded deployment: the explanation does without module names
+    }
+    context = await refusalContext(decoded, hre.ethers.provider, deployment);
+  } catch {
+    // no network to ask: the error explained from its arguments alone
+  }
+  return `the contract refused: ${explain(decoded, context)}`;
 }
 
 export function print(title: string, fields: Record<string, unknown>): void {

@@ -19,7 +19,7 @@ import {
  * of an OpenZeppelin settlement token. Generated from the same artifacts as the contracts, so the decoder cannot
  * drift from them (`test/sdk/core/errors.test.ts` checks that every deployed contract's errors are known).
  */
-const ABIS = [
+export const ERROR_ABIS = [
   IdentityRegistry__factory.abi,
   IdentifierRegistry__factory.abi,
   ConsentRegistry__factory.abi,
@@ -35,7 +35,7 @@ const ABIS = [
 
 function errorInterface(): Interface {
   const seen = new Map<string, ErrorFragment>();
-  for (const abi of ABIS) {
+  for (const abi of ERROR_ABIS) {
     new Interface(abi).forEachError((fragment) => seen.set(fragment.selector, fragment));
   }
   return new Interface([...seen.values()]);
@@ -43,13 +43,26 @@ function errorInterface(): Interface {
 
 const ERRORS = errorInterface();
 
-/** A revert decoded into the custom error's name and arguments. */
+/** The transaction (or call) a contract refused: enough to name the function and ask who may call it. */
+export interface RefusedCall {
+  to: string;
+  /** The calldata: its first four bytes are the function's selector. */
+  data: string;
+  from?: string;
+}
+
+/**
+ * A revert decoded into the custom error's name and arguments. `message` is the raw form, `Name(arg, …)`, for
+ * programs and logs; `explain` (sdk/core/explain.ts) renders it for people.
+ */
 export class CareLedgerError extends Error {
   constructor(
     readonly errorName: string,
     readonly args: Result,
     readonly selector: string,
     override readonly cause?: unknown,
+    /** The refused transaction, where the thrown error showed it (ethers' CALL_EXCEPTION carries it). */
+    readonly transaction?: RefusedCall,
   ) {
     super(`${errorName}(${formatArgs(args)})`);
     this.name = "CareLedgerError";
@@ -92,13 +105,36 @@ function revertData(error: unknown, depth = 0): string | undefined {
   return undefined;
 }
 
+/** Finds the refused transaction in whatever an ethers call threw: ethers' CALL_EXCEPTION names it `transaction`. */
+export function refusedCall(error: unknown, depth = 0): RefusedCall | undefined {
+  if (depth > 5 || typeof error !== "object" || error === null) return undefined;
+  const record = error as Record<string, unknown>;
+  const transaction = record.transaction as Record<string, unknown> | null | undefined;
+  if (
+    typeof transaction === "object" &&
+    transaction !== null &&
+    typeof transaction.to === "string" &&
+    typeof transaction.data === "string" &&
+    isHexString(transaction.data) &&
+    transaction.data.length >= 10
+  ) {
+    const from = typeof transaction.from === "string" ? transaction.from : undefined;
+    return { to: transaction.to, data: transaction.data, ...(from === undefined ? {} : { from }) };
+  }
+  for (const key of ["error", "info", "cause", "parent"]) {
+    const found = refusedCall(record[key], depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 /** Turns a thrown ethers error into a `CareLedgerError` when it carries a known custom error; else returns it as is. */
 export function decodeError(error: unknown): unknown {
   if (error instanceof CareLedgerError) return error;
   const data = revertData(error);
   const decoded = data === undefined ? undefined : decodeRevertData(data);
   if (decoded === undefined) return error;
-  return new CareLedgerError(decoded.errorName, decoded.args, decoded.selector, error);
+  return new CareLedgerError(decoded.errorName, decoded.args, decoded.selector, error, refusedCall(error));
 }
 
 /** Runs `action`, rethrowing any revert as a decoded `CareLedgerError`. */

@@ -55,9 +55,18 @@ async function withRevertReason(response: ContractTransactionResponse, error: un
       blockTag: error.receipt.blockNumber - 1,
     });
   } catch (replayed) {
-    // Over HTTP the provider throws the node's error rather than ethers' CALL_EXCEPTION: decode either.
+    // Over HTTP the provider throws the node's error rather than ethers' CALL_EXCEPTION: decode either. The replay's
+    // error may not name the transaction; the response does, which an explanation needs (the function refused).
     const decoded = decodeError(replayed);
-    if (decoded instanceof CareLedgerError) return decoded;
+    if (decoded instanceof CareLedgerError) {
+      if (response.to === null) return decoded;
+      const { errorName, args, selector, cause } = decoded;
+      return new CareLedgerError(errorName, args, selector, cause, {
+        to: response.to,
+        data: response.data,
+        from: response.from,
+      });
+    }
   }
   return error;
 }

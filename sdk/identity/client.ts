@@ -301,12 +301,9 @@ export class IdentityClient {
     return BigInt(block.timestamp) + validForSeconds;
   }
 
+  /** Through `mined`, as every client's writes: a transaction a node mines as reverted (anvil) is decoded too. */
   private send(call: () => Promise<ContractTransactionResponse>): Promise<ContractTransactionReceipt> {
-    return withDecodedErrors(async () => {
-      const receipt = await (await call()).wait();
-      if (receipt === null) throw new Error("transaction was dropped");
-      return receipt;
-    });
+    return mined(call);
   }
 
   private async register(call: () => Promise<ContractTransactionResponse>): Promise<Registered> {
