@@ -6,4 +6,5 @@ import "./identity";
 import "./consent";
 import "./records";
 import "./claims";
+import "./governance";
 import "./simulate";
