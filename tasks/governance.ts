@@ -70,15 +70,18 @@ function parseModule(sdk: Session["sdk"], value: string): PausableModule {
   return module;
 }
 
-/** Seconds as a person says them: "1 hour", "2 days", "90 minutes", "45 seconds"; "none" for 0. */
-export function duration(seconds: bigint): string {
+/**
+ * Seconds as a person says them, in the largest unit that divides them (at most `largest`): "1 hour", "2 days",
+ * "90 seconds"; "none" for 0.
+ */
+export function duration(seconds: bigint, largest: "day" | "hour" = "day"): string {
   const units: [bigint, string][] = [
     [86_400n, "day"],
     [3_600n, "hour"],
     [60n, "minute"],
   ];
   if (seconds === 0n) return "none";
-  for (const [size, unit] of units) {
+  for (const [size, unit] of units.slice(largest === "day" ? 0 : 1)) {
     if (seconds % size === 0n) return plural(seconds / size, unit);
   }
   return plural(seconds, "second");
@@ -201,7 +204,8 @@ task("careledger:role:grant", "Admin: grants a role (scheduled when the admin's 
       const role = s.sdk.roleText(roleId);
       const [isMember, currentDelay] = await s.governance.manager.hasRole(roleId, account);
       if (isMember && currentDelay === delay) {
-        fail(`${account} already holds ${role} with an execution delay of ${duration(delay)}; nothing to grant`);
+        const withDelay = delay === 0n ? "no execution delay" : `an execution delay of ${duration(delay)}`;
+        fail(`${account} already holds ${role} with ${withDelay}; nothing to grant`);
       }
       const data = s.governance.manager.interface.encodeFunctionData("grantRole", [roleId, account, delay]);
       const submitted = await submit(s, s.deployment.accessManager, data);
@@ -483,7 +487,7 @@ async function policySection(hre: HardhatRuntimeEnvironment, deployment: Deploym
       ["named-purposes", `${listed(purposeNames(rules.namedPurposes))} (only by a grant naming them)`],
       [
         "break-glass-max",
-        `at most ${duration(rules.maxBreakGlassDuration)}, ${rules.maxOpenBreakGlassSessions} open per practitioner`,
+        `at most ${duration(rules.maxBreakGlassDuration, "hour")}, ${rules.maxOpenBreakGlassSessions} open per practitioner`,
       ],
       ["break-glass-excludes", listed(categoryNames(rules.breakGlassExcludedCategories))],
       ["longest-grant", longest.join(", ")],
