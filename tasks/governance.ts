@@ -91,18 +91,26 @@ function plural(count: bigint, unit: string): string {
   return `${count} ${unit}${count === 1n ? "" : "s"}`;
 }
 
-/** How far `at` is from `now`, roughly: "in 59 minutes", "now", "3 hours ago". */
-function relative(at: bigint, now: bigint): string {
+/**
+ * How far `at` is from `now`, rounded in the largest unit it reaches: "in 59 minutes", "now", "3 hours ago"; a
+ * rounding up to the next unit says that unit ("in 1 hour" for 3,599 seconds, not "in 60 minutes").
+ */
+export function relative(at: bigint, now: bigint): string {
   const gap = at > now ? at - now : now - at;
   if (gap === 0n) return "now";
-  const units: [bigint, string][] = [
+  const units: readonly (readonly [size: bigint, name: string])[] = [
     [86_400n, "day"],
     [3_600n, "hour"],
     [60n, "minute"],
     [1n, "second"],
   ];
-  const [size, unit] = units.find(([size]) => gap >= size) ?? [1n, "second"];
-  const amount = plural((gap + size / 2n) / size, unit);
+  const round = (size: bigint): bigint => (gap + size / 2n) / size;
+  // The largest unit the gap reaches (it reaches a second at least), or the next larger one when it rounds up to it.
+  let index = units.findIndex(([size]) => gap >= size);
+  const [size, larger] = [units[index]?.[0] ?? 1n, units[index - 1]?.[0]];
+  if (larger !== undefined && round(size) * size >= larger) index -= 1;
+  const [unitSize, unit] = units[index] ?? [1n, "second"];
+  const amount = plural(round(unitSize), unit);
   return at > now ? `in ${amount}` : `${amount} ago`;
 }
 

@@ -4,7 +4,7 @@ import path from "node:path";
 import { expect } from "chai";
 import { AbiCoder, keccak256 } from "ethers";
 
-import { duration, parseRole } from "../../tasks/governance";
+import { duration, parseRole, relative } from "../../tasks/governance";
 import { AccessManager__factory, IPausableModule__factory } from "../../typechain-types";
 import { anvilAvailable, startTaskNode, type TaskNode, type TaskResult } from "../helpers/task-node";
 
@@ -423,5 +423,16 @@ describe("tasks: governance options", function () {
       ["none", "45 seconds", "1 minute", "90 seconds", "1 hour", "2 hours", "1 day", "365 days"],
     );
     expect(duration(86_400n, "hour")).to.equal("24 hours");
+  });
+
+  it("says how far a time is, rounding up to the next unit when it reaches it", function () {
+    const now = 1_000_000n;
+    expect(relative(now, now)).to.equal("now");
+    expect(relative(now + 3_599n, now)).to.equal("in 1 hour");
+    expect(relative(now + 3_480n, now)).to.equal("in 58 minutes");
+    expect(relative(now + 89n, now)).to.equal("in 1 minute");
+    expect(relative(now + 30n, now)).to.equal("in 30 seconds");
+    expect(relative(now - 2n * 86_400n, now)).to.equal("2 days ago");
+    expect(relative(now + 86_399n, now)).to.equal("in 1 day");
   });
 });
