@@ -269,7 +269,8 @@ function wholeSeconds(option: string, value: string): bigint {
 // Pausing
 // ---------------------------------------------------------------------------------------------------------------------
 
-const MODULE_HELP =
+/** Written out rather than read from the SDK, which loads the compiled contracts; a test checks it lists them all. */
+export const MODULE_HELP =
   "Module: identity-registry, identifier-registry, consent-registry, break-glass, record-registry, " +
   "claims-adjudicator or prior-authorizations";
 

@@ -4,7 +4,8 @@ import path from "node:path";
 import { expect } from "chai";
 import { AbiCoder, keccak256 } from "ethers";
 
-import { duration, parseRole, relative } from "../../tasks/governance";
+import { PAUSABLE_MODULES } from "../../sdk/core/operations";
+import { duration, MODULE_HELP, parseRole, relative } from "../../tasks/governance";
 import { AccessManager__factory, IPausableModule__factory } from "../../typechain-types";
 import { anvilAvailable, startTaskNode, type TaskNode, type TaskResult } from "../helpers/task-node";
 
@@ -434,5 +435,9 @@ describe("tasks: governance options", function () {
     expect(relative(now + 30n, now)).to.equal("in 30 seconds");
     expect(relative(now - 2n * 86_400n, now)).to.equal("2 days ago");
     expect(relative(now + 86_399n, now)).to.equal("in 1 day");
+  });
+
+  it("lists every pausable module in the help of pause and unpause", function () {
+    expect(MODULE_HELP).to.equal(`Module: ${PAUSABLE_MODULES.slice(0, -1).join(", ")} or ${PAUSABLE_MODULES.at(-1)}`);
   });
 });
