@@ -440,8 +440,12 @@ async function moduleLines(hre: HardhatRuntimeEnvironment, deployment: Deploymen
   }
   const token = await ClaimsAdjudicator__factory.connect(deployment.claimsAdjudicator, provider).settlementToken();
   const metadata = IERC20Metadata__factory.connect(token, provider);
-  const [symbol, decimals] = await Promise.all([metadata.symbol(), metadata.decimals()]);
-  lines.push(["settlement-token", `${token}  ${symbol}, ${decimals} decimals`]);
+  // A token without the optional ERC-20 metadata still settles claims: say so rather than fail the whole status.
+  const described = await Promise.all([metadata.symbol(), metadata.decimals()]).then(
+    ([symbol, decimals]) => `${symbol}, ${decimals} decimals`,
+    () => "no symbol or decimals (the token does not implement ERC-20 metadata)",
+  );
+  lines.push(["settlement-token", `${token}  ${described}`]);
   return lines;
 }
 
