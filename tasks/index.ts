@@ -7,6 +7,7 @@ import "./identity";
 import "./consent";
 import "./records";
 import "./claims";
+import "./governance";
 import "./simulate";
 
 import { failReadably } from "./failures";
