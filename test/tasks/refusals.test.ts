@@ -5,6 +5,7 @@ import { expect } from "chai";
 import { Interface } from "ethers";
 
 import { anvilAvailable, startTaskNode, type TaskNode, type TaskResult } from "../helpers/task-node";
+import { skipCliTestsIfAsked } from "../helpers/runs";
 
 /** Anvil's development accounts by index, as deploy/parameters/localhost.json assigns them. */
 const REGISTRAR = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"; // 2
@@ -31,6 +32,10 @@ function expectRefusal(result: TaskResult, line: string | RegExp): void {
  * and who holds it.
  */
 describe("tasks: refusals", function () {
+  before(function () {
+    skipCliTestsIfAsked(this);
+  });
+
   let node: TaskNode;
 
   before(async function () {
@@ -50,7 +55,7 @@ describe("tasks: refusals", function () {
   });
 
   after(function () {
-    if (anvilAvailable()) node.stop();
+    (node as TaskNode | undefined)?.stop(); // undefined when the file was skipped
   });
 
   it("names the category and the consent decision when an author may not anchor a record", async function () {

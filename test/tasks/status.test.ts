@@ -6,6 +6,7 @@ import { JsonRpcProvider } from "ethers";
 
 import { AccessManager__factory } from "../../typechain-types";
 import { anvilAvailable, startTaskNode, type TaskNode } from "../helpers/task-node";
+import { skipCliTestsIfAsked } from "../helpers/runs";
 
 const ADMIN = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"; // account 1: ADMIN with a 3,600 s execution delay
 const REGISTRAR = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"; // account 2
@@ -34,6 +35,10 @@ const MODULES: [name: string, future: string, pausable: boolean][] = [
 ];
 
 describe("tasks: status", function () {
+  before(function () {
+    skipCliTestsIfAsked(this);
+  });
+
   let node: TaskNode;
   let record: Record<string, string>;
   let snapshot: string;
