@@ -43,7 +43,7 @@ const FROM = "Account that signs: an account index of the network or one of its 
 const REGISTRABLE_KINDS = oneOf(enumNames(ParticipantKind, [ParticipantKind.None, ParticipantKind.Patient]));
 const STATUS_REASON =
   `Reason code, by number or name: ${codesHelp(StatusReason)}; or another code from the consortium's list ` +
-  "(0, the default: none given)";
+  "(0 for none)";
 const CONSENT =
   "The key's signed consent as DEADLINE:SIGNATURE, printed by careledger:identity:consent run by that key " +
   "(not needed when the key is an account of this network: the task signs with it)";
