@@ -6,20 +6,25 @@ import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import type * as ClaimsSdk from "../sdk/claims/client";
+import { ParticipantKind } from "../sdk/identity/participants";
+import { lookup } from "./lookup";
 import {
+  ACCOUNT_HELP,
   accountAddress,
   deploymentOf,
   fail,
   iso,
   parsed,
+  periodEnd,
+  periodStart,
   print,
   readable,
   signerFor,
-  unixTime,
+  TIME_HELP,
   wholeNumber,
 } from "./util";
 
-const FROM = "Account index or address that signs";
+const FROM = "Account that signs: an account index of the network or one of its addresses";
 const TOKEN_UNITS = "in token units, e.g. 150.00 (converted with the settlement token's decimals)";
 const DAY = 86_400n;
 const MAX_UINT32 = 2n ** 32n - 1n;
@@ -95,15 +100,6 @@ function bytes32(option: string, value: string): string {
   const hex = value.trim().startsWith("0x") ? value.trim() : `0x${value.trim()}`;
   if (!isHexString(hex, 32)) fail(`--${option} must be 32 bytes of hex (0x + 64 digits), got "${value}"`);
   return hexlify(hex);
-}
-
-/**
- * The end of a window (coverage, authorization), inclusive: Unix seconds as given, or an ISO time; a bare ISO date
- * ("2026-12-31") means the last second of that UTC day, so that the whole day is covered.
- */
-function endTime(option: string, value: string): bigint {
-  const time = unixTime(option, value);
-  return /^\d{4}-\d{2}-\d{2}$/.test(value.trim()) ? time + DAY - 1n : time;
 }
 
 /** A line number as the remittance prints it (1 for the first line), as the contract's 0-based index. */
@@ -194,7 +190,9 @@ function claimLines(sdk: typeof ClaimsSdk, value: string, decimals: number): Cla
       code,
       units: BigInt(units),
       billed: tokenAmount(`${what}: BILLED`, billed, decimals, { positive: true }),
-      serviceDate: unixTime(`line "${item}": DATE`, date),
+      // A day of service: a bare date is its first second, so a service today is never "in the future"; the
+      // adjudicator judges coverage, authorization and timely filing at that time and duplicates by the UTC day.
+      serviceDate: periodStart(`line "${item}": DATE`, date),
     };
   });
 }
@@ -386,6 +384,9 @@ task("careledger:plan:show", "Shows a plan: terms, status, payer, a fee schedule
     const planId = wholeNumber("plan", args.plan);
     const code = args.code === undefined ? undefined : procedure(session.sdk, "code", args.code);
     const organization = args.organization === undefined ? undefined : wholeNumber("organization", args.organization);
+    const look = await lookup(hre);
+    await look.plan("plan", planId);
+    if (organization !== undefined) await look.participant("organization", organization);
     const plan = await readable(() => session.claims.plan(planId));
     const fields: Record<string, unknown> = { ...termsFields(session, plan.terms) };
     if (code !== undefined) {
@@ -410,18 +411,21 @@ task("careledger:enroll", "Payer: enrolls a member (a patient's plan pseudonym) 
   .addOptionalParam("memberKey", MEMBER_KEY)
   .addOptionalParam("member", MEMBER)
   .addOptionalParam("patient", "The patient's id, for the summary only: it never goes on chain")
-  .addParam("start", "Coverage start: Unix seconds or an ISO date (a bare date starts at 00:00 UTC)")
-  .addParam("end", "Coverage end, inclusive: Unix seconds or an ISO date (a bare date covers the whole UTC day)")
+  .addParam("start", `When coverage starts: ${TIME_HELP.start}`)
+  .addParam("end", `When coverage ends, inclusive: ${TIME_HELP.end}`)
   .addParam("from", `${FROM} (the plan's payer)`, "0")
   .setAction(
     async (args: MemberArgs & { plan: string; patient?: string; start: string; end: string; from: string }, hre) => {
       const planId = wholeNumber("plan", args.plan);
       const patient = args.patient === undefined ? undefined : wholeNumber("patient", args.patient);
-      const start = unixTime("start", args.start);
-      const end = endTime("end", args.end);
+      const start = periodStart("start", args.start);
+      const end = periodEnd("end", args.end);
       if (end < start) fail(`--end (${iso(end)}) is before --start (${iso(start)})`);
       const session = await connect(hre, args.from);
       const { member } = memberOf(session.sdk, args, planId);
+      const look = await lookup(hre);
+      await look.plan("plan", planId);
+      if (patient !== undefined) await look.participant("patient", patient, ParticipantKind.Patient);
       const { seq, receipt } = await readable(() => session.claims.enroll(planId, member, start, end));
       print(`Member enrolled in plan ${planId}: seq ${seq}`, {
         ...(patient === undefined ? {} : { patient: `${patient} (off chain: the chain knows only the member)` }),
@@ -444,8 +448,8 @@ task("careledger:prior-auth:request", "Provider: asks a plan's payer to authoriz
   .addParam("plan", "Plan id")
   .addParam("code", "CPT or HCPCS code whose fee schedule entry requires authorization, e.g. 70553")
   .addParam("units", "Units asked for (1 to 4294967295)")
-  .addParam("fromDate", "First day services may be given: Unix seconds or an ISO date")
-  .addParam("toDate", "Last day services may be given, inclusive: Unix seconds or an ISO date (the whole UTC day)")
+  .addParam("fromDate", `When services may be given from: ${TIME_HELP.start}`)
+  .addParam("toDate", `When services may be given until, inclusive: ${TIME_HELP.end}`)
   .addParam("from", `${FROM} (an active practitioner or organization)`, "0")
   .setAction(
     async (
@@ -466,10 +470,11 @@ task("careledger:prior-auth:request", "Provider: asks a plan's payer to authoriz
         plan,
         code: procedure(session.sdk, "code", args.code),
         units: bounded("units", args.units, 1n, MAX_UINT32),
-        validFrom: unixTime("from-date", args.fromDate),
-        validTo: endTime("to-date", args.toDate),
+        validFrom: periodStart("from-date", args.fromDate),
+        validTo: periodEnd("to-date", args.toDate),
       };
       if (request.validTo < request.validFrom) fail("--to-date is before --from-date");
+      await (await lookup(hre)).plan("plan", plan);
       const { authId, receipt } = await readable(() => session.claims.requestPriorAuth(request));
       print(`Prior authorization ${authId} requested`, {
         member: request.member,
@@ -491,8 +496,8 @@ task("careledger:prior-auth:decide", "Payer: approves a prior authorization (as 
   .addFlag("approve", "Approve it (as asked, or narrower with --units, --valid-from, --valid-to)")
   .addFlag("deny", "Deny it")
   .addOptionalParam("units", "With --approve: fewer units than asked (default: the units asked for)")
-  .addOptionalParam("validFrom", "With --approve: a later first day, Unix seconds or an ISO date (default: as asked)")
-  .addOptionalParam("validTo", "With --approve: an earlier last day, inclusive (default: as asked)")
+  .addOptionalParam("validFrom", `With --approve, a later start (default: as asked): ${TIME_HELP.start}`)
+  .addOptionalParam("validTo", `With --approve, an earlier end, inclusive (default: as asked): ${TIME_HELP.end}`)
   .addParam("from", `${FROM} (the plan's payer)`, "0")
   .setAction(
     async (
@@ -513,8 +518,9 @@ task("careledger:prior-auth:decide", "Payer: approves a prior authorization (as 
       }
       const authId = wholeNumber("id", args.id);
       const units = args.units === undefined ? undefined : bounded("units", args.units, 1n, MAX_UINT32);
-      const validFrom = args.validFrom === undefined ? undefined : unixTime("valid-from", args.validFrom);
-      const validTo = args.validTo === undefined ? undefined : endTime("valid-to", args.validTo);
+      const validFrom = args.validFrom === undefined ? undefined : periodStart("valid-from", args.validFrom);
+      const validTo = args.validTo === undefined ? undefined : periodEnd("valid-to", args.validTo);
+      await (await lookup(hre)).priorAuth("id", authId);
       const session = await connect(hre, args.from);
       const asked = await readable(() => session.claims.priorAuth(authId));
       const { receipt } = await readable(() =>
@@ -570,7 +576,7 @@ task("careledger:claim:submit", "Provider: submits a claim; it is adjudicated at
   .addParam(
     "line",
     "Service lines, comma-separated: CODE:UNITS:BILLED:DATE, e.g. 99213:1:150.00:2026-03-02 (BILLED in token " +
-      "units, DATE an ISO date or time, or Unix seconds)",
+      "units; DATE the day of service YYYY-MM-DD, taken as 00:00:00 UTC, or an ISO time or Unix seconds)",
   )
   .addOptionalParam(
     "supporting",
@@ -607,6 +613,9 @@ task("careledger:claim:submit", "Provider: submits a claim; it is adjudicated at
         fail("--supporting needs --patient: an attachment commits to the record's patient");
       }
       const patient = args.patient === undefined ? 0n : wholeNumber("patient", args.patient);
+      const look = await lookup(hre);
+      await look.plan("plan", plan);
+      if (args.patient !== undefined) await look.participant("patient", patient, ParticipantKind.Patient);
       const attachments = supporting.map((record) => {
         const salt = hexlify(randomBytes(32));
         return { record, salt, commitment: session.sdk.attachmentCommitment(salt, patient, record) };
@@ -648,6 +657,7 @@ task("careledger:claim:show", "Shows a claim: its on-chain summary, appeals, and
   .setAction(async (args: { claim: string }, hre) => {
     const session = await connect(hre, "0");
     const claimId = bytes32("claim", args.claim);
+    await (await lookup(hre)).claim("claim", claimId);
     const summary = await readable(() => session.claims.claim(claimId));
     const remittance = await readable(() => session.claims.remittance(claimId));
     const { AppealStatus, ClaimStatus, PaymentStatus } = session.sdk;
@@ -684,6 +694,7 @@ task("careledger:appeal:file", "Provider: appeals the denial of one line of a cl
   .setAction(async (args: { claim: string; line: string; from: string }, hre) => {
     const claimId = bytes32("claim", args.claim);
     const line = lineIndex(args.line);
+    await (await lookup(hre)).claim("claim", claimId);
     const session = await connect(hre, args.from);
     const { receipt } = await readable(() => session.claims.fileAppeal(claimId, line));
     const summary = await session.claims.claim(claimId);
@@ -711,6 +722,7 @@ task("careledger:appeal:decide", "Payer's reviewer: overturns (re-adjudicates an
     if (args.overturn === args.uphold) fail("give either --overturn or --uphold");
     const claimId = bytes32("claim", args.claim);
     const line = lineIndex(args.line);
+    await (await lookup(hre)).claim("claim", claimId);
     const session = await connect(hre, args.from);
     const decided = await readable(() => session.claims.decideAppeal(claimId, line, args.overturn));
     const appeal = await session.claims.appeal(claimId, line);
@@ -743,9 +755,20 @@ task("careledger:eob", "A member's explanation of benefits: every claim's remitt
   .setAction(async (args: MemberArgs & { plan?: string }, hre) => {
     const plan = args.plan === undefined ? undefined : wholeNumber("plan", args.plan);
     const session = await connect(hre, "0");
-    const { member } = memberOf(session.sdk, args, plan);
+    const { member, derived } = memberOf(session.sdk, args, plan);
+    const look = await lookup(hre);
+    if (plan !== undefined) await look.plan("plan", plan);
     const all = await readable(() => session.claims.explanationOfBenefits(member));
     const remittances = all.filter((remittance) => plan === undefined || remittance.plan === plan);
+    // No claim: a member never enrolled is a mistyped pseudonym, member number or member key, not an empty history.
+    if (remittances.length === 0) {
+      await look.member(
+        derived ? "member-number" : "member",
+        derived ? (args.memberNumber ?? "").trim() : member,
+        member,
+        plan,
+      );
+    }
     console.log(
       `Explanation of benefits of member ${member}${plan === undefined ? "" : ` under plan ${plan}`}: ` +
         `${remittances.length} claim(s)`,
@@ -818,6 +841,7 @@ task("careledger:settle", "Anyone: pays a payer's queued claims in order from it
   .setAction(async (args: { payer: string; max: string; from: string }, hre) => {
     const payer = wholeNumber("payer", args.payer);
     const max = Number(bounded("max", args.max, 1n, 256n));
+    await (await lookup(hre)).participant("payer", payer, ParticipantKind.Payer);
     const session = await connect(hre, args.from);
     const { settled, receipt } = await readable(() => session.claims.settleQueue(payer, max));
     const account = await session.claims.payerAccount(payer);
@@ -830,7 +854,7 @@ task("careledger:settle", "Anyone: pays a payer's queued claims in order from it
   });
 
 task("careledger:withdraw", "Organization: withdraws its whole claims balance in the settlement token")
-  .addOptionalParam("to", "Recipient: an account index of the network or any address (default: the signing account)")
+  .addOptionalParam("to", `Recipient (default: the signing account): ${ACCOUNT_HELP}`)
   .addParam("from", `${FROM} (an active organization's key)`, "0")
   .setAction(async (args: { to?: string; from: string }, hre) => {
     const signer = await signerFor(hre, args.from);
@@ -851,7 +875,7 @@ task("careledger:withdraw", "Organization: withdraws its whole claims balance in
 
 task("careledger:withdraw-funds", "Payer: takes back surplus funds while none of its payments waits in its queue")
   .addParam("amount", `Amount ${TOKEN_UNITS}`)
-  .addOptionalParam("to", "Recipient: an account index of the network or any address (default: the signing account)")
+  .addOptionalParam("to", `Recipient (default: the signing account): ${ACCOUNT_HELP}`)
   .addParam("from", `${FROM} (an active payer's key)`, "0")
   .setAction(async (args: { amount: string; to?: string; from: string }, hre) => {
     const signer = await signerFor(hre, args.from);
@@ -877,7 +901,7 @@ task("careledger:withdraw-funds", "Payer: takes back surplus funds while none of
   });
 
 task("careledger:test-token:mint", "Test chains: the test stablecoin's owner mints settlement tokens to an account")
-  .addParam("to", "Recipient: an account index of the network or any address")
+  .addParam("to", `Recipient: ${ACCOUNT_HELP}`)
   .addParam("amount", `Amount ${TOKEN_UNITS}`)
   .addParam("from", `${FROM} (the test stablecoin's owner: the deploying account)`, "0")
   .setAction(async (args: { to: string; amount: string; from: string }, hre) => {

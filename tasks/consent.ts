@@ -3,17 +3,37 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import type { ConsentClient } from "../sdk/consent/client";
 import {
+  BreakGlassReason,
+  DataCategory,
+  Purpose,
+  RejectionReason,
+  RequestReason,
+  ReviewFinding,
+  ReviewOutcome,
+} from "../sdk/consent/scopes";
+import { ParticipantKind } from "../sdk/identity/participants";
+import { lookup } from "./lookup";
+import {
+  ACCOUNT_HELP,
   accountAddress,
   chainTime,
+  codeName,
+  codesHelp,
   deploymentOf,
+  enumNames,
   fail,
   iso,
+  oneOf,
   parsed,
+  pendingTime,
+  periodEnd,
+  periodStart,
   print,
   readable,
+  reasonCode,
   signerFor,
-  unixTime,
   wholeNumber,
+  TIME_HELP,
 } from "./util";
 
 /** Connects the consent client of the recorded deployment as `--from`. */
@@ -22,7 +42,15 @@ async function client(hre: HardhatRuntimeEnvironment, from: string): Promise<Con
   return ConsentClient.connect(await signerFor(hre, from), await deploymentOf(hre));
 }
 
-const FROM = "Account index or address that signs";
+const FROM = "Account that signs: an account index of the network or one of its addresses";
+const CATEGORY_NAMES = oneOf(enumNames(DataCategory));
+const PURPOSE_NAMES = oneOf(enumNames(Purpose));
+const CATEGORIES = `Comma-separated data categories, or * for every category not sensitive: ${CATEGORY_NAMES}`;
+const PURPOSES = `Comma-separated purposes of use, or * for every purpose that need not be named: ${PURPOSE_NAMES}`;
+const OUTCOMES = enumNames(ReviewOutcome, [ReviewOutcome.Pending]);
+/** A reason option's help: the named codes of `codes`, by number or name. */
+const reasonHelp = (what: string, codes: Readonly<Record<string, number>>): string =>
+  `${what}, by number or name: ${codesHelp(codes)}; or another code from the consortium's list`;
 const PATIENT_KEY = `${FROM} (the patient's key or an active representative's)`;
 const DAY = 86_400n;
 const HOUR = 3_600n;
@@ -32,13 +60,6 @@ function positive(option: string, value: string, max: bigint): bigint {
   const number = wholeNumber(option, value);
   if (number === 0n || number > max) fail(`--${option} must be 1 to ${max}, got ${number}`);
   return number;
-}
-
-/** A reason or finding code from the consortium's code list: a uint16. */
-function code(option: string, value: string): number {
-  const number = wholeNumber(option, value);
-  if (number > 65_535n) fail(`--${option} must be a code from 0 to 65535, got ${number}`);
-  return Number(number);
 }
 
 function listed(names: string[]): string {
@@ -59,11 +80,11 @@ function window(validFrom: bigint, validUntil: bigint): string {
 task("careledger:consent:grant", "Patient: grants a provider access to data categories for purposes, for a window")
   .addParam("patient", "Patient id")
   .addParam("grantee", "Participant id of the practitioner, organization or other non-patient granted access")
-  .addParam("categories", "Comma-separated data categories (e.g. laboratory-results,conditions), or * for all")
-  .addParam("purposes", "Comma-separated purposes of use (e.g. treatment,payment), or * for all")
-  .addOptionalParam("days", "How many days the grant lasts from its start (or give --until)")
-  .addOptionalParam("until", "When the grant ends: Unix seconds or an ISO date (or give --days)")
-  .addOptionalParam("fromTime", "When the grant starts: Unix seconds or an ISO date (default: now)")
+  .addParam("categories", CATEGORIES)
+  .addParam("purposes", PURPOSES)
+  .addOptionalParam("days", "How many days the grant lasts from its start: --from-time, else now (or give --until)")
+  .addOptionalParam("until", `When the grant ends (or give --days): ${TIME_HELP.end}`)
+  .addOptionalParam("fromTime", `When the grant starts (default: now): ${TIME_HELP.start}`)
   .addParam("from", PATIENT_KEY, "0")
   .setAction(
     async (
@@ -84,16 +105,17 @@ task("careledger:consent:grant", "Patient: grants a provider access to data cate
       const grantee = wholeNumber("grantee", args.grantee);
       const categories = parsed("categories", () => parseCategories(args.categories));
       const purposes = parsed("purposes", () => parsePurposes(args.purposes));
-      const validFrom = args.fromTime === undefined ? 0n : unixTime("from-time", args.fromTime);
+      const validFrom = args.fromTime === undefined ? 0n : periodStart("from-time", args.fromTime);
       if ((args.days === undefined) === (args.until === undefined)) fail("give either --days or --until");
+      const days = args.days === undefined ? undefined : positive("days", args.days, 49_710n);
+      const until = args.until === undefined ? undefined : periodEnd("until", args.until);
+      const look = await lookup(hre);
+      await look.participant("patient", patient, ParticipantKind.Patient);
+      await look.participant("grantee", grantee);
       const consent = await client(hre, args.from);
-      let validUntil: bigint;
-      if (args.days !== undefined) {
-        const now = await chainTime(hre);
-        validUntil = (validFrom > now ? validFrom : now) + positive("days", args.days, 49_710n) * DAY;
-      } else {
-        validUntil = unixTime("until", args.until ?? "");
-      }
+      // --days counts from the grant's start: --from-time as given (the contract starts a past one now, so it then
+      // ends sooner), else the time the grant is mined at.
+      const validUntil = until ?? (validFrom === 0n ? await pendingTime(hre) : validFrom) + (days ?? 0n) * DAY;
       const { version, receipt } = await readable(() =>
         consent.grant({ patient, grantee, categories, purposes, validFrom, validUntil }),
       );
@@ -115,6 +137,9 @@ task("careledger:consent:revoke", "Patient: revokes a grant; it stops working in
   .setAction(async (args: { patient: string; grantee: string; from: string }, hre) => {
     const patient = wholeNumber("patient", args.patient);
     const grantee = wholeNumber("grantee", args.grantee);
+    const look = await lookup(hre);
+    await look.participant("patient", patient, ParticipantKind.Patient);
+    await look.participant("grantee", grantee);
     const consent = await client(hre, args.from);
     const { version, receipt } = await readable(() => consent.revoke(patient, grantee));
     print(`Grant to ${grantee} from patient ${patient} revoked: version ${version}`, {
@@ -125,10 +150,10 @@ task("careledger:consent:revoke", "Patient: revokes a grant; it stops working in
 
 task("careledger:consent:request", "Provider: asks a patient for access; prints the request id")
   .addParam("patient", "Patient id")
-  .addParam("categories", "Comma-separated data categories asked for, or * for all")
-  .addParam("purposes", "Comma-separated purposes of use, or *")
+  .addParam("categories", `Data categories asked for. ${CATEGORIES}`)
+  .addParam("purposes", `Purposes asked for. ${PURPOSES}`)
   .addParam("days", "How many days the access would last from approval")
-  .addParam("reason", "Reason code from the consortium's code list")
+  .addParam("reason", reasonHelp("Why access is asked for", RequestReason))
   .addParam("respondHours", "Hours the patient has to answer (at most 720)", "72")
   .addParam("from", `${FROM} (an active practitioner, organization or other non-patient)`, "0")
   .setAction(
@@ -149,12 +174,13 @@ task("careledger:consent:request", "Provider: asks a patient for access; prints 
       const categories = parsed("categories", () => parseCategories(args.categories));
       const purposes = parsed("purposes", () => parsePurposes(args.purposes));
       const days = positive("days", args.days, 49_710n);
-      const reasonCode = code("reason", args.reason);
+      const reason = reasonCode("reason", args.reason, RequestReason);
       const respondHours = positive("respond-hours", args.respondHours, 720n);
+      await (await lookup(hre)).participant("patient", patient, ParticipantKind.Patient);
       const consent = await client(hre, args.from);
       const respondBy = (await chainTime(hre)) + respondHours * HOUR;
       const { requestId, receipt } = await readable(() =>
-        consent.requestAccess({ patient, categories, purposes, duration: days * DAY, reasonCode, respondBy }),
+        consent.requestAccess({ patient, categories, purposes, duration: days * DAY, reasonCode: reason, respondBy }),
       );
       const request = await consent.request(requestId);
       print(`Request ${requestId} to patient ${patient}`, {
@@ -162,7 +188,7 @@ task("careledger:consent:request", "Provider: asks a patient for access; prints 
         categories: listed(categoryNames(categories)),
         purposes: listed(purposeNames(purposes)),
         duration: `${span(days * DAY)} from approval`,
-        reason: reasonCode,
+        reason: codeName(reason, RequestReason),
         respondBy: iso(respondBy),
         next: `npx hardhat careledger:consent:approve --request ${requestId} --network ${hre.network.name} --from <patient>`,
         gasUsed: receipt.gasUsed,
@@ -173,8 +199,8 @@ task("careledger:consent:request", "Provider: asks a patient for access; prints 
 
 task("careledger:consent:approve", "Patient: approves an access request, as asked or narrower")
   .addParam("request", "Request id")
-  .addOptionalParam("categories", "Approve only these categories (default: those asked for)")
-  .addOptionalParam("purposes", "Approve only these purposes (default: those asked for)")
+  .addOptionalParam("categories", `Approve only these categories (default: those asked for): ${CATEGORY_NAMES}`)
+  .addOptionalParam("purposes", `Approve only these purposes (default: those asked for): ${PURPOSE_NAMES}`)
   .addOptionalParam("days", "Approve for fewer days (default: the duration asked for)")
   .addParam("from", PATIENT_KEY, "0")
   .setAction(
@@ -186,6 +212,7 @@ task("careledger:consent:approve", "Patient: approves an access request, as aske
       const narrowerPurposes =
         args.purposes === undefined ? undefined : parsed("purposes", () => parsePurposes(args.purposes ?? ""));
       const days = args.days === undefined ? undefined : positive("days", args.days, 49_710n);
+      await (await lookup(hre)).request("request", requestId);
       const consent = await client(hre, args.from);
       const asked = await readable(() => consent.request(requestId));
       const categories = narrowerCategories ?? asked.categories;
@@ -212,35 +239,41 @@ task("careledger:consent:approve", "Patient: approves an access request, as aske
 
 task("careledger:consent:reject", "Patient: rejects an access request")
   .addParam("request", "Request id")
-  .addParam("reason", "Reason code from the consortium's code list")
+  .addParam("reason", reasonHelp("Why the request is rejected", RejectionReason))
   .addParam("from", PATIENT_KEY, "0")
   .setAction(async (args: { request: string; reason: string; from: string }, hre) => {
     const requestId = wholeNumber("request", args.request);
-    const reasonCode = code("reason", args.reason);
+    const reason = reasonCode("reason", args.reason, RejectionReason);
+    await (await lookup(hre)).request("request", requestId);
     const consent = await client(hre, args.from);
-    const { receipt } = await readable(() => consent.rejectRequest(requestId, reasonCode));
-    print(`Request ${requestId} rejected`, { reason: reasonCode, gasUsed: receipt.gasUsed, tx: receipt.hash });
+    const { receipt } = await readable(() => consent.rejectRequest(requestId, reason));
+    print(`Request ${requestId} rejected`, {
+      reason: codeName(reason, RejectionReason),
+      gasUsed: receipt.gasUsed,
+      tx: receipt.hash,
+    });
   });
 
 task("careledger:consent:break-glass", "Practitioner: opens emergency access to a patient; an auditor must review it")
   .addParam("patient", "Patient id")
-  .addParam("reason", "Reason code from the consortium's code list")
+  .addParam("reason", reasonHelp("Why glass is broken", BreakGlassReason))
   .addParam("hours", "How many hours the session lasts (at most the policy's maximum)")
   .addParam("from", `${FROM} (a practitioner of an organization authorized for emergencies)`, "0")
   .setAction(async (args: { patient: string; reason: string; hours: string; from: string }, hre) => {
     const patient = wholeNumber("patient", args.patient);
-    const reasonCode = code("reason", args.reason);
+    const reason = reasonCode("reason", args.reason, BreakGlassReason);
     const hours = positive("hours", args.hours, 1_193_046n);
+    await (await lookup(hre)).participant("patient", patient, ParticipantKind.Patient);
     const consent = await client(hre, args.from);
-    const { sessionId, receipt } = await readable(() => consent.openBreakGlass(patient, reasonCode, hours * HOUR));
+    const { sessionId, receipt } = await readable(() => consent.openBreakGlass(patient, reason, hours * HOUR));
     const session = await consent.breakGlass(sessionId);
     print(`Break-glass session ${sessionId} opened on patient ${patient}`, {
       practitioner: session.practitioner,
       organization: session.organization,
-      reason: reasonCode,
+      reason: codeName(reason, BreakGlassReason),
       expires: iso(session.expiresAt),
       covers: "EmergencyTreatment only; flagged for the patient and for audit",
-      next: `npx hardhat careledger:consent:review --session ${sessionId} --outcome justified|unjustified --finding <code> --network ${hre.network.name} --from <auditor>`,
+      next: `npx hardhat careledger:consent:review --session ${sessionId} --outcome ${OUTCOMES.join("|")} --finding <code> --network ${hre.network.name} --from <auditor>`,
       gasUsed: receipt.gasUsed,
       tx: receipt.hash,
     });
@@ -248,27 +281,27 @@ task("careledger:consent:break-glass", "Practitioner: opens emergency access to 
 
 task("careledger:consent:review", "Auditor: records the outcome of a break-glass session's review")
   .addParam("session", "Break-glass session id")
-  .addParam("outcome", "justified or unjustified (an unjustified finding ends a session still open)")
-  .addParam("finding", "Finding code from the consortium's code list")
+  .addParam("outcome", `The outcome: ${oneOf(OUTCOMES)} (an unjustified finding ends a session still open)`)
+  .addParam("finding", reasonHelp("What the review found", ReviewFinding))
   .addParam("from", `${FROM} (an auditor)`, "0")
   .setAction(async (args: { session: string; outcome: string; finding: string; from: string }, hre) => {
-    const { ReviewOutcome } = await import("../sdk/consent/scopes");
     const word = args.outcome.trim().toLowerCase();
     const outcome =
       word === "justified"
         ? ReviewOutcome.Justified
         : word === "unjustified"
           ? ReviewOutcome.Unjustified
-          : fail(`--outcome must be justified or unjustified, got "${args.outcome}"`);
+          : fail(`--outcome must be ${oneOf(OUTCOMES)}, got "${args.outcome}"`);
     const sessionId = wholeNumber("session", args.session);
-    const findingCode = code("finding", args.finding);
+    const findingCode = reasonCode("finding", args.finding, ReviewFinding);
+    await (await lookup(hre)).session("session", sessionId);
     const consent = await client(hre, args.from);
     const { receipt } = await readable(() => consent.reviewBreakGlass(sessionId, outcome, findingCode));
     const session = await consent.breakGlass(sessionId);
     print(`Break-glass session ${sessionId} reviewed: ${ReviewOutcome[outcome]}`, {
       patient: session.patient,
       practitioner: session.practitioner,
-      finding: findingCode,
+      finding: codeName(findingCode, ReviewFinding),
       reviewer: session.reviewer,
       ends: iso(session.expiresAt),
       gasUsed: receipt.gasUsed,
@@ -288,7 +321,7 @@ task("careledger:consent:unreviewed", "Lists the break-glass sessions awaiting a
         patient: session.patient,
         practitioner: session.practitioner,
         organization: session.organization,
-        reason: session.reasonCode,
+        reason: codeName(session.reasonCode, BreakGlassReason),
         opened: iso(session.openedAt),
         [session.expiresAt > now ? "expires" : "ended"]: iso(session.expiresAt),
       });
@@ -302,6 +335,7 @@ task("careledger:consent:authorize-emergency", "Registrar: lets an organization'
   .addParam("from", `${FROM} (a registrar)`, "0")
   .setAction(async (args: { organization: string; withdraw: boolean; from: string }, hre) => {
     const organization = wholeNumber("organization", args.organization);
+    await (await lookup(hre)).participant("organization", organization);
     const consent = await client(hre, args.from);
     const { receipt } = await readable(() => consent.setEmergencyAuthorization(organization, !args.withdraw));
     print(
@@ -314,19 +348,19 @@ task("careledger:consent:authorize-emergency", "Registrar: lets an organization'
 
 task("careledger:consent:check", "Whether an account may access a patient's data, and on what basis")
   .addParam("patient", "Patient id")
-  .addParam("accessor", "The accessing key: an account index of the network or any address")
-  .addParam("category", "One data category (e.g. laboratory-results)")
-  .addParam("purpose", "One purpose of use (e.g. treatment)")
-  .addOptionalParam("at", "When: Unix seconds or an ISO date (default: the latest block's time)")
+  .addParam("accessor", `The accessing key: ${ACCOUNT_HELP}`)
+  .addParam("category", `One data category: ${CATEGORY_NAMES}`)
+  .addParam("purpose", `One purpose of use: ${PURPOSE_NAMES}`)
+  .addOptionalParam("at", `When (default: the latest block's time): ${TIME_HELP.start}`)
   .setAction(
     async (args: { patient: string; accessor: string; category: string; purpose: string; at?: string }, hre) => {
-      const { DataCategory, DecisionBasis, Purpose, parseCategory, parsePurpose } =
-        await import("../sdk/consent/scopes");
+      const { DecisionBasis, parseCategory, parsePurpose } = await import("../sdk/consent/scopes");
       const patient = wholeNumber("patient", args.patient);
       const accessor = await accountAddress(hre, "accessor", args.accessor);
       const category = parsed("category", () => parseCategory(args.category));
       const purpose = parsed("purpose", () => parsePurpose(args.purpose));
-      const at = args.at === undefined ? await chainTime(hre) : unixTime("at", args.at);
+      const at = args.at === undefined ? await chainTime(hre) : periodStart("at", args.at);
+      await (await lookup(hre)).participant("patient", patient, ParticipantKind.Patient);
       const consent = await client(hre, "0");
       const decision = await readable(() => consent.decide(patient, accessor, category, purpose, at));
       const refs: Partial<Record<number, string>> = {
@@ -353,8 +387,9 @@ task(
 )
   .addParam("patient", "Patient id")
   .setAction(async (args: { patient: string }, hre) => {
-    const { categoryNames, purposeNames, ReviewOutcome } = await import("../sdk/consent/scopes");
+    const { categoryNames, purposeNames } = await import("../sdk/consent/scopes");
     const patient = wholeNumber("patient", args.patient);
+    await (await lookup(hre)).participant("patient", patient, ParticipantKind.Patient);
     const consent = await client(hre, "0");
     const grants = await readable(() => consent.grantsOf(patient));
     const now = await chainTime(hre);

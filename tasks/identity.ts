@@ -2,18 +2,27 @@ import { task, types } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import type { KeyConsent } from "../sdk/identity/client";
+import { ParticipantKind, StatusReason } from "../sdk/identity/participants";
+import { lookup } from "./lookup";
 import {
+  ACCOUNT_HELP,
   accountAddress,
   bytes32,
   chainTime,
+  codeName,
+  codesHelp,
   deploymentOf,
+  enumNames,
   fail,
   iso,
   networkSigner,
+  oneOf,
+  periodEnd,
   print,
   readable,
+  reasonCode,
   signerFor,
-  unixTime,
+  TIME_HELP,
   wholeNumber,
 } from "./util";
 
@@ -29,7 +38,12 @@ async function identifiers(hre: HardhatRuntimeEnvironment, from: string) {
   return IdentifierClient.connect(await signerFor(hre, from), await deploymentOf(hre));
 }
 
-const FROM = "Account index or address that signs";
+const FROM = "Account that signs: an account index of the network or one of its addresses";
+/** The kinds a registrar registers (a patient registers herself: careledger:identity:register-patient). */
+const REGISTRABLE_KINDS = oneOf(enumNames(ParticipantKind, [ParticipantKind.None, ParticipantKind.Patient]));
+const STATUS_REASON =
+  `Reason code, by number or name: ${codesHelp(StatusReason)}; or another code from the consortium's list ` +
+  "(0 for none)";
 const CONSENT =
   "The key's signed consent as DEADLINE:SIGNATURE, printed by careledger:identity:consent run by that key " +
   "(not needed when the key is an account of this network: the task signs with it)";
@@ -47,6 +61,21 @@ async function consentOption(hre: HardhatRuntimeEnvironment, value: string): Pro
     fail(`--consent expired at ${iso(deadline)}: ask the key to run careledger:identity:consent again`);
   }
   return { deadline, signature: match[2]! };
+}
+
+/** `--kind`: a kind a registrar registers; a patient is refused with where she registers herself. */
+async function kindOption(value: string): Promise<ParticipantKind> {
+  const { parseKind } = await import("../sdk/identity/participants");
+  let kind: ParticipantKind;
+  try {
+    kind = parseKind(value);
+  } catch {
+    fail(`--kind must be ${REGISTRABLE_KINDS}, got "${value}"`);
+  }
+  if (kind === ParticipantKind.Patient) {
+    fail("--kind patient: a patient registers herself, with careledger:identity:register-patient --from <her key>");
+  }
+  return kind;
 }
 
 /** Names a participant kind in the words the tasks take ("research-sponsor"). */
@@ -68,11 +97,7 @@ task("careledger:identity:register-patient", "Self-registers the signing account
   });
 
 task("careledger:identity:consent", "A key signs its consent to control an id: a registration, or taking one over")
-  .addOptionalParam(
-    "kind",
-    "For a registration: organization, practitioner, payer, pharmacy, manufacturer, distributor, research-sponsor, " +
-      "regulator or device",
-  )
+  .addOptionalParam("kind", `For a registration, the kind: ${REGISTRABLE_KINDS}`)
   .addOptionalParam(
     "affiliation",
     "For a practitioner's or device's registration: the organization id it is offered to",
@@ -97,16 +122,9 @@ task("careledger:identity:consent", "A key signs its consent to control an id: a
     let consent: KeyConsent;
     let next: string;
     if (args.kind !== undefined) {
-      const { parseKind } = await import("../sdk/identity/participants");
-      const kindText = args.kind;
-      const kind = ((): ReturnType<typeof parseKind> => {
-        try {
-          return parseKind(kindText);
-        } catch (error) {
-          fail(`--kind: ${(error as Error).message}`);
-        }
-      })();
+      const kind = await kindOption(args.kind);
       const affiliation = args.affiliation === undefined ? 0n : wholeNumber("affiliation", args.affiliation);
+      if (affiliation !== 0n) await (await lookup(hre)).participant("affiliation", affiliation);
       consent = await readable(() => identity.consentToRegistration(key, kind, affiliation, hours * 3600n));
       const name = await kindName(kind);
       title = `${address} consents to be registered as a ${name}${affiliation === 0n ? "" : ` of organization ${affiliation}`}`;
@@ -116,6 +134,7 @@ task("careledger:identity:consent", "A key signs its consent to control an id: a
         `--credential <text> --expires <date> --network ${network} --from <a registrar>`;
     } else {
       const id = wholeNumber("id", args.id ?? "");
+      await (await lookup(hre)).participant("id", id);
       const participant = await readable(() => identity.participant(id));
       consent = await readable(() => identity.consentToTransfer(key, id, hours * 3600n));
       title = `${address} consents to take over participant ${id} (key epoch ${participant.keyEpoch})`;
@@ -133,16 +152,13 @@ task("careledger:identity:consent", "A key signs its consent to control an id: a
   });
 
 task("careledger:identity:register", "Registrar: registers a verified institution, practitioner or device")
-  .addParam(
-    "kind",
-    "organization, practitioner, payer, pharmacy, manufacturer, distributor, research-sponsor, regulator or device",
-  )
-  .addParam("controller", "The participant's controlling key: an address, or an account index of the network")
+  .addParam("kind", `The kind: ${REGISTRABLE_KINDS}`)
+  .addParam("controller", `The participant's controlling key: ${ACCOUNT_HELP}`)
   .addParam(
     "credential",
     "The off-chain credential document's text (licence, NPI, accreditation); only a salted commitment goes on chain",
   )
-  .addParam("expires", "Credential expiry: Unix seconds or an ISO date")
+  .addParam("expires", `When the credential expires: ${TIME_HELP.end}`)
   .addOptionalParam("affiliation", "Organization id a practitioner or device is offered to (it must accept)")
   .addOptionalParam("consent", CONSENT)
   .addParam("from", `${FROM} (a registrar)`, "0")
@@ -159,17 +175,12 @@ task("careledger:identity:register", "Registrar: registers a verified institutio
       },
       hre,
     ) => {
-      const { parseKind, ParticipantKind } = await import("../sdk/identity/participants");
       const { commit } = await import("../sdk/core/commitments");
-      const kind = ((): ReturnType<typeof parseKind> => {
-        try {
-          return parseKind(args.kind);
-        } catch (error) {
-          fail(`--kind: ${(error as Error).message}`);
-        }
-      })();
+      const kind = await kindOption(args.kind);
       const controller = await accountAddress(hre, "controller", args.controller);
       const affiliation = args.affiliation === undefined ? 0n : wholeNumber("affiliation", args.affiliation);
+      const credentialExpiry = periodEnd("expires", args.expires);
+      if (affiliation !== 0n) await (await lookup(hre)).participant("affiliation", affiliation);
       const identity = await client(hre, args.from);
       let consent: KeyConsent;
       let signedBy: string;
@@ -194,7 +205,7 @@ task("careledger:identity:register", "Registrar: registers a verified institutio
           kind,
           controller,
           credentialCommitment: commitment,
-          credentialExpiry: unixTime("expires", args.expires),
+          credentialExpiry,
           affiliation,
           consent,
         }),
@@ -226,6 +237,9 @@ task("careledger:identity:offer-affiliate", "Registrar: offers a practitioner or
   .setAction(async (args: { id: string; organization: string; from: string }, hre) => {
     const id = wholeNumber("id", args.id);
     const organization = wholeNumber("organization", args.organization);
+    const look = await lookup(hre);
+    await look.participant("id", id);
+    await look.participant("organization", organization);
     const identity = await client(hre, args.from);
     const receipt = await readable(() => identity.setAffiliation(id, organization));
     print(`Participant ${id} offered to organization ${organization}`, {
@@ -242,6 +256,7 @@ task("careledger:identity:accept-affiliate", "Organization: accepts the practiti
   .addParam("from", `${FROM} (the key of the organization it was offered to)`, "0")
   .setAction(async (args: { id: string; from: string }, hre) => {
     const id = wholeNumber("id", args.id);
+    await (await lookup(hre)).participant("id", id);
     const identity = await client(hre, args.from);
     const receipt = await readable(() => identity.acceptAffiliate(id));
     const participant = await identity.participant(id);
@@ -258,6 +273,7 @@ task("careledger:identity:release-affiliate", "Organization: ends a practitioner
   .addParam("from", `${FROM} (the key of its current organization)`, "0")
   .setAction(async (args: { id: string; from: string }, hre) => {
     const id = wholeNumber("id", args.id);
+    await (await lookup(hre)).participant("id", id);
     const identity = await client(hre, args.from);
     const organization = await identity.idOf(await (await signerFor(hre, args.from)).getAddress());
     const receipt = await readable(() => identity.releaseAffiliate(id));
@@ -271,17 +287,19 @@ task("careledger:identity:release-affiliate", "Organization: ends a practitioner
 
 task("careledger:identity:show", "Shows a participant by id or by controlling address")
   .addOptionalParam("id", "Participant id")
-  .addOptionalParam("address", "A controlling address")
+  .addOptionalParam("address", `A controlling key: ${ACCOUNT_HELP}`)
   .setAction(async ({ id, address }: { id?: string; address?: string }, hre) => {
-    const { ParticipantKind, ParticipantStatus } = await import("../sdk/identity/participants");
+    const { ParticipantStatus } = await import("../sdk/identity/participants");
     const identity = await client(hre, "0");
+    if (id !== undefined && address !== undefined) fail("give --id or --address, not both");
     const participantId =
       id !== undefined
         ? wholeNumber("id", id)
         : address !== undefined
           ? await identity.idOf(await accountAddress(hre, "address", address))
           : fail("give --id or --address");
-    if (participantId === 0n) fail(`${address ?? ""} controls no participant`);
+    if (id !== undefined) await (await lookup(hre)).participant("id", participantId);
+    else if (participantId === 0n) fail(`--address ${address ?? ""} controls no participant`);
     const p = await readable(() => identity.participant(participantId));
     let details: Record<string, unknown>;
     if (p.kind === ParticipantKind.Patient) {
@@ -324,29 +342,35 @@ task("careledger:identity:proof", "Registrar: marks a patient as identity-proofe
   .addParam("id", "Patient id")
   .addParam("from", `${FROM} (a registrar)`, "0")
   .setAction(async ({ id, from }: { id: string; from: string }, hre) => {
+    const patient = wholeNumber("id", id);
+    await (await lookup(hre)).participant("id", patient, ParticipantKind.Patient);
     const identity = await client(hre, from);
-    const receipt = await readable(() => identity.markIdentityProofed(wholeNumber("id", id)));
+    const receipt = await readable(() => identity.markIdentityProofed(patient));
     print(`Patient ${id} identity-proofed`, { tx: receipt.hash });
   });
 
+const STATUS_ACTIONS = ["suspend", "reinstate", "revoke"] as const;
+
 task("careledger:identity:status", "Registrar: suspends, reinstates or revokes a participant")
   .addParam("id", "Participant id")
-  .addParam("action", "suspend, reinstate or revoke")
-  .addParam("reason", "Reason code from the consortium's code list", 0, types.int)
+  .addParam("action", `The change: ${oneOf(STATUS_ACTIONS)}`)
+  .addParam("reason", STATUS_REASON, "0")
   .addParam("from", `${FROM} (a registrar)`, "0")
-  .setAction(async (args: { id: string; action: string; reason: number; from: string }, hre) => {
-    const identity = await client(hre, args.from);
+  .setAction(async (args: { id: string; action: string; reason: string; from: string }, hre) => {
     const id = wholeNumber("id", args.id);
+    const reason = reasonCode("reason", args.reason, StatusReason);
+    if (!(STATUS_ACTIONS as readonly string[]).includes(args.action)) {
+      fail(`--action must be ${oneOf(STATUS_ACTIONS)}, got "${args.action}"`);
+    }
+    await (await lookup(hre)).participant("id", id);
+    const identity = await client(hre, args.from);
     const actions = {
-      suspend: () => identity.suspend(id, args.reason),
-      reinstate: () => identity.reinstate(id, args.reason),
-      revoke: () => identity.revoke(id, args.reason),
+      suspend: () => identity.suspend(id, reason),
+      reinstate: () => identity.reinstate(id, reason),
+      revoke: () => identity.revoke(id, reason),
     } as const;
-    const action = actions[args.action as keyof typeof actions] as
-      (() => ReturnType<typeof identity.suspend>) | undefined;
-    if (action === undefined) fail(`--action must be suspend, reinstate or revoke, got "${args.action}"`);
-    const receipt = await readable(action);
-    print(`Participant ${id}: ${args.action}`, { reason: args.reason, tx: receipt.hash });
+    const receipt = await readable(actions[args.action as keyof typeof actions]);
+    print(`Participant ${id}: ${args.action}`, { reason: codeName(reason, StatusReason), tx: receipt.hash });
   });
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -355,12 +379,13 @@ task("careledger:identity:status", "Registrar: suspends, reinstates or revokes a
 
 task("careledger:identity:rotate", "Hands an id to a new key in one step; the old key stops working and is retired")
   .addParam("id", "Participant id")
-  .addParam("to", "The new key: an address, or an account index of the network")
+  .addParam("to", `The new key: ${ACCOUNT_HELP}`)
   .addOptionalParam("consent", CONSENT.replace("careledger:identity:consent", "careledger:identity:consent --id N"))
   .addParam("from", `${FROM} (the current key)`, "0")
   .setAction(async (args: { id: string; to: string; consent?: string; from: string }, hre) => {
     const id = wholeNumber("id", args.id);
     const to = await accountAddress(hre, "to", args.to);
+    await (await lookup(hre)).participant("id", id);
     const identity = await client(hre, args.from);
     let receipt;
     let signedBy: string;
@@ -397,6 +422,9 @@ task("careledger:identity:guardians", "Patient: names the guardians who can reco
     async (args: { patient: string; guardians: string; threshold: number; delay: number; from: string }, hre) => {
       const guardians = args.guardians === "" ? [] : args.guardians.split(",").map((g) => wholeNumber("guardians", g));
       const patient = wholeNumber("patient", args.patient);
+      const look = await lookup(hre);
+      await look.participant("patient", patient, ParticipantKind.Patient);
+      for (const guardian of guardians) await look.participant("guardians", guardian);
       const identity = await client(hre, args.from);
       const receipt = await readable(() => identity.setGuardians(patient, guardians, args.threshold, args.delay));
       const change = await identity.pendingGuardianChange(patient);
@@ -420,25 +448,28 @@ task("careledger:identity:guardians", "Patient: names the guardians who can reco
     },
   );
 
+const GUARDIAN_CHANGE_ACTIONS = ["confirm", "cancel", "veto"] as const;
+
 task(
   "careledger:identity:guardian-change",
   "Confirms (anyone, once due), cancels (patient) or vetoes (guardian) a change",
 )
   .addParam("patient", "Patient id")
-  .addParam("action", "confirm, cancel or veto")
+  .addParam("action", `The step: ${oneOf(GUARDIAN_CHANGE_ACTIONS)}`)
   .addParam("from", `${FROM} (anyone to confirm, the patient's key to cancel, a current guardian's to veto)`, "0")
   .setAction(async (args: { patient: string; action: string; from: string }, hre) => {
     const patient = wholeNumber("patient", args.patient);
+    if (!(GUARDIAN_CHANGE_ACTIONS as readonly string[]).includes(args.action)) {
+      fail(`--action must be ${oneOf(GUARDIAN_CHANGE_ACTIONS)}, got "${args.action}"`);
+    }
+    await (await lookup(hre)).participant("patient", patient, ParticipantKind.Patient);
     const identity = await client(hre, args.from);
     const actions = {
       confirm: () => identity.confirmGuardianChange(patient),
       cancel: () => identity.cancelGuardianChange(patient),
       veto: () => identity.vetoGuardianChange(patient),
     } as const;
-    const action = actions[args.action as keyof typeof actions] as
-      (() => ReturnType<typeof identity.confirmGuardianChange>) | undefined;
-    if (action === undefined) fail(`--action must be confirm, cancel or veto, got "${args.action}"`);
-    const receipt = await readable(action);
+    const receipt = await readable(actions[args.action as keyof typeof actions]);
     const change = await identity.pendingGuardianChange(patient);
     const { guardians, threshold, delay } = await identity.guardiansOf(patient);
     print(`Guardian change of patient ${patient}: ${args.action}`, {
@@ -455,10 +486,10 @@ task("careledger:identity:recover", "Guardian recovery: approve, withdraw or obj
   .addParam("patient", "Patient id")
   .addParam(
     "action",
-    "approve or withdraw (a guardian), object (a guardian or the patient's key; a quorum cancels), or execute " +
-      "(sent by the new key once the delay has passed)",
+    "The step: approve or withdraw (a guardian), object (a guardian or the patient's key; a quorum cancels), or " +
+      "execute (sent by the new key once the delay has passed)",
   )
-  .addOptionalParam("to", "The new key the recovery is for (approve, withdraw, object): an address or account index")
+  .addOptionalParam("to", `The new key the recovery is for (approve, withdraw, object): ${ACCOUNT_HELP}`)
   .addParam("from", FROM, "0")
   .setAction(async (args: { patient: string; action: string; to?: string; from: string }, hre) => {
     const patient = wholeNumber("patient", args.patient);
@@ -466,8 +497,9 @@ task("careledger:identity:recover", "Guardian recovery: approve, withdraw or obj
     const identity = await client(hre, args.from);
     const actions = ["approve", "withdraw", "object", "execute"];
     if (!actions.includes(args.action)) {
-      fail(`--action must be approve, withdraw, object or execute, got "${args.action}"`);
+      fail(`--action must be ${oneOf(actions)}, got "${args.action}"`);
     }
+    await (await lookup(hre)).participant("patient", patient, ParticipantKind.Patient);
     let to: string;
     if (args.action === "execute") {
       to = args.to === undefined ? sender : await accountAddress(hre, "to", args.to);
@@ -503,20 +535,24 @@ task("careledger:identity:recover", "Guardian recovery: approve, withdraw or obj
 task("careledger:identity:representative", "Patient: appoints (or revokes) a representative")
   .addParam("patient", "Patient id")
   .addParam("representative", "Representative's participant id")
-  .addOptionalParam("expires", "Appointment expiry: Unix seconds or an ISO date (omit with --revoke)")
+  .addOptionalParam("expires", `When the appointment ends (omit with --revoke): ${TIME_HELP.end}`)
   .addFlag("revoke", "Revoke instead of appointing")
   .addParam("from", `${FROM} (the patient's key)`, "0")
   .setAction(
     async (args: { patient: string; representative: string; expires?: string; revoke: boolean; from: string }, hre) => {
-      const identity = await client(hre, args.from);
       const patient = wholeNumber("patient", args.patient);
       const representative = wholeNumber("representative", args.representative);
+      if (args.revoke && args.expires !== undefined) fail("--expires goes with an appointment, not with --revoke");
+      if (!args.revoke && args.expires === undefined) fail("--expires is required to appoint a representative");
+      const expires = args.expires === undefined ? 0n : periodEnd("expires", args.expires);
+      const look = await lookup(hre);
+      await look.participant("patient", patient, ParticipantKind.Patient);
+      await look.participant("representative", representative);
+      const identity = await client(hre, args.from);
       let receipt;
       if (args.revoke) {
         receipt = await readable(() => identity.revokeRepresentative(patient, representative));
       } else {
-        if (args.expires === undefined) fail("--expires is required to appoint a representative");
-        const expires = unixTime("expires", args.expires);
         receipt = await readable(() => identity.appointRepresentative(patient, representative, expires));
       }
       print(
@@ -543,6 +579,7 @@ task("careledger:identity:attest-identifier", "Institution: attests an identifie
     const patient = wholeNumber("patient", args.patient);
     if (args.system.trim() === "" || args.value.trim() === "") fail("--system and --value must not be empty");
     const salt = args.salt === undefined ? undefined : bytes32("salt", args.salt);
+    await (await lookup(hre)).participant("patient", patient, ParticipantKind.Patient);
     const { commitment, salt: used } = identifierCommitment(args.system, args.value, salt);
     const signer = await signerFor(hre, args.from);
     const issuer = await (await client(hre, args.from)).idOf(await signer.getAddress());
@@ -568,6 +605,9 @@ task("careledger:identity:accept-identifier", "Patient: accepts an issuer's atte
     const patient = wholeNumber("patient", args.patient);
     const issuer = wholeNumber("issuer", args.issuer);
     const commitment = bytes32("commitment", args.commitment);
+    const look = await lookup(hre);
+    await look.participant("patient", patient, ParticipantKind.Patient);
+    await look.participant("issuer", issuer);
     const registry = await identifiers(hre, args.from);
     const receipt = await readable(() => registry.accept(patient, issuer, commitment));
     const owner = await registry.ownerOf(issuer, commitment);
@@ -584,6 +624,7 @@ task("careledger:identity:withdraw-identifier", "Issuer or patient: withdraws an
   .setAction(async (args: { issuer: string; commitment: string; from: string }, hre) => {
     const issuer = wholeNumber("issuer", args.issuer);
     const commitment = bytes32("commitment", args.commitment);
+    await (await lookup(hre)).participant("issuer", issuer);
     const registry = await identifiers(hre, args.from);
     const receipt = await readable(() => registry.withdraw(issuer, commitment));
     print(`Identifier ${commitment} of issuer ${issuer} withdrawn`, { gasUsed: receipt.gasUsed, tx: receipt.hash });

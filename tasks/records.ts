@@ -9,10 +9,31 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import type { FhirResource } from "../sdk/records/fhir";
 import type { RecordToolkit, VerificationReport } from "../sdk/records/toolkit";
-import type { DataCategory as Category } from "../sdk/consent/scopes";
-import { accountAddress, deploymentOf, fail, iso, parsed, print, readable, signerFor, wholeNumber } from "./util";
+import { DataCategory, Purpose } from "../sdk/consent/scopes";
+import { ParticipantKind } from "../sdk/identity/participants";
+import { SupersedeReason } from "../sdk/records/codes";
+import { lookup } from "./lookup";
+import {
+  ACCOUNT_HELP,
+  accountAddress,
+  codeName,
+  codesHelp,
+  deploymentOf,
+  enumNames,
+  fail,
+  iso,
+  oneOf,
+  parsed,
+  print,
+  readable,
+  reasonCode,
+  signerFor,
+  wholeNumber,
+} from "./util";
 
-const FROM = "Account index or address that signs";
+const FROM = "Account that signs: an account index of the network or one of its addresses";
+const CATEGORY_NAMES = oneOf(enumNames(DataCategory));
+const PURPOSE_NAMES = oneOf(enumNames(Purpose));
 const STORE = "Blob store directory for the encrypted envelopes (default: .careledger/blobs in the project)";
 const ENCRYPTION_KEY =
   "secp256k1 private key, 32 bytes of hex: an encryption key, kept apart from account keys, never sent on chain";
@@ -113,27 +134,9 @@ async function fhirFile(option: string, file: string): Promise<FhirResource> {
   return parsed(option, () => parseFhirJson(text));
 }
 
-/** A reason code: a whole number up to 65535, or one of `names` (case-insensitive, dashes ignored). */
-function code(option: string, value: string, names: Readonly<Record<string, number>>): number {
-  const named = Object.entries(names).find(
-    ([name]) => name.toLowerCase() === value.replace(/[-_\s]/g, "").toLowerCase(),
-  );
-  if (named !== undefined) return named[1];
-  const number = wholeNumber(option, value);
-  if (number > 65_535n) fail(`--${option} must be a code from 0 to 65535 or one of ${Object.keys(names).join(", ")}`);
-  return Number(number);
-}
-
-/** A code with its name from the code list, if it has one: "1 (Correction)". */
-function codeName(value: number, names: Readonly<Record<string, number>>): string {
-  const name = Object.entries(names).find(([, number]) => number === value)?.[0];
-  return name === undefined ? String(value) : `${value} (${name})`;
-}
-
 /** Prints a verification report; the caller fails afterwards if it is not valid. */
 async function printReport(report: VerificationReport, extra: Record<string, unknown> = {}): Promise<void> {
   const { RecordStatus } = await import("../sdk/records/client");
-  const { DataCategory } = await import("../sdk/consent/scopes");
   const { record } = report;
   const anchored =
     record.status === RecordStatus.None
@@ -160,7 +163,7 @@ task("careledger:record:anchor", "Author: encrypts a FHIR record into the blob s
   .addParam("patient", "Patient id (the record's namespace: a new version names the patient of the one it supersedes)")
   .addOptionalParam(
     "category",
-    "Data category, e.g. laboratory-results (default: from the resource: its category tag, else its type or code)",
+    "Data category (default: from the resource: its category tag, else its type or code): " + CATEGORY_NAMES,
   )
   .addOptionalParam(
     "readers",
@@ -170,7 +173,7 @@ task("careledger:record:anchor", "Author: encrypts a FHIR record into the blob s
   .addOptionalParam("supersedes", "Commitment of the current version this file replaces: anchors a new version")
   .addOptionalParam(
     "reason",
-    "With --supersedes: a reason code, or correction, amendment, addendum or update (default correction)",
+    `With --supersedes, why, by number or name (default correction): ${codesHelp(SupersedeReason)}`,
   )
   .addOptionalParam("store", STORE)
   .addParam("from", `${FROM} (an active practitioner, organization or device with consent, or the patient)`, "0")
@@ -189,8 +192,7 @@ task("careledger:record:anchor", "Author: encrypts a FHIR record into the blob s
       },
       hre,
     ) => {
-      const { DecisionBasis, DataCategory, parseCategory } = await import("../sdk/consent/scopes");
-      const { SupersedeReason } = await import("../sdk/records/client");
+      const { DecisionBasis, parseCategory } = await import("../sdk/consent/scopes");
       const { categoryOf } = await import("../sdk/records/fhir-scopes");
       const resource = await fhirFile("file", args.file);
       const readers =
@@ -210,7 +212,7 @@ task("careledger:record:anchor", "Author: encrypts a FHIR record into the blob s
           }
         });
       const patient = wholeNumber("patient", args.patient);
-      let plan: { kind: "first"; category: Category } | { kind: "version"; previous: string; reasonCode: number };
+      let plan: { kind: "first"; category: DataCategory } | { kind: "version"; previous: string; reasonCode: number };
       if (args.supersedes === undefined) {
         if (args.reason !== undefined) fail("--reason applies only with --supersedes");
         plan = { kind: "first", category: categoryOption() };
@@ -218,10 +220,13 @@ task("careledger:record:anchor", "Author: encrypts a FHIR record into the blob s
         if (args.category !== undefined) {
           fail("--category comes from the version superseded: leave it out with --supersedes");
         }
-        const reasonCode =
-          args.reason === undefined ? SupersedeReason.Correction : code("reason", args.reason, SupersedeReason);
-        plan = { kind: "version", previous: bytes32("supersedes", args.supersedes), reasonCode };
+        const reason =
+          args.reason === undefined ? SupersedeReason.Correction : reasonCode("reason", args.reason, SupersedeReason);
+        plan = { kind: "version", previous: bytes32("supersedes", args.supersedes), reasonCode: reason };
       }
+      const look = await lookup(hre);
+      await look.participant("patient", patient, ParticipantKind.Patient);
+      if (plan.kind === "version") await look.record("supersedes", patient, plan.previous);
       const records = await toolkit(hre, args.from, args.store);
       let anchored;
       let basis: string;
@@ -259,8 +264,8 @@ task("careledger:record:verify", "Checks a record against the registry: a FHIR f
     "patient",
     "The patient whose namespace to check (with --blob, required; with --file, default: the patient the document names)",
   )
-  .addOptionalParam("category", "Expected data category")
-  .addParam("purpose", "With --blob: the purpose of use recorded with the read", "treatment")
+  .addOptionalParam("category", `Expected data category: ${CATEGORY_NAMES}`)
+  .addParam("purpose", `With --blob: the purpose of use recorded with the read: ${PURPOSE_NAMES}`, "treatment")
   .addFlag("noRecord", "With --blob: do not record the read on chain")
   .addOptionalParam("store", STORE)
   .addParam("from", `${FROM} (with --blob: the reader, whose access is recorded)`, "0")
@@ -280,13 +285,16 @@ task("careledger:record:verify", "Checks a record against the registry: a FHIR f
       },
       hre,
     ) => {
-      const { DecisionBasis, Purpose, parseCategory, parsePurpose } = await import("../sdk/consent/scopes");
+      const { DecisionBasis, parseCategory, parsePurpose } = await import("../sdk/consent/scopes");
       if (args.file !== undefined && args.blob !== undefined) fail("give --file or --blob, not both");
       const expected = {
         patient: args.patient === undefined ? undefined : wholeNumber("patient", args.patient),
         category:
           args.category === undefined ? undefined : parsed("category", () => parseCategory(args.category ?? "")),
       };
+      if (expected.patient !== undefined) {
+        await (await lookup(hre)).participant("patient", expected.patient, ParticipantKind.Patient);
+      }
       let report: VerificationReport;
       let extra: Record<string, unknown> = {};
       if (args.file !== undefined) {
@@ -430,9 +438,9 @@ task("careledger:record:prove", "Proves a record is in an anchored batch, from t
   .addParam("commitment", "The record's commitment")
   .addOptionalParam("store", STORE)
   .setAction(async (args: { organization: string; manifest: string; commitment: string; store?: string }, hre) => {
-    const { DataCategory } = await import("../sdk/consent/scopes");
     const organization = wholeNumber("organization", args.organization);
     const commitment = bytes32("commitment", args.commitment);
+    await (await lookup(hre)).participant("organization", organization);
     const records = await toolkit(hre, "0", args.store);
     const proof = await refusable(() => records.proveInclusion(organization, args.manifest, commitment));
     const batch = await records.records.batch(organization, proof.root);
@@ -469,13 +477,14 @@ task("careledger:record:adopt", "Organization: gives a proven record of its batc
       hre,
     ) => {
       const { batchProof } = await import("../sdk/records/batch");
-      const { DataCategory, DecisionBasis } = await import("../sdk/consent/scopes");
+      const { DecisionBasis } = await import("../sdk/consent/scopes");
       const commitment = bytes32("commitment", args.commitment);
       const records = await toolkit(hre, args.from, args.store);
       const organization =
         args.organization === undefined
           ? await organizationOf(hre, args.from)
           : wholeNumber("organization", args.organization);
+      if (args.organization !== undefined) await (await lookup(hre)).participant("organization", organization);
       const { manifest, batch } = await refusable(() => records.loadManifest(args.manifest));
       const { leaf, proof } = await refusable(() => Promise.resolve(batchProof(batch, commitment)));
       const { receipt } = await readable(() => records.records.adopt(organization, batch.root, leaf, proof));
@@ -501,10 +510,13 @@ task("careledger:record:history", "Every version of a patient's record, first to
   .addParam("patient", "Patient id (the record's namespace)")
   .addParam("commitment", "Commitment of any version of the record")
   .setAction(async (args: { patient: string; commitment: string }, hre) => {
-    const { EnteredInErrorReason, RecordStatus, SupersedeReason } = await import("../sdk/records/client");
-    const { DataCategory, DecisionBasis, Purpose } = await import("../sdk/consent/scopes");
+    const { EnteredInErrorReason, RecordStatus } = await import("../sdk/records/client");
+    const { DecisionBasis } = await import("../sdk/consent/scopes");
     const patient = wholeNumber("patient", args.patient);
     const commitment = bytes32("commitment", args.commitment);
+    const look = await lookup(hre);
+    await look.participant("patient", patient, ParticipantKind.Patient);
+    await look.record("commitment", patient, commitment);
     const records = (await toolkit(hre, "0")).records;
     const versions = await readable(() => records.history(patient, commitment));
     console.log(`Record with ${versions.length} version(s), first to latest`);
@@ -554,9 +566,9 @@ task("careledger:record:share", "Wraps a record's key for a reader the patient c
   .addParam("patient", "The record's patient (whose consent decides)")
   .addParam("blob", "Envelope address in the blob store (sha256:…)")
   .addParam("key", `The sharer's encryption key (${ENCRYPTION_KEY}): one the envelope is wrapped for`)
-  .addParam("reader", "The new reader's account: an address, or an account index of the network")
+  .addParam("reader", `The new reader's account: ${ACCOUNT_HELP}`)
   .addParam("readerKey", "The new reader's encryption public key (secp256k1, hex, compressed or uncompressed)")
-  .addParam("purpose", "The purpose of use the reader's consent must allow", "treatment")
+  .addParam("purpose", `The purpose of use the reader's consent must allow: ${PURPOSE_NAMES}`, "treatment")
   .addOptionalParam("store", STORE)
   .setAction(
     async (
@@ -572,7 +584,7 @@ task("careledger:record:share", "Wraps a record's key for a reader the patient c
       hre,
     ) => {
       const patient = wholeNumber("patient", args.patient);
-      const { Purpose, parsePurpose } = await import("../sdk/consent/scopes");
+      const { parsePurpose } = await import("../sdk/consent/scopes");
       const { recipientsOf } = await import("../sdk/records/envelope");
       const { privateKey } = await encryptionKey("key", args.key);
       const reader = {
@@ -580,6 +592,7 @@ task("careledger:record:share", "Wraps a record's key for a reader the patient c
         publicKey: publicKey("reader-key", args.readerKey),
       };
       const purpose = parsed("purpose", () => parsePurpose(args.purpose));
+      await (await lookup(hre)).participant("patient", patient, ParticipantKind.Patient);
       const records = await toolkit(hre, "0", args.store);
       const shared = await refusable(() => records.shareRecord(patient, args.blob, privateKey, [reader], purpose));
       print(`Record ${shared.envelope.commitment} shared with ${reader.account} for ${Purpose[purpose]}`, {

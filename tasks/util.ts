@@ -28,12 +28,66 @@ export function wholeNumber(option: string, value: string): bigint {
   return BigInt(value.trim());
 }
 
-/** Parses a time given as Unix seconds or an ISO-8601 date, naming the option on failure. */
+const DAY = 86_400n;
+/** The contracts keep times as uint48 seconds. */
+const MAX_TIME = 2n ** 48n - 1n;
+const BARE_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * The one time rule of the tasks, in the words of their help: a bare date (YYYY-MM-DD) is a whole UTC day, so it
+ * means 00:00:00 UTC where a period starts and 23:59:59 UTC where one ends; a full ISO time or Unix seconds is taken
+ * exactly. An ISO time without an offset is UTC, whatever the server's time zone.
+ */
+export const TIME_HELP = {
+  start: "Unix seconds, an ISO time (UTC unless it has an offset), or a date YYYY-MM-DD: 00:00:00 UTC that day",
+  end: "Unix seconds, an ISO time (UTC unless it has an offset), or a date YYYY-MM-DD: the whole UTC day, to 23:59:59",
+} as const;
+
+/** A time option as Unix seconds, and whether it was a bare date; refuses what is not a real date or time. */
+function timeOption(option: string, value: string): { seconds: bigint; bareDate: boolean } {
+  const text = value.trim();
+  if (/^\d+$/.test(text)) {
+    const seconds = BigInt(text);
+    if (seconds > MAX_TIME) fail(`--${option} ${text} is beyond the contracts' times (at most ${MAX_TIME} seconds)`);
+    return { seconds, bareDate: false };
+  }
+  const date = BARE_DATE.exec(text);
+  const time = date === null ? ISO_TIME.exec(text) : null;
+  const parts = date ?? time;
+  if (parts === null) {
+    fail(`--${option} must be Unix seconds, an ISO time or a date YYYY-MM-DD, got "${value}"`);
+  }
+  const [year, month, day] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
+  const midnight = Date.UTC(year, month - 1, day);
+  const calendar = new Date(midnight);
+  if (calendar.getUTCFullYear() !== year || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) {
+    fail(`--${option}: ${parts[1]}-${parts[2]}-${parts[3]} is not a date of the calendar`);
+  }
+  if (year < 1970) fail(`--${option}: ${text} is before 1970, which the contracts' times cannot hold`);
+  if (date !== null) return { seconds: BigInt(midnight / 1000), bareDate: true };
+  const zoned = time?.[7] === undefined ? `${text}Z` : text;
+  const millis = Date.parse(zoned.replace(" ", "T"));
+  if (Number.isNaN(millis) || Number(time?.[4]) > 23 || Number(time?.[5]) > 59 || Number(time?.[6] ?? 0) > 59) {
+    fail(`--${option}: "${value}" is not a time of day (HH:MM or HH:MM:SS, 00:00 to 23:59:59)`);
+  }
+  return { seconds: BigInt(Math.floor(millis / 1000)), bareDate: false };
+}
+
+/** Where a period starts (or a moment: `--at`, a service date): a bare date is 00:00:00 UTC of that day. */
+export function periodStart(option: string, value: string): bigint {
+  return timeOption(option, value).seconds;
+}
+
+/** Where a period ends, inclusive: a bare date is the whole UTC day, so its last second, 23:59:59 UTC. */
+export function periodEnd(option: string, value: string): bigint {
+  const { seconds, bareDate } = timeOption(option, value);
+  return bareDate ? seconds + DAY - 1n : seconds;
+}
+
+/** A moment given as Unix seconds, an ISO time or a bare date (its first second): `periodStart`. */
 export function unixTime(option: string, value: string): bigint {
-  if (/^\d+$/.test(value.trim())) return BigInt(value.trim());
-  const millis = Date.parse(value);
-  if (Number.isNaN(millis)) fail(`--${option} must be Unix seconds or an ISO date, got "${value}"`);
-  return BigInt(Math.floor(millis / 1000));
+  return periodStart(option, value);
 }
 
 /** The development networks, whose chains come and go: a deployment there may be reset (`careledger:deploy --reset`). */
@@ -203,12 +257,23 @@ export function parsed<T>(option: string, parse: () => T): T {
   }
 }
 
-/** Resolves an account given as an index of the network's accounts or as any address. */
+/** Resolves an account option: an index of the network's accounts, or any address (`ACCOUNT_HELP`). */
 export async function accountAddress(hre: HardhatRuntimeEnvironment, option: string, value: string): Promise<string> {
-  const given = value; // isAddress narrows `value` to never on refusal; keep the text for the message
-  if (/^\d+$/.test(given)) return (await signerFor(hre, given)).getAddress();
-  if (!hre.ethers.isAddress(value)) fail(`--${option} must be an account index or an address, got "${given}"`);
-  return hre.ethers.getAddress(value);
+  const given = value.trim(); // isAddress narrows `value` to never on refusal; keep the text for the message
+  if (/^\d+$/.test(given)) {
+    const signers = await hre.ethers.getSigners();
+    const signer = signers[Number(given)];
+    if (signer === undefined) {
+      const accounts =
+        signers.length === 0
+          ? "no accounts: give"
+          : `${signers.length} accounts (0 to ${signers.length - 1}): give one or`;
+      fail(`--${option} ${given}: network ${hre.network.name} has ${accounts} an address`);
+    }
+    return signer.address;
+  }
+  if (!hre.ethers.isAddress(given)) fail(`--${option} must be ${ACCOUNT_HELP}, got "${value}"`);
+  return hre.ethers.getAddress(given);
 }
 
 /** Unix seconds as an ISO 8601 time. */
@@ -221,6 +286,17 @@ export async function chainTime(hre: HardhatRuntimeEnvironment): Promise<bigint>
   const block = await hre.ethers.provider.getBlock("latest");
   if (block === null) fail("the node returned no latest block");
   return BigInt(block.timestamp);
+}
+
+/**
+ * The time a transaction sent now will be mined at, as well as it can be told before: the wall clock, or the latest
+ * block's time + 1 when the chain runs ahead of it (a test chain moved forward). The latest block alone can be old on a
+ * chain that mines only when there are transactions, so a period counted from it would end early, or in the past.
+ */
+export async function pendingTime(hre: HardhatRuntimeEnvironment): Promise<bigint> {
+  const latest = await chainTime(hre);
+  const wall = BigInt(Math.floor(Date.now() / 1000));
+  return wall > latest ? wall : latest + 1n;
 }
 
 /** The network's own account with this address, if it is one (so that the task can sign with it), else undefined. */
@@ -236,4 +312,56 @@ export function bytes32(option: string, value: string, secret = false): string {
     fail(`--${option} must be 32 bytes of hex (0x + 64 digits)${secret ? "" : `, got "${value}"`}`);
   }
   return hex.toLowerCase();
+}
+
+/** What every account option takes, for its help: the network's own accounts by index, or any address. */
+export const ACCOUNT_HELP = "an account index of the network (0, 1, …) or an address";
+
+/** An enum member's name as the tasks take and list it: `LaboratoryResults` → `laboratory-results`. */
+export function kebab(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase();
+}
+
+/** The names of an enum's members as the tasks take them, in the enum's order, leaving out `excluded` numbers. */
+export function enumNames(enumeration: Record<string, string | number>, excluded: readonly number[] = []): string[] {
+  return Object.entries(enumeration)
+    .filter((entry): entry is [string, number] => typeof entry[1] === "number" && !excluded.includes(entry[1]))
+    .map(([name]) => kebab(name));
+}
+
+/** "a, b or c". */
+export function oneOf(names: readonly string[]): string {
+  return names.length < 2 ? names.join("") : `${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}`;
+}
+
+/** A code list, named codes by number: `SupersedeReason`, `StatusReason`, … (the contracts store the numbers). */
+export type CodeList = Readonly<Record<string, number>>;
+
+/** A code list for a help text: "1 = correction, 2 = amendment, …". */
+export function codesHelp(codes: CodeList): string {
+  return Object.entries(codes)
+    .map(([name, number]) => `${number} = ${kebab(name)}`)
+    .join(", ");
+}
+
+/**
+ * A reason or finding code option: a name of `codes` (any case; dashes, underscores and spaces ignored), or a number
+ * from 0 to 65535 (the contracts store a uint16: the consortium may use codes of its own beyond the named ones).
+ */
+export function reasonCode(option: string, value: string, codes: CodeList): number {
+  const normalized = value.replace(/[-_\s]/g, "").toLowerCase();
+  const named = Object.entries(codes).find(([name]) => name.toLowerCase() === normalized);
+  if (named !== undefined) return named[1];
+  if (!/^\d+$/.test(value.trim()) || BigInt(value.trim()) > 65_535n) {
+    fail(
+      `--${option} must be a code from 0 to 65535 or one of ${oneOf(Object.keys(codes).map(kebab))}, got "${value}"`,
+    );
+  }
+  return Number(value.trim());
+}
+
+/** A code with its name, if the list names it: "1 (Correction)"; else the number alone. */
+export function codeName(value: number, codes: CodeList): string {
+  const name = Object.entries(codes).find(([, number]) => number === value)?.[0];
+  return name === undefined ? String(value) : `${value} (${name})`;
 }

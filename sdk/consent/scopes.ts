@@ -146,3 +146,47 @@ function parseSet(list: string, enumeration: Record<string, string | number>, wh
   if (items.length === 0 || items.some((item) => item === "")) throw new Error(`empty ${what} in "${list}"`);
   return items.reduce((set, item) => (set | (1 << parseEnumMember(enumeration, what, item))) >>> 0, 0);
 }
+
+/**
+ * Reason and finding codes of the consent workflows, from the code lists in docs/consent.md. The contracts store
+ * numbers only (uint16); these names are the SDK's and the tasks'. A consortium may use further codes of its own.
+ */
+/** Why a provider asks for access (`requestAccess`). */
+export const RequestReason = {
+  Referral: 1,
+  ContinuityOfCare: 2,
+  SecondOpinion: 3,
+  CareCoordination: 4,
+  ClaimsProcessing: 5,
+  Research: 6,
+  PublicHealthReporting: 7,
+  Other: 9,
+} as const;
+
+/** Why a patient rejects a request (`rejectRequest`). */
+export const RejectionReason = {
+  UnknownRequester: 1,
+  TooBroad: 2,
+  TooLong: 3,
+  NotInMyCare: 4,
+  PatientPreference: 5,
+  Other: 9,
+} as const;
+
+/** Why a practitioner breaks glass (`open`). */
+export const BreakGlassReason = {
+  PatientUnconscious: 1,
+  LifeThreatening: 2,
+  ConsentUnobtainable: 3,
+  MassCasualty: 4,
+  Other: 9,
+} as const;
+
+/** What an auditor found reviewing a break-glass session (`review`). */
+export const ReviewFinding = {
+  EmergencyDocumented: 1,
+  NoEmergency: 2,
+  AccessBeyondNeed: 3,
+  ConsentWasObtainable: 4,
+  Other: 9,
+} as const;

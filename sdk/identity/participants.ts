@@ -54,3 +54,20 @@ export interface ParticipantInfo {
   /** Registered, active and (if it has a credential) unexpired, as the registry judges it now. */
   active: boolean;
 }
+
+/**
+ * Reason codes of a registrar's status change (suspend, reinstate, revoke), from the code list in docs/identity.md.
+ * The contract stores numbers only (a uint16 in `StatusChanged`); these names are the SDK's and the tasks'. A
+ * consortium may use further codes of its own.
+ */
+export const StatusReason = {
+  CredentialExpired: 1,
+  CredentialWithdrawn: 2,
+  KeyCompromised: 3,
+  UnderInvestigation: 4,
+  RequestedByParticipant: 5,
+  Deceased: 6,
+  InvestigationClosed: 7,
+  CredentialRenewed: 8,
+  Other: 9,
+} as const;

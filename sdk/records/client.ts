@@ -36,19 +36,7 @@ export const toRecordStatus = (value: bigint | number): RecordStatus => enumMemb
 export const toAmendmentStatus = (value: bigint | number): AmendmentStatus =>
   enumMember(AmendmentStatus, "AmendmentStatus", value);
 
-/**
- * Reason codes for versions and corrections, from the code list in docs/records.md. The contract stores numbers
- * only; these names are the SDK's and the tasks'.
- */
-export const SupersedeReason = { Correction: 1, Amendment: 2, Addendum: 3, Update: 4 } as const;
-export const EnteredInErrorReason = { WrongPatient: 1, WrongDocument: 2, Duplicate: 3, Other: 9 } as const;
-/** Denial bases of 45 CFR 164.526(a)(2). */
-export const AmendmentDenialReason = {
-  NotCreatedByUs: 1,
-  NotInDesignatedRecordSet: 2,
-  NotAvailableForInspection: 3,
-  AccurateAndComplete: 4,
-} as const;
+export { AmendmentDenialReason, EnteredInErrorReason, SupersedeReason } from "./codes";
 
 /** What the registry knows about one commitment. */
 export interface RecordInfo {

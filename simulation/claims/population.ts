@@ -427,10 +427,15 @@ function generateMoneyRounds(
   return { fundings, withdrawals };
 }
 
-/** About one appeal per hundred claims, filed after the first fifth of the stream and decided a little later. */
+/**
+ * About one appeal per hundred claims (at least two), filed after the first fifth of the stream and decided a little
+ * later. An appeal targets a claim submitted before it is filed, while claims are still being submitted, so a stream of
+ * one claim has none.
+ */
 function generateAppeals(draw: Drawing): SimAppeal[] {
   const { money, claimCount } = draw;
   const appeals: SimAppeal[] = [];
+  if (claimCount < 2) return appeals;
   const appealCount = Math.max(2, Math.round(claimCount / 100));
   for (let a = 0; a < appealCount; a++) {
     const fileBefore = money.int(Math.min(claimCount - 1, Math.max(1, Math.floor(claimCount / 5))), claimCount - 1);

@@ -1,0 +1,166 @@
+import { expect } from "chai";
+import hre from "hardhat";
+
+import {
+  BreakGlassReason,
+  DataCategory,
+  Purpose,
+  RejectionReason,
+  RequestReason,
+  ReviewFinding,
+  ReviewOutcome,
+} from "../../sdk/consent/scopes";
+import { ParticipantKind, StatusReason } from "../../sdk/identity/participants";
+import { SupersedeReason } from "../../sdk/records/codes";
+import { ACCOUNT_HELP, type CodeList, enumNames, kebab, TIME_HELP } from "../../tasks/util";
+
+// What `npx hardhat help <task>` shows for each option is the task definition's description: read in-process here,
+// so that every task of the identity, consent, records and claims modules is checked in milliseconds. (The node test
+// in inputs.test.ts runs `hardhat help` once through the real command line.)
+
+/** The tasks of the modules whose inputs follow the rules checked here. */
+const MODULES =
+  /^careledger:(identity|consent|record|plan|enroll|prior-auth|claim|appeal|eob|fund|settle|withdraw|test-token)/;
+
+/** Options that take enum names: the values their help must list, in the SDK enum's order. */
+const KINDS = enumNames(ParticipantKind, [ParticipantKind.None, ParticipantKind.Patient]);
+const CATEGORIES = enumNames(DataCategory);
+const PURPOSES = enumNames(Purpose);
+const ENUM_OPTIONS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
+  "careledger:identity:consent": { kind: KINDS },
+  "careledger:identity:register": { kind: KINDS },
+  "careledger:consent:grant": { categories: CATEGORIES, purposes: PURPOSES },
+  "careledger:consent:request": { categories: CATEGORIES, purposes: PURPOSES },
+  "careledger:consent:approve": { categories: CATEGORIES, purposes: PURPOSES },
+  "careledger:consent:review": { outcome: enumNames(ReviewOutcome, [ReviewOutcome.Pending]) },
+  "careledger:consent:check": { category: CATEGORIES, purpose: PURPOSES },
+  "careledger:record:anchor": { category: CATEGORIES },
+  "careledger:record:verify": { category: CATEGORIES, purpose: PURPOSES },
+  "careledger:record:share": { purpose: PURPOSES },
+};
+
+/** Options that take a reason or finding code: the code list their help must give as "number = name". */
+const CODE_OPTIONS: Readonly<Record<string, Readonly<Record<string, CodeList>>>> = {
+  "careledger:identity:status": { reason: StatusReason },
+  "careledger:consent:request": { reason: RequestReason },
+  "careledger:consent:reject": { reason: RejectionReason },
+  "careledger:consent:break-glass": { reason: BreakGlassReason },
+  "careledger:consent:review": { finding: ReviewFinding },
+  "careledger:record:anchor": { reason: SupersedeReason },
+};
+
+/** Options that take a time, by the end of a period they give. */
+const TIME_OPTIONS: Readonly<Record<string, Readonly<Record<string, "start" | "end">>>> = {
+  "careledger:identity:register": { expires: "end" },
+  "careledger:identity:representative": { expires: "end" },
+  "careledger:consent:grant": { fromTime: "start", until: "end" },
+  "careledger:consent:check": { at: "start" },
+  "careledger:enroll": { start: "start", end: "end" },
+  "careledger:prior-auth:request": { fromDate: "start", toDate: "end" },
+  "careledger:prior-auth:decide": { validFrom: "start", validTo: "end" },
+};
+
+/** Options that take an account (besides --from, which signs). */
+const ACCOUNT_OPTIONS = new Set(["controller", "to", "accessor", "reader", "address"]);
+
+interface Param {
+  name: string;
+  description?: string;
+}
+
+function tasks(): [string, Param[]][] {
+  return Object.entries(hre.tasks)
+    .filter(([name]) => MODULES.test(name))
+    .map(([name, definition]) => [name, Object.values(definition.paramDefinitions) as Param[]]);
+}
+
+function help(task: string, option: string): string {
+  const param = (hre.tasks[task]?.paramDefinitions as Record<string, Param> | undefined)?.[option];
+  if (param === undefined) throw new Error(`${task} has no --${option}`);
+  return param.description ?? "";
+}
+
+/** The names a help text lists after its last colon: "…: a, b, c or d" (a trailing "or *" left out). */
+function listed(text: string): string[] {
+  const list = text.slice(text.lastIndexOf(": ") + 2).replace(/\s*\(.*\)$/, "");
+  return list
+    .split(/, | or /)
+    .map((name) => name.trim())
+    .filter((name) => name !== "*");
+}
+
+/** The "number = name" pairs of a help text. */
+function codes(text: string): [string, number][] {
+  return [...text.matchAll(/(\d+) = ([a-z-]+)/g)].map((match) => [match[2]!, Number(match[1])]);
+}
+
+describe("tasks: help texts", function () {
+  it("finds the tasks it checks", function () {
+    expect(tasks().length).to.be.greaterThan(40);
+    for (const task of [...Object.keys(ENUM_OPTIONS), ...Object.keys(CODE_OPTIONS), ...Object.keys(TIME_OPTIONS)]) {
+      expect(hre.tasks[task], task).to.not.equal(undefined);
+    }
+  });
+
+  for (const [task, options] of Object.entries(ENUM_OPTIONS)) {
+    for (const [option, values] of Object.entries(options)) {
+      it(`${task} --${kebab(option)} lists the SDK's values`, function () {
+        expect(listed(help(task, option))).to.deep.equal([...values]);
+      });
+    }
+  }
+
+  for (const [task, options] of Object.entries(CODE_OPTIONS)) {
+    for (const [option, list] of Object.entries(options)) {
+      it(`${task} --${option} lists the SDK's codes as number = name`, function () {
+        const expected = Object.entries(list).map(([name, number]) => [kebab(name), number]);
+        expect(codes(help(task, option))).to.deep.equal(expected);
+        expect(help(task, option)).to.contain("by number or name");
+      });
+    }
+  }
+
+  it("leaves no option of enum or code values without its list", function () {
+    const enumLike = new Set(["kind", "categories", "purposes", "category", "purpose", "reason", "finding", "outcome"]);
+    for (const [task, params] of tasks()) {
+      for (const { name } of params) {
+        if (!enumLike.has(name)) continue;
+        const covered = ENUM_OPTIONS[task]?.[name] !== undefined || CODE_OPTIONS[task]?.[name] !== undefined;
+        expect(covered, `${task} --${kebab(name)} is not checked`).to.equal(true);
+      }
+    }
+  });
+
+  it("states the time rule in every time option's help, a period's start or its end", function () {
+    for (const [task, params] of tasks()) {
+      for (const { name, description = "" } of params) {
+        const rule = TIME_OPTIONS[task]?.[name];
+        if (task === "careledger:claim:submit" && name === "line") {
+          // A service line's DATE is a day, taken as its first second (the adjudicator judges the line at that time).
+          expect(description).to.contain("DATE the day of service YYYY-MM-DD, taken as 00:00:00 UTC");
+          continue;
+        }
+        if (rule === undefined) {
+          expect(description, `${task} --${kebab(name)}`).to.not.match(/ISO|Unix seconds/);
+          continue;
+        }
+        expect(description, `${task} --${kebab(name)}`).to.contain(TIME_HELP[rule]);
+      }
+    }
+  });
+
+  it("says every account option takes an account index or an address", function () {
+    let seen = 0;
+    for (const [task, params] of tasks()) {
+      for (const { name, description = "" } of params) {
+        if (name === "from") {
+          expect(description, `${task} --from`).to.match(/account index of the network or one of its addresses/);
+        } else if (ACCOUNT_OPTIONS.has(name)) {
+          expect(description, `${task} --${name}`).to.contain(ACCOUNT_HELP);
+          seen++;
+        }
+      }
+    }
+    expect(seen).to.be.greaterThan(6);
+  });
+});
