@@ -127,6 +127,10 @@ async function closedPort(): Promise<number> {
 }
 
 describe("scripts: the demo when it cannot run", function () {
+  before(function () {
+    skipCliTestsIfAsked(this);
+  });
+
   it("says why in one line and exits 1 when the network's node is unreachable", async function () {
     this.timeout(120_000);
     const url = `http://127.0.0.1:${await closedPort()}`;

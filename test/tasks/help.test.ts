@@ -13,6 +13,7 @@ import {
 import { ParticipantKind, StatusReason } from "../../sdk/identity/participants";
 import { SupersedeReason } from "../../sdk/records/codes";
 import { ACCOUNT_HELP, type CodeList, enumNames, kebab, TIME_HELP } from "../../tasks/util";
+import { skipCliTestsIfAsked } from "../helpers/runs";
 
 // What `npx hardhat help <task>` shows for each option is the task definition's description: read in-process here,
 // so that every task of the identity, consent, records and claims modules is checked in milliseconds. (The node test
@@ -95,6 +96,10 @@ function codes(text: string): [string, number][] {
 }
 
 describe("tasks: help texts", function () {
+  before(function () {
+    skipCliTestsIfAsked(this);
+  });
+
   it("finds the tasks it checks", function () {
     expect(tasks().length).to.be.greaterThan(40);
     for (const task of [...Object.keys(ENUM_OPTIONS), ...Object.keys(CODE_OPTIONS), ...Object.keys(TIME_OPTIONS)]) {

@@ -7,6 +7,7 @@ import { HDNodeWallet, SigningKey } from "ethers";
 import { DataCategory, Purpose } from "../../sdk/consent/scopes";
 import { enumNames, oneOf } from "../../tasks/util";
 import { anvilAvailable, DEV_MNEMONIC, startTaskNode, type TaskNode, type TaskResult } from "../helpers/task-node";
+import { skipCliTestsIfAsked } from "../helpers/runs";
 
 // The operator's inputs, through the tasks against a real node: ids that do not exist on the chain (participants of
 // the wrong kind included), the time rule, accounts given by index or address, and codes given by name. Each refusal
@@ -48,6 +49,10 @@ function day(days: number): string {
 }
 
 describe("tasks: inputs", function () {
+  before(function () {
+    skipCliTestsIfAsked(this);
+  });
+
   let node: TaskNode;
   let observation: string;
   let plan: string;

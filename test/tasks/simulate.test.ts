@@ -2,6 +2,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 
 import { generatePopulation } from "../../simulation/claims/population";
+import { skipCliTestsIfAsked } from "../helpers/runs";
 
 /** Runs `careledger:simulate` in-process on the hardhat network, returning what it printed. */
 async function simulate(args: Record<string, unknown>): Promise<string[]> {
@@ -17,6 +18,10 @@ async function simulate(args: Record<string, unknown>): Promise<string[]> {
 }
 
 describe("tasks: careledger:simulate with a small population", function () {
+  before(function () {
+    skipCliTestsIfAsked(this);
+  });
+
   // An appeal targets a claim submitted before it is filed, so a stream of one claim has none: the population of one
   // claim used to draw an appeal from the empty range [0, -1].
   it("generates populations of one to three claims, with no appeal in a stream of one", function () {

@@ -16,6 +16,7 @@ import {
   periodStart,
   reasonCode,
 } from "../../tasks/util";
+import { skipCliTestsIfAsked } from "../helpers/runs";
 
 /** The one line an operator's error carries (`fail`). */
 function refusal(action: () => unknown): string {
@@ -35,6 +36,10 @@ const calendarDays = fc
   .map((date) => date.toISOString().slice(0, 10));
 
 describe("tasks: the time rule", function () {
+  before(function () {
+    skipCliTestsIfAsked(this);
+  });
+
   describe("periodStart and periodEnd", function () {
     // A bare date is a whole UTC day: it starts at 00:00:00 UTC and ends at 23:59:59 UTC, 86,399 seconds later.
     it("reads a bare date as the whole UTC day, for every date", function () {
