@@ -90,12 +90,13 @@ describe("tasks: refusals", function () {
   it("shows a credential expiry in the past as ISO dates, and what to give instead", async function () {
     const result = await node.run(
       ...["careledger:identity:register", "--kind", "organization", "--controller", "7"],
+      // A bare date where a period ends is the whole UTC day: the credential would expire at its last second.
       ...["--credential", "accreditation B-1", "--expires", "2020-01-01", "--from", "2"],
     );
     expectRefusal(
       result,
       new RegExp(
-        "^the contract refused: IdentityCredentialExpiryInPast — the credential expiry 2020-01-01T00:00:00Z is not " +
+        "^the contract refused: IdentityCredentialExpiryInPast — the credential expiry 2020-01-01T23:59:59Z is not " +
           `after the chain's time ${ISO}; give an --expires in the future$`,
       ),
     );
