@@ -5,5 +5,6 @@ import "./deploy";
 import "./identity";
 import "./consent";
 import "./records";
+import "./keys";
 import "./claims";
 import "./simulate";
