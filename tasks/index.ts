@@ -6,5 +6,6 @@ import "./identity";
 import "./consent";
 import "./records";
 import "./keys";
+import "./doctor";
 import "./claims";
 import "./simulate";
