@@ -396,8 +396,13 @@ async function probeSizeLimit(hre: HardhatRuntimeEnvironment, build: Compiled, f
     const gas = BigInt(await request<string>(hre, "eth_estimateGas", [params]));
     return pass("size limit", `the node accepts ${what}: ${number(gas)} gas`);
   } catch (error) {
-    if (unavailable(error)) {
-      return warn("size limit", `could not probe: ${reason(error)}`, "allow eth_estimateGas on this node");
+    if (unavailable(error) || /gas limit|allowance|out of gas/i.test(reason(error))) {
+      // Not the size: the method is not offered, or the block gas limit is too low (its own check says so).
+      return warn(
+        "size limit",
+        `could not probe: ${reason(error)}`,
+        "allow eth_estimateGas on this node, and see the block gas limit",
+      );
     }
     return failed(
       "size limit",
@@ -422,13 +427,49 @@ const WIRING_GAS = 2_000_000n;
  */
 export function deploymentGas(build: Compiled): bigint {
   let gas = 0n;
-  for (const size of build.sizes) {
-    const code = Buffer.from((build.creationCode.get(size.contract) ?? "0x").slice(2), "hex");
-    const zeros = code.filter((byte) => byte === 0).length;
-    gas +=
-      53_000n + BigInt(16 * (code.length - zeros) + 4 * zeros + 2 * Math.ceil(code.length / 32) + 200 * size.bytes);
-  }
+  for (const size of build.sizes) gas += creationGas(build, size, size.bytes);
   return ((gas + WIRING_GAS) * 11n) / 10n;
+}
+
+/** A creation transaction's gas for `size`'s creation code, depositing `deposited` bytes of code. */
+function creationGas(build: Compiled, size: ContractSize, deposited: number): bigint {
+  const code = Buffer.from((build.creationCode.get(size.contract) ?? "0x").slice(2), "hex");
+  const zeros = code.filter((byte) => byte === 0).length;
+  const calldata = 16 * (code.length - zeros) + 4 * zeros;
+  return 53_000n + BigInt(calldata + 2 * Math.ceil(code.length / 32) + 200 * deposited);
+}
+
+/**
+ * The largest single transaction of a deployment, over-estimated: a contract's creation code holds its runtime code
+ * and that of any contract its constructor creates (the consent registry's BreakGlass, the adjudicator's
+ * PriorAuthorizations), so 200 gas per byte of creation code covers every deposit the transaction makes.
+ */
+export function largestTransaction(build: Compiled): { contract: string; gas: bigint } {
+  let largest = { contract: "none", gas: 0n };
+  for (const size of build.sizes) {
+    const gas = creationGas(build, size, size.initcodeBytes);
+    if (gas > largest.gas) largest = { contract: size.contract, gas };
+  }
+  return largest;
+}
+
+async function checkBlockGasLimit(hre: HardhatRuntimeEnvironment, build: Compiled): Promise<Check> {
+  const block = await request<{ gasLimit: string } | null>(hre, "eth_getBlockByNumber", ["latest", false]);
+  const limit = BigInt(block?.gasLimit ?? "0x0");
+  const largest = largestTransaction(build);
+  const figures =
+    `blocks hold ${number(limit)} gas; the largest deployment transaction (${largest.contract}) takes at most ` +
+    number(largest.gas);
+  if (limit >= largest.gas) return pass("block gas limit", figures);
+  return failed(
+    "block gas limit",
+    figures,
+    advice(
+      hre,
+      `start the node with a block gas limit of at least ${largest.gas} (anvil --gas-limit)`,
+      `raise "gasLimit" in the Besu genesis to at least ${largest.gas} (on a running network: the validators' --target-gas-limit)`,
+    ),
+  );
 }
 
 async function checkBalance(
@@ -625,6 +666,7 @@ export async function doctor(hre: HardhatRuntimeEnvironment, print: (line: strin
   report(...(await checkEvm(hre, build)));
   const gas = await checkGas(hre);
   report(gas.check);
+  report(await checkBlockGasLimit(hre, build));
   const signers = await hre.ethers.getSigners().catch(() => []);
   const signer = signers[0]?.address;
   report(...checkSizes(build));

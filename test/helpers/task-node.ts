@@ -49,7 +49,7 @@ export function anvilAvailable(): boolean {
   return fs.existsSync(ANVIL);
 }
 
-/** How the node differs from a gas-free Cancun chain with the default limits (for the checks of `careledger:doctor`). */
+/** How the node differs from a gas-free Cancun chain with anvil's default limits (for `careledger:doctor`'s checks). */
 export interface TaskNodeOptions {
   /** anvil's `--hardfork` (default: EVM_VERSION, else cancun), e.g. "shanghai" for a chain without MCOPY. */
   hardfork?: string;
@@ -57,6 +57,8 @@ export interface TaskNodeOptions {
   gasPrice?: bigint;
   /** anvil's `--code-size-limit` in bytes (default: EIP-170's 24,576). */
   codeSizeLimit?: number;
+  /** anvil's `--gas-limit`: the block gas limit (default: anvil's, 30,000,000). */
+  gasLimit?: number;
 }
 
 /** Starts anvil and the task runner; `stop()` (also run when the process exits) ends both and removes the record. */
@@ -139,6 +141,7 @@ async function startAnvil(chainId: number, options: TaskNodeOptions, fixedPort?:
         ...["--gas-price", gasPrice, "--base-fee", gasPrice, "--disable-min-priority-fee"],
         ...["--hardfork", options.hardfork ?? process.env.EVM_VERSION ?? "cancun", "--silent"],
         ...(options.codeSizeLimit === undefined ? [] : ["--code-size-limit", String(options.codeSizeLimit)]),
+        ...(options.gasLimit === undefined ? [] : ["--gas-limit", String(options.gasLimit)]),
       ],
       { detached: true, stdio: "ignore" },
     );

@@ -4,7 +4,7 @@ import path from "node:path";
 import { expect } from "chai";
 import hre from "hardhat";
 
-import { compiled, deploymentGas, maskImmutables, opcodesIn, sizeProbe } from "../../tasks/doctor";
+import { compiled, deploymentGas, largestTransaction, maskImmutables, opcodesIn, sizeProbe } from "../../tasks/doctor";
 import { contractSizes } from "../../tasks/sizes";
 import { anvilAvailable, DEV_MNEMONIC, startTaskNode, type TaskNode, type TaskResult } from "../helpers/task-node";
 
@@ -93,8 +93,9 @@ describe("tasks: doctor", function () {
       const { output, code } = await node.run("careledger:doctor");
       expect(code, output).to.equal(0);
       const sizes = await contractSizes(hre);
-      // node, chain id, 3 probes, EVM version, gas price, a size per module, the size probe, signer, deployment
-      expect(statuses(output)).to.deep.equal(Array(10 + sizes.length).fill("PASS"));
+      // node, chain id, 3 probes, EVM version, gas price, block gas limit, a size per module, the size probe, signer,
+      // deployment
+      expect(statuses(output)).to.deep.equal(Array(11 + sizes.length).fill("PASS"));
       expect(output.split("\n")[0]).to.equal(`CareLedger doctor: network localhost (${node.url})`);
       expect(checkLine(output, "PASS", "node")).to.match(
         new RegExp(
@@ -122,7 +123,7 @@ describe("tasks: doctor", function () {
       expect(checkLine(output, "PASS", "deployment")).to.equal(
         `no deployment recorded for chain ${node.chainId}: run careledger:deploy to make one`,
       );
-      expect(output.trimEnd().split("\n").at(-1)).to.equal(`${10 + sizes.length} passed, 0 warning(s), 0 failed`);
+      expect(output.trimEnd().split("\n").at(-1)).to.equal(`${11 + sizes.length} passed, 0 warning(s), 0 failed`);
     });
 
     it("finds every recorded contract's code once deployed, and its gas estimate covers the deployment", async function () {
@@ -144,9 +145,21 @@ describe("tasks: doctor", function () {
         ]);
         used += BigInt(gasUsed);
       }
-      const estimate = deploymentGas(await compiled(hre));
+      const build = await compiled(hre);
+      const estimate = deploymentGas(build);
       expect(estimate > used, `estimate ${estimate}, used ${used}`).to.equal(true);
       expect(estimate < (used * 13n) / 10n, `estimate ${estimate}, used ${used}`).to.equal(true);
+      // And the largest transaction's bound, against the largest transaction the deployment sent.
+      let largest = 0n;
+      for (let block = 1; block <= latest; block++) {
+        const { gasUsed } = await node.rpc<{ gasUsed: string }>("eth_getBlockByNumber", [
+          `0x${block.toString(16)}`,
+          false,
+        ]);
+        if (BigInt(gasUsed) > largest) largest = BigInt(gasUsed); // anvil mines one transaction a block
+      }
+      const bound = largestTransaction(build).gas;
+      expect(bound >= largest && bound < (largest * 12n) / 10n, `bound ${bound}, largest ${largest}`).to.equal(true);
     });
 
     it("fails a chain id other than the configured one, saying which to set", async function () {
@@ -259,15 +272,21 @@ describe("tasks: doctor", function () {
     before(async function () {
       if (!anvilAvailable()) this.skip();
       this.timeout(120_000);
-      node = await startTaskNode({ codeSizeLimit: 20_000, gasPrice: price });
+      node = await startTaskNode({ codeSizeLimit: 20_000, gasPrice: price, gasLimit: 6_000_000 });
     });
     after(function () {
       (node as TaskNode | undefined)?.stop();
     });
 
-    it("fails the size probe and the signer's balance, with the figures and what to do", async function () {
+    it("fails the size probe, the block gas limit and the signer's balance, with the figures and what to do", async function () {
       const { output, code } = await node.run("careledger:doctor");
       expect(code).to.equal(1);
+      const largestTx = largestTransaction(await compiled(hre));
+      expect(checkLine(output, "FAIL", "block gas limit")).to.equal(
+        `blocks hold 6,000,000 gas; the largest deployment transaction (${largestTx.contract}) takes at most ` +
+          `${largestTx.gas.toLocaleString("en-US")} — start the node with a block gas limit of at least ` +
+          `${largestTx.gas} (anvil --gas-limit)`,
+      );
       const sizes = await contractSizes(hre);
       const [largest] = sizes;
       const creation = sizes.reduce((most, size) => (size.initcodeBytes > most.initcodeBytes ? size : most));
@@ -294,6 +313,9 @@ describe("tasks: doctor", function () {
       expect(code).to.equal(1);
       expect(checkLine(output, "FAIL", "gas price")).to.match(
         /^gas price [\d,]+ wei, base fee 1,000,000,000,000,000 wei, but CONSORTIUM_GAS_PRICE is 0 wei: every transaction would be refused — for a gas-free network set "zeroBaseFee": true in the Besu genesis; otherwise set CONSORTIUM_GAS_PRICE to at least 1000000000000000$/,
+      );
+      expect(checkLine(output, "FAIL", "block gas limit")).to.match(
+        /— raise "gasLimit" in the Besu genesis to at least \d+/,
       );
       expect(checkLine(output, "FAIL", "size limit")).to.match(
         /— set "contractSizeLimit" to at least \d+ in the Besu genesis \(the default is 24,576\), and a block gas limit above the deployment's gas$/,
