@@ -241,7 +241,7 @@ async function runProbe(hre: HardhatRuntimeEnvironment, probe: Probe): Promise<{
   }
 }
 
-async function checkEvm(hre: HardhatRuntimeEnvironment, build: Compiled): Promise<Check[]> {
+export async function checkEvm(hre: HardhatRuntimeEnvironment, build: Compiled): Promise<Check[]> {
   const checks: Check[] = [];
   const missing: string[] = [];
   const fork = (name: string): string =>
@@ -299,7 +299,7 @@ interface GasFacts {
   price: bigint;
 }
 
-async function checkGas(hre: HardhatRuntimeEnvironment): Promise<{ check: Check; facts: GasFacts }> {
+export async function checkGas(hre: HardhatRuntimeEnvironment): Promise<{ check: Check; facts: GasFacts }> {
   const nodePrice = BigInt(await request<string>(hre, "eth_gasPrice"));
   const block = await request<{ baseFeePerGas?: string } | null>(hre, "eth_getBlockByNumber", ["latest", false]);
   const baseFee = block?.baseFeePerGas === undefined ? undefined : BigInt(block.baseFeePerGas);
@@ -355,7 +355,7 @@ async function checkGas(hre: HardhatRuntimeEnvironment): Promise<{ check: Check;
 /** Within this many bytes of the limit a module is near it: a line of new code could take it over. */
 const NEAR_LIMIT = 1_024;
 
-function checkSizes(build: Compiled): Check[] {
+export function checkSizes(build: Compiled): Check[] {
   return build.sizes.map((size) => {
     const name = `size ${size.contract}`;
     const figures = `${number(size.bytes)} bytes, ${number(Math.abs(size.headroom))} ${size.headroom >= 0 ? "under" : "over"} ${number(CODE_SIZE_LIMIT)}`;
@@ -472,7 +472,7 @@ async function checkBlockGasLimit(hre: HardhatRuntimeEnvironment, build: Compile
   );
 }
 
-async function checkBalance(
+export async function checkBalance(
   hre: HardhatRuntimeEnvironment,
   build: Compiled,
   gas: GasFacts,
@@ -614,7 +614,7 @@ async function checkDeployment(hre: HardhatRuntimeEnvironment, chainId: bigint):
     checks.push(
       warn(
         name,
-        `code exists at all ${total} recorded addresses, but ${unchecked.join(", ")} have no recorded artifact to compare`,
+        `code exists at all ${total} recorded addresses, but there is no recorded artifact to compare for ${unchecked.join(", ")}`,
         `keep ${relative}/artifacts/ with the record`,
       ),
     );
@@ -627,7 +627,7 @@ async function checkDeployment(hre: HardhatRuntimeEnvironment, chainId: bigint):
     checks.push(
       warn(
         "deployed build",
-        `${older.join(", ")} on chain differ from what this checkout compiles`,
+        `the code of ${older.join(", ")} on chain is not what this checkout compiles`,
         "the tasks use the checkout's ABIs: check out the deployed version, or upgrade through governance",
       ),
     );

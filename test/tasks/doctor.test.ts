@@ -1,10 +1,24 @@
 import { spawn } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 
 import { expect } from "chai";
 import hre from "hardhat";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
-import { compiled, deploymentGas, largestTransaction, maskImmutables, opcodesIn, sizeProbe } from "../../tasks/doctor";
+import {
+  checkBalance,
+  checkEvm,
+  checkGas,
+  checkSizes,
+  type Compiled,
+  compiled,
+  deploymentGas,
+  largestTransaction,
+  maskImmutables,
+  opcodesIn,
+  sizeProbe,
+} from "../../tasks/doctor";
 import { contractSizes } from "../../tasks/sizes";
 import { anvilAvailable, DEV_MNEMONIC, startTaskNode, type TaskNode, type TaskResult } from "../helpers/task-node";
 
@@ -54,6 +68,30 @@ function doctorOnConsortium(node: TaskNode, settings: Record<string, string>): P
   });
 }
 
+/**
+ * A network for the checks that only read JSON-RPC answers: `answers` maps a method to its result (or a function of
+ * its params, which may throw as a node's refusal does).
+ */
+function fakeNetwork(
+  name: string,
+  config: Record<string, unknown>,
+  answers: Record<string, unknown>,
+  evmVersion = "cancun",
+): HardhatRuntimeEnvironment {
+  // async: a throw (an unknown method, an answer that refuses) is a rejected request, as a node's error is.
+  const request = async ({ method, params }: { method: string; params?: unknown[] }): Promise<unknown> => {
+    await Promise.resolve();
+    const answer = answers[method];
+    if (answer === undefined) throw new Error(`the method ${method} does not exist`);
+    return typeof answer === "function" ? (answer as (p?: unknown[]) => unknown)(params) : answer;
+  };
+  return {
+    network: { name, config, provider: { request } },
+    config: { solidity: { compilers: [{ settings: { evmVersion } }] } },
+    ethers: hre.ethers,
+  } as unknown as HardhatRuntimeEnvironment;
+}
+
 describe("tasks: doctor", function () {
   describe("what it reads from the compiled code", function () {
     it("finds opcodes, skipping PUSH data and the metadata", function () {
@@ -75,6 +113,106 @@ describe("tasks: doctor", function () {
       const probe = sizeProbe(22_815, 31_426);
       expect(probe.slice(0, 14)).to.equal("0x61591f6000f3");
       expect((probe.length - 2) / 2).to.equal(31_426);
+    });
+  });
+
+  describe("checks on a node's answers", function () {
+    let build: Compiled;
+    before(async function () {
+      build = await compiled(hre);
+    });
+    const probes = (runs: boolean) => ({
+      eth_call: ([{ data }]: [{ data: string }]) => {
+        if (!runs) throw new Error("invalid opcode");
+        return (
+          { "0x602a5f5360015ff3": "0x2a", "0x60ff6000536001600060205e60016020f3": "0xff" }[data] ??
+          `0x${"00".repeat(31)}01`
+        );
+      },
+    });
+
+    it("warns when the artifacts were compiled for another EVM version than EVM_VERSION", async function () {
+      const checks = await checkEvm(fakeNetwork("localhost", {}, probes(true), "prague"), build);
+      expect(checks.at(-1)).to.deep.equal({
+        status: "WARN",
+        name: "EVM version",
+        detail: `the artifacts were compiled for ${build.evmVersions.join(", ")}, but EVM_VERSION is prague — run npx hardhat compile so that what is deployed is what the configuration says`,
+      });
+    });
+
+    it("warns, without failing, when the node does not let it probe", async function () {
+      const checks = await checkEvm(fakeNetwork("consortium", {}, {}), build);
+      expect(checks[0]).to.deep.equal({
+        status: "WARN",
+        name: "EVM PUSH0",
+        detail:
+          "could not probe: the method eth_call does not exist — allow eth_call on this node (the doctor sends no transaction)",
+      });
+    });
+
+    it("advises the Besu genesis fork when a consortium chain lacks an opcode", async function () {
+      const checks = await checkEvm(fakeNetwork("consortium", {}, probes(false)), build);
+      expect(checks[0]!.detail).to.equal(
+        "the chain does not run it (invalid opcode): it is older than Shanghai; the compiled code uses it — enable " +
+          'Shanghai on the chain (Besu genesis: "shanghaiTime": 0, or the time of a planned upgrade)',
+      );
+    });
+
+    it("warns when the node asks more than the configured gas price, and says how to make gas free", async function () {
+      const { check } = await checkGas(
+        fakeNetwork(
+          "consortium",
+          { gasPrice: 0 },
+          {
+            eth_gasPrice: "0x3b9aca00",
+            eth_getBlockByNumber: { baseFeePerGas: "0x0" },
+          },
+        ),
+      );
+      expect(check).to.deep.equal({
+        status: "WARN",
+        name: "gas price",
+        detail:
+          "gas price 1,000,000,000 wei, base fee 0 wei, but CONSORTIUM_GAS_PRICE is 0 wei: a node with a higher " +
+          "minimum refuses such transactions — for a gas-free network start every node with --min-gas-price=0",
+      });
+    });
+
+    it("passes a chain without a base fee (before London) at the configured price", async function () {
+      const { check, facts } = await checkGas(
+        fakeNetwork("consortium", { gasPrice: 1000 }, { eth_gasPrice: "0x3e8", eth_getBlockByNumber: {} }),
+      );
+      expect(check.detail).to.equal("gas price 1,000 wei, base fee none (pre-London), CONSORTIUM_GAS_PRICE 1,000 wei");
+      expect(facts.price).to.equal(1000n);
+    });
+
+    it("fails a module over the size limit and warns one near it", function () {
+      const near = { ...build.sizes[0]!, contract: "Near", bytes: 24_000, headroom: 576 };
+      const over = { ...build.sizes[0]!, contract: "Over", bytes: 24_600, headroom: -24 };
+      const [nearCheck, overCheck] = checkSizes({ ...build, sizes: [near, over] });
+      expect(nearCheck).to.deep.equal({
+        status: "WARN",
+        name: "size Near",
+        detail:
+          "24,000 bytes, 576 under 24,576 — near the limit: keep new code out of it or split it (docs/deployment.md#code-size)",
+      });
+      expect(overCheck).to.deep.equal({
+        status: "FAIL",
+        name: "size Over",
+        detail:
+          "24,600 bytes, 24 over 24,576 — no chain with the default limit deploys it: split the contract " +
+          "(docs/deployment.md#code-size)",
+      });
+    });
+
+    it("fails a network without an account to deploy from", async function () {
+      const check = await checkBalance(fakeNetwork("consortium", {}, {}), build, { price: 0n }, undefined);
+      expect(check).to.deep.equal({
+        status: "FAIL",
+        name: "signer",
+        detail:
+          "the consortium network has no account to deploy from — set CONSORTIUM_PRIVATE_KEYS or CONSORTIUM_MNEMONIC",
+      });
     });
   });
 
@@ -202,6 +340,39 @@ describe("tasks: doctor", function () {
       );
     });
 
+    it("warns when the chain holds the recorded code but the checkout compiles other code", async function () {
+      // The chain holds the identifier registry's code at the policy's address (the test before); record it so.
+      const file = path.join(node.record, "artifacts", "ConsentPolicy#ConsentPolicy.json");
+      const record = JSON.parse(fs.readFileSync(path.join(node.record, "deployed_addresses.json"), "utf8")) as Record<
+        string,
+        string
+      >;
+      const artifact = JSON.parse(fs.readFileSync(file, "utf8")) as { deployedBytecode: string };
+      artifact.deployedBytecode = await node.rpc<string>("eth_getCode", [
+        record["ConsentPolicy#ConsentPolicy"],
+        "latest",
+      ]);
+      fs.writeFileSync(file, JSON.stringify(artifact));
+      const { output, code } = await node.run("careledger:doctor");
+      expect(code, output).to.equal(0);
+      expect(checkLine(output, "PASS", "deployment")).to.match(/^all 10 recorded contracts/);
+      expect(checkLine(output, "WARN", "deployed build")).to.equal(
+        "the code of ConsentPolicy on chain is not what this checkout compiles — the tasks use the checkout's ABIs: " +
+          "check out the deployed version, or upgrade through governance",
+      );
+      expect(output.trimEnd().split("\n").at(-1)).to.match(/^\d+ passed, 1 warning\(s\), 0 failed: read the warnings$/);
+    });
+
+    it("warns when a recorded contract has no recorded artifact to compare", async function () {
+      fs.rmSync(path.join(node.record, "artifacts", "ConsentPolicy#ConsentPolicy.json"));
+      const { output, code } = await node.run("careledger:doctor");
+      expect(code, output).to.equal(0);
+      expect(checkLine(output, "WARN", "deployment")).to.equal(
+        "code exists at all 10 recorded addresses, but there is no recorded artifact to compare for ConsentPolicy — " +
+          `keep deploy/deployments/chain-${node.chainId}/artifacts/ with the record`,
+      );
+    });
+
     it("fails a stale deployment after the node restarts, and says what to do", async function () {
       this.timeout(60_000);
       await node.restart();
@@ -263,6 +434,17 @@ describe("tasks: doctor", function () {
           "the chain to Cancun or later; CareLedger supports no older EVM (EVM_VERSION is cancun, prague or osaka)",
       );
       expect(output).to.contain("1 warning(s), 2 failed (EVM MCOPY, EVM version)");
+    });
+
+    it("fails a deployment record that lacks a contract, saying to complete it", async function () {
+      fs.mkdirSync(node.record, { recursive: true });
+      const file = path.join(node.record, "deployed_addresses.json");
+      fs.writeFileSync(file, JSON.stringify({ "AccessManager#AccessManager": DEPLOYER }));
+      const { output, code } = await node.run("careledger:doctor");
+      expect(code).to.equal(1);
+      expect(checkLine(output, "FAIL", "deployment")).to.equal(
+        `${file} has no IdentityRegistry#IdentityRegistry — run careledger:deploy to complete it`,
+      );
     });
   });
 
