@@ -68,10 +68,23 @@ function unavailable(error: unknown): boolean {
   );
 }
 
-/** Where the network is: its name and URL, as an operator configured it. */
+/** Where the network is: its name and URL, as an operator configured it (without a password the URL may carry). */
 function whereIs(hre: HardhatRuntimeEnvironment): string {
   const config = hre.network.config;
-  return "url" in config ? `${hre.network.name} (${config.url})` : `${hre.network.name} (in-process)`;
+  return "url" in config ? `${hre.network.name} (${redacted(config.url)})` : `${hre.network.name} (in-process)`;
+}
+
+/** `url` with any user name and password replaced: the doctor's output may be pasted into a ticket. */
+export function redacted(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.username === "" && parsed.password === "") return url;
+    parsed.username = "***";
+    parsed.password = "";
+    return parsed.toString();
+  } catch {
+    return url;
+  }
 }
 
 function advice(hre: HardhatRuntimeEnvironment, local: string, consortium: string): string {

@@ -17,6 +17,7 @@ import {
   largestTransaction,
   maskImmutables,
   opcodesIn,
+  redacted,
   sizeProbe,
 } from "../../tasks/doctor";
 import { contractSizes } from "../../tasks/sizes";
@@ -98,6 +99,13 @@ describe("tasks: doctor", function () {
       // PUSH2 0x5e5f (data, not MCOPY or PUSH0), PUSH0, STOP, then 2 bytes of "metadata" 0x5e5c and its length 0x0002.
       const found = opcodesIn("0x615e5f5f005e5c0002");
       expect([...found].sort()).to.deep.equal([0x00, 0x5f, 0x61].sort());
+    });
+
+    it("names a node's URL without the credentials it may carry", function () {
+      expect(redacted("https://hospital:s3cret@besu.consortium.example:8545/rpc")).to.equal(
+        "https://***@besu.consortium.example:8545/rpc",
+      );
+      expect(redacted("http://127.0.0.1:8545")).to.equal("http://127.0.0.1:8545");
     });
 
     it("masks the immutables' bytes and nothing else", function () {
