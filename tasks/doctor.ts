@@ -671,21 +671,50 @@ export async function doctor(hre: HardhatRuntimeEnvironment, print: (line: strin
   const node = await checkNode(hre);
   report(node.check);
   if (node.facts === undefined) return checks;
-  const chainId = checkChainId(hre, node.facts.chainId);
-  report(chainId);
+  const { chainId } = node.facts;
+  const chainIdCheck = checkChainId(hre, chainId);
+  report(chainIdCheck);
   // Hardhat refuses every call to a chain other than the configured one: nothing else can be checked.
-  if (chainId.status === "FAIL") return checks;
-  const build = await compiled(hre);
-  report(...(await checkEvm(hre, build)));
-  const gas = await checkGas(hre);
-  report(gas.check);
-  report(await checkBlockGasLimit(hre, build));
+  if (chainIdCheck.status === "FAIL") return checks;
+  // A check the node cannot answer (it went away, or refuses the method) is a FAIL line, not the end of the doctor.
+  const guarded = async (name: string, body: () => Promise<Check[]>): Promise<void> => {
+    try {
+      report(...(await body()));
+    } catch (error) {
+      report(
+        failed(
+          name,
+          `could not check: ${reason(error)}`,
+          "check that the node still answers and allows this method, then run careledger:doctor again",
+        ),
+      );
+    }
+  };
+  let build: Compiled;
+  try {
+    build = await compiled(hre);
+  } catch (error) {
+    report(failed("artifacts", `cannot read the compiled contracts: ${reason(error)}`, "run npx hardhat compile"));
+    return checks;
+  }
+  await guarded("EVM", () => checkEvm(hre, build));
+  let gas: GasFacts | undefined;
+  await guarded("gas price", async () => {
+    const checked = await checkGas(hre);
+    gas = checked.facts;
+    return [checked.check];
+  });
+  await guarded("block gas limit", async () => [await checkBlockGasLimit(hre, build)]);
   const signers = await hre.ethers.getSigners().catch(() => []);
   const signer = signers[0]?.address;
   report(...checkSizes(build));
-  report(await probeSizeLimit(hre, build, signer));
-  report(await checkBalance(hre, build, gas.facts, signer));
-  report(...(await checkDeployment(hre, node.facts.chainId)));
+  await guarded("size limit", async () => [await probeSizeLimit(hre, build, signer)]);
+  // Without the gas price (its own FAIL line says why) the balance cannot be judged.
+  if (gas !== undefined) {
+    const facts = gas;
+    await guarded("signer", async () => [await checkBalance(hre, build, facts, signer)]);
+  }
+  await guarded("deployment", () => checkDeployment(hre, chainId));
   return checks;
 }
 

@@ -14,6 +14,7 @@ import {
   type Compiled,
   compiled,
   deploymentGas,
+  doctor,
   largestTransaction,
   maskImmutables,
   opcodesIn,
@@ -210,6 +211,42 @@ describe("tasks: doctor", function () {
         detail:
           "24,600 bytes, 24 over 24,576 — no chain with the default limit deploys it: split the contract " +
           "(docs/deployment.md#code-size)",
+      });
+    });
+
+    it("reports a check the node cannot answer as a FAIL line and goes on with the others", async function () {
+      const fake = fakeNetwork(
+        "localhost",
+        { url: "http://127.0.0.1:8545" },
+        {
+          eth_chainId: "0x7a69a",
+          eth_blockNumber: "0x5",
+          web3_clientVersion: "Besu/v25.1.0",
+          ...probes(true),
+          eth_getBlockByNumber: { gasLimit: "0x1c9c380", baseFeePerGas: "0x0" },
+          eth_estimateGas: "0x486f93",
+        },
+      );
+      // The real configuration, artifacts and accounts; the fake node's answers.
+      const mixed = Object.assign(Object.create(hre) as HardhatRuntimeEnvironment, { network: fake.network });
+      const lines: string[] = [];
+      const checks = await doctor(mixed, (line) => lines.push(line));
+      expect(lines[0]).to.equal(
+        `PASS  node${" ".repeat(20)}  localhost (http://127.0.0.1:8545) answers: Besu/v25.1.0, chain 501402, block 5`,
+      );
+      expect(checks.find((check) => check.name === "gas price")).to.deep.equal({
+        status: "FAIL",
+        name: "gas price",
+        detail:
+          "could not check: the method eth_gasPrice does not exist — check that the node still answers and allows " +
+          "this method, then run careledger:doctor again",
+      });
+      // Without a gas price, no balance is judged; the checks after it still run.
+      expect(checks.map((check) => check.name)).to.not.include("signer");
+      expect(checks.at(-1)).to.deep.equal({
+        status: "PASS",
+        name: "deployment",
+        detail: "no deployment recorded for chain 501402: run careledger:deploy to make one",
       });
     });
 
