@@ -6,6 +6,8 @@ import "./deploy";
 import "./identity";
 import "./consent";
 import "./records";
+import "./keys";
+import "./doctor";
 import "./claims";
 import "./governance";
 import "./simulate";

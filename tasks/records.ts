@@ -12,6 +12,7 @@ import type { RecordToolkit, VerificationReport } from "../sdk/records/toolkit";
 import { DataCategory, Purpose } from "../sdk/consent/scopes";
 import { ParticipantKind } from "../sdk/identity/participants";
 import { SupersedeReason } from "../sdk/records/codes";
+import { keyOption } from "./keys";
 import { lookup } from "./lookup";
 import {
   ACCOUNT_HELP,
@@ -37,6 +38,9 @@ const PURPOSE_NAMES = oneOf(enumNames(Purpose));
 const STORE = "Blob store directory for the encrypted envelopes (default: .careledger/blobs in the project)";
 const ENCRYPTION_KEY =
   "secp256k1 private key, 32 bytes of hex: an encryption key, kept apart from account keys, never sent on chain";
+const KEY_FILE =
+  "instead of --key: a file holding the key, as careledger:keys:new writes it (mode 0600), so that the key never " +
+  "appears on a command line or in the shell's history";
 
 /** Connects the record toolkit of the recorded deployment as `--from`, with the blob store at `--store`. */
 async function toolkit(hre: HardhatRuntimeEnvironment, from: string, store?: string): Promise<RecordToolkit> {
@@ -170,6 +174,7 @@ task("careledger:record:anchor", "Author: encrypts a FHIR record into the blob s
     "Comma-separated secp256k1 public keys to encrypt for (default: the public key of --key)",
   )
   .addOptionalParam("key", `The author's encryption key (${ENCRYPTION_KEY}); its public key is the default reader`)
+  .addOptionalParam("keyFile", `The author's encryption key, ${KEY_FILE}`)
   .addOptionalParam("supersedes", "Commitment of the current version this file replaces: anchors a new version")
   .addOptionalParam(
     "reason",
@@ -185,6 +190,7 @@ task("careledger:record:anchor", "Author: encrypts a FHIR record into the blob s
         category?: string;
         readers?: string;
         key?: string;
+        keyFile?: string;
         supersedes?: string;
         reason?: string;
         store?: string;
@@ -195,12 +201,13 @@ task("careledger:record:anchor", "Author: encrypts a FHIR record into the blob s
       const { DecisionBasis, parseCategory } = await import("../sdk/consent/scopes");
       const { categoryOf } = await import("../sdk/records/fhir-scopes");
       const resource = await fhirFile("file", args.file);
+      const key = keyOption("key", args.key, args.keyFile);
       const readers =
         args.readers !== undefined
           ? publicKeys("readers", args.readers)
-          : args.key !== undefined
-            ? [(await encryptionKey("key", args.key)).publicKey]
-            : fail("give --readers, or --key to encrypt for yourself");
+          : key !== undefined
+            ? [(await encryptionKey("key", key)).publicKey]
+            : fail("give --readers, or --key-file (or --key) to encrypt for yourself");
       /** The category named by --category, else the resource's own. */
       const categoryOption = () =>
         parsed("category", () => {
@@ -260,6 +267,7 @@ task("careledger:record:verify", "Checks a record against the registry: a FHIR f
   .addOptionalParam("salt", "The document's commitment salt, 32 bytes of hex (as record:anchor printed it)")
   .addOptionalParam("blob", "Envelope address in the blob store (sha256:…), to decrypt with --key and check")
   .addOptionalParam("key", `With --blob: the reader's encryption key (${ENCRYPTION_KEY})`)
+  .addOptionalParam("keyFile", `With --blob: the reader's encryption key, ${KEY_FILE}`)
   .addOptionalParam(
     "patient",
     "The patient whose namespace to check (with --blob, required; with --file, default: the patient the document names)",
@@ -276,6 +284,7 @@ task("careledger:record:verify", "Checks a record against the registry: a FHIR f
         salt?: string;
         blob?: string;
         key?: string;
+        keyFile?: string;
         patient?: string;
         category?: string;
         purpose: string;
@@ -298,7 +307,9 @@ task("careledger:record:verify", "Checks a record against the registry: a FHIR f
       let report: VerificationReport;
       let extra: Record<string, unknown> = {};
       if (args.file !== undefined) {
-        if (args.key !== undefined || args.noRecord) fail("--key and --no-record go with --blob, not --file");
+        if (args.key !== undefined || args.keyFile !== undefined || args.noRecord) {
+          fail("--key, --key-file and --no-record go with --blob, not --file");
+        }
         if (args.salt === undefined) fail("--salt is required with --file");
         const resource = await fhirFile("file", args.file);
         const salt = bytes32("salt", args.salt);
@@ -314,11 +325,11 @@ task("careledger:record:verify", "Checks a record against the registry: a FHIR f
         report = await refusable(() => records.verifyRecord({ resource, salt }, expected));
       } else if (args.blob !== undefined) {
         if (args.salt !== undefined) fail("--salt goes with --file; an envelope holds its own salt");
-        if (args.key === undefined) fail("--key is required with --blob");
+        const key = keyOption("key", args.key, args.keyFile) ?? fail("--key-file (or --key) is required with --blob");
         if (expected.patient === undefined) fail("--patient is required with --blob: the read is recorded in her name");
         const patient = expected.patient;
         const blob = args.blob;
-        const { privateKey } = await encryptionKey("key", args.key);
+        const { privateKey } = await encryptionKey("key", key);
         const purpose = parsed("purpose", () => parsePurpose(args.purpose));
         const records = await toolkit(hre, args.from, args.store);
         const read = await refusable(() =>
@@ -565,7 +576,8 @@ task("careledger:record:history", "Every version of a patient's record, first to
 task("careledger:record:share", "Wraps a record's key for a reader the patient consented to; stores the new envelope")
   .addParam("patient", "The record's patient (whose consent decides)")
   .addParam("blob", "Envelope address in the blob store (sha256:…)")
-  .addParam("key", `The sharer's encryption key (${ENCRYPTION_KEY}): one the envelope is wrapped for`)
+  .addOptionalParam("key", `The sharer's encryption key (${ENCRYPTION_KEY}): one the envelope is wrapped for`)
+  .addOptionalParam("keyFile", `The sharer's encryption key, ${KEY_FILE}`)
   .addParam("reader", `The new reader's account: ${ACCOUNT_HELP}`)
   .addParam("readerKey", "The new reader's encryption public key (secp256k1, hex, compressed or uncompressed)")
   .addParam("purpose", `The purpose of use the reader's consent must allow: ${PURPOSE_NAMES}`, "treatment")
@@ -575,7 +587,8 @@ task("careledger:record:share", "Wraps a record's key for a reader the patient c
       args: {
         patient: string;
         blob: string;
-        key: string;
+        key?: string;
+        keyFile?: string;
         reader: string;
         readerKey: string;
         purpose: string;
@@ -586,7 +599,8 @@ task("careledger:record:share", "Wraps a record's key for a reader the patient c
       const patient = wholeNumber("patient", args.patient);
       const { parsePurpose } = await import("../sdk/consent/scopes");
       const { recipientsOf } = await import("../sdk/records/envelope");
-      const { privateKey } = await encryptionKey("key", args.key);
+      const key = keyOption("key", args.key, args.keyFile) ?? fail("give --key-file (or --key): the sharer's key");
+      const { privateKey } = await encryptionKey("key", key);
       const reader = {
         account: await accountAddress(hre, "reader", args.reader),
         publicKey: publicKey("reader-key", args.readerKey),
@@ -601,7 +615,7 @@ task("careledger:record:share", "Wraps a record's key for a reader the patient c
         ciphertext: "unchanged: only the record key was wrapped once more",
         next:
           `npx hardhat careledger:record:verify --patient ${patient} --blob ${shared.address} ` +
-          `--key <the reader's encryption key> --from ${reader.account} --network ${hre.network.name}`,
+          `--key-file <the reader's key file> --from ${reader.account} --network ${hre.network.name}`,
       });
     },
   );

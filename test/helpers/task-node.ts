@@ -53,13 +53,25 @@ export function anvilAvailable(): boolean {
   return fs.existsSync(ANVIL);
 }
 
+/** How the node differs from a gas-free Cancun chain with anvil's default limits (for `careledger:doctor`'s checks). */
+export interface TaskNodeOptions {
+  /** anvil's `--hardfork` (default: EVM_VERSION, else cancun), e.g. "shanghai" for a chain without MCOPY. */
+  hardfork?: string;
+  /** The gas price and base fee in wei (default 0: gas-free). */
+  gasPrice?: bigint;
+  /** anvil's `--code-size-limit` in bytes (default: EIP-170's 24,576). */
+  codeSizeLimit?: number;
+  /** anvil's `--gas-limit`: the block gas limit (default: anvil's, 30,000,000). */
+  gasLimit?: number;
+}
+
 /** Starts anvil and the task runner; `stop()` (also run when the process exits) ends both and removes the record. */
-export async function startTaskNode(): Promise<TaskNode> {
+export async function startTaskNode(options: TaskNodeOptions = {}): Promise<TaskNode> {
   const chainId = 70_000 + Math.floor(Math.random() * 20_000);
   const record = path.join(ROOT, "deploy", "deployments", `chain-${chainId}`);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "careledger-tasks-"));
   const socket = path.join(work, "tasks.sock");
-  let anvil = await startAnvil(chainId);
+  let anvil = await startAnvil(chainId, options);
   const { url } = anvil;
   const env: NodeJS.ProcessEnv = { ...process.env, LOCALHOST_RPC_URL: url, E2E_TASK_SOCKET: socket };
   delete env.HARDHAT_SHOW_STACK_TRACES;
@@ -109,7 +121,7 @@ export async function startTaskNode(): Promise<TaskNode> {
     async restart() {
       killGroup(anvil.process);
       await waitForExit(anvil.process);
-      anvil = await startAnvil(chainId, anvil.port);
+      anvil = await startAnvil(chainId, options, anvil.port);
     },
     stop,
   };
@@ -121,7 +133,8 @@ interface Anvil {
   url: string;
 }
 
-async function startAnvil(chainId: number, fixedPort?: number): Promise<Anvil> {
+async function startAnvil(chainId: number, options: TaskNodeOptions, fixedPort?: number): Promise<Anvil> {
+  const gasPrice = String(options.gasPrice ?? 0n);
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = fixedPort ?? 20_000 + Math.floor(Math.random() * 40_000);
     const url = `http://127.0.0.1:${port}`;
@@ -129,8 +142,10 @@ async function startAnvil(chainId: number, fixedPort?: number): Promise<Anvil> {
       ANVIL,
       [
         ...["--port", String(port), "--chain-id", String(chainId), "--mnemonic", DEV_MNEMONIC],
-        ...["--gas-price", "0", "--base-fee", "0", "--disable-min-priority-fee"],
-        ...["--hardfork", process.env.EVM_VERSION ?? "cancun", "--silent"],
+        ...["--gas-price", gasPrice, "--base-fee", gasPrice, "--disable-min-priority-fee"],
+        ...["--hardfork", options.hardfork ?? process.env.EVM_VERSION ?? "cancun", "--silent"],
+        ...(options.codeSizeLimit === undefined ? [] : ["--code-size-limit", String(options.codeSizeLimit)]),
+        ...(options.gasLimit === undefined ? [] : ["--gas-limit", String(options.gasLimit)]),
       ],
       { detached: true, stdio: "ignore" },
     );
