@@ -514,42 +514,8 @@ export async function checkBalance(
 
 // --- the recorded deployment ----------------------------------------------------------------------------------------
 
-interface RecordedArtifact {
-  contractName: string;
-  sourceName: string;
-  deployedBytecode: string;
-}
-
-interface BuildInfoFile {
-  output: {
-    contracts: Record<
-      string,
-      Record<
-        string,
-        { evm?: { deployedBytecode?: { immutableReferences?: Record<string, { start: number; length: number }[]> } } }
-      >
-    >;
-  };
-}
-
-/** `code` (hex) with every immutable's bytes zeroed: what stays the same wherever the contract is deployed. */
-export function maskImmutables(code: string, ranges: readonly { start: number; length: number }[]): string {
-  const bytes = Buffer.from(code.replace(/^0x/, ""), "hex");
-  for (const { start, length } of ranges) bytes.fill(0, start, Math.min(start + length, bytes.length));
-  return bytes.toString("hex");
-}
-
-function immutableRanges(buildInfo: BuildInfoFile | undefined, source: string, contract: string) {
-  const references = buildInfo?.output.contracts[source]?.[contract]?.evm?.deployedBytecode?.immutableReferences ?? {};
-  return Object.values(references).flat();
-}
-
-function readJson(file: string): unknown {
-  return JSON.parse(fs.readFileSync(file, "utf8"));
-}
-
 async function checkDeployment(hre: HardhatRuntimeEnvironment, chainId: bigint): Promise<Check[]> {
-  const { DEPLOYMENTS_DIR, loadDeployment } = await import("../sdk/core/deployment");
+  const { DEPLOYMENTS_DIR, loadDeployment, recordedCode } = await import("../sdk/core/deployment");
   const dir = path.join(DEPLOYMENTS_DIR, `chain-${chainId}`);
   const file = path.join(dir, "deployed_addresses.json");
   const name = "deployment";
@@ -570,43 +536,15 @@ async function checkDeployment(hre: HardhatRuntimeEnvironment, chainId: bigint):
   } catch (error) {
     return [failed(name, reason(error), `run careledger:deploy to complete it`)];
   }
-  const addresses = readJson(file) as Record<string, string>;
-  const missing: string[] = [];
-  const different: string[] = [];
-  const unchecked: string[] = [];
-  const older: string[] = [];
-  for (const [future, address] of Object.entries(addresses)) {
-    const label = future.split("#")[1] ?? future;
-    const code = await request<string>(hre, "eth_getCode", [address, "latest"]);
-    if (code === "0x") {
-      missing.push(label);
-      continue;
-    }
-    const artifactFile = path.join(dir, "artifacts", `${future}.json`);
-    if (!fs.existsSync(artifactFile)) {
-      unchecked.push(label);
-      continue;
-    }
-    const artifact = readJson(artifactFile) as RecordedArtifact;
-    const debug = path.join(dir, "artifacts", `${future}.dbg.json`);
-    const buildInfoFile = fs.existsSync(debug)
-      ? path.resolve(path.dirname(debug), (readJson(debug) as { buildInfo: string }).buildInfo)
-      : undefined;
-    const buildInfo =
-      buildInfoFile !== undefined && fs.existsSync(buildInfoFile)
-        ? (readJson(buildInfoFile) as BuildInfoFile)
-        : undefined;
-    const ranges = immutableRanges(buildInfo, artifact.sourceName, artifact.contractName);
-    const recorded = maskImmutables(artifact.deployedBytecode, ranges);
-    if (maskImmutables(code, ranges) !== recorded) {
-      different.push(`${label} at ${address}`);
-      continue;
-    }
-    // The chain holds what was recorded; is that what this checkout compiles?
-    const current = await currentCode(hre, artifact.sourceName, artifact.contractName);
-    if (current !== undefined && current !== recorded) older.push(label);
-  }
-  const total = Object.keys(addresses).length;
+  // The exact comparison (immutables masked where solc says they are), where every task makes the quick one.
+  const recorded = await recordedCode(hre.ethers.provider, chainId, { exact: true });
+  const label = (contract: string): string => contract.split("#")[1] ?? contract;
+  const missing = recorded.filter((entry) => entry.status === "no code").map((entry) => label(entry.contract));
+  const different = recorded
+    .filter((entry) => entry.status === "different code")
+    .map((entry) => `${label(entry.contract)} at ${entry.address}`);
+  const unchecked = recorded.filter((entry) => entry.status === "no artifact").map((entry) => label(entry.contract));
+  const total = recorded.length;
   const checks: Check[] = [];
   if (missing.length > 0) {
     checks.push(
@@ -636,6 +574,13 @@ async function checkDeployment(hre: HardhatRuntimeEnvironment, chainId: bigint):
       pass(name, `all ${total} recorded contracts of chain ${chainId} hold their recorded code (immutables masked)`),
     );
   }
+  // The chain holds what was recorded; is that what this checkout compiles?
+  const older: string[] = [];
+  for (const entry of recorded) {
+    if (entry.source === undefined || entry.maskedCode === undefined) continue;
+    const current = await currentCode(hre, entry.source.sourceName, entry.source.contractName);
+    if (current !== undefined && current !== entry.maskedCode) older.push(label(entry.contract));
+  }
   if (older.length > 0) {
     checks.push(
       warn(
@@ -650,11 +595,12 @@ async function checkDeployment(hre: HardhatRuntimeEnvironment, chainId: bigint):
 
 /** The masked runtime code this checkout compiles for `source:contract`, or undefined if it compiles none. */
 async function currentCode(hre: HardhatRuntimeEnvironment, source: string, contract: string) {
+  const { immutableRanges, maskImmutables } = await import("../sdk/core/deployment");
   const name = `${source}:${contract}`;
   if (!(await hre.artifacts.artifactExists(name))) return undefined;
   const artifact = await hre.artifacts.readArtifact(name);
-  const buildInfo = (await hre.artifacts.getBuildInfo(name)) as unknown as BuildInfoFile | undefined;
-  return maskImmutables(artifact.deployedBytecode, immutableRanges(buildInfo, source, contract));
+  const buildInfo = await hre.artifacts.getBuildInfo(name);
+  return maskImmutables(artifact.deployedBytecode, immutableRanges(buildInfo ?? undefined, source, contract));
 }
 
 // --- the task -------------------------------------------------------------------------------------------------------

@@ -73,40 +73,125 @@ export interface DeploymentCodeProblem {
   problem: "no code" | "different code";
 }
 
+/** What the chain holds at one recorded address, against the artifact Ignition saved with the record. */
+export interface RecordedCode {
+  /** Ignition's future id, e.g. `IdentityRegistry#IdentityRegistry`. */
+  contract: string;
+  address: string;
+  /** `no artifact`: an older record, without the artifact to compare with; only the code's presence is known. */
+  status: "matches" | "no code" | "different code" | "no artifact";
+  /** The recorded artifact's source and contract name, when there is one. */
+  source?: { sourceName: string; contractName: string };
+  /** In an exact check, the recorded deployed code with its immutables zeroed (hex, no 0x). */
+  maskedCode?: string;
+}
+
 /** The part of an ethers provider the code check needs. */
 export interface CodeReader {
   getCode(address: string): Promise<string>;
 }
 
+interface RecordedArtifact {
+  sourceName: string;
+  contractName: string;
+  deployedBytecode: string;
+}
+
+/** The slice of a solc build info that says where each contract's immutables sit in its deployed code. */
+export interface ImmutableReferences {
+  output: {
+    contracts: Record<
+      string,
+      Record<
+        string,
+        { evm?: { deployedBytecode?: { immutableReferences?: Record<string, { start: number; length: number }[]> } } }
+      >
+    >;
+  };
+}
+
 /**
- * Checks that every contract recorded for `chainId` is on the chain `provider` reaches, as recorded: code at its
- * address, equal to the deployed bytecode of the artifact Ignition saved with the record. A node restarted without its
- * state (a development node, anvil) has no code there; another chain that happens to share the chain id has other
- * code. Immutables are written into the code at deployment, so the artifact has zeros where they go: bytes under a run
- * of 32 or more zeros in the artifact are not compared (an immutable is one 32-byte word), every other byte is, and
- * the lengths must be equal. Returns the problems, none when the record matches the chain.
+ * Compares the code at every contract recorded for `chainId` with the deployed bytecode of the artifact Ignition saved
+ * with the record. A node restarted without its state (a development node, anvil) has no code there; another chain
+ * that happens to share the chain id has other code.
+ *
+ * Immutables are written into the code at deployment, so the artifact has zeros where they go. The quick check, which
+ * every task runs, reads only the small artifacts: it skips the bytes under a run of 32 or more zeros in the artifact
+ * (an immutable is one 32-byte word) and compares every other byte and the length (`sameCode`). The exact check
+ * (`exact: true`, for careledger:doctor) reads the build info saved with the record — tens of megabytes — and zeroes
+ * exactly the ranges solc reports for the immutables (`maskImmutables`).
  */
+export async function recordedCode(
+  provider: CodeReader,
+  chainId: bigint,
+  options: { dir?: string; exact?: boolean } = {},
+): Promise<RecordedCode[]> {
+  const record = path.join(options.dir ?? DEPLOYMENTS_DIR, `chain-${chainId}`);
+  const addresses = readJson(path.join(record, "deployed_addresses.json")) as Record<string, string>;
+  const checks = Object.entries(addresses).map(async ([contract, recorded]): Promise<RecordedCode> => {
+    const address = getAddress(recorded);
+    const code = await provider.getCode(address);
+    if (code === "0x") return { contract, address, status: "no code" };
+    const file = path.join(record, "artifacts", `${contract}.json`);
+    if (!fs.existsSync(file)) return { contract, address, status: "no artifact" };
+    const artifact = readJson(file) as RecordedArtifact;
+    const source = { sourceName: artifact.sourceName, contractName: artifact.contractName };
+    if (options.exact !== true) {
+      return {
+        contract,
+        address,
+        source,
+        status: sameCode(code, artifact.deployedBytecode) ? "matches" : "different code",
+      };
+    }
+    const ranges = immutableRanges(recordedBuildInfo(record, contract), artifact.sourceName, artifact.contractName);
+    const maskedCode = maskImmutables(artifact.deployedBytecode, ranges);
+    const status = maskImmutables(code, ranges) === maskedCode ? "matches" : "different code";
+    return { contract, address, source, status, maskedCode };
+  });
+  return Promise.all(checks);
+}
+
+/** The recorded contracts whose code is missing from the chain or differs from the record (the quick check). */
 export async function deploymentCodeProblems(
   provider: CodeReader,
   chainId: bigint,
   dir = DEPLOYMENTS_DIR,
 ): Promise<DeploymentCodeProblem[]> {
-  const record = path.join(dir, `chain-${chainId}`);
-  const addresses = JSON.parse(fs.readFileSync(path.join(record, "deployed_addresses.json"), "utf8")) as Record<
-    string,
-    string
-  >;
-  const checks = Object.entries(addresses).map(async ([contract, address]): Promise<DeploymentCodeProblem | null> => {
-    const code = await provider.getCode(address);
-    if (code === "0x") return { contract, address: getAddress(address), problem: "no code" };
-    const artifact = path.join(record, "artifacts", `${contract}.json`);
-    if (!fs.existsSync(artifact)) return null; // an older record without artifacts: existence is all that can be told
-    const { deployedBytecode } = JSON.parse(fs.readFileSync(artifact, "utf8")) as { deployedBytecode: string };
-    return sameCode(code, deployedBytecode)
-      ? null
-      : { contract, address: getAddress(address), problem: "different code" };
-  });
-  return (await Promise.all(checks)).filter((problem): problem is DeploymentCodeProblem => problem !== null);
+  const problems: DeploymentCodeProblem[] = [];
+  for (const { contract, address, status } of await recordedCode(provider, chainId, { dir })) {
+    if (status === "no code" || status === "different code") problems.push({ contract, address, problem: status });
+  }
+  return problems;
+}
+
+/** `code` (hex) with every immutable's bytes zeroed: what stays the same wherever the contract is deployed. */
+export function maskImmutables(code: string, ranges: readonly { start: number; length: number }[]): string {
+  const bytes = Buffer.from(code.replace(/^0x/, ""), "hex");
+  for (const { start, length } of ranges) bytes.fill(0, start, Math.min(start + length, bytes.length));
+  return bytes.toString("hex");
+}
+
+/** Where solc put `source:contract`'s immutables in its deployed code, from a build info; none if it is not there. */
+export function immutableRanges(
+  buildInfo: ImmutableReferences | undefined,
+  source: string,
+  contract: string,
+): { start: number; length: number }[] {
+  const references = buildInfo?.output.contracts[source]?.[contract]?.evm?.deployedBytecode?.immutableReferences ?? {};
+  return Object.values(references).flat();
+}
+
+/** The build info Ignition saved beside a recorded artifact (its `.dbg.json` names it), if it is there. */
+function recordedBuildInfo(record: string, contract: string): ImmutableReferences | undefined {
+  const debug = path.join(record, "artifacts", `${contract}.dbg.json`);
+  if (!fs.existsSync(debug)) return undefined;
+  const file = path.resolve(path.dirname(debug), (readJson(debug) as { buildInfo: string }).buildInfo);
+  return fs.existsSync(file) ? (readJson(file) as ImmutableReferences) : undefined;
+}
+
+function readJson(file: string): unknown {
+  return JSON.parse(fs.readFileSync(file, "utf8"));
 }
 
 /** Whether `onChain` is `artifact` with only its immutables (runs of ≥ 32 zero bytes in the artifact) filled in. */

@@ -16,7 +16,6 @@ import {
   deploymentGas,
   doctor,
   largestTransaction,
-  maskImmutables,
   opcodesIn,
   redacted,
   sizeProbe,
@@ -112,15 +111,6 @@ describe("tasks: doctor", function () {
         "https://***@besu.consortium.example:8545/rpc",
       );
       expect(redacted("http://127.0.0.1:8545")).to.equal("http://127.0.0.1:8545");
-    });
-
-    it("masks the immutables' bytes and nothing else", function () {
-      expect(
-        maskImmutables("0x11223344556677", [
-          { start: 1, length: 2 },
-          { start: 5, length: 1 },
-        ]),
-      ).to.equal("11000044550077");
     });
 
     it("probes the size limit with init code that returns that many bytes, padded to the creation code's size", function () {
