@@ -49,6 +49,27 @@ export interface ConsortiumSettings {
 const PRIVATE_KEY = /^(0x)?[0-9a-fA-F]{64}$/;
 
 /**
+ * A node URL as it may be printed: a user name and password (an authenticating proxy in front of a node) become `***`,
+ * and a query string (where some gateways put an API token) `?***`. Everything an operator needs to recognise the node
+ * — scheme, host, port and path — stays.
+ */
+export function displayUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url.replace(/\/\/[^/@]*@/, "//***@").replace(/\?.*$/, "?***");
+  }
+  if (parsed.username === "" && parsed.password === "" && parsed.search === "") return url;
+  if (parsed.username !== "" || parsed.password !== "") {
+    parsed.username = "***";
+    parsed.password = "";
+  }
+  if (parsed.search !== "") parsed.search = "?***";
+  return parsed.toString();
+}
+
+/**
  * A node's JSON-RPC URL, over HTTP: Hardhat 2 reaches remote networks through its HTTP provider only, so a WebSocket
  * URL is refused here, with the port a Besu or GoQuorum node serves HTTP on, rather than failing in the provider.
  */
@@ -56,7 +77,7 @@ export function rpcUrl(variable: string, url: string): string {
   if (/^wss?:\/\//i.test(url)) {
     throw new ConfigError(
       variable,
-      `"${url}" is a WebSocket URL, which Hardhat 2 cannot use; give the node's HTTP JSON-RPC endpoint ` +
+      `"${displayUrl(url)}" is a WebSocket URL, which Hardhat 2 cannot use; give the node's HTTP JSON-RPC endpoint ` +
         "(http:// or https://; Besu: --rpc-http-enabled, port 8545 by default)",
     );
   }
@@ -67,7 +88,7 @@ export function rpcUrl(variable: string, url: string): string {
     parsed = undefined;
   }
   if (parsed === undefined || !["http:", "https:"].includes(parsed.protocol) || parsed.hostname === "") {
-    throw new ConfigError(variable, `"${url}" is not an http:// or https:// URL`);
+    throw new ConfigError(variable, `"${displayUrl(url)}" is not an http:// or https:// URL`);
   }
   return url;
 }

@@ -18,6 +18,17 @@ import {
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 /**
+ * A deployment Ignition could not finish (a reverted step, a step held, a transaction the node dropped): what was done
+ * is in the journal, and running the deployment again resumes it.
+ */
+export class DeploymentStoppedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DeploymentStoppedError";
+  }
+}
+
+/**
  * Deploys an Ignition module as `hre.ignition.deploy` does (same configuration, same journal in
  * `deploy/deployments/chain-<id>/`, nothing recorded on the in-process network), with two differences:
  * - it reports progress through `log`, one line per Ignition module as its last step completes, so that an operator
@@ -57,7 +68,7 @@ export async function deployWithProgress(
     retryInterval: hre.config.ignition.retryInterval,
   });
   if (result.type !== DeploymentResultType.SUCCESSFUL_DEPLOYMENT) {
-    throw new Error(errorDeploymentResultToExceptionMessage(result));
+    throw new DeploymentStoppedError(errorDeploymentResultToExceptionMessage(result));
   }
   return Object.fromEntries(Object.entries(result.contracts).map(([id, contract]) => [id, contract.address]));
 }

@@ -4,6 +4,8 @@ import path from "node:path";
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
+import { displayUrl } from "../config/env";
+
 import { CODE_SIZE_LIMIT, contractSizes, type ContractSize } from "./sizes";
 import { fail } from "./util";
 
@@ -75,16 +77,9 @@ function whereIs(hre: HardhatRuntimeEnvironment): string {
 }
 
 /** `url` with any user name and password replaced: the doctor's output may be pasted into a ticket. */
+/** The URL with any credentials hidden (config/env.ts `displayUrl`, which every message uses). */
 export function redacted(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.username === "" && parsed.password === "") return url;
-    parsed.username = "***";
-    parsed.password = "";
-    return parsed.toString();
-  } catch {
-    return url;
-  }
+  return displayUrl(url);
 }
 
 function advice(hre: HardhatRuntimeEnvironment, local: string, consortium: string): string {

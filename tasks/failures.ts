@@ -7,7 +7,7 @@ import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { transportFailure } from "./network";
-import { networkLabel, operatorError, printedByHardhatCli, readable, stackTracesRequested } from "./util";
+import { networkLabel, operatorError, printedByHardhatCli, refusalLine, stackTracesRequested } from "./util";
 
 /**
  * Makes every `careledger:*` task fail the way an operator can act on: whatever its action throws — a contract's
@@ -36,15 +36,9 @@ export function failReadably(): void {
 export async function readableFailure(error: unknown, hre: HardhatRuntimeEnvironment): Promise<unknown> {
   if (isOperatorError(error)) return error;
   if (stackTracesRequested()) return error;
-  // A contract's refusal reads the same wherever the task let it escape: through readable().
-  try {
-    await readable(() => {
-      throw error;
-    });
-  } catch (decoded) {
-    if (isOperatorError(decoded)) return decoded;
-  }
-  return operatorError(describeFailure(error, hre));
+  // A contract's refusal reads the same wherever the task let it escape.
+  const refusal = await refusalLine(error);
+  return operatorError(refusal ?? describeFailure(error, hre));
 }
 
 function isOperatorError(error: unknown): error is HardhatPluginError {
@@ -58,6 +52,16 @@ export function describeFailure(error: unknown, hre: HardhatRuntimeEnvironment):
   if (transport !== undefined) {
     return `cannot reach ${where} (${transport === "refused" ? "connection refused" : transport === "dropped" ? "connection closed" : "unknown host"}); check that the node runs and the network's URL`;
   }
+  // deploy/ignition.ts's DeploymentStoppedError, told by name: importing it here would load Ignition for every task.
+  if (error instanceof Error && error.name === "DeploymentStoppedError") {
+    return (
+      `the deployment stopped: ${oneLine(error.message)}; remove the cause, then run careledger:deploy again: ` +
+      "it resumes from its journal"
+    );
+  }
+  if (isIgnitionError(error)) {
+    return `Hardhat Ignition refused the deployment: ${oneLine(error.message)}`;
+  }
   if (HardhatError.isHardhatError(error)) {
     if (error.errorDescriptor.number === 109) {
       return `${where} did not answer in time; the node may be overloaded: try again, and look at its logs`;
@@ -67,7 +71,8 @@ export function describeFailure(error: unknown, hre: HardhatRuntimeEnvironment):
   if (isError(error, "BAD_DATA") && error.value === "0x") {
     return (
       `a contract call on ${where} returned nothing: there is no contract at the address it called; ` +
-      "run `npx hardhat careledger:doctor` to compare the recorded deployment with this chain"
+      `run \`npx hardhat careledger:doctor --network ${hre.network.name}\` to compare the recorded deployment with ` +
+      "this chain"
     );
   }
   if (isError(error, "CALL_EXCEPTION")) {
@@ -92,8 +97,11 @@ export function describeFailure(error: unknown, hre: HardhatRuntimeEnvironment):
   if (node !== undefined) return `the node of ${where} refused the request: ${oneLine(node)}`;
   const file = fileProblem(error);
   if (file !== undefined) return file;
-  const message = error instanceof Error ? error.message : String(error);
-  return `${oneLine(message)} (unexpected: run it again with --show-stack-traces to see where, and report it)`;
+  // An ethers error's message carries the whole request (transaction data, call parameters): its short message only.
+  const { shortMessage } = error as { shortMessage?: unknown };
+  const message =
+    typeof shortMessage === "string" ? shortMessage : error instanceof Error ? error.message : String(error);
+  return `${clipped(oneLine(message))} (unexpected: run it again with --show-stack-traces to see where, and report it)`;
 }
 
 /** A JSON-RPC error answered by the node (Hardhat's ProviderError, code -32xxx), e.g. an account it does not hold. */
@@ -119,6 +127,19 @@ function fileProblem(error: unknown): string | undefined {
   };
   const reason = typeof code === "string" ? reasons[code] : undefined;
   return reason === undefined ? undefined : `${path}: ${reason}`;
+}
+
+/** Hardhat Ignition's own refusals (a journal that does not match the module, a nonce it did not expect, …). */
+function isIgnitionError(error: unknown): error is Error {
+  return (
+    (error instanceof Error && error.name === "IgnitionError") ||
+    (HardhatPluginError.isHardhatPluginError(error) && error.pluginName.startsWith("hardhat-ignition"))
+  );
+}
+
+/** At most 300 characters: a node's error page or a long revert folded onto one line stays readable. */
+function clipped(text: string): string {
+  return text.length <= 300 ? text : `${text.slice(0, 297)}...`;
 }
 
 function oneLine(text: string): string {

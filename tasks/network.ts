@@ -2,6 +2,7 @@ import { extendProvider } from "hardhat/config";
 import { ProviderWrapper } from "hardhat/plugins";
 import type { EIP1193Provider, RequestArguments } from "hardhat/types";
 
+import { displayUrl } from "../config/env";
 import { operatorError } from "./util";
 
 /** Waits before each retry of a request the node's socket dropped: three retries, 1.75 s in all. */
@@ -17,15 +18,45 @@ const URL_SETTING: Readonly<Record<string, string>> = {
 const SENDS = new Set(["eth_sendTransaction", "eth_sendRawTransaction"]);
 
 /**
- * How a request failed below JSON-RPC: `refused` (nothing listens at the URL: the request never reached a node),
- * `dropped` (the connection closed or reset before an answer: a node under load, or restarting), `unresolved` (the host
- * name does not resolve), or undefined for anything else (an answer, a JSON-RPC error: not retried).
+ * The requests that read and change nothing, which may be sent again after the node dropped the connection. Anything
+ * else — a transaction, and a development node's own state-changing methods (`evm_increaseTime`, `evm_mine`,
+ * `hardhat_*`, `anvil_*`) — may already have taken effect, and is retried only when the connection was refused.
  */
-export function transportFailure(error: unknown): "refused" | "dropped" | "unresolved" | undefined {
+const READS = new Set([
+  "eth_accounts",
+  "eth_blockNumber",
+  "eth_call",
+  "eth_chainId",
+  "eth_estimateGas",
+  "eth_feeHistory",
+  "eth_gasPrice",
+  "eth_getBalance",
+  "eth_getBlockByHash",
+  "eth_getBlockByNumber",
+  "eth_getCode",
+  "eth_getLogs",
+  "eth_getStorageAt",
+  "eth_getTransactionByHash",
+  "eth_getTransactionCount",
+  "eth_getTransactionReceipt",
+  "eth_maxPriorityFeePerGas",
+  "net_version",
+  "web3_clientVersion",
+]);
+
+/**
+ * How a request failed below JSON-RPC: `refused` (nothing listens at the URL: the request never reached a node),
+ * `dropped` (the connection closed or reset before an answer: a node under load, or restarting), `timeout` (no answer
+ * in time: the node may still be working on it), `unresolved` (the host name does not resolve), or undefined for
+ * anything else (an answer, a JSON-RPC error: not retried).
+ */
+export function transportFailure(error: unknown): "refused" | "dropped" | "unresolved" | "timeout" | undefined {
   for (let cause = error, depth = 0; typeof cause === "object" && cause !== null && depth < 5; depth++) {
     const { code, number, parent } = cause as { code?: unknown; number?: unknown; parent?: unknown };
-    // Hardhat turns ECONNREFUSED into HH108 (its parent is the socket error).
+    // Hardhat turns ECONNREFUSED into HH108 (its parent is the socket error) and a request that got no answer within
+    // the network's timeout (20 s by default) into HH109.
     if (code === "ECONNREFUSED" || number === 108) return "refused";
+    if (number === 109) return "timeout";
     if (["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED", "ECONNABORTED"].includes(String(code))) {
       return "dropped";
     }
@@ -58,7 +89,7 @@ export class RetryingProvider extends ProviderWrapper {
       } catch (error) {
         const failure = transportFailure(error);
         if (failure === undefined) throw error;
-        const retryable = failure === "refused" || (failure === "dropped" && !SENDS.has(args.method));
+        const retryable = failure === "refused" || (failure === "dropped" && READS.has(args.method));
         const delay = this.delays[attempt];
         if (!retryable || delay === undefined) throw this.unreachable(failure, args.method, attempt + 1);
         await new Promise((resolve) => setTimeout(resolve, delay));
@@ -66,8 +97,12 @@ export class RetryingProvider extends ProviderWrapper {
     }
   }
 
-  private unreachable(failure: "refused" | "dropped" | "unresolved", method: string, attempts: number): Error {
-    const where = `network ${this.network} at ${this.url}`;
+  private unreachable(
+    failure: "refused" | "dropped" | "unresolved" | "timeout",
+    method: string,
+    attempts: number,
+  ): Error {
+    const where = `network ${this.network} at ${displayUrl(this.url)}`;
     const setting = URL_SETTING[this.network];
     const fix = setting === undefined ? "its url in hardhat.config.ts" : `${setting} in .env`;
     if (failure === "unresolved") {
@@ -80,9 +115,20 @@ export class RetryingProvider extends ProviderWrapper {
       );
     }
     if (SENDS.has(method)) {
+      const what = failure === "timeout" ? "did not answer in time" : "closed the connection";
       return operatorError(
-        `${where} closed the connection while taking a transaction: it may have been sent; look at the account's ` +
+        `${where} ${what} while taking a transaction: it may have been sent; look at the account's ` +
           "latest transactions before sending it again",
+      );
+    }
+    if (failure === "timeout") {
+      return operatorError(
+        `${where} did not answer ${method} in time: the node may be overloaded; try again, and look at its logs`,
+      );
+    }
+    if (!READS.has(method)) {
+      return operatorError(
+        `${where} closed the connection during ${method}, which may have taken effect: look before trying again`,
       );
     }
     return operatorError(

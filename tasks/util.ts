@@ -5,6 +5,8 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import type { Signer } from "ethers";
 
+import { displayUrl } from "../config/env";
+
 /**
  * Resolves `--from`: an account index on the network ("0", "2") or one of its addresses. A transaction the signer
  * fails to send carries what it tried, so that a refusal names the function refused (`explainingSigner`).
@@ -90,21 +92,25 @@ export function unixTime(option: string, value: string): bigint {
   return periodStart(option, value);
 }
 
-/** The development networks, whose chains come and go: a deployment there may be reset (`careledger:deploy --reset`). */
+/**
+ * The development network, whose node comes and goes: a deployment there may be reset (`careledger:deploy --reset`,
+ * which also asks the node whether it is a development node). The in-process `hardhat` network records nothing.
+ */
 export function isDevelopmentNetwork(hre: HardhatRuntimeEnvironment): boolean {
-  return hre.network.name === "hardhat" || hre.network.name === "localhost";
+  return hre.network.name === "localhost";
 }
 
 /** `network localhost (http://127.0.0.1:8545)`: how an operator recognises the chain a message is about. */
 export function networkLabel(hre: HardhatRuntimeEnvironment): string {
   const { config } = hre.network;
-  return "url" in config ? `network ${hre.network.name} (${config.url})` : `network ${hre.network.name}`;
+  return "url" in config ? `network ${hre.network.name} (${displayUrl(config.url)})` : `network ${hre.network.name}`;
 }
 
 /**
  * The recorded deployment of the connected chain, once its contracts are known to be on this chain as recorded
- * (`deploymentCodeProblems`): a development node restarted without its state, or another chain with the same id,
- * stops the task with one line saying so and what to do, instead of a call failing later on empty code.
+ * (`recordedCode`): a development node restarted without its state, or another chain with the same id, stops the task
+ * with one line saying so and what to do, instead of a call failing later on empty code. A task that asks twice (its
+ * client, then a lookup) within a few seconds is answered from the first check.
  */
 export async function deploymentOf(hre: HardhatRuntimeEnvironment) {
   if (hre.network.name === "hardhat") {
@@ -113,7 +119,7 @@ export async function deploymentOf(hre: HardhatRuntimeEnvironment) {
         "run `npx hardhat careledger:deploy --network localhost`, then add `--network localhost`",
     );
   }
-  const { loadDeployment, deploymentCodeProblems } = await import("../sdk/core/deployment");
+  const { loadDeployment, recordedCode } = await import("../sdk/core/deployment");
   const { chainId } = await hre.ethers.provider.getNetwork();
   let deployment;
   try {
@@ -121,33 +127,49 @@ export async function deploymentOf(hre: HardhatRuntimeEnvironment) {
   } catch (error) {
     fail((error as Error).message);
   }
-  const problems = await deploymentCodeProblems(hre.ethers.provider, chainId);
-  if (problems.length > 0) fail(staleDeploymentMessage(hre, chainId, problems));
+  const key = `${hre.network.name} ${chainId}`;
+  const checked = checkedDeployments.get(key);
+  if (checked !== undefined && Date.now() - checked < CHECK_REUSE_MS) return deployment;
+  const recorded = await recordedCode(hre.ethers.provider, chainId);
+  const problems = recorded.filter((entry) => entry.status === "no code" || entry.status === "different code");
+  if (problems.length > 0) fail(staleDeploymentMessage(hre, chainId, problems, recorded.length));
+  checkedDeployments.set(key, Date.now());
   return deployment;
 }
+
+/** How long a passed code check is reused: long enough for one task's calls, short beside any node restart. */
+const CHECK_REUSE_MS = 5_000;
+const checkedDeployments = new Map<string, number>();
 
 /** One line on a recorded deployment that is not on the connected chain, with what to do on this kind of network. */
 export function staleDeploymentMessage(
   hre: HardhatRuntimeEnvironment,
   chainId: bigint,
-  problems: readonly { contract: string; address: string; problem: string }[],
+  problems: readonly { contract: string; status: string }[],
+  total: number,
 ): string {
   const record = `deploy/deployments/chain-${chainId}/`;
-  const [first] = problems;
-  const missing = problems.filter((problem) => problem.problem === "no code").length;
-  const what =
-    first === undefined
-      ? "it does not match"
-      : missing === problems.length
-        ? `${missing} of its contracts have no code there (${first.contract} at ${first.address}): ` +
-          "the node was restarted without its state, or this is another chain with the same id"
-        : `the code at ${first.contract} ${first.address} is not the recorded artifact's: ` +
-          "this is another chain with the same id, or the record was changed";
+  // Name a CareLedger module rather than the test stablecoin deployed first.
+  const named = (list: readonly { contract: string }[]) =>
+    (list.find((entry) => !entry.contract.startsWith("TestStablecoin#")) ?? list[0])?.contract;
+  const missing = problems.filter((problem) => problem.status === "no code");
+  const different = problems.filter((problem) => problem.status === "different code");
+  const count = (n: number): string => (n === total ? `all ${total}` : `${n} of ${total}`);
+  const parts: string[] = [];
+  if (missing.length > 0)
+    parts.push(`${count(missing.length)} of its contracts have no code there (${named(missing)})`);
+  if (different.length > 0) {
+    parts.push(`${count(different.length)} hold other code than the recorded artifact's (${named(different)})`);
+  }
+  const cause =
+    different.length === 0
+      ? "the node was restarted without its state, or this is another chain with the same id"
+      : "this is another chain with the same id, or the record was changed";
   const todo = isDevelopmentNetwork(hre)
     ? `deploy afresh with \`npx hardhat careledger:deploy --network ${hre.network.name} --reset\``
     : "check that the network's URL reaches the chain the record was made on (the record is kept: " +
-      "--reset is refused outside the development networks)";
-  return `the CareLedger deployment recorded in ${record} is not on ${networkLabel(hre)}: ${what}; ${todo}`;
+      "--reset is refused outside a development node)";
+  return `the CareLedger deployment recorded in ${record} is not on ${networkLabel(hre)}: ${parts.join("; ")}: ${cause}; ${todo}`;
 }
 
 /**

@@ -1,3 +1,7 @@
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+
 import { expect } from "chai";
 
 import { anvilAvailable, DEV_MNEMONIC, startTaskNode, type TaskNode } from "../helpers/task-node";
@@ -98,7 +102,8 @@ describe("tasks: careledger:deploy", function () {
 
     const stale = (chainId: number, url: string): string =>
       `the CareLedger deployment recorded in deploy/deployments/chain-${chainId}/ is not on network localhost ` +
-      `(${url}): 10 of its contracts have no code there`;
+      `(${url}): all 10 of its contracts have no code there (AccessManager#AccessManager): the node was restarted ` +
+      "without its state, or this is another chain with the same id";
 
     it("stops a task with one line that says the node lost its state and to deploy with --reset", async function () {
       const result = await node.run("careledger:consent:list", "--patient", "1");
@@ -122,9 +127,7 @@ describe("tasks: careledger:deploy", function () {
       const result = await node.cli(["careledger:identity:show", "--id", "1"], { CI: "true" });
       expect(result.code).to.equal(1);
       expect(result.output.trim().split("\n")[0]).to.equal(
-        `Error in plugin careledger: ${stale(node.chainId, node.url)} (TestStablecoin#TestStablecoin at ` +
-          "0x5FbDB2315678afecb367f032d93F642f64180aa3): the node was restarted without its state, or this is " +
-          "another chain with the same id; deploy afresh with " +
+        `Error in plugin careledger: ${stale(node.chainId, node.url)}; deploy afresh with ` +
           "`npx hardhat careledger:deploy --network localhost --reset`",
       );
       expect(result.output).not.to.match(STACK_FRAME);
@@ -143,11 +146,41 @@ describe("tasks: careledger:deploy", function () {
       );
       expect(result.code).to.equal(1);
       expect(result.output).to.contain(
-        "Error in plugin careledger: --reset is refused on network consortium: its deployment record is the only " +
-          "map of its contracts",
+        `Error in plugin careledger: --reset is refused on network consortium (${node.url}): network consortium is ` +
+          "not the development network localhost; the deployment record is the only map of a chain's contracts",
       );
-      const { existsSync } = await import("node:fs");
-      expect(existsSync(`${node.record}/deployed_addresses.json`)).to.equal(true);
+      expect(fs.existsSync(`${node.record}/deployed_addresses.json`)).to.equal(true);
+    });
+
+    it("is refused --reset on localhost when the chain is the consortium's (CONSORTIUM_CHAIN_ID)", async function () {
+      this.timeout(60_000);
+      const result = await node.cli(["careledger:deploy", "--parameters", "localhost", "--reset"], {
+        CONSORTIUM_CHAIN_ID: String(node.chainId),
+      });
+      expect(result.code).to.equal(1);
+      expect(result.output).to.contain(
+        `Error in plugin careledger: --reset is refused on network localhost (${node.url}): chain ${node.chainId} ` +
+          "is the consortium's (CONSORTIUM_CHAIN_ID)",
+      );
+      expect(fs.existsSync(`${node.record}/deployed_addresses.json`)).to.equal(true);
+    });
+
+    it("is refused --reset on localhost when the node is not a development node", async function () {
+      this.timeout(60_000);
+      const besu = await nodeNamed(node.url, "besu/v24.12.0/linux-x86_64/openjdk-java-21");
+      try {
+        const result = await node.cli(["careledger:deploy", "--parameters", "localhost", "--reset"], {
+          LOCALHOST_RPC_URL: besu.url,
+        });
+        expect(result.code).to.equal(1);
+        expect(result.output).to.contain(
+          `--reset is refused on network localhost (${besu.url}): the node is besu/v24.12.0/linux-x86_64/` +
+            "openjdk-java-21, not a development node (Hardhat or anvil)",
+        );
+      } finally {
+        besu.close();
+      }
+      expect(fs.existsSync(`${node.record}/deployed_addresses.json`)).to.equal(true);
     });
 
     it("deploys afresh with --reset, after which the tasks work again", async function () {
@@ -163,4 +196,62 @@ describe("tasks: careledger:deploy", function () {
       expect(register.output).to.match(/^Patient 1 registered/m);
     });
   });
+
+  describe("the parameter file and the in-process network", function () {
+    it("names a missing parameter file in one line", async function () {
+      const result = await node.run("careledger:deploy", "--parameters", "no-such-network");
+      expect(result.code).to.equal(1);
+      expect(result.output).to.match(
+        /^Error in plugin careledger: .*deploy\/parameters\/no-such-network\.json: no deployment parameters for network "no-such-network"; see docs\/deployment\.md for the parameter file$/m,
+      );
+      expect(result.output).not.to.match(STACK_FRAME);
+    });
+
+    it("deploys in process without reading or removing a development node's record of the same chain id", async function () {
+      this.timeout(120_000);
+      const record = path.join(path.dirname(node.record), "chain-31337");
+      if (fs.existsSync(record)) this.skip(); // a developer's own localhost record: not this test's to touch
+      fs.mkdirSync(record, { recursive: true });
+      fs.writeFileSync(path.join(record, "deployed_addresses.json"), JSON.stringify({ "A#A": `0x${"11".repeat(20)}` }));
+      try {
+        const result = await node.cli(["careledger:deploy", "--reset"], {}, "hardhat");
+        expect(result.code, result.output).to.equal(0);
+        expect(result.output).to.match(/^ {2}recorded +nowhere: the in-process network is discarded/m);
+        expect(result.output).not.to.contain("Removed the deployment record");
+        expect(fs.existsSync(path.join(record, "deployed_addresses.json"))).to.equal(true);
+      } finally {
+        fs.rmSync(record, { recursive: true, force: true });
+      }
+    });
+  });
 });
+
+/** A JSON-RPC proxy to `target` that answers web3_clientVersion as `client`: a node that is not a development node. */
+async function nodeNamed(target: string, client: string): Promise<{ url: string; close: () => void }> {
+  const server = http.createServer((request, response) => {
+    let body = "";
+    request.setEncoding("utf8");
+    request.on("data", (chunk: string) => (body += chunk));
+    request.on("end", () => {
+      const call = JSON.parse(body) as { id: unknown; method: string };
+      const answer =
+        call.method === "web3_clientVersion"
+          ? Promise.resolve(JSON.stringify({ jsonrpc: "2.0", id: call.id, result: client }))
+          : fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body }).then((r) =>
+              r.text(),
+            );
+      void answer.then((text) => {
+        response.setHeader("content-type", "application/json");
+        response.end(text);
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => {
+      server.close();
+    },
+  };
+}

@@ -131,6 +131,60 @@ describe("tasks: failures", function () {
       expect(answered.calls).to.have.length(1);
     });
 
+    it("does not retry a request the node did not answer in time, and says a transaction may have been sent", async function () {
+      const timeout = () => new HardhatError(ERRORS.NETWORK.NETWORK_TIMEOUT);
+      const send = scriptedProvider([timeout(), undefined]);
+      const sendError = await failureOf(
+        new RetryingProvider(send, "localhost", "http://127.0.0.1:1", NO_WAIT).request({
+          method: "eth_sendTransaction",
+          params: [{}],
+        }),
+      );
+      expect(sendError.message).to.equal(
+        "network localhost at http://127.0.0.1:1 did not answer in time while taking a transaction: it may have " +
+          "been sent; look at the account's latest transactions before sending it again",
+      );
+      expect(send.calls).to.have.length(1);
+      const read = scriptedProvider([timeout(), undefined]);
+      const readError = await failureOf(
+        new RetryingProvider(read, "localhost", "http://127.0.0.1:1", NO_WAIT).request({ method: "eth_call" }),
+      );
+      expect(readError.message).to.equal(
+        "network localhost at http://127.0.0.1:1 did not answer eth_call in time: the node may be overloaded; try " +
+          "again, and look at its logs",
+      );
+      expect(read.calls).to.have.length(1);
+    });
+
+    it("does not repeat a development node's state change whose connection dropped", async function () {
+      const inner = scriptedProvider([socketError("ECONNRESET"), undefined]);
+      const error = await failureOf(
+        new RetryingProvider(inner, "localhost", "http://127.0.0.1:1", NO_WAIT).request({
+          method: "evm_increaseTime",
+          params: [3600],
+        }),
+      );
+      expect(error.message).to.equal(
+        "network localhost at http://127.0.0.1:1 closed the connection during evm_increaseTime, which may have " +
+          "taken effect: look before trying again",
+      );
+      expect(inner.calls).to.have.length(1);
+    });
+
+    it("hides the credentials of a node's URL in its messages", async function () {
+      const inner = scriptedProvider([refused(), refused(), refused(), refused()]);
+      const provider = new RetryingProvider(
+        inner,
+        "consortium",
+        "https://ops:s3cret@besu.example:8545/?key=abc",
+        NO_WAIT,
+      );
+      const error = await failureOf(provider.request({ method: "eth_chainId" }));
+      expect(error.message).to.contain("cannot reach network consortium at https://***@besu.example:8545/?***:");
+      expect(error.message).not.to.contain("s3cret");
+      expect(error.message).not.to.contain("abc");
+    });
+
     it("reads the failure under Hardhat's wrapping: HH108's cause, nested socket errors", function () {
       expect(transportFailure(refused())).to.equal("refused");
       expect(transportFailure({ parent: { cause: socketError("ECONNRESET") } })).to.equal("dropped");
@@ -139,6 +193,40 @@ describe("tasks: failures", function () {
   });
 
   describe("describeFailure", function () {
+    it("says a deployment that stopped resumes from its journal once the cause is removed", function () {
+      const error = Object.assign(new Error("Deployment failed:\n  * IdentityRegistry#IdentityRegistry: reverted"), {
+        name: "DeploymentStoppedError",
+      });
+      expect(describeFailure(error, hre)).to.equal(
+        "the deployment stopped: Deployment failed:; * IdentityRegistry#IdentityRegistry: reverted; remove the " +
+          "cause, then run careledger:deploy again: it resumes from its journal",
+      );
+    });
+
+    it("passes Ignition's own refusal on as Ignition's, not as a bug", function () {
+      const error = new HardhatPluginError("hardhat-ignition", "IGN403: the journal does not match the module");
+      expect(describeFailure(error, hre)).to.equal(
+        "Hardhat Ignition refused the deployment: IGN403: the journal does not match the module",
+      );
+    });
+
+    it("prints an unexpected ethers error's short message, never the request it carries", function () {
+      const error = makeError("could not coalesce error", "UNKNOWN_ERROR", {
+        error: { message: "boom" },
+        payload: { method: "eth_sendRawTransaction", params: ["0xf86c0a8502540be400825208secret"] },
+      });
+      const line = describeFailure(error, hre);
+      expect(line).to.equal(
+        "could not coalesce error (unexpected: run it again with --show-stack-traces to see where, and report it)",
+      );
+      expect(line).not.to.contain("secret");
+    });
+
+    it("clips a long message to 300 characters", function () {
+      const line = describeFailure(new Error("x".repeat(1_000)), hre);
+      expect(line.startsWith(`${"x".repeat(297)}... (unexpected`)).to.equal(true);
+    });
+
     it("names the file and what is wrong with it", function () {
       const error = Object.assign(new Error("ENOENT: no such file"), { code: "ENOENT", path: "/srv/plan.json" });
       expect(describeFailure(error, hre)).to.equal("/srv/plan.json: no such file or directory");
@@ -148,7 +236,7 @@ describe("tasks: failures", function () {
       const error = makeError("could not decode result data", "BAD_DATA", { value: "0x" });
       expect(describeFailure(error, hre)).to.equal(
         "a contract call on network hardhat returned nothing: there is no contract at the address it called; " +
-          "run `npx hardhat careledger:doctor` to compare the recorded deployment with this chain",
+          "run `npx hardhat careledger:doctor --network hardhat` to compare the recorded deployment with this chain",
       );
     });
 
