@@ -135,6 +135,10 @@ export async function recordedCode(
     const file = path.join(record, "artifacts", `${contract}.json`);
     if (!fs.existsSync(file)) return { contract, address, status: "no artifact" };
     const artifact = readJson(file) as RecordedArtifact;
+    // An artifact without code (an interface reached through contractAt) can only say that code is there.
+    if (artifact.deployedBytecode === "0x" || artifact.deployedBytecode === "") {
+      return { contract, address, status: "no artifact" };
+    }
     const source = { sourceName: artifact.sourceName, contractName: artifact.contractName };
     if (options.exact !== true) {
       return {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 
-import { ConfigError, consortium, evmVersion, localhostUrl } from "../../config/env";
+import { ConfigError, consortium, displayUrl, evmVersion, localhostUrl } from "../../config/env";
 
 const KEY = `0x${"11".repeat(32)}`;
 
@@ -26,6 +26,22 @@ describe("config/env", () => {
       const error = configError(() => evmVersion({ EVM_VERSION: "shanghai" }));
       expect(error.variable).to.equal("EVM_VERSION");
       expect(error.message).to.contain("chains older than Cancun are not supported");
+    });
+  });
+
+  describe("displayUrl", () => {
+    it("hides a user, a password and a query, and keeps what names the node", () => {
+      expect(displayUrl("https://ops:s3cret@besu.example:8545/rpc?apikey=abc")).to.equal(
+        "https://***@besu.example:8545/rpc?***",
+      );
+      expect(displayUrl("http://127.0.0.1:8545")).to.equal("http://127.0.0.1:8545");
+      expect(displayUrl("not a url//user:pw@host?token=1")).to.equal("not a url//***@host?***");
+    });
+
+    it("is what the configuration check prints of a refused URL", () => {
+      const error = configError(() => localhostUrl({ LOCALHOST_RPC_URL: "wss://ops:s3cret@node.example/?key=abc" }));
+      expect(error.message).not.to.contain("s3cret");
+      expect(error.message).not.to.contain("abc");
     });
   });
 

@@ -28,12 +28,13 @@ export function skipModelPropertyIfAsked(test: Mocha.Context): void {
 /**
  * Skips a test of the operator's command line (tasks and scripts run as processes, against anvil) when
  * `CLI_TESTS=skip`: they test the command line, not the EVM, so CI runs them once, in a lane of their own beside the
- * default EVM's suite, and skips them in the suite runs. `CLI_TESTS` is `run` (the default) or `skip`; call this in
- * the `before` hook of the file's outermost `describe`, which then skips the whole file.
+ * default EVM's suite, and skips them in the suite runs. `CLI_TESTS` is `run` (the default), `require` (run, and fail
+ * rather than skip where anvil is missing: see `anvilAvailable`) or `skip`; call this in the `before` hook of the
+ * file's outermost `describe`, which then skips the whole file.
  */
 export function skipCliTestsIfAsked(context: Mocha.Context): void {
   const raw = process.env.CLI_TESTS;
-  if (raw === undefined || raw === "" || raw === "run") return;
-  if (raw !== "skip") throw new Error(`CLI_TESTS must be "run" or "skip", got ${raw}`);
+  if (raw === undefined || raw === "" || raw === "run" || raw === "require") return;
+  if (raw !== "skip") throw new Error(`CLI_TESTS must be "run", "require" or "skip", got ${raw}`);
   context.skip();
 }

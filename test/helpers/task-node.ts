@@ -48,9 +48,17 @@ const ROOT = path.join(__dirname, "..", "..");
 const HARDHAT = path.join(ROOT, "node_modules", ".bin", "hardhat");
 const ANVIL = path.join(ROOT, "node_modules", ".bin", "anvil");
 
-/** Whether anvil is installed (the optional dependency exists for Linux x64 only); task tests skip without it. */
+/**
+ * Whether anvil is installed (the optional dependency exists for Linux x64 only); task tests skip without it, unless
+ * `CLI_TESTS=require` (what CI sets for the command line's own run), where a missing anvil fails them instead of
+ * letting them pass untested.
+ */
 export function anvilAvailable(): boolean {
-  return fs.existsSync(ANVIL);
+  const installed = fs.existsSync(ANVIL);
+  if (!installed && process.env.CLI_TESTS === "require") {
+    throw new Error(`CLI_TESTS=require but there is no anvil at ${ANVIL}: install @foundry-rs/anvil-linux-amd64`);
+  }
+  return installed;
 }
 
 /** How the node differs from a gas-free Cancun chain with anvil's default limits (for `careledger:doctor`'s checks). */

@@ -1,8 +1,10 @@
 import { inspect } from "node:util";
 
 import { expect } from "chai";
+import hre from "hardhat";
 import { HardhatPluginError } from "hardhat/plugins";
 
+import { FAILS_READABLY } from "../../tasks/failures";
 import { fail, operatorError } from "../../tasks/util";
 import { skipCliTestsIfAsked } from "../helpers/runs";
 
@@ -27,6 +29,15 @@ describe("tasks: operator errors", function () {
     process.argv = savedArgv;
     if (savedEnv === undefined) delete process.env.HARDHAT_SHOW_STACK_TRACES;
     else process.env.HARDHAT_SHOW_STACK_TRACES = savedEnv;
+  });
+
+  it("wraps every careledger:* task, so that each fails with one line", function () {
+    const careledger = Object.entries(hre.tasks).filter(([name]) => name.startsWith("careledger:"));
+    expect(careledger.length).to.be.greaterThan(40);
+    const unwrapped = careledger
+      .filter(([, definition]) => (definition.action as unknown as Record<symbol, unknown>)[FAILS_READABLY] !== true)
+      .map(([name]) => name);
+    expect(unwrapped).to.deep.equal([]);
   });
 
   it("fail throws a careledger plugin error carrying the message", function () {
