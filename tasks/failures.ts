@@ -7,7 +7,14 @@ import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { transportFailure } from "./network";
-import { networkLabel, operatorError, printedByHardhatCli, refusalLine, stackTracesRequested } from "./util";
+import {
+  forgetCheckedDeployments,
+  networkLabel,
+  operatorError,
+  printedByHardhatCli,
+  refusalLine,
+  stackTracesRequested,
+} from "./util";
 
 /**
  * Makes every `careledger:*` task fail the way an operator can act on: whatever its action throws — a contract's
@@ -24,6 +31,7 @@ export function failReadably(): void {
     if (!name.startsWith("careledger:")) continue;
     const action = definition.action;
     const wrapped: typeof action = async (args, hre, runSuper) => {
+      forgetCheckedDeployments();
       try {
         return (await action(args, hre, runSuper)) as unknown;
       } catch (error) {

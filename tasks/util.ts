@@ -110,7 +110,7 @@ export function networkLabel(hre: HardhatRuntimeEnvironment): string {
  * The recorded deployment of the connected chain, once its contracts are known to be on this chain as recorded
  * (`recordedCode`): a development node restarted without its state, or another chain with the same id, stops the task
  * with one line saying so and what to do, instead of a call failing later on empty code. A task that asks twice (its
- * client, then a lookup) within a few seconds is answered from the first check.
+ * client, then a lookup) is answered from its first check.
  */
 export async function deploymentOf(hre: HardhatRuntimeEnvironment) {
   if (hre.network.name === "hardhat") {
@@ -128,18 +128,21 @@ export async function deploymentOf(hre: HardhatRuntimeEnvironment) {
     fail((error as Error).message);
   }
   const key = `${hre.network.name} ${chainId}`;
-  const checked = checkedDeployments.get(key);
-  if (checked !== undefined && Date.now() - checked < CHECK_REUSE_MS) return deployment;
+  if (checkedDeployments.has(key)) return deployment;
   const recorded = await recordedCode(hre.ethers.provider, chainId);
   const problems = recorded.filter((entry) => entry.status === "no code" || entry.status === "different code");
   if (problems.length > 0) fail(staleDeploymentMessage(hre, chainId, problems, recorded.length));
-  checkedDeployments.set(key, Date.now());
+  checkedDeployments.add(key);
   return deployment;
 }
 
-/** How long a passed code check is reused: long enough for one task's calls, short beside any node restart. */
-const CHECK_REUSE_MS = 5_000;
-const checkedDeployments = new Map<string, number>();
+/** The deployments whose code the running task has checked: one check per task, however many times it asks. */
+const checkedDeployments = new Set<string>();
+
+/** Called as each task starts (tasks/failures.ts): a long-lived process checks the chain again for every task. */
+export function forgetCheckedDeployments(): void {
+  checkedDeployments.clear();
+}
 
 /** One line on a recorded deployment that is not on the connected chain, with what to do on this kind of network. */
 export function staleDeploymentMessage(
