@@ -10,6 +10,8 @@ import {
 } from "ethers";
 import hre from "hardhat";
 
+import { decodeRevertData } from "../../../sdk/core/errors";
+import { explainRefusal } from "../../../sdk/core/explain";
 import { roleHolders } from "../../../sdk/core/governance";
 import { blockRanges, MAX_LOGS_RANGE, queryFilterChunked, queryInRanges } from "../../../sdk/core/logs";
 import { GovernanceClient } from "../../../sdk/core/operations";
@@ -161,6 +163,29 @@ describe("sdk/core/logs", () => {
       expect(operations.map(({ state, caller }) => [state, caller])).to.deep.equal([["executed", admin.address]]);
       expect(Math.min(...node.ranges.map(([from]) => from))).to.equal(deployedAtBlock);
       expect(node.ranges.every(([from, to]) => to - from < MAX_LOGS_RANGE)).to.equal(true);
+    });
+
+    it("explains a refusal with the role's holders read through the same node", async () => {
+      const { deployment, deployedAtBlock } = await loadFixture(agedSystem);
+      const node = limited();
+      const stranger = "0x976EA74026E726554dB657fA54763abd0C3a0aa9";
+      const refused = decodeRevertData(
+        MANAGER.encodeErrorResult("AccessManagerUnauthorizedAccount", [stranger, Roles.CLAIMS_REVIEWER]),
+      );
+      expect(await explainRefusal(refused, node, { ...deployment, deployedAtBlock })).to.equal(
+        `AccessManagerUnauthorizedAccount — ${stranger} does not hold CLAIMS_REVIEWER (5), held by ${ACCOUNT}`,
+      );
+      expect(node.ranges.every(([from, to]) => from >= deployedAtBlock && to - from < MAX_LOGS_RANGE)).to.equal(true);
+    });
+
+    it("explains a refusal from its own arguments when the node cannot answer", async () => {
+      const down = new RangeLimitedNode(1_000, () => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:8545")));
+      const refused = decodeRevertData(
+        MANAGER.encodeErrorResult("AccessManagerUnauthorizedAccount", [ACCOUNT, Roles.CLAIMS_REVIEWER]),
+      );
+      expect(await explainRefusal(refused, down)).to.equal(
+        `AccessManagerUnauthorizedAccount — ${ACCOUNT} does not hold CLAIMS_REVIEWER (5)`,
+      );
     });
   });
 });
