@@ -1,10 +1,12 @@
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
+import type { PausableModule } from "../sdk/core/contracts";
 import type { Deployment } from "../sdk/core/deployment";
-import type { GovernanceClient, PausableModule, ScheduledOperation } from "../sdk/core/operations";
+import type { GovernanceClient, ScheduledOperation } from "../sdk/core/operations";
 import { ROLE_LABELS, type RoleName, Roles } from "../sdk/core/roles";
-import { accountAddress, bytes32, chainTime, deploymentOf, fail, iso, print, readable, signerFor } from "./util";
+import { humanDuration, isoTime, relativeTime } from "../sdk/core/time";
+import { accountAddress, bytes32, chainTime, deploymentOf, fail, print, readable, signerFor } from "./util";
 
 /**
  * The consortium's governance from the command line: what is deployed and who may do what (`careledger:status`),
@@ -28,11 +30,24 @@ interface Session {
   caller: string;
   deployment: Deployment;
   governance: GovernanceClient;
-  sdk: typeof import("../sdk/core/operations");
+  sdk: Sdk;
+}
+
+/** The SDK's governance, loaded when a task runs (the config that registers the tasks loads before the contracts). */
+type Sdk = typeof import("../sdk/core/operations") &
+  typeof import("../sdk/core/contracts") &
+  typeof import("../sdk/core/governance");
+
+async function loadSdk(): Promise<Sdk> {
+  return {
+    ...(await import("../sdk/core/operations")),
+    ...(await import("../sdk/core/contracts")),
+    ...(await import("../sdk/core/governance")),
+  };
 }
 
 async function session(hre: HardhatRuntimeEnvironment, from: string): Promise<Session> {
-  const sdk = await import("../sdk/core/operations");
+  const sdk = await loadSdk();
   const signer = await signerFor(hre, from);
   const deployment = await deploymentOf(hre);
   return {
@@ -68,50 +83,6 @@ function parseModule(sdk: Session["sdk"], value: string): PausableModule {
     fail(`--module: unknown or unpausable module "${value}"; use one of ${sdk.PAUSABLE_MODULES.join(", ")}`);
   }
   return module;
-}
-
-/**
- * Seconds as a person says them, in the largest unit that divides them (at most `largest`): "1 hour", "2 days",
- * "90 seconds"; "none" for 0.
- */
-export function duration(seconds: bigint, largest: "day" | "hour" = "day"): string {
-  const units: [bigint, string][] = [
-    [86_400n, "day"],
-    [3_600n, "hour"],
-    [60n, "minute"],
-  ];
-  if (seconds === 0n) return "none";
-  for (const [size, unit] of units.slice(largest === "day" ? 0 : 1)) {
-    if (seconds % size === 0n) return plural(seconds / size, unit);
-  }
-  return plural(seconds, "second");
-}
-
-function plural(count: bigint, unit: string): string {
-  return `${count} ${unit}${count === 1n ? "" : "s"}`;
-}
-
-/**
- * How far `at` is from `now`, rounded in the largest unit it reaches: "in 59 minutes", "now", "3 hours ago"; a
- * rounding up to the next unit says that unit ("in 1 hour" for 3,599 seconds, not "in 60 minutes").
- */
-export function relative(at: bigint, now: bigint): string {
-  const gap = at > now ? at - now : now - at;
-  if (gap === 0n) return "now";
-  const units: readonly (readonly [size: bigint, name: string])[] = [
-    [86_400n, "day"],
-    [3_600n, "hour"],
-    [60n, "minute"],
-    [1n, "second"],
-  ];
-  const round = (size: bigint): bigint => (gap + size / 2n) / size;
-  // The largest unit the gap reaches (it reaches a second at least), or the next larger one when it rounds up to it.
-  let index = units.findIndex(([size]) => gap >= size);
-  const [size, larger] = [units[index]?.[0] ?? 1n, units[index - 1]?.[0]];
-  if (larger !== undefined && round(size) * size >= larger) index -= 1;
-  const [unitSize, unit] = units[index] ?? [1n, "second"];
-  const amount = plural(round(unitSize), unit);
-  return at > now ? `in ${amount}` : `${amount} ago`;
 }
 
 /** The command that executes a scheduled operation, as the operator would type it. */
@@ -156,12 +127,12 @@ async function executeDue(s: Session, operation: ScheduledOperation): Promise<st
   if (operation.state === "executed") fail(`operation ${id} has been executed already`);
   if (operation.state === "cancelled") fail(`operation ${id} was cancelled; schedule it again to run it`);
   if (operation.state === "expired" || now >= operation.expiresAt) {
-    fail(`operation ${id} expired at ${iso(operation.expiresAt)} without being executed; schedule it again`);
+    fail(`operation ${id} expired at ${isoTime(operation.expiresAt)} without being executed; schedule it again`);
   }
   if (now < operation.executableFrom) {
     fail(
-      `operation ${id} is not executable yet: it becomes executable at ${iso(operation.executableFrom)} ` +
-        `(${relative(operation.executableFrom, now)}); run this again then`,
+      `operation ${id} is not executable yet: it becomes executable at ${isoTime(operation.executableFrom)} ` +
+        `(${relativeTime(operation.executableFrom, now)}); run this again then`,
     );
   }
   const receipt = await readable(() => s.governance.execute(operation));
@@ -172,10 +143,10 @@ async function executeDue(s: Session, operation: ScheduledOperation): Promise<st
 async function printScheduled(s: Session, operation: ScheduledOperation, delay: bigint): Promise<void> {
   const now = await chainTime(s.hre);
   const what = s.sdk.describeCall(s.deployment, operation.target, operation.data);
-  print(`Scheduled: ${what}; ${s.caller} calls it with an execution delay of ${duration(delay)}`, {
+  print(`Scheduled: ${what}; ${s.caller} calls it with an execution delay of ${humanDuration(delay)}`, {
     operation: operation.id,
-    executableFrom: `${iso(operation.executableFrom)} (${relative(operation.executableFrom, now)})`,
-    expiresAt: iso(operation.expiresAt),
+    executableFrom: `${isoTime(operation.executableFrom)} (${relativeTime(operation.executableFrom, now)})`,
+    expiresAt: isoTime(operation.expiresAt),
     execute: executeCommand(s, operation.id),
     cancel: `npx hardhat careledger:op:cancel --id ${operation.id} --from ${s.from} --network ${s.hre.network.name}`,
   });
@@ -209,10 +180,10 @@ task("careledger:role:grant", "Admin: grants a role (scheduled when the admin's 
       const account = await accountOption(hre, args.account);
       const delay = wholeSeconds("execution-delay", args.executionDelay);
       const s = await session(hre, args.from);
-      const role = s.sdk.roleText(roleId);
+      const role = s.sdk.describeRole(roleId);
       const [isMember, currentDelay] = await s.governance.manager.hasRole(roleId, account);
       if (isMember && currentDelay === delay) {
-        const withDelay = delay === 0n ? "no execution delay" : `an execution delay of ${duration(delay)}`;
+        const withDelay = delay === 0n ? "no execution delay" : `an execution delay of ${humanDuration(delay)}`;
         fail(`${account} already holds ${role} with ${withDelay}; nothing to grant`);
       }
       const data = s.governance.manager.interface.encodeFunctionData("grantRole", [roleId, account, delay]);
@@ -221,8 +192,8 @@ task("careledger:role:grant", "Admin: grants a role (scheduled when the admin's 
       const [since] = await s.governance.manager.getAccess(roleId, account);
       const now = await chainTime(hre);
       print(`Granted ${role} to ${account}`, {
-        executionDelay: duration(delay),
-        inForce: since > now ? `from ${iso(since)} (the role's grant delay)` : "now",
+        executionDelay: delay === 0n ? "none" : humanDuration(delay),
+        inForce: since > now ? `from ${isoTime(since)} (the role's grant delay)` : "now",
         ...(submitted.operation === undefined ? {} : { operation: submitted.operation.id }),
         tx: submitted.tx,
       });
@@ -237,7 +208,7 @@ task("careledger:role:revoke", "Admin: revokes a role (scheduled when the admin'
     const roleId = parseRole(args.role);
     const account = await accountOption(hre, args.account);
     const s = await session(hre, args.from);
-    const role = s.sdk.roleText(roleId);
+    const role = s.sdk.describeRole(roleId);
     const [since] = await s.governance.manager.getAccess(roleId, account);
     if (since === 0n) fail(`${account} does not hold ${role}; nothing to revoke`);
     const data = s.governance.manager.interface.encodeFunctionData("revokeRole", [roleId, account]);
@@ -318,7 +289,7 @@ task("careledger:unpause", "Admin: restarts a paused module (scheduled behind th
 task("careledger:op:list", "Lists the operations scheduled on the AccessManager and not yet executed or cancelled")
   .addFlag("all", "Also list the executed and cancelled ones")
   .setAction(async (args: { all: boolean }, hre): Promise<void> => {
-    const { describeCall, GovernanceClient } = await import("../sdk/core/operations");
+    const { describeCall, GovernanceClient } = await loadSdk();
     const deployment = await deploymentOf(hre);
     const governance = GovernanceClient.connect(hre.ethers.provider, deployment);
     const now = await chainTime(hre);
@@ -327,11 +298,11 @@ task("careledger:op:list", "Lists the operations scheduled on the AccessManager 
         args.all || operation.state === "waiting" || operation.state === "ready" || operation.state === "expired",
     );
     if (operations.length === 0) {
-      console.log(`No scheduled operation on the AccessManager at ${deployment.accessManager} (${iso(now)})`);
+      console.log(`No scheduled operation on the AccessManager at ${deployment.accessManager} (${isoTime(now)})`);
       return;
     }
     console.log(
-      `${operations.length} scheduled operation(s) on the AccessManager at ${deployment.accessManager} (${iso(now)})`,
+      `${operations.length} scheduled operation(s) on the AccessManager at ${deployment.accessManager} (${isoTime(now)})`,
     );
     for (const operation of operations) {
       const what = describeCall(deployment, operation.target, operation.data);
@@ -341,14 +312,14 @@ task("careledger:op:list", "Lists the operations scheduled on the AccessManager 
 
 /** Where an operation stands, in words. */
 function when(operation: ScheduledOperation, now: bigint): string {
-  const from = iso(operation.executableFrom);
+  const from = isoTime(operation.executableFrom);
   switch (operation.state) {
     case "waiting":
-      return `executable from ${from} (${relative(operation.executableFrom, now)})`;
+      return `executable from ${from} (${relativeTime(operation.executableFrom, now)})`;
     case "ready":
-      return `executable from ${from} (now, until ${iso(operation.expiresAt)})`;
+      return `executable from ${from} (now, until ${isoTime(operation.expiresAt)})`;
     case "expired":
-      return `expired at ${iso(operation.expiresAt)} unexecuted (schedule it again)`;
+      return `expired at ${isoTime(operation.expiresAt)} unexecuted (schedule it again)`;
     case "executed":
       return `executed (it was executable from ${from})`;
     case "cancelled":
@@ -415,7 +386,7 @@ task(
   const now = BigInt(block.timestamp);
   const sections = await readable(async () => [
     [
-      `CareLedger on ${hre.network.name} (chain ${network.chainId}), block ${block.number} at ${iso(now)}`,
+      `CareLedger on ${hre.network.name} (chain ${network.chainId}), block ${block.number} at ${isoTime(now)}`,
       await moduleLines(hre, deployment),
     ] satisfies Section,
     await roleSection(hre, deployment, now),
@@ -425,7 +396,7 @@ task(
 });
 
 async function moduleLines(hre: HardhatRuntimeEnvironment, deployment: Deployment): Promise<Section[1]> {
-  const { CONTRACTS, PAUSABLE_MODULES } = await import("../sdk/core/operations");
+  const { CONTRACTS, PAUSABLE_MODULES } = await loadSdk();
   const { ClaimsAdjudicator__factory, IERC20Metadata__factory, IPausableModule__factory } =
     await import("../typechain-types");
   const provider = hre.ethers.provider;
@@ -450,31 +421,47 @@ async function moduleLines(hre: HardhatRuntimeEnvironment, deployment: Deploymen
 }
 
 async function roleSection(hre: HardhatRuntimeEnvironment, deployment: Deployment, now: bigint): Promise<Section> {
-  const { roleHolders } = await import("../sdk/core/governance");
-  const { GovernanceClient } = await import("../sdk/core/operations");
-  const holders = await roleHolders(hre.ethers.provider, deployment.accessManager);
+  const { GovernanceClient, roleHolders } = await loadSdk();
+  const holders = await roleHolders(hre.ethers.provider, deployment.accessManager, {
+    fromBlock: deployment.deployedAtBlock ?? 0,
+  });
   const lines: Section[1] = [];
   for (const name of ROLE_NAMES) {
     const ofRole = holders.filter((holder) => holder.roleId === Roles[name]);
     if (ofRole.length === 0) lines.push([name, "none"]);
     for (const holder of ofRole) {
       const notes = [
-        ...(holder.executionDelay > 0n ? [`execution delay ${duration(holder.executionDelay)}`] : []),
-        ...(holder.since > now ? [`takes effect ${iso(holder.since)} (${relative(holder.since, now)})`] : []),
+        ...(holder.executionDelay > 0n ? [`execution delay ${humanDuration(holder.executionDelay)}`] : []),
+        ...(holder.since > now ? [`takes effect ${isoTime(holder.since)} (${relativeTime(holder.since, now)})`] : []),
       ];
       lines.push([name, [holder.account, ...notes].join(", ")]);
     }
   }
   const admins = holders.filter((holder) => holder.roleId === Roles.ADMIN);
-  const delays = [...new Set(admins.map((admin) => duration(admin.executionDelay)))];
-  const adminDelay = delays.length === 0 ? "no admin" : delays.join(" / ");
   const operations = await GovernanceClient.connect(hre.ethers.provider, deployment).operations();
   const waiting = operations.filter((operation) => operation.state === "waiting" || operation.state === "ready");
   lines.push([
     "scheduled",
     waiting.length === 0 ? "no operation waiting" : `${waiting.length} operation(s) waiting: careledger:op:list`,
   ]);
-  return [`Roles (admin delay ${adminDelay}: every admin operation is scheduled and waits that long)`, lines];
+  return [`Roles (${adminDelay(admins.map((admin) => admin.executionDelay))})`, lines];
+}
+
+/** What the ADMIN holders' execution delays mean for the admin's operations (grants, revocations, unpausing). */
+export function adminDelay(delays: readonly bigint[]): string {
+  const distinct = [...new Set(delays)].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
+  const [only] = distinct;
+  if (only === undefined) return "no account holds ADMIN: no role can be granted or revoked, nor a module unpaused";
+  if (distinct.length === 1) {
+    return only === 0n
+      ? "admin delay none: an admin's operations take effect at once"
+      : `admin delay ${humanDuration(only)}: every admin operation is scheduled and waits that long`;
+  }
+  const words = distinct.map((delay) => (delay === 0n ? "none" : humanDuration(delay)));
+  return (
+    `admin delays ${words.slice(0, -1).join(", ")} and ${words.at(-1) ?? ""}: ` +
+    "an admin with a delay schedules its operations, which wait that long; one without acts at once"
+  );
 }
 
 async function policySection(hre: HardhatRuntimeEnvironment, deployment: Deployment): Promise<Section> {
@@ -486,7 +473,7 @@ async function policySection(hre: HardhatRuntimeEnvironment, deployment: Deploym
   const [rules, version] = await Promise.all([policy.rules(), policy.version()]);
   const longest: string[] = [];
   for (let purpose = 0; purpose < PURPOSE_COUNT; purpose++) {
-    longest.push(`${Purpose[purpose]} ${duration(await policy.maxGrantDuration(1 << purpose))}`);
+    longest.push(`${Purpose[purpose]} ${humanDuration(await policy.maxGrantDuration(1 << purpose))}`);
   }
   const listed = (names: string[]): string => (names.length === 0 ? "none" : names.join(", "));
   const replaced = address === deployment.consentPolicy ? "" : `; replaces ${deployment.consentPolicy}, deployed first`;
@@ -500,7 +487,7 @@ async function policySection(hre: HardhatRuntimeEnvironment, deployment: Deploym
       ["named-purposes", `${listed(purposeNames(rules.namedPurposes))} (only by a grant naming them)`],
       [
         "break-glass-max",
-        `at most ${duration(rules.maxBreakGlassDuration, "hour")}, ${rules.maxOpenBreakGlassSessions} open per practitioner`,
+        `at most ${humanDuration(rules.maxBreakGlassDuration, "hour")}, ${rules.maxOpenBreakGlassSessions} open per practitioner`,
       ],
       ["break-glass-excludes", listed(categoryNames(rules.breakGlassExcludedCategories))],
       ["longest-grant", longest.join(", ")],

@@ -19,10 +19,18 @@ export interface Deployment {
   claimsAdjudicator: string;
   /** The prior-authorization workflow the claims adjudicator created. */
   priorAuthorizations: string;
+  /**
+   * The block of the deployment's first transaction, from Ignition's journal: event scans start there rather than at
+   * block 0 (a node may limit the blocks one `eth_getLogs` covers). Absent when unknown: scans start at block 0.
+   */
+  deployedAtBlock?: number;
 }
 
+/** The fields of a `Deployment` that hold a contract's address. */
+export type DeployedContract = Exclude<keyof Deployment, "chainId" | "deployedAtBlock">;
+
 /** Ignition's future ids of the deployed contracts, as written to `deployed_addresses.json`. */
-const FUTURES: Readonly<Record<Exclude<keyof Deployment, "chainId">, string>> = {
+const FUTURES: Readonly<Record<DeployedContract, string>> = {
   accessManager: "AccessManager#AccessManager",
   identityRegistry: "IdentityRegistry#IdentityRegistry",
   identifierRegistry: "IdentifierRegistry#IdentifierRegistry",
@@ -37,8 +45,9 @@ const FUTURES: Readonly<Record<Exclude<keyof Deployment, "chainId">, string>> = 
 export const DEPLOYMENTS_DIR = path.join(__dirname, "..", "..", "deploy", "deployments");
 
 /**
- * Reads the deployment that Hardhat Ignition recorded for `chainId` (`deploy/deployments/chain-<id>/`).
- * Throws a readable error if the chain has no deployment or it lacks a contract.
+ * Reads the deployment that Hardhat Ignition recorded for `chainId` (`deploy/deployments/chain-<id>/`): its addresses,
+ * and the block it started in, from the journal (`deployedAtBlock`). Throws a readable error if the chain has no
+ * deployment or it lacks a contract.
  */
 export function loadDeployment(chainId: bigint, dir = DEPLOYMENTS_DIR): Deployment {
   const file = path.join(dir, `chain-${chainId}`, "deployed_addresses.json");
@@ -62,7 +71,30 @@ export function loadDeployment(chainId: bigint, dir = DEPLOYMENTS_DIR): Deployme
     recordRegistry: pick("recordRegistry"),
     claimsAdjudicator: pick("claimsAdjudicator"),
     priorAuthorizations: pick("priorAuthorizations"),
+    ...firstBlock(path.join(dir, `chain-${chainId}`, "journal.jsonl")),
   };
+}
+
+/**
+ * `{ deployedAtBlock }`: the lowest block number of the transactions Ignition's journal saw confirmed (its
+ * `TRANSACTION_CONFIRM` entries carry each receipt); nothing when the journal is missing or records none.
+ */
+function firstBlock(journal: string): { deployedAtBlock?: number } {
+  if (!fs.existsSync(journal)) return {};
+  let lowest: number | undefined;
+  for (const line of fs.readFileSync(journal, "utf8").split("\n")) {
+    if (!line.includes('"TRANSACTION_CONFIRM"')) continue;
+    let entry: { type?: unknown; receipt?: { blockNumber?: unknown } };
+    try {
+      entry = JSON.parse(line) as typeof entry;
+    } catch {
+      continue; // a line cut short by an interrupted deployment
+    }
+    const block = entry.receipt?.blockNumber;
+    if (entry.type !== "TRANSACTION_CONFIRM" || typeof block !== "number" || !Number.isSafeInteger(block)) continue;
+    if (lowest === undefined || block < lowest) lowest = block;
+  }
+  return lowest === undefined ? {} : { deployedAtBlock: lowest };
 }
 
 /** A recorded contract whose code on the chain is missing or is not the recorded artifact's. */

@@ -5,7 +5,7 @@
  * the settlement token, a role by name), a sentence for the refusals people meet, and what to do about the common ones:
  *
  *   RecordAnchorNotPermitted — author 3 may not add Conditions to patient 1's chart: her consent decision is NoGrant; …
- *   IdentityCredentialExpiryInPast — the credential expiry 2020-01-01T00:00:00Z is not after the chain's time …; give …
+ *   IdentityCredentialExpiryInPast — the credential expiry 2020-01-01T23:59:59Z is not after the chain's time …; give …
  *   AccessManagedUnauthorized — 0x976E… may not call IdentityRegistry.suspend; it needs REGISTRAR (1), held by 0x3C44…
  *
  * How each argument reads is decided once per error from the compiled ABIs (`ERROR_ABIS`: each input's name and
@@ -13,20 +13,13 @@
  * exceptions in `EXCEPTIONS`; `test/sdk/core/explain.test.ts` fails when an error of any ABI has an argument neither
  * names, so that a new error cannot print a bare number unnoticed.
  */
-import { type ContractRunner, Interface, type Signer } from "ethers";
+import type { ContractRunner, Signer } from "ethers";
 
 import {
   AccessManaged__factory,
   AccessManager__factory,
-  BreakGlass__factory,
   ClaimsAdjudicator__factory,
-  ConsentPolicy__factory,
-  ConsentRegistry__factory,
-  IdentifierRegistry__factory,
-  IdentityRegistry__factory,
   IERC20Metadata__factory,
-  PriorAuthorizations__factory,
-  RecordRegistry__factory,
 } from "../../typechain-types";
 import {
   AdjustmentGroup,
@@ -50,10 +43,12 @@ import {
 } from "../consent/scopes";
 import { ControllerChange, ParticipantKind, ParticipantStatus } from "../identity/participants";
 import { AmendmentStatus, RecordStatus } from "../records/client";
-import type { Deployment } from "./deployment";
+import { CONTRACT_NAMES, contractAt, CONTRACTS, interfaceOf } from "./contracts";
+import { type Deployment, loadDeployment } from "./deployment";
 import { CareLedgerError, decodeError, ERROR_ABIS, type RefusedCall } from "./errors";
 import { describeRole, type RoleHolder, roleHolders } from "./governance";
 import { PUBLIC_ROLE } from "./roles";
+import { humanDuration, isoTime } from "./time";
 
 // ---------------------------------------------------------------------------------------------------------------------
 // How each argument reads
@@ -278,26 +273,11 @@ export interface ExplainContext {
   deployment?: Deployment;
   /** The refused call: the contract and the function's selector. */
   call?: { target: string; selector: string };
-  /** The role the refused function (or the error's role argument) needs, whether it is closed, and who holds it. */
-  access?: { roleId: bigint; holders?: readonly RoleHolder[]; closed?: boolean };
-}
-
-/** The latest Unix time a JavaScript date represents (year 275760); beyond it a value reads as a number. */
-const MAX_DATE_SECONDS = 8_640_000_000_000n;
-
-/** Unix seconds as an ISO date to the second (`2020-01-01T00:00:00Z`). */
-export function isoSeconds(seconds: bigint): string {
-  if (seconds > MAX_DATE_SECONDS) return `${seconds} (no date)`;
-  return new Date(Number(seconds) * 1000).toISOString().replace(/\.000Z$/, "Z");
-}
-
-/** Seconds in the largest whole unit: `30 days`, `4 h`, `90 s`. */
-export function humanDuration(seconds: bigint): string {
-  if (seconds === 0n) return "0 s";
-  if (seconds % 86_400n === 0n) return `${seconds / 86_400n} day${seconds === 86_400n ? "" : "s"}`;
-  if (seconds % 3_600n === 0n) return `${seconds / 3_600n} h`;
-  if (seconds % 60n === 0n) return `${seconds / 60n} min`;
-  return `${seconds} s`;
+  /**
+   * The role the refused function (or the error's role argument) needs, whether it is closed, who holds it, and the
+   * chain's time they were read at (`now`): a holder whose grant takes effect later (`since > now`) is not one yet.
+   */
+  access?: { roleId: bigint; holders?: readonly RoleHolder[]; closed?: boolean; now?: bigint };
 }
 
 /** Base units of a token as `tUSD 47,388.00`: at least two decimals, and every significant one (never rounded). */
@@ -325,42 +305,19 @@ function joined(items: readonly string[]): string {
   return `${items.slice(0, -1).join(", ")} and ${items[items.length - 1] ?? ""}`;
 }
 
-/** The CareLedger contract at `address`, by its name in the deployment (`IdentityRegistry`), if it is one. */
-function contractAt(address: string, deployment: Deployment | undefined): string | undefined {
-  if (deployment === undefined) return undefined;
-  const match = Object.entries(CONTRACTS).find(
-    ([, { key }]) => deployment[key].toLowerCase() === address.toLowerCase(),
-  );
-  return match?.[0];
-}
-
-/** The ABIs that name functions, by contract name, and where the deployment records each. */
-const CONTRACTS: Readonly<Record<string, { key: Exclude<keyof Deployment, "chainId">; abi: Interface }>> = {
-  AccessManager: { key: "accessManager", abi: new Interface(AccessManager__factory.abi) },
-  IdentityRegistry: { key: "identityRegistry", abi: new Interface(IdentityRegistry__factory.abi) },
-  IdentifierRegistry: { key: "identifierRegistry", abi: new Interface(IdentifierRegistry__factory.abi) },
-  ConsentPolicy: { key: "consentPolicy", abi: new Interface(ConsentPolicy__factory.abi) },
-  ConsentRegistry: { key: "consentRegistry", abi: new Interface(ConsentRegistry__factory.abi) },
-  BreakGlass: { key: "breakGlass", abi: new Interface(BreakGlass__factory.abi) },
-  RecordRegistry: { key: "recordRegistry", abi: new Interface(RecordRegistry__factory.abi) },
-  ClaimsAdjudicator: { key: "claimsAdjudicator", abi: new Interface(ClaimsAdjudicator__factory.abi) },
-  PriorAuthorizations: { key: "priorAuthorizations", abi: new Interface(PriorAuthorizations__factory.abi) },
-};
-
 /**
  * A function by name: `IdentityRegistry.suspend` where the contract is known (from the deployment) or the selector
  * belongs to one CareLedger contract only; otherwise the name alone (`pause`, which every module has), or the selector.
  */
 export function functionName(selector: string, target?: string, deployment?: Deployment): string {
-  const at = target === undefined ? undefined : contractAt(target, deployment);
-  const candidates = Object.entries(CONTRACTS).filter(([name]) => at === undefined || name === at);
-  const matches = candidates.flatMap(([name, { abi }]) => {
-    const fragment = abi.getFunction(selector);
-    return fragment === null ? [] : [{ contract: name, fn: fragment.name }];
+  const at = target === undefined || deployment === undefined ? undefined : contractAt(deployment, target);
+  const matches = (at === undefined ? CONTRACT_NAMES : [at]).flatMap((name) => {
+    const fragment = interfaceOf(name).getFunction(selector);
+    return fragment === null ? [] : [{ contract: CONTRACTS[name].contract, fn: fragment.name }];
   });
   const where = target === undefined || at !== undefined ? "" : ` on ${target}`;
   const [first] = matches;
-  if (first === undefined) return `${at === undefined ? "" : `${at}.`}${selector}${where}`;
+  if (first === undefined) return `${at === undefined ? "" : `${CONTRACTS[at].contract}.`}${selector}${where}`;
   if (matches.length === 1) return `${first.contract}.${first.fn}`;
   return `${first.fn}${where}`;
 }
@@ -381,7 +338,7 @@ function renderValue(kind: ArgumentKind, value: unknown, context: ExplainContext
   }
   switch (kind) {
     case "time":
-      return isoSeconds(number);
+      return isoTime(number);
     case "duration":
       return humanDuration(number);
     case "days":
@@ -739,10 +696,20 @@ function holdersClause(context: ExplainContext): string {
   const holders = context.access?.holders;
   if (holders === undefined) return "";
   if (holders.length === 0) return ", held by no one";
-  const named = holders.map(({ account, executionDelay }) =>
-    executionDelay === 0n ? account : `${account} (execution delay ${humanDuration(executionDelay)})`,
-  );
+  const named = holders.map((holder) => {
+    const notes = [
+      ...(holder.executionDelay === 0n ? [] : [`execution delay ${humanDuration(holder.executionDelay)}`]),
+      ...(pending(holder, context) ? [`from ${isoTime(holder.since)}`] : []),
+    ];
+    return notes.length === 0 ? holder.account : `${holder.account} (${notes.join(", ")})`;
+  });
   return `, held by ${joined(named)}`;
+}
+
+/** Whether a holder's grant has yet to take effect (the role's grant delay), as of the time the holders were read. */
+function pending(holder: RoleHolder, context: ExplainContext): boolean {
+  const now = context.access?.now;
+  return now !== undefined && holder.since > now;
 }
 
 function unauthorized(a: Rendered): string {
@@ -756,6 +723,9 @@ function unauthorizedHint(a: Rendered): string {
   if (a.context.access?.closed === true) return "the admin reopens it on the AccessManager";
   if (holders === undefined) return "careledger:status lists who holds each role";
   if (holders.length === 0) return "the admin grants the role first";
+  if (holders.every((holder) => pending(holder, a.context))) {
+    return "send it from a holder's key (--from) once its grant takes effect, or the admin grants the role";
+  }
   return "send it from a holder's key (--from), or the admin grants the role";
 }
 
@@ -819,20 +789,20 @@ export async function refusalContext(
     await attempt(async () => {
       const manager =
         deployment?.accessManager ?? (await AccessManaged__factory.connect(transaction.to, runner).authority());
-      context.access = await access(runner, manager, transaction.to, transaction.data.slice(0, 10));
+      context.access = await access(runner, manager, transaction.to, transaction.data.slice(0, 10), deployment);
     });
   } else if (error.errorName === "AccessManagerUnauthorizedCall") {
     const [, target, selector] = error.args as unknown as [string, string, string];
     context.call = { target, selector };
     const manager = deployment?.accessManager ?? transaction?.to;
     if (manager !== undefined)
-      await attempt(async () => (context.access = await access(runner, manager, target, selector)));
+      await attempt(async () => (context.access = await access(runner, manager, target, selector, deployment)));
   } else if (error.errorName === "AccessManagerUnauthorizedAccount") {
     const roleId = error.args[1] as bigint;
     const manager = deployment?.accessManager ?? transaction?.to;
     if (manager !== undefined) {
       await attempt(async () => {
-        context.access = { roleId, holders: await roleHolders(runner, manager, { roles: [roleId] }) };
+        context.access = { roleId, ...(await holdersNow(runner, manager, roleId, deployment)) };
       });
     }
   }
@@ -853,12 +823,28 @@ async function access(
   manager: string,
   target: string,
   selector: string,
+  deployment: Deployment | undefined,
 ): Promise<NonNullable<ExplainContext["access"]>> {
   const accessManager = AccessManager__factory.connect(manager, runner);
   const roleId = await accessManager.getTargetFunctionRole(target, selector);
   const closed = await accessManager.isTargetClosed(target);
   if (closed || roleId === PUBLIC_ROLE) return { roleId, closed };
-  return { roleId, closed, holders: await roleHolders(runner, manager, { roles: [roleId] }) };
+  return { roleId, closed, ...(await holdersNow(runner, manager, roleId, deployment)) };
+}
+
+/** The holders of `roleId`, read from the deployment's first block, and the chain's time they are read at. */
+async function holdersNow(
+  runner: ContractRunner,
+  manager: string,
+  roleId: bigint,
+  deployment: Deployment | undefined,
+): Promise<{ holders: RoleHolder[]; now?: bigint }> {
+  const fromBlock = deployment?.deployedAtBlock ?? 0;
+  const [holders, block] = await Promise.all([
+    roleHolders(runner, manager, { roles: [roleId], fromBlock }),
+    runner.provider?.getBlock("latest"),
+  ]);
+  return block === null || block === undefined ? { holders } : { holders, now: BigInt(block.timestamp) };
 }
 
 async function attempt(read: () => Promise<unknown>): Promise<void> {
@@ -870,8 +856,10 @@ async function attempt(read: () => Promise<unknown>): Promise<void> {
 }
 
 /**
- * Whatever an SDK call threw, explained as one line if it is a contract's refusal (with what `runner` can read about
- * it), else undefined.
+ * Whatever an SDK call or a task threw, explained as one line if it is a contract's refusal, else undefined: the one
+ * way a refusal is explained, for programs and for every task. With a runner, what makes it actionable is read from
+ * the chain (`refusalContext`): the deployment given, else the one recorded for the runner's chain, if any, names the
+ * modules and the block event scans start at. It never throws: what cannot be read (no node, no record) is left out.
  */
 export async function explainRefusal(
   error: unknown,
@@ -880,13 +868,26 @@ export async function explainRefusal(
 ): Promise<string | undefined> {
   const decoded = decodeError(error);
   if (!(decoded instanceof CareLedgerError)) return undefined;
-  const context =
-    runner === undefined
-      ? deployment === undefined
-        ? {}
-        : { deployment }
-      : await refusalContext(decoded, runner, deployment);
+  const known = deployment ?? (runner === undefined ? undefined : await recordedDeployment(runner));
+  let context: ExplainContext = known === undefined ? {} : { deployment: known };
+  if (runner !== undefined) {
+    try {
+      context = await refusalContext(decoded, runner, known);
+    } catch {
+      // the explanation does with the error's own arguments
+    }
+  }
   return explain(decoded, context);
+}
+
+/** The deployment recorded for the runner's chain (`loadDeployment`), or undefined when it cannot be told. */
+async function recordedDeployment(runner: ContractRunner): Promise<Deployment | undefined> {
+  try {
+    const network = await runner.provider?.getNetwork();
+    return network === undefined ? undefined : loadDeployment(network.chainId);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { ContractRunner } from "ethers";
 
 import { AccessManager__factory } from "../../typechain-types";
+import { queryFilterChunked } from "./logs";
 import { PUBLIC_ROLE, roleName, Roles } from "./roles";
 
 /** An account holding a role of CareLedger's AccessManager now. */
@@ -14,10 +15,11 @@ export interface RoleHolder {
 }
 
 /**
- * The holders of `roles` (default: every CareLedger role), read from the AccessManager's RoleGranted and RoleRevoked
- * events from `fromBlock` and confirmed with `hasRole` at the latest block, so that a grant still waiting for its
- * grant delay is listed with its `since` and a revoked or renounced account is not. The AccessManager enumerates no
- * role members itself: the events are the only record.
+ * The holders of `roles` (default: every CareLedger role), read from the AccessManager's RoleGranted events from
+ * `fromBlock` (give the deployment's `deployedAtBlock`; default 0) in ranges a node accepts (`queryFilterChunked`),
+ * and confirmed with `hasRole` and `getAccess`, so that a grant still waiting for its grant delay is listed with its
+ * `since` and a revoked or renounced account is not. The AccessManager enumerates no role members itself: the events
+ * are the only record.
  */
 export async function roleHolders(
   runner: ContractRunner,
@@ -26,7 +28,7 @@ export async function roleHolders(
 ): Promise<RoleHolder[]> {
   const manager = AccessManager__factory.connect(accessManager, runner);
   const wanted = new Set(options.roles ?? Object.values(Roles));
-  const grants = await manager.queryFilter(manager.filters.RoleGranted(), options.fromBlock ?? 0);
+  const grants = await queryFilterChunked(manager, manager.filters.RoleGranted(), options.fromBlock ?? 0);
   const latest = new Map<string, { roleId: bigint; account: string; since: bigint }>();
   for (const event of grants) {
     const { roleId, account, since } = event.args;
@@ -44,7 +46,10 @@ export async function roleHolders(
   );
 }
 
-/** A role id as a person reads it: `CLAIMS_REVIEWER (5)`, `PUBLIC`, or the number of a role CareLedger does not name. */
+/**
+ * A role id as a person reads it, everywhere a role is printed: `CLAIMS_REVIEWER (5)` (the name the command line
+ * takes and the number on chain), `PUBLIC (anyone)`, or `role 42` for a role CareLedger does not name.
+ */
 export function describeRole(roleId: bigint): string {
   if (roleId === PUBLIC_ROLE) return "PUBLIC (anyone)";
   const name = roleName(roleId);

@@ -6,95 +6,23 @@ import {
   type ContractTransactionReceipt,
   type ContractTransactionResponse,
   getAddress,
-  Interface,
   keccak256,
 } from "ethers";
 
-import {
-  type AccessManager,
-  AccessManager__factory,
-  BreakGlass__factory,
-  ClaimsAdjudicator__factory,
-  ConsentPolicy__factory,
-  ConsentRegistry__factory,
-  IdentifierRegistry__factory,
-  IdentityRegistry__factory,
-  PriorAuthorizations__factory,
-  RecordRegistry__factory,
-} from "../../typechain-types";
+import { type AccessManager, AccessManager__factory } from "../../typechain-types";
+import { contractAt, CONTRACTS, interfaceOf } from "./contracts";
 import type { Deployment } from "./deployment";
-import { roleName } from "./roles";
+import { describeRole } from "./governance";
+import { queryFilterChunked } from "./logs";
+import { humanDuration } from "./time";
 import { mined } from "./transactions";
 
 /**
- * Governance through CareLedger's AccessManager for people and programs: the deployed contracts by the names an
- * operator types (`consent-registry`), the operations scheduled on the manager read back from its events and described
- * in words, and the calls an account makes through its roles, directly or scheduled when the role carries an execution
- * delay (the admin's).
+ * Governance through CareLedger's AccessManager for people and programs: the operations scheduled on the manager read
+ * back from its events and described in words, and the calls an account makes through its roles, directly or
+ * scheduled when the role carries an execution delay (the admin's). The contracts are named as the command line names
+ * them (`consent-registry`: `CONTRACTS` in ./contracts).
  */
-
-/** The deployed contracts, by the name the command line takes: the `Deployment` field, its contract, its interface. */
-export const CONTRACTS = {
-  "access-manager": { key: "accessManager", contract: "AccessManager", abi: AccessManager__factory.abi },
-  "identity-registry": { key: "identityRegistry", contract: "IdentityRegistry", abi: IdentityRegistry__factory.abi },
-  "identifier-registry": {
-    key: "identifierRegistry",
-    contract: "IdentifierRegistry",
-    abi: IdentifierRegistry__factory.abi,
-  },
-  "consent-policy": { key: "consentPolicy", contract: "ConsentPolicy", abi: ConsentPolicy__factory.abi },
-  "consent-registry": { key: "consentRegistry", contract: "ConsentRegistry", abi: ConsentRegistry__factory.abi },
-  "break-glass": { key: "breakGlass", contract: "BreakGlass", abi: BreakGlass__factory.abi },
-  "record-registry": { key: "recordRegistry", contract: "RecordRegistry", abi: RecordRegistry__factory.abi },
-  "claims-adjudicator": {
-    key: "claimsAdjudicator",
-    contract: "ClaimsAdjudicator",
-    abi: ClaimsAdjudicator__factory.abi,
-  },
-  "prior-authorizations": {
-    key: "priorAuthorizations",
-    contract: "PriorAuthorizations",
-    abi: PriorAuthorizations__factory.abi,
-  },
-} as const satisfies Record<string, { key: Exclude<keyof Deployment, "chainId">; contract: string; abi: unknown }>;
-
-export type ContractName = keyof typeof CONTRACTS;
-
-/**
- * The modules with an emergency stop (`IPausableModule`: `pause` by PAUSER, `unpause` by ADMIN): every managed
- * contract. The AccessManager and the consent policy (immutable rules) have none.
- */
-export const PAUSABLE_MODULES = [
-  "identity-registry",
-  "identifier-registry",
-  "consent-registry",
-  "break-glass",
-  "record-registry",
-  "claims-adjudicator",
-  "prior-authorizations",
-] as const satisfies readonly ContractName[];
-
-export type PausableModule = (typeof PAUSABLE_MODULES)[number];
-
-/** The name of the deployed contract at `address`, if it is one of the deployment's. */
-export function contractAt(deployment: Deployment, address: string): ContractName | undefined {
-  const wanted = getAddress(address);
-  return (Object.keys(CONTRACTS) as ContractName[]).find(
-    (name) => getAddress(deployment[CONTRACTS[name].key]) === wanted,
-  );
-}
-
-const interfaces = new Map<ContractName, Interface>();
-
-/** The interface of a deployed contract, from its typechain ABI. */
-export function interfaceOf(name: ContractName): Interface {
-  let iface = interfaces.get(name);
-  if (iface === undefined) {
-    iface = new Interface(CONTRACTS[name].abi);
-    interfaces.set(name, iface);
-  }
-  return iface;
-}
 
 /** What a call does, in words: `grantRole CLAIMS_REVIEWER to 0x… on AccessManager`, `unpause on ConsentRegistry`. */
 export function describeCall(deployment: Deployment, target: string, data: string): string {
@@ -104,19 +32,14 @@ export function describeCall(deployment: Deployment, target: string, data: strin
   const call = interfaceOf(name).parseTransaction({ data });
   if (call === null) return `call ${data.slice(0, 10)} on ${where}`;
   if (name === "access-manager" && (call.name === "grantRole" || call.name === "revokeRole")) {
-    const role = roleText(call.args[0] as bigint);
+    const role = describeRole(call.args[0] as bigint);
     if (call.name === "revokeRole") return `revokeRole ${role} from ${call.args[1] as string} on ${where}`;
     const delay = call.args[2] as bigint;
-    const withDelay = delay === 0n ? "" : ` with an execution delay of ${delay} s`;
+    const withDelay = delay === 0n ? "" : ` with an execution delay of ${humanDuration(delay)}`;
     return `grantRole ${role} to ${call.args[1] as string}${withDelay} on ${where}`;
   }
   const args = call.args.map((value: unknown) => String(value)).join(", ");
   return `${call.name}${args === "" ? "" : `(${args})`} on ${where}`;
-}
-
-/** A role as the command line names it (`CLAIMS_REVIEWER`), or its number when CareLedger does not name it. */
-export function roleText(roleId: bigint): string {
-  return roleName(roleId) ?? `role ${roleId}`;
 }
 
 /** The AccessManager's operation id of `caller` calling `target` with `data`: `hashOperation`, computed locally. */
@@ -228,19 +151,19 @@ export class GovernanceClient {
   /**
    * The operations scheduled on the manager, oldest first, each id at its latest nonce (an earlier scheduling of the
    * same id ended: executed, cancelled or expired), read from OperationScheduled, OperationExecuted and
-   * OperationCanceled events; `state` as of the latest block.
+   * OperationCanceled events from the deployment's first block (`fromBlock`, else `deployedAtBlock`) to the latest,
+   * in ranges a node accepts (`queryFilterChunked`); `state` as of the latest block.
    */
   async operations(options: { id?: string; fromBlock?: number } = {}): Promise<ScheduledOperation[]> {
     const { manager } = this;
-    const from = options.fromBlock ?? 0;
-    const [scheduled, executed, canceled, expiration, block] = await Promise.all([
-      manager.queryFilter(manager.filters.OperationScheduled(options.id), from),
-      manager.queryFilter(manager.filters.OperationExecuted(options.id), from),
-      manager.queryFilter(manager.filters.OperationCanceled(options.id), from),
-      manager.expiration(),
-      manager.runner?.provider?.getBlock("latest"),
-    ]);
+    const from = options.fromBlock ?? this.deployment.deployedAtBlock ?? 0;
+    const [expiration, block] = await Promise.all([manager.expiration(), manager.runner?.provider?.getBlock("latest")]);
     if (block === undefined || block === null) throw new Error("the node returned no latest block");
+    const [scheduled, executed, canceled] = await Promise.all([
+      queryFilterChunked(manager, manager.filters.OperationScheduled(options.id), from, block.number),
+      queryFilterChunked(manager, manager.filters.OperationExecuted(options.id), from, block.number),
+      queryFilterChunked(manager, manager.filters.OperationCanceled(options.id), from, block.number),
+    ]);
     const now = BigInt(block.timestamp);
     const ended = (events: typeof executed) =>
       new Set(events.map((event) => `${event.args.operationId}:${event.args.nonce}`));

@@ -4,8 +4,8 @@ import path from "node:path";
 import { expect } from "chai";
 import { AbiCoder, keccak256 } from "ethers";
 
-import { PAUSABLE_MODULES } from "../../sdk/core/operations";
-import { duration, MODULE_HELP, parseRole, relative } from "../../tasks/governance";
+import { PAUSABLE_MODULES } from "../../sdk/core/contracts";
+import { adminDelay, MODULE_HELP, parseRole } from "../../tasks/governance";
 import { AccessManager__factory, IPausableModule__factory } from "../../typechain-types";
 import { anvilAvailable, startTaskNode, type TaskNode, type TaskResult } from "../helpers/task-node";
 import { skipCliTestsIfAsked } from "../helpers/runs";
@@ -25,8 +25,9 @@ function expectRefusal(result: TaskResult, message: string): void {
   expect(result.code).to.equal(1);
 }
 
+/** The tasks' one time form: ISO 8601 in UTC to the second. */
 function iso(seconds: number): string {
-  return new Date(seconds * 1000).toISOString();
+  return new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
 }
 
 function operationId(caller: string, target: string, data: string): string {
@@ -91,7 +92,7 @@ describe("tasks: governance", function () {
       const from = (await latestTime()) + HOUR;
       expect(output).to.equal(
         [
-          `Scheduled: grantRole CLAIMS_REVIEWER to ${REVIEWER} on AccessManager; ${ADMIN} calls it with an execution delay of 1 hour`,
+          `Scheduled: grantRole CLAIMS_REVIEWER (5) to ${REVIEWER} on AccessManager; ${ADMIN} calls it with an execution delay of 1 hour`,
           `  operation       ${id}`,
           `  executableFrom  ${iso(from)} (in 1 hour)`,
           `  expiresAt       ${iso(from + WEEK)}`,
@@ -107,7 +108,7 @@ describe("tasks: governance", function () {
         ...["careledger:role:grant", "--role", "5", "--account", REVIEWER, "--execution-delay", "600", "--from", ADMIN],
       );
       expect(output.split("\n")[0]).to.equal(
-        `Scheduled: grantRole CLAIMS_REVIEWER to ${REVIEWER} with an execution delay of 600 s on AccessManager; ` +
+        `Scheduled: grantRole CLAIMS_REVIEWER (5) to ${REVIEWER} with an execution delay of 10 minutes on AccessManager; ` +
           `${ADMIN} calls it with an execution delay of 1 hour`,
       );
       expect(output).to.contain(`operation       ${operationId(ADMIN, manager, grantData(5, REVIEWER, 600))}`);
@@ -128,13 +129,13 @@ describe("tasks: governance", function () {
       const output = await ok("careledger:role:grant", "--role", "CLAIMS_REVIEWER", "--account", "7", "--from", "1");
       expect(output).to.match(
         new RegExp(
-          `^Granted CLAIMS_REVIEWER to ${REVIEWER}\n  executionDelay  none\n  inForce         now\n` +
+          `^Granted CLAIMS_REVIEWER \\(5\\) to ${REVIEWER}\n  executionDelay  none\n  inForce         now\n` +
             `  operation       ${id}\n  tx              0x[0-9a-f]{64}\n$`,
         ),
       );
       expectRefusal(
         await node.run("careledger:role:grant", "--role", "CLAIMS_REVIEWER", "--account", "7", "--from", "1"),
-        `${REVIEWER} already holds CLAIMS_REVIEWER with no execution delay; nothing to grant`,
+        `${REVIEWER} already holds CLAIMS_REVIEWER (5) with no execution delay; nothing to grant`,
       );
     });
 
@@ -142,7 +143,7 @@ describe("tasks: governance", function () {
       expectRefusal(
         await node.run("careledger:role:grant", "--role", "CLAIMS_REVIEWER", "--account", "7", "--from", "4"),
         `the contract refused: AccessManagerUnauthorizedAccount — ${AUDITOR} does not hold ADMIN (0), held by ` +
-          `${ADMIN} (execution delay 1 h)`,
+          `${ADMIN} (execution delay 1 hour)`,
       );
     });
 
@@ -184,12 +185,12 @@ describe("tasks: governance", function () {
       const output = await ok("careledger:role:revoke", "--role", "auditor", "--account", "4", "--from", "1");
       const id = operationId(ADMIN, manager, MANAGER.encodeFunctionData("revokeRole", [3, AUDITOR]));
       expect(output.split("\n").slice(0, 2)).to.deep.equal([
-        `Scheduled: revokeRole AUDITOR from ${AUDITOR} on AccessManager; ${ADMIN} calls it with an execution delay of 1 hour`,
+        `Scheduled: revokeRole AUDITOR (3) from ${AUDITOR} on AccessManager; ${ADMIN} calls it with an execution delay of 1 hour`,
         `  operation       ${id}`,
       ]);
       await advance(HOUR);
       expect(await ok("careledger:op:execute", "--id", id, "--from", "1")).to.match(
-        new RegExp(`^Executed: revokeRole AUDITOR from ${AUDITOR} on AccessManager\n  operation  ${id}\n`),
+        new RegExp(`^Executed: revokeRole AUDITOR \\(3\\) from ${AUDITOR} on AccessManager\n  operation  ${id}\n`),
       );
       expect(await ok("careledger:status")).to.match(/\n {2}AUDITOR {15}none\n/);
     });
@@ -197,7 +198,7 @@ describe("tasks: governance", function () {
     it("refuses to revoke a role the account does not hold", async function () {
       expectRefusal(
         await node.run("careledger:role:revoke", "--role", "CLAIMS_REVIEWER", "--account", "7", "--from", "1"),
-        `${REVIEWER} does not hold CLAIMS_REVIEWER; nothing to revoke`,
+        `${REVIEWER} does not hold CLAIMS_REVIEWER (5); nothing to revoke`,
       );
     });
   });
@@ -208,7 +209,7 @@ describe("tasks: governance", function () {
       const now = await latestTime();
       expect(await ok("careledger:op:list")).to.equal(
         `1 scheduled operation(s) on the AccessManager at ${manager} (${iso(now)})\n` +
-          `  ${id}  grantRole CLAIMS_REVIEWER to ${REVIEWER} on AccessManager, executable from ${iso(executableFrom)} ` +
+          `  ${id}  grantRole CLAIMS_REVIEWER (5) to ${REVIEWER} on AccessManager, executable from ${iso(executableFrom)} ` +
           `(in 1 hour); scheduled by ${ADMIN}\n`,
       );
     });
@@ -237,7 +238,9 @@ describe("tasks: governance", function () {
       const { id } = await scheduleReviewer();
       await ok("careledger:op:cancel", "--id", id, "--from", "1");
       expect(await ok("careledger:op:list")).to.match(/^No scheduled operation/);
-      expect(await ok("careledger:op:list", "--all")).to.contain(`  ${id}  grantRole CLAIMS_REVIEWER to ${REVIEWER}`);
+      expect(await ok("careledger:op:list", "--all")).to.contain(
+        `  ${id}  grantRole CLAIMS_REVIEWER (5) to ${REVIEWER}`,
+      );
       expect(await ok("careledger:op:list", "--all")).to.contain("; scheduled by");
       expect(await ok("careledger:op:list", "--all")).to.match(/cancelled \(it was executable from [^)]+\)/);
     });
@@ -259,7 +262,7 @@ describe("tasks: governance", function () {
       await advance(HOUR);
       expect(await ok("careledger:op:execute", "--id", id, "--from", "1")).to.match(
         new RegExp(
-          `^Executed: grantRole CLAIMS_REVIEWER to ${REVIEWER} on AccessManager\n` +
+          `^Executed: grantRole CLAIMS_REVIEWER \\(5\\) to ${REVIEWER} on AccessManager\n` +
             `  operation  ${id}\n  tx         0x[0-9a-f]{64}\n$`,
         ),
       );
@@ -308,7 +311,7 @@ describe("tasks: governance", function () {
       const { id } = await scheduleReviewer();
       expect(await ok("careledger:op:cancel", "--id", id, "--from", "1")).to.match(
         new RegExp(
-          `^Cancelled: grantRole CLAIMS_REVIEWER to ${REVIEWER} on AccessManager\n` +
+          `^Cancelled: grantRole CLAIMS_REVIEWER \\(5\\) to ${REVIEWER} on AccessManager\n` +
             `  operation  ${id}\n  tx         0x[0-9a-f]{64}\n$`,
         ),
       );
@@ -431,22 +434,14 @@ describe("tasks: governance options", function () {
     expect(parseRole("2")).to.equal(2n);
   });
 
-  it("says durations as a person does", function () {
-    expect([0n, 45n, 60n, 90n, 3_600n, 7_200n, 86_400n, 31_536_000n].map((seconds) => duration(seconds))).to.deep.equal(
-      ["none", "45 seconds", "1 minute", "90 seconds", "1 hour", "2 hours", "1 day", "365 days"],
+  it("says what the admins' execution delays mean, for none, one delay, several and no admin", function () {
+    expect(adminDelay([3_600n])).to.equal("admin delay 1 hour: every admin operation is scheduled and waits that long");
+    expect(adminDelay([0n, 0n])).to.equal("admin delay none: an admin's operations take effect at once");
+    expect(adminDelay([0n, 3_600n, 2n * 86_400n])).to.equal(
+      "admin delays 2 days, 1 hour and none: an admin with a delay schedules its operations, which wait that long; " +
+        "one without acts at once",
     );
-    expect(duration(86_400n, "hour")).to.equal("24 hours");
-  });
-
-  it("says how far a time is, rounding up to the next unit when it reaches it", function () {
-    const now = 1_000_000n;
-    expect(relative(now, now)).to.equal("now");
-    expect(relative(now + 3_599n, now)).to.equal("in 1 hour");
-    expect(relative(now + 3_480n, now)).to.equal("in 58 minutes");
-    expect(relative(now + 89n, now)).to.equal("in 1 minute");
-    expect(relative(now + 30n, now)).to.equal("in 30 seconds");
-    expect(relative(now - 2n * 86_400n, now)).to.equal("2 days ago");
-    expect(relative(now + 86_399n, now)).to.equal("in 1 day");
+    expect(adminDelay([])).to.equal("no account holds ADMIN: no role can be granted or revoked, nor a module unpaused");
   });
 
   it("lists every pausable module in the help of pause and unpause", function () {

@@ -4,6 +4,7 @@ import path from "node:path";
 import { expect } from "chai";
 import { JsonRpcProvider } from "ethers";
 
+import { loadDeployment } from "../../sdk/core/deployment";
 import { AccessManager__factory } from "../../typechain-types";
 import { anvilAvailable, startTaskNode, type TaskNode } from "../helpers/task-node";
 import { skipCliTestsIfAsked } from "../helpers/runs";
@@ -19,7 +20,8 @@ const DAY = 86_400;
 const WIDTH = 20;
 
 const line = (key: string, value: string): string => `  ${key.padEnd(WIDTH)}  ${value}`;
-const iso = (seconds: number): string => new Date(seconds * 1000).toISOString();
+/** The tasks' one time form: ISO 8601 in UTC to the second. */
+const iso = (seconds: number): string => new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
 
 /** The `Deployment` fields as status names them, and their future ids in the deployment record. */
 const MODULES: [name: string, future: string, pausable: boolean][] = [
@@ -124,6 +126,29 @@ describe("tasks: status", function () {
       line("CLAIMS_REVIEWER", "none"),
       line("scheduled", "no operation waiting"),
     ]);
+  });
+
+  it("says an admin without an execution delay acts at once, and when the admins' delays differ", async function () {
+    const ADMIN_2 = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"; // account 5
+    await ok("careledger:role:grant", "--role", "ADMIN", "--account", "5", "--from", "1");
+    await advance(HOUR);
+    await ok("careledger:role:grant", "--role", "ADMIN", "--account", "5", "--from", "1");
+    expect(section(await ok("careledger:status"), "Roles").slice(0, 3)).to.deep.equal([
+      "Roles (admin delays 1 hour and none: an admin with a delay schedules its operations, which wait that long; " +
+        "one without acts at once)",
+      line("ADMIN", `${ADMIN}, execution delay 1 hour`),
+      line("", ADMIN_2),
+    ]);
+    await ok("careledger:role:revoke", "--role", "ADMIN", "--account", "1", "--from", "5");
+    expect(section(await ok("careledger:status"), "Roles").slice(0, 2)).to.deep.equal([
+      "Roles (admin delay none: an admin's operations take effect at once)",
+      line("ADMIN", ADMIN_2),
+    ]);
+  });
+
+  it("reads the roles from the block the deployment started in, which the record's journal names", function () {
+    // anvil starts at block 0 and mines each deployment transaction in a block of its own, from block 1.
+    expect(loadDeployment(BigInt(node.chainId)).deployedAtBlock).to.equal(1);
   });
 
   it("counts the operations waiting, and lists a new holder once its grant is executed", async function () {

@@ -8,6 +8,7 @@ import fc from "fast-check";
 import {
   deploymentCodeProblems,
   immutableRanges,
+  loadDeployment,
   maskImmutables,
   recordedCode,
   sameCode,
@@ -136,5 +137,55 @@ describe("sdk/core/deployment: the recorded code", function () {
         "no code",
       ]);
     });
+  });
+});
+
+describe("sdk/core/deployment: the block a deployment started in", function () {
+  const ADDRESSES = Object.fromEntries(
+    [
+      "AccessManager#AccessManager",
+      "IdentityRegistry#IdentityRegistry",
+      "IdentifierRegistry#IdentifierRegistry",
+      "ConsentPolicy#ConsentPolicy",
+      "ConsentRegistry#ConsentRegistry",
+      "ConsentRegistry#BreakGlass",
+      "RecordRegistry#RecordRegistry",
+      "ClaimsAdjudicator#ClaimsAdjudicator",
+      "ClaimsAdjudicator#PriorAuthorizations",
+    ].map((future, i) => [future, `0x${(i + 1).toString(16).padStart(40, "0")}`]),
+  );
+  const confirm = (futureId: string, blockNumber: number) =>
+    JSON.stringify({
+      futureId,
+      hash: "0x01",
+      receipt: { blockNumber, status: "SUCCESS" },
+      type: "TRANSACTION_CONFIRM",
+    });
+
+  function record(journal?: string[]): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "careledger-record-"));
+    fs.mkdirSync(path.join(dir, "chain-7"));
+    fs.writeFileSync(path.join(dir, "chain-7", "deployed_addresses.json"), JSON.stringify(ADDRESSES));
+    if (journal !== undefined) fs.writeFileSync(path.join(dir, "chain-7", "journal.jsonl"), journal.join("\n"));
+    return dir;
+  }
+
+  it("is the lowest block of the transactions Ignition's journal saw confirmed", function () {
+    const dir = record([
+      "", // Ignition's journal starts with an empty line
+      JSON.stringify({ chainId: 7, type: "DEPLOYMENT_INITIALIZE" }),
+      confirm("AccessManager#AccessManager", 1_204),
+      JSON.stringify({ futureId: "CareLedger#grant_ADMIN", type: "TRANSACTION_SEND", nonce: 1, blockNumber: 3 }),
+      confirm("TestStablecoin#TestStablecoin", 1_203),
+      confirm("IdentityRegistry#IdentityRegistry", 1_215),
+      '{"futureId":"RecordRegistry#RecordRegistry","type":"TRANSACTION_CONFIRM","receipt":{"blockNu', // cut short
+    ]);
+    expect(loadDeployment(7n, dir).deployedAtBlock).to.equal(1_203);
+  });
+
+  it("is left out when the journal is missing or confirms no transaction, and scans start at block 0", function () {
+    expect(loadDeployment(7n, record())).to.not.have.property("deployedAtBlock");
+    const unconfirmed = record([JSON.stringify({ chainId: 7, type: "DEPLOYMENT_INITIALIZE" })]);
+    expect(loadDeployment(7n, unconfirmed)).to.not.have.property("deployedAtBlock");
   });
 });

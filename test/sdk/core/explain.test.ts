@@ -10,14 +10,13 @@ import {
   explainingSigner,
   explainRefusal,
   functionName,
-  humanDuration,
-  isoSeconds,
   refusalContext,
   staleEntries,
   tokenAmount,
   unnamedArguments,
 } from "../../../sdk/core/explain";
 import { Roles } from "../../../sdk/core/roles";
+import { humanDuration, isoTime } from "../../../sdk/core/time";
 import { ParticipantKind } from "../../../sdk/identity/participants";
 import { systemFixture } from "../../fixtures/system";
 
@@ -165,19 +164,56 @@ describe("sdk/core/explain", () => {
         }),
       ).to.equal(
         `AccessManagedUnauthorized — ${ACCOUNT} may not call pause on ${ACCOUNT}; it needs PAUSER (2), held by ` +
-          `${holder} (execution delay 1 h); send it from a holder's key (--from), or the admin grants the role`,
+          `${holder} (execution delay 1 hour); send it from a holder's key (--from), or the admin grants the role`,
+      );
+    });
+
+    it("says when a holder's grant still waiting for the role's grant delay takes effect", () => {
+      const error = refusal("AccessManagedUnauthorized", [ACCOUNT]);
+      const [active, waiting] = [
+        "0x90F79bf6EB2c4f870365E785982E1f101E93b906",
+        "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955",
+      ];
+      const selector = new Interface(["function pause()"]).getFunction("pause")!.selector;
+      const holder = (account: string, since: bigint, executionDelay = 0n) => ({
+        roleId: Roles.PAUSER,
+        account,
+        executionDelay,
+        since,
+      });
+      const call = { target: ACCOUNT, selector };
+      const now = JAN_2020;
+      expect(
+        explain(error, {
+          call,
+          access: { roleId: Roles.PAUSER, now, holders: [holder(active, now - 1n), holder(waiting, now + 86_400n)] },
+        }),
+      ).to.equal(
+        `AccessManagedUnauthorized — ${ACCOUNT} may not call pause on ${ACCOUNT}; it needs PAUSER (2), held by ` +
+          `${active} and ${waiting} (from 2020-01-02T00:00:00Z); send it from a holder's key (--from), or the admin ` +
+          "grants the role",
+      );
+      expect(
+        explain(error, {
+          call,
+          access: { roleId: Roles.PAUSER, now, holders: [holder(waiting, now + 60n, 3_600n)] },
+        }),
+      ).to.equal(
+        `AccessManagedUnauthorized — ${ACCOUNT} may not call pause on ${ACCOUNT}; it needs PAUSER (2), held by ` +
+          `${waiting} (execution delay 1 hour, from 2020-01-01T00:01:00Z); send it from a holder's key (--from) ` +
+          "once its grant takes effect, or the admin grants the role",
       );
     });
   });
 
   describe("values", () => {
     it("formats times, durations and amounts", () => {
-      expect(isoSeconds(0n)).to.equal("1970-01-01T00:00:00Z");
-      expect(isoSeconds(2n ** 48n - 1n)).to.equal("281474976710655 (no date)");
+      expect(isoTime(0n)).to.equal("1970-01-01T00:00:00Z");
+      expect(isoTime(2n ** 48n - 1n)).to.equal("281474976710655 (no date)");
       expect(humanDuration(30n * 86_400n)).to.equal("30 days");
       expect(humanDuration(86_400n)).to.equal("1 day");
-      expect(humanDuration(7_200n)).to.equal("2 h");
-      expect(humanDuration(90n)).to.equal("90 s");
+      expect(humanDuration(7_200n)).to.equal("2 hours");
+      expect(humanDuration(90n)).to.equal("90 seconds");
       expect(tokenAmount(1n, { symbol: "tUSD", decimals: 6 })).to.equal("tUSD 0.000001");
       expect(tokenAmount(1_234_567_500_000n, { symbol: "tUSD", decimals: 6 })).to.equal("tUSD 1,234,567.50");
     });

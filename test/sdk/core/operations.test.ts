@@ -1,15 +1,9 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 
+import { CONTRACTS, contractAt, interfaceOf, PAUSABLE_MODULES } from "../../../sdk/core/contracts";
 import type { Deployment } from "../../../sdk/core/deployment";
-import {
-  CONTRACTS,
-  contractAt,
-  describeCall,
-  interfaceOf,
-  operationId,
-  PAUSABLE_MODULES,
-} from "../../../sdk/core/operations";
+import { describeCall, operationId } from "../../../sdk/core/operations";
 import { IPausableModule__factory } from "../../../typechain-types";
 
 /** A deployment with distinct made-up addresses: describing a call needs no chain. */
@@ -42,10 +36,10 @@ describe("sdk/core/operations", () => {
     it("says a grant or revocation with the role's name, the account and the new holder's delay", () => {
       const target = DEPLOYMENT.accessManager;
       expect(describeCall(DEPLOYMENT, target, manager.encodeFunctionData("grantRole", [5, ACCOUNT, 0]))).to.equal(
-        `grantRole CLAIMS_REVIEWER to ${ACCOUNT} on AccessManager`,
+        `grantRole CLAIMS_REVIEWER (5) to ${ACCOUNT} on AccessManager`,
       );
       expect(describeCall(DEPLOYMENT, target, manager.encodeFunctionData("grantRole", [0, ACCOUNT, 600]))).to.equal(
-        `grantRole ADMIN to ${ACCOUNT} with an execution delay of 600 s on AccessManager`,
+        `grantRole ADMIN (0) to ${ACCOUNT} with an execution delay of 10 minutes on AccessManager`,
       );
       expect(describeCall(DEPLOYMENT, target, manager.encodeFunctionData("revokeRole", [42, ACCOUNT]))).to.equal(
         `revokeRole role 42 from ${ACCOUNT} on AccessManager`,
