@@ -196,27 +196,9 @@ export async function readable<T>(body: () => Promise<T>): Promise<T> {
  * tell (the role a refused function needs and who holds it, the settlement token's amounts), else undefined.
  */
 export async function refusalLine(error: unknown): Promise<string | undefined> {
-  const { CareLedgerError, decodeError } = await import("../sdk/core/errors");
-  const { explain, refusalContext } = await import("../sdk/core/explain");
-  const decoded = decodeError(error);
-  if (!(decoded instanceof CareLedgerError)) return undefined;
-  let context = {};
-  try {
-    // The task's own Hardhat environment: imported here, at run time, as the config that loads this file cannot.
-    const { default: hre } = await import("hardhat");
-    const { loadDeployment } = await import("../sdk/core/deployment");
-    const { chainId } = await hre.ethers.provider.getNetwork();
-    let deployment;
-    try {
-      deployment = loadDeployment(chainId);
-    } catch {
-      // no recorded deployment: the explanation does without module names
-    }
-    context = await refusalContext(decoded, hre.ethers.provider, deployment);
-  } catch {
-    // no network to ask: the error explained from its arguments alone
-  }
-  return `the contract refused: ${explain(decoded, context)}`;
+  const [{ explainRefusal }, { default: hre }] = await Promise.all([import("../sdk/core/explain"), import("hardhat")]);
+  const line = await explainRefusal(error, hre.ethers.provider);
+  return line === undefined ? undefined : `the contract refused: ${line}`;
 }
 
 export function print(title: string, fields: Record<string, unknown>): void {

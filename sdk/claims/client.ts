@@ -25,6 +25,7 @@ import {
 import type { Deployment } from "../core/deployment";
 import { enumMember } from "../core/enums";
 import { withDecodedErrors } from "../core/errors";
+import { queryFilterChunked, queryInRanges } from "../core/logs";
 import { decodeEvent, eventValue, mined, plainLogs, type Sent } from "../core/transactions";
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -1040,7 +1041,8 @@ export class ClaimsClient {
 
   /** The claim's content, rebuilt from its `ClaimAdjudicated`, first `LineAdjudicated` and attachment events. */
   async claimContent(claimId: string, fromBlock = 0): Promise<ClaimContent> {
-    const [adjudicated] = await this.adjudicator.queryFilter(
+    const [adjudicated] = await queryFilterChunked(
+      this.adjudicator,
       this.adjudicator.filters.ClaimAdjudicated(claimId),
       fromBlock,
     );
@@ -1067,19 +1069,25 @@ export class ClaimsClient {
 
   /** The claim's remittance: its adjudication and any overturned lines since, from events. */
   async remittance(claimId: string, fromBlock = 0): Promise<Remittance> {
-    const logs = await this.adjudicator.runner?.provider?.getLogs({
-      address: await this.adjudicator.getAddress(),
-      topics: [null, claimId],
-      fromBlock,
-    });
-    const [remittance] = decodeRemittances(this.adjudicator, logs ?? []);
+    const provider = this.adjudicator.runner?.provider;
+    const address = await this.adjudicator.getAddress();
+    const logs =
+      provider === null || provider === undefined
+        ? []
+        : await queryInRanges(
+            (from, to) => provider.getLogs({ address, topics: [null, claimId], fromBlock: from, toBlock: to }),
+            fromBlock,
+            await provider.getBlockNumber(),
+          );
+    const [remittance] = decodeRemittances(this.adjudicator, logs);
     if (remittance === undefined) throw new Error(`no claim ${claimId} was adjudicated since block ${fromBlock}`);
     return remittance;
   }
 
   /** Every remittance of the member's claims since `fromBlock`: the patient's explanation of benefits. */
   async explanationOfBenefits(member: BytesLike, fromBlock = 0): Promise<Remittance[]> {
-    const adjudicated = await this.adjudicator.queryFilter(
+    const adjudicated = await queryFilterChunked(
+      this.adjudicator,
       this.adjudicator.filters.ClaimAdjudicated(undefined, hexlify(getBytes(member))),
       fromBlock,
     );

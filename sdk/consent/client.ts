@@ -16,6 +16,7 @@ import {
 } from "../../typechain-types";
 import type { Deployment } from "../core/deployment";
 import { withDecodedErrors } from "../core/errors";
+import { queryFilterChunked } from "../core/logs";
 import { eventValue, mined, type Sent } from "../core/transactions";
 import {
   DataCategory,
@@ -381,9 +382,11 @@ export class ConsentClient {
    * their state from storage, so the list is as true as the chain.
    */
   async grantsOf(patient: BigNumberish, fromBlock = 0): Promise<GrantListing[]> {
-    const granted = await this.registry.queryFilter(this.registry.filters.ConsentGranted(patient), fromBlock);
-    const denied = await this.registry.queryFilter(this.registry.filters.ConsentDenySet(patient), fromBlock);
-    const brokeGlass = await this.breakGlassWorkflow.queryFilter(
+    // In ranges a node accepts (Besu: 1,000 blocks by default), from the deployment block the caller passes.
+    const granted = await queryFilterChunked(this.registry, this.registry.filters.ConsentGranted(patient), fromBlock);
+    const denied = await queryFilterChunked(this.registry, this.registry.filters.ConsentDenySet(patient), fromBlock);
+    const brokeGlass = await queryFilterChunked(
+      this.breakGlassWorkflow,
       this.breakGlassWorkflow.filters.BreakGlassOpened(undefined, patient),
       fromBlock,
     );

@@ -13,6 +13,7 @@ import { DataCategory, DecisionBasis, Purpose, toBasis } from "../consent/scopes
 import type { Deployment } from "../core/deployment";
 import { enumMember } from "../core/enums";
 import { withDecodedErrors } from "../core/errors";
+import { queryFilterChunked } from "../core/logs";
 import { eventValue, mined, type Sent } from "../core/transactions";
 
 /** Where one anchored version of a record stands (mirrors `RecordStatus` in contracts/records/Record.sol). */
@@ -328,7 +329,11 @@ export class RecordClient {
    */
   async versionEvent(patient: BigNumberish, commitment: BytesLike, fromBlock = 0): Promise<VersionEvent | undefined> {
     const hash = hexlify(commitment);
-    const [anchored] = await this.registry.queryFilter(this.registry.filters.RecordAnchored(hash, patient), fromBlock);
+    const [anchored] = await queryFilterChunked(
+      this.registry,
+      this.registry.filters.RecordAnchored(hash, patient),
+      fromBlock,
+    );
     if (anchored !== undefined) {
       return {
         commitment: hash,
@@ -339,7 +344,8 @@ export class RecordClient {
         transactionHash: anchored.transactionHash,
       };
     }
-    const [superseded] = await this.registry.queryFilter(
+    const [superseded] = await queryFilterChunked(
+      this.registry,
       this.registry.filters.RecordSuperseded(undefined, hash, patient),
       fromBlock,
     );
@@ -358,11 +364,16 @@ export class RecordClient {
   /** The patient's record's access trail (allowed and denied reads), oldest first. */
   async accessTrail(patient: BigNumberish, commitment: BytesLike, fromBlock = 0): Promise<AccessEvent[]> {
     const hash = hexlify(commitment);
-    const granted = await this.registry.queryFilter(
+    const granted = await queryFilterChunked(
+      this.registry,
       this.registry.filters.RecordAccessGranted(hash, patient),
       fromBlock,
     );
-    const denied = await this.registry.queryFilter(this.registry.filters.RecordAccessDenied(hash, patient), fromBlock);
+    const denied = await queryFilterChunked(
+      this.registry,
+      this.registry.filters.RecordAccessDenied(hash, patient),
+      fromBlock,
+    );
     const events: AccessEvent[] = [
       ...granted.map((e) => ({
         commitment: hash,
