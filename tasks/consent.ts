@@ -22,6 +22,7 @@ import {
   deploymentOf,
   enumNames,
   fail,
+  FROM_HELP,
   iso,
   oneOf,
   parsed,
@@ -42,7 +43,6 @@ async function client(hre: HardhatRuntimeEnvironment, from: string): Promise<Con
   return ConsentClient.connect(await signerFor(hre, from), await deploymentOf(hre));
 }
 
-const FROM = "Account that signs: an account index of the network or one of its addresses";
 const CATEGORY_NAMES = oneOf(enumNames(DataCategory));
 const PURPOSE_NAMES = oneOf(enumNames(Purpose));
 const CATEGORIES = `Comma-separated data categories, or * for every category not sensitive: ${CATEGORY_NAMES}`;
@@ -51,7 +51,7 @@ const OUTCOMES = enumNames(ReviewOutcome, [ReviewOutcome.Pending]);
 /** A reason option's help: the named codes of `codes`, by number or name. */
 const reasonHelp = (what: string, codes: Readonly<Record<string, number>>): string =>
   `${what}, by number or name: ${codesHelp(codes)}; or another code from the consortium's list`;
-const PATIENT_KEY = `${FROM} (the patient's key or an active representative's)`;
+const PATIENT_KEY = `${FROM_HELP} (the patient's key or an active representative's)`;
 const DAY = 86_400n;
 const HOUR = 3_600n;
 
@@ -155,7 +155,7 @@ task("careledger:consent:request", "Provider: asks a patient for access; prints 
   .addParam("days", "How many days the access would last from approval")
   .addParam("reason", reasonHelp("Why access is asked for", RequestReason))
   .addParam("respondHours", "Hours the patient has to answer (at most 720)", "72")
-  .addParam("from", `${FROM} (an active practitioner, organization or other non-patient)`, "0")
+  .addParam("from", `${FROM_HELP} (an active practitioner, organization or other non-patient)`, "0")
   .setAction(
     async (
       args: {
@@ -258,7 +258,7 @@ task("careledger:consent:break-glass", "Practitioner: opens emergency access to 
   .addParam("patient", "Patient id")
   .addParam("reason", reasonHelp("Why glass is broken", BreakGlassReason))
   .addParam("hours", "How many hours the session lasts (at most the policy's maximum)")
-  .addParam("from", `${FROM} (a practitioner of an organization authorized for emergencies)`, "0")
+  .addParam("from", `${FROM_HELP} (a practitioner of an organization authorized for emergencies)`, "0")
   .setAction(async (args: { patient: string; reason: string; hours: string; from: string }, hre) => {
     const patient = wholeNumber("patient", args.patient);
     const reason = reasonCode("reason", args.reason, BreakGlassReason);
@@ -283,7 +283,7 @@ task("careledger:consent:review", "Auditor: records the outcome of a break-glass
   .addParam("session", "Break-glass session id")
   .addParam("outcome", `The outcome: ${oneOf(OUTCOMES)} (an unjustified finding ends a session still open)`)
   .addParam("finding", reasonHelp("What the review found", ReviewFinding))
-  .addParam("from", `${FROM} (an auditor)`, "0")
+  .addParam("from", `${FROM_HELP} (an auditor)`, "0")
   .setAction(async (args: { session: string; outcome: string; finding: string; from: string }, hre) => {
     const word = args.outcome.trim().toLowerCase();
     const outcome =
@@ -332,7 +332,7 @@ task("careledger:consent:unreviewed", "Lists the break-glass sessions awaiting a
 task("careledger:consent:authorize-emergency", "Registrar: lets an organization's practitioners break glass")
   .addParam("organization", "Organization id")
   .addFlag("withdraw", "Withdraw the authorization instead")
-  .addParam("from", `${FROM} (a registrar)`, "0")
+  .addParam("from", `${FROM_HELP} (a registrar)`, "0")
   .setAction(async (args: { organization: string; withdraw: boolean; from: string }, hre) => {
     const organization = wholeNumber("organization", args.organization);
     await (await lookup(hre)).participant("organization", organization);
