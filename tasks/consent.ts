@@ -55,6 +55,39 @@ const PATIENT_KEY = `${FROM_HELP} (the patient's key or an active representative
 const DAY = 86_400n;
 const HOUR = 3_600n;
 
+/**
+ * How far the clock of the node that mines a transaction may be behind the clocks this task reads (this machine's, or
+ * the node it asks): a window counted from "now" starts this much earlier, and so ends this much sooner than asked.
+ */
+const CLOCK_SKEW = 15n;
+
+/**
+ * The time a window counted from now starts at (`--days`, `--respond-hours`): the latest the transaction's block can
+ * be told to be mined at, less `CLOCK_SKEW`, and never before the latest block.
+ *
+ * The contracts check such a window against the block's time (`validUntil ≤ now + duration` to approve a request,
+ * `respondBy ≤ now + 30 days` to make one, `validUntil - now ≤ the policy's longest grant`), so a start later than the
+ * block would have a window at its maximum refused, while a start earlier than it only ends the window early. Hence
+ * the margin, and the block, not the latest one: on a chain that mines only when there are transactions the latest
+ * block can be a day old, which would make a day's window end as it is granted. The block to be mined is the wall
+ * clock's time or later (`pendingTime`), or what the node says of its pending block when it says (anvil's and
+ * Hardhat's does, also when their clock was moved forward; a node that answers with its latest block adds nothing).
+ */
+async function windowStart(hre: HardhatRuntimeEnvironment): Promise<bigint> {
+  const latest = await chainTime(hre);
+  let next = await pendingTime(hre);
+  try {
+    const pending: unknown = await hre.ethers.provider.send("eth_getBlockByNumber", ["pending", false]);
+    const timestamp = (pending as { timestamp?: unknown } | null)?.timestamp;
+    if (typeof timestamp === "string" && BigInt(timestamp) > next) next = BigInt(timestamp);
+  } catch {
+    // a node without a pending block: the wall clock and the latest block tell it
+  }
+  // Not before the latest block, which the next one never precedes (anvil gives blocks mined in the same second the
+  // same time: latest + 1 could be later than the block).
+  return next - CLOCK_SKEW > latest ? next - CLOCK_SKEW : latest;
+}
+
 /** A positive whole number option, at most `max`. */
 function positive(option: string, value: string, max: bigint): bigint {
   const number = wholeNumber(option, value);
@@ -115,7 +148,7 @@ task("careledger:consent:grant", "Patient: grants a provider access to data cate
       const consent = await client(hre, args.from);
       // --days counts from the grant's start: --from-time as given (the contract starts a past one now, so it then
       // ends sooner), else the time the grant is mined at.
-      const validUntil = until ?? (validFrom === 0n ? await pendingTime(hre) : validFrom) + (days ?? 0n) * DAY;
+      const validUntil = until ?? (validFrom === 0n ? await windowStart(hre) : validFrom) + (days ?? 0n) * DAY;
       const { version, receipt } = await readable(() =>
         consent.grant({ patient, grantee, categories, purposes, validFrom, validUntil }),
       );
@@ -178,7 +211,9 @@ task("careledger:consent:request", "Provider: asks a patient for access; prints 
       const respondHours = positive("respond-hours", args.respondHours, 720n);
       await (await lookup(hre)).participant("patient", patient, ParticipantKind.Patient);
       const consent = await client(hre, args.from);
-      const respondBy = (await chainTime(hre)) + respondHours * HOUR;
+      // From the time the request is mined (as for a grant's --days), so that a chain idle for a day gives the
+      // patient the hours asked for, and 720 hours, the contract's maximum, is not refused.
+      const respondBy = (await windowStart(hre)) + respondHours * HOUR;
       const { requestId, receipt } = await readable(() =>
         consent.requestAccess({ patient, categories, purposes, duration: days * DAY, reasonCode: reason, respondBy }),
       );
@@ -217,8 +252,10 @@ task("careledger:consent:approve", "Patient: approves an access request, as aske
       const asked = await readable(() => consent.request(requestId));
       const categories = narrowerCategories ?? asked.categories;
       const purposes = narrowerPurposes ?? asked.purposes;
-      // From the latest block: the approval mines no earlier, so the window stays within what was asked.
-      const validUntil = (await chainTime(hre)) + (days === undefined ? asked.duration : days * DAY);
+      // From the time the approval is mined, never later (windowStart), so that the window stays within what was
+      // asked (the contract refuses validUntil beyond its block's time + the duration asked for) and is not cut short
+      // by a chain that was idle.
+      const validUntil = (await windowStart(hre)) + (days === undefined ? asked.duration : days * DAY);
       const { version, receipt } = await readable(() =>
         consent.approveRequest(requestId, { categories, purposes, validUntil }),
       );

@@ -20,6 +20,7 @@ const ACCOUNTS = Array.from(
 );
 const ZERO_HASH = `0x${"0".repeat(63)}1`;
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 const PARTICIPANT_HINT = "look one up with careledger:identity:show";
 
 /** The one line a refused task printed, without the command line's "Error in plugin careledger: " prefix. */
@@ -42,6 +43,9 @@ function field(output: string, key: string): string {
   if (line === undefined) throw new Error(`no ${key} in:\n${output}`);
   return line.replace(new RegExp(`^ +${key} +`), "");
 }
+
+/** consent.ts's CLOCK_SKEW: how much earlier than the block a window counted from now starts. */
+const CLOCK_SKEW_MS = 15_000;
 
 /** The length of the `window` a consent task printed ("… until …"), in milliseconds. */
 function windowLength(output: string): number {
@@ -570,9 +574,9 @@ describe("tasks: inputs", function () {
           "6",
         ),
       );
-      // The mined block's time is known only afterwards: the estimate (the wall clock, or the latest block + 1 when
-      // the chain runs ahead) may differ from it by a second. (pendingTime's rule is tested on its own.)
-      expect(windowLength(output)).to.be.within(7 * DAY_MS - 2_000, 7 * DAY_MS + 2_000);
+      // The mined block's time is known only afterwards: the window starts from the estimate less the clock-skew
+      // margin, never later than the block, so that it ends up to CLOCK_SKEW_MS (and the time to mine) early.
+      expect(windowLength(output)).to.be.within(7 * DAY_MS - CLOCK_SKEW_MS - 3_000, 7 * DAY_MS);
     });
 
     it("identity:register: a bare --expires keeps the credential to the end of its day", async function () {
@@ -838,6 +842,69 @@ describe("tasks: inputs", function () {
         `--file ${broken}: not valid JSON: a property name not in double quotes (or a comma before a closing ` +
           "brace) at line 2, column 32",
       );
+    });
+  });
+
+  // Last: these move the chain's clock a day ahead of the wall clock at a time, with no block mined, as a chain that
+  // mines only when there are transactions stands still while the day passes.
+  describe("windows counted from now, on a chain idle for a day", function () {
+    const idleForADay = async () => {
+      await node.rpc("evm_increaseTime", [86_400]);
+    };
+    /** The latest block's time, in milliseconds. */
+    const blockTime = async () => {
+      const block = await node.rpc<{ timestamp: string }>("eth_getBlockByNumber", ["latest", false]);
+      return Number(BigInt(block.timestamp)) * 1000;
+    };
+    /** The options of consent:request from practitioner 3 (account 8) to patient 2. */
+    const requestArgs = (days: string, respondHours: string): string[] => [
+      ...["--patient", "2", "--categories", "allergies", "--purposes", "treatment", "--days", days],
+      ...["--reason", "referral", "--respond-hours", respondHours, "--from", "8"],
+    ];
+    /** The request id consent:request printed. */
+    const requestId = (output: string): string => {
+      const id = /^Request (\d+) to patient 2/.exec(output)?.[1];
+      if (id === undefined) throw new Error(`no request id in:\n${output}`);
+      return id;
+    };
+
+    it("consent:request gives the patient the hours asked for, counted from when it is mined", async function () {
+      await idleForADay();
+      const output = succeeded(await node.run("careledger:consent:request", ...requestArgs("2", "1")));
+      // Counted from the latest block, a day old, the hour would have passed already (ConsentInvalidRequestTerms).
+      expect(Date.parse(field(output, "respondBy")) - (await blockTime())).to.be.within(
+        HOUR_MS - CLOCK_SKEW_MS - 3_000,
+        HOUR_MS,
+      );
+    });
+
+    it("consent:approve --days lasts the days given from when it is mined", async function () {
+      const id = requestId(succeeded(await node.run("careledger:consent:request", ...requestArgs("2", "720"))));
+      await idleForADay();
+      const output = succeeded(
+        await node.run("careledger:consent:approve", "--request", id, "--days", "1", "--from", "6"),
+      );
+      // Counted from the latest block, a day old, the window would have ended as it began (ConsentInvalidWindow).
+      expect(windowLength(output)).to.be.within(DAY_MS - CLOCK_SKEW_MS - 3_000, DAY_MS);
+    });
+
+    it("consent:approve grants the whole duration asked for, the contract's maximum, without a refusal", async function () {
+      const id = requestId(succeeded(await node.run("careledger:consent:request", ...requestArgs("2", "72"))));
+      await idleForADay();
+      const output = succeeded(await node.run("careledger:consent:approve", "--request", id, "--from", "6"));
+      expect(windowLength(output)).to.be.within(2 * DAY_MS - CLOCK_SKEW_MS - 3_000, 2 * DAY_MS);
+    });
+
+    it("consent:grant --days lasts the days given from when it is mined", async function () {
+      await idleForADay();
+      const output = succeeded(
+        await node.run(
+          "careledger:consent:grant",
+          ...["--patient", "2", "--grantee", "1", "--categories", "allergies", "--purposes", "treatment"],
+          ...["--days", "1", "--from", "6"],
+        ),
+      );
+      expect(windowLength(output)).to.be.within(DAY_MS - CLOCK_SKEW_MS - 3_000, DAY_MS);
     });
   });
 });
