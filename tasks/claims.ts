@@ -1,18 +1,21 @@
 import fs from "node:fs";
 import path from "node:path";
 
-import { getAddress, hexlify, isHexString, randomBytes } from "ethers";
+import { getAddress, hexlify, randomBytes } from "ethers";
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import type * as ClaimsSdk from "../sdk/claims/client";
 import { ParticipantKind } from "../sdk/identity/participants";
+import { jsonSyntaxMessage } from "../sdk/records/json-syntax";
 import { lookup } from "./lookup";
 import {
   ACCOUNT_HELP,
   accountAddress,
+  bytes32,
   deploymentOf,
   fail,
+  FROM_HELP,
   iso,
   parsed,
   periodEnd,
@@ -24,7 +27,6 @@ import {
   wholeNumber,
 } from "./util";
 
-const FROM = "Account that signs: an account index of the network or one of its addresses";
 const TOKEN_UNITS = "in token units, e.g. 150.00 (converted with the settlement token's decimals)";
 const DAY = 86_400n;
 const MAX_UINT32 = 2n ** 32n - 1n;
@@ -95,13 +97,6 @@ function bounded(option: string, value: string, min: bigint, max: bigint): bigin
   return number;
 }
 
-/** A 32-byte hex option (claim id, reference key, record commitment), as lowercase `0x` hex. */
-function bytes32(option: string, value: string): string {
-  const hex = value.trim().startsWith("0x") ? value.trim() : `0x${value.trim()}`;
-  if (!isHexString(hex, 32)) fail(`--${option} must be 32 bytes of hex (0x + 64 digits), got "${value}"`);
-  return hexlify(hex);
-}
-
 /** A line number as the remittance prints it (1 for the first line), as the contract's 0-based index. */
 function lineIndex(value: string): number {
   return Number(bounded("line", value, 1n, 256n)) - 1;
@@ -157,13 +152,12 @@ function memberOf(
   if (key === undefined || key.trim() === "") {
     fail("--member-number needs the payer's member key: give --member-key 0x… (32 bytes) or set CARELEDGER_MEMBER_KEY");
   }
-  const hex = key.trim().startsWith("0x") ? key.trim() : `0x${key.trim()}`;
-  if (!isHexString(hex, 32)) {
+  if (args.memberKey === undefined && !/^(?:0x)?[0-9a-fA-F]{64}$/.test(key.trim())) {
     fail(
-      `the member key (${args.memberKey === undefined ? "CARELEDGER_MEMBER_KEY" : "--member-key"}) must be 32 bytes of hex`,
+      "the environment variable CARELEDGER_MEMBER_KEY must be 32 bytes of hex (0x + 64 digits) (a secret: not shown)",
     );
   }
-  return { member: sdk.memberPseudonym(hex, plan, number), derived: true };
+  return { member: sdk.memberPseudonym(bytes32("member-key", key, true), plan, number), derived: true };
 }
 
 /** `--line CODE:UNITS:BILLED:DATE[,…]`: the claim's service lines. */
@@ -209,11 +203,18 @@ const PLAN_FILE = `JSON plan file: {"terms": {"deductible": "500.00", "oopMax": 
 /** Reads and checks a plan file; every error names the file and the field. */
 function planFile(sdk: typeof ClaimsSdk, file: string, decimals: number): ClaimsSdk.PlanSpec {
   const source = `--file ${file}`;
-  let json: unknown;
+  let text: string;
   try {
-    json = JSON.parse(fs.readFileSync(file, "utf8"));
+    text = fs.readFileSync(file, "utf8");
   } catch (error) {
     fail(`${source}: ${(error as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // JSON.parse's message quotes the file: say where the mistake is instead, as for a record.
+    fail(`${source}: ${jsonSyntaxMessage(text)}`);
   }
   const object = (where: string, value: unknown, keys: readonly string[]): Record<string, unknown> => {
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
@@ -312,7 +313,7 @@ async function participantOf(hre: HardhatRuntimeEnvironment, account: string): P
 task("careledger:plan:create", "Payer: creates a plan from a JSON file, loads its fee schedule and network, activates")
   .addParam("file", PLAN_FILE)
   .addOptionalParam("batchSize", "Fee schedule entries per transaction, 1 to 256 (default: the contract's MAX_BATCH)")
-  .addParam("from", `${FROM} (an active payer's key)`, "0")
+  .addParam("from", `${FROM_HELP} (an active payer's key)`, "0")
   .setAction(async (args: { file: string; batchSize?: string; from: string }, hre) => {
     const { SingleBar, Presets } = await import("cli-progress");
     const session = await connect(hre, args.from);
@@ -413,7 +414,7 @@ task("careledger:enroll", "Payer: enrolls a member (a patient's plan pseudonym) 
   .addOptionalParam("patient", "The patient's id, for the summary only: it never goes on chain")
   .addParam("start", `When coverage starts: ${TIME_HELP.start}`)
   .addParam("end", `When coverage ends, inclusive: ${TIME_HELP.end}`)
-  .addParam("from", `${FROM} (the plan's payer)`, "0")
+  .addParam("from", `${FROM_HELP} (the plan's payer)`, "0")
   .setAction(
     async (args: MemberArgs & { plan: string; patient?: string; start: string; end: string; from: string }, hre) => {
       const planId = wholeNumber("plan", args.plan);
@@ -450,7 +451,7 @@ task("careledger:prior-auth:request", "Provider: asks a plan's payer to authoriz
   .addParam("units", "Units asked for (1 to 4294967295)")
   .addParam("fromDate", `When services may be given from: ${TIME_HELP.start}`)
   .addParam("toDate", `When services may be given until, inclusive: ${TIME_HELP.end}`)
-  .addParam("from", `${FROM} (an active practitioner or organization)`, "0")
+  .addParam("from", `${FROM_HELP} (an active practitioner or organization)`, "0")
   .setAction(
     async (
       args: MemberArgs & {
@@ -498,7 +499,7 @@ task("careledger:prior-auth:decide", "Payer: approves a prior authorization (as 
   .addOptionalParam("units", "With --approve: fewer units than asked (default: the units asked for)")
   .addOptionalParam("validFrom", `With --approve, a later start (default: as asked): ${TIME_HELP.start}`)
   .addOptionalParam("validTo", `With --approve, an earlier end, inclusive (default: as asked): ${TIME_HELP.end}`)
-  .addParam("from", `${FROM} (the plan's payer)`, "0")
+  .addParam("from", `${FROM_HELP} (the plan's payer)`, "0")
   .setAction(
     async (
       args: {
@@ -584,7 +585,7 @@ task("careledger:claim:submit", "Provider: submits a claim; it is adjudicated at
       "on chain as a salted attachment commitment; the salts are printed for the payer",
   )
   .addOptionalParam("patient", "The patient's id, with --supporting: attachments commit to the records' patient")
-  .addParam("from", `${FROM} (an active practitioner or organization)`, "0")
+  .addParam("from", `${FROM_HELP} (an active practitioner or organization)`, "0")
   .setAction(
     async (
       args: MemberArgs & {
@@ -601,7 +602,7 @@ task("careledger:claim:submit", "Provider: submits a claim; it is adjudicated at
       const session = await connect(hre, args.from);
       const plan = wholeNumber("plan", args.plan);
       const { member } = memberOf(session.sdk, args, plan);
-      const key = bytes32("reference-key", args.referenceKey);
+      const key = bytes32("reference-key", args.referenceKey, true);
       if (args.claimNumber.trim() === "") fail("--claim-number must not be empty");
       const lines = claimLines(session.sdk, args.line, session.token.decimals);
       const supporting = (args.supporting ?? "")
@@ -690,7 +691,7 @@ task("careledger:claim:show", "Shows a claim: its on-chain summary, appeals, and
 task("careledger:appeal:file", "Provider: appeals the denial of one line of a claim, within the plan's window")
   .addParam("claim", "Claim id")
   .addParam("line", "Line number as the remittance prints it (1 for the first line)")
-  .addParam("from", `${FROM} (the claim's submitter or its billing organization)`, "0")
+  .addParam("from", `${FROM_HELP} (the claim's submitter or its billing organization)`, "0")
   .setAction(async (args: { claim: string; line: string; from: string }, hre) => {
     const claimId = bytes32("claim", args.claim);
     const line = lineIndex(args.line);
@@ -717,7 +718,7 @@ task("careledger:appeal:decide", "Payer's reviewer: overturns (re-adjudicates an
   .addParam("line", "Line number as the remittance prints it (1 for the first line)")
   .addFlag("overturn", "Overturn the denial: the line is re-adjudicated now, timely filing and authorization waived")
   .addFlag("uphold", "Uphold the denial: nothing changes")
-  .addParam("from", `${FROM} (a CLAIMS_REVIEWER practitioner affiliated with the plan's payer)`, "0")
+  .addParam("from", `${FROM_HELP} (a CLAIMS_REVIEWER practitioner affiliated with the plan's payer)`, "0")
   .setAction(async (args: { claim: string; line: string; overturn: boolean; uphold: boolean; from: string }, hre) => {
     if (args.overturn === args.uphold) fail("give either --overturn or --uphold");
     const claimId = bytes32("claim", args.claim);
@@ -762,12 +763,7 @@ task("careledger:eob", "A member's explanation of benefits: every claim's remitt
     const remittances = all.filter((remittance) => plan === undefined || remittance.plan === plan);
     // No claim: a member never enrolled is a mistyped pseudonym, member number or member key, not an empty history.
     if (remittances.length === 0) {
-      await look.member(
-        derived ? "member-number" : "member",
-        derived ? (args.memberNumber ?? "").trim() : member,
-        member,
-        plan,
-      );
+      await look.member(derived ? "member-number" : "member", member, plan);
     }
     console.log(
       `Explanation of benefits of member ${member}${plan === undefined ? "" : ` under plan ${plan}`}: ` +
@@ -804,7 +800,7 @@ task("careledger:eob", "A member's explanation of benefits: every claim's remitt
 
 task("careledger:fund", "Payer: funds its claims balance in the settlement token; pays queued claims in order")
   .addParam("amount", `Amount ${TOKEN_UNITS}; the adjudicator is approved for it first if needed`)
-  .addParam("from", `${FROM} (an active payer's key holding the tokens)`, "0")
+  .addParam("from", `${FROM_HELP} (an active payer's key holding the tokens)`, "0")
   .setAction(async (args: { amount: string; from: string }, hre) => {
     const session = await connect(hre, args.from);
     const amount = tokenAmount("--amount", args.amount, session.token.decimals, {
@@ -837,7 +833,7 @@ task("careledger:fund", "Payer: funds its claims balance in the settlement token
 task("careledger:settle", "Anyone: pays a payer's queued claims in order from its balance (funding pays 32 at most)")
   .addParam("payer", "Payer id")
   .addParam("max", "Most queued payments to pay, 1 to 256", "256")
-  .addParam("from", FROM, "0")
+  .addParam("from", FROM_HELP, "0")
   .setAction(async (args: { payer: string; max: string; from: string }, hre) => {
     const payer = wholeNumber("payer", args.payer);
     const max = Number(bounded("max", args.max, 1n, 256n));
@@ -855,7 +851,7 @@ task("careledger:settle", "Anyone: pays a payer's queued claims in order from it
 
 task("careledger:withdraw", "Organization: withdraws its whole claims balance in the settlement token")
   .addOptionalParam("to", `Recipient (default: the signing account): ${ACCOUNT_HELP}`)
-  .addParam("from", `${FROM} (an active organization's key)`, "0")
+  .addParam("from", `${FROM_HELP} (an active organization's key)`, "0")
   .setAction(async (args: { to?: string; from: string }, hre) => {
     const signer = await signerFor(hre, args.from);
     const to = args.to === undefined ? await signer.getAddress() : await accountAddress(hre, "to", args.to);
@@ -876,7 +872,7 @@ task("careledger:withdraw", "Organization: withdraws its whole claims balance in
 task("careledger:withdraw-funds", "Payer: takes back surplus funds while none of its payments waits in its queue")
   .addParam("amount", `Amount ${TOKEN_UNITS}`)
   .addOptionalParam("to", `Recipient (default: the signing account): ${ACCOUNT_HELP}`)
-  .addParam("from", `${FROM} (an active payer's key)`, "0")
+  .addParam("from", `${FROM_HELP} (an active payer's key)`, "0")
   .setAction(async (args: { amount: string; to?: string; from: string }, hre) => {
     const signer = await signerFor(hre, args.from);
     const to = args.to === undefined ? await signer.getAddress() : await accountAddress(hre, "to", args.to);
@@ -903,7 +899,7 @@ task("careledger:withdraw-funds", "Payer: takes back surplus funds while none of
 task("careledger:test-token:mint", "Test chains: the test stablecoin's owner mints settlement tokens to an account")
   .addParam("to", `Recipient: ${ACCOUNT_HELP}`)
   .addParam("amount", `Amount ${TOKEN_UNITS}`)
-  .addParam("from", `${FROM} (the test stablecoin's owner: the deploying account)`, "0")
+  .addParam("from", `${FROM_HELP} (the test stablecoin's owner: the deploying account)`, "0")
   .setAction(async (args: { to: string; amount: string; from: string }, hre) => {
     const { DEPLOYMENTS_DIR } = await import("../sdk/core/deployment");
     const { TestStablecoin__factory } = await import("../typechain-types");

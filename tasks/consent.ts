@@ -22,6 +22,7 @@ import {
   deploymentOf,
   enumNames,
   fail,
+  FROM_HELP,
   iso,
   oneOf,
   parsed,
@@ -42,7 +43,6 @@ async function client(hre: HardhatRuntimeEnvironment, from: string): Promise<Con
   return ConsentClient.connect(await signerFor(hre, from), await deploymentOf(hre));
 }
 
-const FROM = "Account that signs: an account index of the network or one of its addresses";
 const CATEGORY_NAMES = oneOf(enumNames(DataCategory));
 const PURPOSE_NAMES = oneOf(enumNames(Purpose));
 const CATEGORIES = `Comma-separated data categories, or * for every category not sensitive: ${CATEGORY_NAMES}`;
@@ -51,9 +51,42 @@ const OUTCOMES = enumNames(ReviewOutcome, [ReviewOutcome.Pending]);
 /** A reason option's help: the named codes of `codes`, by number or name. */
 const reasonHelp = (what: string, codes: Readonly<Record<string, number>>): string =>
   `${what}, by number or name: ${codesHelp(codes)}; or another code from the consortium's list`;
-const PATIENT_KEY = `${FROM} (the patient's key or an active representative's)`;
+const PATIENT_KEY = `${FROM_HELP} (the patient's key or an active representative's)`;
 const DAY = 86_400n;
 const HOUR = 3_600n;
+
+/**
+ * How far the clock of the node that mines a transaction may be behind the clocks this task reads (this machine's, or
+ * the node it asks): a window counted from "now" starts this much earlier, and so ends this much sooner than asked.
+ */
+const CLOCK_SKEW = 15n;
+
+/**
+ * The time a window counted from now starts at (`--days`, `--respond-hours`): the latest the transaction's block can
+ * be told to be mined at, less `CLOCK_SKEW`, and never before the latest block.
+ *
+ * The contracts check such a window against the block's time (`validUntil ≤ now + duration` to approve a request,
+ * `respondBy ≤ now + 30 days` to make one, `validUntil - now ≤ the policy's longest grant`), so a start later than the
+ * block would have a window at its maximum refused, while a start earlier than it only ends the window early. Hence
+ * the margin, and the block, not the latest one: on a chain that mines only when there are transactions the latest
+ * block can be a day old, which would make a day's window end as it is granted. The block to be mined is the wall
+ * clock's time or later (`pendingTime`), or what the node says of its pending block when it says (anvil's and
+ * Hardhat's does, also when their clock was moved forward; a node that answers with its latest block adds nothing).
+ */
+async function windowStart(hre: HardhatRuntimeEnvironment): Promise<bigint> {
+  const latest = await chainTime(hre);
+  let next = await pendingTime(hre);
+  try {
+    const pending: unknown = await hre.ethers.provider.send("eth_getBlockByNumber", ["pending", false]);
+    const timestamp = (pending as { timestamp?: unknown } | null)?.timestamp;
+    if (typeof timestamp === "string" && BigInt(timestamp) > next) next = BigInt(timestamp);
+  } catch {
+    // a node without a pending block: the wall clock and the latest block tell it
+  }
+  // Not before the latest block, which the next one never precedes (anvil gives blocks mined in the same second the
+  // same time: latest + 1 could be later than the block).
+  return next - CLOCK_SKEW > latest ? next - CLOCK_SKEW : latest;
+}
 
 /** A positive whole number option, at most `max`. */
 function positive(option: string, value: string, max: bigint): bigint {
@@ -115,7 +148,7 @@ task("careledger:consent:grant", "Patient: grants a provider access to data cate
       const consent = await client(hre, args.from);
       // --days counts from the grant's start: --from-time as given (the contract starts a past one now, so it then
       // ends sooner), else the time the grant is mined at.
-      const validUntil = until ?? (validFrom === 0n ? await pendingTime(hre) : validFrom) + (days ?? 0n) * DAY;
+      const validUntil = until ?? (validFrom === 0n ? await windowStart(hre) : validFrom) + (days ?? 0n) * DAY;
       const { version, receipt } = await readable(() =>
         consent.grant({ patient, grantee, categories, purposes, validFrom, validUntil }),
       );
@@ -155,7 +188,7 @@ task("careledger:consent:request", "Provider: asks a patient for access; prints 
   .addParam("days", "How many days the access would last from approval")
   .addParam("reason", reasonHelp("Why access is asked for", RequestReason))
   .addParam("respondHours", "Hours the patient has to answer (at most 720)", "72")
-  .addParam("from", `${FROM} (an active practitioner, organization or other non-patient)`, "0")
+  .addParam("from", `${FROM_HELP} (an active practitioner, organization or other non-patient)`, "0")
   .setAction(
     async (
       args: {
@@ -178,7 +211,9 @@ task("careledger:consent:request", "Provider: asks a patient for access; prints 
       const respondHours = positive("respond-hours", args.respondHours, 720n);
       await (await lookup(hre)).participant("patient", patient, ParticipantKind.Patient);
       const consent = await client(hre, args.from);
-      const respondBy = (await chainTime(hre)) + respondHours * HOUR;
+      // From the time the request is mined (as for a grant's --days), so that a chain idle for a day gives the
+      // patient the hours asked for, and 720 hours, the contract's maximum, is not refused.
+      const respondBy = (await windowStart(hre)) + respondHours * HOUR;
       const { requestId, receipt } = await readable(() =>
         consent.requestAccess({ patient, categories, purposes, duration: days * DAY, reasonCode: reason, respondBy }),
       );
@@ -217,8 +252,10 @@ task("careledger:consent:approve", "Patient: approves an access request, as aske
       const asked = await readable(() => consent.request(requestId));
       const categories = narrowerCategories ?? asked.categories;
       const purposes = narrowerPurposes ?? asked.purposes;
-      // From the latest block: the approval mines no earlier, so the window stays within what was asked.
-      const validUntil = (await chainTime(hre)) + (days === undefined ? asked.duration : days * DAY);
+      // From the time the approval is mined, never later (windowStart), so that the window stays within what was
+      // asked (the contract refuses validUntil beyond its block's time + the duration asked for) and is not cut short
+      // by a chain that was idle.
+      const validUntil = (await windowStart(hre)) + (days === undefined ? asked.duration : days * DAY);
       const { version, receipt } = await readable(() =>
         consent.approveRequest(requestId, { categories, purposes, validUntil }),
       );
@@ -258,7 +295,7 @@ task("careledger:consent:break-glass", "Practitioner: opens emergency access to 
   .addParam("patient", "Patient id")
   .addParam("reason", reasonHelp("Why glass is broken", BreakGlassReason))
   .addParam("hours", "How many hours the session lasts (at most the policy's maximum)")
-  .addParam("from", `${FROM} (a practitioner of an organization authorized for emergencies)`, "0")
+  .addParam("from", `${FROM_HELP} (a practitioner of an organization authorized for emergencies)`, "0")
   .setAction(async (args: { patient: string; reason: string; hours: string; from: string }, hre) => {
     const patient = wholeNumber("patient", args.patient);
     const reason = reasonCode("reason", args.reason, BreakGlassReason);
@@ -283,7 +320,7 @@ task("careledger:consent:review", "Auditor: records the outcome of a break-glass
   .addParam("session", "Break-glass session id")
   .addParam("outcome", `The outcome: ${oneOf(OUTCOMES)} (an unjustified finding ends a session still open)`)
   .addParam("finding", reasonHelp("What the review found", ReviewFinding))
-  .addParam("from", `${FROM} (an auditor)`, "0")
+  .addParam("from", `${FROM_HELP} (an auditor)`, "0")
   .setAction(async (args: { session: string; outcome: string; finding: string; from: string }, hre) => {
     const word = args.outcome.trim().toLowerCase();
     const outcome =
@@ -332,7 +369,7 @@ task("careledger:consent:unreviewed", "Lists the break-glass sessions awaiting a
 task("careledger:consent:authorize-emergency", "Registrar: lets an organization's practitioners break glass")
   .addParam("organization", "Organization id")
   .addFlag("withdraw", "Withdraw the authorization instead")
-  .addParam("from", `${FROM} (a registrar)`, "0")
+  .addParam("from", `${FROM_HELP} (a registrar)`, "0")
   .setAction(async (args: { organization: string; withdraw: boolean; from: string }, hre) => {
     const organization = wholeNumber("organization", args.organization);
     await (await lookup(hre)).participant("organization", organization);

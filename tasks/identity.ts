@@ -14,6 +14,7 @@ import {
   deploymentOf,
   enumNames,
   fail,
+  FROM_HELP,
   iso,
   networkSigner,
   oneOf,
@@ -38,7 +39,6 @@ async function identifiers(hre: HardhatRuntimeEnvironment, from: string) {
   return IdentifierClient.connect(await signerFor(hre, from), await deploymentOf(hre));
 }
 
-const FROM = "Account that signs: an account index of the network or one of its addresses";
 /** The kinds a registrar registers (a patient registers herself: careledger:identity:register-patient). */
 const REGISTRABLE_KINDS = oneOf(enumNames(ParticipantKind, [ParticipantKind.None, ParticipantKind.Patient]));
 const STATUS_REASON =
@@ -89,7 +89,7 @@ async function kindName(kind: number): Promise<string> {
 // ---------------------------------------------------------------------------------------------------------------------
 
 task("careledger:identity:register-patient", "Self-registers the signing account as a pseudonymous patient")
-  .addParam("from", FROM, "0")
+  .addParam("from", FROM_HELP, "0")
   .setAction(async ({ from }: { from: string }, hre) => {
     const identity = await client(hre, from);
     const { id, receipt } = await readable(() => identity.registerPatient());
@@ -104,7 +104,7 @@ task("careledger:identity:consent", "A key signs its consent to control an id: a
   )
   .addOptionalParam("id", "For taking over an id (a rotation, or a registrar's recovery of an institution): its id")
   .addParam("hours", "Hours the consent stays valid (1 to 720)", "720")
-  .addParam("from", `${FROM} (the key that consents: the new controller)`, "0")
+  .addParam("from", `${FROM_HELP} (the key that consents: the new controller)`, "0")
   .setAction(async (args: { kind?: string; affiliation?: string; id?: string; hours: string; from: string }, hre) => {
     if ((args.kind === undefined) === (args.id === undefined)) {
       fail("give --kind (a registration) or --id (taking over an id), not both");
@@ -161,7 +161,7 @@ task("careledger:identity:register", "Registrar: registers a verified institutio
   .addParam("expires", `When the credential expires: ${TIME_HELP.end}`)
   .addOptionalParam("affiliation", "Organization id a practitioner or device is offered to (it must accept)")
   .addOptionalParam("consent", CONSENT)
-  .addParam("from", `${FROM} (a registrar)`, "0")
+  .addParam("from", `${FROM_HELP} (a registrar)`, "0")
   .setAction(
     async (
       args: {
@@ -233,7 +233,7 @@ task("careledger:identity:register", "Registrar: registers a verified institutio
 task("careledger:identity:offer-affiliate", "Registrar: offers a practitioner or device to an organization")
   .addParam("id", "The practitioner's or device's id")
   .addParam("organization", "The organization id it is offered to (its current affiliation stands until it accepts)")
-  .addParam("from", `${FROM} (a registrar)`, "0")
+  .addParam("from", `${FROM_HELP} (a registrar)`, "0")
   .setAction(async (args: { id: string; organization: string; from: string }, hre) => {
     const id = wholeNumber("id", args.id);
     const organization = wholeNumber("organization", args.organization);
@@ -253,7 +253,7 @@ task("careledger:identity:offer-affiliate", "Registrar: offers a practitioner or
 
 task("careledger:identity:accept-affiliate", "Organization: accepts the practitioner or device a registrar offered it")
   .addParam("id", "The practitioner's or device's id")
-  .addParam("from", `${FROM} (the key of the organization it was offered to)`, "0")
+  .addParam("from", `${FROM_HELP} (the key of the organization it was offered to)`, "0")
   .setAction(async (args: { id: string; from: string }, hre) => {
     const id = wholeNumber("id", args.id);
     await (await lookup(hre)).participant("id", id);
@@ -270,7 +270,7 @@ task("careledger:identity:accept-affiliate", "Organization: accepts the practiti
 
 task("careledger:identity:release-affiliate", "Organization: ends a practitioner's or device's affiliation with it")
   .addParam("id", "The practitioner's or device's id")
-  .addParam("from", `${FROM} (the key of its current organization)`, "0")
+  .addParam("from", `${FROM_HELP} (the key of its current organization)`, "0")
   .setAction(async (args: { id: string; from: string }, hre) => {
     const id = wholeNumber("id", args.id);
     await (await lookup(hre)).participant("id", id);
@@ -340,7 +340,7 @@ task("careledger:identity:show", "Shows a participant by id or by controlling ad
 
 task("careledger:identity:proof", "Registrar: marks a patient as identity-proofed")
   .addParam("id", "Patient id")
-  .addParam("from", `${FROM} (a registrar)`, "0")
+  .addParam("from", `${FROM_HELP} (a registrar)`, "0")
   .setAction(async ({ id, from }: { id: string; from: string }, hre) => {
     const patient = wholeNumber("id", id);
     await (await lookup(hre)).participant("id", patient, ParticipantKind.Patient);
@@ -355,7 +355,7 @@ task("careledger:identity:status", "Registrar: suspends, reinstates or revokes a
   .addParam("id", "Participant id")
   .addParam("action", `The change: ${oneOf(STATUS_ACTIONS)}`)
   .addParam("reason", STATUS_REASON, "0")
-  .addParam("from", `${FROM} (a registrar)`, "0")
+  .addParam("from", `${FROM_HELP} (a registrar)`, "0")
   .setAction(async (args: { id: string; action: string; reason: string; from: string }, hre) => {
     const id = wholeNumber("id", args.id);
     const reason = reasonCode("reason", args.reason, StatusReason);
@@ -381,7 +381,7 @@ task("careledger:identity:rotate", "Hands an id to a new key in one step; the ol
   .addParam("id", "Participant id")
   .addParam("to", `The new key: ${ACCOUNT_HELP}`)
   .addOptionalParam("consent", CONSENT.replace("careledger:identity:consent", "careledger:identity:consent --id N"))
-  .addParam("from", `${FROM} (the current key)`, "0")
+  .addParam("from", `${FROM_HELP} (the current key)`, "0")
   .setAction(async (args: { id: string; to: string; consent?: string; from: string }, hre) => {
     const id = wholeNumber("id", args.id);
     const to = await accountAddress(hre, "to", args.to);
@@ -417,7 +417,7 @@ task("careledger:identity:guardians", "Patient: names the guardians who can reco
   .addParam("guardians", "Comma-separated guardian participant ids (empty to clear)", "")
   .addParam("threshold", "How many guardians must approve", 0, types.int)
   .addParam("delay", "Seconds between reaching the threshold and execution", 3 * 86_400, types.int)
-  .addParam("from", `${FROM} (the patient's key)`, "0")
+  .addParam("from", `${FROM_HELP} (the patient's key)`, "0")
   .setAction(
     async (args: { patient: string; guardians: string; threshold: number; delay: number; from: string }, hre) => {
       const guardians = args.guardians === "" ? [] : args.guardians.split(",").map((g) => wholeNumber("guardians", g));
@@ -456,7 +456,7 @@ task(
 )
   .addParam("patient", "Patient id")
   .addParam("action", `The step: ${oneOf(GUARDIAN_CHANGE_ACTIONS)}`)
-  .addParam("from", `${FROM} (anyone to confirm, the patient's key to cancel, a current guardian's to veto)`, "0")
+  .addParam("from", `${FROM_HELP} (anyone to confirm, the patient's key to cancel, a current guardian's to veto)`, "0")
   .setAction(async (args: { patient: string; action: string; from: string }, hre) => {
     const patient = wholeNumber("patient", args.patient);
     if (!(GUARDIAN_CHANGE_ACTIONS as readonly string[]).includes(args.action)) {
@@ -490,7 +490,7 @@ task("careledger:identity:recover", "Guardian recovery: approve, withdraw or obj
       "execute (sent by the new key once the delay has passed)",
   )
   .addOptionalParam("to", `The new key the recovery is for (approve, withdraw, object): ${ACCOUNT_HELP}`)
-  .addParam("from", FROM, "0")
+  .addParam("from", FROM_HELP, "0")
   .setAction(async (args: { patient: string; action: string; to?: string; from: string }, hre) => {
     const patient = wholeNumber("patient", args.patient);
     const sender = await (await signerFor(hre, args.from)).getAddress();
@@ -537,7 +537,7 @@ task("careledger:identity:representative", "Patient: appoints (or revokes) a rep
   .addParam("representative", "Representative's participant id")
   .addOptionalParam("expires", `When the appointment ends (omit with --revoke): ${TIME_HELP.end}`)
   .addFlag("revoke", "Revoke instead of appointing")
-  .addParam("from", `${FROM} (the patient's key)`, "0")
+  .addParam("from", `${FROM_HELP} (the patient's key)`, "0")
   .setAction(
     async (args: { patient: string; representative: string; expires?: string; revoke: boolean; from: string }, hre) => {
       const patient = wholeNumber("patient", args.patient);
@@ -573,12 +573,12 @@ task("careledger:identity:attest-identifier", "Institution: attests an identifie
   .addParam("system", "The identifier's system URI (e.g. the hospital's MRN namespace)")
   .addParam("value", "The identifier's value; only a salted commitment goes on chain")
   .addOptionalParam("salt", "The commitment's salt, 32 bytes of hex (default: a fresh one)")
-  .addParam("from", `${FROM} (the issuing institution's key)`, "0")
+  .addParam("from", `${FROM_HELP} (the issuing institution's key)`, "0")
   .setAction(async (args: { patient: string; system: string; value: string; salt?: string; from: string }, hre) => {
     const { identifierCommitment } = await import("../sdk/core/commitments");
     const patient = wholeNumber("patient", args.patient);
     if (args.system.trim() === "" || args.value.trim() === "") fail("--system and --value must not be empty");
-    const salt = args.salt === undefined ? undefined : bytes32("salt", args.salt);
+    const salt = args.salt === undefined ? undefined : bytes32("salt", args.salt, true);
     await (await lookup(hre)).participant("patient", patient, ParticipantKind.Patient);
     const { commitment, salt: used } = identifierCommitment(args.system, args.value, salt);
     const signer = await signerFor(hre, args.from);
@@ -600,7 +600,7 @@ task("careledger:identity:accept-identifier", "Patient: accepts an issuer's atte
   .addParam("patient", "Patient id")
   .addParam("issuer", "The issuing institution's id")
   .addParam("commitment", "The identifier commitment, as attest-identifier printed it")
-  .addParam("from", `${FROM} (the patient's key)`, "0")
+  .addParam("from", `${FROM_HELP} (the patient's key)`, "0")
   .setAction(async (args: { patient: string; issuer: string; commitment: string; from: string }, hre) => {
     const patient = wholeNumber("patient", args.patient);
     const issuer = wholeNumber("issuer", args.issuer);
@@ -620,7 +620,7 @@ task("careledger:identity:accept-identifier", "Patient: accepts an issuer's atte
 task("careledger:identity:withdraw-identifier", "Issuer or patient: withdraws an identifier attestation, bound or not")
   .addParam("issuer", "The issuing institution's id")
   .addParam("commitment", "The identifier commitment")
-  .addParam("from", `${FROM} (the issuer's key or the patient's)`, "0")
+  .addParam("from", `${FROM_HELP} (the issuer's key or the patient's)`, "0")
   .setAction(async (args: { issuer: string; commitment: string; from: string }, hre) => {
     const issuer = wholeNumber("issuer", args.issuer);
     const commitment = bytes32("commitment", args.commitment);

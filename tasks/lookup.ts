@@ -25,8 +25,11 @@ export interface Lookup {
   priorAuth(option: string, id: bigint): Promise<void>;
   /** A version of a record in the patient's namespace, by its commitment. */
   record(option: string, patient: bigint, commitment: string): Promise<void>;
-  /** A member pseudonym enrolled in `plan`, or in any plan when `plan` is undefined. */
-  member(option: string, shown: string, member: string, plan?: bigint): Promise<void>;
+  /**
+   * A member pseudonym enrolled in `plan`, or in any plan when `plan` is undefined: given as `--member`, or derived from
+   * `--member-number` (a HIPAA identifier, which the refusal never repeats).
+   */
+  member(option: "member" | "member-number", member: string, plan?: bigint): Promise<void>;
 }
 
 /** Connects read-only to the recorded deployment's registries; each check reads only what it needs. */
@@ -134,15 +137,15 @@ export async function lookup(hre: HardhatRuntimeEnvironment): Promise<Lookup> {
       }
     },
 
-    async member(option, shown, member, plan) {
+    async member(option, member, plan) {
       const plans = plan === undefined ? await allPlans() : [plan];
       for (const id of plans) if ((await claims.adjudicator.enrollmentCount(id, member)) > 0n) return;
       const where = plan === undefined ? "in any plan on this chain" : `in plan ${plan}`;
       fail(
         option === "member-number"
-          ? `--member-number ${shown}: no member with this number is enrolled ${where}; check the number and the ` +
-              "payer's member key"
-          : `--${option} ${shown}: no member with this pseudonym is enrolled ${where}; careledger:enroll prints a ` +
+          ? `--member-number: no member with the member number given is enrolled ${where}; check the number and ` +
+              "the payer's member key"
+          : `--member ${member}: no member with this pseudonym is enrolled ${where}; careledger:enroll prints a ` +
               "member's pseudonym",
       );
     },

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 
-import { hexlify, isHexString, SigningKey } from "ethers";
+import { SigningKey } from "ethers";
 import { task } from "hardhat/config";
 import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
@@ -17,11 +17,13 @@ import { lookup } from "./lookup";
 import {
   ACCOUNT_HELP,
   accountAddress,
+  bytes32,
   codeName,
   codesHelp,
   deploymentOf,
   enumNames,
   fail,
+  FROM_HELP,
   iso,
   oneOf,
   parsed,
@@ -32,7 +34,6 @@ import {
   wholeNumber,
 } from "./util";
 
-const FROM = "Account that signs: an account index of the network or one of its addresses";
 const CATEGORY_NAMES = oneOf(enumNames(DataCategory));
 const PURPOSE_NAMES = oneOf(enumNames(Purpose));
 const STORE = "Blob store directory for the encrypted envelopes (default: .careledger/blobs in the project)";
@@ -91,25 +92,24 @@ async function refusable<T>(body: () => Promise<T>): Promise<T> {
   }
 }
 
-/** A 32-byte hex option (commitment, salt), as lowercase `0x` hex. */
-function bytes32(option: string, value: string): string {
-  const hex = value.trim().startsWith("0x") ? value.trim() : `0x${value.trim()}`;
-  if (!isHexString(hex, 32)) fail(`--${option} must be 32 bytes of hex (0x + 64 digits), got "${value}"`);
-  return hexlify(hex);
-}
-
-/** An encryption private key option; the error never echoes the value. */
+/** An encryption private key option (a secret: a refusal never echoes it). */
 async function encryptionKey(option: string, value: string): Promise<{ privateKey: string; publicKey: string }> {
   const { publicKeyOf } = await import("../sdk/records/envelope");
-  const hex = value.trim().startsWith("0x") ? value.trim() : `0x${value.trim()}`;
-  if (!isHexString(hex, 32)) fail(`--${option} must be a secp256k1 private key: 32 bytes of hex`);
+  const hex = bytes32(option, value, true);
   return { privateKey: hex, publicKey: parsed(option, () => publicKeyOf(hex)) };
 }
 
 /** A secp256k1 public key option (compressed or uncompressed hex), as compressed `0x` hex. */
 function publicKey(option: string, value: string): string {
   const hex = (value.trim().startsWith("0x") ? value.trim().slice(2) : value.trim()).toLowerCase();
-  // Lengths first: computePublicKey would take 32 bytes as a private key and derive its public key.
+  // Lengths first: computePublicKey would take 32 bytes as a private key and derive its public key. 32 bytes here
+  // are most likely a private key given by mistake, which the refusal must not print.
+  if (/^[0-9a-f]{64}$/.test(hex)) {
+    fail(
+      `--${option}: 32 bytes of hex is the length of a private key, not a public key (not shown); give the public ` +
+        "key careledger:keys:new printed (33 bytes, 02… or 03…)",
+    );
+  }
   if (!/^(?:0[23][0-9a-f]{64}|04[0-9a-f]{128})$/.test(hex)) {
     fail(`--${option}: "${value}" is not a secp256k1 public key (33 bytes 02…/03… or 65 bytes 04…, in hex)`);
   }
@@ -126,16 +126,24 @@ function publicKeys(option: string, list: string): string[] {
   return items.map((item) => publicKey(option, item));
 }
 
-/** A FHIR JSON file option, parsed (not validated against its FHIR profile). */
+/**
+ * A FHIR JSON file option, parsed (not validated against its FHIR profile). The file is PHI: a refusal names the file
+ * and where in it the mistake is (`not valid JSON: … at line 3, column 14`), never its content.
+ */
 async function fhirFile(option: string, file: string): Promise<FhirResource> {
-  const { parseFhirJson } = await import("../sdk/records/fhir");
+  const { CanonicalFormError, parseFhirJson } = await import("../sdk/records/fhir");
   let text: string;
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (error) {
     fail(`--${option} ${file}: ${(error as Error).message}`);
   }
-  return parsed(option, () => parseFhirJson(text));
+  try {
+    return parseFhirJson(text);
+  } catch (error) {
+    if (!(error instanceof CanonicalFormError)) throw error;
+    fail(`--${option} ${file}: ${error.path === "$" ? "" : `${error.path}: `}${error.problem}`);
+  }
 }
 
 /** Prints a verification report; the caller fails afterwards if it is not valid. */
@@ -181,7 +189,7 @@ task("careledger:record:anchor", "Author: encrypts a FHIR record into the blob s
     `With --supersedes, why, by number or name (default correction): ${codesHelp(SupersedeReason)}`,
   )
   .addOptionalParam("store", STORE)
-  .addParam("from", `${FROM} (an active practitioner, organization or device with consent, or the patient)`, "0")
+  .addParam("from", `${FROM_HELP} (an active practitioner, organization or device with consent, or the patient)`, "0")
   .setAction(
     async (
       args: {
@@ -276,7 +284,7 @@ task("careledger:record:verify", "Checks a record against the registry: a FHIR f
   .addParam("purpose", `With --blob: the purpose of use recorded with the read: ${PURPOSE_NAMES}`, "treatment")
   .addFlag("noRecord", "With --blob: do not record the read on chain")
   .addOptionalParam("store", STORE)
-  .addParam("from", `${FROM} (with --blob: the reader, whose access is recorded)`, "0")
+  .addParam("from", `${FROM_HELP} (with --blob: the reader, whose access is recorded)`, "0")
   .setAction(
     async (
       args: {
@@ -312,7 +320,7 @@ task("careledger:record:verify", "Checks a record against the registry: a FHIR f
         }
         if (args.salt === undefined) fail("--salt is required with --file");
         const resource = await fhirFile("file", args.file);
-        const salt = bytes32("salt", args.salt);
+        const salt = bytes32("salt", args.salt, true);
         if (expected.patient === undefined) {
           const { patientOf } = await import("../sdk/records/fhir-scopes");
           try {
@@ -367,7 +375,7 @@ task("careledger:record:batch", "Organization: encrypts every FHIR bundle of a d
   )
   .addFlag("list", "Print each anchored file with its commitment")
   .addOptionalParam("store", STORE)
-  .addParam("from", `${FROM} (an active organization)`, "0")
+  .addParam("from", `${FROM_HELP} (an active organization)`, "0")
   .setAction(
     async (
       args: {
@@ -479,7 +487,7 @@ task("careledger:record:adopt", "Organization: gives a proven record of its batc
   .addOptionalParam("store", STORE)
   .addParam(
     "from",
-    `${FROM} (the batch's organization, or one of its practitioners or devices; the patient's consent decides)`,
+    `${FROM_HELP} (the batch's organization, or one of its practitioners or devices; the patient's consent decides)`,
     "0",
   )
   .setAction(

@@ -49,11 +49,7 @@ export const TIME_HELP = {
 /** A time option as Unix seconds, and whether it was a bare date; refuses what is not a real date or time. */
 function timeOption(option: string, value: string): { seconds: bigint; bareDate: boolean } {
   const text = value.trim();
-  if (/^\d+$/.test(text)) {
-    const seconds = BigInt(text);
-    if (seconds > MAX_TIME) fail(`--${option} ${text} is beyond the contracts' times (at most ${MAX_TIME} seconds)`);
-    return { seconds, bareDate: false };
-  }
+  if (/^\d+$/.test(text)) return { seconds: contractTime(option, text, BigInt(text)), bareDate: false };
   const date = BARE_DATE.exec(text);
   const time = date === null ? ISO_TIME.exec(text) : null;
   const parts = date ?? time;
@@ -61,19 +57,33 @@ function timeOption(option: string, value: string): { seconds: bigint; bareDate:
     fail(`--${option} must be Unix seconds, an ISO time or a date YYYY-MM-DD, got "${value}"`);
   }
   const [year, month, day] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
-  const midnight = Date.UTC(year, month - 1, day);
-  const calendar = new Date(midnight);
+  // setUTCFullYear, not Date.UTC, which reads the years 0 to 99 as 1900 to 1999.
+  const calendar = new Date(0);
+  calendar.setUTCFullYear(year, month - 1, day);
   if (calendar.getUTCFullYear() !== year || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) {
     fail(`--${option}: ${parts[1]}-${parts[2]}-${parts[3]} is not a date of the calendar`);
   }
-  if (year < 1970) fail(`--${option}: ${text} is before 1970, which the contracts' times cannot hold`);
-  if (date !== null) return { seconds: BigInt(midnight / 1000), bareDate: true };
+  if (date !== null) return { seconds: contractTime(option, text, BigInt(calendar.getTime() / 1000)), bareDate: true };
+  const offset = /^[+-](\d{2}):?(\d{2})$/.exec(time?.[7] ?? "+00:00");
+  if (offset !== null && (Number(offset[1]) > 23 || Number(offset[2]) > 59)) {
+    fail(`--${option}: "${value}" has an offset beyond a day (-23:59 to +23:59)`);
+  }
   const zoned = time?.[7] === undefined ? `${text}Z` : text;
   const millis = Date.parse(zoned.replace(" ", "T"));
   if (Number.isNaN(millis) || Number(time?.[4]) > 23 || Number(time?.[5]) > 59 || Number(time?.[6] ?? 0) > 59) {
     fail(`--${option}: "${value}" is not a time of day (HH:MM or HH:MM:SS, 00:00 to 23:59:59)`);
   }
-  return { seconds: BigInt(Math.floor(millis / 1000)), bareDate: false };
+  return { seconds: contractTime(option, text, BigInt(Math.floor(millis / 1000))), bareDate: false };
+}
+
+/**
+ * `seconds` once known to fit the contracts' uint48 times: checked on the final value, after an ISO time's offset is
+ * applied, so that `1970-01-01T00:30+01:00` (23:30 UTC the day before) is refused in words like `1969-12-31`.
+ */
+function contractTime(option: string, text: string, seconds: bigint): bigint {
+  if (seconds < 0n) fail(`--${option}: ${text} is before 1970, which the contracts' times cannot hold`);
+  if (seconds > MAX_TIME) fail(`--${option} ${text} is beyond the contracts' times (at most ${MAX_TIME} seconds)`);
+  return seconds;
 }
 
 /** Where a period starts (or a moment: `--at`, a service date): a bare date is 00:00:00 UTC of that day. */
@@ -312,14 +322,27 @@ export async function networkSigner(hre: HardhatRuntimeEnvironment, address: str
   return signers.find((signer) => signer.address.toLowerCase() === address.toLowerCase());
 }
 
-/** A 32-byte hex option (a commitment, a key, a salt), as lowercase `0x` hex; the error never echoes a key. */
+/**
+ * A 32-byte hex option (a commitment, an id, a key, a salt), as lowercase `0x` hex. A `secret` (a key, a salt) is never
+ * echoed, not even in part: the refusal says only how many digits it had, or that it is not hex, since it lands in
+ * the terminal's scrollback and in logs.
+ */
 export function bytes32(option: string, value: string, secret = false): string {
   const hex = value.trim().startsWith("0x") ? value.trim() : `0x${value.trim()}`;
   if (!/^0x[0-9a-fA-F]{64}$/.test(hex)) {
-    fail(`--${option} must be 32 bytes of hex (0x + 64 digits)${secret ? "" : `, got "${value}"`}`);
+    const digits = hex.length - 2;
+    const given = !secret
+      ? `got "${value}"`
+      : /^0x[0-9a-fA-F]*$/.test(hex)
+        ? `got ${digits} digit${digits === 1 ? "" : "s"} (a secret: not shown)`
+        : "got a value that is not hex (a secret: not shown)";
+    fail(`--${option} must be 32 bytes of hex (0x + 64 digits), ${given}`);
   }
   return hex.toLowerCase();
 }
+
+/** What every `--from` takes, for its help: the account that signs, by index or address. */
+export const FROM_HELP = "Account that signs: an account index of the network or one of its addresses";
 
 /** What every account option takes, for its help: the network's own accounts by index, or any address. */
 export const ACCOUNT_HELP = "an account index of the network (0, 1, …) or an address";

@@ -3,6 +3,7 @@ import { type BytesLike, randomBytes, toUtf8Bytes } from "ethers";
 import type { Resource } from "fhir/r4";
 
 import { commit, type SaltedCommitment } from "../core/commitments";
+import { jsonSyntaxMessage } from "./json-syntax";
 
 /**
  * The canonical form of a FHIR record: what CareLedger commits to and encrypts.
@@ -131,19 +132,39 @@ export function canonicalBytes(resource: FhirResource): Uint8Array {
 /**
  * Parses a FHIR JSON document (a file read from disk, an HTTP body) into a resource, checking only that it is a JSON
  * object with a non-empty string `resourceType`; it does not validate the resource against its FHIR profile. A
- * leading UTF-8 byte order mark is ignored.
+ * leading UTF-8 byte order mark is ignored (and not counted in a column).
  *
- * @throws CanonicalFormError if the text is not JSON or not a resource.
+ * @throws CanonicalFormError if the text is not JSON or not a resource. Text that is not JSON is located by line and
+ *   column with the kind of mistake (`not valid JSON: an unexpected character where a value should be at line 1,
+ *   column 1`), never quoted: `JSON.parse`'s own message quotes the record, which is PHI.
  */
 export function parseFhirJson(text: string): FhirResource {
+  const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text.startsWith("\uFEFF") ? text.slice(1) : text);
-  } catch (error) {
-    throw new CanonicalFormError("$", `not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+    parsed = JSON.parse(body);
+  } catch {
+    throw new CanonicalFormError("$", jsonSyntaxMessage(body));
   }
   assertResourceType(parsed);
   return parsed as FhirResource;
+}
+
+/**
+ * Parses a FHIR JSON document given as UTF-8 bytes (a record's canonical bytes, opened from its envelope), as
+ * `parseFhirJson` does.
+ *
+ * @throws CanonicalFormError if the bytes are not UTF-8 (without them: ethers' `toUtf8String` puts every byte, in
+ *   hex, into its message), not JSON, or not a resource.
+ */
+export function parseFhirBytes(bytes: Uint8Array): FhirResource {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new CanonicalFormError("$", "not UTF-8 text");
+  }
+  return parseFhirJson(text);
 }
 
 /**

@@ -1,6 +1,6 @@
 import fs from "node:fs/promises";
 
-import { type BigNumberish, type BytesLike, type ContractRunner, toUtf8Bytes, toUtf8String } from "ethers";
+import { type BigNumberish, type BytesLike, type ContractRunner, toUtf8Bytes } from "ethers";
 
 import { IdentityRegistry__factory } from "../../typechain-types";
 import { ConsentClient, type DecisionInfo } from "../consent/client";
@@ -20,7 +20,8 @@ import {
 import { blobPointer, type BlobStore } from "./blob-store";
 import { type BatchLeafValues, RecordClient, type RecordInfo, RecordStatus, SupersedeReason } from "./client";
 import { decodeEnvelope, encodeEnvelope, type Envelope, addRecipients, openEnvelope, sealRecord } from "./envelope";
-import { canonicalBytes, type FhirResource, parseFhirJson, recordCommitment } from "./fhir";
+import { canonicalBytes, type FhirResource, parseFhirBytes, recordCommitment } from "./fhir";
+import { jsonSyntaxMessage } from "./json-syntax";
 import { patientOf } from "./fhir-scopes";
 import { sealDirectory } from "./seal-pool";
 
@@ -206,7 +207,7 @@ export class RecordToolkit {
       }
     }
     const opened = openEnvelope(envelope, privateKey);
-    const resource = parseFhirJson(toUtf8String(opened.canonical));
+    const resource = parseFhirBytes(opened.canonical);
     const report = await this.verifyRecord({ canonical: opened.canonical, salt: opened.salt }, { patient });
     return {
       resource,
@@ -346,7 +347,20 @@ export class RecordToolkit {
 
   /** Reads a batch manifest from the store and checks it against its root. */
   async loadManifest(address: string): Promise<{ manifest: BatchManifest; batch: Batch }> {
-    const manifest = JSON.parse(toUtf8String(await this.store.get(address))) as BatchManifest;
+    const bytes = await this.store.get(address);
+    let text: string;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch {
+      throw new Error(`the batch manifest ${address} is not UTF-8 text`);
+    }
+    let manifest: BatchManifest;
+    try {
+      manifest = JSON.parse(text) as BatchManifest;
+    } catch {
+      // Not JSON.parse's message, which quotes the text: where the mistake is.
+      throw new Error(`the batch manifest ${address} is ${jsonSyntaxMessage(text)}`);
+    }
     return { manifest, batch: loadBatch(manifest) };
   }
 
@@ -441,7 +455,7 @@ export class RecordToolkit {
 /** The patient a canonical FHIR document names (its `PARTICIPANT_ID_SYSTEM` identifier), or undefined. */
 function documentPatient(canonical: Uint8Array): bigint | undefined {
   try {
-    return patientOf(parseFhirJson(toUtf8String(canonical)));
+    return patientOf(parseFhirBytes(canonical));
   } catch {
     return undefined;
   }

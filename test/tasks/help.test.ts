@@ -10,18 +10,19 @@ import {
   ReviewFinding,
   ReviewOutcome,
 } from "../../sdk/consent/scopes";
+import { PAUSABLE_MODULES } from "../../sdk/core/operations";
+import { Roles } from "../../sdk/core/roles";
 import { ParticipantKind, StatusReason } from "../../sdk/identity/participants";
 import { SupersedeReason } from "../../sdk/records/codes";
-import { ACCOUNT_HELP, type CodeList, enumNames, kebab, TIME_HELP } from "../../tasks/util";
+import { ACCOUNT_HELP, type CodeList, enumNames, FROM_HELP, kebab, TIME_HELP } from "../../tasks/util";
 import { skipCliTestsIfAsked } from "../helpers/runs";
 
 // What `npx hardhat help <task>` shows for each option is the task definition's description: read in-process here,
-// so that every task of the identity, consent, records and claims modules is checked in milliseconds. (The node test
-// in inputs.test.ts runs `hardhat help` once through the real command line.)
+// so that every careledger:* task is checked in milliseconds. (The node test in inputs.test.ts runs `hardhat help`
+// once through the real command line.)
 
-/** The tasks of the modules whose inputs follow the rules checked here. */
-const MODULES =
-  /^careledger:(identity|consent|record|plan|enroll|prior-auth|claim|appeal|eob|fund|settle|withdraw|test-token)/;
+/** The operator's tasks: every one follows the rules checked here. */
+const MODULES = /^careledger:/;
 
 /** Options that take enum names: the values their help must list, in the SDK enum's order. */
 const KINDS = enumNames(ParticipantKind, [ParticipantKind.None, ParticipantKind.Patient]);
@@ -38,6 +39,14 @@ const ENUM_OPTIONS: Readonly<Record<string, Readonly<Record<string, readonly str
   "careledger:record:anchor": { category: CATEGORIES },
   "careledger:record:verify": { category: CATEGORIES, purpose: PURPOSES },
   "careledger:record:share": { purpose: PURPOSES },
+  "careledger:pause": { module: PAUSABLE_MODULES },
+  "careledger:unpause": { module: PAUSABLE_MODULES },
+};
+
+/** Options that take a role: their help must name every role (and that a number is taken). */
+const ROLE_OPTIONS: Readonly<Record<string, string>> = {
+  "careledger:role:grant": "role",
+  "careledger:role:revoke": "role",
 };
 
 /** Options that take a reason or finding code: the code list their help must give as "number = name". */
@@ -62,7 +71,7 @@ const TIME_OPTIONS: Readonly<Record<string, Readonly<Record<string, "start" | "e
 };
 
 /** Options that take an account (besides --from, which signs). */
-const ACCOUNT_OPTIONS = new Set(["controller", "to", "accessor", "reader", "address"]);
+const ACCOUNT_OPTIONS = new Set(["controller", "to", "accessor", "reader", "address", "account"]);
 
 interface Param {
   name: string;
@@ -102,7 +111,8 @@ describe("tasks: help texts", function () {
 
   it("finds the tasks it checks", function () {
     expect(tasks().length).to.be.greaterThan(40);
-    for (const task of [...Object.keys(ENUM_OPTIONS), ...Object.keys(CODE_OPTIONS), ...Object.keys(TIME_OPTIONS)]) {
+    const checked = [ENUM_OPTIONS, CODE_OPTIONS, TIME_OPTIONS, ROLE_OPTIONS].flatMap((options) => Object.keys(options));
+    for (const task of checked) {
       expect(hre.tasks[task], task).to.not.equal(undefined);
     }
   });
@@ -125,12 +135,26 @@ describe("tasks: help texts", function () {
     }
   }
 
+  for (const [task, option] of Object.entries(ROLE_OPTIONS)) {
+    it(`${task} --${option} names every role, and takes its number`, function () {
+      const text = help(task, option);
+      for (const role of Object.keys(Roles)) expect(text).to.match(new RegExp(`\\b${role}\\b`));
+      expect(text).to.contain("or its number");
+    });
+  }
+
   it("leaves no option of enum or code values without its list", function () {
-    const enumLike = new Set(["kind", "categories", "purposes", "category", "purpose", "reason", "finding", "outcome"]);
+    const enumLike = new Set([
+      ...["kind", "categories", "purposes", "category", "purpose", "reason", "finding", "outcome"],
+      ...["role", "module"],
+    ]);
     for (const [task, params] of tasks()) {
       for (const { name } of params) {
         if (!enumLike.has(name)) continue;
-        const covered = ENUM_OPTIONS[task]?.[name] !== undefined || CODE_OPTIONS[task]?.[name] !== undefined;
+        const covered =
+          ENUM_OPTIONS[task]?.[name] !== undefined ||
+          CODE_OPTIONS[task]?.[name] !== undefined ||
+          ROLE_OPTIONS[task] === name;
         expect(covered, `${task} --${kebab(name)} is not checked`).to.equal(true);
       }
     }
@@ -159,7 +183,7 @@ describe("tasks: help texts", function () {
     for (const [task, params] of tasks()) {
       for (const { name, description = "" } of params) {
         if (name === "from") {
-          expect(description, `${task} --from`).to.match(/account index of the network or one of its addresses/);
+          expect(description, `${task} --from`).to.contain(FROM_HELP);
         } else if (ACCOUNT_OPTIONS.has(name)) {
           expect(description, `${task} --${name}`).to.contain(ACCOUNT_HELP);
           seen++;

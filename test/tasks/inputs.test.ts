@@ -20,6 +20,7 @@ const ACCOUNTS = Array.from(
 );
 const ZERO_HASH = `0x${"0".repeat(63)}1`;
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 const PARTICIPANT_HINT = "look one up with careledger:identity:show";
 
 /** The one line a refused task printed, without the command line's "Error in plugin careledger: " prefix. */
@@ -41,6 +42,28 @@ function field(output: string, key: string): string {
   const line = output.split("\n").find((row) => new RegExp(`^ +${key} +`).test(row));
   if (line === undefined) throw new Error(`no ${key} in:\n${output}`);
   return line.replace(new RegExp(`^ +${key} +`), "");
+}
+
+/** consent.ts's CLOCK_SKEW: how much earlier than the block a window counted from now starts. */
+const CLOCK_SKEW_MS = 15_000;
+
+/** The length of the `window` a consent task printed ("… until …"), in milliseconds. */
+function windowLength(output: string): number {
+  const [from, until] = field(output, "window")
+    .split(" until ")
+    .map((time) => Date.parse(time));
+  return until! - from!;
+}
+
+/**
+ * Whether `output` holds any 8 consecutive digits of the hex `secret`: a secret must not appear, not even in part
+ * (`0x` and case aside).
+ */
+function leaks(output: string, secret: string): boolean {
+  const digits = secret.replace(/^0x/i, "").toLowerCase();
+  const printed = output.toLowerCase();
+  for (let at = 0; at + 8 <= digits.length; at++) if (printed.includes(digits.slice(at, at + 8))) return true;
+  return false;
 }
 
 /** The UTC date `days` from now, as YYYY-MM-DD. */
@@ -398,7 +421,7 @@ describe("tasks: inputs", function () {
       [
         "eob",
         ["--member-number", "EV-0000", "--member-key", ZERO_HASH, "--plan", "1"],
-        "--member-number EV-0000: no member with this number is enrolled in plan 1; check the number and the payer's member key",
+        "--member-number: no member with the member number given is enrolled in plan 1; check the number and the payer's member key",
       ],
       ["settle", ["--payer", "99"], unknownParticipant("payer")],
       ["settle", ["--payer", "1"], notA("payer", "1", "an organization", "a payer")],
@@ -551,12 +574,9 @@ describe("tasks: inputs", function () {
           "6",
         ),
       );
-      // The mined block's time is known only afterwards: the estimate (the wall clock, or the latest block + 1 when
-      // the chain runs ahead) may differ from it by a second. (pendingTime's rule is tested on its own.)
-      const [from, until] = field(output, "window")
-        .split(" until ")
-        .map((time) => Date.parse(time));
-      expect(until! - from!).to.be.within(7 * DAY_MS - 2_000, 7 * DAY_MS + 2_000);
+      // The mined block's time is known only afterwards: the window starts from the estimate less the clock-skew
+      // margin, never later than the block, so that it ends up to CLOCK_SKEW_MS (and the time to mine) early.
+      expect(windowLength(output)).to.be.within(7 * DAY_MS - CLOCK_SKEW_MS - 3_000, 7 * DAY_MS);
     });
 
     it("identity:register: a bare --expires keeps the credential to the end of its day", async function () {
@@ -728,6 +748,163 @@ describe("tasks: inputs", function () {
       const help = output.replace(/\s+/g, " ");
       expect(help).to.contain(oneOf(enumNames(DataCategory)));
       expect(help).to.contain(oneOf(enumNames(Purpose)));
+    });
+  });
+  describe("secrets and PHI in refusals", function () {
+    /** 63 hex digits: one short of a key or salt, the mistake of a truncated paste. */
+    const SHORT = "0x5eb1d2c0e6a3b9f74d8c21a0f3e6b59d7c4a18e2b0f9d3c6a5e7b1d4c8f2a6e";
+    const notShown = (option: string) =>
+      `--${option} must be 32 bytes of hex (0x + 64 digits), got 63 digits (a secret: not shown)`;
+    const member = `0x${"ab".repeat(32)}`;
+
+    /** The refusal of a task given a malformed secret, checked to hold none of it. */
+    async function refusedSecretly(secret: string, task: string, ...argv: string[]): Promise<string> {
+      const result = await node.run(`careledger:${task}`, ...argv);
+      expect(leaks(result.output, secret), result.output).to.equal(false);
+      return refusal(result);
+    }
+
+    it("claim:submit never echoes a malformed --reference-key", async function () {
+      const argv = ["--member", member, "--plan", "1", "--claim-number", "C-1", "--reference-key", SHORT];
+      expect(await refusedSecretly(SHORT, "claim:submit", ...argv, "--line", "70553:1:10:2026-01-02")).to.equal(
+        notShown("reference-key"),
+      );
+    });
+
+    it("record:verify never echoes a malformed --salt", async function () {
+      const argv = ["--file", observation, "--salt", SHORT, "--patient", "2"];
+      expect(await refusedSecretly(SHORT, "record:verify", ...argv)).to.equal(notShown("salt"));
+    });
+
+    it("identity:attest-identifier never echoes a malformed --salt", async function () {
+      const argv = ["--patient", "2", "--system", "urn:mrn", "--value", "A1", "--salt", SHORT, "--from", "5"];
+      expect(await refusedSecretly(SHORT, "identity:attest-identifier", ...argv)).to.equal(notShown("salt"));
+    });
+
+    it("eob never echoes a malformed --member-key, nor the --member-number", async function () {
+      const argv = ["--member-number", "EV-4471-22", "--member-key", SHORT, "--plan", "1"];
+      const line = await refusedSecretly(SHORT, "eob", ...argv);
+      expect(line).to.equal(notShown("member-key"));
+      expect(line).to.not.contain("4471");
+    });
+
+    it("record:anchor never echoes a malformed --key, nor a private key given as a reader", async function () {
+      const anchor = ["--file", observation, "--patient", "2", "--category", "allergies"];
+      expect(await refusedSecretly(SHORT, "record:anchor", ...anchor, "--key", SHORT)).to.equal(notShown("key"));
+      expect(await refusedSecretly(encryptionKey, "record:anchor", ...anchor, "--readers", encryptionKey)).to.equal(
+        "--readers: 32 bytes of hex is the length of a private key, not a public key (not shown); give the public " +
+          "key careledger:keys:new printed (33 bytes, 02… or 03…)",
+      );
+    });
+
+    it("says a CARELEDGER_MEMBER_KEY is malformed in one line, without it, on the command line", async function () {
+      this.timeout(30_000);
+      const { output, code } = await node.cli(["careledger:eob", "--member-number", "EV-4471-22", "--plan", "1"], {
+        CARELEDGER_MEMBER_KEY: SHORT,
+      });
+      expect(code).to.equal(1);
+      expect(output.trim().split("\n")).to.deep.equal([
+        "Error in plugin careledger: the environment variable CARELEDGER_MEMBER_KEY must be 32 bytes of hex " +
+          "(0x + 64 digits) (a secret: not shown)",
+      ]);
+      expect(leaks(output, SHORT)).to.equal(false);
+    });
+
+    // A FHIR file is PHI: JSON.parse's message would quote it ("Unexpected token 'J', "Jane Doe, "...").
+    it("record:anchor and record:verify locate a FHIR file that is not JSON by line and column, quoting none of it", async function () {
+      const record = path.join(node.work, "jane.json");
+      fs.writeFileSync(record, "Jane Doe, born 1980-04-02\nMRN 4471-22\n");
+      const expected = `--file ${record}: not valid JSON: an unexpected character where a value should be at line 1, column 1`;
+      for (const argv of [
+        [
+          "careledger:record:anchor",
+          "--file",
+          record,
+          "--patient",
+          "2",
+          "--category",
+          "allergies",
+          "--key",
+          encryptionKey,
+        ],
+        ["careledger:record:verify", "--file", record, "--salt", ZERO_HASH, "--patient", "2"],
+      ]) {
+        const result = await node.run(...argv);
+        for (const phi of ["Jane", "Doe", "1980", "4471"]) expect(result.output).to.not.contain(phi);
+        expect(refusal(result)).to.equal(expected);
+      }
+    });
+
+    it("plan:create locates a plan file that is not JSON by line and column", async function () {
+      const broken = path.join(node.work, "plan-broken.json");
+      fs.writeFileSync(broken, '{\n  "terms": {"deductible": "0", oopMax: "3000.00"}\n}\n');
+      expect(refusal(await node.run("careledger:plan:create", "--file", broken, "--from", "9"))).to.equal(
+        `--file ${broken}: not valid JSON: a property name not in double quotes (or a comma before a closing ` +
+          "brace) at line 2, column 32",
+      );
+    });
+  });
+
+  // Last: these move the chain's clock a day ahead of the wall clock at a time, with no block mined, as a chain that
+  // mines only when there are transactions stands still while the day passes.
+  describe("windows counted from now, on a chain idle for a day", function () {
+    const idleForADay = async () => {
+      await node.rpc("evm_increaseTime", [86_400]);
+    };
+    /** The latest block's time, in milliseconds. */
+    const blockTime = async () => {
+      const block = await node.rpc<{ timestamp: string }>("eth_getBlockByNumber", ["latest", false]);
+      return Number(BigInt(block.timestamp)) * 1000;
+    };
+    /** The options of consent:request from practitioner 3 (account 8) to patient 2. */
+    const requestArgs = (days: string, respondHours: string): string[] => [
+      ...["--patient", "2", "--categories", "allergies", "--purposes", "treatment", "--days", days],
+      ...["--reason", "referral", "--respond-hours", respondHours, "--from", "8"],
+    ];
+    /** The request id consent:request printed. */
+    const requestId = (output: string): string => {
+      const id = /^Request (\d+) to patient 2/.exec(output)?.[1];
+      if (id === undefined) throw new Error(`no request id in:\n${output}`);
+      return id;
+    };
+
+    it("consent:request gives the patient the hours asked for, counted from when it is mined", async function () {
+      await idleForADay();
+      const output = succeeded(await node.run("careledger:consent:request", ...requestArgs("2", "1")));
+      // Counted from the latest block, a day old, the hour would have passed already (ConsentInvalidRequestTerms).
+      expect(Date.parse(field(output, "respondBy")) - (await blockTime())).to.be.within(
+        HOUR_MS - CLOCK_SKEW_MS - 3_000,
+        HOUR_MS,
+      );
+    });
+
+    it("consent:approve --days lasts the days given from when it is mined", async function () {
+      const id = requestId(succeeded(await node.run("careledger:consent:request", ...requestArgs("2", "720"))));
+      await idleForADay();
+      const output = succeeded(
+        await node.run("careledger:consent:approve", "--request", id, "--days", "1", "--from", "6"),
+      );
+      // Counted from the latest block, a day old, the window would have ended as it began (ConsentInvalidWindow).
+      expect(windowLength(output)).to.be.within(DAY_MS - CLOCK_SKEW_MS - 3_000, DAY_MS);
+    });
+
+    it("consent:approve grants the whole duration asked for, the contract's maximum, without a refusal", async function () {
+      const id = requestId(succeeded(await node.run("careledger:consent:request", ...requestArgs("2", "72"))));
+      await idleForADay();
+      const output = succeeded(await node.run("careledger:consent:approve", "--request", id, "--from", "6"));
+      expect(windowLength(output)).to.be.within(2 * DAY_MS - CLOCK_SKEW_MS - 3_000, 2 * DAY_MS);
+    });
+
+    it("consent:grant --days lasts the days given from when it is mined", async function () {
+      await idleForADay();
+      const output = succeeded(
+        await node.run(
+          "careledger:consent:grant",
+          ...["--patient", "2", "--grantee", "1", "--categories", "allergies", "--purposes", "treatment"],
+          ...["--days", "1", "--from", "6"],
+        ),
+      );
+      expect(windowLength(output)).to.be.within(DAY_MS - CLOCK_SKEW_MS - 3_000, DAY_MS);
     });
   });
 });

@@ -6,6 +6,7 @@ import { SupersedeReason } from "../../sdk/records/codes";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import {
+  bytes32,
   codeName,
   codesHelp,
   enumNames,
@@ -78,6 +79,51 @@ describe("tasks: the time rule", function () {
       expect(periodStart("at", "2026-03-02T10:00:00.250-0500")).to.equal(BigInt(Date.UTC(2026, 2, 2, 15) / 1000));
     });
 
+    it("takes a time in 1969 that its offset brings into 1970, and the first second of 1970", function () {
+      expect(periodStart("at", "1969-12-31T23:30-01:00")).to.equal(1_800n);
+      expect(periodStart("at", "1970-01-01T00:00:00Z")).to.equal(0n);
+      expect(periodEnd("until", "1970-01-01")).to.equal(86_399n);
+      expect(periodStart("at", "0")).to.equal(0n);
+    });
+
+    // Whatever the offset, a time is refused in one line or taken within the contracts' uint48 seconds.
+    it("refuses in one line, or takes within 0 to 2^48 - 1, every ISO time with an offset", function () {
+      const isoTimes = fc
+        .tuple(
+          fc.integer({ min: 0, max: 9999 }),
+          fc.integer({ min: 1, max: 12 }),
+          fc.integer({ min: 1, max: 28 }),
+          fc.integer({ min: 0, max: 23 }),
+          fc.integer({ min: 0, max: 59 }),
+          fc.constantFrom("+", "-"),
+          fc.integer({ min: 0, max: 23 }),
+          fc.integer({ min: 0, max: 59 }),
+        )
+        .map(([year, month, day, hour, minute, sign, offsetHours, offsetMinutes]) => {
+          const two = (n: number) => String(n).padStart(2, "0");
+          return (
+            `${String(year).padStart(4, "0")}-${two(month)}-${two(day)}T${two(hour)}:${two(minute)}` +
+            `${sign}${two(offsetHours)}:${two(offsetMinutes)}`
+          );
+        });
+      fc.assert(
+        fc.property(isoTimes, (time) => {
+          let seconds: bigint;
+          try {
+            seconds = periodStart("at", time);
+          } catch (error) {
+            expect((error as Error).message).to.equal(
+              `--at: ${time} is before 1970, which the contracts' times cannot hold`,
+            );
+            expect(Date.parse(time)).to.be.lessThan(0);
+            return;
+          }
+          expect(seconds).to.equal(BigInt(Date.parse(time) / 1000));
+          expect(seconds >= 0n && seconds < 2n ** 48n).to.equal(true);
+        }),
+      );
+    });
+
     for (const [value, message] of [
       ["2026-02-30", "--until: 2026-02-30 is not a date of the calendar"],
       ["2026-13-01", "--until: 2026-13-01 is not a date of the calendar"],
@@ -87,6 +133,13 @@ describe("tasks: the time rule", function () {
       ["March 3, 2026", '--until must be Unix seconds, an ISO time or a date YYYY-MM-DD, got "March 3, 2026"'],
       ["2026-3-2", '--until must be Unix seconds, an ISO time or a date YYYY-MM-DD, got "2026-3-2"'],
       ["281474976710656", "--until 281474976710656 is beyond the contracts' times (at most 281474976710655 seconds)"],
+      // Checked on the final seconds: the offset takes it back to 23:30 UTC on 1969-12-31.
+      [
+        "1970-01-01T00:30+01:00",
+        "--until: 1970-01-01T00:30+01:00 is before 1970, which the contracts' times cannot hold",
+      ],
+      ["0050-06-01", "--until: 0050-06-01 is before 1970, which the contracts' times cannot hold"],
+      ["2026-03-02T10:00+24:00", '--until: "2026-03-02T10:00+24:00" has an offset beyond a day (-23:59 to +23:59)'],
     ] as const) {
       it(`refuses "${value}" in one line naming the option`, function () {
         expect(refusal(() => periodEnd("until", value))).to.equal(message);
@@ -112,6 +165,40 @@ describe("tasks: the time rule", function () {
     it("is the latest block's time + 1 when the chain runs ahead of the wall clock (a test chain moved forward)", async function () {
       const ahead = wall() + 181 * 86_400;
       expect(await pendingTime(chainAt(ahead))).to.equal(BigInt(ahead + 1));
+    });
+  });
+
+  describe("bytes32: a 32-byte hex option", function () {
+    const KEY = `0x${"a1b2c3d4".repeat(8)}`;
+
+    it("takes 64 hex digits, with or without 0x, as lowercase 0x hex", function () {
+      expect(bytes32("claim", KEY.toUpperCase().replace("0X", "0x"))).to.equal(KEY);
+      expect(bytes32("reference-key", ` ${KEY.slice(2)} `, true)).to.equal(KEY);
+    });
+
+    it("echoes a value that is not secret, to show the mistake", function () {
+      expect(refusal(() => bytes32("commitment", "0x1234"))).to.equal(
+        '--commitment must be 32 bytes of hex (0x + 64 digits), got "0x1234"',
+      );
+    });
+
+    // A key or a salt lands in the terminal's scrollback and in logs: not one digit of it is printed.
+    it("never echoes a secret, not even in part: it says how many digits it had, or that it is not hex", function () {
+      const short = KEY.slice(0, -1);
+      const message = refusal(() => bytes32("reference-key", short, true));
+      expect(message).to.equal(
+        "--reference-key must be 32 bytes of hex (0x + 64 digits), got 63 digits (a secret: not shown)",
+      );
+      expect(refusal(() => bytes32("salt", `${KEY}zz`, true))).to.equal(
+        "--salt must be 32 bytes of hex (0x + 64 digits), got a value that is not hex (a secret: not shown)",
+      );
+      fc.assert(
+        fc.property(fc.stringMatching(/^(0x)?[0-9a-f]{8,80}$/), (value) => {
+          fc.pre(value.replace(/^0x/, "").length !== 64);
+          const refused = refusal(() => bytes32("member-key", value, true));
+          expect(refused).to.not.contain(value.replace(/^0x/, "").slice(0, 8));
+        }),
+      );
     });
   });
 

@@ -8,6 +8,7 @@ import {
   CanonicalFormError,
   canonicalBytes,
   type FhirResource,
+  parseFhirBytes,
   parseFhirJson,
   recordCommitment,
 } from "../../../sdk/records/fhir";
@@ -282,6 +283,36 @@ describe("sdk/records/fhir", () => {
       expect(canonicalFormError(() => parseFhirJson("null")).path).to.equal("$");
       expect(canonicalFormError(() => parseFhirJson('{"id":"x"}')).path).to.equal("$.resourceType");
       expect(canonicalFormError(() => parseFhirJson('{"resourceType":""}')).path).to.equal("$.resourceType");
+    });
+
+    // A record is PHI: JSON.parse's message quotes it ("Unexpected token 'J', "Jane Doe, "... is not valid JSON").
+    it("locates text that is not JSON by line and column, never quoting it", () => {
+      const record = "Jane Doe, born 1980-04-02\nMRN 4471-22";
+      const error = canonicalFormError(() => parseFhirJson(record));
+      expect(error.problem).to.equal(
+        "not valid JSON: an unexpected character where a value should be at line 1, column 1",
+      );
+      for (const part of ["Jane", "Doe", "1980", "4471"]) expect(error.message).to.not.contain(part);
+      const late = canonicalFormError(() =>
+        parseFhirJson('\uFEFF{"resourceType": "Patient",\n "name": [{"family": Doe}]}'),
+      );
+      expect(late.message).to.equal(
+        "cannot canonicalize the FHIR resource at $: not valid JSON: an unexpected character where a value " +
+          "should be at line 2, column 22",
+      );
+    });
+  });
+
+  describe("parseFhirBytes", () => {
+    it("parses a resource from its UTF-8 bytes", () => {
+      expect(parseFhirBytes(canonicalBytes(potassium(4.1)))).to.deep.equal(potassium(4.1));
+    });
+
+    // ethers' toUtf8String would put every byte, in hex, into its message.
+    it("refuses bytes that are not UTF-8 without quoting them", () => {
+      const bytes = new Uint8Array([...new TextEncoder().encode('{"name":"Jane'), 0xff, 0x22, 0x7d]);
+      const error = canonicalFormError(() => parseFhirBytes(bytes));
+      expect(error.message).to.equal("cannot canonicalize the FHIR resource at $: not UTF-8 text");
     });
   });
 
