@@ -12,6 +12,7 @@ import {
   ReviewOutcome,
 } from "../sdk/consent/scopes";
 import { ParticipantKind } from "../sdk/identity/participants";
+import { queryFilterChunked } from "../sdk/core/logs";
 import { lookup } from "./lookup";
 import {
   ACCOUNT_HELP,
@@ -428,7 +429,9 @@ task(
     const patient = wholeNumber("patient", args.patient);
     await (await lookup(hre)).participant("patient", patient, ParticipantKind.Patient);
     const consent = await client(hre, "0");
-    const grants = await readable(() => consent.grantsOf(patient));
+    // Events from the deployment's first block, in ranges a node accepts (Besu: 1,000 blocks by default).
+    const since = (await deploymentOf(hre)).deployedAtBlock ?? 0;
+    const grants = await readable(() => consent.grantsOf(patient, since));
     const now = await chainTime(hre);
     console.log(`Patient ${patient}: ${grants.length} grantee(s) as of ${iso(now)}`);
     for (const g of grants) {
@@ -442,7 +445,7 @@ task(
     }
     // Break-glass lives in its own contract: every session opened on the patient, with its effective end.
     const workflow = consent.breakGlassWorkflow;
-    const opened = await workflow.queryFilter(workflow.filters.BreakGlassOpened(undefined, patient));
+    const opened = await queryFilterChunked(workflow, workflow.filters.BreakGlassOpened(undefined, patient), since);
     console.log(`${opened.length} break-glass session(s) on patient ${patient}`);
     for (const event of opened) {
       const id = event.args.sessionId;

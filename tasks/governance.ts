@@ -6,7 +6,18 @@ import type { Deployment } from "../sdk/core/deployment";
 import type { GovernanceClient, ScheduledOperation } from "../sdk/core/operations";
 import { ROLE_LABELS, type RoleName, Roles } from "../sdk/core/roles";
 import { humanDuration, isoTime, relativeTime } from "../sdk/core/time";
-import { accountAddress, bytes32, chainTime, deploymentOf, fail, print, readable, signerFor } from "./util";
+import {
+  ACCOUNT_HELP,
+  accountAddress,
+  bytes32,
+  chainTime,
+  deploymentOf,
+  fail,
+  FROM_HELP,
+  print,
+  readable,
+  signerFor,
+} from "./util";
 
 /**
  * The consortium's governance from the command line: what is deployed and who may do what (`careledger:status`),
@@ -17,8 +28,8 @@ import { accountAddress, bytes32, chainTime, deploymentOf, fail, print, readable
 
 const ROLE_NAMES = Object.keys(Roles) as RoleName[];
 const ROLE_HELP = `Role: ${ROLE_NAMES.join(", ")} (case-insensitive) or its number`;
-const ACCOUNT = "Account index or address";
-const FROM = "Account index or address that signs";
+const ACCOUNT = `The account (${ACCOUNT_HELP})`;
+const FROM = FROM_HELP;
 const FROM_ADMIN = `${FROM} (an admin of the role: ADMIN, whose calls wait out its execution delay)`;
 const MAX_UINT32 = 2n ** 32n - 1n;
 

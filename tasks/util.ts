@@ -6,6 +6,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
 
 import { displayUrl } from "../config/env";
+import { isoTime } from "../sdk/core/time";
 
 /**
  * Resolves `--from`: an account index on the network ("0", "2") or one of its addresses. A transaction the signer
@@ -293,9 +294,9 @@ export async function accountAddress(hre: HardhatRuntimeEnvironment, option: str
   return hre.ethers.getAddress(given);
 }
 
-/** Unix seconds as an ISO 8601 time. */
+/** Unix seconds as an ISO 8601 time, to the second (`2026-12-06T18:43:43Z`): the one form every task prints. */
 export function iso(seconds: bigint): string {
-  return new Date(Number(seconds) * 1000).toISOString();
+  return isoTime(seconds);
 }
 
 /** The latest block's time: the chain's clock, which is what the contracts judge windows and deadlines by. */

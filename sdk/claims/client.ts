@@ -741,24 +741,30 @@ const bitsOf = (mask: bigint): number[] => {
  * receipt. Views return plain objects with enums.
  */
 export class ClaimsClient {
+  /**
+   * @param since the block event scans start from by default: the deployment's first block (`deployedAtBlock`), so
+   *   that a long chain is not read from its genesis.
+   */
   constructor(
     readonly adjudicator: ClaimsAdjudicator,
     readonly priorAuths: PriorAuthorizations,
+    readonly since = 0,
   ) {}
 
   static connect(
     runner: ContractRunner,
-    deployment: Pick<Deployment, "claimsAdjudicator" | "priorAuthorizations">,
+    deployment: Pick<Deployment, "claimsAdjudicator" | "priorAuthorizations" | "deployedAtBlock">,
   ): ClaimsClient {
     return new ClaimsClient(
       ClaimsAdjudicator__factory.connect(deployment.claimsAdjudicator, runner),
       PriorAuthorizations__factory.connect(deployment.priorAuthorizations, runner),
+      deployment.deployedAtBlock ?? 0,
     );
   }
 
   /** The same module, acting through another runner (signer). */
   as(runner: ContractRunner): ClaimsClient {
-    return new ClaimsClient(this.adjudicator.connect(runner), this.priorAuths.connect(runner));
+    return new ClaimsClient(this.adjudicator.connect(runner), this.priorAuths.connect(runner), this.since);
   }
 
   // ---- plans -----------------------------------------------------------------------------------------------------
@@ -883,7 +889,7 @@ export class ClaimsClient {
   }
 
   /** Appeals the denial of one line; the claim's content is rebuilt from its events. */
-  async fileAppeal(claimId: string, line: number, fromBlock = 0): Promise<Sent> {
+  async fileAppeal(claimId: string, line: number, fromBlock = this.since): Promise<Sent> {
     const content = await this.claimContent(claimId, fromBlock);
     return this.send(() => this.adjudicator.fileAppeal(claimId, line, content));
   }
@@ -893,7 +899,7 @@ export class ClaimsClient {
     claimId: string,
     line: number,
     overturn: boolean,
-    fromBlock = 0,
+    fromBlock = this.since,
   ): Promise<Sent & { line?: EobLine }> {
     const content = await this.claimContent(claimId, fromBlock);
     const receipt = await this.mine(() => this.adjudicator.decideAppeal(claimId, line, overturn, content));
@@ -1040,7 +1046,7 @@ export class ClaimsClient {
   }
 
   /** The claim's content, rebuilt from its `ClaimAdjudicated`, first `LineAdjudicated` and attachment events. */
-  async claimContent(claimId: string, fromBlock = 0): Promise<ClaimContent> {
+  async claimContent(claimId: string, fromBlock = this.since): Promise<ClaimContent> {
     const [adjudicated] = await queryFilterChunked(
       this.adjudicator,
       this.adjudicator.filters.ClaimAdjudicated(claimId),
@@ -1068,7 +1074,7 @@ export class ClaimsClient {
   }
 
   /** The claim's remittance: its adjudication and any overturned lines since, from events. */
-  async remittance(claimId: string, fromBlock = 0): Promise<Remittance> {
+  async remittance(claimId: string, fromBlock = this.since): Promise<Remittance> {
     const provider = this.adjudicator.runner?.provider;
     const address = await this.adjudicator.getAddress();
     const logs =
@@ -1085,7 +1091,7 @@ export class ClaimsClient {
   }
 
   /** Every remittance of the member's claims since `fromBlock`: the patient's explanation of benefits. */
-  async explanationOfBenefits(member: BytesLike, fromBlock = 0): Promise<Remittance[]> {
+  async explanationOfBenefits(member: BytesLike, fromBlock = this.since): Promise<Remittance[]> {
     const adjudicated = await queryFilterChunked(
       this.adjudicator,
       this.adjudicator.filters.ClaimAdjudicated(undefined, hexlify(getBytes(member))),

@@ -99,24 +99,30 @@ export interface GrantListing extends ConsentInfo {
  * return its id or version with the receipt.
  */
 export class ConsentClient {
+  /**
+   * @param since the block event scans start from by default: the deployment's first block (`deployedAtBlock`), so
+   *   that a long chain is not read from its genesis.
+   */
   constructor(
     readonly registry: ConsentRegistry,
     readonly breakGlassWorkflow: BreakGlass,
+    readonly since = 0,
   ) {}
 
   static connect(
     runner: ContractRunner,
-    deployment: Pick<Deployment, "consentRegistry" | "breakGlass">,
+    deployment: Pick<Deployment, "consentRegistry" | "breakGlass" | "deployedAtBlock">,
   ): ConsentClient {
     return new ConsentClient(
       ConsentRegistry__factory.connect(deployment.consentRegistry, runner),
       BreakGlass__factory.connect(deployment.breakGlass, runner),
+      deployment.deployedAtBlock ?? 0,
     );
   }
 
   /** The same module, acting through another runner (signer). */
   as(runner: ContractRunner): ConsentClient {
-    return new ConsentClient(this.registry.connect(runner), this.breakGlassWorkflow.connect(runner));
+    return new ConsentClient(this.registry.connect(runner), this.breakGlassWorkflow.connect(runner), this.since);
   }
 
   // ---- grants ----------------------------------------------------------------------------------------------
@@ -381,7 +387,7 @@ export class ConsentClient {
    * (it would cost every first grant two more storage slots); the grantees come from the registry's own events and
    * their state from storage, so the list is as true as the chain.
    */
-  async grantsOf(patient: BigNumberish, fromBlock = 0): Promise<GrantListing[]> {
+  async grantsOf(patient: BigNumberish, fromBlock = this.since): Promise<GrantListing[]> {
     // In ranges a node accepts (Besu: 1,000 blocks by default), from the deployment block the caller passes.
     const granted = await queryFilterChunked(this.registry, this.registry.filters.ConsentGranted(patient), fromBlock);
     const denied = await queryFilterChunked(this.registry, this.registry.filters.ConsentDenySet(patient), fromBlock);

@@ -118,15 +118,28 @@ const optional = (hash: string): string | undefined => (hash === ZERO ? undefine
  * return plain objects with TypeScript enums.
  */
 export class RecordClient {
-  constructor(readonly registry: RecordRegistry) {}
+  /**
+   * @param since the block event scans start from by default: the deployment's first block (`deployedAtBlock`), so
+   *   that a long chain is not read from its genesis.
+   */
+  constructor(
+    readonly registry: RecordRegistry,
+    readonly since = 0,
+  ) {}
 
-  static connect(runner: ContractRunner, deployment: Pick<Deployment, "recordRegistry">): RecordClient {
-    return new RecordClient(RecordRegistry__factory.connect(deployment.recordRegistry, runner));
+  static connect(
+    runner: ContractRunner,
+    deployment: Pick<Deployment, "recordRegistry" | "deployedAtBlock">,
+  ): RecordClient {
+    return new RecordClient(
+      RecordRegistry__factory.connect(deployment.recordRegistry, runner),
+      deployment.deployedAtBlock ?? 0,
+    );
   }
 
   /** The same registry, acting through another runner (signer). */
   as(runner: ContractRunner): RecordClient {
-    return new RecordClient(this.registry.connect(runner));
+    return new RecordClient(this.registry.connect(runner), this.since);
   }
 
   // ---- anchoring and versions ------------------------------------------------------------------------------
@@ -327,7 +340,11 @@ export class RecordClient {
    * version, the consent basis. Undefined if no event names it (an adopted batch record has no pointer of its own:
    * its batch's pointer locates the manifest).
    */
-  async versionEvent(patient: BigNumberish, commitment: BytesLike, fromBlock = 0): Promise<VersionEvent | undefined> {
+  async versionEvent(
+    patient: BigNumberish,
+    commitment: BytesLike,
+    fromBlock = this.since,
+  ): Promise<VersionEvent | undefined> {
     const hash = hexlify(commitment);
     const [anchored] = await queryFilterChunked(
       this.registry,
@@ -362,7 +379,7 @@ export class RecordClient {
   }
 
   /** The patient's record's access trail (allowed and denied reads), oldest first. */
-  async accessTrail(patient: BigNumberish, commitment: BytesLike, fromBlock = 0): Promise<AccessEvent[]> {
+  async accessTrail(patient: BigNumberish, commitment: BytesLike, fromBlock = this.since): Promise<AccessEvent[]> {
     const hash = hexlify(commitment);
     const granted = await queryFilterChunked(
       this.registry,

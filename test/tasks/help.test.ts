@@ -10,7 +10,7 @@ import {
   ReviewFinding,
   ReviewOutcome,
 } from "../../sdk/consent/scopes";
-import { PAUSABLE_MODULES } from "../../sdk/core/operations";
+import { PAUSABLE_MODULES } from "../../sdk/core/contracts";
 import { Roles } from "../../sdk/core/roles";
 import { ParticipantKind, StatusReason } from "../../sdk/identity/participants";
 import { SupersedeReason } from "../../sdk/records/codes";
