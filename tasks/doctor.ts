@@ -56,6 +56,17 @@ async function request<T>(hre: HardhatRuntimeEnvironment, method: string, params
  * the socket's error as its parent: that names what happened (ECONNREFUSED, ENOTFOUND, a timeout).
  */
 function reason(error: unknown): string {
+  // Given up on by tasks/network.ts's RetryingProvider: its own line names the URL again; the kind is enough here.
+  const { transport, attempts } = error as { transport?: unknown; attempts?: unknown };
+  if (typeof transport === "string" && typeof attempts === "number") {
+    const kinds: Record<string, string> = {
+      refused: "connection refused",
+      dropped: "connection closed",
+      unresolved: "unknown host",
+      timeout: "no answer in time",
+    };
+    return `${kinds[transport] ?? transport}, ${attempts} attempt(s)`;
+  }
   const message = (error instanceof Error ? error.message : String(error)).split("\n")[0]!.trim();
   const parent = (error as { parent?: { code?: string; message?: string } }).parent;
   const cause = parent?.code ?? parent?.message?.split("\n")[0];

@@ -91,7 +91,13 @@ export class RetryingProvider extends ProviderWrapper {
         if (failure === undefined) throw error;
         const retryable = failure === "refused" || (failure === "dropped" && READS.has(args.method));
         const delay = this.delays[attempt];
-        if (!retryable || delay === undefined) throw this.unreachable(failure, args.method, attempt + 1);
+        if (!retryable || delay === undefined) {
+          // The kind and count stay on the error for a caller that words it itself (careledger:doctor).
+          throw Object.assign(this.unreachable(failure, args.method, attempt + 1), {
+            transport: failure,
+            attempts: attempt + 1,
+          });
+        }
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }

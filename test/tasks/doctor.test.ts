@@ -434,7 +434,7 @@ describe("tasks: doctor", function () {
       const { output, code } = await node.cli(["careledger:doctor"], { LOCALHOST_RPC_URL: "http://127.0.0.1:1" });
       expect(code).to.equal(1);
       expect(checkLine(output, "FAIL", "node")).to.equal(
-        "localhost (http://127.0.0.1:1) does not answer: HH108: Cannot connect to the network localhost (ECONNREFUSED) " +
+        "localhost (http://127.0.0.1:1) does not answer: connection refused, 4 attempt(s) " +
           "— start the node (npx hardhat node, or anvil) or set LOCALHOST_RPC_URL to its URL",
       );
       expect(output).to.contain(
