@@ -64,7 +64,13 @@ export function describeFailure(error: unknown, hre: HardhatRuntimeEnvironment):
   const where = networkLabel(hre);
   const transport = transportFailure(error);
   if (transport !== undefined) {
-    return `cannot reach ${where} (${transport === "refused" ? "connection refused" : transport === "dropped" ? "connection closed" : "unknown host"}); check that the node runs and the network's URL`;
+    const what = {
+      refused: "connection refused",
+      dropped: "connection closed",
+      unresolved: "unknown host",
+      timeout: "no answer in time",
+    }[transport];
+    return `cannot reach ${where} (${what}); check that the node runs and answers, and the network's URL`;
   }
   // deploy/ignition.ts's DeploymentStoppedError, told by name: importing it here would load Ignition for every task.
   if (error instanceof Error && error.name === "DeploymentStoppedError") {

@@ -18,7 +18,7 @@ const URL_SETTING: Readonly<Record<string, string>> = {
 const SENDS = new Set(["eth_sendTransaction", "eth_sendRawTransaction"]);
 
 /**
- * The requests that read and change nothing, which may be sent again after the node dropped the connection. Anything
+ * The requests that read or sign and change nothing, which may be sent again after the node dropped the connection. Anything
  * else — a transaction, and a development node's own state-changing methods (`evm_increaseTime`, `evm_mine`,
  * `hardhat_*`, `anvil_*`) — may already have taken effect, and is retried only when the connection was refused.
  */
@@ -40,6 +40,10 @@ const READS = new Set([
   "eth_getTransactionCount",
   "eth_getTransactionReceipt",
   "eth_maxPriorityFeePerGas",
+  // Signatures by a node that holds the accounts (a development node): they change nothing on chain.
+  "eth_sign",
+  "eth_signTypedData_v4",
+  "personal_sign",
   "net_version",
   "web3_clientVersion",
 ]);

@@ -179,10 +179,12 @@ export function staleDeploymentMessage(
     different.length === 0
       ? "the node was restarted without its state, or this is another chain with the same id"
       : "this is another chain with the same id, or the record was changed";
-  const todo = isDevelopmentNetwork(hre)
-    ? `deploy afresh with \`npx hardhat careledger:deploy --network ${hre.network.name} --reset\``
-    : "check that the network's URL reaches the chain the record was made on (the record is kept: " +
-      "--reset is refused outside a development node)";
+  const consortiumChain = process.env.CONSORTIUM_CHAIN_ID?.trim() === String(chainId);
+  const todo =
+    isDevelopmentNetwork(hre) && !consortiumChain
+      ? `deploy afresh with \`npx hardhat careledger:deploy --network ${hre.network.name} --reset\``
+      : "check that the network's URL reaches the chain the record was made on (the record is kept: " +
+        "--reset is refused outside a development node)";
   return `the CareLedger deployment recorded in ${record} is not on ${networkLabel(hre)}: ${parts.join("; ")}: ${cause}; ${todo}`;
 }
 

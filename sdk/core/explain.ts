@@ -883,8 +883,13 @@ export async function explainRefusal(
 /** The deployment recorded for the runner's chain (`loadDeployment`), or undefined when it cannot be told. */
 async function recordedDeployment(runner: ContractRunner): Promise<Deployment | undefined> {
   try {
-    const network = await runner.provider?.getNetwork();
-    return network === undefined ? undefined : loadDeployment(network.chainId);
+    const provider = runner.provider;
+    if (provider === null) return undefined;
+    const deployment = loadDeployment((await provider.getNetwork()).chainId);
+    // A record made on another chain of the same id (a development node's, 31337, seen from the in-process chain)
+    // can start past this chain's head: it is not this chain's.
+    if ((deployment.deployedAtBlock ?? 0) > (await provider.getBlockNumber())) return undefined;
+    return deployment;
   } catch {
     return undefined;
   }

@@ -19,6 +19,9 @@ const CONCURRENCY = 4;
 /** A node's refusal of a range as too wide or too full (Besu, geth, Erigon and hosted nodes word it in these terms). */
 const RANGE_REFUSAL = /range|too (?:many|large|wide)|exceed|limit/i;
 
+/** A refusal for the rate of requests, not their range: splitting the range would only send more of them. */
+const RATE_REFUSAL = /rate|429|too many requests/i;
+
 export interface BlockRange {
   fromBlock: number;
   toBlock: number;
@@ -66,7 +69,8 @@ async function splitting<T>(
   try {
     return await query(range.fromBlock, range.toBlock);
   } catch (error) {
-    if (range.toBlock === range.fromBlock || !RANGE_REFUSAL.test(messageOf(error))) throw error;
+    const message = messageOf(error);
+    if (range.toBlock === range.fromBlock || !RANGE_REFUSAL.test(message) || RATE_REFUSAL.test(message)) throw error;
     const middle = range.fromBlock + Math.floor((range.toBlock - range.fromBlock) / 2);
     const first = await splitting(query, { fromBlock: range.fromBlock, toBlock: middle });
     return [...first, ...(await splitting(query, { fromBlock: middle + 1, toBlock: range.toBlock }))];

@@ -10,12 +10,15 @@ import {
 } from "ethers";
 import hre from "hardhat";
 
+import { ClaimsClient } from "../../../sdk/claims/client";
+import { ConsentClient } from "../../../sdk/consent/client";
 import { decodeRevertData } from "../../../sdk/core/errors";
 import { explainRefusal } from "../../../sdk/core/explain";
 import { roleHolders } from "../../../sdk/core/governance";
 import { blockRanges, MAX_LOGS_RANGE, queryFilterChunked, queryInRanges } from "../../../sdk/core/logs";
 import { GovernanceClient } from "../../../sdk/core/operations";
 import { Roles } from "../../../sdk/core/roles";
+import { RecordClient } from "../../../sdk/records/client";
 import { AccessManager__factory } from "../../../typechain-types";
 import { systemFixture } from "../../fixtures/system";
 import { rejection } from "../../helpers/rejection";
@@ -99,6 +102,16 @@ describe("sdk/core/logs", () => {
       };
       expect(await queryInRanges(narrowNode, 0, 2_999)).to.deep.equal(Array.from({ length: 3_000 }, (_, i) => i));
       expect(asked.filter((span) => span <= 100).length).to.be.greaterThan(0);
+    });
+
+    it("does not split a range refused for the rate of requests: splitting would only send more", async () => {
+      let asked = 0;
+      const busyNode = (): Promise<number[]> => {
+        asked += 1;
+        return Promise.reject(new Error("rate limit exceeded: 429 Too Many Requests"));
+      };
+      expect(await rejection(queryInRanges(busyNode, 0, 999))).to.equal("rate limit exceeded: 429 Too Many Requests");
+      expect(asked).to.equal(1);
     });
 
     it("throws any other failure as it is", async () => {
@@ -185,6 +198,33 @@ describe("sdk/core/logs", () => {
       );
       expect(await explainRefusal(refused, down)).to.equal(
         `AccessManagerUnauthorizedAccount — ${ACCOUNT} does not hold CLAIMS_REVIEWER (5)`,
+      );
+    });
+  });
+
+  describe("the clients' scans", () => {
+    it("start at the deployment's first block by default, through connect and as()", async () => {
+      const [signer] = await hre.ethers.getSigners();
+      if (signer === undefined) throw new Error("no signer");
+      const address = `0x${"12".repeat(20)}`;
+      const deployment = {
+        consentRegistry: address,
+        breakGlass: address,
+        claimsAdjudicator: address,
+        priorAuthorizations: address,
+        recordRegistry: address,
+        deployedAtBlock: 4_321,
+      };
+      for (const client of [
+        ConsentClient.connect(hre.ethers.provider, deployment),
+        ClaimsClient.connect(hre.ethers.provider, deployment),
+        RecordClient.connect(hre.ethers.provider, deployment),
+      ]) {
+        expect(client.since).to.equal(4_321);
+        expect(client.as(signer).since).to.equal(4_321);
+      }
+      expect(ConsentClient.connect(hre.ethers.provider, { ...deployment, deployedAtBlock: undefined }).since).to.equal(
+        0,
       );
     });
   });
