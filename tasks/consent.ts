@@ -429,9 +429,8 @@ task(
     const patient = wholeNumber("patient", args.patient);
     await (await lookup(hre)).participant("patient", patient, ParticipantKind.Patient);
     const consent = await client(hre, "0");
-    // Events from the deployment's first block, in ranges a node accepts (Besu: 1,000 blocks by default).
-    const since = (await deploymentOf(hre)).deployedAtBlock ?? 0;
-    const grants = await readable(() => consent.grantsOf(patient, since));
+    // Events from the deployment's first block (the client's default), in ranges a node accepts.
+    const grants = await readable(() => consent.grantsOf(patient));
     const now = await chainTime(hre);
     console.log(`Patient ${patient}: ${grants.length} grantee(s) as of ${iso(now)}`);
     for (const g of grants) {
@@ -445,7 +444,7 @@ task(
     }
     // Break-glass lives in its own contract: every session opened on the patient, with its effective end.
     const workflow = consent.breakGlassWorkflow;
-    const opened = await queryFilterChunked(workflow, workflow.filters.BreakGlassOpened(undefined, patient), since);
+    const opened = await queryFilterChunked(workflow, workflow.filters.BreakGlassOpened(undefined, patient), consent.since);
     console.log(`${opened.length} break-glass session(s) on patient ${patient}`);
     for (const event of opened) {
       const id = event.args.sessionId;

@@ -81,16 +81,13 @@ function unavailable(error: unknown): boolean {
   );
 }
 
-/** Where the network is: its name and URL, as an operator configured it (without a password the URL may carry). */
+/**
+ * Where the network is: its name and URL, as an operator configured it, without the credentials the URL may carry
+ * (`displayUrl`): the doctor's output may be pasted into a ticket.
+ */
 function whereIs(hre: HardhatRuntimeEnvironment): string {
   const config = hre.network.config;
-  return "url" in config ? `${hre.network.name} (${redacted(config.url)})` : `${hre.network.name} (in-process)`;
-}
-
-/** `url` with any user name and password replaced: the doctor's output may be pasted into a ticket. */
-/** The URL with any credentials hidden (config/env.ts `displayUrl`, which every message uses). */
-export function redacted(url: string): string {
-  return displayUrl(url);
+  return "url" in config ? `${hre.network.name} (${displayUrl(config.url)})` : `${hre.network.name} (in-process)`;
 }
 
 function advice(hre: HardhatRuntimeEnvironment, local: string, consortium: string): string {

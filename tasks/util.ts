@@ -98,11 +98,6 @@ export function periodEnd(option: string, value: string): bigint {
   return bareDate ? seconds + DAY - 1n : seconds;
 }
 
-/** A moment given as Unix seconds, an ISO time or a bare date (its first second): `periodStart`. */
-export function unixTime(option: string, value: string): bigint {
-  return periodStart(option, value);
-}
-
 /**
  * The development network, whose node comes and goes: a deployment there may be reset (`careledger:deploy --reset`,
  * which also asks the node whether it is a development node). The in-process `hardhat` network records nothing.

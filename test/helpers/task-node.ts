@@ -31,6 +31,13 @@ export interface TaskNode {
   cli(argv: string[], env?: Record<string, string | undefined>, network?: string): Promise<TaskResult>;
   /** A JSON-RPC call to the node. */
   rpc<T = unknown>(method: string, params?: unknown[]): Promise<T>;
+  /** The recorded addresses (`deployed_addresses.json`), by Ignition future id. */
+  addresses(): Record<string, string>;
+  /**
+   * Returns the chain to the state of the first call (a snapshot taken then), for tests that each start from the same
+   * deployment: anvil forgets a snapshot once reverted to, so a new one is taken each time.
+   */
+  freshState(): Promise<void>;
   /** Stops the node and starts a new, empty one at the same URL and chain id: what a restarted development node is. */
   restart(): Promise<void>;
   stop(): void;
@@ -91,6 +98,7 @@ export async function startTaskNode(options: TaskNodeOptions = {}): Promise<Task
     stdio: ["ignore", fs.openSync(runnerLog, "w"), fs.openSync(runnerLog, "a")],
   });
 
+  let snapshot: string | undefined;
   let stopped = false;
   const stop = (): void => {
     if (stopped) return;
@@ -126,6 +134,12 @@ export async function startTaskNode(options: TaskNodeOptions = {}): Promise<Task
       return runProcess(HARDHAT, ["--network", network, ...argv], { ...env, ...extra });
     },
     rpc: (method, params = []) => rpc(url, method, params),
+    addresses: () =>
+      JSON.parse(fs.readFileSync(path.join(record, "deployed_addresses.json"), "utf8")) as Record<string, string>,
+    async freshState() {
+      if (snapshot !== undefined) await rpc(anvil.url, "evm_revert", [snapshot]);
+      snapshot = await rpc<string>(anvil.url, "evm_snapshot", []);
+    },
     async restart() {
       killGroup(anvil.process);
       await waitForExit(anvil.process);

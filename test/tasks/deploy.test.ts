@@ -63,8 +63,8 @@ describe("tasks: careledger:deploy", function () {
       }
     });
 
-    it("prints every contract's address, the settlement token and the roles at the end", async function () {
-      const record = (await import(`${node.record}/deployed_addresses.json`)) as Record<string, string>;
+    it("prints every contract's address, the settlement token and the roles at the end", function () {
+      const record = node.addresses();
       const printed = (name: string): string | undefined =>
         new RegExp(`^ {2}${name} +(0x[0-9a-fA-F]{40})`, "m").exec(deployed)?.[1];
       const futures: Record<string, string> = {

@@ -1,6 +1,3 @@
-import fs from "node:fs";
-import path from "node:path";
-
 import { expect } from "chai";
 import { AbiCoder, keccak256 } from "ethers";
 
@@ -42,7 +39,6 @@ describe("tasks: governance", function () {
   let node: TaskNode;
   let addresses: Record<string, string>;
   let manager: string;
-  let snapshot: string;
 
   const latestTime = async (): Promise<number> =>
     Number((await node.rpc<{ timestamp: string }>("eth_getBlockByNumber", ["latest", false])).timestamp);
@@ -69,17 +65,13 @@ describe("tasks: governance", function () {
     this.timeout(120_000);
     node = await startTaskNode();
     await ok("careledger:deploy", "--parameters", "localhost");
-    addresses = JSON.parse(fs.readFileSync(path.join(node.record, "deployed_addresses.json"), "utf8")) as Record<
-      string,
-      string
-    >;
+    addresses = node.addresses();
     manager = addresses["AccessManager#AccessManager"] ?? "";
-    snapshot = await node.rpc<string>("evm_snapshot");
+    await node.freshState();
   });
   // Each case starts from the fresh deployment: anvil returns to the snapshot (which it then forgets) and takes another.
   beforeEach(async function () {
-    await node.rpc("evm_revert", [snapshot]);
-    snapshot = await node.rpc<string>("evm_snapshot");
+    await node.freshState();
   });
   after(function () {
     (node as TaskNode | undefined)?.stop(); // unset when the file is skipped or the node did not start

@@ -134,10 +134,7 @@ describe("tasks: refusals", function () {
   it("says a paused module is paused and who unpauses it", async function () {
     const snapshot = await node.rpc<string>("evm_snapshot");
     try {
-      const record = JSON.parse(fs.readFileSync(path.join(node.record, "deployed_addresses.json"), "utf8")) as Record<
-        string,
-        string
-      >;
+      const record = node.addresses();
       const pause = new Interface(["function pause()"]).encodeFunctionData("pause");
       const to = record["IdentityRegistry#IdentityRegistry"];
       await node.rpc("eth_sendTransaction", [{ from: PAUSER, to, data: pause, gasPrice: "0x0" }]);

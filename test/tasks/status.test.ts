@@ -1,6 +1,3 @@
-import fs from "node:fs";
-import path from "node:path";
-
 import { expect } from "chai";
 import { JsonRpcProvider } from "ethers";
 
@@ -43,7 +40,6 @@ describe("tasks: status", function () {
 
   let node: TaskNode;
   let record: Record<string, string>;
-  let snapshot: string;
 
   const latest = async (): Promise<{ number: number; timestamp: number }> => {
     const block = await node.rpc<{ number: string; timestamp: string }>("eth_getBlockByNumber", ["latest", false]);
@@ -73,15 +69,11 @@ describe("tasks: status", function () {
     this.timeout(120_000);
     node = await startTaskNode();
     await ok("careledger:deploy", "--parameters", "localhost");
-    record = JSON.parse(fs.readFileSync(path.join(node.record, "deployed_addresses.json"), "utf8")) as Record<
-      string,
-      string
-    >;
-    snapshot = await node.rpc<string>("evm_snapshot");
+    record = node.addresses();
+    await node.freshState();
   });
   beforeEach(async function () {
-    await node.rpc("evm_revert", [snapshot]);
-    snapshot = await node.rpc<string>("evm_snapshot");
+    await node.freshState();
   });
   after(function () {
     (node as TaskNode | undefined)?.stop(); // unset when the file is skipped or the node did not start
