@@ -444,7 +444,11 @@ task(
     }
     // Break-glass lives in its own contract: every session opened on the patient, with its effective end.
     const workflow = consent.breakGlassWorkflow;
-    const opened = await queryFilterChunked(workflow, workflow.filters.BreakGlassOpened(undefined, patient), consent.since);
+    const opened = await queryFilterChunked(
+      workflow,
+      workflow.filters.BreakGlassOpened(undefined, patient),
+      consent.since,
+    );
     console.log(`${opened.length} break-glass session(s) on patient ${patient}`);
     for (const event of opened) {
       const id = event.args.sessionId;
