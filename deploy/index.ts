@@ -17,7 +17,9 @@ import type {
   IdentityRegistry,
   IERC20Metadata,
   PriorAuthorizations,
+  ProductSafety,
   RecordRegistry,
+  SupplyChain,
   TestStablecoin,
 } from "../typechain-types";
 import { deployWithProgress } from "./ignition";
@@ -62,6 +64,8 @@ export interface CareLedgerSystem {
   recordRegistry: RecordRegistry;
   claimsAdjudicator: ClaimsAdjudicator;
   priorAuthorizations: PriorAuthorizations;
+  supplyChain: SupplyChain;
+  productSafety: ProductSafety;
   settlementToken: IERC20Metadata;
   /** The test stablecoin when one was deployed (its owner, the deployer, mints); undefined with a real token. */
   testStablecoin: TestStablecoin | undefined;
@@ -231,6 +235,8 @@ export async function deployCareLedger(
     "PriorAuthorizations",
     "ClaimsAdjudicator#PriorAuthorizations",
   );
+  const supplyChain = await at<SupplyChain>("SupplyChain", "SupplyChain#SupplyChain");
+  const productSafety = await at<ProductSafety>("ProductSafety", "SupplyChain#ProductSafety");
   const settlementToken = await hre.ethers.getContractAt("IERC20Metadata", settlementTokenAddress);
   const testStablecoin =
     tokenParameter === TEST_STABLECOIN
@@ -258,6 +264,8 @@ export async function deployCareLedger(
     recordRegistry,
     claimsAdjudicator,
     priorAuthorizations,
+    supplyChain,
+    productSafety,
     settlementToken,
     testStablecoin,
     parameters,
@@ -272,6 +280,8 @@ export async function deployCareLedger(
       recordRegistry: await recordRegistry.getAddress(),
       claimsAdjudicator: await claimsAdjudicator.getAddress(),
       priorAuthorizations: await priorAuthorizations.getAddress(),
+      supplyChain: await supplyChain.getAddress(),
+      productSafety: await productSafety.getAddress(),
     },
   };
 }

@@ -63,6 +63,8 @@ task("careledger:deploy", "Deploys (or resumes deploying) the whole CareLedger s
       RecordRegistry: deployment.recordRegistry,
       ClaimsAdjudicator: deployment.claimsAdjudicator,
       PriorAuthorizations: deployment.priorAuthorizations,
+      SupplyChain: deployment.supplyChain,
+      ProductSafety: deployment.productSafety,
       settlementToken: `${await system.settlementToken.getAddress()}${
         params.settlementToken === TEST_STABLECOIN ? " (test stablecoin, minted by the deployer)" : ""
       }`,

@@ -7,6 +7,7 @@ import ConsentRegistryModule from "./ConsentRegistry";
 import IdentifierRegistryModule from "./IdentifierRegistry";
 import IdentityRegistryModule from "./IdentityRegistry";
 import RecordRegistryModule from "./RecordRegistry";
+import SupplyChainModule from "./SupplyChain";
 
 /**
  * The whole CareLedger system: the AccessManager, every module wired to it, the roles labelled and granted.
@@ -29,6 +30,7 @@ export default buildModule("CareLedger", (m) => {
   const { consentPolicy, consentRegistry, breakGlass } = m.useModule(ConsentRegistryModule);
   const { recordRegistry } = m.useModule(RecordRegistryModule);
   const { claimsAdjudicator, priorAuthorizations } = m.useModule(ClaimsAdjudicatorModule);
+  const { supplyChain, productSafety } = m.useModule(SupplyChainModule);
 
   const admin = m.getParameter<string>("admin");
   const adminExecutionDelay = m.getParameter<number>("adminExecutionDelay");
@@ -59,6 +61,7 @@ export default buildModule("CareLedger", (m) => {
       ConsentRegistryModule,
       RecordRegistryModule,
       ClaimsAdjudicatorModule,
+      SupplyChainModule,
     ],
   });
 
@@ -72,5 +75,7 @@ export default buildModule("CareLedger", (m) => {
     recordRegistry,
     claimsAdjudicator,
     priorAuthorizations,
+    supplyChain,
+    productSafety,
   };
 });

@@ -9,7 +9,9 @@ import {
   IdentifierRegistry__factory,
   IdentityRegistry__factory,
   PriorAuthorizations__factory,
+  ProductSafety__factory,
   RecordRegistry__factory,
+  SupplyChain__factory,
 } from "../../typechain-types";
 import type { DeployedContract, Deployment } from "./deployment";
 
@@ -40,6 +42,8 @@ export const CONTRACTS = {
     contract: "PriorAuthorizations",
     abi: PriorAuthorizations__factory.abi,
   },
+  "supply-chain": { key: "supplyChain", contract: "SupplyChain", abi: SupplyChain__factory.abi },
+  "product-safety": { key: "productSafety", contract: "ProductSafety", abi: ProductSafety__factory.abi },
 } as const satisfies Record<string, { key: DeployedContract; contract: string; abi: unknown }>;
 
 export type ContractName = keyof typeof CONTRACTS;
@@ -59,6 +63,8 @@ export const PAUSABLE_MODULES = [
   "record-registry",
   "claims-adjudicator",
   "prior-authorizations",
+  "supply-chain",
+  "product-safety",
 ] as const satisfies readonly ContractName[];
 
 export type PausableModule = (typeof PAUSABLE_MODULES)[number];

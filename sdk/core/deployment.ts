@@ -19,6 +19,10 @@ export interface Deployment {
   claimsAdjudicator: string;
   /** The prior-authorization workflow the claims adjudicator created. */
   priorAuthorizations: string;
+  /** The drug supply-chain registry: products, lots, containers, custody, verification, dispensing. */
+  supplyChain: string;
+  /** The product-safety contract (quarantines, investigations, recalls) the supply-chain registry created. */
+  productSafety: string;
   /**
    * The block of the deployment's first transaction, from Ignition's journal: event scans start there rather than at
    * block 0 (a node may limit the blocks one `eth_getLogs` covers). Absent when unknown: scans start at block 0.
@@ -40,6 +44,8 @@ const FUTURES: Readonly<Record<DeployedContract, string>> = {
   recordRegistry: "RecordRegistry#RecordRegistry",
   claimsAdjudicator: "ClaimsAdjudicator#ClaimsAdjudicator",
   priorAuthorizations: "ClaimsAdjudicator#PriorAuthorizations",
+  supplyChain: "SupplyChain#SupplyChain",
+  productSafety: "SupplyChain#ProductSafety",
 };
 
 export const DEPLOYMENTS_DIR = path.join(__dirname, "..", "..", "deploy", "deployments");
@@ -71,6 +77,8 @@ export function loadDeployment(chainId: bigint, dir = DEPLOYMENTS_DIR): Deployme
     recordRegistry: pick("recordRegistry"),
     claimsAdjudicator: pick("claimsAdjudicator"),
     priorAuthorizations: pick("priorAuthorizations"),
+    supplyChain: pick("supplyChain"),
+    productSafety: pick("productSafety"),
     ...firstBlock(path.join(dir, `chain-${chainId}`, "journal.jsonl")),
   };
 }

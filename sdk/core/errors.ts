@@ -10,7 +10,9 @@ import {
   IdentityRegistry__factory,
   IERC20Errors__factory,
   PriorAuthorizations__factory,
+  ProductSafety__factory,
   RecordRegistry__factory,
+  SupplyChain__factory,
 } from "../../typechain-types";
 
 /**
@@ -28,6 +30,8 @@ export const ERROR_ABIS = [
   RecordRegistry__factory.abi,
   ClaimsAdjudicator__factory.abi,
   PriorAuthorizations__factory.abi,
+  SupplyChain__factory.abi,
+  ProductSafety__factory.abi,
   AccessManager__factory.abi,
   // The settlement token's own refusals (OpenZeppelin ERC-20, ERC-6093), e.g. a payer funding more than it holds.
   IERC20Errors__factory.abi,

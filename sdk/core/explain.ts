@@ -43,6 +43,7 @@ import {
 } from "../consent/scopes";
 import { ControllerChange, ParticipantKind, ParticipantStatus } from "../identity/participants";
 import { AmendmentStatus, RecordStatus } from "../records/client";
+import { CaseStatus, LotStatus, RecallClass, Recipient, SuspectReason, UnitStatus } from "../supplychain/statuses";
 import { CONTRACT_NAMES, contractAt, CONTRACTS, interfaceOf } from "./contracts";
 import { type Deployment, loadDeployment } from "./deployment";
 import { CareLedgerError, decodeError, ERROR_ABIS, type RefusedCall } from "./errors";
@@ -72,6 +73,12 @@ const ENUMS: Readonly<Record<string, Readonly<Record<number, string>>>> = {
   AdjustmentGroup,
   PriorAuthStatus,
   AppealStatus,
+  LotStatus,
+  UnitStatus,
+  RecallClass,
+  SuspectReason,
+  CaseStatus,
+  Recipient,
 };
 
 /**
@@ -79,8 +86,9 @@ const ENUMS: Readonly<Record<string, Readonly<Record<number, string>>>> = {
  * date); `duration` seconds (`30 days`); `days` a count of days; `amount` base units of the settlement token; `wei`
  * the chain's own currency; `categories`/`purposes` consent bitmaps (by name); `role` an AccessManager role;
  * `function` a selector (by the function's name); `procedure-code` a CPT/HCPCS `bytes5`; `line` a claim line's index
- * (read from 1, as the tasks number lines); `bps` basis points; `enum X` a member of the SDK's enum X; `count`, `id`,
- * `hex`, `address` and `raw` as they are.
+ * (read from 1, as the tasks number lines); `bps` basis points; `enum X` a member of the SDK's enum X; `gtin` and
+ * `sscc` GS1 keys (14 and 18 digits, leading zeros kept); `gs1-text` a serial or lot number (`bytes20` ASCII);
+ * `gs1-date` a YYMMDD date as printed on a pack; `count`, `id`, `hex`, `address` and `raw` as they are.
  */
 export type ArgumentKind =
   | "participant"
@@ -99,6 +107,10 @@ export type ArgumentKind =
   | "procedure-code"
   | "line"
   | "bps"
+  | "gtin"
+  | "sscc"
+  | "gs1-text"
+  | "gs1-date"
   | "hex"
   | "raw"
   | `enum ${string}`;
@@ -113,7 +125,7 @@ export interface ErrorInput {
 /** Names of uint arguments that hold a point in time (Unix seconds), beyond the suffixes `TIME_SUFFIX` catches. */
 const TIME_NAMES = new Set(["expiry", "deadline", "now", "since", "until"]);
 const TIME_SUFFIX = /(At|Time|Until|Since|From|To|By|Start|End|Date)$/;
-const DURATION_NAMES = new Set(["duration", "maxDuration", "delay"]);
+const DURATION_NAMES = new Set(["duration", "maxDuration", "delay", "window"]);
 /** Amounts of the settlement token (the claims module's and the token's own errors). */
 const AMOUNT_NAMES = new Set(["balance", "amount", "needed", "allowance", "oopMax", "deductible"]);
 const COUNT_NAMES = new Set([
@@ -126,6 +138,9 @@ const COUNT_NAMES = new Set([
   "maxOpen",
   "maxPayments",
   "unpaid",
+  "length",
+  "depth",
+  "holds",
 ]);
 
 /** The rules: an argument's kind from its ABI type, internal type and name; undefined when no rule knows it. */
@@ -138,6 +153,9 @@ export function ruleFor(input: ErrorInput): ArgumentKind | undefined {
   if (type === "address") return "address";
   if (type === "bytes4" && name === "selector") return "function";
   if (type === "bytes5" && name === "code") return "procedure-code";
+  if (type === "bytes20" && (name === "serial" || name === "lot")) return "gs1-text";
+  if (type === "uint64" && name === "gtin") return "gtin";
+  if (type === "uint64" && (name === "sscc" || name === "container")) return "sscc";
   if (!/^uint\d+$/.test(type)) return undefined;
   // uint8 positions and uint16/uint32 sets of the consent scopes (the contracts pass them as plain integers)
   if (name === "category") return "enum DataCategory";
@@ -167,6 +185,10 @@ const EXCEPTIONS: Readonly<Record<string, Readonly<Record<string, ArgumentKind>>
   // OpenZeppelin's SafeCast and ShortStrings: internal faults, shown as they are
   SafeCastOverflowedUintDowncast: { bits: "count", value: "raw" },
   StringTooLong: { str: "raw" },
+  // the YYMMDD printed on a pack, not Unix seconds
+  SupplyInvalidExpiry: { expiry: "gs1-date" },
+  SupplyExpiryInPast: { expiry: "gs1-date" },
+  SupplyExpiryMismatch: { expiry: "gs1-date" },
 };
 
 /** How an argument is named in a list (`patient 1`, `expiry …`): its name in words, with a few put plainly. */
@@ -322,6 +344,20 @@ export function functionName(selector: string, target?: string, deployment?: Dep
   return `${first.fn}${where}`;
 }
 
+/** A serial or lot number as printed: the `bytes20`'s ASCII up to its zero padding; the hex if it is not printable. */
+function gs1Text(hex: string): string {
+  const text = Buffer.from(hex.replace(/^0x/, ""), "hex").toString("latin1").replace(/\0+$/, "");
+  return /^[\x21-\x7e]+$/.test(text) ? `"${text}"` : hex;
+}
+
+/** A YYMMDD date as printed on a pack (`281231` → `2028-12-31`; DD 00 is the month's last day). */
+function gs1Date(yymmdd: bigint): string {
+  const digits = yymmdd.toString().padStart(6, "0");
+  if (digits.length !== 6) return `${yymmdd} (not a YYMMDD date)`;
+  const day = digits.slice(4) === "00" ? "the month's last day" : digits.slice(4);
+  return `20${digits.slice(0, 2)}-${digits.slice(2, 4)}-${day === digits.slice(4) ? day : `(${day})`} (${digits})`;
+}
+
 function renderValue(kind: ArgumentKind, value: unknown, context: ExplainContext): string {
   const number = typeof value === "bigint" ? value : undefined;
   if (kind.startsWith("enum ")) {
@@ -330,6 +366,7 @@ function renderValue(kind: ArgumentKind, value: unknown, context: ExplainContext
   }
   if (number === undefined) {
     if (kind === "function") return functionName(String(value), context.call?.target, context.deployment);
+    if (kind === "gs1-text") return gs1Text(String(value));
     if (kind === "procedure-code") {
       const text = procedureCodeText(String(value));
       return /^[0-9A-Z]{5}$/.test(text) ? text : String(value);
@@ -357,6 +394,12 @@ function renderValue(kind: ArgumentKind, value: unknown, context: ExplainContext
       return String(number + 1n);
     case "bps":
       return `${(Number(number) / 100).toFixed(2)} %`;
+    case "gtin":
+      return number.toString().padStart(14, "0");
+    case "sscc":
+      return number.toString().padStart(18, "0");
+    case "gs1-date":
+      return gs1Date(number);
     default:
       return number.toString();
   }

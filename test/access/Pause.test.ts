@@ -238,6 +238,43 @@ const PAUSED: Readonly<Record<string, Readonly<Record<string, WhilePaused>>>> = 
     unpause: "switch",
     setAuthority: "switch",
   },
+  SupplyChain: {
+    registerProduct: "stops",
+    commissionLot: "stops",
+    pack: "stops",
+    unpack: "stops",
+    shipContainer: "stops",
+    shipPack: "stops",
+    receiveContainer: "stops",
+    receivePack: "stops",
+    // A shipment can always be called back or refused.
+    cancelShipment: "works",
+    dispense: "stops",
+    undoDispense: "stops",
+    recordVerification: "stops",
+    setReversalWindow: "works",
+    // The product-safety hooks: quarantines and recalls must reach the registry while it is paused.
+    setLotStatus: "works",
+    setUnitStatus: "works",
+    adjustHolds: "works",
+    pause: "switch",
+    unpause: "switch",
+    setAuthority: "switch",
+  },
+  ProductSafety: {
+    quarantineLot: "works",
+    quarantineContainer: "works",
+    quarantinePack: "works",
+    openCloneCase: "works",
+    // Finding product illegitimate works; clearing it back to commerce stops (test/supplychain).
+    decide: "protective",
+    notify: "works",
+    closeCase: "stops",
+    recall: "works",
+    pause: "switch",
+    unpause: "switch",
+    setAuthority: "switch",
+  },
 };
 
 describe("Emergency stop: every function, while paused", () => {

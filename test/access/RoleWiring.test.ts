@@ -133,6 +133,43 @@ export const EXPECTED: Readonly<Record<string, Readonly<Record<string, Wiring>>>
     unpause: "ADMIN",
     setAuthority: "authority-only",
   },
+  SupplyChain: {
+    registerProduct: "self-service",
+    commissionLot: "self-service",
+    pack: "self-service",
+    unpack: "self-service",
+    shipContainer: "self-service",
+    shipPack: "self-service",
+    receiveContainer: "self-service",
+    receivePack: "self-service",
+    cancelShipment: "self-service",
+    dispense: "self-service",
+    undoDispense: "self-service",
+    recordVerification: "self-service",
+    // The reversal window of decommissions is a governance parameter.
+    setReversalWindow: "ADMIN",
+    // Only the product-safety contract the registry created may call its hooks (checked by the contract).
+    setLotStatus: "self-service",
+    setUnitStatus: "self-service",
+    adjustHolds: "self-service",
+    pause: "PAUSER",
+    unpause: "ADMIN",
+    setAuthority: "authority-only",
+  },
+  ProductSafety: {
+    quarantineLot: "self-service",
+    quarantineContainer: "self-service",
+    quarantinePack: "self-service",
+    // Only the supply-chain registry that created the contract may call it (checked by the contract).
+    openCloneCase: "self-service",
+    decide: "self-service",
+    notify: "self-service",
+    closeCase: "self-service",
+    recall: "self-service",
+    pause: "PAUSER",
+    unpause: "ADMIN",
+    setAuthority: "authority-only",
+  },
 };
 
 async function modules() {

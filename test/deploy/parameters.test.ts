@@ -140,6 +140,8 @@ describe("deploy parameters and recorded deployments", () => {
         "RecordRegistry#RecordRegistry": VALID.admin,
         "ClaimsAdjudicator#ClaimsAdjudicator": VALID.registrar,
         "ClaimsAdjudicator#PriorAuthorizations": VALID.auditor,
+        "SupplyChain#SupplyChain": VALID.pauser,
+        "SupplyChain#ProductSafety": VALID.admin,
       }),
     );
     expect(loadDeployment(1337n, dir)).to.deep.equal({
@@ -153,6 +155,8 @@ describe("deploy parameters and recorded deployments", () => {
       recordRegistry: VALID.admin,
       claimsAdjudicator: VALID.registrar,
       priorAuthorizations: VALID.auditor,
+      supplyChain: VALID.pauser,
+      productSafety: VALID.admin,
     });
     expect(() => loadDeployment(5n, dir)).to.throw("no CareLedger deployment recorded for chain 5");
     fs.writeFileSync(path.join(dir, "chain-1337", "deployed_addresses.json"), "{}");

@@ -2,7 +2,8 @@ import { type FunctionFragment, type ParamType, ZeroAddress, ZeroHash } from "et
 
 /** A zero value of an ABI type: enough to call any function and see which check it reaches first. */
 export function zeroValue(param: ParamType): unknown {
-  if (param.isArray()) return [];
+  if (param.isArray())
+    return param.arrayLength > 0 ? Array.from({ length: param.arrayLength }, () => zeroValue(param.arrayChildren)) : [];
   if (param.isTuple()) return param.components.map(zeroValue);
   if (param.baseType === "address") return ZeroAddress;
   if (param.baseType === "bool") return false;

@@ -7,7 +7,9 @@ import type {
   IdentifierRegistry,
   IdentityRegistry,
   PriorAuthorizations,
+  ProductSafety,
   RecordRegistry,
+  SupplyChain,
 } from "../../typechain-types";
 import type { SystemFixture } from "../fixtures/system";
 
@@ -19,7 +21,9 @@ export type Module =
   | BreakGlass
   | RecordRegistry
   | ClaimsAdjudicator
-  | PriorAuthorizations;
+  | PriorAuthorizations
+  | SupplyChain
+  | ProductSafety;
 
 /**
  * Every deployed CareLedger contract that is AccessManaged and pausable, by contract name: the modules and the
@@ -34,5 +38,7 @@ export function deployedModules(system: SystemFixture): Record<string, Module & 
     RecordRegistry: system.recordRegistry,
     ClaimsAdjudicator: system.claimsAdjudicator,
     PriorAuthorizations: system.priorAuthorizations,
+    SupplyChain: system.supplyChain,
+    ProductSafety: system.productSafety,
   };
 }

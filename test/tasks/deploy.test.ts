@@ -77,6 +77,8 @@ describe("tasks: careledger:deploy", function () {
         RecordRegistry: "RecordRegistry#RecordRegistry",
         ClaimsAdjudicator: "ClaimsAdjudicator#ClaimsAdjudicator",
         PriorAuthorizations: "ClaimsAdjudicator#PriorAuthorizations",
+        SupplyChain: "SupplyChain#SupplyChain",
+        ProductSafety: "SupplyChain#ProductSafety",
         settlementToken: "TestStablecoin#TestStablecoin",
       };
       for (const [name, future] of Object.entries(futures)) {

@@ -31,6 +31,8 @@ const MODULES: [name: string, future: string, pausable: boolean][] = [
   ["record-registry", "RecordRegistry#RecordRegistry", true],
   ["claims-adjudicator", "ClaimsAdjudicator#ClaimsAdjudicator", true],
   ["prior-authorizations", "ClaimsAdjudicator#PriorAuthorizations", true],
+  ["supply-chain", "SupplyChain#SupplyChain", true],
+  ["product-safety", "SupplyChain#ProductSafety", true],
 ];
 
 describe("tasks: status", function () {

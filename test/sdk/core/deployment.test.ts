@@ -152,6 +152,8 @@ describe("sdk/core/deployment: the block a deployment started in", function () {
       "RecordRegistry#RecordRegistry",
       "ClaimsAdjudicator#ClaimsAdjudicator",
       "ClaimsAdjudicator#PriorAuthorizations",
+      "SupplyChain#SupplyChain",
+      "SupplyChain#ProductSafety",
     ].map((future, i) => [future, `0x${(i + 1).toString(16).padStart(40, "0")}`]),
   );
   const confirm = (futureId: string, blockNumber: number) =>

@@ -46,6 +46,8 @@ function sample(input: ParamType): unknown {
   if (input.type === "bytes32") return `0x${"ab".repeat(32)}`;
   if (input.type === "bytes4") return "0x12345678";
   if (input.type === "bytes5") return "0x3939323133"; // "99213"
+  if (input.type === "bytes20") return `0x${Buffer.from("LOT42").toString("hex").padEnd(40, "0")}`;
+  if (input.name === "expiry" && input.type === "uint32") return 281231n;
   if (input.type === "string") return "text";
   return /At|Time|expiry|deadline|latest|From|To|By|Start|End|Date/.test(input.name) ? JAN_2020 : 2n;
 }

@@ -1,0 +1,851 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {Time} from "@openzeppelin/contracts/utils/types/Time.sol";
+
+import {CareLedgerModule} from "../access/CareLedgerModule.sol";
+import {IPausableModule} from "../access/IPausableModule.sol";
+import {IIdentityRegistry} from "../identity/IIdentityRegistry.sol";
+import {ParticipantKind} from "../identity/Participant.sol";
+import {ParticipantId, ParticipantIdLib} from "../common/ParticipantId.sol";
+import {ISupplyChain} from "./ISupplyChain.sol";
+import {IProductSafety} from "./IProductSafety.sol";
+import {ProductSafety} from "./ProductSafety.sol";
+import {
+    Custody,
+    Gs1,
+    Hop,
+    Lot,
+    LotStatus,
+    PackLabel,
+    PackVerification,
+    RecallClass,
+    Unit,
+    UnitStatus
+} from "./Supply.sol";
+
+/// @title SupplyChain
+/// @notice Serialized drug packs from manufacturer to dispenser: lots, aggregation, custody, verification, dispensing,
+/// suspect product and recalls. See {ISupplyChain}.
+/// @dev Units (containers and packs that moved on their own) share one mapping: a container's key is
+/// `bytes32(uint256(sscc))` (below 2^64), a pack's is its serial key `keccak256(abi.encode(gtin, serial))`, which
+/// lands below 2^64 with probability 2^-192. A pack that never moved alone has no record; its custody is proven
+/// through its containers (`_custody`).
+contract SupplyChain is ISupplyChain, CareLedgerModule {
+    using ParticipantIdLib for ParticipantId;
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Types
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @dev Why a custody path does not hold, in the order `_custody` checks.
+    enum Fault {
+        None,
+        PathTooLong,
+        ProofTooLong,
+        UnknownContainer,
+        ContentsMismatch,
+        NotInContainer,
+        BrokenCustody
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Constants
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @notice The most packs one lot may commit to: 2^24 (16.7 million), more than any real lot; a lot's proof then
+    /// has at most 24 hashes.
+    uint32 public constant MAX_LOT_PACKS = 1 << 24;
+    /// @notice The most children one container may commit to.
+    uint32 public constant MAX_CONTAINER_CHILDREN = 1 << 24;
+    /// @notice The longest proof checked: 32 hashes, above log2 of either maximum (some 1,000 bytes of calldata).
+    uint256 public constant MAX_PROOF_LENGTH = 32;
+    /// @notice The deepest custody path: pack → case → pallet → … four containers, with their proofs well under the
+    /// 2^24 gas a transaction may use.
+    uint256 public constant MAX_PATH_DEPTH = 4;
+    /// @notice The most lots one container names; shipping and receiving check each (one storage read apiece).
+    uint256 public constant MAX_LOTS_PER_CONTAINER = 32;
+    /// @notice The reversal window of decommissions a new deployment starts with: 10 days, as the EU FMD allows.
+    uint32 public constant DEFAULT_REVERSAL_WINDOW = 10 days;
+    /// @notice The bounds of the reversal window the governance may set.
+    uint32 public constant MIN_REVERSAL_WINDOW = 1 hours;
+    uint32 public constant MAX_REVERSAL_WINDOW = 30 days;
+
+    uint8 private constant _PACK_CHILD = 0;
+    uint8 private constant _CONTAINER_CHILD = 1;
+    uint256 private constant _GTIN_DIGITS = 14;
+    uint256 private constant _SSCC_DIGITS = 18;
+
+    IIdentityRegistry private immutable _IDENTITY;
+    IProductSafety private immutable _SAFETY;
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Storage
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @dev Declared first so that it shares slot 0 with `AccessManaged` and `Pausable` (21 + 1 + 4 bytes).
+    uint32 private _reversalWindow;
+
+    mapping(uint64 gtin => ParticipantId manufacturer) private _products;
+    /// @dev Two slots: 64 + 8 + 8 + 32 + 32 + 48 + 48 = 240 bits, then the root.
+    mapping(bytes32 lotKey => Lot stored) private _lots;
+    mapping(bytes32 unitKey => Unit stored) private _units;
+    mapping(uint64 sscc => bytes32 contents) private _contents;
+    mapping(bytes32 unitKey => ParticipantId buyer) private _pending;
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Constructor
+    // ------------------------------------------------------------------------------------------------------------
+
+    constructor(address authority, IIdentityRegistry identity) CareLedgerModule(authority) {
+        if (address(identity).code.length == 0) revert SupplyInvalidDependency(address(identity));
+        _IDENTITY = identity;
+        _SAFETY = new ProductSafety(authority, identity);
+        _reversalWindow = DEFAULT_REVERSAL_WINDOW;
+    }
+
+    /// @dev The hooks' guard: only the product-safety contract this registry created.
+    modifier onlyProductSafety() {
+        if (msg.sender != address(_SAFETY)) revert SupplyNotProductSafety(msg.sender);
+        _;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Products and lots
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ISupplyChain
+    function registerProduct(uint64 gtin) external override whenNotPaused {
+        ParticipantId manufacturer = _manufacturer();
+        if (!Gs1.hasCheckDigit(gtin, _GTIN_DIGITS)) revert SupplyInvalidGtin(gtin);
+        ParticipantId existing = _products[gtin];
+        if (!existing.isNone()) revert SupplyProductExists(gtin, existing);
+        _products[gtin] = manufacturer;
+        emit ProductRegistered(gtin, manufacturer);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function commissionLot(
+        uint64 gtin,
+        bytes20 lotNumber,
+        uint32 expiry,
+        bytes32 root,
+        uint32 count,
+        bytes32 epcisHash
+    ) external override whenNotPaused returns (bytes32 lotKey) {
+        ParticipantId manufacturer = _manufacturer();
+        ParticipantId owner = _products[gtin];
+        if (owner.isNone()) revert SupplyUnknownProduct(gtin);
+        if (owner != manufacturer) revert SupplyNotProductOwner(gtin, owner, msg.sender);
+        if (lotNumber == bytes20(0)) revert SupplyEmptyIdentifier();
+        uint48 now_ = Time.timestamp();
+        uint48 expiresAt = Gs1.expiryInstant(expiry);
+        if (expiresAt == 0) revert SupplyInvalidExpiry(expiry);
+        if (expiresAt <= now_) revert SupplyExpiryInPast(expiry, expiresAt, now_);
+        if (root == bytes32(0) || epcisHash == bytes32(0)) revert SupplyZeroHash();
+        if (count == 0 || count > MAX_LOT_PACKS) revert SupplyInvalidCount(count, MAX_LOT_PACKS);
+        lotKey = _lotKey(gtin, lotNumber);
+        if (_lots[lotKey].status != LotStatus.None) revert SupplyLotExists(gtin, lotNumber);
+        _lots[lotKey] = Lot({
+            manufacturer: manufacturer,
+            status: LotStatus.Active,
+            recallClass: RecallClass.None,
+            count: count,
+            expiry: expiry,
+            expiresAt: expiresAt,
+            commissionedAt: now_,
+            root: root
+        });
+        emit LotCommissioned(epcisHash, lotKey, gtin, lotNumber, expiry, root, count, manufacturer);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Aggregation and custody
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ISupplyChain
+    function pack(
+        uint64 sscc,
+        bytes32 childrenRoot,
+        uint32 childCount,
+        bytes32[] calldata lotKeys,
+        bytes32 epcisHash
+    ) external override whenNotPaused {
+        (ParticipantId packer, ) = _tradingPartner();
+        if (!Gs1.hasCheckDigit(sscc, _SSCC_DIGITS)) revert SupplyInvalidSscc(sscc);
+        bytes32 key = _containerKey(sscc);
+        if (_units[key].status != UnitStatus.None) revert SupplyContainerExists(sscc);
+        if (childrenRoot == bytes32(0) || epcisHash == bytes32(0)) revert SupplyZeroHash();
+        if (childCount == 0 || childCount > MAX_CONTAINER_CHILDREN) {
+            revert SupplyInvalidCount(childCount, MAX_CONTAINER_CHILDREN);
+        }
+        uint256 lotCount = lotKeys.length;
+        if (lotCount == 0 || lotCount > MAX_LOTS_PER_CONTAINER) revert SupplyInvalidLots(lotCount);
+        for (uint256 i; i < lotCount; ++i) {
+            if (i > 0 && lotKeys[i] <= lotKeys[i - 1]) revert SupplyInvalidLots(lotCount);
+            if (_lots[lotKeys[i]].status == LotStatus.None) revert SupplyUnknownLotKey(lotKeys[i]);
+        }
+        _units[key] = Unit({
+            owner: packer,
+            packer: packer,
+            from: ParticipantIdLib.NONE,
+            status: UnitStatus.Active,
+            holds: 0,
+            since: Time.timestamp()
+        });
+        _contents[sscc] = _contentsHash(childrenRoot, keccak256(abi.encode(lotKeys)));
+        emit ContainerPacked(epcisHash, sscc, packer, childrenRoot, childCount, lotKeys);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function unpack(uint64 sscc, Hop[] calldata path, bytes32 epcisHash) external override whenNotPaused {
+        (ParticipantId owner, ) = _tradingPartner();
+        if (epcisHash == bytes32(0)) revert SupplyZeroHash();
+        bytes32 key = _containerKey(sscc);
+        Unit memory stored = _ownedUnit(key, _CONTAINER_CHILD, ParticipantIdLib.NONE, path, owner);
+        if (stored.status != UnitStatus.Active) revert SupplyInvalidTransition(key, stored.status, UnitStatus.Unpacked);
+        _units[key].status = UnitStatus.Unpacked;
+        emit ContainerUnpacked(epcisHash, sscc, owner);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function shipContainer(
+        uint64 sscc,
+        Hop[] calldata path,
+        bytes32 childrenRoot,
+        bytes32[] calldata lotKeys,
+        ParticipantId buyer,
+        bytes32 transaction,
+        bytes32 epcisHash
+    ) external override whenNotPaused {
+        (ParticipantId seller, ) = _tradingPartner();
+        _checkContents(sscc, childrenRoot, lotKeys);
+        bytes32 key = _containerKey(sscc);
+        Unit memory stored = _ownedUnit(key, _CONTAINER_CHILD, ParticipantIdLib.NONE, path, seller);
+        _ship(key, stored, seller, buyer, transaction, epcisHash);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function shipPack(
+        PackLabel calldata label,
+        bytes32[] calldata lotProof,
+        Hop[] calldata path,
+        ParticipantId buyer,
+        bytes32 transaction,
+        bytes32 epcisHash
+    ) external override whenNotPaused {
+        (ParticipantId seller, ) = _tradingPartner();
+        (bytes32 lotKey, Lot memory stored) = _genuineLot(label, lotProof);
+        _requireLotActive(lotKey, stored.status);
+        bytes32 key = _serialKey(label.gtin, label.serial);
+        Unit memory record = _ownedUnit(key, _PACK_CHILD, stored.manufacturer, path, seller);
+        _ship(key, record, seller, buyer, transaction, epcisHash);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function receiveContainer(
+        uint64 sscc,
+        bytes32 childrenRoot,
+        bytes32[] calldata lotKeys,
+        bytes32 epcisHash
+    ) external override whenNotPaused {
+        (ParticipantId buyer, ) = _tradingPartner();
+        _checkContents(sscc, childrenRoot, lotKeys);
+        _receive(_containerKey(sscc), buyer, epcisHash);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function receivePack(PackLabel calldata label, bytes32 epcisHash) external override whenNotPaused {
+        (ParticipantId buyer, ) = _tradingPartner();
+        bytes32 lotKey = _lotKey(label.gtin, label.lot);
+        Lot storage stored = _lots[lotKey];
+        if (stored.status == LotStatus.None) revert SupplyUnknownLot(label.gtin, label.lot);
+        _requireLotActive(lotKey, stored.status);
+        _receive(_serialKey(label.gtin, label.serial), buyer, epcisHash);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function cancelShipment(bytes32 unitKey) external override {
+        ParticipantId buyer = _pending[unitKey];
+        Unit storage stored = _units[unitKey];
+        ParticipantId caller = _IDENTITY.idOf(msg.sender);
+        if (buyer.isNone()) revert SupplyNotShippedTo(unitKey, msg.sender);
+        if (caller.isNone() || (caller != buyer && caller != stored.owner)) {
+            revert SupplyNotShipmentParty(unitKey, msg.sender);
+        }
+        stored.status = UnitStatus.Active;
+        _pending[unitKey] = ParticipantIdLib.NONE;
+        emit ShipmentCancelled(unitKey, stored.owner, caller);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Dispensing and verification
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ISupplyChain
+    function dispense(
+        PackLabel calldata label,
+        bytes32[] calldata lotProof,
+        Hop[] calldata path,
+        bytes32 epcisHash
+    ) external override whenNotPaused returns (bool dispensed, uint64 caseId) {
+        ParticipantId dispenser = _dispenser();
+        if (epcisHash == bytes32(0)) revert SupplyZeroHash();
+        (bytes32 lotKey, Lot memory stored) = _genuineLot(label, lotProof);
+        bytes32 key = _serialKey(label.gtin, label.serial);
+        Unit memory record = _units[key];
+        if (record.status == UnitStatus.Dispensed) {
+            return (false, _reportClone(key, record.owner, dispenser, stored.manufacturer, path));
+        }
+        _requireLotActive(lotKey, stored.status);
+        if (Time.timestamp() >= stored.expiresAt) revert SupplyExpired(label.gtin, label.serial, stored.expiresAt);
+        _decommission(key, record, stored.manufacturer, path, dispenser);
+        emit Dispensed(epcisHash, key, dispenser, lotKey);
+        return (true, 0);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function undoDispense(PackLabel calldata label, bytes32 epcisHash) external override whenNotPaused {
+        (ParticipantId dispenser, ) = _tradingPartner();
+        if (epcisHash == bytes32(0)) revert SupplyZeroHash();
+        bytes32 key = _serialKey(label.gtin, label.serial);
+        Unit storage record = _units[key];
+        if (record.status != UnitStatus.Dispensed) {
+            revert SupplyInvalidTransition(key, record.status, UnitStatus.Active);
+        }
+        if (record.owner != dispenser) revert SupplyNotDispenserOf(key, msg.sender);
+        uint48 closedAt = record.since + _reversalWindow;
+        uint48 now_ = Time.timestamp();
+        if (now_ > closedAt) revert SupplyReversalWindowClosed(key, closedAt);
+        record.status = UnitStatus.Active;
+        record.since = now_;
+        emit DispenseUndone(epcisHash, key, dispenser);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function recordVerification(
+        PackLabel calldata label,
+        bytes32[] calldata lotProof,
+        Hop[] calldata path,
+        bytes32 request
+    ) external override whenNotPaused returns (PackVerification memory verification) {
+        (ParticipantId verifier, ) = _tradingPartner();
+        if (request == bytes32(0)) revert SupplyZeroHash();
+        verification = _verify(label, lotProof, path);
+        emit PackVerified(
+            _serialKey(label.gtin, label.serial),
+            verifier,
+            request,
+            verification.genuine,
+            verification.saleable,
+            verification.owner
+        );
+    }
+
+    /// @inheritdoc ISupplyChain
+    function setReversalWindow(uint32 window) external override restricted {
+        if (window < MIN_REVERSAL_WINDOW || window > MAX_REVERSAL_WINDOW) revert SupplyInvalidReversalWindow(window);
+        _reversalWindow = window;
+        emit ReversalWindowSet(window);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Hooks of the product-safety contract
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ISupplyChain
+    function setLotStatus(
+        bytes32 lotKey,
+        LotStatus status,
+        RecallClass recallClass
+    ) external override onlyProductSafety {
+        Lot storage stored = _lots[lotKey];
+        stored.status = status;
+        stored.recallClass = recallClass;
+    }
+
+    /// @inheritdoc ISupplyChain
+    function setUnitStatus(
+        bytes32 unitKey,
+        UnitStatus status,
+        ParticipantId recordOwner
+    ) external override onlyProductSafety {
+        Unit storage stored = _units[unitKey];
+        if (status == UnitStatus.None) {
+            delete _units[unitKey];
+        } else if (stored.status == UnitStatus.None) {
+            _units[unitKey] = Unit({
+                owner: recordOwner,
+                packer: ParticipantIdLib.NONE,
+                from: ParticipantIdLib.NONE,
+                status: status,
+                holds: 0,
+                since: 0
+            });
+        } else {
+            stored.status = status;
+        }
+    }
+
+    /// @inheritdoc ISupplyChain
+    function adjustHolds(uint64[4] calldata path, bool raise) external override onlyProductSafety {
+        for (uint256 i; i < path.length && path[i] != 0; ++i) {
+            Unit storage stored = _units[_containerKey(path[i])];
+            stored.holds = raise ? stored.holds + 1 : stored.holds - 1;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Views
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ISupplyChain
+    function packCustody(
+        PackLabel calldata label,
+        bytes32[] calldata lotProof,
+        Hop[] calldata path
+    ) external view override returns (bytes32 serialKey, ParticipantId manufacturer, Custody memory custody) {
+        (, Lot memory stored) = _genuineLot(label, lotProof);
+        serialKey = _serialKey(label.gtin, label.serial);
+        manufacturer = stored.manufacturer;
+        custody = _requireCustody(serialKey, _PACK_CHILD, _units[serialKey], manufacturer, path);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function containerCustody(uint64 sscc, Hop[] calldata path) external view override returns (Custody memory) {
+        bytes32 key = _containerKey(sscc);
+        Unit memory stored = _units[key];
+        if (stored.status == UnitStatus.None) revert SupplyUnknownContainer(sscc);
+        return _requireCustody(key, _CONTAINER_CHILD, stored, ParticipantIdLib.NONE, path);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function verify(
+        PackLabel calldata label,
+        bytes32[] calldata lotProof,
+        Hop[] calldata path
+    ) external view override returns (PackVerification memory) {
+        return _verify(label, lotProof, path);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function manufacturerOf(uint64 gtin) external view override returns (ParticipantId) {
+        return _products[gtin];
+    }
+
+    /// @inheritdoc ISupplyChain
+    function lot(uint64 gtin, bytes20 lotNumber) external view override returns (Lot memory) {
+        return _lots[_lotKey(gtin, lotNumber)];
+    }
+
+    /// @inheritdoc ISupplyChain
+    function lotByKey(bytes32 lotKey) external view override returns (Lot memory) {
+        return _lots[lotKey];
+    }
+
+    /// @inheritdoc ISupplyChain
+    function unit(bytes32 unitKey) external view override returns (Unit memory) {
+        return _units[unitKey];
+    }
+
+    /// @inheritdoc ISupplyChain
+    function contentsOf(uint64 sscc) external view override returns (bytes32) {
+        return _contents[sscc];
+    }
+
+    /// @inheritdoc ISupplyChain
+    function pendingBuyer(bytes32 unitKey) external view override returns (ParticipantId) {
+        return _pending[unitKey];
+    }
+
+    /// @inheritdoc ISupplyChain
+    function reversalWindow() external view override returns (uint32) {
+        return _reversalWindow;
+    }
+
+    /// @inheritdoc ISupplyChain
+    function productSafety() external view override returns (address) {
+        return address(_SAFETY);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function identityRegistry() external view override returns (address) {
+        return address(_IDENTITY);
+    }
+
+    /// @inheritdoc IPausableModule
+    function version() external pure override returns (string memory) {
+        return "1.0.0";
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Internal: custody
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @dev Follows a unit's custody path outwards. `self` is the unit's record (status None for a pack that never
+    /// moved alone: then `manufacturer` is its lot's). Each container must exist, match what it committed to and hold
+    /// the previous step in its tree; and custody must not break: a pack without a record is in a container only if
+    /// its manufacturer packed it; a unit with a record only if whoever packed the container owned it then
+    /// (`owner == packer`) and it has not moved since (`since` not after the container's, its status one that
+    /// children keep while sealed). An unpacked container ends the path: the unit is loose in it, and its owner's.
+    function _custody(
+        bytes32 leaf,
+        Unit memory self,
+        ParticipantId manufacturer,
+        Hop[] calldata path
+    ) private view returns (Custody memory custody, Fault fault, uint64 at) {
+        custody.owner = self.status == UnitStatus.None ? manufacturer : self.owner;
+        custody.from = self.from;
+        custody.status = self.status == UnitStatus.None ? UnitStatus.Active : self.status;
+        if (path.length > MAX_PATH_DEPTH) return (custody, Fault.PathTooLong, 0);
+        Unit memory child = self;
+        for (uint256 i; i < path.length; ++i) {
+            at = path[i].sscc;
+            Unit memory parent = _units[_containerKey(at)];
+            fault = _hopFault(path[i], parent, leaf);
+            if (fault == Fault.None && !_continues(child, parent, manufacturer)) fault = Fault.BrokenCustody;
+            if (fault == Fault.None && parent.status == UnitStatus.Unpacked && i != path.length - 1) {
+                fault = Fault.BrokenCustody;
+            }
+            if (fault != Fault.None) return (custody, fault, at);
+            custody.owner = parent.owner;
+            custody.from = parent.from;
+            if (parent.status == UnitStatus.Unpacked) {
+                custody.unpackedParent = at;
+                break;
+            }
+            custody.status = parent.status;
+            custody.sealedIn = at;
+            if (
+                custody.blockedBy == 0 &&
+                (parent.status == UnitStatus.Quarantined || parent.status == UnitStatus.Illegitimate)
+            ) {
+                custody.blockedBy = at;
+                custody.blockedStatus = parent.status;
+            }
+            leaf = _leaf(_CONTAINER_CHILD, _containerKey(at));
+            child = parent;
+        }
+        return (custody, Fault.None, 0);
+    }
+
+    /// @dev Why `leaf` cannot be shown among the children of the hop's container (`parent`, its record), if it can't.
+    function _hopFault(Hop calldata hop, Unit memory parent, bytes32 leaf) private view returns (Fault) {
+        if (hop.proof.length > MAX_PROOF_LENGTH) return Fault.ProofTooLong;
+        if (parent.status == UnitStatus.None) return Fault.UnknownContainer;
+        if (_contentsHash(hop.childrenRoot, hop.lotsHash) != _contents[hop.sscc]) return Fault.ContentsMismatch;
+        if (!MerkleProof.verifyCalldata(hop.proof, hop.childrenRoot, leaf)) return Fault.NotInContainer;
+        return Fault.None;
+    }
+
+    /// @dev Whether `child` is still in `parent`, as the custody rule of `_custody` says.
+    function _continues(Unit memory child, Unit memory parent, ParticipantId manufacturer) private pure returns (bool) {
+        if (child.status == UnitStatus.None) return parent.packer == manufacturer;
+        return
+            child.owner == parent.packer &&
+            child.since <= parent.since &&
+            (child.status == UnitStatus.Active ||
+                child.status == UnitStatus.Quarantined ||
+                child.status == UnitStatus.Illegitimate);
+    }
+
+    /// @dev `_custody`, reverting with the fault's error.
+    function _requireCustody(
+        bytes32 key,
+        uint8 kind,
+        Unit memory self,
+        ParticipantId manufacturer,
+        Hop[] calldata path
+    ) private view returns (Custody memory custody) {
+        Fault fault;
+        uint64 at;
+        (custody, fault, at) = _custody(_leaf(kind, key), self, manufacturer, path);
+        if (fault == Fault.None) return custody;
+        if (fault == Fault.PathTooLong) revert SupplyPathTooLong(path.length);
+        if (fault == Fault.ProofTooLong) revert SupplyProofTooLong(MAX_PROOF_LENGTH + 1);
+        if (fault == Fault.UnknownContainer) revert SupplyUnknownContainer(at);
+        if (fault == Fault.ContentsMismatch) revert SupplyContentsMismatch(at);
+        if (fault == Fault.NotInContainer) revert SupplyNotInContainer(at, key);
+        revert SupplyBrokenCustody(at);
+    }
+
+    /// @dev The record of `key` once the caller's custody of it is proven: a unit loose in an unpacked container is
+    /// released first (it gets a record of its own: the container's owner and supplier, from now). Reverts if the
+    /// caller is not its owner or it is sealed inside a container.
+    function _ownedUnit(
+        bytes32 key,
+        uint8 kind,
+        ParticipantId manufacturer,
+        Hop[] calldata path,
+        ParticipantId caller
+    ) private returns (Unit memory record) {
+        record = _units[key];
+        if (kind == _CONTAINER_CHILD && record.status == UnitStatus.None) {
+            revert SupplyUnknownContainer(uint64(uint256(key)));
+        }
+        Custody memory custody = _requireCustody(key, kind, record, manufacturer, path);
+        if (custody.sealedIn != 0) revert SupplySealedIn(key, custody.sealedIn);
+        if (custody.owner != caller) revert SupplyNotOwner(key, custody.owner, msg.sender);
+        if (custody.unpackedParent != 0) {
+            record.owner = custody.owner;
+            record.from = custody.from;
+            record.since = Time.timestamp();
+            if (record.status == UnitStatus.None) record.status = UnitStatus.Active;
+            _units[key] = record;
+            emit UnitReleased(key, custody.unpackedParent, custody.owner);
+        } else if (record.status == UnitStatus.None) {
+            // A pack still in its manufacturer's stock.
+            record.owner = custody.owner;
+            record.status = UnitStatus.Active;
+        }
+    }
+
+    /// @dev Writes the dispensed pack's record once the dispenser's custody of it is proven.
+    function _decommission(
+        bytes32 key,
+        Unit memory record,
+        ParticipantId manufacturer,
+        Hop[] calldata path,
+        ParticipantId dispenser
+    ) private {
+        Custody memory custody = _requireCustody(key, _PACK_CHILD, record, manufacturer, path);
+        _requireMovable(key, record, custody, dispenser, UnitStatus.Dispensed);
+        _units[key] = Unit({
+            owner: dispenser,
+            packer: ParticipantIdLib.NONE,
+            from: custody.from,
+            status: UnitStatus.Dispensed,
+            holds: 0,
+            since: Time.timestamp()
+        });
+    }
+
+    /// @dev Refuses to move a unit that is not the caller's, not held (in transit, dispensed, unpacked), blocked by an
+    /// investigation, or inside a quarantined container.
+    function _requireMovable(
+        bytes32 key,
+        Unit memory record,
+        Custody memory custody,
+        ParticipantId caller,
+        UnitStatus to
+    ) private view {
+        if (custody.owner != caller) revert SupplyNotOwner(key, custody.owner, msg.sender);
+        if (record.status == UnitStatus.Quarantined || record.status == UnitStatus.Illegitimate) {
+            revert SupplyUnitBlocked(key, record.status, record.holds);
+        }
+        if (custody.blockedBy != 0) {
+            revert SupplyUnitBlocked(_containerKey(custody.blockedBy), custody.blockedStatus, 0);
+        }
+        if (custody.status != UnitStatus.Active) revert SupplyInvalidTransition(key, custody.status, to);
+    }
+
+    function _ship(
+        bytes32 key,
+        Unit memory record,
+        ParticipantId seller,
+        ParticipantId buyer,
+        bytes32 transaction,
+        bytes32 epcisHash
+    ) private {
+        if (transaction == bytes32(0) || epcisHash == bytes32(0)) revert SupplyZeroHash();
+        if (record.status == UnitStatus.Quarantined || record.status == UnitStatus.Illegitimate || record.holds != 0) {
+            revert SupplyUnitBlocked(key, record.status, record.holds);
+        }
+        if (record.status != UnitStatus.Active)
+            revert SupplyInvalidTransition(key, record.status, UnitStatus.InTransit);
+        if (buyer == seller || !_isTradingPartner(buyer)) revert SupplyInvalidBuyer(buyer);
+        record.status = UnitStatus.InTransit;
+        record.owner = seller;
+        _units[key] = record;
+        _pending[key] = buyer;
+        emit Shipped(epcisHash, key, buyer, seller, transaction);
+    }
+
+    function _receive(bytes32 key, ParticipantId buyer, bytes32 epcisHash) private {
+        if (epcisHash == bytes32(0)) revert SupplyZeroHash();
+        if (_pending[key] != buyer || buyer.isNone()) revert SupplyNotShippedTo(key, msg.sender);
+        Unit storage stored = _units[key];
+        if (stored.holds != 0) revert SupplyUnitBlocked(key, stored.status, stored.holds);
+        ParticipantId seller = stored.owner;
+        stored.owner = buyer;
+        stored.from = seller;
+        stored.status = UnitStatus.Active;
+        stored.since = Time.timestamp();
+        _pending[key] = ParticipantIdLib.NONE;
+        emit Received(epcisHash, key, buyer, seller);
+    }
+
+    /// @dev Checks that `childrenRoot` and `lotKeys` are what container `sscc` committed to, and that every lot is
+    /// active (not quarantined, recalled or illegitimate).
+    function _checkContents(uint64 sscc, bytes32 childrenRoot, bytes32[] calldata lotKeys) private view {
+        bytes32 stored = _contents[sscc];
+        if (stored == bytes32(0)) revert SupplyUnknownContainer(sscc);
+        if (_contentsHash(childrenRoot, keccak256(abi.encode(lotKeys))) != stored) revert SupplyContentsMismatch(sscc);
+        for (uint256 i; i < lotKeys.length; ++i) _requireLotActive(lotKeys[i], _lots[lotKeys[i]].status);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Internal: verification
+    // ------------------------------------------------------------------------------------------------------------
+
+    function _verify(
+        PackLabel calldata label,
+        bytes32[] calldata lotProof,
+        Hop[] calldata path
+    ) private view returns (PackVerification memory v) {
+        Lot memory stored = _lots[_lotKey(label.gtin, label.lot)];
+        v.lotStatus = stored.status;
+        v.recallClass = stored.recallClass;
+        v.manufacturer = stored.manufacturer;
+        if (stored.status == LotStatus.None) return v;
+        v.genuine =
+            stored.expiry == label.expiry &&
+            _products[label.gtin] == stored.manufacturer &&
+            lotProof.length <= MAX_PROOF_LENGTH &&
+            MerkleProof.verifyCalldata(lotProof, stored.root, _packLeaf(label));
+        if (!v.genuine) return v;
+        v.expired = Time.timestamp() >= stored.expiresAt;
+        bytes32 key = _serialKey(label.gtin, label.serial);
+        Unit memory record = _units[key];
+        v.packStatus = record.status;
+        v.dispensed = record.status == UnitStatus.Dispensed;
+        (Custody memory custody, Fault fault, ) = _custody(_leaf(_PACK_CHILD, key), record, stored.manufacturer, path);
+        v.custodyProven = fault == Fault.None;
+        if (v.custodyProven) {
+            v.owner = custody.owner;
+            v.inTransit = custody.status == UnitStatus.InTransit;
+        }
+        v.quarantined =
+            stored.status == LotStatus.Quarantined ||
+            record.status == UnitStatus.Quarantined ||
+            (v.custodyProven && custody.blockedStatus == UnitStatus.Quarantined);
+        v.illegitimate =
+            stored.status == LotStatus.Illegitimate ||
+            record.status == UnitStatus.Illegitimate ||
+            (v.custodyProven && custody.blockedStatus == UnitStatus.Illegitimate);
+        v.saleable =
+            !v.expired &&
+            stored.status == LotStatus.Active &&
+            !v.quarantined &&
+            !v.illegitimate &&
+            !v.dispensed &&
+            v.custodyProven &&
+            !v.inTransit;
+    }
+
+    /// @dev The pack's lot, once the pack is proven genuine: the lot exists, its expiry is the pack's, and the proof
+    /// shows the pack in the lot's tree.
+    function _genuineLot(
+        PackLabel calldata label,
+        bytes32[] calldata lotProof
+    ) private view returns (bytes32 lotKey, Lot memory stored) {
+        if (label.serial == bytes20(0)) revert SupplyEmptyIdentifier();
+        lotKey = _lotKey(label.gtin, label.lot);
+        stored = _lots[lotKey];
+        if (stored.status == LotStatus.None) revert SupplyUnknownLot(label.gtin, label.lot);
+        if (stored.expiry != label.expiry) revert SupplyExpiryMismatch(label.gtin, label.lot, label.expiry);
+        if (lotProof.length > MAX_PROOF_LENGTH) revert SupplyProofTooLong(lotProof.length);
+        if (!MerkleProof.verifyCalldata(lotProof, stored.root, _packLeaf(label))) {
+            revert SupplyNotGenuine(label.gtin, label.serial, label.lot);
+        }
+    }
+
+    function _requireLotActive(bytes32 lotKey, LotStatus status) private pure {
+        if (status != LotStatus.Active) revert SupplyLotBlocked(lotKey, status);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Internal: clones
+    // ------------------------------------------------------------------------------------------------------------
+
+    /// @dev A second decommission of `key`: the serial is quarantined and the product-safety contract opens the case
+    /// in `scanner`'s name. Its supplier is the one the scanner's custody path names, when the path proves the scanner
+    /// holds the pack.
+    function _reportClone(
+        bytes32 key,
+        ParticipantId firstDispenser,
+        ParticipantId scanner,
+        ParticipantId manufacturer,
+        Hop[] calldata path
+    ) private returns (uint64) {
+        ParticipantId supplier;
+        if (path.length != 0) {
+            Unit memory fresh;
+            (Custody memory custody, Fault fault, ) = _custody(_leaf(_PACK_CHILD, key), fresh, manufacturer, path);
+            if (fault == Fault.None && custody.owner == scanner) supplier = custody.from;
+        }
+        _units[key].status = UnitStatus.Quarantined;
+        return _SAFETY.openCloneCase(key, scanner, supplier, firstDispenser);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Internal: who acts
+    // ------------------------------------------------------------------------------------------------------------
+
+    function _tradingPartner() private view returns (ParticipantId id, ParticipantKind kind) {
+        bool active;
+        (id, kind, , active) = _IDENTITY.accountStanding(msg.sender, Time.timestamp());
+        if (!active || !_isTradingPartnerKind(kind)) revert SupplyNotTradingPartner(msg.sender);
+    }
+
+    function _manufacturer() private view returns (ParticipantId id) {
+        ParticipantKind kind;
+        bool active;
+        (id, kind, , active) = _IDENTITY.accountStanding(msg.sender, Time.timestamp());
+        if (!active || kind != ParticipantKind.Manufacturer) revert SupplyNotManufacturer(msg.sender);
+    }
+
+    function _dispenser() private view returns (ParticipantId id) {
+        ParticipantKind kind;
+        bool active;
+        (id, kind, , active) = _IDENTITY.accountStanding(msg.sender, Time.timestamp());
+        if (!active || (kind != ParticipantKind.Pharmacy && kind != ParticipantKind.Organization)) {
+            revert SupplyNotDispenser(msg.sender);
+        }
+    }
+
+    function _isTradingPartner(ParticipantId id) private view returns (bool) {
+        (ParticipantKind kind, , bool active) = _IDENTITY.standingOf(id);
+        return active && _isTradingPartnerKind(kind);
+    }
+
+    function _isTradingPartnerKind(ParticipantKind kind) private pure returns (bool) {
+        return
+            kind == ParticipantKind.Manufacturer ||
+            kind == ParticipantKind.Distributor ||
+            kind == ParticipantKind.Pharmacy ||
+            kind == ParticipantKind.Organization;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Internal: keys and leaves
+    // ------------------------------------------------------------------------------------------------------------
+
+    function _lotKey(uint64 gtin, bytes20 lotNumber) private pure returns (bytes32) {
+        return keccak256(abi.encode(gtin, lotNumber));
+    }
+
+    function _serialKey(uint64 gtin, bytes20 serial) private pure returns (bytes32) {
+        return keccak256(abi.encode(gtin, serial));
+    }
+
+    function _containerKey(uint64 sscc) private pure returns (bytes32) {
+        return bytes32(uint256(sscc));
+    }
+
+    function _contentsHash(bytes32 childrenRoot, bytes32 lotsHash) private pure returns (bytes32) {
+        return keccak256(abi.encode(childrenRoot, lotsHash));
+    }
+
+    /// @dev OpenZeppelin `StandardMerkleTree` leaf of a pack in its lot's tree.
+    function _packLeaf(PackLabel calldata label) private pure returns (bytes32) {
+        return keccak256(bytes.concat(keccak256(abi.encode(label.gtin, label.serial, label.lot, label.expiry))));
+    }
+
+    /// @dev OpenZeppelin `StandardMerkleTree` leaf of a child in a container's tree: `(0, serialKey)` for a pack,
+    /// `(1, bytes32(sscc))` for a container.
+    function _leaf(uint8 kind, bytes32 key) private pure returns (bytes32) {
+        return keccak256(bytes.concat(keccak256(abi.encode(kind, key))));
+    }
+}
