@@ -130,10 +130,13 @@ interface IProductSafety {
         bytes32 evidence
     ) external returns (uint64 caseId);
 
-    /// @notice Quarantines container `sscc` as suspect; every container on its path holds it. Caller: its owner, its
-    /// supplier (who held it before) or a regulator. Works while paused.
+    /// @notice Quarantines the container (`sscc`, `childrenRoot`, `lotsHash`), held through `path`, as suspect;
+    /// every container on its path holds it. Caller: its owner, its supplier (who held it before) or a regulator.
+    /// Works while paused.
     function quarantineContainer(
         uint64 sscc,
+        bytes32 childrenRoot,
+        bytes32 lotsHash,
         Hop[] calldata path,
         SuspectReason reason,
         bytes32 evidence

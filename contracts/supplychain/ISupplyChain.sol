@@ -17,9 +17,13 @@ import {Custody, Hop, Lot, LotStatus, PackLabel, PackVerification, RecallClass, 
 /// - **Lots.** A manufacturer registers its GTINs, then commissions each lot (GTIN, lot, expiry) as the Merkle root of
 ///   its serialized packs and their count: one write, whatever the lot's size. A pack's leaf is computable from the
 ///   pack alone (`PackLabel`).
-/// - **Containers.** A case or pallet (SSCC) commits to its children (packs by serial key, containers by SSCC) by a
-///   root, and names the lots it holds; nothing per pack is written. Unpacking a container makes its children movable
-///   on their own.
+/// - **Containers.** A case or pallet (SSCC) commits to its children by a root and names the lots it holds; nothing per
+///   pack is written. A container is named by its key, `keccak256(abi.encode(sscc, contents))` with `contents =
+///   keccak256(abi.encode(childrenRoot, lotsHash))`: an SSCC names a container together with what it holds, so nobody
+///   can occupy another's SSCC. A child is a pack (leaf `(0, serialKey)`) or a container (leaf `(1, key)`), and a child
+///   container need not be packed on chain: it is committed to by its parent's tree, and gets a record of its own
+///   only when it moves on its own — so cases on a pallet cost nothing per case. Unpacking a container makes its
+///   children movable on their own.
 /// - **Custody.** A unit (a container, or a pack on its own) is shipped by its owner to a buyer and received by the
 ///   buyer; in between it is in transit and still the seller's. What is inside a container belongs to the owner of
 ///   the outermost container on its custody path: the caller proves the path (pack → case → pallet), the registry
@@ -76,32 +80,30 @@ interface ISupplyChain {
     error SupplyExpiryMismatch(uint64 gtin, bytes20 lot, uint32 expiry);
     /// @notice An SSCC is an 18-digit number ending in its GS1 check digit.
     error SupplyInvalidSscc(uint64 sscc);
-    /// @notice The SSCC names a container already: an SSCC is used once.
-    error SupplyContainerExists(uint64 sscc);
-    /// @notice No container has this SSCC.
-    error SupplyUnknownContainer(uint64 sscc);
+    /// @notice A container with this SSCC and these contents was packed already.
+    error SupplyContainerExists(bytes32 container);
+    /// @notice No container with this key has a record, nor is proven inside one that has.
+    error SupplyUnknownContainer(bytes32 container);
     /// @notice A container names 1 to `MAX_LOTS_PER_CONTAINER` lots, their keys strictly ascending.
     error SupplyInvalidLots(uint256 count);
-    /// @notice The children root and lots given are not what the container committed to when packed.
-    error SupplyContentsMismatch(uint64 sscc);
     /// @notice A proof has at most `MAX_PROOF_LENGTH` hashes.
     error SupplyProofTooLong(uint256 length);
     /// @notice A custody path has at most `MAX_PATH_DEPTH` containers.
     error SupplyPathTooLong(uint256 depth);
     /// @notice The proof does not show the pack in its lot's tree: not a pack the manufacturer commissioned.
     error SupplyNotGenuine(uint64 gtin, bytes20 serial, bytes20 lot);
-    /// @notice The proof does not show `child` (a serial key or `bytes32(sscc)`) among the container's children.
-    error SupplyNotInContainer(uint64 sscc, bytes32 child);
-    /// @notice The custody path breaks at container `sscc`: whoever packed it did not hold the child then, or the child
+    /// @notice The proof does not show `child` (a serial key or a container key) among the children of `container`.
+    error SupplyNotInContainer(bytes32 container, bytes32 child);
+    /// @notice The custody path breaks at `container`: whoever packed it did not hold the child then, or the child
     /// moved on its own since (a container that is unpacked must be the path's last).
-    error SupplyBrokenCustody(uint64 sscc);
+    error SupplyBrokenCustody(bytes32 container);
     /// @notice `account` is not the owner of `unit` (`owner` is).
     error SupplyNotOwner(bytes32 unit, ParticipantId owner, address account);
     /// @notice The unit cannot move from its status to the one asked for (for example shipping what is in transit,
     /// unpacking what is unpacked, dispensing what was dispensed).
     error SupplyInvalidTransition(bytes32 unit, UnitStatus from, UnitStatus to);
     /// @notice `unit` is inside container `container`, which is sealed: unpack the container first.
-    error SupplySealedIn(bytes32 unit, uint64 container);
+    error SupplySealedIn(bytes32 unit, bytes32 container);
     /// @notice The buyer must be another active trading partner.
     error SupplyInvalidBuyer(ParticipantId buyer);
     /// @notice Nothing is in transit to `account` under `unit`.
@@ -145,20 +147,22 @@ interface ISupplyChain {
         uint32 count,
         ParticipantId manufacturer
     );
-    /// @notice `packer` packed a container of `childCount` children under `childrenRoot`, holding the `lotKeys`.
+    /// @notice `packer` packed container `key` (SSCC `sscc`) of `childCount` children under `childrenRoot`, holding
+    /// the `lotKeys`.
     event ContainerPacked(
         bytes32 indexed epcisHash,
-        uint64 indexed sscc,
+        bytes32 indexed key,
         ParticipantId indexed packer,
+        uint64 sscc,
         bytes32 childrenRoot,
         uint32 childCount,
         bytes32[] lotKeys
     );
     /// @notice `owner` unpacked the container; its children move on their own from now on.
-    event ContainerUnpacked(bytes32 indexed epcisHash, uint64 indexed sscc, ParticipantId indexed owner);
-    /// @notice `unit` (a container's `bytes32(sscc)` or a pack's serial key) was taken out of the unpacked container
-    /// `parent` by its owner and now has its own record.
-    event UnitReleased(bytes32 indexed unit, uint64 indexed parent, ParticipantId indexed owner);
+    event ContainerUnpacked(bytes32 indexed epcisHash, bytes32 indexed key, ParticipantId indexed owner);
+    /// @notice `unit` (a container's key or a pack's serial key) was taken out of the unpacked container `parent` by
+    /// its owner and now has its own record.
+    event UnitReleased(bytes32 indexed unit, bytes32 indexed parent, ParticipantId indexed owner);
     /// @notice `seller` shipped `unit` to `buyer`; `transaction` commits to the DSCSA transaction information and
     /// statement that travel with it off chain.
     event Shipped(
@@ -221,35 +225,43 @@ interface ISupplyChain {
     // ------------------------------------------------------------------------------------------------------------
 
     /// @notice Packs container `sscc` with `childCount` children under `childrenRoot`, holding the lots `lotKeys`
-    /// (strictly ascending). The caller vouches for the contents: a child container is in it only if the caller held
-    /// it when packing and it has not moved since; a pack is in it only if the caller is the pack's manufacturer or
-    /// held the pack on its own.
-    /// @dev Caller: an active trading partner. Reverts `SupplyInvalidSscc`, `SupplyContainerExists`, `SupplyZeroHash`,
-    /// `SupplyInvalidCount`, `SupplyInvalidLots`, `SupplyUnknownLotKey`.
+    /// (strictly ascending). The caller vouches for the contents: a child container with a record is in it only if
+    /// the caller held it when packing and it has not moved since; a pack only if the caller is the pack's
+    /// manufacturer or held the pack on its own; a child container without a record is the caller's word, as its
+    /// packs are.
+    /// @dev Caller: an active trading partner. Reverts `SupplyInvalidSscc`, `SupplyZeroHash`, `SupplyInvalidCount`,
+    /// `SupplyInvalidLots`, `SupplyUnknownLotKey`, `SupplyContainerExists`.
+    /// @return key The container's key.
     function pack(
         uint64 sscc,
         bytes32 childrenRoot,
         uint32 childCount,
         bytes32[] calldata lotKeys,
         bytes32 epcisHash
+    ) external returns (bytes32 key);
+
+    /// @notice Unpacks the container (`sscc`, `childrenRoot`, `lotsHash`) held by the caller through `path` (empty if
+    /// it has a record and is on its own): its children then move on their own. A container proven loose in an
+    /// unpacked one is released first.
+    /// @dev Reverts with the custody errors, `SupplyNotOwner`, `SupplySealedIn`, `SupplyInvalidTransition` (in
+    /// transit, unpacked, quarantined).
+    function unpack(
+        uint64 sscc,
+        bytes32 childrenRoot,
+        bytes32 lotsHash,
+        Hop[] calldata path,
+        bytes32 epcisHash
     ) external;
 
-    /// @notice Unpacks container `sscc` (held by the caller through `path`, empty if it is outermost): its children
-    /// then move on their own.
-    /// @dev Reverts with the custody errors, `SupplyNotOwner`, `SupplyInvalidTransition` (in transit, unpacked,
-    /// quarantined).
-    function unpack(uint64 sscc, Hop[] calldata path, bytes32 epcisHash) external;
-
-    /// @notice Ships container `sscc` to `buyer`. `childrenRoot` and `lotKeys` are what it committed to (its lots are
-    /// checked); `path` proves it out of an unpacked container if it was packed in one (empty otherwise).
+    /// @notice Ships the container (`sscc`, `childrenRoot`, `lotKeys`) to `buyer`; its lots are checked. `path` proves
+    /// it out of an unpacked container if it was packed in one (empty otherwise).
     /// @dev Caller: its owner, an active trading partner. Reverts the custody errors, `SupplyNotOwner`,
-    /// `SupplyInvalidTransition`, `SupplyInvalidBuyer`, `SupplyContentsMismatch`, `SupplyLotBlocked`,
-    /// `SupplyUnitBlocked`.
+    /// `SupplySealedIn`, `SupplyInvalidTransition`, `SupplyInvalidBuyer`, `SupplyLotBlocked`, `SupplyUnitBlocked`.
     function shipContainer(
         uint64 sscc,
-        Hop[] calldata path,
         bytes32 childrenRoot,
         bytes32[] calldata lotKeys,
+        Hop[] calldata path,
         ParticipantId buyer,
         bytes32 transaction,
         bytes32 epcisHash
@@ -266,8 +278,8 @@ interface ISupplyChain {
         bytes32 epcisHash
     ) external;
 
-    /// @notice Receives container `sscc`, shipped to the caller.
-    /// @dev Reverts `SupplyNotShippedTo`, `SupplyContentsMismatch`, `SupplyLotBlocked`, `SupplyUnitBlocked`.
+    /// @notice Receives the container (`sscc`, `childrenRoot`, `lotKeys`), shipped to the caller; its lots are checked.
+    /// @dev Reverts `SupplyNotShippedTo`, `SupplyLotBlocked`, `SupplyUnitBlocked`.
     function receiveContainer(
         uint64 sscc,
         bytes32 childrenRoot,
@@ -278,8 +290,8 @@ interface ISupplyChain {
     /// @notice Receives a pack shipped on its own to the caller.
     function receivePack(PackLabel calldata pack, bytes32 epcisHash) external;
 
-    /// @notice Cancels the shipment of `unit` (by its seller, or refused by its buyer): it stays the seller's. Works
-    /// while paused.
+    /// @notice Cancels the shipment of `unit` (by its seller, or refused by its buyer): it stays the seller's, and its
+    /// record no longer names a supplier (the events keep who it came from). Works while paused.
     function cancelShipment(bytes32 unit) external;
 
     // ------------------------------------------------------------------------------------------------------------
@@ -324,14 +336,32 @@ interface ISupplyChain {
     /// @dev Caller: `productSafety()` only (`SupplyNotProductSafety`). Works while paused.
     function setLotStatus(bytes32 lotKey, LotStatus status, RecallClass recallClass) external;
 
-    /// @notice Sets a unit's status. A pack without a record gets one owned by `recordOwner` (its manufacturer, as
-    /// its custody path expects) and dated 0, so that its path still holds; `UnitStatus.None` deletes the record
-    /// again. Caller: `productSafety()` only. Works while paused.
-    function setUnitStatus(bytes32 unitKey, UnitStatus status, ParticipantId recordOwner) external;
+    /// @notice Quarantines a genuine pack held through `path`: its record (a pack that never moved alone gets one in
+    /// its manufacturer's name, dated 0, so that its path still holds) becomes Quarantined and every container of the
+    /// path holds it. Returns its serial key, its custody before, its status before and the containers held.
+    /// @dev Caller: `productSafety()` only. Works while paused. Reverts with the genuineness and custody errors, and
+    /// `SupplyInvalidTransition` unless the pack is in commerce (no record, or Active).
+    function holdPack(
+        PackLabel calldata pack,
+        bytes32[] calldata lotProof,
+        Hop[] calldata path
+    ) external returns (bytes32 serialKey, Custody memory custody, UnitStatus prior, bytes32[4] memory held);
 
-    /// @notice Raises (or lowers) the `holds` of the containers of `path` (0 ends the list), so that none of them moves
-    /// while a case about something inside is open. Caller: `productSafety()` only. Works while paused.
-    function adjustHolds(uint64[4] calldata path, bool raise) external;
+    /// @notice As `holdPack`, for the container (`sscc`, `childrenRoot`, `lotsHash`): it must be Active (a container
+    /// without a record, proven in one, gets one).
+    function holdContainer(
+        uint64 sscc,
+        bytes32 childrenRoot,
+        bytes32 lotsHash,
+        Hop[] calldata path
+    ) external returns (bytes32 key, Custody memory custody, UnitStatus prior, bytes32[4] memory held);
+
+    /// @notice Ends a hold: the unit's status becomes `status` (`None` deletes a record the hold created), and the
+    /// containers `held` (zero ends the list) hold it no more. Caller: `productSafety()` only.
+    function releaseHold(bytes32 unitKey, UnitStatus status, bytes32[4] calldata held) external;
+
+    /// @notice Sets a held unit's status (Illegitimate). Caller: `productSafety()` only. Works while paused.
+    function setUnitStatus(bytes32 unitKey, UnitStatus status) external;
 
     // ------------------------------------------------------------------------------------------------------------
     // Views
@@ -353,9 +383,17 @@ interface ISupplyChain {
         Hop[] calldata path
     ) external view returns (bytes32 serialKey, ParticipantId manufacturer, Custody memory custody);
 
-    /// @notice The custody of container `sscc` proven by `path` (empty if it is on its own). Reverts with the custody
-    /// errors if the path does not hold.
-    function containerCustody(uint64 sscc, Hop[] calldata path) external view returns (Custody memory custody);
+    /// @notice The custody of the container (`sscc`, `childrenRoot`, `lotsHash`) proven by `path` (empty if it has a
+    /// record and is on its own). Reverts with the custody errors if the path does not hold.
+    function containerCustody(
+        uint64 sscc,
+        bytes32 childrenRoot,
+        bytes32 lotsHash,
+        Hop[] calldata path
+    ) external view returns (bytes32 key, Custody memory custody);
+
+    /// @notice A container's key: `keccak256(abi.encode(sscc, keccak256(abi.encode(childrenRoot, lotsHash))))`.
+    function containerKey(uint64 sscc, bytes32 childrenRoot, bytes32 lotsHash) external pure returns (bytes32);
 
     /// @notice The GTIN's manufacturer; NONE if unregistered.
     function manufacturerOf(uint64 gtin) external view returns (ParticipantId);
@@ -366,11 +404,9 @@ interface ISupplyChain {
     /// @notice The lot by key.
     function lotByKey(bytes32 lotKey) external view returns (Lot memory);
 
-    /// @notice The record of a container (`bytes32(sscc)`) or of a pack that moved on its own (its serial key).
+    /// @notice The record of a container (by its key) or of a pack that moved on its own (by its serial key); status
+    /// None if it has none.
     function unit(bytes32 unitKey) external view returns (Unit memory);
-
-    /// @notice What container `sscc` committed to: `keccak256(abi.encode(childrenRoot, lotsHash))`.
-    function contentsOf(uint64 sscc) external view returns (bytes32);
 
     /// @notice The buyer `unit` is in transit to; NONE if none.
     function pendingBuyer(bytes32 unit) external view returns (ParticipantId);

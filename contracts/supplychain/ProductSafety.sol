@@ -96,25 +96,19 @@ contract ProductSafety is IProductSafety, CareLedgerModule {
     /// @inheritdoc IProductSafety
     function quarantineContainer(
         uint64 sscc,
+        bytes32 childrenRoot,
+        bytes32 lotsHash,
         Hop[] calldata path,
         SuspectReason reason,
         bytes32 evidence
-    ) external override returns (uint64 caseId) {
-        bytes32 key = bytes32(uint256(sscc));
-        UnitStatus status = _SUPPLY.unit(key).status;
-        if (status == UnitStatus.None) revert ProductSafetyUnknownContainer(sscc);
-        Investigation memory draft = _draftFor(
-            key,
-            CaseSubject.Container,
-            reason,
-            _SUPPLY.containerCustody(sscc, path)
+    ) external override returns (uint64) {
+        (bytes32 key, Custody memory custody, UnitStatus prior, bytes32[4] memory held) = _SUPPLY.holdContainer(
+            sscc,
+            childrenRoot,
+            lotsHash,
+            path
         );
-        if (status != UnitStatus.Active) revert ProductSafetyNotQuarantinable(key);
-        draft.priorStatus = uint8(UnitStatus.Active);
-        draft.path = _pathOf(path);
-        caseId = _openCase(draft, evidence);
-        _SUPPLY.setUnitStatus(key, UnitStatus.Quarantined, ParticipantIdLib.NONE);
-        _SUPPLY.adjustHolds(draft.path, true);
+        return _openUnitCase(key, CaseSubject.Container, reason, custody, prior, held, evidence);
     }
 
     /// @inheritdoc IProductSafety
@@ -124,18 +118,13 @@ contract ProductSafety is IProductSafety, CareLedgerModule {
         Hop[] calldata path,
         SuspectReason reason,
         bytes32 evidence
-    ) external override returns (uint64 caseId) {
-        (bytes32 key, ParticipantId manufacturer, Custody memory custody) = _SUPPLY.packCustody(label, lotProof, path);
-        Investigation memory draft = _draftFor(key, CaseSubject.Pack, reason, custody);
-        UnitStatus status = _SUPPLY.unit(key).status;
-        if (status != UnitStatus.None && status != UnitStatus.Active) revert ProductSafetyNotQuarantinable(key);
-        draft.priorStatus = uint8(status);
-        draft.path = _pathOf(path);
-        caseId = _openCase(draft, evidence);
-        // A pack that never moved alone gets a record in its manufacturer's name (the packer of its first container,
-        // as its custody path expects); clearing the case deletes it again.
-        _SUPPLY.setUnitStatus(key, UnitStatus.Quarantined, manufacturer);
-        _SUPPLY.adjustHolds(draft.path, true);
+    ) external override returns (uint64) {
+        (bytes32 key, Custody memory custody, UnitStatus prior, bytes32[4] memory held) = _SUPPLY.holdPack(
+            label,
+            lotProof,
+            path
+        );
+        return _openUnitCase(key, CaseSubject.Pack, reason, custody, prior, held, evidence);
     }
 
     /// @inheritdoc IProductSafety
@@ -184,10 +173,9 @@ contract ProductSafety is IProductSafety, CareLedgerModule {
                 _SUPPLY.setLotStatus(stored.subject, LotStatus.Active, lotStored.recallClass);
             }
         } else if (illegitimate) {
-            _SUPPLY.setUnitStatus(stored.subject, UnitStatus.Illegitimate, ParticipantIdLib.NONE);
+            _SUPPLY.setUnitStatus(stored.subject, UnitStatus.Illegitimate);
         } else {
-            _SUPPLY.setUnitStatus(stored.subject, UnitStatus(stored.priorStatus), ParticipantIdLib.NONE);
-            _SUPPLY.adjustHolds(stored.path, false);
+            _SUPPLY.releaseHold(stored.subject, UnitStatus(stored.priorStatus), stored.path);
         }
     }
 
@@ -322,6 +310,23 @@ contract ProductSafety is IProductSafety, CareLedgerModule {
         emit Quarantined(caseId, draft.subject, draft.investigator, draft.reason, evidence);
     }
 
+    /// @dev Opens the case of a unit the registry just held, once the caller is found to be one who may quarantine it
+    /// (else the whole call, hold included, reverts).
+    function _openUnitCase(
+        bytes32 key,
+        CaseSubject subjectKind,
+        SuspectReason reason,
+        Custody memory custody,
+        UnitStatus prior,
+        bytes32[4] memory held,
+        bytes32 evidence
+    ) private returns (uint64) {
+        Investigation memory draft = _draftFor(key, subjectKind, reason, custody);
+        draft.priorStatus = uint8(prior);
+        draft.path = held;
+        return _openCase(draft, evidence);
+    }
+
     /// @dev A case draft for a unit, naming who may quarantine it and whom a determination must then be notified to:
     /// its owner (its supplier to be notified), its supplier (its owner, the customer, to be notified) or a regulator
     /// (both). Reverts for anyone else.
@@ -353,11 +358,6 @@ contract ProductSafety is IProductSafety, CareLedgerModule {
             return draft;
         }
         revert ProductSafetyNotHolder(key, msg.sender);
-    }
-
-    /// @dev The containers of a custody path, innermost first (the registry bounds a path to four).
-    function _pathOf(Hop[] calldata path) private pure returns (uint64[4] memory containers) {
-        for (uint256 i; i < path.length; ++i) containers[i] = path[i].sscc;
     }
 
     function _case(uint64 caseId) private view returns (Investigation storage stored) {

@@ -136,9 +136,11 @@ struct Lot {
 struct Unit {
     /// Its legal owner: for a container in transit, still the seller.
     ParticipantId owner;
-    /// For a container, the partner that packed it (and so vouched for its contents); NONE for a pack.
+    /// For a container, the partner that committed to its contents: the one that packed it, or, for a container that
+    /// was packed inside another without a transaction of its own, the packer of that one. NONE for a pack.
     ParticipantId packer;
-    /// The partner it was last received from (its supplier); NONE if never received.
+    /// The partner it was last received from (its supplier); NONE if never received. While the unit is in transit:
+    /// the buyer it was shipped to (`pendingBuyer`), so that one slot holds the shipment.
     ParticipantId from;
     UnitStatus status;
     /// How many open investigations concern something inside it: while above zero it cannot be shipped or received.
@@ -147,23 +149,27 @@ struct Unit {
     uint48 since;
 }
 
-/// @notice Where a custody path leads, as `SupplyChain.custody` answers: the legal owner and supplier of the unit's
-/// outermost holder, its status, and what on the way blocks it.
+/// @notice Where a custody path leads, as `SupplyChain.packCustody` and `containerCustody` answer: the legal owner and
+/// supplier of the unit's holder, its status, and what on the way blocks it. Containers are named by their key,
+/// `keccak256(abi.encode(sscc, keccak256(abi.encode(childrenRoot, lotsHash))))`.
 struct Custody {
     ParticipantId owner;
-    /// The partner the holder received it from; NONE if none.
+    /// The partner the holder received it from; NONE if none. (While in transit: the buyer.)
     ParticipantId from;
-    /// Active (held), InTransit (shipped, not yet received) or the holder's own status (Quarantined, Illegitimate,
-    /// Dispensed).
+    /// Active (held), InTransit (shipped, not yet received), or the unit's own status (Quarantined, Illegitimate,
+    /// Dispensed, Unpacked).
     UnitStatus status;
-    /// The innermost container on the path that is quarantined or illegitimate (0 if none), and its status.
-    uint64 blockedBy;
+    /// The innermost container on the path that is quarantined or illegitimate (zero if none), and its status.
+    bytes32 blockedBy;
     UnitStatus blockedStatus;
-    /// The outermost sealed container holding the unit; 0 if none (the unit is on its own, or loose in an unpacked
-    /// container).
-    uint64 sealedIn;
-    /// The unpacked container the unit is loose in; 0 if none.
-    uint64 unpackedParent;
+    /// The outermost sealed container holding the unit, with or without a record of its own; zero if none (the unit
+    /// is on its own, or loose in an unpacked container).
+    bytes32 sealedIn;
+    /// The unpacked container the unit is loose in; zero if none.
+    bytes32 unpackedParent;
+    /// For a container without a record of its own: the packer of the nearest container above it that has one, who
+    /// committed to its contents.
+    ParticipantId voucher;
 }
 
 /// @notice An investigation of suspect product, as `investigation(caseId)` returns it.
@@ -185,8 +191,8 @@ struct Investigation {
     uint48 regulatorNotifiedAt;
     uint48 supplierNotifiedAt;
     uint48 customerNotifiedAt;
-    /// The containers (innermost first, 0 for none) whose `holds` the case raised.
-    uint64[4] path;
+    /// The keys of the containers (innermost first, zero for none) whose `holds` the case raised.
+    bytes32[4] path;
 }
 
 /// @notice What the chain says of a scanned pack: the verification a partner runs before accepting, reselling (a

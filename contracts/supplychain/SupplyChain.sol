@@ -29,9 +29,9 @@ import {
 /// @notice Serialized drug packs from manufacturer to dispenser: lots, aggregation, custody, verification, dispensing,
 /// suspect product and recalls. See {ISupplyChain}.
 /// @dev Units (containers and packs that moved on their own) share one mapping: a container's key is
-/// `bytes32(uint256(sscc))` (below 2^64), a pack's is its serial key `keccak256(abi.encode(gtin, serial))`, which
-/// lands below 2^64 with probability 2^-192. A pack that never moved alone has no record; its custody is proven
-/// through its containers (`_custody`).
+/// `keccak256(abi.encode(sscc, contents))`, a pack's its serial key `keccak256(abi.encode(gtin, serial))`. A pack
+/// that never moved alone has no record, nor has a container committed to only by its parent's tree; their custody is
+/// proven through the containers above them (`_custody`).
 contract SupplyChain is ISupplyChain, CareLedgerModule {
     using ParticipantIdLib for ParticipantId;
 
@@ -45,7 +45,6 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         PathTooLong,
         ProofTooLong,
         UnknownContainer,
-        ContentsMismatch,
         NotInContainer,
         BrokenCustody
     }
@@ -91,8 +90,6 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
     /// @dev Two slots: 64 + 8 + 8 + 32 + 32 + 48 + 48 = 240 bits, then the root.
     mapping(bytes32 lotKey => Lot stored) private _lots;
     mapping(bytes32 unitKey => Unit stored) private _units;
-    mapping(uint64 sscc => bytes32 contents) private _contents;
-    mapping(bytes32 unitKey => ParticipantId buyer) private _pending;
 
     // ------------------------------------------------------------------------------------------------------------
     // Constructor
@@ -171,19 +168,17 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         uint32 childCount,
         bytes32[] calldata lotKeys,
         bytes32 epcisHash
-    ) external override whenNotPaused {
+    ) external override whenNotPaused returns (bytes32 key) {
         (ParticipantId packer, ) = _tradingPartner();
         if (!Gs1.hasCheckDigit(sscc, _SSCC_DIGITS)) revert SupplyInvalidSscc(sscc);
-        bytes32 key = _containerKey(sscc);
-        if (_units[key].status != UnitStatus.None) revert SupplyContainerExists(sscc);
         if (childrenRoot == bytes32(0) || epcisHash == bytes32(0)) revert SupplyZeroHash();
         if (childCount == 0 || childCount > MAX_CONTAINER_CHILDREN) {
             revert SupplyInvalidCount(childCount, MAX_CONTAINER_CHILDREN);
         }
+        key = _containerKey(sscc, childrenRoot, _lotsHash(lotKeys));
+        if (_units[key].status != UnitStatus.None) revert SupplyContainerExists(key);
         uint256 lotCount = lotKeys.length;
-        if (lotCount == 0 || lotCount > MAX_LOTS_PER_CONTAINER) revert SupplyInvalidLots(lotCount);
         for (uint256 i; i < lotCount; ++i) {
-            if (i > 0 && lotKeys[i] <= lotKeys[i - 1]) revert SupplyInvalidLots(lotCount);
             if (_lots[lotKeys[i]].status == LotStatus.None) revert SupplyUnknownLotKey(lotKeys[i]);
         }
         _units[key] = Unit({
@@ -194,35 +189,39 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
             holds: 0,
             since: Time.timestamp()
         });
-        _contents[sscc] = _contentsHash(childrenRoot, keccak256(abi.encode(lotKeys)));
-        emit ContainerPacked(epcisHash, sscc, packer, childrenRoot, childCount, lotKeys);
+        emit ContainerPacked(epcisHash, key, packer, sscc, childrenRoot, childCount, lotKeys);
     }
 
     /// @inheritdoc ISupplyChain
-    function unpack(uint64 sscc, Hop[] calldata path, bytes32 epcisHash) external override whenNotPaused {
+    function unpack(
+        uint64 sscc,
+        bytes32 childrenRoot,
+        bytes32 lotsHash,
+        Hop[] calldata path,
+        bytes32 epcisHash
+    ) external override whenNotPaused {
         (ParticipantId owner, ) = _tradingPartner();
         if (epcisHash == bytes32(0)) revert SupplyZeroHash();
-        bytes32 key = _containerKey(sscc);
-        Unit memory stored = _ownedUnit(key, _CONTAINER_CHILD, ParticipantIdLib.NONE, path, owner);
+        bytes32 key = _containerKey(sscc, childrenRoot, lotsHash);
+        Unit memory stored = _ownedUnit(key, _leaf(_CONTAINER_CHILD, key), ParticipantIdLib.NONE, path, owner);
         if (stored.status != UnitStatus.Active) revert SupplyInvalidTransition(key, stored.status, UnitStatus.Unpacked);
         _units[key].status = UnitStatus.Unpacked;
-        emit ContainerUnpacked(epcisHash, sscc, owner);
+        emit ContainerUnpacked(epcisHash, key, owner);
     }
 
     /// @inheritdoc ISupplyChain
     function shipContainer(
         uint64 sscc,
-        Hop[] calldata path,
         bytes32 childrenRoot,
         bytes32[] calldata lotKeys,
+        Hop[] calldata path,
         ParticipantId buyer,
         bytes32 transaction,
         bytes32 epcisHash
     ) external override whenNotPaused {
         (ParticipantId seller, ) = _tradingPartner();
-        _checkContents(sscc, childrenRoot, lotKeys);
-        bytes32 key = _containerKey(sscc);
-        Unit memory stored = _ownedUnit(key, _CONTAINER_CHILD, ParticipantIdLib.NONE, path, seller);
+        bytes32 key = _checkedContainer(sscc, childrenRoot, lotKeys);
+        Unit memory stored = _ownedUnit(key, _leaf(_CONTAINER_CHILD, key), ParticipantIdLib.NONE, path, seller);
         _ship(key, stored, seller, buyer, transaction, epcisHash);
     }
 
@@ -236,10 +235,10 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         bytes32 epcisHash
     ) external override whenNotPaused {
         (ParticipantId seller, ) = _tradingPartner();
-        (bytes32 lotKey, Lot memory stored) = _genuineLot(label, lotProof);
-        _requireLotActive(lotKey, stored.status);
         bytes32 key = _serialKey(label.gtin, label.serial);
-        Unit memory record = _ownedUnit(key, _PACK_CHILD, stored.manufacturer, path, seller);
+        (bytes32 lotKey, Lot memory stored) = _genuineLot(label, lotProof, key, path);
+        _requireLotActive(lotKey, stored.status);
+        Unit memory record = _ownedUnit(key, _packChildLeaf(label), stored.manufacturer, path, seller);
         _ship(key, record, seller, buyer, transaction, epcisHash);
     }
 
@@ -251,31 +250,31 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         bytes32 epcisHash
     ) external override whenNotPaused {
         (ParticipantId buyer, ) = _tradingPartner();
-        _checkContents(sscc, childrenRoot, lotKeys);
-        _receive(_containerKey(sscc), buyer, epcisHash);
+        _receive(_checkedContainer(sscc, childrenRoot, lotKeys), buyer, epcisHash);
     }
 
     /// @inheritdoc ISupplyChain
     function receivePack(PackLabel calldata label, bytes32 epcisHash) external override whenNotPaused {
         (ParticipantId buyer, ) = _tradingPartner();
         bytes32 lotKey = _lotKey(label.gtin, label.lot);
-        Lot storage stored = _lots[lotKey];
-        if (stored.status == LotStatus.None) revert SupplyUnknownLot(label.gtin, label.lot);
-        _requireLotActive(lotKey, stored.status);
+        LotStatus status = _lots[lotKey].status;
+        if (status == LotStatus.None) revert SupplyUnknownLot(label.gtin, label.lot);
+        _requireLotActive(lotKey, status);
         _receive(_serialKey(label.gtin, label.serial), buyer, epcisHash);
     }
 
     /// @inheritdoc ISupplyChain
     function cancelShipment(bytes32 unitKey) external override {
-        ParticipantId buyer = _pending[unitKey];
         Unit storage stored = _units[unitKey];
+        if (stored.status != UnitStatus.InTransit) revert SupplyNotShippedTo(unitKey, msg.sender);
+        ParticipantId buyer = stored.from;
         ParticipantId caller = _IDENTITY.idOf(msg.sender);
-        if (buyer.isNone()) revert SupplyNotShippedTo(unitKey, msg.sender);
         if (caller.isNone() || (caller != buyer && caller != stored.owner)) {
             revert SupplyNotShipmentParty(unitKey, msg.sender);
         }
         stored.status = UnitStatus.Active;
-        _pending[unitKey] = ParticipantIdLib.NONE;
+        // The field held the buyer while in transit; the unit's earlier supplier is in the events.
+        stored.from = ParticipantIdLib.NONE;
         emit ShipmentCancelled(unitKey, stored.owner, caller);
     }
 
@@ -292,15 +291,18 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
     ) external override whenNotPaused returns (bool dispensed, uint64 caseId) {
         ParticipantId dispenser = _dispenser();
         if (epcisHash == bytes32(0)) revert SupplyZeroHash();
-        (bytes32 lotKey, Lot memory stored) = _genuineLot(label, lotProof);
         bytes32 key = _serialKey(label.gtin, label.serial);
+        (bytes32 lotKey, Lot memory stored) = _genuineLot(label, lotProof, key, path);
         Unit memory record = _units[key];
         if (record.status == UnitStatus.Dispensed) {
-            return (false, _reportClone(key, record.owner, dispenser, stored.manufacturer, path));
+            return (
+                false,
+                _reportClone(key, _packChildLeaf(label), record.owner, dispenser, stored.manufacturer, path)
+            );
         }
         _requireLotActive(lotKey, stored.status);
         if (Time.timestamp() >= stored.expiresAt) revert SupplyExpired(label.gtin, label.serial, stored.expiresAt);
-        _decommission(key, record, stored.manufacturer, path, dispenser);
+        _decommission(key, _packChildLeaf(label), record, stored.manufacturer, path, dispenser);
         emit Dispensed(epcisHash, key, dispenser, lotKey);
         return (true, 0);
     }
@@ -366,59 +368,75 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
     }
 
     /// @inheritdoc ISupplyChain
-    function setUnitStatus(
-        bytes32 unitKey,
-        UnitStatus status,
-        ParticipantId recordOwner
-    ) external override onlyProductSafety {
-        Unit storage stored = _units[unitKey];
-        if (status == UnitStatus.None) {
-            delete _units[unitKey];
-        } else if (stored.status == UnitStatus.None) {
-            _units[unitKey] = Unit({
-                owner: recordOwner,
-                packer: ParticipantIdLib.NONE,
-                from: ParticipantIdLib.NONE,
-                status: status,
-                holds: 0,
-                since: 0
-            });
-        } else {
-            stored.status = status;
+    function holdPack(
+        PackLabel calldata label,
+        bytes32[] calldata lotProof,
+        Hop[] calldata path
+    )
+        external
+        override
+        onlyProductSafety
+        returns (bytes32 serialKey, Custody memory custody, UnitStatus prior, bytes32[4] memory held)
+    {
+        serialKey = _serialKey(label.gtin, label.serial);
+        (, Lot memory stored) = _genuineLot(label, lotProof, serialKey, path);
+        Unit memory record = _units[serialKey];
+        custody = _requireCustody(serialKey, _packChildLeaf(label), record, stored.manufacturer, path);
+        prior = record.status;
+        if (prior != UnitStatus.None && prior != UnitStatus.Active) {
+            revert SupplyInvalidTransition(serialKey, prior, UnitStatus.Quarantined);
         }
+        // A pack that never moved alone gets the record its custody path expects: its manufacturer's, dated 0.
+        if (prior == UnitStatus.None) record.owner = stored.manufacturer;
+        record.status = UnitStatus.Quarantined;
+        _units[serialKey] = record;
+        held = _hold(path);
     }
 
     /// @inheritdoc ISupplyChain
-    function adjustHolds(uint64[4] calldata path, bool raise) external override onlyProductSafety {
-        for (uint256 i; i < path.length && path[i] != 0; ++i) {
-            Unit storage stored = _units[_containerKey(path[i])];
-            stored.holds = raise ? stored.holds + 1 : stored.holds - 1;
+    function holdContainer(
+        uint64 sscc,
+        bytes32 childrenRoot,
+        bytes32 lotsHash,
+        Hop[] calldata path
+    )
+        external
+        override
+        onlyProductSafety
+        returns (bytes32 key, Custody memory custody, UnitStatus prior, bytes32[4] memory held)
+    {
+        key = _containerKey(sscc, childrenRoot, lotsHash);
+        Unit memory record = _units[key];
+        custody = _requireCustody(key, _leaf(_CONTAINER_CHILD, key), record, ParticipantIdLib.NONE, path);
+        prior = record.status;
+        if (prior != UnitStatus.None && prior != UnitStatus.Active) {
+            revert SupplyInvalidTransition(key, prior, UnitStatus.Quarantined);
         }
+        if (prior == UnitStatus.None) record = _vouchedRecord(custody.voucher, path, 0);
+        record.status = UnitStatus.Quarantined;
+        _units[key] = record;
+        held = _hold(path);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function releaseHold(
+        bytes32 unitKey,
+        UnitStatus status,
+        bytes32[4] calldata held
+    ) external override onlyProductSafety {
+        if (status == UnitStatus.None) delete _units[unitKey];
+        else _units[unitKey].status = status;
+        for (uint256 i; i < held.length && held[i] != bytes32(0); ++i) --_units[held[i]].holds;
+    }
+
+    /// @inheritdoc ISupplyChain
+    function setUnitStatus(bytes32 unitKey, UnitStatus status) external override onlyProductSafety {
+        _units[unitKey].status = status;
     }
 
     // ------------------------------------------------------------------------------------------------------------
     // Views
     // ------------------------------------------------------------------------------------------------------------
-
-    /// @inheritdoc ISupplyChain
-    function packCustody(
-        PackLabel calldata label,
-        bytes32[] calldata lotProof,
-        Hop[] calldata path
-    ) external view override returns (bytes32 serialKey, ParticipantId manufacturer, Custody memory custody) {
-        (, Lot memory stored) = _genuineLot(label, lotProof);
-        serialKey = _serialKey(label.gtin, label.serial);
-        manufacturer = stored.manufacturer;
-        custody = _requireCustody(serialKey, _PACK_CHILD, _units[serialKey], manufacturer, path);
-    }
-
-    /// @inheritdoc ISupplyChain
-    function containerCustody(uint64 sscc, Hop[] calldata path) external view override returns (Custody memory) {
-        bytes32 key = _containerKey(sscc);
-        Unit memory stored = _units[key];
-        if (stored.status == UnitStatus.None) revert SupplyUnknownContainer(sscc);
-        return _requireCustody(key, _CONTAINER_CHILD, stored, ParticipantIdLib.NONE, path);
-    }
 
     /// @inheritdoc ISupplyChain
     function verify(
@@ -427,6 +445,38 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         Hop[] calldata path
     ) external view override returns (PackVerification memory) {
         return _verify(label, lotProof, path);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function packCustody(
+        PackLabel calldata label,
+        bytes32[] calldata lotProof,
+        Hop[] calldata path
+    ) external view override returns (bytes32 serialKey, ParticipantId manufacturer, Custody memory custody) {
+        serialKey = _serialKey(label.gtin, label.serial);
+        (, Lot memory stored) = _genuineLot(label, lotProof, serialKey, path);
+        manufacturer = stored.manufacturer;
+        custody = _requireCustody(serialKey, _packChildLeaf(label), _units[serialKey], manufacturer, path);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function containerCustody(
+        uint64 sscc,
+        bytes32 childrenRoot,
+        bytes32 lotsHash,
+        Hop[] calldata path
+    ) external view override returns (bytes32 key, Custody memory custody) {
+        key = _containerKey(sscc, childrenRoot, lotsHash);
+        custody = _requireCustody(key, _leaf(_CONTAINER_CHILD, key), _units[key], ParticipantIdLib.NONE, path);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function containerKey(
+        uint64 sscc,
+        bytes32 childrenRoot,
+        bytes32 lotsHash
+    ) external pure override returns (bytes32) {
+        return _containerKey(sscc, childrenRoot, lotsHash);
     }
 
     /// @inheritdoc ISupplyChain
@@ -450,13 +500,9 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
     }
 
     /// @inheritdoc ISupplyChain
-    function contentsOf(uint64 sscc) external view override returns (bytes32) {
-        return _contents[sscc];
-    }
-
-    /// @inheritdoc ISupplyChain
     function pendingBuyer(bytes32 unitKey) external view override returns (ParticipantId) {
-        return _pending[unitKey];
+        Unit storage stored = _units[unitKey];
+        return stored.status == UnitStatus.InTransit ? stored.from : ParticipantIdLib.NONE;
     }
 
     /// @inheritdoc ISupplyChain
@@ -483,65 +529,69 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
     // Internal: custody
     // ------------------------------------------------------------------------------------------------------------
 
-    /// @dev Follows a unit's custody path outwards. `self` is the unit's record (status None for a pack that never
-    /// moved alone: then `manufacturer` is its lot's). Each container must exist, match what it committed to and hold
-    /// the previous step in its tree; and custody must not break: a pack without a record is in a container only if
-    /// its manufacturer packed it; a unit with a record only if whoever packed the container owned it then
-    /// (`owner == packer`) and it has not moved since (`since` not after the container's, its status one that
-    /// children keep while sealed). An unpacked container ends the path: the unit is loose in it, and its owner's.
+    /// @dev Follows a unit's custody path outwards. `self` is the unit's record: status None for a pack that never
+    /// moved alone (`manufacturer` is then its lot's) or a container committed to only by its parent's tree. Each hop
+    /// must hold the previous step in its tree (its key commits to its contents, so no storage is read to check them);
+    /// a hop without a record is sealed and vouched for by the next one that has a record, and the path's last hop
+    /// must have one. Custody must not break at a hop with a record: a pack without a record is in it only if its
+    /// manufacturer packed it; a unit with a record only if whoever packed the hop owned the unit then (`owner ==
+    /// packer`) and it has not moved since (`since` not after the hop's, and a status children keep while sealed). An
+    /// unpacked container ends the path: the unit is loose in it, and its owner's.
     function _custody(
         bytes32 leaf,
         Unit memory self,
         ParticipantId manufacturer,
         Hop[] calldata path
-    ) private view returns (Custody memory custody, Fault fault, uint64 at) {
-        custody.owner = self.status == UnitStatus.None ? manufacturer : self.owner;
+    ) private view returns (Custody memory custody, Fault fault, bytes32 at) {
+        bool unrecorded = self.status == UnitStatus.None;
+        custody.owner = unrecorded ? manufacturer : self.owner;
         custody.from = self.from;
-        custody.status = self.status == UnitStatus.None ? UnitStatus.Active : self.status;
-        if (path.length > MAX_PATH_DEPTH) return (custody, Fault.PathTooLong, 0);
+        custody.status = unrecorded ? UnitStatus.Active : self.status;
+        if (path.length > MAX_PATH_DEPTH) return (custody, Fault.PathTooLong, bytes32(0));
         Unit memory child = self;
         for (uint256 i; i < path.length; ++i) {
-            at = path[i].sscc;
-            Unit memory parent = _units[_containerKey(at)];
-            fault = _hopFault(path[i], parent, leaf);
-            if (fault == Fault.None && !_continues(child, parent, manufacturer)) fault = Fault.BrokenCustody;
-            if (fault == Fault.None && parent.status == UnitStatus.Unpacked && i != path.length - 1) {
-                fault = Fault.BrokenCustody;
+            Hop calldata hop = path[i];
+            at = _containerKey(hop.sscc, hop.childrenRoot, hop.lotsHash);
+            if (hop.proof.length > MAX_PROOF_LENGTH) return (custody, Fault.ProofTooLong, at);
+            if (!MerkleProof.verifyCalldata(hop.proof, hop.childrenRoot, leaf)) {
+                return (custody, Fault.NotInContainer, at);
             }
-            if (fault != Fault.None) return (custody, fault, at);
+            leaf = _leaf(_CONTAINER_CHILD, at);
+            Unit memory parent = _units[at];
+            if (parent.status == UnitStatus.None) {
+                // Committed to by its parent's tree only: sealed, vouched for by the next hop with a record.
+                if (i == path.length - 1) return (custody, Fault.UnknownContainer, at);
+                custody.sealedIn = at;
+                continue;
+            }
+            if (!_continues(child, parent, manufacturer)) return (custody, Fault.BrokenCustody, at);
+            if (child.status == UnitStatus.None && custody.voucher.isNone()) custody.voucher = parent.packer;
             custody.owner = parent.owner;
             custody.from = parent.from;
             if (parent.status == UnitStatus.Unpacked) {
+                if (i != path.length - 1) return (custody, Fault.BrokenCustody, at);
                 custody.unpackedParent = at;
                 break;
             }
             custody.status = parent.status;
             custody.sealedIn = at;
             if (
-                custody.blockedBy == 0 &&
+                custody.blockedBy == bytes32(0) &&
                 (parent.status == UnitStatus.Quarantined || parent.status == UnitStatus.Illegitimate)
             ) {
                 custody.blockedBy = at;
                 custody.blockedStatus = parent.status;
             }
-            leaf = _leaf(_CONTAINER_CHILD, _containerKey(at));
             child = parent;
         }
-        return (custody, Fault.None, 0);
+        return (custody, Fault.None, bytes32(0));
     }
 
-    /// @dev Why `leaf` cannot be shown among the children of the hop's container (`parent`, its record), if it can't.
-    function _hopFault(Hop calldata hop, Unit memory parent, bytes32 leaf) private view returns (Fault) {
-        if (hop.proof.length > MAX_PROOF_LENGTH) return Fault.ProofTooLong;
-        if (parent.status == UnitStatus.None) return Fault.UnknownContainer;
-        if (_contentsHash(hop.childrenRoot, hop.lotsHash) != _contents[hop.sscc]) return Fault.ContentsMismatch;
-        if (!MerkleProof.verifyCalldata(hop.proof, hop.childrenRoot, leaf)) return Fault.NotInContainer;
-        return Fault.None;
-    }
-
-    /// @dev Whether `child` is still in `parent`, as the custody rule of `_custody` says.
+    /// @dev Whether `child` is still in `parent` (both with records, or the child without), as `_custody` says. A
+    /// child without a record is a pack (its manufacturer must have packed `parent`) when `manufacturer` is set, else
+    /// a container committed to by `parent`'s packer.
     function _continues(Unit memory child, Unit memory parent, ParticipantId manufacturer) private pure returns (bool) {
-        if (child.status == UnitStatus.None) return parent.packer == manufacturer;
+        if (child.status == UnitStatus.None) return manufacturer.isNone() || parent.packer == manufacturer;
         return
             child.owner == parent.packer &&
             child.since <= parent.since &&
@@ -553,45 +603,51 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
     /// @dev `_custody`, reverting with the fault's error.
     function _requireCustody(
         bytes32 key,
-        uint8 kind,
+        bytes32 leaf,
         Unit memory self,
         ParticipantId manufacturer,
         Hop[] calldata path
     ) private view returns (Custody memory custody) {
         Fault fault;
-        uint64 at;
-        (custody, fault, at) = _custody(_leaf(kind, key), self, manufacturer, path);
-        if (fault == Fault.None) return custody;
+        bytes32 at;
+        (custody, fault, at) = _custody(leaf, self, manufacturer, path);
+        if (fault == Fault.None) {
+            // A container without a record and not proven inside one that has a record is unknown.
+            if (manufacturer.isNone() && self.status == UnitStatus.None && custody.owner.isNone()) {
+                revert SupplyUnknownContainer(key);
+            }
+            return custody;
+        }
         if (fault == Fault.PathTooLong) revert SupplyPathTooLong(path.length);
         if (fault == Fault.ProofTooLong) revert SupplyProofTooLong(MAX_PROOF_LENGTH + 1);
         if (fault == Fault.UnknownContainer) revert SupplyUnknownContainer(at);
-        if (fault == Fault.ContentsMismatch) revert SupplyContentsMismatch(at);
         if (fault == Fault.NotInContainer) revert SupplyNotInContainer(at, key);
         revert SupplyBrokenCustody(at);
     }
 
     /// @dev The record of `key` once the caller's custody of it is proven: a unit loose in an unpacked container is
-    /// released first (it gets a record of its own: the container's owner and supplier, from now). Reverts if the
-    /// caller is not its owner or it is sealed inside a container.
+    /// released first (it gets a record of its own: the container's owner and supplier, from now; a container keeps
+    /// the packer that vouched for its contents). Reverts if the caller is not its owner or it is sealed inside a
+    /// container.
     function _ownedUnit(
         bytes32 key,
-        uint8 kind,
+        bytes32 leaf,
         ParticipantId manufacturer,
         Hop[] calldata path,
         ParticipantId caller
     ) private returns (Unit memory record) {
         record = _units[key];
-        if (kind == _CONTAINER_CHILD && record.status == UnitStatus.None) {
-            revert SupplyUnknownContainer(uint64(uint256(key)));
-        }
-        Custody memory custody = _requireCustody(key, kind, record, manufacturer, path);
-        if (custody.sealedIn != 0) revert SupplySealedIn(key, custody.sealedIn);
+        Custody memory custody = _requireCustody(key, leaf, record, manufacturer, path);
+        if (custody.sealedIn != bytes32(0)) revert SupplySealedIn(key, custody.sealedIn);
         if (custody.owner != caller) revert SupplyNotOwner(key, custody.owner, msg.sender);
-        if (custody.unpackedParent != 0) {
+        if (custody.unpackedParent != bytes32(0)) {
+            if (record.status == UnitStatus.None) {
+                record.status = UnitStatus.Active;
+                if (manufacturer.isNone()) record.packer = custody.voucher; // a container
+            }
             record.owner = custody.owner;
             record.from = custody.from;
             record.since = Time.timestamp();
-            if (record.status == UnitStatus.None) record.status = UnitStatus.Active;
             _units[key] = record;
             emit UnitReleased(key, custody.unpackedParent, custody.owner);
         } else if (record.status == UnitStatus.None) {
@@ -604,13 +660,21 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
     /// @dev Writes the dispensed pack's record once the dispenser's custody of it is proven.
     function _decommission(
         bytes32 key,
+        bytes32 leaf,
         Unit memory record,
         ParticipantId manufacturer,
         Hop[] calldata path,
         ParticipantId dispenser
     ) private {
-        Custody memory custody = _requireCustody(key, _PACK_CHILD, record, manufacturer, path);
-        _requireMovable(key, record, custody, dispenser, UnitStatus.Dispensed);
+        Custody memory custody = _requireCustody(key, leaf, record, manufacturer, path);
+        if (custody.owner != dispenser) revert SupplyNotOwner(key, custody.owner, msg.sender);
+        if (record.status == UnitStatus.Quarantined || record.status == UnitStatus.Illegitimate) {
+            revert SupplyUnitBlocked(key, record.status, record.holds);
+        }
+        if (custody.blockedBy != bytes32(0)) revert SupplyUnitBlocked(custody.blockedBy, custody.blockedStatus, 0);
+        if (custody.status != UnitStatus.Active) {
+            revert SupplyInvalidTransition(key, custody.status, UnitStatus.Dispensed);
+        }
         _units[key] = Unit({
             owner: dispenser,
             packer: ParticipantIdLib.NONE,
@@ -619,25 +683,6 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
             holds: 0,
             since: Time.timestamp()
         });
-    }
-
-    /// @dev Refuses to move a unit that is not the caller's, not held (in transit, dispensed, unpacked), blocked by an
-    /// investigation, or inside a quarantined container.
-    function _requireMovable(
-        bytes32 key,
-        Unit memory record,
-        Custody memory custody,
-        ParticipantId caller,
-        UnitStatus to
-    ) private view {
-        if (custody.owner != caller) revert SupplyNotOwner(key, custody.owner, msg.sender);
-        if (record.status == UnitStatus.Quarantined || record.status == UnitStatus.Illegitimate) {
-            revert SupplyUnitBlocked(key, record.status, record.holds);
-        }
-        if (custody.blockedBy != 0) {
-            revert SupplyUnitBlocked(_containerKey(custody.blockedBy), custody.blockedStatus, 0);
-        }
-        if (custody.status != UnitStatus.Active) revert SupplyInvalidTransition(key, custody.status, to);
     }
 
     function _ship(
@@ -652,37 +697,77 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         if (record.status == UnitStatus.Quarantined || record.status == UnitStatus.Illegitimate || record.holds != 0) {
             revert SupplyUnitBlocked(key, record.status, record.holds);
         }
-        if (record.status != UnitStatus.Active)
+        if (record.status != UnitStatus.Active) {
             revert SupplyInvalidTransition(key, record.status, UnitStatus.InTransit);
+        }
         if (buyer == seller || !_isTradingPartner(buyer)) revert SupplyInvalidBuyer(buyer);
         record.status = UnitStatus.InTransit;
         record.owner = seller;
+        // While in transit `from` names the buyer: one slot holds the whole shipment.
+        record.from = buyer;
         _units[key] = record;
-        _pending[key] = buyer;
         emit Shipped(epcisHash, key, buyer, seller, transaction);
     }
 
     function _receive(bytes32 key, ParticipantId buyer, bytes32 epcisHash) private {
         if (epcisHash == bytes32(0)) revert SupplyZeroHash();
-        if (_pending[key] != buyer || buyer.isNone()) revert SupplyNotShippedTo(key, msg.sender);
         Unit storage stored = _units[key];
+        if (stored.status != UnitStatus.InTransit || stored.from != buyer) revert SupplyNotShippedTo(key, msg.sender);
         if (stored.holds != 0) revert SupplyUnitBlocked(key, stored.status, stored.holds);
         ParticipantId seller = stored.owner;
         stored.owner = buyer;
         stored.from = seller;
         stored.status = UnitStatus.Active;
         stored.since = Time.timestamp();
-        _pending[key] = ParticipantIdLib.NONE;
         emit Received(epcisHash, key, buyer, seller);
     }
 
-    /// @dev Checks that `childrenRoot` and `lotKeys` are what container `sscc` committed to, and that every lot is
-    /// active (not quarantined, recalled or illegitimate).
-    function _checkContents(uint64 sscc, bytes32 childrenRoot, bytes32[] calldata lotKeys) private view {
-        bytes32 stored = _contents[sscc];
-        if (stored == bytes32(0)) revert SupplyUnknownContainer(sscc);
-        if (_contentsHash(childrenRoot, keccak256(abi.encode(lotKeys))) != stored) revert SupplyContentsMismatch(sscc);
+    /// @dev The key of the container (`sscc`, `childrenRoot`, `lotKeys`), once every lot it names is checked active
+    /// (not quarantined, recalled or illegitimate).
+    function _checkedContainer(
+        uint64 sscc,
+        bytes32 childrenRoot,
+        bytes32[] calldata lotKeys
+    ) private view returns (bytes32) {
         for (uint256 i; i < lotKeys.length; ++i) _requireLotActive(lotKeys[i], _lots[lotKeys[i]].status);
+        return _containerKey(sscc, childrenRoot, keccak256(abi.encode(lotKeys)));
+    }
+
+    /// @dev Raises `holds` on every container of the path, so that none moves while the case is open. A container
+    /// without a record gets the one its path expects (see `_vouchedRecord`), so that the hold survives its release.
+    function _hold(Hop[] calldata path) private returns (bytes32[4] memory held) {
+        for (uint256 i; i < path.length; ++i) {
+            bytes32 key = _containerKey(path[i].sscc, path[i].childrenRoot, path[i].lotsHash);
+            held[i] = key;
+            Unit storage stored = _units[key];
+            if (stored.status == UnitStatus.None) {
+                Unit memory record = _vouchedRecord(ParticipantIdLib.NONE, path, i + 1);
+                record.holds = 1;
+                _units[key] = record;
+            } else {
+                ++stored.holds;
+            }
+        }
+    }
+
+    /// @dev The record of a container committed to only by its parent's tree, as its custody path reads it: owned and
+    /// packed by the packer of the next container above with a record (`voucher`, or found on `path` from index
+    /// `first`), sealed, and dated as that container, so that custody through it still holds.
+    function _vouchedRecord(
+        ParticipantId voucher,
+        Hop[] calldata path,
+        uint256 first
+    ) private view returns (Unit memory record) {
+        for (uint256 i = first; i < path.length; ++i) {
+            Unit memory parent = _units[_containerKey(path[i].sscc, path[i].childrenRoot, path[i].lotsHash)];
+            if (parent.status == UnitStatus.None) continue;
+            if (voucher.isNone()) voucher = parent.packer;
+            record.since = parent.since;
+            break;
+        }
+        record.owner = voucher;
+        record.packer = voucher;
+        record.status = UnitStatus.Active;
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -698,20 +783,23 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         v.lotStatus = stored.status;
         v.recallClass = stored.recallClass;
         v.manufacturer = stored.manufacturer;
-        if (stored.status == LotStatus.None) return v;
-        v.genuine =
-            stored.expiry == label.expiry &&
-            _products[label.gtin] == stored.manufacturer &&
-            lotProof.length <= MAX_PROOF_LENGTH &&
-            MerkleProof.verifyCalldata(lotProof, stored.root, _packLeaf(label));
-        if (!v.genuine) return v;
-        v.expired = Time.timestamp() >= stored.expiresAt;
+        if (stored.status == LotStatus.None || stored.expiry != label.expiry || label.serial == bytes20(0)) return v;
         bytes32 key = _serialKey(label.gtin, label.serial);
         Unit memory record = _units[key];
+        (Custody memory custody, Fault fault, ) = _custody(_packChildLeaf(label), record, stored.manufacturer, path);
+        v.custodyProven = fault == Fault.None;
+        v.genuine =
+            lotProof.length == 0
+                ? v.custodyProven && record.status == UnitStatus.None && path.length != 0
+                : lotProof.length <= MAX_PROOF_LENGTH &&
+                    MerkleProof.verifyCalldata(lotProof, stored.root, _packLeaf(label));
+        if (!v.genuine) {
+            v.custodyProven = false;
+            return v;
+        }
+        v.expired = Time.timestamp() >= stored.expiresAt;
         v.packStatus = record.status;
         v.dispensed = record.status == UnitStatus.Dispensed;
-        (Custody memory custody, Fault fault, ) = _custody(_leaf(_PACK_CHILD, key), record, stored.manufacturer, path);
-        v.custodyProven = fault == Fault.None;
         if (v.custodyProven) {
             v.owner = custody.owner;
             v.inTransit = custody.status == UnitStatus.InTransit;
@@ -734,11 +822,16 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
             !v.inTransit;
     }
 
-    /// @dev The pack's lot, once the pack is proven genuine: the lot exists, its expiry is the pack's, and the proof
-    /// shows the pack in the lot's tree.
+    /// @dev The pack's lot, once the pack is proven genuine: the lot exists, its expiry is the pack's, and `lotProof`
+    /// shows the pack in the lot's tree. An empty `lotProof` defers the proof to the custody path, for a pack that
+    /// never moved alone: custody through a path requires the lot's manufacturer to have packed the first container
+    /// with a record on it, whose tree names the pack with its lot and expiry (`_packChildLeaf`) — the manufacturer's
+    /// word, as the lot's root is. The caller checks the custody.
     function _genuineLot(
         PackLabel calldata label,
-        bytes32[] calldata lotProof
+        bytes32[] calldata lotProof,
+        bytes32 serialKey,
+        Hop[] calldata path
     ) private view returns (bytes32 lotKey, Lot memory stored) {
         if (label.serial == bytes20(0)) revert SupplyEmptyIdentifier();
         lotKey = _lotKey(label.gtin, label.lot);
@@ -746,9 +839,11 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         if (stored.status == LotStatus.None) revert SupplyUnknownLot(label.gtin, label.lot);
         if (stored.expiry != label.expiry) revert SupplyExpiryMismatch(label.gtin, label.lot, label.expiry);
         if (lotProof.length > MAX_PROOF_LENGTH) revert SupplyProofTooLong(lotProof.length);
-        if (!MerkleProof.verifyCalldata(lotProof, stored.root, _packLeaf(label))) {
-            revert SupplyNotGenuine(label.gtin, label.serial, label.lot);
-        }
+        bool proven =
+            lotProof.length == 0
+                ? path.length != 0 && _units[serialKey].status == UnitStatus.None
+                : MerkleProof.verifyCalldata(lotProof, stored.root, _packLeaf(label));
+        if (!proven) revert SupplyNotGenuine(label.gtin, label.serial, label.lot);
     }
 
     function _requireLotActive(bytes32 lotKey, LotStatus status) private pure {
@@ -764,6 +859,7 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
     /// holds the pack.
     function _reportClone(
         bytes32 key,
+        bytes32 leaf,
         ParticipantId firstDispenser,
         ParticipantId scanner,
         ParticipantId manufacturer,
@@ -772,7 +868,7 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         ParticipantId supplier;
         if (path.length != 0) {
             Unit memory fresh;
-            (Custody memory custody, Fault fault, ) = _custody(_leaf(_PACK_CHILD, key), fresh, manufacturer, path);
+            (Custody memory custody, Fault fault, ) = _custody(leaf, fresh, manufacturer, path);
             if (fault == Fault.None && custody.owner == scanner) supplier = custody.from;
         }
         _units[key].status = UnitStatus.Quarantined;
@@ -830,12 +926,19 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         return keccak256(abi.encode(gtin, serial));
     }
 
-    function _containerKey(uint64 sscc) private pure returns (bytes32) {
-        return bytes32(uint256(sscc));
+    /// @dev A container's key: its SSCC with what it committed to, `keccak256(abi.encode(childrenRoot, lotsHash))`.
+    function _containerKey(uint64 sscc, bytes32 childrenRoot, bytes32 lotsHash) private pure returns (bytes32) {
+        return keccak256(abi.encode(sscc, keccak256(abi.encode(childrenRoot, lotsHash))));
     }
 
-    function _contentsHash(bytes32 childrenRoot, bytes32 lotsHash) private pure returns (bytes32) {
-        return keccak256(abi.encode(childrenRoot, lotsHash));
+    /// @dev The hash of the lots a container names: 1 to `MAX_LOTS_PER_CONTAINER` keys, strictly ascending.
+    function _lotsHash(bytes32[] calldata lotKeys) private pure returns (bytes32) {
+        uint256 count = lotKeys.length;
+        if (count == 0 || count > MAX_LOTS_PER_CONTAINER) revert SupplyInvalidLots(count);
+        for (uint256 i = 1; i < count; ++i) {
+            if (lotKeys[i] <= lotKeys[i - 1]) revert SupplyInvalidLots(count);
+        }
+        return keccak256(abi.encode(lotKeys));
     }
 
     /// @dev OpenZeppelin `StandardMerkleTree` leaf of a pack in its lot's tree.
@@ -843,8 +946,14 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         return keccak256(bytes.concat(keccak256(abi.encode(label.gtin, label.serial, label.lot, label.expiry))));
     }
 
-    /// @dev OpenZeppelin `StandardMerkleTree` leaf of a child in a container's tree: `(0, serialKey)` for a pack,
-    /// `(1, bytes32(sscc))` for a container.
+    /// @dev A pack's id in its containers' trees: its whole label, so that a container commits to each pack's lot and
+    /// expiry too.
+    function _packChildLeaf(PackLabel calldata label) private pure returns (bytes32) {
+        return _leaf(_PACK_CHILD, keccak256(abi.encode(label.gtin, label.serial, label.lot, label.expiry)));
+    }
+
+    /// @dev OpenZeppelin `StandardMerkleTree` leaf of a child in a container's tree: `(0, packId)` for a pack (the
+    /// hash of its label), `(1, containerKey)` for a container.
     function _leaf(uint8 kind, bytes32 key) private pure returns (bytes32) {
         return keccak256(bytes.concat(keccak256(abi.encode(kind, key))));
     }

@@ -22,3 +22,14 @@ export function zeroArgs(fragment: FunctionFragment): unknown[] {
 export function writeFunctions(fragments: readonly FunctionFragment[]): FunctionFragment[] {
   return fragments.filter((fragment) => !fragment.constant);
 }
+
+/**
+ * The revert data of a failed call: ethers puts it on `error.data`; when the node's error reaches the caller unwrapped
+ * (Hardhat's ProviderError, as for a call whose result decodes a struct), it is `error.data.data`.
+ */
+export function revertData(error: unknown): string | undefined {
+  const data = (error as { data?: unknown }).data;
+  if (typeof data === "string") return data;
+  const inner = (data as { data?: unknown } | undefined)?.data;
+  return typeof inner === "string" ? inner : undefined;
+}
