@@ -91,7 +91,10 @@ export function parseDigitalLink(uri: string): Gs1Elements {
   } catch {
     throw new Gs1ScanError("not a valid Digital Link URI");
   }
-  const segments = url.pathname.split("/").filter((segment) => segment !== "");
+  // The path as written, not `url.pathname`: URL normalisation would drop a serial or lot of "." or ".." (a valid
+  // set-82 value) as a dot segment, and would resolve "%2E" the same way.
+  const rawPath = uri.replace(/^https?:\/\/[^/?#]*/i, "").split(/[?#]/)[0] ?? "";
+  const segments = rawPath.split("/").filter((segment) => segment !== "");
   const start = segments.findIndex((segment) => segment === "01" || segment === "00");
   if (start === -1) {
     throw new Gs1ScanError(

@@ -1,0 +1,454 @@
+/**
+ * The Merkle trees behind commissioning and aggregation, and the shipment package a seller hands a buyer.
+ *
+ * A lot's tree has one leaf per pack, `[gtin, serial, lot, expiry]` ({@link PACK_LEAF_ENCODING}): the chain stores only
+ * its root and count, the manufacturer keeps the tree (see {@link LotTree.dump}), and anyone holding a pack and its
+ * proof can check it against the root. A container's tree has one leaf per child, a pack by its serial key or a
+ * container by its SSCC ({@link CONTAINER_LEAF_ENCODING}); the chain stores `containerContents(root, lotsHash)`.
+ * Both are OpenZeppelin StandardMerkleTrees (double-hashed leaves, sorted pairs), which the contract verifies with
+ * `MerkleProof.verify`.
+ */
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+
+import {
+  bytes20Text,
+  CHILD_CONTAINER,
+  CHILD_PACK,
+  CONTAINER_LEAF_ENCODING,
+  containerContents,
+  expiryValue,
+  gtinValue,
+  IdentifierError,
+  lotKey,
+  lotsHash,
+  MAX_CONTAINER_CHILDREN,
+  MAX_LOT_PACKS,
+  MAX_PATH_DEPTH,
+  MAX_PROOF_LENGTH,
+  PACK_LEAF_ENCODING,
+  packLeafValues,
+  serialKey,
+  sortedLotKeys,
+  ssccBytes32,
+  ssccValue,
+  textBytes20,
+  type Pack,
+} from "./identifiers";
+
+/** A tree input refused (empty, oversize, repeated, inconsistent): says what, quoting at most one identifier. */
+export class SupplyTreeError extends Error {
+  override name = "SupplyTreeError";
+}
+
+/** A pack leaf as stored in a dump: the uint64 as a decimal string, so the dump is plain JSON (no bigint). */
+type PackLeaf = [string, string, string, number];
+/** A container leaf: kind (0 pack, 1 container) and id (serial key, or the SSCC as bytes32). */
+type ContainerLeaf = [number, string];
+/** OpenZeppelin's own dump of a StandardMerkleTree (`format: "standard-v1"`). */
+type PackTreeData = ReturnType<StandardMerkleTree<PackLeaf>["dump"]>;
+
+/** The JSON a manufacturer keeps for a commissioned lot: enough to give any pack its proof later. */
+export interface LotTreeDump {
+  format: "careledger-lot/1";
+  gtin: string;
+  lot: string;
+  expiry: string;
+  tree: PackTreeData;
+}
+
+/** A lot's tree: what is commissioned on chain (root, count) and each pack's proof. */
+export interface LotTree {
+  gtin: string;
+  lot: string;
+  expiry: string;
+  /** `lotKey(gtin, lot)`: the lot's id in the registry. */
+  lotKey: string;
+  /** The Merkle root committed on chain. */
+  root: string;
+  /** How many packs the lot holds, committed with the root. */
+  count: number;
+  /** Whether the lot holds `serial`. */
+  has(serial: string): boolean;
+  /** The pack with `serial`, as printed on it. */
+  pack(serial: string): Pack;
+  /** The proof of the pack with `serial` against {@link LotTree.root}; throws if the lot does not hold it. */
+  proof(serial: string): string[];
+  /** Every serial, in the order given. */
+  serials(): string[];
+  /** The tree as JSON, for the manufacturer to keep off chain; {@link loadLot} reads it back. */
+  dump(): LotTreeDump;
+}
+
+/**
+ * Builds a lot's tree over `serials` (each 1–20 characters of set 82). Refuses an empty lot, more than
+ * {@link MAX_LOT_PACKS} packs and a repeated serial: the chain commits the count with the root, and a repeated serial
+ * would let one pack be counted twice.
+ */
+export function buildLot(gtin: string, lot: string, expiry: string, serials: readonly string[]): LotTree {
+  if (serials.length === 0) throw new SupplyTreeError("a lot holds at least one pack");
+  if (serials.length > MAX_LOT_PACKS) {
+    throw new SupplyTreeError(`a lot holds at most ${MAX_LOT_PACKS} packs, got ${serials.length}`);
+  }
+  const gtinText = gtinValue(gtin).toString();
+  const lotBytes = textBytes20(lot, "lot");
+  const expiryNumber = expiryValue(expiry);
+  const seen = new Set<string>();
+  const leaves = serials.map((serial, index): PackLeaf => {
+    if (seen.has(serial)) throw new SupplyTreeError(`serial at index ${index} repeats an earlier serial`);
+    seen.add(serial);
+    return [gtinText, textBytes20(serial, `serial at index ${index}`), lotBytes, expiryNumber];
+  });
+  return lotTree(gtin, lot, expiry, StandardMerkleTree.of(leaves, [...PACK_LEAF_ENCODING]));
+}
+
+/**
+ * Reads back a {@link LotTreeDump}: checks the tree's internal consistency and that every leaf is a pack of this
+ * GTIN, lot and expiry, so a corrupted or foreign dump cannot hand out proofs.
+ */
+export function loadLot(dump: LotTreeDump): LotTree {
+  if ((dump.format as string) !== "careledger-lot/1") throw new SupplyTreeError("not a careledger-lot/1 dump");
+  const encoding: readonly string[] = dump.tree.leafEncoding;
+  if (encoding.join() !== PACK_LEAF_ENCODING.join())
+    throw new SupplyTreeError("the dump's leaf encoding is not a pack's");
+  const tree = StandardMerkleTree.load<PackLeaf>(dump.tree);
+  tree.validate();
+  const expected = [gtinValue(dump.gtin).toString(), textBytes20(dump.lot, "lot"), expiryValue(dump.expiry)];
+  for (const [index, leaf] of tree.entries()) {
+    if (leaf[0] !== expected[0] || leaf[2] !== expected[1] || leaf[3] !== expected[2]) {
+      throw new SupplyTreeError(`leaf ${index} of the dump is not a pack of its lot`);
+    }
+  }
+  return lotTree(dump.gtin, dump.lot, dump.expiry, tree);
+}
+
+function lotTree(gtin: string, lot: string, expiry: string, tree: StandardMerkleTree<PackLeaf>): LotTree {
+  const index = new Map<string, number>();
+  const serialOf = (leaf: PackLeaf): string => bytes20Text(leaf[1]);
+  for (const [position, leaf] of tree.entries()) index.set(serialOf(leaf), position);
+  const positionOf = (serial: string): number => {
+    const position = index.get(serial);
+    if (position === undefined) throw new SupplyTreeError("the lot does not hold that serial");
+    return position;
+  };
+  return {
+    gtin,
+    lot,
+    expiry,
+    lotKey: lotKey(gtin, lot),
+    root: tree.root,
+    count: tree.length,
+    has: (serial) => index.has(serial),
+    pack: (serial) => {
+      positionOf(serial);
+      return { gtin, serial, lot, expiry };
+    },
+    proof: (serial) => tree.getProof(positionOf(serial)),
+    serials: () => Array.from(index.keys()),
+    dump: () => ({ format: "careledger-lot/1", gtin, lot, expiry, tree: tree.dump() }),
+  };
+}
+
+/** A child of a container: a pack, or a container by its SSCC. */
+export type ContainerChild = { pack: Pack } | { sscc: string };
+
+/** A container's tree: what is packed on chain (its contents) and each child's proof. */
+export interface ContainerTree {
+  sscc: string;
+  /** The root over the children. */
+  root: string;
+  /** The lot keys the container names, sorted strictly ascending as the contract requires. */
+  lotKeys: string[];
+  /** `lotsHash(lotKeys)`. */
+  lotsHash: string;
+  /** `containerContents(root, lotsHash)`: the commitment stored on chain. */
+  contents: string;
+  /** The children, in the order given. */
+  children: readonly ContainerChild[];
+  /** The proof of `child` against {@link ContainerTree.root}; throws if the container does not hold it. */
+  proof(child: ContainerChild): string[];
+}
+
+/** The leaf of `child` in its container's tree: `[0, serialKey]` for a pack, `[1, bytes32(uint256(sscc))]` else. */
+export function containerLeaf(child: ContainerChild): ContainerLeaf {
+  return "pack" in child
+    ? [CHILD_PACK, serialKey(child.pack.gtin, child.pack.serial)]
+    : [CHILD_CONTAINER, ssccBytes32(child.sscc)];
+}
+
+/**
+ * Builds container `sscc`'s tree over `children`, naming `lotKeys` (the lots of every pack inside, nested ones
+ * included). Refuses no children, more than {@link MAX_CONTAINER_CHILDREN}, a repeated child, the container inside
+ * itself, and a pack child whose lot is not among `lotKeys` (a container that hid a lot would escape its recall).
+ */
+export function buildContainer(
+  sscc: string,
+  children: readonly ContainerChild[],
+  lotKeys: readonly string[],
+): ContainerTree {
+  ssccValue(sscc);
+  if (children.length === 0) throw new SupplyTreeError("a container holds at least one child");
+  if (children.length > MAX_CONTAINER_CHILDREN) {
+    throw new SupplyTreeError(`a container holds at most ${MAX_CONTAINER_CHILDREN} children, got ${children.length}`);
+  }
+  let sorted: string[];
+  try {
+    sorted = sortedLotKeys(lotKeys);
+  } catch (error) {
+    throw new SupplyTreeError(error instanceof IdentifierError ? error.message : String(error));
+  }
+  const named = new Set(sorted);
+  const seen = new Map<string, number>();
+  const leaves = children.map((child, index): ContainerLeaf => {
+    if ("sscc" in child && child.sscc === sscc) throw new SupplyTreeError(`child ${index} is the container itself`);
+    if ("pack" in child) {
+      expiryValue(child.pack.expiry);
+      if (!named.has(lotKey(child.pack.gtin, child.pack.lot))) {
+        throw new SupplyTreeError(`child ${index}'s lot is not among the container's lots`);
+      }
+    }
+    const leaf = containerLeaf(child);
+    if (seen.has(leaf[1])) throw new SupplyTreeError(`child ${index} repeats child ${seen.get(leaf[1])}`);
+    seen.set(leaf[1], index);
+    return leaf;
+  });
+  const tree = StandardMerkleTree.of(leaves, [...CONTAINER_LEAF_ENCODING]);
+  const hash = lotsHash(sorted);
+  return {
+    sscc,
+    root: tree.root,
+    lotKeys: sorted,
+    lotsHash: hash,
+    contents: containerContents(tree.root, hash),
+    children,
+    proof: (child) => {
+      const position = seen.get(containerLeaf(child)[1]);
+      if (position === undefined) throw new SupplyTreeError("the container does not hold that child");
+      return tree.getProof(position);
+    },
+  };
+}
+
+/** One container of a shipment, stored once in a {@link ShipmentPackage}. */
+export interface ShipmentContainer {
+  sscc: string;
+  childrenRoot: string;
+  lotsHash: string;
+  /** The lot keys it names, sorted ascending ({@link lotsHash} of them is `lotsHash`). */
+  lots: string[];
+  /** The container it is packed in (absent for the shipped container). */
+  parent?: string;
+  /** Its proof as `[1, sscc]` against the parent's childrenRoot (empty for the shipped container). */
+  proof: string[];
+}
+
+/** One pack of a shipment: its label, its proof in its lot, and its proof in the container directly holding it. */
+export interface ShipmentPack {
+  pack: Pack;
+  lotProof: string[];
+  /** The SSCC of the innermost container holding it. */
+  container: string;
+  /** Its proof as `[0, serialKey]` against that container's childrenRoot. */
+  proof: string[];
+}
+
+/**
+ * What a seller hands the buyer with a shipment, so the buyer checks every pack at receipt without asking anyone.
+ * Each container is stored once with its proof in its parent; each pack carries only its two leaf proofs, and
+ * {@link custodyPath} rebuilds its full path. Plain JSON.
+ */
+export interface ShipmentPackage {
+  format: "careledger-shipment/1";
+  shipped: { sscc: string; childrenRoot: string; lotsHash: string; lots: string[] };
+  containers: ShipmentContainer[];
+  packs: ShipmentPack[];
+}
+
+/** One step of a pack's custody path: a container, and the proof of the level below in its childrenRoot. */
+export interface CustodyStep {
+  sscc: string;
+  childrenRoot: string;
+  lotsHash: string;
+  proof: string[];
+}
+
+/**
+ * The shipment package for `shipped`: walks its children through the nested containers in `inner` (at most
+ * {@link MAX_PATH_DEPTH} containers deep) and proves each pack in its lot from `lots`. Refuses a nested container or
+ * a lot it is not given, and a container reached twice.
+ */
+export function buildShipmentPackage(
+  shipped: ContainerTree,
+  inner: readonly ContainerTree[],
+  lots: readonly LotTree[],
+): ShipmentPackage {
+  const containersBySscc = new Map(inner.map((tree) => [tree.sscc, tree]));
+  const lotsByKey = new Map(lots.map((tree) => [tree.lotKey, tree]));
+  const containers: ShipmentContainer[] = [];
+  const packs: ShipmentPack[] = [];
+  const visited = new Set<string>();
+  const walk = (tree: ContainerTree, parent: ContainerTree | undefined, depth: number): void => {
+    if (depth > MAX_PATH_DEPTH) throw new SupplyTreeError(`containers nest deeper than ${MAX_PATH_DEPTH}`);
+    if (visited.has(tree.sscc)) throw new SupplyTreeError("a container is reached twice in the shipment");
+    visited.add(tree.sscc);
+    containers.push({
+      sscc: tree.sscc,
+      childrenRoot: tree.root,
+      lotsHash: tree.lotsHash,
+      lots: tree.lotKeys,
+      ...(parent === undefined ? {} : { parent: parent.sscc }),
+      proof: parent === undefined ? [] : parent.proof({ sscc: tree.sscc }),
+    });
+    for (const child of tree.children) {
+      if ("sscc" in child) {
+        const nested = containersBySscc.get(child.sscc);
+        if (nested === undefined) throw new SupplyTreeError("a nested container's tree was not given");
+        walk(nested, tree, depth + 1);
+      } else {
+        const lot = lotsByKey.get(lotKey(child.pack.gtin, child.pack.lot));
+        if (lot === undefined) throw new SupplyTreeError("a pack's lot tree was not given");
+        packs.push({
+          pack: child.pack,
+          lotProof: lot.proof(child.pack.serial),
+          container: tree.sscc,
+          proof: tree.proof(child),
+        });
+      }
+    }
+  };
+  walk(shipped, undefined, 1);
+  return {
+    format: "careledger-shipment/1",
+    shipped: { sscc: shipped.sscc, childrenRoot: shipped.root, lotsHash: shipped.lotsHash, lots: shipped.lotKeys },
+    containers,
+    packs,
+  };
+}
+
+/** The commitment the chain holds for the shipped container; the buyer compares it with the shipment on chain. */
+export function shippedContents(pkg: ShipmentPackage): string {
+  return containerContents(pkg.shipped.childrenRoot, pkg.shipped.lotsHash);
+}
+
+/** Pack `index`'s custody path, innermost container first, ending with the shipped container. */
+export function custodyPath(pkg: ShipmentPackage, index: number): CustodyStep[] {
+  const entry = pkg.packs[index];
+  if (entry === undefined) throw new SupplyTreeError(`the package has no pack ${index}`);
+  const bySscc = new Map(pkg.containers.map((container) => [container.sscc, container]));
+  const path: CustodyStep[] = [];
+  let proof = entry.proof;
+  let current = bySscc.get(entry.container);
+  while (current !== undefined) {
+    if (path.length >= MAX_PATH_DEPTH) throw new SupplyTreeError(`custody path deeper than ${MAX_PATH_DEPTH}`);
+    path.push({ sscc: current.sscc, childrenRoot: current.childrenRoot, lotsHash: current.lotsHash, proof });
+    proof = current.proof;
+    current = current.parent === undefined ? undefined : bySscc.get(current.parent);
+  }
+  return path;
+}
+
+/** A pack of a shipment package that does not verify, and why (one line). */
+export interface ShipmentFailure {
+  index: number;
+  pack: Pack;
+  reason: string;
+}
+
+/**
+ * Checks every proof of a shipment package offline: each pack is a pack of a lot in `lotRoots` (lot key → root, read
+ * from the chain), its lot is named by every container on its path, and its path of containers leads by valid proofs
+ * to the shipped container; with `expectedContents` (the chain's commitment for the shipment), the shipped container
+ * must match it. Returns the packs that fail, each with its reason; an empty list means every pack verified.
+ */
+export function verifyShipmentPackage(
+  pkg: ShipmentPackage,
+  lotRoots: ReadonlyMap<string, string>,
+  expectedContents?: string,
+): ShipmentFailure[] {
+  const packageProblem = shipmentProblem(pkg, expectedContents);
+  const bySscc = new Map(pkg.containers.map((container) => [container.sscc, container]));
+  const failures: ShipmentFailure[] = [];
+  pkg.packs.forEach((entry, index) => {
+    const reason = packageProblem ?? packProblem(entry, index, pkg, bySscc, lotRoots);
+    if (reason !== undefined) failures.push({ index, pack: entry.pack, reason });
+  });
+  return failures;
+}
+
+function shipmentProblem(pkg: ShipmentPackage, expectedContents: string | undefined): string | undefined {
+  if ((pkg.format as string) !== "careledger-shipment/1") return "not a careledger-shipment/1 package";
+  if (expectedContents !== undefined && shippedContents(pkg) !== expectedContents.toLowerCase()) {
+    return "the shipped container's contents do not match the chain's";
+  }
+  const shipped = pkg.containers.find((container) => container.sscc === pkg.shipped.sscc);
+  if (shipped === undefined || shipped.parent !== undefined || shipped.childrenRoot !== pkg.shipped.childrenRoot) {
+    return "the shipped container's entry does not match the package's header";
+  }
+  if (shipped.lotsHash !== pkg.shipped.lotsHash) return "the shipped container's lots hash does not match the header";
+  return undefined;
+}
+
+function packProblem(
+  entry: ShipmentPack,
+  index: number,
+  pkg: ShipmentPackage,
+  bySscc: ReadonlyMap<string, ShipmentContainer>,
+  lotRoots: ReadonlyMap<string, string>,
+): string | undefined {
+  let leaf: [bigint, string, string, number];
+  let key: string;
+  try {
+    leaf = packLeafValues(entry.pack);
+    key = lotKey(entry.pack.gtin, entry.pack.lot);
+  } catch (error) {
+    return `label is not valid: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  const root = lotRoots.get(key);
+  if (root === undefined) return "its lot is not commissioned (no root for its lot key)";
+  if (
+    !proofShapeOk(entry.lotProof) ||
+    !StandardMerkleTree.verify(root, [...PACK_LEAF_ENCODING], leaf, entry.lotProof)
+  ) {
+    return "lot proof does not verify against the lot's root";
+  }
+  let path: CustodyStep[];
+  try {
+    path = custodyPath(pkg, index);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  if (path.length === 0) return "its container is not in the package";
+  if (path[path.length - 1]!.sscc !== pkg.shipped.sscc) return "its custody path does not end at the shipped container";
+  let childLeaf: ContainerLeaf = [CHILD_PACK, serialKey(entry.pack.gtin, entry.pack.serial)];
+  for (const step of path) {
+    const container = bySscc.get(step.sscc)!;
+    if (lotsHashOf(container.lots) !== container.lotsHash)
+      return `container ${step.sscc}'s lots do not match its lots hash`;
+    if (!container.lots.includes(key)) return `its lot is not named by container ${step.sscc}`;
+    if (
+      !proofShapeOk(step.proof) ||
+      !StandardMerkleTree.verify(step.childrenRoot, [...CONTAINER_LEAF_ENCODING], childLeaf, step.proof)
+    ) {
+      return childLeaf[0] === CHILD_PACK
+        ? `proof in container ${step.sscc} does not verify`
+        : `container proof in ${step.sscc} does not verify`;
+    }
+    childLeaf = [CHILD_CONTAINER, ssccBytes32(step.sscc)];
+  }
+  return undefined;
+}
+
+function lotsHashOf(lots: readonly string[]): string | undefined {
+  try {
+    return lotsHash(lots);
+  } catch {
+    return undefined;
+  }
+}
+
+function proofShapeOk(proof: unknown): proof is string[] {
+  return (
+    Array.isArray(proof) &&
+    proof.length <= MAX_PROOF_LENGTH &&
+    proof.every((node) => typeof node === "string" && /^0x[0-9a-fA-F]{64}$/.test(node))
+  );
+}
