@@ -89,6 +89,14 @@ describe("sdk/supplychain: trees", () => {
       expect(StandardMerkleTree.verify(lot.root, [...PACK_LEAF_ENCODING], foreign, other.proof("S0"))).to.be.false;
     });
 
+    it("proves the only pack of a one-pack lot with an empty proof", () => {
+      const lot = buildLot(GTIN, "L1", "281231", ["ONLY"]);
+      expect(lot.proof("ONLY")).to.deep.equal([]);
+      expect(StandardMerkleTree.verify(lot.root, [...PACK_LEAF_ENCODING], packLeafValues(lot.pack("ONLY")), [])).to.be
+        .true;
+      expect(() => lot.proof("OTHER")).to.throw(SupplyTreeError, "does not hold that serial");
+    });
+
     it("refuses an empty lot, a repeated serial and a bad serial", () => {
       expect(() => buildLot(GTIN, "L", "281231", [])).to.throw(SupplyTreeError, "at least one pack");
       expect(() => buildLot(GTIN, "L", "281231", ["A", "B", "A"])).to.throw(
