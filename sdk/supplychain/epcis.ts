@@ -274,7 +274,7 @@ function commissionedPacks(event: JsonObject): Pack[] {
   if (!isObject(ilmd)) throw new EpcisError("a commissioning event needs ilmd with the lot and expiry");
   const lot = requireString(ilmd["cbvmda:lotNumber"], "ilmd cbvmda:lotNumber");
   const expiry = yymmddOf(requireString(ilmd["cbvmda:itemExpirationDate"], "ilmd cbvmda:itemExpirationDate"));
-  textBytes20(lot, "ilmd lotNumber");
+  validText(lot, "ilmd lotNumber");
   try {
     expiryValue(expiry);
   } catch (error) {
@@ -426,7 +426,7 @@ function decodeEpcUrn(scheme: string, body: string): Epc {
   const digits = reference![0]! + prefix! + reference!.slice(1);
   const gtin = digits + String(gs1CheckDigit(digits));
   const value = epcUnescape(rest!);
-  textBytes20(value, scheme === "id:sgtin" ? "EPC serial" : "EPC lot");
+  validText(value, scheme === "id:sgtin" ? "EPC serial" : "EPC lot");
   return scheme === "id:sgtin" ? { type: "sgtin", gtin, serial: value } : { type: "lgtin", gtin, lot: value };
 }
 
@@ -445,12 +445,12 @@ function decodeDigitalLinkEpc(uri: string): Epc {
   const gtin = checked(gtinText.padStart(14, "0"), "GTIN");
   const serial = pairs.get("21");
   if (serial !== undefined) {
-    textBytes20(serial, "EPC serial");
+    validText(serial, "EPC serial");
     return { type: "sgtin", gtin, serial };
   }
   const lot = pairs.get("10");
   if (lot !== undefined) {
-    textBytes20(lot, "EPC lot");
+    validText(lot, "EPC lot");
     return { type: "lgtin", gtin, lot };
   }
   throw new EpcisError("Digital Link EPC names neither a serial (21) nor a lot (10)");
@@ -478,6 +478,15 @@ function checked(digits: string, what: "GTIN" | "SSCC"): string {
     throw new EpcisError(`EPC ${error instanceof Error ? error.message : what}`);
   }
   return digits;
+}
+
+/** Refuses a serial or lot the chain cannot hold (1–20 characters of set 82), as an EpcisError. */
+function validText(value: string, what: string): void {
+  try {
+    textBytes20(value, what);
+  } catch (error) {
+    throw new EpcisError(error instanceof Error ? error.message : `${what} is not valid`);
+  }
 }
 
 /** TDS 2.0 §6.3: in an EPC URI these set-82 characters are %-escaped. */

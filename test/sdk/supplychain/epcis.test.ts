@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import fc from "fast-check";
 import { createHash } from "node:crypto";
 
 import {
@@ -376,8 +377,54 @@ describe("sdk/supplychain: epcis", () => {
           "event 0: ilmd cbvmda:itemExpirationDate: expiry day 30 does not exist in month 02",
         ],
         [1, (event) => (event.parentID = sgtin("9")), "event 1: parentID is not an SSCC"],
+        [
+          9,
+          (event) => (event.epcList = [sgtin("A%20B")]),
+          "event 9: EPC serial has a character outside GS1 set 82 at position 2",
+        ],
+        [
+          9,
+          (event) => (event.epcList = [`https://id.gs1.org/01/${GTIN}/21/${"X".repeat(21)}`]),
+          "event 9: EPC serial must be 1 to 20 characters, got 21",
+        ],
+        [
+          0,
+          (event) => (event.ilmd = { "cbvmda:lotNumber": "", "cbvmda:itemExpirationDate": "2028-12-31" }),
+          "event 0: ilmd lotNumber must be 1 to 20 characters, got 0",
+        ],
       ];
       for (const [index, change, message] of cases) expect(refusal(withEvent(index, change))).to.equal(message);
+    });
+  });
+
+  describe("robustness", () => {
+    // Whatever value any field of any event takes, the reader either accepts the document or refuses it with an
+    // EpcisError: no TypeError from a shape it did not expect.
+    it("refuses any malformed field with an EpcisError, never another error", () => {
+      const fields = [
+        "type",
+        "eventTime",
+        "eventTimeZoneOffset",
+        "epcList",
+        "childEPCs",
+        "parentID",
+        "action",
+        "bizStep",
+      ]
+        .concat(["disposition", "readPoint", "bizLocation", "bizTransactionList", "sourceList", "destinationList"])
+        .concat(["ilmd", "quantityList", "errorDeclaration"]);
+      fc.assert(
+        fc.property(fc.nat(9), fc.constantFrom(...fields), fc.jsonValue(), (index, field, value) => {
+          const document = withEvent(index, (event) => (event[field] = value));
+          try {
+            parseEpcisDocument(document);
+            toEpcisDocument(historyOf(document));
+          } catch (error) {
+            expect(error, String(error)).to.be.instanceOf(EpcisError);
+          }
+        }),
+        { numRuns: 400 },
+      );
     });
   });
 

@@ -147,6 +147,26 @@ describe("sdk/supplychain: gs1", () => {
       expect(refusal("(99)x")).to.equal("scan carries neither a GTIN (01) nor an SSCC (00)");
     });
 
+    // Whatever a scanner sends (noise, truncated or spliced scans), parseScan answers a pack, a container or a
+    // Gs1ScanError: never another error.
+    it("refuses any unreadable input with a Gs1ScanError", () => {
+      const valid = [elementString(PACK), `]d2${fnc1Form(PACK)}`, digitalLink(PACK), "(00)106141411234567897"];
+      const spliced = fc
+        .tuple(fc.constantFrom(...valid), fc.nat(), fc.nat(), fc.string({ maxLength: 6 }))
+        .map(([scan, from, to, insert]) => scan.slice(0, from % scan.length) + insert + scan.slice(to % scan.length));
+      fc.assert(
+        fc.property(fc.oneof(fc.string(), spliced, fc.webUrl()), (scan) => {
+          try {
+            const result = parseScan(scan);
+            expect(["pack", "container"]).to.include(result.kind);
+          } catch (error) {
+            expect(error, String(error)).to.be.instanceOf(Gs1ScanError);
+          }
+        }),
+        { numRuns: 500 },
+      );
+    });
+
     // An error line never carries the scanned serial: at most one offending character is quoted.
     it("never echoes a serial or lot in full", () => {
       fc.assert(
