@@ -89,6 +89,18 @@ describe("sdk/supplychain: trees", () => {
       expect(StandardMerkleTree.verify(lot.root, [...PACK_LEAF_ENCODING], foreign, other.proof("S0"))).to.be.false;
     });
 
+    it("builds the very tree OpenZeppelin's StandardMerkleTree builds, and dumps in its format", () => {
+      const lot = buildLot(GTIN, "L42", "281231", serials("S", 37));
+      const leaves = lot.serials().map((serial) => packLeafValues(lot.pack(serial)));
+      const reference = StandardMerkleTree.of(leaves, [...PACK_LEAF_ENCODING]);
+      expect(lot.root).to.equal(reference.root);
+      const dumped = JSON.parse(JSON.stringify(lot.dump())) as ReturnType<LotTree["dump"]>;
+      const loaded = StandardMerkleTree.load(dumped.tree);
+      loaded.validate();
+      expect(loaded.root).to.equal(lot.root);
+      lot.serials().forEach((serial, index) => expect(lot.proof(serial)).to.deep.equal(reference.getProof(index)));
+    });
+
     it("proves the only pack of a one-pack lot with an empty proof", () => {
       const lot = buildLot(GTIN, "L1", "281231", ["ONLY"]);
       expect(lot.proof("ONLY")).to.deep.equal([]);
