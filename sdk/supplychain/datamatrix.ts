@@ -1,8 +1,8 @@
 /**
  * What is printed on a pack: its GS1 element string, its GS1 Digital Link and its GS1 DataMatrix image, so that the
  * demo shows a person exactly what a pharmacy scans. The image comes from `bwip-js` (MIT, maintained, pure
- * JavaScript, renders PNG through Node's zlib with no native dependency), which encodes the FNC1s itself and checks
- * the element string against GS1's AI rules before it draws.
+ * JavaScript, renders PNG through Node's zlib with no native dependency). Every printer here validates the pack
+ * first (check digit, set 82, calendar), so nothing is printed that the scan parser would refuse.
  */
 import bwipjs from "bwip-js";
 
