@@ -40,12 +40,12 @@ function bench(size: number): void {
       cases,
       pallet: buildContainer(
         sscc(0),
-        cases.map((tree) => ({ sscc: tree.sscc })),
+        cases.map((container) => ({ container })),
         [key],
       ),
     };
   });
-  const [pkg, packageMs] = timed(() => buildShipmentPackage(trees.pallet, trees.cases, [lot]));
+  const [pkg, packageMs] = timed(() => buildShipmentPackage(trees.pallet, [lot]));
   const [failures, verifyMs] = timed(() =>
     verifyShipmentPackage(pkg, new Map([[key, lot.root]]), trees.pallet.contents),
   );

@@ -34,9 +34,9 @@ export const MAX_PATH_DEPTH = 4;
 export const PACK_LEAF_ENCODING = ["uint64", "bytes20", "bytes20", "uint32"] as const;
 /** OpenZeppelin StandardMerkleTree leaf types of a container's tree: `[kind, id]`, kind 0 = pack, 1 = container. */
 export const CONTAINER_LEAF_ENCODING = ["uint8", "bytes32"] as const;
-/** Leaf kind of a pack child in a container's tree; its id is the pack's {@link serialKey}. */
+/** Leaf kind of a pack child in a container's tree; its id is the pack's {@link packId} (its whole label). */
 export const CHILD_PACK = 0;
-/** Leaf kind of a container child in a container's tree; its id is `bytes32(uint256(sscc))`. */
+/** Leaf kind of a container child in a container's tree; its id is the child's {@link containerKey}. */
 export const CHILD_CONTAINER = 1;
 
 /** Characters of GS1's AI encodable character set 82 (GS1 General Specifications, figure 7.11-1). */
@@ -71,11 +71,6 @@ export function gtinValue(gtin: string): bigint {
 export function ssccValue(sscc: string): bigint {
   requireKey(sscc, 18, "SSCC");
   return BigInt(sscc);
-}
-
-/** An SSCC as a container tree's leaf id: `bytes32(uint256(sscc))`, i.e. left zero-padded. */
-export function ssccBytes32(sscc: string): string {
-  return toBeHex(ssccValue(sscc), 32);
 }
 
 /** The 14 digits of a GTIN given as the contract's uint64. */
@@ -151,6 +146,14 @@ export function serialKey(gtin: string, serial: string): string {
   return keccak256(coder.encode(["uint64", "bytes20"], [gtinValue(gtin), textBytes20(serial, "serial")]));
 }
 
+/**
+ * A pack's id in its containers' trees: `keccak256(abi.encode(uint64 gtin, bytes20 serial, bytes20 lot, uint32
+ * expiry))`, its whole label, so that a container commits to each pack's lot and expiry too.
+ */
+export function packId(pack: Pack): string {
+  return keccak256(coder.encode([...PACK_LEAF_ENCODING], packLeafValues(pack)));
+}
+
 /** A lot's id in the registry: `keccak256(abi.encode(uint64 gtin, bytes20 lot))`. */
 export function lotKey(gtin: string, lot: string): string {
   return keccak256(coder.encode(["uint64", "bytes20"], [gtinValue(gtin), textBytes20(lot, "lot")]));
@@ -178,9 +181,19 @@ export function sortedLotKeys(lotKeys: readonly string[]): string[] {
   return sorted;
 }
 
-/** A container's commitment: `keccak256(abi.encode(bytes32 childrenRoot, bytes32 lotsHash))`. */
+/** A container's commitment to what it holds: `keccak256(abi.encode(bytes32 childrenRoot, bytes32 lotsHash))`. */
 export function containerContents(childrenRoot: string, lotsHashValue: string): string {
   return keccak256(coder.encode(["bytes32", "bytes32"], [childrenRoot, lotsHashValue]));
+}
+
+/**
+ * A container's key in the registry: `keccak256(abi.encode(uint64 sscc, contents))`. An SSCC names a container together
+ * with what it holds, so nobody can occupy another partner's SSCC (a copy with other contents is another container).
+ */
+export function containerKey(sscc: string, childrenRoot: string, lotsHashValue: string): string {
+  return keccak256(
+    coder.encode(["uint64", "bytes32"], [ssccValue(sscc), containerContents(childrenRoot, lotsHashValue)]),
+  );
 }
 
 function requireKey(value: string, length: number, what: string): void {

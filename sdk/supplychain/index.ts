@@ -8,3 +8,4 @@ export * from "./epcis";
 export * from "./gs1";
 export * from "./identifiers";
 export * from "./trees";
+export * from "./statuses";

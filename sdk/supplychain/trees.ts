@@ -3,8 +3,9 @@
  *
  * A lot's tree has one leaf per pack, `[gtin, serial, lot, expiry]` ({@link PACK_LEAF_ENCODING}): the chain stores only
  * its root and count, the manufacturer keeps the tree (see {@link LotTree.dump}), and anyone holding a pack and its
- * proof can check it against the root. A container's tree has one leaf per child, a pack by its serial key or a
- * container by its SSCC ({@link CONTAINER_LEAF_ENCODING}); the chain stores `containerContents(root, lotsHash)`.
+ * proof can check it against the root. A container's tree has one leaf per child, a pack by its {@link packId} (its
+ * whole label) or a container by its key ({@link CONTAINER_LEAF_ENCODING}); the chain names the container by its key,
+ * `containerKey(sscc, root, lotsHash)`, which commits to what it holds.
  * Both are OpenZeppelin StandardMerkleTrees (double-hashed leaves, sorted pairs), which the contract verifies with
  * `MerkleProof.verify`.
  */
@@ -18,6 +19,7 @@ import {
   CHILD_PACK,
   CONTAINER_LEAF_ENCODING,
   containerContents,
+  containerKey,
   expiryValue,
   gtinValue,
   IdentifierError,
@@ -28,10 +30,9 @@ import {
   MAX_PATH_DEPTH,
   MAX_PROOF_LENGTH,
   PACK_LEAF_ENCODING,
+  packId,
   packLeafValues,
-  serialKey,
   sortedLotKeys,
-  ssccBytes32,
   ssccValue,
   textBytes20,
   type Pack,
@@ -44,7 +45,7 @@ export class SupplyTreeError extends Error {
 
 /** A pack leaf as stored in a dump: the uint64 as a decimal string, so the dump is plain JSON (no bigint). */
 type PackLeaf = [string, string, string, number];
-/** A container leaf: kind (0 pack, 1 container) and id (serial key, or the SSCC as bytes32). */
+/** A container leaf: kind (0 pack, 1 container) and id (the pack's id, or the container's key). */
 type ContainerLeaf = [number, string];
 /** OpenZeppelin's own dump of a StandardMerkleTree (`format: "standard-v1"`). */
 type PackTreeData = ReturnType<StandardMerkleTree<PackLeaf>["dump"]>;
@@ -230,8 +231,8 @@ function proofReader<T extends unknown[]>(tree: StandardMerkleTree<T>): (positio
   return (position) => siblings(nodes, values[position]!.treeIndex);
 }
 
-/** A child of a container: a pack, or a container by its SSCC. */
-export type ContainerChild = { pack: Pack } | { sscc: string };
+/** A child of a container: a pack, or a container (by its tree: its key commits to what it holds). */
+export type ContainerChild = { pack: Pack } | { container: ContainerTree };
 
 /** A container's tree: what is packed on chain (its contents) and each child's proof. */
 export interface ContainerTree {
@@ -242,19 +243,19 @@ export interface ContainerTree {
   lotKeys: string[];
   /** `lotsHash(lotKeys)`. */
   lotsHash: string;
-  /** `containerContents(root, lotsHash)`: the commitment stored on chain. */
+  /** `containerContents(root, lotsHash)`: its commitment to what it holds. */
   contents: string;
+  /** `containerKey(sscc, root, lotsHash)`: its name in the registry, and its id in a parent's tree. */
+  key: string;
   /** The children, in the order given. */
   children: readonly ContainerChild[];
   /** The proof of `child` against {@link ContainerTree.root}; throws if the container does not hold it. */
   proof(child: ContainerChild): string[];
 }
 
-/** The leaf of `child` in its container's tree: `[0, serialKey]` for a pack, `[1, bytes32(uint256(sscc))]` else. */
+/** The leaf of `child` in its container's tree: `[0, packId]` for a pack, `[1, containerKey]` for a container. */
 export function containerLeaf(child: ContainerChild): ContainerLeaf {
-  return "pack" in child
-    ? [CHILD_PACK, serialKey(child.pack.gtin, child.pack.serial)]
-    : [CHILD_CONTAINER, ssccBytes32(child.sscc)];
+  return "pack" in child ? [CHILD_PACK, packId(child.pack)] : [CHILD_CONTAINER, child.container.key];
 }
 
 /**
@@ -281,7 +282,9 @@ export function buildContainer(
   const named = new Set(sorted);
   const seen = new Map<string, number>();
   const leaves = children.map((child, index): ContainerLeaf => {
-    if ("sscc" in child && child.sscc === sscc) throw new SupplyTreeError(`child ${index} is the container itself`);
+    if ("container" in child && child.container.sscc === sscc) {
+      throw new SupplyTreeError(`child ${index} is the container itself`);
+    }
     if ("pack" in child) {
       expiryValue(child.pack.expiry);
       if (!named.has(lotKey(child.pack.gtin, child.pack.lot))) {
@@ -302,6 +305,7 @@ export function buildContainer(
     lotKeys: sorted,
     lotsHash: hash,
     contents: containerContents(tree.root, hash),
+    key: containerKey(sscc, tree.root, hash),
     children,
     proof: (child) => {
       const position = seen.get(containerLeaf(child)[1]);
@@ -320,7 +324,7 @@ export interface ShipmentContainer {
   lots: string[];
   /** The container it is packed in (absent for the shipped container). */
   parent?: string;
-  /** Its proof as `[1, sscc]` against the parent's childrenRoot (empty for the shipped container). */
+  /** Its proof as `[1, key]` against the parent's childrenRoot (empty for the shipped container). */
   proof: string[];
 }
 
@@ -330,7 +334,7 @@ export interface ShipmentPack {
   lotProof: string[];
   /** The SSCC of the innermost container holding it. */
   container: string;
-  /** Its proof as `[0, serialKey]` against that container's childrenRoot. */
+  /** Its proof as `[0, packId]` against that container's childrenRoot. */
   proof: string[];
 }
 
@@ -355,16 +359,11 @@ export interface CustodyStep {
 }
 
 /**
- * The shipment package for `shipped`: walks its children through the nested containers in `inner` (at most
- * {@link MAX_PATH_DEPTH} containers deep) and proves each pack in its lot from `lots`. Refuses a nested container or
- * a lot it is not given, and a container reached twice.
+ * The shipment package for `shipped`: walks its children through its nested containers (at most
+ * {@link MAX_PATH_DEPTH} containers deep) and proves each pack in its lot from `lots`. Refuses a lot it is not given,
+ * and a container reached twice.
  */
-export function buildShipmentPackage(
-  shipped: ContainerTree,
-  inner: readonly ContainerTree[],
-  lots: readonly LotTree[],
-): ShipmentPackage {
-  const containersBySscc = new Map(inner.map((tree) => [tree.sscc, tree]));
+export function buildShipmentPackage(shipped: ContainerTree, lots: readonly LotTree[]): ShipmentPackage {
   const lotsByKey = new Map(lots.map((tree) => [tree.lotKey, tree]));
   const containers: ShipmentContainer[] = [];
   const packs: ShipmentPack[] = [];
@@ -379,13 +378,11 @@ export function buildShipmentPackage(
       lotsHash: tree.lotsHash,
       lots: tree.lotKeys,
       ...(parent === undefined ? {} : { parent: parent.sscc }),
-      proof: parent === undefined ? [] : parent.proof({ sscc: tree.sscc }),
+      proof: parent === undefined ? [] : parent.proof({ container: tree }),
     });
     for (const child of tree.children) {
-      if ("sscc" in child) {
-        const nested = containersBySscc.get(child.sscc);
-        if (nested === undefined) throw new SupplyTreeError("a nested container's tree was not given");
-        walk(nested, tree, depth + 1);
+      if ("container" in child) {
+        walk(child.container, tree, depth + 1);
       } else {
         const lot = lotsByKey.get(lotKey(child.pack.gtin, child.pack.lot));
         if (lot === undefined) throw new SupplyTreeError("a pack's lot tree was not given");
@@ -407,9 +404,14 @@ export function buildShipmentPackage(
   };
 }
 
-/** The commitment the chain holds for the shipped container; the buyer compares it with the shipment on chain. */
+/** The shipped container's commitment to what it holds. */
 export function shippedContents(pkg: ShipmentPackage): string {
   return containerContents(pkg.shipped.childrenRoot, pkg.shipped.lotsHash);
+}
+
+/** The shipped container's key: the buyer compares it with the shipment on chain (`Shipped.unit`). */
+export function shippedKey(pkg: ShipmentPackage): string {
+  return containerKey(pkg.shipped.sscc, pkg.shipped.childrenRoot, pkg.shipped.lotsHash);
 }
 
 /** Pack `index`'s custody path, innermost container first, ending with the shipped container. */
@@ -439,15 +441,15 @@ export interface ShipmentFailure {
 /**
  * Checks every proof of a shipment package offline: each pack is a pack of a lot in `lotRoots` (lot key → root, read
  * from the chain), its lot is named by every container on its path, and its path of containers leads by valid proofs
- * to the shipped container; with `expectedContents` (the chain's commitment for the shipment), the shipped container
+ * to the shipped container; with `expectedKey` (the key of the container the chain says was shipped), the shipped container
  * must match it. Returns the packs that fail, each with its reason; an empty list means every pack verified.
  */
 export function verifyShipmentPackage(
   pkg: ShipmentPackage,
   lotRoots: ReadonlyMap<string, string>,
-  expectedContents?: string,
+  expectedKey?: string,
 ): ShipmentFailure[] {
-  const packageProblem = shipmentProblem(pkg, expectedContents);
+  const packageProblem = shipmentProblem(pkg, expectedKey);
   const containers = new ContainerChecks(pkg);
   const failures: ShipmentFailure[] = [];
   pkg.packs.forEach((entry, index) => {
@@ -487,7 +489,7 @@ class ContainerChecks {
     if (parent === undefined) return `container ${container.sscc}'s parent is not in the package`;
     let leaf: ContainerLeaf;
     try {
-      leaf = [CHILD_CONTAINER, ssccBytes32(container.sscc)];
+      leaf = [CHILD_CONTAINER, containerKey(container.sscc, container.childrenRoot, container.lotsHash)];
     } catch {
       return "a container's SSCC is not valid";
     }
@@ -497,10 +499,10 @@ class ContainerChecks {
   }
 }
 
-function shipmentProblem(pkg: ShipmentPackage, expectedContents: string | undefined): string | undefined {
+function shipmentProblem(pkg: ShipmentPackage, expectedKey: string | undefined): string | undefined {
   if ((pkg.format as string) !== "careledger-shipment/1") return "not a careledger-shipment/1 package";
-  if (expectedContents !== undefined && shippedContents(pkg) !== expectedContents.toLowerCase()) {
-    return "the shipped container's contents do not match the chain's";
+  if (expectedKey !== undefined && shippedKey(pkg) !== expectedKey.toLowerCase()) {
+    return "the shipped container is not the one the chain says was shipped";
   }
   const shipped = pkg.containers.find((container) => container.sscc === pkg.shipped.sscc);
   if (shipped === undefined || shipped.parent !== undefined || shipped.childrenRoot !== pkg.shipped.childrenRoot) {
@@ -523,7 +525,7 @@ function packProblem(
     const [gtin, serial, lot, expiry] = packLeafValues(entry.pack);
     leaf = [gtin.toString(), serial, lot, expiry];
     key = lotKey(entry.pack.gtin, entry.pack.lot);
-    packLeaf = [CHILD_PACK, serialKey(entry.pack.gtin, entry.pack.serial)];
+    packLeaf = [CHILD_PACK, packId(entry.pack)];
   } catch (error) {
     return `label is not valid: ${error instanceof Error ? error.message : String(error)}`;
   }

@@ -4,6 +4,7 @@ import fc from "fast-check";
 
 import {
   containerContents,
+  containerKey,
   expiryInstant,
   expiryValue,
   gs1CheckDigit,
@@ -12,10 +13,10 @@ import {
   lotKey,
   lotsHash,
   MAX_LOTS_PER_CONTAINER,
+  packId,
   packLeafValues,
   serialKey,
   sortedLotKeys,
-  ssccBytes32,
   ssccValue,
   textBytes20,
   bytes20Text,
@@ -100,8 +101,22 @@ describe("sdk/supplychain: identifiers", () => {
       ]);
     });
 
-    it("encodes an SSCC as bytes32(uint256(sscc))", () => {
-      expect(ssccBytes32(SSCC)).to.equal(`0x${BigInt(SSCC).toString(16).padStart(64, "0")}`);
+    it("names a container by its SSCC with its contents, and a pack in a container by its whole label", () => {
+      const root = `0x${"ab".repeat(32)}`;
+      const lots = `0x${"cd".repeat(32)}`;
+      const contents = keccak256(coder.encode(["bytes32", "bytes32"], [root, lots]));
+      expect(containerKey(SSCC, root, lots)).to.equal(
+        keccak256(coder.encode(["uint64", "bytes32"], [BigInt(SSCC), contents])),
+      );
+      const pack = { gtin: "09501101530003", serial: "ABC123", lot: "L42", expiry: "281231" };
+      expect(packId(pack)).to.equal(
+        keccak256(
+          coder.encode(
+            ["uint64", "bytes20", "bytes20", "uint32"],
+            [9501101530003n, `0x414243313233${"00".repeat(14)}`, `0x4c3432${"00".repeat(17)}`, 281231],
+          ),
+        ),
+      );
     });
 
     it("hashes lots sorted ascending as uint256, and the container's contents", () => {

@@ -9,7 +9,7 @@ import {
   lotsHash,
   PACK_LEAF_ENCODING,
   packLeafValues,
-  serialKey,
+  packId,
   type Pack,
 } from "../../../sdk/supplychain/identifiers";
 import {
@@ -61,10 +61,10 @@ function palletFixture() {
   ];
   const pallet = buildContainer(
     PALLET,
-    CASES.map((sscc) => ({ sscc })),
+    cases.map((container) => ({ container })),
     [lotA.lotKey, lotB.lotKey],
   );
-  const pkg = buildShipmentPackage(pallet, cases, [lotA, lotB]);
+  const pkg = buildShipmentPackage(pallet, [lotA, lotB]);
   const roots = new Map([
     [lotA.lotKey, lotA.root],
     [lotB.lotKey, lotB.root],
@@ -148,18 +148,39 @@ describe("sdk/supplychain: trees", () => {
         BigInt(lotA.lotKey) < BigInt(lotB.lotKey) ? [lotA.lotKey, lotB.lotKey] : [lotB.lotKey, lotA.lotKey];
       expect(pallet.lotsHash).to.equal(keccak256(coder.encode(["bytes32[]"], [[low, high]])));
       expect(pallet.contents).to.equal(keccak256(coder.encode(["bytes32", "bytes32"], [pallet.root, pallet.lotsHash])));
-      const caseLeaf = [1, `0x${BigInt(CASES[1]!).toString(16).padStart(64, "0")}`];
+      // A child container's leaf is its key: keccak256(abi.encode(uint64 sscc, keccak256(abi.encode(root, lotsHash)))).
+      const caseKey = keccak256(
+        coder.encode(
+          ["uint64", "bytes32"],
+          [BigInt(CASES[1]!), keccak256(coder.encode(["bytes32", "bytes32"], [cases[1]!.root, cases[1]!.lotsHash]))],
+        ),
+      );
+      expect(cases[1]!.key).to.equal(caseKey);
       expect(
         StandardMerkleTree.verify(
           pallet.root,
           [...CONTAINER_LEAF_ENCODING],
-          caseLeaf,
-          pallet.proof({ sscc: CASES[1]! }),
+          [1, caseKey],
+          pallet.proof({ container: cases[1]! }),
         ),
       ).to.be.true;
+      // A pack's leaf is its id: the hash of its whole label, so the container commits to its lot and expiry too.
       const pack = lotA.pack("A3");
-      const packLeaf = [0, keccak256(coder.encode(["uint64", "bytes20"], [BigInt(GTIN), `0x4133${"00".repeat(18)}`]))];
-      expect(packLeaf[1]).to.equal(serialKey(GTIN, "A3"));
+      const packLeaf = [
+        0,
+        keccak256(
+          coder.encode(
+            ["uint64", "bytes20", "bytes20", "uint32"],
+            [
+              BigInt(GTIN),
+              `0x4133${"00".repeat(18)}`,
+              `0x${Buffer.from("LOT-A").toString("hex").padEnd(40, "0")}`,
+              281231,
+            ],
+          ),
+        ),
+      ];
+      expect(packLeaf[1]).to.equal(packId(pack));
       expect(
         StandardMerkleTree.verify(cases[0]!.root, [...CONTAINER_LEAF_ENCODING], packLeaf, cases[0]!.proof({ pack })),
       ).to.be.true;
@@ -177,7 +198,8 @@ describe("sdk/supplychain: trees", () => {
         SupplyTreeError,
         "child 1 repeats child 0",
       );
-      expect(() => buildContainer(PALLET, [{ sscc: PALLET }], [lotA.lotKey])).to.throw(
+      const itself = buildContainer(PALLET, [{ pack }], [lotA.lotKey]);
+      expect(() => buildContainer(PALLET, [{ container: itself }], [lotA.lotKey])).to.throw(
         SupplyTreeError,
         "container itself",
       );
@@ -201,7 +223,7 @@ describe("sdk/supplychain: trees", () => {
       expect(received.format).to.equal("careledger-shipment/1");
       expect(received.packs).to.have.length(30);
       expect(received.containers).to.have.length(4);
-      expect(verifyShipmentPackage(received, roots, pallet.contents)).to.deep.equal([]);
+      expect(verifyShipmentPackage(received, roots, pallet.key)).to.deep.equal([]);
       expect(shippedContents(received)).to.equal(containerContents(pallet.root, pallet.lotsHash));
       const path = custodyPath(received, 25);
       expect(path.map((step) => step.sscc)).to.deep.equal([CASES[2], PALLET]);
@@ -237,11 +259,11 @@ describe("sdk/supplychain: trees", () => {
       expect(reasons.slice(1)).to.deep.equal(Array(10).fill(`container proof in ${PALLET} does not verify`));
     });
 
-    it("fails every pack when the shipped contents or a lot are not what the chain holds", () => {
+    it("fails every pack when the shipped container or a lot is not what the chain holds", () => {
       const { pkg, roots, lotB } = palletFixture();
       const all = verifyShipmentPackage(pkg, roots, `0x${"22".repeat(32)}`);
       expect(all).to.have.length(30);
-      expect(all[0]!.reason).to.equal("the shipped container's contents do not match the chain's");
+      expect(all[0]!.reason).to.equal("the shipped container is not the one the chain says was shipped");
       const withoutB = new Map(roots);
       withoutB.delete(lotB.lotKey);
       const failures = verifyShipmentPackage(pkg, withoutB);
@@ -253,12 +275,8 @@ describe("sdk/supplychain: trees", () => {
     });
 
     it("refuses to build a package without the trees it needs", () => {
-      const { pallet, cases, lotA } = palletFixture();
-      expect(() => buildShipmentPackage(pallet, cases, [lotA])).to.throw(SupplyTreeError, "lot tree was not given");
-      expect(() => buildShipmentPackage(pallet, cases.slice(0, 1), [lotA])).to.throw(
-        SupplyTreeError,
-        "nested container",
-      );
+      const { pallet, lotA } = palletFixture();
+      expect(() => buildShipmentPackage(pallet, [lotA])).to.throw(SupplyTreeError, "lot tree was not given");
     });
   });
 });
