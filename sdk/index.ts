@@ -8,3 +8,4 @@ export * from "./identity";
 export * from "./consent";
 export * from "./records";
 export * from "./claims";
+export * from "./supplychain";

@@ -24,7 +24,7 @@ export const MAX_LOT_PACKS = 1 << 24;
 /** See {@link MAX_LOT_PACKS}. */
 export const MAX_CONTAINER_CHILDREN = 1 << 24;
 /** The longest Merkle proof the contract accepts (a balanced tree of 2^24 leaves needs 24; room for imbalance). */
-export const MAX_PROOF_LENGTH = 32;
+export const MAX_SUPPLY_PROOF_LENGTH = 32;
 /** The most distinct lots a container may name, so a recall check over a container's lots stays bounded. */
 export const MAX_LOTS_PER_CONTAINER = 32;
 /** The deepest nesting of containers the contract follows (pack → case → pallet → … at most 4 containers). */

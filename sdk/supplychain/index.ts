@@ -9,3 +9,4 @@ export * from "./gs1";
 export * from "./identifiers";
 export * from "./trees";
 export * from "./statuses";
+export * from "./client";

@@ -28,7 +28,7 @@ import {
   MAX_CONTAINER_CHILDREN,
   MAX_LOT_PACKS,
   MAX_PATH_DEPTH,
-  MAX_PROOF_LENGTH,
+  MAX_SUPPLY_PROOF_LENGTH,
   PACK_LEAF_ENCODING,
   packId,
   packLeafValues,
@@ -564,7 +564,7 @@ function lotsHashOf(lots: readonly string[]): string | undefined {
 function proofShapeOk(proof: unknown): proof is string[] {
   return (
     Array.isArray(proof) &&
-    proof.length <= MAX_PROOF_LENGTH &&
+    proof.length <= MAX_SUPPLY_PROOF_LENGTH &&
     proof.every((node) => typeof node === "string" && /^0x[0-9a-fA-F]{64}$/.test(node))
   );
 }
