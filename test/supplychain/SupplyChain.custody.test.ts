@@ -158,9 +158,7 @@ describe("SupplyChain", function () {
       const f = await loadFixture(custodyScenario);
       const { pallet } = f;
       for (const by of [f.manufacturer, f.distributor]) {
-        await expect(
-          f.supplyChain.connect(by.key).pack(pallet.sscc, pallet.root, 3, pallet.lotKeys, epcis("again")),
-        )
+        await expect(f.supplyChain.connect(by.key).pack(pallet.sscc, pallet.root, 3, pallet.lotKeys, epcis("again")))
           .to.be.revertedWithCustomError(f.supplyChain, "SupplyContainerExists")
           .withArgs(pallet.key);
       }
@@ -413,9 +411,7 @@ describe("SupplyChain", function () {
       await sell(f.supplyChain, f.manufacturer, f.pallet, f.distributor);
       const { pallet } = f;
       await expect(
-        f.supplyChain
-          .connect(f.distributor.key)
-          .unpack(pallet.sscc, pallet.root, pallet.lotsHash, [], epcis("unpack")),
+        f.supplyChain.connect(f.distributor.key).unpack(pallet.sscc, pallet.root, pallet.lotsHash, [], epcis("unpack")),
       )
         .to.emit(f.supplyChain, "ContainerUnpacked")
         .withArgs(epcis("unpack"), pallet.key, f.distributor.id);
@@ -592,7 +588,14 @@ describe("SupplyChain", function () {
       await expect(
         f.supplyChain
           .connect(f.manufacturer.key)
-          .shipPack(onChain(label), lotA.proof("A000001"), [case1.hop(label)], f.distributor.id, transaction("p"), epcis("p")),
+          .shipPack(
+            onChain(label),
+            lotA.proof("A000001"),
+            [case1.hop(label)],
+            f.distributor.id,
+            transaction("p"),
+            epcis("p"),
+          ),
       )
         .to.be.revertedWithCustomError(f.supplyChain, "SupplyUnknownContainer")
         .withArgs(case1.key);
@@ -772,15 +775,28 @@ describe("SupplyChain", function () {
       try {
         const ship = await supplyChain
           .connect(manufacturer.key)
-          .shipContainer(looseCase.sscc, looseCase.root, looseCase.lotKeys, [], distributor.id, transaction("a"), epcis("a"), {
-            gasLimit: 1_000_000n,
-          });
+          .shipContainer(
+            looseCase.sscc,
+            looseCase.root,
+            looseCase.lotKeys,
+            [],
+            distributor.id,
+            transaction("a"),
+            epcis("a"),
+            {
+              gasLimit: 1_000_000n,
+            },
+          );
         const unpacking = await supplyChain
           .connect(manufacturer.key)
-          .unpack(looseCase.sscc, looseCase.root, lotsHashOf(looseCase.lotKeys), [], epcis("u"), { gasLimit: 1_000_000n });
+          .unpack(looseCase.sscc, looseCase.root, lotsHashOf(looseCase.lotKeys), [], epcis("u"), {
+            gasLimit: 1_000_000n,
+          });
         await mine();
         const statuses = await Promise.all(
-          [ship.hash, unpacking.hash].map(async (hash) => (await manufacturer.key.provider.getTransactionReceipt(hash))?.status),
+          [ship.hash, unpacking.hash].map(
+            async (hash) => (await manufacturer.key.provider.getTransactionReceipt(hash))?.status,
+          ),
         );
         expect(statuses).to.deep.equal([1, 0]);
       } finally {

@@ -226,7 +226,14 @@ describe("SupplyChain", function () {
       await (
         await productSafety
           .connect(pharmacy.key)
-          .quarantineContainer(looseCase.sscc, looseCase.root, looseCase.lotsHash, [], SuspectReason.Tampering, hashOf("e"))
+          .quarantineContainer(
+            looseCase.sscc,
+            looseCase.root,
+            looseCase.lotsHash,
+            [],
+            SuspectReason.Tampering,
+            hashOf("e"),
+          )
       ).wait();
       const a9 = lotA.label("A000009");
       await expect(dispenseTx(f, pharmacy, a9, [], [looseCase.hop(a9)]))
@@ -466,10 +473,9 @@ describe("SupplyChain", function () {
       const a13 = await packAtPharmacy(f);
       await dispensePack(supplyChain, f.pharmacy, f.lotA, a13.serial);
       await time.increase(2 * HOUR + 1);
-      await expect(supplyChain.connect(f.pharmacy.key).undoDispense(onChain(a13), epcis("undo"))).to.be.revertedWithCustomError(
-        supplyChain,
-        "SupplyReversalWindowClosed",
-      );
+      await expect(
+        supplyChain.connect(f.pharmacy.key).undoDispense(onChain(a13), epcis("undo")),
+      ).to.be.revertedWithCustomError(supplyChain, "SupplyReversalWindowClosed");
     });
 
     it("accepts the bounds, 1 hour and 30 days, and reverts with SupplyInvalidReversalWindow outside them", async function () {
@@ -477,7 +483,12 @@ describe("SupplyChain", function () {
       const { supplyChain, accessManager, admin } = f;
       const target = await supplyChain.getAddress();
       for (const window of [HOUR, 30 * 24 * HOUR]) {
-        await scheduleAndExecute(accessManager, admin, target, supplyChain.interface.encodeFunctionData("setReversalWindow", [window]));
+        await scheduleAndExecute(
+          accessManager,
+          admin,
+          target,
+          supplyChain.interface.encodeFunctionData("setReversalWindow", [window]),
+        );
         expect(await supplyChain.reversalWindow()).to.equal(BigInt(window));
       }
       for (const window of [HOUR - 1, 30 * 24 * HOUR + 1, 0]) {
@@ -519,9 +530,9 @@ describe("SupplyChain", function () {
       expect(await verifyPack(supplyChain, a13, lotA.proof(a13.serial))).to.deep.equal(saleable(f));
       expect(await verifyPack(supplyChain, a9, [], [looseCase.hop(a9)])).to.deep.equal(saleable(f));
       expect(await verifyPack(supplyChain, a1, [], [case1.hop(a1), pallet.hop(case1)])).to.deep.equal(saleable(f));
-      expect(await verifyPack(supplyChain, a1, lotA.proof(a1.serial), [case1.hop(a1), pallet.hop(case1)])).to.deep.equal(
-        saleable(f),
-      );
+      expect(
+        await verifyPack(supplyChain, a1, lotA.proof(a1.serial), [case1.hop(a1), pallet.hop(case1)]),
+      ).to.deep.equal(saleable(f));
     });
 
     it("answers not genuine for a bad proof, an unknown lot, an expiry mismatch and no proof at all", async function () {
@@ -660,7 +671,9 @@ describe("SupplyChain", function () {
       const f = await loadFixture(custodyScenario);
       const { supplyChain, lotA, looseCase } = f;
       const a13 = lotA.label("A000013");
-      expect(await verifyPack(supplyChain, a13, lotA.proof(a13.serial), [looseCase.hop(lotA.label("A000009"))])).to.deep.equal({
+      expect(
+        await verifyPack(supplyChain, a13, lotA.proof(a13.serial), [looseCase.hop(lotA.label("A000009"))]),
+      ).to.deep.equal({
         ...saleable(f, 0n),
         custodyProven: false,
         saleable: false,
@@ -710,7 +723,9 @@ describe("SupplyChain", function () {
       });
       await (await supplyChain.connect(distributor.key).receivePack(onChain(a13), epcis("returned"))).wait();
       const request = hashOf("return request: TI of the returned pack");
-      const answer = await supplyChain.connect(distributor.key).recordVerification.staticCall(onChain(a13), proof, [], request);
+      const answer = await supplyChain
+        .connect(distributor.key)
+        .recordVerification.staticCall(onChain(a13), proof, [], request);
       expect(answer.saleable).to.equal(true);
       expect(answer.owner).to.equal(distributor.id);
       await expect(supplyChain.connect(distributor.key).recordVerification(onChain(a13), proof, [], request))

@@ -127,9 +127,10 @@ describe("SupplyChain", function () {
     it("reverts with EnforcedPause while paused", async function () {
       const f = await loadFixture(supplyChainFixture);
       await pause(f);
-      await expect(
-        f.supplyChain.connect(f.manufacturer.key).registerProduct(NEW_GTIN),
-      ).to.be.revertedWithCustomError(f.supplyChain, "EnforcedPause");
+      await expect(f.supplyChain.connect(f.manufacturer.key).registerProduct(NEW_GTIN)).to.be.revertedWithCustomError(
+        f.supplyChain,
+        "EnforcedPause",
+      );
     });
   });
 
@@ -150,7 +151,16 @@ describe("SupplyChain", function () {
           .commissionLot(GTIN, bytes20("LOT-2802"), EXPIRY, other.root, 8, epcis("c2")),
       )
         .to.emit(f.supplyChain, "LotCommissioned")
-        .withArgs(epcis("c2"), lotKey(GTIN, "LOT-2802"), GTIN, bytes20("LOT-2802"), EXPIRY, other.root, 8, f.manufacturer.id);
+        .withArgs(
+          epcis("c2"),
+          lotKey(GTIN, "LOT-2802"),
+          GTIN,
+          bytes20("LOT-2802"),
+          EXPIRY,
+          other.root,
+          8,
+          f.manufacturer.id,
+        );
       const expected = {
         manufacturer: f.manufacturer.id,
         status: BigInt(LotStatus.Active),
@@ -259,9 +269,7 @@ describe("SupplyChain", function () {
     it("reverts with SupplyNotManufacturer for a distributor, a regulator, a stranger and an expired licence", async function () {
       const f = await loadFixture(supplyChainFixture);
       for (const key of [f.distributor.key, f.regulator.key, f.stranger]) {
-        await expect(
-          f.supplyChain.connect(key).commissionLot(GTIN, bytes20("LOT-1"), EXPIRY, ROOT, 4, epcis("x")),
-        )
+        await expect(f.supplyChain.connect(key).commissionLot(GTIN, bytes20("LOT-1"), EXPIRY, ROOT, 4, epcis("x")))
           .to.be.revertedWithCustomError(f.supplyChain, "SupplyNotManufacturer")
           .withArgs(key.address);
       }

@@ -1,6 +1,6 @@
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 
-import { SuspectReason, UnitStatus } from "../../sdk/supplychain/statuses";
+import { SuspectReason } from "../../sdk/supplychain/statuses";
 import type { ProductSafety, SupplyChain } from "../../typechain-types";
 import { GTIN, type Partner, supplyChainFixture, type SupplyChainFixture } from "../fixtures/supplychain";
 import {
@@ -16,7 +16,14 @@ import {
   sscc,
 } from "./helpers";
 
-export { CaseStatus, CaseSubject, LotStatus, RecallClass, SuspectReason, UnitStatus } from "../../sdk/supplychain/statuses";
+export {
+  CaseStatus,
+  CaseSubject,
+  LotStatus,
+  RecallClass,
+  SuspectReason,
+  UnitStatus,
+} from "../../sdk/supplychain/statuses";
 
 // The scenario the SupplyChain unit and attack tests share: two lots of the fixture's GTIN, three cases of them on a
 // pallet the manufacturer packed on chain (the cases only committed to by the pallet's tree), and a case the
@@ -27,7 +34,8 @@ export interface UnitRecord {
   owner: bigint;
   packer: bigint;
   from: bigint;
-  status: UnitStatus;
+  /** A `UnitStatus`. */
+  status: number;
   holds: number;
   since: bigint;
 }
@@ -38,7 +46,7 @@ export async function readUnit(supplyChain: SupplyChain, key: string): Promise<U
     owner: u.owner,
     packer: u.packer,
     from: u.from,
-    status: Number(u.status) as UnitStatus,
+    status: Number(u.status),
     holds: Number(u.holds),
     since: u.since,
   };
@@ -118,7 +126,14 @@ export async function commission(supplyChain: SupplyChain, by: Partner, tree: Lo
   await (
     await supplyChain
       .connect(by.key)
-      .commissionLot(tree.gtin, onChain(tree.labels[0]!).lot, tree.expiry, tree.root, tree.labels.length, epcis(tree.lot))
+      .commissionLot(
+        tree.gtin,
+        onChain(tree.labels[0]!).lot,
+        tree.expiry,
+        tree.root,
+        tree.labels.length,
+        epcis(tree.lot),
+      )
   ).wait();
 }
 
@@ -198,7 +213,14 @@ export async function sellPack(
   await (
     await supplyChain
       .connect(seller.key)
-      .shipPack(label, lot.proof(serial), [...path], buyer.id, transaction(`${serial}:${buyer.id}`), epcis(`ship:${serial}:${buyer.id}`))
+      .shipPack(
+        label,
+        lot.proof(serial),
+        [...path],
+        buyer.id,
+        transaction(`${serial}:${buyer.id}`),
+        epcis(`ship:${serial}:${buyer.id}`),
+      )
   ).wait();
   await (await supplyChain.connect(buyer.key).receivePack(label, epcis(`receive:${serial}:${buyer.id}`))).wait();
 }
