@@ -102,7 +102,7 @@ describe("SupplyChain", function () {
 
     it("accepts a GTIN-14 with leading zeros (a GTIN-12 or GTIN-13 padded)", async function () {
       const f = await loadFixture(supplyChainFixture);
-      // 0 0 614141 00001 ? : a UPC-A padded to 14 digits; check digit by the helper.
+      // A 12-digit UPC-A (body 61414100001 and its check digit) written as a GTIN-14 with two leading zeros.
       const padded = withCheckDigit(61_414_100_001n, 14);
       await expect(f.supplyChain.connect(f.manufacturer.key).registerProduct(padded))
         .to.emit(f.supplyChain, "ProductRegistered")
