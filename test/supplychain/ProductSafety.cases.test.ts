@@ -620,6 +620,19 @@ describe("ProductSafety", () => {
     });
   });
 
+  describe("openCloneCase", () => {
+    it("reverts with ProductSafetyNotSupplyChain for anyone but the registry, a regulator included", async () => {
+      const s = await loadFixture(safetyScenario);
+      const key = serialKey(GTIN, s.single.serial);
+      for (const by of [s.regulator, s.pharmacy]) {
+        await expect(s.productSafety.connect(by.key).openCloneCase(key, by.id, s.distributor.id, s.hospital.id))
+          .to.be.revertedWithCustomError(s.productSafety, "ProductSafetyNotSupplyChain")
+          .withArgs(by.key.address);
+      }
+      expect(await s.productSafety.caseCount()).to.equal(0n);
+    });
+  });
+
   describe("the DSCSA flow", () => {
     it("catches a clone at a second pharmacy, finds it illegitimate, notifies within 24 hours and closes the case", async () => {
       const s = await cloneScenario();
