@@ -365,14 +365,23 @@ export class SupplyModel {
       this.openCase({ unit: pack }, UnitStatus.Dispensed, [], actor);
       return ok("DuplicateSerial");
     }
-    if (pack.lot.status !== LotStatus.Active) return err("SupplyLotBlocked");
+    const refusal = this.dispenseRefusal(actor, pack);
+    if (refusal !== undefined) return err(refusal);
     const s = this.standing(pack);
-    if (s.owner !== actor) return err("SupplyNotOwner");
-    if (held(own?.status) || s.blocking.length > 0) return err("SupplyUnitBlocked");
-    if (s.status !== UnitStatus.Active) return err("SupplyInvalidTransition");
     pack.record = { owner: actor, packer: NONE, from: s.from, status: UnitStatus.Dispensed, holds: 0, since: now };
     pack.parent = undefined;
     return ok("Dispensed");
+  }
+
+  /** Why `actor` may not decommission `pack` (which was not decommissioned before), if it may not. */
+  dispenseRefusal(actor: bigint, pack: ModelPack): string | undefined {
+    if (!this.isDispenser(actor)) return "SupplyNotDispenser";
+    if (pack.lot.status !== LotStatus.Active) return "SupplyLotBlocked";
+    const s = this.standing(pack);
+    if (s.owner !== actor) return "SupplyNotOwner";
+    if (held(pack.record?.status) || s.blocking.length > 0) return "SupplyUnitBlocked";
+    if (s.status !== UnitStatus.Active) return "SupplyInvalidTransition";
+    return undefined;
   }
 
   quarantineLot(actor: bigint, lot: ModelLot): Outcome {
