@@ -36,15 +36,22 @@ import {
 // 2. For every pack, `verify(label, lotProof, custody path)` through the path the model knows it is on proves it
 //    genuine with its custody, and its owner, in-transit, quarantined, illegitimate, dispensed and saleable answers,
 //    its own record's status and its lot's status are the model's: one legal owner, the outermost container's.
-// 3. Every container's record (owner, packer, from, status, holds, since) is the model's; a virtual container has
-//    none until it moves on its own or a hold needs one.
+// 3. Every container's record and every pack's (owner, packer, from, status, holds, since) is the model's; a virtual
+//    container has none until it moves on its own or a hold needs one, a pack none until it moves alone, is
+//    dispensed or held.
 // 4. Every investigation's status is the model's.
+//
+// What the random actions stay clear of: pallets hold only cases, so a path has at most two containers (the registry
+// takes four); only what its packer holds on its own, in commerce and holding no investigation is packed (packing
+// quarantined product lets it ship: the BUG test below); a case cleared while the container's record would be deleted
+// under another open case is found illegitimate instead (BUG test below); and where a path has held containers of
+// different statuses the quarantined and illegitimate answers are not compared (the BUG? test below).
 //
 // Every transaction is mined at a pinned timestamp (one second after the latest block) so that the model knows the
 // exact `since` of what it records.
 
 /** Enough runs to reach clones, holds on virtual cases and recalls of shipped lots, with the file around a minute. */
-const RUNS = runs(20);
+const RUNS = runs(16);
 const MIN_STEPS = 16;
 const MAX_STEPS = 40;
 
@@ -63,7 +70,7 @@ type Step =
   | { op: "ship"; pick: number; packs: boolean; actor: Actor; buyer: number }
   | { op: "receive"; pick: number; actor: Actor }
   | { op: "cancel"; pick: number; actor: Actor }
-  | { op: "dispense"; pick: number; clone: boolean; actor: Actor }
+  | { op: "dispense"; pick: number; clone: boolean; withoutLotProof: boolean; actor: Actor }
   | { op: "quarantine"; subject: "lot" | "container" | "pack"; pick: number; actor: Actor }
   | { op: "decide"; pick: number; illegitimate: boolean; actor: Actor }
   | { op: "recall"; pick: number; actor: Actor };
@@ -110,6 +117,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
       op: fc.constant("dispense" as const),
       pick,
       clone: fc.nat({ max: 2 }).map((n) => n > 0),
+      withoutLotProof: fc.nat({ max: 3 }).map((n) => n === 0),
       actor,
     }),
   },
@@ -488,12 +496,12 @@ class Run {
     const by = this.who(s.actor, right(p));
     const hops = model.hops(p);
     await this.act(
-      `${by.name} dispenses ${p.name}`,
-      (now) => model.dispense(by.id, p, now),
+      `${by.name} dispenses ${p.name}${s.withoutLotProof ? " without its lot proof" : ""}`,
+      (now) => model.dispense(by.id, p, now, s.withoutLotProof),
       () =>
         this.f.supplyChain
           .connect(by.key)
-          .dispense(onChain(p.label), p.lot.tree.proof(p.label.serial), hops, this.hash()),
+          .dispense(onChain(p.label), s.withoutLotProof ? [] : p.lot.tree.proof(p.label.serial), hops, this.hash()),
     );
   }
 
@@ -592,6 +600,7 @@ class Run {
       model.packs.map((p) => f.supplyChain.verify(onChain(p.label), p.lot.tree.proof(p.label.serial), model.hops(p))),
     );
     const records = await Promise.all(model.containers.map((c) => f.supplyChain.unit(c.key)));
+    const packRecords = await Promise.all(model.packs.map((p) => f.supplyChain.unit(p.key)));
     for (const [i, p] of model.packs.entries()) {
       const v = answers[i] as (typeof answers)[number];
       const m = model.answer(p);
@@ -632,6 +641,10 @@ class Run {
         packStatus: UnitStatus[m.packStatus],
         lotStatus: m.lotStatus,
       });
+    }
+    for (const [i, p] of model.packs.entries()) {
+      const u = packRecords[i] as (typeof packRecords)[number];
+      expect(this.readable(u), `unit(${p.name}) after ${after}`).to.deep.equal(this.readable(p.record ?? NO_RECORD));
     }
     for (const [i, c] of model.containers.entries()) {
       const u = records[i] as (typeof records)[number];
@@ -674,6 +687,8 @@ function describeStep(s: Step): string {
 describe("SupplyChain", function () {
   describe("custody and status (model-based)", function () {
     it("agrees with an independent model after every random commission, pack, shipment, dispense, quarantine and recall", async function () {
+      // The runs take about a minute; a failure's shrinking replays many more, so the timeout leaves it room.
+      this.timeout(600_000);
       await fc.assert(
         fc.asyncProperty(
           fc.integer({ min: 4, max: 12 }),

@@ -356,8 +356,11 @@ export class SupplyModel {
     return ok("ShipmentCancelled");
   }
 
-  dispense(actor: bigint, pack: ModelPack, now: bigint): Outcome {
+  /** Decommissions `pack`, proven genuine by its lot proof or, with `withoutLotProof`, by its custody path alone:
+   * that holds only for a pack that never moved alone and is in a container (its manufacturer's word). */
+  dispense(actor: bigint, pack: ModelPack, now: bigint, withoutLotProof = false): Outcome {
     if (!this.isDispenser(actor)) return err("SupplyNotDispenser");
+    if (withoutLotProof && (pack.record !== undefined || pack.parent === undefined)) return err("SupplyNotGenuine");
     const own = pack.record;
     if (own?.status === UnitStatus.Dispensed) {
       // A clone: recorded, not refused.
