@@ -4,11 +4,11 @@ import net from "node:net";
 import path from "node:path";
 
 import {
-  type ContractRunner,
   id as keccakText,
   JsonRpcProvider,
   NonceManager,
   parseEther,
+  type Provider,
   type Signer,
   Wallet,
 } from "ethers";
@@ -22,10 +22,10 @@ import {
   type ContainerTree,
   type CustodyStep,
   IdentityClient,
-  labelOf,
   type LotTree,
   ParticipantKind,
-  ssccValue,
+  type Sent,
+  SupplyChainClient,
 } from "../../sdk";
 import { Roles } from "../../sdk/core/roles";
 import { AccessManager__factory, IdentityRegistry__factory, SupplyChain__factory } from "../../typechain-types";
@@ -52,14 +52,14 @@ function sscc(n: number): string {
 const serials = (count: number, prefix: string): string[] =>
   Array.from({ length: count }, (_, i) => `${prefix}${String(i + 1).padStart(7, "0")}`);
 
-/** A lot in cases of `CASE_SIZE` (committed to only by the pallet's tree) on one pallet. */
+/** A lot in cases of `CASE_SIZE` (committed to only by the pallet's tree) on one pallet, packed by `packer`. */
 interface Palletized {
   lot: LotTree;
   cases: ContainerTree[];
   pallet: ContainerTree;
 }
 
-function palletize(lotNumber: string, count: number, first: number): Palletized {
+function palletize(lotNumber: string, count: number, first: number, packer: bigint): Palletized {
   const lot = buildLot(GTIN, lotNumber, EXPIRY, serials(count, lotNumber));
   const packs = lot.serials().map((serial) => lot.pack(serial));
   const cases: ContainerTree[] = [];
@@ -69,6 +69,7 @@ function palletize(lotNumber: string, count: number, first: number): Palletized 
         sscc(first + cases.length),
         packs.slice(at, at + CASE_SIZE).map((pack) => ({ pack })),
         [lot.lotKey],
+        packer,
       ),
     );
   }
@@ -76,27 +77,27 @@ function palletize(lotNumber: string, count: number, first: number): Palletized 
     sscc(first + cases.length),
     cases.map((container) => ({ container })),
     [lot.lotKey],
+    packer,
   );
   return { lot, cases, pallet };
 }
 
 const step = (container: ContainerTree, proof: string[]): CustodyStep => ({
   sscc: container.sscc,
+  packer: container.packer,
   childrenRoot: container.root,
   lotsHash: container.lotsHash,
   proof,
 });
 
-const onChain = (path: readonly CustodyStep[]) => path.map((hop) => ({ ...hop, sscc: ssccValue(hop.sscc) }));
-
 /** The trading partners of the bench, registered with licences (set-up, not measured). */
-async function partners(identityRegistry: string, registrar: Signer, fund: Signer, runner: ContractRunner) {
+async function partners(identityRegistry: string, registrar: Signer, fund: Signer, provider: Provider) {
   const wallet = async (label: string) => {
-    const key = new Wallet(keccakText(`careledger bench key: supply ${label}`), runner as JsonRpcProvider);
+    const key = new Wallet(keccakText(`careledger bench key: supply ${label}`), provider);
     await (await fund.sendTransaction({ to: key.address, value: parseEther("10") })).wait();
     return key;
   };
-  const now = (await (runner as JsonRpcProvider).getBlock("latest"))?.timestamp;
+  const now = (await provider.getBlock("latest"))?.timestamp;
   if (now === undefined) throw new Error("no latest block");
   const asRegistrar = IdentityClient.connect(registrar, { identityRegistry });
   const register = async (kind: ParticipantKind, label: string) => {
@@ -117,14 +118,13 @@ async function partners(identityRegistry: string, registrar: Signer, fund: Signe
 }
 
 /**
- * Measures the supply-chain registry for a lot of 10,000 packs in 200 cases of 50 on one pallet (the cases committed to
+ * Measures the supply-chain registry for lots of 10,000 packs in 200 cases of 50 on one pallet (the cases committed to
  * only by the pallet's tree): commissioning, packing, shipping and receiving (the pallet whole, then one case released
  * at the distributor), dispensing with and without the lot proof, recorded verification, and the gas per pack moved
  * from manufacturer to dispenser through three tiers, both ways. Constant cost in the lot's and the container's size
- * is shown by rows at 2^20 packs.
+ * is shown by rows at 2^20 packs. Returns the verification view's latency line.
  */
 export async function benchSupplyChain(system: CareLedgerSystem, gas: GasRecorder): Promise<string[]> {
-  const { supplyChain } = system;
   const [deployer, , registrar] = await ethers.getSigners();
   if (deployer === undefined || registrar === undefined) throw new Error("the benchmark needs the first accounts");
   const { manufacturer, distributor, hospital, pharmacy } = await partners(
@@ -133,114 +133,139 @@ export async function benchSupplyChain(system: CareLedgerSystem, gas: GasRecorde
     deployer,
     ethers.provider,
   );
-  const asManufacturer = supplyChain.connect(manufacturer.key);
-  await (await asManufacturer.registerProduct(BigInt(GTIN))).wait();
-  const { lot, cases, pallet } = palletize("LOT10K", LOT_SIZE, 1);
+  const client = SupplyChainClient.connect(deployer, system.deployment);
+  const [asManufacturer, asDistributor, asHospital, asPharmacy] = [manufacturer, distributor, hospital, pharmacy].map(
+    (partner) => client.as(partner.key),
+  ) as [SupplyChainClient, SupplyChainClient, SupplyChainClient, SupplyChainClient];
+  const measured = async (operation: string, variant: string, sent: Promise<Sent>): Promise<bigint> => {
+    const { receipt } = await sent;
+    gas.add(S, operation, variant, receipt.gasUsed);
+    return receipt.gasUsed;
+  };
+  await asManufacturer.registerProduct(GTIN);
+  const { lot, cases, pallet } = palletize("LOT10K", LOT_SIZE, 1, manufacturer.id);
 
-  const commissioned = await gas.measure(S, "commissionLot", "10,000 packs", () =>
-    asManufacturer.commissionLot(BigInt(GTIN), labelOf(lot.pack(lot.serials()[0]!)).lot, 281231, lot.root, LOT_SIZE, hash("c1")),
-  );
-  const packed = await gas.measure(S, "pack", "pallet of 200 cases of 50 (10,000 packs; cases committed by its tree)", () =>
-    asManufacturer.pack(ssccValue(pallet.sscc), pallet.root, cases.length, pallet.lotKeys, hash("p1")),
+  const commissioned = await measured("commissionLot", "10,000 packs", asManufacturer.commissionLot(lot, hash("c1")));
+  const packed = await measured(
+    "pack",
+    "pallet of 200 cases of 50 (10,000 packs; cases committed by its tree)",
+    asManufacturer.pack(pallet, hash("p1")),
   );
   // Size does not change the cost: the same writes for 2^20 packs (a lot) and 2^20 children (a container).
   const big = buildLot(GTIN, "LOT1M", EXPIRY, ["X1"]);
-  await gas.measure(S, "commissionLot", "2^20 packs", () =>
-    asManufacturer.commissionLot(BigInt(GTIN), labelOf(big.pack("X1")).lot, 281231, hash("root 2^20"), 1 << 20, hash("c2")),
+  await measured(
+    "commissionLot",
+    "2^20 packs",
+    asManufacturer.commissionLot({ ...big, root: hash("root 2^20"), count: 1 << 20 }, hash("c2")),
   );
-  await gas.measure(S, "pack", "container of 2^20 children", () =>
-    asManufacturer.pack(ssccValue(sscc(900)), hash("children 2^20"), 1 << 20, [lot.lotKey], hash("p2")),
+  const wide = buildContainer(sscc(900), [{ pack: lot.pack(lot.serials()[0]!) }], [lot.lotKey], manufacturer.id);
+  await measured(
+    "pack",
+    "container of 2^20 children",
+    asManufacturer.pack({ ...wide, root: hash("children 2^20"), children: new Array(1 << 20) }, hash("p2")),
   );
 
-  const shipped = await gas.measure(S, "shipContainer", "pallet, manufacturer to distributor", () =>
-    asManufacturer.shipContainer(ssccValue(pallet.sscc), pallet.root, pallet.lotKeys, [], distributor.id, hash("ti1"), hash("s1")),
+  const shipped = await measured(
+    "shipContainer",
+    "pallet, manufacturer to distributor",
+    asManufacturer.shipContainer(pallet, distributor.id, hash("ti1"), hash("s1")),
   );
-  const received = await gas.measure(S, "receiveContainer", "pallet, by the distributor", () =>
-    supplyChain.connect(distributor.key).receiveContainer(ssccValue(pallet.sscc), pallet.root, pallet.lotKeys, hash("r1")),
+  const received = await measured(
+    "receiveContainer",
+    "pallet, by the distributor",
+    asDistributor.receiveContainer(pallet, hash("r1")),
   );
-  gas.add(S, "ship + receive", "a container, together", shipped.gasUsed + received.gasUsed);
+  gas.add(S, "ship + receive", "a container, together", shipped + received);
 
   // Three tiers, the pallet whole: the distributor sells it on to the hospital.
-  const onward = await gas.measure(S, "shipContainer", "pallet, distributor to hospital", () =>
-    supplyChain
-      .connect(distributor.key)
-      .shipContainer(ssccValue(pallet.sscc), pallet.root, pallet.lotKeys, [], hospital.id, hash("ti2"), hash("s2")),
+  const onward = await measured(
+    "shipContainer",
+    "pallet, distributor to hospital",
+    asDistributor.shipContainer(pallet, hospital.id, hash("ti2"), hash("s2")),
   );
-  const onwardReceived = await gas.measure(S, "receiveContainer", "pallet, by the hospital", () =>
-    supplyChain.connect(hospital.key).receiveContainer(ssccValue(pallet.sscc), pallet.root, pallet.lotKeys, hash("r2")),
+  const onwardReceived = await measured(
+    "receiveContainer",
+    "pallet, by the hospital",
+    asHospital.receiveContainer(pallet, hash("r2")),
   );
-  const whole =
-    commissioned.gasUsed + packed.gasUsed + shipped.gasUsed + received.gasUsed + onward.gasUsed + onwardReceived.gasUsed;
-  gas.add(S, "custody per pack", "10,000 packs, manufacturer to dispenser, the pallet moved whole (3 tiers)", whole / BigInt(LOT_SIZE));
+  const whole = commissioned + packed + shipped + received + onward + onwardReceived;
+  gas.add(
+    S,
+    "custody per pack",
+    "10,000 packs, manufacturer to dispenser, the pallet moved whole (3 tiers)",
+    whole / BigInt(LOT_SIZE),
+  );
 
   // The hospital unpacks the pallet and dispenses from a case: with the case's proof only, then with the lot proof too.
-  const asHospital = supplyChain.connect(hospital.key);
-  const unpacked = await gas.measure(S, "unpack", "pallet of 200 cases", () =>
-    asHospital.unpack(ssccValue(pallet.sscc), pallet.root, pallet.lotsHash, [], hash("u1")),
-  );
+  const unpacked = await measured("unpack", "pallet of 200 cases", asHospital.unpack(pallet, hash("u1")));
   const case0 = cases[0]!;
-  const pack0 = lot.pack(lot.serials()[0]!);
-  const path0 = [step(case0, case0.proof({ pack: pack0 })), step(pallet, pallet.proof({ container: case0 }))];
-  await gas.measure(S, "dispense", "10,000-pack lot in cases of 50, no lot proof (manufacturer's case), case in an unpacked pallet", () =>
-    asHospital.dispense(labelOf(pack0), [], onChain(path0), hash("d1")),
+  const pathTo = (serial: string) => {
+    const pack = lot.pack(serial);
+    return [step(case0, case0.proof({ pack })), step(pallet, pallet.proof({ container: case0 }))];
+  };
+  const [first, second] = [lot.serials()[0]!, lot.serials()[1]!];
+  await measured(
+    "dispense",
+    "10,000-pack lot in cases of 50, no lot proof (manufacturer's case), case in an unpacked pallet",
+    asHospital.dispense(lot.pack(first), [], pathTo(first), hash("d1")),
   );
-  const pack1 = lot.pack(lot.serials()[1]!);
-  const path1 = [step(case0, case0.proof({ pack: pack1 })), step(pallet, pallet.proof({ container: case0 }))];
-  await gas.measure(S, "dispense", "10,000-pack lot in cases of 50, with the lot proof (14 hashes)", () =>
-    asHospital.dispense(labelOf(pack1), lot.proof(pack1.serial), onChain(path1), hash("d2")),
+  await measured(
+    "dispense",
+    "10,000-pack lot in cases of 50, with the lot proof (14 hashes)",
+    asHospital.dispense(lot.pack(second), lot.proof(second), pathTo(second), hash("d2")),
   );
 
   // The pallet split at the distributor: a second lot on a pallet, one case released and sold on, received, dispensed.
-  const split = palletize("LOTSPLIT", LOT_SIZE, 1000);
-  await (await asManufacturer.commissionLot(BigInt(GTIN), labelOf(split.lot.pack(split.lot.serials()[0]!)).lot, 281231, split.lot.root, LOT_SIZE, hash("c3"))).wait();
-  await (await asManufacturer.pack(ssccValue(split.pallet.sscc), split.pallet.root, split.cases.length, split.pallet.lotKeys, hash("p3"))).wait();
-  await (await asManufacturer.shipContainer(ssccValue(split.pallet.sscc), split.pallet.root, split.pallet.lotKeys, [], distributor.id, hash("ti3"), hash("s3"))).wait();
-  const asDistributor = supplyChain.connect(distributor.key);
-  await (await asDistributor.receiveContainer(ssccValue(split.pallet.sscc), split.pallet.root, split.pallet.lotKeys, hash("r3"))).wait();
-  await (await asDistributor.unpack(ssccValue(split.pallet.sscc), split.pallet.root, split.pallet.lotsHash, [], hash("u3"))).wait();
+  const split = palletize("LOTSPLIT", LOT_SIZE, 1000, manufacturer.id);
+  await asManufacturer.commissionLot(split.lot, hash("c3"));
+  await asManufacturer.pack(split.pallet, hash("p3"));
+  await asManufacturer.shipContainer(split.pallet, distributor.id, hash("ti3"), hash("s3"));
+  await asDistributor.receiveContainer(split.pallet, hash("r3"));
+  await asDistributor.unpack(split.pallet, hash("u3"));
   const caseA = split.cases[0]!;
-  const released = await gas.measure(S, "shipContainer", "a case released from an unpacked pallet (its first move alone)", () =>
-    asDistributor.shipContainer(
-      ssccValue(caseA.sscc),
-      caseA.root,
-      caseA.lotKeys,
-      onChain([step(split.pallet, split.pallet.proof({ container: caseA }))]),
-      pharmacy.id,
-      hash("ti4"),
-      hash("s4"),
-    ),
+  const released = await measured(
+    "shipContainer",
+    "a case released from an unpacked pallet (its first move alone)",
+    asDistributor.shipContainer(caseA, pharmacy.id, hash("ti4"), hash("s4"), [
+      step(split.pallet, split.pallet.proof({ container: caseA })),
+    ]),
   );
-  const caseReceived = await gas.measure(S, "receiveContainer", "a case, by the pharmacy", () =>
-    supplyChain.connect(pharmacy.key).receiveContainer(ssccValue(caseA.sscc), caseA.root, caseA.lotKeys, hash("r4")),
+  const caseReceived = await measured(
+    "receiveContainer",
+    "a case, by the pharmacy",
+    asPharmacy.receiveContainer(caseA, hash("r4")),
   );
-  const splitPack = split.lot.pack(split.lot.serials()[0]!);
-  await gas.measure(S, "dispense", "with its proofs (a 10,000-pack lot in cases of 50)", () =>
-    supplyChain
-      .connect(pharmacy.key)
-      .dispense(labelOf(splitPack), [], onChain([step(caseA, caseA.proof({ pack: splitPack }))]), hash("d3")),
+  const [one, two, three] = split.lot.serials().slice(0, 3) as [string, string, string];
+  const inCaseA = (serial: string) => [step(caseA, caseA.proof({ pack: split.lot.pack(serial) }))];
+  await measured(
+    "dispense",
+    "with its proofs (a 10,000-pack lot in cases of 50)",
+    asPharmacy.dispense(split.lot.pack(one), [], inCaseA(one), hash("d3")),
   );
   // Per pack, every case sold on alone: the pallet's moves, then one release-and-sale per case of 50.
-  const perCase = released.gasUsed + caseReceived.gasUsed;
-  const splitTotal =
-    commissioned.gasUsed + packed.gasUsed + shipped.gasUsed + received.gasUsed + unpacked.gasUsed + perCase * BigInt(split.cases.length);
-  gas.add(S, "custody per pack", "10,000 packs, manufacturer to dispenser, each case of 50 sold on alone (3 tiers)", splitTotal / BigInt(LOT_SIZE));
-
-  // A saleable return: the pharmacy sends a pack back alone; the distributor records its verification before resale.
-  const returned = split.lot.pack(split.lot.serials()[1]!);
-  await (
-    await supplyChain
-      .connect(pharmacy.key)
-      .shipPack(labelOf(returned), [], onChain([step(caseA, caseA.proof({ pack: returned }))]), distributor.id, hash("ti5"), hash("s5"))
-  ).wait();
-  await (await asDistributor.receivePack(labelOf(returned), hash("r5"))).wait();
-  await gas.measure(S, "recordVerification", "a returned pack (its own record), with its lot proof (10,000-pack lot)", () =>
-    asDistributor.recordVerification(labelOf(returned), split.lot.proof(returned.serial), [], hash("request 1")),
+  const perCase = released + caseReceived;
+  const splitTotal = commissioned + packed + shipped + received + unpacked + perCase * BigInt(split.cases.length);
+  gas.add(
+    S,
+    "custody per pack",
+    "10,000 packs, manufacturer to dispenser, each case of 50 sold on alone (3 tiers)",
+    splitTotal / BigInt(LOT_SIZE),
   );
-  const held = split.lot.pack(split.lot.serials()[2]!);
-  await gas.measure(S, "recordVerification", "a pack in a case, no lot proof (case path)", () =>
-    supplyChain
-      .connect(pharmacy.key)
-      .recordVerification(labelOf(held), [], onChain([step(caseA, caseA.proof({ pack: held }))]), hash("request 2")),
+
+  // A saleable return: the pharmacy opens the case and sends a pack back alone; the distributor records its
+  // verification before resale.
+  await asPharmacy.unpack(caseA, hash("u4"));
+  await asPharmacy.shipPack(split.lot.pack(two), [], inCaseA(two), distributor.id, hash("ti5"), hash("s5"));
+  await asDistributor.receivePack(split.lot.pack(two), hash("r5"));
+  await measured(
+    "recordVerification",
+    "a returned pack (its own record), with its lot proof (10,000-pack lot)",
+    asDistributor.recordVerification(split.lot.pack(two), split.lot.proof(two), [], hash("request 1")),
+  );
+  await measured(
+    "recordVerification",
+    "a pack in a case, no lot proof (case path)",
+    asPharmacy.recordVerification(split.lot.pack(three), [], inCaseA(three), hash("request 2")),
   );
 
   return [`Verification view latency: ${await verificationLatency()}`];
@@ -260,7 +285,9 @@ async function freePort(): Promise<number> {
     server.on("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -294,27 +321,34 @@ async function startAnvil(): Promise<{ url: string; node: ChildProcess }> {
 async function verificationLatency(): Promise<string> {
   if (!fs.existsSync(ANVIL)) return "skipped: anvil is not installed (@foundry-rs/anvil-linux-amd64)";
   const { url, node } = await startAnvil();
-  const provider = new JsonRpcProvider(url, undefined, { staticNetwork: true, batchMaxCount: 1 });
+  const provider = new JsonRpcProvider(url, undefined, { staticNetwork: true, batchMaxCount: 1, cacheTimeout: -1 });
   try {
-    const admin = new NonceManager(
-      Wallet.fromPhrase("test test test test test test test test test test test junk", provider),
-    );
+    const admin = Wallet.fromPhrase("test test test test test test test test test test test junk", provider);
     const adminAddress = await admin.getAddress();
-    const manager = await new AccessManager__factory(admin).deploy(adminAddress);
-    const identity = await new IdentityRegistry__factory(admin).deploy(await manager.getAddress());
-    const supply = await new SupplyChain__factory(admin).deploy(await manager.getAddress(), await identity.getAddress());
+    const manager = await (await new AccessManager__factory(admin).deploy(adminAddress)).waitForDeployment();
+    const identity = await (
+      await new IdentityRegistry__factory(admin).deploy(await manager.getAddress())
+    ).waitForDeployment();
+    const supply = await (
+      await new SupplyChain__factory(admin).deploy(await manager.getAddress(), await identity.getAddress())
+    ).waitForDeployment();
     const register = IdentityRegistry__factory.createInterface().getFunction("registerParticipant")!.selector;
     await (await manager.setTargetFunctionRole(await identity.getAddress(), [register], Roles.REGISTRAR)).wait();
     await (await manager.grantRole(Roles.REGISTRAR, adminAddress, 0)).wait();
     const { manufacturer, distributor } = await partners(await identity.getAddress(), admin, admin, provider);
-    await (await supply.connect(manufacturer.key).registerProduct(BigInt(GTIN))).wait();
-    const { lot, cases, pallet } = palletize("LOTSCAN", LOT_SIZE, 5000);
-    const asManufacturer = supply.connect(manufacturer.key);
-    await (await asManufacturer.commissionLot(BigInt(GTIN), labelOf(lot.pack(lot.serials()[0]!)).lot, 281231, lot.root, LOT_SIZE, hash("lc"))).wait();
-    await (await asManufacturer.pack(ssccValue(pallet.sscc), pallet.root, cases.length, pallet.lotKeys, hash("lp"))).wait();
-    await (await asManufacturer.shipContainer(ssccValue(pallet.sscc), pallet.root, pallet.lotKeys, [], distributor.id, hash("lt"), hash("ls"))).wait();
-    await (await supply.connect(distributor.key).receiveContainer(ssccValue(pallet.sscc), pallet.root, pallet.lotKeys, hash("lr"))).wait();
-    const reader = supply.connect(provider);
+    const deployment = {
+      supplyChain: await supply.getAddress(),
+      productSafety: await supply.productSafety(),
+      deployedAtBlock: await provider.getBlockNumber(),
+    };
+    const asManufacturer = SupplyChainClient.connect(manufacturer.key, deployment);
+    await asManufacturer.registerProduct(GTIN);
+    const { lot, cases, pallet } = palletize("LOTSCAN", LOT_SIZE, 5000, manufacturer.id);
+    await asManufacturer.commissionLot(lot, hash("lc"));
+    await asManufacturer.pack(pallet, hash("lp"));
+    await asManufacturer.shipContainer(pallet, distributor.id, hash("lt"), hash("ls"));
+    await asManufacturer.as(distributor.key).receiveContainer(pallet, hash("lr"));
+    const reader = SupplyChainClient.connect(provider, deployment);
     const times: number[] = [];
     let seed = 7;
     for (let scan = 0; scan < SCANS; scan++) {
@@ -323,9 +357,9 @@ async function verificationLatency(): Promise<string> {
       const serial = lot.serials()[index]!;
       const pack = lot.pack(serial);
       const container = cases[Math.floor(index / CASE_SIZE)]!;
-      const path = onChain([step(container, container.proof({ pack })), step(pallet, pallet.proof({ container }))]);
+      const path = [step(container, container.proof({ pack })), step(pallet, pallet.proof({ container }))];
       const started = process.hrtime.bigint();
-      const verdict = await reader.verify(labelOf(pack), lot.proof(serial), path);
+      const verdict = await reader.verify(pack, lot.proof(serial), path);
       times.push(Number(process.hrtime.bigint() - started) / 1e6);
       if (!verdict.saleable || verdict.owner !== distributor.id) throw new Error(`scan ${scan}: not saleable`);
     }

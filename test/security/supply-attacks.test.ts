@@ -28,11 +28,13 @@ import { ContainerTree, type Hop, onChain, serialKey, sscc } from "../supplychai
 function shipTx(f: CustodyScenario, seller: HardhatEthersSigner, tree: ContainerTree, buyer: bigint, path: Hop[] = []) {
   return f.supplyChain
     .connect(seller)
-    .shipContainer(tree.sscc, tree.root, tree.lotKeys, path, buyer, transaction("ship"), epcis("ship"));
+    .shipContainer(tree.sscc, tree.packer, tree.root, tree.lotKeys, path, buyer, transaction("ship"), epcis("ship"));
 }
 
 function receiveTx(f: CustodyScenario, buyer: HardhatEthersSigner, tree: ContainerTree) {
-  return f.supplyChain.connect(buyer).receiveContainer(tree.sscc, tree.root, tree.lotKeys, epcis("receive"));
+  return f.supplyChain
+    .connect(buyer)
+    .receiveContainer(tree.sscc, tree.packer, tree.root, tree.lotKeys, epcis("receive"));
 }
 
 describe("SupplyChain", function () {
@@ -49,7 +51,7 @@ describe("SupplyChain", function () {
       const f = await loadFixture(custodyScenario);
       const { supplyChain, looseCase, distributor, otherPharmacy, hospital } = f;
       // The distributor packs a pallet claiming the manufacturer's loose case and sells it to an accomplice.
-      const claim = new ContainerTree(sscc(20), [looseCase], looseCase.lotKeys);
+      const claim = new ContainerTree(sscc(20), [looseCase], looseCase.lotKeys, distributor.id);
       await packOnChain(supplyChain, distributor, claim);
       await sell(supplyChain, distributor, claim, otherPharmacy);
       await unpack(supplyChain, otherPharmacy, claim);
@@ -68,7 +70,7 @@ describe("SupplyChain", function () {
       const { supplyChain, lotA, distributor, pharmacy, hospital } = f;
       const a13 = lotA.label("A000013");
       const a14 = lotA.label("A000014");
-      const claim = new ContainerTree(sscc(21), [a13, a14], [lotA.key]);
+      const claim = new ContainerTree(sscc(21), [a13, a14], [lotA.key], distributor.id);
       await packOnChain(supplyChain, distributor, claim);
       await unpack(supplyChain, distributor, claim);
       for (const proof of [lotA.proof(a13.serial), []]) {
@@ -81,7 +83,7 @@ describe("SupplyChain", function () {
           .withArgs(claim.key);
       }
       // A pharmacy doing the same to dispense a pack it never received.
-      const own = new ContainerTree(sscc(22), [a14], [lotA.key]);
+      const own = new ContainerTree(sscc(22), [a14], [lotA.key], pharmacy.id);
       await packOnChain(supplyChain, pharmacy, own);
       await expect(
         supplyChain.connect(pharmacy.key).dispense(onChain(a14), lotA.proof(a14.serial), [own.hop(a14)], epcis("d")),
@@ -97,15 +99,15 @@ describe("SupplyChain", function () {
       const f = await loadFixture(custodyScenario);
       const { supplyChain, pallet, looseCase, manufacturer, distributor, otherPharmacy } = f;
       // The thief packs the pallet's SSCC and the loose case's SSCC with what it has.
-      const fake = new ContainerTree(pallet.sscc, [f.lotA.label("A000016")], [f.lotA.key]);
+      const fake = new ContainerTree(pallet.sscc, [f.lotA.label("A000016")], [f.lotA.key], otherPharmacy.id);
       await packOnChain(supplyChain, otherPharmacy, fake);
-      await expect(
-        supplyChain
-          .connect(otherPharmacy.key)
-          .pack(looseCase.sscc, looseCase.root, 4, looseCase.lotKeys, epcis("squat")),
-      )
-        .to.be.revertedWithCustomError(supplyChain, "SupplyContainerExists")
-        .withArgs(looseCase.key);
+      // Packing the loose case's exact SSCC and contents makes another container: its key names the thief.
+      await supplyChain
+        .connect(otherPharmacy.key)
+        .pack(looseCase.sscc, looseCase.root, 4, looseCase.lotKeys, epcis("squat"));
+      const copy = new ContainerTree(looseCase.sscc, [...looseCase.children], looseCase.lotKeys, otherPharmacy.id);
+      expect(copy.key).to.not.equal(looseCase.key);
+      expect((await readUnit(supplyChain, looseCase.key)).owner).to.equal(manufacturer.id);
       await sell(supplyChain, manufacturer, pallet, distributor);
       await sell(supplyChain, manufacturer, looseCase, distributor);
       expect((await readUnit(supplyChain, pallet.key)).owner).to.equal(distributor.id);
@@ -115,23 +117,16 @@ describe("SupplyChain", function () {
       expect([v.genuine, v.custodyProven, v.saleable, v.owner]).to.deep.equal([true, true, true, distributor.id]);
     });
 
-    // BUG: a case committed to only by its pallet's tree (no record of its own) can be squatted. Its key is
-    // keccak(sscc, keccak(childrenRoot, lotsHash)) and its children root is a StandardMerkleTree over its packs'
-    // labels, so anyone who has the case in hand (a thief, a carrier) or read a path naming it in calldata (a recorded
-    // verification, a quarantine, a dispense through [case, pallet]) can call `pack` with exactly those values. `pack`
-    // only checks that the key has no record, so the squatter gets one as owner and packer; from then on custody
-    // through the pallet breaks at the pallet (`_continues` wants the case's owner to be the pallet's packer and its
-    // `since` not after the pallet's): once the distributor unpacks the pallet, `verify` of the case's packs through
-    // [case, pallet] answers custody unproven and not saleable, and shipping the case reverts
-    // SupplyBrokenCustody(pallet). The squatter gains nothing (its record vouches for no pack) but genuine product is
-    // stuck. Expected: the earlier commitment (the pallet's) wins over a later `pack` of the same key.
-    it.skip("re-packing the exact contents of a case that has no record does not block the real one (BUG: it does)", async function () {
+    // A case committed to only by its pallet's tree has no record, and anyone who has it in hand or read a path naming
+    // it in calldata knows its SSCC and contents. Its key also names the partner that committed to it (the pallet's
+    // packer), so a squatter packing the same SSCC and contents creates another container under its own name.
+    it("re-packing the exact contents of a case that has no record does not block the real one", async function () {
       const f = await loadFixture(custodyScenario);
       const { supplyChain, pallet, case1, lotA, manufacturer, distributor, otherPharmacy, pharmacy } = f;
       await sell(supplyChain, manufacturer, pallet, distributor);
       // The squatter rebuilds case1's tree from its packs' labels and packs it under case1's SSCC.
-      const rebuilt = new ContainerTree(case1.sscc, [...case1.children], case1.lotKeys);
-      expect(rebuilt.key).to.equal(case1.key);
+      const rebuilt = new ContainerTree(case1.sscc, [...case1.children], case1.lotKeys, otherPharmacy.id);
+      expect(rebuilt.key).to.not.equal(case1.key);
       await packOnChain(supplyChain, otherPharmacy, rebuilt);
       // The real owner unpacks the pallet and sells the case on.
       await unpack(supplyChain, distributor, pallet);
@@ -153,7 +148,7 @@ describe("SupplyChain", function () {
         const calls = [
           () => sc.setLotStatus(lotA.key, LotStatus.Recalled, RecallClass.I),
           () => sc.holdPack(a13, proof, []),
-          () => sc.holdContainer(looseCase.sscc, looseCase.root, looseCase.lotsHash, []),
+          () => sc.holdContainer(looseCase.sscc, looseCase.packer, looseCase.root, looseCase.lotsHash, []),
           () => sc.releaseHold(looseCase.key, UnitStatus.Active, none),
           () => sc.setUnitStatus(looseCase.key, UnitStatus.Illegitimate),
         ];
@@ -225,7 +220,9 @@ describe("SupplyChain", function () {
         .to.be.revertedWithCustomError(supplyChain, "SupplyNotOwner")
         .withArgs(pallet.key, distributor.id, manufacturer.key.address);
       await expect(
-        supplyChain.connect(manufacturer.key).unpack(pallet.sscc, pallet.root, pallet.lotsHash, [], epcis("unpack")),
+        supplyChain
+          .connect(manufacturer.key)
+          .unpack(pallet.sscc, pallet.packer, pallet.root, pallet.lotsHash, [], epcis("unpack")),
       )
         .to.be.revertedWithCustomError(supplyChain, "SupplyNotOwner")
         .withArgs(pallet.key, distributor.id, manufacturer.key.address);

@@ -60,7 +60,9 @@ async function cloneScenario() {
   const { supplyChain, distributor, hospital, otherPharmacy, pallet, case1 } = s;
   const label = s.lotA.label("S000001");
   await mined(
-    supplyChain.connect(distributor.key).unpack(pallet.sscc, pallet.root, pallet.lotsHash, [], hashOf("unpack")),
+    supplyChain
+      .connect(distributor.key)
+      .unpack(pallet.sscc, pallet.packer, pallet.root, pallet.lotsHash, [], hashOf("unpack")),
   );
   await mined(shipContainer(s, distributor, hospital, case1, [pallet.hop(case1)]));
   await mined(receiveContainer(s, hospital, case1));
@@ -233,7 +235,9 @@ describe("ProductSafety", () => {
         .withArgs(s.pallet.key, UnitStatus.Active, 1n);
       const { pallet, case1, case2 } = s;
       await mined(
-        s.supplyChain.connect(s.distributor.key).unpack(pallet.sscc, pallet.root, pallet.lotsHash, [], hashOf("u")),
+        s.supplyChain
+          .connect(s.distributor.key)
+          .unpack(pallet.sscc, pallet.packer, pallet.root, pallet.lotsHash, [], hashOf("u")),
       );
       await expect(shipContainer(s, s.distributor, s.pharmacy, case1, [pallet.hop(case1)]))
         .to.be.revertedWithCustomError(s.supplyChain, "SupplyUnitBlocked")

@@ -197,7 +197,7 @@ describe("ProductSafety", () => {
       await expect(
         s.productSafety
           .connect(s.stranger)
-          .quarantineContainer(pallet.sscc, pallet.root, pallet.lotsHash, [], 4, EVIDENCE),
+          .quarantineContainer(pallet.sscc, pallet.packer, pallet.root, pallet.lotsHash, [], 4, EVIDENCE),
       )
         .to.be.revertedWithCustomError(s.productSafety, "ProductSafetyNotTradingPartner")
         .withArgs(s.stranger.address);
@@ -248,16 +248,15 @@ describe("ProductSafety", () => {
         .withArgs(pallet.key, UnitStatus.InTransit, 1n);
     });
 
-    // BUG: while a unit is in transit its record's `from` holds the buyer (ISupplyChain: "While the unit is in transit:
-    // the buyer it was shipped to"), and `_draftFor` reads `custody.from` as the supplier regardless of the status. So
-    // when the seller (still the owner) quarantines a case inside its pallet in transit, the case names the buyer —
-    // the seller's customer — as the *supplier* to notify and no customer; the buyer, which never held it, may also
-    // quarantine it as if it were the seller's supplier. Expected: the buyer is the customer (and the seller, here the
-    // manufacturer, has no supplier).
-    it.skip("names the buyer as the customer when the seller quarantines a case inside its pallet in transit", async () => {
+    // While a unit is in transit its record's `from` holds the buyer: the case names the buyer as the customer, and
+    // the buyer, which never held it, is no holder.
+    it("names the buyer as the customer when the seller quarantines a case inside its pallet in transit", async () => {
       const s = await loadFixture(safetyScenario);
       const { caseB, palletB } = s;
       await mined(shipContainer(s, s.manufacturer, s.distributor, palletB));
+      await expect(quarantineContainer(s, s.distributor, caseB, [palletB.hop(caseB)]))
+        .to.be.revertedWithCustomError(s.productSafety, "ProductSafetyNotHolder")
+        .withArgs(caseB.key, s.distributor.key.address);
       await mined(quarantineContainer(s, s.manufacturer, caseB, [palletB.hop(caseB)]));
       expectCase(await s.productSafety.investigation(1n), {
         investigator: s.manufacturer.id,

@@ -41,12 +41,12 @@ function shipTx(
   const key = "key" in seller ? seller.key : seller;
   return f.supplyChain
     .connect(key)
-    .shipContainer(tree.sscc, tree.root, tree.lotKeys, [...path], buyer, transaction(step), epcis(step));
+    .shipContainer(tree.sscc, tree.packer, tree.root, tree.lotKeys, [...path], buyer, transaction(step), epcis(step));
 }
 
 function receiveTx(f: CustodyScenario, buyer: Partner | HardhatEthersSigner, tree: ContainerTree, step = "receive") {
   const key = "key" in buyer ? buyer.key : buyer;
-  return f.supplyChain.connect(key).receiveContainer(tree.sscc, tree.root, tree.lotKeys, epcis(step));
+  return f.supplyChain.connect(key).receiveContainer(tree.sscc, tree.packer, tree.root, tree.lotKeys, epcis(step));
 }
 
 /** The manufacturer sells the pallet to the distributor, who unpacks it: the cases are loose, the distributor's. */
@@ -63,8 +63,8 @@ describe("SupplyChain", function () {
   describe("pack", function () {
     it("packs the container under its key, emits ContainerPacked and records the packer as owner", async function () {
       const f = await loadFixture(custodyScenario);
-      const box = new ContainerTree(sscc(6), f.lotA.labels.slice(12, 16), [f.lotA.key]);
-      const key = await f.supplyChain.containerKey(box.sscc, box.root, box.lotsHash);
+      const box = new ContainerTree(sscc(6), f.lotA.labels.slice(12, 16), [f.lotA.key], f.distributor.id);
+      const key = await f.supplyChain.containerKey(box.sscc, box.packer, box.root, box.lotsHash);
       expect(key).to.equal(box.key);
       expect(
         await f.supplyChain
@@ -154,20 +154,30 @@ describe("SupplyChain", function () {
         .withArgs(unknown);
     });
 
-    it("reverts with SupplyContainerExists for the same SSCC and contents, whoever packs it again", async function () {
+    it("reverts with SupplyContainerExists when its packer packs the same SSCC and contents again", async function () {
       const f = await loadFixture(custodyScenario);
       const { pallet } = f;
-      for (const by of [f.manufacturer, f.distributor]) {
-        await expect(f.supplyChain.connect(by.key).pack(pallet.sscc, pallet.root, 3, pallet.lotKeys, epcis("again")))
-          .to.be.revertedWithCustomError(f.supplyChain, "SupplyContainerExists")
-          .withArgs(pallet.key);
-      }
+      await expect(
+        f.supplyChain.connect(f.manufacturer.key).pack(pallet.sscc, pallet.root, 3, pallet.lotKeys, epcis("again")),
+      )
+        .to.be.revertedWithCustomError(f.supplyChain, "SupplyContainerExists")
+        .withArgs(pallet.key);
+    });
+
+    it("packs another partner's copy of the same SSCC and contents as another container (its key names its packer)", async function () {
+      const f = await loadFixture(custodyScenario);
+      const { pallet } = f;
+      const copy = new ContainerTree(pallet.sscc, [...pallet.children], pallet.lotKeys, f.distributor.id);
+      await f.supplyChain.connect(f.distributor.key).pack(pallet.sscc, pallet.root, 3, pallet.lotKeys, epcis("copy"));
+      expect(copy.key).to.not.equal(pallet.key);
+      expect((await readUnit(f.supplyChain, copy.key)).owner).to.equal(f.distributor.id);
+      expect((await readUnit(f.supplyChain, pallet.key)).owner).to.equal(f.manufacturer.id);
     });
 
     it("packs the same SSCC with other contents as another container, leaving the first untouched (no squatting)", async function () {
       const f = await loadFixture(custodyScenario);
       const before = await readUnit(f.supplyChain, f.pallet.key);
-      const squat = new ContainerTree(f.pallet.sscc, [f.case1], f.pallet.lotKeys);
+      const squat = new ContainerTree(f.pallet.sscc, [f.case1], f.pallet.lotKeys, f.distributor.id);
       await packOnChain(f.supplyChain, f.distributor, squat);
       expect(squat.key).to.not.equal(f.pallet.key);
       expect((await readUnit(f.supplyChain, squat.key)).owner).to.equal(f.distributor.id);
@@ -262,14 +272,16 @@ describe("SupplyChain", function () {
       const { pallet } = f;
       const ship = f.supplyChain.connect(f.manufacturer.key).shipContainer;
       await expect(
-        ship(pallet.sscc, pallet.root, pallet.lotKeys, [], f.distributor.id, ZeroHash, epcis("s")),
+        ship(pallet.sscc, pallet.packer, pallet.root, pallet.lotKeys, [], f.distributor.id, ZeroHash, epcis("s")),
       ).to.be.revertedWithCustomError(f.supplyChain, "SupplyZeroHash");
       await expect(
-        ship(pallet.sscc, pallet.root, pallet.lotKeys, [], f.distributor.id, transaction("s"), ZeroHash),
+        ship(pallet.sscc, pallet.packer, pallet.root, pallet.lotKeys, [], f.distributor.id, transaction("s"), ZeroHash),
       ).to.be.revertedWithCustomError(f.supplyChain, "SupplyZeroHash");
       await shipContainer(f.supplyChain, f.manufacturer, pallet, f.distributor);
       await expect(
-        f.supplyChain.connect(f.distributor.key).receiveContainer(pallet.sscc, pallet.root, pallet.lotKeys, ZeroHash),
+        f.supplyChain
+          .connect(f.distributor.key)
+          .receiveContainer(pallet.sscc, pallet.packer, pallet.root, pallet.lotKeys, ZeroHash),
       ).to.be.revertedWithCustomError(f.supplyChain, "SupplyZeroHash");
     });
 
@@ -324,7 +336,7 @@ describe("SupplyChain", function () {
 
     it("reverts with SupplyUnknownContainer for a container never packed nor proven in one", async function () {
       const f = await loadFixture(custodyScenario);
-      for (const tree of [f.case1, new ContainerTree(sscc(9), [f.lotA.labels[0]!], [f.lotA.key])]) {
+      for (const tree of [f.case1, new ContainerTree(sscc(9), [f.lotA.labels[0]!], [f.lotA.key], f.manufacturer.id)]) {
         await expect(shipTx(f, f.manufacturer, tree, f.distributor.id))
           .to.be.revertedWithCustomError(f.supplyChain, "SupplyUnknownContainer")
           .withArgs(tree.key);
@@ -411,7 +423,9 @@ describe("SupplyChain", function () {
       await sell(f.supplyChain, f.manufacturer, f.pallet, f.distributor);
       const { pallet } = f;
       await expect(
-        f.supplyChain.connect(f.distributor.key).unpack(pallet.sscc, pallet.root, pallet.lotsHash, [], epcis("unpack")),
+        f.supplyChain
+          .connect(f.distributor.key)
+          .unpack(pallet.sscc, pallet.packer, pallet.root, pallet.lotsHash, [], epcis("unpack")),
       )
         .to.emit(f.supplyChain, "ContainerUnpacked")
         .withArgs(epcis("unpack"), pallet.key, f.distributor.id);
@@ -431,7 +445,7 @@ describe("SupplyChain", function () {
       await expect(
         f.supplyChain
           .connect(f.manufacturer.key)
-          .unpack(pallet.sscc, pallet.root, pallet.lotsHash, [], epcis("unpack")),
+          .unpack(pallet.sscc, pallet.packer, pallet.root, pallet.lotsHash, [], epcis("unpack")),
       )
         .to.be.revertedWithCustomError(f.supplyChain, "SupplyInvalidTransition")
         .withArgs(pallet.key, UnitStatus.InTransit, UnitStatus.Unpacked);
@@ -439,7 +453,7 @@ describe("SupplyChain", function () {
       await expect(
         f.supplyChain
           .connect(f.manufacturer.key)
-          .unpack(looseCase.sscc, looseCase.root, looseCase.lotsHash, [], epcis("unpack again")),
+          .unpack(looseCase.sscc, looseCase.packer, looseCase.root, looseCase.lotsHash, [], epcis("unpack again")),
       )
         .to.be.revertedWithCustomError(f.supplyChain, "SupplyInvalidTransition")
         .withArgs(looseCase.key, UnitStatus.Unpacked, UnitStatus.Unpacked);
@@ -453,12 +467,16 @@ describe("SupplyChain", function () {
       const f = await loadFixture(custodyScenario);
       const { pallet } = f;
       await expect(
-        f.supplyChain.connect(f.distributor.key).unpack(pallet.sscc, pallet.root, pallet.lotsHash, [], epcis("u")),
+        f.supplyChain
+          .connect(f.distributor.key)
+          .unpack(pallet.sscc, pallet.packer, pallet.root, pallet.lotsHash, [], epcis("u")),
       )
         .to.be.revertedWithCustomError(f.supplyChain, "SupplyNotOwner")
         .withArgs(pallet.key, f.manufacturer.id, f.distributor.key.address);
       await expect(
-        f.supplyChain.connect(f.manufacturer.key).unpack(pallet.sscc, pallet.root, pallet.lotsHash, [], ZeroHash),
+        f.supplyChain
+          .connect(f.manufacturer.key)
+          .unpack(pallet.sscc, pallet.packer, pallet.root, pallet.lotsHash, [], ZeroHash),
       ).to.be.revertedWithCustomError(f.supplyChain, "SupplyZeroHash");
     });
   });
@@ -505,7 +523,7 @@ describe("SupplyChain", function () {
       await expect(
         supplyChain
           .connect(distributor.key)
-          .unpack(case2.sscc, case2.root, case2.lotsHash, [pallet.hop(case2)], epcis("case2")),
+          .unpack(case2.sscc, case2.packer, case2.root, case2.lotsHash, [pallet.hop(case2)], epcis("case2")),
       )
         .to.emit(supplyChain, "UnitReleased")
         .withArgs(case2.key, pallet.key, distributor.id)
@@ -531,7 +549,7 @@ describe("SupplyChain", function () {
         .to.be.revertedWithCustomError(f.supplyChain, "SupplySealedIn")
         .withArgs(case1.key, pallet.key);
       // A pallet on a pallet: the case is sealed in the outermost.
-      const outer = new ContainerTree(sscc(8), [pallet], pallet.lotKeys);
+      const outer = new ContainerTree(sscc(8), [pallet], pallet.lotKeys, f.distributor.id);
       await packOnChain(f.supplyChain, f.distributor, outer);
       await expect(shipTx(f, f.distributor, case1, f.pharmacy.id, [pallet.hop(case1), outer.hop(pallet)]))
         .to.be.revertedWithCustomError(f.supplyChain, "SupplySealedIn")
@@ -542,7 +560,7 @@ describe("SupplyChain", function () {
       const f = await loadFixture(custodyScenario);
       const { supplyChain, pallet, case1, distributor, pharmacy, hospital } = f;
       await sell(supplyChain, f.manufacturer, pallet, distributor);
-      const outer = new ContainerTree(sscc(8), [pallet], pallet.lotKeys);
+      const outer = new ContainerTree(sscc(8), [pallet], pallet.lotKeys, f.distributor.id);
       await packOnChain(supplyChain, distributor, outer);
       await sell(supplyChain, distributor, outer, pharmacy);
       await unpack(supplyChain, pharmacy, outer);
@@ -618,7 +636,7 @@ describe("SupplyChain", function () {
       const f = await loadFixture(custodyScenario);
       const { supplyChain, manufacturer, distributor, pharmacy, looseCase } = f;
       // The loose case has a record; the manufacturer packs it onto a second pallet and sells the pallet…
-      const pallet2 = new ContainerTree(sscc(7), [looseCase], looseCase.lotKeys);
+      const pallet2 = new ContainerTree(sscc(7), [looseCase], looseCase.lotKeys, manufacturer.id);
       await packOnChain(supplyChain, manufacturer, pallet2);
       await sell(supplyChain, manufacturer, pallet2, distributor);
       // …then sells the case again, on its own: its record says it is the manufacturer's, nothing per child is kept.
@@ -744,14 +762,34 @@ describe("SupplyChain", function () {
         const gasLimit = 1_000_000n;
         const first = await supplyChain
           .connect(manufacturer.key)
-          .shipContainer(pallet.sscc, pallet.root, pallet.lotKeys, [], distributor.id, transaction("a"), epcis("a"), {
-            gasLimit,
-          });
+          .shipContainer(
+            pallet.sscc,
+            pallet.packer,
+            pallet.root,
+            pallet.lotKeys,
+            [],
+            distributor.id,
+            transaction("a"),
+            epcis("a"),
+            {
+              gasLimit,
+            },
+          );
         const second = await supplyChain
           .connect(manufacturer.key)
-          .shipContainer(pallet.sscc, pallet.root, pallet.lotKeys, [], pharmacy.id, transaction("b"), epcis("b"), {
-            gasLimit,
-          });
+          .shipContainer(
+            pallet.sscc,
+            pallet.packer,
+            pallet.root,
+            pallet.lotKeys,
+            [],
+            pharmacy.id,
+            transaction("b"),
+            epcis("b"),
+            {
+              gasLimit,
+            },
+          );
         await mine();
         const receipts = await Promise.all(
           [first.hash, second.hash].map((hash) => manufacturer.key.provider.getTransactionReceipt(hash)),
@@ -777,6 +815,7 @@ describe("SupplyChain", function () {
           .connect(manufacturer.key)
           .shipContainer(
             looseCase.sscc,
+            looseCase.packer,
             looseCase.root,
             looseCase.lotKeys,
             [],
@@ -789,7 +828,7 @@ describe("SupplyChain", function () {
           );
         const unpacking = await supplyChain
           .connect(manufacturer.key)
-          .unpack(looseCase.sscc, looseCase.root, lotsHashOf(looseCase.lotKeys), [], epcis("u"), {
+          .unpack(looseCase.sscc, looseCase.packer, looseCase.root, lotsHashOf(looseCase.lotKeys), [], epcis("u"), {
             gasLimit: 1_000_000n,
           });
         await mine();

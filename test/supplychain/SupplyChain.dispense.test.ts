@@ -228,6 +228,7 @@ describe("SupplyChain", function () {
           .connect(pharmacy.key)
           .quarantineContainer(
             looseCase.sscc,
+            looseCase.packer,
             looseCase.root,
             looseCase.lotsHash,
             [],
@@ -601,7 +602,15 @@ describe("SupplyChain", function () {
       await (
         await productSafety
           .connect(manufacturer.key)
-          .quarantineContainer(looseCase.sscc, looseCase.root, looseCase.lotsHash, [], SuspectReason.Theft, hashOf("e"))
+          .quarantineContainer(
+            looseCase.sscc,
+            looseCase.packer,
+            looseCase.root,
+            looseCase.lotsHash,
+            [],
+            SuspectReason.Theft,
+            hashOf("e"),
+          )
       ).wait();
       expect(await verifyPack(supplyChain, a13, lotA.proof(a13.serial))).to.deep.equal({
         ...saleable(f),

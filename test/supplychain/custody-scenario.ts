@@ -157,6 +157,7 @@ export async function shipContainer(
       .connect(seller.key)
       .shipContainer(
         tree.sscc,
+        tree.packer,
         tree.root,
         tree.lotKeys,
         [...path],
@@ -171,7 +172,7 @@ export async function receiveContainer(supplyChain: SupplyChain, buyer: Partner,
   await (
     await supplyChain
       .connect(buyer.key)
-      .receiveContainer(tree.sscc, tree.root, tree.lotKeys, epcis(`receive:${tree.key}:${buyer.id}`))
+      .receiveContainer(tree.sscc, tree.packer, tree.root, tree.lotKeys, epcis(`receive:${tree.key}:${buyer.id}`))
   ).wait();
 }
 
@@ -196,7 +197,7 @@ export async function unpack(
   await (
     await supplyChain
       .connect(owner.key)
-      .unpack(tree.sscc, tree.root, tree.lotsHash, [...path], epcis(`unpack:${tree.key}`))
+      .unpack(tree.sscc, tree.packer, tree.root, tree.lotsHash, [...path], epcis(`unpack:${tree.key}`))
   ).wait();
 }
 
@@ -275,11 +276,11 @@ export async function custodyScenario() {
   await commission(supplyChain, manufacturer, lotA);
   await commission(supplyChain, manufacturer, lotB);
   const packs = (lot: LotTree, from: number, to: number): Child[] => lot.labels.slice(from - 1, to);
-  const case1 = new ContainerTree(sscc(2), packs(lotA, 1, 4), [lotA.key]);
-  const case2 = new ContainerTree(sscc(3), packs(lotA, 5, 8), [lotA.key]);
-  const case3 = new ContainerTree(sscc(4), packs(lotB, 1, 4), [lotB.key]);
-  const pallet = new ContainerTree(sscc(1), [case1, case2, case3], [lotA.key, lotB.key]);
-  const looseCase = new ContainerTree(sscc(5), packs(lotA, 9, 12), [lotA.key]);
+  const case1 = new ContainerTree(sscc(2), packs(lotA, 1, 4), [lotA.key], manufacturer.id);
+  const case2 = new ContainerTree(sscc(3), packs(lotA, 5, 8), [lotA.key], manufacturer.id);
+  const case3 = new ContainerTree(sscc(4), packs(lotB, 1, 4), [lotB.key], manufacturer.id);
+  const pallet = new ContainerTree(sscc(1), [case1, case2, case3], [lotA.key, lotB.key], manufacturer.id);
+  const looseCase = new ContainerTree(sscc(5), packs(lotA, 9, 12), [lotA.key], manufacturer.id);
   await packOnChain(supplyChain, manufacturer, pallet);
   await packOnChain(supplyChain, manufacturer, looseCase);
   return { ...f, lotA, lotB, case1, case2, case3, pallet, looseCase };

@@ -40,13 +40,14 @@ export async function safetyScenario() {
       ),
     );
   }
-  const case1 = new ContainerTree(sscc(1), lotA.labels.slice(0, 4), [lotA.key]);
-  const case2 = new ContainerTree(sscc(2), lotA.labels.slice(4, 8), [lotA.key]);
-  const pallet = new ContainerTree(sscc(3), [case1, case2], [lotA.key]);
+  const case1 = new ContainerTree(sscc(1), lotA.labels.slice(0, 4), [lotA.key], manufacturer.id);
+  const case2 = new ContainerTree(sscc(2), lotA.labels.slice(4, 8), [lotA.key], manufacturer.id);
+  const pallet = new ContainerTree(sscc(3), [case1, case2], [lotA.key], manufacturer.id);
   await mined(asManufacturer.pack(pallet.sscc, pallet.root, 2, pallet.lotKeys, hashOf("pack pallet")));
   await mined(
     asManufacturer.shipContainer(
       pallet.sscc,
+      pallet.packer,
       pallet.root,
       pallet.lotKeys,
       [],
@@ -58,7 +59,7 @@ export async function safetyScenario() {
   await mined(
     supplyChain
       .connect(distributor.key)
-      .receiveContainer(pallet.sscc, pallet.root, pallet.lotKeys, hashOf("receive pallet")),
+      .receiveContainer(pallet.sscc, pallet.packer, pallet.root, pallet.lotKeys, hashOf("receive pallet")),
   );
   const single = lotA.label("S000009");
   await mined(
@@ -72,8 +73,8 @@ export async function safetyScenario() {
     ),
   );
   await mined(supplyChain.connect(pharmacy.key).receivePack(onChain(single), hashOf("receive single")));
-  const caseB = new ContainerTree(sscc(4), lotB.labels, [lotB.key]);
-  const palletB = new ContainerTree(sscc(5), [caseB], [lotB.key]);
+  const caseB = new ContainerTree(sscc(4), lotB.labels, [lotB.key], manufacturer.id);
+  const palletB = new ContainerTree(sscc(5), [caseB], [lotB.key], manufacturer.id);
   await mined(asManufacturer.pack(caseB.sscc, caseB.root, 4, caseB.lotKeys, hashOf("pack caseB")));
   await mined(asManufacturer.pack(palletB.sscc, palletB.root, 1, palletB.lotKeys, hashOf("pack palletB")));
   return { ...f, lotA, lotB, lotC, case1, case2, pallet, single, caseB, palletB };
@@ -109,7 +110,7 @@ export function quarantineContainer(
 ) {
   return s.productSafety
     .connect(by.key)
-    .quarantineContainer(tree.sscc, tree.root, tree.lotsHash, path, reason, evidence);
+    .quarantineContainer(tree.sscc, tree.packer, tree.root, tree.lotsHash, path, reason, evidence);
 }
 
 /** `by` quarantines the pack held through `path`, with its lot proof unless `withProof` is false. */
@@ -131,14 +132,23 @@ export function quarantinePack(
 export function shipContainer(s: SafetyScenario, from: Partner, to: Partner, tree: ContainerTree, path: Hop[] = []) {
   return s.supplyChain
     .connect(from.key)
-    .shipContainer(tree.sscc, tree.root, tree.lotKeys, path, to.id, hashOf("ti"), hashOf(`ship ${tree.sscc}`));
+    .shipContainer(
+      tree.sscc,
+      tree.packer,
+      tree.root,
+      tree.lotKeys,
+      path,
+      to.id,
+      hashOf("ti"),
+      hashOf(`ship ${tree.sscc}`),
+    );
 }
 
 /** Receives the container shipped to `by`. */
 export function receiveContainer(s: SafetyScenario, by: Partner, tree: ContainerTree) {
   return s.supplyChain
     .connect(by.key)
-    .receiveContainer(tree.sscc, tree.root, tree.lotKeys, hashOf(`receive ${tree.sscc}`));
+    .receiveContainer(tree.sscc, tree.packer, tree.root, tree.lotKeys, hashOf(`receive ${tree.sscc}`));
 }
 
 /** Pauses both contracts, as the pauser. */

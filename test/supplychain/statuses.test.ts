@@ -83,7 +83,9 @@ describe("supply-chain statuses (sdk/supplychain/statuses.ts)", () => {
     expect((await s.supplyChain.unit(s.pallet.key)).status).to.equal(UnitStatus.InTransit);
     const { caseB, palletB } = s;
     await mined(
-      s.supplyChain.connect(s.manufacturer.key).unpack(palletB.sscc, palletB.root, palletB.lotsHash, [], hashOf("u")),
+      s.supplyChain
+        .connect(s.manufacturer.key)
+        .unpack(palletB.sscc, palletB.packer, palletB.root, palletB.lotsHash, [], hashOf("u")),
     );
     expect((await s.supplyChain.unit(palletB.key)).status).to.equal(UnitStatus.Unpacked);
     await mined(quarantineContainer(s, s.manufacturer, caseB, [palletB.hop(caseB)], SuspectReason.Tampering));
