@@ -18,6 +18,8 @@ import {
   UnitStatus,
 } from "../sdk/supplychain/statuses";
 import {
+  ACCOUNT_HELP,
+  accountAddress,
   bytes32,
   deploymentOf,
   fail,
@@ -315,19 +317,19 @@ async function proofsOf(
   return { lotProof, path: steps, found };
 }
 
-/** A participant option: an id, or an address whose participant it is. */
-async function participantOption(hre: HardhatRuntimeEnvironment, option: string, value: string): Promise<bigint> {
-  const { IdentityClient } = await import("../sdk/identity/client");
+/** The buyer: `--to` an account (its participant), or `--buyer` a participant id. */
+async function buyerOption(hre: HardhatRuntimeEnvironment, to?: string, buyer?: string): Promise<bigint> {
+  if ((to === undefined) === (buyer === undefined)) fail("give either --to ACCOUNT or --buyer ID");
   const { lookup } = await import("./lookup");
-  const given = value.trim();
-  if (/^\d+$/.test(given)) {
-    const id = BigInt(given);
-    await (await lookup(hre)).participant(option, id);
+  if (buyer !== undefined) {
+    const id = wholeNumber("buyer", buyer);
+    await (await lookup(hre)).participant("buyer", id);
     return id;
   }
-  if (!hre.ethers.isAddress(given)) fail(`--${option} must be a participant id or its address, got "${value}"`);
-  const id = await IdentityClient.connect(hre.ethers.provider, await deploymentOf(hre)).idOf(given);
-  if (id === 0n) fail(`--${option} ${given} controls no participant`);
+  const { IdentityClient } = await import("../sdk/identity/client");
+  const address = await accountAddress(hre, "to", to ?? "");
+  const id = await IdentityClient.connect(hre.ethers.provider, await deploymentOf(hre)).idOf(address);
+  if (id === 0n) fail(`--to ${to}: ${address} controls no participant; give the buyer's key, or --buyer ID`);
   return id;
 }
 
@@ -565,7 +567,8 @@ task("careledger:supply:ship", "Seller: ships a container to a buyer, optionally
     "sscc",
     "SSCC of the container to ship (default: the file's outermost); a path out of an unpacked one is proven",
   )
-  .addParam("to", "The buyer: a participant id, or the address controlling it")
+  .addOptionalParam("to", `The buyer's key: ${ACCOUNT_HELP} (the participant it controls)`)
+  .addOptionalParam("buyer", "Instead of --to: the buyer's participant id")
   .addOptionalParam("transaction", "Commitment (32 bytes of hex) to the DSCSA transaction information and statement")
   .addOptionalParam(
     "ti",
@@ -580,7 +583,8 @@ task("careledger:supply:ship", "Seller: ships a container to a buyer, optionally
       args: {
         container: string;
         sscc?: string;
-        to: string;
+        to?: string;
+        buyer?: string;
         transaction?: string;
         ti?: string;
         package?: string;
@@ -596,7 +600,7 @@ task("careledger:supply:ship", "Seller: ships a container to a buyer, optionally
         fail("give either --transaction HEX or --ti FILE");
       const ti = args.ti === undefined ? undefined : await fileCommitment("ti", args.ti);
       const transaction = ti?.commitment ?? bytes32("transaction", args.transaction ?? "");
-      const buyer = await participantOption(hre, "to", args.to);
+      const buyer = await buyerOption(hre, args.to, args.buyer);
       const shipment = args.package === undefined ? undefined : await packageFor(containers, tree, args.lotFile);
       const client = await supplyAs(hre, args.from);
       const route = await containerPath(client, containers, tree);
@@ -902,7 +906,7 @@ async function caseOption(hre: HardhatRuntimeEnvironment, value: string): Promis
 
 task("careledger:supply:notify", "Investigator: records a notification of an illegitimate-product determination")
   .addParam("case", "The illegitimate case's id")
-  .addParam("recipient", `Who was notified: ${oneOf(RECIPIENTS.map(recipientName))} (regulator: FDA Form 3911)`)
+  .addParam("recipient", `Who was notified (for the regulator, FDA Form 3911): ${oneOf(RECIPIENTS.map(recipientName))}`)
   .addParam("notice", "File of the notice sent, committed to with a salt (printed: keep it with the notice)")
   .addParam("from", `${FROM_HELP} (the investigator)`, "0")
   .setAction(async (args: { case: string; recipient: string; notice: string; from: string }, hre) => {
@@ -968,11 +972,41 @@ task("careledger:supply:reach", "Anyone: the recall reach of a lot: who holds it
     });
   });
 
-/** One event in words: its name and arguments, participants and keys as they are. */
+/** The events' participant arguments (ParticipantId). */
+const PARTICIPANT_ARGS = new Set([
+  "manufacturer",
+  "packer",
+  "owner",
+  "buyer",
+  "seller",
+  "by",
+  "dispenser",
+  "verifier",
+  "scanner",
+  "firstDispenser",
+  "investigator",
+  "notified",
+  "regulator",
+]);
+const ZERO_HASH = `0x${"00".repeat(32)}`;
+
+/** One event in words: its name and arguments, participants, reasons, classes and recipients by name. */
 function eventLine(event: SupplyEvent): string {
+  const word = (name: string, value: unknown): string | undefined => {
+    if (name === "epcisHash" || value === ZERO_HASH) return undefined;
+    if (PARTICIPANT_ARGS.has(name)) return `${name} participant ${String(value)}`;
+    if (name === "reason") return `reason ${named(SuspectReason, Number(value))}`;
+    if (name === "recallClass") return `class ${RecallClass[Number(value)] ?? String(value)}`;
+    if (name === "lot")
+      return `lot ${Buffer.from(String(value).slice(2), "hex").toString("latin1").replace(/\0+$/, "")}`;
+    if (name === "gtin") return `gtin ${String(value).padStart(14, "0")}`;
+    if (name === "sscc") return `sscc ${String(value).padStart(18, "0")}`;
+    if (name === "recipient") return `recipient ${named(Recipient, Number(value))}`;
+    return `${name} ${Array.isArray(value) ? value.join("+") : String(value)}`;
+  };
   const details = Object.entries(event.args)
-    .filter(([name]) => name !== "epcisHash")
-    .map(([name, value]) => `${name} ${Array.isArray(value) ? value.join("+") : String(value)}`)
+    .map(([name, value]) => word(name, value))
+    .filter((text) => text !== undefined)
     .join(", ");
   return `block ${event.blockNumber}: ${event.name}${details === "" ? "" : ` (${details})`}`;
 }
