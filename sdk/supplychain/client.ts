@@ -585,7 +585,9 @@ export class SupplyChainClient {
       return entry;
     };
     for (const info of containers) holder(info.owner).containers++;
-    for (const info of packs) holder(info.owner).packs++;
+    // A pack quarantined while sealed in a container has a record dated 0 naming its manufacturer (what its custody
+    // path expects), not its holder: it is held with its container, counted above. Only packs that moved alone count.
+    for (const info of packs) if (info.since !== 0n) holder(info.owner).packs++;
     const dispensed = events.filter((event) => event.name === "Dispensed" && event.args.lotKey === key).length;
     return { lotKey: key, containers, packs, holders: [...holders.values()], dispensed };
   }
