@@ -62,7 +62,13 @@ interface ContainerFile {
   format: "careledger-containers/1";
   /** The lot dumps the packs come from, as absolute paths (a shipment package is built from them). */
   lotFiles: string[];
-  containers: { sscc: string; lotKeys: string[]; children: ({ pack: Pack } | { container: string })[] }[];
+  containers: {
+    sscc: string;
+    /** The participant id (decimal) that committed to it: the packer of the outermost container. */
+    packer: string;
+    lotKeys: string[];
+    children: ({ pack: Pack } | { container: string })[];
+  }[];
 }
 
 /** Containers read from a container file or a shipment package: each tree by SSCC, its parent, the outermost. */
@@ -183,7 +189,7 @@ async function loadContainers(option: string, file: string): Promise<Containers>
       });
       trees.set(
         entry.sscc,
-        parsed(option, () => buildContainer(entry.sscc, children, entry.lotKeys)),
+        parsed(option, () => buildContainer(entry.sscc, children, entry.lotKeys, BigInt(entry.packer))),
       );
     }
     const outer = [...trees.values()].pop();
@@ -213,7 +219,7 @@ async function containersOfPackage(option: string, file: string, pkg: ShipmentPa
       ...inner.map((container) => ({ container: build(container.sscc) })),
       ...pkg.packs.filter((entry) => entry.container === sscc).map((entry) => ({ pack: entry.pack })),
     ];
-    const tree = parsed(option, () => buildContainer(sscc, children, entry.lots));
+    const tree = parsed(option, () => buildContainer(sscc, children, entry.lots, BigInt(entry.packer)));
     if (tree.root !== entry.childrenRoot)
       fail(`--${option} ${file}: container ${sscc}'s children do not give its root`);
     trees.set(sscc, tree);
@@ -246,7 +252,13 @@ async function pathFrom(
   let tree = containers.trees.get(sscc);
   let below = child;
   while (tree !== undefined) {
-    steps.push({ sscc: tree.sscc, childrenRoot: tree.root, lotsHash: tree.lotsHash, proof: tree.proof(below) });
+    steps.push({
+      sscc: tree.sscc,
+      packer: tree.packer,
+      childrenRoot: tree.root,
+      lotsHash: tree.lotsHash,
+      proof: tree.proof(below),
+    });
     if ((await client.unit(tree.key)).status !== UnitStatus.None) break;
     const parent = containers.parents.get(tree.sscc);
     below = { container: tree };
@@ -315,6 +327,15 @@ async function proofsOf(
   }
   if (lotProof.length > 0 && !found.some((where) => where.startsWith("in lot"))) found.push("with its lot proof");
   return { lotProof, path: steps, found };
+}
+
+/** The participant id the `--from` account controls: the packer its containers' keys name. */
+async function packerOf(hre: HardhatRuntimeEnvironment, from: string): Promise<bigint> {
+  const { IdentityClient } = await import("../sdk/identity/client");
+  const address = await (await signerFor(hre, from)).getAddress();
+  const id = await IdentityClient.connect(hre.ethers.provider, await deploymentOf(hre)).idOf(address);
+  if (id === 0n) fail(`--from ${from}: ${address} controls no participant; a packer is a registered trading partner`);
+  return id;
 }
 
 /** The buyer: `--to` an account (its participant), or `--buyer` a participant id. */
@@ -487,6 +508,10 @@ task("careledger:supply:pack", "Manufacturer or owner: packs packs into a contai
       if (missing !== undefined) fail(`--serials: ${missing} is not a pack of lot ${lot.lot}`);
       if ((args.casesOf === undefined) !== (args.pallet === undefined)) fail("--cases-of and --pallet go together");
       const packs = serials.map((serial) => ({ pack: lot.pack(serial) }));
+      // Every container of the file is committed to by its packer, the caller: its id is part of each key.
+      const client = await supplyAs(hre, args.from);
+      const packerId = await packerOf(hre, args.from);
+      const packer = packerId.toString();
       const file: ContainerFile = {
         format: "careledger-containers/1",
         lotFiles: [path.resolve(args.lotFile)],
@@ -494,8 +519,8 @@ task("careledger:supply:pack", "Manufacturer or owner: packs packs into a contai
       };
       let outer: ContainerTree;
       if (args.casesOf === undefined) {
-        outer = parsed("serials", () => buildContainer(first, packs, [lot.lotKey]));
-        file.containers.push({ sscc: first, lotKeys: outer.lotKeys, children: packs });
+        outer = parsed("serials", () => buildContainer(first, packs, [lot.lotKey], packerId));
+        file.containers.push({ sscc: first, packer, lotKeys: outer.lotKeys, children: packs });
       } else {
         const size = Number(wholeNumber("cases-of", args.casesOf));
         if (size === 0) fail("--cases-of must be at least 1");
@@ -503,8 +528,8 @@ task("careledger:supply:pack", "Manufacturer or owner: packs packs into a contai
         for (let start = 0; start < packs.length; start += size) {
           const sscc = await ssccAfter(first, cases.length);
           const children = packs.slice(start, start + size);
-          cases.push(parsed("cases-of", () => buildContainer(sscc, children, [lot.lotKey])));
-          file.containers.push({ sscc, lotKeys: [lot.lotKey], children });
+          cases.push(parsed("cases-of", () => buildContainer(sscc, children, [lot.lotKey], packerId)));
+          file.containers.push({ sscc, packer, lotKeys: [lot.lotKey], children });
         }
         const pallet = await ssccOption("pallet", args.pallet ?? "");
         outer = parsed("pallet", () =>
@@ -512,15 +537,16 @@ task("careledger:supply:pack", "Manufacturer or owner: packs packs into a contai
             pallet,
             cases.map((tree) => ({ container: tree })),
             [lot.lotKey],
+            packerId,
           ),
         );
         file.containers.push({
           sscc: pallet,
+          packer,
           lotKeys: outer.lotKeys,
           children: cases.map((tree) => ({ container: tree.sscc })),
         });
       }
-      const client = await supplyAs(hre, args.from);
       const { hash, note } = await eventHash(args.event);
       const { receipt } = await readable(() => client.pack(outer, hash));
       const written = writeJson(args.out, file);
@@ -638,13 +664,20 @@ async function packageFor(containers: Containers, tree: ContainerTree, lotFile?:
   collect(tree);
   return {
     format: "careledger-shipment/1",
-    shipped: { sscc: tree.sscc, childrenRoot: tree.root, lotsHash: tree.lotsHash, lots: tree.lotKeys },
+    shipped: {
+      sscc: tree.sscc,
+      packer: tree.packer.toString(),
+      childrenRoot: tree.root,
+      lotsHash: tree.lotsHash,
+      lots: tree.lotKeys,
+    },
     containers: source.containers
       .filter((container) => inside.has(container.sscc))
       .map((container) =>
         container.sscc === tree.sscc
           ? {
               sscc: container.sscc,
+              packer: container.packer,
               childrenRoot: container.childrenRoot,
               lotsHash: container.lotsHash,
               lots: container.lots,

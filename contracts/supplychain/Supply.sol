@@ -208,9 +208,9 @@ struct PackVerification {
     /// The pack's own record: `None` if it never moved alone, else Active, InTransit, Dispensed, Quarantined or
     /// Illegitimate.
     UnitStatus packStatus;
-    /// The pack, its lot or a container on its path is under investigation.
+    /// The pack or its lot is under investigation, or the innermost held container on its path is.
     bool quarantined;
-    /// The pack, its lot or a container on its path was found illegitimate.
+    /// The pack or its lot was found illegitimate, or the innermost held container on its path was.
     bool illegitimate;
     bool dispensed;
     /// The custody path holds (every proof and every hand-over on it): `owner` is then its legal owner.

@@ -635,9 +635,7 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         bool held = child.status == UnitStatus.Quarantined || child.status == UnitStatus.Illegitimate;
         if ((held || child.holds != 0) && parent.holds == 0) return false;
         return
-            child.owner == parent.packer &&
-            child.since <= parent.since &&
-            (held || child.status == UnitStatus.Active);
+            child.owner == parent.packer && child.since <= parent.since && (held || child.status == UnitStatus.Active);
     }
 
     /// @dev `_custody`, reverting with the fault's error.
