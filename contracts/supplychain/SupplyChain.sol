@@ -344,15 +344,9 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
     ) external override whenNotPaused returns (PackVerification memory verification) {
         (ParticipantId verifier, ) = _tradingPartner();
         if (request == bytes32(0)) revert SupplyZeroHash();
-        verification = _verify(label, lotProof, path);
-        emit PackVerified(
-            _serialKey(label.gtin, label.serial),
-            verifier,
-            request,
-            verification.genuine,
-            verification.saleable,
-            verification.owner
-        );
+        bytes32 key = _serialKey(label.gtin, label.serial);
+        verification = _verify(label, key, lotProof, path);
+        emit PackVerified(key, verifier, request, verification.genuine, verification.saleable, verification.owner);
     }
 
     /// @inheritdoc ISupplyChain
@@ -464,7 +458,7 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         bytes32[] calldata lotProof,
         Hop[] calldata path
     ) external view override returns (PackVerification memory) {
-        return _verify(label, lotProof, path);
+        return _verify(label, _serialKey(label.gtin, label.serial), lotProof, path);
     }
 
     /// @inheritdoc ISupplyChain
@@ -819,6 +813,7 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
 
     function _verify(
         PackLabel calldata label,
+        bytes32 key,
         bytes32[] calldata lotProof,
         Hop[] calldata path
     ) private view returns (PackVerification memory v) {
@@ -827,7 +822,6 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         v.recallClass = stored.recallClass;
         v.manufacturer = stored.manufacturer;
         if (stored.status == LotStatus.None || stored.expiry != label.expiry || label.serial == bytes20(0)) return v;
-        bytes32 key = _serialKey(label.gtin, label.serial);
         Unit memory record = _units[key];
         (Custody memory custody, Fault fault, ) = _custody(
             _packChildLeaf(label),

@@ -30,7 +30,7 @@ export const TARGETS: Readonly<Record<string, number>> = {
   "SupplyChain.pack": 80_000,
   "SupplyChain.ship + receive (a container, together)": 110_000,
   "SupplyChain.dispense (with its proofs (a 10,000-pack lot in cases of 50))": 85_000,
-  "SupplyChain.recordVerification": 60_000,
+  "SupplyChain.recordVerification (a returned pack (its own record), with its lot proof (10,000-pack lot))": 60_000,
 };
 
 /**

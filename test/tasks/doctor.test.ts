@@ -303,7 +303,7 @@ describe("tasks: doctor", function () {
       const { output, code } = await node.run("careledger:doctor");
       expect(code, output).to.equal(0);
       expect(checkLine(output, "PASS", "deployment")).to.equal(
-        `all 10 recorded contracts of chain ${node.chainId} hold their recorded code (immutables masked)`,
+        `all 12 recorded contracts of chain ${node.chainId} hold their recorded code (immutables masked)`,
       );
       // The estimate the balance check uses, against what the deployment took, block by block.
       const latest = Number(await node.rpc<string>("eth_blockNumber"));
@@ -384,7 +384,7 @@ describe("tasks: doctor", function () {
       fs.writeFileSync(file, JSON.stringify(artifact));
       const { output, code } = await node.run("careledger:doctor");
       expect(code, output).to.equal(0);
-      expect(checkLine(output, "PASS", "deployment")).to.match(/^all 10 recorded contracts/);
+      expect(checkLine(output, "PASS", "deployment")).to.match(/^all 12 recorded contracts/);
       expect(checkLine(output, "WARN", "deployed build")).to.equal(
         "the code of ConsentPolicy on chain is not what this checkout compiles — the tasks use the checkout's ABIs: " +
           "check out the deployed version, or upgrade through governance",
@@ -397,7 +397,7 @@ describe("tasks: doctor", function () {
       const { output, code } = await node.run("careledger:doctor");
       expect(code, output).to.equal(0);
       expect(checkLine(output, "WARN", "deployment")).to.equal(
-        "code exists at all 10 recorded addresses, but there is no recorded artifact to compare for ConsentPolicy — " +
+        "code exists at all 12 recorded addresses, but there is no recorded artifact to compare for ConsentPolicy — " +
           `keep deploy/deployments/chain-${node.chainId}/artifacts/ with the record`,
       );
     });
