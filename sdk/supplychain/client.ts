@@ -496,7 +496,8 @@ export class SupplyChainClient {
    */
   async refuseSeen(epcisHash: string): Promise<void> {
     if (await this.eventHashSeen(epcisHash)) {
-      throw new EpcisDuplicateEvent(`EPCIS event ${epcisHash} was anchored before (EPCIS capture would answer 409)`);
+      // The error's `eventHash` is the hash itself (its message says "event <hash> was already captured").
+      throw new EpcisDuplicateEvent(epcisHash);
     }
   }
 
