@@ -287,6 +287,21 @@ describe("SupplyChainFlow", function () {
     });
   });
 
+  describe("recall reach of a lot whose pallet was unpacked", () => {
+    it("counts the owner of an unpacked pallet, whose loose cases hold the lot, beside the released case's", async () => {
+      const f = await loadFixture(caseAtHospitalFixture);
+      await f.as(f.manufacturer).recall(GTIN_TEXT, "L-FLOW-01", RecallClass.II, hashOf("recall notice"));
+      const reach = await f.reader.recallReach(GTIN_TEXT, "L-FLOW-01");
+      // Nine cases are loose in the distributor's unpacked pallet, without records of their own; one is the hospital's.
+      expect(reach.holders).to.have.deep.members([
+        { participant: f.distributor.id, containers: 1, packs: 0 },
+        { participant: f.hospital.id, containers: 1, packs: 0 },
+      ]);
+      const pallet = reach.containers.find((unit) => unit.key === f.pallet.key);
+      expect(pallet?.status).to.equal(UnitStatus.Unpacked);
+    });
+  });
+
   describe("EPCIS event hashes", () => {
     it("says whether a hash was anchored, and refuses a reused one before sending anything", async () => {
       const f = await loadFixture(receivedPalletFixture);
