@@ -144,7 +144,7 @@ async function registerPartners(
       credentialExpiry,
     });
     introduce(id, name);
-    return { ...partner(reader, key, id, name, gln), address: key.address };
+    return partner(reader, key, id, name, gln);
   };
   const meridian = await register(
     cast.manufacturerKey,
@@ -175,7 +175,6 @@ async function registerPartners(
     "4099999",
   );
   const stMarys = partner(reader, cast.hospitalNewKey, who.hospital, "St. Mary's", "4023333");
-  stMarys.address = cast.hospitalNewKey.address;
   detail(
     `Meridian is participant ${meridian.id}, Keystone ${keystone.id}, Corner Pharmacy ${corner.id}, the Board ${regulator.id}; each licence on chain only as a salted commitment, expiring ${when(credentialExpiry)}`,
   );
@@ -186,8 +185,14 @@ async function registerPartners(
   return { story, reader, meridian, keystone, stMarys, corner, regulator };
 }
 
-function partner(reader: SupplyChainClient, key: Signer, id: bigint, name: string, prefix: string): Partner {
-  return { id, name, client: reader.as(key), party: `urn:epc:id:pgln:${prefix}.00000`, address: "" };
+function partner(
+  reader: SupplyChainClient,
+  key: Signer & { address: string },
+  id: bigint,
+  name: string,
+  prefix: string,
+): Partner {
+  return { id, name, client: reader.as(key), party: `urn:epc:id:pgln:${prefix}.00000`, address: key.address };
 }
 
 /** Meridian registers the GTIN, commissions lot A as one root and packs 200 virtual cases on a pallet in one transaction. */
@@ -391,7 +396,9 @@ async function saleableReturn(chain: Chain, case2: ContainerTree): Promise<void>
     pack,
     await anchor(transfer("receiving", [epcOfPack(pack)], stMarys, keystone, document)),
   );
-  detail(`pack ${pack.serial} shipped back and received${gas(opened.receipt, returned.receipt, received.receipt)}`);
+  detail(
+    `case 2 opened on St. Mary's shelves; pack ${pack.serial} shipped back and received${gas(opened.receipt, returned.receipt, received.receipt)}`,
+  );
 
   say("Before reselling it, Keystone verifies the returned pack against the chain and records the verification.");
   const verified = await reader.verify(pack, lot.proof(pack.serial), []);
@@ -420,7 +427,7 @@ async function cloneCaught(chain: Chain, case1: ContainerTree, dispensedPack: Pa
     [stMarys, keystone, "RMA-31878"],
     [keystone, corner, "SO-55187"],
   ];
-  const receipts = [];
+  const receipts: { gasUsed: bigint }[] = [];
   for (const [seller, buyer, document] of legs) {
     const epcs = [epcOfSscc(case1.sscc)];
     const shipped = await seller.client.shipContainer(
@@ -435,7 +442,7 @@ async function cloneCaught(chain: Chain, case1: ContainerTree, dispensedPack: Pa
     );
     receipts.push(shipped.receipt, received.receipt);
   }
-  detail(`case ${case1.sscc} is ${nameOf((await reader.unit(case1.key)).owner)}'s${gas(...receipts)}`);
+  detail(`case ${case1.sscc} is ${nameOf((await reader.unit(case1.key)).owner)}'s${gas(total(receipts))}`);
 
   say("At Corner Pharmacy a pack in that case carries the serial St. Mary's dispensed: a counterfeit. It is refused.");
   const clone = await corner.client.dispense(
@@ -562,7 +569,7 @@ async function recallLot(chain: Chain): Promise<void> {
     receipts.push(shipped.receipt, received.receipt);
   }
   detail(
-    `${packs.length} packs commissioned, ${cases.length} cases packed, two shipped and received${gas(...receipts)}`,
+    `${packs.length} packs commissioned, ${cases.length} cases packed, two shipped and received: ${receipts.length} transactions${gas(total(receipts))}`,
   );
 
   say(`Meridian recalls lot ${LOT_B.lot}, class II; the recall reach lists who holds it from the chain's events.`);
@@ -684,7 +691,10 @@ function transfer(
     bizStep: step,
     disposition: step === "shipping" ? "in_transit" : "in_progress",
     bizTransactionList: [
-      { type: "inv", bizTransaction: `urn:epcglobal:cbv:bt:${from.party.slice(16, 23)}000000:${document}` },
+      {
+        type: "inv",
+        bizTransaction: `urn:epcglobal:cbv:bt:${withCheckDigit(`${from.party.slice(16, 23)}00000`)}:${document}`,
+      },
     ],
     sourceList: [{ type: "owning_party", source: from.party }],
     destinationList: [{ type: "owning_party", destination: to.party }],
@@ -708,6 +718,11 @@ function packHop(container: ContainerTree, pack: Pack): CustodyStep {
     lotsHash: container.lotsHash,
     proof: container.proof({ pack }),
   };
+}
+
+/** The gas of several transactions together. */
+function total(receipts: readonly { gasUsed: bigint }[]): bigint {
+  return receipts.reduce((sum, receipt) => sum + receipt.gasUsed, 0n);
 }
 
 /** A chain interval in hours to the tenth: "3.5 hours". */

@@ -47,7 +47,8 @@ const lines = (told: Told) => told.stdout.split("\n");
 
 /**
  * The demo is told for people by default (names, dollars, UTC dates, codes in words) and for developers with Hardhat's
- * `--verbose` (addresses, hashes, gas). It runs the whole story twice here, side by side, about 15 s.
+ * `--verbose` (addresses, hashes, gas). It runs the whole story twice here, side by side: about 40 s, most of it the
+ * supply-chain chapter's 10,000-pack trees and shipment package (over two minutes on a busy two-core machine).
  */
 describe("scripts: the demo", function () {
   let plain: Told;
