@@ -105,9 +105,9 @@ const config: HardhatUserConfig = {
       "contracts/claims/ClaimsAdjudicator.sol": compiler(500, true),
       // Created by the adjudicator, so compiled with its settings: the standalone artifact is the code deployed.
       "contracts/claims/PriorAuthorizations.sol": compiler(500, true),
-      "contracts/supplychain/SupplyChain.sol": compiler(2_000, true),
+      "contracts/supplychain/SupplyChain.sol": compiler(1_000, true),
       // Created by the supply-chain registry, so compiled with its settings: the standalone artifact is the code deployed.
-      "contracts/supplychain/ProductSafety.sol": compiler(10_000, true),
+      "contracts/supplychain/ProductSafety.sol": compiler(1_000, true),
     },
   },
   networks,

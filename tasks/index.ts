@@ -11,6 +11,7 @@ import "./doctor";
 import "./claims";
 import "./governance";
 import "./simulate";
+import "./supplychain";
 
 import { failReadably } from "./failures";
 

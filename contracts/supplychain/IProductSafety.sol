@@ -130,11 +130,12 @@ interface IProductSafety {
         bytes32 evidence
     ) external returns (uint64 caseId);
 
-    /// @notice Quarantines the container (`sscc`, `childrenRoot`, `lotsHash`), held through `path`, as suspect;
-    /// every container on its path holds it. Caller: its owner, its supplier (who held it before) or a regulator.
-    /// Works while paused.
+    /// @notice Quarantines the container (`sscc`, `packer`, `childrenRoot`, `lotsHash`), held through `path`, as
+    /// suspect; every container on its path holds it. Caller: its owner, its supplier (who held it before) or a
+    /// regulator. Works while paused.
     function quarantineContainer(
         uint64 sscc,
+        ParticipantId packer,
         bytes32 childrenRoot,
         bytes32 lotsHash,
         Hop[] calldata path,

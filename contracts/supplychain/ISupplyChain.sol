@@ -18,10 +18,11 @@ import {Custody, Hop, Lot, LotStatus, PackLabel, PackVerification, RecallClass, 
 ///   its serialized packs and their count: one write, whatever the lot's size. A pack's leaf is computable from the
 ///   pack alone (`PackLabel`).
 /// - **Containers.** A case or pallet (SSCC) commits to its children by a root and names the lots it holds; nothing per
-///   pack is written. A container is named by its key, `keccak256(abi.encode(sscc, contents))` with `contents =
-///   keccak256(abi.encode(childrenRoot, lotsHash))`: an SSCC names a container together with what it holds, so nobody
-///   can occupy another's SSCC. A child is a pack (leaf `(0, serialKey)`) or a container (leaf `(1, key)`), and a child
-///   container need not be packed on chain: it is committed to by its parent's tree, and gets a record of its own
+///   pack is written. A container is named by its key, `keccak256(abi.encode(sscc, packer, contents))` with `contents =
+///   keccak256(abi.encode(childrenRoot, lotsHash))`: an SSCC names a container together with the partner that
+///   committed to it and what it holds, so nobody can occupy another's SSCC or container. A child is a pack (leaf
+///   `(0, packId)`, its whole label) or a container (leaf `(1, key)`), and a child container need not be packed on
+///   chain: it is committed to by its parent's tree (its key names the parent's packer), and gets a record of its own
 ///   only when it moves on its own — so cases on a pallet cost nothing per case. Unpacking a container makes its
 ///   children movable on their own.
 /// - **Custody.** A unit (a container, or a pack on its own) is shipped by its owner to a buyer and received by the
@@ -240,25 +241,27 @@ interface ISupplyChain {
         bytes32 epcisHash
     ) external returns (bytes32 key);
 
-    /// @notice Unpacks the container (`sscc`, `childrenRoot`, `lotsHash`) held by the caller through `path` (empty if
-    /// it has a record and is on its own): its children then move on their own. A container proven loose in an
-    /// unpacked one is released first.
+    /// @notice Unpacks the container (`sscc`, `packer`, `childrenRoot`, `lotsHash`) held by the caller through `path`
+    /// (empty if it has a record and is on its own): its children then move on their own. A container proven loose in
+    /// an unpacked one is released first.
     /// @dev Reverts with the custody errors, `SupplyNotOwner`, `SupplySealedIn`, `SupplyInvalidTransition` (in
     /// transit, unpacked, quarantined).
     function unpack(
         uint64 sscc,
+        ParticipantId packer,
         bytes32 childrenRoot,
         bytes32 lotsHash,
         Hop[] calldata path,
         bytes32 epcisHash
     ) external;
 
-    /// @notice Ships the container (`sscc`, `childrenRoot`, `lotKeys`) to `buyer`; its lots are checked. `path` proves
-    /// it out of an unpacked container if it was packed in one (empty otherwise).
+    /// @notice Ships the container (`sscc`, `packer`, `childrenRoot`, `lotKeys`) to `buyer`; its lots are checked.
+    /// `path` proves it out of an unpacked container if it was packed in one (empty otherwise).
     /// @dev Caller: its owner, an active trading partner. Reverts the custody errors, `SupplyNotOwner`,
     /// `SupplySealedIn`, `SupplyInvalidTransition`, `SupplyInvalidBuyer`, `SupplyLotBlocked`, `SupplyUnitBlocked`.
     function shipContainer(
         uint64 sscc,
+        ParticipantId packer,
         bytes32 childrenRoot,
         bytes32[] calldata lotKeys,
         Hop[] calldata path,
@@ -278,10 +281,12 @@ interface ISupplyChain {
         bytes32 epcisHash
     ) external;
 
-    /// @notice Receives the container (`sscc`, `childrenRoot`, `lotKeys`), shipped to the caller; its lots are checked.
+    /// @notice Receives the container (`sscc`, `packer`, `childrenRoot`, `lotKeys`), shipped to the caller; its lots
+    /// are checked.
     /// @dev Reverts `SupplyNotShippedTo`, `SupplyLotBlocked`, `SupplyUnitBlocked`.
     function receiveContainer(
         uint64 sscc,
+        ParticipantId packer,
         bytes32 childrenRoot,
         bytes32[] calldata lotKeys,
         bytes32 epcisHash
@@ -347,10 +352,11 @@ interface ISupplyChain {
         Hop[] calldata path
     ) external returns (bytes32 serialKey, Custody memory custody, UnitStatus prior, bytes32[4] memory held);
 
-    /// @notice As `holdPack`, for the container (`sscc`, `childrenRoot`, `lotsHash`): it must be Active (a container
-    /// without a record, proven in one, gets one).
+    /// @notice As `holdPack`, for the container (`sscc`, `packer`, `childrenRoot`, `lotsHash`): it must be Active (a
+    /// container without a record, proven in one, gets one).
     function holdContainer(
         uint64 sscc,
+        ParticipantId packer,
         bytes32 childrenRoot,
         bytes32 lotsHash,
         Hop[] calldata path
@@ -383,17 +389,23 @@ interface ISupplyChain {
         Hop[] calldata path
     ) external view returns (bytes32 serialKey, ParticipantId manufacturer, Custody memory custody);
 
-    /// @notice The custody of the container (`sscc`, `childrenRoot`, `lotsHash`) proven by `path` (empty if it has a
-    /// record and is on its own). Reverts with the custody errors if the path does not hold.
+    /// @notice The custody of the container (`sscc`, `packer`, `childrenRoot`, `lotsHash`) proven by `path` (empty if
+    /// it has a record and is on its own). Reverts with the custody errors if the path does not hold.
     function containerCustody(
         uint64 sscc,
+        ParticipantId packer,
         bytes32 childrenRoot,
         bytes32 lotsHash,
         Hop[] calldata path
     ) external view returns (bytes32 key, Custody memory custody);
 
-    /// @notice A container's key: `keccak256(abi.encode(sscc, keccak256(abi.encode(childrenRoot, lotsHash))))`.
-    function containerKey(uint64 sscc, bytes32 childrenRoot, bytes32 lotsHash) external pure returns (bytes32);
+    /// @notice A container's key: `keccak256(abi.encode(sscc, packer, keccak256(abi.encode(childrenRoot, lotsHash))))`.
+    function containerKey(
+        uint64 sscc,
+        ParticipantId packer,
+        bytes32 childrenRoot,
+        bytes32 lotsHash
+    ) external pure returns (bytes32);
 
     /// @notice The GTIN's manufacturer; NONE if unregistered.
     function manufacturerOf(uint64 gtin) external view returns (ParticipantId);

@@ -96,6 +96,7 @@ contract ProductSafety is IProductSafety, CareLedgerModule {
     /// @inheritdoc IProductSafety
     function quarantineContainer(
         uint64 sscc,
+        ParticipantId packer,
         bytes32 childrenRoot,
         bytes32 lotsHash,
         Hop[] calldata path,
@@ -104,6 +105,7 @@ contract ProductSafety is IProductSafety, CareLedgerModule {
     ) external override returns (uint64) {
         (bytes32 key, Custody memory custody, UnitStatus prior, bytes32[4] memory held) = _SUPPLY.holdContainer(
             sscc,
+            packer,
             childrenRoot,
             lotsHash,
             path
@@ -328,8 +330,9 @@ contract ProductSafety is IProductSafety, CareLedgerModule {
     }
 
     /// @dev A case draft for a unit, naming who may quarantine it and whom a determination must then be notified to:
-    /// its owner (its supplier to be notified), its supplier (its owner, the customer, to be notified) or a regulator
-    /// (both). Reverts for anyone else.
+    /// its owner (its supplier, and the buyer it is in transit to, to be notified), its supplier (its owner, the
+    /// customer, to be notified) or a regulator (both). Reverts for anyone else. While the unit is in transit its
+    /// custody's `from` is the buyer, who never held it; its earlier supplier is then in the events only.
     function _draftFor(
         bytes32 key,
         CaseSubject subjectKind,
@@ -339,21 +342,24 @@ contract ProductSafety is IProductSafety, CareLedgerModule {
         draft.subject = key;
         draft.subjectKind = subjectKind;
         draft.reason = reason;
+        bool inTransit = custody.status == UnitStatus.InTransit;
+        ParticipantId supplier = inTransit ? ParticipantIdLib.NONE : custody.from;
+        ParticipantId buyer = inTransit ? custody.from : ParticipantIdLib.NONE;
         (ParticipantId id, ParticipantKind kind, , bool active) = _IDENTITY.accountStanding(
             msg.sender,
             Time.timestamp()
         );
         draft.investigator = id;
         if (active && kind == ParticipantKind.Regulator) {
-            (draft.supplier, draft.customer) = (custody.from, custody.owner);
+            (draft.supplier, draft.customer) = (supplier, inTransit ? buyer : custody.owner);
             return draft;
         }
         if (!active || !_isTradingPartnerKind(kind)) revert ProductSafetyNotTradingPartner(msg.sender);
         if (id == custody.owner) {
-            draft.supplier = custody.from;
+            (draft.supplier, draft.customer) = (supplier, buyer);
             return draft;
         }
-        if (id == custody.from && !id.isNone()) {
+        if (id == supplier && !id.isNone()) {
             draft.customer = custody.owner;
             return draft;
         }

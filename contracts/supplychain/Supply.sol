@@ -17,11 +17,13 @@ struct PackLabel {
     uint32 expiry;
 }
 
-/// @notice One step of a custody path: the container `sscc`, what it committed to when packed (the root of its
-/// children's tree and the hash of the lots it names) and the proof that the previous step (the pack, or the inner
-/// container) is one of its children. A path lists containers from the innermost outwards.
+/// @notice One step of a custody path: the container — its SSCC, the partner that committed to its contents (its
+/// packer, or for a container committed to only by its parent's tree, that parent's packer) and what it holds (the root
+/// of its children's tree and the hash of the lots it names) — and the proof that the previous step (the pack, or the
+/// inner container) is one of its children. A path lists containers from the innermost outwards.
 struct Hop {
     uint64 sscc;
+    ParticipantId packer;
     bytes32 childrenRoot;
     bytes32 lotsHash;
     bytes32[] proof;
@@ -151,7 +153,7 @@ struct Unit {
 
 /// @notice Where a custody path leads, as `SupplyChain.packCustody` and `containerCustody` answer: the legal owner and
 /// supplier of the unit's holder, its status, and what on the way blocks it. Containers are named by their key,
-/// `keccak256(abi.encode(sscc, keccak256(abi.encode(childrenRoot, lotsHash))))`.
+/// `keccak256(abi.encode(sscc, packer, keccak256(abi.encode(childrenRoot, lotsHash))))`.
 struct Custody {
     ParticipantId owner;
     /// The partner the holder received it from; NONE if none. (While in transit: the buyer.)

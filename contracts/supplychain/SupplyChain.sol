@@ -175,7 +175,7 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         if (childCount == 0 || childCount > MAX_CONTAINER_CHILDREN) {
             revert SupplyInvalidCount(childCount, MAX_CONTAINER_CHILDREN);
         }
-        key = _containerKey(sscc, childrenRoot, _lotsHash(lotKeys));
+        key = _containerKey(sscc, packer, childrenRoot, _lotsHash(lotKeys));
         if (_units[key].status != UnitStatus.None) revert SupplyContainerExists(key);
         uint256 lotCount = lotKeys.length;
         for (uint256 i; i < lotCount; ++i) {
@@ -195,6 +195,7 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
     /// @inheritdoc ISupplyChain
     function unpack(
         uint64 sscc,
+        ParticipantId packer,
         bytes32 childrenRoot,
         bytes32 lotsHash,
         Hop[] calldata path,
@@ -202,8 +203,8 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
     ) external override whenNotPaused {
         (ParticipantId owner, ) = _tradingPartner();
         if (epcisHash == bytes32(0)) revert SupplyZeroHash();
-        bytes32 key = _containerKey(sscc, childrenRoot, lotsHash);
-        Unit memory stored = _ownedUnit(key, _leaf(_CONTAINER_CHILD, key), ParticipantIdLib.NONE, path, owner);
+        bytes32 key = _containerKey(sscc, packer, childrenRoot, lotsHash);
+        Unit memory stored = _ownedUnit(key, _leaf(_CONTAINER_CHILD, key), ParticipantIdLib.NONE, packer, path, owner);
         if (stored.status != UnitStatus.Active) revert SupplyInvalidTransition(key, stored.status, UnitStatus.Unpacked);
         _units[key].status = UnitStatus.Unpacked;
         emit ContainerUnpacked(epcisHash, key, owner);
@@ -212,6 +213,7 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
     /// @inheritdoc ISupplyChain
     function shipContainer(
         uint64 sscc,
+        ParticipantId packer,
         bytes32 childrenRoot,
         bytes32[] calldata lotKeys,
         Hop[] calldata path,
@@ -220,8 +222,8 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         bytes32 epcisHash
     ) external override whenNotPaused {
         (ParticipantId seller, ) = _tradingPartner();
-        bytes32 key = _checkedContainer(sscc, childrenRoot, lotKeys);
-        Unit memory stored = _ownedUnit(key, _leaf(_CONTAINER_CHILD, key), ParticipantIdLib.NONE, path, seller);
+        bytes32 key = _checkedContainer(sscc, packer, childrenRoot, lotKeys);
+        Unit memory stored = _ownedUnit(key, _leaf(_CONTAINER_CHILD, key), ParticipantIdLib.NONE, packer, path, seller);
         _ship(key, stored, seller, buyer, transaction, epcisHash);
     }
 
@@ -238,19 +240,27 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         bytes32 key = _serialKey(label.gtin, label.serial);
         (bytes32 lotKey, Lot memory stored) = _genuineLot(label, lotProof, key, path);
         _requireLotActive(lotKey, stored.status);
-        Unit memory record = _ownedUnit(key, _packChildLeaf(label), stored.manufacturer, path, seller);
+        Unit memory record = _ownedUnit(
+            key,
+            _packChildLeaf(label),
+            stored.manufacturer,
+            ParticipantIdLib.NONE,
+            path,
+            seller
+        );
         _ship(key, record, seller, buyer, transaction, epcisHash);
     }
 
     /// @inheritdoc ISupplyChain
     function receiveContainer(
         uint64 sscc,
+        ParticipantId packer,
         bytes32 childrenRoot,
         bytes32[] calldata lotKeys,
         bytes32 epcisHash
     ) external override whenNotPaused {
         (ParticipantId buyer, ) = _tradingPartner();
-        _receive(_checkedContainer(sscc, childrenRoot, lotKeys), buyer, epcisHash);
+        _receive(_checkedContainer(sscc, packer, childrenRoot, lotKeys), buyer, epcisHash);
     }
 
     /// @inheritdoc ISupplyChain
@@ -381,7 +391,14 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         serialKey = _serialKey(label.gtin, label.serial);
         (, Lot memory stored) = _genuineLot(label, lotProof, serialKey, path);
         Unit memory record = _units[serialKey];
-        custody = _requireCustody(serialKey, _packChildLeaf(label), record, stored.manufacturer, path);
+        custody = _requireCustody(
+            serialKey,
+            _packChildLeaf(label),
+            record,
+            stored.manufacturer,
+            ParticipantIdLib.NONE,
+            path
+        );
         prior = record.status;
         if (prior != UnitStatus.None && prior != UnitStatus.Active) {
             revert SupplyInvalidTransition(serialKey, prior, UnitStatus.Quarantined);
@@ -396,6 +413,7 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
     /// @inheritdoc ISupplyChain
     function holdContainer(
         uint64 sscc,
+        ParticipantId packer,
         bytes32 childrenRoot,
         bytes32 lotsHash,
         Hop[] calldata path
@@ -405,14 +423,14 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         onlyProductSafety
         returns (bytes32 key, Custody memory custody, UnitStatus prior, bytes32[4] memory held)
     {
-        key = _containerKey(sscc, childrenRoot, lotsHash);
+        key = _containerKey(sscc, packer, childrenRoot, lotsHash);
         Unit memory record = _units[key];
-        custody = _requireCustody(key, _leaf(_CONTAINER_CHILD, key), record, ParticipantIdLib.NONE, path);
+        custody = _requireCustody(key, _leaf(_CONTAINER_CHILD, key), record, ParticipantIdLib.NONE, packer, path);
         prior = record.status;
         if (prior != UnitStatus.None && prior != UnitStatus.Active) {
             revert SupplyInvalidTransition(key, prior, UnitStatus.Quarantined);
         }
-        if (prior == UnitStatus.None) record = _vouchedRecord(custody.voucher, path, 0);
+        if (prior == UnitStatus.None) record = _vouchedRecord(packer, path, 0);
         record.status = UnitStatus.Quarantined;
         _units[key] = record;
         held = _hold(path);
@@ -424,8 +442,10 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         UnitStatus status,
         bytes32[4] calldata held
     ) external override onlyProductSafety {
-        if (status == UnitStatus.None) delete _units[unitKey];
-        else _units[unitKey].status = status;
+        Unit storage stored = _units[unitKey];
+        // A record the hold created is deleted again, unless another case's hold now rests on it.
+        if (status == UnitStatus.None && stored.holds == 0) delete _units[unitKey];
+        else stored.status = status == UnitStatus.None ? UnitStatus.Active : status;
         for (uint256 i; i < held.length && held[i] != bytes32(0); ++i) --_units[held[i]].holds;
     }
 
@@ -456,27 +476,36 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         serialKey = _serialKey(label.gtin, label.serial);
         (, Lot memory stored) = _genuineLot(label, lotProof, serialKey, path);
         manufacturer = stored.manufacturer;
-        custody = _requireCustody(serialKey, _packChildLeaf(label), _units[serialKey], manufacturer, path);
+        custody = _requireCustody(
+            serialKey,
+            _packChildLeaf(label),
+            _units[serialKey],
+            manufacturer,
+            ParticipantIdLib.NONE,
+            path
+        );
     }
 
     /// @inheritdoc ISupplyChain
     function containerCustody(
         uint64 sscc,
+        ParticipantId packer,
         bytes32 childrenRoot,
         bytes32 lotsHash,
         Hop[] calldata path
     ) external view override returns (bytes32 key, Custody memory custody) {
-        key = _containerKey(sscc, childrenRoot, lotsHash);
-        custody = _requireCustody(key, _leaf(_CONTAINER_CHILD, key), _units[key], ParticipantIdLib.NONE, path);
+        key = _containerKey(sscc, packer, childrenRoot, lotsHash);
+        custody = _requireCustody(key, _leaf(_CONTAINER_CHILD, key), _units[key], ParticipantIdLib.NONE, packer, path);
     }
 
     /// @inheritdoc ISupplyChain
     function containerKey(
         uint64 sscc,
+        ParticipantId packer,
         bytes32 childrenRoot,
         bytes32 lotsHash
     ) external pure override returns (bytes32) {
-        return _containerKey(sscc, childrenRoot, lotsHash);
+        return _containerKey(sscc, packer, childrenRoot, lotsHash);
     }
 
     /// @inheritdoc ISupplyChain
@@ -541,8 +570,12 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         bytes32 leaf,
         Unit memory self,
         ParticipantId manufacturer,
+        ParticipantId virtualPacker,
         Hop[] calldata path
     ) private view returns (Custody memory custody, Fault fault, bytes32 at) {
+        // The packer named in the keys of the containers without a record since the last one with a record (or of the
+        // unit itself): it must be the packer of the next container with a record, which committed to them.
+        if (self.status != UnitStatus.None) virtualPacker = ParticipantIdLib.NONE;
         bool unrecorded = self.status == UnitStatus.None;
         custody.owner = unrecorded ? manufacturer : self.owner;
         custody.from = self.from;
@@ -551,7 +584,7 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         Unit memory child = self;
         for (uint256 i; i < path.length; ++i) {
             Hop calldata hop = path[i];
-            at = _containerKey(hop.sscc, hop.childrenRoot, hop.lotsHash);
+            at = _containerKey(hop.sscc, hop.packer, hop.childrenRoot, hop.lotsHash);
             if (hop.proof.length > MAX_PROOF_LENGTH) return (custody, Fault.ProofTooLong, at);
             if (!MerkleProof.verifyCalldata(hop.proof, hop.childrenRoot, leaf)) {
                 return (custody, Fault.NotInContainer, at);
@@ -561,10 +594,12 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
             if (parent.status == UnitStatus.None) {
                 // Committed to by its parent's tree only: sealed, vouched for by the next hop with a record.
                 if (i == path.length - 1) return (custody, Fault.UnknownContainer, at);
-                custody.sealedIn = at;
+                if (!virtualPacker.isNone() && virtualPacker != hop.packer) return (custody, Fault.BrokenCustody, at);
+                (virtualPacker, custody.sealedIn) = (hop.packer, at);
                 continue;
             }
-            if (!_continues(child, parent, manufacturer)) return (custody, Fault.BrokenCustody, at);
+            if (!_continues(child, parent, manufacturer, virtualPacker)) return (custody, Fault.BrokenCustody, at);
+            virtualPacker = ParticipantIdLib.NONE;
             if (child.status == UnitStatus.None && custody.voucher.isNone()) custody.voucher = parent.packer;
             custody.owner = parent.owner;
             custody.from = parent.from;
@@ -573,15 +608,10 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
                 custody.unpackedParent = at;
                 break;
             }
-            custody.status = parent.status;
-            custody.sealedIn = at;
-            if (
-                custody.blockedBy == bytes32(0) &&
-                (parent.status == UnitStatus.Quarantined || parent.status == UnitStatus.Illegitimate)
-            ) {
-                custody.blockedBy = at;
-                custody.blockedStatus = parent.status;
-            }
+            (custody.status, custody.sealedIn) = (parent.status, at);
+            bool blocks = parent.status == UnitStatus.Quarantined || parent.status == UnitStatus.Illegitimate;
+            if (blocks && custody.blockedBy == bytes32(0))
+                (custody.blockedBy, custody.blockedStatus) = (at, parent.status);
             child = parent;
         }
         return (custody, Fault.None, bytes32(0));
@@ -589,15 +619,25 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
 
     /// @dev Whether `child` is still in `parent` (both with records, or the child without), as `_custody` says. A
     /// child without a record is a pack (its manufacturer must have packed `parent`) when `manufacturer` is set, else
-    /// a container committed to by `parent`'s packer.
-    function _continues(Unit memory child, Unit memory parent, ParticipantId manufacturer) private pure returns (bool) {
+    /// a container committed to by `parent`'s packer; `virtualPacker`, the packer named by the keys of the containers
+    /// without a record between them, must be `parent`'s packer.
+    function _continues(
+        Unit memory child,
+        Unit memory parent,
+        ParticipantId manufacturer,
+        ParticipantId virtualPacker
+    ) private pure returns (bool) {
+        // The containers without a record below `parent` name their packer in their keys: it must be `parent`'s.
+        if (!virtualPacker.isNone() && virtualPacker != parent.packer) return false;
         if (child.status == UnitStatus.None) return manufacturer.isNone() || parent.packer == manufacturer;
+        // Something under investigation, or holding something that is, is only in the containers that hold it (those
+        // on its path when the case opened): packed into a new container, it would leave in it unseen.
+        bool held = child.status == UnitStatus.Quarantined || child.status == UnitStatus.Illegitimate;
+        if ((held || child.holds != 0) && parent.holds == 0) return false;
         return
             child.owner == parent.packer &&
             child.since <= parent.since &&
-            (child.status == UnitStatus.Active ||
-                child.status == UnitStatus.Quarantined ||
-                child.status == UnitStatus.Illegitimate);
+            (held || child.status == UnitStatus.Active);
     }
 
     /// @dev `_custody`, reverting with the fault's error.
@@ -606,11 +646,12 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         bytes32 leaf,
         Unit memory self,
         ParticipantId manufacturer,
+        ParticipantId packer,
         Hop[] calldata path
     ) private view returns (Custody memory custody) {
         Fault fault;
         bytes32 at;
-        (custody, fault, at) = _custody(leaf, self, manufacturer, path);
+        (custody, fault, at) = _custody(leaf, self, manufacturer, packer, path);
         if (fault == Fault.None) {
             // A container without a record and not proven inside one that has a record is unknown.
             if (manufacturer.isNone() && self.status == UnitStatus.None && custody.owner.isNone()) {
@@ -633,17 +674,18 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         bytes32 key,
         bytes32 leaf,
         ParticipantId manufacturer,
+        ParticipantId packer,
         Hop[] calldata path,
         ParticipantId caller
     ) private returns (Unit memory record) {
         record = _units[key];
-        Custody memory custody = _requireCustody(key, leaf, record, manufacturer, path);
+        Custody memory custody = _requireCustody(key, leaf, record, manufacturer, packer, path);
         if (custody.sealedIn != bytes32(0)) revert SupplySealedIn(key, custody.sealedIn);
         if (custody.owner != caller) revert SupplyNotOwner(key, custody.owner, msg.sender);
         if (custody.unpackedParent != bytes32(0)) {
             if (record.status == UnitStatus.None) {
                 record.status = UnitStatus.Active;
-                if (manufacturer.isNone()) record.packer = custody.voucher; // a container
+                if (manufacturer.isNone()) record.packer = packer; // a container: the packer its key names
             }
             record.owner = custody.owner;
             record.from = custody.from;
@@ -666,7 +708,7 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         Hop[] calldata path,
         ParticipantId dispenser
     ) private {
-        Custody memory custody = _requireCustody(key, leaf, record, manufacturer, path);
+        Custody memory custody = _requireCustody(key, leaf, record, manufacturer, ParticipantIdLib.NONE, path);
         if (custody.owner != dispenser) revert SupplyNotOwner(key, custody.owner, msg.sender);
         if (record.status == UnitStatus.Quarantined || record.status == UnitStatus.Illegitimate) {
             revert SupplyUnitBlocked(key, record.status, record.holds);
@@ -726,22 +768,23 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
     /// (not quarantined, recalled or illegitimate).
     function _checkedContainer(
         uint64 sscc,
+        ParticipantId packer,
         bytes32 childrenRoot,
         bytes32[] calldata lotKeys
     ) private view returns (bytes32) {
         for (uint256 i; i < lotKeys.length; ++i) _requireLotActive(lotKeys[i], _lots[lotKeys[i]].status);
-        return _containerKey(sscc, childrenRoot, keccak256(abi.encode(lotKeys)));
+        return _containerKey(sscc, packer, childrenRoot, keccak256(abi.encode(lotKeys)));
     }
 
     /// @dev Raises `holds` on every container of the path, so that none moves while the case is open. A container
     /// without a record gets the one its path expects (see `_vouchedRecord`), so that the hold survives its release.
     function _hold(Hop[] calldata path) private returns (bytes32[4] memory held) {
         for (uint256 i; i < path.length; ++i) {
-            bytes32 key = _containerKey(path[i].sscc, path[i].childrenRoot, path[i].lotsHash);
+            bytes32 key = _containerKey(path[i].sscc, path[i].packer, path[i].childrenRoot, path[i].lotsHash);
             held[i] = key;
             Unit storage stored = _units[key];
             if (stored.status == UnitStatus.None) {
-                Unit memory record = _vouchedRecord(ParticipantIdLib.NONE, path, i + 1);
+                Unit memory record = _vouchedRecord(path[i].packer, path, i + 1);
                 record.holds = 1;
                 _units[key] = record;
             } else {
@@ -751,17 +794,19 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
     }
 
     /// @dev The record of a container committed to only by its parent's tree, as its custody path reads it: owned and
-    /// packed by the packer of the next container above with a record (`voucher`, or found on `path` from index
-    /// `first`), sealed, and dated as that container, so that custody through it still holds.
+    /// packed by `voucher` (the packer its key names, which custody checked is the packer of the next container above
+    /// with a record, found on `path` from index `first`), sealed, and dated as that container, so that custody through
+    /// it still holds.
     function _vouchedRecord(
         ParticipantId voucher,
         Hop[] calldata path,
         uint256 first
     ) private view returns (Unit memory record) {
         for (uint256 i = first; i < path.length; ++i) {
-            Unit memory parent = _units[_containerKey(path[i].sscc, path[i].childrenRoot, path[i].lotsHash)];
+            Unit memory parent = _units[
+                _containerKey(path[i].sscc, path[i].packer, path[i].childrenRoot, path[i].lotsHash)
+            ];
             if (parent.status == UnitStatus.None) continue;
-            if (voucher.isNone()) voucher = parent.packer;
             record.since = parent.since;
             break;
         }
@@ -786,7 +831,13 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         if (stored.status == LotStatus.None || stored.expiry != label.expiry || label.serial == bytes20(0)) return v;
         bytes32 key = _serialKey(label.gtin, label.serial);
         Unit memory record = _units[key];
-        (Custody memory custody, Fault fault, ) = _custody(_packChildLeaf(label), record, stored.manufacturer, path);
+        (Custody memory custody, Fault fault, ) = _custody(
+            _packChildLeaf(label),
+            record,
+            stored.manufacturer,
+            ParticipantIdLib.NONE,
+            path
+        );
         v.custodyProven = fault == Fault.None;
         v.genuine =
             lotProof.length == 0
@@ -804,14 +855,11 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
             v.owner = custody.owner;
             v.inTransit = custody.status == UnitStatus.InTransit;
         }
-        v.quarantined =
-            stored.status == LotStatus.Quarantined ||
-            record.status == UnitStatus.Quarantined ||
-            (v.custodyProven && custody.blockedStatus == UnitStatus.Quarantined);
-        v.illegitimate =
-            stored.status == LotStatus.Illegitimate ||
-            record.status == UnitStatus.Illegitimate ||
-            (v.custodyProven && custody.blockedStatus == UnitStatus.Illegitimate);
+        UnitStatus onPath = v.custodyProven ? custody.blockedStatus : UnitStatus.None;
+        v.quarantined = stored.status == LotStatus.Quarantined || record.status == UnitStatus.Quarantined;
+        v.quarantined = v.quarantined || onPath == UnitStatus.Quarantined;
+        v.illegitimate = stored.status == LotStatus.Illegitimate || record.status == UnitStatus.Illegitimate;
+        v.illegitimate = v.illegitimate || onPath == UnitStatus.Illegitimate;
         v.saleable =
             !v.expired &&
             stored.status == LotStatus.Active &&
@@ -868,7 +916,7 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         ParticipantId supplier;
         if (path.length != 0) {
             Unit memory fresh;
-            (Custody memory custody, Fault fault, ) = _custody(leaf, fresh, manufacturer, path);
+            (Custody memory custody, Fault fault, ) = _custody(leaf, fresh, manufacturer, ParticipantIdLib.NONE, path);
             if (fault == Fault.None && custody.owner == scanner) supplier = custody.from;
         }
         _units[key].status = UnitStatus.Quarantined;
@@ -926,9 +974,15 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         return keccak256(abi.encode(gtin, serial));
     }
 
-    /// @dev A container's key: its SSCC with what it committed to, `keccak256(abi.encode(childrenRoot, lotsHash))`.
-    function _containerKey(uint64 sscc, bytes32 childrenRoot, bytes32 lotsHash) private pure returns (bytes32) {
-        return keccak256(abi.encode(sscc, keccak256(abi.encode(childrenRoot, lotsHash))));
+    /// @dev A container's key: its SSCC, the partner that committed to its contents, and those contents,
+    /// `keccak256(abi.encode(childrenRoot, lotsHash))`.
+    function _containerKey(
+        uint64 sscc,
+        ParticipantId packer,
+        bytes32 childrenRoot,
+        bytes32 lotsHash
+    ) private pure returns (bytes32) {
+        return keccak256(abi.encode(sscc, packer, keccak256(abi.encode(childrenRoot, lotsHash))));
     }
 
     /// @dev The hash of the lots a container names: 1 to `MAX_LOTS_PER_CONTAINER` keys, strictly ascending.
@@ -941,15 +995,21 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         return keccak256(abi.encode(lotKeys));
     }
 
-    /// @dev OpenZeppelin `StandardMerkleTree` leaf of a pack in its lot's tree.
+    /// @dev OpenZeppelin `StandardMerkleTree` leaf of a pack in its lot's tree: the hash of its id
+    /// (`keccak256(bytes.concat(keccak256(abi.encode(gtin, serial, lot, expiry))))`).
     function _packLeaf(PackLabel calldata label) private pure returns (bytes32) {
-        return keccak256(bytes.concat(keccak256(abi.encode(label.gtin, label.serial, label.lot, label.expiry))));
+        return keccak256(bytes.concat(_packId(label)));
+    }
+
+    /// @dev A pack's id: the hash of its whole label.
+    function _packId(PackLabel calldata label) private pure returns (bytes32) {
+        return keccak256(abi.encode(label.gtin, label.serial, label.lot, label.expiry));
     }
 
     /// @dev A pack's id in its containers' trees: its whole label, so that a container commits to each pack's lot and
     /// expiry too.
     function _packChildLeaf(PackLabel calldata label) private pure returns (bytes32) {
-        return _leaf(_PACK_CHILD, keccak256(abi.encode(label.gtin, label.serial, label.lot, label.expiry)));
+        return _leaf(_PACK_CHILD, _packId(label));
     }
 
     /// @dev OpenZeppelin `StandardMerkleTree` leaf of a child in a container's tree: `(0, packId)` for a pack (the

@@ -26,6 +26,11 @@ export const TARGETS: Readonly<Record<string, number>> = {
   "RecordRegistry.verifyInclusion (as a transaction) (depth 12)": 40_000,
   "ClaimsAdjudicator.submitClaim (1 line, steady state)": 120_000,
   "ClaimsAdjudicator.submitClaim (5 lines, steady state (one visit, codes billed before))": 250_000,
+  "SupplyChain.commissionLot": 90_000,
+  "SupplyChain.pack": 80_000,
+  "SupplyChain.ship + receive (a container, together)": 110_000,
+  "SupplyChain.dispense (with its proofs (a 10,000-pack lot in cases of 50))": 85_000,
+  "SupplyChain.recordVerification": 60_000,
 };
 
 /**

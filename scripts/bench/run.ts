@@ -20,6 +20,7 @@ import {
 } from "./record-pipeline";
 import { benchRecords } from "./records";
 import { formatSimulatorThroughput, simulatorThroughput } from "./simulator";
+import { benchSupplyChain } from "./supplychain";
 import { GasRecorder } from "./recorder";
 
 const OUTPUT = path.join(__dirname, "..", "..", "benchmarks", "gas.json");
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
   await benchConsent(system, gas);
   await benchRecords(system, gas);
   await benchClaims(system, gas);
+  const supplyLines = await benchSupplyChain(system, gas);
 
   const { evmVersion } = hre.config.solidity.compilers[0]!.settings as { evmVersion: string };
   console.log(`CareLedger gas per operation (EVM ${evmVersion}, optimizer on, from receipts)\n`);
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
   console.log(`\n${directorySealingTable(await directorySealingThroughput())}`);
   const simulator = await simulatorThroughput(hre);
   console.log(`\n${formatSimulatorThroughput(simulator).join("\n")}`);
+  console.log(`\n${supplyLines.join("\n")}`);
   if (simulator.mismatches > 0) {
     console.error(`SIMULATOR: ${simulator.mismatches} figure(s) differ from the model`);
     process.exitCode = 1;

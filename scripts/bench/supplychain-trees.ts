@@ -34,7 +34,7 @@ function bench(size: number): void {
     const cases = [];
     for (let start = 0; start < size; start += CASE_SIZE) {
       const packs = serials.slice(start, start + CASE_SIZE).map((serial) => ({ pack: lot.pack(serial) }));
-      cases.push(buildContainer(sscc(cases.length + 1), packs, [key]));
+      cases.push(buildContainer(sscc(cases.length + 1), packs, [key], 1n));
     }
     return {
       cases,
@@ -42,6 +42,7 @@ function bench(size: number): void {
         sscc(0),
         cases.map((container) => ({ container })),
         [key],
+        1n,
       ),
     };
   });

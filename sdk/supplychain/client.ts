@@ -36,6 +36,8 @@ import type { ContainerTree, CustodyStep, LotTree } from "./trees";
 /** A container as the registry takes it: its SSCC, the root of its children's tree and the lots it names. */
 export interface ContainerRef {
   sscc: string;
+  /** The participant that committed to it (its packer, or the packer of the container whose tree holds it). */
+  packer: bigint;
   childrenRoot: string;
   /** The lot keys it names, sorted ascending (a `ContainerTree`'s `lotKeys`). */
   lotKeys: string[];
@@ -50,6 +52,7 @@ function ref(container: ContainerLike): ContainerRef {
   return "root" in container
     ? {
         sscc: container.sscc,
+        packer: container.packer,
         childrenRoot: container.root,
         lotKeys: container.lotKeys,
         lotsHash: container.lotsHash,
@@ -59,8 +62,8 @@ function ref(container: ContainerLike): ContainerRef {
 
 /** The key of a container in the registry. */
 export function keyOf(container: ContainerLike): string {
-  const { sscc, childrenRoot, lotsHash } = ref(container);
-  return containerKey(sscc, childrenRoot, lotsHash);
+  const { sscc, packer, childrenRoot, lotsHash } = ref(container);
+  return containerKey(sscc, packer, childrenRoot, lotsHash);
 }
 
 /** A commissioned lot, as `lot(gtin, lot)` reads it. */
@@ -235,8 +238,10 @@ export class SupplyChainClient {
   /** Unpacks `container`, held through `path` (empty when it has a record and is on its own). */
   async unpack(container: ContainerLike, epcisHash: string, path: readonly CustodyStep[] = []): Promise<Sent> {
     await this.refuseSeen(epcisHash);
-    const { sscc, childrenRoot, lotsHash } = ref(container);
-    return this.send(() => this.registry.unpack(ssccValue(sscc), childrenRoot, lotsHash, hops(path), epcisHash));
+    const { sscc, packer, childrenRoot, lotsHash } = ref(container);
+    return this.send(() =>
+      this.registry.unpack(ssccValue(sscc), packer, childrenRoot, lotsHash, hops(path), epcisHash),
+    );
   }
 
   // ---- custody ---------------------------------------------------------------------------------------------
@@ -253,17 +258,28 @@ export class SupplyChainClient {
     path: readonly CustodyStep[] = [],
   ): Promise<Sent & { key: string }> {
     await this.refuseSeen(epcisHash);
-    const { sscc, childrenRoot, lotKeys } = ref(container);
+    const { sscc, packer, childrenRoot, lotKeys } = ref(container);
     const receipt = await this.mine(() =>
-      this.registry.shipContainer(ssccValue(sscc), childrenRoot, lotKeys, hops(path), buyer, transaction, epcisHash),
+      this.registry.shipContainer(
+        ssccValue(sscc),
+        packer,
+        childrenRoot,
+        lotKeys,
+        hops(path),
+        buyer,
+        transaction,
+        epcisHash,
+      ),
     );
     return { receipt, key: keyOf(container) };
   }
 
   async receiveContainer(container: ContainerLike, epcisHash: string): Promise<Sent> {
     await this.refuseSeen(epcisHash);
-    const { sscc, childrenRoot, lotKeys } = ref(container);
-    return this.send(() => this.registry.receiveContainer(ssccValue(sscc), childrenRoot, lotKeys, epcisHash));
+    const { sscc, packer, childrenRoot, lotKeys } = ref(container);
+    return this.send(() =>
+      this.registry.receiveContainer(ssccValue(sscc), packer, childrenRoot, lotKeys, epcisHash),
+    );
   }
 
   async shipPack(
@@ -366,9 +382,9 @@ export class SupplyChainClient {
     reason: SuspectReason,
     evidence: BytesLike = ZERO,
   ): Promise<Sent & { caseId: bigint }> {
-    const { sscc, childrenRoot, lotsHash } = ref(container);
+    const { sscc, packer, childrenRoot, lotsHash } = ref(container);
     const receipt = await this.mine(() =>
-      this.safety.quarantineContainer(ssccValue(sscc), childrenRoot, lotsHash, hops(path), reason, evidence),
+      this.safety.quarantineContainer(ssccValue(sscc), packer, childrenRoot, lotsHash, hops(path), reason, evidence),
     );
     return { receipt, caseId: this.caseOf(receipt) };
   }
@@ -576,7 +592,9 @@ export class SupplyChainClient {
       return entry;
     };
     for (const info of containers) holder(info.owner).containers++;
-    for (const info of packs) holder(info.owner).packs++;
+    // A pack quarantined while sealed in a container has a record dated 0 naming its manufacturer (what its custody
+    // path expects), not its holder: it is held with its container, counted above. Only packs that moved alone count.
+    for (const info of packs) if (info.since !== 0n) holder(info.owner).packs++;
     const dispensed = events.filter((event) => event.name === "Dispensed" && event.args.lotKey === key).length;
     return { lotKey: key, containers, packs, holders: [...holders.values()], dispensed };
   }

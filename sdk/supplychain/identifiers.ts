@@ -187,12 +187,16 @@ export function containerContents(childrenRoot: string, lotsHashValue: string): 
 }
 
 /**
- * A container's key in the registry: `keccak256(abi.encode(uint64 sscc, contents))`. An SSCC names a container together
- * with what it holds, so nobody can occupy another partner's SSCC (a copy with other contents is another container).
+ * A container's key in the registry: `keccak256(abi.encode(uint64 sscc, uint64 packer, contents))`. An SSCC names a
+ * container together with the partner that committed to it (its packer; for a container committed to only by its
+ * parent's tree, the parent's packer) and what it holds, so nobody can occupy another partner's SSCC or container.
  */
-export function containerKey(sscc: string, childrenRoot: string, lotsHashValue: string): string {
+export function containerKey(sscc: string, packer: bigint, childrenRoot: string, lotsHashValue: string): string {
   return keccak256(
-    coder.encode(["uint64", "bytes32"], [ssccValue(sscc), containerContents(childrenRoot, lotsHashValue)]),
+    coder.encode(
+      ["uint64", "uint64", "bytes32"],
+      [ssccValue(sscc), packer, containerContents(childrenRoot, lotsHashValue)],
+    ),
   );
 }
 

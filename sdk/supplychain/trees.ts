@@ -245,7 +245,10 @@ export interface ContainerTree {
   lotsHash: string;
   /** `containerContents(root, lotsHash)`: its commitment to what it holds. */
   contents: string;
-  /** `containerKey(sscc, root, lotsHash)`: its name in the registry, and its id in a parent's tree. */
+  /** The participant that commits to its contents: who packs it on chain, or, if it is packed only inside another's
+   * tree, that container's packer. */
+  packer: bigint;
+  /** `containerKey(sscc, packer, root, lotsHash)`: its name in the registry, and its id in a parent's tree. */
   key: string;
   /** The children, in the order given. */
   children: readonly ContainerChild[];
@@ -262,11 +265,13 @@ export function containerLeaf(child: ContainerChild): ContainerLeaf {
  * Builds container `sscc`'s tree over `children`, naming `lotKeys` (the lots of every pack inside, nested ones
  * included). Refuses no children, more than {@link MAX_CONTAINER_CHILDREN}, a repeated child, the container inside
  * itself, and a pack child whose lot is not among `lotKeys` (a container that hid a lot would escape its recall).
+ * `packer` is the participant id that commits to it (who packs it, or whose container's tree holds it).
  */
 export function buildContainer(
   sscc: string,
   children: readonly ContainerChild[],
   lotKeys: readonly string[],
+  packer: bigint,
 ): ContainerTree {
   ssccValue(sscc);
   if (children.length === 0) throw new SupplyTreeError("a container holds at least one child");
@@ -305,7 +310,8 @@ export function buildContainer(
     lotKeys: sorted,
     lotsHash: hash,
     contents: containerContents(tree.root, hash),
-    key: containerKey(sscc, tree.root, hash),
+    packer,
+    key: containerKey(sscc, packer, tree.root, hash),
     children,
     proof: (child) => {
       const position = seen.get(containerLeaf(child)[1]);
@@ -318,6 +324,8 @@ export function buildContainer(
 /** One container of a shipment, stored once in a {@link ShipmentPackage}. */
 export interface ShipmentContainer {
   sscc: string;
+  /** Its packer's participant id, as a decimal string (JSON). */
+  packer: string;
   childrenRoot: string;
   lotsHash: string;
   /** The lot keys it names, sorted ascending ({@link lotsHash} of them is `lotsHash`). */
@@ -345,7 +353,7 @@ export interface ShipmentPack {
  */
 export interface ShipmentPackage {
   format: "careledger-shipment/1";
-  shipped: { sscc: string; childrenRoot: string; lotsHash: string; lots: string[] };
+  shipped: { sscc: string; packer: string; childrenRoot: string; lotsHash: string; lots: string[] };
   containers: ShipmentContainer[];
   packs: ShipmentPack[];
 }
@@ -353,6 +361,8 @@ export interface ShipmentPackage {
 /** One step of a pack's custody path: a container, and the proof of the level below in its childrenRoot. */
 export interface CustodyStep {
   sscc: string;
+  /** The participant that committed to the container (the contract's `Hop.packer`). */
+  packer: bigint;
   childrenRoot: string;
   lotsHash: string;
   proof: string[];
@@ -374,6 +384,7 @@ export function buildShipmentPackage(shipped: ContainerTree, lots: readonly LotT
     visited.add(tree.sscc);
     containers.push({
       sscc: tree.sscc,
+      packer: tree.packer.toString(),
       childrenRoot: tree.root,
       lotsHash: tree.lotsHash,
       lots: tree.lotKeys,
@@ -398,7 +409,13 @@ export function buildShipmentPackage(shipped: ContainerTree, lots: readonly LotT
   walk(shipped, undefined, 1);
   return {
     format: "careledger-shipment/1",
-    shipped: { sscc: shipped.sscc, childrenRoot: shipped.root, lotsHash: shipped.lotsHash, lots: shipped.lotKeys },
+    shipped: {
+      sscc: shipped.sscc,
+      packer: shipped.packer.toString(),
+      childrenRoot: shipped.root,
+      lotsHash: shipped.lotsHash,
+      lots: shipped.lotKeys,
+    },
     containers,
     packs,
   };
@@ -411,7 +428,7 @@ export function shippedContents(pkg: ShipmentPackage): string {
 
 /** The shipped container's key: the buyer compares it with the shipment on chain (`Shipped.unit`). */
 export function shippedKey(pkg: ShipmentPackage): string {
-  return containerKey(pkg.shipped.sscc, pkg.shipped.childrenRoot, pkg.shipped.lotsHash);
+  return containerKey(pkg.shipped.sscc, BigInt(pkg.shipped.packer), pkg.shipped.childrenRoot, pkg.shipped.lotsHash);
 }
 
 /** Pack `index`'s custody path, innermost container first, ending with the shipped container. */
@@ -424,7 +441,13 @@ export function custodyPath(pkg: ShipmentPackage, index: number): CustodyStep[] 
   let current = bySscc.get(entry.container);
   while (current !== undefined) {
     if (path.length >= MAX_PATH_DEPTH) throw new SupplyTreeError(`custody path deeper than ${MAX_PATH_DEPTH}`);
-    path.push({ sscc: current.sscc, childrenRoot: current.childrenRoot, lotsHash: current.lotsHash, proof });
+    path.push({
+      sscc: current.sscc,
+      packer: BigInt(current.packer),
+      childrenRoot: current.childrenRoot,
+      lotsHash: current.lotsHash,
+      proof,
+    });
     proof = current.proof;
     current = current.parent === undefined ? undefined : bySscc.get(current.parent);
   }
@@ -489,7 +512,10 @@ class ContainerChecks {
     if (parent === undefined) return `container ${container.sscc}'s parent is not in the package`;
     let leaf: ContainerLeaf;
     try {
-      leaf = [CHILD_CONTAINER, containerKey(container.sscc, container.childrenRoot, container.lotsHash)];
+      leaf = [
+        CHILD_CONTAINER,
+        containerKey(container.sscc, BigInt(container.packer), container.childrenRoot, container.lotsHash),
+      ];
     } catch {
       return "a container's SSCC is not valid";
     }

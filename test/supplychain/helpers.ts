@@ -7,7 +7,8 @@ import { AbiCoder, keccak256 } from "ethers";
  * serial and lot as `bytes20` ASCII left-aligned and zero-padded; a pack's lot leaf `(uint64 gtin, bytes20 serial,
  * bytes20 lot, uint32 expiry)`; a container's leaf `(uint8 kind, bytes32 ref)` with kind 0 and the serial key for a
  * pack (`packId`, the hash of its label), kind 1 and the child container's key for a container; both OpenZeppelin `StandardMerkleTree` leaves. A
- * container's key is `keccak256(abi.encode(uint64 sscc, keccak256(abi.encode(childrenRoot, lotsHash))))`, its lots
+ * container's key is `keccak256(abi.encode(uint64 sscc, uint64 packer, keccak256(abi.encode(childrenRoot, lotsHash))))`
+ * (its packer: who packs it, or whose container's tree holds it), its lots
  * hash `keccak256(abi.encode(bytes32[] lotKeys))` over the keys sorted ascending.
  */
 const coder = AbiCoder.defaultAbiCoder();
@@ -21,6 +22,7 @@ export interface Label {
 
 export interface Hop {
   sscc: bigint;
+  packer: bigint;
   childrenRoot: string;
   lotsHash: string;
   proof: string[];
@@ -39,9 +41,9 @@ export function serialKey(gtin: bigint, serial: string): string {
   return keccak256(coder.encode(["uint64", "bytes20"], [gtin, bytes20(serial)]));
 }
 
-export function containerKey(sscc: bigint, childrenRoot: string, lotsHash: string): string {
+export function containerKey(sscc: bigint, packer: bigint, childrenRoot: string, lotsHash: string): string {
   const contents = keccak256(coder.encode(["bytes32", "bytes32"], [childrenRoot, lotsHash]));
-  return keccak256(coder.encode(["uint64", "bytes32"], [sscc, contents]));
+  return keccak256(coder.encode(["uint64", "uint64", "bytes32"], [sscc, packer, contents]));
 }
 
 export function lotsHashOf(lotKeys: readonly string[]): string {
@@ -115,6 +117,7 @@ export class ContainerTree {
     readonly sscc: bigint,
     readonly children: readonly Child[],
     lotKeys: readonly string[],
+    readonly packer: bigint,
   ) {
     this.tree = StandardMerkleTree.of(children.map(childLeaf), ["uint8", "bytes32"]);
     this.lotKeys = [...new Set(lotKeys)].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
@@ -126,12 +129,13 @@ export class ContainerTree {
     return lotsHashOf(this.lotKeys);
   }
   get key(): string {
-    return containerKey(this.sscc, this.root, this.lotsHash);
+    return containerKey(this.sscc, this.packer, this.root, this.lotsHash);
   }
   /** The hop of this container for `child`: what it committed to and the child's proof. */
   hop(child: Child): Hop {
     return {
       sscc: this.sscc,
+      packer: this.packer,
       childrenRoot: this.root,
       lotsHash: this.lotsHash,
       proof: this.tree.getProof(childLeaf(child)),

@@ -379,7 +379,7 @@ describe("tasks: governance", function () {
     it("refuses an unknown module and one that cannot be paused, listing the pausable ones", async function () {
       const list =
         "use one of identity-registry, identifier-registry, consent-registry, break-glass, record-registry, " +
-        "claims-adjudicator, prior-authorizations";
+        "claims-adjudicator, prior-authorizations, supply-chain, product-safety";
       expectRefusal(
         await node.run("careledger:pause", "--module", "billing", "--from", "3"),
         `--module: unknown or unpausable module "billing"; ${list}`,

@@ -14,6 +14,7 @@ import { PAUSABLE_MODULES } from "../../sdk/core/contracts";
 import { Roles } from "../../sdk/core/roles";
 import { ParticipantKind, StatusReason } from "../../sdk/identity/participants";
 import { SupersedeReason } from "../../sdk/records/codes";
+import { Recipient, SuspectReason } from "../../sdk/supplychain/statuses";
 import { ACCOUNT_HELP, type CodeList, enumNames, FROM_HELP, kebab, TIME_HELP } from "../../tasks/util";
 import { skipCliTestsIfAsked } from "../helpers/runs";
 
@@ -41,6 +42,9 @@ const ENUM_OPTIONS: Readonly<Record<string, Readonly<Record<string, readonly str
   "careledger:record:share": { purpose: PURPOSES },
   "careledger:pause": { module: PAUSABLE_MODULES },
   "careledger:unpause": { module: PAUSABLE_MODULES },
+  "careledger:supply:quarantine": { reason: enumNames(SuspectReason, [SuspectReason.None]) },
+  "careledger:supply:notify": { recipient: enumNames(Recipient) },
+  "careledger:supply:recall": { class: ["I", "II", "III"] },
 };
 
 /** Options that take a role: their help must name every role (and that a number is taken). */
@@ -146,7 +150,7 @@ describe("tasks: help texts", function () {
   it("leaves no option of enum or code values without its list", function () {
     const enumLike = new Set([
       ...["kind", "categories", "purposes", "category", "purpose", "reason", "finding", "outcome"],
-      ...["role", "module"],
+      ...["role", "module", "recipient", "class"],
     ]);
     for (const [task, params] of tasks()) {
       for (const { name } of params) {

@@ -101,12 +101,12 @@ describe("sdk/supplychain: identifiers", () => {
       ]);
     });
 
-    it("names a container by its SSCC with its contents, and a pack in a container by its whole label", () => {
+    it("names a container by its SSCC, its packer and its contents, and a pack in a container by its whole label", () => {
       const root = `0x${"ab".repeat(32)}`;
       const lots = `0x${"cd".repeat(32)}`;
       const contents = keccak256(coder.encode(["bytes32", "bytes32"], [root, lots]));
-      expect(containerKey(SSCC, root, lots)).to.equal(
-        keccak256(coder.encode(["uint64", "bytes32"], [BigInt(SSCC), contents])),
+      expect(containerKey(SSCC, 7n, root, lots)).to.equal(
+        keccak256(coder.encode(["uint64", "uint64", "bytes32"], [BigInt(SSCC), 7n, contents])),
       );
       const pack = { gtin: "09501101530003", serial: "ABC123", lot: "L42", expiry: "281231" };
       expect(packId(pack)).to.equal(

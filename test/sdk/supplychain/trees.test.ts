@@ -30,6 +30,8 @@ const OTHER_GTIN = "04012345123456";
 const PALLET = "106141411234567897";
 const CASES = ["106141410000000019", "106141410000000026", "106141410000000033"];
 const coder = AbiCoder.defaultAbiCoder();
+/** The participant id of the manufacturer that packs the pallet (and so commits to its cases). */
+const PACKER = 7n;
 
 const serials = (prefix: string, count: number): string[] => Array.from({ length: count }, (_, i) => `${prefix}${i}`);
 
@@ -47,22 +49,26 @@ function palletFixture() {
       CASES[0]!,
       packsOf(lotA, 0, 10).map((pack) => ({ pack })),
       [lotA.lotKey],
+      PACKER,
     ),
     buildContainer(
       CASES[1]!,
       packsOf(lotA, 10, 20).map((pack) => ({ pack })),
       [lotA.lotKey],
+      PACKER,
     ),
     buildContainer(
       CASES[2]!,
       packsOf(lotB, 0, 10).map((pack) => ({ pack })),
       [lotB.lotKey],
+      PACKER,
     ),
   ];
   const pallet = buildContainer(
     PALLET,
     cases.map((container) => ({ container })),
     [lotA.lotKey, lotB.lotKey],
+    PACKER,
   );
   const pkg = buildShipmentPackage(pallet, [lotA, lotB]);
   const roots = new Map([
@@ -148,11 +154,16 @@ describe("sdk/supplychain: trees", () => {
         BigInt(lotA.lotKey) < BigInt(lotB.lotKey) ? [lotA.lotKey, lotB.lotKey] : [lotB.lotKey, lotA.lotKey];
       expect(pallet.lotsHash).to.equal(keccak256(coder.encode(["bytes32[]"], [[low, high]])));
       expect(pallet.contents).to.equal(keccak256(coder.encode(["bytes32", "bytes32"], [pallet.root, pallet.lotsHash])));
-      // A child container's leaf is its key: keccak256(abi.encode(uint64 sscc, keccak256(abi.encode(root, lotsHash)))).
+      // A child container's leaf is its key: keccak256(abi.encode(uint64 sscc, uint64 packer, keccak256(abi.encode(root,
+      // lotsHash)))).
       const caseKey = keccak256(
         coder.encode(
-          ["uint64", "bytes32"],
-          [BigInt(CASES[1]!), keccak256(coder.encode(["bytes32", "bytes32"], [cases[1]!.root, cases[1]!.lotsHash]))],
+          ["uint64", "uint64", "bytes32"],
+          [
+            BigInt(CASES[1]!),
+            PACKER,
+            keccak256(coder.encode(["bytes32", "bytes32"], [cases[1]!.root, cases[1]!.lotsHash])),
+          ],
         ),
       );
       expect(cases[1]!.key).to.equal(caseKey);
@@ -193,23 +204,26 @@ describe("sdk/supplychain: trees", () => {
     it("refuses no children, a repeated child, itself, and a pack of a lot it does not name", () => {
       const { lotA, lotB } = palletFixture();
       const pack = lotA.pack("A0");
-      expect(() => buildContainer(PALLET, [], [lotA.lotKey])).to.throw(SupplyTreeError, "at least one child");
-      expect(() => buildContainer(PALLET, [{ pack }, { pack }], [lotA.lotKey])).to.throw(
+      expect(() => buildContainer(PALLET, [], [lotA.lotKey], PACKER)).to.throw(SupplyTreeError, "at least one child");
+      expect(() => buildContainer(PALLET, [{ pack }, { pack }], [lotA.lotKey], PACKER)).to.throw(
         SupplyTreeError,
         "child 1 repeats child 0",
       );
-      const itself = buildContainer(PALLET, [{ pack }], [lotA.lotKey]);
-      expect(() => buildContainer(PALLET, [{ container: itself }], [lotA.lotKey])).to.throw(
+      const itself = buildContainer(PALLET, [{ pack }], [lotA.lotKey], PACKER);
+      expect(() => buildContainer(PALLET, [{ container: itself }], [lotA.lotKey], PACKER)).to.throw(
         SupplyTreeError,
         "container itself",
       );
-      expect(() => buildContainer(PALLET, [{ pack }], [lotB.lotKey])).to.throw(SupplyTreeError, "lot is not among");
-      expect(() => buildContainer(PALLET, [{ pack }], [lotA.lotKey, lotA.lotKey])).to.throw(
+      expect(() => buildContainer(PALLET, [{ pack }], [lotB.lotKey], PACKER)).to.throw(
+        SupplyTreeError,
+        "lot is not among",
+      );
+      expect(() => buildContainer(PALLET, [{ pack }], [lotA.lotKey, lotA.lotKey], PACKER)).to.throw(
         SupplyTreeError,
         "repeated",
       );
-      expect(() => buildContainer(PALLET, [{ pack }], [])).to.throw(SupplyTreeError, "at least one lot");
-      expect(() => buildContainer(PALLET, [{ pack }], [lotA.lotKey]).proof({ pack: lotA.pack("A1") })).to.throw(
+      expect(() => buildContainer(PALLET, [{ pack }], [], PACKER)).to.throw(SupplyTreeError, "at least one lot");
+      expect(() => buildContainer(PALLET, [{ pack }], [lotA.lotKey], PACKER).proof({ pack: lotA.pack("A1") })).to.throw(
         SupplyTreeError,
         "does not hold",
       );

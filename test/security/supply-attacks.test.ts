@@ -1,0 +1,270 @@
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { expect } from "chai";
+
+import {
+  custodyScenario,
+  type CustodyScenario,
+  dispensePack,
+  epcis,
+  LotStatus,
+  packOnChain,
+  readUnit,
+  RecallClass,
+  sell,
+  sellPack,
+  shipContainer,
+  transaction,
+  UnitStatus,
+  unpack,
+} from "../supplychain/custody-scenario";
+import { ContainerTree, type Hop, onChain, serialKey, sscc } from "../supplychain/helpers";
+
+// The supply-chain registry from an attacker's side: licensed partners (or strangers) trying to take product they do
+// not hold, to block others' product, to call the product-safety hooks, to replay receipts, to sell twice and to
+// pass clones; each against the production deployment, each shown to fail. The scenario: lots A and B; case1–case3
+// on `pallet` (the cases have no record of their own); `looseCase` (A9–A12) packed on chain; A13–A16 in stock.
+
+function shipTx(f: CustodyScenario, seller: HardhatEthersSigner, tree: ContainerTree, buyer: bigint, path: Hop[] = []) {
+  return f.supplyChain
+    .connect(seller)
+    .shipContainer(tree.sscc, tree.packer, tree.root, tree.lotKeys, path, buyer, transaction("ship"), epcis("ship"));
+}
+
+function receiveTx(f: CustodyScenario, buyer: HardhatEthersSigner, tree: ContainerTree) {
+  return f.supplyChain
+    .connect(buyer)
+    .receiveContainer(tree.sscc, tree.packer, tree.root, tree.lotKeys, epcis("receive"));
+}
+
+describe("SupplyChain", function () {
+  describe("supply-chain attacks", function () {
+    it("runs against the production deployment", async function () {
+      const f = await loadFixture(custodyScenario);
+      expect(await f.supplyChain.getAddress()).to.equal(f.deployment.supplyChain);
+      expect(await f.supplyChain.productSafety()).to.equal(await f.productSafety.getAddress());
+      expect(await f.productSafety.supplyChain()).to.equal(f.deployment.supplyChain);
+      expect(await f.supplyChain.identityRegistry()).to.equal(f.deployment.identityRegistry);
+    });
+
+    it("a partner packing a pallet that claims another's case cannot take the case out of it", async function () {
+      const f = await loadFixture(custodyScenario);
+      const { supplyChain, looseCase, distributor, otherPharmacy, hospital } = f;
+      // The distributor packs a pallet claiming the manufacturer's loose case and sells it to an accomplice.
+      const claim = new ContainerTree(sscc(20), [looseCase], looseCase.lotKeys, distributor.id);
+      await packOnChain(supplyChain, distributor, claim);
+      await sell(supplyChain, distributor, claim, otherPharmacy);
+      await unpack(supplyChain, otherPharmacy, claim);
+      await expect(shipTx(f, otherPharmacy.key, looseCase, hospital.id, [claim.hop(looseCase)]))
+        .to.be.revertedWithCustomError(supplyChain, "SupplyBrokenCustody")
+        .withArgs(claim.key);
+      // Shipping the case itself is the manufacturer's alone.
+      await expect(shipTx(f, otherPharmacy.key, looseCase, hospital.id))
+        .to.be.revertedWithCustomError(supplyChain, "SupplyNotOwner")
+        .withArgs(looseCase.key, f.manufacturer.id, otherPharmacy.key.address);
+      expect((await readUnit(supplyChain, looseCase.key)).owner).to.equal(f.manufacturer.id);
+    });
+
+    it("a partner packing a case that claims the manufacturer's packs can neither ship nor dispense them", async function () {
+      const f = await loadFixture(custodyScenario);
+      const { supplyChain, lotA, distributor, pharmacy, hospital } = f;
+      const a13 = lotA.label("A000013");
+      const a14 = lotA.label("A000014");
+      const claim = new ContainerTree(sscc(21), [a13, a14], [lotA.key], distributor.id);
+      await packOnChain(supplyChain, distributor, claim);
+      await unpack(supplyChain, distributor, claim);
+      for (const proof of [lotA.proof(a13.serial), []]) {
+        await expect(
+          supplyChain
+            .connect(distributor.key)
+            .shipPack(onChain(a13), proof, [claim.hop(a13)], hospital.id, transaction("p"), epcis("p")),
+        )
+          .to.be.revertedWithCustomError(supplyChain, "SupplyBrokenCustody")
+          .withArgs(claim.key);
+      }
+      // A pharmacy doing the same to dispense a pack it never received.
+      const own = new ContainerTree(sscc(22), [a14], [lotA.key], pharmacy.id);
+      await packOnChain(supplyChain, pharmacy, own);
+      await expect(
+        supplyChain.connect(pharmacy.key).dispense(onChain(a14), lotA.proof(a14.serial), [own.hop(a14)], epcis("d")),
+      )
+        .to.be.revertedWithCustomError(supplyChain, "SupplyBrokenCustody")
+        .withArgs(own.key);
+      // verify does not call such a path custody.
+      const v = await supplyChain.verify(onChain(a14), lotA.proof(a14.serial), [own.hop(a14)]);
+      expect([v.genuine, v.custodyProven, v.saleable, v.owner]).to.deep.equal([true, false, false, 0n]);
+    });
+
+    it("re-packing a stolen SSCC with other contents, or a recorded container's exact contents, does not block the real one", async function () {
+      const f = await loadFixture(custodyScenario);
+      const { supplyChain, pallet, looseCase, manufacturer, distributor, otherPharmacy } = f;
+      // The thief packs the pallet's SSCC and the loose case's SSCC with what it has.
+      const fake = new ContainerTree(pallet.sscc, [f.lotA.label("A000016")], [f.lotA.key], otherPharmacy.id);
+      await packOnChain(supplyChain, otherPharmacy, fake);
+      // Packing the loose case's exact SSCC and contents makes another container: its key names the thief.
+      await supplyChain
+        .connect(otherPharmacy.key)
+        .pack(looseCase.sscc, looseCase.root, 4, looseCase.lotKeys, epcis("squat"));
+      const copy = new ContainerTree(looseCase.sscc, [...looseCase.children], looseCase.lotKeys, otherPharmacy.id);
+      expect(copy.key).to.not.equal(looseCase.key);
+      expect((await readUnit(supplyChain, looseCase.key)).owner).to.equal(manufacturer.id);
+      await sell(supplyChain, manufacturer, pallet, distributor);
+      await sell(supplyChain, manufacturer, looseCase, distributor);
+      expect((await readUnit(supplyChain, pallet.key)).owner).to.equal(distributor.id);
+      expect((await readUnit(supplyChain, looseCase.key)).owner).to.equal(distributor.id);
+      const a9 = f.lotA.label("A000009");
+      const v = await supplyChain.verify(onChain(a9), [], [looseCase.hop(a9)]);
+      expect([v.genuine, v.custodyProven, v.saleable, v.owner]).to.deep.equal([true, true, true, distributor.id]);
+    });
+
+    // A case committed to only by its pallet's tree has no record, and anyone who has it in hand or read a path naming
+    // it in calldata knows its SSCC and contents. Its key also names the partner that committed to it (the pallet's
+    // packer), so a squatter packing the same SSCC and contents creates another container under its own name.
+    it("re-packing the exact contents of a case that has no record does not block the real one", async function () {
+      const f = await loadFixture(custodyScenario);
+      const { supplyChain, pallet, case1, lotA, manufacturer, distributor, otherPharmacy, pharmacy } = f;
+      await sell(supplyChain, manufacturer, pallet, distributor);
+      // The squatter rebuilds case1's tree from its packs' labels and packs it under case1's SSCC.
+      const rebuilt = new ContainerTree(case1.sscc, [...case1.children], case1.lotKeys, otherPharmacy.id);
+      expect(rebuilt.key).to.not.equal(case1.key);
+      await packOnChain(supplyChain, otherPharmacy, rebuilt);
+      // The real owner unpacks the pallet and sells the case on.
+      await unpack(supplyChain, distributor, pallet);
+      const a1 = lotA.label("A000001");
+      const v = await supplyChain.verify(onChain(a1), [], [case1.hop(a1), pallet.hop(case1)]);
+      expect([v.custodyProven, v.saleable, v.owner]).to.deep.equal([true, true, distributor.id]);
+      await sell(supplyChain, distributor, case1, pharmacy, [pallet.hop(case1)]);
+      expect((await readUnit(supplyChain, case1.key)).owner).to.equal(pharmacy.id);
+    });
+
+    it("the product-safety hooks revert with SupplyNotProductSafety for anyone but ProductSafety", async function () {
+      const f = await loadFixture(custodyScenario);
+      const { supplyChain, lotA, looseCase } = f;
+      const a13 = onChain(lotA.label("A000013"));
+      const proof = lotA.proof("A000013");
+      const none: [string, string, string, string] = [looseCase.key, looseCase.key, looseCase.key, looseCase.key];
+      for (const caller of [f.stranger, f.manufacturer.key, f.regulator.key, f.admin, f.deployer]) {
+        const sc = supplyChain.connect(caller);
+        const calls = [
+          () => sc.setLotStatus(lotA.key, LotStatus.Recalled, RecallClass.I),
+          () => sc.holdPack(a13, proof, []),
+          () => sc.holdContainer(looseCase.sscc, looseCase.packer, looseCase.root, looseCase.lotsHash, []),
+          () => sc.releaseHold(looseCase.key, UnitStatus.Active, none),
+          () => sc.setUnitStatus(looseCase.key, UnitStatus.Illegitimate),
+        ];
+        for (const call of calls) {
+          await expect(call())
+            .to.be.revertedWithCustomError(supplyChain, "SupplyNotProductSafety")
+            .withArgs(caller.address);
+        }
+      }
+      expect((await supplyChain.lotByKey(lotA.key)).status).to.equal(BigInt(LotStatus.Active));
+      expect((await readUnit(supplyChain, looseCase.key)).status).to.equal(UnitStatus.Active);
+    });
+
+    it("ProductSafety.openCloneCase reverts with ProductSafetyNotSupplyChain for anyone but the registry", async function () {
+      const f = await loadFixture(custodyScenario);
+      const key = serialKey(f.lotA.gtin, "A000013");
+      for (const caller of [f.stranger, f.pharmacy.key, f.regulator.key, f.admin]) {
+        await expect(
+          f.productSafety.connect(caller).openCloneCase(key, f.pharmacy.id, f.distributor.id, f.otherPharmacy.id),
+        )
+          .to.be.revertedWithCustomError(f.productSafety, "ProductSafetyNotSupplyChain")
+          .withArgs(caller.address);
+      }
+      expect(await f.productSafety.caseCount()).to.equal(0n);
+    });
+
+    it("a shipment receipt cannot be replayed, by the buyer or anyone", async function () {
+      const f = await loadFixture(custodyScenario);
+      const { supplyChain, pallet, manufacturer, distributor, pharmacy } = f;
+      await shipContainer(supplyChain, manufacturer, pallet, distributor);
+      await expect(receiveTx(f, distributor.key, pallet)).to.emit(supplyChain, "Received");
+      for (const key of [distributor.key, pharmacy.key, manufacturer.key]) {
+        await expect(receiveTx(f, key, pallet))
+          .to.be.revertedWithCustomError(supplyChain, "SupplyNotShippedTo")
+          .withArgs(pallet.key, key.address);
+      }
+      const u = await readUnit(supplyChain, pallet.key);
+      expect([u.owner, u.from, u.status]).to.deep.equal([distributor.id, manufacturer.id, UnitStatus.Active]);
+    });
+
+    it("a buyer cannot receive twice once it sold the unit on", async function () {
+      const f = await loadFixture(custodyScenario);
+      const { supplyChain, pallet, manufacturer, distributor, pharmacy } = f;
+      await sell(supplyChain, manufacturer, pallet, distributor);
+      await shipContainer(supplyChain, distributor, pallet, pharmacy);
+      await expect(receiveTx(f, distributor.key, pallet))
+        .to.be.revertedWithCustomError(supplyChain, "SupplyNotShippedTo")
+        .withArgs(pallet.key, distributor.key.address);
+      // A pack on its own, likewise.
+      await sellPack(supplyChain, manufacturer, f.lotA, "A000013", distributor);
+      await expect(supplyChain.connect(distributor.key).receivePack(onChain(f.lotA.label("A000013")), epcis("again")))
+        .to.be.revertedWithCustomError(supplyChain, "SupplyNotShippedTo")
+        .withArgs(serialKey(f.lotA.gtin, "A000013"), distributor.key.address);
+    });
+
+    it("a seller cannot ship what it sold to a second buyer, in transit or after receipt", async function () {
+      const f = await loadFixture(custodyScenario);
+      const { supplyChain, pallet, case1, manufacturer, distributor, pharmacy } = f;
+      await shipContainer(supplyChain, manufacturer, pallet, distributor);
+      await expect(shipTx(f, manufacturer.key, pallet, pharmacy.id))
+        .to.be.revertedWithCustomError(supplyChain, "SupplyInvalidTransition")
+        .withArgs(pallet.key, UnitStatus.InTransit, UnitStatus.InTransit);
+      // Nor a case out of it: the pallet is sealed.
+      await expect(shipTx(f, manufacturer.key, case1, pharmacy.id, [pallet.hop(case1)]))
+        .to.be.revertedWithCustomError(supplyChain, "SupplySealedIn")
+        .withArgs(case1.key, pallet.key);
+      await (await receiveTx(f, distributor.key, pallet)).wait();
+      await expect(shipTx(f, manufacturer.key, pallet, pharmacy.id))
+        .to.be.revertedWithCustomError(supplyChain, "SupplyNotOwner")
+        .withArgs(pallet.key, distributor.id, manufacturer.key.address);
+      await expect(
+        supplyChain
+          .connect(manufacturer.key)
+          .unpack(pallet.sscc, pallet.packer, pallet.root, pallet.lotsHash, [], epcis("unpack")),
+      )
+        .to.be.revertedWithCustomError(supplyChain, "SupplyNotOwner")
+        .withArgs(pallet.key, distributor.id, manufacturer.key.address);
+    });
+
+    it("a clone presented by a non-dispenser is refused without opening a case", async function () {
+      const f = await loadFixture(custodyScenario);
+      const { supplyChain, productSafety, lotA, manufacturer, pharmacy, distributor } = f;
+      await sellPack(supplyChain, manufacturer, lotA, "A000013", pharmacy);
+      await dispensePack(supplyChain, pharmacy, lotA, "A000013");
+      const label = onChain(lotA.label("A000013"));
+      for (const key of [distributor.key, manufacturer.key, f.stranger]) {
+        await expect(supplyChain.connect(key).dispense(label, lotA.proof("A000013"), [], epcis("clone")))
+          .to.be.revertedWithCustomError(supplyChain, "SupplyNotDispenser")
+          .withArgs(key.address);
+      }
+      expect(await productSafety.caseCount()).to.equal(0n);
+      expect((await readUnit(supplyChain, serialKey(lotA.gtin, "A000013"))).status).to.equal(UnitStatus.Dispensed);
+    });
+
+    it("a revoked partner is stopped mid-flow: the revoked seller cannot ship, the revoked buyer cannot receive, the seller cancels", async function () {
+      const f = await loadFixture(custodyScenario);
+      const { supplyChain, pallet, looseCase, manufacturer, distributor } = f;
+      const registrar = f.identity.as(f.registrar);
+      await shipContainer(supplyChain, manufacturer, pallet, distributor);
+      await registrar.revoke(distributor.id, 1);
+      await expect(receiveTx(f, distributor.key, pallet))
+        .to.be.revertedWithCustomError(supplyChain, "SupplyNotTradingPartner")
+        .withArgs(distributor.key.address);
+      // Nobody ships to it any more either.
+      await expect(shipTx(f, manufacturer.key, looseCase, distributor.id))
+        .to.be.revertedWithCustomError(supplyChain, "SupplyInvalidBuyer")
+        .withArgs(distributor.id);
+      await expect(supplyChain.connect(manufacturer.key).cancelShipment(pallet.key))
+        .to.emit(supplyChain, "ShipmentCancelled")
+        .withArgs(pallet.key, manufacturer.id, manufacturer.id);
+      expect((await readUnit(supplyChain, pallet.key)).owner).to.equal(manufacturer.id);
+      // The manufacturer revoked in turn cannot ship.
+      await registrar.revoke(manufacturer.id, 1);
+      await expect(shipTx(f, manufacturer.key, pallet, f.pharmacy.id))
+        .to.be.revertedWithCustomError(supplyChain, "SupplyNotTradingPartner")
+        .withArgs(manufacturer.key.address);
+    });
+  });
+});
