@@ -221,12 +221,13 @@ async function commissionAndPack(story: Story, partners: Omit<Chain, "lot" | "ca
   const cases: ContainerTree[] = [];
   for (let index = 0; index * LOT_A.perCase < packs.length; index++) {
     const inCase = packs.slice(index * LOT_A.perCase, (index + 1) * LOT_A.perCase).map((pack) => ({ pack }));
-    cases.push(buildContainer(sscc(1, index + 1), inCase, [lot.lotKey]));
+    cases.push(buildContainer(sscc(1, index + 1), inCase, [lot.lotKey], meridian.id));
   }
   const pallet = buildContainer(
     sscc(0, 1),
     cases.map((container) => ({ container })),
     [lot.lotKey],
+    meridian.id,
   );
   const packed = await meridian.client.pack(
     pallet,
@@ -538,6 +539,7 @@ async function recallLot(chain: Chain): Promise<void> {
       sscc(2, index + 1),
       inCase.map((pack) => ({ pack })),
       [lot.lotKey],
+      meridian.id,
     );
     const packed = await meridian.client.pack(
       container,
@@ -705,6 +707,7 @@ function transfer(
 function containerHop(container: ContainerTree, child: ContainerTree): CustodyStep {
   return {
     sscc: container.sscc,
+    packer: container.packer,
     childrenRoot: container.root,
     lotsHash: container.lotsHash,
     proof: container.proof({ container: child }),
@@ -714,6 +717,7 @@ function containerHop(container: ContainerTree, child: ContainerTree): CustodySt
 function packHop(container: ContainerTree, pack: Pack): CustodyStep {
   return {
     sscc: container.sscc,
+    packer: container.packer,
     childrenRoot: container.root,
     lotsHash: container.lotsHash,
     proof: container.proof({ pack }),

@@ -51,6 +51,7 @@ function sscc(extension: number, serial: number): string {
 function hop(container: ContainerTree, child: { pack: Pack } | { container: ContainerTree }): CustodyStep {
   return {
     sscc: container.sscc,
+    packer: container.packer,
     childrenRoot: container.root,
     lotsHash: container.lotsHash,
     proof: container.proof(child),
@@ -83,12 +84,14 @@ async function receivedPalletFixture() {
       sscc(1, index + 1),
       packs.slice(index * 50, index * 50 + 50).map((pack) => ({ pack })),
       [lot.lotKey],
+      f.manufacturer.id,
     ),
   );
   const pallet = buildContainer(
     sscc(0, 1),
     cases.map((container) => ({ container })),
     [lot.lotKey],
+    f.manufacturer.id,
   );
   const manufacturer = f.as(f.manufacturer);
   const distributor = f.as(f.distributor);
@@ -260,6 +263,7 @@ describe("SupplyChainFlow", function () {
           sscc(2, index + 1),
           [lot.pack(`R${2 * index + 1}`), lot.pack(`R${2 * index + 2}`)].map((pack) => ({ pack })),
           [lot.lotKey],
+          f.manufacturer.id,
         ),
       ) as [ContainerTree, ContainerTree];
       await manufacturer.commissionLot(lot, hashOf("commission L-RECALL"));
@@ -393,12 +397,13 @@ describe("SupplyChainFlow", function () {
             action.children.forEach((child, index) => {
               if (child.type !== "sscc") throw new Error("the pallet holds cases");
               const inCase = packs.slice(index * 3, index * 3 + 3).map((pack) => ({ pack }));
-              containers.set(child.sscc, buildContainer(child.sscc, inCase, [lot!.lotKey]));
+              containers.set(child.sscc, buildContainer(child.sscc, inCase, [lot!.lotKey], f.manufacturer.id));
             });
             pallet = buildContainer(
               action.parent,
               [...containers.values()].map((container) => ({ container })),
               [lot!.lotKey],
+              f.manufacturer.id,
             );
             containers.set(action.parent, pallet);
             await by.pack(pallet, hash);
