@@ -1,7 +1,8 @@
 /**
  * `npm run demo`: deploys the whole CareLedger system to the in-process chain through the production deploy modules
  * and tells one story, a chapter per module, each building on the one before: identity (`identity.ts`), consent
- * (`consent.ts`), records (`records.ts`) and claims (`claims.ts`). A later module adds its chapter here.
+ * (`consent.ts`), records (`records.ts`), claims (`claims.ts`) and the drug supply chain (`supplychain.ts`). A later
+ * module adds its chapter here.
  */
 import hre from "hardhat";
 
@@ -12,10 +13,13 @@ import { identityChapter } from "./identity";
 import { detail, duration, named, say, technical, verbose } from "./narration";
 import { recordsChapter } from "./records";
 import { castOf, type Story } from "./story";
+import { supplyChainChapter } from "./supplychain";
 
 async function main(): Promise<void> {
   const cast = await castOf();
-  console.log("CareLedger demo — identity, governance, consent, records and claims on the in-process chain");
+  console.log(
+    "CareLedger demo — identity, governance, consent, records, claims and the drug supply chain on the in-process chain",
+  );
   if (!verbose) console.log("(npm run demo -- --verbose adds the addresses, hashes and gas of every step)");
   const system = await deployCareLedger(hre, loadParameters(hre.network.name));
   const { deployment, parameters } = system;
@@ -30,11 +34,12 @@ async function main(): Promise<void> {
   const credentialExpiry = await consentChapter(story, who);
   const { labCommitment, batchSize } = await recordsChapter(story, who, credentialExpiry);
   const claims = await claimsChapter(story, who, credentialExpiry, labCommitment);
+  const supply = await supplyChainChapter(story, who, credentialExpiry);
 
   const participants = await system.identityRegistry.lastId();
   const [requests, sessions] = [await system.consentRegistry.requestCount(), await system.breakGlass.sessionCount()];
   console.log(
-    `\nDone: ${participants} participants, ${requests} access request(s), ${sessions} break-glass session(s), 2 record versions and a batch of ${batchSize.toLocaleString("en-US")}, ${claims.claims} claims (${claims.approved} approved, one after appeal) and ${claims.planPaid} paid; every step above on the audit trail as events.`,
+    `\nDone: ${participants} participants, ${requests} access request(s), ${sessions} break-glass session(s), 2 record versions and a batch of ${batchSize.toLocaleString("en-US")}, ${claims.claims} claims (${claims.approved} approved, one after appeal) and ${claims.planPaid} paid, ${supply.packs.toLocaleString("en-US")} serialized packs traced from manufacturer to patient (${supply.dispensed} dispensed, ${supply.clones} clone caught, ${supply.recalls} lot recalled); every step above on the audit trail as events.`,
   );
 }
 

@@ -1,5 +1,6 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { Wallet } from "ethers";
 import { ethers } from "hardhat";
 
 import type { CareLedgerSystem } from "../../deploy";
@@ -30,6 +31,15 @@ export interface Cast {
   insurerKey: HardhatEthersSigner;
   /** Dr. Patel, Evergreen's medical director. */
   reviewerKey: HardhatEthersSigner;
+  /**
+   * The drug supply chain's partners: Meridian Pharma (a manufacturer), Keystone Wholesale (a distributor), Corner
+   * Pharmacy and the State Board of Pharmacy (a regulator); St. Mary's pharmacy acts with the hospital's key. The
+   * network's twenty accounts are taken, so these are fresh keys the supply-chain chapter funds before they act.
+   */
+  manufacturerKey: Wallet;
+  distributorKey: Wallet;
+  pharmacyKey: Wallet;
+  regulatorKey: Wallet;
 }
 
 /** What every chapter works with: the deployed system and the cast. */
@@ -74,7 +84,16 @@ export async function castOf(): Promise<Cast> {
     internistKey: account(16),
     insurerKey: account(17),
     reviewerKey: account(18),
+    manufacturerKey: freshKey(),
+    distributorKey: freshKey(),
+    pharmacyKey: freshKey(),
+    regulatorKey: freshKey(),
   };
+}
+
+/** A new random key on the network's provider, with no ether until someone sends it some. */
+function freshKey(): Wallet {
+  return new Wallet(Wallet.createRandom().privateKey, ethers.provider);
 }
 
 /** The chain's time now. */

@@ -143,7 +143,11 @@ export interface SupplyEvent {
 /** Who holds what of a recalled lot now: the recall reach. */
 export interface RecallReach {
   lotKey: string;
-  /** Containers naming the lot that are not unpacked, with their owner and status. */
+  /**
+   * Containers naming the lot that have a record, with their owner and status: sealed ones, and unpacked ones, whose
+   * owner still holds whatever of the lot is loose inside (children not yet moved on their own have no record, and
+   * the chain cannot count them without enumerating, so an unpacked container's owner is listed as a holder).
+   */
   containers: UnitInfo[];
   /** Packs of the lot with a record of their own (moved alone, quarantined, dispensed), when their serials are given. */
   packs: UnitInfo[];
@@ -512,7 +516,8 @@ export class SupplyChainClient {
    */
   async refuseSeen(epcisHash: string): Promise<void> {
     if (await this.eventHashSeen(epcisHash)) {
-      throw new EpcisDuplicateEvent(`EPCIS event ${epcisHash} was anchored before (EPCIS capture would answer 409)`);
+      // The error's `eventHash` is the hash itself (its message says "event <hash> was already captured").
+      throw new EpcisDuplicateEvent(epcisHash);
     }
   }
 
@@ -556,7 +561,8 @@ export class SupplyChainClient {
 
   /**
    * Who holds a lot now: every container with a record that names the lot (packed on chain naming it, or released
-   * from one that did) and is not unpacked, with its owner; with `serials`, the packs of the lot that have records.
+   * from one that did), with its owner — an unpacked one too, since the cases loose in it are its owner's; with
+   * `serials`, the packs of the lot that have records.
    * From the events and the current records, without enumerating anything on chain.
    */
   async recallReach(gtin: string, lot: string, serials: readonly string[] = []): Promise<RecallReach> {
@@ -572,8 +578,9 @@ export class SupplyChainClient {
     for (const event of events) {
       if (event.name === "UnitReleased" && naming.has(String(event.args.parent))) naming.add(String(event.args.unit));
     }
+    // An unpacked container stays: what is loose in it (its virtual cases) is its owner's and has no record.
     const containers = (await Promise.all([...naming].map((unit) => this.unit(unit)))).filter(
-      (info) => info.status !== UnitStatus.None && info.status !== UnitStatus.Unpacked,
+      (info) => info.status !== UnitStatus.None,
     );
     const packs = (await Promise.all(serials.map((serial) => this.unit(serialKey(gtin, serial))))).filter(
       (info) => info.status !== UnitStatus.None && info.status !== UnitStatus.Dispensed,

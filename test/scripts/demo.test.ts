@@ -47,7 +47,8 @@ const lines = (told: Told) => told.stdout.split("\n");
 
 /**
  * The demo is told for people by default (names, dollars, UTC dates, codes in words) and for developers with Hardhat's
- * `--verbose` (addresses, hashes, gas). It runs the whole story twice here, side by side, about 15 s.
+ * `--verbose` (addresses, hashes, gas). It runs the whole story twice here, side by side: about 40 s, most of it the
+ * supply-chain chapter's 10,000-pack trees and shipment package (over two minutes on a busy two-core machine).
  */
 describe("scripts: the demo", function () {
   let plain: Told;
@@ -62,7 +63,9 @@ describe("scripts: the demo", function () {
   it("tells the whole story and exits 0, with and without --verbose", function () {
     expect(plain.code, plain.stderr).to.equal(0);
     expect(detailed.code, detailed.stderr).to.equal(0);
-    expect(plain.stdout).to.match(/\nDone: 11 participants, .* and \$1,172\.00 paid; every step above/);
+    expect(plain.stdout).to.match(
+      /\nDone: 15 participants, .* and \$1,172\.00 paid, 10,200 serialized packs traced from manufacturer to patient \(1 dispensed, 1 clone caught, 1 lot recalled\); every step above/,
+    );
   });
 
   it("prints no address and no gas by default, only the hint that --verbose shows them", function () {
@@ -104,6 +107,17 @@ describe("scripts: the demo", function () {
       "   Dr. Okafor, conditions: denied: no grant of hers covers it",
       "   hospital grant version 2: demographics, laboratory results and insurance and claims, for treatment and payment",
       "   her brother tries to take it: refused — St. Mary's attested that number for Alice, not for him",
+    ]);
+    expect(plain.stdout).to.match(/\n {3}10,000 of 10,000 packs verified in \d+\.\d s against the lot's root on chain/);
+    expect(plain.stdout).to.match(
+      /\n {3}dispensed: no — serial [0-9A-F]{12} was decommissioned before, by St\. Mary's\n/,
+    );
+    expect(plain.stdout).to.match(/\n {3}a day later: overdue notifications of case 1: none\n/);
+    expect(lines(plain)).to.include.members([
+      "   the case's custody path names its supplier: Keystone, who sold Corner the case; a quarantined serial moves nowhere",
+      "     Corner Pharmacy: 1 case(s)",
+      "     Keystone: 1 case(s)",
+      "     Meridian: 2 case(s)",
     ]);
     const mri = lines(plain).find((line) =>
       line.startsWith("     1. 70553 MRI brain, with and without contrast, ×1 on"),
