@@ -6,7 +6,6 @@ import path from "node:path";
 import {
   id as keccakText,
   JsonRpcProvider,
-  NonceManager,
   parseEther,
   type Provider,
   type Signer,
@@ -286,9 +285,10 @@ async function freePort(): Promise<number> {
     server.on("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port")),
-      );
+      server.close(() => {
+        if (typeof address === "object" && address !== null) resolve(address.port);
+        else reject(new Error("no port"));
+      });
     });
   });
 }
@@ -333,7 +333,7 @@ async function verificationLatency(): Promise<string> {
     const supply = await (
       await new SupplyChain__factory(admin).deploy(await manager.getAddress(), await identity.getAddress())
     ).waitForDeployment();
-    const register = IdentityRegistry__factory.createInterface().getFunction("registerParticipant")!.selector;
+    const register = IdentityRegistry__factory.createInterface().getFunction("registerParticipant").selector;
     await (await manager.setTargetFunctionRole(await identity.getAddress(), [register], Roles.REGISTRAR)).wait();
     await (await manager.grantRole(Roles.REGISTRAR, adminAddress, 0)).wait();
     const { manufacturer, distributor } = await partners(await identity.getAddress(), admin, admin, provider);
