@@ -3,14 +3,7 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 
-import {
-  id as keccakText,
-  JsonRpcProvider,
-  parseEther,
-  type Provider,
-  type Signer,
-  Wallet,
-} from "ethers";
+import { id as keccakText, JsonRpcProvider, parseEther, type Provider, type Signer, Wallet } from "ethers";
 import { ethers } from "hardhat";
 
 import type { CareLedgerSystem } from "../../deploy";

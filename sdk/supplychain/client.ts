@@ -277,9 +277,7 @@ export class SupplyChainClient {
   async receiveContainer(container: ContainerLike, epcisHash: string): Promise<Sent> {
     await this.refuseSeen(epcisHash);
     const { sscc, packer, childrenRoot, lotKeys } = ref(container);
-    return this.send(() =>
-      this.registry.receiveContainer(ssccValue(sscc), packer, childrenRoot, lotKeys, epcisHash),
-    );
+    return this.send(() => this.registry.receiveContainer(ssccValue(sscc), packer, childrenRoot, lotKeys, epcisHash));
   }
 
   async shipPack(
