@@ -126,6 +126,9 @@ interface ISupplyChain {
     error SupplyInvalidReversalWindow(uint32 window);
     /// @notice The identity registry must be a contract.
     error SupplyInvalidDependency(address dependency);
+    /// @notice A container holds at most 255 open investigations of what is inside it: unpack it and quarantine what is
+    /// inside on its own.
+    error SupplyTooManyHolds(bytes32 container);
     /// @notice Only the product-safety contract this registry created calls its hooks.
     error SupplyNotProductSafety(address account);
 

@@ -139,7 +139,8 @@ struct Unit {
     /// Its legal owner: for a container in transit, still the seller.
     ParticipantId owner;
     /// For a container, the partner that committed to its contents: the one that packed it, or, for a container that
-    /// was packed inside another without a transaction of its own, the packer of that one. NONE for a pack.
+    /// was packed inside another without a transaction of its own, the packer of that one. For a pack shipped alone,
+    /// the low 64 bits of its lot key (a pack has no packer).
     ParticipantId packer;
     /// The partner it was last received from (its supplier); NONE if never received. While the unit is in transit:
     /// the buyer it was shipped to (`pendingBuyer`), so that one slot holds the shipment.
@@ -176,7 +177,7 @@ struct Custody {
 
 /// @notice An investigation of suspect product, as `investigation(caseId)` returns it.
 struct Investigation {
-    /// The lot key, `bytes32(uint256(sscc))` or the pack's serial key.
+    /// The lot key, the container key or the pack's serial key.
     bytes32 subject;
     CaseSubject subjectKind;
     SuspectReason reason;

@@ -29,9 +29,9 @@ import {
 /// @notice Serialized drug packs from manufacturer to dispenser: lots, aggregation, custody, verification, dispensing,
 /// suspect product and recalls. See {ISupplyChain}.
 /// @dev Units (containers and packs that moved on their own) share one mapping: a container's key is
-/// `keccak256(abi.encode(sscc, contents))`, a pack's its serial key `keccak256(abi.encode(gtin, serial))`. A pack
-/// that never moved alone has no record, nor has a container committed to only by its parent's tree; their custody is
-/// proven through the containers above them (`_custody`).
+/// `keccak256(abi.encode(sscc, packer, contents))`, a pack's its serial key `keccak256(abi.encode(gtin, serial))`. A
+/// pack that never moved alone has no record, nor has a container committed to only by its parent's tree; their
+/// custody is proven through the containers above them (`_custody`).
 contract SupplyChain is ISupplyChain, CareLedgerModule {
     using ParticipantIdLib for ParticipantId;
 
@@ -248,6 +248,9 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
             path,
             seller
         );
+        // A pack has no packer: while it travels alone its record names its lot (the low 64 bits of the lot key), so
+        // that the buyer cannot receive it under another lot's label.
+        record.packer = _lotTag(lotKey);
         _ship(key, record, seller, buyer, transaction, epcisHash);
     }
 
@@ -270,7 +273,12 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         LotStatus status = _lots[lotKey].status;
         if (status == LotStatus.None) revert SupplyUnknownLot(label.gtin, label.lot);
         _requireLotActive(lotKey, status);
-        _receive(_serialKey(label.gtin, label.serial), buyer, epcisHash);
+        bytes32 key = _serialKey(label.gtin, label.serial);
+        Unit storage stored = _units[key];
+        if (stored.status == UnitStatus.InTransit && stored.packer != _lotTag(lotKey)) {
+            revert SupplyNotGenuine(label.gtin, label.serial, label.lot);
+        }
+        _receive(key, buyer, epcisHash);
     }
 
     /// @inheritdoc ISupplyChain
@@ -307,7 +315,7 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         if (record.status == UnitStatus.Dispensed) {
             return (
                 false,
-                _reportClone(key, _packChildLeaf(label), record.owner, dispenser, stored.manufacturer, path)
+                _reportClone(label, lotProof.length == 0, record.owner, dispenser, stored.manufacturer, path)
             );
         }
         _requireLotActive(lotKey, stored.status);
@@ -780,6 +788,7 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
                 record.holds = 1;
                 _units[key] = record;
             } else {
+                if (stored.holds == type(uint8).max) revert SupplyTooManyHolds(key);
                 ++stored.holds;
             }
         }
@@ -831,11 +840,7 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
             path
         );
         v.custodyProven = fault == Fault.None;
-        v.genuine =
-            lotProof.length == 0
-                ? v.custodyProven && record.status == UnitStatus.None && path.length != 0
-                : lotProof.length <= MAX_PROOF_LENGTH &&
-                    MerkleProof.verifyCalldata(lotProof, stored.root, _packLeaf(label));
+        v.genuine = _genuine(label, lotProof, path, record.status, stored, v.custodyProven);
         if (!v.genuine) {
             v.custodyProven = false;
             return v;
@@ -862,6 +867,29 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
             !v.inTransit;
     }
 
+    /// @dev Whether the pack is genuine, for `verify`: its lot proof holds, or, without one, its manufacturer's
+    /// container on the path names it — through its record's custody (`custodyProven`) for a pack that never moved
+    /// alone, or read as a pack without a record for one that has a record (dispensed, moved alone).
+    function _genuine(
+        PackLabel calldata label,
+        bytes32[] calldata lotProof,
+        Hop[] calldata path,
+        UnitStatus status,
+        Lot memory stored,
+        bool custodyProven
+    ) private view returns (bool) {
+        if (lotProof.length != 0) {
+            return
+                lotProof.length <= MAX_PROOF_LENGTH &&
+                MerkleProof.verifyCalldata(lotProof, stored.root, _packLeaf(label));
+        }
+        if (path.length == 0) return false;
+        if (status == UnitStatus.None) return custodyProven;
+        Unit memory fresh;
+        (, Fault fault, ) = _custody(_packChildLeaf(label), fresh, stored.manufacturer, ParticipantIdLib.NONE, path);
+        return fault == Fault.None;
+    }
+
     /// @dev The pack's lot, once the pack is proven genuine: the lot exists, its expiry is the pack's, and `lotProof`
     /// shows the pack in the lot's tree. An empty `lotProof` defers the proof to the custody path, for a pack that
     /// never moved alone: custody through a path requires the lot's manufacturer to have packed the first container
@@ -879,9 +907,11 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         if (stored.status == LotStatus.None) revert SupplyUnknownLot(label.gtin, label.lot);
         if (stored.expiry != label.expiry) revert SupplyExpiryMismatch(label.gtin, label.lot, label.expiry);
         if (lotProof.length > MAX_PROOF_LENGTH) revert SupplyProofTooLong(lotProof.length);
+        UnitStatus status = _units[serialKey].status;
+        // A dispensed serial scanned again without a lot proof: `_reportClone` proves the copy through the path.
         bool proven =
             lotProof.length == 0
-                ? path.length != 0 && _units[serialKey].status == UnitStatus.None
+                ? path.length != 0 && (status == UnitStatus.None || status == UnitStatus.Dispensed)
                 : MerkleProof.verifyCalldata(lotProof, stored.root, _packLeaf(label));
         if (!proven) revert SupplyNotGenuine(label.gtin, label.serial, label.lot);
     }
@@ -898,17 +928,27 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
     /// in `scanner`'s name. Its supplier is the one the scanner's custody path names, when the path proves the scanner
     /// holds the pack.
     function _reportClone(
-        bytes32 key,
-        bytes32 leaf,
+        PackLabel calldata label,
+        bool proofless,
         ParticipantId firstDispenser,
         ParticipantId scanner,
         ParticipantId manufacturer,
         Hop[] calldata path
     ) private returns (uint64) {
         ParticipantId supplier;
+        bytes32 key = _serialKey(label.gtin, label.serial);
         if (path.length != 0) {
+            // The path is read as the copy's: a pack never moved alone, packed by its manufacturer.
             Unit memory fresh;
-            (Custody memory custody, Fault fault, ) = _custody(leaf, fresh, manufacturer, ParticipantIdLib.NONE, path);
+            (Custody memory custody, Fault fault, ) = _custody(
+                _packChildLeaf(label),
+                fresh,
+                manufacturer,
+                ParticipantIdLib.NONE,
+                path
+            );
+            // Without a lot proof, the manufacturer's container on the path is what proves the copy genuine.
+            if (proofless && fault != Fault.None) revert SupplyNotGenuine(label.gtin, label.serial, label.lot);
             if (fault == Fault.None && custody.owner == scanner) supplier = custody.from;
         }
         _units[key].status = UnitStatus.Quarantined;
@@ -991,6 +1031,11 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
     /// (`keccak256(bytes.concat(keccak256(abi.encode(gtin, serial, lot, expiry))))`).
     function _packLeaf(PackLabel calldata label) private pure returns (bytes32) {
         return keccak256(bytes.concat(_packId(label)));
+    }
+
+    /// @dev The lot a pack travelling alone belongs to, as its record's `packer` field holds it.
+    function _lotTag(bytes32 lotKey) private pure returns (ParticipantId) {
+        return ParticipantId.wrap(uint64(uint256(lotKey)));
     }
 
     /// @dev A pack's id: the hash of its whole label.

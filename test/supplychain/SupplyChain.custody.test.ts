@@ -664,9 +664,10 @@ describe("SupplyChain", function () {
         .to.emit(supplyChain, "Shipped")
         .withArgs(epcis("p"), key, distributor.id, manufacturer.id, transaction("p"));
       const u = await readUnit(supplyChain, key);
+      // A pack travelling alone names its lot in the packer field (the low 64 bits of the lot key).
       expect([u.owner, u.packer, u.from, u.status]).to.deep.equal([
         manufacturer.id,
-        0n,
+        BigInt(lotA.key) & 0xffffffffffffffffn,
         distributor.id,
         UnitStatus.InTransit,
       ]);
@@ -677,7 +678,7 @@ describe("SupplyChain", function () {
       const r = await readUnit(supplyChain, key);
       expect([r.owner, r.packer, r.from, r.status]).to.deep.equal([
         distributor.id,
-        0n,
+        BigInt(lotA.key) & 0xffffffffffffffffn,
         manufacturer.id,
         UnitStatus.Active,
       ]);

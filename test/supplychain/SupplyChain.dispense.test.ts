@@ -28,7 +28,17 @@ import {
   type Verification,
   verifyPack,
 } from "./custody-scenario";
-import { bytes20, hashOf, type Hop, type Label, type LotTree, onChain, serialKey } from "./helpers";
+import {
+  bytes20,
+  ContainerTree,
+  hashOf,
+  type Hop,
+  type Label,
+  type LotTree,
+  onChain,
+  serialKey,
+  sscc,
+} from "./helpers";
 
 // SupplyChain: dispensing (decommission once, clones recorded), undoing it within the reversal window, the window's
 // governance, and the verification a partner runs before accepting, reselling or dispensing a pack. The scenario:
@@ -774,5 +784,54 @@ describe("SupplyChain", function () {
         f.supplyChain.connect(f.distributor.key).recordVerification(a13, proof, [], hashOf("r")),
       ).to.be.revertedWithCustomError(f.supplyChain, "EnforcedPause");
     });
+  });
+});
+
+describe("SupplyChain: review findings", function () {
+  it("records a clone scanned through its manufacturer's case without a lot proof, and refuses a forged path", async function () {
+    const f = await loadFixture(custodyScenario);
+    const { supplyChain, productSafety, lotA, looseCase, manufacturer, pharmacy, otherPharmacy } = f;
+    await sell(supplyChain, manufacturer, looseCase, pharmacy);
+    const a9 = lotA.label("A000009");
+    const key = serialKey(lotA.gtin, a9.serial);
+    await dispensePack(supplyChain, pharmacy, lotA, a9.serial, [looseCase.hop(a9)], false);
+    // The copy, scanned at another pharmacy through the manufacturer's case: genuine by that case, and a clone.
+    const verdict = await supplyChain.verify(onChain(a9), [], [looseCase.hop(a9)]);
+    expect([verdict.genuine, verdict.dispensed, verdict.saleable]).to.deep.equal([true, true, false]);
+    await expect(dispenseTx(f, otherPharmacy, a9, [], [looseCase.hop(a9)], "clone"))
+      .to.emit(productSafety, "DuplicateSerial")
+      .withArgs(key, otherPharmacy.id, 1n, pharmacy.id);
+    expect((await readUnit(supplyChain, key)).status).to.equal(UnitStatus.Quarantined);
+    // A path through a container the manufacturer did not pack proves nothing without the lot proof.
+    const a10 = lotA.label("A000010");
+    await dispensePack(supplyChain, pharmacy, lotA, a10.serial, [looseCase.hop(a10)], false);
+    const forged = new ContainerTree(sscc(30), [a10], [lotA.key], otherPharmacy.id);
+    await (
+      await supplyChain.connect(otherPharmacy.key).pack(forged.sscc, forged.root, 1, forged.lotKeys, epcis("forge"))
+    ).wait();
+    await expect(dispenseTx(f, otherPharmacy, a10, [], [forged.hop(a10)], "forged"))
+      .to.be.revertedWithCustomError(supplyChain, "SupplyNotGenuine")
+      .withArgs(a10.gtin, bytes20(a10.serial), bytes20(a10.lot));
+  });
+
+  it("refuses to receive a pack shipped alone under another lot's label (a recalled lot cannot be laundered)", async function () {
+    const f = await loadFixture(custodyScenario);
+    const { supplyChain, productSafety, lotA, lotB, manufacturer, pharmacy } = f;
+    const a13 = lotA.label("A000013");
+    await (
+      await supplyChain
+        .connect(manufacturer.key)
+        .shipPack(onChain(a13), lotA.proof(a13.serial), [], pharmacy.id, transaction("t"), epcis("s"))
+    ).wait();
+    await (
+      await productSafety.connect(manufacturer.key).recall(lotA.gtin, bytes20(lotA.lot), RecallClass.II, hashOf("n"))
+    ).wait();
+    const underLotB = { ...a13, lot: lotB.lot };
+    await expect(supplyChain.connect(pharmacy.key).receivePack(onChain(underLotB), epcis("r")))
+      .to.be.revertedWithCustomError(supplyChain, "SupplyNotGenuine")
+      .withArgs(a13.gtin, bytes20(a13.serial), bytes20(lotB.lot));
+    await expect(supplyChain.connect(pharmacy.key).receivePack(onChain(a13), epcis("r")))
+      .to.be.revertedWithCustomError(supplyChain, "SupplyLotBlocked")
+      .withArgs(lotA.key, LotStatus.Recalled);
   });
 });

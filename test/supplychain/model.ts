@@ -329,7 +329,9 @@ export class SupplyModel {
     if (held(record.status) || record.holds !== 0) return err("SupplyUnitBlocked");
     if (record.status !== UnitStatus.Active) return err("SupplyInvalidTransition");
     if (buyer === actor || !this.isTradingPartner(buyer)) return err("SupplyInvalidBuyer");
-    unit.record = { ...record, owner: actor, from: buyer, status: UnitStatus.InTransit };
+    // A pack travelling alone carries its lot in its record's packer field: the low 64 bits of the lot key.
+    const packer = unit.kind === "pack" ? BigInt(unit.lot.key) & 0xffffffffffffffffn : record.packer;
+    unit.record = { ...record, owner: actor, packer, from: buyer, status: UnitStatus.InTransit };
     if (s.unpackedParent !== undefined) unit.parent = undefined;
     return ok("Shipped");
   }
@@ -402,7 +404,10 @@ export class SupplyModel {
     if (prior !== UnitStatus.None && prior !== UnitStatus.Active) return err("SupplyInvalidTransition");
     if (!this.isRegulator(actor)) {
       if (!this.isTradingPartner(actor)) return err("ProductSafetyNotTradingPartner");
-      if (actor !== s.owner && (actor !== s.from || s.from === NONE)) return err("ProductSafetyNotHolder");
+      // While in transit `from` is the buyer, who never held it: only the owner (the seller) or its earlier
+      // supplier may quarantine it, and the supplier is then unknown on chain.
+      const supplier = s.status === UnitStatus.InTransit ? NONE : s.from;
+      if (actor !== s.owner && (actor !== supplier || supplier === NONE)) return err("ProductSafetyNotHolder");
     }
     let record = unit.record;
     if (record === undefined) {
