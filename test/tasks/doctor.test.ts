@@ -409,7 +409,7 @@ describe("tasks: doctor", function () {
       expect(code).to.equal(1);
       expect(checkLine(output, "FAIL", "deployment")).to.match(
         new RegExp(
-          `^chain ${node.chainId} has no code at 10 of 10 recorded addresses \\(.*AccessManager.*\\) — the node was ` +
+          `^chain ${node.chainId} has no code at 12 of 12 recorded addresses \\(.*AccessManager.*\\) — the node was ` +
             `restarted or reset: run careledger:deploy --reset \\(or remove deploy/deployments/chain-${node.chainId}/\\)$`,
         ),
       );
