@@ -238,7 +238,11 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
     ) external override whenNotPaused {
         (ParticipantId seller, ) = _tradingPartner();
         bytes32 key = _serialKey(label.gtin, label.serial);
-        (bytes32 lotKey, Lot memory stored) = _genuineLot(label, lotProof, key, path);
+        (bytes32 lotKey, Lot memory stored) = _genuineLot(
+            label,
+            lotProof,
+            path.length != 0 && _units[key].status == UnitStatus.None
+        );
         _requireLotActive(lotKey, stored.status);
         Unit memory record = _ownedUnit(
             key,
@@ -310,8 +314,13 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         ParticipantId dispenser = _dispenser();
         if (epcisHash == bytes32(0)) revert SupplyZeroHash();
         bytes32 key = _serialKey(label.gtin, label.serial);
-        (bytes32 lotKey, Lot memory stored) = _genuineLot(label, lotProof, key, path);
         Unit memory record = _units[key];
+        // A dispensed serial scanned again without a lot proof: `_reportClone` proves the copy through the path.
+        (bytes32 lotKey, Lot memory stored) = _genuineLot(
+            label,
+            lotProof,
+            path.length != 0 && (record.status == UnitStatus.None || record.status == UnitStatus.Dispensed)
+        );
         if (record.status == UnitStatus.Dispensed) {
             return (
                 false,
@@ -391,8 +400,8 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         returns (bytes32 serialKey, Custody memory custody, UnitStatus prior, bytes32[4] memory held)
     {
         serialKey = _serialKey(label.gtin, label.serial);
-        (, Lot memory stored) = _genuineLot(label, lotProof, serialKey, path);
         Unit memory record = _units[serialKey];
+        (, Lot memory stored) = _genuineLot(label, lotProof, path.length != 0 && record.status == UnitStatus.None);
         custody = _requireCustody(
             serialKey,
             _packChildLeaf(label),
@@ -476,7 +485,11 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         Hop[] calldata path
     ) external view override returns (bytes32 serialKey, ParticipantId manufacturer, Custody memory custody) {
         serialKey = _serialKey(label.gtin, label.serial);
-        (, Lot memory stored) = _genuineLot(label, lotProof, serialKey, path);
+        (, Lot memory stored) = _genuineLot(
+            label,
+            lotProof,
+            path.length != 0 && _units[serialKey].status == UnitStatus.None
+        );
         manufacturer = stored.manufacturer;
         custody = _requireCustody(
             serialKey,
@@ -894,12 +907,12 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
     /// shows the pack in the lot's tree. An empty `lotProof` defers the proof to the custody path, for a pack that
     /// never moved alone: custody through a path requires the lot's manufacturer to have packed the first container
     /// with a record on it, whose tree names the pack with its lot and expiry (`_packChildLeaf`) — the manufacturer's
-    /// word, as the lot's root is. The caller checks the custody.
+    /// word, as the lot's root is. The caller says whether the path may prove it (`pathProves`: a path is given, and
+    /// the pack has no record — or, for a clone scanned at dispensing, a dispensed one) and checks the custody.
     function _genuineLot(
         PackLabel calldata label,
         bytes32[] calldata lotProof,
-        bytes32 serialKey,
-        Hop[] calldata path
+        bool pathProves
     ) private view returns (bytes32 lotKey, Lot memory stored) {
         if (label.serial == bytes20(0)) revert SupplyEmptyIdentifier();
         lotKey = _lotKey(label.gtin, label.lot);
@@ -907,12 +920,8 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         if (stored.status == LotStatus.None) revert SupplyUnknownLot(label.gtin, label.lot);
         if (stored.expiry != label.expiry) revert SupplyExpiryMismatch(label.gtin, label.lot, label.expiry);
         if (lotProof.length > MAX_PROOF_LENGTH) revert SupplyProofTooLong(lotProof.length);
-        UnitStatus status = _units[serialKey].status;
-        // A dispensed serial scanned again without a lot proof: `_reportClone` proves the copy through the path.
         bool proven =
-            lotProof.length == 0
-                ? path.length != 0 && (status == UnitStatus.None || status == UnitStatus.Dispensed)
-                : MerkleProof.verifyCalldata(lotProof, stored.root, _packLeaf(label));
+            lotProof.length == 0 ? pathProves : MerkleProof.verifyCalldata(lotProof, stored.root, _packLeaf(label));
         if (!proven) revert SupplyNotGenuine(label.gtin, label.serial, label.lot);
     }
 

@@ -795,6 +795,10 @@ describe("SupplyChain: review findings", function () {
     const a9 = lotA.label("A000009");
     const key = serialKey(lotA.gtin, a9.serial);
     await dispensePack(supplyChain, pharmacy, lotA, a9.serial, [looseCase.hop(a9)], false);
+    // Only the clone check reads a dispensed serial's path as a proof: other uses of a pack still want its lot proof.
+    await expect(supplyChain.packCustody(onChain(a9), [], [looseCase.hop(a9)]))
+      .to.be.revertedWithCustomError(supplyChain, "SupplyNotGenuine")
+      .withArgs(a9.gtin, bytes20(a9.serial), bytes20(a9.lot));
     // The copy, scanned at another pharmacy through the manufacturer's case: genuine by that case, and a clone.
     const verdict = await supplyChain.verify(onChain(a9), [], [looseCase.hop(a9)]);
     expect([verdict.genuine, verdict.dispensed, verdict.saleable]).to.deep.equal([true, true, false]);
