@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { stripVTControlCharacters } from "node:util";
 
 import { expect } from "chai";
 import hre from "hardhat";
@@ -64,7 +65,8 @@ function doctorOnConsortium(node: TaskNode, settings: Record<string, string>): P
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
     child.on("close", (code) => {
-      resolve({ output, code: code ?? 1 });
+      // Hardhat colours its error line when it believes it runs on CI; the tests read the text.
+      resolve({ output: stripVTControlCharacters(output), code: code ?? 1 });
     });
   });
 }
