@@ -103,7 +103,8 @@ interface ISupplyChain {
     /// @notice The unit cannot move from its status to the one asked for (for example shipping what is in transit,
     /// unpacking what is unpacked, dispensing what was dispensed).
     error SupplyInvalidTransition(bytes32 unit, UnitStatus from, UnitStatus to);
-    /// @notice `unit` is inside container `container`, which is sealed: unpack the container first.
+    /// @notice `unit` is inside container `container`, which is sealed: unpack the container first. `container` is
+    /// zero when the custody path stops short of it: give the path up to the outermost container.
     error SupplySealedIn(bytes32 unit, bytes32 container);
     /// @notice The buyer must be another active trading partner.
     error SupplyInvalidBuyer(ParticipantId buyer);
@@ -167,6 +168,9 @@ interface ISupplyChain {
     /// @notice `unit` (a container's key or a pack's serial key) was taken out of the unpacked container `parent` by
     /// its owner and now has its own record.
     event UnitReleased(bytes32 indexed unit, bytes32 indexed parent, ParticipantId indexed owner);
+    /// @notice `unit`, which has a record of its own, was sealed in the new container `container` by `packer`, its
+    /// owner: it moves only with the container until released from it.
+    event UnitSealed(bytes32 indexed unit, bytes32 indexed container, ParticipantId indexed packer);
     /// @notice `seller` shipped `unit` to `buyer`; `transaction` commits to the DSCSA transaction information and
     /// statement that travel with it off chain.
     event Shipped(
@@ -229,32 +233,44 @@ interface ISupplyChain {
     // ------------------------------------------------------------------------------------------------------------
 
     /// @notice Packs container `sscc` with `childCount` children under `childrenRoot`, holding the lots `lotKeys`
-    /// (strictly ascending). The caller vouches for the contents: a child container with a record is in it only if
-    /// the caller held it when packing and it has not moved since; a pack only if the caller is the pack's
-    /// manufacturer or held the pack on its own; a child container without a record is the caller's word, as its
-    /// packs are.
-    /// @dev Caller: an active trading partner. Reverts `SupplyInvalidSscc`, `SupplyZeroHash`, `SupplyInvalidCount`,
-    /// `SupplyInvalidLots`, `SupplyUnknownLotKey`, `SupplyContainerExists`.
+    /// (strictly ascending), and seals in it the `sealedUnits`: its direct children that have a record of their own
+    /// (packs that moved alone, containers packed on chain or released), each on its own, held by the caller and
+    /// holding no open investigation. A sealed unit moves only with the container until the container is unpacked, so
+    /// it cannot be sold twice. The caller vouches for the rest: a pack without a record is in it only if the caller
+    /// is the pack's manufacturer; a child container without a record is the caller's word, as its packs are; a child
+    /// with a record that is not sealed in it is not in it.
+    /// @dev Caller: an active trading partner. Reverts `SupplyInvalidSscc`, `SupplyZeroHash`, `SupplyInvalidCount`
+    /// (also for more than `MAX_SEALED_UNITS` units to seal), `SupplyInvalidLots`, `SupplyUnknownLotKey`,
+    /// `SupplyContainerExists`, and for a unit it cannot seal `SupplyInvalidTransition` (not on its own),
+    /// `SupplyUnitBlocked` (holds an investigation), `SupplyNotOwner`. Emits `ContainerPacked`, then `UnitSealed` per
+    /// unit sealed.
     /// @return key The container's key.
     function pack(
         uint64 sscc,
         bytes32 childrenRoot,
         uint32 childCount,
         bytes32[] calldata lotKeys,
+        bytes32[] calldata sealedUnits,
         bytes32 epcisHash
     ) external returns (bytes32 key);
 
     /// @notice Unpacks the container (`sscc`, `packer`, `childrenRoot`, `lotsHash`) held by the caller through `path`
-    /// (empty if it has a record and is on its own): its children then move on their own. A container proven loose in
-    /// an unpacked one is released first.
+    /// (empty if it has a record and is on its own): its children then move on their own, and the units sealed in it
+    /// that `released` lists (the `UnitSealed` events of its key name them) get the caller as owner at once. A unit
+    /// sealed in it and not listed is released when its owner first ships or unpacks it; called again on the unpacked
+    /// container with a non-empty `released`, it releases those only. A container proven loose in an unpacked one is
+    /// released first.
     /// @dev Reverts with the custody errors, `SupplyNotOwner`, `SupplySealedIn`, `SupplyInvalidTransition` (in
-    /// transit, unpacked, quarantined).
+    /// transit, unpacked, quarantined), `SupplyInvalidCount` (more than `MAX_SEALED_UNITS` released),
+    /// `SupplyNotInContainer` (a listed unit is not sealed in it). Emits `ContainerUnpacked`, then `UnitReleased` per
+    /// unit released.
     function unpack(
         uint64 sscc,
         ParticipantId packer,
         bytes32 childrenRoot,
         bytes32 lotsHash,
         Hop[] calldata path,
+        bytes32[] calldata released,
         bytes32 epcisHash
     ) external;
 
@@ -348,15 +364,15 @@ interface ISupplyChain {
     /// its manufacturer's name, dated 0, so that its path still holds) becomes Quarantined and every container of the
     /// path holds it. Returns its serial key, its custody before, its status before and the containers held.
     /// @dev Caller: `productSafety()` only. Works while paused. Reverts with the genuineness and custody errors, and
-    /// `SupplyInvalidTransition` unless the pack is in commerce (no record, or Active).
+    /// `SupplyInvalidTransition` unless the pack is in commerce (no record, Active or Sealed).
     function holdPack(
         PackLabel calldata pack,
         bytes32[] calldata lotProof,
         Hop[] calldata path
     ) external returns (bytes32 serialKey, Custody memory custody, UnitStatus prior, bytes32[4] memory held);
 
-    /// @notice As `holdPack`, for the container (`sscc`, `packer`, `childrenRoot`, `lotsHash`): it must be Active (a
-    /// container without a record, proven in one, gets one).
+    /// @notice As `holdPack`, for the container (`sscc`, `packer`, `childrenRoot`, `lotsHash`): it must be Active or
+    /// Sealed (a container without a record, proven in one, gets one).
     function holdContainer(
         uint64 sscc,
         ParticipantId packer,

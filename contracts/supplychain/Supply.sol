@@ -65,7 +65,11 @@ enum UnitStatus {
     /// Suspect: under investigation; cannot be shipped, received or dispensed.
     Quarantined,
     /// Found illegitimate; final.
-    Illegitimate
+    Illegitimate,
+    /// A unit with a record of its own packed into a container (or, for a container without a record that a hold gave
+    /// one, in the container above it): it moves only with that container, which its record names, until the
+    /// container is unpacked.
+    Sealed
 }
 
 /// @notice Why a partner quarantines product as suspect (DSCSA 581(21), FDA's guidance on identifying suspect
@@ -143,7 +147,8 @@ struct Unit {
     /// the low 64 bits of its lot key (a pack has no packer).
     ParticipantId packer;
     /// The partner it was last received from (its supplier); NONE if never received. While the unit is in transit:
-    /// the buyer it was shipped to (`pendingBuyer`), so that one slot holds the shipment.
+    /// the buyer it was shipped to (`pendingBuyer`), so that one slot holds the shipment. While it is sealed in a
+    /// container (and under investigation there): the low 64 bits of that container's key.
     ParticipantId from;
     UnitStatus status;
     /// How many open investigations concern something inside it: while above zero it cannot be shipped or received.

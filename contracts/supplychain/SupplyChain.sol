@@ -46,7 +46,9 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         ProofTooLong,
         UnknownContainer,
         NotInContainer,
-        BrokenCustody
+        BrokenCustody,
+        /// The path stops short: the last unit on it is sealed in a container the path does not name.
+        Incomplete
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -65,6 +67,9 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
     uint256 public constant MAX_PATH_DEPTH = 4;
     /// @notice The most lots one container names; shipping and receiving check each (one storage read apiece).
     uint256 public constant MAX_LOTS_PER_CONTAINER = 32;
+    /// @notice The most units with a record of their own one `pack` seals, or one `unpack` releases: a pallet of 512
+    /// cases, some 3 million gas.
+    uint32 public constant MAX_SEALED_UNITS = 512;
     /// @notice The reversal window of decommissions a new deployment starts with: 10 days, as the EU FMD allows.
     uint32 public constant DEFAULT_REVERSAL_WINDOW = 10 days;
     /// @notice The bounds of the reversal window the governance may set.
@@ -167,6 +172,7 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         bytes32 childrenRoot,
         uint32 childCount,
         bytes32[] calldata lotKeys,
+        bytes32[] calldata sealedUnits,
         bytes32 epcisHash
     ) external override whenNotPaused returns (bytes32 key) {
         (ParticipantId packer, ) = _tradingPartner();
@@ -190,6 +196,7 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
             since: Time.timestamp()
         });
         emit ContainerPacked(epcisHash, key, packer, sscc, childrenRoot, childCount, lotKeys);
+        _seal(key, packer, sealedUnits);
     }
 
     /// @inheritdoc ISupplyChain
@@ -199,15 +206,22 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         bytes32 childrenRoot,
         bytes32 lotsHash,
         Hop[] calldata path,
+        bytes32[] calldata released,
         bytes32 epcisHash
     ) external override whenNotPaused {
         (ParticipantId owner, ) = _tradingPartner();
         if (epcisHash == bytes32(0)) revert SupplyZeroHash();
         bytes32 key = _containerKey(sscc, packer, childrenRoot, lotsHash);
         Unit memory stored = _ownedUnit(key, _leaf(_CONTAINER_CHILD, key), ParticipantIdLib.NONE, packer, path, owner);
-        if (stored.status != UnitStatus.Active) revert SupplyInvalidTransition(key, stored.status, UnitStatus.Unpacked);
-        _units[key].status = UnitStatus.Unpacked;
-        emit ContainerUnpacked(epcisHash, key, owner);
+        // Unpacked already: the call only releases units left sealed in it.
+        if (stored.status != UnitStatus.Unpacked || released.length == 0) {
+            if (stored.status != UnitStatus.Active) {
+                revert SupplyInvalidTransition(key, stored.status, UnitStatus.Unpacked);
+            }
+            _units[key].status = UnitStatus.Unpacked;
+            emit ContainerUnpacked(epcisHash, key, owner);
+        }
+        _release(key, stored, released);
     }
 
     /// @inheritdoc ISupplyChain
@@ -254,7 +268,7 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         );
         // A pack has no packer: while it travels alone its record names its lot (the low 64 bits of the lot key), so
         // that the buyer cannot receive it under another lot's label.
-        record.packer = _lotTag(lotKey);
+        record.packer = _tag(lotKey);
         _ship(key, record, seller, buyer, transaction, epcisHash);
     }
 
@@ -279,7 +293,7 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         _requireLotActive(lotKey, status);
         bytes32 key = _serialKey(label.gtin, label.serial);
         Unit storage stored = _units[key];
-        if (stored.status == UnitStatus.InTransit && stored.packer != _lotTag(lotKey)) {
+        if (stored.status == UnitStatus.InTransit && stored.packer != _tag(lotKey)) {
             revert SupplyNotGenuine(label.gtin, label.serial, label.lot);
         }
         _receive(key, buyer, epcisHash);
@@ -411,11 +425,13 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
             path
         );
         prior = record.status;
-        if (prior != UnitStatus.None && prior != UnitStatus.Active) {
-            revert SupplyInvalidTransition(serialKey, prior, UnitStatus.Quarantined);
+        _requireInCommerce(serialKey, prior);
+        // A pack that never moved alone gets the record its custody path expects: its manufacturer's, dated 0, sealed
+        // in the container it is in (if any).
+        if (prior == UnitStatus.None) {
+            record.owner = stored.manufacturer;
+            if (path.length != 0) record.from = _tag(_hopKey(path[0]));
         }
-        // A pack that never moved alone gets the record its custody path expects: its manufacturer's, dated 0.
-        if (prior == UnitStatus.None) record.owner = stored.manufacturer;
         record.status = UnitStatus.Quarantined;
         _units[serialKey] = record;
         held = _hold(path);
@@ -438,9 +454,7 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         Unit memory record = _units[key];
         custody = _requireCustody(key, _leaf(_CONTAINER_CHILD, key), record, ParticipantIdLib.NONE, packer, path);
         prior = record.status;
-        if (prior != UnitStatus.None && prior != UnitStatus.Active) {
-            revert SupplyInvalidTransition(key, prior, UnitStatus.Quarantined);
-        }
+        _requireInCommerce(key, prior);
         if (prior == UnitStatus.None) record = _vouchedRecord(packer, path, 0);
         record.status = UnitStatus.Quarantined;
         _units[key] = record;
@@ -455,8 +469,9 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
     ) external override onlyProductSafety {
         Unit storage stored = _units[unitKey];
         // A record the hold created is deleted again, unless another case's hold now rests on it.
+        // A record the hold created that must stay is a container's, sealed in the container above it.
         if (status == UnitStatus.None && stored.holds == 0) delete _units[unitKey];
-        else stored.status = status == UnitStatus.None ? UnitStatus.Active : status;
+        else stored.status = status == UnitStatus.None ? UnitStatus.Sealed : status;
         for (uint256 i; i < held.length && held[i] != bytes32(0); ++i) --_units[held[i]].holds;
     }
 
@@ -588,18 +603,15 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         ParticipantId virtualPacker,
         Hop[] calldata path
     ) private view returns (Custody memory custody, Fault fault, bytes32 at) {
-        // The packer named in the keys of the containers without a record since the last one with a record (or of the
-        // unit itself): it must be the packer of the next container with a record, which committed to them.
+        // `virtualPacker`: the packer named in the keys of the containers without a record since the last one with a
+        // record (or of the unit itself); the packer of the next container with a record must be it.
         if (self.status != UnitStatus.None) virtualPacker = ParticipantIdLib.NONE;
-        bool unrecorded = self.status == UnitStatus.None;
-        custody.owner = unrecorded ? manufacturer : self.owner;
-        custody.from = self.from;
-        custody.status = unrecorded ? UnitStatus.Active : self.status;
+        custody = _ownCustody(self, manufacturer);
         if (path.length > MAX_PATH_DEPTH) return (custody, Fault.PathTooLong, bytes32(0));
         Unit memory child = self;
         for (uint256 i; i < path.length; ++i) {
             Hop calldata hop = path[i];
-            at = _containerKey(hop.sscc, hop.packer, hop.childrenRoot, hop.lotsHash);
+            at = _hopKey(hop);
             if (hop.proof.length > MAX_PROOF_LENGTH) return (custody, Fault.ProofTooLong, at);
             if (!MerkleProof.verifyCalldata(hop.proof, hop.childrenRoot, leaf)) {
                 return (custody, Fault.NotInContainer, at);
@@ -609,11 +621,13 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
             if (parent.status == UnitStatus.None) {
                 // Committed to by its parent's tree only: sealed, vouched for by the next hop with a record.
                 if (i == path.length - 1) return (custody, Fault.UnknownContainer, at);
-                if (!virtualPacker.isNone() && virtualPacker != hop.packer) return (custody, Fault.BrokenCustody, at);
+                // A unit with a record is sealed only in a container with one.
+                bool vouched = virtualPacker.isNone() || virtualPacker == hop.packer;
+                if (child.status != UnitStatus.None || !vouched) return (custody, Fault.BrokenCustody, at);
                 (virtualPacker, custody.sealedIn) = (hop.packer, at);
                 continue;
             }
-            if (!_continues(child, parent, manufacturer, virtualPacker)) return (custody, Fault.BrokenCustody, at);
+            if (!_continues(child, parent, at, manufacturer, virtualPacker)) return (custody, Fault.BrokenCustody, at);
             virtualPacker = ParticipantIdLib.NONE;
             if (child.status == UnitStatus.None && custody.voucher.isNone()) custody.voucher = parent.packer;
             custody.owner = parent.owner;
@@ -621,7 +635,9 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
             if (parent.status == UnitStatus.Unpacked) {
                 if (i != path.length - 1) return (custody, Fault.BrokenCustody, at);
                 custody.unpackedParent = at;
-                break;
+                // Loose in it: on its own once its owner moves it.
+                if (custody.status == UnitStatus.Sealed) custody.status = UnitStatus.Active;
+                return (custody, Fault.None, bytes32(0));
             }
             (custody.status, custody.sealedIn) = (parent.status, at);
             bool blocks = parent.status == UnitStatus.Quarantined || parent.status == UnitStatus.Illegitimate;
@@ -629,28 +645,35 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
                 (custody.blockedBy, custody.blockedStatus) = (at, parent.status);
             child = parent;
         }
+        if (custody.status == UnitStatus.Sealed) return (custody, Fault.Incomplete, at);
         return (custody, Fault.None, bytes32(0));
     }
 
-    /// @dev Whether `child` is still in `parent` (both with records, or the child without), as `_custody` says. A
-    /// child without a record is a pack (its manufacturer must have packed `parent`) when `manufacturer` is set, else
-    /// a container committed to by `parent`'s packer; `virtualPacker`, the packer named by the keys of the containers
-    /// without a record between them, must be `parent`'s packer.
+    /// @dev The custody of a unit on its own: its record's, or for a pack without a record its manufacturer's stock.
+    function _ownCustody(Unit memory self, ParticipantId manufacturer) private pure returns (Custody memory custody) {
+        bool unrecorded = self.status == UnitStatus.None;
+        custody.owner = unrecorded ? manufacturer : self.owner;
+        custody.from = self.from;
+        custody.status = unrecorded ? UnitStatus.Active : self.status;
+    }
+
+    /// @dev Whether `child` is in `parent` (whose key is `parentKey`), as `_custody` says. A child without a record is
+    /// a pack (its manufacturer must have packed `parent`) when `manufacturer` is set, else a container committed to
+    /// by `parent`'s packer; `virtualPacker`, the packer named by the keys of the containers without a record between
+    /// them, must be `parent`'s packer. A child with a record is only in the container that sealed it, which its record
+    /// names, and stays there while under investigation.
     function _continues(
         Unit memory child,
         Unit memory parent,
+        bytes32 parentKey,
         ParticipantId manufacturer,
         ParticipantId virtualPacker
     ) private pure returns (bool) {
-        // The containers without a record below `parent` name their packer in their keys: it must be `parent`'s.
         if (!virtualPacker.isNone() && virtualPacker != parent.packer) return false;
         if (child.status == UnitStatus.None) return manufacturer.isNone() || parent.packer == manufacturer;
-        // Something under investigation, or holding something that is, is only in the containers that hold it (those
-        // on its path when the case opened): packed into a new container, it would leave in it unseen.
-        bool held = child.status == UnitStatus.Quarantined || child.status == UnitStatus.Illegitimate;
-        if ((held || child.holds != 0) && parent.holds == 0) return false;
-        return
-            child.owner == parent.packer && child.since <= parent.since && (held || child.status == UnitStatus.Active);
+        UnitStatus status = child.status;
+        bool held = status == UnitStatus.Quarantined || status == UnitStatus.Illegitimate;
+        return child.from == _tag(parentKey) && (held || status == UnitStatus.Sealed);
     }
 
     /// @dev `_custody`, reverting with the fault's error.
@@ -676,6 +699,7 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         if (fault == Fault.ProofTooLong) revert SupplyProofTooLong(MAX_PROOF_LENGTH + 1);
         if (fault == Fault.UnknownContainer) revert SupplyUnknownContainer(at);
         if (fault == Fault.NotInContainer) revert SupplyNotInContainer(at, key);
+        if (fault == Fault.Incomplete) revert SupplySealedIn(at == bytes32(0) ? key : at, bytes32(0));
         revert SupplyBrokenCustody(at);
     }
 
@@ -699,6 +723,8 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
             if (record.status == UnitStatus.None) {
                 record.status = UnitStatus.Active;
                 if (manufacturer.isNone()) record.packer = packer; // a container: the packer its key names
+            } else if (record.status == UnitStatus.Sealed) {
+                record.status = UnitStatus.Active;
             }
             record.owner = custody.owner;
             record.from = custody.from;
@@ -793,7 +819,7 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
     /// without a record gets the one its path expects (see `_vouchedRecord`), so that the hold survives its release.
     function _hold(Hop[] calldata path) private returns (bytes32[4] memory held) {
         for (uint256 i; i < path.length; ++i) {
-            bytes32 key = _containerKey(path[i].sscc, path[i].packer, path[i].childrenRoot, path[i].lotsHash);
+            bytes32 key = _hopKey(path[i]);
             held[i] = key;
             Unit storage stored = _units[key];
             if (stored.status == UnitStatus.None) {
@@ -809,24 +835,60 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
 
     /// @dev The record of a container committed to only by its parent's tree, as its custody path reads it: owned and
     /// packed by `voucher` (the packer its key names, which custody checked is the packer of the next container above
-    /// with a record, found on `path` from index `first`), sealed, and dated as that container, so that custody through
-    /// it still holds.
+    /// with a record), and sealed in the container above it, `path[parent]` (which gets a record too if it has none).
     function _vouchedRecord(
         ParticipantId voucher,
         Hop[] calldata path,
-        uint256 first
-    ) private view returns (Unit memory record) {
-        for (uint256 i = first; i < path.length; ++i) {
-            Unit memory parent = _units[
-                _containerKey(path[i].sscc, path[i].packer, path[i].childrenRoot, path[i].lotsHash)
-            ];
-            if (parent.status == UnitStatus.None) continue;
-            record.since = parent.since;
-            break;
-        }
+        uint256 parent
+    ) private pure returns (Unit memory record) {
         record.owner = voucher;
         record.packer = voucher;
-        record.status = UnitStatus.Active;
+        record.from = _tag(_hopKey(path[parent]));
+        record.status = UnitStatus.Sealed;
+    }
+
+    /// @dev Seals `units` in the new container `key`: each must have a record, be on its own (Active), be held by
+    /// `packer` and hold no open investigation. From then on it moves only with the container: its record names the
+    /// container (`from` holds its tag) until the container is unpacked.
+    function _seal(bytes32 key, ParticipantId packer, bytes32[] calldata units) private {
+        uint256 count = units.length;
+        if (count > MAX_SEALED_UNITS) revert SupplyInvalidCount(uint32(count), MAX_SEALED_UNITS);
+        ParticipantId tag = _tag(key);
+        for (uint256 i; i < count; ++i) {
+            Unit storage stored = _units[units[i]];
+            UnitStatus status = stored.status;
+            if (status != UnitStatus.Active) revert SupplyInvalidTransition(units[i], status, UnitStatus.Sealed);
+            if (stored.holds != 0) revert SupplyUnitBlocked(units[i], status, stored.holds);
+            if (stored.owner != packer) revert SupplyNotOwner(units[i], stored.owner, msg.sender);
+            stored.status = UnitStatus.Sealed;
+            stored.from = tag;
+            emit UnitSealed(units[i], key, packer);
+        }
+    }
+
+    /// @dev Releases `units`, sealed in the unpacked container `key` (whose record is `container`): each gets the
+    /// container's owner and supplier, from now, and moves on its own.
+    function _release(bytes32 key, Unit memory container, bytes32[] calldata units) private {
+        uint256 count = units.length;
+        if (count > MAX_SEALED_UNITS) revert SupplyInvalidCount(uint32(count), MAX_SEALED_UNITS);
+        ParticipantId tag = _tag(key);
+        uint48 now_ = Time.timestamp();
+        for (uint256 i; i < count; ++i) {
+            Unit storage stored = _units[units[i]];
+            if (stored.status != UnitStatus.Sealed || stored.from != tag) revert SupplyNotInContainer(key, units[i]);
+            stored.owner = container.owner;
+            stored.from = container.from;
+            stored.status = UnitStatus.Active;
+            stored.since = now_;
+            emit UnitReleased(units[i], key, container.owner);
+        }
+    }
+
+    /// @dev A unit that can be quarantined: in commerce (no record, on its own or sealed in a container).
+    function _requireInCommerce(bytes32 key, UnitStatus status) private pure {
+        if (status != UnitStatus.None && status != UnitStatus.Active && status != UnitStatus.Sealed) {
+            revert SupplyInvalidTransition(key, status, UnitStatus.Quarantined);
+        }
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -1015,6 +1077,10 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         return keccak256(abi.encode(gtin, serial));
     }
 
+    function _hopKey(Hop calldata hop) private pure returns (bytes32) {
+        return _containerKey(hop.sscc, hop.packer, hop.childrenRoot, hop.lotsHash);
+    }
+
     /// @dev A container's key: its SSCC, the partner that committed to its contents, and those contents,
     /// `keccak256(abi.encode(childrenRoot, lotsHash))`.
     function _containerKey(
@@ -1042,9 +1108,10 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         return keccak256(bytes.concat(_packId(label)));
     }
 
-    /// @dev The lot a pack travelling alone belongs to, as its record's `packer` field holds it.
-    function _lotTag(bytes32 lotKey) private pure returns (ParticipantId) {
-        return ParticipantId.wrap(uint64(uint256(lotKey)));
+    /// @dev The low 64 bits of a key, as a record holds it: the lot of a pack travelling alone (in `packer`), the
+    /// container a unit is sealed in (in `from`).
+    function _tag(bytes32 key) private pure returns (ParticipantId) {
+        return ParticipantId.wrap(uint64(uint256(key)));
     }
 
     /// @dev A pack's id: the hash of its whole label.

@@ -220,28 +220,77 @@ export class SupplyChainClient {
     return { receipt, lotKey: tree.lotKey };
   }
 
-  /** Packs `container` on chain (its children's root, count and lots). Its child containers need no packing. */
-  async pack(container: ContainerTree, epcisHash: string): Promise<Sent & { key: string }> {
+  /**
+   * Packs `container` on chain (its children's root, count and lots) and seals in it `sealed`: by default its direct
+   * children that have a record of their own ({@link SupplyChainClient.recordedChildren}), which then move only with
+   * it, so that none can be sold twice. Its child containers without a record need no packing.
+   */
+  async pack(
+    container: ContainerTree,
+    epcisHash: string,
+    sealed?: readonly string[],
+  ): Promise<Sent & { key: string; sealed: string[] }> {
     await this.refuseSeen(epcisHash);
+    const units = [...(sealed ?? (await this.recordedChildren(container)))];
     const receipt = await this.mine(() =>
       this.registry.pack(
         ssccValue(container.sscc),
         container.root,
         container.children.length,
         container.lotKeys,
+        units,
         epcisHash,
       ),
     );
-    return { receipt, key: container.key };
+    return { receipt, key: container.key, sealed: units };
   }
 
-  /** Unpacks `container`, held through `path` (empty when it has a record and is on its own). */
-  async unpack(container: ContainerLike, epcisHash: string, path: readonly CustodyStep[] = []): Promise<Sent> {
+  /**
+   * Unpacks `container`, held through `path` (empty when it has a record and is on its own), and releases `released`:
+   * by default every unit still sealed in it ({@link SupplyChainClient.sealedIn}), which then has the caller as owner.
+   */
+  async unpack(
+    container: ContainerLike,
+    epcisHash: string,
+    path: readonly CustodyStep[] = [],
+    released?: readonly string[],
+  ): Promise<Sent & { released: string[] }> {
     await this.refuseSeen(epcisHash);
     const { sscc, packer, childrenRoot, lotsHash } = ref(container);
-    return this.send(() =>
-      this.registry.unpack(ssccValue(sscc), packer, childrenRoot, lotsHash, hops(path), epcisHash),
+    const units = [...(released ?? (await this.sealedIn(keyOf(container))))];
+    const receipt = await this.mine(() =>
+      this.registry.unpack(ssccValue(sscc), packer, childrenRoot, lotsHash, hops(path), units, epcisHash),
     );
+    return { receipt, released: units };
+  }
+
+  /**
+   * The keys of `container`'s direct children that have a record of their own (packs that moved alone, containers
+   * packed on chain or released): the units packing it must seal. Read from the registry, 200 at a time.
+   */
+  async recordedChildren(container: ContainerTree): Promise<string[]> {
+    const keys = container.children.map((child) =>
+      "pack" in child ? serialKey(child.pack.gtin, child.pack.serial) : child.container.key,
+    );
+    const recorded: string[] = [];
+    for (let i = 0; i < keys.length; i += 200) {
+      const batch = keys.slice(i, i + 200);
+      const records = await Promise.all(batch.map((key) => this.registry.unit(key)));
+      records.forEach((record, j) => {
+        if (Number(record.status) !== UnitStatus.None) recorded.push(batch[j]!);
+      });
+    }
+    return recorded;
+  }
+
+  /** The units sealed in the container `key` that are still sealed there, from its `UnitSealed` events. */
+  async sealedIn(key: string): Promise<string[]> {
+    const topic = this.registry.interface.getEvent("UnitSealed").topicHash;
+    const logs = await this.logs([topic, null, key.toLowerCase()]);
+    const units = [...new Set(logs.map((log) => log.topics[1]!))];
+    const tag = BigInt(key) & ((1n << 64n) - 1n);
+    const records = await Promise.all(units.map((unit) => this.registry.unit(unit)));
+    return units.filter((_, i) => Number(records[i]!.status) === UnitStatus.Sealed && records[i]!.from === tag);
   }
 
   // ---- custody ---------------------------------------------------------------------------------------------

@@ -30,6 +30,8 @@ export enum UnitStatus {
   Dispensed = 4,
   Quarantined = 5,
   Illegitimate = 6,
+  /** Packed into a container with a record of its own: it moves only with that container until released. */
+  Sealed = 7,
 }
 
 /** Why product is quarantined as suspect. */

@@ -104,7 +104,7 @@ describe("SupplyChain", function () {
       // Packing the loose case's exact SSCC and contents makes another container: its key names the thief.
       await supplyChain
         .connect(otherPharmacy.key)
-        .pack(looseCase.sscc, looseCase.root, 4, looseCase.lotKeys, epcis("squat"));
+        .pack(looseCase.sscc, looseCase.root, 4, looseCase.lotKeys, [], epcis("squat"));
       const copy = new ContainerTree(looseCase.sscc, [...looseCase.children], looseCase.lotKeys, otherPharmacy.id);
       expect(copy.key).to.not.equal(looseCase.key);
       expect((await readUnit(supplyChain, looseCase.key)).owner).to.equal(manufacturer.id);
@@ -222,7 +222,7 @@ describe("SupplyChain", function () {
       await expect(
         supplyChain
           .connect(manufacturer.key)
-          .unpack(pallet.sscc, pallet.packer, pallet.root, pallet.lotsHash, [], epcis("unpack")),
+          .unpack(pallet.sscc, pallet.packer, pallet.root, pallet.lotsHash, [], [], epcis("unpack")),
       )
         .to.be.revertedWithCustomError(supplyChain, "SupplyNotOwner")
         .withArgs(pallet.key, distributor.id, manufacturer.key.address);

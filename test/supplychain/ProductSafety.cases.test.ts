@@ -62,7 +62,7 @@ async function cloneScenario() {
   await mined(
     supplyChain
       .connect(distributor.key)
-      .unpack(pallet.sscc, pallet.packer, pallet.root, pallet.lotsHash, [], hashOf("unpack")),
+      .unpack(pallet.sscc, pallet.packer, pallet.root, pallet.lotsHash, [], [], hashOf("unpack")),
   );
   await mined(shipContainer(s, distributor, hospital, case1, [pallet.hop(case1)]));
   await mined(receiveContainer(s, hospital, case1));
@@ -237,7 +237,7 @@ describe("ProductSafety", () => {
       await mined(
         s.supplyChain
           .connect(s.distributor.key)
-          .unpack(pallet.sscc, pallet.packer, pallet.root, pallet.lotsHash, [], hashOf("u")),
+          .unpack(pallet.sscc, pallet.packer, pallet.root, pallet.lotsHash, [], [], hashOf("u")),
       );
       await expect(shipContainer(s, s.distributor, s.pharmacy, case1, [pallet.hop(case1)]))
         .to.be.revertedWithCustomError(s.supplyChain, "SupplyUnitBlocked")

@@ -69,11 +69,11 @@ describe("SupplyChain", function () {
       expect(
         await f.supplyChain
           .connect(f.distributor.key)
-          .pack.staticCall(box.sscc, box.root, 4, box.lotKeys, epcis("pack")),
+          .pack.staticCall(box.sscc, box.root, 4, box.lotKeys, [], epcis("pack")),
       ).to.equal(key);
       const at = BigInt(await time.latest()) + 7n;
       await time.setNextBlockTimestamp(at);
-      await expect(f.supplyChain.connect(f.distributor.key).pack(box.sscc, box.root, 4, box.lotKeys, epcis("pack")))
+      await expect(f.supplyChain.connect(f.distributor.key).pack(box.sscc, box.root, 4, box.lotKeys, [], epcis("pack")))
         .to.emit(f.supplyChain, "ContainerPacked")
         .withArgs(epcis("pack"), key, f.distributor.id, box.sscc, box.root, 4, box.lotKeys);
       expect(await readUnit(f.supplyChain, key)).to.deep.equal({
@@ -91,7 +91,9 @@ describe("SupplyChain", function () {
       const f = await loadFixture(custodyScenario);
       const nineteen = withCheckDigit(123_456_789_012_345_678n, 19);
       for (const bad of [sscc(6) + 1n, 0n, nineteen]) {
-        await expect(f.supplyChain.connect(f.manufacturer.key).pack(bad, hashOf("root"), 1, [f.lotA.key], epcis("p")))
+        await expect(
+          f.supplyChain.connect(f.manufacturer.key).pack(bad, hashOf("root"), 1, [f.lotA.key], [], epcis("p")),
+        )
           .to.be.revertedWithCustomError(f.supplyChain, "SupplyInvalidSscc")
           .withArgs(bad);
       }
@@ -100,11 +102,11 @@ describe("SupplyChain", function () {
     it("reverts with SupplyZeroHash for a zero children root or EPCIS event hash", async function () {
       const f = await loadFixture(custodyScenario);
       const pack = f.supplyChain.connect(f.manufacturer.key).pack;
-      await expect(pack(sscc(6), ZeroHash, 1, [f.lotA.key], epcis("p"))).to.be.revertedWithCustomError(
+      await expect(pack(sscc(6), ZeroHash, 1, [f.lotA.key], [], epcis("p"))).to.be.revertedWithCustomError(
         f.supplyChain,
         "SupplyZeroHash",
       );
-      await expect(pack(sscc(6), hashOf("root"), 1, [f.lotA.key], ZeroHash)).to.be.revertedWithCustomError(
+      await expect(pack(sscc(6), hashOf("root"), 1, [f.lotA.key], [], ZeroHash)).to.be.revertedWithCustomError(
         f.supplyChain,
         "SupplyZeroHash",
       );
@@ -114,7 +116,7 @@ describe("SupplyChain", function () {
       const f = await loadFixture(custodyScenario);
       for (const count of [0, MAX_CONTAINER_CHILDREN + 1]) {
         await expect(
-          f.supplyChain.connect(f.manufacturer.key).pack(sscc(6), hashOf("root"), count, [f.lotA.key], epcis("p")),
+          f.supplyChain.connect(f.manufacturer.key).pack(sscc(6), hashOf("root"), count, [f.lotA.key], [], epcis("p")),
         )
           .to.be.revertedWithCustomError(f.supplyChain, "SupplyInvalidCount")
           .withArgs(count, MAX_CONTAINER_CHILDREN);
@@ -122,7 +124,7 @@ describe("SupplyChain", function () {
       await expect(
         f.supplyChain
           .connect(f.manufacturer.key)
-          .pack(sscc(6), hashOf("root"), MAX_CONTAINER_CHILDREN, [f.lotA.key], epcis("p")),
+          .pack(sscc(6), hashOf("root"), MAX_CONTAINER_CHILDREN, [f.lotA.key], [], epcis("p")),
       ).to.emit(f.supplyChain, "ContainerPacked");
     });
 
@@ -139,7 +141,9 @@ describe("SupplyChain", function () {
         [[f.lotA.key, f.lotA.key], 2],
       ];
       for (const [lotKeys, count] of cases) {
-        await expect(f.supplyChain.connect(f.manufacturer.key).pack(sscc(6), hashOf("root"), 1, lotKeys, epcis("p")))
+        await expect(
+          f.supplyChain.connect(f.manufacturer.key).pack(sscc(6), hashOf("root"), 1, lotKeys, [], epcis("p")),
+        )
           .to.be.revertedWithCustomError(f.supplyChain, "SupplyInvalidLots")
           .withArgs(count);
       }
@@ -149,7 +153,7 @@ describe("SupplyChain", function () {
       const f = await loadFixture(custodyScenario);
       const unknown = hashOf("no such lot");
       const lotKeys = [f.lotA.key, unknown].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
-      await expect(f.supplyChain.connect(f.manufacturer.key).pack(sscc(6), hashOf("root"), 1, lotKeys, epcis("p")))
+      await expect(f.supplyChain.connect(f.manufacturer.key).pack(sscc(6), hashOf("root"), 1, lotKeys, [], epcis("p")))
         .to.be.revertedWithCustomError(f.supplyChain, "SupplyUnknownLotKey")
         .withArgs(unknown);
     });
@@ -158,7 +162,7 @@ describe("SupplyChain", function () {
       const f = await loadFixture(custodyScenario);
       const { pallet } = f;
       await expect(
-        f.supplyChain.connect(f.manufacturer.key).pack(pallet.sscc, pallet.root, 3, pallet.lotKeys, epcis("again")),
+        f.supplyChain.connect(f.manufacturer.key).pack(pallet.sscc, pallet.root, 3, pallet.lotKeys, [], epcis("again")),
       )
         .to.be.revertedWithCustomError(f.supplyChain, "SupplyContainerExists")
         .withArgs(pallet.key);
@@ -168,7 +172,9 @@ describe("SupplyChain", function () {
       const f = await loadFixture(custodyScenario);
       const { pallet } = f;
       const copy = new ContainerTree(pallet.sscc, [...pallet.children], pallet.lotKeys, f.distributor.id);
-      await f.supplyChain.connect(f.distributor.key).pack(pallet.sscc, pallet.root, 3, pallet.lotKeys, epcis("copy"));
+      await f.supplyChain
+        .connect(f.distributor.key)
+        .pack(pallet.sscc, pallet.root, 3, pallet.lotKeys, [], epcis("copy"));
       expect(copy.key).to.not.equal(pallet.key);
       expect((await readUnit(f.supplyChain, copy.key)).owner).to.equal(f.distributor.id);
       expect((await readUnit(f.supplyChain, pallet.key)).owner).to.equal(f.manufacturer.id);
@@ -190,7 +196,7 @@ describe("SupplyChain", function () {
     it("reverts with SupplyNotTradingPartner for a regulator and a stranger", async function () {
       const f = await loadFixture(custodyScenario);
       for (const key of [f.regulator.key, f.stranger]) {
-        await expect(f.supplyChain.connect(key).pack(sscc(6), hashOf("root"), 1, [f.lotA.key], epcis("p")))
+        await expect(f.supplyChain.connect(key).pack(sscc(6), hashOf("root"), 1, [f.lotA.key], [], epcis("p")))
           .to.be.revertedWithCustomError(f.supplyChain, "SupplyNotTradingPartner")
           .withArgs(key.address);
       }
@@ -200,7 +206,7 @@ describe("SupplyChain", function () {
       const f = await loadFixture(custodyScenario);
       await pause(f);
       await expect(
-        f.supplyChain.connect(f.manufacturer.key).pack(sscc(6), hashOf("root"), 1, [f.lotA.key], epcis("p")),
+        f.supplyChain.connect(f.manufacturer.key).pack(sscc(6), hashOf("root"), 1, [f.lotA.key], [], epcis("p")),
       ).to.be.revertedWithCustomError(f.supplyChain, "EnforcedPause");
     });
   });
@@ -425,7 +431,7 @@ describe("SupplyChain", function () {
       await expect(
         f.supplyChain
           .connect(f.distributor.key)
-          .unpack(pallet.sscc, pallet.packer, pallet.root, pallet.lotsHash, [], epcis("unpack")),
+          .unpack(pallet.sscc, pallet.packer, pallet.root, pallet.lotsHash, [], [], epcis("unpack")),
       )
         .to.emit(f.supplyChain, "ContainerUnpacked")
         .withArgs(epcis("unpack"), pallet.key, f.distributor.id);
@@ -445,7 +451,7 @@ describe("SupplyChain", function () {
       await expect(
         f.supplyChain
           .connect(f.manufacturer.key)
-          .unpack(pallet.sscc, pallet.packer, pallet.root, pallet.lotsHash, [], epcis("unpack")),
+          .unpack(pallet.sscc, pallet.packer, pallet.root, pallet.lotsHash, [], [], epcis("unpack")),
       )
         .to.be.revertedWithCustomError(f.supplyChain, "SupplyInvalidTransition")
         .withArgs(pallet.key, UnitStatus.InTransit, UnitStatus.Unpacked);
@@ -453,7 +459,7 @@ describe("SupplyChain", function () {
       await expect(
         f.supplyChain
           .connect(f.manufacturer.key)
-          .unpack(looseCase.sscc, looseCase.packer, looseCase.root, looseCase.lotsHash, [], epcis("unpack again")),
+          .unpack(looseCase.sscc, looseCase.packer, looseCase.root, looseCase.lotsHash, [], [], epcis("unpack again")),
       )
         .to.be.revertedWithCustomError(f.supplyChain, "SupplyInvalidTransition")
         .withArgs(looseCase.key, UnitStatus.Unpacked, UnitStatus.Unpacked);
@@ -469,14 +475,14 @@ describe("SupplyChain", function () {
       await expect(
         f.supplyChain
           .connect(f.distributor.key)
-          .unpack(pallet.sscc, pallet.packer, pallet.root, pallet.lotsHash, [], epcis("u")),
+          .unpack(pallet.sscc, pallet.packer, pallet.root, pallet.lotsHash, [], [], epcis("u")),
       )
         .to.be.revertedWithCustomError(f.supplyChain, "SupplyNotOwner")
         .withArgs(pallet.key, f.manufacturer.id, f.distributor.key.address);
       await expect(
         f.supplyChain
           .connect(f.manufacturer.key)
-          .unpack(pallet.sscc, pallet.packer, pallet.root, pallet.lotsHash, [], ZeroHash),
+          .unpack(pallet.sscc, pallet.packer, pallet.root, pallet.lotsHash, [], [], ZeroHash),
       ).to.be.revertedWithCustomError(f.supplyChain, "SupplyZeroHash");
     });
   });
@@ -523,7 +529,7 @@ describe("SupplyChain", function () {
       await expect(
         supplyChain
           .connect(distributor.key)
-          .unpack(case2.sscc, case2.packer, case2.root, case2.lotsHash, [pallet.hop(case2)], epcis("case2")),
+          .unpack(case2.sscc, case2.packer, case2.root, case2.lotsHash, [pallet.hop(case2)], [], epcis("case2")),
       )
         .to.emit(supplyChain, "UnitReleased")
         .withArgs(case2.key, pallet.key, distributor.id)
@@ -829,7 +835,7 @@ describe("SupplyChain", function () {
           );
         const unpacking = await supplyChain
           .connect(manufacturer.key)
-          .unpack(looseCase.sscc, looseCase.packer, looseCase.root, lotsHashOf(looseCase.lotKeys), [], epcis("u"), {
+          .unpack(looseCase.sscc, looseCase.packer, looseCase.root, lotsHashOf(looseCase.lotKeys), [], [], epcis("u"), {
             gasLimit: 1_000_000n,
           });
         await mine();

@@ -811,7 +811,7 @@ describe("SupplyChain: review findings", function () {
     await dispensePack(supplyChain, pharmacy, lotA, a10.serial, [looseCase.hop(a10)], false);
     const forged = new ContainerTree(sscc(30), [a10], [lotA.key], otherPharmacy.id);
     await (
-      await supplyChain.connect(otherPharmacy.key).pack(forged.sscc, forged.root, 1, forged.lotKeys, epcis("forge"))
+      await supplyChain.connect(otherPharmacy.key).pack(forged.sscc, forged.root, 1, forged.lotKeys, [], epcis("forge"))
     ).wait();
     await expect(dispenseTx(f, otherPharmacy, a10, [], [forged.hop(a10)], "forged"))
       .to.be.revertedWithCustomError(supplyChain, "SupplyNotGenuine")

@@ -310,7 +310,8 @@ class Run {
     await this.act(
       `${packer.name} packs ${container.name} of ${all.map((u) => u.name).join(", ")}`,
       (now) => this.model.pack(packer.id, container, children, virtual, now),
-      () => this.f.supplyChain.connect(packer.key).pack(tree.sscc, tree.root, all.length, tree.lotKeys, this.hash()),
+      () =>
+        this.f.supplyChain.connect(packer.key).pack(tree.sscc, tree.root, all.length, tree.lotKeys, [], this.hash()),
     );
   }
 
@@ -379,7 +380,7 @@ class Run {
       () =>
         this.f.supplyChain
           .connect(by.key)
-          .unpack(c.tree.sscc, c.tree.packer, c.tree.root, c.tree.lotsHash, hops, this.hash()),
+          .unpack(c.tree.sscc, c.tree.packer, c.tree.root, c.tree.lotsHash, hops, [], this.hash()),
     );
   }
 
@@ -742,7 +743,9 @@ async function palletWithVirtualCase() {
   const [a, b] = lot.labels as [(typeof lot.labels)[0], (typeof lot.labels)[0]];
   const virtualCase = new ContainerTree(sscc(901), [a, b], [lot.key], manufacturer.id);
   const pallet = new ContainerTree(sscc(902), [virtualCase], [lot.key], manufacturer.id);
-  await supplyChain.connect(manufacturer.key).pack(pallet.sscc, pallet.root, 1, pallet.lotKeys, hashOf("pack pallet"));
+  await supplyChain
+    .connect(manufacturer.key)
+    .pack(pallet.sscc, pallet.root, 1, pallet.lotKeys, [], hashOf("pack pallet"));
   return { ...f, lot, a, b, virtualCase, pallet, packPath: [virtualCase.hop(a), pallet.hop(virtualCase)] };
 }
 
@@ -787,7 +790,7 @@ describe("SupplyChain", function () {
       const [a, b] = lot.labels as [(typeof lot.labels)[0], (typeof lot.labels)[0]];
       await productSafety.connect(manufacturer.key).quarantinePack(onChain(a), lot.proof(a.serial), [], 4, hashOf("q"));
       const box = new ContainerTree(sscc(903), [a, b], [lot.key], manufacturer.id);
-      await sc.pack(box.sscc, box.root, 2, box.lotKeys, hashOf("pack"));
+      await sc.pack(box.sscc, box.root, 2, box.lotKeys, [], hashOf("pack"));
       const seen = await supplyChain.verify(onChain(a), lot.proof(a.serial), [box.hop(a)]);
       expect([seen.custodyProven, seen.quarantined, seen.saleable]).to.deep.equal([false, true, false]);
       await sc.shipContainer(box.sscc, box.packer, box.root, box.lotKeys, [], distributor.id, hashOf("t"), hashOf("s"));

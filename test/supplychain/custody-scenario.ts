@@ -141,7 +141,7 @@ export async function packOnChain(supplyChain: SupplyChain, by: Partner, tree: C
   await (
     await supplyChain
       .connect(by.key)
-      .pack(tree.sscc, tree.root, tree.children.length, tree.lotKeys, epcis(`pack:${tree.sscc}:${tree.root}`))
+      .pack(tree.sscc, tree.root, tree.children.length, tree.lotKeys, [], epcis(`pack:${tree.sscc}:${tree.root}`))
   ).wait();
 }
 
@@ -197,7 +197,7 @@ export async function unpack(
   await (
     await supplyChain
       .connect(owner.key)
-      .unpack(tree.sscc, tree.packer, tree.root, tree.lotsHash, [...path], epcis(`unpack:${tree.key}`))
+      .unpack(tree.sscc, tree.packer, tree.root, tree.lotsHash, [...path], [], epcis(`unpack:${tree.key}`))
   ).wait();
 }
 

@@ -43,7 +43,7 @@ export async function safetyScenario() {
   const case1 = new ContainerTree(sscc(1), lotA.labels.slice(0, 4), [lotA.key], manufacturer.id);
   const case2 = new ContainerTree(sscc(2), lotA.labels.slice(4, 8), [lotA.key], manufacturer.id);
   const pallet = new ContainerTree(sscc(3), [case1, case2], [lotA.key], manufacturer.id);
-  await mined(asManufacturer.pack(pallet.sscc, pallet.root, 2, pallet.lotKeys, hashOf("pack pallet")));
+  await mined(asManufacturer.pack(pallet.sscc, pallet.root, 2, pallet.lotKeys, [], hashOf("pack pallet")));
   await mined(
     asManufacturer.shipContainer(
       pallet.sscc,
@@ -75,8 +75,8 @@ export async function safetyScenario() {
   await mined(supplyChain.connect(pharmacy.key).receivePack(onChain(single), hashOf("receive single")));
   const caseB = new ContainerTree(sscc(4), lotB.labels, [lotB.key], manufacturer.id);
   const palletB = new ContainerTree(sscc(5), [caseB], [lotB.key], manufacturer.id);
-  await mined(asManufacturer.pack(caseB.sscc, caseB.root, 4, caseB.lotKeys, hashOf("pack caseB")));
-  await mined(asManufacturer.pack(palletB.sscc, palletB.root, 1, palletB.lotKeys, hashOf("pack palletB")));
+  await mined(asManufacturer.pack(caseB.sscc, caseB.root, 4, caseB.lotKeys, [], hashOf("pack caseB")));
+  await mined(asManufacturer.pack(palletB.sscc, palletB.root, 1, palletB.lotKeys, [], hashOf("pack palletB")));
   return { ...f, lotA, lotB, lotC, case1, case2, pallet, single, caseB, palletB };
 }
 

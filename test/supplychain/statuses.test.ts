@@ -85,7 +85,7 @@ describe("supply-chain statuses (sdk/supplychain/statuses.ts)", () => {
     await mined(
       s.supplyChain
         .connect(s.manufacturer.key)
-        .unpack(palletB.sscc, palletB.packer, palletB.root, palletB.lotsHash, [], hashOf("u")),
+        .unpack(palletB.sscc, palletB.packer, palletB.root, palletB.lotsHash, [], [], hashOf("u")),
     );
     expect((await s.supplyChain.unit(palletB.key)).status).to.equal(UnitStatus.Unpacked);
     await mined(quarantineContainer(s, s.manufacturer, caseB, [palletB.hop(caseB)], SuspectReason.Tampering));
