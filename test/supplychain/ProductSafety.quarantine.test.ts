@@ -213,7 +213,6 @@ describe("ProductSafety", () => {
     it("gives a virtual case a record and makes its pallet hold it: the pallet cannot be shipped", async () => {
       const s = await loadFixture(safetyScenario);
       const { case1, pallet } = s;
-      const palletSince = (await s.supplyChain.unit(pallet.key)).since;
       await expect(quarantineContainer(s, s.distributor, case1, [pallet.hop(case1)]))
         .to.emit(s.productSafety, "Quarantined")
         .withArgs(1n, case1.key, s.distributor.id, SuspectReason.SuspectedCounterfeit, EVIDENCE);
@@ -230,7 +229,9 @@ describe("ProductSafety", () => {
       expect(record.status).to.equal(UnitStatus.Quarantined);
       expect(record.owner).to.equal(s.manufacturer.id);
       expect(record.packer).to.equal(s.manufacturer.id);
-      expect(record.since).to.equal(palletSince);
+      // Sealed in the pallet: its record names it (the low 64 bits of its key), dated 0 as it never changed hands.
+      expect(record.from).to.equal(BigInt(pallet.key) & (2n ** 64n - 1n));
+      expect(record.since).to.equal(0n);
       expect((await s.supplyChain.unit(pallet.key)).holds).to.equal(1n);
       await expect(shipContainer(s, s.distributor, s.pharmacy, pallet))
         .to.be.revertedWithCustomError(s.supplyChain, "SupplyUnitBlocked")
@@ -265,13 +266,13 @@ describe("ProductSafety", () => {
       });
     });
 
-    it("makes the pallet hold a case with a record of its own inside it", async () => {
+    it("makes the pallet hold a case sealed in it, and seals the case in it again when cleared", async () => {
       const s = await loadFixture(safetyScenario);
       const { caseB, palletB } = s;
       await mined(quarantineContainer(s, s.manufacturer, caseB, [palletB.hop(caseB)]));
       expectCase(await s.productSafety.investigation(1n), {
         subject: caseB.key,
-        priorStatus: UnitStatus.Active,
+        priorStatus: UnitStatus.Sealed,
         investigator: s.manufacturer.id,
         supplier: NONE,
         customer: NONE,
@@ -283,9 +284,13 @@ describe("ProductSafety", () => {
         .to.be.revertedWithCustomError(s.supplyChain, "SupplyUnitBlocked")
         .withArgs(palletB.key, UnitStatus.Active, 1n);
       await mined(s.productSafety.connect(s.manufacturer.key).decide(1n, false, EVIDENCE));
-      expect((await s.supplyChain.unit(caseB.key)).status).to.equal(UnitStatus.Active);
+      expect((await s.supplyChain.unit(caseB.key)).status).to.equal(UnitStatus.Sealed);
       expect((await s.supplyChain.unit(palletB.key)).holds).to.equal(0n);
       await expect(shipContainer(s, s.manufacturer, s.distributor, palletB)).to.emit(s.supplyChain, "Shipped");
+      // Still sealed in the pallet: it does not leave on its own.
+      await expect(shipContainer(s, s.manufacturer, s.distributor, caseB))
+        .to.be.revertedWithCustomError(s.supplyChain, "SupplySealedIn")
+        .withArgs(caseB.key, ZERO);
     });
 
     it("deletes a virtual case's record and lowers its pallet's holds when the case is cleared: the pallet ships", async () => {

@@ -8,6 +8,7 @@ import type { Partner } from "../fixtures/supplychain";
 import {
   custodyScenario,
   type CustodyScenario,
+  dispensePack,
   epcis,
   packOnChain,
   quarantineLot,
@@ -16,7 +17,9 @@ import {
   RecallClass,
   LotStatus,
   sell,
+  sellPack,
   shipContainer,
+  SuspectReason,
   transaction,
   UnitStatus,
   unpack,
@@ -556,7 +559,7 @@ describe("SupplyChain", function () {
         .withArgs(case1.key, pallet.key);
       // A pallet on a pallet: the case is sealed in the outermost.
       const outer = new ContainerTree(sscc(8), [pallet], pallet.lotKeys, f.distributor.id);
-      await packOnChain(f.supplyChain, f.distributor, outer);
+      await packOnChain(f.supplyChain, f.distributor, outer, [pallet.key]);
       await expect(shipTx(f, f.distributor, case1, f.pharmacy.id, [pallet.hop(case1), outer.hop(pallet)]))
         .to.be.revertedWithCustomError(f.supplyChain, "SupplySealedIn")
         .withArgs(case1.key, outer.key);
@@ -567,7 +570,7 @@ describe("SupplyChain", function () {
       const { supplyChain, pallet, case1, distributor, pharmacy, hospital } = f;
       await sell(supplyChain, f.manufacturer, pallet, distributor);
       const outer = new ContainerTree(sscc(8), [pallet], pallet.lotKeys, f.distributor.id);
-      await packOnChain(supplyChain, distributor, outer);
+      await packOnChain(supplyChain, distributor, outer, [pallet.key]);
       await sell(supplyChain, distributor, outer, pharmacy);
       await unpack(supplyChain, pharmacy, outer);
       await unpack(supplyChain, pharmacy, pallet, [outer.hop(pallet)]);
@@ -638,20 +641,219 @@ describe("SupplyChain", function () {
         .withArgs(looseCase.key, case1.key);
     });
 
-    it("reverts with SupplyBrokenCustody when the manufacturer shipped alone a case it had packed into a pallet it sold", async function () {
+    it("reverts with SupplyBrokenCustody for a container with a record packed into another without being sealed in it", async function () {
       const f = await loadFixture(custodyScenario);
-      const { supplyChain, manufacturer, distributor, pharmacy, looseCase } = f;
-      // The loose case has a record; the manufacturer packs it onto a second pallet and sells the pallet…
+      const { supplyChain, manufacturer, distributor, looseCase } = f;
+      // The manufacturer's tree names the loose case, but the case was not sealed: it is not in the pallet.
       const pallet2 = new ContainerTree(sscc(7), [looseCase], looseCase.lotKeys, manufacturer.id);
       await packOnChain(supplyChain, manufacturer, pallet2);
       await sell(supplyChain, manufacturer, pallet2, distributor);
-      // …then sells the case again, on its own: its record says it is the manufacturer's, nothing per child is kept.
-      await sell(supplyChain, manufacturer, looseCase, pharmacy);
       await unpack(supplyChain, distributor, pallet2);
       await expect(shipTx(f, distributor, looseCase, f.hospital.id, [pallet2.hop(looseCase)]))
         .to.be.revertedWithCustomError(supplyChain, "SupplyBrokenCustody")
         .withArgs(pallet2.key);
+      expect((await readUnit(supplyChain, looseCase.key)).owner).to.equal(manufacturer.id);
+    });
+  });
+
+  describe("sealing units with a record of their own", function () {
+    /** `looseCase` (a record, the manufacturer's) sealed in `outer` (SSCC 7), packed by the manufacturer. */
+    async function sealedScenario() {
+      const f = await custodyScenario();
+      const outer = new ContainerTree(sscc(7), [f.looseCase], f.looseCase.lotKeys, f.manufacturer.id);
+      await packOnChain(f.supplyChain, f.manufacturer, outer, [f.looseCase.key]);
+      return { ...f, outer };
+    }
+    const tagOf = (key: string) => BigInt(key) & (2n ** 64n - 1n);
+    const ZERO = ZeroHash;
+
+    it("seals the unit in the new container: UnitSealed, its record Sealed and naming the container", async function () {
+      const f = await loadFixture(custodyScenario);
+      const { supplyChain, manufacturer, looseCase } = f;
+      const before = await readUnit(supplyChain, looseCase.key);
+      const outer = new ContainerTree(sscc(7), [looseCase], looseCase.lotKeys, manufacturer.id);
+      await expect(
+        supplyChain
+          .connect(manufacturer.key)
+          .pack(outer.sscc, outer.root, 1, outer.lotKeys, [looseCase.key], epcis("outer")),
+      )
+        .to.emit(supplyChain, "ContainerPacked")
+        .and.to.emit(supplyChain, "UnitSealed")
+        .withArgs(looseCase.key, outer.key, manufacturer.id);
+      expect(await readUnit(supplyChain, looseCase.key)).to.deep.equal({
+        ...before,
+        status: UnitStatus.Sealed,
+        from: tagOf(outer.key),
+      });
+    });
+
+    it("prevents the double sale: a sealed case cannot be shipped, unpacked or re-sealed on its own", async function () {
+      const f = await loadFixture(sealedScenario);
+      const { supplyChain, manufacturer, distributor, pharmacy, looseCase, outer } = f;
+      await sell(supplyChain, manufacturer, outer, distributor);
+      // Its record still names the manufacturer, which sold the container holding it.
+      await expect(shipTx(f, manufacturer, looseCase, pharmacy.id))
+        .to.be.revertedWithCustomError(supplyChain, "SupplySealedIn")
+        .withArgs(looseCase.key, ZERO);
+      await expect(
+        supplyChain
+          .connect(manufacturer.key)
+          .unpack(looseCase.sscc, looseCase.packer, looseCase.root, looseCase.lotsHash, [], [], epcis("u")),
+      )
+        .to.be.revertedWithCustomError(supplyChain, "SupplySealedIn")
+        .withArgs(looseCase.key, ZERO);
+      const again = new ContainerTree(sscc(8), [looseCase], looseCase.lotKeys, manufacturer.id);
+      await expect(packOnChain(supplyChain, manufacturer, again, [looseCase.key]))
+        .to.be.revertedWithCustomError(supplyChain, "SupplyInvalidTransition")
+        .withArgs(looseCase.key, UnitStatus.Sealed, UnitStatus.Sealed);
+      // Proven through the container, it is the distributor's, and still sealed.
+      await expect(shipTx(f, distributor, looseCase, pharmacy.id, [outer.hop(looseCase)]))
+        .to.be.revertedWithCustomError(supplyChain, "SupplySealedIn")
+        .withArgs(looseCase.key, outer.key);
+      // A pack inside it: the custody path must reach the outermost container.
+      const label = f.lotA.label("A000009");
+      const verified = await supplyChain.verify(onChain(label), [], [looseCase.hop(label)]);
+      expect(verified.custodyProven).to.equal(false);
+      const full = await supplyChain.verify(onChain(label), [], [looseCase.hop(label), outer.hop(looseCase)]);
+      expect([full.custodyProven, full.owner, full.saleable]).to.deep.equal([true, distributor.id, true]);
+    });
+
+    it("releases the units listed when the container is unpacked: UnitReleased, the unpacker's, its supplier the seller", async function () {
+      const f = await loadFixture(sealedScenario);
+      const { supplyChain, manufacturer, distributor, pharmacy, looseCase, outer } = f;
+      await sell(supplyChain, manufacturer, outer, distributor);
+      const at = BigInt(await time.latest()) + 20n;
+      await time.setNextBlockTimestamp(at);
+      await expect(
+        supplyChain
+          .connect(distributor.key)
+          .unpack(outer.sscc, outer.packer, outer.root, outer.lotsHash, [], [looseCase.key], epcis("u")),
+      )
+        .to.emit(supplyChain, "ContainerUnpacked")
+        .withArgs(epcis("u"), outer.key, distributor.id)
+        .and.to.emit(supplyChain, "UnitReleased")
+        .withArgs(looseCase.key, outer.key, distributor.id);
+      expect(await readUnit(supplyChain, looseCase.key)).to.deep.equal({
+        owner: distributor.id,
+        packer: manufacturer.id,
+        from: manufacturer.id,
+        status: UnitStatus.Active,
+        holds: 0n,
+        since: at,
+      });
+      await sell(supplyChain, distributor, looseCase, pharmacy);
       expect((await readUnit(supplyChain, looseCase.key)).owner).to.equal(pharmacy.id);
+    });
+
+    it("releases a unit left sealed when its owner first ships it out of the unpacked container", async function () {
+      const f = await loadFixture(sealedScenario);
+      const { supplyChain, manufacturer, distributor, pharmacy, looseCase, outer } = f;
+      await sell(supplyChain, manufacturer, outer, distributor);
+      await unpack(supplyChain, distributor, outer);
+      expect((await readUnit(supplyChain, looseCase.key)).status).to.equal(UnitStatus.Sealed);
+      await expect(shipTx(f, distributor, looseCase, pharmacy.id, [outer.hop(looseCase)], "lazy"))
+        .to.emit(supplyChain, "UnitReleased")
+        .withArgs(looseCase.key, outer.key, distributor.id)
+        .and.to.emit(supplyChain, "Shipped");
+      expect((await readUnit(supplyChain, looseCase.key)).status).to.equal(UnitStatus.InTransit);
+    });
+
+    it("releases by unpacking again with the unit listed; refuses an empty list and a unit not sealed in it", async function () {
+      const f = await loadFixture(sealedScenario);
+      const { supplyChain, manufacturer, distributor, looseCase, outer } = f;
+      await sell(supplyChain, manufacturer, outer, distributor);
+      await unpack(supplyChain, distributor, outer);
+      const unpackAgain = (released: string[]) =>
+        supplyChain
+          .connect(distributor.key)
+          .unpack(outer.sscc, outer.packer, outer.root, outer.lotsHash, [], released, epcis("again"));
+      await expect(unpackAgain([]))
+        .to.be.revertedWithCustomError(supplyChain, "SupplyInvalidTransition")
+        .withArgs(outer.key, UnitStatus.Unpacked, UnitStatus.Unpacked);
+      await expect(unpackAgain([looseCase.key]))
+        .to.emit(supplyChain, "UnitReleased")
+        .withArgs(looseCase.key, outer.key, distributor.id)
+        .and.not.to.emit(supplyChain, "ContainerUnpacked");
+      expect((await readUnit(supplyChain, looseCase.key)).status).to.equal(UnitStatus.Active);
+      await expect(unpackAgain([looseCase.key]))
+        .to.be.revertedWithCustomError(supplyChain, "SupplyNotInContainer")
+        .withArgs(outer.key, looseCase.key);
+      await expect(unpackAgain([f.pallet.key]))
+        .to.be.revertedWithCustomError(supplyChain, "SupplyNotInContainer")
+        .withArgs(outer.key, f.pallet.key);
+      // Only the unpacked container's owner releases.
+      await expect(
+        supplyChain
+          .connect(manufacturer.key)
+          .unpack(outer.sscc, outer.packer, outer.root, outer.lotsHash, [], [looseCase.key], epcis("x")),
+      )
+        .to.be.revertedWithCustomError(supplyChain, "SupplyNotOwner")
+        .withArgs(outer.key, distributor.id, manufacturer.key.address);
+    });
+
+    it("refuses to seal what is in transit, another's, or holding an investigation, and more than 512 units; nothing changes", async function () {
+      const f = await loadFixture(custodyScenario);
+      const { supplyChain, manufacturer, distributor, productSafety, looseCase } = f;
+      const outer = new ContainerTree(sscc(7), [looseCase], looseCase.lotKeys, manufacturer.id);
+      // A repeated key: the second sealing finds it sealed, and the first is undone with the revert.
+      await expect(packOnChain(supplyChain, manufacturer, outer, [looseCase.key, looseCase.key]))
+        .to.be.revertedWithCustomError(supplyChain, "SupplyInvalidTransition")
+        .withArgs(looseCase.key, UnitStatus.Sealed, UnitStatus.Sealed);
+      expect((await readUnit(supplyChain, looseCase.key)).status).to.equal(UnitStatus.Active);
+      expect((await readUnit(supplyChain, outer.key)).status).to.equal(UnitStatus.None);
+      await expect(packOnChain(supplyChain, manufacturer, outer, Array(513).fill(looseCase.key)))
+        .to.be.revertedWithCustomError(supplyChain, "SupplyInvalidCount")
+        .withArgs(513, 512);
+      const theirs = new ContainerTree(sscc(7), [looseCase], looseCase.lotKeys, distributor.id);
+      await expect(packOnChain(supplyChain, distributor, theirs, [looseCase.key]))
+        .to.be.revertedWithCustomError(supplyChain, "SupplyNotOwner")
+        .withArgs(looseCase.key, manufacturer.id, distributor.key.address);
+      // Holding an investigation of a pack inside it.
+      const label = f.lotA.label("A000009");
+      await (
+        await productSafety
+          .connect(manufacturer.key)
+          .quarantinePack(onChain(label), [], [looseCase.hop(label)], SuspectReason.Tampering, hashOf("evidence"))
+      ).wait();
+      await expect(packOnChain(supplyChain, manufacturer, outer, [looseCase.key]))
+        .to.be.revertedWithCustomError(supplyChain, "SupplyUnitBlocked")
+        .withArgs(looseCase.key, UnitStatus.Active, 1);
+      // In transit.
+      await (await productSafety.connect(manufacturer.key).decide(1n, false, hashOf("cleared"))).wait();
+      await (await shipTx(f, manufacturer, looseCase, distributor.id)).wait();
+      await expect(packOnChain(supplyChain, manufacturer, outer, [looseCase.key]))
+        .to.be.revertedWithCustomError(supplyChain, "SupplyInvalidTransition")
+        .withArgs(looseCase.key, UnitStatus.InTransit, UnitStatus.Sealed);
+    });
+
+    it("does not carry a unit with a record through a container without one; unpacking the sealing one frees it", async function () {
+      const f = await loadFixture(custodyScenario);
+      const { supplyChain, manufacturer, distributor, pharmacy, looseCase } = f;
+      const middle = new ContainerTree(sscc(8), [looseCase], looseCase.lotKeys, manufacturer.id);
+      const outer = new ContainerTree(sscc(7), [middle], looseCase.lotKeys, manufacturer.id);
+      await packOnChain(supplyChain, manufacturer, outer, [looseCase.key]);
+      await sell(supplyChain, manufacturer, outer, distributor);
+      await unpack(supplyChain, distributor, outer);
+      await expect(shipTx(f, distributor, looseCase, pharmacy.id, [middle.hop(looseCase), outer.hop(middle)]))
+        .to.be.revertedWithCustomError(supplyChain, "SupplyBrokenCustody")
+        .withArgs(middle.key);
+      await unpack(supplyChain, distributor, outer, [], [looseCase.key]);
+      await sell(supplyChain, distributor, looseCase, pharmacy);
+      expect((await readUnit(supplyChain, looseCase.key)).owner).to.equal(pharmacy.id);
+    });
+
+    it("dispenses a pack sealed in a tote only through the tote", async function () {
+      const f = await loadFixture(custodyScenario);
+      const { supplyChain, manufacturer, pharmacy, lotA } = f;
+      await sellPack(supplyChain, manufacturer, lotA, "A000013", pharmacy);
+      const label = lotA.label("A000013");
+      const tote = new ContainerTree(sscc(9), [label], [lotA.key], pharmacy.id);
+      await packOnChain(supplyChain, pharmacy, tote, [serialKey(lotA.gtin, "A000013")]);
+      await expect(dispensePack(supplyChain, pharmacy, lotA, "A000013"))
+        .to.be.revertedWithCustomError(supplyChain, "SupplySealedIn")
+        .withArgs(serialKey(lotA.gtin, "A000013"), ZERO);
+      await dispensePack(supplyChain, pharmacy, lotA, "A000013", [tote.hop(label)]);
+      expect((await readUnit(supplyChain, serialKey(lotA.gtin, "A000013"))).status).to.equal(UnitStatus.Dispensed);
     });
   });
 

@@ -137,11 +137,24 @@ export async function commission(supplyChain: SupplyChain, by: Partner, tree: Lo
   ).wait();
 }
 
-export async function packOnChain(supplyChain: SupplyChain, by: Partner, tree: ContainerTree): Promise<void> {
+/** Packs `tree` on chain as `by`, sealing in it `sealed` (its direct children that have a record of their own). */
+export async function packOnChain(
+  supplyChain: SupplyChain,
+  by: Partner,
+  tree: ContainerTree,
+  sealed: readonly string[] = [],
+): Promise<void> {
   await (
     await supplyChain
       .connect(by.key)
-      .pack(tree.sscc, tree.root, tree.children.length, tree.lotKeys, [], epcis(`pack:${tree.sscc}:${tree.root}`))
+      .pack(
+        tree.sscc,
+        tree.root,
+        tree.children.length,
+        tree.lotKeys,
+        [...sealed],
+        epcis(`pack:${tree.sscc}:${tree.root}`),
+      )
   ).wait();
 }
 
@@ -193,11 +206,12 @@ export async function unpack(
   owner: Partner,
   tree: ContainerTree,
   path: readonly Hop[] = [],
+  released: readonly string[] = [],
 ): Promise<void> {
   await (
     await supplyChain
       .connect(owner.key)
-      .unpack(tree.sscc, tree.packer, tree.root, tree.lotsHash, [...path], [], epcis(`unpack:${tree.key}`))
+      .unpack(tree.sscc, tree.packer, tree.root, tree.lotsHash, [...path], [...released], epcis(`unpack:${tree.key}`))
   ).wait();
 }
 

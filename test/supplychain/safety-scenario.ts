@@ -17,8 +17,8 @@ export const ZERO = `0x${"00".repeat(32)}`;
  * - lot A of `GTIN` (12 packs `S000001` …): `case1` (packs 1–4) and `case2` (packs 5–8) are committed to only by
  *   `pallet`'s tree (virtual cases, no record); the manufacturer packed `pallet`, shipped it to the distributor, which
  *   received it; pack 9 (`single`) moved alone from the manufacturer's stock to the pharmacy, which received it;
- * - lot B (4 packs `B000001` …): `caseB` packed on chain by the manufacturer (a record), then `palletB` around it, both
- *   the manufacturer's;
+ * - lot B (4 packs `B000001` …): `caseB` packed on chain by the manufacturer (a record), then `palletB` around it,
+ *   which seals it (caseB's record: Sealed, naming palletB), both the manufacturer's;
  * - lot C (4 packs `C000001` …): commissioned, nothing else.
  */
 export async function safetyScenario() {
@@ -76,7 +76,8 @@ export async function safetyScenario() {
   const caseB = new ContainerTree(sscc(4), lotB.labels, [lotB.key], manufacturer.id);
   const palletB = new ContainerTree(sscc(5), [caseB], [lotB.key], manufacturer.id);
   await mined(asManufacturer.pack(caseB.sscc, caseB.root, 4, caseB.lotKeys, [], hashOf("pack caseB")));
-  await mined(asManufacturer.pack(palletB.sscc, palletB.root, 1, palletB.lotKeys, [], hashOf("pack palletB")));
+  // caseB has a record: palletB seals it.
+  await mined(asManufacturer.pack(palletB.sscc, palletB.root, 1, palletB.lotKeys, [caseB.key], hashOf("pack palletB")));
   return { ...f, lotA, lotB, lotC, case1, case2, pallet, single, caseB, palletB };
 }
 
