@@ -606,7 +606,7 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         // `virtualPacker`: the packer named in the keys of the containers without a record since the last one with a
         // record (or of the unit itself); the packer of the next container with a record must be it.
         if (self.status != UnitStatus.None) virtualPacker = ParticipantIdLib.NONE;
-        custody = _ownCustody(self, manufacturer);
+        _ownCustody(custody, self, manufacturer);
         if (path.length > MAX_PATH_DEPTH) return (custody, Fault.PathTooLong, bytes32(0));
         Unit memory child = self;
         for (uint256 i; i < path.length; ++i) {
@@ -649,8 +649,9 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         return (custody, Fault.None, bytes32(0));
     }
 
-    /// @dev The custody of a unit on its own: its record's, or for a pack without a record its manufacturer's stock.
-    function _ownCustody(Unit memory self, ParticipantId manufacturer) private pure returns (Custody memory custody) {
+    /// @dev Fills in `custody` for a unit on its own: its record's, or for a pack without a record its manufacturer's
+    /// stock.
+    function _ownCustody(Custody memory custody, Unit memory self, ParticipantId manufacturer) private pure {
         bool unrecorded = self.status == UnitStatus.None;
         custody.owner = unrecorded ? manufacturer : self.owner;
         custody.from = self.from;

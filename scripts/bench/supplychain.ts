@@ -155,7 +155,7 @@ export async function benchSupplyChain(system: CareLedgerSystem, gas: GasRecorde
   await measured(
     "pack",
     "container of 2^20 children",
-    asManufacturer.pack({ ...wide, root: hash("children 2^20"), children: new Array(1 << 20) }, hash("p2")),
+    asManufacturer.pack({ ...wide, root: hash("children 2^20"), children: new Array(1 << 20) }, hash("p2"), []),
   );
 
   const shipped = await measured(
@@ -260,6 +260,26 @@ export async function benchSupplyChain(system: CareLedgerSystem, gas: GasRecorde
     "a pack in a case, no lot proof (case path)",
     asPharmacy.recordVerification(split.lot.pack(three), [], inCaseA(three), hash("request 2")),
   );
+
+  // Re-aggregation: 20 cases packed on chain (records of their own) sealed on a pallet, which is sold and unpacked
+  // releasing them. Per case sealed (and released), the difference from a pallet that seals nothing.
+  const sealing = palletize("LOTSEAL", 20 * CASE_SIZE, 2000, manufacturer.id);
+  await asManufacturer.commissionLot(sealing.lot, hash("c5"));
+  for (const [i, container] of sealing.cases.entries()) await asManufacturer.pack(container, hash(`p-case-${i}`), []);
+  const sealedPack = await measured(
+    "pack",
+    "pallet sealing 20 cases with records (re-aggregation)",
+    asManufacturer.pack(sealing.pallet, hash("p5")),
+  );
+  gas.add(S, "pack", "per case sealed (20 on a pallet, above a pallet sealing none)", (sealedPack - packed) / 20n);
+  await asManufacturer.shipContainer(sealing.pallet, distributor.id, hash("ti6"), hash("s6"));
+  await asDistributor.receiveContainer(sealing.pallet, hash("r6"));
+  const releasedAll = await measured(
+    "unpack",
+    "pallet releasing its 20 sealed cases",
+    asDistributor.unpack(sealing.pallet, hash("u6")),
+  );
+  gas.add(S, "unpack", "per case released (20, above an unpack releasing none)", (releasedAll - unpacked) / 20n);
 
   return [`Verification view latency: ${await verificationLatency()}`];
 }
