@@ -548,7 +548,7 @@ task("careledger:supply:pack", "Manufacturer or owner: packs packs into a contai
         });
       }
       const { hash, note } = await eventHash(args.event);
-      const { receipt } = await readable(() => client.pack(outer, hash));
+      const { receipt, sealed } = await readable(() => client.pack(outer, hash));
       const written = writeJson(args.out, file);
       print(`Container ${outer.sscc} packed`, {
         key: outer.key,
@@ -558,6 +558,9 @@ task("careledger:supply:pack", "Manufacturer or owner: packs packs into a contai
             ? `${serials.length} packs`
             : `${file.containers.length - 1} cases (${file.containers[0]?.sscc} …) of up to ${args.casesOf}, ${serials.length} packs`,
         lots: outer.lotKeys.join(", "),
+        ...(sealed.length === 0
+          ? {}
+          : { sealed: `${sealed.length} packs with records of their own, now moving only with it` }),
         file: written,
         epcisHash: `${hash} ${note}`,
         ...receiptFields(receipt),
@@ -576,10 +579,13 @@ task("careledger:supply:unpack", "Owner: unpacks a container, so its children mo
     const client = await supplyAs(hre, args.from);
     const route = await containerPath(client, containers, tree);
     const { hash, note } = await eventHash(args.event);
-    const { receipt } = await readable(() => client.unpack(tree, hash, route));
+    const { receipt, released } = await readable(() => client.unpack(tree, hash, route));
     print(`Container ${tree.sscc} unpacked`, {
       key: tree.key,
       children: `${tree.children.length}, each movable on its own`,
+      ...(released.length === 0
+        ? {}
+        : { released: `${released.length} sealed in it, now yours with records of their own` }),
       epcisHash: `${hash} ${note}`,
       ...receiptFields(receipt),
     });

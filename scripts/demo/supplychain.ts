@@ -101,7 +101,8 @@ export interface SupplyOutcome {
  * commissions a lot of 10,000 packs as one Merkle root, packs them in 200 cases of 50 on a pallet with one transaction,
  * and ships the pallet with a shipment package; the distributor receives it and checks every pack offline; it unpacks
  * the pallet and ships two cases to St. Mary's, whose pharmacy dispenses a pack with the case's proof alone and sends a
- * pack back, which the distributor verifies before resale; St. Mary's returns the opened case, the distributor resells
+ * pack back, which the distributor verifies before resale and seals in a tote for the second pharmacy (selling it alone
+ * too is refused); St. Mary's returns the opened case, the distributor resells
  * it to the second pharmacy, and a counterfeit in it carrying the dispensed pack's serial is refused there: the
  * regulator finds it illegitimate, the regulator and the distributor are notified within 24 hours and the case is
  * closed; a second lot is recalled and the recall reach lists who holds it.
@@ -414,6 +415,67 @@ async function saleableReturn(chain: Chain, case2: ContainerTree): Promise<void>
   );
   detail(
     `the chain answered without asking Meridian (DSCSA 582(c)(4)(D)); Keystone's record of it is on chain${gas(recorded.receipt)}`,
+  );
+  await resealReturn(chain, pack);
+}
+
+/**
+ * Keystone puts the returned pack (which has a record of its own) in a tote for Corner Pharmacy: the tote seals it, so
+ * selling the pack alone as well is refused; Corner receives the tote and unpacks it, and the pack is Corner's.
+ */
+async function resealReturn(chain: Chain, pack: Pack): Promise<void> {
+  const { keystone, corner, stMarys, lot, reader } = chain;
+  say("Keystone puts the returned pack in a tote for Corner Pharmacy: the tote seals it, so it cannot be sold twice.");
+  const tote = buildContainer(sscc(3, 1), [{ pack }], [lot.lotKey], keystone.id);
+  const packed = await keystone.client.pack(
+    tote,
+    await anchor({
+      type: "AggregationEvent",
+      parentID: epcOfSscc(tote.sscc),
+      childEPCs: [epcOfPack(pack)],
+      action: "ADD",
+      bizStep: "packing",
+    }),
+  );
+  detail(
+    `tote ${tote.sscc}: ${packed.sealed.length} pack with a record of its own sealed in it, its record naming the tote${gas(packed.receipt)}`,
+  );
+  const sellAlone = async () =>
+    keystone.client.shipPack(
+      pack,
+      lot.proof(pack.serial),
+      [],
+      stMarys.id,
+      commit("DSCSA transaction information and statement, SO-55186").commitment,
+      await anchor(transfer("shipping", [epcOfPack(pack)], keystone, stMarys, "SO-55186")),
+    );
+  detail(
+    `Keystone sells the same pack alone to St. Mary's too: ${await refused(sellAlone, "SupplySealedIn", "it moves only with its tote")}`,
+  );
+  const epcs = [epcOfSscc(tote.sscc)];
+  const shipped = await keystone.client.shipContainer(
+    tote,
+    corner.id,
+    commit("DSCSA transaction information and statement, SO-55187-T").commitment,
+    await anchor(transfer("shipping", epcs, keystone, corner, "SO-55187-T")),
+  );
+  const received = await corner.client.receiveContainer(
+    tote,
+    await anchor(transfer("receiving", epcs, keystone, corner, "SO-55187-T")),
+  );
+  const opened = await corner.client.unpack(
+    tote,
+    await anchor({
+      type: "AggregationEvent",
+      parentID: epcOfSscc(tote.sscc),
+      childEPCs: [epcOfPack(pack)],
+      action: "DELETE",
+      bizStep: "unpacking",
+    }),
+  );
+  const record = await reader.packRecord(pack);
+  detail(
+    `Corner Pharmacy received the tote and unpacked it: the pack is ${nameOf(record.owner)}'s, ${words(UnitStatus[record.status])}, on its own (${opened.released.length} released)${gas(shipped.receipt, received.receipt, opened.receipt)}`,
   );
 }
 
