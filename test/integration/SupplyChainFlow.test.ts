@@ -306,6 +306,38 @@ describe("SupplyChainFlow", function () {
     });
   });
 
+  describe("re-aggregation through the SDK client: units with records are sealed, then released", () => {
+    it("seals the hospital's case in a tote by default, refuses selling it alone, and releases it to the tote's buyer", async () => {
+      const f = await loadFixture(caseAtHospitalFixture);
+      const hospital = f.hospital.client;
+      // The tote holds the case (a record of its own) and a pack that never moved alone (none).
+      const loose = f.packs[60]!;
+      const tote = buildContainer(sscc(5, 1), [{ container: f.case1 }, { pack: loose }], [f.lot.lotKey], f.hospital.id);
+      expect(await hospital.recordedChildren(tote)).to.deep.equal([f.case1.key]);
+      const packed = await hospital.pack(tote, hashOf("pack tote"));
+      expect(packed.sealed).to.deep.equal([f.case1.key]);
+      expect((await f.reader.unit(f.case1.key)).status).to.equal(UnitStatus.Sealed);
+      expect(await f.reader.sealedIn(tote.key)).to.deep.equal([f.case1.key]);
+      expect(
+        await rejection(hospital.shipContainer(f.case1, f.otherPharmacy.id, hashOf("TI/TS X"), hashOf("ship alone"))),
+      ).to.match(/^SupplySealedIn\(/);
+      await hospital.shipContainer(tote, f.otherPharmacy.id, hashOf("TI/TS SO-9"), hashOf("ship tote"));
+      const pharmacy = f.as(f.otherPharmacy);
+      await pharmacy.receiveContainer(tote, hashOf("receive tote"));
+      const opened = await pharmacy.unpack(tote, hashOf("unpack tote"));
+      expect(opened.released).to.deep.equal([f.case1.key]);
+      expect(await f.reader.unit(f.case1.key)).to.deep.include({
+        owner: f.otherPharmacy.id,
+        from: f.hospital.id,
+        status: UnitStatus.Active,
+      });
+      expect(await f.reader.sealedIn(tote.key)).to.deep.equal([]);
+      // The case's history names the tote: sealed in it, released from it.
+      const names = (await f.reader.history(f.case1.key)).map((event) => event.name);
+      expect(names.slice(-2)).to.deep.equal(["UnitSealed", "UnitReleased"]);
+    });
+  });
+
   describe("EPCIS event hashes", () => {
     it("says whether a hash was anchored, and refuses a reused one before sending anything", async () => {
       const f = await loadFixture(receivedPalletFixture);
