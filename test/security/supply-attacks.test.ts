@@ -20,6 +20,8 @@ import {
 } from "../supplychain/custody-scenario";
 import { ContainerTree, type Hop, onChain, serialKey, sscc } from "../supplychain/helpers";
 
+const ZERO = `0x${"00".repeat(32)}`;
+
 // The supply-chain registry from an attacker's side: licensed partners (or strangers) trying to take product they do
 // not hold, to block others' product, to call the product-safety hooks, to replay receipts, to sell twice and to
 // pass clones; each against the production deployment, each shown to fail. The scenario: lots A and B; case1–case3
@@ -226,6 +228,44 @@ describe("SupplyChain", function () {
       )
         .to.be.revertedWithCustomError(supplyChain, "SupplyNotOwner")
         .withArgs(pallet.key, distributor.id, manufacturer.key.address);
+    });
+
+    it("an owner cannot sell twice what has a record: re-packed, it is sealed and moves only with its container", async function () {
+      const f = await loadFixture(custodyScenario);
+      const { supplyChain, looseCase, manufacturer, distributor, pharmacy, hospital, lotA } = f;
+      // A case and a returned pack, each with a record of its own, re-packed by their owner onto a pallet it sells.
+      await sellPack(supplyChain, manufacturer, lotA, "A000013", distributor);
+      await sell(supplyChain, manufacturer, looseCase, distributor);
+      const pack = lotA.label("A000013");
+      const repacked = new ContainerTree(sscc(21), [looseCase, pack], [lotA.key], distributor.id);
+      const packKey = serialKey(lotA.gtin, "A000013");
+      // Packing it without sealing what has a record leaves those out of the pallet: its buyer is refused them.
+      const unsealed = new ContainerTree(sscc(22), [looseCase, pack], [lotA.key], distributor.id);
+      await packOnChain(supplyChain, distributor, unsealed);
+      expect(
+        (await supplyChain.verify(onChain(pack), lotA.proof("A000013"), [unsealed.hop(pack)])).custodyProven,
+      ).to.equal(false);
+      await packOnChain(supplyChain, distributor, repacked, [looseCase.key, packKey]);
+      await sell(supplyChain, distributor, repacked, pharmacy);
+      // The second sale of each, on its own, is refused: before and after the pallet's buyer received it.
+      await expect(shipTx(f, distributor.key, looseCase, hospital.id))
+        .to.be.revertedWithCustomError(supplyChain, "SupplySealedIn")
+        .withArgs(looseCase.key, ZERO);
+      await expect(
+        supplyChain
+          .connect(distributor.key)
+          .shipPack(onChain(pack), lotA.proof("A000013"), [], hospital.id, transaction("x"), epcis("x")),
+      )
+        .to.be.revertedWithCustomError(supplyChain, "SupplySealedIn")
+        .withArgs(packKey, ZERO);
+      // Nor through the other pallet its tree also names.
+      await expect(shipTx(f, distributor.key, looseCase, hospital.id, [unsealed.hop(looseCase)]))
+        .to.be.revertedWithCustomError(supplyChain, "SupplyBrokenCustody")
+        .withArgs(unsealed.key);
+      // The pallet's buyer gets both.
+      await unpack(supplyChain, pharmacy, repacked, [], [looseCase.key, packKey]);
+      expect((await readUnit(supplyChain, looseCase.key)).owner).to.equal(pharmacy.id);
+      expect((await readUnit(supplyChain, packKey)).owner).to.equal(pharmacy.id);
     });
 
     it("a clone presented by a non-dispenser is refused without opening a case", async function () {
