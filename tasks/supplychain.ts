@@ -3,11 +3,12 @@ import path from "node:path";
 
 import { hexlify, randomBytes } from "ethers";
 import { task } from "hardhat/config";
+import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import type { ContainerTree, CustodyStep, LotTree, ShipmentPackage } from "../sdk/supplychain/trees";
 import type { Pack } from "../sdk/supplychain/identifiers";
-import type { SupplyChainClient, SupplyEvent, Verification } from "../sdk/supplychain/client";
+import type { SupplyChainClient, SupplyEvent, UnitInfo, Verification } from "../sdk/supplychain/client";
 import {
   CaseStatus,
   CaseSubject,
@@ -171,10 +172,26 @@ async function loadLotFile(option: string, file: string): Promise<LotTree> {
   return parsed(option, () => loadLot(dump));
 }
 
-/** Reads a container file or a shipment package into container trees (a package's are rebuilt from its proofs). */
+/**
+ * Reads a container file or a shipment package into container trees (a package's are rebuilt from its proofs). A
+ * partner's file of the right format but the wrong shape is refused in one line, like any other bad input.
+ */
 async function loadContainers(option: string, file: string): Promise<Containers> {
-  const { buildContainer } = await import("../sdk/supplychain/trees");
   const data = readJson(option, file) as { format?: string; containers?: unknown };
+  try {
+    return await containersOf(option, file, data);
+  } catch (error) {
+    if (error instanceof HardhatPluginError) throw error;
+    fail(`--${option} ${file}: malformed ${data?.format ?? "file"} (${(error as Error).message})`);
+  }
+}
+
+async function containersOf(
+  option: string,
+  file: string,
+  data: { format?: string; containers?: unknown },
+): Promise<Containers> {
+  const { buildContainer } = await import("../sdk/supplychain/trees");
   const trees = new Map<string, ContainerTree>();
   const parents = new Map<string, string>();
   if (data.format === "careledger-containers/1" && Array.isArray(data.containers)) {
@@ -240,7 +257,8 @@ function pick(containers: Containers, sscc: string | undefined): ContainerTree {
 
 /**
  * The custody path of `leafOf` in its container `sscc`, outwards: each step proves the level below; it ends at the
- * first container with a record of its own on chain (packed, released or unpacked), which is where custody is known.
+ * first container on its own on chain (packed, released or unpacked, and not sealed in its parent), which is where
+ * custody is known.
  */
 async function pathFrom(
   client: SupplyChainClient,
@@ -259,19 +277,30 @@ async function pathFrom(
       lotsHash: tree.lotsHash,
       proof: tree.proof(below),
     });
-    if ((await client.unit(tree.key)).status !== UnitStatus.None) break;
     const parent = containers.parents.get(tree.sscc);
+    const parentTree = parent === undefined ? undefined : containers.trees.get(parent);
+    // A container without a record, or one sealed in its parent, moves with the parent: the path goes on.
+    if (!insideParent(await client.unit(tree.key), parentTree)) break;
     below = { container: tree };
-    tree = parent === undefined ? undefined : containers.trees.get(parent);
+    tree = parentTree;
   }
   return steps;
 }
 
-/** The path of a container out of the container it is in: empty when it has its own record. */
+/**
+ * Whether a container with this record is inside `parent`: it has no record of its own, or its record names the parent
+ * (sealed in it, or under investigation there: `from` holds the low 64 bits of the parent's key).
+ */
+function insideParent(record: UnitInfo, parent: ContainerTree | undefined): boolean {
+  if (record.status === UnitStatus.None) return true;
+  return parent !== undefined && record.from === BigInt(parent.key) % 2n ** 64n;
+}
+
+/** The path of a container out of the container it is in: empty when it is on its own. */
 async function containerPath(client: SupplyChainClient, containers: Containers, tree: ContainerTree) {
-  if ((await client.unit(tree.key)).status !== UnitStatus.None) return [];
   const parent = containers.parents.get(tree.sscc);
-  if (parent === undefined) return [];
+  const parentTree = parent === undefined ? undefined : containers.trees.get(parent);
+  if (parent === undefined || !insideParent(await client.unit(tree.key), parentTree)) return [];
   return pathFrom(client, containers, parent, { container: tree });
 }
 

@@ -267,6 +267,24 @@ describe("tasks: supply chain", function () {
       );
     });
 
+    it("refuses a partner's file of the right format but the wrong shape in one line, not a stack trace", async function () {
+      fs.writeFileSync(
+        file("bent.json"),
+        JSON.stringify({
+          format: "careledger-containers/1",
+          lotFiles: [],
+          containers: [{ sscc: sscc(300), children: 5 }],
+        }),
+      );
+      expect(refusal(await node.run("careledger:supply:unpack", "--container", file("bent.json")))).to.match(
+        new RegExp(`^--container ${file("bent.json")}: malformed careledger-containers/1 \\(.+\\)$`),
+      );
+      fs.writeFileSync(file("bent-package.json"), JSON.stringify({ format: "careledger-shipment/1", shipped: {} }));
+      expect(refusal(await node.run("careledger:supply:unpack", "--container", file("bent-package.json")))).to.match(
+        new RegExp(`^--container ${file("bent-package.json")}: malformed careledger-shipment/1 \\(.+\\)$`),
+      );
+    });
+
     it("lists the names an enum-valued option takes", async function () {
       expect(
         refusal(
