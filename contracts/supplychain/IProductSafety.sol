@@ -161,7 +161,9 @@ interface IProductSafety {
     /// the notification (for the regulator, FDA Form 3911). Caller: the investigator. Works while paused.
     function notify(uint64 caseId, Recipient recipient, bytes32 notice) external;
 
-    /// @notice A regulator confirms the closure of an illegitimate-product case, once every notification was recorded.
+    /// @notice A regulator confirms the closure of an illegitimate-product case, once every notification was recorded:
+    /// the product was dealt with. The containers on its path no longer hold it (they may move again, having been
+    /// unpacked to take it out or not); the pack or container itself stays illegitimate for good.
     function closeCase(uint64 caseId, bytes32 evidence) external;
 
     /// @notice Recalls a lot with `recallClass`. Caller: its manufacturer or a regulator. Works while paused.

@@ -231,6 +231,10 @@ contract ProductSafety is IProductSafety, CareLedgerModule {
         _openIllegitimate.pop();
         delete _openIllegitimateSlot[caseId];
         emit CaseClosed(caseId, regulator, evidence);
+        // The product was dealt with: the containers that held it may move again; it stays illegitimate.
+        if (stored.subjectKind != CaseSubject.Lot) {
+            _SUPPLY.releaseHold(stored.subject, UnitStatus.Illegitimate, stored.path);
+        }
     }
 
     // ------------------------------------------------------------------------------------------------------------

@@ -461,6 +461,29 @@ describe("ProductSafety", () => {
       expect(await s.productSafety.overdueNotifications(1n)).to.deep.equal([false, false, false]);
     });
 
+    it("releases the containers that held the illegitimate case: the pallet moves again, the case stays illegitimate", async () => {
+      const s = await loadFixture(safetyScenario);
+      const { case1, pallet } = s;
+      const caseId = await opened(s, quarantineContainer(s, s.distributor, case1, [pallet.hop(case1)]));
+      await mined(decide(s, s.distributor, caseId, true));
+      await mined(notify(s, s.distributor, caseId, Recipient.Regulator));
+      await mined(notify(s, s.distributor, caseId, Recipient.Supplier));
+      // Found illegitimate, the case still holds its pallet until the closure.
+      await expect(shipContainer(s, s.distributor, s.pharmacy, pallet))
+        .to.be.revertedWithCustomError(s.supplyChain, "SupplyUnitBlocked")
+        .withArgs(pallet.key, UnitStatus.Active, 1n);
+      await mined(s.productSafety.connect(s.regulator.key).closeCase(caseId, EVIDENCE));
+      expect((await s.supplyChain.unit(pallet.key)).holds).to.equal(0n);
+      expect((await s.supplyChain.unit(case1.key)).status).to.equal(UnitStatus.Illegitimate);
+      const label = case1.children[0] as Parameters<typeof onChain>[0];
+      const verified = await s.supplyChain.verify(onChain(label), s.lotA.proof(label.serial), [
+        case1.hop(label),
+        pallet.hop(case1),
+      ]);
+      expect([verified.illegitimate, verified.saleable]).to.deep.equal([true, false]);
+      await expect(shipContainer(s, s.distributor, s.pharmacy, pallet)).to.emit(s.supplyChain, "Shipped");
+    });
+
     it("reverts with ProductSafetyInvalidCaseTransition unless the case is illegitimate", async () => {
       const s = await palletCase();
       const close = () => s.productSafety.connect(s.regulator.key).closeCase(1n, EVIDENCE);
