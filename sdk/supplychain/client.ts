@@ -180,6 +180,12 @@ export class SupplyChainClient {
     readonly registry: SupplyChain,
     readonly safety: ProductSafety,
     readonly since = 0,
+    /** The first topics of the contracts' logs up to a block, shared by the clients `as` derives: each block's logs
+     * are read once for the EPCIS duplicate check, not at every write. */
+    private readonly seen: { topics: Set<string>; scannedTo: number; hash?: string } = {
+      topics: new Set(),
+      scannedTo: since - 1,
+    },
   ) {}
 
   static connect(
@@ -195,7 +201,7 @@ export class SupplyChainClient {
 
   /** The same contracts, acting through another runner (signer). */
   as(runner: ContractRunner): SupplyChainClient {
-    return new SupplyChainClient(this.registry.connect(runner), this.safety.connect(runner), this.since);
+    return new SupplyChainClient(this.registry.connect(runner), this.safety.connect(runner), this.since, this.seen);
   }
 
   // ---- products, lots, containers --------------------------------------------------------------------------
@@ -551,10 +557,29 @@ export class SupplyChainClient {
 
   // ---- events: duplicates, history, recall reach ------------------------------------------------------------
 
-  /** Whether an EPCIS event hash was anchored before (every supply-chain event with one carries it as topic 1). */
+  /**
+   * Whether an EPCIS event hash was anchored before (every supply-chain event with one carries it as topic 1). Reads
+   * only the blocks not read before (from the deployment's on the first call); if the last block read is no longer on
+   * the chain (a reorganization, a restarted node, a reverted snapshot), everything is read again.
+   */
   async eventHashSeen(epcisHash: string): Promise<boolean> {
-    const logs = await this.logs([null, epcisHash.toLowerCase()]);
-    return logs.length > 0;
+    const provider = this.registry.runner?.provider;
+    if (provider === null || provider === undefined) throw new Error("reading events needs a runner with a provider");
+    const seen = this.seen;
+    if (seen.hash !== undefined && (await provider.getBlock(seen.scannedTo))?.hash !== seen.hash) {
+      seen.topics.clear();
+      seen.scannedTo = this.since - 1;
+      seen.hash = undefined;
+    }
+    const last = await provider.getBlock("latest");
+    if (last === null || last.hash === null) throw new Error("the node returned no latest block");
+    if (last.number > seen.scannedTo) {
+      const logs = await this.logs([], seen.scannedTo + 1, last.number);
+      for (const log of logs) if (log.topics[1] !== undefined) seen.topics.add(log.topics[1].toLowerCase());
+      seen.scannedTo = last.number;
+      seen.hash = last.hash;
+    }
+    return seen.topics.has(epcisHash.toLowerCase());
   }
 
   /**
@@ -648,15 +673,15 @@ export class SupplyChainClient {
 
   // ---- internals -------------------------------------------------------------------------------------------
 
-  /** The logs of both contracts matching `topics`, from the deployment's first block, in chunked ranges. */
-  private async logs(topics: (string | null)[]): Promise<Log[]> {
+  /** The logs of both contracts matching `topics`, from the deployment's first block (or `from`), in chunked ranges. */
+  private async logs(topics: (string | null)[], from = this.since, to?: number): Promise<Log[]> {
     const provider = this.registry.runner?.provider;
     if (provider === null || provider === undefined) throw new Error("reading events needs a runner with a provider");
     const address = [await this.registry.getAddress(), await this.safety.getAddress()];
-    const last = await latestBlockNumber(this.registry.runner);
+    const last = to ?? (await latestBlockNumber(this.registry.runner));
     const logs = await queryInRanges(
       (fromBlock, toBlock) => provider.getLogs({ address, topics, fromBlock, toBlock }),
-      this.since,
+      from,
       last,
     );
     return logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);

@@ -1,9 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
 
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { keccak256, toUtf8Bytes } from "ethers";
+import { network } from "hardhat";
 
 import {
   buildContainer,
@@ -350,6 +351,20 @@ describe("SupplyChainFlow", function () {
       expect((error as EpcisDuplicateEvent).eventHash).to.equal(hashOf("ship pallet"));
       expect(await f.distributor.key.getNonce()).to.equal(nonce);
       expect((await f.reader.unit(f.pallet.key)).status).to.equal(UnitStatus.Active);
+    });
+
+    it("forgets a hash whose block a reverted snapshot undid, though it reads each block only once", async () => {
+      const f = await loadFixture(receivedPalletFixture);
+      const snapshot = (await network.provider.send("evm_snapshot", [])) as string;
+      await f.asDistributor.unpack(f.pallet, hashOf("unpack, then undone"));
+      // The distributor's client and the reader share what they read: one client's write is the other's duplicate.
+      expect(await f.reader.eventHashSeen(hashOf("unpack, then undone"))).to.equal(true);
+      await network.provider.send("evm_revert", [snapshot]);
+      await mine(3);
+      expect(await f.reader.eventHashSeen(hashOf("unpack, then undone"))).to.equal(false);
+      expect(await f.reader.eventHashSeen(hashOf("ship pallet"))).to.equal(true);
+      await f.asDistributor.unpack(f.pallet, hashOf("unpack, then undone"));
+      expect((await f.reader.unit(f.pallet.key)).status).to.equal(UnitStatus.Unpacked);
     });
 
     it("gives the pallet's history in chain order", async () => {
