@@ -651,10 +651,20 @@ export class SupplyChainClient {
       if (event.name === "UnitReleased" && naming.has(String(event.args.parent))) naming.add(String(event.args.unit));
     }
     // An unpacked container stays: what is loose in it (its virtual cases) is its owner's and has no record.
-    const containers = (await Promise.all([...naming].map((unit) => this.unit(unit)))).filter(
+    const named = (await Promise.all([...naming].map((unit) => this.unit(unit)))).filter(
       (info) => info.status !== UnitStatus.None,
     );
-    const packs = (await Promise.all(serials.map((serial) => this.unit(serialKey(gtin, serial))))).filter(
+    // A pack released from such a container is a pack, not a container: a container's record names its packer (a
+    // participant), a pack's none, or its lot once it travelled alone.
+    const tag = BigInt(key) & ((1n << 64n) - 1n);
+    const isPack = (info: UnitInfo) => info.packer === 0n || info.packer === tag;
+    const containers = named.filter((info) => !isPack(info));
+    const byKey = new Map<string, UnitInfo>();
+    for (const info of named.filter(isPack)) byKey.set(info.key, info);
+    for (const info of await Promise.all(serials.map((serial) => this.unit(serialKey(gtin, serial))))) {
+      byKey.set(info.key, info);
+    }
+    const packs = [...byKey.values()].filter(
       (info) => info.status !== UnitStatus.None && info.status !== UnitStatus.Dispensed,
     );
     const holders = new Map<bigint, { participant: bigint; containers: number; packs: number }>();
@@ -663,10 +673,11 @@ export class SupplyChainClient {
       if (entry === undefined) holders.set(participant, (entry = { participant, containers: 0, packs: 0 }));
       return entry;
     };
-    for (const info of containers) holder(info.owner).containers++;
+    // A unit sealed in a container is held with it: its record names who sealed it, not who holds it now.
+    for (const info of containers) if (info.status !== UnitStatus.Sealed) holder(info.owner).containers++;
     // A pack quarantined while sealed in a container has a record dated 0 naming its manufacturer (what its custody
     // path expects), not its holder: it is held with its container, counted above. Only packs that moved alone count.
-    for (const info of packs) if (info.since !== 0n) holder(info.owner).packs++;
+    for (const info of packs) if (info.since !== 0n && info.status !== UnitStatus.Sealed) holder(info.owner).packs++;
     const dispensed = events.filter((event) => event.name === "Dispensed" && event.args.lotKey === key).length;
     return { lotKey: key, containers, packs, holders: [...holders.values()], dispensed };
   }

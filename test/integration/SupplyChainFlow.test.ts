@@ -24,6 +24,7 @@ import {
   parseEpcisDocument,
   RecallClass,
   Recipient,
+  serialKey,
   shippedKey,
   SupplyChainClient,
   SuspectReason,
@@ -272,6 +273,11 @@ describe("SupplyChainFlow", function () {
       await manufacturer.pack(caseB, hashOf("pack B"));
       await manufacturer.shipContainer(caseA, f.otherPharmacy.id, hashOf("TI/TS recall"), hashOf("ship A"));
       await f.as(f.otherPharmacy).receiveContainer(caseA, hashOf("receive A"));
+      // The manufacturer opens case B and sells pack R4 alone: released from the case, it is a pack, not a container.
+      await manufacturer.unpack(caseB, hashOf("unpack B"));
+      const r4 = lot.pack("R4");
+      await manufacturer.shipPack(r4, [], [hop(caseB, { pack: r4 })], f.hospital.id, hashOf("TI/TS R4"), hashOf("R4"));
+      await f.as(f.hospital).receivePack(r4, hashOf("receive R4"));
 
       await manufacturer.recall(GTIN_TEXT, "L-RECALL", RecallClass.I, hashOf("recall notice"));
       expect(await f.reader.lot(GTIN_TEXT, "L-RECALL")).to.deep.include({
@@ -281,9 +287,11 @@ describe("SupplyChainFlow", function () {
       const reach = await f.reader.recallReach(GTIN_TEXT, "L-RECALL");
       expect(reach.lotKey).to.equal(lot.lotKey);
       expect(reach.containers.map((unit) => unit.key).sort()).to.deep.equal([keyOf(caseA), keyOf(caseB)].sort());
+      expect(reach.packs.map((unit) => unit.key)).to.deep.equal([serialKey(GTIN_TEXT, "R4")]);
       expect(reach.holders).to.have.deep.members([
         { participant: f.manufacturer.id, containers: 1, packs: 0 },
         { participant: f.otherPharmacy.id, containers: 1, packs: 0 },
+        { participant: f.hospital.id, containers: 0, packs: 1 },
       ]);
       const pack = lot.pack("R1");
       expect(
