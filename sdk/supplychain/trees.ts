@@ -264,7 +264,8 @@ export function containerLeaf(child: ContainerChild): ContainerLeaf {
 /**
  * Builds container `sscc`'s tree over `children`, naming `lotKeys` (the lots of every pack inside, nested ones
  * included). Refuses no children, more than {@link MAX_CONTAINER_CHILDREN}, a repeated child, the container inside
- * itself, and a pack child whose lot is not among `lotKeys` (a container that hid a lot would escape its recall).
+ * itself, and a pack child whose lot, or a container child one of whose lots, is not among `lotKeys` (a container
+ * that hid a lot would escape its recall).
  * `packer` is the participant id that commits to it (who packs it, or whose container's tree holds it).
  */
 export function buildContainer(
@@ -294,6 +295,13 @@ export function buildContainer(
       expiryValue(child.pack.expiry);
       if (!named.has(lotKey(child.pack.gtin, child.pack.lot))) {
         throw new SupplyTreeError(`child ${index}'s lot is not among the container's lots`);
+      }
+    } else {
+      const hidden = child.container.lotKeys.find((key) => !named.has(key));
+      if (hidden !== undefined) {
+        throw new SupplyTreeError(
+          `child ${index} (container ${child.container.sscc}) holds lot ${hidden}, not among the container's lots`,
+        );
       }
     }
     const leaf = containerLeaf(child);

@@ -201,7 +201,7 @@ describe("sdk/supplychain: trees", () => {
       ).to.be.false;
     });
 
-    it("refuses no children, a repeated child, itself, and a pack of a lot it does not name", () => {
+    it("refuses no children, a repeated child, itself, and a pack or a container of a lot it does not name", () => {
       const { lotA, lotB } = palletFixture();
       const pack = lotA.pack("A0");
       expect(() => buildContainer(PALLET, [], [lotA.lotKey], PACKER)).to.throw(SupplyTreeError, "at least one child");
@@ -218,6 +218,14 @@ describe("sdk/supplychain: trees", () => {
         SupplyTreeError,
         "lot is not among",
       );
+      const caseOfA = buildContainer(CASES[0]!, [{ pack }], [lotA.lotKey], PACKER);
+      expect(() => buildContainer(PALLET, [{ container: caseOfA }], [lotB.lotKey], PACKER)).to.throw(
+        SupplyTreeError,
+        `child 0 (container ${CASES[0]}) holds lot ${lotA.lotKey}, not among the container's lots`,
+      );
+      expect(
+        buildContainer(PALLET, [{ container: caseOfA }], [lotA.lotKey, lotB.lotKey], PACKER).lotKeys,
+      ).to.have.length(2);
       expect(() => buildContainer(PALLET, [{ pack }], [lotA.lotKey, lotA.lotKey], PACKER)).to.throw(
         SupplyTreeError,
         "repeated",
