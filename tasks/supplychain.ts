@@ -177,12 +177,13 @@ async function loadLotFile(option: string, file: string): Promise<LotTree> {
  * partner's file of the right format but the wrong shape is refused in one line, like any other bad input.
  */
 async function loadContainers(option: string, file: string): Promise<Containers> {
-  const data = readJson(option, file) as { format?: string; containers?: unknown };
+  const data = readJson(option, file);
   try {
-    return await containersOf(option, file, data);
+    return await containersOf(option, file, data as { format?: string; containers?: unknown });
   } catch (error) {
     if (error instanceof HardhatPluginError) throw error;
-    fail(`--${option} ${file}: malformed ${data?.format ?? "file"} (${(error as Error).message})`);
+    const format = typeof data === "object" && data !== null && "format" in data ? String(data.format) : "file";
+    fail(`--${option} ${file}: malformed ${format} (${(error as Error).message})`);
   }
 }
 

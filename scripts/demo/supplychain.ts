@@ -29,6 +29,7 @@ import {
   ParticipantKind,
   RecallClass,
   Recipient,
+  type Sent,
   shippedKey,
   SupplyChainClient,
   SuspectReason,
@@ -255,12 +256,7 @@ async function shipPallet(chain: Chain): Promise<void> {
   );
   const pkg = buildShipmentPackage(pallet, [lot]);
   const document = "INV-2027-88410";
-  const shipped = await meridian.client.shipContainer(
-    pallet,
-    keystone.id,
-    commit(`DSCSA transaction information and statement, ${document}`).commitment,
-    await anchor(transfer("shipping", [epcOfSscc(pallet.sscc)], meridian, keystone, document)),
-  );
+  const shipped = await ship(meridian, keystone, pallet, document);
   const inTransit = await reader.unit(shipped.key);
   detail(
     `in transit: still ${nameOf(inTransit.owner)}'s until received, on its way to ${nameOf(inTransit.pendingBuyer ?? 0n)}; on chain only commitments to the documents${gas(shipped.receipt)}`,
@@ -270,10 +266,7 @@ async function shipPallet(chain: Chain): Promise<void> {
   );
 
   say("Keystone receives the pallet and checks every pack in the package at receipt, without asking anyone.");
-  const received = await keystone.client.receiveContainer(
-    pallet,
-    await anchor(transfer("receiving", [epcOfSscc(pallet.sscc)], meridian, keystone, document)),
-  );
+  const received = await receive(meridian, keystone, pallet, document);
   const roots = new Map([[lot.lotKey, (await reader.lot(GTIN, LOT_A.lot)).root]]);
   const started = Date.now();
   const failures = verifyShipmentPackage(pkg, roots, shippedKey(pkg));
@@ -306,17 +299,8 @@ async function distribute(chain: Chain): Promise<[ContainerTree, ContainerTree]>
   const out: string[] = [];
   for (const [index, container] of [case1, case2].entries()) {
     const document = `SO-55120-${index + 1}`;
-    const shipped = await keystone.client.shipContainer(
-      container,
-      stMarys.id,
-      commit(`DSCSA transaction information and statement, ${document}`).commitment,
-      await anchor(transfer("shipping", [epcOfSscc(container.sscc)], keystone, stMarys, document)),
-      [containerHop(pallet, container)],
-    );
-    const received = await stMarys.client.receiveContainer(
-      container,
-      await anchor(transfer("receiving", [epcOfSscc(container.sscc)], keystone, stMarys, document)),
-    );
+    const shipped = await ship(keystone, stMarys, container, document, [containerHop(pallet, container)]);
+    const received = await receive(keystone, stMarys, container, document);
     const pkg = buildShipmentPackage(container, [lot]);
     const failures = verifyShipmentPackage(pkg, new Map([[lot.lotKey, lot.root]]), shippedKey(pkg));
     out.push(
@@ -452,17 +436,8 @@ async function resealReturn(chain: Chain, pack: Pack): Promise<void> {
   detail(
     `Keystone sells the same pack alone to St. Mary's too: ${await refused(sellAlone, "SupplySealedIn", "it moves only with its tote")}`,
   );
-  const epcs = [epcOfSscc(tote.sscc)];
-  const shipped = await keystone.client.shipContainer(
-    tote,
-    corner.id,
-    commit("DSCSA transaction information and statement, SO-55187-T").commitment,
-    await anchor(transfer("shipping", epcs, keystone, corner, "SO-55187-T")),
-  );
-  const received = await corner.client.receiveContainer(
-    tote,
-    await anchor(transfer("receiving", epcs, keystone, corner, "SO-55187-T")),
-  );
+  const shipped = await ship(keystone, corner, tote, "SO-55187-T");
+  const received = await receive(keystone, corner, tote, "SO-55187-T");
   const opened = await corner.client.unpack(
     tote,
     await anchor({
@@ -492,17 +467,8 @@ async function cloneCaught(chain: Chain, case1: ContainerTree, dispensedPack: Pa
   ];
   const receipts: { gasUsed: bigint }[] = [];
   for (const [seller, buyer, document] of legs) {
-    const epcs = [epcOfSscc(case1.sscc)];
-    const shipped = await seller.client.shipContainer(
-      case1,
-      buyer.id,
-      commit(`DSCSA transaction information and statement, ${document}`).commitment,
-      await anchor(transfer("shipping", epcs, seller, buyer, document)),
-    );
-    const received = await buyer.client.receiveContainer(
-      case1,
-      await anchor(transfer("receiving", epcs, seller, buyer, document)),
-    );
+    const shipped = await ship(seller, buyer, case1, document);
+    const received = await receive(seller, buyer, case1, document);
     receipts.push(shipped.receipt, received.receipt);
   }
   detail(`case ${case1.sscc} is ${nameOf((await reader.unit(case1.key)).owner)}'s${gas(total(receipts))}`);
@@ -619,17 +585,8 @@ async function recallLot(chain: Chain): Promise<void> {
   for (const [index, buyer] of [corner, keystone].entries()) {
     const container = cases[index]!;
     const document = `INV-2027-88${index + 5}11`;
-    const epcs = [epcOfSscc(container.sscc)];
-    const shipped = await meridian.client.shipContainer(
-      container,
-      buyer.id,
-      commit(`DSCSA transaction information and statement, ${document}`).commitment,
-      await anchor(transfer("shipping", epcs, meridian, buyer, document)),
-    );
-    const received = await buyer.client.receiveContainer(
-      container,
-      await anchor(transfer("receiving", epcs, meridian, buyer, document)),
-    );
+    const shipped = await ship(meridian, buyer, container, document);
+    const received = await receive(meridian, buyer, container, document);
     receipts.push(shipped.receipt, received.receipt);
   }
   detail(
@@ -670,15 +627,9 @@ async function recallLot(chain: Chain): Promise<void> {
   detail(
     `Corner Pharmacy dispenses a pack of it: ${await refused(dispense, "SupplyLotBlocked", "the lot is recalled")}`,
   );
-  const ship = async () =>
-    keystone.client.shipContainer(
-      cases[1]!,
-      corner.id,
-      commit("DSCSA transaction information and statement, SO-55190").commitment,
-      await anchor(transfer("shipping", [epcOfSscc(cases[1]!.sscc)], keystone, corner, "SO-55190")),
-    );
+  const shipOn = async () => ship(keystone, corner, cases[1]!, "SO-55190");
   detail(
-    `Keystone ships its case on: ${await refused(ship, "SupplyLotBlocked", "nothing holding a recalled lot moves")}`,
+    `Keystone ships its case on: ${await refused(shipOn, "SupplyLotBlocked", "nothing holding a recalled lot moves")}`,
   );
 }
 
@@ -738,6 +689,34 @@ async function commissioning(lot: LotTree, packs: Pack[], by: Partner): Promise<
       "cbvmda:itemExpirationDate": `20${lot.expiry.slice(0, 2)}-${lot.expiry.slice(2, 4)}-${lot.expiry.slice(4)}`,
     },
   });
+}
+
+/**
+ * `seller` ships `container` to `buyer` under the business document `document`: a commitment to its DSCSA transaction
+ * information and statement, and the hash of its EPCIS shipping event; `path` proves it out of an unpacked container.
+ */
+async function ship(
+  seller: Partner,
+  buyer: Partner,
+  container: ContainerTree,
+  document: string,
+  path: CustodyStep[] = [],
+): Promise<Sent & { key: string }> {
+  return seller.client.shipContainer(
+    container,
+    buyer.id,
+    commit(`DSCSA transaction information and statement, ${document}`).commitment,
+    await anchor(transfer("shipping", [epcOfSscc(container.sscc)], seller, buyer, document)),
+    path,
+  );
+}
+
+/** `buyer` receives `container` from `seller` under `document`, anchoring its EPCIS receiving event. */
+async function receive(seller: Partner, buyer: Partner, container: ContainerTree, document: string): Promise<Sent> {
+  return buyer.client.receiveContainer(
+    container,
+    await anchor(transfer("receiving", [epcOfSscc(container.sscc)], seller, buyer, document)),
+  );
 }
 
 /** A shipping or receiving ObjectEvent between two partners, naming the business document. */

@@ -281,10 +281,8 @@ export class SupplyChainClient {
     const recorded: string[] = [];
     for (let i = 0; i < keys.length; i += 200) {
       const batch = keys.slice(i, i + 200);
-      const records = await Promise.all(batch.map((key) => this.registry.unit(key)));
-      records.forEach((record, j) => {
-        if (Number(record.status) !== UnitStatus.None) recorded.push(batch[j]!);
-      });
+      const records = await Promise.all(batch.map((key) => this.unit(key)));
+      for (const record of records) if (record.status !== UnitStatus.None) recorded.push(record.key);
     }
     return recorded;
   }
@@ -295,8 +293,8 @@ export class SupplyChainClient {
     const logs = await this.logs([topic, null, key.toLowerCase()]);
     const units = [...new Set(logs.map((log) => log.topics[1]!))];
     const tag = BigInt(key) & ((1n << 64n) - 1n);
-    const records = await Promise.all(units.map((unit) => this.registry.unit(unit)));
-    return units.filter((_, i) => Number(records[i]!.status) === UnitStatus.Sealed && records[i]!.from === tag);
+    const records = await Promise.all(units.map((unit) => this.unit(unit)));
+    return records.filter((record) => record.status === UnitStatus.Sealed && record.from === tag).map((r) => r.key);
   }
 
   // ---- custody ---------------------------------------------------------------------------------------------
