@@ -17,6 +17,7 @@ import {
   NONE,
   ZERO,
   expectCase,
+  expectSingleBlocked,
   mined,
   opened,
   packPath,
@@ -613,16 +614,9 @@ describe("ProductSafety", () => {
       await expect(shipContainer(s, s.distributor, s.pharmacy, s.pallet))
         .to.be.revertedWithCustomError(s.supplyChain, "SupplyLotBlocked")
         .withArgs(s.lotA.key, LotStatus.Recalled);
+      await expectSingleBlocked(s, LotStatus.Recalled);
       const label = onChain(s.single);
       const proof = s.lotA.proof(s.single.serial);
-      await expect(
-        s.supplyChain.connect(s.pharmacy.key).shipPack(label, proof, [], s.hospital.id, hashOf("ti"), hashOf("ship")),
-      )
-        .to.be.revertedWithCustomError(s.supplyChain, "SupplyLotBlocked")
-        .withArgs(s.lotA.key, LotStatus.Recalled);
-      await expect(s.supplyChain.connect(s.pharmacy.key).dispense(label, proof, [], hashOf("dispense")))
-        .to.be.revertedWithCustomError(s.supplyChain, "SupplyLotBlocked")
-        .withArgs(s.lotA.key, LotStatus.Recalled);
       const verification = await s.supplyChain.verify(label, proof, []);
       expect(verification.lotStatus).to.equal(LotStatus.Recalled);
       expect(verification.recallClass).to.equal(RecallClass.I);

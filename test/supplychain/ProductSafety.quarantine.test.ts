@@ -8,6 +8,7 @@ import {
   NONE,
   ZERO,
   expectCase,
+  expectSingleBlocked,
   mined,
   packPath,
   pauseBoth,
@@ -122,16 +123,7 @@ describe("ProductSafety", () => {
       await expect(shipContainer(s, s.distributor, s.hospital, s.pallet))
         .to.be.revertedWithCustomError(s.supplyChain, "SupplyLotBlocked")
         .withArgs(s.lotA.key, LotStatus.Quarantined);
-      const label = onChain(s.single);
-      const proof = s.lotA.proof(s.single.serial);
-      await expect(
-        s.supplyChain.connect(s.pharmacy.key).shipPack(label, proof, [], s.hospital.id, hashOf("ti"), hashOf("ship")),
-      )
-        .to.be.revertedWithCustomError(s.supplyChain, "SupplyLotBlocked")
-        .withArgs(s.lotA.key, LotStatus.Quarantined);
-      await expect(s.supplyChain.connect(s.pharmacy.key).dispense(label, proof, [], hashOf("dispense")))
-        .to.be.revertedWithCustomError(s.supplyChain, "SupplyLotBlocked")
-        .withArgs(s.lotA.key, LotStatus.Quarantined);
+      await expectSingleBlocked(s, LotStatus.Quarantined);
     });
   });
 

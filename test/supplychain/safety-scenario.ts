@@ -188,3 +188,20 @@ export function expectCase(
     else expect(actual, field).to.equal(typeof value === "number" ? BigInt(value) : value);
   }
 }
+
+/**
+ * Asserts that the pharmacy's single pack (lot A) can be neither shipped on its own nor dispensed while lot A has
+ * `status` (Quarantined, Recalled, Illegitimate): both revert with `SupplyLotBlocked(lotA, status)`.
+ */
+export async function expectSingleBlocked(s: SafetyScenario, status: number): Promise<void> {
+  const label = onChain(s.single);
+  const proof = s.lotA.proof(s.single.serial);
+  await expect(
+    s.supplyChain.connect(s.pharmacy.key).shipPack(label, proof, [], s.hospital.id, hashOf("ti"), hashOf("ship")),
+  )
+    .to.be.revertedWithCustomError(s.supplyChain, "SupplyLotBlocked")
+    .withArgs(s.lotA.key, status);
+  await expect(s.supplyChain.connect(s.pharmacy.key).dispense(label, proof, [], hashOf("dispense")))
+    .to.be.revertedWithCustomError(s.supplyChain, "SupplyLotBlocked")
+    .withArgs(s.lotA.key, status);
+}
