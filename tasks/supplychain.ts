@@ -499,7 +499,10 @@ function rangeOption(lot: LotTree, value: string): string[] {
   return all.slice(first, end);
 }
 
-task("careledger:supply:pack", "Manufacturer or owner: packs packs into a container (or cases on a pallet) on chain")
+task(
+  "careledger:supply:pack",
+  "Manufacturer or owner: packs packs into a container (or cases on a pallet) on chain, sealing those with records",
+)
   .addParam("sscc", "SSCC of the container (with --cases-of: of the first case; the next ones follow it)")
   .addParam("lotFile", "The lot's tree, as supply:commission wrote it")
   .addOptionalParam("serials", "File of the serials to pack, one a line")
@@ -598,7 +601,10 @@ task("careledger:supply:pack", "Manufacturer or owner: packs packs into a contai
     },
   );
 
-task("careledger:supply:unpack", "Owner: unpacks a container, so its children move on their own")
+task(
+  "careledger:supply:unpack",
+  "Owner: unpacks a container, so its children move on their own; what was sealed in it becomes yours",
+)
   .addParam("container", "Container file (supply:pack --out) or shipment package (supply:ship --package)")
   .addOptionalParam("sscc", "SSCC of the container to unpack (default: the file's outermost)")
   .addOptionalParam("event", EVENT_HELP)
