@@ -28,8 +28,9 @@ import {Custody, Hop, Lot, LotStatus, PackLabel, PackVerification, RecallClass, 
 /// - **Custody.** A unit (a container, or a pack on its own) is shipped by its owner to a buyer and received by the
 ///   buyer; in between it is in transit and still the seller's. What is inside a container belongs to the owner of
 ///   the outermost container on its custody path: the caller proves the path (pack → case → pallet), the registry
-///   checks each proof and that each container was packed by the one who then held its child and that the child has
-///   not moved since.
+///   checks each proof, that a pack never moved alone was packed by its manufacturer, and that a unit with a record
+///   of its own is sealed in the container: packing seals such units (its owner's transaction), and a sealed unit
+///   moves only with its container until that one is unpacked, so nothing is sold twice.
 /// - **Verification and dispensing.** `verify` answers for a scanned pack: genuine, expired, recalled, quarantined,
 ///   illegitimate, dispensed, and its owner. A pharmacy or hospital decommissions a pack when it dispenses it; a
 ///   serial is decommissioned once in the whole registry, and a second decommission (a clone) is not refused by a
@@ -95,8 +96,9 @@ interface ISupplyChain {
     error SupplyNotGenuine(uint64 gtin, bytes20 serial, bytes20 lot);
     /// @notice The proof does not show `child` (a serial key or a container key) among the children of `container`.
     error SupplyNotInContainer(bytes32 container, bytes32 child);
-    /// @notice The custody path breaks at `container`: whoever packed it did not hold the child then, or the child
-    /// moved on its own since (a container that is unpacked must be the path's last).
+    /// @notice The custody path breaks at `container`: a pack without a record that its manufacturer did not pack, a
+    /// unit with a record not sealed in it (or under a container without a record), a packer other than the one the
+    /// containers below vouch for, or an unpacked container that is not the path's last.
     error SupplyBrokenCustody(bytes32 container);
     /// @notice `account` is not the owner of `unit` (`owner` is).
     error SupplyNotOwner(bytes32 unit, ParticipantId owner, address account);

@@ -593,9 +593,9 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
     /// must hold the previous step in its tree (its key commits to its contents, so no storage is read to check them);
     /// a hop without a record is sealed and vouched for by the next one that has a record, and the path's last hop
     /// must have one. Custody must not break at a hop with a record: a pack without a record is in it only if its
-    /// manufacturer packed it; a unit with a record only if whoever packed the hop owned the unit then (`owner ==
-    /// packer`) and it has not moved since (`since` not after the hop's, and a status children keep while sealed). An
-    /// unpacked container ends the path: the unit is loose in it, and its owner's.
+    /// manufacturer packed it; a unit with a record only if it is sealed in that hop (`_continues`), never under a hop
+    /// without one. An unpacked container ends the path: the unit is loose in it, and its owner's. A path that ends on
+    /// a unit still sealed in a container it does not name is incomplete.
     function _custody(
         bytes32 leaf,
         Unit memory self,
