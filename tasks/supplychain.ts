@@ -8,7 +8,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import type { ContainerTree, CustodyStep, LotTree, ShipmentPackage } from "../sdk/supplychain/trees";
 import type { Pack } from "../sdk/supplychain/identifiers";
-import type { SupplyChainClient, SupplyEvent, UnitInfo, Verification } from "../sdk/supplychain/client";
+import type { SupplyChainClient, SupplyEvent, Verification } from "../sdk/supplychain/client";
 import {
   CaseStatus,
   CaseSubject,
@@ -281,7 +281,7 @@ async function pathFrom(
     const parent = containers.parents.get(tree.sscc);
     const parentTree = parent === undefined ? undefined : containers.trees.get(parent);
     // A container without a record, or one sealed in its parent, moves with the parent: the path goes on.
-    if (!insideParent(await client.unit(tree.key), parentTree)) break;
+    if (!(await insideParent(client, tree, parentTree))) break;
     below = { container: tree };
     tree = parentTree;
   }
@@ -289,19 +289,23 @@ async function pathFrom(
 }
 
 /**
- * Whether a container with this record is inside `parent`: it has no record of its own, or its record names the parent
- * (sealed in it, or under investigation there: `from` holds the low 64 bits of the parent's key).
+ * Whether container `tree` is inside `parent` on chain: it has no record of its own, or it is sealed (or held, under
+ * investigation) in the parent.
  */
-function insideParent(record: UnitInfo, parent: ContainerTree | undefined): boolean {
-  if (record.status === UnitStatus.None) return true;
-  return parent !== undefined && record.from === BigInt(parent.key) % 2n ** 64n;
+async function insideParent(
+  client: SupplyChainClient,
+  tree: ContainerTree,
+  parent: ContainerTree | undefined,
+): Promise<boolean> {
+  if ((await client.unit(tree.key)).status === UnitStatus.None) return true;
+  return parent !== undefined && (await client.containerOf(tree.key)) === parent.key.toLowerCase();
 }
 
 /** The path of a container out of the container it is in: empty when it is on its own. */
 async function containerPath(client: SupplyChainClient, containers: Containers, tree: ContainerTree) {
   const parent = containers.parents.get(tree.sscc);
   const parentTree = parent === undefined ? undefined : containers.trees.get(parent);
-  if (parent === undefined || !insideParent(await client.unit(tree.key), parentTree)) return [];
+  if (parent === undefined || !(await insideParent(client, tree, parentTree))) return [];
   return pathFrom(client, containers, parent, { container: tree });
 }
 

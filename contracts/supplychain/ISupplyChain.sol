@@ -441,6 +441,10 @@ interface ISupplyChain {
     /// None if it has none.
     function unit(bytes32 unitKey) external view returns (Unit memory);
 
+    /// @notice The container `unitKey` is sealed in (or, under investigation, held in), by its full key; zero if it is
+    /// in none (on its own, or without a record).
+    function sealedIn(bytes32 unitKey) external view returns (bytes32);
+
     /// @notice The buyer `unit` is in transit to; NONE if none.
     function pendingBuyer(bytes32 unit) external view returns (ParticipantId);
 

@@ -67,9 +67,9 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
     uint256 public constant MAX_PATH_DEPTH = 4;
     /// @notice The most lots one container names; shipping and receiving check each (one storage read apiece).
     uint256 public constant MAX_LOTS_PER_CONTAINER = 32;
-    /// @notice The most units with a record of their own one `pack` seals, or one `unpack` releases: a pallet of 512
-    /// cases, some 3 million gas.
-    uint32 public constant MAX_SEALED_UNITS = 512;
+    /// @notice The most units with a record of their own one `pack` seals, or one `unpack` releases: a pallet of 256
+    /// cases, some 8 million gas.
+    uint32 public constant MAX_SEALED_UNITS = 256;
     /// @notice The reversal window of decommissions a new deployment starts with: 10 days, as the EU FMD allows.
     uint32 public constant DEFAULT_REVERSAL_WINDOW = 10 days;
     /// @notice The bounds of the reversal window the governance may set.
@@ -95,6 +95,10 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
     /// @dev Two slots: 64 + 8 + 8 + 32 + 32 + 48 + 48 = 240 bits, then the root.
     mapping(bytes32 lotKey => Lot stored) private _lots;
     mapping(bytes32 unitKey => Unit stored) private _units;
+    /// @dev The container a unit with a record is sealed in (or held in, under investigation), by its full key: set
+    /// when it is packed (or a hold gives it a record inside a container), deleted when it is released, dispensed, or
+    /// its hold-made record is deleted.
+    mapping(bytes32 unitKey => bytes32 containerKey) private _sealedIn;
 
     // ------------------------------------------------------------------------------------------------------------
     // Constructor
@@ -187,6 +191,9 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         for (uint256 i; i < lotCount; ++i) {
             if (_lots[lotKeys[i]].status == LotStatus.None) revert SupplyUnknownLotKey(lotKeys[i]);
         }
+        emit ContainerPacked(epcisHash, key, packer, sscc, childrenRoot, childCount, lotKeys);
+        // Before the container's record exists, so that it cannot be sealed in itself.
+        _seal(key, packer, sealedUnits);
         _units[key] = Unit({
             owner: packer,
             packer: packer,
@@ -195,8 +202,6 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
             holds: 0,
             since: Time.timestamp()
         });
-        emit ContainerPacked(epcisHash, key, packer, sscc, childrenRoot, childCount, lotKeys);
-        _seal(key, packer, sealedUnits);
     }
 
     /// @inheritdoc ISupplyChain
@@ -430,7 +435,7 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         // in the container it is in (if any).
         if (prior == UnitStatus.None) {
             record.owner = stored.manufacturer;
-            if (path.length != 0) record.from = _tag(_hopKey(path[0]));
+            if (path.length != 0) _sealedIn[serialKey] = _hopKey(path[0]);
         }
         record.status = UnitStatus.Quarantined;
         _units[serialKey] = record;
@@ -455,7 +460,7 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         custody = _requireCustody(key, _leaf(_CONTAINER_CHILD, key), record, ParticipantIdLib.NONE, packer, path);
         prior = record.status;
         _requireInCommerce(key, prior);
-        if (prior == UnitStatus.None) record = _vouchedRecord(packer, path, 0);
+        if (prior == UnitStatus.None) (record, _sealedIn[key]) = (_vouchedRecord(packer), _hopKey(path[0]));
         record.status = UnitStatus.Quarantined;
         _units[key] = record;
         held = _hold(path);
@@ -470,8 +475,12 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         Unit storage stored = _units[unitKey];
         // A record the hold created is deleted again, unless another case's hold now rests on it.
         // A record the hold created that must stay is a container's, sealed in the container above it.
-        if (status == UnitStatus.None && stored.holds == 0) delete _units[unitKey];
-        else stored.status = status == UnitStatus.None ? UnitStatus.Sealed : status;
+        if (status == UnitStatus.None && stored.holds == 0) {
+            delete _units[unitKey];
+            delete _sealedIn[unitKey];
+        } else {
+            stored.status = status == UnitStatus.None ? UnitStatus.Sealed : status;
+        }
         for (uint256 i; i < held.length && held[i] != bytes32(0); ++i) --_units[held[i]].holds;
     }
 
@@ -559,6 +568,11 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
     }
 
     /// @inheritdoc ISupplyChain
+    function sealedIn(bytes32 unitKey) external view override returns (bytes32) {
+        return _sealedIn[unitKey];
+    }
+
+    /// @inheritdoc ISupplyChain
     function pendingBuyer(bytes32 unitKey) external view override returns (ParticipantId) {
         Unit storage stored = _units[unitKey];
         return stored.status == UnitStatus.InTransit ? stored.from : ParticipantIdLib.NONE;
@@ -594,9 +608,11 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
     /// a hop without a record is sealed and vouched for by the next one that has a record, and the path's last hop
     /// must have one. Custody must not break at a hop with a record: a pack without a record is in it only if its
     /// manufacturer packed it; a unit with a record only if it is sealed in that hop (`_continues`), never under a hop
-    /// without one. An unpacked container ends the path: the unit is loose in it, and its owner's. A path that ends on
-    /// a unit still sealed in a container it does not name is incomplete.
+    /// without one (a unit with a record is sealed only in a container with one). An unpacked container ends the path:
+    /// the unit is loose in it, and its owner's (a unit sealed in it is then on its own once its owner moves it). A
+    /// path that ends on a unit still sealed in a container it does not name is incomplete (`_incomplete`).
     function _custody(
+        bytes32 key,
         bytes32 leaf,
         Unit memory self,
         ParticipantId manufacturer,
@@ -621,31 +637,30 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
             if (parent.status == UnitStatus.None) {
                 // Committed to by its parent's tree only: sealed, vouched for by the next hop with a record.
                 if (i == path.length - 1) return (custody, Fault.UnknownContainer, at);
-                // A unit with a record is sealed only in a container with one.
                 bool vouched = virtualPacker.isNone() || virtualPacker == hop.packer;
                 if (child.status != UnitStatus.None || !vouched) return (custody, Fault.BrokenCustody, at);
                 (virtualPacker, custody.sealedIn) = (hop.packer, at);
                 continue;
             }
-            if (!_continues(child, parent, at, manufacturer, virtualPacker)) return (custody, Fault.BrokenCustody, at);
+            if (!_continues(child, key, parent, at, manufacturer, virtualPacker)) {
+                return (custody, Fault.BrokenCustody, at);
+            }
             virtualPacker = ParticipantIdLib.NONE;
             if (child.status == UnitStatus.None && custody.voucher.isNone()) custody.voucher = parent.packer;
-            custody.owner = parent.owner;
-            custody.from = parent.from;
+            (custody.owner, custody.from) = (parent.owner, parent.from);
             if (parent.status == UnitStatus.Unpacked) {
                 if (i != path.length - 1) return (custody, Fault.BrokenCustody, at);
                 custody.unpackedParent = at;
-                // Loose in it: on its own once its owner moves it.
                 if (custody.status == UnitStatus.Sealed) custody.status = UnitStatus.Active;
                 return (custody, Fault.None, bytes32(0));
             }
             (custody.status, custody.sealedIn) = (parent.status, at);
-            bool blocks = parent.status == UnitStatus.Quarantined || parent.status == UnitStatus.Illegitimate;
+            bool blocks = _held(parent.status);
             if (blocks && custody.blockedBy == bytes32(0))
                 (custody.blockedBy, custody.blockedStatus) = (at, parent.status);
-            child = parent;
+            (child, key) = (parent, at);
         }
-        if (custody.status == UnitStatus.Sealed) return (custody, Fault.Incomplete, at);
+        if (_incomplete(custody.status, key)) return (custody, Fault.Incomplete, at);
         return (custody, Fault.None, bytes32(0));
     }
 
@@ -665,16 +680,25 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
     /// names, and stays there while under investigation.
     function _continues(
         Unit memory child,
+        bytes32 childKey,
         Unit memory parent,
         bytes32 parentKey,
         ParticipantId manufacturer,
         ParticipantId virtualPacker
-    ) private pure returns (bool) {
+    ) private view returns (bool) {
         if (!virtualPacker.isNone() && virtualPacker != parent.packer) return false;
         if (child.status == UnitStatus.None) return manufacturer.isNone() || parent.packer == manufacturer;
-        UnitStatus status = child.status;
-        bool held = status == UnitStatus.Quarantined || status == UnitStatus.Illegitimate;
-        return child.from == _tag(parentKey) && (held || status == UnitStatus.Sealed);
+        return (_held(child.status) || child.status == UnitStatus.Sealed) && _sealedIn[childKey] == parentKey;
+    }
+
+    /// @dev Whether a custody path that ends on a unit with status `status` and key `key` stops short: the unit is
+    /// still inside a container the path does not name, so its record's owner is not its holder.
+    function _incomplete(UnitStatus status, bytes32 key) private view returns (bool) {
+        return status == UnitStatus.Sealed || (_held(status) && _sealedIn[key] != bytes32(0));
+    }
+
+    function _held(UnitStatus status) private pure returns (bool) {
+        return status == UnitStatus.Quarantined || status == UnitStatus.Illegitimate;
     }
 
     /// @dev `_custody`, reverting with the fault's error.
@@ -688,7 +712,7 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
     ) private view returns (Custody memory custody) {
         Fault fault;
         bytes32 at;
-        (custody, fault, at) = _custody(leaf, self, manufacturer, packer, path);
+        (custody, fault, at) = _custody(key, leaf, self, manufacturer, packer, path);
         if (fault == Fault.None) {
             // A container without a record and not proven inside one that has a record is unknown.
             if (manufacturer.isNone() && self.status == UnitStatus.None && custody.owner.isNone()) {
@@ -726,6 +750,7 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
                 if (manufacturer.isNone()) record.packer = packer; // a container: the packer its key names
             } else if (record.status == UnitStatus.Sealed) {
                 record.status = UnitStatus.Active;
+                delete _sealedIn[key];
             }
             record.owner = custody.owner;
             record.from = custody.from;
@@ -757,6 +782,8 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         if (custody.status != UnitStatus.Active) {
             revert SupplyInvalidTransition(key, custody.status, UnitStatus.Dispensed);
         }
+        // Dispensed out of the container it was sealed in: out of commerce, in no container.
+        if (record.status == UnitStatus.Sealed) delete _sealedIn[key];
         _units[key] = Unit({
             owner: dispenser,
             packer: ParticipantIdLib.NONE,
@@ -824,9 +851,10 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
             held[i] = key;
             Unit storage stored = _units[key];
             if (stored.status == UnitStatus.None) {
-                Unit memory record = _vouchedRecord(path[i].packer, path, i + 1);
+                Unit memory record = _vouchedRecord(path[i].packer);
                 record.holds = 1;
                 _units[key] = record;
+                _sealedIn[key] = _hopKey(path[i + 1]);
             } else {
                 if (stored.holds == type(uint8).max) revert SupplyTooManyHolds(key);
                 ++stored.holds;
@@ -836,25 +864,19 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
 
     /// @dev The record of a container committed to only by its parent's tree, as its custody path reads it: owned and
     /// packed by `voucher` (the packer its key names, which custody checked is the packer of the next container above
-    /// with a record), and sealed in the container above it, `path[parent]` (which gets a record too if it has none).
-    function _vouchedRecord(
-        ParticipantId voucher,
-        Hop[] calldata path,
-        uint256 parent
-    ) private pure returns (Unit memory record) {
+    /// with a record), and sealed in the container above it (the caller records which).
+    function _vouchedRecord(ParticipantId voucher) private pure returns (Unit memory record) {
         record.owner = voucher;
         record.packer = voucher;
-        record.from = _tag(_hopKey(path[parent]));
         record.status = UnitStatus.Sealed;
     }
 
     /// @dev Seals `units` in the new container `key`: each must have a record, be on its own (Active), be held by
-    /// `packer` and hold no open investigation. From then on it moves only with the container: its record names the
-    /// container (`from` holds its tag) until the container is unpacked.
+    /// `packer` and hold no open investigation. From then on it moves only with the container, which `_sealedIn` names
+    /// by its full key, until the container is unpacked.
     function _seal(bytes32 key, ParticipantId packer, bytes32[] calldata units) private {
         uint256 count = units.length;
         if (count > MAX_SEALED_UNITS) revert SupplyInvalidCount(uint32(count), MAX_SEALED_UNITS);
-        ParticipantId tag = _tag(key);
         for (uint256 i; i < count; ++i) {
             Unit storage stored = _units[units[i]];
             UnitStatus status = stored.status;
@@ -862,7 +884,7 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
             if (stored.holds != 0) revert SupplyUnitBlocked(units[i], status, stored.holds);
             if (stored.owner != packer) revert SupplyNotOwner(units[i], stored.owner, msg.sender);
             stored.status = UnitStatus.Sealed;
-            stored.from = tag;
+            _sealedIn[units[i]] = key;
             emit UnitSealed(units[i], key, packer);
         }
     }
@@ -872,11 +894,13 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
     function _release(bytes32 key, Unit memory container, bytes32[] calldata units) private {
         uint256 count = units.length;
         if (count > MAX_SEALED_UNITS) revert SupplyInvalidCount(uint32(count), MAX_SEALED_UNITS);
-        ParticipantId tag = _tag(key);
         uint48 now_ = Time.timestamp();
         for (uint256 i; i < count; ++i) {
             Unit storage stored = _units[units[i]];
-            if (stored.status != UnitStatus.Sealed || stored.from != tag) revert SupplyNotInContainer(key, units[i]);
+            if (_sealedIn[units[i]] != key) revert SupplyNotInContainer(key, units[i]);
+            // Under investigation inside it: released when its case ends, not before.
+            if (stored.status != UnitStatus.Sealed) revert SupplyUnitBlocked(units[i], stored.status, stored.holds);
+            delete _sealedIn[units[i]];
             stored.owner = container.owner;
             stored.from = container.from;
             stored.status = UnitStatus.Active;
@@ -909,6 +933,7 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         if (stored.status == LotStatus.None || stored.expiry != label.expiry || label.serial == bytes20(0)) return v;
         Unit memory record = _units[key];
         (Custody memory custody, Fault fault, ) = _custody(
+            key,
             _packChildLeaf(label),
             record,
             stored.manufacturer,
@@ -962,7 +987,14 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         if (path.length == 0) return false;
         if (status == UnitStatus.None) return custodyProven;
         Unit memory fresh;
-        (, Fault fault, ) = _custody(_packChildLeaf(label), fresh, stored.manufacturer, ParticipantIdLib.NONE, path);
+        (, Fault fault, ) = _custody(
+            bytes32(0),
+            _packChildLeaf(label),
+            fresh,
+            stored.manufacturer,
+            ParticipantIdLib.NONE,
+            path
+        );
         return fault == Fault.None;
     }
 
@@ -1013,6 +1045,7 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
             // The path is read as the copy's: a pack never moved alone, packed by its manufacturer.
             Unit memory fresh;
             (Custody memory custody, Fault fault, ) = _custody(
+                key,
                 _packChildLeaf(label),
                 fresh,
                 manufacturer,

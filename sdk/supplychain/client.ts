@@ -253,7 +253,8 @@ export class SupplyChainClient {
 
   /**
    * Unpacks `container`, held through `path` (empty when it has a record and is on its own), and releases `released`:
-   * by default every unit still sealed in it ({@link SupplyChainClient.sealedIn}), which then has the caller as owner.
+   * by default every unit still sealed in it ({@link SupplyChainClient.sealedUnits}), which then has the caller as
+   * owner.
    */
   async unpack(
     container: ContainerLike,
@@ -263,7 +264,7 @@ export class SupplyChainClient {
   ): Promise<Sent & { released: string[] }> {
     await this.refuseSeen(epcisHash);
     const { sscc, packer, childrenRoot, lotsHash } = ref(container);
-    const units = [...(released ?? (await this.sealedIn(keyOf(container))))];
+    const units = [...(released ?? (await this.sealedUnits(keyOf(container))))];
     const receipt = await this.mine(() =>
       this.registry.unpack(ssccValue(sscc), packer, childrenRoot, lotsHash, hops(path), units, epcisHash),
     );
@@ -287,14 +288,27 @@ export class SupplyChainClient {
     return recorded;
   }
 
-  /** The units sealed in the container `key` that are still sealed there, from its `UnitSealed` events. */
-  async sealedIn(key: string): Promise<string[]> {
+  /**
+   * The units sealed in the container `key` that are still sealed there (not under investigation), from its
+   * `UnitSealed` events checked against the registry: the units `unpack` releases by default.
+   */
+  async sealedUnits(key: string): Promise<string[]> {
     const topic = this.registry.interface.getEvent("UnitSealed").topicHash;
     const logs = await this.logs([topic, null, key.toLowerCase()]);
     const units = [...new Set(logs.map((log) => log.topics[1]!))];
-    const tag = BigInt(key) & ((1n << 64n) - 1n);
-    const records = await Promise.all(units.map((unit) => this.unit(unit)));
-    return records.filter((record) => record.status === UnitStatus.Sealed && record.from === tag).map((r) => r.key);
+    const still = await Promise.all(
+      units.map(
+        async (unit) =>
+          (await this.containerOf(unit)) === key.toLowerCase() && (await this.unit(unit)).status === UnitStatus.Sealed,
+      ),
+    );
+    return units.filter((_, i) => still[i]);
+  }
+
+  /** The container a unit with a record is sealed (or held) in, by its key; undefined if none. */
+  async containerOf(unitKey: string): Promise<string | undefined> {
+    const container = (await this.registry.sealedIn(unitKey)).toLowerCase();
+    return BigInt(container) === 0n ? undefined : container;
   }
 
   // ---- custody ---------------------------------------------------------------------------------------------

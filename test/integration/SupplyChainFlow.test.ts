@@ -326,7 +326,8 @@ describe("SupplyChainFlow", function () {
       const packed = await hospital.pack(tote, hashOf("pack tote"));
       expect(packed.sealed).to.deep.equal([f.case1.key]);
       expect((await f.reader.unit(f.case1.key)).status).to.equal(UnitStatus.Sealed);
-      expect(await f.reader.sealedIn(tote.key)).to.deep.equal([f.case1.key]);
+      expect(await f.reader.sealedUnits(tote.key)).to.deep.equal([f.case1.key]);
+      expect(await f.reader.containerOf(f.case1.key)).to.equal(tote.key.toLowerCase());
       expect(
         await rejection(hospital.shipContainer(f.case1, f.otherPharmacy.id, hashOf("TI/TS X"), hashOf("ship alone"))),
       ).to.match(/^SupplySealedIn\(/);
@@ -340,7 +341,8 @@ describe("SupplyChainFlow", function () {
         from: f.hospital.id,
         status: UnitStatus.Active,
       });
-      expect(await f.reader.sealedIn(tote.key)).to.deep.equal([]);
+      expect(await f.reader.sealedUnits(tote.key)).to.deep.equal([]);
+      expect(await f.reader.containerOf(f.case1.key)).to.equal(undefined);
       // The case's history names the tote: sealed in it, released from it.
       const names = (await f.reader.history(f.case1.key)).map((event) => event.name);
       expect(names.slice(-2)).to.deep.equal(["UnitSealed", "UnitReleased"]);

@@ -14,11 +14,12 @@ import {
   sell,
   sellPack,
   shipContainer,
+  SuspectReason,
   transaction,
   UnitStatus,
   unpack,
 } from "../supplychain/custody-scenario";
-import { ContainerTree, type Hop, onChain, serialKey, sscc } from "../supplychain/helpers";
+import { ContainerTree, hashOf, type Hop, onChain, serialKey, sscc } from "../supplychain/helpers";
 
 const ZERO = `0x${"00".repeat(32)}`;
 
@@ -266,6 +267,86 @@ describe("SupplyChain", function () {
       await unpack(supplyChain, pharmacy, repacked, [], [looseCase.key, packKey]);
       expect((await readUnit(supplyChain, looseCase.key)).owner).to.equal(pharmacy.id);
       expect((await readUnit(supplyChain, packKey)).owner).to.equal(pharmacy.id);
+    });
+
+    it("a second container whose tree names a sealed unit can neither carry it nor release it", async function () {
+      const f = await loadFixture(custodyScenario);
+      const { supplyChain, looseCase, manufacturer, distributor, pharmacy } = f;
+      await sell(supplyChain, manufacturer, looseCase, distributor);
+      // The distributor seals the case in one pallet, sells it, and packs a twin pallet naming the same case.
+      const sold = new ContainerTree(sscc(23), [looseCase], [f.lotA.key], distributor.id);
+      const twin = new ContainerTree(sscc(24), [looseCase], [f.lotA.key], distributor.id);
+      await packOnChain(supplyChain, distributor, sold, [looseCase.key]);
+      await sell(supplyChain, distributor, sold, pharmacy);
+      await packOnChain(supplyChain, distributor, twin);
+      await expect(
+        supplyChain
+          .connect(distributor.key)
+          .unpack(twin.sscc, twin.packer, twin.root, twin.lotsHash, [], [looseCase.key], epcis("twin")),
+      )
+        .to.be.revertedWithCustomError(supplyChain, "SupplyNotInContainer")
+        .withArgs(twin.key, looseCase.key);
+      const label = f.lotA.label("A000009");
+      const throughTwin = await supplyChain.verify(onChain(label), f.lotA.proof("A000009"), [
+        looseCase.hop(label),
+        twin.hop(looseCase),
+      ]);
+      expect(throughTwin.custodyProven).to.equal(false);
+      expect(await supplyChain.sealedIn(looseCase.key)).to.equal(sold.key);
+    });
+
+    it("a former owner cannot act on a unit sealed in what it sold by stopping the path short, even under investigation", async function () {
+      const f = await loadFixture(custodyScenario);
+      const { supplyChain, productSafety, looseCase, manufacturer, distributor, pharmacy, lotA } = f;
+      await sell(supplyChain, manufacturer, looseCase, distributor);
+      const pallet2 = new ContainerTree(sscc(25), [looseCase], [lotA.key], distributor.id);
+      await packOnChain(supplyChain, distributor, pallet2, [looseCase.key]);
+      await sell(supplyChain, distributor, pallet2, pharmacy);
+      // The holder quarantines the case inside its pallet.
+      await (
+        await productSafety
+          .connect(pharmacy.key)
+          .quarantineContainer(
+            looseCase.sscc,
+            looseCase.packer,
+            looseCase.root,
+            looseCase.lotsHash,
+            [pallet2.hop(looseCase)],
+            SuspectReason.Tampering,
+            hashOf("evidence"),
+          )
+      ).wait();
+      const label = lotA.label("A000009");
+      const short = [looseCase.hop(label)];
+      // The case's record still names the distributor, which sold it: a path stopping at the case proves nothing.
+      const verified = await supplyChain.verify(onChain(label), lotA.proof("A000009"), short);
+      expect([verified.custodyProven, verified.owner]).to.deep.equal([false, 0n]);
+      await expect(
+        productSafety
+          .connect(distributor.key)
+          .quarantinePack(onChain(label), lotA.proof("A000009"), short, SuspectReason.Theft, hashOf("grief")),
+      )
+        .to.be.revertedWithCustomError(supplyChain, "SupplySealedIn")
+        .withArgs(looseCase.key, ZERO);
+      // Through the whole path the owner is the pharmacy.
+      const whole = await supplyChain.verify(onChain(label), lotA.proof("A000009"), [...short, pallet2.hop(looseCase)]);
+      expect([whole.custodyProven, whole.owner, whole.quarantined]).to.deep.equal([true, pharmacy.id, true]);
+    });
+
+    it("a pack quarantined inside a case is not its manufacturer's on an empty path", async function () {
+      const f = await loadFixture(custodyScenario);
+      const { supplyChain, productSafety, looseCase, manufacturer, distributor, lotA } = f;
+      await sell(supplyChain, manufacturer, looseCase, distributor);
+      const label = lotA.label("A000010");
+      await (
+        await productSafety
+          .connect(distributor.key)
+          .quarantinePack(onChain(label), [], [looseCase.hop(label)], SuspectReason.Tampering, hashOf("evidence"))
+      ).wait();
+      const alone = await supplyChain.verify(onChain(label), lotA.proof("A000010"), []);
+      expect([alone.custodyProven, alone.owner, alone.quarantined]).to.deep.equal([false, 0n, true]);
+      const inCase = await supplyChain.verify(onChain(label), lotA.proof("A000010"), [looseCase.hop(label)]);
+      expect([inCase.custodyProven, inCase.owner]).to.deep.equal([true, distributor.id]);
     });
 
     it("a clone presented by a non-dispenser is refused without opening a case", async function () {

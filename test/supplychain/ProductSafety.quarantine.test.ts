@@ -221,8 +221,9 @@ describe("ProductSafety", () => {
       expect(record.status).to.equal(UnitStatus.Quarantined);
       expect(record.owner).to.equal(s.manufacturer.id);
       expect(record.packer).to.equal(s.manufacturer.id);
-      // Sealed in the pallet: its record names it (the low 64 bits of its key), dated 0 as it never changed hands.
-      expect(record.from).to.equal(BigInt(pallet.key) & (2n ** 64n - 1n));
+      // Held in the pallet, which the registry names by its key; dated 0 as it never changed hands.
+      expect(await s.supplyChain.sealedIn(case1.key)).to.equal(pallet.key);
+      expect(record.from).to.equal(NONE);
       expect(record.since).to.equal(0n);
       expect((await s.supplyChain.unit(pallet.key)).holds).to.equal(1n);
       await expect(shipContainer(s, s.distributor, s.pharmacy, pallet))

@@ -664,10 +664,9 @@ describe("SupplyChain", function () {
       await packOnChain(f.supplyChain, f.manufacturer, outer, [f.looseCase.key]);
       return { ...f, outer };
     }
-    const tagOf = (key: string) => BigInt(key) & (2n ** 64n - 1n);
     const ZERO = ZeroHash;
 
-    it("seals the unit in the new container: UnitSealed, its record Sealed and naming the container", async function () {
+    it("seals the unit in the new container: UnitSealed, its record Sealed, sealedIn naming the container by its key", async function () {
       const f = await loadFixture(custodyScenario);
       const { supplyChain, manufacturer, looseCase } = f;
       const before = await readUnit(supplyChain, looseCase.key);
@@ -680,11 +679,9 @@ describe("SupplyChain", function () {
         .to.emit(supplyChain, "ContainerPacked")
         .and.to.emit(supplyChain, "UnitSealed")
         .withArgs(looseCase.key, outer.key, manufacturer.id);
-      expect(await readUnit(supplyChain, looseCase.key)).to.deep.equal({
-        ...before,
-        status: UnitStatus.Sealed,
-        from: tagOf(outer.key),
-      });
+      expect(await readUnit(supplyChain, looseCase.key)).to.deep.equal({ ...before, status: UnitStatus.Sealed });
+      expect(await supplyChain.sealedIn(looseCase.key)).to.equal(outer.key);
+      expect(await supplyChain.sealedIn(outer.key)).to.equal(ZERO);
     });
 
     it("prevents the double sale: a sealed case cannot be shipped, unpacked or re-sealed on its own", async function () {
@@ -791,7 +788,7 @@ describe("SupplyChain", function () {
         .withArgs(outer.key, distributor.id, manufacturer.key.address);
     });
 
-    it("refuses to seal what is in transit, another's, or holding an investigation, and more than 512 units; nothing changes", async function () {
+    it("refuses to seal what is in transit, another's, holding an investigation or itself, and over 256 units; nothing changes", async function () {
       const f = await loadFixture(custodyScenario);
       const { supplyChain, manufacturer, distributor, productSafety, looseCase } = f;
       const outer = new ContainerTree(sscc(7), [looseCase], looseCase.lotKeys, manufacturer.id);
@@ -801,9 +798,13 @@ describe("SupplyChain", function () {
         .withArgs(looseCase.key, UnitStatus.Sealed, UnitStatus.Sealed);
       expect((await readUnit(supplyChain, looseCase.key)).status).to.equal(UnitStatus.Active);
       expect((await readUnit(supplyChain, outer.key)).status).to.equal(UnitStatus.None);
-      await expect(packOnChain(supplyChain, manufacturer, outer, Array(513).fill(looseCase.key)))
+      await expect(packOnChain(supplyChain, manufacturer, outer, Array(257).fill(looseCase.key)))
         .to.be.revertedWithCustomError(supplyChain, "SupplyInvalidCount")
-        .withArgs(513, 512);
+        .withArgs(257, 256);
+      // Itself: it has no record until packed, so it cannot be sealed in itself (which would strand it for good).
+      await expect(packOnChain(supplyChain, manufacturer, outer, [outer.key]))
+        .to.be.revertedWithCustomError(supplyChain, "SupplyInvalidTransition")
+        .withArgs(outer.key, UnitStatus.None, UnitStatus.Sealed);
       const theirs = new ContainerTree(sscc(7), [looseCase], looseCase.lotKeys, distributor.id);
       await expect(packOnChain(supplyChain, distributor, theirs, [looseCase.key]))
         .to.be.revertedWithCustomError(supplyChain, "SupplyNotOwner")
@@ -824,6 +825,37 @@ describe("SupplyChain", function () {
       await expect(packOnChain(supplyChain, manufacturer, outer, [looseCase.key]))
         .to.be.revertedWithCustomError(supplyChain, "SupplyInvalidTransition")
         .withArgs(looseCase.key, UnitStatus.InTransit, UnitStatus.Sealed);
+    });
+
+    it("does not release a unit under investigation inside the container, and releases it once its case is cleared", async function () {
+      const f = await loadFixture(sealedScenario);
+      const { supplyChain, productSafety, manufacturer, distributor, looseCase, outer } = f;
+      await sell(supplyChain, manufacturer, outer, distributor);
+      await (
+        await productSafety
+          .connect(distributor.key)
+          .quarantineContainer(
+            looseCase.sscc,
+            looseCase.packer,
+            looseCase.root,
+            looseCase.lotsHash,
+            [outer.hop(looseCase)],
+            SuspectReason.Tampering,
+            hashOf("evidence"),
+          )
+      ).wait();
+      await expect(unpack(supplyChain, distributor, outer, [], [looseCase.key]))
+        .to.be.revertedWithCustomError(supplyChain, "SupplyUnitBlocked")
+        .withArgs(looseCase.key, UnitStatus.Quarantined, 0);
+      await unpack(supplyChain, distributor, outer);
+      await (await productSafety.connect(distributor.key).decide(1n, false, hashOf("cleared"))).wait();
+      expect((await readUnit(supplyChain, looseCase.key)).status).to.equal(UnitStatus.Sealed);
+      await unpack(supplyChain, distributor, outer, [], [looseCase.key]);
+      expect(await readUnit(supplyChain, looseCase.key)).to.deep.include({
+        owner: distributor.id,
+        status: UnitStatus.Active,
+      });
+      expect(await supplyChain.sealedIn(looseCase.key)).to.equal(ZERO);
     });
 
     it("does not carry a unit with a record through a container without one; unpacking the sealing one frees it", async function () {
