@@ -67,8 +67,8 @@ enum UnitStatus {
     /// Found illegitimate; final.
     Illegitimate,
     /// A unit with a record of its own packed into a container (or, for a container without a record that a hold gave
-    /// one, in the container above it): it moves only with that container, which its record names, until the
-    /// container is unpacked.
+    /// one, in the container above it): it moves only with that container, which `SupplyChain.sealedIn` names by its
+    /// key, until the container is unpacked.
     Sealed
 }
 
@@ -147,8 +147,7 @@ struct Unit {
     /// the low 64 bits of its lot key (a pack has no packer).
     ParticipantId packer;
     /// The partner it was last received from (its supplier); NONE if never received. While the unit is in transit:
-    /// the buyer it was shipped to (`pendingBuyer`), so that one slot holds the shipment. While it is sealed in a
-    /// container (and under investigation there): the low 64 bits of that container's key.
+    /// the buyer it was shipped to (`pendingBuyer`), so that one slot holds the shipment.
     ParticipantId from;
     UnitStatus status;
     /// How many open investigations concern something inside it: while above zero it cannot be shipped or received.

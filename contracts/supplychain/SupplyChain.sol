@@ -1142,8 +1142,7 @@ contract SupplyChain is ISupplyChain, CareLedgerModule {
         return keccak256(bytes.concat(_packId(label)));
     }
 
-    /// @dev The low 64 bits of a key, as a record holds it: the lot of a pack travelling alone (in `packer`), the
-    /// container a unit is sealed in (in `from`).
+    /// @dev The low 64 bits of a lot key, as the record of a pack travelling alone holds it (in `packer`).
     function _tag(bytes32 key) private pure returns (ParticipantId) {
         return ParticipantId.wrap(uint64(uint256(key)));
     }
