@@ -233,13 +233,11 @@ async function commissionAndPack(story: Story, partners: Omit<Chain, "lot" | "ca
   );
   const packed = await meridian.client.pack(
     pallet,
-    await anchor({
-      type: "AggregationEvent",
-      parentID: epcOfSscc(pallet.sscc),
-      childEPCs: cases.map((container) => epcOfSscc(container.sscc)),
-      action: "ADD",
-      bizStep: "packing",
-    }),
+    await aggregation(
+      pallet.sscc,
+      cases.map((container) => epcOfSscc(container.sscc)),
+      "ADD",
+    ),
   );
   detail(
     `pallet ${pallet.sscc}: ${cases.length} cases, ${packs.length.toLocaleString("en-US")} packs; its key commits to the tree of its cases, each case's to its packs${gas(packed.receipt)}`,
@@ -287,13 +285,11 @@ async function distribute(chain: Chain): Promise<[ContainerTree, ContainerTree]>
   say("Keystone unpacks the pallet and ships two cases to St. Mary's pharmacy, each with its own package of proofs.");
   const unpacked = await keystone.client.unpack(
     pallet,
-    await anchor({
-      type: "AggregationEvent",
-      parentID: epcOfSscc(pallet.sscc),
-      childEPCs: cases.map((container) => epcOfSscc(container.sscc)),
-      action: "DELETE",
-      bizStep: "unpacking",
-    }),
+    await aggregation(
+      pallet.sscc,
+      cases.map((container) => epcOfSscc(container.sscc)),
+      "DELETE",
+    ),
   );
   detail(`the 200 cases are loose in Keystone's warehouse, each movable on its own${gas(unpacked.receipt)}`);
   const out: string[] = [];
@@ -361,13 +357,11 @@ async function saleableReturn(chain: Chain, case2: ContainerTree): Promise<void>
   say("St. Mary's opens case 2 and sends a pack back to Keystone, ordered in error: a saleable return.");
   const opened = await stMarys.client.unpack(
     case2,
-    await anchor({
-      type: "AggregationEvent",
-      parentID: epcOfSscc(case2.sscc),
-      childEPCs: case2.children.flatMap((entry) => ("pack" in entry ? [epcOfPack(entry.pack)] : [])),
-      action: "DELETE",
-      bizStep: "unpacking",
-    }),
+    await aggregation(
+      case2.sscc,
+      case2.children.flatMap((entry) => ("pack" in entry ? [epcOfPack(entry.pack)] : [])),
+      "DELETE",
+    ),
   );
   const document = "RMA-31877";
   const returned = await stMarys.client.shipPack(
@@ -411,16 +405,7 @@ async function resealReturn(chain: Chain, pack: Pack): Promise<void> {
   const { keystone, corner, stMarys, lot, reader } = chain;
   say("Keystone puts the returned pack in a tote for Corner Pharmacy: the tote seals it, so it cannot be sold twice.");
   const tote = buildContainer(sscc(3, 1), [{ pack }], [lot.lotKey], keystone.id);
-  const packed = await keystone.client.pack(
-    tote,
-    await anchor({
-      type: "AggregationEvent",
-      parentID: epcOfSscc(tote.sscc),
-      childEPCs: [epcOfPack(pack)],
-      action: "ADD",
-      bizStep: "packing",
-    }),
-  );
+  const packed = await keystone.client.pack(tote, await aggregation(tote.sscc, [epcOfPack(pack)], "ADD"));
   detail(
     `tote ${tote.sscc}: ${packed.sealed.length} pack with a record of its own sealed in it, its record naming the tote${gas(packed.receipt)}`,
   );
@@ -438,16 +423,7 @@ async function resealReturn(chain: Chain, pack: Pack): Promise<void> {
   );
   const shipped = await ship(keystone, corner, tote, "SO-55187-T");
   const received = await receive(keystone, corner, tote, "SO-55187-T");
-  const opened = await corner.client.unpack(
-    tote,
-    await anchor({
-      type: "AggregationEvent",
-      parentID: epcOfSscc(tote.sscc),
-      childEPCs: [epcOfPack(pack)],
-      action: "DELETE",
-      bizStep: "unpacking",
-    }),
-  );
+  const opened = await corner.client.unpack(tote, await aggregation(tote.sscc, [epcOfPack(pack)], "DELETE"));
   const record = await reader.packRecord(pack);
   detail(
     `Corner Pharmacy received the tote and unpacked it: the pack is ${nameOf(record.owner)}'s, ${words(UnitStatus[record.status])}, on its own (${opened.released.length} released)${gas(shipped.receipt, received.receipt, opened.receipt)}`,
@@ -571,13 +547,7 @@ async function recallLot(chain: Chain): Promise<void> {
     );
     const packed = await meridian.client.pack(
       container,
-      await anchor({
-        type: "AggregationEvent",
-        parentID: epcOfSscc(container.sscc),
-        childEPCs: inCase.map(epcOfPack),
-        action: "ADD",
-        bizStep: "packing",
-      }),
+      await aggregation(container.sscc, inCase.map(epcOfPack), "ADD"),
     );
     receipts.push(packed.receipt);
     cases.push(container);
@@ -717,6 +687,17 @@ async function receive(seller: Partner, buyer: Partner, container: ContainerTree
     container,
     await anchor(transfer("receiving", [epcOfSscc(container.sscc)], seller, buyer, document)),
   );
+}
+
+/** Anchors the AggregationEvent of packing (`ADD`) or unpacking (`DELETE`) the container `sscc` with `children`. */
+async function aggregation(sscc: string, children: string[], action: "ADD" | "DELETE"): Promise<string> {
+  return anchor({
+    type: "AggregationEvent",
+    parentID: epcOfSscc(sscc),
+    childEPCs: children,
+    action,
+    bizStep: action === "ADD" ? "packing" : "unpacking",
+  });
 }
 
 /** A shipping or receiving ObjectEvent between two partners, naming the business document. */

@@ -9,6 +9,7 @@ import {
   epcis,
   LotStatus,
   packOnChain,
+  quarantineCase,
   readUnit,
   RecallClass,
   sell,
@@ -303,19 +304,7 @@ describe("SupplyChain", function () {
       await packOnChain(supplyChain, distributor, pallet2, [looseCase.key]);
       await sell(supplyChain, distributor, pallet2, pharmacy);
       // The holder quarantines the case inside its pallet.
-      await (
-        await productSafety
-          .connect(pharmacy.key)
-          .quarantineContainer(
-            looseCase.sscc,
-            looseCase.packer,
-            looseCase.root,
-            looseCase.lotsHash,
-            [pallet2.hop(looseCase)],
-            SuspectReason.Tampering,
-            hashOf("evidence"),
-          )
-      ).wait();
+      await quarantineCase(productSafety, pharmacy, looseCase, [pallet2.hop(looseCase)], SuspectReason.Tampering);
       const label = lotA.label("A000009");
       const short = [looseCase.hop(label)];
       // The case's record still names the distributor, which sold it: a path stopping at the case proves nothing.

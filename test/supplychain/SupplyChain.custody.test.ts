@@ -11,6 +11,7 @@ import {
   dispensePack,
   epcis,
   packOnChain,
+  quarantineCase,
   quarantineLot,
   readUnit,
   recallLot,
@@ -831,19 +832,7 @@ describe("SupplyChain", function () {
       const f = await loadFixture(sealedScenario);
       const { supplyChain, productSafety, manufacturer, distributor, looseCase, outer } = f;
       await sell(supplyChain, manufacturer, outer, distributor);
-      await (
-        await productSafety
-          .connect(distributor.key)
-          .quarantineContainer(
-            looseCase.sscc,
-            looseCase.packer,
-            looseCase.root,
-            looseCase.lotsHash,
-            [outer.hop(looseCase)],
-            SuspectReason.Tampering,
-            hashOf("evidence"),
-          )
-      ).wait();
+      await quarantineCase(productSafety, distributor, looseCase, [outer.hop(looseCase)], SuspectReason.Tampering);
       await expect(unpack(supplyChain, distributor, outer, [], [looseCase.key]))
         .to.be.revertedWithCustomError(supplyChain, "SupplyUnitBlocked")
         .withArgs(looseCase.key, UnitStatus.Quarantined, 0);

@@ -13,6 +13,7 @@ import {
   dispensePack,
   epcis,
   LotStatus,
+  quarantineCase,
   quarantineLot,
   readUnit,
   recallLot,
@@ -233,19 +234,7 @@ describe("SupplyChain", function () {
       const f = await loadFixture(custodyScenario);
       const { supplyChain, productSafety, lotA, looseCase, pharmacy } = f;
       await sell(supplyChain, f.manufacturer, looseCase, pharmacy);
-      await (
-        await productSafety
-          .connect(pharmacy.key)
-          .quarantineContainer(
-            looseCase.sscc,
-            looseCase.packer,
-            looseCase.root,
-            looseCase.lotsHash,
-            [],
-            SuspectReason.Tampering,
-            hashOf("e"),
-          )
-      ).wait();
+      await quarantineCase(productSafety, pharmacy, looseCase, [], SuspectReason.Tampering);
       const a9 = lotA.label("A000009");
       await expect(dispenseTx(f, pharmacy, a9, [], [looseCase.hop(a9)]))
         .to.be.revertedWithCustomError(supplyChain, "SupplyUnitBlocked")
@@ -609,19 +598,7 @@ describe("SupplyChain", function () {
           .connect(manufacturer.key)
           .quarantinePack(onChain(a13), lotA.proof(a13.serial), [], SuspectReason.Tampering, hashOf("e"))
       ).wait();
-      await (
-        await productSafety
-          .connect(manufacturer.key)
-          .quarantineContainer(
-            looseCase.sscc,
-            looseCase.packer,
-            looseCase.root,
-            looseCase.lotsHash,
-            [],
-            SuspectReason.Theft,
-            hashOf("e"),
-          )
-      ).wait();
+      await quarantineCase(productSafety, manufacturer, looseCase, [], SuspectReason.Theft);
       expect(await verifyPack(supplyChain, a13, lotA.proof(a13.serial))).to.deep.equal({
         ...saleable(f),
         packStatus: UnitStatus.Quarantined,

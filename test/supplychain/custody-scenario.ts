@@ -274,6 +274,21 @@ export async function quarantineLot(productSafety: ProductSafety, by: Partner, l
   ).wait();
 }
 
+/** Quarantines the container `tree`, held through `path`, as `by` (a holder, its supplier or a regulator). */
+export async function quarantineCase(
+  productSafety: ProductSafety,
+  by: Partner,
+  tree: ContainerTree,
+  path: readonly Hop[] = [],
+  reason: number = SuspectReason.Tampering,
+): Promise<void> {
+  await (
+    await productSafety
+      .connect(by.key)
+      .quarantineContainer(tree.sscc, tree.packer, tree.root, tree.lotsHash, [...path], reason, hashOf("evidence"))
+  ).wait();
+}
+
 /**
  * The supply-chain fixture plus the shared scenario, all by `manufacturer`:
  *
