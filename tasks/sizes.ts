@@ -69,6 +69,9 @@ export function sizeTable(sizes: readonly ContractSize[]): string {
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 
+/** Within this many bytes of the limit a contract is near it: a few more functions could take it over. */
+export const NEAR_LIMIT = 1_024;
+
 task(
   "careledger:check-sizes",
   `Fails when a deployable contract's runtime code passes the ${CODE_SIZE_LIMIT.toLocaleString("en-US")}-byte limit`,
@@ -76,6 +79,12 @@ task(
   await hre.run("compile", { quiet: true });
   const sizes = await contractSizes(hre);
   console.log(sizeTable(sizes));
+  for (const size of sizes.filter((entry) => entry.headroom >= 0 && entry.headroom < NEAR_LIMIT)) {
+    console.log(
+      `near the limit: ${size.contract} has ${size.headroom.toLocaleString("en-US")} bytes to spare — keep new code ` +
+        "out of it or split it (docs/deployment.md#code-size)",
+    );
+  }
   const problems = [
     ...sizes
       .filter((size) => size.headroom < 0)
