@@ -111,6 +111,9 @@ const config: HardhatUserConfig = {
       "contracts/supplychain/SupplyChain.sol": compiler(800, true),
       // Created by the supply-chain registry, so compiled with its settings: the standalone artifact is the code deployed.
       "contracts/supplychain/ProductSafety.sol": compiler(800, true),
+      "contracts/trials/TrialRegistry.sol": compiler(200, true),
+      // Created by the trial registry, so compiled with its settings: the standalone artifact is the code deployed.
+      "contracts/trials/TrialProtocol.sol": compiler(200, true),
     },
   },
   networks,

@@ -21,6 +21,9 @@ import type {
   RecordRegistry,
   SupplyChain,
   TestStablecoin,
+  TrialProtocol,
+  TrialRegistry,
+  TrialSafety,
 } from "../typechain-types";
 import { deployWithProgress } from "./ignition";
 import CareLedgerModule from "./modules/CareLedger";
@@ -66,6 +69,9 @@ export interface CareLedgerSystem {
   priorAuthorizations: PriorAuthorizations;
   supplyChain: SupplyChain;
   productSafety: ProductSafety;
+  trialRegistry: TrialRegistry;
+  trialProtocol: TrialProtocol;
+  trialSafety: TrialSafety;
   settlementToken: IERC20Metadata;
   /** The test stablecoin when one was deployed (its owner, the deployer, mints); undefined with a real token. */
   testStablecoin: TestStablecoin | undefined;
@@ -237,6 +243,9 @@ export async function deployCareLedger(
   );
   const supplyChain = await at<SupplyChain>("SupplyChain", "SupplyChain#SupplyChain");
   const productSafety = await at<ProductSafety>("ProductSafety", "SupplyChain#ProductSafety");
+  const trialRegistry = await at<TrialRegistry>("TrialRegistry", "Trials#TrialRegistry");
+  const trialProtocol = await at<TrialProtocol>("TrialProtocol", "Trials#TrialProtocol");
+  const trialSafety = await at<TrialSafety>("TrialSafety", "Trials#TrialSafety");
   const settlementToken = await hre.ethers.getContractAt("IERC20Metadata", settlementTokenAddress);
   const testStablecoin =
     tokenParameter === TEST_STABLECOIN
@@ -266,6 +275,9 @@ export async function deployCareLedger(
     priorAuthorizations,
     supplyChain,
     productSafety,
+    trialRegistry,
+    trialProtocol,
+    trialSafety,
     settlementToken,
     testStablecoin,
     parameters,
@@ -282,6 +294,9 @@ export async function deployCareLedger(
       priorAuthorizations: await priorAuthorizations.getAddress(),
       supplyChain: await supplyChain.getAddress(),
       productSafety: await productSafety.getAddress(),
+      trialRegistry: await trialRegistry.getAddress(),
+      trialProtocol: await trialProtocol.getAddress(),
+      trialSafety: await trialSafety.getAddress(),
     },
   };
 }

@@ -65,6 +65,9 @@ task("careledger:deploy", "Deploys (or resumes deploying) the whole CareLedger s
       PriorAuthorizations: deployment.priorAuthorizations,
       SupplyChain: deployment.supplyChain,
       ProductSafety: deployment.productSafety,
+      TrialRegistry: deployment.trialRegistry,
+      TrialProtocol: deployment.trialProtocol,
+      TrialSafety: deployment.trialSafety,
       settlementToken: `${await system.settlementToken.getAddress()}${
         params.settlementToken === TEST_STABLECOIN ? " (test stablecoin, minted by the deployer)" : ""
       }`,

@@ -254,7 +254,8 @@ function wholeSeconds(option: string, value: string): bigint {
 /** Written out rather than read from the SDK, which loads the compiled contracts; a test checks it lists them all. */
 export const MODULE_HELP =
   "Module: identity-registry, identifier-registry, consent-registry, break-glass, record-registry, " +
-  "claims-adjudicator, prior-authorizations, supply-chain or product-safety";
+  "claims-adjudicator, prior-authorizations, supply-chain, product-safety, trial-registry, trial-protocol or " +
+  "trial-safety";
 
 /** Pauses or unpauses `--module`, refusing a switch to the state it is in already. */
 async function switchPause(hre: HardhatRuntimeEnvironment, args: { module: string; from: string }, pause: boolean) {

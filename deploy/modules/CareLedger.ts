@@ -8,6 +8,7 @@ import IdentifierRegistryModule from "./IdentifierRegistry";
 import IdentityRegistryModule from "./IdentityRegistry";
 import RecordRegistryModule from "./RecordRegistry";
 import SupplyChainModule from "./SupplyChain";
+import TrialsModule from "./Trials";
 
 /**
  * The whole CareLedger system: the AccessManager, every module wired to it, the roles labelled and granted.
@@ -31,6 +32,7 @@ export default buildModule("CareLedger", (m) => {
   const { recordRegistry } = m.useModule(RecordRegistryModule);
   const { claimsAdjudicator, priorAuthorizations } = m.useModule(ClaimsAdjudicatorModule);
   const { supplyChain, productSafety } = m.useModule(SupplyChainModule);
+  const { trialRegistry, trialProtocol, trialSafety } = m.useModule(TrialsModule);
 
   const admin = m.getParameter<string>("admin");
   const adminExecutionDelay = m.getParameter<number>("adminExecutionDelay");
@@ -62,6 +64,7 @@ export default buildModule("CareLedger", (m) => {
       RecordRegistryModule,
       ClaimsAdjudicatorModule,
       SupplyChainModule,
+      TrialsModule,
     ],
   });
 
@@ -77,5 +80,8 @@ export default buildModule("CareLedger", (m) => {
     priorAuthorizations,
     supplyChain,
     productSafety,
+    trialRegistry,
+    trialProtocol,
+    trialSafety,
   };
 });

@@ -12,6 +12,9 @@ import {
   ProductSafety__factory,
   RecordRegistry__factory,
   SupplyChain__factory,
+  TrialProtocol__factory,
+  TrialRegistry__factory,
+  TrialSafety__factory,
 } from "../../typechain-types";
 import type { DeployedContract, Deployment } from "./deployment";
 
@@ -44,6 +47,9 @@ export const CONTRACTS = {
   },
   "supply-chain": { key: "supplyChain", contract: "SupplyChain", abi: SupplyChain__factory.abi },
   "product-safety": { key: "productSafety", contract: "ProductSafety", abi: ProductSafety__factory.abi },
+  "trial-registry": { key: "trialRegistry", contract: "TrialRegistry", abi: TrialRegistry__factory.abi },
+  "trial-protocol": { key: "trialProtocol", contract: "TrialProtocol", abi: TrialProtocol__factory.abi },
+  "trial-safety": { key: "trialSafety", contract: "TrialSafety", abi: TrialSafety__factory.abi },
 } as const satisfies Record<string, { key: DeployedContract; contract: string; abi: unknown }>;
 
 export type ContractName = keyof typeof CONTRACTS;
@@ -65,6 +71,9 @@ export const PAUSABLE_MODULES = [
   "prior-authorizations",
   "supply-chain",
   "product-safety",
+  "trial-registry",
+  "trial-protocol",
+  "trial-safety",
 ] as const satisfies readonly ContractName[];
 
 export type PausableModule = (typeof PAUSABLE_MODULES)[number];

@@ -23,6 +23,12 @@ export interface Deployment {
   supplyChain: string;
   /** The product-safety contract (quarantines, investigations, recalls) the supply-chain registry created. */
   productSafety: string;
+  /** The clinical-trials registry: registration, sites, consent-gated enrollment, randomization, data and lock. */
+  trialRegistry: string;
+  /** The trial protocol contract (amendments, outcomes, results) the trial registry created. */
+  trialProtocol: string;
+  /** Serious adverse events of trial participants and their reporting clocks. */
+  trialSafety: string;
   /**
    * The block of the deployment's first transaction, from Ignition's journal: event scans start there rather than at
    * block 0 (a node may limit the blocks one `eth_getLogs` covers). Absent when unknown: scans start at block 0.
@@ -46,6 +52,9 @@ const FUTURES: Readonly<Record<DeployedContract, string>> = {
   priorAuthorizations: "ClaimsAdjudicator#PriorAuthorizations",
   supplyChain: "SupplyChain#SupplyChain",
   productSafety: "SupplyChain#ProductSafety",
+  trialRegistry: "Trials#TrialRegistry",
+  trialProtocol: "Trials#TrialProtocol",
+  trialSafety: "Trials#TrialSafety",
 };
 
 export const DEPLOYMENTS_DIR = path.join(__dirname, "..", "..", "deploy", "deployments");
@@ -79,6 +88,9 @@ export function loadDeployment(chainId: bigint, dir = DEPLOYMENTS_DIR): Deployme
     priorAuthorizations: pick("priorAuthorizations"),
     supplyChain: pick("supplyChain"),
     productSafety: pick("productSafety"),
+    trialRegistry: pick("trialRegistry"),
+    trialProtocol: pick("trialProtocol"),
+    trialSafety: pick("trialSafety"),
     ...firstBlock(path.join(dir, `chain-${chainId}`, "journal.jsonl")),
   };
 }

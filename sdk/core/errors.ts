@@ -13,6 +13,9 @@ import {
   ProductSafety__factory,
   RecordRegistry__factory,
   SupplyChain__factory,
+  TrialProtocol__factory,
+  TrialRegistry__factory,
+  TrialSafety__factory,
 } from "../../typechain-types";
 
 /**
@@ -32,6 +35,9 @@ export const ERROR_ABIS = [
   PriorAuthorizations__factory.abi,
   SupplyChain__factory.abi,
   ProductSafety__factory.abi,
+  TrialRegistry__factory.abi,
+  TrialProtocol__factory.abi,
+  TrialSafety__factory.abi,
   AccessManager__factory.abi,
   // The settlement token's own refusals (OpenZeppelin ERC-20, ERC-6093), e.g. a payer funding more than it holds.
   IERC20Errors__factory.abi,

@@ -277,6 +277,53 @@ const PAUSED: Readonly<Record<string, Readonly<Record<string, WhilePaused>>>> = 
     unpause: "switch",
     setAuthority: "switch",
   },
+  TrialRegistry: {
+    registerTrial: "stops",
+    // The protocol contract's hook: the protocol contract's own pause governs amendments.
+    recordConsentForm: "works",
+    proposeSite: "stops",
+    activateSite: "stops",
+    suspendSite: "works",
+    closeSite: "works",
+    commitAllocation: "stops",
+    enroll: "stops",
+    reconsent: "stops",
+    // A participant may always leave, and burn a consent signature not yet used.
+    withdraw: "works",
+    increaseNonce: "works",
+    reveal: "stops",
+    discloseArms: "stops",
+    // An investigator may always unblind a participant in an emergency.
+    unblind: "works",
+    anchorData: "stops",
+    lock: "stops",
+    requestUnlock: "stops",
+    approveUnlock: "stops",
+    pause: "switch",
+    unpause: "switch",
+    setAuthority: "switch",
+  },
+  TrialProtocol: {
+    // The registry's hook at registration: the registry's own pause governs it.
+    specify: "works",
+    proposeAmendment: "stops",
+    approveAmendment: "stops",
+    rejectAmendment: "works",
+    withdrawAmendment: "works",
+    reportResults: "stops",
+    pause: "switch",
+    unpause: "switch",
+    setAuthority: "switch",
+  },
+  TrialSafety: {
+    // A pause must not make a site fail to report a serious adverse event, nor a sponsor miss its deadline.
+    recordAdverseEvent: "works",
+    assess: "stops",
+    reportSusar: "works",
+    pause: "switch",
+    unpause: "switch",
+    setAuthority: "switch",
+  },
 };
 
 describe("Emergency stop: every function, while paused", () => {

@@ -172,6 +172,52 @@ export const EXPECTED: Readonly<Record<string, Readonly<Record<string, Wiring>>>
     unpause: "ADMIN",
     setAuthority: "authority-only",
   },
+  // Sponsors, ethics committees, regulators, randomization services and investigators act through their identity:
+  // each trial names them, and the contracts check who the caller is.
+  TrialRegistry: {
+    registerTrial: "self-service",
+    // Only the protocol contract the registry created may call it (checked by the contract).
+    recordConsentForm: "self-service",
+    proposeSite: "self-service",
+    activateSite: "self-service",
+    suspendSite: "self-service",
+    closeSite: "self-service",
+    commitAllocation: "self-service",
+    enroll: "self-service",
+    reconsent: "self-service",
+    withdraw: "self-service",
+    increaseNonce: "self-service",
+    reveal: "self-service",
+    discloseArms: "self-service",
+    unblind: "self-service",
+    anchorData: "self-service",
+    lock: "self-service",
+    requestUnlock: "self-service",
+    approveUnlock: "self-service",
+    pause: "PAUSER",
+    unpause: "ADMIN",
+    setAuthority: "authority-only",
+  },
+  TrialProtocol: {
+    // Only the trial registry that created the contract may call it (checked by the contract).
+    specify: "self-service",
+    proposeAmendment: "self-service",
+    approveAmendment: "self-service",
+    rejectAmendment: "self-service",
+    withdrawAmendment: "self-service",
+    reportResults: "self-service",
+    pause: "PAUSER",
+    unpause: "ADMIN",
+    setAuthority: "authority-only",
+  },
+  TrialSafety: {
+    recordAdverseEvent: "self-service",
+    assess: "self-service",
+    reportSusar: "self-service",
+    pause: "PAUSER",
+    unpause: "ADMIN",
+    setAuthority: "authority-only",
+  },
 };
 
 async function modules() {

@@ -142,6 +142,9 @@ describe("deploy parameters and recorded deployments", () => {
         "ClaimsAdjudicator#PriorAuthorizations": VALID.auditor,
         "SupplyChain#SupplyChain": VALID.pauser,
         "SupplyChain#ProductSafety": VALID.admin,
+        "Trials#TrialRegistry": VALID.registrar,
+        "Trials#TrialProtocol": VALID.pauser,
+        "Trials#TrialSafety": VALID.auditor,
       }),
     );
     expect(loadDeployment(1337n, dir)).to.deep.equal({
@@ -157,6 +160,9 @@ describe("deploy parameters and recorded deployments", () => {
       priorAuthorizations: VALID.auditor,
       supplyChain: VALID.pauser,
       productSafety: VALID.admin,
+      trialRegistry: VALID.registrar,
+      trialProtocol: VALID.pauser,
+      trialSafety: VALID.auditor,
     });
     expect(() => loadDeployment(5n, dir)).to.throw("no CareLedger deployment recorded for chain 5");
     fs.writeFileSync(path.join(dir, "chain-1337", "deployed_addresses.json"), "{}");

@@ -10,6 +10,9 @@ import type {
   ProductSafety,
   RecordRegistry,
   SupplyChain,
+  TrialProtocol,
+  TrialRegistry,
+  TrialSafety,
 } from "../../typechain-types";
 import type { SystemFixture } from "../fixtures/system";
 
@@ -23,7 +26,10 @@ export type Module =
   | ClaimsAdjudicator
   | PriorAuthorizations
   | SupplyChain
-  | ProductSafety;
+  | ProductSafety
+  | TrialRegistry
+  | TrialProtocol
+  | TrialSafety;
 
 /**
  * Every deployed CareLedger contract that is AccessManaged and pausable, by contract name: the modules and the
@@ -40,5 +46,8 @@ export function deployedModules(system: SystemFixture): Record<string, Module & 
     PriorAuthorizations: system.priorAuthorizations,
     SupplyChain: system.supplyChain,
     ProductSafety: system.productSafety,
+    TrialRegistry: system.trialRegistry,
+    TrialProtocol: system.trialProtocol,
+    TrialSafety: system.trialSafety,
   };
 }

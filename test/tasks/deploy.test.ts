@@ -80,6 +80,9 @@ describe("tasks: careledger:deploy", function () {
         PriorAuthorizations: "ClaimsAdjudicator#PriorAuthorizations",
         SupplyChain: "SupplyChain#SupplyChain",
         ProductSafety: "SupplyChain#ProductSafety",
+        TrialRegistry: "Trials#TrialRegistry",
+        TrialProtocol: "Trials#TrialProtocol",
+        TrialSafety: "Trials#TrialSafety",
         settlementToken: "TestStablecoin#TestStablecoin",
       };
       for (const [name, future] of Object.entries(futures)) {

@@ -379,7 +379,8 @@ describe("tasks: governance", function () {
     it("refuses an unknown module and one that cannot be paused, listing the pausable ones", async function () {
       const list =
         "use one of identity-registry, identifier-registry, consent-registry, break-glass, record-registry, " +
-        "claims-adjudicator, prior-authorizations, supply-chain, product-safety";
+        "claims-adjudicator, prior-authorizations, supply-chain, product-safety, trial-registry, trial-protocol, " +
+        "trial-safety";
       expectRefusal(
         await node.run("careledger:pause", "--module", "billing", "--from", "3"),
         `--module: unknown or unpausable module "billing"; ${list}`,

@@ -33,6 +33,9 @@ const MODULES: [name: string, future: string, pausable: boolean][] = [
   ["prior-authorizations", "ClaimsAdjudicator#PriorAuthorizations", true],
   ["supply-chain", "SupplyChain#SupplyChain", true],
   ["product-safety", "SupplyChain#ProductSafety", true],
+  ["trial-registry", "Trials#TrialRegistry", true],
+  ["trial-protocol", "Trials#TrialProtocol", true],
+  ["trial-safety", "Trials#TrialSafety", true],
 ];
 
 describe("tasks: status", function () {

@@ -154,6 +154,9 @@ describe("sdk/core/deployment: the block a deployment started in", function () {
       "ClaimsAdjudicator#PriorAuthorizations",
       "SupplyChain#SupplyChain",
       "SupplyChain#ProductSafety",
+      "Trials#TrialRegistry",
+      "Trials#TrialProtocol",
+      "Trials#TrialSafety",
     ].map((future, i) => [future, `0x${(i + 1).toString(16).padStart(40, "0")}`]),
   );
   const confirm = (futureId: string, blockNumber: number) =>
