@@ -9,3 +9,4 @@ export * from "./consent";
 export * from "./records";
 export * from "./claims";
 export * from "./supplychain";
+export * from "./trials";

@@ -455,6 +455,27 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
         return _decide(patient, id, kind, organization, active, category, purpose, at);
     }
 
+    /// @inheritdoc IConsentRegistry
+    function decideCategories(
+        ParticipantId patient,
+        ParticipantId accessor,
+        uint32 categories,
+        uint8 purpose
+    ) external view override returns (bool allowed, uint8 category, DecisionBasis basis) {
+        if (categories == 0 || categories & ~DEFINED_CATEGORIES != 0) revert ConsentInvalidCategories(categories);
+        (ParticipantKind kind, ParticipantId organization, bool active) = _IDENTITY.standingOf(accessor);
+        uint48 now_ = Time.timestamp();
+        for (uint8 c; categories != 0; ++c) {
+            uint32 bit = uint32(1) << c;
+            if (categories & bit == 0) continue;
+            categories &= ~bit;
+            Decision memory decision = _decide(patient, accessor, kind, organization, active, c, purpose, now_);
+            if (!decision.allowed) return (false, c, decision.basis);
+            basis = decision.basis;
+        }
+        allowed = true;
+    }
+
     /// @dev The same decision as `decide`; its answer goes back as five words rather than a `Decision` and two more
     /// words, which spares the record registry (it asks on every anchor) encoding and decoding what it never uses.
     /// @inheritdoc IConsentRegistry

@@ -358,6 +358,22 @@ interface IConsentRegistry {
             ParticipantId organization
         );
 
+    /// @notice Whether the participant `accessor` may access every category in `categories` of the patient's data for
+    /// `purpose` now, as {decide} answers for each (the trial registry asks it at enrollment for the sponsor and the
+    /// trial's categories: one call, one identity read). When one is refused: that category and {decide}'s basis.
+    /// @dev The accessor is named by its id, its standing read from the identity registry (`standingOf`): for a module
+    /// that knows who the recipient is rather than which key acts. Reverts `ConsentInvalidCategories` on an empty set
+    /// or one with an undefined category (no wildcard), and on an undefined purpose.
+    /// @return allowed Whether every category is allowed.
+    /// @return category The first category refused (the lowest); zero when all are allowed.
+    /// @return basis Why that category was refused; when all are allowed, the basis of the last one's allowance.
+    function decideCategories(
+        ParticipantId patient,
+        ParticipantId accessor,
+        uint32 categories,
+        uint8 purpose
+    ) external view returns (bool allowed, uint8 category, DecisionBasis basis);
+
     /// @notice What the patient has said about `grantee`: permit and deny.
     function consentOf(ParticipantId patient, ParticipantId grantee) external view returns (ConsentState memory);
 

@@ -9,6 +9,7 @@ import {ParticipantId} from "../common/ParticipantId.sol";
 import {ITrialProtocol} from "./ITrialProtocol.sol";
 import {
     AllocationAudit,
+    ArmDisclosure,
     ConsentSignature,
     DataBatch,
     Site,
@@ -85,7 +86,7 @@ interface ITrialRegistry {
     /// @notice The ethics committee, regulator or randomization service named is not an active participant of a kind
     /// that may act so (`expected`; a randomization service is an organization or a device).
     error TrialInvalidParty(ParticipantId id, ParticipantKind expected);
-    /// @notice A protocol, analysis plan, consent form, document or root must not be zero.
+    /// @notice A protocol, analysis plan, consent form, document or root must not be zero (nor a dataset root 1).
     error TrialZeroCommitment();
     /// @notice A trial collects a non-empty set of defined data categories (no wildcard: research names them).
     error TrialInvalidCategories(uint32 categories);
@@ -154,7 +155,7 @@ interface ITrialRegistry {
     error TrialAllocationMismatch(uint64 trialId, ParticipantId patient, uint8 stratum, uint24 index);
     /// @notice The allocation has not been revealed yet.
     error TrialNotRevealed(uint64 trialId, ParticipantId patient);
-    /// @notice The arm and salt do not open the revealed allocation.
+    /// @notice The arm and salt, with the proof, are not the participant's entry in the committed sequence.
     error TrialArmMismatch(uint64 trialId, ParticipantId patient, uint8 arm);
     /// @notice The arm was disclosed already.
     error TrialAlreadyDisclosed(uint64 trialId, ParticipantId patient);
@@ -237,7 +238,7 @@ interface ITrialRegistry {
     /// @notice Every consent signature of the patient for this trial with a nonce below `nonce` is void.
     event ConsentNonceIncreased(uint64 indexed trialId, ParticipantId indexed patient, uint32 nonce);
     /// @notice The randomization service revealed the participant's allocation, proven against the committed
-    /// sequence. The arm stays concealed behind `armCommitment`.
+    /// sequence. The arm stays concealed behind `armCommitment` (which is not stored: the event is the record).
     event AllocationRevealed(
         uint64 indexed trialId,
         ParticipantId indexed patient,
@@ -370,16 +371,12 @@ interface ITrialRegistry {
     /// not revealed yet; a proof of at most `MAX_PROOF_LENGTH` hashes that verifies.
     function reveal(uint64 trialId, ParticipantId patient, bytes32 armCommitment, bytes32[] calldata proof) external;
 
-    /// @notice The randomization service discloses the arms of revealed participants, each with its salt; the first
-    /// disclosure unblinds the trial.
-    /// @dev Requirements: not paused; the trial's randomization service; 1 to `MAX_DISCLOSURES` participants, each
-    /// revealed and not yet disclosed, whose `keccak256(abi.encode(arm, salt))` is the revealed commitment.
-    function discloseArms(
-        uint64 trialId,
-        ParticipantId[] calldata patients,
-        uint8[] calldata arms,
-        bytes32[] calldata salts
-    ) external;
+    /// @notice The randomization service discloses the arms of revealed participants, each with its salt and the
+    /// proof of its entry; the first disclosure unblinds the trial.
+    /// @dev Requirements: not paused; the trial's randomization service; 1 to `MAX_DISCLOSURES` disclosures, each of
+    /// a participant revealed and not yet disclosed, whose entry `(trial, stratum, index, keccak256(abi.encode(arm,
+    /// salt)))` the proof shows in the committed sequence.
+    function discloseArms(uint64 trialId, ArmDisclosure[] calldata disclosures) external;
 
     /// @notice The investigator of the participant's site records an emergency unblinding of that one participant,
     /// for a non-zero `reasonCode` (the arm reaches the investigator from the randomization service, off chain). Works

@@ -181,8 +181,15 @@ struct Subject {
     bool emergencyUnblinded;
     /// The disclosed arm plus one; zero while the arm is concealed.
     uint8 disclosedArm;
-    /// The commitment to the allocated arm, `keccak256(abi.encode(arm, salt))`; zero before the reveal.
-    bytes32 armCommitment;
+}
+
+/// @notice A disclosed arm: the participant, the arm and salt of its entry, and the entry's proof against the committed
+/// sequence (the reveal's proof).
+struct ArmDisclosure {
+    ParticipantId patient;
+    uint8 arm;
+    bytes32 salt;
+    bytes32[] proof;
 }
 
 /// @notice A protocol amendment.

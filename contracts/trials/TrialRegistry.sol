@@ -9,7 +9,7 @@ import {Time} from "@openzeppelin/contracts/utils/types/Time.sol";
 import {CareLedgerModule} from "../access/CareLedgerModule.sol";
 import {IPausableModule} from "../access/IPausableModule.sol";
 import {IConsentRegistry} from "../consent/IConsentRegistry.sol";
-import {DEFINED_CATEGORIES, Decision, Purpose} from "../consent/Consent.sol";
+import {DEFINED_CATEGORIES, DecisionBasis, Purpose} from "../consent/Consent.sol";
 import {IIdentityRegistry} from "../identity/IIdentityRegistry.sol";
 import {ParticipantKind} from "../identity/Participant.sol";
 import {ParticipantId, ParticipantIdLib} from "../common/ParticipantId.sol";
@@ -18,6 +18,7 @@ import {ITrialRegistry} from "./ITrialRegistry.sol";
 import {TrialProtocol} from "./TrialProtocol.sol";
 import {
     AllocationAudit,
+    ArmDisclosure,
     ConsentSignature,
     DataBatch,
     Site,
@@ -92,6 +93,10 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
         "TrialConsent(uint64 trial,uint64 patient,uint16 version,bytes32 document,uint32 nonce,uint48 deadline)"
     );
 
+    /// @dev What the dataset-root slot holds while the database is unlocked: a nonzero placeholder (as OpenZeppelin's
+    /// ReentrancyGuard keeps its status slot nonzero), written at registration, so that locking rewrites a nonzero slot
+    /// (2,900 gas) rather than filling an empty one (20,000). No Merkle root is 1.
+    bytes32 private constant _NO_ROOT = bytes32(uint256(1));
     uint8 private constant _EVER_LOCKED = 1;
     uint8 private constant _UNLOCK_REQUESTED = 2;
     /// @dev Allocation indices (24 bits each) packed ten to a word: a stratum's first enrollment writes a new slot
@@ -155,6 +160,7 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
         t.regulator = registration.regulator;
         t.randomizer = registration.randomizer;
         t.consentForm = registration.consentForm;
+        t.datasetRoot = _NO_ROOT;
         _PROTOCOL.specify(
             trialId,
             registration.protocol,
@@ -344,7 +350,6 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
             revert TrialAllocationMismatch(trialId, patient, stratum, index);
         }
         subj.revealed = true;
-        subj.armCommitment = armCommitment;
         ++t.revealed;
         emit AllocationRevealed(trialId, patient, stratum, index, armCommitment);
     }
@@ -352,26 +357,14 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
     /// @inheritdoc ITrialRegistry
     function discloseArms(
         uint64 trialId,
-        ParticipantId[] calldata patients,
-        uint8[] calldata arms,
-        bytes32[] calldata salts
+        ArmDisclosure[] calldata disclosures
     ) external override whenNotPaused {
         StoredTrial storage t = _trialOf(trialId);
         _requireParty(trialId, t.randomizer, true);
-        uint256 n = patients.length;
+        uint256 n = disclosures.length;
         if (n == 0 || n > MAX_DISCLOSURES) revert TrialInvalidLength(n, MAX_DISCLOSURES);
-        if (arms.length != n || salts.length != n) revert TrialInvalidLength(arms.length + salts.length, 2 * n);
-        for (uint256 i; i < n; ++i) {
-            Subject storage subj = _subjects[trialId][patients[i]];
-            if (!subj.revealed) revert TrialNotRevealed(trialId, patients[i]);
-            if (subj.disclosedArm != 0) revert TrialAlreadyDisclosed(trialId, patients[i]);
-            // An arm of 255 could not be stored as arm + 1; no sequence the SDK builds has one.
-            if (arms[i] == type(uint8).max || keccak256(abi.encode(arms[i], salts[i])) != subj.armCommitment) {
-                revert TrialArmMismatch(trialId, patients[i], arms[i]);
-            }
-            subj.disclosedArm = arms[i] + 1;
-            emit ArmDisclosed(trialId, patients[i], arms[i]);
-        }
+        bytes32 root = t.allocationRoot;
+        for (uint256 i; i < n; ++i) _disclose(trialId, root, disclosures[i]);
         // Checked: at most `enrolled` (a uint32) allocations are ever revealed, and each is disclosed once.
         t.disclosed += uint32(n);
         if (t.unblindedAt == 0) t.unblindedAt = Time.timestamp();
@@ -429,7 +422,7 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
     /// @inheritdoc ITrialRegistry
     function lock(uint64 trialId, bytes32 datasetRoot) external override whenNotPaused {
         StoredTrial storage t = _sponsorTrial(trialId);
-        if (datasetRoot == bytes32(0)) revert TrialZeroCommitment();
+        if (datasetRoot == bytes32(0) || datasetRoot == _NO_ROOT) revert TrialZeroCommitment();
         _transition(trialId, t, TrialStatus.Locked);
         t.lockedAt = Time.timestamp();
         t.flags |= _EVER_LOCKED;
@@ -456,7 +449,7 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
         _transition(trialId, t, TrialStatus.Active);
         uint16 reasonCode = t.unlockReason;
         t.flags &= ~_UNLOCK_REQUESTED;
-        (t.lockedAt, t.unlockReason, t.datasetRoot) = (0, 0, bytes32(0));
+        (t.lockedAt, t.unlockReason, t.datasetRoot) = (0, 0, _NO_ROOT);
         emit DatabaseUnlocked(trialId, approver, reasonCode);
     }
 
@@ -485,7 +478,7 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
         view_.unblindedAt = t.unblindedAt;
         view_.consentForm = t.consentForm;
         view_.allocationRoot = t.allocationRoot;
-        view_.datasetRoot = t.datasetRoot;
+        view_.datasetRoot = _datasetRoot(t);
     }
 
     /// @inheritdoc ITrialRegistry
@@ -563,7 +556,7 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
                 t.consentVersion,
                 t.unblindedAt != 0,
                 t.flags & _EVER_LOCKED != 0,
-                t.datasetRoot
+                _datasetRoot(t)
             );
     }
 
@@ -790,15 +783,38 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
         ParticipantId sponsor,
         uint32 categories
     ) private view {
-        address sponsorKey = _IDENTITY.participant(sponsor).controller;
-        uint48 now_ = Time.timestamp();
-        for (uint8 category; categories != 0; ++category) {
-            uint32 bit = uint32(1) << category;
-            if (categories & bit == 0) continue;
-            categories &= ~bit;
-            Decision memory decision = _CONSENT.decide(patient, sponsorKey, category, uint8(Purpose.Research), now_);
-            if (!decision.allowed) revert TrialConsentNotGranted(trialId, patient, category, decision.basis);
+        (bool allowed, uint8 category, DecisionBasis basis) = _CONSENT.decideCategories(
+            patient,
+            sponsor,
+            categories,
+            uint8(Purpose.Research)
+        );
+        if (!allowed) revert TrialConsentNotGranted(trialId, patient, category, basis);
+    }
+
+    /// @dev Discloses one revealed arm: its commitment, `keccak256(abi.encode(arm, salt))`, must be the entry at the
+    /// participant's stratum and index in the committed sequence.
+    function _disclose(uint64 trialId, bytes32 root, ArmDisclosure calldata d) private {
+        Subject storage subj = _subjects[trialId][d.patient];
+        if (!subj.revealed) revert TrialNotRevealed(trialId, d.patient);
+        if (subj.disclosedArm != 0) revert TrialAlreadyDisclosed(trialId, d.patient);
+        if (d.proof.length > MAX_PROOF_LENGTH) revert TrialProofTooLong(d.proof.length);
+        bytes32 armCommitment = keccak256(abi.encode(d.arm, d.salt));
+        bytes32 leaf = keccak256(
+            bytes.concat(keccak256(abi.encode(trialId, subj.stratum, subj.allocationIndex, armCommitment)))
+        );
+        // An arm of 255 could not be stored as arm + 1; no sequence the SDK builds has one.
+        if (d.arm == type(uint8).max || !MerkleProof.verifyCalldata(d.proof, root, leaf)) {
+            revert TrialArmMismatch(trialId, d.patient, d.arm);
         }
+        subj.disclosedArm = d.arm + 1;
+        emit ArmDisclosed(trialId, d.patient, d.arm);
+    }
+
+    /// @dev The locked dataset root; zero while unlocked.
+    function _datasetRoot(StoredTrial storage t) private view returns (bytes32 root) {
+        root = t.datasetRoot;
+        if (root == _NO_ROOT) root = bytes32(0);
     }
 
     /// @dev Takes the stratum's next allocation index.

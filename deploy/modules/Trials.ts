@@ -38,7 +38,12 @@ export default buildModule("Trials", (m) => {
   const trialRegistry = m.contract("TrialRegistry", [accessManager, consentRegistry]);
   const trialProtocol = m.contractAt("TrialProtocol", m.staticCall(trialRegistry, "trialProtocol", []));
   const trialSafety = m.contract("TrialSafety", [accessManager, trialRegistry]);
-  const wire = (target: typeof trialRegistry, name: string, iface: Parameters<typeof roleAssignments>[0], roles: FunctionRoles) => {
+  const wire = (
+    target: typeof trialRegistry | typeof trialProtocol | typeof trialSafety,
+    name: string,
+    iface: Parameters<typeof roleAssignments>[0],
+    roles: FunctionRoles,
+  ) => {
     for (const { role, roleId, selectors } of roleAssignments(iface, roles)) {
       m.call(accessManager, "setTargetFunctionRole", [target, selectors, roleId], { id: `wire_${name}_${role}` });
     }

@@ -1,0 +1,255 @@
+import { randomBytes, randomInt } from "node:crypto";
+
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { AbiCoder, hexlify, keccak256 } from "ethers";
+
+/**
+ * The concealed allocation sequence of a randomized trial, as a randomization service (IRT) generates and keeps it.
+ *
+ * Each stratum gets its own sequence of `perStratum` arms by permuted blocks: blocks whose size is drawn at random from
+ * `blockSizes`, each holding every arm in the allocation ratio, shuffled with a cryptographic random source (random
+ * block sizes keep a site that knows the last arms from guessing the next). Every entry gets a fresh 32-byte salt, and
+ * the chain sees only `armCommitment = keccak256(abi.encode(uint8 arm, bytes32 salt))`. The sponsor commits the root of
+ * OpenZeppelin's `StandardMerkleTree` over `(trial, stratum, index, armCommitment)` before the first enrollment; after
+ * each enrollment the service reveals the participant's entry (`revealOf`); arms are disclosed with their salts
+ * (`openingOf`) when the trial is unblinded. The file `dumpAllocation` writes is the service's secret: whoever holds it
+ * knows every arm.
+ */
+
+export const ALLOCATION_LEAF_ENCODING = ["uint64", "uint8", "uint24", "bytes32"] as const;
+/** `TrialRegistry` stores a disclosed arm as arm + 1 in a byte: arms run from 0 to 254. */
+export const MAX_ARMS = 255;
+
+type AllocationLeaf = [string, number, number, string];
+
+export interface AllocationPlan {
+  trialId: bigint;
+  /** How many arms (2 for a two-arm trial). */
+  arms: number;
+  /** How many strata, each with its own sequence (1 to 255). */
+  strata: number;
+  /** How long each stratum's sequence is (the most participants it can enroll). */
+  perStratum: number;
+  /** The block sizes drawn from at random; each a multiple of the ratio's sum. Default: the sum and twice it. */
+  blockSizes?: readonly number[];
+  /** The allocation ratio, one weight per arm. Default: 1 each (equal allocation). */
+  ratio?: readonly number[];
+}
+
+export interface AllocationEntry {
+  stratum: number;
+  index: number;
+  arm: number;
+  salt: string;
+  armCommitment: string;
+}
+
+export interface AllocationSequence {
+  trialId: bigint;
+  arms: number;
+  strata: number;
+  perStratum: number;
+  root: string;
+  /** Every entry, stratum by stratum: entry `stratum * perStratum + index`. */
+  entries: AllocationEntry[];
+  tree: StandardMerkleTree<AllocationLeaf>;
+}
+
+/** What the randomization service keeps: the plan and every entry; the tree is rebuilt from them. */
+export interface AllocationFile {
+  format: "careledger-allocation/1";
+  trialId: string;
+  arms: number;
+  strata: number;
+  perStratum: number;
+  root: string;
+  entries: { stratum: number; index: number; arm: number; salt: string }[];
+}
+
+/** Random integers in `[0, max)` and 32-byte salts; the default is the operating system's CSPRNG. */
+export interface RandomSource {
+  int(max: number): number;
+  salt(): string;
+}
+
+export const cryptoRandom: RandomSource = {
+  int: (max) => randomInt(max),
+  salt: () => hexlify(randomBytes(32)),
+};
+
+/** The commitment the chain sees of an arm: `keccak256(abi.encode(uint8 arm, bytes32 salt))`. */
+export function armCommitment(arm: number, salt: string): string {
+  return keccak256(AbiCoder.defaultAbiCoder().encode(["uint8", "bytes32"], [arm, salt]));
+}
+
+/** One stratum's arms by permuted blocks, truncated to `length`. */
+export function permutedBlocks(
+  length: number,
+  ratio: readonly number[],
+  blockSizes: readonly number[],
+  random: RandomSource = cryptoRandom,
+): number[] {
+  const weight = ratio.reduce((a, b) => a + b, 0);
+  const arms: number[] = [];
+  while (arms.length < length) {
+    const size = blockSizes[random.int(blockSizes.length)]!;
+    const block: number[] = [];
+    ratio.forEach((w, arm) => {
+      for (let i = 0; i < (w * size) / weight; i += 1) block.push(arm);
+    });
+    for (let i = block.length - 1; i > 0; i -= 1) {
+      const j = random.int(i + 1);
+      [block[i], block[j]] = [block[j]!, block[i]!];
+    }
+    arms.push(...block);
+  }
+  return arms.slice(0, length);
+}
+
+function checkPlan(plan: AllocationPlan): { ratio: number[]; blockSizes: number[] } {
+  const { arms, strata, perStratum } = plan;
+  if (!Number.isInteger(arms) || arms < 2 || arms > MAX_ARMS) throw new Error(`arms must be 2 to ${MAX_ARMS}`);
+  if (!Number.isInteger(strata) || strata < 1 || strata > 255) throw new Error("strata must be 1 to 255");
+  if (!Number.isInteger(perStratum) || perStratum < 1 || perStratum >= 1 << 24) {
+    throw new Error("perStratum must be 1 to 16,777,215");
+  }
+  const ratio = [...(plan.ratio ?? Array<number>(arms).fill(1))];
+  if (ratio.length !== arms || ratio.some((w) => !Number.isInteger(w) || w < 1)) {
+    throw new Error(`the ratio needs one positive whole weight per arm (${arms})`);
+  }
+  const weight = ratio.reduce((a, b) => a + b, 0);
+  const blockSizes = [...(plan.blockSizes ?? [weight, 2 * weight])];
+  if (blockSizes.length === 0 || blockSizes.some((size) => !Number.isInteger(size) || size < 1 || size % weight)) {
+    throw new Error(`every block size must be a positive multiple of the ratio's sum (${weight})`);
+  }
+  return { ratio, blockSizes };
+}
+
+function treeOf(trialId: bigint, entries: readonly AllocationEntry[]): StandardMerkleTree<AllocationLeaf> {
+  return StandardMerkleTree.of(
+    entries.map((e): AllocationLeaf => [trialId.toString(), e.stratum, e.index, e.armCommitment]),
+    [...ALLOCATION_LEAF_ENCODING],
+  );
+}
+
+/** Generates a trial's allocation sequence: permuted blocks per stratum, a fresh salt per entry, the tree. */
+export function generateAllocation(plan: AllocationPlan, random: RandomSource = cryptoRandom): AllocationSequence {
+  const { ratio, blockSizes } = checkPlan(plan);
+  const entries: AllocationEntry[] = [];
+  for (let stratum = 0; stratum < plan.strata; stratum += 1) {
+    permutedBlocks(plan.perStratum, ratio, blockSizes, random).forEach((arm, index) => {
+      const salt = random.salt();
+      entries.push({ stratum, index, arm, salt, armCommitment: armCommitment(arm, salt) });
+    });
+  }
+  const tree = treeOf(plan.trialId, entries);
+  return { ...plan, root: tree.root, entries, tree };
+}
+
+function entryAt(sequence: AllocationSequence, stratum: number, index: number): number {
+  if (stratum < 0 || stratum >= sequence.strata || index < 0 || index >= sequence.perStratum) {
+    throw new Error(`the sequence has no entry ${index} in stratum ${stratum}`);
+  }
+  return stratum * sequence.perStratum + index;
+}
+
+/** What the randomization service sends the registry after an enrollment took `index` of `stratum`. */
+export function revealOf(
+  sequence: AllocationSequence,
+  stratum: number,
+  index: number,
+): { armCommitment: string; proof: string[] } {
+  const at = entryAt(sequence, stratum, index);
+  return { armCommitment: sequence.entries[at]!.armCommitment, proof: sequence.tree.getProof(at) };
+}
+
+/** The arm and salt that open the entry's commitment (for disclosure, or for an investigator in an emergency). */
+export function openingOf(sequence: AllocationSequence, stratum: number, index: number): { arm: number; salt: string } {
+  const { arm, salt } = sequence.entries[entryAt(sequence, stratum, index)]!;
+  return { arm, salt };
+}
+
+export function dumpAllocation(sequence: AllocationSequence): AllocationFile {
+  return {
+    format: "careledger-allocation/1",
+    trialId: sequence.trialId.toString(),
+    arms: sequence.arms,
+    strata: sequence.strata,
+    perStratum: sequence.perStratum,
+    root: sequence.root,
+    entries: sequence.entries.map(({ stratum, index, arm, salt }) => ({ stratum, index, arm, salt })),
+  };
+}
+
+/** Rebuilds a sequence from its file, refusing one whose entries do not give its root. */
+export function loadAllocation(file: AllocationFile): AllocationSequence {
+  const format: string = file.format;
+  if (format !== "careledger-allocation/1") throw new Error(`not an allocation file: format ${format}`);
+  const trialId = BigInt(file.trialId);
+  const entries = file.entries.map((e) => ({ ...e, armCommitment: armCommitment(e.arm, e.salt) }));
+  const tree = treeOf(trialId, entries);
+  if (tree.root !== file.root)
+    throw new Error(`the allocation file's entries give root ${tree.root}, not ${file.root}`);
+  return { trialId, arms: file.arms, strata: file.strata, perStratum: file.perStratum, root: tree.root, entries, tree };
+}
+
+/** A reveal as the registry recorded it (`AllocationRevealed`), and the arm if it was disclosed (`ArmDisclosed`). */
+export interface RecordedAllocation {
+  patient: bigint;
+  stratum: number;
+  index: number;
+  armCommitment: string;
+  arm?: number;
+}
+
+/** What an audit of the recorded allocations against the committed sequence finds; empty lists when all is well. */
+export interface AllocationAuditReport {
+  /** Reveals whose commitment is not the sequence's entry at their stratum and index. */
+  mismatched: RecordedAllocation[];
+  /** Indices taken twice in a stratum. */
+  reused: { stratum: number; index: number }[];
+  /** Indices below the highest taken in a stratum that nobody took. */
+  skipped: { stratum: number; index: number }[];
+  /** Disclosed arms that are not the sequence's. */
+  wrongArms: RecordedAllocation[];
+  /** Participants per arm, among disclosed allocations. */
+  armCounts: number[];
+}
+
+/**
+ * Audits what the registry recorded against the committed sequence: every reveal matches its entry, no index of a
+ * stratum was taken twice or skipped, every disclosed arm is the sequence's. Anyone holding the sequence (after
+ * unblinding, published) can run it; the registry already refuses a reveal that does not match the root.
+ */
+export function auditAllocations(
+  sequence: AllocationSequence,
+  recorded: readonly RecordedAllocation[],
+): AllocationAuditReport {
+  const report: AllocationAuditReport = {
+    mismatched: [],
+    reused: [],
+    skipped: [],
+    wrongArms: [],
+    armCounts: Array<number>(sequence.arms).fill(0),
+  };
+  const taken = new Map<number, Set<number>>();
+  for (const r of recorded) {
+    const inStratum = taken.get(r.stratum) ?? new Set<number>();
+    if (inStratum.has(r.index)) report.reused.push({ stratum: r.stratum, index: r.index });
+    inStratum.add(r.index);
+    taken.set(r.stratum, inStratum);
+    const inRange = r.stratum < sequence.strata && r.index < sequence.perStratum;
+    const entry = inRange ? sequence.entries[r.stratum * sequence.perStratum + r.index] : undefined;
+    if (entry?.armCommitment !== r.armCommitment) report.mismatched.push(r);
+    if (r.arm === undefined) continue;
+    if (entry?.arm !== r.arm) report.wrongArms.push(r);
+    else report.armCounts[r.arm] = (report.armCounts[r.arm] ?? 0) + 1;
+  }
+  for (const [stratum, indices] of taken) {
+    const highest = Math.max(...indices);
+    for (let index = 0; index < highest; index += 1) {
+      if (!indices.has(index)) report.skipped.push({ stratum, index });
+    }
+  }
+  return report;
+}
