@@ -41,7 +41,8 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
     // Types
     // ------------------------------------------------------------------------------------------------------------
 
-    /// @dev Slot 0, what enrollment reads and writes: 64 + 8 + 8 + 16 + 16 + 32 + 32 + 8 + 24 + 48 = 256 bits.
+    /// @dev Slot 0, what enrollment reads and writes (the first enrollment sets `firstEnrolledAt`): 64 + 8 + 8 + 16 +
+    /// 16 + 32 + 32 + 8 + 24 + 48 = 256 bits.
     /// Slot 1: three 48-bit times, a reason code and the randomization and data counters (48 × 3 + 16 + 32 × 3 = 256
     /// bits). Slot 2: three ids and the site count (208 bits). Then one slot per commitment.
     struct StoredTrial {
@@ -54,9 +55,9 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
         uint32 enrolled;
         uint8 strata;
         uint24 perStratum;
-        uint48 lockedAt;
-        uint48 registeredAt;
         uint48 firstEnrolledAt;
+        uint48 registeredAt;
+        uint48 lockedAt;
         uint48 unblindedAt;
         uint16 unlockReason;
         uint32 revealed;
@@ -99,9 +100,10 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
     bytes32 private constant _NO_ROOT = bytes32(uint256(1));
     uint8 private constant _EVER_LOCKED = 1;
     uint8 private constant _UNLOCK_REQUESTED = 2;
-    /// @dev Allocation indices (24 bits each) packed ten to a word: a stratum's first enrollment writes a new slot
-    /// only once per ten strata.
+    /// @dev Allocation indices (24 bits each) packed ten to a word (240 bits). Committing a sequence sets the word's
+    /// top bit, so that no enrollment fills an empty slot: the first of a stratum costs what the next ones do.
     uint256 private constant _INDICES_PER_WORD = 10;
+    uint256 private constant _WORD_MARK = 1 << 255;
 
     IIdentityRegistry private immutable _IDENTITY;
     IConsentRegistry private immutable _CONSENT;
@@ -248,6 +250,7 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
         t.allocationRoot = root;
         t.strata = strata;
         t.perStratum = perStratum;
+        for (uint256 word; word * _INDICES_PER_WORD < strata; ++word) _nextIndex[trialId][word] = _WORD_MARK;
         emit AllocationCommitted(trialId, root, strata, perStratum);
     }
 

@@ -35,6 +35,10 @@ export const TARGETS: Readonly<Record<string, number>> = {
   "SupplyChain.ship + receive (a container, together)": 110_000,
   "SupplyChain.dispense (with its proofs (a 10,000-pack lot in cases of 50))": 85_000,
   "SupplyChain.recordVerification (a returned pack (its own record), with its lot proof (10,000-pack lot))": 60_000,
+  "TrialRegistry.enroll": 110_000,
+  "TrialRegistry.reveal": 70_000,
+  "TrialRegistry.lock": 60_000,
+  "TrialProtocol.reportResults (20 outcomes against 20 pre-specified)": 250_000,
 };
 
 /**

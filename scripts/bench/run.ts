@@ -21,6 +21,7 @@ import {
 import { benchRecords } from "./records";
 import { formatSimulatorThroughput, simulatorThroughput } from "./simulator";
 import { benchSupplyChain } from "./supplychain";
+import { benchTrials } from "./trials";
 import { GasRecorder } from "./recorder";
 
 const OUTPUT = path.join(__dirname, "..", "..", "benchmarks", "gas.json");
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
   await benchRecords(system, gas);
   await benchClaims(system, gas);
   const supplyLines = await benchSupplyChain(system, gas);
+  const trialLines = await benchTrials(system, gas);
 
   const { evmVersion } = hre.config.solidity.compilers[0]!.settings as { evmVersion: string };
   console.log(`CareLedger gas per operation (EVM ${evmVersion}, optimizer on, from receipts)\n`);
@@ -48,6 +50,7 @@ async function main(): Promise<void> {
   const simulator = await simulatorThroughput(hre);
   console.log(`\n${formatSimulatorThroughput(simulator).join("\n")}`);
   console.log(`\n${supplyLines.join("\n")}`);
+  console.log(`\n${trialLines.join("\n")}`);
   if (simulator.mismatches > 0) {
     console.error(`SIMULATOR: ${simulator.mismatches} figure(s) differ from the model`);
     process.exitCode = 1;

@@ -7,3 +7,5 @@ export * from "./allocation";
 export * from "./data";
 export * from "./signatures";
 export * from "./statuses";
+export * from "./client";
+export * from "./report";
