@@ -464,6 +464,8 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
     ) external view override returns (bool allowed, uint8 category, DecisionBasis basis) {
         if (categories == 0 || categories & ~DEFINED_CATEGORIES != 0) revert ConsentInvalidCategories(categories);
         (ParticipantKind kind, ParticipantId organization, bool active) = _IDENTITY.standingOf(accessor);
+        // An id nobody was given is unknown, as `decide` says of a key that controls none.
+        if (kind == ParticipantKind.None) accessor = ParticipantIdLib.NONE;
         uint48 now_ = Time.timestamp();
         for (uint8 c; categories != 0; ++c) {
             uint32 bit = uint32(1) << c;

@@ -6,7 +6,7 @@ import {ITrialRegistry} from "./ITrialRegistry.sol";
 import {
     Amendment,
     AmendmentProposal,
-    AmendmentStatus,
+    TrialAmendmentStatus,
     Outcome,
     OutcomeComparison,
     ReportedOutcome
@@ -69,8 +69,8 @@ interface ITrialProtocol {
     error TrialProtocolInvalidTransition(
         uint64 trialId,
         uint16 amendmentId,
-        AmendmentStatus from,
-        AmendmentStatus to
+        TrialAmendmentStatus from,
+        TrialAmendmentStatus to
     );
     /// @notice A rejection needs a reason code (from the published code list; zero is none).
     error TrialProtocolReasonRequired();
@@ -111,7 +111,7 @@ interface ITrialProtocol {
         uint64 indexed trialId,
         uint16 indexed amendmentId,
         ParticipantId indexed actor,
-        AmendmentStatus status,
+        TrialAmendmentStatus status,
         uint16 reasonCode
     );
     /// @notice An outcome was specified at registration (`amendmentId` zero) or by an approved amendment.

@@ -140,8 +140,11 @@ interface ITrialRegistry {
     error TrialConsentNotGranted(uint64 trialId, ParticipantId patient, uint8 category, DecisionBasis basis);
     /// @notice The patient is not an enrolled participant of the trial (`status` says what they are).
     error TrialSubjectNotEnrolled(uint64 trialId, ParticipantId patient, SubjectStatus status);
-    /// @notice The participant was enrolled at another site.
+    /// @notice The participant was not enrolled at `site`, the site anchoring the batch.
     error TrialSubjectNotAtSite(uint64 trialId, ParticipantId patient, uint16 site);
+    /// @notice A batch names its participants in strictly ascending id order (so each once): `next` follows
+    /// `previous`.
+    error TrialSubjectsNotAscending(ParticipantId previous, ParticipantId next);
     /// @notice A major consent change took effect: no data is accepted for the participant until they sign
     /// `majorVersion` or later.
     error TrialReconsentRequired(uint64 trialId, ParticipantId patient, uint16 consentedVersion, uint16 majorVersion);
@@ -335,8 +338,8 @@ interface ITrialRegistry {
     /// allocation index.
     /// @dev Requirements: not paused; the trial active (not locked) with its sequence committed; the caller the site's
     /// investigator; a stratum of the sequence with an index left; the patient neither enrolled nor withdrawn;
-    /// `consent` signs the current version with the patient's nonce before its deadline, by the patient's key or an
-    /// active representative's; and the consent registry allows the sponsor every category of the trial for
+    /// `consent` signs this site, the current version and the patient's nonce before its deadline, by the patient's
+    /// key or an active representative's; and the consent registry allows the sponsor every category of the trial for
     /// research now. Emits `ConsentSigned` and `ParticipantEnrolled`.
     function enroll(
         uint64 trialId,
@@ -380,7 +383,7 @@ interface ITrialRegistry {
 
     /// @notice The investigator of the participant's site records an emergency unblinding of that one participant,
     /// for a non-zero `reasonCode` (the arm reaches the investigator from the randomization service, off chain). Works
-    /// while paused.
+    /// while paused, whatever the site's status, and for a participant who withdrew: an emergency does not wait.
     function unblind(uint64 trialId, ParticipantId patient, uint16 reasonCode) external;
 
     // ------------------------------------------------------------------------------------------------------------
@@ -391,7 +394,8 @@ interface ITrialRegistry {
     /// `subjects` it holds.
     /// @dev Requirements: not paused; the trial not locked; the site active or suspended; the caller its
     /// investigator; a non-zero root; 1 to `MAX_BATCH_ENTRIES` entries; 1 to `MAX_BATCH_SUBJECTS` subjects, each
-    /// enrolled at this site, not withdrawn, having signed the last major consent version.
+    /// enrolled at this site, not withdrawn, having signed the last major consent version, listed in strictly ascending
+    /// id order.
     /// @return batchId The batch's number in the trial (from 1).
     function anchorData(
         uint64 trialId,

@@ -41,7 +41,7 @@ enum SubjectStatus {
 }
 
 /// @notice Where a protocol amendment stands.
-enum AmendmentStatus {
+enum TrialAmendmentStatus {
     None,
     /// Proposed by the sponsor, awaiting the ethics committee.
     Proposed,
@@ -194,7 +194,7 @@ struct ArmDisclosure {
 
 /// @notice A protocol amendment.
 struct Amendment {
-    AmendmentStatus status;
+    TrialAmendmentStatus status;
     bool majorConsentChange;
     /// Whether it changes the outcomes, and whether it was approved after the trial was first unblinded or locked:
     /// such outcome changes stay marked for good and do not count as pre-specified.
@@ -245,8 +245,10 @@ struct AllocationAudit {
 }
 
 /// @notice A participant's signature on a consent form version, as a site relays it: over EIP-712
-/// `TrialConsent(uint64 trial,uint64 patient,uint16 version,bytes32 document,uint32 nonce,uint48 deadline)`, domain
-/// "CareLedger Trials" version "1", by the patient's key or an active representative's (an EOA or an ERC-1271 wallet).
+/// `TrialConsent(uint64 trial,uint64 patient,uint16 site,uint16 version,bytes32 document,uint32 nonce,uint48 deadline)`,
+/// domain "CareLedger Trials" version "1", by the patient's key or an active representative's (an EOA or an ERC-1271
+/// wallet). The site is where the participant consents (and, re-consenting, the site that enrolled them): no other
+/// site's investigator can use the signature to enroll the patient at its own site.
 struct ConsentSignature {
     /// The consent form version signed: the trial's current version.
     uint16 version;

@@ -12,7 +12,7 @@ import {ITrialRegistry} from "./ITrialRegistry.sol";
 import {
     Amendment,
     AmendmentProposal,
-    AmendmentStatus,
+    TrialAmendmentStatus,
     Outcome,
     OutcomeComparison,
     ReportedOutcome,
@@ -133,7 +133,7 @@ contract TrialProtocol is ITrialProtocol, CareLedgerModule {
         t.pendingAmendment = amendmentId;
         bool major = proposal.consentForm != bytes32(0) && proposal.majorConsentChange;
         _amendments[trialId][amendmentId] = Amendment({
-            status: AmendmentStatus.Proposed,
+            status: TrialAmendmentStatus.Proposed,
             majorConsentChange: major,
             changesOutcomes: proposal.outcomes.length != 0,
             approvedAfterUnblinding: false,
@@ -163,7 +163,7 @@ contract TrialProtocol is ITrialProtocol, CareLedgerModule {
         StoredProtocol storage t = _known(trialId);
         TrialState memory state = _REGISTRY.trialState(trialId);
         ParticipantId committee = _requireEthicsCommittee(trialId, state);
-        Amendment storage a = _transition(trialId, t, amendmentId, AmendmentStatus.Approved);
+        Amendment storage a = _transition(trialId, t, amendmentId, TrialAmendmentStatus.Approved);
         (a.approvedAfterUnblinding, a.approvedAfterLock) = (state.unblinded, state.everLocked);
         t.protocol = a.protocol;
         if (a.analysisPlan != bytes32(0)) t.analysisPlan = a.analysisPlan;
@@ -179,16 +179,16 @@ contract TrialProtocol is ITrialProtocol, CareLedgerModule {
         StoredProtocol storage t = _known(trialId);
         ParticipantId committee = _requireEthicsCommittee(trialId, _REGISTRY.trialState(trialId));
         if (reasonCode == 0) revert TrialProtocolReasonRequired();
-        _transition(trialId, t, amendmentId, AmendmentStatus.Rejected);
-        emit AmendmentClosed(trialId, amendmentId, committee, AmendmentStatus.Rejected, reasonCode);
+        _transition(trialId, t, amendmentId, TrialAmendmentStatus.Rejected);
+        emit AmendmentClosed(trialId, amendmentId, committee, TrialAmendmentStatus.Rejected, reasonCode);
     }
 
     /// @inheritdoc ITrialProtocol
     function withdrawAmendment(uint64 trialId, uint16 amendmentId) external override {
         StoredProtocol storage t = _known(trialId);
         ParticipantId sponsor = _requireSponsor(trialId, _REGISTRY.trialState(trialId));
-        _transition(trialId, t, amendmentId, AmendmentStatus.Withdrawn);
-        emit AmendmentClosed(trialId, amendmentId, sponsor, AmendmentStatus.Withdrawn, 0);
+        _transition(trialId, t, amendmentId, TrialAmendmentStatus.Withdrawn);
+        emit AmendmentClosed(trialId, amendmentId, sponsor, TrialAmendmentStatus.Withdrawn, 0);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -405,14 +405,14 @@ contract TrialProtocol is ITrialProtocol, CareLedgerModule {
         uint64 trialId,
         StoredProtocol storage t,
         uint16 amendmentId,
-        AmendmentStatus to
+        TrialAmendmentStatus to
     ) private returns (Amendment storage stored) {
         if (amendmentId == 0 || amendmentId > t.amendments) {
             revert TrialProtocolUnknownAmendment(trialId, amendmentId);
         }
         stored = _amendments[trialId][amendmentId];
-        AmendmentStatus from = stored.status;
-        if (from != AmendmentStatus.Proposed) revert TrialProtocolInvalidTransition(trialId, amendmentId, from, to);
+        TrialAmendmentStatus from = stored.status;
+        if (from != TrialAmendmentStatus.Proposed) revert TrialProtocolInvalidTransition(trialId, amendmentId, from, to);
         stored.status = to;
         stored.decidedAt = Time.timestamp();
         t.pendingAmendment = 0;

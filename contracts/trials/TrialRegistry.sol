@@ -91,7 +91,8 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
     /// @dev The EIP-712 type hash of a consent signature, its type string hashed at compile time.
     // solhint-disable-next-line gas-small-strings
     bytes32 public constant CONSENT_TYPEHASH = keccak256(
-        "TrialConsent(uint64 trial,uint64 patient,uint16 version,bytes32 document,uint32 nonce,uint48 deadline)"
+        "TrialConsent(uint64 trial,uint64 patient,uint16 site,uint16 version,bytes32 document,uint32 nonce,"
+        "uint48 deadline)"
     );
 
     /// @dev What the dataset-root slot holds while the database is unlocked: a nonzero placeholder (as OpenZeppelin's
@@ -277,7 +278,7 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
         Subject storage subj = _subjects[trialId][patient];
         if (subj.status != SubjectStatus.None) revert TrialAlreadyEnrolled(trialId, patient, subj.status);
         uint32 nonce = subj.nonce;
-        _checkConsent(trialId, patient, nonce, t.consentVersion, consent);
+        _checkConsent(trialId, patient, siteNumber, nonce, t.consentVersion, consent);
         _requireResearchConsent(trialId, patient, t.sponsor, t.categories);
         _transitionSubject(trialId, patient, subj, SubjectStatus.Enrolled);
         (subj.site, subj.stratum, subj.allocationIndex) = (siteNumber, stratum, index);
@@ -301,7 +302,7 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
             revert TrialAlreadyConsented(trialId, patient, subj.consentedVersion);
         }
         uint32 nonce = subj.nonce;
-        _checkConsent(trialId, patient, nonce, t.consentVersion, consent);
+        _checkConsent(trialId, patient, subj.site, nonce, t.consentVersion, consent);
         (subj.consentedVersion, subj.nonce) = (consent.version, nonce + 1);
         emit ConsentSigned(trialId, patient, consent.signer, consent.version, consent.document);
     }
@@ -411,6 +412,9 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
         if (n == 0 || n > MAX_BATCH_SUBJECTS) revert TrialInvalidLength(n, MAX_BATCH_SUBJECTS);
         uint16 major = t.majorConsentVersion;
         for (uint256 i; i < n; ++i) {
+            if (i != 0 && ParticipantId.unwrap(subjects[i]) <= ParticipantId.unwrap(subjects[i - 1])) {
+                revert TrialSubjectsNotAscending(subjects[i - 1], subjects[i]);
+            }
             Subject storage subj = _enrolled(trialId, subjects[i]);
             if (subj.site != siteNumber) revert TrialSubjectNotAtSite(trialId, subjects[i], siteNumber);
             if (subj.consentedVersion < major) {
@@ -759,10 +763,11 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
     // ------------------------------------------------------------------------------------------------------------
 
     /// @dev Checks a consent signature: the current version, a live deadline, `signer`'s signature over it with the
-    /// participant's nonce, and that `signer` acts for the patient.
+    /// site and the participant's nonce, and that `signer` acts for the patient.
     function _checkConsent(
         uint64 trialId,
         ParticipantId patient,
+        uint16 siteNumber,
         uint32 nonce,
         uint16 current,
         ConsentSignature calldata consent
@@ -771,7 +776,16 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
         if (consent.document == bytes32(0)) revert TrialZeroCommitment();
         if (consent.deadline < Time.timestamp()) revert TrialSignatureExpired(consent.deadline, Time.timestamp());
         bytes32 structHash = keccak256(
-            abi.encode(CONSENT_TYPEHASH, trialId, patient, consent.version, consent.document, nonce, consent.deadline)
+            abi.encode(
+                CONSENT_TYPEHASH,
+                trialId,
+                patient,
+                siteNumber,
+                consent.version,
+                consent.document,
+                nonce,
+                consent.deadline
+            )
         );
         if (!SignatureChecker.isValidSignatureNow(consent.signer, _hashTypedDataV4(structHash), consent.signature)) {
             revert TrialInvalidSignature(consent.signer);

@@ -159,7 +159,7 @@ export async function benchTrials(system: CareLedgerSystem, gas: GasRecorder): P
     });
     patients.push({ key, id });
   }
-  const signed = (p: Party) => client.signConsent(p.key, trialId, p.id, hash(`signed form ${p.id}`), FAR_DEADLINE);
+  const signed = (p: Party) => client.signConsent(p.key, trialId, p.id, hash(`signed form ${p.id}`), FAR_DEADLINE, 1);
   let enrollGas = 0n;
   for (const [i, p] of patients.entries()) {
     const sent = asInvestigator.enroll(trialId, 1, p.id, 0, await signed(p));

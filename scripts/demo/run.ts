@@ -1,8 +1,8 @@
 /**
  * `npm run demo`: deploys the whole CareLedger system to the in-process chain through the production deploy modules
  * and tells one story, a chapter per module, each building on the one before: identity (`identity.ts`), consent
- * (`consent.ts`), records (`records.ts`), claims (`claims.ts`) and the drug supply chain (`supplychain.ts`). A later
- * module adds its chapter here.
+ * (`consent.ts`), records (`records.ts`), claims (`claims.ts`), the drug supply chain (`supplychain.ts`) and clinical
+ * trials (`trials.ts`). A later module adds its chapter here.
  */
 import hre from "hardhat";
 
@@ -14,11 +14,12 @@ import { detail, duration, named, say, technical, verbose } from "./narration";
 import { recordsChapter } from "./records";
 import { castOf, type Story } from "./story";
 import { supplyChainChapter } from "./supplychain";
+import { trialsChapter } from "./trials";
 
 async function main(): Promise<void> {
   const cast = await castOf();
   console.log(
-    "CareLedger demo — identity, governance, consent, records, claims and the drug supply chain on the in-process chain",
+    "CareLedger demo — identity, governance, consent, records, claims, the drug supply chain and a clinical trial on the in-process chain",
   );
   if (!verbose) console.log("(npm run demo -- --verbose adds the addresses, hashes and gas of every step)");
   const system = await deployCareLedger(hre, loadParameters(hre.network.name));
@@ -35,11 +36,12 @@ async function main(): Promise<void> {
   const { labCommitment, batchSize } = await recordsChapter(story, who, credentialExpiry);
   const claims = await claimsChapter(story, who, credentialExpiry, labCommitment);
   const supply = await supplyChainChapter(story, who, credentialExpiry);
+  const trial = await trialsChapter(story, credentialExpiry);
 
   const participants = await system.identityRegistry.lastId();
   const [requests, sessions] = [await system.consentRegistry.requestCount(), await system.breakGlass.sessionCount()];
   console.log(
-    `\nDone: ${participants} participants, ${requests} access request(s), ${sessions} break-glass session(s), 2 record versions and a batch of ${batchSize.toLocaleString("en-US")}, ${claims.claims} claims (${claims.approved} approved, one after appeal) and ${claims.planPaid} paid, ${supply.packs.toLocaleString("en-US")} serialized packs traced from manufacturer to patient (${supply.dispensed} dispensed, ${supply.clones} clone caught, ${supply.recalls} lot recalled); every step above on the audit trail as events.`,
+    `\nDone: ${participants} participants, ${requests} access request(s), ${sessions} break-glass session(s), 2 record versions and a batch of ${batchSize.toLocaleString("en-US")}, ${claims.claims} claims (${claims.approved} approved, one after appeal) and ${claims.planPaid} paid, ${supply.packs.toLocaleString("en-US")} serialized packs traced from manufacturer to patient (${supply.dispensed} dispensed, ${supply.clones} clone caught, ${supply.recalls} lot recalled), a trial of ${trial.enrolled} participants with ${trial.susars} SUSAR reported on time and its results compared with what it pre-specified (${trial.notReported} outcome left out, ${trial.added} added); every step above on the audit trail as events.`,
   );
 }
 

@@ -44,6 +44,13 @@ import {
 import { ControllerChange, ParticipantKind, ParticipantStatus } from "../identity/participants";
 import { AmendmentStatus, RecordStatus } from "../records/client";
 import { CaseStatus, LotStatus, RecallClass, Recipient, SuspectReason, UnitStatus } from "../supplychain/statuses";
+import {
+  AdverseEventStatus,
+  SiteStatus,
+  SubjectStatus,
+  TrialAmendmentStatus,
+  TrialStatus,
+} from "../trials/statuses";
 import { CONTRACT_NAMES, contractAt, CONTRACTS, interfaceOf } from "./contracts";
 import { type Deployment, loadDeployment } from "./deployment";
 import { CareLedgerError, decodeError, ERROR_ABIS, type RefusedCall } from "./errors";
@@ -79,6 +86,11 @@ const ENUMS: Readonly<Record<string, Readonly<Record<number, string>>>> = {
   SuspectReason,
   CaseStatus,
   Recipient,
+  TrialStatus,
+  SiteStatus,
+  SubjectStatus,
+  TrialAmendmentStatus,
+  AdverseEventStatus,
 };
 
 /**
@@ -141,6 +153,16 @@ const COUNT_NAMES = new Set([
   "length",
   "depth",
   "holds",
+  // the trials module: sites, strata and arms are numbered; consent form versions count up from 1
+  "site",
+  "stratum",
+  "strata",
+  "perStratum",
+  "enrolled",
+  "arm",
+  "version",
+  "consentedVersion",
+  "majorVersion",
 ]);
 
 /** The rules: an argument's kind from its ABI type, internal type and name; undefined when no rule knows it. */
@@ -189,6 +211,12 @@ const EXCEPTIONS: Readonly<Record<string, Readonly<Record<string, ArgumentKind>>
   SupplyInvalidExpiry: { expiry: "gs1-date" },
   SupplyExpiryInPast: { expiry: "gs1-date" },
   SupplyExpiryMismatch: { expiry: "gs1-date" },
+  // an allocation index counts from 0 in its stratum, not a claim line
+  TrialAllocationMismatch: { index: "count" },
+  TrialStaleConsentVersion: { current: "count" },
+  TrialInvalidPrimaryCompletion: { primaryCompletion: "time" },
+  TrialProtocolInvalidPrimaryCompletion: { primaryCompletion: "time" },
+  TrialSafetyInvalidRange: { from: "id", to: "id" },
 };
 
 /** How an argument is named in a list (`patient 1`, `expiry …`): its name in words, with a few put plainly. */

@@ -212,32 +212,38 @@ export interface AllocationAuditReport {
   skipped: { stratum: number; index: number }[];
   /** Disclosed arms that are not the sequence's. */
   wrongArms: RecordedAllocation[];
+  /** Indices taken (below the registry's next index of their stratum, when given) that no reveal covers. */
+  unrevealed: { stratum: number; index: number }[];
   /** Participants per arm, among disclosed allocations. */
   armCounts: number[];
 }
 
 /**
  * Audits what the registry recorded against the committed sequence: every reveal matches its entry, no index of a
- * stratum was taken twice or skipped, every disclosed arm is the sequence's. Anyone holding the sequence (after
+ * stratum was taken twice or skipped, every disclosed arm is the sequence's, and (given the registry's next index of
+ * each stratum) every index an enrollment took was revealed — a gap at the end of a stratum included. Anyone holding the sequence (after
  * unblinding, published) can run it; the registry already refuses a reveal that does not match the root.
  */
 export function auditAllocations(
   sequence: AllocationSequence,
   recorded: readonly RecordedAllocation[],
+  /** The registry's next index of each stratum (`nextAllocationIndex`): indices below it were taken by enrollments. */
+  taken?: readonly number[],
 ): AllocationAuditReport {
   const report: AllocationAuditReport = {
     mismatched: [],
     reused: [],
     skipped: [],
     wrongArms: [],
+    unrevealed: [],
     armCounts: Array<number>(sequence.arms).fill(0),
   };
-  const taken = new Map<number, Set<number>>();
+  const revealed = new Map<number, Set<number>>();
   for (const r of recorded) {
-    const inStratum = taken.get(r.stratum) ?? new Set<number>();
+    const inStratum = revealed.get(r.stratum) ?? new Set<number>();
     if (inStratum.has(r.index)) report.reused.push({ stratum: r.stratum, index: r.index });
     inStratum.add(r.index);
-    taken.set(r.stratum, inStratum);
+    revealed.set(r.stratum, inStratum);
     const inRange = r.stratum < sequence.strata && r.index < sequence.perStratum;
     const entry = inRange ? sequence.entries[r.stratum * sequence.perStratum + r.index] : undefined;
     if (entry?.armCommitment !== r.armCommitment) report.mismatched.push(r);
@@ -245,11 +251,17 @@ export function auditAllocations(
     if (entry?.arm !== r.arm) report.wrongArms.push(r);
     else report.armCounts[r.arm] = (report.armCounts[r.arm] ?? 0) + 1;
   }
-  for (const [stratum, indices] of taken) {
+  for (const [stratum, indices] of revealed) {
     const highest = Math.max(...indices);
     for (let index = 0; index < highest; index += 1) {
       if (!indices.has(index)) report.skipped.push({ stratum, index });
     }
   }
+  (taken ?? []).forEach((next, stratum) => {
+    const indices = revealed.get(stratum) ?? new Set<number>();
+    for (let index = 0; index < next; index += 1) {
+      if (!indices.has(index)) report.unrevealed.push({ stratum, index });
+    }
+  });
   return report;
 }

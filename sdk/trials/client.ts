@@ -265,7 +265,8 @@ export class TrialsClient {
 
   /**
    * `signer` (the patient's key or an active representative's) signs the trial's current consent form version for
-   * `patient`, with the patient's current nonce; `document` commits to the signed form.
+   * `patient` at `site`, with the patient's current nonce; `document` commits to the signed form. Re-consenting, the
+   * site is the one that enrolled the participant (read from the registry when omitted).
    */
   async signConsent(
     signer: Signer,
@@ -273,11 +274,15 @@ export class TrialsClient {
     patient: bigint,
     document: string,
     deadline: bigint,
+    site?: number,
   ): Promise<ConsentSignatureInput> {
     const [trial, subject] = await Promise.all([this.registry.trial(trialId), this.registry.subject(trialId, patient)]);
+    const where = site ?? Number(subject.site);
+    if (where === 0) throw new Error(`patient ${patient} is not enrolled: give the site where they consent`);
     const message = {
       trial: trialId,
       patient,
+      site: where,
       version: Number(trial.consentVersion),
       document,
       nonce: Number(subject.nonce),

@@ -23,7 +23,7 @@ export interface DataBatchTree {
   trialId: bigint;
   root: string;
   count: number;
-  /** The participants the batch holds, each once, in the order first met: what `anchorData` names. */
+  /** The participants the batch holds, each once, in ascending id order: what `anchorData` names. */
   subjects: bigint[];
   tree: StandardMerkleTree<DataLeaf>;
 }
@@ -40,6 +40,7 @@ export function buildDataBatch(trialId: bigint, entries: readonly DataEntry[]): 
     seen.add(key);
     if (!subjects.includes(patient)) subjects.push(patient);
   }
+  subjects.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   if (subjects.length > MAX_BATCH_SUBJECTS) {
     throw new Error(`a data batch names at most ${MAX_BATCH_SUBJECTS} participants, got ${subjects.length}`);
   }

@@ -14,6 +14,7 @@ export const TRIAL_CONSENT_TYPES: Record<string, TypedDataField[]> = {
   TrialConsent: [
     { name: "trial", type: "uint64" },
     { name: "patient", type: "uint64" },
+    { name: "site", type: "uint16" },
     { name: "version", type: "uint16" },
     { name: "document", type: "bytes32" },
     { name: "nonce", type: "uint32" },
@@ -21,10 +22,14 @@ export const TRIAL_CONSENT_TYPES: Record<string, TypedDataField[]> = {
   ],
 };
 
-/** A consent as the participant signs it; `document` is a salted commitment to the signed form. */
+/**
+ * A consent as the participant signs it; `document` is a salted commitment to the signed form, `site` the site where
+ * the participant consents (re-consenting: the site that enrolled them), so that no other site can use it.
+ */
 export interface TrialConsentMessage {
   trial: bigint;
   patient: bigint;
+  site: number;
   version: number;
   document: string;
   nonce: number;
