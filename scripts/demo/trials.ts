@@ -55,6 +55,8 @@ interface TrialScene {
   trialId: bigint;
   outcomes: Record<OutcomeName, string>;
   sequence: AllocationSequence;
+  /** The root of the final dataset, once locked. */
+  datasetRoot: string;
 }
 
 /** What the chapter ends with, for the story's last line. */
@@ -124,7 +126,14 @@ async function registerTrial(story: Story, credentialExpiry: bigint): Promise<Tr
   );
   const parties = await registerParties(story, credentialExpiry);
   detail(
-    listed(["Northwind Therapeutics", "the Riverside IRB", "the Medicines Agency", "Allocate IRT", "Bayview Hospital (Dr. Ames)", "Lakeside Clinic (Dr. Noor)"]),
+    listed([
+      "Northwind Therapeutics",
+      "the Riverside IRB",
+      "the Medicines Agency",
+      "Allocate IRT",
+      "Bayview Hospital (Dr. Ames)",
+      "Lakeside Clinic (Dr. Noor)",
+    ]),
   );
   say(
     "Northwind registers a two-arm trial before enrolling anyone: commitments to its protocol, analysis plan and consent form, one primary and two secondary outcomes.",
@@ -154,7 +163,14 @@ async function registerTrial(story: Story, credentialExpiry: bigint): Promise<Tr
     `results due 12 months after primary completion (${day(completion)}): by ${day(completion + 365n * BigInt(DAY))}`,
   );
   technical(`outcome commitments: ${Object.values(outcomes).slice(0, 3).join(", ")}`);
-  return { ...parties, story, trialId, outcomes, sequence: undefined as unknown as AllocationSequence };
+  return {
+    ...parties,
+    story,
+    trialId,
+    outcomes,
+    sequence: undefined as unknown as AllocationSequence,
+    datasetRoot: "",
+  };
 }
 
 async function openSites(scene: TrialScene): Promise<void> {
@@ -316,7 +332,8 @@ async function lockDatabase(scene: TrialScene, participants: Actor[]): Promise<v
   await drAmes.client.anchorData(trialId, 1, bayviewBatch);
   await drNoor.client.anchorData(trialId, 2, lakesideBatch);
   detail(`${bayviewBatch.count + lakesideBatch.count} entries in two batches`);
-  const { receipt } = await sponsor.client.lock(trialId, commit("NW-204 final dataset").commitment);
+  scene.datasetRoot = commit("NW-204 final dataset").commitment;
+  const { receipt } = await sponsor.client.lock(trialId, scene.datasetRoot);
   detail(`locked${gas(receipt)}`);
   const late = buildDataBatch(trialId, [{ patient: dev.id, entry: commit("Dev late lab result").commitment }]);
   detail(
@@ -329,7 +346,7 @@ async function reportResults(scene: TrialScene): Promise<{ notReported: number; 
   say(
     "Northwind reports its results against the locked dataset — the primary outcome, body weight, and a quality-of-life score it never pre-specified; hypoglycaemia is left out.",
   );
-  const dataset = commit("NW-204 final dataset").commitment;
+  const dataset = scene.datasetRoot;
   const result = (name: string) => commit(`result: ${name}`).commitment;
   const { comparison, receipt } = await sponsor.client.reportResults(trialId, dataset, [
     { outcome: outcomes.primary, result: result("HbA1c −0.9 % vs −0.4 %"), primary: true },
