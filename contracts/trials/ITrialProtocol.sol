@@ -238,7 +238,8 @@ interface ITrialProtocol {
 
     /// @notice The primary completion date, when results are due (12 months after it), how many result versions were
     /// reported and when the first was, and whether results are late: not reported by the due date, or first
-    /// reported after it.
+    /// reported after it. Lateness is for good: an amendment that moves the completion date after results fell due
+    /// does not clear it. (`ResultsReported.late` says it of each report.)
     function resultsDeadline(
         uint64 trialId
     )

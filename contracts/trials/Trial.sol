@@ -244,9 +244,9 @@ struct AllocationAudit {
     uint32 disclosed;
 }
 
-/// @notice A participant's signature on a consent form version, as a site relays it: over EIP-712
-/// `TrialConsent(uint64 trial,uint64 patient,uint16 site,uint16 version,bytes32 document,uint32 nonce,uint48 deadline)`,
-/// domain "CareLedger Trials" version "1", by the patient's key or an active representative's (an EOA or an ERC-1271
+/// @notice A participant's signature on a consent form version, as a site relays it: over EIP-712 `TrialConsent(uint64
+/// trial,uint64 patient,uint16 site,uint16 version,bytes32 document,uint32 nonce,uint48 deadline)`, domain "CareLedger
+/// Trials" version "1", by the patient's key or an active representative's (an EOA or an ERC-1271
 /// wallet). The site is where the participant consents (and, re-consenting, the site that enrolled them): no other
 /// site's investigator can use the signature to enroll the patient at its own site.
 struct ConsentSignature {
@@ -290,6 +290,9 @@ struct AdverseEvent {
     /// When the sponsor became aware: when a site recorded it, or the time the sponsor gave.
     uint48 awareAt;
     uint48 deadline;
+    /// When the sponsor last assessed it (zero while awaiting assessment): an assessment after the deadline stays
+    /// visible, even as not a SUSAR.
+    uint48 assessedAt;
     uint48 reportedAt;
     /// A salted commitment to the site's report (the SAE form), kept off chain.
     bytes32 report;

@@ -34,7 +34,7 @@ contract TrialProtocol is ITrialProtocol, CareLedgerModule {
     /// @dev Slot 0: the four outcome masks (bit `i` is the trial's `i`-th outcome ever specified). Slot 1: 48 + 48 +
     /// 48 + 16 + 64 + 16 + 16 = 256 bits: the completion date, the pending amendment's, the first report's time, the
     /// report count, the pending amendment's primary flags (bit `i` is `_proposed[trialId][i]`), the amendment count
-    /// and the pending amendment. Then the protocol and analysis plan in force.
+    /// and the pending amendment. Then the protocol and analysis plan in force, and whether results were ever late.
     struct StoredProtocol {
         uint64 current;
         uint64 currentPrimary;
@@ -49,6 +49,9 @@ contract TrialProtocol is ITrialProtocol, CareLedgerModule {
         uint16 pendingAmendment;
         bytes32 protocol;
         bytes32 analysisPlan;
+        /// Set for good once results were late: overdue when an amendment moved the completion date, or first
+        /// reported after the due date. Moving the date never clears it.
+        bool late;
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -214,8 +217,11 @@ contract TrialProtocol is ITrialProtocol, CareLedgerModule {
         comparison = _compare(trialId, reportVersion, t, reported);
         bytes32 reportHash = keccak256(abi.encode(datasetRoot, reported));
         _reports[trialId][reportVersion] = reportHash;
-        if (t.firstReportedAt == 0) t.firstReportedAt = Time.timestamp();
         bool late = Time.timestamp() > uint256(t.primaryCompletion) + RESULTS_WINDOW;
+        if (t.firstReportedAt == 0) {
+            t.firstReportedAt = Time.timestamp();
+            if (late) t.late = true;
+        }
         emit ResultsReported(trialId, reportVersion, datasetRoot, reportHash, comparison, late);
     }
 
@@ -373,6 +379,9 @@ contract TrialProtocol is ITrialProtocol, CareLedgerModule {
     /// appended. Unless `frozen` (the trial was unblinded or locked) the list is also the pre-specified one.
     function _apply(uint64 trialId, uint16 amendmentId, StoredProtocol storage t, bool frozen) private {
         if (t.proposedCompletion != 0) {
+            // Lateness already incurred stays: a new completion date cannot undo an overdue report.
+            (, bool lateNow) = _deadline(t);
+            if (lateNow) t.late = true;
             t.primaryCompletion = t.proposedCompletion;
             emit PrimaryCompletionSet(trialId, amendmentId, t.proposedCompletion);
         }
@@ -412,7 +421,9 @@ contract TrialProtocol is ITrialProtocol, CareLedgerModule {
         }
         stored = _amendments[trialId][amendmentId];
         TrialAmendmentStatus from = stored.status;
-        if (from != TrialAmendmentStatus.Proposed) revert TrialProtocolInvalidTransition(trialId, amendmentId, from, to);
+        if (from != TrialAmendmentStatus.Proposed) {
+            revert TrialProtocolInvalidTransition(trialId, amendmentId, from, to);
+        }
         stored.status = to;
         stored.decidedAt = Time.timestamp();
         t.pendingAmendment = 0;
@@ -495,7 +506,7 @@ contract TrialProtocol is ITrialProtocol, CareLedgerModule {
     function _deadline(StoredProtocol storage t) private view returns (uint48 due, bool late) {
         if (t.primaryCompletion == 0) return (0, false);
         due = t.primaryCompletion + RESULTS_WINDOW;
-        late = t.firstReportedAt == 0 ? Time.timestamp() > due : t.firstReportedAt > due;
+        late = t.late || (t.firstReportedAt == 0 && Time.timestamp() > due);
     }
 
     /// @dev Bit `i` of an outcome mask; `i` is below `MAX_OUTCOMES` (64).

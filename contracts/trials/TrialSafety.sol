@@ -26,7 +26,8 @@ contract TrialSafety is ITrialSafety, CareLedgerModule {
     ITrialRegistry private immutable _REGISTRY;
     IIdentityRegistry private immutable _IDENTITY;
 
-    /// @dev Slot 0: 64 + 64 + 8 + 8 + 48 + 48 = 240 bits; slot 1: when reported; then the two commitments.
+    /// @dev Slot 0: 64 + 64 + 8 + 8 + 48 + 48 = 240 bits; slot 1: when assessed and reported; then the two
+    /// commitments.
     mapping(uint64 trialId => mapping(uint32 eventId => AdverseEvent stored)) private _events;
     mapping(uint64 trialId => uint32 count) private _counts;
 
@@ -74,6 +75,7 @@ contract TrialSafety is ITrialSafety, CareLedgerModule {
             lifeThreatening: lifeThreatening,
             awareAt: aware,
             deadline: deadline,
+            assessedAt: 0,
             reportedAt: 0,
             report: report,
             regulatoryReport: bytes32(0)
@@ -85,7 +87,7 @@ contract TrialSafety is ITrialSafety, CareLedgerModule {
     function assess(uint64 trialId, uint32 eventId, bool susar) external override whenNotPaused {
         _requireSponsor(trialId);
         AdverseEventStatus to = susar ? AdverseEventStatus.Susar : AdverseEventStatus.NotSusar;
-        _transition(trialId, eventId, to);
+        _transition(trialId, eventId, to).assessedAt = Time.timestamp();
         emit AdverseEventAssessed(trialId, eventId, to);
     }
 

@@ -82,13 +82,14 @@ export function armCommitment(arm: number, salt: string): string {
   return keccak256(AbiCoder.defaultAbiCoder().encode(["uint8", "bytes32"], [arm, salt]));
 }
 
-/** One stratum's arms by permuted blocks, truncated to `length`. */
+/** One stratum's arms by permuted blocks, truncated to `length`; refuses a ratio or block size that cannot make one. */
 export function permutedBlocks(
   length: number,
   ratio: readonly number[],
   blockSizes: readonly number[],
   random: RandomSource = cryptoRandom,
 ): number[] {
+  checkBlocks(ratio, blockSizes);
   const weight = ratio.reduce((a, b) => a + b, 0);
   const arms: number[] = [];
   while (arms.length < length) {
@@ -114,15 +115,21 @@ function checkPlan(plan: AllocationPlan): { ratio: number[]; blockSizes: number[
     throw new Error("perStratum must be 1 to 16,777,215");
   }
   const ratio = [...(plan.ratio ?? Array<number>(arms).fill(1))];
-  if (ratio.length !== arms || ratio.some((w) => !Number.isInteger(w) || w < 1)) {
-    throw new Error(`the ratio needs one positive whole weight per arm (${arms})`);
-  }
+  if (ratio.length !== arms) throw new Error(`the ratio needs one positive whole weight per arm (${arms})`);
   const weight = ratio.reduce((a, b) => a + b, 0);
   const blockSizes = [...(plan.blockSizes ?? [weight, 2 * weight])];
+  checkBlocks(ratio, blockSizes);
+  return { ratio, blockSizes };
+}
+
+function checkBlocks(ratio: readonly number[], blockSizes: readonly number[]): void {
+  if (ratio.length < 2 || ratio.some((w) => !Number.isInteger(w) || w < 1)) {
+    throw new Error(`the ratio needs one positive whole weight per arm (${ratio.length})`);
+  }
+  const weight = ratio.reduce((a, b) => a + b, 0);
   if (blockSizes.length === 0 || blockSizes.some((size) => !Number.isInteger(size) || size < 1 || size % weight)) {
     throw new Error(`every block size must be a positive multiple of the ratio's sum (${weight})`);
   }
-  return { ratio, blockSizes };
 }
 
 function treeOf(trialId: bigint, entries: readonly AllocationEntry[]): StandardMerkleTree<AllocationLeaf> {
@@ -181,10 +188,29 @@ export function dumpAllocation(sequence: AllocationSequence): AllocationFile {
   };
 }
 
-/** Rebuilds a sequence from its file, refusing one whose entries do not give its root. */
+/**
+ * Rebuilds a sequence from its file, refusing one whose entries do not give its root, or are not exactly one per
+ * (stratum, index) in order with an arm of the trial: a tree's root does not fix its leaves' order, and `revealOf` and
+ * `openingOf` find an entry by its place.
+ */
 export function loadAllocation(file: AllocationFile): AllocationSequence {
   const format: string = file.format;
   if (format !== "careledger-allocation/1") throw new Error(`not an allocation file: format ${format}`);
+  checkPlan({ trialId: 0n, arms: file.arms, strata: file.strata, perStratum: file.perStratum });
+  if (file.entries.length !== file.strata * file.perStratum) {
+    throw new Error(
+      `the allocation file has ${file.entries.length} entries, not ${file.strata} strata × ${file.perStratum}`,
+    );
+  }
+  file.entries.forEach((e, k) => {
+    const [stratum, index] = [Math.floor(k / file.perStratum), k % file.perStratum];
+    if (e.stratum !== stratum || e.index !== index) {
+      throw new Error(`entry ${k} of the allocation file is (${e.stratum}, ${e.index}), not (${stratum}, ${index})`);
+    }
+    if (!Number.isInteger(e.arm) || e.arm < 0 || e.arm >= file.arms) {
+      throw new Error(`entry ${k} of the allocation file has arm ${e.arm}, not one of the ${file.arms} arms`);
+    }
+  });
   const trialId = BigInt(file.trialId);
   const entries = file.entries.map((e) => ({ ...e, armCommitment: armCommitment(e.arm, e.salt) }));
   const tree = treeOf(trialId, entries);

@@ -133,6 +133,8 @@ export interface AdverseEventInfo {
   lifeThreatening: boolean;
   awareAt: bigint;
   deadline: bigint;
+  /** When the sponsor last assessed it; zero while awaiting assessment. */
+  assessedAt: bigint;
   reportedAt: bigint;
   report: string;
   regulatoryReport: string;
@@ -511,6 +513,7 @@ export class TrialsClient {
       lifeThreatening: e.lifeThreatening,
       awareAt: e.awareAt,
       deadline: e.deadline,
+      assessedAt: e.assessedAt,
       reportedAt: e.reportedAt,
       report: e.report,
       regulatoryReport: e.regulatoryReport,

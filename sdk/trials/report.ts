@@ -252,7 +252,9 @@ function safetyLines(report: TrialReport): string[] {
     if (e.status === AdverseEventStatus.Reported) {
       state = `reported to the regulator ${isoDate(e.reportedAt)}${e.late ? ", LATE" : ", on time"}`;
     } else if (e.overdue) state = `${state}, OVERDUE since ${isoDate(e.deadline)}`;
-    else if (e.status !== AdverseEventStatus.NotSusar) state = `${state}, due ${isoDate(e.deadline)}`;
+    else if (e.status === AdverseEventStatus.NotSusar) {
+      state = `not a SUSAR (assessed ${isoDate(e.assessedAt)}${e.assessedAt > e.deadline ? ", after its deadline" : ""})`;
+    } else state = `${state}, due ${isoDate(e.deadline)}`;
     lines.push(`  #${e.eventId} (${clock} clock, aware ${isoDate(e.awareAt)}): ${state}`);
   }
   return lines;

@@ -66,7 +66,7 @@ describe("scripts: the demo", function () {
     expect(plain.code, plain.stderr).to.equal(0);
     expect(detailed.code, detailed.stderr).to.equal(0);
     expect(plain.stdout).to.match(
-      /\nDone: 15 participants, .* and \$1,172\.00 paid, 10,200 serialized packs traced from manufacturer to patient \(1 dispensed, 1 clone caught, 1 lot recalled\); every step above/,
+      /\nDone: 27 participants, .* and \$1,172\.00 paid, 10,200 serialized packs traced from manufacturer to patient \(1 dispensed, 1 clone caught, 1 lot recalled\), a trial of 3 participants with 1 SUSAR reported on time and its results compared with what it pre-specified \(1 outcome left out, 1 added\); every step above/,
     );
   });
 
@@ -126,6 +126,16 @@ describe("scripts: the demo", function () {
     );
     expect(mri).to.match(
       /on \d{1,2} [A-Z][a-z]{2} \d{4}: billed \$2,400\.00; denied CO-197: Precertification\/authorization\/notification\/pre-treatment absent; plan pays \$0\.00, Alice owes \$0\.00$/,
+    );
+    expect(lines(plain)).to.include.members([
+      "   Dr. Ames anchors Ben's week-4 visit: refused — Ben has not signed version 2 yet",
+      "       pre-specified outcomes reported: 2 of 3",
+      "       NOT REPORTED: secondary episodes of severe hypoglycaemia to week 26",
+      "       ADDED, never pre-specified: secondary quality of life (DTSQ score) at week 26",
+      "   audit: every reveal and arm matches the committed sequence; no index was skipped or reused",
+    ]);
+    expect(plain.stdout).to.match(
+      /\n {3}on day 5 Northwind assesses it as a suspected unexpected serious adverse reaction and reports it: on time\n/,
     );
     expect(plain.stdout).to.match(/session 1 open until \d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d UTC\n/);
     expect(plain.stdout, "no ISO timestamps").not.to.match(/\d{4}-\d\d-\d\dT\d\d:/);
