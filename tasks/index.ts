@@ -12,6 +12,7 @@ import "./claims";
 import "./governance";
 import "./simulate";
 import "./supplychain";
+import "./trials";
 
 import { failReadably } from "./failures";
 

@@ -15,6 +15,7 @@ import { Roles } from "../../sdk/core/roles";
 import { ParticipantKind, StatusReason } from "../../sdk/identity/participants";
 import { SupersedeReason } from "../../sdk/records/codes";
 import { Recipient, SuspectReason } from "../../sdk/supplychain/statuses";
+import { OversightReason, UnblindingReason, UnlockReason, WithdrawalReason } from "../../sdk/trials/statuses";
 import { ACCOUNT_HELP, type CodeList, enumNames, FROM_HELP, kebab, TIME_HELP } from "../../tasks/util";
 import { skipCliTestsIfAsked } from "../helpers/runs";
 
@@ -29,6 +30,15 @@ const MODULES = /^careledger:/;
 const KINDS = enumNames(ParticipantKind, [ParticipantKind.None, ParticipantKind.Patient]);
 const CATEGORIES = enumNames(DataCategory);
 const PURPOSES = enumNames(Purpose);
+
+/** A reason enum of the trials module as its code list: the named codes, none (zero) left out. */
+function trialCodes(enumeration: Record<string, string | number>): CodeList {
+  return Object.fromEntries(
+    Object.entries(enumeration).filter(
+      (entry): entry is [string, number] => typeof entry[1] === "number" && entry[1] !== 0,
+    ),
+  );
+}
 const ENUM_OPTIONS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
   "careledger:identity:consent": { kind: KINDS },
   "careledger:identity:register": { kind: KINDS },
@@ -45,6 +55,7 @@ const ENUM_OPTIONS: Readonly<Record<string, Readonly<Record<string, readonly str
   "careledger:supply:quarantine": { reason: enumNames(SuspectReason, [SuspectReason.None]) },
   "careledger:supply:notify": { recipient: enumNames(Recipient) },
   "careledger:supply:recall": { class: ["I", "II", "III"] },
+  "careledger:trial:register": { categories: CATEGORIES },
 };
 
 /** Options that take a role: their help must name every role (and that a number is taken). */
@@ -61,6 +72,11 @@ const CODE_OPTIONS: Readonly<Record<string, Readonly<Record<string, CodeList>>>>
   "careledger:consent:break-glass": { reason: BreakGlassReason },
   "careledger:consent:review": { finding: ReviewFinding },
   "careledger:record:anchor": { reason: SupersedeReason },
+  "careledger:trial:approve": { reason: trialCodes(OversightReason) },
+  "careledger:trial:site": { reason: trialCodes(OversightReason) },
+  "careledger:trial:unblind": { reason: trialCodes(UnblindingReason) },
+  "careledger:trial:withdraw": { reason: trialCodes(WithdrawalReason) },
+  "careledger:trial:unlock": { reason: trialCodes(UnlockReason) },
 };
 
 /** Options that take a time, by the end of a period they give. */
@@ -72,6 +88,9 @@ const TIME_OPTIONS: Readonly<Record<string, Readonly<Record<string, "start" | "e
   "careledger:enroll": { start: "start", end: "end" },
   "careledger:prior-auth:request": { fromDate: "start", toDate: "end" },
   "careledger:prior-auth:decide": { validFrom: "start", validTo: "end" },
+  "careledger:trial:register": { primaryCompletion: "end", firstEnrolled: "start" },
+  "careledger:trial:amend": { primaryCompletion: "end" },
+  "careledger:trial:sae": { awareAt: "start" },
 };
 
 /** Options that take an account (besides --from, which signs). */
