@@ -59,7 +59,8 @@ interface ITrialProtocol {
     error TrialProtocolNotEthicsCommittee(uint64 trialId, address account);
     /// @notice An amendment carries a new protocol: it must not be zero.
     error TrialProtocolEmptyAmendment();
-    /// @notice A new primary completion date must lie after now.
+    /// @notice A new primary completion date may lie at most `MAX_COMPLETION_HORIZON` ahead (it may lie in the past:
+    /// the actual completion of a trial that ended early).
     error TrialProtocolInvalidPrimaryCompletion(uint48 primaryCompletion, uint48 currentTime);
     /// @notice The trial has an amendment awaiting the ethics committee; one at a time.
     error TrialProtocolAmendmentPending(uint64 trialId, uint16 amendmentId);
@@ -170,7 +171,8 @@ interface ITrialProtocol {
     /// @notice The sponsor proposes an amendment; it takes effect when the ethics committee approves it.
     /// @dev Requirements: not paused; the sponsor's active key; no amendment pending; a non-zero protocol; an outcome
     /// list, if given, of 1 to `MAX_OUTCOMES` distinct non-zero outcomes with a primary one (counting outcomes ever
-    /// specified); a primary completion, if given, after now. A consent form marked major only if one is given.
+    /// specified); a primary completion, if given, at most `MAX_COMPLETION_HORIZON` ahead (a past date is the actual
+    /// completion of a trial that ended early). A consent form marked major only if one is given.
     /// @return amendmentId The amendment's number (from 1).
     function proposeAmendment(
         uint64 trialId,
@@ -237,9 +239,10 @@ interface ITrialProtocol {
         );
 
     /// @notice The primary completion date, when results are due (12 months after it), how many result versions were
-    /// reported and when the first was, and whether results are late: not reported by the due date, or first
-    /// reported after it. Lateness is for good: an amendment that moves the completion date after results fell due
-    /// does not clear it. (`ResultsReported.late` says it of each report.)
+    /// reported, when the first on or after the primary completion date was (a report before it does not meet the
+    /// deadline: an early report, then an unlock, cannot stop the clock), and whether results are late: not reported
+    /// by the due date, or first reported after it. Lateness is for good: an amendment that moves the completion date
+    /// after results fell due does not clear it. (`ResultsReported.late` says it of each report.)
     function resultsDeadline(
         uint64 trialId
     )

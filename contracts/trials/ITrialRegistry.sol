@@ -39,13 +39,16 @@ import {
 ///   every data category of the trial for research. After a major consent change, no data is accepted for a
 ///   participant until they re-consent; a minor change does not force it. A participant withdraws at any time.
 /// - **Concealed randomization.** Before the first enrollment the sponsor commits the allocation sequence: the root of
-///   a Merkle tree (OpenZeppelin's `StandardMerkleTree`) whose leaves are `(trial, stratum, index, armCommitment)`
-///   with `armCommitment = keccak256(abi.encode(arm, salt))`, `index` running from 0 to `perStratum - 1` in each
-///   stratum. Enrollment takes the next index of the participant's stratum; only then can the randomization service
-///   reveal the allocation, proven against the root. The arm itself stays concealed on the ledger (a consortium
-///   member must not learn arms of a blinded trial) until the service discloses it with its salt; the first
-///   disclosure unblinds the trial. Indices are taken in order by the registry, so none is skipped or reused, and
-///   `allocationAudit` says how many were enrolled, revealed and disclosed.
+///   a positional Merkle tree whose leaf `stratum × perStratum + index` is OpenZeppelin's leaf hash of `(trial,
+///   stratum, index, armCommitment)`, `armCommitment = keccak256(abi.encode(arm, salt))`, `index` running from 0 to
+///   `perStratum - 1` in each stratum (the tree has depth ⌈log2(strata × perStratum)⌉, zero leaves past the last
+///   entry, each node the hash of its left and right children in order; a proof's length is the depth). One leaf per
+///   position: no sequence can hold two arms for one index. Enrollment takes the next index of the participant's
+///   stratum; only then can the randomization service reveal the allocation, proven against the root. The arm
+///   itself stays concealed on the ledger (a consortium member must not learn arms of a blinded trial) until the
+///   service discloses it with its salt; the first disclosure unblinds the trial. Indices are taken in order by the
+///   registry, so none is skipped or reused, and `allocationAudit` says how many were enrolled, revealed and
+///   disclosed.
 /// - **Data and lock.** Sites anchor case-report data as Merkle roots over entries `(trial, patient, entry)`, naming
 ///   the participants the batch holds (each must be enrolled at the site, not withdrawn, consent current). The
 ///   sponsor locks the database with the root of the final dataset; unlocking needs the sponsor's request with a
@@ -84,13 +87,14 @@ interface ITrialRegistry {
     /// organization).
     error TrialNotInvestigator(uint64 trialId, uint16 site, address account);
     /// @notice The ethics committee, regulator or randomization service named is not an active participant of a kind
-    /// that may act so (`expected`; a randomization service is an organization or a device).
+    /// that may act so (`expected`; a randomization service is an organization or a device), or the randomization
+    /// service is the ethics committee itself.
     error TrialInvalidParty(ParticipantId id, ParticipantKind expected);
     /// @notice A protocol, analysis plan, consent form, document or root must not be zero (nor a dataset root 1).
     error TrialZeroCommitment();
     /// @notice A trial collects a non-empty set of defined data categories (no wildcard: research names them).
     error TrialInvalidCategories(uint32 categories);
-    /// @notice The primary completion date must lie after now.
+    /// @notice A planned primary completion date must lie after now and at most `MAX_COMPLETION_HORIZON` ahead.
     error TrialInvalidPrimaryCompletion(uint48 primaryCompletion, uint48 currentTime);
     /// @notice A first enrollment declared at registration must not lie in the future.
     error TrialInvalidFirstEnrollment(uint48 firstEnrolledAt, uint48 currentTime);
@@ -102,8 +106,8 @@ interface ITrialRegistry {
     error TrialDatabaseLocked(uint64 trialId, uint48 lockedAt);
     /// @notice Only the protocol contract this registry created records consent form versions.
     error TrialNotProtocol(address account);
-    /// @notice A site is an active organization (not a patient, practitioner or device) and its investigator an
-    /// active practitioner affiliated with it.
+    /// @notice A site is an active organization, neither the trial's ethics committee nor its randomization service,
+    /// and its investigator an active practitioner affiliated with it.
     error TrialInvalidSite(ParticipantId organization, ParticipantId investigator);
     /// @notice The trial has no site with this number; sites are numbered from 1.
     error TrialUnknownSite(uint64 trialId, uint16 site);
@@ -356,12 +360,13 @@ interface ITrialRegistry {
     function reconsent(uint64 trialId, ParticipantId patient, ConsentSignature calldata consent) external;
 
     /// @notice Withdraws an enrolled participant: no data is accepted for them after this; what was recorded stays.
-    /// The patient, an active representative or the investigator of the participant's site may do it, for
-    /// `reasonCode` (zero: none given). Works while paused.
+    /// The patient (with her key, whatever her status: a suspended patient may still leave), an active representative
+    /// or the investigator of the participant's site may do it, for `reasonCode` (zero: none given). Works while
+    /// paused.
     function withdraw(uint64 trialId, ParticipantId patient, uint16 reasonCode) external;
 
-    /// @notice The patient or an active representative voids every unused consent signature for this trial (one
-    /// nonce). Works while paused.
+    /// @notice The patient (whatever her status) or an active representative voids every unused consent signature for
+    /// this trial (one nonce). Works while paused.
     function increaseNonce(uint64 trialId, ParticipantId patient) external;
 
     // ------------------------------------------------------------------------------------------------------------
@@ -383,7 +388,8 @@ interface ITrialRegistry {
 
     /// @notice The investigator of the participant's site records an emergency unblinding of that one participant,
     /// for a non-zero `reasonCode` (the arm reaches the investigator from the randomization service, off chain). Works
-    /// while paused, whatever the site's status, and for a participant who withdrew: an emergency does not wait.
+    /// while paused, whatever the site's status, before the allocation is revealed, and for a participant who
+    /// withdrew: an emergency does not wait.
     function unblind(uint64 trialId, ParticipantId patient, uint16 reasonCode) external;
 
     // ------------------------------------------------------------------------------------------------------------

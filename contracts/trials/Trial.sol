@@ -131,6 +131,9 @@ struct Trial {
     uint48 firstEnrolledAt;
     /// When the database was last locked; zero while unlocked.
     uint48 lockedAt;
+    /// The reason code of the sponsor's request to unlock the locked database, awaiting the ethics committee or the
+    /// regulator; zero if none.
+    uint16 unlockRequested;
     /// When an allocation was first disclosed (the trial unblinded); zero while blinded.
     uint48 unblindedAt;
     bytes32 consentForm;

@@ -65,6 +65,8 @@ contract TrialProtocol is ITrialProtocol, CareLedgerModule {
     uint256 public constant MAX_REPORTED_OUTCOMES = 64;
     /// @notice The most trials one `overdueTrials` call looks at.
     uint256 public constant MAX_SCAN = 1000;
+    /// @notice The furthest a primary completion date may lie ahead: 20 years (as the registry's).
+    uint48 public constant MAX_COMPLETION_HORIZON = 20 * 365 days;
     /// @notice Results are due within 12 months of the primary completion date (42 CFR 11.44(a)): 365 days.
     uint48 public constant RESULTS_WINDOW = 365 days;
 
@@ -128,7 +130,9 @@ contract TrialProtocol is ITrialProtocol, CareLedgerModule {
         ParticipantId sponsor = _requireSponsor(trialId, _REGISTRY.trialState(trialId));
         if (t.pendingAmendment != 0) revert TrialProtocolAmendmentPending(trialId, t.pendingAmendment);
         if (proposal.protocol == bytes32(0)) revert TrialProtocolEmptyAmendment();
-        if (proposal.primaryCompletion != 0 && proposal.primaryCompletion <= Time.timestamp()) {
+        // A new date may lie in the past (the actual primary completion of a trial that ended early), never further
+        // ahead than a registration's: the deadline it sets stays within reach of every view.
+        if (proposal.primaryCompletion > Time.timestamp() + MAX_COMPLETION_HORIZON) {
             revert TrialProtocolInvalidPrimaryCompletion(proposal.primaryCompletion, Time.timestamp());
         }
         _propose(trialId, t, proposal.outcomes, proposal.primaryCompletion);
@@ -218,7 +222,9 @@ contract TrialProtocol is ITrialProtocol, CareLedgerModule {
         bytes32 reportHash = keccak256(abi.encode(datasetRoot, reported));
         _reports[trialId][reportVersion] = reportHash;
         bool late = Time.timestamp() > uint256(t.primaryCompletion) + RESULTS_WINDOW;
-        if (t.firstReportedAt == 0) {
+        // Only a report on or after the primary completion date meets the deadline: an early one (then an unlock, and
+        // the trial going on) cannot stop the clock.
+        if (t.firstReportedAt == 0 && Time.timestamp() >= t.primaryCompletion) {
             t.firstReportedAt = Time.timestamp();
             if (late) t.late = true;
         }

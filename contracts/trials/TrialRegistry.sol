@@ -2,7 +2,9 @@
 pragma solidity 0.8.30;
 
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Time} from "@openzeppelin/contracts/utils/types/Time.sol";
 
@@ -86,6 +88,8 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
     uint256 public constant MAX_DISCLOSURES = 256;
     /// @notice The longest Merkle proof checked.
     uint256 public constant MAX_PROOF_LENGTH = 32;
+    /// @notice The furthest a planned primary completion date may lie ahead: 20 years.
+    uint48 public constant MAX_COMPLETION_HORIZON = 20 * 365 days;
     /// @notice Registration is due within 21 days of the first enrollment (42 CFR 11.24(a)).
     uint48 public constant REGISTRATION_WINDOW = 21 days;
     /// @dev The EIP-712 type hash of a consent signature, its type string hashed at compile time.
@@ -201,12 +205,16 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
         _requireUnlocked(trialId, t);
         (ParticipantKind orgKind, , bool orgActive) = _IDENTITY.standingOf(organization);
         (ParticipantKind piKind, ParticipantId affiliation, bool piActive) = _IDENTITY.standingOf(investigator);
+        // A site is neither the trial's ethics committee nor its randomization service: no body oversees or randomizes
+        // its own enrollments.
         if (
             orgKind != ParticipantKind.Organization ||
             !orgActive ||
             piKind != ParticipantKind.Practitioner ||
             !piActive ||
-            affiliation != organization
+            affiliation != organization ||
+            organization == t.ethicsCommittee ||
+            organization == t.randomizer
         ) revert TrialInvalidSite(organization, investigator);
         if (t.sites == MAX_SITES) revert TrialTooManySites(trialId);
         siteNumber = ++t.sites;
@@ -311,7 +319,7 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
     function withdraw(uint64 trialId, ParticipantId patient, uint16 reasonCode) external override {
         _trialOf(trialId);
         Subject storage subj = _enrolled(trialId, patient);
-        ParticipantId actor = _patientActor(patient, msg.sender);
+        ParticipantId actor = _protectiveActor(patient, msg.sender);
         if (actor.isNone()) {
             Site storage s = _sites[trialId][subj.site];
             if (!_isInvestigator(s)) revert TrialNotWithdrawer(trialId, patient, msg.sender);
@@ -324,7 +332,7 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
     /// @inheritdoc ITrialRegistry
     function increaseNonce(uint64 trialId, ParticipantId patient) external override {
         _trialOf(trialId);
-        if (_patientActor(patient, msg.sender).isNone()) revert TrialNotPatientActor(patient, msg.sender);
+        if (_protectiveActor(patient, msg.sender).isNone()) revert TrialNotPatientActor(patient, msg.sender);
         Subject storage subj = _subjects[trialId][patient];
         uint32 nonce = subj.nonce + 1;
         subj.nonce = nonce;
@@ -349,8 +357,7 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
         if (subj.revealed) revert TrialAlreadyRevealed(trialId, patient);
         if (proof.length > MAX_PROOF_LENGTH) revert TrialProofTooLong(proof.length);
         (uint8 stratum, uint24 index) = (subj.stratum, subj.allocationIndex);
-        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(trialId, stratum, index, armCommitment))));
-        if (armCommitment == bytes32(0) || !MerkleProof.verifyCalldata(proof, t.allocationRoot, leaf)) {
+        if (armCommitment == bytes32(0) || !_inSequence(trialId, t, stratum, index, armCommitment, proof)) {
             revert TrialAllocationMismatch(trialId, patient, stratum, index);
         }
         subj.revealed = true;
@@ -367,8 +374,7 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
         _requireParty(trialId, t.randomizer, true);
         uint256 n = disclosures.length;
         if (n == 0 || n > MAX_DISCLOSURES) revert TrialInvalidLength(n, MAX_DISCLOSURES);
-        bytes32 root = t.allocationRoot;
-        for (uint256 i; i < n; ++i) _disclose(trialId, root, disclosures[i]);
+        for (uint256 i; i < n; ++i) _disclose(trialId, t, disclosures[i]);
         // Checked: at most `enrolled` (a uint32) allocations are ever revealed, and each is disclosed once.
         t.disclosed += uint32(n);
         if (t.unblindedAt == 0) t.unblindedAt = Time.timestamp();
@@ -382,7 +388,7 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
         Site storage s = _sites[trialId][subj.site];
         if (!_isInvestigator(s)) revert TrialNotInvestigator(trialId, subj.site, msg.sender);
         if (reasonCode == 0) revert TrialReasonRequired();
-        if (!subj.revealed) revert TrialNotRevealed(trialId, patient);
+        // Not conditioned on the reveal: an emergency does not wait for the randomization service (nor for a pause).
         subj.emergencyUnblinded = true;
         emit EmergencyUnblinded(trialId, patient, s.investigator, reasonCode);
     }
@@ -482,6 +488,7 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
         view_.registeredAt = t.registeredAt;
         view_.firstEnrolledAt = t.firstEnrolledAt;
         view_.lockedAt = t.lockedAt;
+        view_.unlockRequested = t.flags & _UNLOCK_REQUESTED == 0 ? 0 : t.unlockReason;
         view_.unblindedAt = t.unblindedAt;
         view_.consentForm = t.consentForm;
         view_.allocationRoot = t.allocationRoot;
@@ -597,11 +604,15 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
             revert TrialZeroCommitment();
         }
         if (r.categories == 0 || r.categories & ~DEFINED_CATEGORIES != 0) revert TrialInvalidCategories(r.categories);
-        if (r.primaryCompletion <= now_) revert TrialInvalidPrimaryCompletion(r.primaryCompletion, now_);
+        if (r.primaryCompletion <= now_ || r.primaryCompletion > now_ + MAX_COMPLETION_HORIZON) {
+            revert TrialInvalidPrimaryCompletion(r.primaryCompletion, now_);
+        }
         if (r.firstEnrolledAt > now_) revert TrialInvalidFirstEnrollment(r.firstEnrolledAt, now_);
         _requireKind(r.ethicsCommittee, ParticipantKind.Organization, ParticipantKind.Organization);
         _requireKind(r.regulator, ParticipantKind.Regulator, ParticipantKind.Regulator);
         _requireKind(r.randomizer, ParticipantKind.Organization, ParticipantKind.Device);
+        // The ethics committee oversees what the randomization service does: never the same body.
+        if (r.randomizer == r.ethicsCommittee) revert TrialInvalidParty(r.randomizer, ParticipantKind.Device);
     }
 
     function _requireKind(ParticipantId id, ParticipantKind kind, ParticipantKind alternative) private view {
@@ -753,6 +764,13 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
         return _IDENTITY.isRepresentative(patient, id) ? id : ParticipantIdLib.NONE;
     }
 
+    /// @dev Who may take a protective step for the patient (withdraw, burn a signature): as `_patientActor`, and the
+    /// patient's own key whatever her status — a suspended patient may still leave a trial and void her signatures.
+    function _protectiveActor(ParticipantId patient, address account) private view returns (ParticipantId) {
+        if (!patient.isNone() && _IDENTITY.idOf(account) == patient) return patient;
+        return _patientActor(patient, account);
+    }
+
     function _enrolled(uint64 trialId, ParticipantId patient) private view returns (Subject storage subj) {
         subj = _subjects[trialId][patient];
         if (subj.status != SubjectStatus.Enrolled) revert TrialSubjectNotEnrolled(trialId, patient, subj.status);
@@ -811,21 +829,46 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
 
     /// @dev Discloses one revealed arm: its commitment, `keccak256(abi.encode(arm, salt))`, must be the entry at the
     /// participant's stratum and index in the committed sequence.
-    function _disclose(uint64 trialId, bytes32 root, ArmDisclosure calldata d) private {
+    function _disclose(uint64 trialId, StoredTrial storage t, ArmDisclosure calldata d) private {
         Subject storage subj = _subjects[trialId][d.patient];
         if (!subj.revealed) revert TrialNotRevealed(trialId, d.patient);
         if (subj.disclosedArm != 0) revert TrialAlreadyDisclosed(trialId, d.patient);
         if (d.proof.length > MAX_PROOF_LENGTH) revert TrialProofTooLong(d.proof.length);
         bytes32 armCommitment = keccak256(abi.encode(d.arm, d.salt));
-        bytes32 leaf = keccak256(
-            bytes.concat(keccak256(abi.encode(trialId, subj.stratum, subj.allocationIndex, armCommitment)))
-        );
         // An arm of 255 could not be stored as arm + 1; no sequence the SDK builds has one.
-        if (d.arm == type(uint8).max || !MerkleProof.verifyCalldata(d.proof, root, leaf)) {
-            revert TrialArmMismatch(trialId, d.patient, d.arm);
-        }
+        if (
+            d.arm == type(uint8).max ||
+            !_inSequence(trialId, t, subj.stratum, subj.allocationIndex, armCommitment, d.proof)
+        ) revert TrialArmMismatch(trialId, d.patient, d.arm);
         subj.disclosedArm = d.arm + 1;
         emit ArmDisclosed(trialId, d.patient, d.arm);
+    }
+
+    /// @dev Whether `armCommitment` is the committed sequence's entry at (stratum, index). The sequence is a
+    /// positional Merkle tree: entry (stratum, index) is leaf `stratum * perStratum + index` of a tree of depth
+    /// ⌈log2(strata × perStratum)⌉ (positions past the last entry hold zero), its leaf OpenZeppelin's double hash of
+    /// `abi.encode(trial, stratum, index, armCommitment)`, each node the hash of its left and right children in that
+    /// order. The proof's length is the depth and the position's bits choose each side, so a tree has exactly one
+    /// leaf at each position: no sequence can hold two arms for one index and leave the choice for after enrollment.
+    function _inSequence(
+        uint64 trialId,
+        StoredTrial storage t,
+        uint8 stratum,
+        uint24 index,
+        bytes32 armCommitment,
+        bytes32[] calldata proof
+    ) private view returns (bool) {
+        uint256 perStratum = t.perStratum;
+        uint256 depth = Math.log2(uint256(t.strata) * perStratum, Math.Rounding.Ceil);
+        if (proof.length != depth) return false;
+        uint256 position = uint256(stratum) * perStratum + index;
+        bytes32 node = keccak256(bytes.concat(keccak256(abi.encode(trialId, stratum, index, armCommitment))));
+        for (uint256 i; i < depth; ++i) {
+            node = (position >> i) & 1 == 0
+                ? Hashes.efficientKeccak256(node, proof[i])
+                : Hashes.efficientKeccak256(proof[i], node);
+        }
+        return node == t.allocationRoot;
     }
 
     /// @dev The locked dataset root; zero while unlocked.

@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const { labCommitment, batchSize } = await recordsChapter(story, who, credentialExpiry);
   const claims = await claimsChapter(story, who, credentialExpiry, labCommitment);
   const supply = await supplyChainChapter(story, who, credentialExpiry);
-  const trial = await trialsChapter(story, credentialExpiry);
+  const trial = await trialsChapter(story);
 
   const participants = await system.identityRegistry.lastId();
   const [requests, sessions] = [await system.consentRegistry.requestCount(), await system.breakGlass.sessionCount()];

@@ -57,6 +57,7 @@ interface TrialScene {
   sequence: AllocationSequence;
   /** The root of the final dataset, once locked. */
   datasetRoot: string;
+  primaryCompletion: bigint;
 }
 
 /** What the chapter ends with, for the story's last line. */
@@ -83,8 +84,9 @@ async function fundedKey(story: Story): Promise<Wallet> {
  * out and add one never pre-specified, and the ledger's report shows both; the arms are disclosed and audited against
  * the sequence.
  */
-export async function trialsChapter(story: Story, credentialExpiry: bigint): Promise<TrialOutcome> {
-  const scene = await registerTrial(story, credentialExpiry);
+export async function trialsChapter(story: Story): Promise<TrialOutcome> {
+  // A trial outlives the story's other credentials: its parties' run three years.
+  const scene = await registerTrial(story, (await now()) + 3n * 365n * BigInt(DAY));
   await openSites(scene);
   const participants = await enrollAndRandomize(scene);
   await majorAmendment(scene, participants);
@@ -170,6 +172,7 @@ async function registerTrial(story: Story, credentialExpiry: bigint): Promise<Tr
     outcomes,
     sequence: undefined as unknown as AllocationSequence,
     datasetRoot: "",
+    primaryCompletion: completion,
   };
 }
 
@@ -347,6 +350,10 @@ async function reportResults(scene: TrialScene): Promise<{ notReported: number; 
     "Northwind reports its results against the locked dataset — the primary outcome, body weight, and a quality-of-life score it never pre-specified; hypoglycaemia is left out.",
   );
   const dataset = scene.datasetRoot;
+  // Results come after the primary completion (a report before it would not meet the deadline): the last
+  // participant's week-26 visit is the completion date Northwind registered.
+  await time.increaseTo(scene.primaryCompletion + BigInt(DAY));
+  detail(`the primary completion date, ${day(scene.primaryCompletion)}, has passed`);
   const result = (name: string) => commit(`result: ${name}`).commitment;
   const { comparison, receipt } = await sponsor.client.reportResults(trialId, dataset, [
     { outcome: outcomes.primary, result: result("HbA1c −0.9 % vs −0.4 %"), primary: true },

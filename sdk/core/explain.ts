@@ -44,13 +44,7 @@ import {
 import { ControllerChange, ParticipantKind, ParticipantStatus } from "../identity/participants";
 import { AmendmentStatus, RecordStatus } from "../records/client";
 import { CaseStatus, LotStatus, RecallClass, Recipient, SuspectReason, UnitStatus } from "../supplychain/statuses";
-import {
-  AdverseEventStatus,
-  SiteStatus,
-  SubjectStatus,
-  TrialAmendmentStatus,
-  TrialStatus,
-} from "../trials/statuses";
+import { AdverseEventStatus, SiteStatus, SubjectStatus, TrialAmendmentStatus, TrialStatus } from "../trials/statuses";
 import { CONTRACT_NAMES, contractAt, CONTRACTS, interfaceOf } from "./contracts";
 import { type Deployment, loadDeployment } from "./deployment";
 import { CareLedgerError, decodeError, ERROR_ABIS, type RefusedCall } from "./errors";
@@ -752,6 +746,68 @@ const EXPLANATIONS: Readonly<Record<string, Explanation>> = {
   },
   ERC20InsufficientAllowance: {
     says: (a) => `${a.v("spender")} may spend ${a.v("allowance")} of the settlement token, needs ${a.v("needed")}`,
+  },
+
+  // --- trials -------------------------------------------------------------------------------------------------
+  TrialUnknown: { says: (a) => `no trial has id ${a.v("trialId")}`, hint: "check the id (careledger:trial:report)" },
+  TrialNotSponsor: {
+    says: (a) => `${a.v("account")} is not the active key of trial ${a.v("trialId")}'s sponsor`,
+    hint: "send it from the sponsor's key (--from)",
+  },
+  TrialNotEthicsCommittee: {
+    says: (a) => `${a.v("account")} is not the active key of trial ${a.v("trialId")}'s ethics committee`,
+    hint: "send it from the ethics committee's key (--from)",
+  },
+  TrialNotInvestigator: {
+    says: (a) =>
+      `${a.v("account")} is not the active key of the principal investigator of site ${a.v("site")} of trial ${a.v("trialId")}`,
+    hint: "send it from the site's investigator, still affiliated with the site's organization (--from)",
+  },
+  TrialNotRandomizer: {
+    says: (a) => `${a.v("account")} is not the active key of trial ${a.v("trialId")}'s randomization service`,
+  },
+  TrialDatabaseLocked: {
+    says: (a) => `trial ${a.v("trialId")}'s database is locked (since ${a.v("lockedAt")}): nothing more is accepted`,
+    hint: "the sponsor asks to unlock it (careledger:trial:unlock --reason) and the ethics committee or regulator approves",
+  },
+  TrialStaleConsentVersion: {
+    says: (a) =>
+      `the consent signed is version ${a.v("version")}; trial ${a.v("trialId")}'s current one is ${a.v("current")}`,
+    hint: "have the participant sign the current version (careledger:trial:sign-consent)",
+  },
+  TrialConsentNotGranted: {
+    says: (a) =>
+      `the consent registry does not allow trial ${a.v("trialId")}'s sponsor ${a.v("category")} of ${a.n("patient")}'s data for research: ${a.v("basis")}`,
+    hint: "the patient grants the sponsor the trial's categories for research (careledger:consent:grant)",
+  },
+  TrialReconsentRequired: {
+    says: (a) =>
+      `${a.n("patient")} signed consent version ${a.v("consentedVersion")}, before major version ${a.v("majorVersion")}: no data until they re-consent`,
+    hint: "the participant signs the current version (careledger:trial:reconsent)",
+  },
+  TrialSubjectNotEnrolled: {
+    says: (a) => `${a.n("patient")} is not enrolled in trial ${a.v("trialId")} (${a.v("status")})`,
+  },
+  TrialAllocationMismatch: {
+    says: (a) =>
+      `the proof does not show this allocation at stratum ${a.v("stratum")}, index ${a.v("index")} of trial ${a.v("trialId")}'s committed sequence`,
+    hint: "reveal from the allocation file whose root the sponsor committed",
+  },
+  TrialNoAllocation: {
+    says: (a) => `trial ${a.v("trialId")} has no committed allocation sequence: no one can be enrolled`,
+    hint: "the sponsor commits one (careledger:trial:randomize)",
+  },
+  TrialNotOversight: {
+    says: (a) =>
+      `${a.v("account")} is the key of neither trial ${a.v("trialId")}'s ethics committee nor its regulator: the sponsor never unlocks alone`,
+  },
+  TrialProtocolNotLocked: {
+    says: (a) => `trial ${a.v("trialId")}'s database is not locked: results are reported against a locked dataset`,
+    hint: "the sponsor locks it first (careledger:trial:lock)",
+  },
+  TrialSafetyNotReporter: {
+    says: (a) =>
+      `${a.v("account")} is neither the investigator of ${a.n("patient")}'s site nor trial ${a.v("trialId")}'s sponsor`,
   },
 };
 

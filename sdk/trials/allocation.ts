@@ -1,7 +1,6 @@
 import { randomBytes, randomInt } from "node:crypto";
 
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { AbiCoder, hexlify, keccak256 } from "ethers";
+import { AbiCoder, concat, hexlify, keccak256, ZeroHash } from "ethers";
 
 /**
  * The concealed allocation sequence of a randomized trial, as a randomization service (IRT) generates and keeps it.
@@ -10,7 +9,8 @@ import { AbiCoder, hexlify, keccak256 } from "ethers";
  * `blockSizes`, each holding every arm in the allocation ratio, shuffled with a cryptographic random source (random
  * block sizes keep a site that knows the last arms from guessing the next). Every entry gets a fresh 32-byte salt, and
  * the chain sees only `armCommitment = keccak256(abi.encode(uint8 arm, bytes32 salt))`. The sponsor commits the root of
- * OpenZeppelin's `StandardMerkleTree` over `(trial, stratum, index, armCommitment)` before the first enrollment; after
+ * a positional Merkle tree over `(trial, stratum, index, armCommitment)` before the first enrollment (`PositionalTree`:
+ * entry (stratum, index) is leaf `stratum * perStratum + index`, so the tree holds one arm per index); after
  * each enrollment the service reveals the participant's entry (`revealOf`); arms are disclosed with their salts
  * (`openingOf`) when the trial is unblinded. The file `dumpAllocation` writes is the service's secret: whoever holds it
  * knows every arm.
@@ -20,7 +20,20 @@ export const ALLOCATION_LEAF_ENCODING = ["uint64", "uint8", "uint24", "bytes32"]
 /** `TrialRegistry` stores a disclosed arm as arm + 1 in a byte: arms run from 0 to 254. */
 export const MAX_ARMS = 255;
 
-type AllocationLeaf = [string, number, number, string];
+/**
+ * The allocation sequence's tree, as `TrialRegistry` checks it: leaf `stratum * perStratum + index` is OpenZeppelin's
+ * double-hashed leaf of `abi.encode(trial, stratum, index, armCommitment)` (`StandardMerkleTree.leafHash`'s), positions
+ * past the last entry hold zero, the depth is ⌈log2(strata × perStratum)⌉, and each node hashes its left and right
+ * children in that order (not sorted, as a standard tree's are). A proof is the siblings from the leaf up; the
+ * position's bits say on which side each is. A sorted-pair tree would let a sequence hold two leaves for one index
+ * and the randomization service pick between them after enrollment; a positional one cannot.
+ */
+export interface PositionalTree {
+  root: string;
+  depth: number;
+  /** `layers[0]` the leaves (padded with zeros to 2^depth), `layers[depth]` the root. */
+  layers: string[][];
+}
 
 export interface AllocationPlan {
   trialId: bigint;
@@ -52,7 +65,7 @@ export interface AllocationSequence {
   root: string;
   /** Every entry, stratum by stratum: entry `stratum * perStratum + index`. */
   entries: AllocationEntry[];
-  tree: StandardMerkleTree<AllocationLeaf>;
+  tree: PositionalTree;
 }
 
 /** What the randomization service keeps: the plan and every entry; the tree is rebuilt from them. */
@@ -132,11 +145,56 @@ function checkBlocks(ratio: readonly number[], blockSizes: readonly number[]): v
   }
 }
 
-function treeOf(trialId: bigint, entries: readonly AllocationEntry[]): StandardMerkleTree<AllocationLeaf> {
-  return StandardMerkleTree.of(
-    entries.map((e): AllocationLeaf => [trialId.toString(), e.stratum, e.index, e.armCommitment]),
+/** An entry's leaf: `keccak256(bytes.concat(keccak256(abi.encode(trial, stratum, index, armCommitment))))`. */
+export function allocationLeaf(
+  trialId: bigint,
+  entry: Pick<AllocationEntry, "stratum" | "index" | "armCommitment">,
+): string {
+  const encoded = AbiCoder.defaultAbiCoder().encode(
     [...ALLOCATION_LEAF_ENCODING],
+    [trialId, entry.stratum, entry.index, entry.armCommitment],
   );
+  return keccak256(keccak256(encoded));
+}
+
+/** The depth of a positional tree of `count` leaves: ⌈log2(count)⌉ (0 for one leaf). */
+export function allocationDepth(count: number): number {
+  let depth = 0;
+  while (1 << depth < count) depth += 1;
+  return depth;
+}
+
+/** Builds the positional tree of `leaves` (their order is their position). */
+export function positionalTree(leaves: readonly string[]): PositionalTree {
+  const depth = allocationDepth(leaves.length);
+  const layers: string[][] = [[...leaves, ...Array<string>((1 << depth) - leaves.length).fill(ZeroHash)]];
+  for (let level = 0; level < depth; level += 1) {
+    const below = layers[level]!;
+    const above: string[] = [];
+    for (let i = 0; i < below.length; i += 2) above.push(keccak256(concat([below[i]!, below[i + 1]!])));
+    layers.push(above);
+  }
+  return { root: layers[depth]![0]!, depth, layers };
+}
+
+/** The siblings of leaf `position`, from the leaf up. */
+export function positionalProof(tree: PositionalTree, position: number): string[] {
+  const proof: string[] = [];
+  for (let level = 0; level < tree.depth; level += 1) proof.push(tree.layers[level]![(position >> level) ^ 1]!);
+  return proof;
+}
+
+/** Whether `leaf` is at `position` of the tree with `root`, by `proof` (as `TrialRegistry` checks a reveal). */
+export function verifyPositional(root: string, position: number, leaf: string, proof: readonly string[]): boolean {
+  let node = leaf;
+  proof.forEach((sibling, level) => {
+    node = keccak256((position >> level) & 1 ? concat([sibling, node]) : concat([node, sibling]));
+  });
+  return node === root;
+}
+
+function treeOf(trialId: bigint, entries: readonly AllocationEntry[]): PositionalTree {
+  return positionalTree(entries.map((e) => allocationLeaf(trialId, e)));
 }
 
 /** Generates a trial's allocation sequence: permuted blocks per stratum, a fresh salt per entry, the tree. */
@@ -167,7 +225,7 @@ export function revealOf(
   index: number,
 ): { armCommitment: string; proof: string[] } {
   const at = entryAt(sequence, stratum, index);
-  return { armCommitment: sequence.entries[at]!.armCommitment, proof: sequence.tree.getProof(at) };
+  return { armCommitment: sequence.entries[at]!.armCommitment, proof: positionalProof(sequence.tree, at) };
 }
 
 /** The arm and salt that open the entry's commitment (for disclosure, or for an investigator in an emergency). */

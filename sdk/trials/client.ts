@@ -99,6 +99,8 @@ export interface TrialInfo {
   registeredAt: bigint;
   firstEnrolledAt: bigint;
   lockedAt: bigint;
+  /** The reason code of a pending request to unlock; zero if none. */
+  unlockRequested: number;
   unblindedAt: bigint;
   consentForm: string;
   allocationRoot: string;
@@ -444,6 +446,7 @@ export class TrialsClient {
       registeredAt: t.registeredAt,
       firstEnrolledAt: t.firstEnrolledAt,
       lockedAt: t.lockedAt,
+      unlockRequested: Number(t.unlockRequested),
       unblindedAt: t.unblindedAt,
       consentForm: t.consentForm,
       allocationRoot: t.allocationRoot,

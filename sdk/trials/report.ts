@@ -13,6 +13,8 @@ import { AdverseEventStatus, TrialAmendmentStatus, TrialStatus } from "./statuse
 const DAY = 86_400n;
 /** `TrialRegistry.REGISTRATION_WINDOW`. */
 export const REGISTRATION_WINDOW = 21n * DAY;
+/** `TrialProtocol.RESULTS_WINDOW`: results are due 12 months (365 days) after the primary completion date. */
+export const RESULTS_WINDOW = 365n * DAY;
 
 export interface ReportedOutcomeLine {
   outcome: string;
@@ -38,6 +40,8 @@ export interface OutcomeLine {
   currentPrimary: boolean;
   /** The amendment that first specified it (0: registration). */
   specifiedBy: number;
+  /** Whether it was registered as primary (in the registration itself, before any amendment). */
+  registeredPrimary: boolean;
 }
 
 export interface AmendmentLine {
@@ -139,9 +143,12 @@ export async function trialReport(client: TrialsClient, trialId: bigint): Promis
   ]);
   const [primaryCompletion, due, , firstReportedAt, resultsLate] = deadline;
   const specifiedBy = new Map<string, number>();
+  const registeredPrimary = new Set<string>();
   for (const e of named(events, "OutcomeSpecified")) {
     const commitment = (e.args.getValue("outcome") as string).toLowerCase();
-    if (!specifiedBy.has(commitment)) specifiedBy.set(commitment, Number(e.args.getValue("amendmentId")));
+    const amendmentId = Number(e.args.getValue("amendmentId"));
+    if (!specifiedBy.has(commitment)) specifiedBy.set(commitment, amendmentId);
+    if (amendmentId === 0 && (e.args.getValue("primary") as boolean)) registeredPrimary.add(commitment);
   }
   const proposals = named(events, "AmendmentProposed").length;
   const statuses = await Promise.all(
@@ -161,7 +168,11 @@ export async function trialReport(client: TrialsClient, trialId: bigint): Promis
     resultsDue: due,
     firstReportedAt,
     resultsLate,
-    outcomes: outcomes.map((o) => ({ ...o, specifiedBy: specifiedBy.get(o.commitment.toLowerCase()) ?? 0 })),
+    outcomes: outcomes.map((o) => ({
+      ...o,
+      specifiedBy: specifiedBy.get(o.commitment.toLowerCase()) ?? 0,
+      registeredPrimary: registeredPrimary.has(o.commitment.toLowerCase()),
+    })),
     amendments: amendmentLines(events, statuses),
     results: resultsVersions(events),
     safety: adverse.map((e) => ({
@@ -193,6 +204,15 @@ export function formatTrialReport(report: TrialReport, labels: Readonly<Record<s
   for (const o of report.outcomes.filter((x) => x.preSpecified)) {
     lines.push(`  ${o.preSpecifiedPrimary ? "primary  " : "secondary"} ${label(o.commitment)}`);
   }
+  // COMPare compares with what was registered at the start: a primary outcome changed by an amendment, even one the
+  // ethics committee approved before unblinding, is shown.
+  const registered = report.outcomes.filter((o) => o.registeredPrimary).map((o) => label(o.commitment));
+  const preSpecifiedPrimary = report.outcomes.filter((o) => o.preSpecifiedPrimary).map((o) => label(o.commitment));
+  if (registered.join("|") !== preSpecifiedPrimary.join("|")) {
+    lines.push(
+      `  PRIMARY OUTCOME CHANGED SINCE REGISTRATION (by amendment): registered ${registered.join(", ")}; now ${preSpecifiedPrimary.join(", ")}`,
+    );
+  }
   for (const a of report.amendments.filter((x) => x.changesOutcomes && (x.afterUnblinding || x.afterLock))) {
     const when = a.afterUnblinding ? "after unblinding" : "after the database lock";
     lines.push(`  amendment ${a.amendmentId} changed the outcomes ${when} (${TrialAmendmentStatus[a.status]})`);
@@ -221,6 +241,12 @@ function resultsDeadlineLines(report: TrialReport): string[] {
   if (report.firstReportedAt !== 0n) {
     const verdict = report.resultsLate ? "LATE" : "on time";
     return [`Results: due ${due}, first reported ${isoDate(report.firstReportedAt)}: ${verdict}`];
+  }
+  if (report.results.length > 0) {
+    // Reported, but only before the primary completion date: that does not meet the deadline.
+    return [
+      `Results: due ${due}, reported only before the primary completion date (${isoDate(report.primaryCompletion)}), which does not meet it${report.resultsLate ? ": OVERDUE" : ""}`,
+    ];
   }
   return [`Results: due ${due}, not reported${report.resultsLate ? ": OVERDUE" : ""}`];
 }

@@ -274,7 +274,11 @@ describe("tasks: clinical trials", function () {
     expect(report).to.contain("NOT REPORTED: secondary Body weight at 26 weeks");
     expect(report).to.contain("ADDED, never pre-specified: secondary Liver enzymes");
     expect(report).to.contain("primary outcome as pre-specified");
-    expect(report).to.match(/Results: due \d{4}-\d{2}-\d{2}, first reported \d{4}-\d{2}-\d{2}: on time/);
+    // Reported before the primary completion date: the deadline is not met by it (an early report, then an unlock,
+    // must not stop the clock).
+    expect(report).to.match(
+      /Results: due \d{4}-\d{2}-\d{2}, reported only before the primary completion date \(\d{4}-\d{2}-\d{2}\), which does not meet it/,
+    );
     const deadlines = lines.slice(lines.indexOf("Deadlines:") + 1).filter((line) => line !== "");
     expect(deadlines[0]).to.match(/^ {2}results due \S+ \(12 months after the primary completion, \S+\)$/);
     expect(deadlines[0]).to.contain(`after the primary completion, ${primaryCompletion}T23:59:59Z`);
