@@ -199,9 +199,9 @@ interface ITrialProtocol {
     /// @notice The sponsor reports results against the locked dataset; the contract compares the reported outcomes
     /// with the pre-specified ones and emits what differs.
     /// @dev Requirements: not paused; the sponsor's active key; the database locked with `datasetRoot`; 1 to
-    /// `MAX_REPORTED_OUTCOMES` distinct outcomes with non-zero results. Emits `ResultsReported`, an `OutcomeReported`
-    /// per outcome, an `OutcomeNotReported` per pre-specified outcome left out and `PrimaryOutcomeChanged` when the
-    /// primary outcomes differ.
+    /// `MAX_REPORTED_OUTCOMES` distinct non-zero outcomes with non-zero results. Emits `ResultsReported`, an
+    /// `OutcomeReported` per outcome, an `OutcomeNotReported` per pre-specified outcome left out and
+    /// `PrimaryOutcomeChanged` when the primary outcomes differ.
     /// @return comparison The difference from the pre-specified outcomes.
     function reportResults(
         uint64 trialId,
@@ -245,10 +245,7 @@ interface ITrialProtocol {
     /// after results fell due does not clear it. (`ResultsReported.late` says it of each report.)
     function resultsDeadline(
         uint64 trialId
-    )
-        external
-        view
-        returns (uint48 primaryCompletion, uint48 due, uint16 versions, uint48 firstReportedAt, bool late);
+    ) external view returns (uint48 primaryCompletion, uint48 due, uint16 versions, uint48 firstReportedAt, bool late);
 
     /// @notice The trials among ids `from` to `to` (inclusive, at most `MAX_SCAN` of them) whose results are late.
     function overdueTrials(uint64 from, uint64 to) external view returns (uint64[] memory trialIds);

@@ -87,9 +87,11 @@ interface ITrialRegistry {
     /// organization).
     error TrialNotInvestigator(uint64 trialId, uint16 site, address account);
     /// @notice The ethics committee, regulator or randomization service named is not an active participant of a kind
-    /// that may act so (`expected`; a randomization service is an organization or a device), or the randomization
-    /// service is the ethics committee itself.
+    /// that may act so (`expected`; a randomization service is an organization or a device).
     error TrialInvalidParty(ParticipantId id, ParticipantKind expected);
+    /// @notice The randomization service is the ethics committee, or a device of it: the committee oversees the
+    /// service, never the same body.
+    error TrialPartiesNotDistinct(ParticipantId ethicsCommittee, ParticipantId randomizer);
     /// @notice A protocol, analysis plan, consent form, document or root must not be zero (nor a dataset root 1).
     error TrialZeroCommitment();
     /// @notice A trial collects a non-empty set of defined data categories (no wildcard: research names them).
@@ -106,8 +108,9 @@ interface ITrialRegistry {
     error TrialDatabaseLocked(uint64 trialId, uint48 lockedAt);
     /// @notice Only the protocol contract this registry created records consent form versions.
     error TrialNotProtocol(address account);
-    /// @notice A site is an active organization, neither the trial's ethics committee nor its randomization service,
-    /// and its investigator an active practitioner affiliated with it.
+    /// @notice A site is an active organization, neither the trial's ethics committee nor its randomization service
+    /// (nor the organization of a randomization device), and its investigator an active practitioner affiliated with
+    /// it.
     error TrialInvalidSite(ParticipantId organization, ParticipantId investigator);
     /// @notice The trial has no site with this number; sites are numbered from 1.
     error TrialUnknownSite(uint64 trialId, uint16 site);
@@ -314,7 +317,7 @@ interface ITrialRegistry {
     ) external returns (uint16 site);
 
     /// @notice The ethics committee activates a proposed or suspended site.
-    /// @dev Requirements: not paused; the trial's ethics committee.
+    /// @dev Requirements: not paused; the trial's ethics committee; the trial not locked.
     function activateSite(uint64 trialId, uint16 site) external;
 
     /// @notice The ethics committee or the sponsor suspends an active site (for `reasonCode`): it enrolls no one, but
@@ -360,13 +363,13 @@ interface ITrialRegistry {
     function reconsent(uint64 trialId, ParticipantId patient, ConsentSignature calldata consent) external;
 
     /// @notice Withdraws an enrolled participant: no data is accepted for them after this; what was recorded stays.
-    /// The patient (with her key, whatever her status: a suspended patient may still leave), an active representative
-    /// or the investigator of the participant's site may do it, for `reasonCode` (zero: none given). Works while
-    /// paused.
+    /// The patient, an active representative or the investigator of the participant's site may do it, for
+    /// `reasonCode` (zero: none given); a patient the registrar suspended (whose key may be stolen) is withdrawn by her
+    /// investigator. Works while paused.
     function withdraw(uint64 trialId, ParticipantId patient, uint16 reasonCode) external;
 
-    /// @notice The patient (whatever her status) or an active representative voids every unused consent signature for
-    /// this trial (one nonce). Works while paused.
+    /// @notice The patient or an active representative voids every unused consent signature for this trial (one
+    /// nonce). Works while paused.
     function increaseNonce(uint64 trialId, ParticipantId patient) external;
 
     // ------------------------------------------------------------------------------------------------------------
@@ -416,7 +419,7 @@ interface ITrialRegistry {
     function lock(uint64 trialId, bytes32 datasetRoot) external;
 
     /// @notice The sponsor asks to unlock the locked database, for a non-zero `reasonCode`.
-    /// @dev Requirements: not paused; the sponsor; the trial locked (or reported).
+    /// @dev Requirements: not paused; the sponsor; the trial locked.
     function requestUnlock(uint64 trialId, uint16 reasonCode) external;
 
     /// @notice The ethics committee or the regulator approves the sponsor's request: the database is unlocked and

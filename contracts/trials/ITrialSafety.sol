@@ -41,12 +41,7 @@ interface ITrialSafety {
     /// @notice The trial has no adverse event with this number.
     error TrialSafetyUnknownEvent(uint64 trialId, uint32 eventId);
     /// @notice The event cannot move from its status to the one asked for.
-    error TrialSafetyInvalidTransition(
-        uint64 trialId,
-        uint32 eventId,
-        AdverseEventStatus from,
-        AdverseEventStatus to
-    );
+    error TrialSafetyInvalidTransition(uint64 trialId, uint32 eventId, AdverseEventStatus from, AdverseEventStatus to);
     /// @notice A scan covers 1 to `MAX_SCAN` events.
     error TrialSafetyInvalidRange(uint32 from, uint32 to);
 

@@ -174,9 +174,10 @@ contract TrialProtocol is ITrialProtocol, CareLedgerModule {
         (a.approvedAfterUnblinding, a.approvedAfterLock) = (state.unblinded, state.everLocked);
         t.protocol = a.protocol;
         if (a.analysisPlan != bytes32(0)) t.analysisPlan = a.analysisPlan;
-        uint16 consentVersion = a.consentForm == bytes32(0)
-            ? state.consentVersion
-            : _REGISTRY.recordConsentForm(trialId, a.consentForm, a.majorConsentChange);
+        uint16 consentVersion =
+            a.consentForm == bytes32(0)
+                ? state.consentVersion
+                : _REGISTRY.recordConsentForm(trialId, a.consentForm, a.majorConsentChange);
         _apply(trialId, amendmentId, t, state.unblinded || state.everLocked);
         emit AmendmentApproved(trialId, amendmentId, committee, consentVersion, state.unblinded, state.everLocked);
     }
@@ -468,6 +469,7 @@ contract TrialProtocol is ITrialProtocol, CareLedgerModule {
         bool newPrimary;
         for (uint256 i; i < reported.length; ++i) {
             ReportedOutcome calldata r = reported[i];
+            if (r.outcome == bytes32(0)) revert TrialProtocolDuplicateOutcome(r.outcome);
             if (r.result == bytes32(0)) revert TrialProtocolZeroResult(r.outcome);
             uint256 position = _position[trialId][r.outcome];
             uint64 bit = position == 0 ? 0 : _bit(position - 1);

@@ -214,7 +214,8 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
             !piActive ||
             affiliation != organization ||
             organization == t.ethicsCommittee ||
-            organization == t.randomizer
+            organization == t.randomizer ||
+            organization == _organizationOf(t.randomizer)
         ) revert TrialInvalidSite(organization, investigator);
         if (t.sites == MAX_SITES) revert TrialTooManySites(trialId);
         siteNumber = ++t.sites;
@@ -282,9 +283,9 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
         if (s.status != SiteStatus.Active) revert TrialSiteNotActive(trialId, siteNumber, s.status);
         _requireInvestigator(trialId, siteNumber, s);
         if (stratum >= t.strata) revert TrialInvalidStratum(trialId, stratum, t.strata);
-        uint24 index = _takeIndex(trialId, stratum, t.perStratum);
         Subject storage subj = _subjects[trialId][patient];
         if (subj.status != SubjectStatus.None) revert TrialAlreadyEnrolled(trialId, patient, subj.status);
+        uint24 index = _takeIndex(trialId, stratum, t.perStratum);
         uint32 nonce = subj.nonce;
         _checkConsent(trialId, patient, siteNumber, nonce, t.consentVersion, consent);
         _requireResearchConsent(trialId, patient, t.sponsor, t.categories);
@@ -319,7 +320,7 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
     function withdraw(uint64 trialId, ParticipantId patient, uint16 reasonCode) external override {
         _trialOf(trialId);
         Subject storage subj = _enrolled(trialId, patient);
-        ParticipantId actor = _protectiveActor(patient, msg.sender);
+        ParticipantId actor = _patientActor(patient, msg.sender);
         if (actor.isNone()) {
             Site storage s = _sites[trialId][subj.site];
             if (!_isInvestigator(s)) revert TrialNotWithdrawer(trialId, patient, msg.sender);
@@ -332,7 +333,7 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
     /// @inheritdoc ITrialRegistry
     function increaseNonce(uint64 trialId, ParticipantId patient) external override {
         _trialOf(trialId);
-        if (_protectiveActor(patient, msg.sender).isNone()) revert TrialNotPatientActor(patient, msg.sender);
+        if (_patientActor(patient, msg.sender).isNone()) revert TrialNotPatientActor(patient, msg.sender);
         Subject storage subj = _subjects[trialId][patient];
         uint32 nonce = subj.nonce + 1;
         subj.nonce = nonce;
@@ -366,10 +367,7 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
     }
 
     /// @inheritdoc ITrialRegistry
-    function discloseArms(
-        uint64 trialId,
-        ArmDisclosure[] calldata disclosures
-    ) external override whenNotPaused {
+    function discloseArms(uint64 trialId, ArmDisclosure[] calldata disclosures) external override whenNotPaused {
         StoredTrial storage t = _trialOf(trialId);
         _requireParty(trialId, t.randomizer, true);
         uint256 n = disclosures.length;
@@ -611,8 +609,10 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
         _requireKind(r.ethicsCommittee, ParticipantKind.Organization, ParticipantKind.Organization);
         _requireKind(r.regulator, ParticipantKind.Regulator, ParticipantKind.Regulator);
         _requireKind(r.randomizer, ParticipantKind.Organization, ParticipantKind.Device);
-        // The ethics committee oversees what the randomization service does: never the same body.
-        if (r.randomizer == r.ethicsCommittee) revert TrialInvalidParty(r.randomizer, ParticipantKind.Device);
+        // The ethics committee oversees what the randomization service does: never the same body (nor its device).
+        if (r.randomizer == r.ethicsCommittee || _organizationOf(r.randomizer) == r.ethicsCommittee) {
+            revert TrialPartiesNotDistinct(r.ethicsCommittee, r.randomizer);
+        }
     }
 
     function _requireKind(ParticipantId id, ParticipantKind kind, ParticipantKind alternative) private view {
@@ -644,8 +644,9 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
     /// @dev The trial's one transition function: Active → Locked (lock), Locked → Active (unlock).
     function _transition(uint64 trialId, StoredTrial storage t, TrialStatus to) private {
         TrialStatus from = t.status;
-        bool allowed = (from == TrialStatus.Active && to == TrialStatus.Locked) ||
-            (from == TrialStatus.Locked && to == TrialStatus.Active);
+        bool allowed =
+            (from == TrialStatus.Active && to == TrialStatus.Locked) ||
+                (from == TrialStatus.Locked && to == TrialStatus.Active);
         if (!allowed) revert TrialInvalidTransition(trialId, from, to);
         t.status = to;
     }
@@ -662,21 +663,17 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
         Site storage s = _sites[trialId][siteNumber];
         SiteStatus from = s.status;
         if (from == SiteStatus.None) revert TrialUnknownSite(trialId, siteNumber);
-        bool allowed = (to == SiteStatus.Active && (from == SiteStatus.Proposed || from == SiteStatus.Suspended)) ||
-            (to == SiteStatus.Suspended && from == SiteStatus.Active) ||
-            (to == SiteStatus.Closed && from != SiteStatus.Closed);
+        bool allowed =
+            (to == SiteStatus.Active && (from == SiteStatus.Proposed || from == SiteStatus.Suspended)) ||
+                (to == SiteStatus.Suspended && from == SiteStatus.Active) ||
+                (to == SiteStatus.Closed && from != SiteStatus.Closed);
         if (!allowed) revert TrialInvalidSiteTransition(trialId, siteNumber, from, to);
         s.status = to;
         emit SiteStatusChanged(trialId, siteNumber, actor, to, reasonCode);
     }
 
     /// @dev The participant's one transition function: None → Enrolled → Withdrawn.
-    function _transitionSubject(
-        uint64 trialId,
-        ParticipantId patient,
-        Subject storage subj,
-        SubjectStatus to
-    ) private {
+    function _transitionSubject(uint64 trialId, ParticipantId patient, Subject storage subj, SubjectStatus to) private {
         SubjectStatus from = subj.status;
         if (to == SubjectStatus.Enrolled && from != SubjectStatus.None) {
             revert TrialAlreadyEnrolled(trialId, patient, from);
@@ -764,11 +761,10 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
         return _IDENTITY.isRepresentative(patient, id) ? id : ParticipantIdLib.NONE;
     }
 
-    /// @dev Who may take a protective step for the patient (withdraw, burn a signature): as `_patientActor`, and the
-    /// patient's own key whatever her status — a suspended patient may still leave a trial and void her signatures.
-    function _protectiveActor(ParticipantId patient, address account) private view returns (ParticipantId) {
-        if (!patient.isNone() && _IDENTITY.idOf(account) == patient) return patient;
-        return _patientActor(patient, account);
+    /// @dev The organization a participant acts for: a device's (or practitioner's) accepted organization, else itself.
+    function _organizationOf(ParticipantId id) private view returns (ParticipantId) {
+        (, ParticipantId affiliation, ) = _IDENTITY.standingOf(id);
+        return affiliation.isNone() ? id : affiliation;
     }
 
     function _enrolled(uint64 trialId, ParticipantId patient) private view returns (Subject storage subj) {
@@ -864,9 +860,10 @@ contract TrialRegistry is ITrialRegistry, EIP712, CareLedgerModule {
         uint256 position = uint256(stratum) * perStratum + index;
         bytes32 node = keccak256(bytes.concat(keccak256(abi.encode(trialId, stratum, index, armCommitment))));
         for (uint256 i; i < depth; ++i) {
-            node = (position >> i) & 1 == 0
-                ? Hashes.efficientKeccak256(node, proof[i])
-                : Hashes.efficientKeccak256(proof[i], node);
+            node =
+                (position >> i) & 1 == 0
+                    ? Hashes.efficientKeccak256(node, proof[i])
+                    : Hashes.efficientKeccak256(proof[i], node);
         }
         return node == t.allocationRoot;
     }

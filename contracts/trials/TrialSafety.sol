@@ -133,8 +133,8 @@ contract TrialSafety is ITrialSafety, CareLedgerModule {
         uint48 now_ = Time.timestamp();
         for (uint32 id = from; id <= to; ++id) {
             AdverseEvent storage stored = _events[trialId][id];
-            bool open = stored.status == AdverseEventStatus.AwaitingAssessment ||
-                stored.status == AdverseEventStatus.Susar;
+            bool open =
+                stored.status == AdverseEventStatus.AwaitingAssessment || stored.status == AdverseEventStatus.Susar;
             if (open && now_ > stored.deadline) {
                 eventIds[found] = id;
                 ++found;
@@ -171,9 +171,10 @@ contract TrialSafety is ITrialSafety, CareLedgerModule {
         stored = _events[trialId][eventId];
         AdverseEventStatus from = stored.status;
         if (from == AdverseEventStatus.None) revert TrialSafetyUnknownEvent(trialId, eventId);
-        bool allowed = (from == AdverseEventStatus.AwaitingAssessment && to != AdverseEventStatus.AwaitingAssessment) ||
-            (from == AdverseEventStatus.NotSusar && to != AdverseEventStatus.NotSusar) ||
-            (from == AdverseEventStatus.Susar && to == AdverseEventStatus.Reported);
+        bool allowed =
+            (from == AdverseEventStatus.AwaitingAssessment && to != AdverseEventStatus.AwaitingAssessment) ||
+                (from == AdverseEventStatus.NotSusar && to != AdverseEventStatus.NotSusar) ||
+                (from == AdverseEventStatus.Susar && to == AdverseEventStatus.Reported);
         if (!allowed) revert TrialSafetyInvalidTransition(trialId, eventId, from, to);
         stored.status = to;
     }

@@ -184,8 +184,18 @@ export function positionalProof(tree: PositionalTree, position: number): string[
   return proof;
 }
 
-/** Whether `leaf` is at `position` of the tree with `root`, by `proof` (as `TrialRegistry` checks a reveal). */
-export function verifyPositional(root: string, position: number, leaf: string, proof: readonly string[]): boolean {
+/**
+ * Whether `leaf` is at `position` of the tree of `depth` with `root`, by `proof` (as `TrialRegistry` checks a reveal:
+ * the proof exactly `depth` long, so no inner node passes for a leaf).
+ */
+export function verifyPositional(
+  root: string,
+  depth: number,
+  position: number,
+  leaf: string,
+  proof: readonly string[],
+): boolean {
+  if (proof.length !== depth || position < 0 || position >= 2 ** depth) return false;
   let node = leaf;
   proof.forEach((sibling, level) => {
     node = keccak256((position >> level) & 1 ? concat([sibling, node]) : concat([node, sibling]));

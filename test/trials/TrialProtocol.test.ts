@@ -52,6 +52,8 @@ const NEW_OUTCOME = doc("outcome:secondary:quality of life at 26 weeks");
 const MAX_OUTCOMES = 64;
 const MAX_SCAN = 1000;
 const RESULTS_WINDOW = 365 * DAY;
+/** `TrialProtocol.MAX_COMPLETION_HORIZON` (as the registry's): a completion date lies at most 20 years ahead. */
+const MAX_COMPLETION_HORIZON = 20 * 365 * DAY;
 const RESULTS_TYPE = ["bytes32", "tuple(bytes32 outcome,bytes32 result,bool primary)[]"] as const;
 /** Masks of outcome positions: bit `i` is the trial's `i`-th outcome ever specified. */
 const P = 1n; // PRIMARY
@@ -276,6 +278,18 @@ async function longTrial() {
   return { ...f, due };
 }
 
+/**
+ * The fixture trial at its primary completion date (credentials renewed), its database then locked with `DATASET`: a
+ * report from now on meets the results deadline (one before the date would not).
+ */
+async function completedTrial() {
+  const f = await longTrial();
+  const primaryCompletion = f.due - BigInt(RESULTS_WINDOW);
+  await time.increaseTo(primaryCompletion);
+  await lockWith(f);
+  return { ...f, primaryCompletion };
+}
+
 /** 1,001 trials: the fixture's and 1,000 more of the same sponsor (one outcome each), for the scan bound. */
 async function manyTrials() {
   const f = await loadFixture(trialsFixture);
@@ -382,20 +396,59 @@ describe("TrialProtocol", () => {
       expect((await f.trialProtocol.protocolOf(f.trialId)).amendments).to.equal(0n);
     });
 
-    it("reverts with TrialProtocolInvalidPrimaryCompletion for a date not after now", async () => {
+    it("accepts a date in the past or now (the actual completion of a trial that ended early)", async () => {
       const f = await loadFixture(trialsFixture);
-      for (const before of [0, DAY]) {
+      for (const [i, before] of [DAY, 0, YEAR].entries()) {
+        const amendmentId = BigInt(i + 1);
         const at = (await time.latest()) + 100;
         await time.setNextBlockTimestamp(at);
-        await expect(propose(f, proposal({ primaryCompletion: at - before })))
+        const primaryCompletion = at - before;
+        await expect(propose(f, proposal({ primaryCompletion })))
+          .to.emit(f.trialProtocol, "AmendmentProposed")
+          .withArgs(
+            f.trialId,
+            amendmentId,
+            f.sponsorId,
+            PROTOCOL_V2,
+            ZeroHash,
+            ZeroHash,
+            false,
+            primaryCompletion,
+            false,
+          );
+        expect((await f.trialProtocol.amendment(f.trialId, amendmentId)).primaryCompletion).to.equal(
+          BigInt(primaryCompletion),
+        );
+        await mined(f.trialProtocol.connect(f.sponsorKey).withdrawAmendment(f.trialId, amendmentId));
+      }
+      expect((await f.trialProtocol.protocolOf(f.trialId)).amendments).to.equal(3n);
+    });
+
+    it("reverts with TrialProtocolInvalidPrimaryCompletion for a date more than 20 years ahead", async () => {
+      const f = await loadFixture(trialsFixture);
+      expect(await f.trialProtocol.MAX_COMPLETION_HORIZON()).to.equal(BigInt(MAX_COMPLETION_HORIZON));
+      for (const beyond of [1, YEAR]) {
+        const at = (await time.latest()) + 100;
+        await time.setNextBlockTimestamp(at);
+        await expect(propose(f, proposal({ primaryCompletion: at + MAX_COMPLETION_HORIZON + beyond })))
           .to.be.revertedWithCustomError(f.trialProtocol, "TrialProtocolInvalidPrimaryCompletion")
-          .withArgs(at - before, at);
+          .withArgs(at + MAX_COMPLETION_HORIZON + beyond, at);
         await mine();
       }
-      await expect(propose(f, proposal({ primaryCompletion: (await time.latest()) + 2 }))).to.emit(
+      expect((await f.trialProtocol.protocolOf(f.trialId)).amendments).to.equal(0n);
+      // The horizon itself is within reach, and the deadline it sets with it.
+      const at = (await time.latest()) + 100;
+      await time.setNextBlockTimestamp(at);
+      await expect(propose(f, proposal({ primaryCompletion: at + MAX_COMPLETION_HORIZON }))).to.emit(
         f.trialProtocol,
         "AmendmentProposed",
       );
+      await mined(approve(f));
+      const d = await f.trialProtocol.resultsDeadline(f.trialId);
+      expect([d.primaryCompletion, d.due]).to.deep.equal([
+        BigInt(at + MAX_COMPLETION_HORIZON),
+        BigInt(at + MAX_COMPLETION_HORIZON + RESULTS_WINDOW),
+      ]);
     });
 
     it("reverts with TrialProtocolInvalidOutcomes for an outcome list without a primary outcome", async () => {
@@ -808,7 +861,7 @@ describe("TrialProtocol", () => {
 
   describe("reportResults", () => {
     it("finds nothing to flag when all three pre-specified outcomes are reported as specified", async () => {
-      const f = await lockedTrial();
+      const f = await completedTrial();
       const outcomes = asRegistered();
       const tx = report(f, outcomes);
       for (const o of outcomes) {
@@ -955,7 +1008,7 @@ describe("TrialProtocol", () => {
     });
 
     it("keeps each report's hash as keccak256(abi.encode(datasetRoot, outcomes)) and numbers a second report 2", async () => {
-      const f = await lockedTrial();
+      const f = await completedTrial();
       const first = asRegistered();
       await mined(report(f, first));
       const firstReportedAt = BigInt(await time.latest());
@@ -1161,6 +1214,78 @@ describe("TrialProtocol", () => {
         );
       const d = await f.trialProtocol.resultsDeadline(f.trialId);
       expect([d.versions, d.firstReportedAt, d.late]).to.deep.equal([2n, f.due, false]);
+      expect(await f.trialProtocol.overdueTrials(1n, f.trialId)).to.deep.equal([]);
+    });
+
+    it("does not let an early report meet the deadline: reported, then unlocked, the trial still falls due", async () => {
+      const f = await longTrial();
+      await lockWith(f);
+      const outcomes = asRegistered();
+      // Accepted, emitted, versioned and hashed like any report, before the primary completion date.
+      await expect(report(f, outcomes))
+        .to.emit(f.trialProtocol, "ResultsReported")
+        .withArgs(
+          f.trialId,
+          1n,
+          DATASET,
+          reportHash(DATASET, outcomes),
+          comparisonIs({ notReported: 0n, added: 0n, primaryChanged: false }),
+          false,
+        );
+      expect(await f.trialProtocol.resultsHash(f.trialId, 1n)).to.equal(reportHash(DATASET, outcomes));
+      let d = await f.trialProtocol.resultsDeadline(f.trialId);
+      expect([d.versions, d.firstReportedAt, d.late]).to.deep.equal([1n, 0n, false]);
+      // The database unlocked and the trial going on: the early report stopped no clock.
+      await unlock(f);
+      await time.increaseTo(f.due);
+      expect((await f.trialProtocol.resultsDeadline(f.trialId)).late).to.equal(false);
+      expect(await f.trialProtocol.overdueTrials(1n, f.trialId)).to.deep.equal([]);
+      await time.increaseTo(f.due + 1n);
+      d = await f.trialProtocol.resultsDeadline(f.trialId);
+      expect([d.versions, d.firstReportedAt, d.late]).to.deep.equal([1n, 0n, true]);
+      expect(await f.trialProtocol.overdueTrials(1n, f.trialId)).to.deep.equal([f.trialId]);
+    });
+
+    it("counts a report from the primary completion date on: a second before it does not, at the date it does", async () => {
+      const f = await longTrial();
+      await lockWith(f);
+      const primaryCompletion = f.due - BigInt(RESULTS_WINDOW);
+      await time.setNextBlockTimestamp(primaryCompletion - 1n);
+      await mined(report(f, asRegistered()));
+      expect((await f.trialProtocol.resultsDeadline(f.trialId)).firstReportedAt).to.equal(0n);
+      await time.setNextBlockTimestamp(primaryCompletion);
+      const second = [reported(PRIMARY, true)];
+      await expect(report(f, second))
+        .to.emit(f.trialProtocol, "ResultsReported")
+        .withArgs(
+          f.trialId,
+          2n,
+          DATASET,
+          reportHash(DATASET, second),
+          comparisonIs({ notReported: S1 | S2, added: 0n, primaryChanged: false }),
+          false,
+        );
+      const d = await f.trialProtocol.resultsDeadline(f.trialId);
+      expect([d.versions, d.firstReportedAt, d.late]).to.deep.equal([2n, primaryCompletion, false]);
+      await time.increaseTo(f.due + 1n);
+      expect((await f.trialProtocol.resultsDeadline(f.trialId)).late).to.equal(false);
+      expect(await f.trialProtocol.overdueTrials(1n, f.trialId)).to.deep.equal([]);
+    });
+
+    it("makes results due a year after a past completion date an amendment sets (a trial that ended early)", async () => {
+      const f = await longTrial();
+      const ended = (await time.latest()) - 30 * DAY;
+      await amend(f, proposal({ primaryCompletion: ended }));
+      const due = BigInt(ended + RESULTS_WINDOW);
+      let d = await f.trialProtocol.resultsDeadline(f.trialId);
+      expect([d.primaryCompletion, d.due, d.firstReportedAt, d.late]).to.deep.equal([BigInt(ended), due, 0n, false]);
+      // A report now is on or after the completion date: it meets the deadline.
+      await lockWith(f);
+      await mined(report(f, asRegistered()));
+      const reportedAt = BigInt(await time.latest());
+      await time.increaseTo(due + 1n);
+      d = await f.trialProtocol.resultsDeadline(f.trialId);
+      expect([d.versions, d.firstReportedAt, d.late]).to.deep.equal([1n, reportedAt, false]);
       expect(await f.trialProtocol.overdueTrials(1n, f.trialId)).to.deep.equal([]);
     });
 

@@ -774,6 +774,31 @@ describe("TrialRegistry", () => {
       expect((await subjectOf(f, f.patientId)).status).to.equal(BigInt(SubjectStatus.Withdrawn));
     });
 
+    it("refuses a suspended patient's own key (it may be stolen): her investigator withdraws her, also while paused", async () => {
+      const f = await loadFixture(trialsFixture);
+      await f.enroll(f.patientId, f.patientKey);
+      await f.identity.as(f.registrar).suspend(f.patientId, SUSPENSION_REASON);
+      expect(await f.identityRegistry.isActive(f.patientId)).to.equal(false);
+      await expect(f.trialRegistry.connect(f.patientKey).withdraw(f.trialId, f.patientId, 0))
+        .to.be.revertedWithCustomError(f.trialRegistry, "TrialNotWithdrawer")
+        .withArgs(f.trialId, f.patientId, f.patientKey.address);
+      await pause(f);
+      await expect(f.trialRegistry.connect(f.cardiologistKey).withdraw(f.trialId, f.patientId, 0))
+        .to.emit(f.trialRegistry, "ParticipantWithdrawn")
+        .withArgs(f.trialId, f.patientId, f.cardiologistId, 0);
+      expect((await subjectOf(f, f.patientId)).status).to.equal(BigInt(SubjectStatus.Withdrawn));
+    });
+
+    it("reverts with TrialNotWithdrawer for the representative of a suspended patient", async () => {
+      const f = await loadFixture(trialsFixture);
+      await f.enroll(f.patientId, f.patientKey);
+      await f.identity.as(f.registrar).suspend(f.patientId, SUSPENSION_REASON);
+      await expect(f.trialRegistry.connect(f.representativeKey).withdraw(f.trialId, f.patientId, 0))
+        .to.be.revertedWithCustomError(f.trialRegistry, "TrialNotWithdrawer")
+        .withArgs(f.trialId, f.patientId, f.representativeKey.address);
+      expect((await subjectOf(f, f.patientId)).status).to.equal(BigInt(SubjectStatus.Enrolled));
+    });
+
     it("reverts with TrialNotWithdrawer for a stranger, another site's investigator, the sponsor and a colleague", async () => {
       const f = await loadFixture(trialsFixture);
       await f.enroll(f.patientId, f.patientKey);
@@ -870,6 +895,29 @@ describe("TrialRegistry", () => {
       expect((await subjectOf(f, f.patientId)).nonce).to.equal(1n);
     });
 
+    it("refuses a suspended patient's own key to burn her nonce (it may be stolen); reinstated, she can", async () => {
+      const f = await loadFixture(trialsFixture);
+      const unused = await f.consentFor(f.patientId, f.patientKey);
+      await f.identity.as(f.registrar).suspend(f.patientId, SUSPENSION_REASON);
+      await expect(f.trialRegistry.connect(f.patientKey).increaseNonce(f.trialId, f.patientId))
+        .to.be.revertedWithCustomError(f.trialRegistry, "TrialNotPatientActor")
+        .withArgs(f.patientId, f.patientKey.address);
+      await f.identity.as(f.registrar).reinstate(f.patientId, SUSPENSION_REASON);
+      await expect(f.trialRegistry.connect(f.patientKey).increaseNonce(f.trialId, f.patientId))
+        .to.emit(f.trialRegistry, "ConsentNonceIncreased")
+        .withArgs(f.trialId, f.patientId, 1);
+      await expectInvalidSignature(f, unused, f.patientKey.address);
+    });
+
+    it("reverts with TrialNotPatientActor for the representative of a suspended patient", async () => {
+      const f = await loadFixture(trialsFixture);
+      await f.identity.as(f.registrar).suspend(f.patientId, SUSPENSION_REASON);
+      await expect(f.trialRegistry.connect(f.representativeKey).increaseNonce(f.trialId, f.patientId))
+        .to.be.revertedWithCustomError(f.trialRegistry, "TrialNotPatientActor")
+        .withArgs(f.patientId, f.representativeKey.address);
+      expect((await subjectOf(f, f.patientId)).nonce).to.equal(0n);
+    });
+
     it("reverts with TrialNotPatientActor for anyone who does not act for the patient", async () => {
       const f = await loadFixture(trialsFixture);
       for (const key of [f.strangerKey, f.cardiologistKey, f.sponsorKey, f.otherPatientKey]) {
@@ -923,9 +971,9 @@ describe("TrialRegistry", () => {
       for (let expected = 0; expected < 3; expected++) {
         expect(await f.trialRegistry.nextAllocationIndex(f.trialId, 0)).to.equal(BigInt(expected));
         // A refused enrollment takes no index, so an investigator cannot burn indices to reach a wanted arm.
-        await expect(
-          enrollWith(f, refused.id, await f.consentFor(refused.id, refused.key)),
-        ).to.be.revertedWithCustomError(f.trialRegistry, "TrialConsentNotGranted");
+        await expect(enrollWith(f, refused.id, await f.consentFor(refused.id, refused.key)))
+          .to.be.revertedWithCustomError(f.trialRegistry, "TrialConsentNotGranted")
+          .withArgs(f.trialId, refused.id, CONDITIONS, DecisionBasis.NoGrant);
         const patient = await f.newPatient();
         await expect(enrollWith(f, patient.id, await f.consentFor(patient.id, patient.key)))
           .to.emit(f.trialRegistry, "ParticipantEnrolled")

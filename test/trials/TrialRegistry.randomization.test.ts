@@ -1,16 +1,18 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { expect } from "chai";
 import { type ContractTransactionResponse, hexlify, id as hashText, randomBytes, ZeroHash } from "ethers";
 import fc from "fast-check";
 
 import {
-  ALLOCATION_LEAF_ENCODING,
+  allocationLeaf,
   type AllocationSequence,
   armCommitment,
   auditAllocations,
   generateAllocation,
   openingOf,
+  type PositionalTree,
+  positionalProof,
+  positionalTree,
   type RecordedAllocation,
   revealOf,
   SubjectStatus,
@@ -361,6 +363,19 @@ describe("TrialRegistry", () => {
         await expectMismatch(f, revealOf(f.sequence, 0, 1).armCommitment, []);
       });
 
+      it("for the entry's commitment with a proof one hash too long or too short (the depth is fixed)", async () => {
+        const f = await loadFixture(enrolledFixture);
+        const { armCommitment: commitment, proof } = revealOf(f.sequence, 0, 1);
+        // Two strata of 16: 32 leaves, depth 5.
+        expect(proof).to.have.length(5);
+        await expectMismatch(f, commitment, [...proof, ZeroHash]);
+        await expectMismatch(f, commitment, [...proof, f.sequence.root]);
+        await expectMismatch(f, commitment, proof.slice(0, -1));
+        await expect(revealAs(f, f.thirdId, commitment, proof))
+          .to.emit(f.trialRegistry, "AllocationRevealed")
+          .withArgs(f.trialId, f.thirdId, 0, 1, commitment);
+      });
+
       it("for an entry of a sequence generated anew for the trial but never committed", async () => {
         const f = await loadFixture(enrolledFixture);
         const anew = generateAllocation({ trialId: f.trialId, arms: ARMS, strata: STRATA, perStratum: PER_STRATUM });
@@ -510,20 +525,17 @@ describe("TrialRegistry", () => {
       it("for arm 255 even when the committed sequence holds it (it could not be stored as arm + 1)", async () => {
         const f = await loadFixture(enrolledFixture);
         const salts = [word(), word()];
-        let tree: StandardMerkleTree<[string, number, number, string]> | undefined;
+        let tree: PositionalTree | undefined;
         const trialId = await secondTrial(f, (id) => {
-          tree = StandardMerkleTree.of(
-            [
-              [id.toString(), 0, 0, armCommitment(255, salts[0]!)],
-              [id.toString(), 0, 1, armCommitment(0, salts[1]!)],
-            ],
-            [...ALLOCATION_LEAF_ENCODING],
-          );
+          tree = positionalTree([
+            allocationLeaf(id, { stratum: 0, index: 0, armCommitment: armCommitment(255, salts[0]!) }),
+            allocationLeaf(id, { stratum: 0, index: 1, armCommitment: armCommitment(0, salts[1]!) }),
+          ]);
           return tree.root;
         });
         if (tree === undefined) throw new Error("no tree for the second trial");
         await enrollIn(f, trialId, f.patientId, f.patientKey);
-        const proof = tree.getProof(0);
+        const proof = positionalProof(tree, 0);
         await expect(revealAs(f, f.patientId, armCommitment(255, salts[0]!), proof, trialId))
           .to.emit(f.trialRegistry, "AllocationRevealed")
           .withArgs(trialId, f.patientId, 0, 0, armCommitment(255, salts[0]!));
@@ -535,6 +547,16 @@ describe("TrialRegistry", () => {
           .to.be.revertedWithCustomError(f.trialRegistry, "TrialArmMismatch")
           .withArgs(trialId, f.patientId, 255);
         expect((await f.trialRegistry.subject(trialId, f.patientId)).disclosedArm).to.equal(0n);
+      });
+
+      it("for the entry's opening with a proof one hash too long or too short", async () => {
+        const f = await loadFixture(revealedFixture);
+        const d = await disclosureOf(f, f.patientId);
+        await expectArmMismatch(f, { ...d, proof: [...d.proof, ZeroHash] }, d.arm);
+        await expectArmMismatch(f, { ...d, proof: d.proof.slice(0, -1) }, d.arm);
+        await expect(disclose(f, [d]))
+          .to.emit(f.trialRegistry, "ArmDisclosed")
+          .withArgs(f.trialId, f.patientId, d.arm);
       });
     });
 
@@ -664,14 +686,34 @@ describe("TrialRegistry", () => {
       expect((await subjectOf(f, f.patientId)).emergencyUnblinded).to.equal(false);
     });
 
-    it("reverts with TrialNotRevealed before the allocation is revealed", async () => {
+    it("records an emergency unblinding before the allocation is revealed: an emergency does not wait", async () => {
       const f = await loadFixture(enrolledFixture);
       await expect(
         f.trialRegistry.connect(f.cardiologistKey).unblind(f.trialId, f.patientId, UnblindingReason.MedicalEmergency),
       )
-        .to.be.revertedWithCustomError(f.trialRegistry, "TrialNotRevealed")
-        .withArgs(f.trialId, f.patientId);
-      expect((await subjectOf(f, f.patientId)).emergencyUnblinded).to.equal(false);
+        .to.emit(f.trialRegistry, "EmergencyUnblinded")
+        .withArgs(f.trialId, f.patientId, f.cardiologistId, UnblindingReason.MedicalEmergency);
+      expect(await subjectOf(f, f.patientId)).to.deep.include({
+        revealed: false,
+        emergencyUnblinded: true,
+        disclosedArm: 0,
+      });
+      expect(await auditOf(f)).to.deep.equal({ enrolled: 3, revealed: 0, disclosed: 0 });
+      // The reveal still comes after, against the committed sequence.
+      await f.reveal(f.patientId);
+      expect(await subjectOf(f, f.patientId)).to.deep.include({ revealed: true, emergencyUnblinded: true });
+    });
+
+    it("records an emergency unblinding before the reveal while paused", async () => {
+      const f = await loadFixture(enrolledFixture);
+      await pause(f);
+      await expect(
+        f.trialRegistry.connect(f.clinicDoctorKey).unblind(f.trialId, f.otherPatientId, UnblindingReason.Overdose),
+      )
+        .to.emit(f.trialRegistry, "EmergencyUnblinded")
+        .withArgs(f.trialId, f.otherPatientId, f.clinicDoctorId, UnblindingReason.Overdose);
+      expect(await subjectOf(f, f.otherPatientId)).to.deep.include({ revealed: false, emergencyUnblinded: true });
+      expect(await f.trialRegistry.paused()).to.equal(true);
     });
 
     it("reverts with TrialSubjectNotEnrolled for a patient who does not take part", async () => {

@@ -1,6 +1,6 @@
 import { impersonateAccount, loadFixture, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
-import { type ContractTransactionReceipt, type HDNodeWallet, Wallet, ZeroHash } from "ethers";
+import { type ContractTransactionReceipt, type HDNodeWallet, type Signer, Wallet, ZeroHash } from "ethers";
 import { ethers } from "hardhat";
 
 import {
@@ -46,6 +46,9 @@ const UNKNOWN_TRIAL = 99n;
 const SUSPENSION_REASON = 17;
 const DATASET_ROOT = doc("dataset:final");
 
+/** `TrialRegistry.MAX_COMPLETION_HORIZON`: a planned primary completion date lies at most 20 years ahead. */
+const MAX_COMPLETION_HORIZON = 20 * 365 * DAY;
+
 /** The id the next registration gets: trial 2 (the fixture registered trial 1). */
 const NEXT_TRIAL = 2n;
 
@@ -82,6 +85,27 @@ async function registerParticipant(
     affiliated ? f.hospitalKey : undefined,
   );
   return { id, key };
+}
+
+/** The registrar registers a practitioner on a fresh key, affiliated with `organization` (whose key accepts her). */
+async function practitionerOf(
+  f: TrialsFixture,
+  organization: bigint,
+  organizationKey: Signer,
+  label: string,
+): Promise<bigint> {
+  const key = await freshKey(f);
+  const { id } = await f.identity.as(f.registrar).registerWithKey(
+    key,
+    {
+      kind: ParticipantKind.Practitioner,
+      credentialCommitment: commit(`credential:${label}`).commitment,
+      credentialExpiry: f.credentialExpiry,
+      affiliation: organization,
+    },
+    organizationKey,
+  );
+  return id;
 }
 
 /** The fixture's registration shape at the latest block's time, with `overrides`. */
@@ -440,6 +464,47 @@ describe("TrialRegistry", () => {
       }
     });
 
+    it("reverts with TrialInvalidPrimaryCompletion when the primary completion lies more than 20 years ahead", async () => {
+      const f = await loadFixture(trialsFixture);
+      expect(await f.trialRegistry.MAX_COMPLETION_HORIZON()).to.equal(BigInt(MAX_COMPLETION_HORIZON));
+      for (const beyond of [1, YEAR, 2 ** 47]) {
+        const now = await nextTimestamp();
+        const primaryCompletion = now + MAX_COMPLETION_HORIZON + beyond;
+        await expect(
+          f.trialRegistry.connect(f.sponsorKey).registerTrial(registration(f.parties, now, { primaryCompletion })),
+        )
+          .to.be.revertedWithCustomError(f.trialRegistry, "TrialInvalidPrimaryCompletion")
+          .withArgs(primaryCompletion, now);
+      }
+      expect(await f.trialRegistry.trialCount()).to.equal(1n);
+      // The horizon itself is accepted: results fall due a year after it, and the overdue scan reads the trial.
+      const now = await nextTimestamp();
+      const primaryCompletion = now + MAX_COMPLETION_HORIZON;
+      const reg = registration(f.parties, now, { primaryCompletion });
+      await expect(f.trialRegistry.connect(f.sponsorKey).registerTrial(reg))
+        .to.emit(f.trialRegistry, "TrialRegistered")
+        .withArgs(
+          NEXT_TRIAL,
+          f.sponsorId,
+          f.ethicsCommitteeId,
+          f.regulatorId,
+          f.randomizerId,
+          reg.protocol,
+          reg.analysisPlan,
+          reg.consentForm,
+          TRIAL_CATEGORIES,
+          primaryCompletion,
+          0,
+          false,
+        );
+      const d = await f.trialProtocol.resultsDeadline(NEXT_TRIAL);
+      expect([d.primaryCompletion, d.due]).to.deep.equal([
+        BigInt(primaryCompletion),
+        BigInt(primaryCompletion + 365 * DAY),
+      ]);
+      expect(await f.trialProtocol.overdueTrials(1n, NEXT_TRIAL)).to.deep.equal([]);
+    });
+
     it("reverts with TrialInvalidFirstEnrollment when the declared first enrollment lies in the future", async () => {
       const f = await loadFixture(trialsFixture);
       const now = (await time.latest()) + 1;
@@ -493,6 +558,20 @@ describe("TrialRegistry", () => {
           .to.be.revertedWithCustomError(f.trialRegistry, "TrialInvalidParty")
           .withArgs(randomizer, ParticipantKind.Organization);
       }
+    });
+
+    it("reverts with TrialPartiesNotDistinct when the randomizer is the ethics committee, or its device", async () => {
+      const f = await loadFixture(trialsFixture);
+      const reg = await shape(f, { randomizer: f.ethicsCommitteeId });
+      await expect(f.trialRegistry.connect(f.sponsorKey).registerTrial(reg))
+        .to.be.revertedWithCustomError(f.trialRegistry, "TrialPartiesNotDistinct")
+        .withArgs(f.ethicsCommitteeId, f.ethicsCommitteeId);
+      // Nor the other way round: the randomization service named as the ethics committee.
+      const swapped = await shape(f, { ethicsCommittee: f.randomizerId });
+      await expect(f.trialRegistry.connect(f.sponsorKey).registerTrial(swapped))
+        .to.be.revertedWithCustomError(f.trialRegistry, "TrialPartiesNotDistinct")
+        .withArgs(f.randomizerId, f.randomizerId);
+      expect(await f.trialRegistry.trialCount()).to.equal(1n);
     });
 
     it("reverts with TrialProtocolInvalidOutcomes when the outcomes are empty, too many or none primary", async () => {
@@ -667,6 +746,35 @@ describe("TrialRegistry", () => {
         .to.be.revertedWithCustomError(f.trialRegistry, "TrialInvalidSite")
         .withArgs(f.hospitalId, f.internistId);
       expect((await f.trialRegistry.trial(f.trialId)).sites).to.equal(2n);
+    });
+
+    it("reverts with TrialInvalidSite when the organization is the trial's ethics committee or randomization service", async () => {
+      const f = await loadFixture(trialsFixture);
+      const committeeDoctor = await practitionerOf(f, f.ethicsCommitteeId, f.ethicsCommitteeKey, "irb-doctor");
+      const irtDoctor = await practitionerOf(f, f.randomizerId, f.randomizerKey, "irt-doctor");
+      const registry = f.trialRegistry.connect(f.sponsorKey);
+      for (const [organization, investigator] of [
+        [f.ethicsCommitteeId, committeeDoctor],
+        [f.randomizerId, irtDoctor],
+      ] as const) {
+        await expect(registry.proposeSite(f.trialId, organization, investigator))
+          .to.be.revertedWithCustomError(f.trialRegistry, "TrialInvalidSite")
+          .withArgs(organization, investigator);
+      }
+      expect((await f.trialRegistry.trial(f.trialId)).sites).to.equal(2n);
+      // Each is a valid site of a trial that another committee reviews and another service randomizes.
+      const parties = {
+        ethicsCommittee: (await registerParticipant(f, ParticipantKind.Organization, "irb-2")).id,
+        regulator: f.regulatorId,
+        randomizer: (await registerParticipant(f, ParticipantKind.Organization, "irt-2")).id,
+      };
+      await (await registry.registerTrial(registration(parties, await time.latest()))).wait();
+      await expect(registry.proposeSite(NEXT_TRIAL, f.ethicsCommitteeId, committeeDoctor))
+        .to.emit(f.trialRegistry, "SiteProposed")
+        .withArgs(NEXT_TRIAL, 1, f.ethicsCommitteeId, committeeDoctor);
+      await expect(registry.proposeSite(NEXT_TRIAL, f.randomizerId, irtDoctor))
+        .to.emit(f.trialRegistry, "SiteProposed")
+        .withArgs(NEXT_TRIAL, 2, f.randomizerId, irtDoctor);
     });
 
     it("reverts with TrialNotSponsor when anyone but the trial's sponsor proposes", async () => {

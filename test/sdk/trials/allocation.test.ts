@@ -1,10 +1,12 @@
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { expect } from "chai";
-import { AbiCoder, id, keccak256, toBeHex, zeroPadValue } from "ethers";
+import { AbiCoder, id, keccak256, solidityPackedKeccak256, toBeHex, ZeroHash, zeroPadValue } from "ethers";
 import fc from "fast-check";
 
 import {
+  allocationDepth,
   ALLOCATION_LEAF_ENCODING,
+  allocationLeaf,
   type AllocationAuditReport,
   type AllocationFile,
   type AllocationPlan,
@@ -17,9 +19,12 @@ import {
   MAX_ARMS,
   openingOf,
   permutedBlocks,
+  positionalProof,
+  positionalTree,
   type RandomSource,
   type RecordedAllocation,
   revealOf,
+  verifyPositional,
 } from "../../../sdk/trials/allocation";
 import { TrialRegistry__factory } from "../../../typechain-types";
 
@@ -146,20 +151,60 @@ function recorded(
   return disclosed ? { ...base, arm: openingOf(sequence, stratum, index).arm } : base;
 }
 
-/** Whether `proof` proves entry (stratum, index) with `commitment` against `root`, as the registry checks a reveal. */
+/** Entry (stratum, index)'s leaf, computed here: `keccak256(keccak256(abi.encode(trial, stratum, index, commitment)))`. */
+function leafOf(trialId: bigint, stratum: number, index: number, commitment: string): string {
+  return keccak256(
+    keccak256(coder.encode(["uint64", "uint8", "uint24", "bytes32"], [trialId, stratum, index, commitment])),
+  );
+}
+
+/** The depth of a positional tree of `count` leaves, computed here: the least d with 2^d ≥ count. */
+function depthOf(count: number): number {
+  let depth = 0;
+  while (2 ** depth < count) depth += 1;
+  return depth;
+}
+
+/**
+ * The root of the positional tree over `leaves`, written here from the registry's description rather than taken from
+ * the SDK: the leaves in their order, zero words up to the next power of two, each node keccak256(left ‖ right).
+ */
+function independentRoot(leaves: readonly string[]): string {
+  let layer = [...leaves];
+  while (layer.length < 2 ** depthOf(leaves.length)) layer.push(ZeroHash);
+  while (layer.length > 1) {
+    const below = layer;
+    layer = Array.from({ length: below.length / 2 }, (_, i) =>
+      solidityPackedKeccak256(["bytes32", "bytes32"], [below[2 * i]!, below[2 * i + 1]!]),
+    );
+  }
+  return layer[0]!;
+}
+
+/** The sequence's leaves, computed here, in entry order (entry `stratum * perStratum + index`). */
+const leavesOf = (sequence: AllocationSequence): string[] =>
+  sequence.entries.map((e) => leafOf(sequence.trialId, e.stratum, e.index, e.armCommitment));
+
+/**
+ * Whether `proof` proves entry (stratum, index) with `commitment` against the sequence's root, as the registry checks a
+ * reveal (written here, not the SDK's): a proof of exactly the tree's depth, from leaf `stratum * perStratum + index`
+ * up, the position's bit at each level saying whether the sibling is on the left.
+ */
 function provesEntry(
   sequence: AllocationSequence,
   stratum: number,
   index: number,
   commitment: string,
-  proof: string[],
+  proof: readonly string[],
 ): boolean {
-  return StandardMerkleTree.verify(
-    sequence.root,
-    [...ALLOCATION_LEAF_ENCODING],
-    [sequence.trialId, stratum, index, commitment],
-    proof,
-  );
+  if (proof.length !== depthOf(sequence.strata * sequence.perStratum)) return false;
+  const position = stratum * sequence.perStratum + index;
+  let node = leafOf(sequence.trialId, stratum, index, commitment);
+  proof.forEach((sibling, level) => {
+    const onTheRight = Math.floor(position / 2 ** level) % 2 === 1;
+    node = solidityPackedKeccak256(["bytes32", "bytes32"], onTheRight ? [sibling, node] : [node, sibling]);
+  });
+  return node === sequence.root;
 }
 
 /** An allocation file round-tripped through JSON, as the service stores it. */
@@ -345,17 +390,44 @@ describe("sdk/trials/allocation", function () {
       }
     });
 
-    it("gives the root of StandardMerkleTree over (trial, stratum, index, armCommitment)", function () {
-      const sequence = generateAllocation(PLAN);
+    it("gives the root of the positional tree over (trial, stratum, index, armCommitment), entry by entry", function () {
       expect([...ALLOCATION_LEAF_ENCODING]).to.deep.equal(["uint64", "uint8", "uint24", "bytes32"]);
-      const tree = StandardMerkleTree.of(
-        sequence.entries.map((e) => [TRIAL, e.stratum, e.index, e.armCommitment]),
-        [...ALLOCATION_LEAF_ENCODING],
-      );
-      expect(sequence.root).to.equal(tree.root);
-      expect(sequence.tree.root).to.equal(tree.root);
+      const sequence = generateAllocation(PLAN);
+      // 2 strata of 7: 14 leaves, padded with two zero leaves to depth 4.
+      expect(sequence.tree.depth).to.equal(4);
+      expect(sequence.tree.layers[0]).to.deep.equal([...leavesOf(sequence), ZeroHash, ZeroHash]);
+      expect(sequence.root).to.equal(independentRoot(leavesOf(sequence)));
+      expect(sequence.tree.root).to.equal(sequence.root);
+      expect(sequence.tree.layers[4]).to.deep.equal([sequence.root]);
     });
 
+    it("gives the independently computed root for one leaf, an exact power of two and a padded tree", function () {
+      for (const [strata, perStratum, depth] of [
+        [1, 1, 0],
+        [1, 3, 2],
+        [2, 4, 3],
+        [3, 3, 4],
+      ] as const) {
+        const sequence = generateAllocation({ trialId: TRIAL, arms: 2, strata, perStratum });
+        const leaves = leavesOf(sequence);
+        expect([allocationDepth(leaves.length), sequence.tree.depth, depthOf(leaves.length)]).to.deep.equal([
+          depth,
+          depth,
+          depth,
+        ]);
+        expect(sequence.root).to.equal(independentRoot(leaves));
+        expect(positionalTree(leaves).root).to.equal(sequence.root);
+        if (leaves.length === 1) expect(sequence.root).to.equal(leaves[0]);
+      }
+    });
+
+    it("fixes each entry's place: a sequence with two entries swapped has another root", function () {
+      const sequence = generateAllocation(PLAN, seeded(3));
+      const leaves = leavesOf(sequence);
+      const swapped = [leaves[1]!, leaves[0]!, ...leaves.slice(2)];
+      expect(independentRoot(swapped)).to.not.equal(sequence.root);
+      expect(positionalTree(swapped).root).to.equal(independentRoot(swapped));
+    });
     it("draws the arms by permuted blocks per stratum and the salts from the source given", function () {
       // Defaults: equal allocation, block sizes 2 and 4 (the ratio's sum and twice it); the last choice is size 4.
       const sequence = generateAllocation({ trialId: TRIAL, arms: 2, strata: 2, perStratum: 6 }, lastChoice());
@@ -364,18 +436,44 @@ describe("sdk/trials/allocation", function () {
       expect(sequence.entries.map((e) => e.salt)).to.deep.equal(Array.from({ length: 12 }, (_, i) => nthSalt(i + 1)));
     });
 
-    it("gives a reveal of every entry whose proof StandardMerkleTree.verify accepts", function () {
+    it("gives a reveal of every entry whose proof verifies at its position, as the registry checks it", function () {
       const sequence = generateAllocation(PLAN);
-      for (const e of sequence.entries) {
+      for (const [at, e] of sequence.entries.entries()) {
         const { armCommitment: commitment, proof } = revealOf(sequence, e.stratum, e.index);
         expect(commitment).to.equal(e.armCommitment);
+        expect(proof).to.have.length(sequence.tree.depth);
         expect(provesEntry(sequence, e.stratum, e.index, commitment, proof)).to.equal(true);
-        // The proof is of that position only.
+        expect(verifyPositional(sequence.root, sequence.tree.depth, at, allocationLeaf(TRIAL, e), proof)).to.equal(
+          true,
+        );
+        expect(positionalProof(sequence.tree, at)).to.deep.equal(proof);
+        // The proof is of that position only: not of another index, nor of the neighbouring position.
         const other = (e.index + 1) % PLAN.perStratum;
         expect(provesEntry(sequence, e.stratum, other, commitment, proof)).to.equal(false);
+        expect(verifyPositional(sequence.root, sequence.tree.depth, at ^ 1, allocationLeaf(TRIAL, e), proof)).to.equal(
+          false,
+        );
       }
     });
 
+    it("refuses a tampered proof, another commitment and a proof of the wrong length", function () {
+      const sequence = generateAllocation(PLAN);
+      for (const [at, e] of sequence.entries.entries()) {
+        const { armCommitment: commitment, proof } = revealOf(sequence, e.stratum, e.index);
+        const leaf = allocationLeaf(TRIAL, e);
+        proof.forEach((_, level) => {
+          const tampered = proof.map((sibling, i) => (i === level ? id(`tampered ${level}`) : sibling));
+          expect(provesEntry(sequence, e.stratum, e.index, commitment, tampered)).to.equal(false);
+          expect(verifyPositional(sequence.root, sequence.tree.depth, at, leaf, tampered)).to.equal(false);
+        });
+        const forged = id(`another commitment for ${at}`);
+        expect(provesEntry(sequence, e.stratum, e.index, forged, proof)).to.equal(false);
+        for (const wrongLength of [[...proof, ZeroHash], [...proof, sequence.root], proof.slice(0, -1), []]) {
+          expect(provesEntry(sequence, e.stratum, e.index, commitment, wrongLength)).to.equal(false);
+          expect(verifyPositional(sequence.root, sequence.tree.depth, at, leaf, wrongLength)).to.equal(false);
+        }
+      }
+    });
     it("gives an opening of every entry that reopens its commitment", function () {
       const sequence = generateAllocation(PLAN);
       for (const e of sequence.entries) {
@@ -454,15 +552,15 @@ describe("sdk/trials/allocation", function () {
         "bytes32 armCommitment",
       ]);
       const sequence = generateAllocation(PLAN);
-      for (const [at, value] of sequence.tree.entries()) {
-        const [trial, stratum, index, commitment] = value;
-        const solidity = keccak256(
-          keccak256(coder.encode(["uint64", "uint8", "uint24", "bytes32"], [trial, stratum, index, commitment])),
-        );
-        expect(sequence.tree.leafHash(value)).to.equal(solidity);
-        // A tree of that one leaf has the leaf's hash as its root.
-        expect(StandardMerkleTree.of([value], [...ALLOCATION_LEAF_ENCODING]).root).to.equal(solidity);
-        expect(sequence.tree.getProof(at)).to.deep.equal(revealOf(sequence, stratum, index).proof);
+      for (const [at, e] of sequence.entries.entries()) {
+        const value = [TRIAL, e.stratum, e.index, e.armCommitment];
+        const solidity = leafOf(TRIAL, e.stratum, e.index, e.armCommitment);
+        expect(allocationLeaf(TRIAL, e)).to.equal(solidity);
+        // Still OpenZeppelin's standard leaf hash: a tree of that one leaf has it as its root.
+        const single = StandardMerkleTree.of([value], [...ALLOCATION_LEAF_ENCODING]);
+        expect(single.leafHash(value)).to.equal(solidity);
+        expect(single.root).to.equal(solidity);
+        expect(sequence.tree.layers[0]![at]).to.equal(solidity);
       }
     });
   });
@@ -527,8 +625,8 @@ describe("sdk/trials/allocation", function () {
       );
     });
 
-    // The root is over the set of leaves (StandardMerkleTree sorts them), so it does not cover the order of the
-    // file's entries, nor the arm count, strata and perStratum the file states: a load must check those itself.
+    // The positional root fixes each leaf's place, but the leaves are found by the file's own strata and perStratum, and
+    // the root says nothing of the arm count the file states: a load must check its entries against those itself.
     it("never serve one position's entry for another's when the file's entries are reordered", function () {
       const file = stored(dumpAllocation(generateAllocation(PLAN, seeded(5))));
       const [first, second, ...rest] = file.entries;
