@@ -258,10 +258,12 @@ describe("TrialRegistry", function () {
           .to.be.revertedWithCustomError(f.trialRegistry, "TrialNotPatientActor")
           .withArgs(patient.id, f.strangerKey.address);
         const lapsed = await f.consentFor(patient.id, patient.key, { deadline: BigInt(await time.latest()) });
-        await time.increase(1);
+        // The refusal's time is the block's: pinned, so that the assertion does not race the clock.
+        const at = (await time.latest()) + 2;
+        await time.setNextBlockTimestamp(at);
         await expect(enroll(patient.id, lapsed))
           .to.be.revertedWithCustomError(f.trialRegistry, "TrialSignatureExpired")
-          .withArgs(lapsed.deadline, BigInt(await time.latest()) + 1n);
+          .withArgs(lapsed.deadline, at);
         expect(await f.trialRegistry.nextAllocationIndex(f.trialId, 0)).to.equal(BigInt(expected));
         await expect(enroll(patient.id, await f.consentFor(patient.id, patient.key)))
           .to.emit(f.trialRegistry, "ParticipantEnrolled")
