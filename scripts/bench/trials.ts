@@ -125,7 +125,8 @@ export async function benchTrials(system: CareLedgerSystem, gas: GasRecorder): P
       consentForm: hash("form v1"),
       outcomes,
       categories,
-      primaryCompletion: latest + 730n * DAY,
+      // Its low three bytes all set: the same calldata cost whatever the clock (a zero byte costs 12 gas less).
+      primaryCompletion: (latest + 730n * DAY) | 0xffffffn,
       ethicsCommittee: cast.irb.id,
       regulator: cast.regulator.id,
       randomizer: cast.irt.id,

@@ -44,9 +44,9 @@ describe("tasks: careledger:deploy", function () {
           "deploy/parameters/localhost.json",
       );
       const modules = [...deployed.matchAll(/^ {2}\[(\d+)\/(\d+)\] (\w+): (.*)$/gm)].filter(
-        ([, , total]) => total === "9",
+        ([, , total]) => total === "10",
       );
-      expect(modules.map(([, done]) => Number(done))).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(modules.map(([, done]) => Number(done))).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
       expect(modules.map(([, , , module]) => module)).to.have.members([
         "AccessManager",
         "ConsentPolicy",
@@ -56,11 +56,16 @@ describe("tasks: careledger:deploy", function () {
         "RecordRegistry",
         "ClaimsAdjudicator",
         "SupplyChain",
+        "Trials",
         "CareLedger",
       ]);
-      // The root module only configures (roles, labels, the admin); the others each deploy their contract.
+      // The root module only configures (roles, labels, the admin); the others each deploy their contract (the trials
+      // module its registry first).
+      const first: Record<string, string> = { Trials: "TrialRegistry" };
       for (const [line, , , module, what] of modules) {
-        expect(what, line).to.match(module === "CareLedger" ? /^configured$/ : new RegExp(`^deployed ${module} 0x`));
+        expect(what, line).to.match(
+          module === "CareLedger" ? /^configured$/ : new RegExp(`^deployed ${first[module ?? ""] ?? module} 0x`),
+        );
       }
     });
 
@@ -108,7 +113,7 @@ describe("tasks: careledger:deploy", function () {
 
     const stale = (chainId: number, url: string): string =>
       `the CareLedger deployment recorded in deploy/deployments/chain-${chainId}/ is not on network localhost ` +
-      `(${url}): all 12 of its contracts have no code there (AccessManager#AccessManager): the node was restarted ` +
+      `(${url}): all 15 of its contracts have no code there (AccessManager#AccessManager): the node was restarted ` +
       "without its state, or this is another chain with the same id";
 
     it("stops a task with one line that says the node lost its state and to deploy with --reset", async function () {
@@ -196,7 +201,7 @@ describe("tasks: careledger:deploy", function () {
       expect(reset.output).to.match(
         new RegExp(`^Removed the deployment record of chain ${node.chainId} \\(deploy/deployments/chain-`, "m"),
       );
-      expect(reset.output).to.contain("[9/9] CareLedger: configured");
+      expect(reset.output).to.contain("[10/10] CareLedger: configured");
       const register = await node.run("careledger:identity:register-patient", "--from", "6");
       expect(register.code, register.output).to.equal(0);
       expect(register.output).to.match(/^Patient 1 registered/m);

@@ -309,7 +309,7 @@ describe("tasks: doctor", function () {
       const { output, code } = await node.run("careledger:doctor");
       expect(code, output).to.equal(0);
       expect(checkLine(output, "PASS", "deployment")).to.equal(
-        `all 12 recorded contracts of chain ${node.chainId} hold their recorded code (immutables masked)`,
+        `all 15 recorded contracts of chain ${node.chainId} hold their recorded code (immutables masked)`,
       );
       // The estimate the balance check uses, against what the deployment took, block by block.
       const latest = Number(await node.rpc<string>("eth_blockNumber"));
@@ -390,7 +390,7 @@ describe("tasks: doctor", function () {
       fs.writeFileSync(file, JSON.stringify(artifact));
       const { output, code } = await node.run("careledger:doctor");
       expect(code, output).to.equal(0);
-      expect(checkLine(output, "PASS", "deployment")).to.match(/^all 12 recorded contracts/);
+      expect(checkLine(output, "PASS", "deployment")).to.match(/^all 15 recorded contracts/);
       expect(checkLine(output, "WARN", "deployed build")).to.equal(
         "the code of ConsentPolicy on chain is not what this checkout compiles — the tasks use the checkout's ABIs: " +
           "check out the deployed version, or upgrade through governance",
@@ -403,7 +403,7 @@ describe("tasks: doctor", function () {
       const { output, code } = await node.run("careledger:doctor");
       expect(code, output).to.equal(0);
       expect(checkLine(output, "WARN", "deployment")).to.equal(
-        "code exists at all 12 recorded addresses, but there is no recorded artifact to compare for ConsentPolicy — " +
+        "code exists at all 15 recorded addresses, but there is no recorded artifact to compare for ConsentPolicy — " +
           `keep deploy/deployments/chain-${node.chainId}/artifacts/ with the record`,
       );
     });
@@ -415,7 +415,7 @@ describe("tasks: doctor", function () {
       expect(code).to.equal(1);
       expect(checkLine(output, "FAIL", "deployment")).to.match(
         new RegExp(
-          `^chain ${node.chainId} has no code at 12 of 12 recorded addresses \\(.*AccessManager.*\\) — the node was ` +
+          `^chain ${node.chainId} has no code at 15 of 15 recorded addresses \\(.*AccessManager.*\\) — the node was ` +
             `restarted or reset: run careledger:deploy --reset \\(or remove deploy/deployments/chain-${node.chainId}/\\)$`,
         ),
       );
