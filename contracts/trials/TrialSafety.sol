@@ -54,11 +54,13 @@ contract TrialSafety is ITrialSafety, CareLedgerModule {
         TrialState memory state = _REGISTRY.trialState(trialId);
         Subject memory subj = _REGISTRY.subject(trialId, patient);
         if (subj.status == SubjectStatus.None) revert TrialSafetyNotParticipant(trialId, patient);
-        ParticipantId caller = _callerId();
         uint48 now_ = Time.timestamp();
+        // One identity read gives the caller's id and, for an investigator, the organization it acts for.
+        (ParticipantId caller, , ParticipantId affiliation, bool active) = _IDENTITY.accountStanding(msg.sender, now_);
+        if (!active) caller = ParticipantIdLib.NONE;
         if (caller.isNone() || caller != state.sponsor) {
             Site memory s = _REGISTRY.site(trialId, subj.site);
-            if (caller.isNone() || caller != s.investigator || !_affiliatedWith(s.organization)) {
+            if (caller.isNone() || caller != s.investigator || affiliation != s.organization) {
                 revert TrialSafetyNotReporter(trialId, patient, msg.sender);
             }
             if (awareAt != 0) revert TrialSafetyInvalidAwareness(awareAt, now_);
@@ -190,11 +192,5 @@ contract TrialSafety is ITrialSafety, CareLedgerModule {
         bool active;
         (id, , , active) = _IDENTITY.accountStanding(msg.sender, Time.timestamp());
         if (!active) id = ParticipantIdLib.NONE;
-    }
-
-    /// @dev Whether the caller's id acts for `organization` (a practitioner affiliated with it).
-    function _affiliatedWith(ParticipantId organization) private view returns (bool) {
-        (, , ParticipantId affiliation, ) = _IDENTITY.accountStanding(msg.sender, Time.timestamp());
-        return affiliation == organization;
     }
 }
