@@ -55,16 +55,7 @@ contract TrialSafety is ITrialSafety, CareLedgerModule {
         Subject memory subj = _REGISTRY.subject(trialId, patient);
         if (subj.status == SubjectStatus.None) revert TrialSafetyNotParticipant(trialId, patient);
         uint48 now_ = Time.timestamp();
-        // One identity read gives the caller's id and, for an investigator, the organization it acts for.
-        (ParticipantId caller, , ParticipantId affiliation, bool active) = _IDENTITY.accountStanding(msg.sender, now_);
-        if (!active) caller = ParticipantIdLib.NONE;
-        if (caller.isNone() || caller != state.sponsor) {
-            Site memory s = _REGISTRY.site(trialId, subj.site);
-            if (caller.isNone() || caller != s.investigator || affiliation != s.organization) {
-                revert TrialSafetyNotReporter(trialId, patient, msg.sender);
-            }
-            if (awareAt != 0) revert TrialSafetyInvalidAwareness(awareAt, now_);
-        }
+        ParticipantId caller = _requireReporter(trialId, patient, state.sponsor, subj.site, awareAt, now_);
         if (awareAt > now_) revert TrialSafetyInvalidAwareness(awareAt, now_);
         if (report == bytes32(0)) revert TrialSafetyZeroCommitment();
         uint48 aware = awareAt == 0 ? now_ : awareAt;
@@ -185,6 +176,28 @@ contract TrialSafety is ITrialSafety, CareLedgerModule {
         state = _REGISTRY.trialState(trialId);
         ParticipantId caller = _callerId();
         if (caller.isNone() || caller != state.sponsor) revert TrialSafetyNotSponsor(trialId, msg.sender);
+    }
+
+    /// @dev The sponsor, or the investigator of the patient's site acting for the site's organization; only the
+    ///      sponsor may date its awareness back (`awareAt`). One identity read gives the caller's id and affiliation.
+    function _requireReporter(
+        uint64 trialId,
+        ParticipantId patient,
+        ParticipantId sponsor,
+        uint16 siteId,
+        uint48 awareAt,
+        uint48 now_
+    ) private view returns (ParticipantId caller) {
+        bool active;
+        ParticipantId affiliation;
+        (caller, , affiliation, active) = _IDENTITY.accountStanding(msg.sender, now_);
+        if (!active) caller = ParticipantIdLib.NONE;
+        if (!caller.isNone() && caller == sponsor) return caller;
+        Site memory s = _REGISTRY.site(trialId, siteId);
+        if (caller.isNone() || caller != s.investigator || affiliation != s.organization) {
+            revert TrialSafetyNotReporter(trialId, patient, msg.sender);
+        }
+        if (awareAt != 0) revert TrialSafetyInvalidAwareness(awareAt, now_);
     }
 
     /// @dev The id the caller's key actively controls, NONE if none.
