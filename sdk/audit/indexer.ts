@@ -184,6 +184,7 @@ export interface EventRow {
   purpose: number | null;
   purposes: number | null;
   basis: number | null;
+  record: string | null;
 }
 
 async function readRange(
@@ -264,6 +265,7 @@ export function eventRow(log: Log, contract: ContractName | undefined, timestamp
     purpose: small("purpose"),
     purposes: small("purposes"),
     basis: small("basis"),
+    record: typeof args.commitment === "string" ? args.commitment : null,
   };
 }
 
@@ -293,13 +295,14 @@ async function writeRange(db: AuditDatabase, chainId: bigint, range: BlockRange,
       const inserted = await tx.query<{ n: string | number }>(
         `WITH inserted AS (
            INSERT INTO audit_events (chain_id, block_number, log_index, block_hash, block_time, tx_hash, contract, event,
-             args, patient, actor, grantee, organization, category, categories, purpose, purposes, basis)
+             args, patient, actor, grantee, organization, category, categories, purpose, purposes, basis, record)
            SELECT $1, r.block_number, r.log_index, r.block_hash, r.block_time, r.tx_hash, r.contract, r.event, r.args,
-             r.patient, r.actor, r.grantee, r.organization, r.category, r.categories, r.purpose, r.purposes, r.basis
+             r.patient, r.actor, r.grantee, r.organization, r.category, r.categories, r.purpose, r.purposes, r.basis,
+             r.record
            FROM jsonb_to_recordset($2::jsonb) AS r(block_number bigint, log_index integer, block_hash text,
              block_time timestamptz, tx_hash text, contract text, event text, args jsonb, patient numeric,
              actor numeric, grantee numeric, organization numeric, category smallint, categories bigint,
-             purpose smallint, purposes integer, basis smallint)
+             purpose smallint, purposes integer, basis smallint, record text)
            ON CONFLICT (chain_id, block_number, log_index) DO NOTHING
            RETURNING 1
          )

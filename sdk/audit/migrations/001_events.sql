@@ -43,6 +43,7 @@ CREATE TABLE audit_events (
   purpose smallint,              -- one purpose of use
   purposes integer,              -- a set of purposes
   basis smallint,                -- the decision basis (DecisionBasis)
+  record text,                   -- the record's commitment (record anchors, reads, amendments)
   PRIMARY KEY (chain_id, block_number, log_index)
 );
 
@@ -50,3 +51,7 @@ CREATE INDEX audit_events_patient ON audit_events (chain_id, patient, block_numb
   WHERE patient IS NOT NULL;
 CREATE INDEX audit_events_actor ON audit_events (chain_id, actor, block_number) WHERE actor IS NOT NULL;
 CREATE INDEX audit_events_event ON audit_events (chain_id, event, block_number);
+-- The organization a participant acted for at an event: its last affiliation change before it.
+CREATE INDEX audit_events_affiliation ON audit_events (chain_id, actor, block_number DESC, log_index DESC)
+  WHERE event = 'AffiliationChanged';
+CREATE INDEX audit_events_record ON audit_events (chain_id, record) WHERE record IS NOT NULL;

@@ -1,0 +1,868 @@
+import {
+  DataCategory,
+  DecisionBasis,
+  Purpose,
+  RequestStatus,
+  ReviewOutcome,
+  SENSITIVE_CATEGORIES,
+} from "../consent/scopes";
+import { categoryNames, purposeNames } from "../consent/scopes";
+import type { Queryable } from "./db";
+import { coveredRanges, requireCoverage } from "./indexer";
+import type {
+  AccessEntryKind,
+  AccessReport,
+  AccessReportRow,
+  AccountingOfDisclosures,
+  Directory,
+  Disclosure,
+  DisclosureExemption,
+  Finding,
+  HitechAccessReport,
+  PrivacyOfficerReport,
+  PrivacyThresholds,
+  ReportSource,
+} from "./types";
+
+/**
+ * The audit reports, read from the audit database the indexer fills: the patient's access report, the accounting of
+ * disclosures (45 CFR 164.528) and HITECH's access report, and the privacy officer's report. Each takes the block span
+ * it covers (by default everything indexed from the deployment's first block), refuses a span with a hole
+ * (`AuditCoverageError`), and states its source (chain, contracts, blocks), so that it can be regenerated and compared.
+ */
+
+const SECONDS_PER_DAY = 86_400;
+/** 45 CFR 164.528(a)(1): an accounting covers the six years before the request. */
+export const ACCOUNTING_PERIOD_SECONDS = 6 * 365 * SECONDS_PER_DAY + 2 * SECONDS_PER_DAY;
+/** HITECH's proposed access report (76 FR 31426): the three years before the request. */
+export const HITECH_PERIOD_SECONDS = 3 * 365 * SECONDS_PER_DAY + SECONDS_PER_DAY;
+
+export const DEFAULT_THRESHOLDS: PrivacyThresholds = {
+  unreviewedDays: 7,
+  explanationWindowDays: 365,
+  deniedBurstCount: 3,
+  deniedBurstMinutes: 60,
+  workdayStartHour: 7,
+  workdayEndHour: 19,
+  timeZone: "UTC",
+  maxPatientsPerDay: 200,
+};
+
+export interface ReportSpan {
+  db: Queryable;
+  chainId: bigint;
+  /** The first block to report on; default the deployment's first block. */
+  fromBlock?: number;
+  /** The last; default the last block indexed contiguously from `fromBlock`. */
+  toBlock?: number;
+}
+
+/** The events that make up the patient's access report. */
+const ACCESS_REPORT_EVENTS = [
+  "AccessGranted",
+  "AccessDenied",
+  "RecordAccessGranted",
+  "RecordAccessDenied",
+  "BreakGlassOpened",
+  "BreakGlassClosed",
+  "BreakGlassReviewed",
+  "ConsentGranted",
+  "ConsentNarrowed",
+  "ConsentRevoked",
+  "ConsentDenySet",
+  "AccessRequested",
+  "AccessRequestResolved",
+  // Read for what the lines refer to, not reported as lines of their own:
+  "RecordAnchored",
+  "RecordAdopted",
+  "RecordSuperseded",
+  "SignedConsentRelayed",
+];
+
+/** The span a report covers, checked to be wholly indexed, and its source. */
+export async function reportSource(span: ReportSpan): Promise<ReportSource> {
+  const { db, chainId } = span;
+  const contracts = await db.query<{ contract: string; address: string; first_block: string | number }>(
+    "SELECT contract, address, first_block FROM audit_contracts WHERE chain_id = $1 ORDER BY contract",
+    [chainId.toString()],
+  );
+  if (contracts.length === 0) {
+    throw new Error(`the audit database holds nothing for chain ${chainId}: run careledger:audit:index first`);
+  }
+  const firstBlock = Math.min(...contracts.map((row) => Number(row.first_block)));
+  const fromBlock = span.fromBlock ?? firstBlock;
+  let toBlock = span.toBlock;
+  if (toBlock === undefined) {
+    const covering = (await coveredRanges(db, chainId)).find(
+      (range) => range.fromBlock <= fromBlock && range.toBlock >= fromBlock,
+    );
+    toBlock = covering?.toBlock ?? fromBlock;
+  }
+  await requireCoverage(db, chainId, fromBlock, toBlock);
+  return {
+    chainId: chainId.toString(),
+    contracts: Object.fromEntries(contracts.map((row) => [row.contract, row.address])),
+    fromBlock,
+    toBlock,
+  };
+}
+
+/** An event as the reports read it: the indexed columns, and the organization its actor was affiliated with then. */
+interface EventRecord {
+  blockNumber: number;
+  logIndex: number;
+  txHash: string;
+  time: number;
+  contract: string;
+  event: string;
+  args: Record<string, string>;
+  patient: string | null;
+  actor: string | null;
+  grantee: string | null;
+  organization: string | null;
+  category: number | null;
+  purpose: number | null;
+  basis: number | null;
+  record: string | null;
+  /** The organization `actor` was affiliated with when the event happened (its last affiliation change before). */
+  affiliation: string | null;
+}
+
+interface RawEvent {
+  block_number: string | number;
+  log_index: number;
+  tx_hash: string;
+  t: string | number;
+  contract: string;
+  event: string;
+  args: Record<string, string>;
+  patient: string | null;
+  actor: string | null;
+  grantee: string | null;
+  organization: string | null;
+  category: number | null;
+  purpose: number | null;
+  basis: number | null;
+  record: string | null;
+  affiliation: string | null;
+}
+
+/**
+ * The SELECT list of `EventRecord`, for `audit_events e`. Ids come back as text (numeric would lose nothing either,
+ * but PGlite and pg agree on text), the time as Unix seconds, and the affiliation from the affiliation index.
+ */
+const EVENT_COLUMNS = `
+  e.block_number, e.log_index, e.tx_hash, extract(epoch FROM e.block_time)::bigint AS t, e.contract, e.event, e.args,
+  e.patient::text AS patient, e.actor::text AS actor, e.grantee::text AS grantee,
+  e.organization::text AS organization, e.category, e.purpose, e.basis, e.record,
+  (SELECT a.organization::text FROM audit_events a
+    WHERE a.chain_id = e.chain_id AND a.event = 'AffiliationChanged' AND a.actor = e.actor
+      AND (a.block_number, a.log_index) < (e.block_number, e.log_index)
+    ORDER BY a.block_number DESC, a.log_index DESC LIMIT 1) AS affiliation`;
+
+function toRecord(raw: RawEvent): EventRecord {
+  const none = (id: string | null): string | null => (id === null || id === "0" ? null : id);
+  return {
+    blockNumber: Number(raw.block_number),
+    logIndex: raw.log_index,
+    txHash: raw.tx_hash,
+    time: Number(raw.t),
+    contract: raw.contract,
+    event: raw.event,
+    args: raw.args,
+    patient: none(raw.patient),
+    actor: none(raw.actor),
+    grantee: none(raw.grantee),
+    organization: none(raw.organization),
+    category: raw.category,
+    purpose: raw.purpose,
+    basis: raw.basis,
+    record: raw.record,
+    affiliation: none(raw.affiliation),
+  };
+}
+
+async function patientEvents(db: Queryable, chainId: bigint, patient: bigint, source: ReportSource) {
+  const rows = await db.query<RawEvent>(
+    `SELECT ${EVENT_COLUMNS} FROM audit_events e
+     WHERE e.chain_id = $1 AND e.patient = $2 AND e.block_number BETWEEN $3 AND $4 AND e.event = ANY($5::text[])
+     ORDER BY e.block_number, e.log_index`,
+    [chainId.toString(), patient.toString(), source.fromBlock, source.toBlock, ACCESS_REPORT_EVENTS],
+  );
+  return rows.map(toRecord);
+}
+
+const iso = (time: number): string => new Date(time * 1000).toISOString().replace(".000Z", "Z");
+const enumName = (enumeration: Record<number, string>, value: number | string | null | undefined): string =>
+  value === null || value === undefined ? "" : (enumeration[Number(value)] ?? String(value));
+const who = (id: string | null, organization: string | null): string =>
+  id === null ? "an unknown key" : `participant ${id}${organization === null ? "" : ` (organization ${organization})`}`;
+const shortHash = (hash: string): string => `${hash.slice(0, 10)}…`;
+
+/** What the patient's events say about her records and sessions, to describe the lines that refer to them. */
+interface Context {
+  recordCategory: Map<string, number>;
+  sessions: Map<string, { practitioner: string; organization: string | null; review: string }>;
+  requests: Map<string, string>;
+  /** The transactions in which a signed consent with an evidence commitment (a signed document) was relayed. */
+  signedWithDocument: Set<string>;
+  /** Grant version by patient:grantee:version -> the grant event (for a decision's basis). */
+  grants: Map<string, EventRecord>;
+}
+
+function contextOf(events: EventRecord[]): Context {
+  const context: Context = {
+    recordCategory: new Map(),
+    sessions: new Map(),
+    requests: new Map(),
+    signedWithDocument: new Set(),
+    grants: new Map(),
+  };
+  for (const e of events) {
+    switch (e.event) {
+      case "RecordAnchored":
+      case "RecordAdopted":
+        if (e.record !== null && e.category !== null) context.recordCategory.set(e.record, e.category);
+        break;
+      case "RecordSuperseded": {
+        const previous = context.recordCategory.get(e.args.previous ?? "");
+        if (e.record !== null && previous !== undefined) context.recordCategory.set(e.record, previous);
+        break;
+      }
+      case "BreakGlassOpened":
+        context.sessions.set(e.args.sessionId ?? "", {
+          practitioner: e.actor ?? "",
+          organization: e.organization,
+          review: "pending",
+        });
+        break;
+      case "BreakGlassReviewed": {
+        const session = context.sessions.get(e.args.sessionId ?? "");
+        if (session !== undefined) session.review = enumName(ReviewOutcome, e.args.outcome);
+        break;
+      }
+      case "AccessRequested":
+        context.requests.set(e.args.requestId ?? "", e.actor ?? "");
+        break;
+      case "SignedConsentRelayed":
+        if (!/^0x0*$/.test(e.args.evidence ?? "0x")) context.signedWithDocument.add(e.txHash);
+        break;
+      case "ConsentGranted":
+        context.grants.set(`${e.grantee}:${e.args.version}`, e);
+        break;
+      default:
+        break;
+    }
+  }
+  return context;
+}
+
+function line(e: EventRecord, context: Context): AccessReportRow | undefined {
+  const base = {
+    time: e.time,
+    isoTime: iso(e.time),
+    blockNumber: e.blockNumber,
+    logIndex: e.logIndex,
+    txHash: e.txHash,
+    contract: e.contract,
+    event: e.event,
+  };
+  const row = (
+    kind: AccessEntryKind,
+    fields: Partial<Omit<AccessReportRow, keyof typeof base | "kind" | "summary">>,
+    summary: string,
+  ): AccessReportRow => ({
+    ...base,
+    kind,
+    outcome: null,
+    participant: null,
+    organization: null,
+    grantee: null,
+    categories: [],
+    purposes: [],
+    basis: null,
+    record: null,
+    ...fields,
+    summary,
+  });
+  const basis = enumName(DecisionBasis, e.basis);
+  const category = e.category === null ? "" : enumName(DataCategory, e.category);
+  const purpose = enumName(Purpose, e.purpose);
+  const because = (): string => {
+    if (e.basis === DecisionBasis.BreakGlass) return `break-glass session ${e.args.ref}`;
+    if (e.basis === DecisionBasis.Grant || e.basis === DecisionBasis.OrganizationGrant) {
+      return `${basis === "Grant" ? "grant" : "organization's grant"} version ${e.args.ref} to ${e.grantee}`;
+    }
+    return basis;
+  };
+  switch (e.event) {
+    case "AccessGranted":
+    case "AccessDenied": {
+      const allowed = e.event === "AccessGranted";
+      return row(
+        "access",
+        {
+          outcome: allowed ? "allowed" : "denied",
+          participant: e.actor,
+          organization: e.affiliation,
+          grantee: e.grantee,
+          categories: [category],
+          purposes: [purpose],
+          basis,
+        },
+        `${who(e.actor, e.affiliation)} was ${allowed ? "allowed" : "denied"} ${category} for ${purpose}: ${because()}`,
+      );
+    }
+    case "RecordAccessGranted":
+    case "RecordAccessDenied": {
+      const allowed = e.event === "RecordAccessGranted";
+      const recordCategory = e.record === null ? undefined : context.recordCategory.get(e.record);
+      const categoryName = recordCategory === undefined ? "" : enumName(DataCategory, recordCategory);
+      return row(
+        "record-read",
+        {
+          outcome: allowed ? "allowed" : "denied",
+          participant: e.actor,
+          organization: e.affiliation,
+          grantee: e.grantee,
+          categories: categoryName === "" ? [] : [categoryName],
+          purposes: [purpose],
+          basis,
+          record: e.record,
+        },
+        `${who(e.actor, e.affiliation)} ${allowed ? "read" : "was refused"} record ${shortHash(e.record ?? "")}` +
+          `${categoryName === "" ? "" : ` (${categoryName})`} for ${purpose}: ${because()}`,
+      );
+    }
+    case "BreakGlassOpened": {
+      const session = context.sessions.get(e.args.sessionId ?? "");
+      return row(
+        "break-glass-opened",
+        { participant: e.actor, organization: e.organization, purposes: [Purpose[Purpose.EmergencyTreatment]] },
+        `${who(e.actor, e.organization)} broke the glass (session ${e.args.sessionId}, reason code ` +
+          `${e.args.reasonCode}) until ${iso(Number(e.args.expiresAt))}; review: ${session?.review ?? "pending"}`,
+      );
+    }
+    case "BreakGlassClosed": {
+      const session = context.sessions.get(e.args.sessionId ?? "");
+      return row(
+        "break-glass-closed",
+        { participant: session?.practitioner ?? null, organization: session?.organization ?? null },
+        `break-glass session ${e.args.sessionId} of ${who(session?.practitioner ?? null, session?.organization ?? null)} was closed`,
+      );
+    }
+    case "BreakGlassReviewed": {
+      const session = context.sessions.get(e.args.sessionId ?? "");
+      return row(
+        "break-glass-reviewed",
+        { participant: session?.practitioner ?? null, organization: session?.organization ?? null },
+        `an auditor (${e.args.auditor}) found break-glass session ${e.args.sessionId} ` +
+          `${enumName(ReviewOutcome, e.args.outcome)} (finding code ${e.args.findingCode})`,
+      );
+    }
+    case "ConsentGranted":
+    case "ConsentNarrowed": {
+      const granted = e.event === "ConsentGranted";
+      const categories = categoryNames(BigInt(e.args.categories ?? "0"));
+      const purposes = purposeNames(BigInt(e.args.purposes ?? "0"));
+      const byWhom = e.actor === e.patient ? "the patient" : `representative ${e.actor}`;
+      return row(
+        granted ? "consent-granted" : "consent-narrowed",
+        { participant: e.grantee, organization: null, grantee: e.grantee, categories, purposes },
+        `${byWhom} ${granted ? "granted" : "narrowed the grant of"} ${e.grantee} ${categories.join(", ")} for ` +
+          `${purposes.join(", ")} until ${iso(Number(e.args.validUntil))} (version ${e.args.version})` +
+          (context.signedWithDocument.has(e.txHash) ? ", under a signed consent document" : ""),
+      );
+    }
+    case "ConsentRevoked":
+      return row(
+        "consent-revoked",
+        { participant: e.grantee, grantee: e.grantee },
+        `${e.actor === e.patient ? "the patient" : `representative ${e.actor}`} revoked the grant of ${e.grantee} ` +
+          `(version ${e.args.version})`,
+      );
+    case "ConsentDenySet": {
+      const categories = categoryNames(BigInt(e.args.categories ?? "0"));
+      return row(
+        "deny-set",
+        { participant: e.grantee, grantee: e.grantee, categories },
+        categories.length === 0
+          ? `the deny for ${e.grantee} was cleared`
+          : `${e.grantee} is denied ${categories.join(", ")} whatever any grant says`,
+      );
+    }
+    case "AccessRequested": {
+      const categories = categoryNames(BigInt(e.args.categories ?? "0"));
+      const purposes = purposeNames(BigInt(e.args.purposes ?? "0"));
+      return row(
+        "access-requested",
+        { participant: e.actor, organization: e.affiliation, categories, purposes },
+        `${who(e.actor, e.affiliation)} asked for ${categories.join(", ")} for ${purposes.join(", ")} ` +
+          `(request ${e.args.requestId}, reason code ${e.args.reasonCode}), to be answered by ${iso(Number(e.args.respondBy))}`,
+      );
+    }
+    case "AccessRequestResolved": {
+      const requester = context.requests.get(e.args.requestId ?? "") ?? null;
+      return row(
+        "access-request-resolved",
+        { participant: requester },
+        `request ${e.args.requestId} of ${who(requester, null)} was ${enumName(RequestStatus, e.args.status).toLowerCase()}` +
+          ` by participant ${e.actor}`,
+      );
+    }
+    default:
+      return undefined; // read for context only
+  }
+}
+
+export interface AccessReportOptions extends ReportSpan {
+  patient: bigint;
+  /** Lines from this time on (Unix seconds), and before `toTime`; default all of the span. */
+  fromTime?: number;
+  toTime?: number;
+}
+
+/**
+ * The patient's access report ("who accessed my record"): every access decision about her (allowed with its basis,
+ * denied with its reason), every record read, every break-glass session with its review outcome, and the history of
+ * her grants, denies, revocations and requests, in time order, each with the transaction that proves it.
+ */
+export async function accessReport(options: AccessReportOptions): Promise<AccessReport> {
+  const source = await reportSource(options);
+  const events = await patientEvents(options.db, options.chainId, options.patient, source);
+  const context = contextOf(events);
+  const rows = events
+    .filter(
+      (e) =>
+        (options.fromTime === undefined || e.time >= options.fromTime) &&
+        (options.toTime === undefined || e.time < options.toTime),
+    )
+    .map((e) => line(e, context))
+    .filter((row): row is AccessReportRow => row !== undefined);
+  return {
+    kind: "access-report",
+    patient: options.patient.toString(),
+    generatedFor: { fromTime: options.fromTime ?? null, toTime: options.toTime ?? null },
+    source,
+    rows,
+  };
+}
+
+const TPO = new Set<number>([
+  Purpose.Treatment,
+  Purpose.Payment,
+  Purpose.HealthcareOperations,
+  Purpose.EmergencyTreatment,
+]);
+
+/**
+ * Why an allowed access is exempt from the accounting, or undefined if it must be listed; the first that applies:
+ *
+ * - To the individual: the patient herself, or her representative (who stands in her place): (a)(1)(ii).
+ * - Treatment, payment and operations (emergency treatment is treatment): (a)(1)(i).
+ * - Under an authorization (a)(1)(iv): a grant is taken as a HIPAA authorization only when it was relayed with the
+ *   commitment of a signed document (`grantBySig` with evidence): the form 164.508(c) requires. A bare on-chain grant or
+ *   an approved request is listed: listing a disclosure an authorization covered is harmless, leaving out one that
+ *   it did not is a violation.
+ */
+function exemption(e: EventRecord, context: Context): DisclosureExemption | undefined {
+  if (e.basis === DecisionBasis.Self || e.basis === DecisionBasis.Representative) return "to-the-individual";
+  if (e.purpose !== null && TPO.has(e.purpose)) return "treatment-payment-operations";
+  if (e.basis === DecisionBasis.Grant || e.basis === DecisionBasis.OrganizationGrant) {
+    const grant = context.grants.get(`${e.grantee}:${e.args.ref}`);
+    if (grant !== undefined && context.signedWithDocument.has(grant.txHash)) return "authorization";
+  }
+  return undefined;
+}
+
+export interface AccountingOptions extends ReportSpan {
+  patient: bigint;
+  /** The date of the request, Unix seconds; the accounting covers the six years before it. */
+  requestTime: number;
+  /** The covered entity's off-chain directory of names and addresses, for the recipients it knows. */
+  directory?: Directory;
+}
+
+/** Allowed accesses of the patient's data in `[periodStart, requestTime)`, with the context to judge them. */
+async function allowedAccesses(options: AccountingOptions, period: number) {
+  const source = await reportSource(options);
+  const events = await patientEvents(options.db, options.chainId, options.patient, source);
+  const context = contextOf(events);
+  const periodStart = options.requestTime - period;
+  const inPeriod = events.filter(
+    (e) =>
+      (e.event === "AccessGranted" || e.event === "RecordAccessGranted") &&
+      e.time >= periodStart &&
+      e.time < options.requestTime,
+  );
+  return { source, context, periodStart, inPeriod };
+}
+
+/**
+ * The accounting of disclosures (45 CFR 164.528) for a request made at `requestTime`: the disclosures of the six years
+ * before it, less those the rule exempts (see `exemption`), each with its date, recipient (and, from the directory,
+ * name and address), the data disclosed (its category) and a statement of the purpose.
+ */
+export async function accountingOfDisclosures(options: AccountingOptions): Promise<AccountingOfDisclosures> {
+  const { source, context, periodStart, inPeriod } = await allowedAccesses(options, ACCOUNTING_PERIOD_SECONDS);
+  const exempted: Record<DisclosureExemption, number> = {
+    "treatment-payment-operations": 0,
+    "to-the-individual": 0,
+    authorization: 0,
+  };
+  const disclosures: Disclosure[] = [];
+  for (const e of inPeriod) {
+    const reason = exemption(e, context);
+    if (reason !== undefined) {
+      exempted[reason]++;
+      continue;
+    }
+    const recipient = e.actor ?? "";
+    const entry = options.directory?.[recipient];
+    const categoryNumber = e.category ?? (e.record === null ? undefined : context.recordCategory.get(e.record));
+    const category = categoryNumber === undefined ? "unknown" : enumName(DataCategory, categoryNumber);
+    const purpose = enumName(Purpose, e.purpose);
+    disclosures.push({
+      time: e.time,
+      isoTime: iso(e.time),
+      blockNumber: e.blockNumber,
+      txHash: e.txHash,
+      recipient,
+      recipientOrganization: e.affiliation,
+      recipientName: entry?.name ?? null,
+      recipientAddress: entry?.address ?? null,
+      category,
+      record: e.record,
+      purpose,
+      basis: enumName(DecisionBasis, e.basis),
+      statement: `${category} ${e.record === null ? "" : `(record ${shortHash(e.record)}) `}disclosed for ${purpose}`,
+    });
+  }
+  return {
+    kind: "accounting-of-disclosures",
+    patient: options.patient.toString(),
+    requestTime: options.requestTime,
+    periodStart,
+    source,
+    disclosures,
+    exempted,
+  };
+}
+
+/** HITECH's proposed access report: every allowed access of the three years before the request, exempt or not. */
+export async function hitechAccessReport(options: AccountingOptions): Promise<HitechAccessReport> {
+  const { source, context, periodStart, inPeriod } = await allowedAccesses(options, HITECH_PERIOD_SECONDS);
+  return {
+    kind: "hitech-access-report",
+    patient: options.patient.toString(),
+    requestTime: options.requestTime,
+    periodStart,
+    source,
+    rows: inPeriod.map((e) => line(e, context)).filter((row): row is AccessReportRow => row !== undefined),
+  };
+}
+
+export interface PrivacyReportOptions extends ReportSpan {
+  /** The time the report looks from (Unix seconds): unreviewed sessions are counted in days to it. */
+  asOf: number;
+  thresholds?: Partial<PrivacyThresholds>;
+}
+
+const SENSITIVE = SENSITIVE_CATEGORIES.map(Number);
+
+/**
+ * The privacy officer's report: break-glass sessions unreviewed after N days, accesses the ledger does not explain,
+ * bursts of denied attempts, accesses after hours, accessors reading more distinct patients in a day than a
+ * threshold, and every decision on a sensitive category. Each finding says why it was raised.
+ */
+export async function privacyOfficerReport(options: PrivacyReportOptions): Promise<PrivacyOfficerReport> {
+  const thresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
+  checkThresholds(thresholds);
+  const source = await reportSource(options);
+  const { db } = options;
+  const chain = options.chainId.toString();
+  const span = [chain, source.fromBlock, source.toBlock] as const;
+  const findings: Finding[] = [];
+  const finding = (
+    kind: Finding["kind"],
+    e: EventRecord,
+    why: string,
+    txHashes = [e.txHash],
+    participant = e.actor ?? "",
+    organization = e.affiliation,
+  ): Finding => ({
+    kind,
+    time: e.time,
+    isoTime: iso(e.time),
+    participant,
+    organization,
+    patient: e.patient,
+    txHashes,
+    why,
+  });
+
+  // Break-glass sessions opened more than N days before asOf with no review.
+  const unreviewed = (
+    await db.query<RawEvent>(
+      `SELECT ${EVENT_COLUMNS} FROM audit_events e
+       WHERE e.chain_id = $1 AND e.block_number BETWEEN $2 AND $3 AND e.event = 'BreakGlassOpened'
+         AND e.block_time <= to_timestamp($4)
+         AND NOT EXISTS (SELECT 1 FROM audit_events r WHERE r.chain_id = e.chain_id AND r.event = 'BreakGlassReviewed'
+           AND r.block_number <= $3 AND r.args->>'sessionId' = e.args->>'sessionId')
+       ORDER BY e.block_number, e.log_index`,
+      [...span, options.asOf - thresholds.unreviewedDays * SECONDS_PER_DAY],
+    )
+  ).map(toRecord);
+  for (const e of unreviewed) {
+    const days = Math.floor((options.asOf - e.time) / SECONDS_PER_DAY);
+    findings.push(
+      finding(
+        "unreviewed-break-glass",
+        e,
+        `break-glass session ${e.args.sessionId} opened ${days} days ago and is still unreviewed ` +
+          `(threshold ${thresholds.unreviewedDays} days)`,
+        [e.txHash],
+        e.actor ?? "",
+        e.organization,
+      ),
+    );
+  }
+
+  // Every access decision of the span (allowed and denied), for the per-access checks.
+  const decisions = (
+    await db.query<RawEvent>(
+      `SELECT ${EVENT_COLUMNS} FROM audit_events e
+       WHERE e.chain_id = $1 AND e.block_number BETWEEN $2 AND $3
+         AND e.event IN ('AccessGranted', 'AccessDenied', 'RecordAccessGranted', 'RecordAccessDenied')
+       ORDER BY e.block_number, e.log_index`,
+      span,
+    )
+  ).map(toRecord);
+  const recordCategory = await recordCategories(db, options.chainId, decisions);
+  const categoryOf = (e: EventRecord): number | undefined =>
+    e.category ?? (e.record === null ? undefined : recordCategory.get(e.record));
+  const allowed = (e: EventRecord): boolean => e.event === "AccessGranted" || e.event === "RecordAccessGranted";
+
+  // Unexplained: allowed through an organization's grant (not a grant naming the accessor, the patient herself, her
+  // representative or a break-glass session, which has its own review), with no record the accessor's organization
+  // anchored or adopted for the patient, and no request of the accessor's the patient approved, in the window before.
+  const candidates = decisions.filter((e) => allowed(e) && e.basis === DecisionBasis.OrganizationGrant);
+  if (candidates.length > 0) {
+    const explained = await explainedAccesses(db, options.chainId, candidates, thresholds.explanationWindowDays);
+    for (const e of candidates) {
+      if (explained.has(`${e.blockNumber}:${e.logIndex}`)) continue;
+      findings.push(
+        finding(
+          "unexplained-access",
+          e,
+          `${who(e.actor, e.affiliation)} accessed patient ${e.patient}'s data through organization ${e.grantee}'s ` +
+            `grant, and nothing in the ledger explains it: no record its organization anchored for her and no ` +
+            `request of its she approved in the ${thresholds.explanationWindowDays} days before`,
+        ),
+      );
+    }
+  }
+
+  // Bursts of denied attempts: N or more denials of one accessor within M minutes (one finding a burst).
+  const denials = new Map<string, EventRecord[]>();
+  for (const e of decisions) {
+    if (allowed(e)) continue;
+    const key = e.actor ?? "unknown";
+    denials.set(key, [...(denials.get(key) ?? []), e]);
+  }
+  const windowSeconds = thresholds.deniedBurstMinutes * 60;
+  for (const list of denials.values()) {
+    let start = 0;
+    let reportedUntil = -1;
+    for (let end = 0; end < list.length; end++) {
+      const last = list[end] as EventRecord;
+      while (last.time - (list[start] as EventRecord).time > windowSeconds) start++;
+      const burst = list.slice(start, end + 1);
+      if (burst.length >= thresholds.deniedBurstCount && start > reportedUntil) {
+        const first = burst[0] as EventRecord;
+        const patients = new Set(burst.map((e) => e.patient));
+        findings.push(
+          finding(
+            "denied-burst",
+            first,
+            `${who(first.actor, first.affiliation)} was denied ${burst.length} times within ` +
+              `${thresholds.deniedBurstMinutes} minutes (threshold ${thresholds.deniedBurstCount}), ` +
+              `on ${patients.size} patient${patients.size === 1 ? "" : "s"}`,
+            burst.map((e) => e.txHash),
+          ),
+        );
+        reportedUntil = end;
+      }
+    }
+  }
+
+  // After hours: allowed accesses outside the working day, in the organization's time zone.
+  const hours = await db.query<{ block_number: string | number; log_index: number; hour: string | number }>(
+    `SELECT block_number, log_index, extract(hour FROM block_time AT TIME ZONE $4)::int AS hour FROM audit_events
+     WHERE chain_id = $1 AND block_number BETWEEN $2 AND $3 AND event IN ('AccessGranted', 'RecordAccessGranted')`,
+    [...span, thresholds.timeZone],
+  );
+  const hourOf = new Map(hours.map((row) => [`${row.block_number}:${row.log_index}`, Number(row.hour)]));
+  for (const e of decisions) {
+    if (!allowed(e) || e.basis === DecisionBasis.Self || e.basis === DecisionBasis.Representative) continue;
+    const hour = hourOf.get(`${e.blockNumber}:${e.logIndex}`);
+    if (hour === undefined || (hour >= thresholds.workdayStartHour && hour < thresholds.workdayEndHour)) continue;
+    findings.push(
+      finding(
+        "after-hours",
+        e,
+        `${who(e.actor, e.affiliation)} accessed patient ${e.patient}'s data at ${String(hour).padStart(2, "0")}:xx ` +
+          `${thresholds.timeZone}, outside working hours ${thresholds.workdayStartHour}:00–${thresholds.workdayEndHour}:00`,
+      ),
+    );
+  }
+
+  // Many patients: distinct patients one accessor read in one day (in the time zone), over the threshold.
+  const busy = await db.query<{
+    actor: string;
+    day: string;
+    patients: string | number;
+    first_tx: string;
+    t: string | number;
+  }>(
+    `SELECT actor::text AS actor, (block_time AT TIME ZONE $4)::date::text AS day, count(DISTINCT patient) AS patients,
+       min(tx_hash) AS first_tx, min(extract(epoch FROM block_time))::bigint AS t
+     FROM audit_events
+     WHERE chain_id = $1 AND block_number BETWEEN $2 AND $3 AND event IN ('AccessGranted', 'RecordAccessGranted')
+       AND actor IS NOT NULL
+     GROUP BY actor, day HAVING count(DISTINCT patient) > $5
+     ORDER BY day, actor`,
+    [...span, thresholds.timeZone, thresholds.maxPatientsPerDay],
+  );
+  for (const row of busy) {
+    const time = Number(row.t);
+    findings.push({
+      kind: "many-patients",
+      time,
+      isoTime: iso(time),
+      participant: row.actor,
+      organization: null,
+      patient: null,
+      txHashes: [row.first_tx],
+      why:
+        `participant ${row.actor} accessed ${row.patients} distinct patients on ${row.day} (${thresholds.timeZone}), ` +
+        `more than the threshold of ${thresholds.maxPatientsPerDay}`,
+    });
+  }
+
+  // Sensitive categories: every decision, allowed or denied, on a category the policy protects.
+  for (const e of decisions) {
+    const category = categoryOf(e);
+    if (category === undefined || !SENSITIVE.includes(category)) continue;
+    findings.push(
+      finding(
+        "sensitive-category",
+        e,
+        `${who(e.actor, e.affiliation)} was ${allowed(e) ? "allowed" : "denied"} ${enumName(DataCategory, category)} ` +
+          `of patient ${e.patient} for ${enumName(Purpose, e.purpose)}: ${enumName(DataCategory, category)} is a ` +
+          `sensitive category (${enumName(DecisionBasis, e.basis)})`,
+      ),
+    );
+  }
+
+  findings.sort(
+    (a, b) =>
+      a.time - b.time || a.kind.localeCompare(b.kind) || (a.txHashes[0] ?? "").localeCompare(b.txHashes[0] ?? ""),
+  );
+  return { kind: "privacy-officer-report", asOf: options.asOf, thresholds, source, findings };
+}
+
+function checkThresholds(t: PrivacyThresholds): void {
+  const whole = (name: keyof PrivacyThresholds, min: number, max = Number.MAX_SAFE_INTEGER): void => {
+    const value = t[name];
+    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max) {
+      throw new Error(`the threshold ${name} must be a whole number from ${min} to ${max}; got ${String(value)}`);
+    }
+  };
+  whole("unreviewedDays", 0);
+  whole("explanationWindowDays", 1);
+  whole("deniedBurstCount", 2);
+  whole("deniedBurstMinutes", 1);
+  whole("workdayStartHour", 0, 23);
+  whole("workdayEndHour", 1, 24);
+  whole("maxPatientsPerDay", 1);
+  if (t.workdayEndHour <= t.workdayStartHour) {
+    throw new Error(`the working day must end after it starts; got ${t.workdayStartHour}:00–${t.workdayEndHour}:00`);
+  }
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: t.timeZone });
+  } catch {
+    throw new Error(`the time zone ${JSON.stringify(t.timeZone)} is not an IANA time zone (America/New_York)`);
+  }
+}
+
+/** The category of each record the decisions read (a new version inherits its predecessor's). */
+async function recordCategories(
+  db: Queryable,
+  chainId: bigint,
+  decisions: EventRecord[],
+): Promise<Map<string, number>> {
+  const patients = [...new Set(decisions.filter((e) => e.record !== null).map((e) => e.patient ?? ""))];
+  if (patients.length === 0) return new Map();
+  const rows = await db.query<RawEvent>(
+    `SELECT ${EVENT_COLUMNS} FROM audit_events e
+     WHERE e.chain_id = $1 AND e.patient = ANY($2::numeric[])
+       AND e.event IN ('RecordAnchored', 'RecordAdopted', 'RecordSuperseded')
+     ORDER BY e.block_number, e.log_index`,
+    [chainId.toString(), patients],
+  );
+  return contextOf(rows.map(toRecord)).recordCategory;
+}
+
+/**
+ * The allowed accesses among `candidates` that the ledger explains: the accessor's organization at the time anchored
+ * or adopted a record for the patient, or the patient approved a request of the accessor, within the window before.
+ */
+async function explainedAccesses(
+  db: Queryable,
+  chainId: bigint,
+  candidates: EventRecord[],
+  windowDays: number,
+): Promise<Set<string>> {
+  const rows = await db.query<{ block_number: string | number; log_index: number }>(
+    `WITH c AS (
+       SELECT * FROM jsonb_to_recordset($2::jsonb)
+         AS c(block_number bigint, log_index integer, t bigint, patient numeric, actor numeric, organization numeric)
+     )
+     SELECT c.block_number, c.log_index FROM c
+     WHERE EXISTS (
+       -- a record its organization anchored (by an author affiliated with it then) or adopted, for the patient
+       SELECT 1 FROM audit_events r
+       WHERE r.chain_id = $1 AND r.patient = c.patient AND r.event IN ('RecordAnchored', 'RecordAdopted', 'RecordSuperseded')
+         AND r.block_time BETWEEN to_timestamp(c.t - $3) AND to_timestamp(c.t)
+         AND c.organization IS NOT NULL
+         AND (r.organization = c.organization OR (
+           SELECT a.organization FROM audit_events a
+           WHERE a.chain_id = r.chain_id AND a.event = 'AffiliationChanged' AND a.actor = r.actor
+             AND (a.block_number, a.log_index) < (r.block_number, r.log_index)
+           ORDER BY a.block_number DESC, a.log_index DESC LIMIT 1) = c.organization)
+     ) OR EXISTS (
+       -- a request of the accessor's that the patient approved
+       SELECT 1 FROM audit_events q JOIN audit_events d
+         ON d.chain_id = q.chain_id AND d.event = 'AccessRequestResolved' AND d.args->>'requestId' = q.args->>'requestId'
+       WHERE q.chain_id = $1 AND q.event = 'AccessRequested' AND q.patient = c.patient AND q.actor = c.actor
+         AND d.args->>'status' = $4 AND d.block_time BETWEEN to_timestamp(c.t - $3) AND to_timestamp(c.t)
+     )`,
+    [
+      chainId.toString(),
+      JSON.stringify(
+        candidates.map((e) => ({
+          block_number: e.blockNumber,
+          log_index: e.logIndex,
+          t: e.time,
+          patient: e.patient,
+          actor: e.actor,
+          organization: e.affiliation,
+        })),
+      ),
+      windowDays * SECONDS_PER_DAY,
+      String(RequestStatus.Approved),
+    ],
+  );
+  return new Set(rows.map((row) => `${row.block_number}:${row.log_index}`));
+}
