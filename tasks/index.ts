@@ -13,6 +13,7 @@ import "./governance";
 import "./simulate";
 import "./supplychain";
 import "./trials";
+import "./audit";
 
 import { failReadably } from "./failures";
 

@@ -1,8 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import fs from "node:fs";
-import net from "node:net";
-import path from "node:path";
-
 import { id as keccakText, JsonRpcProvider, parseEther, type Provider, type Signer, Wallet } from "ethers";
 import { ethers } from "hardhat";
 
@@ -21,6 +16,7 @@ import {
 } from "../../sdk";
 import { Roles } from "../../sdk/core/roles";
 import { AccessManager__factory, IdentityRegistry__factory, SupplyChain__factory } from "../../typechain-types";
+import { anvilInstalled, startAnvil } from "./anvil";
 import type { GasRecorder } from "./recorder";
 
 const S = "SupplyChain";
@@ -288,43 +284,7 @@ export async function benchSupplyChain(system: CareLedgerSystem, gas: GasRecorde
 // The verification view's latency over 1,000 scans against a local node process (anvil)
 // ---------------------------------------------------------------------------------------------------------------------
 
-const ANVIL = path.join(__dirname, "..", "..", "node_modules", ".bin", "anvil");
 const SCANS = 1_000;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => {
-        if (typeof address === "object" && address !== null) resolve(address.port);
-        else reject(new Error("no port"));
-      });
-    });
-  });
-}
-
-async function startAnvil(): Promise<{ url: string; node: ChildProcess }> {
-  const port = await freePort();
-  const node = spawn(ANVIL, ["--port", String(port), "--silent", "--gas-price", "0", "--base-fee", "0"], {
-    stdio: "ignore",
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const provider = new JsonRpcProvider(url);
-  for (let attempt = 0; attempt < 100; attempt++) {
-    try {
-      await provider.getBlockNumber();
-      provider.destroy();
-      return { url, node };
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  node.kill();
-  throw new Error("anvil did not answer");
-}
 
 /**
  * 1,000 `verify` calls (`eth_call` over HTTP) for random packs of a 10,000-pack lot on a pallet of cases, each with
@@ -333,7 +293,7 @@ async function startAnvil(): Promise<{ url: string; node: ChildProcess }> {
  * role wired by hand: the figure is the view's, not the deployment's.
  */
 async function verificationLatency(): Promise<string> {
-  if (!fs.existsSync(ANVIL)) return "skipped: anvil is not installed (@foundry-rs/anvil-linux-amd64)";
+  if (!anvilInstalled()) return "skipped: anvil is not installed (@foundry-rs/anvil-linux-amd64)";
   const { url, node } = await startAnvil();
   const provider = new JsonRpcProvider(url, undefined, { staticNetwork: true, batchMaxCount: 1, cacheTimeout: -1 });
   try {

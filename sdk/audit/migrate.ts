@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 
 import type { AuditDatabase } from "./db";
+import { AuditError } from "./errors";
 
 /**
  * The audit schema's migrations: numbered SQL files in `migrations/` (`001_events.sql`, `002_...`), applied in order,
@@ -29,7 +30,7 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
     .filter((file) => file.endsWith(".sql"))
     .map((file) => {
       const match = /^(\d{3})_([a-z0-9_]+)\.sql$/.exec(file);
-      if (match === null) throw new Error(`migration ${file} is not named NNN_name.sql`);
+      if (match === null) throw new AuditError(`migration ${file} is not named NNN_name.sql`);
       const sql = fs.readFileSync(path.join(dir, file), "utf8");
       return {
         version: Number(match[1]),
@@ -41,7 +42,7 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
     .sort((a, b) => a.version - b.version);
   migrations.forEach((migration, index) => {
     if (migration.version !== index + 1) {
-      throw new Error(
+      throw new AuditError(
         `migrations must be numbered 001, 002, ... without gaps; found ${migration.version} at ${index + 1}`,
       );
     }
@@ -69,7 +70,7 @@ export async function migrate(db: AuditDatabase, migrations = loadMigrations()):
       const existing = rows[0];
       if (existing !== undefined) {
         if (existing.checksum !== migration.checksum) {
-          throw new Error(
+          throw new AuditError(
             `migration ${migration.version} (${migration.name}) was changed after it was applied: ` +
               "add a new migration instead of editing an applied one",
           );
@@ -91,7 +92,7 @@ export async function migrate(db: AuditDatabase, migrations = loadMigrations()):
   const known = new Set(migrations.map((m) => m.version));
   const unknown = rows.map((row) => row.version).filter((version) => !known.has(version));
   if (unknown.length > 0) {
-    throw new Error(
+    throw new AuditError(
       `the database has migration ${unknown.join(", ")} that this version of CareLedger does not know: upgrade CareLedger`,
     );
   }

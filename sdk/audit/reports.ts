@@ -23,6 +23,7 @@ import type {
   PrivacyThresholds,
   ReportSource,
 } from "./types";
+import { AuditError } from "./errors";
 
 /**
  * The audit reports, read from the audit database the indexer fills: the patient's access report, the accounting of
@@ -87,7 +88,7 @@ export async function reportSource(span: ReportSpan): Promise<ReportSource> {
     [chainId.toString()],
   );
   if (contracts.length === 0) {
-    throw new Error(`the audit database holds nothing for chain ${chainId}: run careledger:audit:index first`);
+    throw new AuditError(`the audit database holds nothing for chain ${chainId}: run careledger:audit:index first`);
   }
   const firstBlock = Math.min(...contracts.map((row) => Number(row.first_block)));
   const fromBlock = span.fromBlock ?? firstBlock;
@@ -776,7 +777,7 @@ function checkThresholds(t: PrivacyThresholds): void {
   const whole = (name: keyof PrivacyThresholds, min: number, max = Number.MAX_SAFE_INTEGER): void => {
     const value = t[name];
     if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max) {
-      throw new Error(`the threshold ${name} must be a whole number from ${min} to ${max}; got ${String(value)}`);
+      throw new AuditError(`the threshold ${name} must be a whole number from ${min} to ${max}; got ${String(value)}`);
     }
   };
   whole("unreviewedDays", 0);
@@ -787,12 +788,14 @@ function checkThresholds(t: PrivacyThresholds): void {
   whole("workdayEndHour", 1, 24);
   whole("maxPatientsPerDay", 1);
   if (t.workdayEndHour <= t.workdayStartHour) {
-    throw new Error(`the working day must end after it starts; got ${t.workdayStartHour}:00–${t.workdayEndHour}:00`);
+    throw new AuditError(
+      `the working day must end after it starts; got ${t.workdayStartHour}:00–${t.workdayEndHour}:00`,
+    );
   }
   try {
     new Intl.DateTimeFormat("en", { timeZone: t.timeZone });
   } catch {
-    throw new Error(`the time zone ${JSON.stringify(t.timeZone)} is not an IANA time zone (America/New_York)`);
+    throw new AuditError(`the time zone ${JSON.stringify(t.timeZone)} is not an IANA time zone (America/New_York)`);
   }
 }
 

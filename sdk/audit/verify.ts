@@ -1,10 +1,8 @@
-import { getAddress, type Provider } from "ethers";
+import type { Provider } from "ethers";
 
-import { CONTRACT_NAMES, CONTRACTS } from "../core/contracts";
-import type { Deployment } from "../core/deployment";
 import { blockRanges, MAX_LOGS_RANGE, queryInRanges } from "../core/logs";
 import type { Queryable } from "./db";
-import { AuditCoverageError, coveredRanges, holes } from "./indexer";
+import { coveredRanges, type FollowedDeployment, followed, holes } from "./indexer";
 
 /**
  * Completeness checked, not assumed: recounts the deployment's logs of a span from the node and compares them, block by
@@ -30,7 +28,7 @@ export interface VerifyResult {
 export interface VerifyOptions {
   db: Queryable;
   provider: Provider;
-  deployment: Deployment;
+  deployment: FollowedDeployment;
   fromBlock?: number;
   /** Default: the last block the database covers. */
   toBlock?: number;
@@ -56,7 +54,7 @@ export async function verifyIndex(options: VerifyOptions): Promise<VerifyResult>
     ok: true,
   };
   if (toBlock < fromBlock) return result;
-  const address = CONTRACT_NAMES.map((name) => getAddress(deployment[CONTRACTS[name].key]));
+  const address = followed(deployment).map((contract) => contract.address);
   const gaps = result.notIndexed;
   const indexed = (block: number): boolean => !gaps.some((gap) => block >= gap.fromBlock && block <= gap.toBlock);
   for (const range of blockRanges(fromBlock, toBlock, options.chunk ?? MAX_LOGS_RANGE)) {
@@ -98,5 +96,3 @@ export async function verifyIndex(options: VerifyOptions): Promise<VerifyResult>
   result.ok = result.missing.length === 0 && result.extra.length === 0;
   return result;
 }
-
-export { AuditCoverageError };

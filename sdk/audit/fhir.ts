@@ -1,0 +1,508 @@
+import { getAddress, sha256, toUtf8Bytes } from "ethers";
+import type {
+  AuditEvent,
+  AuditEventAgent,
+  AuditEventEntity,
+  Bundle,
+  CodeableConcept,
+  Coding,
+  Reference,
+} from "fhir/r4";
+
+import { DataCategory, DecisionBasis, Purpose } from "../consent/scopes";
+import { CATEGORY_SYSTEM, PARTICIPANT_ID_SYSTEM } from "../records/fhir-scopes";
+import type { AccessEntryKind, AccessReport, AccessReportRow } from "./types";
+
+/**
+ * The patient's access report as FHIR R4: a `collection` Bundle of AuditEvents, one per row, in the row's order,
+ * shaped after the IHE Basic Audit Log Patterns (BALP 1.1, https://profiles.ihe.net/ITI/BALP). Every element holds an
+ * identifier or a code: no name, no display, no narrative, no `summary`. The same report gives the same Bundle, byte
+ * for byte; `generatedAt` is the only input that is not in the report.
+ *
+ * | row                                       | BALP profile             | type       | subtype               | act |
+ * |-------------------------------------------|--------------------------|------------|-----------------------|-----|
+ * | `record-read` allowed                     | PatientRead              | `rest`     | `read`                | R   |
+ * | `access` or `record-read` allowed, for a  | PrivacyDisclosure.Source | DCM 110106 | `disclose` (and       | R   |
+ * | disclosure                                |                          |            | `read` for a read)    |     |
+ * | `access` otherwise, `record-read` denied  | AuthZconsent             | DCM 110113 | `AuthZ-Consent`       | E   |
+ * | `consent-granted`, `access-requested`     | PatientCreate            | `rest`     | `create`              | C   |
+ * | `consent-narrowed`, `consent-revoked`,    | PatientUpdate            | `rest`     | `update`              | U   |
+ * | `deny-set`, `access-request-resolved`     |                          |            |                       |     |
+ * | `break-glass-opened`, `-closed`           | none (FHIR's example)    | DCM 110113 | DCM 110127, 110138    | E   |
+ * | `break-glass-reviewed`                    | none                     | DCM 110113 | none                  | E   |
+ *
+ * A disclosure is an allowed access or read for `Research` or `PublicHealth`: uses outside treatment, payment and
+ * operations (emergency treatment is treatment). Every event's subtype also carries the row's kind
+ * (`ENTRY_KIND_SYSTEM`), so that narrowing, revoking and setting a deny, which share a pattern, stay apart.
+ *
+ * No `meta.profile`: a profile there claims conformance, and the ledger does not know what BALP requires of every
+ * event — the network address of the client or recipient (`agent.network` 1..1), for AuthZconsent an application
+ * agent and an organization, and an entity list closed to anything but the patient, the consent and a token (no room
+ * for the record and the transaction). A validator loaded with the IG would reject such a claim. The pattern an event
+ * follows is named in `meta.tag` instead (`BALP_PATTERN_SYSTEM`, the profile's canonical URL as code).
+ */
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Identifier and code systems
+
+/** The BALP profiles followed, by their canonical URLs in the IG. */
+export const BALP_PROFILES = {
+  patientRead: "https://profiles.ihe.net/ITI/BALP/StructureDefinition/IHE.BasicAudit.PatientRead",
+  patientCreate: "https://profiles.ihe.net/ITI/BALP/StructureDefinition/IHE.BasicAudit.PatientCreate",
+  patientUpdate: "https://profiles.ihe.net/ITI/BALP/StructureDefinition/IHE.BasicAudit.PatientUpdate",
+  authZConsent: "https://profiles.ihe.net/ITI/BALP/StructureDefinition/IHE.BasicAudit.AuthZconsent",
+  privacyDisclosureSource:
+    "https://profiles.ihe.net/ITI/BALP/StructureDefinition/IHE.BasicAudit.PrivacyDisclosure.Source",
+} as const;
+
+/** `meta.tag` system whose code is the canonical URL of the BALP profile an event follows, without claiming it. */
+export const BALP_PATTERN_SYSTEM = "urn:careledger:balp-pattern";
+/** `AuditEvent.subtype` system whose code is the row's `AccessEntryKind`. */
+export const ENTRY_KIND_SYSTEM = "urn:careledger:access-entry-kind";
+/** A contract, as its CAIP-10 account id `eip155:<chainId>:<checksummed address>`: the events' `source.observer`. */
+export const CONTRACT_SYSTEM = "urn:careledger:contract";
+/** The transaction that emitted a row's event: its hash, `0x` and 64 hex digits, as the row gives it. */
+export const TRANSACTION_SYSTEM = "urn:careledger:transaction";
+/** A record anchored in the record registry, by its commitment (`0x` and 64 hex digits). */
+export const RECORD_COMMITMENT_SYSTEM = "urn:careledger:record-commitment";
+/**
+ * The patient's consent for one grantee, `<patient>:<grantee>` (participant ids): the consent registry keeps one entry
+ * per patient and grantee, holding its grant and its deny.
+ */
+export const CONSENT_ENTRY_SYSTEM = "urn:careledger:consent-entry";
+/** CareLedger's purposes where HL7 has no code: only the wildcard `*` of a broad grant. */
+export const PURPOSE_SYSTEM = "urn:careledger:purpose";
+
+const DCM = "http://dicom.nema.org/resources/ontology/DCM";
+const AUDIT_EVENT_TYPE = "http://terminology.hl7.org/CodeSystem/audit-event-type";
+const RESTFUL_INTERACTION = "http://hl7.org/fhir/restful-interaction";
+const AUTHZ_SUBTYPE = "https://profiles.ihe.net/ITI/BALP/CodeSystem/AuthZsubType";
+const LIFECYCLE = "http://terminology.hl7.org/CodeSystem/iso-21089-lifecycle";
+const ENTITY_TYPE = "http://terminology.hl7.org/CodeSystem/audit-entity-type";
+const OBJECT_ROLE = "http://terminology.hl7.org/CodeSystem/object-role";
+const RESOURCE_TYPES = "http://hl7.org/fhir/resource-types";
+const PARTICIPATION_TYPE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType";
+const ROLE_CLASS = "http://terminology.hl7.org/CodeSystem/v3-RoleClass";
+const SECURITY_ROLE_TYPE = "http://terminology.hl7.org/CodeSystem/extra-security-role-type";
+const ACT_REASON = "http://terminology.hl7.org/CodeSystem/v3-ActReason";
+const ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
+
+/** HL7 v3 PurposeOfUse (v3-ActReason) for each purpose: `AuditEvent.purposeOfEvent`, and a consent's labels. */
+export const PURPOSE_OF_USE: Readonly<Record<keyof typeof Purpose, string>> = {
+  Treatment: "TREAT",
+  Payment: "HPAYMT",
+  HealthcareOperations: "HOPERAT",
+  Research: "HRESCH",
+  PublicHealth: "PUBHLTH",
+  EmergencyTreatment: "ETREAT",
+};
+
+/** HL7 information sensitivity codes (v3-ActCode) of the sensitive categories, labelled beside the category. */
+export const SENSITIVITY_LABELS: Readonly<Partial<Record<keyof typeof DataCategory, string>>> = {
+  MentalHealth: "MH",
+  SubstanceUse: "ETH",
+  SexualAndReproductiveHealth: "SEX",
+  Genomics: "GDIS",
+};
+
+/** Purposes whose allowed accesses are disclosures (BALP PrivacyDisclosure) rather than decisions or reads. */
+const DISCLOSURE_PURPOSES: ReadonlySet<string> = new Set(["Research", "PublicHealth"]);
+
+/** Decision bases taken from a consent entry (a grant, or a deny or grant that refused): the event names the entry. */
+const ENTRY_BASES: ReadonlySet<string> = new Set([
+  "Grant",
+  "OrganizationGrant",
+  "ExplicitDeny",
+  "SensitiveCategoryNotNamed",
+  "PurposeNotNamed",
+  "InactiveGrantee",
+]);
+
+/** Lines about the patient's consent entries: the row's participant is the grantee, not an actor. */
+const CONSENT_CHANGES: ReadonlySet<AccessEntryKind> = new Set([
+  "consent-granted",
+  "consent-narrowed",
+  "consent-revoked",
+  "deny-set",
+]);
+
+const coding = (system: string, code: string): Coding => ({ system, code });
+const concept = (system: string, code: string): CodeableConcept => ({ coding: [coding(system, code)] });
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Patterns
+
+/** How one kind of line is recorded: its BALP pattern's codes and the roles its agents play. */
+interface Pattern {
+  /** The BALP profile followed, or null (break-glass: FHIR's own example). */
+  profile: string | null;
+  type: Coding;
+  subtype: Coding[];
+  action: "C" | "R" | "U" | "D" | "E";
+  /** `agent.type` of the row's participant (the accessor, requester or practitioner); null: it is no agent. */
+  participant: { type: Coding; requestor: boolean } | null;
+  /** `agent.type` of the contract, and whether it is given a network address (BALP's source and server roles). */
+  ledger: { type: Coding; network: boolean };
+  /** `entity.lifecycle` of the data or consent entry concerned. */
+  lifecycle: Coding | null;
+}
+
+const SECURITY_ALERT = coding(DCM, "110113");
+const REST = coding(AUDIT_EVENT_TYPE, "rest");
+const SOURCE_ROLE = coding(DCM, "110153");
+const DESTINATION_ROLE = coding(DCM, "110152");
+const AUTHORIZATION_SERVER = coding(SECURITY_ROLE_TYPE, "authserver");
+const INFORMATION_RECIPIENT = coding(PARTICIPATION_TYPE, "IRCP");
+const AUTHOR = coding(PARTICIPATION_TYPE, "AUT");
+
+function decision(): Pattern {
+  return {
+    profile: BALP_PROFILES.authZConsent,
+    type: SECURITY_ALERT,
+    subtype: [coding(AUTHZ_SUBTYPE, "AuthZ-Consent")],
+    action: "E",
+    participant: { type: INFORMATION_RECIPIENT, requestor: true },
+    ledger: { type: AUTHORIZATION_SERVER, network: false },
+    lifecycle: null,
+  };
+}
+
+function read(): Pattern {
+  return {
+    profile: BALP_PROFILES.patientRead,
+    type: REST,
+    subtype: [coding(RESTFUL_INTERACTION, "read")],
+    action: "R",
+    participant: { type: INFORMATION_RECIPIENT, requestor: true },
+    ledger: { type: SOURCE_ROLE, network: true },
+    lifecycle: coding(LIFECYCLE, "access"),
+  };
+}
+
+function disclosure(isRead: boolean): Pattern {
+  return {
+    profile: BALP_PROFILES.privacyDisclosureSource,
+    type: coding(DCM, "110106"),
+    subtype: [coding(LIFECYCLE, "disclose"), ...(isRead ? [coding(RESTFUL_INTERACTION, "read")] : [])],
+    action: "R",
+    participant: { type: DESTINATION_ROLE, requestor: true },
+    ledger: { type: SOURCE_ROLE, network: true },
+    lifecycle: coding(LIFECYCLE, "disclose"),
+  };
+}
+
+/** A change to a consent entry or a request, after BALP's RESTful create and update of a patient's resource. */
+function change(create: boolean, author: boolean, lifecycle: string | null): Pattern {
+  return {
+    profile: create ? BALP_PROFILES.patientCreate : BALP_PROFILES.patientUpdate,
+    type: REST,
+    subtype: [coding(RESTFUL_INTERACTION, create ? "create" : "update")],
+    action: create ? "C" : "U",
+    participant: author ? { type: AUTHOR, requestor: true } : null,
+    ledger: { type: DESTINATION_ROLE, network: true },
+    lifecycle: lifecycle === null ? null : coding(LIFECYCLE, lifecycle),
+  };
+}
+
+function breakGlass(subtype: string | null, opening: boolean): Pattern {
+  return {
+    profile: null,
+    type: SECURITY_ALERT,
+    subtype: subtype === null ? [] : [coding(DCM, subtype)],
+    action: "E",
+    participant: { type: INFORMATION_RECIPIENT, requestor: opening },
+    ledger: { type: AUTHORIZATION_SERVER, network: false },
+    lifecycle: null,
+  };
+}
+
+/** The pattern a row is recorded after; see the table above. */
+function patternOf(row: AccessReportRow): Pattern {
+  const disclosed = row.outcome === "allowed" && row.purposes.some((purpose) => DISCLOSURE_PURPOSES.has(purpose));
+  switch (row.kind) {
+    case "access":
+      return disclosed ? disclosure(false) : decision();
+    case "record-read":
+      if (row.outcome === "denied") return decision();
+      return disclosed ? disclosure(true) : read();
+    case "break-glass-opened":
+      return breakGlass("110127", true);
+    case "break-glass-closed":
+      return breakGlass("110138", false);
+    case "break-glass-reviewed":
+      return breakGlass(null, false);
+    case "consent-granted":
+      return change(true, false, "originate");
+    case "consent-narrowed":
+      return change(false, false, "amend");
+    case "consent-revoked":
+      return change(false, false, "deprecate");
+    case "deny-set":
+      return change(false, false, "amend");
+    case "access-requested":
+      return change(true, true, null);
+    case "access-request-resolved":
+      return change(false, false, null);
+  }
+}
+
+/** The canonical URL of the BALP profile whose pattern the row's AuditEvent follows, or null (break-glass lines). */
+export function balpProfileOf(row: AccessReportRow): string | null {
+  return patternOf(row).profile;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Checks: a row holds ids and enum names only, or it is refused (nothing else may reach the file)
+
+const DECIMAL_ID = /^[1-9][0-9]*$/;
+const HASH = /^0x[0-9a-fA-F]{64}$/;
+/** FHIR's `instant`: a time to the second, with a zone. */
+const INSTANT = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$/;
+
+function check(ok: boolean, row: AccessReportRow, what: string): void {
+  if (!ok) throw new Error(`access report line ${row.blockNumber}/${row.logIndex} (tx ${row.txHash}): ${what}`);
+}
+
+function isMember(enumeration: Record<string, string | number>, name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(enumeration, name) && typeof enumeration[name] === "number";
+}
+
+function checkRow(row: AccessReportRow, report: AccessReport): void {
+  check(DECIMAL_ID.test(report.source.chainId), row, `chain id "${report.source.chainId}" is not a number`);
+  check(DECIMAL_ID.test(report.patient), row, `patient "${report.patient}" is not a participant id`);
+  check(HASH.test(row.txHash), row, `txHash "${row.txHash}" is not a transaction hash`);
+  check(INSTANT.test(row.isoTime), row, `isoTime "${row.isoTime}" is not an ISO 8601 time with a zone`);
+  for (const [field, id] of [
+    ["participant", row.participant],
+    ["organization", row.organization],
+    ["grantee", row.grantee],
+  ] as const) {
+    check(id === null || DECIMAL_ID.test(id), row, `${field} "${id}" is not a participant id`);
+  }
+  check(row.record === null || HASH.test(row.record), row, `record "${row.record}" is not a record commitment`);
+  for (const name of row.categories) {
+    check(name === "*" || isMember(DataCategory, name), row, `"${name}" is not a data category`);
+  }
+  for (const name of row.purposes) check(name === "*" || isMember(Purpose, name), row, `"${name}" is not a purpose`);
+  check(row.basis === null || isMember(DecisionBasis, row.basis), row, `"${row.basis}" is not a decision basis`);
+  const decides = row.kind === "access" || row.kind === "record-read";
+  check(!decides || row.outcome !== null, row, `${row.kind} line without an outcome`);
+  check(report.source.contracts[row.contract] !== undefined, row, `contract "${row.contract}" is not in the source`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Agents, entities and labels
+
+/** The CAIP-10 account id of the contract that emitted the row's event. */
+function contractId(row: AccessReportRow, report: AccessReport): string {
+  return `eip155:${report.source.chainId}:${getAddress(report.source.contracts[row.contract] ?? "")}`;
+}
+
+function participant(id: string, type?: "Patient" | "Practitioner" | "Organization"): Reference {
+  return { ...(type === undefined ? {} : { type }), identifier: { system: PARTICIPANT_ID_SYSTEM, value: id } };
+}
+
+/**
+ * The row's agents, by identifier only: its participant (typed `Practitioner` on break-glass lines, where the
+ * contract requires one, and `Patient` when it is the patient; CareLedger's other kinds of participant are not told
+ * apart in a row, so no type), the organization it acted for (BALP's `userorg`, v3-RoleClass PROV), and the contract.
+ */
+function agentsOf(row: AccessReportRow, report: AccessReport, pattern: Pattern): AuditEventAgent[] {
+  const agents: AuditEventAgent[] = [];
+  if (pattern.participant !== null && row.participant !== null) {
+    const type =
+      row.participant === report.patient ? "Patient" : row.kind.startsWith("break-glass") ? "Practitioner" : undefined;
+    agents.push({
+      type: { coding: [pattern.participant.type] },
+      who: participant(row.participant, type),
+      requestor: pattern.participant.requestor,
+    });
+  }
+  if (row.organization !== null) {
+    agents.push({
+      type: concept(ROLE_CLASS, "PROV"),
+      who: participant(row.organization, "Organization"),
+      requestor: false,
+    });
+  }
+  const contract = contractId(row, report);
+  agents.push({
+    type: { coding: [pattern.ledger.type] },
+    who: { type: "Device", identifier: { system: CONTRACT_SYSTEM, value: contract } },
+    requestor: false,
+    ...(pattern.ledger.network ? { network: { address: contract, type: "5" as const } } : {}),
+  });
+  return agents;
+}
+
+/**
+ * A data category as security labels: its code in CareLedger's category system (the records module's, whose codes are
+ * `DataCategory` names, `*` for a broad grant's wildcard), and HL7's information sensitivity code when it is sensitive.
+ */
+function categoryLabels(categories: readonly string[]): Coding[] {
+  return categories.flatMap((name) => {
+    const sensitivity = SENSITIVITY_LABELS[name as keyof typeof DataCategory];
+    return [coding(CATEGORY_SYSTEM, name), ...(sensitivity === undefined ? [] : [coding(ACT_CODE, sensitivity)])];
+  });
+}
+
+function purposeCoding(name: string): Coding {
+  return name === "*" ? coding(PURPOSE_SYSTEM, "*") : coding(ACT_REASON, PURPOSE_OF_USE[name as keyof typeof Purpose]);
+}
+
+function patientEntity(report: AccessReport): AuditEventEntity {
+  return {
+    type: coding(ENTITY_TYPE, "1"),
+    role: coding(OBJECT_ROLE, "1"),
+    what: participant(report.patient, "Patient"),
+  };
+}
+
+/** The data concerned (BALP's `data` entity): the record read, if any, labelled with its categories. */
+function dataEntity(row: AccessReportRow, pattern: Pattern): AuditEventEntity | null {
+  if (row.record === null && row.categories.length === 0) return null;
+  return {
+    type: coding(ENTITY_TYPE, "2"),
+    role: coding(OBJECT_ROLE, "4"),
+    ...(row.record === null ? {} : { what: { identifier: { system: RECORD_COMMITMENT_SYSTEM, value: row.record } } }),
+    ...(pattern.lifecycle === null ? {} : { lifecycle: pattern.lifecycle }),
+    ...(row.categories.length === 0 ? {} : { securityLabel: categoryLabels(row.categories) }),
+  };
+}
+
+function entryReference(report: AccessReport, grantee: string): Reference {
+  return { type: "Consent", identifier: { system: CONSENT_ENTRY_SYSTEM, value: `${report.patient}:${grantee}` } };
+}
+
+/**
+ * A change to a consent entry, as the data entity of BALP's RESTful pattern: the entry (a `Consent`), labelled with
+ * the scope it now grants or denies (categories, and purposes as PurposeOfUse labels).
+ */
+function entryEntity(row: AccessReportRow, report: AccessReport, pattern: Pattern): AuditEventEntity | null {
+  const grantee = row.grantee ?? row.participant;
+  if (grantee === null) return null;
+  const labels = [...categoryLabels(row.categories), ...row.purposes.map(purposeCoding)];
+  return {
+    type: coding(ENTITY_TYPE, "2"),
+    role: coding(OBJECT_ROLE, "4"),
+    what: entryReference(report, grantee),
+    ...(pattern.lifecycle === null ? {} : { lifecycle: pattern.lifecycle }),
+    ...(labels.length === 0 ? {} : { securityLabel: labels }),
+  };
+}
+
+/**
+ * The participant a line concerns without acting in it (the grantee of a consent change, the requester of a resolved
+ * request), by identifier, in DICOM's role for a user whose access rights are changed (object-role 11, Security User
+ * Entity). The row does not say who acted (the patient, a representative): the ledger's events name no more.
+ */
+function subjectEntity(row: AccessReportRow, pattern: Pattern): AuditEventEntity | null {
+  const subject = row.grantee ?? row.participant;
+  if (pattern.participant !== null || subject === null) return null;
+  return { role: coding(OBJECT_ROLE, "11"), what: participant(subject) };
+}
+
+/** The consent entry that decided an access (BALP AuthZconsent's `consent` entity), when one did. */
+function decidingEntry(row: AccessReportRow, report: AccessReport): AuditEventEntity | null {
+  if (row.grantee === null || row.basis === null || !ENTRY_BASES.has(row.basis)) return null;
+  return { type: coding(RESOURCE_TYPES, "Consent"), what: entryReference(report, row.grantee) };
+}
+
+/** The proof: the transaction, and where its event is (block, log index, contract and event name). */
+function transactionEntity(row: AccessReportRow): AuditEventEntity {
+  return {
+    type: coding(ENTITY_TYPE, "4"),
+    what: { identifier: { system: TRANSACTION_SYSTEM, value: row.txHash } },
+    detail: [
+      { type: "blockNumber", valueString: String(row.blockNumber) },
+      { type: "logIndex", valueString: String(row.logIndex) },
+      { type: "contract", valueString: row.contract },
+      { type: "event", valueString: row.event },
+    ],
+  };
+}
+
+function entitiesOf(row: AccessReportRow, report: AccessReport, pattern: Pattern): AuditEventEntity[] {
+  const concerned = CONSENT_CHANGES.has(row.kind)
+    ? [entryEntity(row, report, pattern)]
+    : [dataEntity(row, pattern), decidingEntry(row, report)];
+  return [
+    patientEntity(report),
+    ...[...concerned, subjectEntity(row, pattern)].filter((entity) => entity !== null),
+    transactionEntity(row),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Events and the Bundle
+
+/** The AuditEvent's id: chain, block and log index, which name one log (`[A-Za-z0-9-.]{1,64}`, as FHIR requires). */
+function eventId(row: AccessReportRow, report: AccessReport): string {
+  return `${report.source.chainId}-${row.blockNumber}-${row.logIndex}`;
+}
+
+/**
+ * One row as an AuditEvent. `recorded` is the block time; `outcome` is 0 (success) or, for a denial, 4 (minor
+ * failure: a refusal, as HTTP's 403 is a client error), with the decision basis's name as `outcomeDesc`; for a
+ * consent change, the purposes it grants are labels of the entry, not the event's purpose. Throws on a row that
+ * holds anything but ids, hashes and enum names, or whose contract the report's source does not list.
+ */
+export function auditEventOf(row: AccessReportRow, report: AccessReport): AuditEvent {
+  checkRow(row, report);
+  const pattern = patternOf(row);
+  const purposes = CONSENT_CHANGES.has(row.kind) ? [] : row.purposes;
+  const contract = contractId(row, report);
+  return {
+    resourceType: "AuditEvent",
+    id: eventId(row, report),
+    ...(pattern.profile === null ? {} : { meta: { tag: [coding(BALP_PATTERN_SYSTEM, pattern.profile)] } }),
+    type: pattern.type,
+    subtype: [...pattern.subtype, coding(ENTRY_KIND_SYSTEM, row.kind)],
+    action: pattern.action,
+    recorded: row.isoTime,
+    outcome: row.outcome === "denied" ? "4" : "0",
+    ...(row.basis === null ? {} : { outcomeDesc: row.basis }),
+    ...(purposes.length === 0 ? {} : { purposeOfEvent: purposes.map((name) => ({ coding: [purposeCoding(name)] })) }),
+    agent: agentsOf(row, report, pattern),
+    source: { observer: { type: "Device", identifier: { system: CONTRACT_SYSTEM, value: contract } } },
+    entity: entitiesOf(row, report, pattern),
+  };
+}
+
+/** A name-based UUID (RFC 9562 version 8, from SHA-256), so that a regenerated Bundle has the same `fullUrl`s. */
+function uuidOf(name: string): string {
+  const hex = sha256(toUtf8Bytes(name)).slice(2, 34).split("");
+  hex[12] = "8";
+  hex[16] = ((parseInt(hex[16] ?? "0", 16) & 0x3) | 0x8).toString(16);
+  const h = hex.join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/**
+ * The access report as a FHIR R4 `collection` Bundle of AuditEvents (see the module's comment). `generatedAt`, a FHIR
+ * instant (`2024-03-05T10:00:00Z`), becomes `Bundle.timestamp`; without it the Bundle has none, as nothing here reads
+ * a clock. A report without lines gives a Bundle without `entry` (FHIR's JSON has no empty arrays). Throws on a bad
+ * `generatedAt`, a bad row (`auditEventOf`), or two rows of one log.
+ */
+export function accessReportBundle(report: AccessReport, options: { generatedAt?: string } = {}): Bundle {
+  const { generatedAt } = options;
+  if (generatedAt !== undefined && !INSTANT.test(generatedAt)) {
+    throw new Error(
+      `generatedAt "${generatedAt}" is not a FHIR instant (a time with seconds and zone, e.g. 2024-03-05T10:00:00Z)`,
+    );
+  }
+  const seen = new Set<string>();
+  const entry = report.rows.map((row) => {
+    const resource = auditEventOf(row, report);
+    const id = resource.id ?? "";
+    check(!seen.has(id), row, "a second line of the same log");
+    seen.add(id);
+    return { fullUrl: `urn:uuid:${uuidOf(`careledger:audit-event:${id}`)}`, resource };
+  });
+  return {
+    resourceType: "Bundle",
+    type: "collection",
+    ...(generatedAt === undefined ? {} : { timestamp: generatedAt }),
+    ...(entry.length === 0 ? {} : { entry }),
+  };
+}

@@ -1,0 +1,650 @@
+import { expect } from "chai";
+
+import { CSV_NEWLINE, csvField, reportCsv, reportJson } from "../../../sdk/audit/formats";
+import { escapeHtml, plainName, reportHtml } from "../../../sdk/audit/html";
+import type {
+  AccessReport,
+  AccessReportRow,
+  AccountingOfDisclosures,
+  AuditReport,
+  HitechAccessReport,
+  PrivacyOfficerReport,
+  ReportSource,
+} from "../../../sdk/audit/types";
+
+const SOURCE: ReportSource = {
+  chainId: "31337",
+  contracts: {
+    "consent-registry": "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+    "record-registry": "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
+  },
+  fromBlock: 12,
+  toBlock: 480,
+};
+
+/** 2024-03-04T00:00:00Z. */
+const MARCH_4 = 1_709_510_400;
+const HOUR = 3_600;
+const DAY = 86_400;
+
+function tx(n: number): string {
+  return `0x${n.toString(16).padStart(64, "0")}`;
+}
+
+function row(n: number, time: number, fields: Partial<AccessReportRow>): AccessReportRow {
+  return {
+    time,
+    isoTime: new Date(time * 1000).toISOString(),
+    blockNumber: 100 + n,
+    logIndex: n % 3,
+    txHash: tx(n),
+    contract: "consent-registry",
+    event: "AccessRecorded",
+    kind: "access",
+    outcome: "allowed",
+    participant: "1201",
+    organization: "7",
+    grantee: "1201",
+    categories: ["LaboratoryResults"],
+    purposes: ["Treatment"],
+    basis: "Grant",
+    record: null,
+    summary: "participant 1201 saw your laboratory results for treatment",
+    ...fields,
+  };
+}
+
+/**
+ * Three days of accesses over three categories, allowed and denied, plus lines that are not accesses (a grant, a
+ * revocation), and the fields a file must survive: a comma, a quote and a newline, a leading `=`, and markup.
+ */
+function accessRows(): AccessReportRow[] {
+  return [
+    row(1, MARCH_4 + 9 * HOUR, { kind: "consent-granted", outcome: null, basis: null, purposes: ["*"] }),
+    row(2, MARCH_4 + 10 * HOUR, {}),
+    row(3, MARCH_4 + 11 * HOUR, {}),
+    row(4, MARCH_4 + 12 * HOUR, { categories: ["Medications"] }),
+    row(5, MARCH_4 + DAY + 8 * HOUR, {
+      outcome: "denied",
+      basis: "NoGrant",
+      participant: "1300",
+      organization: null,
+      categories: ["MentalHealth"],
+      summary: 'participant 1300 was refused, "mental health"\nsecond line',
+    }),
+    row(6, MARCH_4 + DAY + 9 * HOUR, {
+      outcome: "denied",
+      basis: "NoGrant",
+      participant: "1300",
+      categories: ["MentalHealth"],
+      summary: '=HYPERLINK("http://evil")',
+    }),
+    row(7, MARCH_4 + 3 * DAY + 15 * HOUR, {
+      kind: "record-read",
+      event: "RecordRead",
+      categories: ["LaboratoryResults", "Medications"],
+      record: "0xabc0000000000000000000000000000000000000000000000000000000000def",
+      summary: "<script>alert(1)</script> read a record",
+    }),
+    row(9, MARCH_4 + 3 * DAY + 15 * HOUR + 30 * 60, {
+      kind: "record-read",
+      event: "RecordAccessDenied",
+      outcome: "denied",
+      basis: "NoGrant",
+      categories: [],
+      record: tx(77),
+      summary: "participant 1201 was refused a record whose category is not known",
+    }),
+    row(8, MARCH_4 + 3 * DAY + 16 * HOUR, {
+      kind: "consent-revoked",
+      event: "ConsentRevoked",
+      outcome: null,
+      basis: null,
+      categories: [],
+      purposes: [],
+      summary: "you withdrew participant 1201's permission",
+    }),
+  ];
+}
+
+function accessReport(): AccessReport {
+  return {
+    kind: "access-report",
+    patient: "1042",
+    generatedFor: { fromTime: MARCH_4, toTime: MARCH_4 + 10 * DAY },
+    source: SOURCE,
+    rows: accessRows(),
+  };
+}
+
+function emptyReport(): AccessReport {
+  return {
+    kind: "access-report",
+    patient: "1042",
+    generatedFor: { fromTime: null, toTime: null },
+    source: SOURCE,
+    rows: [],
+  };
+}
+
+function hitechReport(): HitechAccessReport {
+  return {
+    kind: "hitech-access-report",
+    patient: "1042",
+    requestTime: MARCH_4 + 30 * DAY,
+    periodStart: MARCH_4 + 30 * DAY - 3 * 365 * DAY,
+    source: SOURCE,
+    rows: accessRows().slice(1, 5),
+  };
+}
+
+function accountingReport(): AccountingOfDisclosures {
+  return {
+    kind: "accounting-of-disclosures",
+    patient: "1042",
+    requestTime: MARCH_4 + 30 * DAY,
+    periodStart: MARCH_4 + 30 * DAY - 6 * 365 * DAY,
+    source: SOURCE,
+    disclosures: [
+      {
+        time: MARCH_4 + 2 * HOUR,
+        isoTime: new Date((MARCH_4 + 2 * HOUR) * 1000).toISOString(),
+        blockNumber: 140,
+        txHash: tx(40),
+        recipient: "2001",
+        recipientOrganization: "9",
+        recipientName: 'State Registry, "Public Health"',
+        recipientAddress: "1 Main St\r\nSpringfield",
+        category: "Immunizations",
+        record: null,
+        purpose: "PublicHealth",
+        basis: "Grant",
+        statement: "report of an immunization to the state registry",
+      },
+      {
+        time: MARCH_4 + 5 * DAY,
+        isoTime: new Date((MARCH_4 + 5 * DAY) * 1000).toISOString(),
+        blockNumber: 180,
+        txHash: tx(41),
+        recipient: "2002",
+        recipientOrganization: null,
+        recipientName: null,
+        recipientAddress: null,
+        category: "Genomics",
+        record: tx(99),
+        purpose: "Research",
+        basis: "Grant",
+        statement: "+1 sample for a research study",
+      },
+    ],
+    exempted: { "treatment-payment-operations": 12, "to-the-individual": 3, authorization: 1 },
+  };
+}
+
+function privacyReport(): PrivacyOfficerReport {
+  return {
+    kind: "privacy-officer-report",
+    asOf: MARCH_4 + 9 * DAY,
+    thresholds: {
+      unreviewedDays: 7,
+      explanationWindowDays: 365,
+      deniedBurstCount: 3,
+      deniedBurstMinutes: 60,
+      workdayStartHour: 7,
+      workdayEndHour: 19,
+      timeZone: "America/New_York",
+      maxPatientsPerDay: 200,
+    },
+    source: SOURCE,
+    findings: [
+      {
+        kind: "denied-burst",
+        time: MARCH_4 + DAY + 8 * HOUR,
+        isoTime: new Date((MARCH_4 + DAY + 8 * HOUR) * 1000).toISOString(),
+        participant: "1300",
+        organization: null,
+        patient: "1042",
+        txHashes: [tx(5), tx(6), tx(7)],
+        why: "3 denied attempts in 42 minutes (threshold: 3 in 60)",
+      },
+      {
+        kind: "many-patients",
+        time: MARCH_4 + 2 * DAY,
+        isoTime: new Date((MARCH_4 + 2 * DAY) * 1000).toISOString(),
+        participant: "1201",
+        organization: "7",
+        patient: null,
+        txHashes: [tx(10)],
+        why: "@241 patients read in one day (threshold: 200)",
+      },
+    ],
+  };
+}
+
+/**
+ * An RFC 4180 reader, strict about what `reportCsv` promises: every record ends with CRLF, quoted fields may hold
+ * anything (a doubled quote is a quote), unquoted ones no quote, CR or LF.
+ */
+function parseCsv(text: string): string[][] {
+  const records: string[][] = [];
+  let fields: string[] = [];
+  let i = 0;
+  while (i < text.length) {
+    let field = "";
+    if (text[i] === '"') {
+      i += 1;
+      for (;;) {
+        const quote = text.indexOf('"', i);
+        if (quote < 0) throw new Error("unterminated quoted field");
+        field += text.slice(i, quote);
+        i = quote + 1;
+        if (text[i] !== '"') break;
+        field += '"';
+        i += 1;
+      }
+    } else {
+      const end = text.slice(i).search(/[,\r\n]/);
+      field = end < 0 ? text.slice(i) : text.slice(i, i + end);
+      if (field.includes('"')) throw new Error(`a quote in an unquoted field: ${field}`);
+      i += field.length;
+    }
+    fields.push(field);
+    if (text[i] === ",") {
+      i += 1;
+    } else if (text.startsWith(CSV_NEWLINE, i)) {
+      records.push(fields);
+      fields = [];
+      i += CSV_NEWLINE.length;
+    } else {
+      throw new Error(`expected a comma or CRLF at ${i}, got ${JSON.stringify(text.slice(i, i + 5))}`);
+    }
+  }
+  if (fields.length > 0) throw new Error("the last record does not end with CRLF");
+  return records;
+}
+
+/** What a field reads as when parsed back: the value, with the apostrophe a formula-like field is given. */
+function written(value: string | number | null | readonly string[]): string {
+  const text = value === null ? "" : typeof value === "object" ? value.join(";") : String(value);
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}
+
+const ACCESS_COLUMNS = [
+  "patient",
+  "isoTime",
+  "time",
+  "kind",
+  "outcome",
+  "participant",
+  "organization",
+  "grantee",
+  "categories",
+  "purposes",
+  "basis",
+  "record",
+  "summary",
+  "contract",
+  "event",
+  "blockNumber",
+  "logIndex",
+  "txHash",
+];
+
+function expectedAccessRecord(patient: string, r: AccessReportRow): string[] {
+  return [
+    patient,
+    r.isoTime,
+    r.time,
+    r.kind,
+    r.outcome,
+    r.participant,
+    r.organization,
+    r.grantee,
+    r.categories,
+    r.purposes,
+    r.basis,
+    r.record,
+    r.summary,
+    r.contract,
+    r.event,
+    r.blockNumber,
+    r.logIndex,
+    r.txHash,
+  ].map(written);
+}
+
+/** The `#rows` table's body rows, each as its markup. */
+function tableRows(page: string): string[] {
+  const body = /<table id="rows">[\s\S]*?<tbody>([\s\S]*?)<\/tbody>/.exec(page)?.[1];
+  if (body === undefined) return [];
+  return body.match(/<tr\b[\s\S]*?<\/tr>/g) ?? [];
+}
+
+interface Bar {
+  day: string;
+  category: string;
+  count: number;
+  height: number;
+}
+
+function bars(page: string): Bar[] {
+  return [...page.matchAll(/<rect\s+class="bar[^"]*"([^>]*)>/g)].map((m) => {
+    const attribute = (name: string) => {
+      const value = new RegExp(`\\b${name}="([^"]*)"`).exec(m[1]!)?.[1];
+      if (value === undefined) throw new Error(`a bar without ${name}`);
+      return value;
+    };
+    return {
+      day: attribute("data-day"),
+      category: attribute("data-category"),
+      count: Number(attribute("data-count")),
+      height: Number(attribute("height")),
+    };
+  });
+}
+
+/** The (day, category) pairs of the accesses, with their counts: what the chart should draw. */
+function expectedBars(rows: readonly AccessReportRow[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of rows.filter((x) => x.kind === "access" || x.kind === "record-read")) {
+    for (const category of r.categories.length === 0 ? ["unknown"] : r.categories) {
+      const key = `${r.isoTime.slice(0, 10)} ${category}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
+describe("audit report formats", function () {
+  describe("reportJson", function () {
+    it("round-trips every kind of report", function () {
+      const reports: AuditReport[] = [
+        accessReport(),
+        emptyReport(),
+        hitechReport(),
+        accountingReport(),
+        privacyReport(),
+      ];
+      for (const report of reports) {
+        const text = reportJson(report);
+        expect(text.endsWith("}\n")).to.be.true;
+        expect(JSON.parse(text)).to.deep.equal(report);
+      }
+    });
+
+    it("is the same text whatever order the report's keys were set in", function () {
+      const report = privacyReport();
+      const reordered = JSON.parse(JSON.stringify(report), (_key, value: unknown) =>
+        value === null || typeof value !== "object" || Array.isArray(value)
+          ? value
+          : Object.fromEntries(Object.entries(value).reverse()),
+      ) as PrivacyOfficerReport;
+      expect(Object.keys(reordered)).to.not.deep.equal(Object.keys(report));
+      expect(reportJson(reordered)).to.equal(reportJson(report));
+    });
+
+    it("is indented by two spaces, keys sorted", function () {
+      const text = reportJson(emptyReport());
+      expect(text.split("\n").slice(0, 3)).to.deep.equal(["{", '  "generatedFor": {', '    "fromTime": null,']);
+    });
+  });
+
+  describe("csvField", function () {
+    it("quotes a field with a comma, a quote, CR or LF, doubling its quotes", function () {
+      expect(csvField("plain")).to.equal("plain");
+      expect(csvField("a,b")).to.equal('"a,b"');
+      expect(csvField('say "hi"')).to.equal('"say ""hi"""');
+      expect(csvField("one\ntwo")).to.equal('"one\ntwo"');
+      expect(csvField("one\rtwo")).to.equal('"one\rtwo"');
+    });
+
+    it("gives a field that starts like a formula a leading apostrophe", function () {
+      for (const start of ["=", "+", "-", "@", "\t", "\r"]) {
+        expect(csvField(`${start}1+1`).replace(/^"/, "")).to.match(/^'/);
+      }
+      expect(csvField("=SUM(A1,A2)")).to.equal(`"'=SUM(A1,A2)"`);
+      expect(csvField("a=1")).to.equal("a=1");
+    });
+
+    it("writes null as an empty field and a list joined with semicolons", function () {
+      expect(csvField(null)).to.equal("");
+      expect(csvField(["LaboratoryResults", "Medications"])).to.equal("LaboratoryResults;Medications");
+      expect(csvField([])).to.equal("");
+      expect(csvField(480)).to.equal("480");
+    });
+  });
+
+  describe("reportCsv", function () {
+    it("writes an access report as a header and one record per row", function () {
+      const report = accessReport();
+      const records = parseCsv(reportCsv(report));
+      expect(records[0]).to.deep.equal(ACCESS_COLUMNS);
+      expect(records.slice(1)).to.deep.equal(report.rows.map((r) => expectedAccessRecord(report.patient, r)));
+    });
+
+    it("keeps a comma, a quote and a newline, and defuses a formula", function () {
+      const records = parseCsv(reportCsv(accessReport()));
+      const summary = ACCESS_COLUMNS.indexOf("summary");
+      expect(records[5]![summary]).to.equal('participant 1300 was refused, "mental health"\nsecond line');
+      expect(records[6]![summary]).to.equal('\'=HYPERLINK("http://evil")');
+      expect(records[7]![ACCESS_COLUMNS.indexOf("categories")]).to.equal("LaboratoryResults;Medications");
+      expect(records[8]![ACCESS_COLUMNS.indexOf("categories")]).to.equal("");
+      expect(records[9]![ACCESS_COLUMNS.indexOf("outcome")]).to.equal("");
+    });
+
+    it("ends every record, the last included, with CRLF", function () {
+      const text = reportCsv(accessReport());
+      expect(text.endsWith("\r\n")).to.be.true;
+      expect(text.replaceAll("\r\n", "").includes("\r")).to.be.false;
+    });
+
+    it("writes an empty report as its header alone", function () {
+      expect(reportCsv(emptyReport())).to.equal(`${ACCESS_COLUMNS.join(",")}\r\n`);
+    });
+
+    it("writes a HITECH access report with the access report's columns", function () {
+      const report = hitechReport();
+      const records = parseCsv(reportCsv(report));
+      expect(records[0]).to.deep.equal(ACCESS_COLUMNS);
+      expect(records.slice(1)).to.deep.equal(report.rows.map((r) => expectedAccessRecord(report.patient, r)));
+    });
+
+    it("writes an accounting of disclosures, one record per disclosure", function () {
+      const report = accountingReport();
+      const records = parseCsv(reportCsv(report));
+      expect(records[0]).to.deep.equal([
+        "patient",
+        "isoTime",
+        "time",
+        "recipient",
+        "recipientOrganization",
+        "recipientName",
+        "recipientAddress",
+        "category",
+        "record",
+        "purpose",
+        "basis",
+        "statement",
+        "blockNumber",
+        "txHash",
+      ]);
+      expect(records.slice(1)).to.deep.equal(
+        report.disclosures.map((d) =>
+          [
+            report.patient,
+            d.isoTime,
+            d.time,
+            d.recipient,
+            d.recipientOrganization,
+            d.recipientName,
+            d.recipientAddress,
+            d.category,
+            d.record,
+            d.purpose,
+            d.basis,
+            d.statement,
+            d.blockNumber,
+            d.txHash,
+          ].map(written),
+        ),
+      );
+      expect(records[1]![6]).to.equal("1 Main St\r\nSpringfield");
+      expect(records[2]![11]).to.equal("'+1 sample for a research study");
+    });
+
+    it("writes a privacy officer's report, one record per finding", function () {
+      const report = privacyReport();
+      const records = parseCsv(reportCsv(report));
+      expect(records[0]).to.deep.equal([
+        "isoTime",
+        "time",
+        "kind",
+        "participant",
+        "organization",
+        "patient",
+        "why",
+        "txHashes",
+      ]);
+      expect(records.slice(1)).to.deep.equal(
+        report.findings.map((f) =>
+          [f.isoTime, f.time, f.kind, f.participant, f.organization, f.patient, f.why, f.txHashes].map(written),
+        ),
+      );
+      expect(records[1]![7]).to.equal([tx(5), tx(6), tx(7)].join(";"));
+      expect(records[2]![6]).to.equal("'@241 patients read in one day (threshold: 200)");
+    });
+  });
+
+  describe("escapeHtml", function () {
+    it("replaces the five characters that matter in content and quoted attributes", function () {
+      expect(escapeHtml(`<a href="x" title='y'>&</a>`)).to.equal(
+        "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;",
+      );
+    });
+  });
+
+  describe("plainName", function () {
+    it("turns enum names and kinds into words", function () {
+      expect(plainName("LaboratoryResults")).to.equal("Laboratory results");
+      expect(plainName("unreviewed-break-glass")).to.equal("Unreviewed break glass");
+      expect(plainName("NoGrant")).to.equal("No grant");
+    });
+  });
+
+  describe("reportHtml", function () {
+    it("escapes markup from every field, the title included", function () {
+      const page = reportHtml(accessReport(), { title: "<b>Report</b>", generatedAt: "<now>" });
+      expect(page).to.not.include("<script>");
+      expect(page).to.include("&lt;script&gt;alert(1)&lt;/script&gt; read a record");
+      expect(page).to.not.include("<b>Report</b>");
+      expect(page).to.include("<h1>&lt;b&gt;Report&lt;/b&gt;</h1>");
+      expect(page).to.include("&lt;now&gt;");
+      expect(page).to.include("&quot;mental health&quot;");
+    });
+
+    it("names the report and the patient", function () {
+      const page = reportHtml(accessReport());
+      expect(page).to.include("<title>Access report: Patient 1042</title>");
+      expect(page).to.include("<h1>Access report</h1>");
+      expect(page).to.include('<p class="subject">Patient 1042</p>');
+    });
+
+    it("states the source in the footer: chain, every contract, blocks and generation time", function () {
+      const page = reportHtml(accessReport(), { generatedAt: "2024-03-20T10:00:00Z" });
+      const footer = /<footer id="source">([\s\S]*)<\/footer>/.exec(page)?.[1] ?? "";
+      expect(footer).to.include('<strong class="chain-id">31337</strong>');
+      expect(footer).to.include('<strong class="from-block">12</strong>');
+      expect(footer).to.include('<strong class="to-block">480</strong>');
+      for (const [name, address] of Object.entries(SOURCE.contracts)) {
+        expect(footer).to.include(`<dt>${name}</dt>`);
+        expect(footer).to.include(`<code>${address}</code>`);
+      }
+      expect(footer).to.include("Generated 2024-03-20T10:00:00Z.");
+      expect(reportHtml(accessReport())).to.not.include("Generated ");
+    });
+
+    it("has one table row per report row, with its transaction", function () {
+      const report = accessReport();
+      const rows = tableRows(reportHtml(report));
+      expect(rows).to.have.length(report.rows.length);
+      rows.forEach((tr, i) => {
+        expect(tr).to.include(`data-tx="${report.rows[i]!.txHash}"`);
+      });
+      expect(rows.filter((tr) => tr.includes('class="denied"'))).to.have.length(3);
+    });
+
+    it("draws one bar per day and category, as tall as its count", function () {
+      const report = accessReport();
+      const drawn = bars(reportHtml(report));
+      const expected = expectedBars(report.rows);
+      expect(new Map(drawn.map((b) => [`${b.day} ${b.category}`, b.count]))).to.deep.equal(expected);
+      expect(drawn).to.have.length(expected.size);
+      // Heights are proportional to counts: the same height per access everywhere, so that more is taller.
+      const perAccess = drawn[0]!.height / drawn[0]!.count;
+      for (const bar of drawn) expect(bar.height).to.be.closeTo(bar.count * perAccess, 0.02);
+      const march4 = drawn.filter((b) => b.day === "2024-03-04");
+      const labs = march4.find((b) => b.category === "LaboratoryResults")!;
+      const medications = march4.find((b) => b.category === "Medications")!;
+      expect(labs.count).to.equal(2);
+      expect(labs.height).to.be.greaterThan(medications.height);
+    });
+
+    it("counts a read of a record of unknown category under its own key", function () {
+      const page = reportHtml(accessReport());
+      const unknown = bars(page).filter((b) => b.category === "unknown");
+      expect(unknown).to.deep.equal([{ day: "2024-03-07", category: "unknown", count: 1, height: unknown[0]!.height }]);
+      expect(page).to.include("Category not known");
+    });
+
+    it("says so when there are no accesses, and draws no chart nor table", function () {
+      const page = reportHtml(emptyReport());
+      expect(page).to.include("No accesses in this period.");
+      expect(page).to.not.include("<svg");
+      expect(page).to.not.include('id="rows"');
+      expect(bars(page)).to.have.length(0);
+      expect(page).to.include('<strong class="chain-id">31337</strong>');
+    });
+
+    it("renders a HITECH access report", function () {
+      const report = hitechReport();
+      const page = reportHtml(report);
+      expect(page).to.include("<h1>Access report (HITECH)</h1>");
+      expect(tableRows(page)).to.have.length(report.rows.length);
+      expect(bars(page)).to.have.length(expectedBars(report.rows).size);
+    });
+
+    it("renders an accounting of disclosures with its recipients and exemptions", function () {
+      const report = accountingReport();
+      const page = reportHtml(report);
+      expect(page).to.include("<h1>Accounting of disclosures</h1>");
+      expect(tableRows(page)).to.have.length(2);
+      expect(page).to.include("State Registry, &quot;Public Health&quot;");
+      expect(page).to.include("12 for treatment, payment or the running of your providers");
+      expect(bars(page).map((b) => b.category)).to.deep.equal(["Immunizations", "Genomics"]);
+    });
+
+    it("renders a privacy officer's report, a finding's transactions in its row", function () {
+      const report = privacyReport();
+      const page = reportHtml(report);
+      expect(page).to.include("<title>Privacy officer&#39;s report</title>");
+      expect(page).to.not.include('class="subject"');
+      const rows = tableRows(page);
+      expect(rows).to.have.length(2);
+      expect(rows[0]).to.include(`data-tx="${[tx(5), tx(6), tx(7)].join(" ")}"`);
+      expect(bars(page).map((b) => b.category)).to.deep.equal(["denied-burst", "many-patients"]);
+      expect(page).to.include("America/New_York");
+    });
+
+    it("is the same page for the same report", function () {
+      expect(reportHtml(accessReport())).to.equal(reportHtml(accessReport()));
+    });
+
+    it("loads nothing from elsewhere and runs no script", function () {
+      for (const report of [accessReport(), accountingReport(), privacyReport(), emptyReport()]) {
+        const page = reportHtml(report);
+        expect(page).to.not.match(/<script|<link|<img|<iframe|url\(|@import|src=/i);
+        expect(page).to.include("default-src 'none'");
+      }
+    });
+  });
+});
