@@ -10,3 +10,4 @@ export * from "./records";
 export * from "./claims";
 export * from "./supplychain";
 export * from "./trials";
+export * from "./audit";

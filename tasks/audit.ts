@@ -81,7 +81,10 @@ async function write(hre: HardhatRuntimeEnvironment, report: AuditReport, out: s
   const { writeReport } = await import("../sdk/audit/files");
   const dir = out === undefined ? path.join(hre.config.paths.root, ".careledger", "reports") : path.resolve(out);
   const files = writeReport(report, dir, formatsOption(formats), { generatedAt: new Date().toISOString() });
-  for (const file of files) console.log(`  wrote ${path.relative(process.cwd(), file) || file}`);
+  for (const file of files) {
+    const relative = path.relative(process.cwd(), file);
+    console.log(`  wrote ${relative.startsWith("..") || relative === "" ? file : relative}`);
+  }
   console.log(
     `  source: chain ${report.source.chainId}, blocks ${report.source.fromBlock} to ${report.source.toBlock} ` +
       "(regenerating from the chain gives the same rows)",
@@ -360,6 +363,16 @@ task("careledger:audit:privacy", "The privacy officer's report: unreviewed break
         timeZone: args.timeZone,
         maxPatientsPerDay: Number(wholeNumber("max-patients", args.maxPatients)),
       };
+      // The options' own words for what the SDK would refuse by its field names.
+      if (thresholds.explanationWindowDays < 1)
+        fail(`--explanation-days must be 1 or more, got ${args.explanationDays}`);
+      if (thresholds.deniedBurstCount < 2 || thresholds.deniedBurstMinutes < 1) {
+        fail(`--burst must be at least 2 attempts in at least 1 minute (3/60), got "${args.burst}"`);
+      }
+      if (thresholds.workdayEndHour > 24 || thresholds.workdayEndHour <= thresholds.workdayStartHour) {
+        fail(`--workday must start before it ends, in hours from 0 to 24 (7-19), got "${args.workday}"`);
+      }
+      if (thresholds.maxPatientsPerDay < 1) fail(`--max-patients must be 1 or more, got ${args.maxPatients}`);
       const asOf = Number(args.asOf === undefined ? await chainTime(hre) : periodEnd("as-of", args.asOf));
       formatsOption(args.formats);
       await withDatabase(hre, args, async (db) => {

@@ -2,11 +2,13 @@
  * `npm run demo`: deploys the whole CareLedger system to the in-process chain through the production deploy modules
  * and tells one story, a chapter per module, each building on the one before: identity (`identity.ts`), consent
  * (`consent.ts`), records (`records.ts`), claims (`claims.ts`), the drug supply chain (`supplychain.ts`) and clinical
- * trials (`trials.ts`). A later module adds its chapter here.
+ * trials (`trials.ts`), and last the audit (`audit.ts`): the chain indexed into an embedded PostgreSQL and the reports
+ * read from it. A later module adds its chapter here.
  */
 import hre from "hardhat";
 
 import { deployCareLedger, loadParameters } from "../../deploy";
+import { auditChapter } from "./audit";
 import { claimsChapter } from "./claims";
 import { consentChapter } from "./consent";
 import { identityChapter } from "./identity";
@@ -19,7 +21,7 @@ import { trialsChapter } from "./trials";
 async function main(): Promise<void> {
   const cast = await castOf();
   console.log(
-    "CareLedger demo — identity, governance, consent, records, claims, the drug supply chain and a clinical trial on the in-process chain",
+    "CareLedger demo — identity, governance, consent, records, claims, the drug supply chain, a clinical trial and the audit reports on the in-process chain",
   );
   if (!verbose) console.log("(npm run demo -- --verbose adds the addresses, hashes and gas of every step)");
   const system = await deployCareLedger(hre, loadParameters(hre.network.name));
@@ -37,11 +39,12 @@ async function main(): Promise<void> {
   const claims = await claimsChapter(story, who, credentialExpiry, labCommitment);
   const supply = await supplyChainChapter(story, who, credentialExpiry);
   const trial = await trialsChapter(story);
+  const audit = await auditChapter(story, who);
 
   const participants = await system.identityRegistry.lastId();
   const [requests, sessions] = [await system.consentRegistry.requestCount(), await system.breakGlass.sessionCount()];
   console.log(
-    `\nDone: ${participants} participants, ${requests} access request(s), ${sessions} break-glass session(s), 2 record versions and a batch of ${batchSize.toLocaleString("en-US")}, ${claims.claims} claims (${claims.approved} approved, one after appeal) and ${claims.planPaid} paid, ${supply.packs.toLocaleString("en-US")} serialized packs traced from manufacturer to patient (${supply.dispensed} dispensed, ${supply.clones} clone caught, ${supply.recalls} lot recalled), a trial of ${trial.enrolled} participants with ${trial.susars} SUSAR reported on time and its results compared with what it pre-specified (${trial.notReported} outcome left out, ${trial.added} added); every step above on the audit trail as events.`,
+    `\nDone: ${participants} participants, ${requests} access request(s), ${sessions} break-glass session(s), 2 record versions and a batch of ${batchSize.toLocaleString("en-US")}, ${claims.claims} claims (${claims.approved} approved, one after appeal) and ${claims.planPaid} paid, ${supply.packs.toLocaleString("en-US")} serialized packs traced from manufacturer to patient (${supply.dispensed} dispensed, ${supply.clones} clone caught, ${supply.recalls} lot recalled), a trial of ${trial.enrolled} participants with ${trial.susars} SUSAR reported on time and its results compared with what it pre-specified (${trial.notReported} outcome left out, ${trial.added} added); every step above on the audit trail as events, indexed into PostgreSQL and read back as ${audit.files.length} report files (${audit.findings} finding(s) for the privacy officer).`,
   );
 }
 

@@ -1,4 +1,4 @@
-import { getAddress, sha256, toUtf8Bytes } from "ethers";
+import { getAddress, isAddress, sha256, toUtf8Bytes } from "ethers";
 import type {
   AuditEvent,
   AuditEventAgent,
@@ -9,7 +9,7 @@ import type {
   Reference,
 } from "fhir/r4";
 
-import { DataCategory, DecisionBasis, Purpose } from "../consent/scopes";
+import { DataCategory, DecisionBasis, Purpose, RequestStatus, ReviewOutcome } from "../consent/scopes";
 import { CATEGORY_SYSTEM, PARTICIPANT_ID_SYSTEM } from "../records/fhir-scopes";
 import type { AccessEntryKind, AccessReport, AccessReportRow } from "./types";
 
@@ -34,6 +34,24 @@ import type { AccessEntryKind, AccessReport, AccessReportRow } from "./types";
  * A disclosure is an allowed access or read for `Research` or `PublicHealth`: uses outside treatment, payment and
  * operations (emergency treatment is treatment). Every event's subtype also carries the row's kind
  * (`ENTRY_KIND_SYSTEM`), so that narrowing, revoking and setting a deny, which share a pattern, stay apart.
+ *
+ * Who acted, what a line refers to and how it ended (the row's `actor`, `ref` and `status`):
+ *
+ * - `actor` is BALP's user agent, the requestor: the agent responsible for the event. On a consent change or an
+ *   answered request it is typed v3-ParticipationType `AUT` (BALP's user type for a create or update), with
+ *   v3-RoleClass `PAT` when the patient acted and `AGNT` when her representative acted for her (a requester cancelling
+ *   its own request is `AUT` alone); on a break-glass review it is the auditor's account (`ACCOUNT_SYSTEM`), typed
+ *   v3-ParticipationType `VRF` (verifier: who checks that the emergency access was appropriate).
+ * - `ref` identifies the entity the line concerns: a consent entry's version is the entry's `detail` `version` (the
+ *   entry keeps one identifier across its versions, so that the events of one entry join up); a break-glass session
+ *   (`BREAK_GLASS_SESSION_SYSTEM`, object-role 13, a security resource) on the break-glass lines and on a decision
+ *   taken under one; an access request (`ACCESS_REQUEST_SYSTEM`) on the request lines.
+ * - `status` is that entity's `detail` `status` (a request's `Pending`, `Approved`, `Rejected`, `Cancelled`; a
+ *   session's review, `pending`, `Justified`, `Unjustified`) and, on the lines whose event decided it (a request's
+ *   answer, a review), also the event's `outcomeDesc`. `outcome` stays 0 (success) on those lines: FHIR's
+ *   `AuditEvent.outcome` says whether the recorded action succeeded (4 is "the action was not successful"), and a
+ *   rejection, a cancellation or a finding of "unjustified" is an action that succeeded and took effect on chain. Only
+ *   a denied access is a failure (4): there the action audited, the access, did not happen.
  *
  * No `meta.profile`: a profile there claims conformance, and the ledger does not know what BALP requires of every
  * event — the network address of the client or recipient (`agent.network` 1..1), for AuthZconsent an application
@@ -70,6 +88,15 @@ export const RECORD_COMMITMENT_SYSTEM = "urn:careledger:record-commitment";
  * per patient and grantee, holding its grant and its deny.
  */
 export const CONSENT_ENTRY_SYSTEM = "urn:careledger:consent-entry";
+/**
+ * An account, as its CAIP-10 account id `eip155:<chainId>:<checksummed address>`: an agent the ledger knows by its
+ * key alone (the auditor of a break-glass review).
+ */
+export const ACCOUNT_SYSTEM = "urn:careledger:account";
+/** A break-glass session, by its id in the break-glass contract (a decimal number). */
+export const BREAK_GLASS_SESSION_SYSTEM = "urn:careledger:break-glass-session";
+/** An access request to the patient, by its id in the consent registry (a decimal number). */
+export const ACCESS_REQUEST_SYSTEM = "urn:careledger:access-request";
 /** CareLedger's purposes where HL7 has no code: only the wildcard `*` of a broad grant. */
 export const PURPOSE_SYSTEM = "urn:careledger:purpose";
 
@@ -126,6 +153,24 @@ const CONSENT_CHANGES: ReadonlySet<AccessEntryKind> = new Set([
   "deny-set",
 ]);
 
+/** Lines that name who acted (`row.actor`): a consent change, an answer to a request, a review. */
+const ACTED: ReadonlySet<AccessEntryKind> = new Set([
+  ...CONSENT_CHANGES,
+  "access-request-resolved",
+  "break-glass-reviewed",
+]);
+
+/** Lines whose event decided the row's `status` (an answer, a finding): it is also the event's `outcomeDesc`. */
+const DECIDES_STATUS: ReadonlySet<AccessEntryKind> = new Set(["access-request-resolved", "break-glass-reviewed"]);
+
+/** The break-glass lines, and the decisions taken under a session: their `ref` is the session's id. */
+const isUnderSession = (row: AccessReportRow): boolean =>
+  row.kind.startsWith("break-glass") || row.basis === "BreakGlass";
+
+/** A request's or a session's status as a row gives it: `RequestStatus` and `ReviewOutcome` names, or `pending`. */
+const isStatus = (name: string): boolean =>
+  isMember(RequestStatus, name) || isMember(ReviewOutcome, name) || name === "pending";
+
 const coding = (system: string, code: string): Coding => ({ system, code });
 const concept = (system: string, code: string): CodeableConcept => ({ coding: [coding(system, code)] });
 
@@ -154,6 +199,10 @@ const DESTINATION_ROLE = coding(DCM, "110152");
 const AUTHORIZATION_SERVER = coding(SECURITY_ROLE_TYPE, "authserver");
 const INFORMATION_RECIPIENT = coding(PARTICIPATION_TYPE, "IRCP");
 const AUTHOR = coding(PARTICIPATION_TYPE, "AUT");
+const VERIFIER = coding(PARTICIPATION_TYPE, "VRF");
+/** BALP's user agent types for the patient herself, and for someone acting on her behalf (her representative). */
+const PATIENT_ROLE = coding(ROLE_CLASS, "PAT");
+const ON_BEHALF = coding(ROLE_CLASS, "AGNT");
 
 function decision(): Pattern {
   return {
@@ -256,6 +305,7 @@ export function balpProfileOf(row: AccessReportRow): string | null {
 
 const DECIMAL_ID = /^[1-9][0-9]*$/;
 const HASH = /^0x[0-9a-fA-F]{64}$/;
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 /** FHIR's `instant`: a time to the second, with a zone. */
 const INSTANT = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$/;
 
@@ -280,6 +330,9 @@ function checkRow(row: AccessReportRow, report: AccessReport): void {
     check(id === null || DECIMAL_ID.test(id), row, `${field} "${id}" is not a participant id`);
   }
   check(row.record === null || HASH.test(row.record), row, `record "${row.record}" is not a record commitment`);
+  checkActor(row);
+  check(row.ref === null || DECIMAL_ID.test(row.ref), row, `ref "${row.ref}" is not a version or id`);
+  check(row.status === null || isStatus(row.status), row, `"${row.status}" is not a request or review status`);
   for (const name of row.categories) {
     check(name === "*" || isMember(DataCategory, name), row, `"${name}" is not a data category`);
   }
@@ -288,6 +341,18 @@ function checkRow(row: AccessReportRow, report: AccessReport): void {
   const decides = row.kind === "access" || row.kind === "record-read";
   check(!decides || row.outcome !== null, row, `${row.kind} line without an outcome`);
   check(report.source.contracts[row.contract] !== undefined, row, `contract "${row.contract}" is not in the source`);
+}
+
+/** An actor is a participant id, or on a break-glass review an account address (checksummed, or all one case). */
+function checkActor(row: AccessReportRow): void {
+  const { actor, kind } = row;
+  if (actor === null) return;
+  check(ACTED.has(kind), row, `${kind} line with an actor`);
+  if (kind === "break-glass-reviewed") {
+    check(ADDRESS.test(actor) && isAddress(actor), row, `actor "${actor}" is not an account address`);
+  } else {
+    check(DECIMAL_ID.test(actor), row, `actor "${actor}" is not a participant id`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -303,12 +368,39 @@ function participant(id: string, type?: "Patient" | "Practitioner" | "Organizati
 }
 
 /**
- * The row's agents, by identifier only: its participant (typed `Practitioner` on break-glass lines, where the
- * contract requires one, and `Patient` when it is the patient; CareLedger's other kinds of participant are not told
- * apart in a row, so no type), the organization it acted for (BALP's `userorg`, v3-RoleClass PROV), and the contract.
+ * Who acted on a line that names one, as BALP's user agent and the event's requestor (see the module's comment): the
+ * patient or her representative making a consent change or answering a request, the requester cancelling its own
+ * request, or the auditor's account reviewing a break-glass session.
+ */
+function actorAgent(row: AccessReportRow, report: AccessReport): AuditEventAgent | null {
+  const { actor } = row;
+  if (actor === null) return null;
+  if (row.kind === "break-glass-reviewed") {
+    return {
+      type: { coding: [VERIFIER] },
+      who: { identifier: { system: ACCOUNT_SYSTEM, value: `eip155:${report.source.chainId}:${getAddress(actor)}` } },
+      requestor: true,
+    };
+  }
+  const byPatient = actor === report.patient;
+  const byRequester = row.kind === "access-request-resolved" && actor === row.participant;
+  const role = byPatient ? [PATIENT_ROLE] : byRequester ? [] : [ON_BEHALF];
+  return {
+    type: { coding: [AUTHOR, ...role] },
+    who: participant(actor, byPatient ? "Patient" : undefined),
+    requestor: true,
+  };
+}
+
+/**
+ * The row's agents, by identifier only: who acted (`actorAgent`), its participant (typed `Practitioner` on
+ * break-glass lines, where the contract requires one, and `Patient` when it is the patient; CareLedger's other kinds
+ * of participant are not told apart in a row, so no type), the organization it acted for (BALP's `userorg`,
+ * v3-RoleClass PROV), and the contract.
  */
 function agentsOf(row: AccessReportRow, report: AccessReport, pattern: Pattern): AuditEventAgent[] {
-  const agents: AuditEventAgent[] = [];
+  const actor = actorAgent(row, report);
+  const agents: AuditEventAgent[] = actor === null ? [] : [actor];
   if (pattern.participant !== null && row.participant !== null) {
     const type =
       row.participant === report.patient ? "Patient" : row.kind.startsWith("break-glass") ? "Practitioner" : undefined;
@@ -374,9 +466,19 @@ function entryReference(report: AccessReport, grantee: string): Reference {
   return { type: "Consent", identifier: { system: CONSENT_ENTRY_SYSTEM, value: `${report.patient}:${grantee}` } };
 }
 
+/** The version of a consent entry that a line names (`ref`), as the entry's detail; none without a ref. */
+function versionDetail(row: AccessReportRow): Pick<AuditEventEntity, "detail"> {
+  return row.ref === null ? {} : { detail: [{ type: "version", valueString: row.ref }] };
+}
+
+/** A request's or a session's status (`status`), as the entity's detail; none without a status. */
+function statusDetail(row: AccessReportRow): Pick<AuditEventEntity, "detail"> {
+  return row.status === null ? {} : { detail: [{ type: "status", valueString: row.status }] };
+}
+
 /**
  * A change to a consent entry, as the data entity of BALP's RESTful pattern: the entry (a `Consent`), labelled with
- * the scope it now grants or denies (categories, and purposes as PurposeOfUse labels).
+ * the scope it now grants or denies (categories, and purposes as PurposeOfUse labels), and its version as a detail.
  */
 function entryEntity(row: AccessReportRow, report: AccessReport, pattern: Pattern): AuditEventEntity | null {
   const grantee = row.grantee ?? row.participant;
@@ -388,13 +490,44 @@ function entryEntity(row: AccessReportRow, report: AccessReport, pattern: Patter
     what: entryReference(report, grantee),
     ...(pattern.lifecycle === null ? {} : { lifecycle: pattern.lifecycle }),
     ...(labels.length === 0 ? {} : { securityLabel: labels }),
+    ...versionDetail(row),
+  };
+}
+
+/**
+ * An access request, as the data entity of BALP's RESTful pattern (the request is what asking creates and answering
+ * updates): the request by its id, labelled with the categories it asks for (its purposes are the event's), and its
+ * status as a detail.
+ */
+function requestEntity(row: AccessReportRow): AuditEventEntity | null {
+  if (row.ref === null) return null;
+  return {
+    type: coding(ENTITY_TYPE, "2"),
+    role: coding(OBJECT_ROLE, "4"),
+    what: { identifier: { system: ACCESS_REQUEST_SYSTEM, value: row.ref } },
+    ...(row.categories.length === 0 ? {} : { securityLabel: categoryLabels(row.categories) }),
+    ...statusDetail(row),
+  };
+}
+
+/**
+ * The break-glass session a line concerns (its opening, closing or review, or a decision taken under it), by its id,
+ * as a security resource (object-role 13), with its review as a detail where the row gives it.
+ */
+function sessionEntity(row: AccessReportRow): AuditEventEntity | null {
+  if (row.ref === null || !isUnderSession(row)) return null;
+  return {
+    type: coding(ENTITY_TYPE, "2"),
+    role: coding(OBJECT_ROLE, "13"),
+    what: { identifier: { system: BREAK_GLASS_SESSION_SYSTEM, value: row.ref } },
+    ...statusDetail(row),
   };
 }
 
 /**
  * The participant a line concerns without acting in it (the grantee of a consent change, the requester of a resolved
  * request), by identifier, in DICOM's role for a user whose access rights are changed (object-role 11, Security User
- * Entity). The row does not say who acted (the patient, a representative): the ledger's events name no more.
+ * Entity). Who acted is an agent (`actorAgent`).
  */
 function subjectEntity(row: AccessReportRow, pattern: Pattern): AuditEventEntity | null {
   const subject = row.grantee ?? row.participant;
@@ -402,10 +535,13 @@ function subjectEntity(row: AccessReportRow, pattern: Pattern): AuditEventEntity
   return { role: coding(OBJECT_ROLE, "11"), what: participant(subject) };
 }
 
-/** The consent entry that decided an access (BALP AuthZconsent's `consent` entity), when one did. */
+/**
+ * The consent entry that decided an access (BALP AuthZconsent's `consent` entity), when one did, with the version of
+ * its grant that allowed it (a refusal names no version).
+ */
 function decidingEntry(row: AccessReportRow, report: AccessReport): AuditEventEntity | null {
   if (row.grantee === null || row.basis === null || !ENTRY_BASES.has(row.basis)) return null;
-  return { type: coding(RESOURCE_TYPES, "Consent"), what: entryReference(report, row.grantee) };
+  return { type: coding(RESOURCE_TYPES, "Consent"), what: entryReference(report, row.grantee), ...versionDetail(row) };
 }
 
 /** The proof: the transaction, and where its event is (block, log index, contract and event name). */
@@ -425,7 +561,9 @@ function transactionEntity(row: AccessReportRow): AuditEventEntity {
 function entitiesOf(row: AccessReportRow, report: AccessReport, pattern: Pattern): AuditEventEntity[] {
   const concerned = CONSENT_CHANGES.has(row.kind)
     ? [entryEntity(row, report, pattern)]
-    : [dataEntity(row, pattern), decidingEntry(row, report)];
+    : row.kind === "access-requested" || row.kind === "access-request-resolved"
+      ? [requestEntity(row)]
+      : [dataEntity(row, pattern), decidingEntry(row, report), sessionEntity(row)];
   return [
     patientEntity(report),
     ...[...concerned, subjectEntity(row, pattern)].filter((entity) => entity !== null),
@@ -443,15 +581,19 @@ function eventId(row: AccessReportRow, report: AccessReport): string {
 
 /**
  * One row as an AuditEvent. `recorded` is the block time; `outcome` is 0 (success) or, for a denial, 4 (minor
- * failure: a refusal, as HTTP's 403 is a client error), with the decision basis's name as `outcomeDesc`; for a
- * consent change, the purposes it grants are labels of the entry, not the event's purpose. Throws on a row that
- * holds anything but ids, hashes and enum names, or whose contract the report's source does not list.
+ * failure: a refusal, as HTTP's 403 is a client error), with the decision basis's name as `outcomeDesc`. An answer
+ * to a request and a review are successes whatever they decided (a rejection took effect): what they decided
+ * (`Rejected`, `Unjustified`...) is their `outcomeDesc` and the status of the request or session entity (see the
+ * module's comment). For a consent change, the purposes it grants are labels of the entry, not the event's purpose.
+ * Throws on a row that holds anything but ids, hashes and enum names, or whose contract the report's source does
+ * not list.
  */
 export function auditEventOf(row: AccessReportRow, report: AccessReport): AuditEvent {
   checkRow(row, report);
   const pattern = patternOf(row);
   const purposes = CONSENT_CHANGES.has(row.kind) ? [] : row.purposes;
   const contract = contractId(row, report);
+  const outcomeDesc = row.basis ?? (DECIDES_STATUS.has(row.kind) ? row.status : null);
   return {
     resourceType: "AuditEvent",
     id: eventId(row, report),
@@ -461,7 +603,7 @@ export function auditEventOf(row: AccessReportRow, report: AccessReport): AuditE
     action: pattern.action,
     recorded: row.isoTime,
     outcome: row.outcome === "denied" ? "4" : "0",
-    ...(row.basis === null ? {} : { outcomeDesc: row.basis }),
+    ...(outcomeDesc === null ? {} : { outcomeDesc }),
     ...(purposes.length === 0 ? {} : { purposeOfEvent: purposes.map((name) => ({ coding: [purposeCoding(name)] })) }),
     agent: agentsOf(row, report, pattern),
     source: { observer: { type: "Device", identifier: { system: CONTRACT_SYSTEM, value: contract } } },

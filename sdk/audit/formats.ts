@@ -43,6 +43,9 @@ function accessColumns(patient: string): Column<AccessReportRow>[] {
     { name: "participant", value: (r) => r.participant },
     { name: "organization", value: (r) => r.organization },
     { name: "grantee", value: (r) => r.grantee },
+    { name: "actor", value: (r) => r.actor },
+    { name: "ref", value: (r) => r.ref },
+    { name: "status", value: (r) => r.status },
     { name: "categories", value: (r) => r.categories },
     { name: "purposes", value: (r) => r.purposes },
     { name: "basis", value: (r) => r.basis },
@@ -101,12 +104,12 @@ export const CSV_NEWLINE = "\r\n";
  * - Null is an empty field; a list (categories, purposes, transaction hashes) is its items joined with `;`.
  * - Formula injection: a field that starts with `=`, `+`, `-`, `@`, a tab or CR gets a leading apostrophe (`'`), so
  *   that a spreadsheet shows it as text instead of running it (OWASP's advice). Every field is checked, the generated
- *   ones too; none of those starts so (ids and numbers are unsigned, hashes start with `0x`). A program reading the
+ *   ones too; none of those starts so (ids and numbers are unsigned, hashes and addresses start with `0x`). A program reading the
  *   file back removes one leading apostrophe from a field that then starts with one of those characters.
  *
  * Columns, by report kind (the JSON field names):
  * - access-report, hitech-access-report: patient, isoTime, time, kind, outcome, participant, organization, grantee,
- *   categories, purposes, basis, record, summary, contract, event, blockNumber, logIndex, txHash.
+ *   actor, ref, status, categories, purposes, basis, record, summary, contract, event, blockNumber, logIndex, txHash.
  * - accounting-of-disclosures: patient, isoTime, time, recipient, recipientOrganization, recipientName,
  *   recipientAddress, category, record, purpose, basis, statement, blockNumber, txHash.
  * - privacy-officer-report: isoTime, time, kind, participant, organization, patient, why, txHashes.

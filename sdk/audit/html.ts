@@ -198,7 +198,7 @@ function accessView(report: AccessReport): View {
     chart: { noun: "accesses", keyName: "data category", points: accessPoints(report.rows) },
     extra: null,
     tableHeading: "Every recorded event",
-    table: accessTable(report.rows),
+    table: accessTable(report.rows, report.patient),
   };
 }
 
@@ -219,7 +219,7 @@ function hitechView(report: HitechAccessReport): View {
     chart: { noun: "accesses", keyName: "data category", points: accessPoints(report.rows) },
     extra: null,
     tableHeading: "Every recorded event",
-    table: accessTable(report.rows),
+    table: accessTable(report.rows, report.patient),
   };
 }
 
@@ -330,17 +330,23 @@ function table(headers: readonly string[], rows: readonly Markup[], empty: strin
   </div>`;
 }
 
-function accessTable(rows: readonly AccessReportRow[]): Markup {
+/**
+ * The access report's table. A line's kind is followed by what it refers to (a permission's version, an emergency
+ * session, a request); the outcome is a decision's, or how a request or an emergency session ended; under whom a line
+ * names is who changed the permission, answered the request or reviewed the session.
+ */
+function accessTable(rows: readonly AccessReportRow[], patient: string): Markup {
+  const answers = answersOf(rows);
   const lines = rows.map(
     (r) =>
       html`<tr data-tx="${r.txHash}" ${r.outcome === "denied" ? new Markup(' class="denied"') : null}>
         <td>${timeCell(r.time, r.isoTime)}</td>
         <td class="what">
           ${r.summary}
-          <div class="muted">${plainName(r.kind)}</div>
+          <div class="muted">${plainName(r.kind)}${refNote(r)}</div>
         </td>
-        <td>${outcomeBadge(r.outcome)}</td>
-        <td>${party(r.participant, r.organization)}</td>
+        <td>${r.outcome === null ? statusBadge(r, answers) : outcomeBadge(r.outcome)}</td>
+        <td>${party(r.participant, r.organization)}${actedBy(r, patient)}</td>
         <td>
           ${list(r.categories, "All categories")}${
             r.record === null ? null : html`<div class="muted">record ${hash(r.record, "record")}</div>`
@@ -407,6 +413,86 @@ function outcomeBadge(outcome: AccessReportRow["outcome"]): Markup {
   return outcome === null ? dash() : html`<span class="badge ${outcome}">${outcome}</span>`;
 }
 
+/** What a line refers to, in the patient's words: an emergency session, a request, or a permission's version. */
+function refNote(r: AccessReportRow): Markup | null {
+  if (r.ref === null) return null;
+  const label =
+    r.kind.startsWith("break-glass") || r.basis === "BreakGlass"
+      ? `emergency session ${r.ref}`
+      : r.kind === "access-requested" || r.kind === "access-request-resolved"
+        ? `request ${r.ref}`
+        : `permission version ${r.ref}`;
+  return html` · <span class="ref">${label}</span>`;
+}
+
+/** The answer to each request the rows hold, by request id: the last answer wins (there is only one on chain). */
+function answersOf(rows: readonly AccessReportRow[]): Map<string, string> {
+  const answers = new Map<string, string>();
+  for (const r of rows) {
+    if (r.kind === "access-request-resolved" && r.ref !== null && r.status !== null) answers.set(r.ref, r.status);
+  }
+  return answers;
+}
+
+/** A status's badge: its tone (a class), its word, and what it means (the badge's tooltip). */
+const STATUS_BADGES: Readonly<Record<string, readonly [tone: string, label: string, meaning: string]>> = {
+  Approved: ["good", "Approved", "The request was approved: a permission was given"],
+  Rejected: ["bad", "Rejected", "The request was rejected: no permission was given"],
+  Cancelled: ["neutral", "Cancelled", "The request was withdrawn before it was answered"],
+  Expired: ["neutral", "Expired", "The request was not answered in time"],
+  Justified: ["good", "Justified", "An auditor found this emergency access justified"],
+  Unjustified: ["bad", "Unjustified", "An auditor found this emergency access unjustified"],
+};
+
+/**
+ * How a request or an emergency session ended, as a badge. A request's own line shows its answer when the report
+ * holds it (as an emergency session's opening line shows its review), else that it awaits one.
+ */
+function statusBadge(r: AccessReportRow, answers: ReadonlyMap<string, string>): Markup {
+  if (r.status === null) return dash();
+  const status = r.kind === "access-requested" && r.ref !== null ? (answers.get(r.ref) ?? r.status) : r.status;
+  const waiting = r.kind.startsWith("break-glass")
+    ? (["waiting", "Unreviewed", "No auditor had reviewed this emergency access when this report was made"] as const)
+    : (["waiting", "Unanswered", "The request had no answer when this report was made"] as const);
+  const [tone, label, meaning] =
+    status.toLowerCase() === "pending" ? waiting : (STATUS_BADGES[status] ?? ["neutral", plainName(status), status]);
+  return html`<span class="badge ${tone}" title="${meaning}">${label}</span>`;
+}
+
+/** Who changed a permission, answered a request or reviewed an emergency session, in the patient's words. */
+function actedBy(r: AccessReportRow, patient: string): Markup | null {
+  if (r.actor === null) return null;
+  const who =
+    r.kind === "break-glass-reviewed"
+      ? html`auditor ${hash(r.actor, "account")}`
+      : r.actor === patient
+        ? html`you`
+        : r.kind === "access-request-resolved" && r.actor === r.participant
+          ? html`the requester`
+          : html`your representative ${r.actor}`;
+  return html`<div class="muted actor">${actedVerb(r)} by ${who}</div>`;
+}
+
+/** What the actor did, as a past participle: "given" (by you), "rejected" (by your representative 12)... */
+function actedVerb(r: AccessReportRow): string {
+  switch (r.kind) {
+    case "consent-granted":
+      return "given";
+    case "consent-narrowed":
+      return "narrowed";
+    case "consent-revoked":
+      return "withdrawn";
+    case "deny-set":
+      return r.categories.length === 0 ? "refusal lifted" : "refusal set";
+    case "access-request-resolved":
+      return r.status === null ? "answered" : r.status.toLowerCase();
+    case "break-glass-reviewed":
+      return "reviewed";
+    default:
+      return "acted";
+  }
+}
+
 function party(participant: string | null, organization: string | null): Markup {
   if (participant === null) return organization === null ? dash() : html`organization ${organization}`;
   return html`${participant}${organization === null ? null : html`<div class="muted org">of organization ${organization}</div>`}`;
@@ -421,8 +507,8 @@ function recipient(d: Disclosure): Markup {
   }${d.recipientAddress === null ? null : html`<div class="muted">${d.recipientAddress}</div>`}`;
 }
 
-/** A transaction hash or record commitment: shortened on screen (the whole in its tooltip), whole on paper. */
-function hash(value: string, kind: "tx" | "record"): Markup {
+/** A transaction hash, record commitment or account: shortened on screen (the whole in its tooltip), whole on paper. */
+function hash(value: string, kind: "tx" | "record" | "account"): Markup {
   const short = value.length > 14 ? `${value.slice(0, 8)}…${value.slice(-6)}` : value;
   return html`<code class="hash ${kind}" title="${value}"
     ><span class="short">${short}</span><span class="full">${value}</span></code
@@ -704,7 +790,7 @@ function footer(source: ReportSource, generatedAt: string | undefined): Markup {
 const SWATCHES = PALETTE.map((c, i) => `.c${i}{fill:${c};background:${c}}`).join("");
 
 const CSS = `
-:root{--ink:#1b1f24;--muted:#5b6470;--rule:#d8dde3;--paper:#fff;--tint:#f4f6f8;--ok:#17683a;--ok-bg:#e3f4e8;--no:#a4161a;--no-bg:#fde8e8}
+:root{--ink:#1b1f24;--muted:#5b6470;--rule:#d8dde3;--paper:#fff;--tint:#f4f6f8;--ok:#17683a;--ok-bg:#e3f4e8;--no:#a4161a;--no-bg:#fde8e8;--wait:#7a4b00;--wait-bg:#fdf0d5}
 *{box-sizing:border-box}
 html{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Liberation Sans",Arial,sans-serif;color:var(--ink);background:var(--paper);line-height:1.5;font-size:16px}
 body{margin:0}
@@ -734,17 +820,20 @@ figcaption{color:var(--muted);font-size:.9rem;margin-bottom:.4rem}
 ${SWATCHES}
 .table-wrap{overflow-x:auto}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
-th{text-align:left;font-weight:600;font-size:.8rem;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);border-bottom:2px solid var(--ink);padding:.45rem .6rem}
-td{vertical-align:top;padding:.55rem .6rem;border-bottom:1px solid var(--rule)}
+th{text-align:left;font-weight:600;font-size:.8rem;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);border-bottom:2px solid var(--ink);padding:.45rem .5rem}
+td{vertical-align:top;padding:.55rem .5rem;border-bottom:1px solid var(--rule)}
 tbody tr:nth-child(even){background:var(--tint)}
 tr.denied td:first-child{box-shadow:inset 3px 0 0 var(--no)}
 td time{white-space:nowrap}
 td .clock{display:block;color:var(--muted);font-size:.85em}
-td.what{min-width:15rem}
+td.what{min-width:15rem;overflow-wrap:anywhere}
 .org{white-space:nowrap}
-.badge{display:inline-block;padding:.05rem .5rem;border-radius:999px;font-size:.8rem;font-weight:600}
-.badge.allowed{color:var(--ok);background:var(--ok-bg)}
-.badge.denied{color:var(--no);background:var(--no-bg)}
+.badge{display:inline-block;padding:.05rem .5rem;border-radius:999px;font-size:.8rem;font-weight:600;white-space:nowrap}
+.badge.allowed,.badge.good{color:var(--ok);background:var(--ok-bg)}
+.badge.denied,.badge.bad{color:var(--no);background:var(--no-bg)}
+.badge.waiting{color:var(--wait);background:var(--wait-bg)}
+.badge.neutral{color:var(--muted);background:var(--tint);box-shadow:inset 0 0 0 1px var(--rule)}
+.ref{white-space:nowrap}
 th{white-space:nowrap}
 .hash{white-space:nowrap}
 .hash .full{display:none}

@@ -83,6 +83,10 @@ const ACCESS_REPORT_EVENTS = [
 /** The span a report covers, checked to be wholly indexed, and its source. */
 export async function reportSource(span: ReportSpan): Promise<ReportSource> {
   const { db, chainId } = span;
+  const [schema] = await db.query<{ ready: boolean }>("SELECT to_regclass('audit_contracts') IS NOT NULL AS ready");
+  if (schema?.ready !== true) {
+    throw new AuditError(`the audit database holds nothing for chain ${chainId}: run careledger:audit:index first`);
+  }
   const contracts = await db.query<{ contract: string; address: string; first_block: string | number }>(
     "SELECT contract, address, first_block FROM audit_contracts WHERE chain_id = $1 ORDER BY contract",
     [chainId.toString()],
@@ -258,6 +262,55 @@ function contextOf(events: EventRecord[]): Context {
   return context;
 }
 
+/** An enum name in plain words: `LaboratoryResults` reads "laboratory results". */
+export function words(name: string): string {
+  return name === "*" ? "everything not sensitive" : name.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+}
+
+const list = (names: readonly string[]): string => names.map(words).join(", ");
+
+/** Why an access was allowed, in the patient's words. */
+function allowedBecause(e: EventRecord): string {
+  switch (e.basis) {
+    case DecisionBasis.Self:
+      return "that was you";
+    case DecisionBasis.Representative:
+      return "as your representative";
+    case DecisionBasis.Grant:
+      return `under your permission to them (version ${e.args.ref})`;
+    case DecisionBasis.OrganizationGrant:
+      return `under your permission to organization ${e.grantee} (version ${e.args.ref})`;
+    case DecisionBasis.BreakGlass:
+      return `in emergency access session ${e.args.ref}`;
+    default:
+      return words(enumName(DecisionBasis, e.basis));
+  }
+}
+
+/** Why an access was refused, in the patient's words. */
+function deniedBecause(e: EventRecord): string {
+  switch (e.basis) {
+    case DecisionBasis.UnknownAccessor:
+      return "the key belongs to no registered participant";
+    case DecisionBasis.InactiveAccessor:
+      return "the participant is suspended, revoked or its licence expired";
+    case DecisionBasis.ExplicitDeny:
+      return `you refused ${e.grantee === e.actor ? "them" : `organization ${e.grantee}`} this`;
+    case DecisionBasis.NoGrant:
+      return "no permission of yours covers it";
+    case DecisionBasis.SensitiveCategoryNotNamed:
+      return "a sensitive category must be named in a permission to the participant itself";
+    case DecisionBasis.PurposeNotNamed:
+      return "that purpose must be named in a permission to the participant itself";
+    case DecisionBasis.BreakGlassCategoryExcluded:
+      return "emergency access does not reach this category";
+    case DecisionBasis.InactiveGrantee:
+      return `organization ${e.grantee}, whose permission would have covered it, is not active`;
+    default:
+      return words(enumName(DecisionBasis, e.basis));
+  }
+}
+
 function line(e: EventRecord, context: Context): AccessReportRow | undefined {
   const base = {
     time: e.time,
@@ -279,6 +332,9 @@ function line(e: EventRecord, context: Context): AccessReportRow | undefined {
     participant: null,
     organization: null,
     grantee: null,
+    actor: null,
+    ref: null,
+    status: null,
     categories: [],
     purposes: [],
     basis: null,
@@ -289,76 +345,84 @@ function line(e: EventRecord, context: Context): AccessReportRow | undefined {
   const basis = enumName(DecisionBasis, e.basis);
   const category = e.category === null ? "" : enumName(DataCategory, e.category);
   const purpose = enumName(Purpose, e.purpose);
-  const because = (): string => {
-    if (e.basis === DecisionBasis.BreakGlass) return `break-glass session ${e.args.ref}`;
-    if (e.basis === DecisionBasis.Grant || e.basis === DecisionBasis.OrganizationGrant) {
-      return `${basis === "Grant" ? "grant" : "organization's grant"} version ${e.args.ref} to ${e.grantee}`;
-    }
-    return basis;
-  };
+  const ref = e.args.ref === undefined || e.args.ref === "0" ? null : e.args.ref;
+  const patientOrRepresentative = (actor: string | null): string =>
+    actor === e.patient ? "you" : `your representative (participant ${actor})`;
   switch (e.event) {
     case "AccessGranted":
-    case "AccessDenied": {
-      const allowed = e.event === "AccessGranted";
-      return row(
-        "access",
-        {
-          outcome: allowed ? "allowed" : "denied",
-          participant: e.actor,
-          organization: e.affiliation,
-          grantee: e.grantee,
-          categories: [category],
-          purposes: [purpose],
-          basis,
-        },
-        `${who(e.actor, e.affiliation)} was ${allowed ? "allowed" : "denied"} ${category} for ${purpose}: ${because()}`,
-      );
-    }
+    case "AccessDenied":
     case "RecordAccessGranted":
     case "RecordAccessDenied": {
-      const allowed = e.event === "RecordAccessGranted";
+      const allowed = e.event === "AccessGranted" || e.event === "RecordAccessGranted";
+      const isRecord = e.event.startsWith("Record");
       const recordCategory = e.record === null ? undefined : context.recordCategory.get(e.record);
-      const categoryName = recordCategory === undefined ? "" : enumName(DataCategory, recordCategory);
+      const categoryName = isRecord
+        ? recordCategory === undefined
+          ? ""
+          : enumName(DataCategory, recordCategory)
+        : category;
+      const what = isRecord
+        ? `your record ${shortHash(e.record ?? "")}${categoryName === "" ? "" : ` (${words(categoryName)})`}`
+        : `your ${words(categoryName)}`;
       return row(
-        "record-read",
+        isRecord ? "record-read" : "access",
         {
           outcome: allowed ? "allowed" : "denied",
           participant: e.actor,
           organization: e.affiliation,
           grantee: e.grantee,
+          ref: allowed ? ref : null,
           categories: categoryName === "" ? [] : [categoryName],
           purposes: [purpose],
           basis,
           record: e.record,
         },
-        `${who(e.actor, e.affiliation)} ${allowed ? "read" : "was refused"} record ${shortHash(e.record ?? "")}` +
-          `${categoryName === "" ? "" : ` (${categoryName})`} for ${purpose}: ${because()}`,
+        `${who(e.actor, e.affiliation)} ${allowed ? "saw" : "was refused"} ${what} for ${words(purpose)}: ` +
+          (allowed ? allowedBecause(e) : deniedBecause(e)),
       );
     }
     case "BreakGlassOpened": {
       const session = context.sessions.get(e.args.sessionId ?? "");
       return row(
         "break-glass-opened",
-        { participant: e.actor, organization: e.organization, purposes: [Purpose[Purpose.EmergencyTreatment]] },
-        `${who(e.actor, e.organization)} broke the glass (session ${e.args.sessionId}, reason code ` +
-          `${e.args.reasonCode}) until ${iso(Number(e.args.expiresAt))}; review: ${session?.review ?? "pending"}`,
+        {
+          participant: e.actor,
+          organization: e.organization,
+          ref: e.args.sessionId ?? null,
+          status: session?.review ?? "pending",
+          purposes: [Purpose[Purpose.EmergencyTreatment]],
+        },
+        `${who(e.actor, e.organization)} opened emergency access to your records (session ${e.args.sessionId}, ` +
+          `reason code ${e.args.reasonCode}) until ${iso(Number(e.args.expiresAt))}; review: ${session?.review ?? "pending"}`,
       );
     }
     case "BreakGlassClosed": {
       const session = context.sessions.get(e.args.sessionId ?? "");
       return row(
         "break-glass-closed",
-        { participant: session?.practitioner ?? null, organization: session?.organization ?? null },
-        `break-glass session ${e.args.sessionId} of ${who(session?.practitioner ?? null, session?.organization ?? null)} was closed`,
+        {
+          participant: session?.practitioner ?? null,
+          organization: session?.organization ?? null,
+          ref: e.args.sessionId ?? null,
+        },
+        `emergency access session ${e.args.sessionId} of ` +
+          `${who(session?.practitioner ?? null, session?.organization ?? null)} was closed`,
       );
     }
     case "BreakGlassReviewed": {
       const session = context.sessions.get(e.args.sessionId ?? "");
+      const outcome = enumName(ReviewOutcome, e.args.outcome);
       return row(
         "break-glass-reviewed",
-        { participant: session?.practitioner ?? null, organization: session?.organization ?? null },
-        `an auditor (${e.args.auditor}) found break-glass session ${e.args.sessionId} ` +
-          `${enumName(ReviewOutcome, e.args.outcome)} (finding code ${e.args.findingCode})`,
+        {
+          participant: session?.practitioner ?? null,
+          organization: session?.organization ?? null,
+          actor: e.args.auditor ?? null,
+          ref: e.args.sessionId ?? null,
+          status: outcome,
+        },
+        `an auditor (${e.args.auditor}) found emergency access session ${e.args.sessionId} ${outcome.toLowerCase()} ` +
+          `(finding code ${e.args.findingCode})`,
       );
     }
     case "ConsentGranted":
@@ -366,30 +430,37 @@ function line(e: EventRecord, context: Context): AccessReportRow | undefined {
       const granted = e.event === "ConsentGranted";
       const categories = categoryNames(BigInt(e.args.categories ?? "0"));
       const purposes = purposeNames(BigInt(e.args.purposes ?? "0"));
-      const byWhom = e.actor === e.patient ? "the patient" : `representative ${e.actor}`;
       return row(
         granted ? "consent-granted" : "consent-narrowed",
-        { participant: e.grantee, organization: null, grantee: e.grantee, categories, purposes },
-        `${byWhom} ${granted ? "granted" : "narrowed the grant of"} ${e.grantee} ${categories.join(", ")} for ` +
-          `${purposes.join(", ")} until ${iso(Number(e.args.validUntil))} (version ${e.args.version})` +
-          (context.signedWithDocument.has(e.txHash) ? ", under a signed consent document" : ""),
+        {
+          participant: e.grantee,
+          grantee: e.grantee,
+          actor: e.actor,
+          ref: e.args.version ?? null,
+          categories,
+          purposes,
+        },
+        `${patientOrRepresentative(e.actor)} ${granted ? "allowed" : "narrowed the permission of"} participant ` +
+          `${e.grantee} ${granted ? "to see " : "to "}${list(categories)} for ${list(purposes)} until ` +
+          `${iso(Number(e.args.validUntil))} (version ${e.args.version})` +
+          (context.signedWithDocument.has(e.txHash) ? ", with a signed consent document" : ""),
       );
     }
     case "ConsentRevoked":
       return row(
         "consent-revoked",
-        { participant: e.grantee, grantee: e.grantee },
-        `${e.actor === e.patient ? "the patient" : `representative ${e.actor}`} revoked the grant of ${e.grantee} ` +
-          `(version ${e.args.version})`,
+        { participant: e.grantee, grantee: e.grantee, actor: e.actor, ref: e.args.version ?? null },
+        `${patientOrRepresentative(e.actor)} withdrew the permission of participant ${e.grantee} (version ${e.args.version})`,
       );
     case "ConsentDenySet": {
       const categories = categoryNames(BigInt(e.args.categories ?? "0"));
       return row(
         "deny-set",
-        { participant: e.grantee, grantee: e.grantee, categories },
+        { participant: e.grantee, grantee: e.grantee, actor: e.actor, categories },
         categories.length === 0
-          ? `the deny for ${e.grantee} was cleared`
-          : `${e.grantee} is denied ${categories.join(", ")} whatever any grant says`,
+          ? `${patientOrRepresentative(e.actor)} lifted the refusal of participant ${e.grantee}`
+          : `${patientOrRepresentative(e.actor)} refused participant ${e.grantee} ${list(categories)}, ` +
+              "whatever any permission says",
       );
     }
     case "AccessRequested": {
@@ -397,18 +468,28 @@ function line(e: EventRecord, context: Context): AccessReportRow | undefined {
       const purposes = purposeNames(BigInt(e.args.purposes ?? "0"));
       return row(
         "access-requested",
-        { participant: e.actor, organization: e.affiliation, categories, purposes },
-        `${who(e.actor, e.affiliation)} asked for ${categories.join(", ")} for ${purposes.join(", ")} ` +
-          `(request ${e.args.requestId}, reason code ${e.args.reasonCode}), to be answered by ${iso(Number(e.args.respondBy))}`,
+        {
+          participant: e.actor,
+          organization: e.affiliation,
+          ref: e.args.requestId ?? null,
+          status: "Pending",
+          categories,
+          purposes,
+        },
+        `${who(e.actor, e.affiliation)} asked to see ${list(categories)} for ${list(purposes)} ` +
+          `(request ${e.args.requestId}, reason code ${e.args.reasonCode}), to be answered by ` +
+          iso(Number(e.args.respondBy)),
       );
     }
     case "AccessRequestResolved": {
       const requester = context.requests.get(e.args.requestId ?? "") ?? null;
+      const status = enumName(RequestStatus, e.args.status);
+      const byRequester = e.actor === requester;
       return row(
         "access-request-resolved",
-        { participant: requester },
-        `request ${e.args.requestId} of ${who(requester, null)} was ${enumName(RequestStatus, e.args.status).toLowerCase()}` +
-          ` by participant ${e.actor}`,
+        { participant: requester, actor: e.actor, ref: e.args.requestId ?? null, status },
+        `request ${e.args.requestId} of ${who(requester, null)} was ${status.toLowerCase()} by ` +
+          (byRequester ? "the requester" : patientOrRepresentative(e.actor)),
       );
     }
     default:
@@ -755,13 +836,14 @@ export async function privacyOfficerReport(options: PrivacyReportOptions): Promi
   for (const e of decisions) {
     const category = categoryOf(e);
     if (category === undefined || !SENSITIVE.includes(category)) continue;
+    const name = words(enumName(DataCategory, category));
     findings.push(
       finding(
         "sensitive-category",
         e,
-        `${who(e.actor, e.affiliation)} was ${allowed(e) ? "allowed" : "denied"} ${enumName(DataCategory, category)} ` +
-          `of patient ${e.patient} for ${enumName(Purpose, e.purpose)}: ${enumName(DataCategory, category)} is a ` +
-          `sensitive category (${enumName(DecisionBasis, e.basis)})`,
+        `${who(e.actor, e.affiliation)} was ${allowed(e) ? "allowed" : "denied"} the ${name} of patient ${e.patient} ` +
+          `for ${words(enumName(Purpose, e.purpose))} (${words(enumName(DecisionBasis, e.basis))}): ${name} is a ` +
+          "sensitive category",
       ),
     );
   }

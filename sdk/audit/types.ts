@@ -53,6 +53,15 @@ export interface AccessReportRow {
   organization: string | null;
   /** Whose grant decided an access, or whom a grant, deny or revocation names (a participant or an organization). */
   grantee: string | null;
+  /**
+   * Who made a consent change or answered a request (the patient or her representative: a participant id), or the
+   * auditor's account address for a break-glass review; null for the other lines.
+   */
+  actor: string | null;
+  /** What the line refers to: the grant version of a decision or grant, a break-glass session id, a request id. */
+  ref: string | null;
+  /** How an answered request ended (`Approved`, `Rejected`, `Cancelled`), or a review's outcome (`Justified`...). */
+  status: string | null;
   /** The data categories concerned, by name (`LaboratoryResults`; `*` for a broad grant's wildcard). */
   categories: string[];
   /** The purposes of use concerned, by name (`Treatment`; `*` for the wildcard). */

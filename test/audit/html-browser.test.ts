@@ -36,9 +36,15 @@ const DAY = 86_400;
 const HOUR = 3_600;
 const CATEGORIES = ["LaboratoryResults", "Medications", "MentalHealth", "Imaging"];
 
+/** The patient, her representative, and the auditor's account (Hardhat's second) that reviews emergency access. */
+const PATIENT = "1042";
+const REPRESENTATIVE = "1044";
+const AUDITOR = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+
 /**
  * Nine days of a patient's history: on most days a few accesses over the categories, every fourth one denied, and
- * lines that are not accesses (grants, a revocation) between them; the third and seventh days are quiet.
+ * lines that are not accesses between them (a grant, a request and its rejection on the quiet third day, an emergency
+ * session reviewed as unjustified, a revocation by her representative); the third and seventh days have no access.
  */
 function sampleReport(): AccessReport {
   const rows: AccessReportRow[] = [];
@@ -57,6 +63,9 @@ function sampleReport(): AccessReport {
       participant: "1201",
       organization: "7",
       grantee: "1201",
+      actor: null,
+      ref: null,
+      status: null,
       categories: [],
       purposes: ["Treatment"],
       basis: null,
@@ -66,10 +75,17 @@ function sampleReport(): AccessReport {
     });
   };
   add(START + 8 * HOUR, "consent-granted", {
+    organization: null,
+    actor: PATIENT,
+    ref: "2",
     categories: ["LaboratoryResults", "Medications"],
-    summary: "you allowed participant 1201 to see your laboratory results and medications for treatment",
+    summary:
+      "you allowed participant 1201 to see laboratory results, medications for treatment until " +
+      "2025-03-04T00:00:00Z (version 2)",
   });
   for (let day = 0; day < 9; day += 1) {
+    if (day === 2) addRequest(add, START + day * DAY);
+    if (day === 4) addEmergency(add, START + day * DAY);
     if (day === 2 || day === 6) continue;
     const accesses = 1 + ((day * 7) % 5);
     for (let k = 0; k < accesses; k += 1) {
@@ -79,16 +95,23 @@ function sampleReport(): AccessReport {
         outcome: denied ? "denied" : "allowed",
         participant: denied ? "1300" : "1201",
         organization: denied ? null : "7",
+        ref: denied ? null : "2",
         categories: [category],
         basis: denied ? "NoGrant" : "Grant",
-        summary: `participant ${denied ? "1300 was refused" : "1201 saw"} your ${words(category)} for treatment`,
+        summary: denied
+          ? `participant 1300 was refused your ${words(category)} for treatment: no permission of yours covers it`
+          : `participant 1201 (organization 7) saw your ${words(category)} for treatment: under your permission to ` +
+            "them (version 2)",
       });
     }
   }
   add(START + 8 * DAY + 18 * HOUR, "consent-revoked", {
     event: "ConsentRevoked",
+    organization: null,
+    actor: REPRESENTATIVE,
+    ref: "2",
     purposes: [],
-    summary: "you withdrew participant 1201's permission",
+    summary: `your representative (participant ${REPRESENTATIVE}) withdrew the permission of participant 1201 (version 2)`,
   });
   return {
     kind: "access-report",
@@ -99,12 +122,76 @@ function sampleReport(): AccessReport {
       contracts: {
         "consent-registry": "0x5FbDB2315678afecb367f032d93F642f64180aa3",
         "record-registry": "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
+        "break-glass": "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0",
       },
       fromBlock: 1,
       toBlock: 260,
     },
     rows,
   };
+}
+
+type AddRow = (time: number, kind: AccessEntryKind, fields: Partial<AccessReportRow>) => void;
+
+/** A request for the patient's allergies, and her rejection of it the same afternoon. */
+function addRequest(add: AddRow, day: number): void {
+  add(day + 10 * HOUR, "access-requested", {
+    event: "AccessRequested",
+    participant: "1300",
+    organization: "8",
+    grantee: null,
+    ref: "12",
+    status: "Pending",
+    categories: ["Allergies"],
+    summary:
+      "participant 1300 (organization 8) asked to see allergies for treatment (request 12, reason code 1), to be " +
+      `answered by ${new Date((day + 3 * DAY) * 1000).toISOString().replace(".000Z", "Z")}`,
+  });
+  add(day + 15 * HOUR, "access-request-resolved", {
+    event: "AccessRequestResolved",
+    participant: "1300",
+    organization: null,
+    grantee: null,
+    actor: PATIENT,
+    ref: "12",
+    status: "Rejected",
+    purposes: [],
+    summary: "request 12 of participant 1300 was rejected by you",
+  });
+}
+
+/** An emergency session at night, one access under it, and the auditor's review finding it unjustified. */
+function addEmergency(add: AddRow, day: number): void {
+  const session = { participant: "1400", organization: "7", ref: "31", purposes: ["EmergencyTreatment"] };
+  add(day + 2 * HOUR, "break-glass-opened", {
+    ...session,
+    contract: "break-glass",
+    event: "BreakGlassOpened",
+    grantee: null,
+    status: "Unjustified",
+    summary:
+      "participant 1400 (organization 7) opened emergency access to your records (session 31, reason code 2) until " +
+      `${new Date((day + 6 * HOUR) * 1000).toISOString().replace(".000Z", "Z")}; review: Unjustified`,
+  });
+  add(day + 2 * HOUR + 600, "access", {
+    ...session,
+    grantee: "1400",
+    outcome: "allowed",
+    categories: ["Medications"],
+    basis: "BreakGlass",
+    summary:
+      "participant 1400 (organization 7) saw your medications for emergency treatment: in emergency access session 31",
+  });
+  add(day + 8 * HOUR, "break-glass-reviewed", {
+    ...session,
+    contract: "break-glass",
+    event: "BreakGlassReviewed",
+    grantee: null,
+    actor: AUDITOR,
+    status: "Unjustified",
+    purposes: [],
+    summary: `an auditor (${AUDITOR}) found emergency access session 31 unjustified (finding code 3)`,
+  });
 }
 
 /** `LaboratoryResults` → "laboratory results", as a report's summaries name a category. */
@@ -165,6 +252,15 @@ describe("audit report HTML in a browser", function () {
     expect(box?.width).to.be.greaterThan(300);
     expect(await page.locator(".legend li").count()).to.equal(CATEGORIES.length);
     expect(await page.locator("#source").innerText()).to.include("0x5FbDB2315678afecb367f032d93F642f64180aa3");
+
+    const rowOf = (kind: AccessEntryKind) =>
+      page.locator("#rows tbody tr").nth(report.rows.findIndex((r) => r.kind === kind));
+    expect(await rowOf("consent-granted").innerText()).to.include("given by you");
+    expect(await rowOf("consent-revoked").innerText()).to.include(`withdrawn by your representative ${REPRESENTATIVE}`);
+    expect(await rowOf("access-requested").locator(".badge").innerText()).to.equal("Rejected");
+    expect(await rowOf("access-request-resolved").innerText()).to.include("request 12");
+    expect(await rowOf("break-glass-reviewed").locator(".badge").innerText()).to.equal("Unjustified");
+    expect(await rowOf("break-glass-reviewed").innerText()).to.include("reviewed by auditor");
 
     const shot = path.join(work, "access-report.png");
     await page.screenshot({ path: shot, fullPage: true });

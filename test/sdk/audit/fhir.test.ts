@@ -15,11 +15,14 @@ import type {
 } from "fhir/r4";
 
 import {
+  ACCESS_REQUEST_SYSTEM,
+  ACCOUNT_SYSTEM,
   accessReportBundle,
   auditEventOf,
   BALP_PATTERN_SYSTEM,
   BALP_PROFILES,
   balpProfileOf,
+  BREAK_GLASS_SESSION_SYSTEM,
   CONSENT_ENTRY_SYSTEM,
   CONTRACT_SYSTEM,
   ENTRY_KIND_SYSTEM,
@@ -40,6 +43,10 @@ const CONSENT_REGISTRY = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const RECORD_REGISTRY = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
 const BREAK_GLASS = "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0";
 const PATIENT = "1042";
+/** The patient's representative, who acts for her on some lines. */
+const REPRESENTATIVE = "1044";
+/** The auditor's account (Hardhat's second account), as a break-glass review names it. */
+const AUDITOR = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 /** 2024-03-04T00:00:00Z. */
 const MARCH_4 = 1_709_510_400;
 
@@ -62,6 +69,9 @@ function line(n: number, fields: Partial<AccessReportRow> & Pick<AccessReportRow
     participant: null,
     organization: null,
     grantee: null,
+    actor: null,
+    ref: null,
+    status: null,
     categories: [],
     purposes: [],
     basis: null,
@@ -78,6 +88,7 @@ const ROWS = {
     participant: "1201",
     organization: "7",
     grantee: "1201",
+    ref: "2",
     categories: ["LaboratoryResults"],
     purposes: ["Treatment"],
     basis: "Grant",
@@ -107,6 +118,7 @@ const ROWS = {
     outcome: "allowed",
     participant: "1500",
     grantee: "1500",
+    ref: "1",
     categories: ["Genomics"],
     purposes: ["Research"],
     basis: "Grant",
@@ -117,6 +129,7 @@ const ROWS = {
     participant: "1600",
     organization: "9",
     grantee: "9",
+    ref: "4",
     categories: ["Immunizations"],
     purposes: ["PublicHealth"],
     basis: "OrganizationGrant",
@@ -127,6 +140,7 @@ const ROWS = {
     participant: "1400",
     organization: "7",
     grantee: "1400",
+    ref: "31",
     categories: ["Medications"],
     purposes: ["EmergencyTreatment"],
     basis: "BreakGlass",
@@ -148,6 +162,7 @@ const ROWS = {
     participant: "1201",
     organization: "7",
     grantee: "1201",
+    ref: "2",
     categories: ["LaboratoryResults"],
     purposes: ["Treatment"],
     basis: "Grant",
@@ -172,6 +187,7 @@ const ROWS = {
     participant: "1501",
     organization: "9",
     grantee: "9",
+    ref: "4",
     categories: ["Imaging"],
     purposes: ["Research"],
     basis: "OrganizationGrant",
@@ -183,6 +199,8 @@ const ROWS = {
     event: "BreakGlassOpened",
     participant: "1400",
     organization: "7",
+    ref: "31",
+    status: "Unjustified",
     purposes: ["EmergencyTreatment"],
   }),
   breakGlassClosed: line(12, {
@@ -191,13 +209,25 @@ const ROWS = {
     event: "BreakGlassClosed",
     participant: "1400",
     organization: "7",
+    ref: "31",
   }),
-  breakGlassReviewed: line(13, { kind: "break-glass-reviewed", contract: "break-glass", event: "BreakGlassReviewed" }),
+  breakGlassReviewed: line(13, {
+    kind: "break-glass-reviewed",
+    contract: "break-glass",
+    event: "BreakGlassReviewed",
+    participant: "1400",
+    organization: "7",
+    actor: AUDITOR,
+    ref: "31",
+    status: "Unjustified",
+  }),
   granted: line(14, {
     kind: "consent-granted",
     event: "ConsentGranted",
     participant: "1201",
     grantee: "1201",
+    actor: PATIENT,
+    ref: "2",
     categories: ["LaboratoryResults", "MentalHealth"],
     purposes: ["Treatment", "Payment"],
   }),
@@ -206,6 +236,8 @@ const ROWS = {
     event: "ConsentGranted",
     participant: "7",
     grantee: "7",
+    actor: REPRESENTATIVE,
+    ref: "4",
     categories: ["*"],
     purposes: ["*"],
   }),
@@ -214,27 +246,68 @@ const ROWS = {
     event: "ConsentNarrowed",
     participant: "1201",
     grantee: "1201",
+    actor: PATIENT,
+    ref: "3",
     categories: ["LaboratoryResults"],
     purposes: ["Treatment"],
   }),
-  revoked: line(17, { kind: "consent-revoked", event: "ConsentRevoked", participant: "1201", grantee: "1201" }),
+  revoked: line(17, {
+    kind: "consent-revoked",
+    event: "ConsentRevoked",
+    participant: "1201",
+    grantee: "1201",
+    actor: REPRESENTATIVE,
+    ref: "3",
+  }),
   denySet: line(18, {
     kind: "deny-set",
     event: "ConsentDenySet",
     participant: "8",
     grantee: "8",
+    actor: PATIENT,
     categories: ["SubstanceUse"],
   }),
-  denyCleared: line(19, { kind: "deny-set", event: "ConsentDenySet", participant: "8", grantee: "8" }),
+  denyCleared: line(19, {
+    kind: "deny-set",
+    event: "ConsentDenySet",
+    participant: "8",
+    grantee: "8",
+    actor: REPRESENTATIVE,
+  }),
   requested: line(20, {
     kind: "access-requested",
     event: "AccessRequested",
     participant: "1300",
     organization: "8",
+    ref: "12",
+    status: "Pending",
     categories: ["Allergies"],
     purposes: ["Treatment"],
   }),
-  resolved: line(21, { kind: "access-request-resolved", event: "AccessRequestResolved", participant: "1300" }),
+  resolved: line(21, {
+    kind: "access-request-resolved",
+    event: "AccessRequestResolved",
+    participant: "1300",
+    actor: PATIENT,
+    ref: "12",
+    status: "Rejected",
+  }),
+  approved: line(22, {
+    kind: "access-request-resolved",
+    event: "AccessRequestResolved",
+    participant: "1301",
+    actor: REPRESENTATIVE,
+    ref: "13",
+    status: "Approved",
+  }),
+  cancelled: line(23, {
+    kind: "access-request-resolved",
+    event: "AccessRequestResolved",
+    participant: "1300",
+    actor: "1300",
+    ref: "14",
+    status: "Cancelled",
+  }),
 } satisfies Record<string, AccessReportRow>;
 
 type RowName = keyof typeof ROWS;
@@ -590,14 +663,32 @@ describe("audit/fhir", function () {
     });
 
     it("records a denial as a minor failure with the basis as outcomeDesc, and anything else as a success", function () {
+      const decidesStatus = new Set(["access-request-resolved", "break-glass-reviewed"]);
       for (const name of Object.keys(ROWS) as RowName[]) {
         const row = ROWS[name];
         const event = eventOf(name);
         expect(event.outcome, name).to.equal(row.outcome === "denied" ? "4" : "0");
-        expect(event.outcomeDesc, name).to.equal(row.basis ?? undefined);
+        expect(event.outcomeDesc, name).to.equal(row.basis ?? (decidesStatus.has(row.kind) ? row.status : undefined));
       }
       expect(eventOf("accessDenied").outcomeDesc).to.equal("NoGrant");
       expect(eventOf("readDenied").outcomeDesc).to.equal("ExplicitDeny");
+    });
+
+    it("records a rejected or cancelled request and an unjustified review as done, with what was decided", function () {
+      // The answer and the review took effect on chain: the action succeeded (0), what it decided is outcomeDesc.
+      for (const [name, decided] of [
+        ["resolved", "Rejected"],
+        ["cancelled", "Cancelled"],
+        ["approved", "Approved"],
+        ["breakGlassReviewed", "Unjustified"],
+      ] as const) {
+        const event = eventOf(name);
+        expect(event.outcome, name).to.equal("0");
+        expect(event.outcomeDesc, name).to.equal(decided);
+      }
+      // Asking and opening decide nothing: their status (the request's, the session's review) is the entity's alone.
+      expect(eventOf("requested")).to.not.have.property("outcomeDesc");
+      expect(eventOf("breakGlassOpened")).to.not.have.property("outcomeDesc");
     });
 
     it("gives each purpose its HL7 PurposeOfUse code as purposeOfEvent", function () {
@@ -671,7 +762,12 @@ describe("audit/fhir", function () {
       });
       expect(opened.agent[0]?.requestor).to.equal(true);
       expect(opened.source.observer.identifier?.value).to.equal(`eip155:31337:${BREAK_GLASS}`);
-      expect(eventOf("breakGlassReviewed").agent).to.have.length(1);
+      expect(eventOf("breakGlassReviewed").agent.map((agent) => agent.who?.identifier?.value)).to.deep.equal([
+        `eip155:31337:${AUDITOR}`,
+        "1400",
+        "7",
+        `eip155:31337:${BREAK_GLASS}`,
+      ]);
       expect(eventOf("accessBySelf").agent[0]?.who?.type).to.equal("Patient");
 
       const requested = eventOf("requested");
@@ -729,7 +825,10 @@ describe("audit/fhir", function () {
 
     it("records a consent change on the patient's entry for the grantee, labelled with the scope it grants", function () {
       const granted = eventOf("granted");
-      expect(granted.agent).to.have.length(1);
+      expect(granted.agent.map((agent) => agent.who?.identifier?.value)).to.deep.equal([
+        PATIENT,
+        `eip155:31337:${CONSENT_REGISTRY}`,
+      ]);
       expect(granted.entity?.slice(1, -1)).to.deep.equal([
         {
           type: { system: ENTITY_TYPE, code: "2" },
@@ -743,6 +842,7 @@ describe("audit/fhir", function () {
             { system: ACT_REASON, code: "TREAT" },
             { system: ACT_REASON, code: "HPAYMT" },
           ],
+          detail: [{ type: "version", valueString: "2" }],
         },
         {
           role: { system: OBJECT_ROLE, code: "11" },
@@ -762,12 +862,114 @@ describe("audit/fhir", function () {
         { system: CATEGORY_SYSTEM, code: "SubstanceUse" },
         { system: ACT_CODE, code: "ETH" },
       ]);
+      expect(entityWith(eventOf("denyCleared"), CONSENT_ENTRY_SYSTEM)).to.not.have.property("detail");
       const resolved = eventOf("resolved");
-      expect(resolved.agent).to.have.length(1);
-      expect(resolved.entity?.[1]).to.deep.equal({
+      expect(resolved.agent.map((agent) => agent.who?.identifier?.value)).to.deep.equal([
+        PATIENT,
+        `eip155:31337:${CONSENT_REGISTRY}`,
+      ]);
+      expect(resolved.entity?.[2]).to.deep.equal({
         role: { system: OBJECT_ROLE, code: "11" },
         what: { identifier: { system: PARTICIPANT_ID_SYSTEM, value: "1300" } },
       });
+    });
+
+    it("names who acted as BALP's user agent and requestor: the patient, her representative, a requester, an auditor", function () {
+      const PARTICIPATION = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType";
+      const ROLE_CLASS = "http://terminology.hl7.org/CodeSystem/v3-RoleClass";
+      const actorOf = (name: RowName): AuditEventAgent | undefined => eventOf(name).agent[0];
+      expect(actorOf("granted")).to.deep.equal({
+        type: {
+          coding: [
+            { system: PARTICIPATION, code: "AUT" },
+            { system: ROLE_CLASS, code: "PAT" },
+          ],
+        },
+        who: { type: "Patient", identifier: { system: PARTICIPANT_ID_SYSTEM, value: PATIENT } },
+        requestor: true,
+      });
+      expect(actorOf("grantedBroadly")).to.deep.equal({
+        type: {
+          coding: [
+            { system: PARTICIPATION, code: "AUT" },
+            { system: ROLE_CLASS, code: "AGNT" },
+          ],
+        },
+        who: { identifier: { system: PARTICIPANT_ID_SYSTEM, value: REPRESENTATIVE } },
+        requestor: true,
+      });
+      const roles = (name: RowName): string[] => (actorOf(name)?.type?.coding ?? []).map(code);
+      expect(roles("narrowed")).to.deep.equal([`${PARTICIPATION}|AUT`, `${ROLE_CLASS}|PAT`]);
+      expect(roles("revoked")).to.deep.equal([`${PARTICIPATION}|AUT`, `${ROLE_CLASS}|AGNT`]);
+      expect(roles("denySet")).to.deep.equal([`${PARTICIPATION}|AUT`, `${ROLE_CLASS}|PAT`]);
+      expect(roles("denyCleared")).to.deep.equal([`${PARTICIPATION}|AUT`, `${ROLE_CLASS}|AGNT`]);
+      expect(roles("resolved")).to.deep.equal([`${PARTICIPATION}|AUT`, `${ROLE_CLASS}|PAT`]);
+      expect(roles("approved")).to.deep.equal([`${PARTICIPATION}|AUT`, `${ROLE_CLASS}|AGNT`]);
+      // A requester withdrawing its own request acts for no one but itself.
+      expect(actorOf("cancelled")).to.deep.equal({
+        type: { coding: [{ system: PARTICIPATION, code: "AUT" }] },
+        who: { identifier: { system: PARTICIPANT_ID_SYSTEM, value: "1300" } },
+        requestor: true,
+      });
+      expect(actorOf("breakGlassReviewed")).to.deep.equal({
+        type: { coding: [{ system: PARTICIPATION, code: "VRF" }] },
+        who: { identifier: { system: ACCOUNT_SYSTEM, value: `eip155:31337:${AUDITOR}` } },
+        requestor: true,
+      });
+      // A lower-case address is written checksummed, as the contracts are.
+      const lower = auditEventOf({ ...ROWS.breakGlassReviewed, actor: AUDITOR.toLowerCase() }, accessReport());
+      expect(lower.agent[0]?.who?.identifier?.value).to.equal(`eip155:31337:${AUDITOR}`);
+      // One requestor on every line that names who acted; the participant reviewed is not it.
+      for (const name of Object.keys(ROWS) as RowName[]) {
+        if (ROWS[name].actor === null) continue;
+        expect(eventOf(name).agent.filter((agent) => agent.requestor).length, name).to.equal(1);
+      }
+      expect(eventOf("breakGlassReviewed").agent[1]?.requestor).to.equal(false);
+    });
+
+    it("names the entry version, break-glass session or request a line refers to, with its status", function () {
+      const entry = (name: RowName) => entityWith(eventOf(name), CONSENT_ENTRY_SYSTEM);
+      expect(entry("accessAllowed")?.detail).to.deep.equal([{ type: "version", valueString: "2" }]);
+      expect(entry("accessPublicHealth")?.detail).to.deep.equal([{ type: "version", valueString: "4" }]);
+      expect(entry("narrowed")?.detail).to.deep.equal([{ type: "version", valueString: "3" }]);
+      expect(entry("revoked")?.detail).to.deep.equal([{ type: "version", valueString: "3" }]);
+      // A refusal names no version: the entry decided, but no grant of it allowed.
+      expect(entry("accessDeniedByDeny")).to.not.have.property("detail");
+
+      const session = (name: RowName) => entityWith(eventOf(name), BREAK_GLASS_SESSION_SYSTEM);
+      expect(session("breakGlassOpened")).to.deep.equal({
+        type: { system: ENTITY_TYPE, code: "2" },
+        role: { system: OBJECT_ROLE, code: "13" },
+        what: { identifier: { system: BREAK_GLASS_SESSION_SYSTEM, value: "31" } },
+        detail: [{ type: "status", valueString: "Unjustified" }],
+      });
+      expect(session("breakGlassClosed")?.what?.identifier?.value).to.equal("31");
+      expect(session("breakGlassClosed")).to.not.have.property("detail");
+      expect(session("breakGlassReviewed")?.detail).to.deep.equal([{ type: "status", valueString: "Unjustified" }]);
+      expect(session("accessBreakGlass")?.what?.identifier?.value).to.equal("31");
+      expect(entry("accessBreakGlass")).to.equal(undefined);
+      expect(session("accessAllowed")).to.equal(undefined);
+      const pending = auditEventOf({ ...ROWS.breakGlassOpened, status: "pending" }, accessReport());
+      expect(entityWith(pending, BREAK_GLASS_SESSION_SYSTEM)?.detail).to.deep.equal([
+        { type: "status", valueString: "pending" },
+      ]);
+
+      const request = (name: RowName) => entityWith(eventOf(name), ACCESS_REQUEST_SYSTEM);
+      expect(request("requested")).to.deep.equal({
+        type: { system: ENTITY_TYPE, code: "2" },
+        role: { system: OBJECT_ROLE, code: "4" },
+        what: { identifier: { system: ACCESS_REQUEST_SYSTEM, value: "12" } },
+        securityLabel: [{ system: CATEGORY_SYSTEM, code: "Allergies" }],
+        detail: [{ type: "status", valueString: "Pending" }],
+      });
+      expect(request("resolved")).to.deep.equal({
+        type: { system: ENTITY_TYPE, code: "2" },
+        role: { system: OBJECT_ROLE, code: "4" },
+        what: { identifier: { system: ACCESS_REQUEST_SYSTEM, value: "12" } },
+        detail: [{ type: "status", valueString: "Rejected" }],
+      });
+      expect(request("cancelled")?.detail).to.deep.equal([{ type: "status", valueString: "Cancelled" }]);
+      expect(request("granted")).to.equal(undefined);
     });
 
     it("refuses a line holding anything but ids and enum names, or naming a contract the source lacks", function () {
@@ -783,9 +985,23 @@ describe("audit/fhir", function () {
         [{ isoTime: "March 4" }, 'isoTime "March 4" is not an ISO 8601 time with a zone'],
         [{ outcome: null }, "access line without an outcome"],
         [{ contract: "trial-registry" }, 'contract "trial-registry" is not in the source'],
+        [{ ref: "version 2" }, 'ref "version 2" is not a version or id'],
+        [{ ref: "0" }, 'ref "0" is not a version or id'],
+        [{ status: "Maybe" }, '"Maybe" is not a request or review status'],
+        [{ actor: PATIENT }, "access line with an actor"],
       ];
       for (const [fields, message] of refusals) {
         expect(() => auditEventOf({ ...ROWS.accessAllowed, ...fields }, report)).to.throw(message);
+      }
+      const actors: [RowName, string, string][] = [
+        ["granted", "Jane Roe", 'actor "Jane Roe" is not a participant id'],
+        ["resolved", AUDITOR, `actor "${AUDITOR}" is not a participant id`],
+        ["breakGlassReviewed", "1042", 'actor "1042" is not an account address'],
+        // A mixed-case address whose checksum is wrong: a typo, not the auditor.
+        ["breakGlassReviewed", AUDITOR.replace("C8", "c8"), "is not an account address"],
+      ];
+      for (const [name, actor, message] of actors) {
+        expect(() => auditEventOf({ ...ROWS[name], actor }, report)).to.throw(message);
       }
       expect(() => auditEventOf(ROWS.accessAllowed, { ...report, patient: "Jane Roe" })).to.throw(
         'patient "Jane Roe" is not a participant id',

@@ -17,6 +17,7 @@ const SOURCE: ReportSource = {
   contracts: {
     "consent-registry": "0x5FbDB2315678afecb367f032d93F642f64180aa3",
     "record-registry": "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
+    "break-glass": "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0",
   },
   fromBlock: 12,
   toBlock: 480,
@@ -26,6 +27,9 @@ const SOURCE: ReportSource = {
 const MARCH_4 = 1_709_510_400;
 const HOUR = 3_600;
 const DAY = 86_400;
+/** The patient's representative, and the auditor's account (Hardhat's second), as lines name them. */
+const REPRESENTATIVE = "1044";
+const AUDITOR = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 
 function tx(n: number): string {
   return `0x${n.toString(16).padStart(64, "0")}`;
@@ -45,22 +49,36 @@ function row(n: number, time: number, fields: Partial<AccessReportRow>): AccessR
     participant: "1201",
     organization: "7",
     grantee: "1201",
+    actor: null,
+    ref: "2",
+    status: null,
     categories: ["LaboratoryResults"],
     purposes: ["Treatment"],
     basis: "Grant",
     record: null,
-    summary: "participant 1201 saw your laboratory results for treatment",
+    summary:
+      "participant 1201 (organization 7) saw your laboratory results for treatment: under your permission to them (version 2)",
     ...fields,
   };
 }
 
 /**
  * Three days of accesses over three categories, allowed and denied, plus lines that are not accesses (a grant, a
- * revocation), and the fields a file must survive: a comma, a quote and a newline, a leading `=`, and markup.
+ * revocation), and the fields a file must survive: a comma, a quote and a newline, a leading `=`, and markup. Then a
+ * request and its rejection, and an emergency session, an access under it and its review.
  */
 function accessRows(): AccessReportRow[] {
   return [
-    row(1, MARCH_4 + 9 * HOUR, { kind: "consent-granted", outcome: null, basis: null, purposes: ["*"] }),
+    row(1, MARCH_4 + 9 * HOUR, {
+      kind: "consent-granted",
+      event: "ConsentGranted",
+      outcome: null,
+      organization: null,
+      actor: "1042",
+      basis: null,
+      purposes: ["*"],
+      summary: "you allowed participant 1201 to see laboratory results for everything not sensitive (version 2)",
+    }),
     row(2, MARCH_4 + 10 * HOUR, {}),
     row(3, MARCH_4 + 11 * HOUR, {}),
     row(4, MARCH_4 + 12 * HOUR, { categories: ["Medications"] }),
@@ -69,6 +87,8 @@ function accessRows(): AccessReportRow[] {
       basis: "NoGrant",
       participant: "1300",
       organization: null,
+      grantee: null,
+      ref: null,
       categories: ["MentalHealth"],
       summary: 'participant 1300 was refused, "mental health"\nsecond line',
     }),
@@ -76,6 +96,8 @@ function accessRows(): AccessReportRow[] {
       outcome: "denied",
       basis: "NoGrant",
       participant: "1300",
+      grantee: null,
+      ref: null,
       categories: ["MentalHealth"],
       summary: '=HYPERLINK("http://evil")',
     }),
@@ -91,6 +113,8 @@ function accessRows(): AccessReportRow[] {
       event: "RecordAccessDenied",
       outcome: "denied",
       basis: "NoGrant",
+      grantee: null,
+      ref: null,
       categories: [],
       record: tx(77),
       summary: "participant 1201 was refused a record whose category is not known",
@@ -99,10 +123,78 @@ function accessRows(): AccessReportRow[] {
       kind: "consent-revoked",
       event: "ConsentRevoked",
       outcome: null,
+      organization: null,
+      actor: REPRESENTATIVE,
       basis: null,
       categories: [],
       purposes: [],
-      summary: "you withdrew participant 1201's permission",
+      summary: `your representative (participant ${REPRESENTATIVE}) withdrew the permission of participant 1201 (version 2)`,
+    }),
+    row(10, MARCH_4 + 4 * DAY + 9 * HOUR, {
+      kind: "access-requested",
+      event: "AccessRequested",
+      outcome: null,
+      participant: "1300",
+      organization: "8",
+      grantee: null,
+      ref: "12",
+      status: "Pending",
+      categories: ["Allergies"],
+      basis: null,
+      summary: "participant 1300 (organization 8) asked to see your allergies for treatment (request 12)",
+    }),
+    row(11, MARCH_4 + 4 * DAY + 13 * HOUR, {
+      kind: "access-request-resolved",
+      event: "AccessRequestResolved",
+      outcome: null,
+      participant: "1300",
+      organization: null,
+      grantee: null,
+      actor: "1042",
+      ref: "12",
+      status: "Rejected",
+      categories: [],
+      purposes: [],
+      basis: null,
+      summary: "request 12 of participant 1300 was rejected by you",
+    }),
+    row(12, MARCH_4 + 5 * DAY + 2 * HOUR, {
+      kind: "break-glass-opened",
+      contract: "break-glass",
+      event: "BreakGlassOpened",
+      outcome: null,
+      participant: "1400",
+      grantee: null,
+      ref: "31",
+      status: "Unjustified",
+      categories: [],
+      purposes: ["EmergencyTreatment"],
+      basis: null,
+      summary: "participant 1400 (organization 7) opened emergency access to your records (session 31)",
+    }),
+    row(13, MARCH_4 + 5 * DAY + 2 * HOUR + 600, {
+      participant: "1400",
+      grantee: "1400",
+      ref: "31",
+      categories: ["Medications"],
+      purposes: ["EmergencyTreatment"],
+      basis: "BreakGlass",
+      summary: "participant 1400 (organization 7) saw your medications for emergency treatment: in session 31",
+    }),
+    row(14, MARCH_4 + 6 * DAY + 10 * HOUR, {
+      kind: "break-glass-reviewed",
+      contract: "break-glass",
+      event: "BreakGlassReviewed",
+      outcome: null,
+      participant: "1400",
+      grantee: null,
+      actor: AUDITOR,
+      ref: "31",
+      status: "Unjustified",
+      categories: [],
+      purposes: [],
+      basis: null,
+      summary: `an auditor (${AUDITOR}) found emergency access session 31 unjustified (finding code 2)`,
     }),
   ];
 }
@@ -278,6 +370,9 @@ const ACCESS_COLUMNS = [
   "participant",
   "organization",
   "grantee",
+  "actor",
+  "ref",
+  "status",
   "categories",
   "purposes",
   "basis",
@@ -300,6 +395,9 @@ function expectedAccessRecord(patient: string, r: AccessReportRow): string[] {
     r.participant,
     r.organization,
     r.grantee,
+    r.actor,
+    r.ref,
+    r.status,
     r.categories,
     r.purposes,
     r.basis,
@@ -430,6 +528,17 @@ describe("audit report formats", function () {
       expect(records[7]![ACCESS_COLUMNS.indexOf("categories")]).to.equal("LaboratoryResults;Medications");
       expect(records[8]![ACCESS_COLUMNS.indexOf("categories")]).to.equal("");
       expect(records[9]![ACCESS_COLUMNS.indexOf("outcome")]).to.equal("");
+    });
+
+    it("writes who acted, what a line refers to and how it ended after the grantee, empty where none", function () {
+      const records = parseCsv(reportCsv(accessReport()));
+      expect(records[0]!.slice(7, 11)).to.deep.equal(["grantee", "actor", "ref", "status"]);
+      const at = (record: number, column: string): string => records[record]![ACCESS_COLUMNS.indexOf(column)]!;
+      expect([at(1, "actor"), at(1, "ref"), at(1, "status")]).to.deep.equal(["1042", "2", ""]);
+      expect([at(5, "actor"), at(5, "ref"), at(5, "status")]).to.deep.equal(["", "", ""]);
+      expect([at(9, "actor"), at(9, "ref")]).to.deep.equal([REPRESENTATIVE, "2"]);
+      expect([at(11, "actor"), at(11, "ref"), at(11, "status")]).to.deep.equal(["1042", "12", "Rejected"]);
+      expect([at(14, "actor"), at(14, "ref"), at(14, "status")]).to.deep.equal([AUDITOR, "31", "Unjustified"]);
     });
 
     it("ends every record, the last included, with CRLF", function () {
@@ -587,6 +696,51 @@ describe("audit report formats", function () {
       const medications = march4.find((b) => b.category === "Medications")!;
       expect(labs.count).to.equal(2);
       expect(labs.height).to.be.greaterThan(medications.height);
+    });
+
+    it("says who changed a permission, answered a request or reviewed a session, and what a line refers to", function () {
+      const rows = tableRows(reportHtml(accessReport()));
+      const text = (tr: string): string =>
+        tr
+          .replace(/<[^>]*>/g, " ")
+          .replace(/\s+/g, " ")
+          .trim();
+      // Table rows: 0 granted, 1 an allowed access, 4 a denial, 8 revoked, 9 requested, 10 rejected, 11 opened, 12 an
+      // access under the session, 13 reviewed.
+      expect(text(rows[0]!)).to.include("permission version 2").and.include("given by you");
+      expect(text(rows[1]!)).to.include("permission version 2").and.not.include(" by ");
+      expect(text(rows[4]!)).to.not.include("permission version");
+      expect(text(rows[8]!)).to.include(`withdrawn by your representative ${REPRESENTATIVE}`);
+      expect(text(rows[9]!)).to.include("request 12");
+      expect(text(rows[10]!)).to.include("request 12").and.include("rejected by you");
+      expect(text(rows[11]!)).to.include("emergency session 31");
+      expect(text(rows[12]!)).to.include("emergency session 31").and.not.include("permission version");
+      expect(rows[13]).to.include(`title="${AUDITOR}"`);
+      expect(text(rows[13]!)).to.include("reviewed by auditor");
+    });
+
+    it("shows how a request or an emergency session ended as a badge, the request's line included", function () {
+      const rows = tableRows(reportHtml(accessReport()));
+      const badge = (tr: string): string | undefined =>
+        /<span class="badge ([a-z]+)"(?: title="[^"]*")?>([^<]*)<\/span>/.exec(tr)?.slice(1).join(" ");
+      expect(badge(rows[9]!)).to.equal("bad Rejected");
+      expect(badge(rows[10]!)).to.equal("bad Rejected");
+      expect(badge(rows[11]!)).to.equal("bad Unjustified");
+      expect(badge(rows[13]!)).to.equal("bad Unjustified");
+      expect(rows[13]).to.include('title="An auditor found this emergency access unjustified"');
+      expect(badge(rows[1]!)).to.equal("allowed allowed");
+      expect(badge(rows[0]!)).to.equal(undefined);
+
+      const report = accessReport();
+      const waiting = { ...report, rows: report.rows.filter((r) => r.kind !== "access-request-resolved") };
+      waiting.rows = waiting.rows.map((r) => (r.kind === "break-glass-opened" ? { ...r, status: "pending" } : r));
+      const pending = tableRows(reportHtml(waiting));
+      expect(badge(pending[9]!)).to.equal("waiting Unanswered");
+      expect(badge(pending[10]!)).to.equal("waiting Unreviewed");
+      const approved = report.rows.map((r) =>
+        r.kind === "access-request-resolved" ? { ...r, status: "Approved" } : r,
+      );
+      expect(badge(tableRows(reportHtml({ ...report, rows: approved }))[9]!)).to.equal("good Approved");
     });
 
     it("counts a read of a record of unknown category under its own key", function () {
