@@ -264,8 +264,16 @@ function contextOf(events: EventRecord[]): Context {
 
 /** An enum name in plain words: `LaboratoryResults` reads "laboratory results". */
 export function words(name: string): string {
-  return name === "*" ? "everything not sensitive" : name.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+  let plain = WORDS.get(name);
+  if (plain === undefined) {
+    plain = name === "*" ? "everything not sensitive" : name.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+    WORDS.set(name, plain);
+  }
+  return plain;
 }
+
+/** `words` of each name met, once: a report of 10,000 lines names the same few dozen. */
+const WORDS = new Map<string, string>();
 
 const list = (names: readonly string[]): string => names.map(words).join(", ");
 
@@ -311,8 +319,26 @@ function deniedBecause(e: EventRecord): string {
   }
 }
 
-function line(e: EventRecord, context: Context): AccessReportRow | undefined {
-  const base = {
+type RowFields = Partial<
+  Pick<
+    AccessReportRow,
+    | "outcome"
+    | "participant"
+    | "organization"
+    | "grantee"
+    | "actor"
+    | "ref"
+    | "status"
+    | "categories"
+    | "purposes"
+    | "basis"
+    | "record"
+  >
+>;
+
+/** A report line from its event, what it is, its fields (the rest null or empty) and its sentence. */
+function makeRow(e: EventRecord, kind: AccessEntryKind, f: RowFields, summary: string): AccessReportRow {
+  return {
     time: e.time,
     isoTime: iso(e.time),
     blockNumber: e.blockNumber,
@@ -320,34 +346,33 @@ function line(e: EventRecord, context: Context): AccessReportRow | undefined {
     txHash: e.txHash,
     contract: e.contract,
     event: e.event,
-  };
-  const row = (
-    kind: AccessEntryKind,
-    fields: Partial<Omit<AccessReportRow, keyof typeof base | "kind" | "summary">>,
-    summary: string,
-  ): AccessReportRow => ({
-    ...base,
     kind,
-    outcome: null,
-    participant: null,
-    organization: null,
-    grantee: null,
-    actor: null,
-    ref: null,
-    status: null,
-    categories: [],
-    purposes: [],
-    basis: null,
-    record: null,
-    ...fields,
+    outcome: f.outcome ?? null,
+    participant: f.participant ?? null,
+    organization: f.organization ?? null,
+    grantee: f.grantee ?? null,
+    actor: f.actor ?? null,
+    ref: f.ref ?? null,
+    status: f.status ?? null,
+    categories: f.categories ?? [],
+    purposes: f.purposes ?? [],
+    basis: f.basis ?? null,
+    record: f.record ?? null,
     summary,
-  });
+  };
+}
+
+/** "you", or "your representative (participant 12)": who made a consent change, to the patient reading it. */
+function patientOrRepresentative(e: EventRecord, actor: string | null): string {
+  return actor === e.patient ? "you" : `your representative (participant ${actor})`;
+}
+
+function line(e: EventRecord, context: Context): AccessReportRow | undefined {
+  const row = (kind: AccessEntryKind, f: RowFields, summary: string): AccessReportRow => makeRow(e, kind, f, summary);
   const basis = enumName(DecisionBasis, e.basis);
   const category = e.category === null ? "" : enumName(DataCategory, e.category);
   const purpose = enumName(Purpose, e.purpose);
   const ref = e.args.ref === undefined || e.args.ref === "0" ? null : e.args.ref;
-  const patientOrRepresentative = (actor: string | null): string =>
-    actor === e.patient ? "you" : `your representative (participant ${actor})`;
   switch (e.event) {
     case "AccessGranted":
     case "AccessDenied":
@@ -440,7 +465,7 @@ function line(e: EventRecord, context: Context): AccessReportRow | undefined {
           categories,
           purposes,
         },
-        `${patientOrRepresentative(e.actor)} ${granted ? "allowed" : "narrowed the permission of"} participant ` +
+        `${patientOrRepresentative(e, e.actor)} ${granted ? "allowed" : "narrowed the permission of"} participant ` +
           `${e.grantee} ${granted ? "to see " : "to "}${list(categories)} for ${list(purposes)} until ` +
           `${iso(Number(e.args.validUntil))} (version ${e.args.version})` +
           (context.signedWithDocument.has(e.txHash) ? ", with a signed consent document" : ""),
@@ -450,7 +475,7 @@ function line(e: EventRecord, context: Context): AccessReportRow | undefined {
       return row(
         "consent-revoked",
         { participant: e.grantee, grantee: e.grantee, actor: e.actor, ref: e.args.version ?? null },
-        `${patientOrRepresentative(e.actor)} withdrew the permission of participant ${e.grantee} (version ${e.args.version})`,
+        `${patientOrRepresentative(e, e.actor)} withdrew the permission of participant ${e.grantee} (version ${e.args.version})`,
       );
     case "ConsentDenySet": {
       const categories = categoryNames(BigInt(e.args.categories ?? "0"));
@@ -458,8 +483,8 @@ function line(e: EventRecord, context: Context): AccessReportRow | undefined {
         "deny-set",
         { participant: e.grantee, grantee: e.grantee, actor: e.actor, categories },
         categories.length === 0
-          ? `${patientOrRepresentative(e.actor)} lifted the refusal of participant ${e.grantee}`
-          : `${patientOrRepresentative(e.actor)} refused participant ${e.grantee} ${list(categories)}, ` +
+          ? `${patientOrRepresentative(e, e.actor)} lifted the refusal of participant ${e.grantee}`
+          : `${patientOrRepresentative(e, e.actor)} refused participant ${e.grantee} ${list(categories)}, ` +
               "whatever any permission says",
       );
     }
@@ -489,7 +514,7 @@ function line(e: EventRecord, context: Context): AccessReportRow | undefined {
         "access-request-resolved",
         { participant: requester, actor: e.actor, ref: e.args.requestId ?? null, status },
         `request ${e.args.requestId} of ${who(requester, null)} was ${status.toLowerCase()} by ` +
-          (byRequester ? "the requester" : patientOrRepresentative(e.actor)),
+          (byRequester ? "the requester" : patientOrRepresentative(e, e.actor)),
       );
     }
     default:

@@ -475,8 +475,17 @@ for (const kind of databaseKinds()) {
       const firstSession = scripted.find((row) => row.kind === "break-glass-opened");
       expect(firstSession?.summary).to.match(/review: Justified$/);
       expect(scripted.filter((row) => row.kind === "break-glass-opened").at(-1)?.summary).to.match(/review: pending$/);
-      // Regenerating gives the same report.
+      // Regenerating gives the same report: from the same database, and from the chain into a database of its own.
       expect(await accessReport({ db, chainId: h.deployment.chainId, patient: h.patientId })).to.deep.equal(report);
+      const again = await freshDatabase(kind);
+      try {
+        await indexChain({ db: again, provider: ethers.provider, deployment: h.deployment, chunk: 17 });
+        expect(await accessReport({ db: again, chainId: h.deployment.chainId, patient: h.patientId })).to.deep.equal(
+          report,
+        );
+      } finally {
+        await again.close();
+      }
       // Nothing of the other patient's.
       expect(report.rows.some((row) => row.txHash === h.unexplained)).to.equal(false);
     });
