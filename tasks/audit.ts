@@ -77,10 +77,57 @@ function blockOption(option: string, value: string | undefined): number | undefi
   return Number(block);
 }
 
-async function write(hre: HardhatRuntimeEnvironment, report: AuditReport, out: string | undefined, formats: string) {
+/**
+ * Refuses a report that would leave out events the chain already has: any log of the followed contracts after the
+ * last block the database holds. (`--to-block` asks for a report on what is indexed, and skips this.)
+ */
+async function requireUpToDate(hre: HardhatRuntimeEnvironment, source: AuditReport["source"]): Promise<void> {
+  const { queryInRanges } = await import("../sdk/core/logs");
+  const provider = hre.ethers.provider;
+  const head = await provider.getBlockNumber();
+  if (head <= source.toBlock) return;
+  const address = Object.values(source.contracts);
+  const later = await queryInRanges(
+    (fromBlock, toBlock) => provider.getLogs({ address, fromBlock, toBlock }),
+    source.toBlock + 1,
+    head,
+  );
+  if (later.length > 0) {
+    fail(
+      `the audit database stops at block ${source.toBlock}, and the chain has ${later.length} event(s) of the ` +
+        `deployment after it (to block ${head}): run careledger:audit:index first, or give --to-block ` +
+        `${source.toBlock} to report on what is indexed`,
+    );
+  }
+}
+
+/** The directory the report tasks write into: `--out`, or `.careledger/reports` in the project. */
+function outDir(hre: HardhatRuntimeEnvironment, out: string | undefined): string {
+  return out === undefined ? path.join(hre.config.paths.root, ".careledger", "reports") : path.resolve(out);
+}
+
+/** Stops before anything is printed when a report file of the same name exists and --force was not given. */
+async function refuseExisting(
+  hre: HardhatRuntimeEnvironment,
+  report: AuditReport,
+  args: { out?: string; formats: string; force: boolean },
+): Promise<void> {
+  if (args.force) return;
+  const files = await import("../sdk/audit/files");
+  files.refuseExisting(report, outDir(hre, args.out), formatsOption(args.formats));
+}
+
+async function write(
+  hre: HardhatRuntimeEnvironment,
+  report: AuditReport,
+  args: { out?: string; formats: string; force: boolean },
+) {
   const { writeReport } = await import("../sdk/audit/files");
-  const dir = out === undefined ? path.join(hre.config.paths.root, ".careledger", "reports") : path.resolve(out);
-  const files = writeReport(report, dir, formatsOption(formats), { generatedAt: new Date().toISOString() });
+  const dir = outDir(hre, args.out);
+  const files = writeReport(report, dir, formatsOption(args.formats), {
+    generatedAt: new Date().toISOString(),
+    overwrite: args.force,
+  });
   for (const file of files) {
     const relative = path.relative(process.cwd(), file);
     console.log(`  wrote ${relative.startsWith("..") || relative === "" ? file : relative}`);
@@ -130,9 +177,17 @@ task("careledger:audit:index", "Follows the deployment's events into the audit d
         );
         const showBar = !args.quiet && process.stdout.isTTY;
         const start = performance.now();
+        // Ctrl-C (or a service manager's SIGTERM) stops after the range in progress: what was written stays.
+        const stop = new AbortController();
+        const interrupt = (): void => {
+          stop.abort();
+        };
+        process.once("SIGINT", interrupt);
+        process.once("SIGTERM", interrupt);
         let result;
         try {
           result = await indexChain({
+            signal: stop.signal,
             db,
             provider: hre.ethers.provider,
             deployment,
@@ -146,8 +201,12 @@ task("careledger:audit:index", "Follows the deployment's events into the audit d
             },
           });
         } finally {
+          process.off("SIGINT", interrupt);
+          process.off("SIGTERM", interrupt);
           if (bar.isActive) bar.stop();
         }
+        if (result.aborted)
+          console.log("interrupted: the ranges written so far stay, and the next run resumes after them");
         const seconds = (performance.now() - start) / 1000;
         const blocks = result.ranges.reduce((sum, range) => sum + range.toBlock - range.fromBlock + 1, 0);
         const covered = await coveredRanges(db, deployment.chainId);
@@ -212,11 +271,20 @@ task("careledger:audit:access-report", "The patient's access report: who accesse
   .addOptionalParam("db", DB_HELP)
   .addOptionalParam("schema", SCHEMA_HELP)
   .addOptionalParam("out", OUT_HELP)
+  .addFlag("force", "Replace report files of the same name (by default an existing file is kept and the task stops)")
   .addOptionalParam("formats", FORMATS_HELP, "json,csv,html,fhir")
   .addOptionalParam("toBlock", "The last block to report on (default: the last indexed)")
   .setAction(
     async (
-      args: { patient: string; db?: string; schema?: string; out?: string; formats: string; toBlock?: string },
+      args: {
+        patient: string;
+        db?: string;
+        schema?: string;
+        out?: string;
+        formats: string;
+        force: boolean;
+        toBlock?: string;
+      },
       hre,
     ) => {
       const { accessReport } = await import("../sdk/audit/reports");
@@ -224,7 +292,10 @@ task("careledger:audit:access-report", "The patient's access report: who accesse
       const patient = wholeNumber("patient", args.patient);
       formatsOption(args.formats);
       await withDatabase(hre, args, async (db) => {
-        const report = await accessReport({ db, chainId, patient, toBlock: blockOption("to-block", args.toBlock) });
+        const toBlock = blockOption("to-block", args.toBlock);
+        const report = await accessReport({ db, chainId, patient, toBlock });
+        if (toBlock === undefined) await requireUpToDate(hre, report.source);
+        await refuseExisting(hre, report, args);
         const count = (predicate: (row: (typeof report.rows)[number]) => boolean) =>
           report.rows.filter(predicate).length;
         print(`access report of patient ${patient}: ${report.rows.length} line(s)`, {
@@ -233,7 +304,7 @@ task("careledger:audit:access-report", "The patient's access report: who accesse
           "break-glass sessions": count((row) => row.kind === "break-glass-opened"),
           "consent changes": count((row) => row.kind.startsWith("consent-") || row.kind === "deny-set"),
         });
-        await write(hre, report, args.out, args.formats);
+        await write(hre, report, args);
       });
     },
   );
@@ -250,9 +321,11 @@ task(
       "and addresses of recipients (kept off chain)",
   )
   .addFlag("hitech", "Also write HITECH's proposed access report (every access of three years, exempt or not)")
+  .addOptionalParam("toBlock", "The last block to report on (default: the last indexed; refused if the chain has more)")
   .addOptionalParam("db", DB_HELP)
   .addOptionalParam("schema", SCHEMA_HELP)
   .addOptionalParam("out", OUT_HELP)
+  .addFlag("force", "Replace report files of the same name (by default an existing file is kept and the task stops)")
   .addOptionalParam("formats", "Comma-separated file formats: json, csv, html", "json,csv,html")
   .setAction(
     async (
@@ -261,10 +334,12 @@ task(
         requestDate?: string;
         directory?: string;
         hitech: boolean;
+        toBlock?: string;
         db?: string;
         schema?: string;
         out?: string;
         formats: string;
+        force: boolean;
       },
       hre,
     ) => {
@@ -277,7 +352,10 @@ task(
       const directory = args.directory === undefined ? undefined : readDirectory(args.directory);
       formatsOption(args.formats);
       await withDatabase(hre, args, async (db) => {
-        const accounting = await accountingOfDisclosures({ db, chainId, patient, requestTime, directory });
+        const toBlock = blockOption("to-block", args.toBlock);
+        const accounting = await accountingOfDisclosures({ db, chainId, patient, requestTime, directory, toBlock });
+        if (toBlock === undefined) await requireUpToDate(hre, accounting.source);
+        await refuseExisting(hre, accounting, args);
         print(`accounting of disclosures of patient ${patient}, requested ${iso(BigInt(requestTime))}`, {
           period: `${iso(BigInt(accounting.periodStart))} to ${iso(BigInt(requestTime))}`,
           disclosures: accounting.disclosures.length,
@@ -285,11 +363,11 @@ task(
             .map(([reason, n]) => `${n} ${reason}`)
             .join(", "),
         });
-        await write(hre, accounting, args.out, args.formats);
+        await write(hre, accounting, args);
         if (args.hitech) {
-          const hitech = await hitechAccessReport({ db, chainId, patient, requestTime, directory });
+          const hitech = await hitechAccessReport({ db, chainId, patient, requestTime, directory, toBlock });
           console.log(`HITECH access report: ${hitech.rows.length} access(es) in three years`);
-          await write(hre, hitech, args.out, args.formats);
+          await write(hre, hitech, args);
         }
       });
     },
@@ -326,9 +404,11 @@ task("careledger:audit:privacy", "The privacy officer's report: unreviewed break
   .addOptionalParam("workday", "Working hours, as START-END in whole hours of --time-zone", "7-19")
   .addOptionalParam("timeZone", "The IANA time zone of the working hours and of the days counted", "UTC")
   .addOptionalParam("maxPatients", "Distinct patients one accessor may read in a day before it is flagged", "200")
+  .addOptionalParam("toBlock", "The last block to report on (default: the last indexed; refused if the chain has more)")
   .addOptionalParam("db", DB_HELP)
   .addOptionalParam("schema", SCHEMA_HELP)
   .addOptionalParam("out", OUT_HELP)
+  .addFlag("force", "Replace report files of the same name (by default an existing file is kept and the task stops)")
   .addOptionalParam("formats", "Comma-separated file formats: json, csv, html", "json,csv,html")
   .setAction(
     async (
@@ -340,10 +420,12 @@ task("careledger:audit:privacy", "The privacy officer's report: unreviewed break
         workday: string;
         timeZone: string;
         maxPatients: string;
+        toBlock?: string;
         db?: string;
         schema?: string;
         out?: string;
         formats: string;
+        force: boolean;
       },
       hre,
     ) => {
@@ -376,13 +458,16 @@ task("careledger:audit:privacy", "The privacy officer's report: unreviewed break
       const asOf = Number(args.asOf === undefined ? await chainTime(hre) : periodEnd("as-of", args.asOf));
       formatsOption(args.formats);
       await withDatabase(hre, args, async (db) => {
-        const report = await privacyOfficerReport({ db, chainId, asOf, thresholds });
+        const toBlock = blockOption("to-block", args.toBlock);
+        const report = await privacyOfficerReport({ db, chainId, asOf, thresholds, toBlock });
+        if (toBlock === undefined) await requireUpToDate(hre, report.source);
+        await refuseExisting(hre, report, args);
         const kinds = new Map<string, number>();
         for (const finding of report.findings) kinds.set(finding.kind, (kinds.get(finding.kind) ?? 0) + 1);
         print(`privacy officer's report as of ${iso(BigInt(asOf))}: ${report.findings.length} finding(s)`, {
           ...Object.fromEntries([...kinds].map(([kind, n]) => [kind, n])),
         });
-        await write(hre, report, args.out, args.formats);
+        await write(hre, report, args);
       });
     },
   );

@@ -71,7 +71,7 @@ export async function auditChapter(
     );
     const denied = report.rows.find((row) => row.outcome === "denied");
     if (denied !== undefined) detail(`e.g. ${denied.isoTime.slice(0, 10)}: ${denied.summary}`);
-    const files = writeReport(report, REPORTS, ["html", "fhir", "json"]);
+    const files = writeReport(report, REPORTS, ["html", "fhir", "json"], { overwrite: true });
 
     say(
       "Her accounting of disclosures (45 CFR 164.528): the six years before her request, less what the rule exempts.",
@@ -94,7 +94,7 @@ export async function auditChapter(
         `${exempt["treatment-payment-operations"]} for treatment, payment or operations, ` +
         `${exempt["to-the-individual"]} to Alice or her representative, ${exempt.authorization} under her signed authorization`,
     );
-    files.push(...writeReport(accounting, REPORTS, ["html", "json"]));
+    files.push(...writeReport(accounting, REPORTS, ["html", "json"], { overwrite: true }));
 
     say("The privacy officer's report over the whole ledger: what deserves a second look, and why.");
     const privacy = await privacyOfficerReport({ db, chainId: deployment.chainId, asOf: requestTime });
@@ -109,7 +109,7 @@ export async function auditChapter(
       (finding) => finding.kind === "sensitive-category" && finding.why.includes("was denied the mental health"),
     );
     if (mentalHealth !== undefined) detail(`flagged: ${mentalHealth.why}`);
-    files.push(...writeReport(privacy, REPORTS, ["html", "json"]));
+    files.push(...writeReport(privacy, REPORTS, ["html", "json"], { overwrite: true }));
 
     say("The reports, reproducible from the chain (each names its chain, contracts and blocks):");
     for (const file of files) detail(path.relative(process.cwd(), file));

@@ -25,33 +25,64 @@ import type { AccessEntryKind, AccessReport, AccessReportRow } from "./types";
  * | `access` or `record-read` allowed, for a  | PrivacyDisclosure.Source | DCM 110106 | `disclose` (and       | R   |
  * | disclosure                                |                          |            | `read` for a read)    |     |
  * | `access` otherwise, `record-read` denied  | AuthZconsent             | DCM 110113 | `AuthZ-Consent`       | E   |
- * | `consent-granted`, `access-requested`     | PatientCreate            | `rest`     | `create`              | C   |
+ * | `consent-granted`, `access-requested`,    | PatientCreate            | `rest`     | `create`              | C   |
+ * | `representative-appointed`,               |                          |            |                       |     |
+ * | `record-written` anchored or adopted,     |                          |            |                       |     |
+ * | `amendment-requested`, `adverse-event`,   |                          |            |                       |     |
+ * | `trial` enrolled or consent-signed        |                          |            |                       |     |
  * | `consent-narrowed`, `consent-revoked`,    | PatientUpdate            | `rest`     | `update`              | U   |
- * | `deny-set`, `access-request-resolved`     |                          |            |                       |     |
+ * | `deny-set`, `access-request-resolved`,    |                          |            |                       |     |
+ * | `representative-removed`,                 |                          |            |                       |     |
+ * | `record-written` superseded,              |                          |            |                       |     |
+ * | `record-entered-in-error`,                |                          |            |                       |     |
+ * | `amendment-resolved`, `trial` otherwise   |                          |            |                       |     |
+ * | `trial-data`, `adverse-event-reported`    | PrivacyDisclosure.Source | DCM 110106 | `disclose`            | R   |
  * | `break-glass-opened`, `-closed`           | none (FHIR's example)    | DCM 110113 | DCM 110127, 110138    | E   |
  * | `break-glass-reviewed`                    | none                     | DCM 110113 | none                  | E   |
  *
  * A disclosure is an allowed access or read for `Research` or `PublicHealth`: uses outside treatment, payment and
- * operations (emergency treatment is treatment). Every event's subtype also carries the row's kind
- * (`ENTRY_KIND_SYSTEM`), so that narrowing, revoking and setting a deny, which share a pattern, stay apart.
+ * operations (emergency treatment is treatment). A trial's data batch sent to its sponsor and a SUSAR reported to the
+ * trial's regulator are disclosures too, for `Research` and `PublicHealth` (their rows name no purpose: the event
+ * gives the one the kind implies). Every event's subtype also carries the row's kind (`ENTRY_KIND_SYSTEM`), so that
+ * the kinds that share a pattern (narrowing, revoking and setting a deny; a new record and an enrollment) stay apart.
+ *
+ * What each kind's data entity is (object-role 4, with the lifecycle of its pattern and the row's `status` as a
+ * detail): a consent entry (`CONSENT_ENTRY_SYSTEM`), an access request (`ACCESS_REQUEST_SYSTEM`), the representation
+ * of the patient by one representative (`REPRESENTATION_SYSTEM`, a `RelatedPerson`: originated on appointment,
+ * deprecated on removal), a record of her chart (`RECORD_COMMITMENT_SYSTEM`: originated when anchored, received when
+ * adopted from an organization's batch, amended by a new version, deprecated when entered in error), an amendment
+ * request (`AMENDMENT_REQUEST_SYSTEM`, beside the record it concerns), her part in a trial (`TRIAL_SUBJECT_SYSTEM`, a
+ * `ResearchSubject`: originated on enrollment, accessed when unblinded, disclosed with her arm) or her consent to it
+ * (`TRIAL_CONSENT_SYSTEM`, a `Consent` each signature attests), a trial's data batch (`TRIAL_DATA_BATCH_SYSTEM`,
+ * disclosed) and an adverse event (`ADVERSE_EVENT_SYSTEM`, an `AdverseEvent`: originated, then disclosed). The trial
+ * itself, on the trial lines, is a `ResearchStudy` entity (`TRIAL_SYSTEM`).
  *
  * Who acted, what a line refers to and how it ended (the row's `actor`, `ref` and `status`):
  *
- * - `actor` is BALP's user agent, the requestor: the agent responsible for the event. On a consent change or an
- *   answered request it is typed v3-ParticipationType `AUT` (BALP's user type for a create or update), with
- *   v3-RoleClass `PAT` when the patient acted and `AGNT` when her representative acted for her (a requester cancelling
- *   its own request is `AUT` alone); on a break-glass review it is the auditor's account (`ACCOUNT_SYSTEM`), typed
- *   v3-ParticipationType `VRF` (verifier: who checks that the emergency access was appropriate).
+ * - `actor` is BALP's user agent, the requestor: the agent responsible for the event. On a consent change, an
+ *   answered request, an appointment or removal of a representative and an amendment request it is typed
+ *   v3-ParticipationType `AUT` (BALP's user type for a create or update), with v3-RoleClass `PAT` when the patient
+ *   acted and `AGNT` when her representative acted for her (a requester cancelling its own request and a
+ *   representative resigning act for no one else: `AUT` alone); on a trial consent signature it is the signer's
+ *   account (`ACCOUNT_SYSTEM`), typed `AUT`; on a break-glass review it is the auditor's account, typed
+ *   v3-ParticipationType `VRF` (verifier: who checks that the emergency access was appropriate). Where the row's
+ *   `participant` is the one who acted (the author of a record, who marked it in error, a trial's investigator or who
+ *   withdrew her, the reporter of an adverse event), it is that agent, typed `AUT`; a disclosure's recipient (the
+ *   regulator of a SUSAR) is DICOM's destination, not a requestor.
  * - `ref` identifies the entity the line concerns: a consent entry's version is the entry's `detail` `version` (the
  *   entry keeps one identifier across its versions, so that the events of one entry join up); a break-glass session
  *   (`BREAK_GLASS_SESSION_SYSTEM`, object-role 13, a security resource) on the break-glass lines and on a decision
- *   taken under one; an access request (`ACCESS_REQUEST_SYSTEM`) on the request lines.
+ *   taken under one; an access request (`ACCESS_REQUEST_SYSTEM`) on the request lines; an amendment request on the
+ *   amendment lines; the trial on the trial lines; an adverse event on the adverse-event lines.
  * - `status` is that entity's `detail` `status` (a request's `Pending`, `Approved`, `Rejected`, `Cancelled`; a
- *   session's review, `pending`, `Justified`, `Unjustified`) and, on the lines whose event decided it (a request's
- *   answer, a review), also the event's `outcomeDesc`. `outcome` stays 0 (success) on those lines: FHIR's
- *   `AuditEvent.outcome` says whether the recorded action succeeded (4 is "the action was not successful"), and a
- *   rejection, a cancellation or a finding of "unjustified" is an action that succeeded and took effect on chain. Only
- *   a denied access is a failure (4): there the action audited, the access, did not happen.
+ *   session's review, `pending`, `Justified`, `Unjustified`; a representative's removal, `resigned` or `revoked`; how
+ *   a record was written; an amendment's answer; her part in a trial; an adverse event's seriousness, or whether its
+ *   report was `on time` or `late`) and, on the lines whose event decided it (a request's answer, a review, an
+ *   amendment's answer), also the event's `outcomeDesc`. Each kind allows its own statuses and no others
+ *   (`STATUSES`). `outcome` stays 0 (success) on those lines: FHIR's `AuditEvent.outcome` says whether the recorded
+ *   action succeeded (4 is "the action was not successful"), and a rejection, a cancellation, a finding of
+ *   "unjustified", a denied amendment or a late report is an action that succeeded and took effect on chain. Only a
+ *   denied access is a failure (4): there the action audited, the access, did not happen.
  *
  * No `meta.profile`: a profile there claims conformance, and the ledger does not know what BALP requires of every
  * event — the network address of the client or recipient (`agent.network` 1..1), for AuthZconsent an application
@@ -97,6 +128,26 @@ export const ACCOUNT_SYSTEM = "urn:careledger:account";
 export const BREAK_GLASS_SESSION_SYSTEM = "urn:careledger:break-glass-session";
 /** An access request to the patient, by its id in the consent registry (a decimal number). */
 export const ACCESS_REQUEST_SYSTEM = "urn:careledger:access-request";
+/**
+ * The patient's representation by one representative, `<patient>:<representative>` (participant ids): what appointing
+ * creates and removing ends, as a `RelatedPerson` (the identity registry keeps one per pair).
+ */
+export const REPRESENTATION_SYSTEM = "urn:careledger:representation";
+/** A request of the patient to amend a record (45 CFR 164.526), by its id in the record registry (a decimal number). */
+export const AMENDMENT_REQUEST_SYSTEM = "urn:careledger:amendment-request";
+/** A clinical trial, by its id in the trial registry (a decimal number). */
+export const TRIAL_SYSTEM = "urn:careledger:trial";
+/** The patient's part in a trial, `<trial>:<patient>`, as a `ResearchSubject`: enrolled, withdrawn, unblinded. */
+export const TRIAL_SUBJECT_SYSTEM = "urn:careledger:trial-subject";
+/** The patient's consent to a trial, `<trial>:<patient>`: each signature (at enrollment, on re-consent) attests it. */
+export const TRIAL_CONSENT_SYSTEM = "urn:careledger:trial-consent";
+/** A trial's batch of case-report data, by its Merkle root (`0x` and 64 hex digits). */
+export const TRIAL_DATA_BATCH_SYSTEM = "urn:careledger:trial-data-batch";
+/**
+ * A serious adverse event recorded in a trial, by its id there (a decimal number, counted per trial: the line names the
+ * event alone, and the trial is in the transaction's event).
+ */
+export const ADVERSE_EVENT_SYSTEM = "urn:careledger:adverse-event";
 /** CareLedger's purposes where HL7 has no code: only the wildcard `*` of a broad grant. */
 export const PURPOSE_SYSTEM = "urn:careledger:purpose";
 
@@ -153,23 +204,76 @@ const CONSENT_CHANGES: ReadonlySet<AccessEntryKind> = new Set([
   "deny-set",
 ]);
 
-/** Lines that name who acted (`row.actor`): a consent change, an answer to a request, a review. */
+/** Lines that name who acted (`row.actor`): a consent change, an answer to a request, a review, an appointment... */
 const ACTED: ReadonlySet<AccessEntryKind> = new Set([
   ...CONSENT_CHANGES,
   "access-request-resolved",
   "break-glass-reviewed",
+  "representative-appointed",
+  "representative-removed",
+  "amendment-requested",
+  "trial",
 ]);
 
+/** Lines whose actor is an account, not a participant: an auditor's review, a trial consent's signer. */
+const ACCOUNT_ACTORS: ReadonlySet<AccessEntryKind> = new Set(["break-glass-reviewed", "trial"]);
+
+/** Lines where the participant may act for itself alone: a requester cancelling, a representative resigning. */
+const FOR_ITSELF: ReadonlySet<AccessEntryKind> = new Set(["access-request-resolved", "representative-removed"]);
+
 /** Lines whose event decided the row's `status` (an answer, a finding): it is also the event's `outcomeDesc`. */
-const DECIDES_STATUS: ReadonlySet<AccessEntryKind> = new Set(["access-request-resolved", "break-glass-reviewed"]);
+const DECIDES_STATUS: ReadonlySet<AccessEntryKind> = new Set([
+  "access-request-resolved",
+  "break-glass-reviewed",
+  "amendment-resolved",
+]);
+
+/** The purposes a kind of disclosure implies, for a row that names none (a trial's data, a SUSAR's report). */
+const IMPLIED_PURPOSES: Readonly<Partial<Record<AccessEntryKind, readonly (keyof typeof Purpose)[]>>> = {
+  "trial-data": ["Research"],
+  "adverse-event-reported": ["PublicHealth"],
+};
 
 /** The break-glass lines, and the decisions taken under a session: their `ref` is the session's id. */
 const isUnderSession = (row: AccessReportRow): boolean =>
   row.kind.startsWith("break-glass") || row.basis === "BreakGlass";
 
-/** A request's or a session's status as a row gives it: `RequestStatus` and `ReviewOutcome` names, or `pending`. */
-const isStatus = (name: string): boolean =>
-  isMember(RequestStatus, name) || isMember(ReviewOutcome, name) || name === "pending";
+const namesOf = (enumeration: Record<string, string | number>): string[] =>
+  Object.keys(enumeration).filter((key) => typeof enumeration[key] === "number");
+
+/**
+ * A request's or a session's status as a row gives it (`RequestStatus` and `ReviewOutcome` names, or `pending`), or
+ * none: what the access, break-glass, consent and request lines may carry.
+ */
+const REQUEST_OR_REVIEW: readonly (string | null)[] = [
+  null,
+  ...new Set([...namesOf(RequestStatus), ...namesOf(ReviewOutcome), "pending"]),
+];
+
+/** The statuses each kind of line may carry (null: none), as `reports.ts` writes them. */
+export const STATUSES: Readonly<Record<AccessEntryKind, readonly (string | null)[]>> = {
+  access: REQUEST_OR_REVIEW,
+  "record-read": REQUEST_OR_REVIEW,
+  "break-glass-opened": REQUEST_OR_REVIEW,
+  "break-glass-closed": REQUEST_OR_REVIEW,
+  "break-glass-reviewed": REQUEST_OR_REVIEW,
+  "consent-granted": REQUEST_OR_REVIEW,
+  "consent-narrowed": REQUEST_OR_REVIEW,
+  "consent-revoked": REQUEST_OR_REVIEW,
+  "deny-set": REQUEST_OR_REVIEW,
+  "access-requested": REQUEST_OR_REVIEW,
+  "access-request-resolved": REQUEST_OR_REVIEW,
+  "representative-appointed": [null],
+  "representative-removed": ["resigned", "revoked"],
+  "record-written": ["anchored", "superseded", "adopted"],
+  "record-entered-in-error": ["entered-in-error"],
+  "amendment-requested": ["Pending"],
+  "amendment-resolved": ["Accepted", "Denied", "Withdrawn"],
+  trial: ["enrolled", "consent-signed", "withdrawn", "unblinded", "arm-disclosed"],
+  "trial-data": [null],
+  "adverse-event": ["life-threatening", "serious"],
+  "adverse-event-reported": ["on time", "late"],
+};
 
 const coding = (system: string, code: string): Coding => ({ system, code });
 const concept = (system: string, code: string): CodeableConcept => ({ coding: [coding(system, code)] });
@@ -228,19 +332,27 @@ function read(): Pattern {
   };
 }
 
-function disclosure(isRead: boolean): Pattern {
+/**
+ * A disclosure, from the ledger (the source) to the row's participant (the destination): the accessor, who asked for
+ * it, or the recipient of a report it did not ask for (`requested` false: a SUSAR's regulator).
+ */
+function disclosure(isRead: boolean, requested = true): Pattern {
   return {
     profile: BALP_PROFILES.privacyDisclosureSource,
     type: coding(DCM, "110106"),
     subtype: [coding(LIFECYCLE, "disclose"), ...(isRead ? [coding(RESTFUL_INTERACTION, "read")] : [])],
     action: "R",
-    participant: { type: DESTINATION_ROLE, requestor: true },
+    participant: { type: DESTINATION_ROLE, requestor: requested },
     ledger: { type: SOURCE_ROLE, network: true },
     lifecycle: coding(LIFECYCLE, "disclose"),
   };
 }
 
-/** A change to a consent entry or a request, after BALP's RESTful create and update of a patient's resource. */
+/**
+ * A change to one of the patient's resources (a consent entry, a request, a representation, a record, her part in a
+ * trial), after BALP's RESTful create and update of a patient's resource. `author`: the row's participant is who made
+ * it (BALP's user agent), not whom it concerns.
+ */
 function change(create: boolean, author: boolean, lifecycle: string | null): Pattern {
   return {
     profile: create ? BALP_PROFILES.patientCreate : BALP_PROFILES.patientUpdate,
@@ -263,6 +375,25 @@ function breakGlass(subtype: string | null, opening: boolean): Pattern {
     ledger: { type: AUTHORIZATION_SERVER, network: false },
     lifecycle: null,
   };
+}
+
+/** Each part the patient takes in a trial: whether it creates the resource it concerns, and that one's lifecycle. */
+const TRIAL_STEPS: Readonly<Record<string, readonly [create: boolean, lifecycle: string | null]>> = {
+  /** Her part in the trial begins. */
+  enrolled: [true, "originate"],
+  /** A signature captured on her consent to the trial (at enrollment, just before it, and on each re-consent). */
+  "consent-signed": [true, "attest"],
+  withdrawn: [false, null],
+  /** An investigator opened her concealed allocation in an emergency. */
+  unblinded: [false, "access"],
+  /** The randomization service disclosed her arm. */
+  "arm-disclosed": [false, "disclose"],
+};
+
+/** A write to her chart: a first version or an adopted one is created, a new version updates the record. */
+function written(status: string | null): Pattern {
+  if (status === "superseded") return change(false, true, "amend");
+  return change(true, true, status === "adopted" ? "receive" : "originate");
 }
 
 /** The pattern a row is recorded after; see the table above. */
@@ -292,6 +423,28 @@ function patternOf(row: AccessReportRow): Pattern {
       return change(true, true, null);
     case "access-request-resolved":
       return change(false, false, null);
+    case "representative-appointed":
+      return change(true, false, "originate");
+    case "representative-removed":
+      return change(false, false, "deprecate");
+    case "record-written":
+      return written(row.status);
+    case "record-entered-in-error":
+      return change(false, true, "deprecate");
+    case "amendment-requested":
+      return change(true, false, null);
+    case "amendment-resolved":
+      return change(false, false, null);
+    case "trial": {
+      const [create, lifecycle] = TRIAL_STEPS[row.status ?? ""] ?? [false, null];
+      return change(create, true, lifecycle);
+    }
+    case "trial-data":
+      return disclosure(false);
+    case "adverse-event":
+      return change(true, true, "originate");
+    case "adverse-event-reported":
+      return disclosure(false, false);
   }
 }
 
@@ -332,7 +485,7 @@ function checkRow(row: AccessReportRow, report: AccessReport): void {
   check(row.record === null || HASH.test(row.record), row, `record "${row.record}" is not a record commitment`);
   checkActor(row);
   check(row.ref === null || DECIMAL_ID.test(row.ref), row, `ref "${row.ref}" is not a version or id`);
-  check(row.status === null || isStatus(row.status), row, `"${row.status}" is not a request or review status`);
+  checkStatus(row);
   for (const name of row.categories) {
     check(name === "*" || isMember(DataCategory, name), row, `"${name}" is not a data category`);
   }
@@ -343,12 +496,36 @@ function checkRow(row: AccessReportRow, report: AccessReport): void {
   check(report.source.contracts[row.contract] !== undefined, row, `contract "${row.contract}" is not in the source`);
 }
 
-/** An actor is a participant id, or on a break-glass review an account address (checksummed, or all one case). */
+/** A status the row's kind allows (`STATUSES`), or none where it allows none. */
+function checkStatus(row: AccessReportRow): void {
+  const { kind, status } = row;
+  const allowed = STATUSES[kind];
+  if (allowed.includes(status)) return;
+  const named = allowed.filter((name) => name !== null).map((name) => `"${name}"`);
+  const choice = `one of ${named.join(", ")}${allowed.includes(null) ? " or none" : ""}`;
+  check(
+    false,
+    row,
+    allowed === REQUEST_OR_REVIEW
+      ? `"${status}" is not a request or review status`
+      : status === null
+        ? `${kind} line without a status (${choice})`
+        : named.length === 0
+          ? `${kind} line with a status ("${status}")`
+          : `"${status}" is not a status of ${kind} lines (${choice})`,
+  );
+}
+
+/**
+ * An actor is a participant id, or an account address (checksummed, or all one case) on a break-glass review and a
+ * trial consent's signature.
+ */
 function checkActor(row: AccessReportRow): void {
   const { actor, kind } = row;
   if (actor === null) return;
   check(ACTED.has(kind), row, `${kind} line with an actor`);
-  if (kind === "break-glass-reviewed") {
+  check(kind !== "trial" || row.status === "consent-signed", row, "trial line with an actor: only a signature has one");
+  if (ACCOUNT_ACTORS.has(kind)) {
     check(ADDRESS.test(actor) && isAddress(actor), row, `actor "${actor}" is not an account address`);
   } else {
     check(DECIMAL_ID.test(actor), row, `actor "${actor}" is not a participant id`);
@@ -369,22 +546,23 @@ function participant(id: string, type?: "Patient" | "Practitioner" | "Organizati
 
 /**
  * Who acted on a line that names one, as BALP's user agent and the event's requestor (see the module's comment): the
- * patient or her representative making a consent change or answering a request, the requester cancelling its own
- * request, or the auditor's account reviewing a break-glass session.
+ * patient or her representative making a consent change, answering a request, appointing or removing a
+ * representative or asking for an amendment; the requester cancelling its own request or the representative
+ * resigning; the account that signed a trial consent; or the auditor's account reviewing a break-glass session.
  */
 function actorAgent(row: AccessReportRow, report: AccessReport): AuditEventAgent | null {
   const { actor } = row;
   if (actor === null) return null;
-  if (row.kind === "break-glass-reviewed") {
+  if (ACCOUNT_ACTORS.has(row.kind)) {
     return {
-      type: { coding: [VERIFIER] },
+      type: { coding: [row.kind === "break-glass-reviewed" ? VERIFIER : AUTHOR] },
       who: { identifier: { system: ACCOUNT_SYSTEM, value: `eip155:${report.source.chainId}:${getAddress(actor)}` } },
       requestor: true,
     };
   }
   const byPatient = actor === report.patient;
-  const byRequester = row.kind === "access-request-resolved" && actor === row.participant;
-  const role = byPatient ? [PATIENT_ROLE] : byRequester ? [] : [ON_BEHALF];
+  const forItself = FOR_ITSELF.has(row.kind) && actor === row.participant;
+  const role = byPatient ? [PATIENT_ROLE] : forItself ? [] : [ON_BEHALF];
   return {
     type: { coding: [AUTHOR, ...role] },
     who: participant(actor, byPatient ? "Patient" : undefined),
@@ -450,7 +628,10 @@ function patientEntity(report: AccessReport): AuditEventEntity {
   };
 }
 
-/** The data concerned (BALP's `data` entity): the record read, if any, labelled with its categories. */
+/**
+ * The data concerned (BALP's `data` entity): the record read, written, entered in error or asked to be amended, if
+ * any, labelled with its categories.
+ */
 function dataEntity(row: AccessReportRow, pattern: Pattern): AuditEventEntity | null {
   if (row.record === null && row.categories.length === 0) return null;
   return {
@@ -526,13 +707,92 @@ function sessionEntity(row: AccessReportRow): AuditEventEntity | null {
 
 /**
  * The participant a line concerns without acting in it (the grantee of a consent change, the requester of a resolved
- * request), by identifier, in DICOM's role for a user whose access rights are changed (object-role 11, Security User
- * Entity). Who acted is an agent (`actorAgent`).
+ * request, the representative appointed or removed), by identifier, in DICOM's role for a user whose access rights
+ * are changed (object-role 11, Security User Entity). Who acted is an agent (`actorAgent`).
  */
-function subjectEntity(row: AccessReportRow, pattern: Pattern): AuditEventEntity | null {
+function subjectEntity(row: AccessReportRow): AuditEventEntity | null {
   const subject = row.grantee ?? row.participant;
-  if (pattern.participant !== null || subject === null) return null;
+  if (subject === null) return null;
   return { role: coding(OBJECT_ROLE, "11"), what: participant(subject) };
+}
+
+/** A data entity (BALP's RESTful pattern's `data`): the resource a line concerns, with its pattern's lifecycle. */
+function domainEntity(what: Reference, pattern: Pattern): AuditEventEntity {
+  return {
+    type: coding(ENTITY_TYPE, "2"),
+    role: coding(OBJECT_ROLE, "4"),
+    what,
+    ...(pattern.lifecycle === null ? {} : { lifecycle: pattern.lifecycle }),
+  };
+}
+
+/**
+ * The patient's representation by the row's participant (what appointing creates and removing ends), as a
+ * `RelatedPerson`, with how it ended (`resigned`, `revoked`) as a detail.
+ */
+function representationEntity(row: AccessReportRow, report: AccessReport, pattern: Pattern): AuditEventEntity | null {
+  if (row.participant === null) return null;
+  const value = `${report.patient}:${row.participant}`;
+  return {
+    ...domainEntity({ type: "RelatedPerson", identifier: { system: REPRESENTATION_SYSTEM, value } }, pattern),
+    ...statusDetail(row),
+  };
+}
+
+/** A record written to the chart or entered in error: the data entity, with how it was written as a detail. */
+function writtenEntity(row: AccessReportRow, pattern: Pattern): AuditEventEntity | null {
+  const data = dataEntity(row, pattern);
+  return data === null ? null : { ...data, ...statusDetail(row) };
+}
+
+/** An amendment request by its id (what asking creates and answering updates), with its status as a detail. */
+function amendmentEntity(row: AccessReportRow, pattern: Pattern): AuditEventEntity | null {
+  if (row.ref === null) return null;
+  return {
+    ...domainEntity({ identifier: { system: AMENDMENT_REQUEST_SYSTEM, value: row.ref } }, pattern),
+    ...statusDetail(row),
+  };
+}
+
+/**
+ * The patient's part in the trial `ref` (a `ResearchSubject`), or on a consent signature her consent to it (a
+ * `Consent`), with the step as a detail.
+ */
+function participationEntity(row: AccessReportRow, report: AccessReport, pattern: Pattern): AuditEventEntity | null {
+  if (row.ref === null) return null;
+  const value = `${row.ref}:${report.patient}`;
+  const what: Reference =
+    row.status === "consent-signed"
+      ? { type: "Consent", identifier: { system: TRIAL_CONSENT_SYSTEM, value } }
+      : { type: "ResearchSubject", identifier: { system: TRIAL_SUBJECT_SYSTEM, value } };
+  return { ...domainEntity(what, pattern), ...statusDetail(row) };
+}
+
+/** The trial a line concerns, by its id (`ref`), as a `ResearchStudy`. */
+function trialEntity(row: AccessReportRow): AuditEventEntity | null {
+  if (row.ref === null) return null;
+  return {
+    type: coding(RESOURCE_TYPES, "ResearchStudy"),
+    what: { type: "ResearchStudy", identifier: { system: TRIAL_SYSTEM, value: row.ref } },
+  };
+}
+
+/** A trial's data batch holding the patient's case-report data, by its Merkle root (the row's `record`). */
+function batchEntity(row: AccessReportRow, pattern: Pattern): AuditEventEntity | null {
+  if (row.record === null) return null;
+  return {
+    ...domainEntity({ identifier: { system: TRIAL_DATA_BATCH_SYSTEM, value: row.record } }, pattern),
+    ...(row.categories.length === 0 ? {} : { securityLabel: categoryLabels(row.categories) }),
+  };
+}
+
+/** An adverse event by its id in its trial, with its seriousness, or its report's timeliness, as the status. */
+function adverseEventEntity(row: AccessReportRow, pattern: Pattern): AuditEventEntity | null {
+  if (row.ref === null) return null;
+  return {
+    ...domainEntity({ type: "AdverseEvent", identifier: { system: ADVERSE_EVENT_SYSTEM, value: row.ref } }, pattern),
+    ...statusDetail(row),
+  };
 }
 
 /**
@@ -558,15 +818,49 @@ function transactionEntity(row: AccessReportRow): AuditEventEntity {
   };
 }
 
+/** The entities a line concerns, between the patient and the transaction (null where the row lacks one). */
+function concernedEntities(row: AccessReportRow, report: AccessReport, pattern: Pattern): (AuditEventEntity | null)[] {
+  switch (row.kind) {
+    case "access":
+    case "record-read":
+    case "break-glass-opened":
+    case "break-glass-closed":
+    case "break-glass-reviewed":
+      return [dataEntity(row, pattern), decidingEntry(row, report), sessionEntity(row)];
+    case "consent-granted":
+    case "consent-narrowed":
+    case "consent-revoked":
+    case "deny-set":
+      return [entryEntity(row, report, pattern), subjectEntity(row)];
+    case "access-requested":
+      return [requestEntity(row)];
+    case "access-request-resolved":
+      return [requestEntity(row), subjectEntity(row)];
+    case "representative-appointed":
+    case "representative-removed":
+      return [representationEntity(row, report, pattern), subjectEntity(row)];
+    case "record-written":
+    case "record-entered-in-error":
+      return [writtenEntity(row, pattern)];
+    case "amendment-requested":
+    case "amendment-resolved":
+      // The record the request concerns: asking and answering do not change it (an accepted amendment's new version
+      // is a line of its own).
+      return [amendmentEntity(row, pattern), dataEntity(row, pattern)];
+    case "trial":
+      return [participationEntity(row, report, pattern), trialEntity(row)];
+    case "trial-data":
+      return [batchEntity(row, pattern), trialEntity(row)];
+    case "adverse-event":
+    case "adverse-event-reported":
+      return [adverseEventEntity(row, pattern)];
+  }
+}
+
 function entitiesOf(row: AccessReportRow, report: AccessReport, pattern: Pattern): AuditEventEntity[] {
-  const concerned = CONSENT_CHANGES.has(row.kind)
-    ? [entryEntity(row, report, pattern)]
-    : row.kind === "access-requested" || row.kind === "access-request-resolved"
-      ? [requestEntity(row)]
-      : [dataEntity(row, pattern), decidingEntry(row, report), sessionEntity(row)];
   return [
     patientEntity(report),
-    ...[...concerned, subjectEntity(row, pattern)].filter((entity) => entity !== null),
+    ...concernedEntities(row, report, pattern).filter((entity) => entity !== null),
     transactionEntity(row),
   ];
 }
@@ -584,14 +878,20 @@ function eventId(row: AccessReportRow, report: AccessReport): string {
  * failure: a refusal, as HTTP's 403 is a client error), with the decision basis's name as `outcomeDesc`. An answer
  * to a request and a review are successes whatever they decided (a rejection took effect): what they decided
  * (`Rejected`, `Unjustified`...) is their `outcomeDesc` and the status of the request or session entity (see the
- * module's comment). For a consent change, the purposes it grants are labels of the entry, not the event's purpose.
+ * module's comment). For a consent change, the purposes it grants are labels of the entry, not the event's purpose;
+ * a trial's data and a SUSAR's report, whose rows name no purpose, take the one their kind implies. A record written
+ * gives the consent basis it was written under as `outcomeDesc`, as an allowed access does.
  * Throws on a row that holds anything but ids, hashes and enum names, or whose contract the report's source does
  * not list.
  */
 export function auditEventOf(row: AccessReportRow, report: AccessReport): AuditEvent {
   checkRow(row, report);
   const pattern = patternOf(row);
-  const purposes = CONSENT_CHANGES.has(row.kind) ? [] : row.purposes;
+  const purposes = CONSENT_CHANGES.has(row.kind)
+    ? []
+    : row.purposes.length > 0
+      ? row.purposes
+      : (IMPLIED_PURPOSES[row.kind] ?? []);
   const contract = contractId(row, report);
   const outcomeDesc = row.basis ?? (DECIDES_STATUS.has(row.kind) ? row.status : null);
   return {

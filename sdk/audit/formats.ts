@@ -110,6 +110,9 @@ export const CSV_NEWLINE = "\r\n";
  * Columns, by report kind (the JSON field names):
  * - access-report, hitech-access-report: patient, isoTime, time, kind, outcome, participant, organization, grantee,
  *   actor, ref, status, categories, purposes, basis, record, summary, contract, event, blockNumber, logIndex, txHash.
+ *   Every kind of line has the same columns: what `ref`, `status` and `record` hold depends on `kind` (a trial's id
+ *   and `enrolled` on a trial line, a data batch's Merkle root on a trial-data line; see `AccessReportRow`), and a
+ *   status is written as the row gives it (`on time`, unquoted: a space needs no quotes).
  * - accounting-of-disclosures: patient, isoTime, time, recipient, recipientOrganization, recipientName,
  *   recipientAddress, category, record, purpose, basis, statement, blockNumber, txHash.
  * - privacy-officer-report: isoTime, time, kind, participant, organization, patient, why, txHashes.

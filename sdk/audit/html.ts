@@ -1,4 +1,5 @@
 import type {
+  AccessEntryKind,
   AccessReport,
   AccessReportRow,
   AccountingOfDisclosures,
@@ -115,6 +116,8 @@ interface ChartSpec {
   noun: string;
   keyName: string;
   points: Point[];
+  /** A sentence the caption ends with: what the chart leaves out, where the table holds more than it counts. */
+  note?: string;
 }
 
 interface View {
@@ -162,6 +165,26 @@ function accessPoints(rows: readonly AccessReportRow[]): Point[] {
   );
 }
 
+/**
+ * The access reports' timeline: the accesses only. Its caption says so when the report has other lines too (a
+ * permission, a record written, a trial...), which the table lists and the chart does not count.
+ */
+function accessChart(rows: readonly AccessReportRow[]): ChartSpec {
+  const others = rows.length - rows.filter(isAccess).length;
+  return {
+    noun: "accesses",
+    keyName: "data category",
+    points: accessPoints(rows),
+    ...(others === 0
+      ? {}
+      : {
+          note:
+            `Only decisions on access to your data and record reads are counted: the ${others} other ` +
+            `${others === 1 ? "line is" : "lines are"} in the table below.`,
+        }),
+  };
+}
+
 function accessStats(rows: readonly AccessReportRow[]): [string, number][] {
   const accesses = rows.filter(isAccess);
   const people = new Set(accesses.flatMap((r) => (r.participant === null ? [] : [r.participant])));
@@ -175,9 +198,11 @@ function accessStats(rows: readonly AccessReportRow[]): [string, number][] {
 
 const ACCESS_EXPLANATION = html`<p>
     Each line below is one event recorded on the CareLedger network about your health information: someone asking to see
-    it (and whether they were <strong>allowed</strong> or <strong>denied</strong>), a record being read, a permission
-    you gave, changed or withdrew, or an emergency ("break-glass") access. People and organizations appear by their
-    participant number, not their name: your provider can tell you who a number is.
+    it (and whether they were <strong>allowed</strong> or <strong>denied</strong>), a record being read, written to your
+    chart or marked as a mistake, a permission you gave, changed or withdrew, a representative you appointed or who
+    stopped acting for you, a correction you asked for, your part in a clinical trial, or an emergency ("break-glass")
+    access. People and organizations appear by their participant number, not their name: your provider can tell you who
+    a number is.
   </p>
   <p>Every line names the transaction that recorded it, so anyone with access to the network can check it.</p>`;
 
@@ -195,7 +220,7 @@ function accessView(report: AccessReport): View {
     period,
     explanation: ACCESS_EXPLANATION,
     stats: accessStats(report.rows),
-    chart: { noun: "accesses", keyName: "data category", points: accessPoints(report.rows) },
+    chart: accessChart(report.rows),
     extra: null,
     tableHeading: "Every recorded event",
     table: accessTable(report.rows, report.patient),
@@ -216,7 +241,7 @@ function hitechView(report: HitechAccessReport): View {
       </p>
       <p>Every line names the transaction that recorded it, so anyone with access to the network can check it.</p>`,
     stats: accessStats(report.rows),
-    chart: { noun: "accesses", keyName: "data category", points: accessPoints(report.rows) },
+    chart: accessChart(report.rows),
     extra: null,
     tableHeading: "Every recorded event",
     table: accessTable(report.rows, report.patient),
@@ -331,9 +356,10 @@ function table(headers: readonly string[], rows: readonly Markup[], empty: strin
 }
 
 /**
- * The access report's table. A line's kind is followed by what it refers to (a permission's version, an emergency
- * session, a request); the outcome is a decision's, or how a request or an emergency session ended; under whom a line
- * names is who changed the permission, answered the request or reviewed the session.
+ * The access report's table. A line's kind, in plain words, is followed by what it refers to (a permission's version,
+ * an emergency session, a request, a trial...); the outcome is a decision's, or the line's status as a badge; under
+ * whom a line names is the part they played, and who changed the permission, answered the request or reviewed the
+ * session.
  */
 function accessTable(rows: readonly AccessReportRow[], patient: string): Markup {
   const answers = answersOf(rows);
@@ -343,15 +369,11 @@ function accessTable(rows: readonly AccessReportRow[], patient: string): Markup 
         <td>${timeCell(r.time, r.isoTime)}</td>
         <td class="what">
           ${r.summary}
-          <div class="muted">${plainName(r.kind)}${refNote(r)}</div>
+          <div class="muted kind">${kindLabel(r)}${refNote(r)}</div>
         </td>
         <td>${r.outcome === null ? statusBadge(r, answers) : outcomeBadge(r.outcome)}</td>
-        <td>${party(r.participant, r.organization)}${actedBy(r, patient)}</td>
-        <td>
-          ${list(r.categories, "All categories")}${
-            r.record === null ? null : html`<div class="muted">record ${hash(r.record, "record")}</div>`
-          }
-        </td>
+        <td>${who(r, patient)}</td>
+        <td>${data(r)}</td>
         <td>${list(r.purposes, "Any purpose")}</td>
         <td>${r.basis === null ? dash() : plainName(r.basis)}</td>
         <td>${hash(r.txHash, "tx")}</td>
@@ -413,29 +435,103 @@ function outcomeBadge(outcome: AccessReportRow["outcome"]): Markup {
   return outcome === null ? dash() : html`<span class="badge ${outcome}">${outcome}</span>`;
 }
 
-/** What a line refers to, in the patient's words: an emergency session, a request, or a permission's version. */
-function refNote(r: AccessReportRow): Markup | null {
-  if (r.ref === null) return null;
-  const label =
-    r.kind.startsWith("break-glass") || r.basis === "BreakGlass"
-      ? `emergency session ${r.ref}`
-      : r.kind === "access-requested" || r.kind === "access-request-resolved"
-        ? `request ${r.ref}`
-        : `permission version ${r.ref}`;
-  return html` · <span class="ref">${label}</span>`;
+/** What each kind of line is, in the patient's words; the kinds whose status changes the words list them by status. */
+const KIND_LABELS: Readonly<Record<AccessEntryKind, string | Readonly<Record<string, string>>>> = {
+  access: "Access decision",
+  "record-read": "Record read",
+  "break-glass-opened": "Emergency access opened",
+  "break-glass-closed": "Emergency access closed",
+  "break-glass-reviewed": "Emergency access reviewed",
+  "consent-granted": "Permission given",
+  "consent-narrowed": "Permission narrowed",
+  "consent-revoked": "Permission withdrawn",
+  "deny-set": "Refusal set",
+  "access-requested": "Request to see your records",
+  "access-request-resolved": "Request answered",
+  "representative-appointed": "Representative appointed",
+  "representative-removed": { resigned: "Representative resigned", revoked: "Representative removed" },
+  "record-written": {
+    anchored: "New record in your chart",
+    superseded: "New version of a record",
+    adopted: "Record given its own place in your chart",
+  },
+  "record-entered-in-error": "Record marked as a mistake",
+  "amendment-requested": "Request to correct a record",
+  "amendment-resolved": "Correction request answered",
+  trial: {
+    enrolled: "Joined a clinical trial",
+    "consent-signed": "Clinical trial consent signed",
+    withdrawn: "Left a clinical trial",
+    unblinded: "Trial treatment revealed in an emergency",
+    "arm-disclosed": "Trial group disclosed",
+  },
+  "trial-data": "Trial data sent to the sponsor",
+  "adverse-event": "Serious adverse event recorded",
+  "adverse-event-reported": "Adverse event reported to the regulator",
+};
+
+/** A line's kind in plain words (a cleared refusal is "Refusal lifted"); an unknown status falls back to its kind. */
+function kindLabel(r: AccessReportRow): string {
+  if (r.kind === "deny-set" && r.categories.length === 0) return "Refusal lifted";
+  const label = KIND_LABELS[r.kind];
+  if (typeof label === "string") return label;
+  return label[r.status ?? ""] ?? plainName(r.kind);
 }
 
-/** The answer to each request the rows hold, by request id: the last answer wins (there is only one on chain). */
+/**
+ * What a line refers to, in the patient's words: an emergency session, a request, a correction request, a trial, an
+ * adverse event, or a permission's version.
+ */
+function refNote(r: AccessReportRow): Markup | null {
+  if (r.ref === null) return null;
+  return html` · <span class="ref">${refLabel(r, r.ref)}</span>`;
+}
+
+function refLabel(r: AccessReportRow, ref: string): string {
+  if (r.kind.startsWith("break-glass") || r.basis === "BreakGlass") return `emergency session ${ref}`;
+  switch (r.kind) {
+    case "access-requested":
+    case "access-request-resolved":
+      return `request ${ref}`;
+    case "amendment-requested":
+    case "amendment-resolved":
+      return `correction request ${ref}`;
+    case "trial":
+    case "trial-data":
+      return `trial ${ref}`;
+    case "adverse-event":
+    case "adverse-event-reported":
+      return `adverse event ${ref}`;
+    default:
+      return `permission version ${ref}`;
+  }
+}
+
+/** The requests whose own line shows their answer, and the line that answers each. */
+const ANSWERED_BY: Readonly<Partial<Record<AccessEntryKind, AccessEntryKind>>> = {
+  "access-requested": "access-request-resolved",
+  "amendment-requested": "amendment-resolved",
+};
+
+/** The kinds of line that answer a request. */
+const ANSWERS: ReadonlySet<AccessEntryKind> = new Set(Object.values(ANSWERED_BY));
+
+/**
+ * The answer to each request the rows hold, by the answering kind and request id (`amendment-resolved 5`): the last
+ * answer wins (there is only one on chain).
+ */
 function answersOf(rows: readonly AccessReportRow[]): Map<string, string> {
   const answers = new Map<string, string>();
   for (const r of rows) {
-    if (r.kind === "access-request-resolved" && r.ref !== null && r.status !== null) answers.set(r.ref, r.status);
+    if (ANSWERS.has(r.kind) && r.ref !== null && r.status !== null) answers.set(`${r.kind} ${r.ref}`, r.status);
   }
   return answers;
 }
 
-/** A status's badge: its tone (a class), its word, and what it means (the badge's tooltip). */
-const STATUS_BADGES: Readonly<Record<string, readonly [tone: string, label: string, meaning: string]>> = {
+type Badge = readonly [tone: "good" | "bad" | "waiting" | "warn" | "info" | "neutral", label: string, meaning: string];
+
+/** A request's or an emergency session's status as a badge: its tone (a class), its word, and what it means. */
+const STATUS_BADGES: Readonly<Record<string, Badge>> = {
   Approved: ["good", "Approved", "The request was approved: a permission was given"],
   Rejected: ["bad", "Rejected", "The request was rejected: no permission was given"],
   Cancelled: ["neutral", "Cancelled", "The request was withdrawn before it was answered"],
@@ -444,32 +540,127 @@ const STATUS_BADGES: Readonly<Record<string, readonly [tone: string, label: stri
   Unjustified: ["bad", "Unjustified", "An auditor found this emergency access unjustified"],
 };
 
+/** The badges of the other kinds' statuses, by kind and status (`""` for a kind whose lines carry none). */
+const KIND_BADGES: Readonly<Partial<Record<AccessEntryKind, Readonly<Record<string, Badge>>>>> = {
+  "representative-appointed": {
+    "": ["info", "Appointed", "Your representative may act for you and see your records, until the appointment ends"],
+  },
+  "representative-removed": {
+    resigned: ["neutral", "Resigned", "Your representative stopped acting for you"],
+    revoked: ["neutral", "Removed", "You ended the appointment of your representative"],
+  },
+  "record-written": {
+    anchored: ["info", "New", "The first version of this record was added to your chart"],
+    superseded: ["info", "New version", "This version replaces an earlier one, which stays on record"],
+    adopted: ["info", "Added", "A record held in an organization's batch was given its own place in your chart"],
+  },
+  "record-entered-in-error": {
+    "entered-in-error": ["warn", "In error", "This record was marked as entered in error: it should not be relied on"],
+  },
+  "amendment-resolved": {
+    Accepted: ["good", "Accepted", "Your correction was accepted: the record was amended"],
+    Denied: ["bad", "Denied", "Your correction was denied: you may send a statement of disagreement"],
+    Withdrawn: ["neutral", "Withdrawn", "The correction request was withdrawn before it was answered"],
+  },
+  trial: {
+    enrolled: ["info", "Enrolled", "You joined this clinical trial"],
+    "consent-signed": ["info", "Signed", "A consent to this clinical trial was signed for you"],
+    withdrawn: ["neutral", "Withdrawn", "You left this clinical trial"],
+    unblinded: ["warn", "Unblinded", "An investigator learned your trial treatment in an emergency"],
+    "arm-disclosed": ["info", "Disclosed", "Which group of the trial you were in was disclosed"],
+  },
+  "trial-data": {
+    "": ["info", "Sent", "Your case-report data in this batch was sent to the trial's sponsor"],
+  },
+  "adverse-event": {
+    "life-threatening": ["bad", "Life-threatening", "A life-threatening adverse event of yours was recorded"],
+    serious: ["warn", "Serious", "A serious adverse event of yours was recorded"],
+  },
+  "adverse-event-reported": {
+    "on time": ["good", "On time", "The event was reported to the regulator before its deadline"],
+    late: ["bad", "Late", "The event was reported to the regulator after its deadline"],
+  },
+};
+
 /**
- * How a request or an emergency session ended, as a badge. A request's own line shows its answer when the report
- * holds it (as an emergency session's opening line shows its review), else that it awaits one.
+ * A line's status as a badge. A request's own line (for access or for a correction) shows its answer when the report
+ * holds it, as an emergency session's opening line shows its review, else that it awaits one.
  */
 function statusBadge(r: AccessReportRow, answers: ReadonlyMap<string, string>): Markup {
-  if (r.status === null) return dash();
-  const status = r.kind === "access-requested" && r.ref !== null ? (answers.get(r.ref) ?? r.status) : r.status;
-  const waiting = r.kind.startsWith("break-glass")
-    ? (["waiting", "Unreviewed", "No auditor had reviewed this emergency access when this report was made"] as const)
-    : (["waiting", "Unanswered", "The request had no answer when this report was made"] as const);
-  const [tone, label, meaning] =
-    status.toLowerCase() === "pending" ? waiting : (STATUS_BADGES[status] ?? ["neutral", plainName(status), status]);
+  const answeredBy = ANSWERED_BY[r.kind];
+  const status =
+    answeredBy !== undefined && r.ref !== null ? (answers.get(`${answeredBy} ${r.ref}`) ?? r.status) : r.status;
+  const badge = badgeOf(answeredBy ?? r.kind, status);
+  if (badge === null) return dash();
+  const [tone, label, meaning] = badge;
   return html`<span class="badge ${tone}" title="${meaning}">${label}</span>`;
 }
 
-/** Who changed a permission, answered a request or reviewed an emergency session, in the patient's words. */
+function badgeOf(kind: AccessEntryKind, status: string | null): Badge | null {
+  const own = KIND_BADGES[kind]?.[status ?? ""];
+  if (own !== undefined) return own;
+  if (status === null) return null;
+  if (status.toLowerCase() === "pending") {
+    return kind.startsWith("break-glass")
+      ? ["waiting", "Unreviewed", "No auditor had reviewed this emergency access when this report was made"]
+      : kind === "amendment-resolved"
+        ? ["waiting", "Unanswered", "The correction request had no answer when this report was made"]
+        : ["waiting", "Unanswered", "The request had no answer when this report was made"];
+  }
+  return STATUS_BADGES[status] ?? ["neutral", plainName(status), status];
+}
+
+/**
+ * Who a line names: its participant and organization, the part the participant played where the line's words do not
+ * say it (an author, a regulator...), and who acted. A line that names only who acted (a trial consent's signer) shows
+ * that alone.
+ */
+function who(r: AccessReportRow, patient: string): Markup {
+  const acted = actedBy(r, patient);
+  if (r.participant === null && r.organization === null && acted !== null) return acted;
+  return html`${party(r.participant, r.organization, patient)}${role(r)}${acted}`;
+}
+
+/** The parts a line's participant may play that its kind alone tells. */
+const ROLES: Readonly<Partial<Record<AccessEntryKind, string>>> = {
+  "record-written": "author",
+  "representative-appointed": "representative",
+  "representative-removed": "representative",
+  "adverse-event": "reporter",
+  "adverse-event-reported": "regulator",
+};
+
+function role(r: AccessReportRow): Markup | null {
+  const part = r.kind === "trial" && r.status === "unblinded" ? "investigator" : ROLES[r.kind];
+  return part === undefined || r.participant === null ? null : html`<div class="muted role">${part}</div>`;
+}
+
+/** The data a line concerns: its categories, and the record (or a trial's data batch) by its commitment. */
+function data(r: AccessReportRow): Markup {
+  if (r.record === null) return list(r.categories, "All categories");
+  const record = html`<div class="muted">
+    ${r.kind === "trial-data" ? "data batch" : "record"} ${hash(r.record, "record")}
+  </div>`;
+  return r.categories.length === 0 ? record : html`${list(r.categories, "All categories")}${record}`;
+}
+
+/**
+ * Who changed a permission, answered a request, reviewed an emergency session, appointed or removed a representative,
+ * asked for a correction or signed a trial consent, in the patient's words.
+ */
 function actedBy(r: AccessReportRow, patient: string): Markup | null {
-  if (r.actor === null) return null;
+  // A representative resigning: the badge says so, and the participant is who acted.
+  if (r.actor === null || (r.kind === "representative-removed" && r.actor === r.participant)) return null;
   const who =
     r.kind === "break-glass-reviewed"
       ? html`auditor ${hash(r.actor, "account")}`
-      : r.actor === patient
-        ? html`you`
-        : r.kind === "access-request-resolved" && r.actor === r.participant
-          ? html`the requester`
-          : html`your representative ${r.actor}`;
+      : r.kind === "trial"
+        ? html`account ${hash(r.actor, "account")}`
+        : r.actor === patient
+          ? html`you`
+          : r.kind === "access-request-resolved" && r.actor === r.participant
+            ? html`the requester`
+            : html`your representative ${r.actor}`;
   return html`<div class="muted actor">${actedVerb(r)} by ${who}</div>`;
 }
 
@@ -488,14 +679,24 @@ function actedVerb(r: AccessReportRow): string {
       return r.status === null ? "answered" : r.status.toLowerCase();
     case "break-glass-reviewed":
       return "reviewed";
+    case "representative-appointed":
+      return "appointed";
+    case "representative-removed":
+      return "removed";
+    case "amendment-requested":
+      return "asked";
+    case "trial":
+      return "signed";
     default:
       return "acted";
   }
 }
 
-function party(participant: string | null, organization: string | null): Markup {
+/** A participant and its organization; the patient, on her own report, is "you". */
+function party(participant: string | null, organization: string | null, patient: string | null = null): Markup {
   if (participant === null) return organization === null ? dash() : html`organization ${organization}`;
-  return html`${participant}${organization === null ? null : html`<div class="muted org">of organization ${organization}</div>`}`;
+  const who = participant === patient ? html`you` : html`${participant}`;
+  return html`${who}${organization === null ? null : html`<div class="muted org">of organization ${organization}</div>`}`;
 }
 
 function recipient(d: Disclosure): Markup {
@@ -735,7 +936,7 @@ function timeline(spec: ChartSpec): Markup {
     <figure>
       <figcaption>
         ${capitalize(spec.noun)} per day, by ${spec.keyName}: ${range} (UTC
-        days${continuous ? "" : "; days with none are left out"}).
+        days${continuous ? "" : "; days with none are left out"}). ${spec.note ?? null}
       </figcaption>
       <svg
         xmlns="http://www.w3.org/2000/svg"
@@ -785,16 +986,16 @@ function footer(source: ReportSource, generatedAt: string | undefined): Markup {
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
-// The style sheet: system fonts, one column up to 64rem, print-ready.
+// The style sheet: system fonts, one column up to 68rem (room for the access table's eight columns), print-ready.
 
 const SWATCHES = PALETTE.map((c, i) => `.c${i}{fill:${c};background:${c}}`).join("");
 
 const CSS = `
-:root{--ink:#1b1f24;--muted:#5b6470;--rule:#d8dde3;--paper:#fff;--tint:#f4f6f8;--ok:#17683a;--ok-bg:#e3f4e8;--no:#a4161a;--no-bg:#fde8e8;--wait:#7a4b00;--wait-bg:#fdf0d5}
+:root{--ink:#1b1f24;--muted:#5b6470;--rule:#d8dde3;--paper:#fff;--tint:#f4f6f8;--ok:#17683a;--ok-bg:#e3f4e8;--no:#a4161a;--no-bg:#fde8e8;--wait:#7a4b00;--wait-bg:#fdf0d5;--info:#1d4f91;--info-bg:#e3edf9}
 *{box-sizing:border-box}
 html{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Liberation Sans",Arial,sans-serif;color:var(--ink);background:var(--paper);line-height:1.5;font-size:16px}
 body{margin:0}
-main{max-width:64rem;margin:0 auto;padding:2rem 1.5rem 3rem}
+main{max-width:68rem;margin:0 auto;padding:2rem 1.5rem 3rem}
 h1{font-size:1.9rem;line-height:1.2;margin:.1rem 0 .3rem}
 h2{font-size:1.15rem;margin:2rem 0 .6rem;padding-bottom:.3rem;border-bottom:1px solid var(--rule)}
 p{margin:.5rem 0}
@@ -832,6 +1033,8 @@ td.what{min-width:15rem;overflow-wrap:anywhere}
 .badge.allowed,.badge.good{color:var(--ok);background:var(--ok-bg)}
 .badge.denied,.badge.bad{color:var(--no);background:var(--no-bg)}
 .badge.waiting{color:var(--wait);background:var(--wait-bg)}
+.badge.warn{color:var(--wait);background:var(--wait-bg);box-shadow:inset 0 0 0 1px #e8c27a}
+.badge.info{color:var(--info);background:var(--info-bg)}
 .badge.neutral{color:var(--muted);background:var(--tint);box-shadow:inset 0 0 0 1px var(--rule)}
 .ref{white-space:nowrap}
 th{white-space:nowrap}

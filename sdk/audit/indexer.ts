@@ -80,21 +80,53 @@ export function followed(deployment: FollowedDeployment): { name: ContractName; 
  * Records the deployment the database follows on its chain (first run), or checks it is the one recorded: a database
  * follows one deployment per chain, and another deployment on the same chain is refused rather than mixed in.
  */
-export async function registerDeployment(db: AuditDatabase, deployment: FollowedDeployment): Promise<void> {
+export async function registerDeployment(
+  db: AuditDatabase,
+  deployment: FollowedDeployment,
+  genesisHash: string,
+): Promise<void> {
   const chainId = deployment.chainId.toString();
   const firstBlock = deployment.deployedAtBlock ?? 0;
+  const anew = "index into a new database, or drop this chain's rows with careledger:audit:index --reset";
   await db.transaction(async (tx) => {
+    const [chain] = await tx.query<{ genesis_hash: string }>(
+      "SELECT genesis_hash FROM audit_chains WHERE chain_id = $1",
+      [chainId],
+    );
+    if (chain === undefined) {
+      await tx.query("INSERT INTO audit_chains (chain_id, genesis_hash) VALUES ($1, $2)", [chainId, genesisHash]);
+    } else if (chain.genesis_hash !== genesisHash) {
+      throw new AuditError(
+        `the node's chain ${chainId} is not the one this audit database indexed (its first block differs: a node ` +
+          `restarted without its state, or another chain with the same id): ${anew}`,
+      );
+    }
     const rows = await tx.query<{ contract: string; address: string }>(
       "SELECT contract, address FROM audit_contracts WHERE chain_id = $1",
       [chainId],
     );
     const recorded = new Map(rows.map((row) => [row.contract, row.address]));
-    for (const { name, address } of followed(deployment)) {
+    const following = followed(deployment);
+    // A contract followed from the middle of the history would leave its earlier events out of every report.
+    const names = new Set<string>(following.map((entry) => entry.name));
+    const dropped = rows.find((row) => !names.has(row.contract));
+    if (dropped !== undefined) {
+      throw new AuditError(
+        `this audit database follows ${dropped.contract} on chain ${chainId}, which the deployment no longer names: ${anew}`,
+      );
+    }
+    for (const { name, address } of following) {
       const known = recorded.get(name);
       if (known !== undefined && known !== address) {
         throw new AuditError(
           `this audit database follows another deployment on chain ${chainId} (${name} at ${known}, not ${address}): ` +
-            "index into a new database, or drop this chain's rows with careledger:audit:index --reset",
+            anew,
+        );
+      }
+      if (known === undefined && rows.length > 0) {
+        throw new AuditError(
+          `the deployment names ${name}, which this audit database did not follow from the start on chain ${chainId}: ` +
+            anew,
         );
       }
       if (known === undefined) {
@@ -107,14 +139,36 @@ export async function registerDeployment(db: AuditDatabase, deployment: Followed
   });
 }
 
-/** Drops everything the database holds for one chain (its contracts, ranges and events). */
+/** Drops everything the database holds for one chain (its genesis, contracts, ranges and events). */
 export async function resetChain(db: AuditDatabase, chainId: bigint): Promise<void> {
   await migrate(db);
   await db.transaction(async (tx) => {
-    for (const table of ["audit_events", "audit_ranges", "audit_contracts"]) {
+    for (const table of ["audit_events", "audit_ranges", "audit_contracts", "audit_chains"]) {
       await tx.query(`DELETE FROM ${table} WHERE chain_id = $1`, [chainId.toString()]);
     }
   });
+}
+
+/**
+ * Checks that the node still has, at the end of every range the database covers, the block it indexed there: a
+ * reorganization deeper than the confirmations, or a node restarted without its state, is refused before anything is
+ * added to a history it no longer matches.
+ */
+export async function checkRangeEnds(db: Queryable, provider: Provider, chainId: bigint): Promise<void> {
+  const ranges = await db.query<{ to_block: string | number; to_block_hash: string }>(
+    "SELECT to_block, to_block_hash FROM audit_ranges WHERE chain_id = $1 ORDER BY from_block",
+    [chainId.toString()],
+  );
+  for (const range of ranges) {
+    const block = await provider.getBlock(Number(range.to_block));
+    if (block?.hash !== range.to_block_hash) {
+      throw new AuditError(
+        `block ${range.to_block} of chain ${chainId} is not the block this audit database indexed (a reorganization ` +
+          "deeper than the confirmations, or a node restarted without its state): drop the chain's rows and index " +
+          "again (careledger:audit:index --reset)",
+      );
+    }
+  }
 }
 
 /** Indexes the deployment's events up to the latest confirmed block (or `toBlock`); see the module's comment. */
@@ -131,7 +185,10 @@ export async function indexChain(options: IndexOptions): Promise<IndexResult> {
     throw new AuditError(`the node is on chain ${network.chainId}, the deployment on chain ${deployment.chainId}`);
   }
   await migrate(db);
-  await registerDeployment(db, deployment);
+  const genesis = await provider.getBlock(0);
+  if (genesis?.hash === null || genesis?.hash === undefined) throw new AuditError("the node does not have block 0");
+  await registerDeployment(db, deployment, genesis.hash);
+  await checkRangeEnds(db, provider, deployment.chainId);
 
   const confirmed = (await provider.getBlockNumber()) - confirmations;
   const fromBlock = options.fromBlock ?? deployment.deployedAtBlock ?? 0;
@@ -157,14 +214,14 @@ export async function indexChain(options: IndexOptions): Promise<IndexResult> {
   let pending = todo[0] === undefined ? undefined : readRange(provider, addresses, byAddress, todo[0]);
   for (let index = 0; index < todo.length; index++) {
     const range = todo[index] as BlockRange;
-    const rows = await (pending as Promise<EventRow[]>);
+    const { rows, endHash } = await (pending as Promise<RangeRead>);
     const next = todo[index + 1];
     pending =
       next === undefined || options.signal?.aborted === true
         ? undefined
         : readRange(provider, addresses, byAddress, next);
     pending?.catch(() => undefined); // its failure is thrown when awaited, not as an unhandled rejection meanwhile
-    const written = await writeRange(db, deployment.chainId, range, rows);
+    const written = await writeRange(db, deployment.chainId, range, endHash, rows);
     result.ranges.push(range);
     result.events += written;
     doneBlocks += range.toBlock - range.fromBlock + 1;
@@ -242,17 +299,26 @@ async function logsOf(provider: Provider, address: string[], fromBlock: number, 
   const raw = (await sender.send("eth_getLogs", [
     { address, fromBlock: toQuantity(fromBlock), toBlock: toQuantity(toBlock) },
   ])) as RpcLog[];
-  return raw
-    .filter((log) => log.removed !== true)
-    .map((log) => ({
-      blockNumber: Number(log.blockNumber),
-      index: Number(log.logIndex),
-      blockHash: log.blockHash,
-      transactionHash: log.transactionHash,
-      address: log.address,
-      topics: log.topics,
-      data: log.data,
-    }));
+  if (raw.some((log) => log.removed === true)) {
+    throw new AuditError(
+      `the node returned a removed log in blocks ${fromBlock} to ${toBlock} (a reorganization): run again`,
+    );
+  }
+  return raw.map((log) => ({
+    blockNumber: Number(log.blockNumber),
+    index: Number(log.logIndex),
+    blockHash: log.blockHash,
+    transactionHash: log.transactionHash,
+    address: log.address,
+    topics: log.topics,
+    data: log.data,
+  }));
+}
+
+/** A range as read from the node: its rows, and the hash of its last block (kept to check it later). */
+interface RangeRead {
+  rows: EventRow[];
+  endHash: string;
 }
 
 async function readRange(
@@ -260,7 +326,7 @@ async function readRange(
   addresses: { address: string }[],
   byAddress: Map<string, ContractName>,
   range: BlockRange,
-): Promise<EventRow[]> {
+): Promise<RangeRead> {
   const address = addresses.map((entry) => entry.address);
   const logs = await queryInRanges((from, to) => logsOf(provider, address, from, to), range.fromBlock, range.toBlock);
   const blockNumbers = [...new Set(logs.map((log) => log.blockNumber))];
@@ -273,15 +339,28 @@ async function readRange(
       }),
     ),
   );
-  return logs.map((log) => {
+  const end = blocks.get(range.toBlock) ?? (await provider.getBlock(range.toBlock));
+  if (end?.hash === null || end?.hash === undefined) {
+    throw new AuditError(`the node does not have block ${range.toBlock}`);
+  }
+  const rows = logs.map((log) => {
     const block = blocks.get(log.blockNumber);
     if (block === undefined || block.hash !== log.blockHash) {
       throw new AuditError(
         `block ${log.blockNumber} changed while it was read (a reorganization): run the indexer again`,
       );
     }
-    return eventRow(log, byAddress.get(log.address.toLowerCase()), block.timestamp);
+    const row = eventRow(log, byAddress.get(log.address.toLowerCase()), block.timestamp);
+    if (row.event === "unknown") {
+      // A report would leave it out without a word: stop instead (an ABI this version does not know).
+      throw new AuditError(
+        `log ${log.index} of block ${log.blockNumber} from ${byAddress.get(log.address.toLowerCase()) ?? log.address} ` +
+          "is none of its contract's events as this version of CareLedger knows them: upgrade CareLedger",
+      );
+    }
+    return row;
   });
+  return { rows, endHash: end.hash };
 }
 
 const decoders = new Map<ContractName, (topics: readonly string[], data: string) => DecodedEvent | null>();
@@ -338,7 +417,13 @@ export function eventRow(log: LogEntry, contract: ContractName | undefined, time
  * Writes one range: its events and its coverage, in one transaction, so that a range is either wholly in the database
  * or not at all. Returns how many events were new.
  */
-async function writeRange(db: AuditDatabase, chainId: bigint, range: BlockRange, rows: EventRow[]): Promise<number> {
+async function writeRange(
+  db: AuditDatabase,
+  chainId: bigint,
+  range: BlockRange,
+  endHash: string,
+  rows: EventRow[],
+): Promise<number> {
   return db.transaction(async (tx) => {
     let written = 0;
     // Rows travel as one JSON parameter, unpacked by jsonb_to_recordset: any number of rows, no SQL built from values.
@@ -362,32 +447,41 @@ async function writeRange(db: AuditDatabase, chainId: bigint, range: BlockRange,
       );
       written += Number(inserted[0]?.n ?? 0);
     }
-    await addRange(tx, chainId, range);
+    await addRange(tx, chainId, range, endHash);
     return written;
   });
 }
 
 /** Adds a covered range and merges it with the ranges it overlaps or touches. */
-async function addRange(tx: Queryable, chainId: bigint, range: BlockRange): Promise<void> {
+async function addRange(tx: Queryable, chainId: bigint, range: BlockRange, endHash: string): Promise<void> {
   const chain = chainId.toString();
-  const touching = await tx.query<{ from_block: string | number; to_block: string | number }>(
-    `SELECT from_block, to_block FROM audit_ranges
+  const touching = await tx.query<{ from_block: string | number; to_block: string | number; to_block_hash: string }>(
+    `SELECT from_block, to_block, to_block_hash FROM audit_ranges
      WHERE chain_id = $1 AND to_block >= $2 - 1 AND from_block <= $3 + 1
      FOR UPDATE`,
     [chain, range.fromBlock, range.toBlock],
   );
   let from = range.fromBlock;
   let to = range.toBlock;
+  let hash = endHash;
   for (const row of touching) {
     from = Math.min(from, Number(row.from_block));
-    to = Math.max(to, Number(row.to_block));
+    if (Number(row.to_block) > to) {
+      to = Number(row.to_block);
+      hash = row.to_block_hash;
+    }
   }
   await tx.query("DELETE FROM audit_ranges WHERE chain_id = $1 AND to_block >= $2 - 1 AND from_block <= $3 + 1", [
     chain,
     range.fromBlock,
     range.toBlock,
   ]);
-  await tx.query("INSERT INTO audit_ranges (chain_id, from_block, to_block) VALUES ($1, $2, $3)", [chain, from, to]);
+  await tx.query("INSERT INTO audit_ranges (chain_id, from_block, to_block, to_block_hash) VALUES ($1, $2, $3, $4)", [
+    chain,
+    from,
+    to,
+    hash,
+  ]);
 }
 
 /** The ranges the database covers for a chain, in block order. */

@@ -52,14 +52,18 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
 
 /** Applies the migrations the database lacks, and returns the versions applied (none when it is up to date). */
 export async function migrate(db: AuditDatabase, migrations = loadMigrations()): Promise<number[]> {
-  await db.exec(
-    `CREATE TABLE IF NOT EXISTS audit_migrations (
-       version integer PRIMARY KEY,
-       name text NOT NULL,
-       checksum text NOT NULL,
-       applied_at timestamptz NOT NULL DEFAULT now()
-     )`,
-  );
+  // Under the same lock as the migrations: two indexers starting together on a new database do not race to create it.
+  await db.transaction(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock($1)", [LOCK_KEY.toString()]);
+    await tx.query(
+      `CREATE TABLE IF NOT EXISTS audit_migrations (
+         version integer PRIMARY KEY,
+         name text NOT NULL,
+         checksum text NOT NULL,
+         applied_at timestamptz NOT NULL DEFAULT now()
+       )`,
+    );
+  });
   const applied: number[] = [];
   for (const migration of migrations) {
     const done = await db.transaction(async (tx) => {

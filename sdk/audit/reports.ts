@@ -73,12 +73,29 @@ const ACCESS_REPORT_EVENTS = [
   "ConsentDenySet",
   "AccessRequested",
   "AccessRequestResolved",
-  // Read for what the lines refer to, not reported as lines of their own:
+  "RepresentativeAppointed",
+  "RepresentativeRemoved",
   "RecordAnchored",
   "RecordAdopted",
   "RecordSuperseded",
+  "RecordEnteredInError",
+  "AmendmentRequested",
+  "ParticipantEnrolled",
+  "ConsentSigned",
+  "ParticipantWithdrawn",
+  "EmergencyUnblinded",
+  "ArmDisclosed",
+  "AdverseEventRecorded",
+  // Read for what the lines refer to, not reported as lines of their own:
   "SignedConsentRelayed",
 ];
+
+/**
+ * The events about a patient that do not name her: the answers to her amendment requests (by request id), her
+ * adverse events' reports to the regulator (by trial and event id), and the trial data batches that list her among
+ * their subjects. `patientEvents` reads them beside hers.
+ */
+const RELATED_EVENTS = ["AmendmentAccepted", "AmendmentDenied", "AmendmentWithdrawn", "SusarReported", "DataAnchored"];
 
 /** The span a report covers, checked to be wholly indexed, and its source. */
 export async function reportSource(span: ReportSpan): Promise<ReportSource> {
@@ -96,13 +113,8 @@ export async function reportSource(span: ReportSpan): Promise<ReportSource> {
   }
   const firstBlock = Math.min(...contracts.map((row) => Number(row.first_block)));
   const fromBlock = span.fromBlock ?? firstBlock;
-  let toBlock = span.toBlock;
-  if (toBlock === undefined) {
-    const covering = (await coveredRanges(db, chainId)).find(
-      (range) => range.fromBlock <= fromBlock && range.toBlock >= fromBlock,
-    );
-    toBlock = covering?.toBlock ?? fromBlock;
-  }
+  // By default to the last block indexed: a hole anywhere before it is refused, never skipped.
+  const toBlock = span.toBlock ?? (await coveredRanges(db, chainId)).at(-1)?.toBlock ?? fromBlock;
   await requireCoverage(db, chainId, fromBlock, toBlock);
   return {
     chainId: chainId.toString(),
@@ -188,13 +200,29 @@ function toRecord(raw: RawEvent): EventRecord {
 }
 
 async function patientEvents(db: Queryable, chainId: bigint, patient: bigint, source: ReportSource) {
-  const rows = await db.query<RawEvent>(
+  const parameters = [chainId.toString(), patient.toString(), source.fromBlock, source.toBlock];
+  const own = await db.query<RawEvent>(
     `SELECT ${EVENT_COLUMNS} FROM audit_events e
      WHERE e.chain_id = $1 AND e.patient = $2 AND e.block_number BETWEEN $3 AND $4 AND e.event = ANY($5::text[])
      ORDER BY e.block_number, e.log_index`,
-    [chainId.toString(), patient.toString(), source.fromBlock, source.toBlock, ACCESS_REPORT_EVENTS],
+    [...parameters, ACCESS_REPORT_EVENTS],
   );
-  return rows.map(toRecord);
+  const related = await db.query<RawEvent>(
+    `SELECT ${EVENT_COLUMNS} FROM audit_events e
+     WHERE e.chain_id = $1 AND e.block_number BETWEEN $3 AND $4 AND e.event = ANY($5::text[]) AND (
+       (e.event LIKE 'Amendment%' AND (e.args ->> 'requestId') IN (
+         SELECT q.args ->> 'requestId' FROM audit_events q
+         WHERE q.chain_id = $1 AND q.event = 'AmendmentRequested' AND q.patient = $2))
+       OR (e.event = 'SusarReported' AND EXISTS (
+         SELECT 1 FROM audit_events a
+         WHERE a.chain_id = $1 AND a.event = 'AdverseEventRecorded' AND a.patient = $2
+           AND (a.args ->> 'trialId') = (e.args ->> 'trialId') AND (a.args ->> 'eventId') = (e.args ->> 'eventId')))
+       OR (e.event = 'DataAnchored' AND (e.args -> 'subjects') ? $2::text))`,
+    [...parameters, RELATED_EVENTS],
+  );
+  return [...own, ...related]
+    .map((raw) => ({ ...toRecord(raw), patient: patient.toString() }))
+    .sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
 }
 
 const iso = (time: number): string => new Date(time * 1000).toISOString().replace(".000Z", "Z");
@@ -206,10 +234,18 @@ const shortHash = (hash: string): string => `${hash.slice(0, 10)}…`;
 
 /** What the patient's events say about her records and sessions, to describe the lines that refer to them. */
 interface Context {
+  /**
+   * Each record's category, by `patient:commitment`: a record is the patient's (the registry keys records by patient
+   * and commitment), so another patient's record under the same commitment says nothing about hers.
+   */
   recordCategory: Map<string, number>;
   sessions: Map<string, { practitioner: string; organization: string | null; review: string }>;
   requests: Map<string, string>;
-  /** The transactions in which a signed consent with an evidence commitment (a signed document) was relayed. */
+  /**
+   * The grants given with a signed document, by `transaction:log index` of their `ConsentGranted`: a signed consent's
+   * `SignedConsentRelayed` (with a nonzero evidence commitment) is emitted immediately before the grant it carries,
+   * for the same patient. Pairing by the transaction alone would lend one grant's document to another relayed beside it.
+   */
   signedWithDocument: Set<string>;
   /** Grant version by patient:grantee:version -> the grant event (for a decision's basis). */
   grants: Map<string, EventRecord>;
@@ -227,11 +263,13 @@ function contextOf(events: EventRecord[]): Context {
     switch (e.event) {
       case "RecordAnchored":
       case "RecordAdopted":
-        if (e.record !== null && e.category !== null) context.recordCategory.set(e.record, e.category);
+        if (e.record !== null && e.category !== null)
+          context.recordCategory.set(`${e.patient}:${e.record}`, e.category);
         break;
       case "RecordSuperseded": {
-        const previous = context.recordCategory.get(e.args.previous ?? "");
-        if (e.record !== null && previous !== undefined) context.recordCategory.set(e.record, previous);
+        const previous = context.recordCategory.get(`${e.patient}:${e.args.previous}`);
+        if (e.record !== null && previous !== undefined)
+          context.recordCategory.set(`${e.patient}:${e.record}`, previous);
         break;
       }
       case "BreakGlassOpened":
@@ -250,7 +288,7 @@ function contextOf(events: EventRecord[]): Context {
         context.requests.set(e.args.requestId ?? "", e.actor ?? "");
         break;
       case "SignedConsentRelayed":
-        if (!/^0x0*$/.test(e.args.evidence ?? "0x")) context.signedWithDocument.add(e.txHash);
+        if (!/^0x0*$/.test(e.args.evidence ?? "0x")) context.signedWithDocument.add(`${e.txHash}:${e.logIndex + 1}`);
         break;
       case "ConsentGranted":
         context.grants.set(`${e.grantee}:${e.args.version}`, e);
@@ -380,7 +418,7 @@ function line(e: EventRecord, context: Context): AccessReportRow | undefined {
     case "RecordAccessDenied": {
       const allowed = e.event === "AccessGranted" || e.event === "RecordAccessGranted";
       const isRecord = e.event.startsWith("Record");
-      const recordCategory = e.record === null ? undefined : context.recordCategory.get(e.record);
+      const recordCategory = e.record === null ? undefined : context.recordCategory.get(`${e.patient}:${e.record}`);
       const categoryName = isRecord
         ? recordCategory === undefined
           ? ""
@@ -468,7 +506,7 @@ function line(e: EventRecord, context: Context): AccessReportRow | undefined {
         `${patientOrRepresentative(e, e.actor)} ${granted ? "allowed" : "narrowed the permission of"} participant ` +
           `${e.grantee} ${granted ? "to see " : "to "}${list(categories)} for ${list(purposes)} until ` +
           `${iso(Number(e.args.validUntil))} (version ${e.args.version})` +
-          (context.signedWithDocument.has(e.txHash) ? ", with a signed consent document" : ""),
+          (context.signedWithDocument.has(`${e.txHash}:${e.logIndex}`) ? ", with a signed consent document" : ""),
       );
     }
     case "ConsentRevoked":
@@ -517,8 +555,165 @@ function line(e: EventRecord, context: Context): AccessReportRow | undefined {
           (byRequester ? "the requester" : patientOrRepresentative(e, e.actor)),
       );
     }
+    case "RepresentativeAppointed":
+      return row(
+        "representative-appointed",
+        { participant: e.args.representative ?? null, actor: e.patient },
+        `you appointed participant ${e.args.representative} as your representative until ` +
+          `${iso(Number(e.args.expiresAt))}: they may act for you and see what you may`,
+      );
+    case "RepresentativeRemoved": {
+      const resigned = String(e.args.resigned) === "true";
+      return row(
+        "representative-removed",
+        {
+          participant: e.args.representative ?? null,
+          actor: resigned ? (e.args.representative ?? null) : e.patient,
+          status: resigned ? "resigned" : "revoked",
+        },
+        resigned
+          ? `participant ${e.args.representative} resigned as your representative`
+          : `you ended participant ${e.args.representative}'s representation`,
+      );
+    }
+    case "RecordAnchored":
+    case "RecordSuperseded":
+    case "RecordAdopted": {
+      const recordCategory = context.recordCategory.get(`${e.patient}:${e.record}`);
+      const categoryName = recordCategory === undefined ? "" : enumName(DataCategory, recordCategory);
+      const status =
+        e.event === "RecordAnchored" ? "anchored" : e.event === "RecordSuperseded" ? "superseded" : "adopted";
+      const organization = e.event === "RecordAdopted" ? e.organization : e.affiliation;
+      const what = `record ${shortHash(e.record ?? "")}${categoryName === "" ? "" : ` (${words(categoryName)})`}`;
+      return row(
+        "record-written",
+        {
+          participant: e.actor,
+          organization,
+          categories: categoryName === "" ? [] : [categoryName],
+          basis: e.basis === null ? null : basis,
+          record: e.record,
+          status,
+        },
+        status === "superseded"
+          ? `${who(e.actor, organization)} wrote a new version, ${what}, of your record ` +
+              `${shortHash(e.args.previous ?? "")} (reason code ${e.args.reasonCode})`
+          : `${who(e.actor, organization)} ${status === "adopted" ? "put" : "added"} ${what} on your chart` +
+              (e.basis === null ? "" : `: ${writtenBecause(e)}`),
+      );
+    }
+    case "RecordEnteredInError":
+      return row(
+        "record-entered-in-error",
+        { participant: e.actor, organization: e.affiliation, record: e.record, status: "entered-in-error" },
+        `${who(e.actor, e.affiliation)} marked your record ${shortHash(e.record ?? "")} entered in error ` +
+          `(reason code ${e.args.reasonCode})`,
+      );
+    case "AmendmentRequested":
+      return row(
+        "amendment-requested",
+        {
+          participant: e.actor,
+          actor: e.actor,
+          record: e.args.record ?? null,
+          ref: e.args.requestId ?? null,
+          status: "Pending",
+        },
+        `${patientOrRepresentative(e, e.actor)} asked to amend your record ${shortHash(e.args.record ?? "")} ` +
+          `(request ${e.args.requestId})`,
+      );
+    case "AmendmentAccepted":
+    case "AmendmentDenied":
+    case "AmendmentWithdrawn": {
+      const status = e.event.slice("Amendment".length);
+      return row(
+        "amendment-resolved",
+        { record: e.args.record ?? null, ref: e.args.requestId ?? null, status },
+        `your request ${e.args.requestId} to amend record ${shortHash(e.args.record ?? "")} was ${status.toLowerCase()}` +
+          (status === "Accepted" ? `: the amended version is ${shortHash(e.args.amendedVersion ?? "")}` : ""),
+      );
+    }
+    case "ParticipantEnrolled":
+      return row(
+        "trial",
+        { ref: e.args.trialId ?? null, status: "enrolled" },
+        `you were enrolled in trial ${e.args.trialId} at its site ${e.args.site}`,
+      );
+    case "ConsentSigned":
+      return row(
+        "trial",
+        { actor: e.args.signer ?? null, ref: e.args.trialId ?? null, status: "consent-signed" },
+        `your signature of version ${e.args.version} of trial ${e.args.trialId}'s consent form was recorded`,
+      );
+    case "ParticipantWithdrawn":
+      return row(
+        "trial",
+        { participant: e.actor, ref: e.args.trialId ?? null, status: "withdrawn" },
+        `${e.actor === e.patient ? "you" : who(e.actor, null)} withdrew you from trial ${e.args.trialId} ` +
+          `(reason code ${e.args.reasonCode})`,
+      );
+    case "EmergencyUnblinded":
+      return row(
+        "trial",
+        { participant: e.args.investigator ?? null, ref: e.args.trialId ?? null, status: "unblinded" },
+        `investigator ${e.args.investigator} learned your arm in trial ${e.args.trialId} in an emergency ` +
+          `(reason code ${e.args.reasonCode})`,
+      );
+    case "ArmDisclosed":
+      return row(
+        "trial",
+        { ref: e.args.trialId ?? null, status: "arm-disclosed" },
+        `your arm in trial ${e.args.trialId} was disclosed after the trial's lock`,
+      );
+    case "DataAnchored":
+      return row(
+        "trial-data",
+        { ref: e.args.trialId ?? null, record: e.args.root ?? null },
+        `your case-report data went to trial ${e.args.trialId}'s sponsor in data batch ${e.args.batchId} ` +
+          `from site ${e.args.site}`,
+      );
+    case "AdverseEventRecorded": {
+      const lifeThreatening = String(e.args.lifeThreatening) === "true";
+      return row(
+        "adverse-event",
+        {
+          participant: e.actor,
+          ref: e.args.eventId ?? null,
+          status: lifeThreatening ? "life-threatening" : "serious",
+        },
+        `${who(e.actor, null)} recorded a ${lifeThreatening ? "life-threatening" : "serious"} adverse event of yours ` +
+          `in trial ${e.args.trialId} (event ${e.args.eventId})`,
+      );
+    }
+    case "SusarReported": {
+      const late = String(e.args.late) === "true";
+      return row(
+        "adverse-event-reported",
+        { participant: e.args.regulator ?? null, ref: e.args.eventId ?? null, status: late ? "late" : "on time" },
+        `the sponsor of trial ${e.args.trialId} reported your adverse event ${e.args.eventId} to the regulator, ` +
+          `participant ${e.args.regulator}${late ? ", late" : ""}`,
+      );
+    }
     default:
       return undefined; // read for context only
+  }
+}
+
+/** How a record came to be written to the patient's chart, in her words. */
+function writtenBecause(e: EventRecord): string {
+  switch (e.basis) {
+    case DecisionBasis.Self:
+      return "you wrote it";
+    case DecisionBasis.Representative:
+      return "as your representative";
+    case DecisionBasis.Grant:
+      return "under your permission to them";
+    case DecisionBasis.OrganizationGrant:
+      return `under your permission to organization ${e.grantee ?? e.affiliation}`;
+    case DecisionBasis.BreakGlass:
+      return "in an emergency access session";
+    default:
+      return words(enumName(DecisionBasis, e.basis));
   }
 }
 
@@ -577,7 +772,9 @@ function exemption(e: EventRecord, context: Context): DisclosureExemption | unde
   if (e.purpose !== null && TPO.has(e.purpose)) return "treatment-payment-operations";
   if (e.basis === DecisionBasis.Grant || e.basis === DecisionBasis.OrganizationGrant) {
     const grant = context.grants.get(`${e.grantee}:${e.args.ref}`);
-    if (grant !== undefined && context.signedWithDocument.has(grant.txHash)) return "authorization";
+    if (grant !== undefined && context.signedWithDocument.has(`${grant.txHash}:${grant.logIndex}`)) {
+      return "authorization";
+    }
   }
   return undefined;
 }
@@ -596,13 +793,15 @@ async function allowedAccesses(options: AccountingOptions, period: number) {
   const events = await patientEvents(options.db, options.chainId, options.patient, source);
   const context = contextOf(events);
   const periodStart = options.requestTime - period;
+  const during = (e: EventRecord): boolean => e.time >= periodStart && e.time < options.requestTime;
   const inPeriod = events.filter(
-    (e) =>
-      (e.event === "AccessGranted" || e.event === "RecordAccessGranted") &&
-      e.time >= periodStart &&
-      e.time < options.requestTime,
+    (e) => (e.event === "AccessGranted" || e.event === "RecordAccessGranted") && during(e),
   );
-  return { source, context, periodStart, inPeriod };
+  // Disclosures other modules make: her adverse events reported to a trial's regulator, her data sent to a sponsor.
+  const trialDisclosures = events.filter(
+    (e) => (e.event === "SusarReported" || e.event === "DataAnchored") && during(e),
+  );
+  return { source, context, periodStart, inPeriod, trialDisclosures, events };
 }
 
 /**
@@ -611,7 +810,10 @@ async function allowedAccesses(options: AccountingOptions, period: number) {
  * name and address), the data disclosed (its category) and a statement of the purpose.
  */
 export async function accountingOfDisclosures(options: AccountingOptions): Promise<AccountingOfDisclosures> {
-  const { source, context, periodStart, inPeriod } = await allowedAccesses(options, ACCOUNTING_PERIOD_SECONDS);
+  const { source, context, periodStart, inPeriod, trialDisclosures, events } = await allowedAccesses(
+    options,
+    ACCOUNTING_PERIOD_SECONDS,
+  );
   const exempted: Record<DisclosureExemption, number> = {
     "treatment-payment-operations": 0,
     "to-the-individual": 0,
@@ -625,8 +827,11 @@ export async function accountingOfDisclosures(options: AccountingOptions): Promi
       continue;
     }
     const recipient = e.actor ?? "";
-    const entry = options.directory?.[recipient];
-    const categoryNumber = e.category ?? (e.record === null ? undefined : context.recordCategory.get(e.record));
+    // The directory names the recipient, or else the organization it acted for.
+    const entry =
+      options.directory?.[recipient] ?? (e.affiliation === null ? undefined : options.directory?.[e.affiliation]);
+    const categoryNumber =
+      e.category ?? (e.record === null ? undefined : context.recordCategory.get(`${e.patient}:${e.record}`));
     const category = categoryNumber === undefined ? "unknown" : enumName(DataCategory, categoryNumber);
     const purpose = enumName(Purpose, e.purpose);
     disclosures.push({
@@ -645,6 +850,41 @@ export async function accountingOfDisclosures(options: AccountingOptions): Promi
       statement: `${category} ${e.record === null ? "" : `(record ${shortHash(e.record)}) `}disclosed for ${purpose}`,
     });
   }
+  // The trial's data batches went to its sponsor under the consent form she signed (a signed document: an
+  // authorization); a SUSAR report went to the regulator as the law requires (21 CFR 312.32, 45 CFR 164.512(b)): listed.
+  const signedTrials = new Set(
+    events
+      .filter((e) => e.event === "ConsentSigned" && !/^0x0*$/.test(e.args.document ?? "0x"))
+      .map((e) => e.args.trialId),
+  );
+  for (const e of trialDisclosures) {
+    if (e.event === "DataAnchored" && signedTrials.has(e.args.trialId)) {
+      exempted.authorization++;
+      continue;
+    }
+    const susar = e.event === "SusarReported";
+    const recipient = susar ? (e.args.regulator ?? "") : "";
+    const entry = options.directory?.[recipient];
+    disclosures.push({
+      time: e.time,
+      isoTime: iso(e.time),
+      blockNumber: e.blockNumber,
+      txHash: e.txHash,
+      recipient,
+      recipientOrganization: null,
+      recipientName: entry?.name ?? null,
+      recipientAddress: entry?.address ?? null,
+      category: susar ? "AdverseEventReport" : "TrialCaseReportData",
+      record: susar ? null : (e.args.root ?? null),
+      purpose: susar ? Purpose[Purpose.PublicHealth] : Purpose[Purpose.Research],
+      basis: susar ? "RequiredByLaw" : "TrialData",
+      statement: susar
+        ? `a report of serious adverse event ${e.args.eventId} in trial ${e.args.trialId} to the trial's regulator, ` +
+          "as the law requires"
+        : `case-report data of trial ${e.args.trialId} (batch ${e.args.batchId}) to its sponsor`,
+    });
+  }
+  disclosures.sort((a, b) => a.blockNumber - b.blockNumber || a.time - b.time);
   return {
     kind: "accounting-of-disclosures",
     patient: options.patient.toString(),
@@ -685,6 +925,13 @@ const SENSITIVE = SENSITIVE_CATEGORIES.map(Number);
 export async function privacyOfficerReport(options: PrivacyReportOptions): Promise<PrivacyOfficerReport> {
   const thresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
   checkThresholds(thresholds);
+  // The database applies the time zone: it must know it too (its list and the runtime's differ at the edges).
+  const zone = await options.db.query("SELECT 1 FROM pg_timezone_names WHERE name = $1", [thresholds.timeZone]);
+  if (zone.length === 0) {
+    throw new AuditError(
+      `the time zone ${JSON.stringify(thresholds.timeZone)} is not an IANA time zone (America/New_York)`,
+    );
+  }
   const source = await reportSource(options);
   const { db } = options;
   const chain = options.chainId.toString();
@@ -747,7 +994,7 @@ export async function privacyOfficerReport(options: PrivacyReportOptions): Promi
   ).map(toRecord);
   const recordCategory = await recordCategories(db, options.chainId, decisions);
   const categoryOf = (e: EventRecord): number | undefined =>
-    e.category ?? (e.record === null ? undefined : recordCategory.get(e.record));
+    e.category ?? (e.record === null ? undefined : recordCategory.get(`${e.patient}:${e.record}`));
   const allowed = (e: EventRecord): boolean => e.event === "AccessGranted" || e.event === "RecordAccessGranted";
 
   // Unexplained: allowed through an organization's grant (not a grant naming the accessor, the patient herself, her
@@ -778,28 +1025,38 @@ export async function privacyOfficerReport(options: PrivacyReportOptions): Promi
     denials.set(key, [...(denials.get(key) ?? []), e]);
   }
   const windowSeconds = thresholds.deniedBurstMinutes * 60;
+  // A burst grows while each next denial falls within the window of the one N-1 before it; one finding a burst, with
+  // its whole count and span (the first 20 transactions, then how many more).
   for (const list of denials.values()) {
-    let start = 0;
-    let reportedUntil = -1;
-    for (let end = 0; end < list.length; end++) {
-      const last = list[end] as EventRecord;
-      while (last.time - (list[start] as EventRecord).time > windowSeconds) start++;
-      const burst = list.slice(start, end + 1);
-      if (burst.length >= thresholds.deniedBurstCount && start > reportedUntil) {
-        const first = burst[0] as EventRecord;
-        const patients = new Set(burst.map((e) => e.patient));
-        findings.push(
-          finding(
-            "denied-burst",
-            first,
-            `${who(first.actor, first.affiliation)} was denied ${burst.length} times within ` +
-              `${thresholds.deniedBurstMinutes} minutes (threshold ${thresholds.deniedBurstCount}), ` +
-              `on ${patients.size} patient${patients.size === 1 ? "" : "s"}`,
-            burst.map((e) => e.txHash),
-          ),
-        );
-        reportedUntil = end;
+    let index = 0;
+    while (index < list.length) {
+      const reach = (at: number): boolean => {
+        const back = at - (thresholds.deniedBurstCount - 1);
+        return back >= index && (list[at] as EventRecord).time - (list[back] as EventRecord).time <= windowSeconds;
+      };
+      let end = index + thresholds.deniedBurstCount - 1;
+      if (end >= list.length || !reach(end)) {
+        index++;
+        continue;
       }
+      while (end + 1 < list.length && reach(end + 1)) end++;
+      const burst = list.slice(index, end + 1);
+      const first = burst[0] as EventRecord;
+      const last = burst.at(-1) as EventRecord;
+      const patients = new Set(burst.map((e) => e.patient));
+      const minutes = Math.max(1, Math.ceil((last.time - first.time) / 60));
+      findings.push(
+        finding(
+          "denied-burst",
+          first,
+          `${who(first.actor, first.affiliation)} was denied ${burst.length} times in ${minutes} minute` +
+            `${minutes === 1 ? "" : "s"} (threshold ${thresholds.deniedBurstCount} within ` +
+            `${thresholds.deniedBurstMinutes}), on ${patients.size} patient${patients.size === 1 ? "" : "s"}` +
+            (burst.length > 20 ? `; the first 20 transactions are listed` : ""),
+          burst.slice(0, 20).map((e) => e.txHash),
+        ),
+      );
+      index = end + 1;
     }
   }
 
@@ -811,7 +1068,9 @@ export async function privacyOfficerReport(options: PrivacyReportOptions): Promi
   );
   const hourOf = new Map(hours.map((row) => [`${row.block_number}:${row.log_index}`, Number(row.hour)]));
   for (const e of decisions) {
+    // The patient's own and her representative's accesses, and emergencies (reviewed on their own), are not flagged.
     if (!allowed(e) || e.basis === DecisionBasis.Self || e.basis === DecisionBasis.Representative) continue;
+    if (e.basis === DecisionBasis.BreakGlass) continue;
     const hour = hourOf.get(`${e.blockNumber}:${e.logIndex}`);
     if (hour === undefined || (hour >= thresholds.workdayStartHour && hour < thresholds.workdayEndHour)) continue;
     findings.push(
@@ -833,7 +1092,8 @@ export async function privacyOfficerReport(options: PrivacyReportOptions): Promi
     t: string | number;
   }>(
     `SELECT actor::text AS actor, (block_time AT TIME ZONE $4)::date::text AS day, count(DISTINCT patient) AS patients,
-       min(tx_hash) AS first_tx, min(extract(epoch FROM block_time))::bigint AS t
+       (array_agg(tx_hash ORDER BY block_number, log_index))[1] AS first_tx,
+       min(extract(epoch FROM block_time))::bigint AS t
      FROM audit_events
      WHERE chain_id = $1 AND block_number BETWEEN $2 AND $3 AND event IN ('AccessGranted', 'RecordAccessGranted')
        AND actor IS NOT NULL
@@ -925,8 +1185,10 @@ async function recordCategories(
 }
 
 /**
- * The allowed accesses among `candidates` that the ledger explains: the accessor's organization at the time anchored
- * or adopted a record for the patient, or the patient approved a request of the accessor, within the window before.
+ * The allowed accesses among `candidates` that the ledger explains: before the access, within the window, the
+ * accessor's organization at the time anchored or adopted a record for the patient (not one her representative
+ * wrote), or she approved a request of the accessor's. What it cannot tell: an insider who writes an unrelated record
+ * for a patient to explain reading her; see docs/audit.md.
  */
 async function explainedAccesses(
   db: Queryable,
@@ -938,25 +1200,36 @@ async function explainedAccesses(
     `WITH c AS (
        SELECT * FROM jsonb_to_recordset($2::jsonb)
          AS c(block_number bigint, log_index integer, t bigint, patient numeric, actor numeric, organization numeric)
+     ),
+     -- the requests of a candidate's accessor to the candidate's patient that she approved, once each
+     approved AS (
+       SELECT DISTINCT q.patient, q.actor, d.block_number, d.log_index, d.block_time
+       FROM (SELECT DISTINCT patient, actor FROM c) pair
+       JOIN audit_events q ON q.chain_id = $1 AND q.event = 'AccessRequested' AND q.patient = pair.patient
+         AND q.actor = pair.actor
+       JOIN audit_events d ON d.chain_id = $1 AND d.event = 'AccessRequestResolved' AND d.patient = q.patient
+         AND (d.args ->> 'requestId') = (q.args ->> 'requestId') AND (d.args ->> 'status') = $4
      )
      SELECT c.block_number, c.log_index FROM c
      WHERE EXISTS (
-       -- a record its organization anchored (by an author affiliated with it then) or adopted, for the patient
+       -- a record written for the patient before the access, by its organization: adopted by it, anchored by it, or
+       -- anchored by an author affiliated with it then; not one a representative wrote
        SELECT 1 FROM audit_events r
-       WHERE r.chain_id = $1 AND r.patient = c.patient AND r.event IN ('RecordAnchored', 'RecordAdopted', 'RecordSuperseded')
-         AND r.block_time BETWEEN to_timestamp(c.t - $3) AND to_timestamp(c.t)
+       WHERE r.chain_id = $1 AND r.patient = c.patient
+         AND r.event IN ('RecordAnchored', 'RecordAdopted', 'RecordSuperseded')
+         AND (r.block_number, r.log_index) < (c.block_number, c.log_index)
+         AND r.block_time >= to_timestamp(c.t - $3)
+         AND r.basis IS DISTINCT FROM $5
          AND c.organization IS NOT NULL
-         AND (r.organization = c.organization OR (
+         AND (r.organization = c.organization OR r.actor = c.organization OR (
            SELECT a.organization FROM audit_events a
            WHERE a.chain_id = r.chain_id AND a.event = 'AffiliationChanged' AND a.actor = r.actor
              AND (a.block_number, a.log_index) < (r.block_number, r.log_index)
            ORDER BY a.block_number DESC, a.log_index DESC LIMIT 1) = c.organization)
      ) OR EXISTS (
-       -- a request of the accessor's that the patient approved
-       SELECT 1 FROM audit_events q JOIN audit_events d
-         ON d.chain_id = q.chain_id AND d.event = 'AccessRequestResolved' AND d.args->>'requestId' = q.args->>'requestId'
-       WHERE q.chain_id = $1 AND q.event = 'AccessRequested' AND q.patient = c.patient AND q.actor = c.actor
-         AND d.args->>'status' = $4 AND d.block_time BETWEEN to_timestamp(c.t - $3) AND to_timestamp(c.t)
+       SELECT 1 FROM approved p
+       WHERE p.patient = c.patient AND p.actor = c.actor
+         AND (p.block_number, p.log_index) < (c.block_number, c.log_index) AND p.block_time >= to_timestamp(c.t - $3)
      )`,
     [
       chainId.toString(),
@@ -972,6 +1245,7 @@ async function explainedAccesses(
       ),
       windowDays * SECONDS_PER_DAY,
       String(RequestStatus.Approved),
+      DecisionBasis.Representative,
     ],
   );
   return new Set(rows.map((row) => `${row.block_number}:${row.log_index}`));

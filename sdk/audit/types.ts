@@ -31,7 +31,23 @@ export type AccessEntryKind =
   | "deny-set"
   /** An access request to the patient, and its answer. */
   | "access-requested"
-  | "access-request-resolved";
+  | "access-request-resolved"
+  /** A representative appointed for the patient (who may then act and read as her), or removed. */
+  | "representative-appointed"
+  | "representative-removed"
+  /** A record of hers anchored, superseded by a new version or adopted from a batch: who wrote to her chart. */
+  | "record-written"
+  | "record-entered-in-error"
+  /** Her request to amend a record (45 CFR 164.526), and its answer. */
+  | "amendment-requested"
+  | "amendment-resolved"
+  /** Her part in a clinical trial: enrolled, consent signed, withdrawn, unblinded in an emergency, arm disclosed. */
+  | "trial"
+  /** Her case-report data in a trial's data batch, sent to the sponsor. */
+  | "trial-data"
+  /** A serious adverse event of hers recorded in a trial, and its report to the trial's regulator (a SUSAR). */
+  | "adverse-event"
+  | "adverse-event-reported";
 
 /** One line of the patient's access report, with the transaction that proves it. */
 export interface AccessReportRow {

@@ -40,11 +40,18 @@ const CATEGORIES = ["LaboratoryResults", "Medications", "MentalHealth", "Imaging
 const PATIENT = "1042";
 const REPRESENTATIVE = "1044";
 const AUDITOR = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+/** The account that signs her trial consent (Hardhat's third), the trial's investigator and regulator, the trial. */
+const SIGNER = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+const INVESTIGATOR = "1700";
+const REGULATOR = "1800";
+const TRIAL = "3";
 
 /**
  * Nine days of a patient's history: on most days a few accesses over the categories, every fourth one denied, and
  * lines that are not accesses between them (a grant, a request and its rejection on the quiet third day, an emergency
  * session reviewed as unjustified, a revocation by her representative); the third and seventh days have no access.
+ * Around them, the rest of her chart's story (`addChart`, `addTrial`): a representative appointed and resigning,
+ * records written, a correction asked for and accepted, a record marked as a mistake, and a clinical trial.
  */
 function sampleReport(): AccessReport {
   const rows: AccessReportRow[] = [];
@@ -55,7 +62,7 @@ function sampleReport(): AccessReport {
       isoTime: new Date(time * 1000).toISOString(),
       blockNumber: 200 + n,
       logIndex: 0,
-      txHash: `0x${n.toString(16).padStart(64, "a")}`,
+      txHash: "",
       contract: "consent-registry",
       event: kind === "access" ? "AccessRecorded" : "ConsentGranted",
       kind,
@@ -113,6 +120,14 @@ function sampleReport(): AccessReport {
     purposes: [],
     summary: `your representative (participant ${REPRESENTATIVE}) withdrew the permission of participant 1201 (version 2)`,
   });
+  addChart(add);
+  addTrial(add);
+  // In time order, as a report is, each line in a block and transaction of its own.
+  rows.sort((a, b) => a.time - b.time);
+  rows.forEach((row, i) => {
+    row.blockNumber = 201 + i;
+    row.txHash = `0x${(i + 1).toString(16).padStart(64, "a")}`;
+  });
   return {
     kind: "access-report",
     patient: "1042",
@@ -123,6 +138,9 @@ function sampleReport(): AccessReport {
         "consent-registry": "0x5FbDB2315678afecb367f032d93F642f64180aa3",
         "record-registry": "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
         "break-glass": "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0",
+        "identity-registry": "0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9",
+        "trial-registry": "0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9",
+        "trial-safety": "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707",
       },
       fromBlock: 1,
       toBlock: 260,
@@ -194,6 +212,139 @@ function addEmergency(add: AddRow, day: number): void {
   });
 }
 
+/** The fields a line that is not an access leaves empty (the sample's defaults are an access's). */
+function notAnAccess(): Pick<AccessReportRow, "participant" | "organization" | "grantee" | "purposes"> {
+  return { participant: null, organization: null, grantee: null, purposes: [] };
+}
+/** Her laboratory result, its corrected version, and a note later marked as a mistake. */
+const RESULT = `0x${"b1".repeat(32)}`;
+const CORRECTED = `0x${"b2".repeat(32)}`;
+const NOTE = `0x${"b3".repeat(32)}`;
+
+/** Her representative appointed and resigning; records written, corrected on her request, and marked as a mistake. */
+function addChart(add: AddRow): void {
+  add(START + 7 * HOUR, "representative-appointed", {
+    ...notAnAccess(),
+    contract: "identity-registry",
+    event: "RepresentativeAppointed",
+    participant: REPRESENTATIVE,
+    actor: PATIENT,
+    summary: `you appointed participant ${REPRESENTATIVE} as your representative until 2025-03-04T00:00:00Z`,
+  });
+  const written = { ...notAnAccess(), contract: "record-registry", participant: "1201", organization: "7" };
+  add(START + DAY + 16 * HOUR, "record-written", {
+    ...written,
+    event: "RecordAnchored",
+    categories: ["LaboratoryResults"],
+    basis: "Grant",
+    record: RESULT,
+    status: "anchored",
+    summary: "participant 1201 (organization 7) added a laboratory result to your chart, under your permission to them",
+  });
+  add(START + 2 * DAY + 11 * HOUR, "amendment-requested", {
+    ...notAnAccess(),
+    contract: "record-registry",
+    event: "AmendmentRequested",
+    participant: PATIENT,
+    actor: PATIENT,
+    record: RESULT,
+    ref: "5",
+    status: "Pending",
+    summary: "you asked for your record 0xb1b1b1…b1b1 (laboratory results) to be corrected (correction request 5)",
+  });
+  add(START + 3 * DAY + 17 * HOUR, "amendment-resolved", {
+    ...notAnAccess(),
+    contract: "record-registry",
+    event: "AmendmentAccepted",
+    record: RESULT,
+    ref: "5",
+    status: "Accepted",
+    summary: "your correction request 5 was accepted: the record was amended",
+  });
+  add(START + 3 * DAY + 17 * HOUR + 60, "record-written", {
+    ...written,
+    event: "RecordSuperseded",
+    categories: ["LaboratoryResults"],
+    basis: "Grant",
+    record: CORRECTED,
+    status: "superseded",
+    summary: "participant 1201 (organization 7) wrote a corrected version of your laboratory result",
+  });
+  add(START + 7 * DAY + 14 * HOUR, "record-entered-in-error", {
+    ...written,
+    event: "RecordEnteredInError",
+    organization: null,
+    record: NOTE,
+    status: "entered-in-error",
+    summary: "participant 1201 marked your record 0xb3b3b3…b3b3 as entered in error (reason code 1)",
+  });
+  add(START + 8 * DAY + 19 * HOUR, "representative-removed", {
+    ...notAnAccess(),
+    contract: "identity-registry",
+    event: "RepresentativeRemoved",
+    participant: REPRESENTATIVE,
+    actor: REPRESENTATIVE,
+    status: "resigned",
+    summary: `participant ${REPRESENTATIVE} stopped being your representative (they resigned)`,
+  });
+}
+
+/** Her clinical trial: consent and enrollment, data sent, a serious adverse event reported, unblinding, leaving. */
+function addTrial(add: AddRow): void {
+  const trial = { ...notAnAccess(), contract: "trial-registry", ref: TRIAL };
+  add(START + 5 * DAY + 15 * HOUR, "trial", {
+    ...trial,
+    event: "ConsentSigned",
+    actor: SIGNER,
+    status: "consent-signed",
+    summary: `your consent to clinical trial ${TRIAL} (form version 1) was signed by account ${SIGNER}`,
+  });
+  add(START + 5 * DAY + 15 * HOUR, "trial", {
+    ...trial,
+    event: "ParticipantEnrolled",
+    status: "enrolled",
+    summary: `you were enrolled in clinical trial ${TRIAL} at site 1`,
+  });
+  add(START + 6 * DAY + 12 * HOUR, "trial-data", {
+    ...trial,
+    event: "DataAnchored",
+    record: `0x${"c4".repeat(32)}`,
+    summary: `site 1 of clinical trial ${TRIAL} sent the trial's sponsor a batch of case-report data that includes yours`,
+  });
+  add(START + 6 * DAY + 15 * HOUR, "adverse-event", {
+    ...trial,
+    contract: "trial-safety",
+    event: "AdverseEventRecorded",
+    participant: INVESTIGATOR,
+    ref: "2",
+    status: "serious",
+    summary: `participant ${INVESTIGATOR} recorded a serious adverse event of yours in clinical trial ${TRIAL} (event 2)`,
+  });
+  add(START + 6 * DAY + 16 * HOUR, "trial", {
+    ...trial,
+    event: "EmergencyUnblinded",
+    participant: INVESTIGATOR,
+    status: "unblinded",
+    summary: `participant ${INVESTIGATOR} learned your treatment in clinical trial ${TRIAL} in an emergency`,
+  });
+  add(START + 7 * DAY + 9 * HOUR, "adverse-event-reported", {
+    ...trial,
+    contract: "trial-safety",
+    event: "SusarReported",
+    participant: REGULATOR,
+    ref: "2",
+    status: "on time",
+    summary: `adverse event 2 was reported to the trial's regulator (participant ${REGULATOR}) before its deadline`,
+  });
+  add(START + 8 * DAY + 11 * HOUR, "trial", {
+    ...trial,
+    event: "ParticipantWithdrawn",
+    participant: PATIENT,
+    status: "withdrawn",
+    summary: `you left clinical trial ${TRIAL} (reason code 1)`,
+  });
+}
+
 /** `LaboratoryResults` → "laboratory results", as a report's summaries name a category. */
 function words(category: string): string {
   return category.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
@@ -261,6 +412,44 @@ describe("audit report HTML in a browser", function () {
     expect(await rowOf("access-request-resolved").innerText()).to.include("request 12");
     expect(await rowOf("break-glass-reviewed").locator(".badge").innerText()).to.equal("Unjustified");
     expect(await rowOf("break-glass-reviewed").innerText()).to.include("reviewed by auditor");
+
+    // The chart counts the accesses only, and says so: the rest of her chart's story is in the table.
+    const others = report.rows.filter((r) => r.kind !== "access" && r.kind !== "record-read").length;
+    expect(await page.locator("#timeline figcaption").innerText()).to.include(
+      `Only decisions on access to your data and record reads are counted: the ${others} other lines`,
+    );
+    const badgeOf = async (kind: AccessEntryKind, status: string | null = null) =>
+      page
+        .locator("#rows tbody tr")
+        .nth(report.rows.findIndex((r) => r.kind === kind && (status === null || r.status === status)))
+        .locator(".badge")
+        .innerText();
+    expect(await badgeOf("representative-appointed")).to.equal("Appointed");
+    expect(await badgeOf("representative-removed")).to.equal("Resigned");
+    expect(await badgeOf("record-written", "anchored")).to.equal("New");
+    expect(await badgeOf("record-written", "superseded")).to.equal("New version");
+    expect(await badgeOf("record-entered-in-error")).to.equal("In error");
+    expect(await badgeOf("amendment-requested")).to.equal("Accepted");
+    expect(await badgeOf("amendment-resolved")).to.equal("Accepted");
+    expect(await badgeOf("trial", "consent-signed")).to.equal("Signed");
+    expect(await badgeOf("trial", "enrolled")).to.equal("Enrolled");
+    expect(await badgeOf("trial", "unblinded")).to.equal("Unblinded");
+    expect(await badgeOf("trial", "withdrawn")).to.equal("Withdrawn");
+    expect(await badgeOf("trial-data")).to.equal("Sent");
+    expect(await badgeOf("adverse-event")).to.equal("Serious");
+    expect(await badgeOf("adverse-event-reported")).to.equal("On time");
+    expect(await rowOf("representative-appointed").innerText()).to.include("appointed by you");
+    expect(await rowOf("representative-removed").innerText())
+      .to.include("representative")
+      .and.not.include(" by ");
+    expect(await rowOf("amendment-requested").innerText())
+      .to.include("correction request 5")
+      .and.include("asked by you");
+    expect(await rowOf("trial").innerText())
+      .to.include("Clinical trial consent signed")
+      .and.include("signed by account");
+    expect(await rowOf("trial-data").innerText()).to.include("data batch");
+    expect(await rowOf("adverse-event-reported").innerText()).to.include("regulator");
 
     const shot = path.join(work, "access-report.png");
     await page.screenshot({ path: shot, fullPage: true });

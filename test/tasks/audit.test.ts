@@ -258,9 +258,11 @@ describe("tasks: audit", function () {
       await indexed();
       const out = file("access-report");
       const printed = await ok("careledger:audit:access-report", "--patient", IDS.patient, "--db", db, "--out", out);
-      const base = `access-report-patient-${IDS.patient}`;
+      // Named by the patient and the last block it covers, so that a later report does not replace it.
+      const base = (filesIn(out)[0] ?? "").replace(/\.csv$/, "");
+      expect(base).to.match(new RegExp(`^access-report-patient-${IDS.patient}-block-\\d+$`));
       expect(filesIn(out)).to.deep.equal([`${base}.csv`, `${base}.fhir.json`, `${base}.html`, `${base}.json`]);
-      expect(printed.split("\n")[0]).to.equal(`access report of patient ${IDS.patient}: 7 line(s)`);
+      expect(printed.split("\n")[0]).to.equal(`access report of patient ${IDS.patient}: 8 line(s)`);
       expect(field(printed, "accesses allowed")).to.equal("2");
       expect(field(printed, "accesses denied")).to.equal("2");
       expect(field(printed, "break-glass sessions")).to.equal("1");
@@ -278,6 +280,7 @@ describe("tasks: audit", function () {
       const rows = report.rows.map((r) => [r.kind, r.outcome, r.participant, r.organization, r.grantee, r.basis]);
       expect(rows).to.deep.equal([
         // kind, outcome, participant, organization it acted for, whose grant decided (or is named), basis
+        ["record-written", null, IDS.patient, null, null, "Self"],
         ["consent-granted", null, IDS.sponsor, null, IDS.sponsor, null],
         ["consent-granted", null, IDS.hospital, null, IDS.hospital, null],
         ["record-read", "allowed", IDS.sponsor, null, IDS.sponsor, "Grant"],
@@ -287,6 +290,7 @@ describe("tasks: audit", function () {
         ["break-glass-opened", null, IDS.doctor, IDS.hospital, null, null],
       ]);
       expect(report.rows.map((r) => `${r.categories.join()} for ${r.purposes.join()}`)).to.deep.equal([
+        "LaboratoryResults for ",
         "LaboratoryResults for Research",
         "LaboratoryResults for Treatment",
         "LaboratoryResults for Research",
@@ -295,7 +299,7 @@ describe("tasks: audit", function () {
         "LaboratoryResults for Payment",
         " for EmergencyTreatment",
       ]);
-      expect(report.rows.slice(2).map((row) => row.txHash)).to.deep.equal([
+      expect(report.rows.slice(3).map((row) => row.txHash)).to.deep.equal([
         tx.sponsorRead,
         tx.doctorRead,
         tx.denied1,
@@ -304,6 +308,7 @@ describe("tasks: audit", function () {
       ]);
       // The patient gave both grants herself.
       expect(report.rows.map((row) => row.actor)).to.deep.equal([
+        null,
         IDS.patient,
         IDS.patient,
         null,
@@ -339,7 +344,20 @@ describe("tasks: audit", function () {
         ...["careledger:audit:access-report", "--patient", IDS.patient, "--db", db],
         ...["--out", out, "--formats", "json"],
       );
-      expect(filesIn(out)).to.deep.equal([`access-report-patient-${IDS.patient}.json`]);
+      expect(filesIn(out)).to.have.length(1);
+      expect(filesIn(out)[0]).to.match(new RegExp(`^access-report-patient-${IDS.patient}-block-\\d+\\.json$`));
+      // Asked again, the task keeps the file it wrote, unless told to replace it.
+      const again = await run(
+        ...["careledger:audit:access-report", "--patient", IDS.patient, "--db", db],
+        ...["--out", out, "--formats", "json"],
+      );
+      expect(refusal(again)).to.match(
+        / exists: keep it \(write into another --out directory\) or replace it with --force$/,
+      );
+      await ok(
+        ...["careledger:audit:access-report", "--patient", IDS.patient, "--db", db],
+        ...["--out", out, "--formats", "json", "--force"],
+      );
       expect(printed.split("\n").filter((line) => line.startsWith("  wrote "))).to.have.length(1);
     });
   });
@@ -359,8 +377,8 @@ describe("tasks: audit", function () {
         ...["careledger:audit:accounting", "--patient", IDS.patient, "--request-date", requestDate],
         ...["--directory", directory, "--hitech", "--db", db, "--out", out],
       );
-      const accountingBase = `accounting-of-disclosures-patient-${IDS.patient}`;
-      const hitechBase = `hitech-access-report-patient-${IDS.patient}`;
+      const accountingBase = `accounting-of-disclosures-patient-${IDS.patient}-${dayAfter(requestDate)}`;
+      const hitechBase = `hitech-access-report-patient-${IDS.patient}-${dayAfter(requestDate)}`;
       expect(filesIn(out)).to.deep.equal(
         [accountingBase, hitechBase].flatMap((base) => [`${base}.csv`, `${base}.html`, `${base}.json`]),
       );
@@ -404,8 +422,10 @@ describe("tasks: audit", function () {
         ...["--unreviewed-days", "0", "--max-patients", "1", "--db", db, "--out", out, "--formats", "json"],
       );
       const day = new Date(Number(latest.timestamp) * 1000).toISOString().slice(0, 10);
-      expect(filesIn(out)).to.deep.equal([`privacy-officer-report-${day}.json`]);
-      const report = readJson(path.join(out, `privacy-officer-report-${day}.json`)) as PrivacyOfficerReport;
+      const [name] = filesIn(out);
+      expect(filesIn(out)).to.have.length(1);
+      expect(name).to.match(new RegExp(`^privacy-officer-report-${day}-block-\\d+\\.json$`));
+      const report = readJson(path.join(out, name ?? "")) as PrivacyOfficerReport;
       expect(report.thresholds).to.include({
         deniedBurstCount: 2,
         deniedBurstMinutes: 60,
@@ -429,7 +449,7 @@ describe("tasks: audit", function () {
         { kind: "unreviewed-break-glass", participant: IDS.doctor, patient: IDS.patient, txHashes: [tx.breakGlass] },
       ]);
       expect(report.findings.find((f) => f.kind === "denied-burst")?.why).to.equal(
-        `participant ${IDS.doctor} (organization ${IDS.hospital}) was denied 2 times within 60 minutes (threshold 2), ` +
+        `participant ${IDS.doctor} (organization ${IDS.hospital}) was denied 2 times in 1 minute (threshold 2 within 60), ` +
           "on 1 patient",
       );
       expect(printed.split("\n")[0]).to.match(/^privacy officer's report as of \S+: 5 finding\(s\)$/);

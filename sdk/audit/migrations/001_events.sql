@@ -2,6 +2,13 @@
 -- contracts emitted, decoded. Ids are pseudonymous participant ids (uint64, kept as numeric: PostgreSQL's bigint is
 -- signed); nothing here is personal health information, and nothing is added that the chain does not hold.
 
+-- The chains followed, each known by its genesis block's hash: a node restarted without its state, or another chain
+-- with the same id, is refused rather than mixed in.
+CREATE TABLE audit_chains (
+  chain_id bigint PRIMARY KEY,
+  genesis_hash text NOT NULL
+);
+
 -- The contracts followed on each chain: a database follows one deployment per chain.
 CREATE TABLE audit_contracts (
   chain_id bigint NOT NULL,
@@ -13,11 +20,12 @@ CREATE TABLE audit_contracts (
 );
 
 -- The block ranges whose events are all in audit_events, both ends included; adjacent ranges are merged. A report
--- refuses a span these do not cover (a hole).
+-- refuses a span these do not cover (a hole), and the indexer a chain whose block at a range's end changed.
 CREATE TABLE audit_ranges (
   chain_id bigint NOT NULL,
   from_block bigint NOT NULL,
   to_block bigint NOT NULL,
+  to_block_hash text NOT NULL,   -- the last block's hash when indexed: a run first checks the node still has it
   PRIMARY KEY (chain_id, from_block),
   CHECK (from_block >= 0 AND to_block >= from_block)
 );
@@ -55,3 +63,11 @@ CREATE INDEX audit_events_event ON audit_events (chain_id, event, block_number);
 CREATE INDEX audit_events_affiliation ON audit_events (chain_id, actor, block_number DESC, log_index DESC)
   WHERE event = 'AffiliationChanged';
 CREATE INDEX audit_events_record ON audit_events (chain_id, record) WHERE record IS NOT NULL;
+-- What joins the events of one access request, break-glass session, amendment or adverse event.
+CREATE INDEX audit_events_request ON audit_events (chain_id, (args ->> 'requestId'))
+  WHERE event IN ('AccessRequested', 'AccessRequestResolved', 'AmendmentRequested', 'AmendmentAccepted',
+    'AmendmentDenied', 'AmendmentWithdrawn');
+CREATE INDEX audit_events_session ON audit_events (chain_id, (args ->> 'sessionId'))
+  WHERE event IN ('BreakGlassOpened', 'BreakGlassClosed', 'BreakGlassReviewed');
+CREATE INDEX audit_events_adverse ON audit_events (chain_id, (args ->> 'trialId'), (args ->> 'eventId'))
+  WHERE event IN ('AdverseEventRecorded', 'SusarReported');

@@ -18,6 +18,9 @@ const SOURCE: ReportSource = {
     "consent-registry": "0x5FbDB2315678afecb367f032d93F642f64180aa3",
     "record-registry": "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
     "break-glass": "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0",
+    "identity-registry": "0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9",
+    "trial-registry": "0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9",
+    "trial-safety": "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707",
   },
   fromBlock: 12,
   toBlock: 480,
@@ -30,6 +33,8 @@ const DAY = 86_400;
 /** The patient's representative, and the auditor's account (Hardhat's second), as lines name them. */
 const REPRESENTATIVE = "1044";
 const AUDITOR = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+/** The account that signed a trial consent for her (Hardhat's third). */
+const SIGNER = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
 
 function tx(n: number): string {
   return `0x${n.toString(16).padStart(64, "0")}`;
@@ -65,7 +70,8 @@ function row(n: number, time: number, fields: Partial<AccessReportRow>): AccessR
 /**
  * Three days of accesses over three categories, allowed and denied, plus lines that are not accesses (a grant, a
  * revocation), and the fields a file must survive: a comma, a quote and a newline, a leading `=`, and markup. Then a
- * request and its rejection, and an emergency session, an access under it and its review.
+ * request and its rejection, and an emergency session, an access under it and its review. Then a line of each of the
+ * other kinds (`chartAndTrialRows`).
  */
 function accessRows(): AccessReportRow[] {
   return [
@@ -195,6 +201,125 @@ function accessRows(): AccessReportRow[] {
       purposes: [],
       basis: null,
       summary: `an auditor (${AUDITOR}) found emergency access session 31 unjustified (finding code 2)`,
+    }),
+    ...chartAndTrialRows(),
+  ];
+}
+
+/** The fields of a line that is neither an access nor a consent change: the rest is the line's own. */
+function other(n: number, time: number, fields: Partial<AccessReportRow>): AccessReportRow {
+  return row(n, time, {
+    outcome: null,
+    participant: null,
+    organization: null,
+    grantee: null,
+    ref: null,
+    categories: [],
+    purposes: [],
+    basis: null,
+    ...fields,
+  });
+}
+
+/**
+ * A line of each of the other kinds, from the seventh day: a representative appointed and removed, a record written
+ * and one marked in error, a correction asked for (unanswered) and another denied, a trial consent signed, a trial's
+ * data sent, an adverse event and its report to the regulator.
+ */
+function chartAndTrialRows(): AccessReportRow[] {
+  const day = MARCH_4 + 7 * DAY;
+  return [
+    other(15, day + 8 * HOUR, {
+      kind: "representative-appointed",
+      contract: "identity-registry",
+      event: "RepresentativeAppointed",
+      participant: REPRESENTATIVE,
+      actor: "1042",
+      summary: `you appointed participant ${REPRESENTATIVE} as your representative until 2025-03-11T00:00:00Z`,
+    }),
+    other(16, day + 9 * HOUR, {
+      kind: "representative-removed",
+      contract: "identity-registry",
+      event: "RepresentativeRemoved",
+      participant: "1045",
+      actor: "1042",
+      status: "revoked",
+      summary: "you removed participant 1045 as your representative",
+    }),
+    other(17, day + 10 * HOUR, {
+      kind: "record-written",
+      contract: "record-registry",
+      event: "RecordAnchored",
+      participant: "1042",
+      categories: ["VitalSigns"],
+      basis: "Self",
+      record: tx(171),
+      status: "anchored",
+      summary: "you added a record of vital signs to your chart",
+    }),
+    other(18, day + 11 * HOUR, {
+      kind: "record-entered-in-error",
+      contract: "record-registry",
+      event: "RecordEnteredInError",
+      participant: "1201",
+      record: tx(77),
+      status: "entered-in-error",
+      summary: "participant 1201 marked your record as entered in error (reason code 1)",
+    }),
+    other(19, day + 12 * HOUR, {
+      kind: "amendment-requested",
+      contract: "record-registry",
+      event: "AmendmentRequested",
+      participant: REPRESENTATIVE,
+      actor: REPRESENTATIVE,
+      record: tx(171),
+      ref: "5",
+      status: "Pending",
+      summary: `your representative (participant ${REPRESENTATIVE}) asked for a record to be corrected (request 5)`,
+    }),
+    other(20, day + 13 * HOUR, {
+      kind: "amendment-resolved",
+      contract: "record-registry",
+      event: "AmendmentDenied",
+      record: tx(77),
+      ref: "6",
+      status: "Denied",
+      summary: "your correction request 6 was denied (reason code 2)",
+    }),
+    other(21, day + 14 * HOUR, {
+      kind: "trial",
+      contract: "trial-registry",
+      event: "ConsentSigned",
+      actor: SIGNER,
+      ref: "3",
+      status: "consent-signed",
+      summary: "your consent to clinical trial 3 was signed",
+    }),
+    other(22, day + 15 * HOUR, {
+      kind: "trial-data",
+      contract: "trial-registry",
+      event: "DataAnchored",
+      ref: "3",
+      record: tx(221),
+      summary: "site 1 of clinical trial 3 sent its sponsor case-report data that includes yours",
+    }),
+    other(23, day + 16 * HOUR, {
+      kind: "adverse-event",
+      contract: "trial-safety",
+      event: "AdverseEventRecorded",
+      participant: "1700",
+      ref: "2",
+      status: "life-threatening",
+      summary: "participant 1700 recorded a life-threatening adverse event of yours in clinical trial 3",
+    }),
+    other(24, day + 17 * HOUR, {
+      kind: "adverse-event-reported",
+      contract: "trial-safety",
+      event: "SusarReported",
+      participant: "1800",
+      ref: "2",
+      status: "on time",
+      summary: "adverse event 2 was reported to the trial's regulator (participant 1800) before its deadline",
     }),
   ];
 }
@@ -541,6 +666,33 @@ describe("audit report formats", function () {
       expect([at(14, "actor"), at(14, "ref"), at(14, "status")]).to.deep.equal([AUDITOR, "31", "Unjustified"]);
     });
 
+    it("writes the other kinds' lines with their ref and status, a status of two words unquoted", function () {
+      const records = parseCsv(reportCsv(accessReport()));
+      const at = (record: number, column: string): string => records[record]![ACCESS_COLUMNS.indexOf(column)]!;
+      const fields = (record: number) =>
+        ["kind", "participant", "actor", "ref", "status", "record"].map((column) => at(record, column));
+      expect(fields(15)).to.deep.equal(["representative-appointed", REPRESENTATIVE, "1042", "", "", ""]);
+      expect(fields(17)).to.deep.equal(["record-written", "1042", "", "", "anchored", tx(171)]);
+      expect(at(17, "basis")).to.equal("Self");
+      expect(fields(19)).to.deep.equal([
+        "amendment-requested",
+        REPRESENTATIVE,
+        REPRESENTATIVE,
+        "5",
+        "Pending",
+        tx(171),
+      ]);
+      expect(fields(21)).to.deep.equal(["trial", "", SIGNER, "3", "consent-signed", ""]);
+      expect(fields(22)).to.deep.equal(["trial-data", "", "", "3", "", tx(221)]);
+      expect(fields(24)).to.deep.equal(["adverse-event-reported", "1800", "", "2", "on time", ""]);
+      expect(reportCsv(accessReport())).to.include(",on time,");
+      expect(records.slice(15).map((record) => record[ACCESS_COLUMNS.indexOf("contract")])).to.include.members([
+        "identity-registry",
+        "trial-registry",
+        "trial-safety",
+      ]);
+    });
+
     it("ends every record, the last included, with CRLF", function () {
       const text = reportCsv(accessReport());
       expect(text.endsWith("\r\n")).to.be.true;
@@ -741,6 +893,78 @@ describe("audit report formats", function () {
         r.kind === "access-request-resolved" ? { ...r, status: "Approved" } : r,
       );
       expect(badge(tableRows(reportHtml({ ...report, rows: approved }))[9]!)).to.equal("good Approved");
+    });
+
+    it("labels every other kind of line in plain words, with its status as a badge", function () {
+      const report = accessReport();
+      const rows = tableRows(reportHtml(report));
+      const text = (tr: string): string =>
+        tr
+          .replace(/<[^>]*>/g, " ")
+          .replace(/\s+/g, " ")
+          .trim();
+      const badge = (tr: string): string | undefined =>
+        /<span class="badge ([a-z]+)"(?: title="[^"]*")?>([^<]*)<\/span>/.exec(tr)?.slice(1).join(" ");
+      // Table rows 14 to 23: the lines of `chartAndTrialRows`, in its order.
+      const expected: [label: string, badge: string, more: string[]][] = [
+        ["Representative appointed", "info Appointed", ["representative", "appointed by you"]],
+        ["Representative removed", "neutral Removed", ["1045", "removed by you"]],
+        ["New record in your chart", "info New", ["you", "author", "Vital signs", "Self"]],
+        ["Record marked as a mistake", "warn In error", ["1201", "record"]],
+        [
+          "Request to correct a record",
+          "waiting Unanswered",
+          ["correction request 5", `asked by your representative ${REPRESENTATIVE}`],
+        ],
+        ["Correction request answered", "bad Denied", ["correction request 6"]],
+        ["Clinical trial consent signed", "info Signed", ["trial 3", "signed by account"]],
+        ["Trial data sent to the sponsor", "info Sent", ["trial 3", "data batch"]],
+        ["Serious adverse event recorded", "bad Life-threatening", ["adverse event 2", "1700", "reporter"]],
+        ["Adverse event reported to the regulator", "good On time", ["adverse event 2", "1800", "regulator"]],
+      ];
+      expected.forEach(([label, tone, more], i) => {
+        const tr = rows[14 + i]!;
+        expect(text(tr), label).to.include(label);
+        expect(badge(tr), label).to.equal(tone);
+        for (const words of more) expect(text(tr), label).to.include(words);
+      });
+      expect(rows[20]).to.include(`title="${SIGNER}"`);
+      // A line with a record and no category shows the record alone, not a dash before it.
+      expect(rows[17]).to.not.match(/<td>\s*<span class="muted">–<\/span>\s*<div class="muted">\s*record/);
+
+      // A correction request's own line shows its answer once the report holds it.
+      const accepted = other(25, MARCH_4 + 8 * DAY, {
+        kind: "amendment-resolved",
+        contract: "record-registry",
+        event: "AmendmentAccepted",
+        record: tx(171),
+        ref: "5",
+        status: "Accepted",
+        summary: "your correction request 5 was accepted",
+      });
+      const answered = tableRows(reportHtml({ ...report, rows: [...report.rows, accepted] }));
+      expect(badge(answered[18]!)).to.equal("good Accepted");
+      expect(badge(answered[24]!)).to.equal("good Accepted");
+      // ... and an access request's answer is not a correction's, though their ids are the same.
+      const sameId = { ...accepted, ref: "12", status: "Denied" };
+      const apart = tableRows(reportHtml({ ...report, rows: [...report.rows, sameId] }));
+      expect(badge(apart[9]!)).to.equal("bad Rejected");
+    });
+
+    it("counts only the accesses on the timeline, and says so in its caption", function () {
+      const report = accessReport();
+      const page = reportHtml(report);
+      expect(new Map(bars(page).map((b) => [`${b.day} ${b.category}`, b.count]))).to.deep.equal(
+        expectedBars(report.rows),
+      );
+      expect(bars(page).map((b) => b.day)).to.not.include("2024-03-11");
+      const others = report.rows.filter((r) => r.kind !== "access" && r.kind !== "record-read").length;
+      expect(others).to.equal(16);
+      expect(page).to.include(
+        `Only decisions on access to your data and record reads are counted: the ${others} other lines are in the table`,
+      );
+      const accessesOnly = { ...report, rows: report.rows.filter((r) => r.kind === "access") };
+      expect(reportHtml(accessesOnly)).to.not.include("Only decisions on access");
     });
 
     it("counts a read of a record of unknown category under its own key", function () {
