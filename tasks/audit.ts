@@ -3,7 +3,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 
 import { task } from "hardhat/config";
-import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { ConfigurableTaskDefinition, HardhatRuntimeEnvironment } from "hardhat/types";
 
 import type { AuditDatabase } from "../sdk/audit/db";
 import type { ReportFormat } from "../sdk/audit/files";
@@ -115,6 +115,20 @@ async function refuseExisting(
   if (args.force) return;
   const files = await import("../sdk/audit/files");
   files.refuseExisting(report, outDir(hre, args.out), formatsOption(args.formats));
+}
+
+/** The options the accounting and the privacy officer's report share: their span, their database, their files. */
+function reportOptions(definition: ConfigurableTaskDefinition): ConfigurableTaskDefinition {
+  return definition
+    .addOptionalParam(
+      "toBlock",
+      "The last block to report on (default: the last indexed; refused if the chain has more)",
+    )
+    .addOptionalParam("db", DB_HELP)
+    .addOptionalParam("schema", SCHEMA_HELP)
+    .addOptionalParam("out", OUT_HELP)
+    .addFlag("force", "Replace report files of the same name (by default an existing file is kept and the task stops)")
+    .addOptionalParam("formats", "Comma-separated file formats: json, csv, html", "json,csv,html");
 }
 
 async function write(
@@ -309,9 +323,11 @@ task("careledger:audit:access-report", "The patient's access report: who accesse
     },
   );
 
-task(
-  "careledger:audit:accounting",
-  "The accounting of disclosures (45 CFR 164.528) of the six years before a request, and HITECH's access report",
+reportOptions(
+  task(
+    "careledger:audit:accounting",
+    "The accounting of disclosures (45 CFR 164.528) of the six years before a request, and HITECH's access report",
+  ),
 )
   .addParam("patient", "The patient's participant id")
   .addOptionalParam("requestDate", `When the patient asked (default: the chain's time now): ${TIME_HELP.end}`)
@@ -321,12 +337,6 @@ task(
       "and addresses of recipients (kept off chain)",
   )
   .addFlag("hitech", "Also write HITECH's proposed access report (every access of three years, exempt or not)")
-  .addOptionalParam("toBlock", "The last block to report on (default: the last indexed; refused if the chain has more)")
-  .addOptionalParam("db", DB_HELP)
-  .addOptionalParam("schema", SCHEMA_HELP)
-  .addOptionalParam("out", OUT_HELP)
-  .addFlag("force", "Replace report files of the same name (by default an existing file is kept and the task stops)")
-  .addOptionalParam("formats", "Comma-separated file formats: json, csv, html", "json,csv,html")
   .setAction(
     async (
       args: {
@@ -392,7 +402,12 @@ function readDirectory(file: string): Directory {
   return parsed as Directory;
 }
 
-task("careledger:audit:privacy", "The privacy officer's report: unreviewed break-glass, unexplained accesses, and more")
+reportOptions(
+  task(
+    "careledger:audit:privacy",
+    "The privacy officer's report: unreviewed break-glass, unexplained accesses, and more",
+  ),
+)
   .addOptionalParam("asOf", `The time the report looks from (default: the chain's time now): ${TIME_HELP.end}`)
   .addOptionalParam("unreviewedDays", "Flag break-glass sessions unreviewed after this many days", "7")
   .addOptionalParam(
@@ -404,12 +419,6 @@ task("careledger:audit:privacy", "The privacy officer's report: unreviewed break
   .addOptionalParam("workday", "Working hours, as START-END in whole hours of --time-zone", "7-19")
   .addOptionalParam("timeZone", "The IANA time zone of the working hours and of the days counted", "UTC")
   .addOptionalParam("maxPatients", "Distinct patients one accessor may read in a day before it is flagged", "200")
-  .addOptionalParam("toBlock", "The last block to report on (default: the last indexed; refused if the chain has more)")
-  .addOptionalParam("db", DB_HELP)
-  .addOptionalParam("schema", SCHEMA_HELP)
-  .addOptionalParam("out", OUT_HELP)
-  .addFlag("force", "Replace report files of the same name (by default an existing file is kept and the task stops)")
-  .addOptionalParam("formats", "Comma-separated file formats: json, csv, html", "json,csv,html")
   .setAction(
     async (
       args: {

@@ -103,26 +103,12 @@ export async function verifyIndex(options: VerifyOptions): Promise<VerifyResult>
   return result;
 }
 
-interface StoredRow {
+/** A row as read back: the indexer's columns, with the time as Unix seconds and numbers as the drivers return them. */
+type StoredRow = Omit<EventRow, "block_number" | "block_time" | "contract"> & {
   block_number: string | number;
-  log_index: number;
-  block_hash: string;
   t: string | number;
-  tx_hash: string;
   contract: string;
-  event: string;
-  args: Record<string, unknown>;
-  patient: string | null;
-  actor: string | null;
-  grantee: string | null;
-  organization: string | null;
-  category: number | null;
-  categories: string | null;
-  purpose: number | null;
-  purposes: number | null;
-  basis: number | null;
-  record: string | null;
-}
+};
 
 /** The columns compared, as plain values, from a stored row and from a row rebuilt from the node. */
 function stored(row: StoredRow): Record<string, unknown> {
