@@ -91,6 +91,8 @@ const TIME_OPTIONS: Readonly<Record<string, Readonly<Record<string, "start" | "e
   "careledger:trial:register": { primaryCompletion: "end", firstEnrolled: "start" },
   "careledger:trial:amend": { primaryCompletion: "end" },
   "careledger:trial:sae": { awareAt: "start" },
+  "careledger:audit:accounting": { requestDate: "end" },
+  "careledger:audit:privacy": { asOf: "end" },
 };
 
 /** Options that take an account (besides --from, which signs). */
