@@ -4,6 +4,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { stripVTControlCharacters } from "node:util";
+import { expect } from "chai";
 
 /**
  * A real node process and CareLedger's tasks run against it, for the tests of the operator's command line: anvil set
@@ -46,6 +47,22 @@ export interface TaskNode {
 export interface TaskResult {
   output: string;
   code: number;
+}
+
+/** The one line a refused task printed, without the command line's "Error in plugin careledger: " prefix. */
+export function refusal(result: TaskResult): string {
+  if (process.env.SHOW === "1") console.log(result.output);
+  const lines = result.output.split("\n").filter((line) => line.trim() !== "");
+  expect(lines, result.output).to.have.length(1);
+  expect(result.code, result.output).to.equal(1);
+  return lines[0]!.replace(/^Error in plugin careledger: /, "");
+}
+
+/** A field of `print`'s output: "  key  value". */
+export function field(output: string, key: string): string {
+  const line = output.split("\n").find((row) => new RegExp(`^ +${key} +`).test(row));
+  if (line === undefined) throw new Error(`no ${key} in:\n${output}`);
+  return line.replace(new RegExp(`^ +${key} +`), "");
 }
 
 /** Hardhat's and anvil's development accounts. */

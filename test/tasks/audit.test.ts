@@ -11,7 +11,7 @@ import type {
 } from "../../sdk/audit/types";
 import { followed } from "../../sdk/audit/indexer";
 import { type Deployment, loadDeployment } from "../../sdk/core/deployment";
-import { anvilAvailable, startTaskNode, type TaskNode, type TaskResult } from "../helpers/task-node";
+import { anvilAvailable, startTaskNode, type TaskNode, type TaskResult, field, refusal } from "../helpers/task-node";
 import { skipCliTestsIfAsked } from "../helpers/runs";
 
 // The audit tasks through the command line against a real node: a short consent history scripted with the other
@@ -32,22 +32,6 @@ const DAY_MS = 86_400_000;
 const dayFromNow = (days: number): string => new Date(Date.now() + days * DAY_MS).toISOString().slice(0, 10);
 /** The day after `day` (YYYY-MM-DD). */
 const dayAfter = (day: string): string => new Date(Date.parse(day) + DAY_MS).toISOString().slice(0, 10);
-
-/** The one line a refused task printed, without the command line's "Error in plugin careledger: " prefix. */
-function refusal(result: TaskResult): string {
-  if (process.env.SHOW === "1") console.log(result.output);
-  const lines = result.output.split("\n").filter((line) => line.trim() !== "");
-  expect(lines, result.output).to.have.length(1);
-  expect(result.code, result.output).to.equal(1);
-  return lines[0]!.replace(/^Error in plugin careledger: /, "");
-}
-
-/** A field of `print`'s output: "  key  value". */
-function field(output: string, key: string): string {
-  const line = output.split("\n").find((row) => new RegExp(`^ +${key} +`).test(row));
-  if (line === undefined) throw new Error(`no ${key} in:\n${output}`);
-  return line.replace(new RegExp(`^ +${key} +`), "");
-}
 
 /** The files a report run wrote into `dir`, sorted. */
 const filesIn = (dir: string): string[] => fs.readdirSync(dir).sort();

@@ -6,7 +6,15 @@ import { HDNodeWallet, SigningKey } from "ethers";
 
 import { DataCategory, Purpose } from "../../sdk/consent/scopes";
 import { enumNames, oneOf } from "../../tasks/util";
-import { anvilAvailable, DEV_MNEMONIC, startTaskNode, type TaskNode, type TaskResult } from "../helpers/task-node";
+import {
+  anvilAvailable,
+  DEV_MNEMONIC,
+  startTaskNode,
+  type TaskNode,
+  type TaskResult,
+  field,
+  refusal,
+} from "../helpers/task-node";
 import { skipCliTestsIfAsked } from "../helpers/runs";
 
 // The operator's inputs, through the tasks against a real node: ids that do not exist on the chain (participants of
@@ -23,25 +31,10 @@ const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 const PARTICIPANT_HINT = "look one up with careledger:identity:show";
 
-/** The one line a refused task printed, without the command line's "Error in plugin careledger: " prefix. */
-function refusal(result: TaskResult): string {
-  const lines = result.output.split("\n").filter((line) => line.trim() !== "");
-  expect(lines, result.output).to.have.length(1);
-  expect(result.code, result.output).to.equal(1);
-  return lines[0]!.replace(/^Error in plugin careledger: /, "");
-}
-
 /** The output of a task that succeeded. */
 function succeeded(result: TaskResult): string {
   expect(result.code, result.output).to.equal(0);
   return result.output;
-}
-
-/** A field of `print`'s output: "  key  value". */
-function field(output: string, key: string): string {
-  const line = output.split("\n").find((row) => new RegExp(`^ +${key} +`).test(row));
-  if (line === undefined) throw new Error(`no ${key} in:\n${output}`);
-  return line.replace(new RegExp(`^ +${key} +`), "");
 }
 
 /** consent.ts's CLOCK_SKEW: how much earlier than the block a window counted from now starts. */

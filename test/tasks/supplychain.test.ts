@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { digitalLink, elementString } from "../../sdk/supplychain/datamatrix";
 import { gs1CheckDigit } from "../../sdk/supplychain/identifiers";
 import type { ShipmentPackage } from "../../sdk/supplychain/trees";
-import { anvilAvailable, startTaskNode, type TaskNode, type TaskResult } from "../helpers/task-node";
+import { anvilAvailable, startTaskNode, type TaskNode, field, refusal } from "../helpers/task-node";
 import { skipCliTestsIfAsked } from "../helpers/runs";
 
 // The supply-chain tasks through the command line against a real node: one drug's journey from commissioning to
@@ -26,22 +26,6 @@ const REGULATOR = "8";
 function sscc(reference: number): string {
   const body = `0950110${String(reference).padStart(10, "0")}`;
   return `${body}${gs1CheckDigit(body)}`;
-}
-
-/** The one line a refused task printed, without the command line's "Error in plugin careledger: " prefix. */
-function refusal(result: TaskResult): string {
-  if (process.env.SHOW === "1") console.log(result.output);
-  const lines = result.output.split("\n").filter((line) => line.trim() !== "");
-  expect(lines, result.output).to.have.length(1);
-  expect(result.code, result.output).to.equal(1);
-  return lines[0]!.replace(/^Error in plugin careledger: /, "");
-}
-
-/** A field of `print`'s output: "  key  value". */
-function field(output: string, key: string): string {
-  const line = output.split("\n").find((row) => new RegExp(`^ +${key} +`).test(row));
-  if (line === undefined) throw new Error(`no ${key} in:\n${output}`);
-  return line.replace(new RegExp(`^ +${key} +`), "");
 }
 
 describe("tasks: supply chain", function () {

@@ -4,7 +4,7 @@ import path from "node:path";
 import { expect } from "chai";
 
 import type { AllocationFile } from "../../sdk/trials/allocation";
-import { anvilAvailable, startTaskNode, type TaskNode, type TaskResult } from "../helpers/task-node";
+import { anvilAvailable, startTaskNode, type TaskNode, field, refusal } from "../helpers/task-node";
 import { skipCliTestsIfAsked } from "../helpers/runs";
 
 // The clinical-trials tasks through the command line against a real node: one trial's life from registration to its
@@ -27,22 +27,6 @@ const DAY_MS = 86_400_000;
 /** A day `days` from now, as YYYY-MM-DD. */
 const dayFromNow = (days: number): string => new Date(Date.now() + days * DAY_MS).toISOString().slice(0, 10);
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
-
-/** The one line a refused task printed, without the command line's "Error in plugin careledger: " prefix. */
-function refusal(result: TaskResult): string {
-  if (process.env.SHOW === "1") console.log(result.output);
-  const lines = result.output.split("\n").filter((line) => line.trim() !== "");
-  expect(lines, result.output).to.have.length(1);
-  expect(result.code, result.output).to.equal(1);
-  return lines[0]!.replace(/^Error in plugin careledger: /, "");
-}
-
-/** A field of `print`'s output: "  key  value". */
-function field(output: string, key: string): string {
-  const line = output.split("\n").find((row) => new RegExp(`^ +${key} +`).test(row));
-  if (line === undefined) throw new Error(`no ${key} in:\n${output}`);
-  return line.replace(new RegExp(`^ +${key} +`), "");
-}
 
 describe("tasks: clinical trials", function () {
   before(function () {
