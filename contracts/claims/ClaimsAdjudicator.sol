@@ -336,6 +336,8 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
             emit ClaimAttachments(claimId, attachments);
         }
 
+        // Hashed before adjudication, so that the lines' and attachments' calldata is not held across it.
+        bytes32 contentHash = _contentHash(claimId, member, planId, organization, submitter, lines, attachments);
         uint256 denied;
         uint256 prDenials;
         (denied, prDenials, planPays, patientOwes) = _adjudicateClaim(
@@ -348,7 +350,7 @@ contract ClaimsAdjudicator is IClaimsAdjudicator, CareLedgerModule, ReentrancyGu
         PaymentStatus payment = _pay(word.payer(), claimId, CLAIM_PAYMENT, organization, planPays);
         _claims[claimId] = StoredClaim(
             ClaimWordLib.pack(status, payment, denied, prDenials, now_, planPays, patientOwes),
-            _contentHash(claimId, member, planId, organization, submitter, lines, attachments)
+            contentHash
         );
         emit ClaimAdjudicated(claimId, member, planId, organization, submitter, status, payment);
     }
