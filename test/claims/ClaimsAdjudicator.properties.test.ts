@@ -37,6 +37,7 @@ import {
 } from "../../sdk/claims/model";
 import type { ClaimContentStruct } from "../../typechain-types/contracts/claims/ClaimsAdjudicator";
 import { type ClaimsFixture, claimsFixture, memberOf, USD } from "../fixtures/claims";
+import { manualGas } from "../helpers/coverage";
 import { runs } from "../helpers/runs";
 
 // A model-based property test of the claims adjudicator: each run starts from the claims fixture's snapshot
@@ -58,8 +59,8 @@ const RUNS = 120;
 const SHRINK_TIMEOUT_MS = 20 * 60_000;
 const MIN_STEPS = 4;
 const MAX_STEPS = 12;
-/** Gas for every transaction (no estimates: see above). */
-const GAS = { gasLimit: 5_000_000n } as const;
+/** Gas for every transaction (no estimates: see above); under coverage, the coverage network's own. */
+const GAS = { gasLimit: manualGas(5_000_000n) } as const;
 /** The codes a plan's fee schedule is drawn from, and one that is never in it. */
 const CODE_POOL = ["99213", "80053", "70553", "27447", "97110", "J3490"] as const;
 const UNLISTED = "15780";

@@ -23,6 +23,7 @@ import {
   suspend,
 } from "../fixtures/claims";
 import { DAY } from "../fixtures/identity";
+import { manualGas } from "../helpers/coverage";
 import { scheduleAndExecute } from "../helpers/governance";
 import { runs } from "../helpers/runs";
 
@@ -1073,7 +1074,7 @@ describe("PriorAuthorizations", function () {
               await time.setNextBlockTimestamp(now);
               const tx = f.priorAuths
                 .connect(f.payerKey)
-                .approvePriorAuth(authId, units, from, to, { gasLimit: 1_000_000n });
+                .approvePriorAuth(authId, units, from, to, { gasLimit: manualGas(1_000_000n) });
               if (refused) {
                 seen.refusals += 1;
                 await expect(tx, label)
@@ -1101,7 +1102,7 @@ describe("PriorAuthorizations", function () {
               const packed = line("70553", units, 2_000n * USD * units, serviceDate);
               const receipt = await (
                 await f.claims.connect(f.hospitalKey).submitClaim(f.member, f.planId, reference, [packed], [], {
-                  gasLimit: 2_000_000n,
+                  gasLimit: manualGas(2_000_000n),
                 })
               ).wait();
               const used = (receipt?.logs ?? [])

@@ -37,6 +37,7 @@ import {
   type Scenario,
   SCENARIO_BASE,
 } from "../fixtures/claims-scenarios";
+import { manualGas } from "../helpers/coverage";
 
 // The 15 worked examples of claims-scenarios.json (the consortium's figures for claims-adjudication.md), each replayed
 // end to end on the production deployment (the claims fixture, built on the system fixture's deploy modules) and, in
@@ -70,8 +71,11 @@ const APPEAL_STATUS: Record<AppealOutcome, { chain: AppealStatus; model: ModelAp
   upheld: { chain: AppealStatus.Upheld, model: "Upheld" },
 };
 /** Gas for transactions sent without an estimate: the appeal's two transactions mined together in one block (the
- * decision depends on the filing) and the refused claim, which is mined (and fails) at its day. */
-const MANUAL_GAS = 1_000_000n;
+ * decision depends on the filing) and the refused claim, which is mined (and fails) at its day. Under coverage, the
+ * coverage network's own (see `manualGas`). */
+const MANUAL_GAS = (): bigint => manualGas(1_000_000n);
+/** EIP-1559 fees with a tip of `gwei` gwei, over any base fee the in-process node will charge. */
+const tip = (gwei: bigint) => ({ maxPriorityFeePerGas: gwei * 10n ** 9n, maxFeePerGas: 100n * 10n ** 9n });
 
 /** The whole days by which a scenario is moved so that its day 0 comes after `latest` plus the setup margin. */
 function shiftDays(latest: bigint): bigint {
@@ -334,7 +338,7 @@ async function runScenario(scenario: Scenario): Promise<void> {
           f.claims
             .connect(submitter.key)
             .submitClaim(member, planId, submission.reference, submission.lines.map(packLine), [], {
-              gasLimit: MANUAL_GAS,
+              gasLimit: MANUAL_GAS(),
             }),
         )
           .to.be.revertedWithCustomError(f.claims, refusal.error)
@@ -384,16 +388,18 @@ async function runScenario(scenario: Scenario): Promise<void> {
       const filer = provider(scenario.claims[appeal.claim]!.provider);
       const overturn = appeal.outcome === "overturned";
       const content = await payer.claimContent(claim.chainId);
-      // The filing and the decision share the day's block: sent with automining off, then mined at `now`.
+      // The filing and the decision share the day's block: sent with automining off, then mined at `now`. The node
+      // orders a block's transactions from different senders by their tip, so the filing's is the higher: at equal
+      // tips the order is the node's to choose (solidity-coverage's zero base fee puts the decision first).
       await network.provider.send("evm_setAutomine", [false]);
       let filed, decided;
       try {
         filed = await f.claims
           .connect(filer.key)
-          .fileAppeal(claim.chainId, appeal.line, content, { gasLimit: MANUAL_GAS });
+          .fileAppeal(claim.chainId, appeal.line, content, { gasLimit: MANUAL_GAS(), ...tip(2n) });
         decided = await f.claims
           .connect(f.reviewerKey)
-          .decideAppeal(claim.chainId, appeal.line, overturn, content, { gasLimit: MANUAL_GAS });
+          .decideAppeal(claim.chainId, appeal.line, overturn, content, { gasLimit: MANUAL_GAS(), ...tip(1n) });
         await time.setNextBlockTimestamp(now);
         await mine();
       } finally {

@@ -28,6 +28,7 @@ import {
   SECONDS_PER_DAY as DAY,
 } from "../../sdk";
 import { type ClaimsFixture, claimsFixture, memberOf, STATUS_REASON, suspend, USD } from "../fixtures/claims";
+import { underCoverage } from "../helpers/coverage";
 
 // The attacks and weaknesses of the claims module named in issue 11, each performed against the production deployment
 // (the claims fixture builds on the system fixture, which deploys through the real deploy modules and role wiring), and
@@ -366,7 +367,9 @@ describe("ClaimsAdjudicator attacks (issue 11)", function () {
         .connect(f.hospitalKey)
         .submitClaim(member, f.planId, newReference(), [packLine(lineOf("70553", 1n, usd(2_000n), serviceDate))], []),
     );
-    expect(worst.gasUsed, `gas of the worst one-line claim: ${worst.gasUsed}`).to.be.lessThan(GAS_BOUND);
+    // The bound is the production contracts' gas: under coverage (instrumented, dearer) the walks are checked, not it.
+    const measured = !underCoverage();
+    if (measured) expect(worst.gasUsed, `gas of the worst one-line claim: ${worst.gasUsed}`).to.be.lessThan(GAS_BOUND);
     // And one that walks all 16 and finds none (denied 197).
     const none = await mined(
       f.claims
@@ -379,7 +382,11 @@ describe("ClaimsAdjudicator attacks (issue 11)", function () {
           [],
         ),
     );
-    expect(none.gasUsed, `gas of a one-line claim no authorization covers: ${none.gasUsed}`).to.be.lessThan(GAS_BOUND);
+    if (measured) {
+      expect(none.gasUsed, `gas of a one-line claim no authorization covers: ${none.gasUsed}`).to.be.lessThan(
+        GAS_BOUND,
+      );
+    }
 
     // A 17th usable authorization is refused.
     const asHospital = f.priorAuths.connect(f.hospitalKey);

@@ -5,6 +5,7 @@ import { ZeroHash } from "ethers";
 import { network } from "hardhat";
 
 import type { Partner } from "../fixtures/supplychain";
+import { manualGas } from "../helpers/coverage";
 import {
   custodyScenario,
   type CustodyScenario,
@@ -989,7 +990,7 @@ describe("SupplyChain", function () {
       const { supplyChain, pallet, manufacturer, distributor, pharmacy } = f;
       await network.provider.send("evm_setAutomine", [false]);
       try {
-        const gasLimit = 1_000_000n;
+        const gasLimit = manualGas(1_000_000n);
         const first = await supplyChain
           .connect(manufacturer.key)
           .shipContainer(
@@ -1053,13 +1054,13 @@ describe("SupplyChain", function () {
             transaction("a"),
             epcis("a"),
             {
-              gasLimit: 1_000_000n,
+              gasLimit: manualGas(1_000_000n),
             },
           );
         const unpacking = await supplyChain
           .connect(manufacturer.key)
           .unpack(looseCase.sscc, looseCase.packer, looseCase.root, lotsHashOf(looseCase.lotKeys), [], [], epcis("u"), {
-            gasLimit: 1_000_000n,
+            gasLimit: manualGas(1_000_000n),
           });
         await mine();
         const statuses = await Promise.all(
