@@ -23,4 +23,14 @@ export default tseslint.config(
     },
   },
   { files: ["**/*.mjs"], ...tseslint.configs.disableTypeChecked },
+  // solidity-coverage's settings: a CommonJS file it requires by this name.
+  {
+    files: [".solcover.js"],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: "commonjs",
+      globals: { module: "writable" },
+    },
+  },
 );

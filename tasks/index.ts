@@ -14,6 +14,7 @@ import "./simulate";
 import "./supplychain";
 import "./trials";
 import "./audit";
+import "./coverage";
 
 import { failReadably } from "./failures";
 
