@@ -627,15 +627,6 @@ contract ConsentRegistry is IConsentRegistry, EIP712, CareLedgerModule {
         return decision;
     }
 
-    function _denied(
-        Decision memory decision,
-        DecisionBasis basis,
-        ParticipantId grantee
-    ) private pure returns (Decision memory) {
-        (decision.basis, decision.grantee) = (basis, grantee);
-        return decision;
-    }
-
     // ------------------------------------------------------------------------------------------------------------
     // Internal: writes
     // ------------------------------------------------------------------------------------------------------------

@@ -393,3 +393,31 @@ describe("Emergency stop: every function, while paused", () => {
     }
   });
 });
+
+/** The interface version each module reports (IPausableModule.version): bumped with each change of its interface. */
+const MODULE_VERSIONS: Readonly<Record<string, string>> = {
+  IdentityRegistry: "2.0.0",
+  IdentifierRegistry: "1.0.0",
+  ConsentRegistry: "1.1.0",
+  BreakGlass: "1.0.0",
+  RecordRegistry: "1.1.0",
+  ClaimsAdjudicator: "2.0.0",
+  PriorAuthorizations: "1.0.0",
+  SupplyChain: "1.0.0",
+  ProductSafety: "1.0.0",
+  TrialRegistry: "1.0.0",
+  TrialProtocol: "1.0.0",
+  TrialSafety: "1.0.0",
+};
+
+describe("Module versions (every module)", () => {
+  it("reports each module's interface version, paused or not", async () => {
+    const { modules, pauser } = await pausable();
+    expect(modules.map(([name]) => name)).to.have.members(Object.keys(MODULE_VERSIONS));
+    for (const [name, module] of modules) {
+      expect(await module.version(), name).to.equal(MODULE_VERSIONS[name]);
+      await module.connect(pauser).pause();
+      expect(await module.version(), `${name}, paused`).to.equal(MODULE_VERSIONS[name]);
+    }
+  });
+});

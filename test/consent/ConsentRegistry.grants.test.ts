@@ -2064,6 +2064,33 @@ describe("ConsentRegistry", function () {
       expect(await f.consentRegistry.policy()).to.equal(await f.consentPolicy.getAddress());
     });
 
+    it("reverts with ConsentInvalidPolicy for a policy whose rules are out of range, each rule on its own", async function () {
+      const f = await loadFixture(consentFixture);
+      // Bits past the defined categories (uint32) and purposes (uint16), a zero duration, and session limits of 0 and
+      // of one past MAX_OPEN_BREAK_GLASS_SESSIONS (8): the registry checks what ConsentPolicy's constructor checks,
+      // since any contract can be offered as the policy.
+      const invalid: [string, Partial<RulesInput>][] = [
+        ["an undefined sensitive category", { sensitiveCategories: 2 ** 31 }],
+        ["an undefined break-glass-excluded category", { breakGlassExcludedCategories: 2 ** 31 }],
+        ["an undefined named purpose", { namedPurposes: 2 ** 15 }],
+        ["a zero break-glass duration", { maxBreakGlassDuration: 0 }],
+        ["no open break-glass session", { maxOpenBreakGlassSessions: 0 }],
+        ["more open sessions than the registry holds", { maxOpenBreakGlassSessions: 9 }],
+      ];
+      for (const [label, rules] of invalid) {
+        const policy = await ethers.deployContract("RulesPolicy", [{ ...DEFAULT_RULES, ...rules }]);
+        const address = await policy.getAddress();
+        await expect(setPolicy(f, address), label)
+          .to.be.revertedWithCustomError(f.consentRegistry, "ConsentInvalidPolicy")
+          .withArgs(address);
+      }
+      expect(await f.consentRegistry.policy()).to.equal(await f.consentPolicy.getAddress());
+      // The same contract with valid rules is taken: the refusals above were the rules', not the contract's.
+      const valid = await ethers.deployContract("RulesPolicy", [{ ...DEFAULT_RULES, maxOpenBreakGlassSessions: 8 }]);
+      await setPolicy(f, await valid.getAddress());
+      expect(await f.consentRegistry.policy()).to.equal(await valid.getAddress());
+    });
+
     it("reverts with ConsentInvalidPolicy for a contract that does not answer rules()", async function () {
       const f = await loadFixture(consentFixture);
       const notAPolicy = await f.identityRegistry.getAddress();

@@ -267,6 +267,8 @@ describe("ProductSafety", () => {
   describe("notify", () => {
     it("lists no overdue notification within 24 hours of the determination, and every unrecorded one after", async () => {
       const s = await palletCase();
+      // DSCSA's window, as the contract reports it and applies it below.
+      expect(await s.productSafety.notificationWindow()).to.equal(BigInt(DAY));
       expect(await overdue(s, 1n)).to.deep.equal([false, false, false]);
       await mined(decide(s, s.regulator, 1n, true));
       expect(await overdue(s, 1n)).to.deep.equal([false, false, false]);
