@@ -164,9 +164,20 @@ function requireOwnBuildDir(hre: HardhatRuntimeEnvironment): void {
   }
 }
 
+/**
+ * Makes the run compile every contract afresh. Each run numbers its probes across all files in order, so a change to
+ * one file renumbers the probes of every file after it; Hardhat's cache, keyed on the original sources, would keep
+ * those files' previous instrumented build, whose probes the new run no longer knows, and their hits would be lost
+ * (measured: after one contract lost a function, four modules' branches read 50 to 86 %).
+ */
+function forgetInstrumentedBuild(hre: HardhatRuntimeEnvironment): void {
+  fs.rmSync(path.join(hre.config.paths.cache, "solidity-files-cache.json"), { force: true });
+}
+
 // solidity-coverage's own task, with the production build kept apart and the floor checked once its report is written.
 task("coverage").setAction(async (args: Record<string, unknown>, hre, runSuper) => {
   requireOwnBuildDir(hre);
+  forgetInstrumentedBuild(hre);
   await runSuper(args);
   const files = readCoverage(hre);
   console.log(
