@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
+import { stripVTControlCharacters } from "node:util";
 
 import { expect } from "chai";
 
@@ -111,9 +112,11 @@ describe("tasks: the coverage floor", function () {
         encoding: "utf8",
         env: { ...process.env, CARELEDGER_BUILD_DIR: "" },
       });
+      // Hardhat colours its error line when it believes it runs on CI (picocolors reads CI); the test reads the text.
+      const stderr = stripVTControlCharacters(result.stderr);
       expect(result.status).to.equal(1);
-      expect(result.stderr).to.contain("Error in plugin careledger: coverage compiles instrumented contracts");
-      expect(result.stderr).to.contain("npm run coverage");
+      expect(stderr).to.contain("Error in plugin careledger: coverage compiles instrumented contracts");
+      expect(stderr).to.contain("npm run coverage");
       expect(result.stdout).not.to.contain("Instrumenting");
     });
   });
