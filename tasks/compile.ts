@@ -1,7 +1,7 @@
 import { TASK_COMPILE_SOLIDITY_CHECK_ERRORS } from "hardhat/builtin-tasks/task-names";
 import { subtask } from "hardhat/config";
 
-import { fail } from "./util";
+import { fail, isCoverageRun } from "./util";
 
 interface SolcMessage {
   severity: "error" | "warning" | "info";
@@ -16,7 +16,7 @@ interface SolcMessage {
 subtask(TASK_COMPILE_SOLIDITY_CHECK_ERRORS).setAction(
   async (args: { output: { errors?: SolcMessage[] } }, hre, runSuper) => {
     await runSuper(args);
-    if ((hre as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING === true) return;
+    if (isCoverageRun(hre)) return;
     const warnings = (args.output.errors ?? []).filter((message) => message.severity === "warning");
     if (warnings.length > 0) {
       fail(`${warnings.length} compiler warning(s); CareLedger treats compiler warnings as errors`);

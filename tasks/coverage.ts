@@ -97,10 +97,13 @@ export function shortfalls(
   return found;
 }
 
-/** Percentages are truncated, never rounded up, so that 94.996 % reads as 94.99 % and not as the floor. */
+/** A percentage to two decimals, truncated, never rounded up: 94.996 % reads as 94.99 % and not as the floor. */
+function truncated(value: number): string {
+  return `${(Math.floor(value * 100) / 100).toFixed(2)} %`;
+}
+
 function figure(measure: Measure): string {
-  if (measure.total === 0) return "-";
-  return `${(Math.floor(percent(measure) * 100) / 100).toFixed(2)} %`;
+  return measure.total === 0 ? "-" : truncated(percent(measure));
 }
 
 /** The per-file table: branches and lines with their counts, then statements and functions. */
@@ -133,8 +136,7 @@ export function coverageTable(files: readonly FileCoverage[]): string {
 /** The one line that says what fell short. */
 export function shortfallMessage(found: readonly Shortfall[]): string {
   const items = found.map(
-    (s) =>
-      `${s.source} ${s.measure} ${(Math.floor(s.percent * 100) / 100).toFixed(2)} % < ${s.floor} % (${s.missed} missed)`,
+    (s) => `${s.source} ${s.measure} ${truncated(s.percent)} < ${s.floor} % (${s.missed} missed)`,
   );
   return `coverage below the floor (${COVERAGE_FLOOR.branches} % of branches, ${COVERAGE_FLOOR.lines} % of lines, in every production contract): ${items.join("; ")}; the HTML report in ${COVERAGE_DIR}/index.html shows each missed line`;
 }

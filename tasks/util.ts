@@ -106,6 +106,15 @@ export function isDevelopmentNetwork(hre: HardhatRuntimeEnvironment): boolean {
   return hre.network.name === "localhost";
 }
 
+/**
+ * Whether this run is solidity-coverage's (`npm run coverage`), which marks the runtime environment it drives: its
+ * contracts are instrumented, a probe on every statement and branch that makes the compiler warn and costs gas, and its
+ * network sends every transaction with a fixed gas of its own rather than an estimate.
+ */
+export function isCoverageRun(hre: HardhatRuntimeEnvironment): boolean {
+  return (hre as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING === true;
+}
+
 /** `network localhost (http://127.0.0.1:8545)`: how an operator recognises the chain a message is about. */
 export function networkLabel(hre: HardhatRuntimeEnvironment): string {
   const { config } = hre.network;

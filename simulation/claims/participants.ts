@@ -4,7 +4,7 @@ import { commit } from "../../sdk/core/commitments";
 import { Roles } from "../../sdk/core/roles";
 import { IdentityClient } from "../../sdk/identity/client";
 import { ParticipantKind } from "../../sdk/identity/participants";
-import { fail } from "../../tasks/util";
+import { fail, isCoverageRun } from "../../tasks/util";
 import { AccessManager__factory } from "../../typechain-types";
 import { type GasPolicy, impersonate, NodeSigner } from "../sending";
 import { claimsGasPolicy } from "./gas-limits";
@@ -84,8 +84,9 @@ async function claimsSenders(sim: Simulation, wallets: readonly Wallet[]): Promi
   // Under solidity-coverage the contracts are instrumented (a probe on every statement costs gas) and its network sends
   // every transaction with a fixed gas of its own: the node fills that in, the claims module's limits being sized for
   // the production contracts.
-  const coverage = (sim.hre as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING === true;
-  const gas: GasPolicy = coverage ? () => undefined : claimsGasPolicy(sim.deployment, await sim.token.getAddress());
+  const gas: GasPolicy = isCoverageRun(sim.hre)
+    ? () => undefined
+    : claimsGasPolicy(sim.deployment, await sim.token.getAddress());
   return new Map(wallets.map((wallet) => [wallet, new NodeSigner(wallet.address, provider, gas)]));
 }
 

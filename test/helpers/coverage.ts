@@ -1,12 +1,13 @@
 import hre from "hardhat";
 
+import { isCoverageRun } from "../../tasks/util";
+
 /**
- * Whether this run is solidity-coverage's (`npm run coverage`). Its contracts are instrumented: every statement and
- * branch carries a probe that costs gas, and every transaction is sent with the coverage network's own gas
+ * Whether this run is solidity-coverage's (`npm run coverage`), whose transactions carry the coverage network's own gas
  * (`hre.network.config.gas`, 2^40 - 1 on cancun) rather than an estimate.
  */
 export function underCoverage(): boolean {
-  return (hre as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING === true;
+  return isCoverageRun(hre);
 }
 
 /**
